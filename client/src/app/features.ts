@@ -1,0 +1,28 @@
+import type { ReactNode } from 'react';
+import type { Permission } from '@consult/shared';
+import { homeFeature } from '../features/home';
+import { adminFeature } from '../features/admin';
+
+/**
+ * A feature plugs into the shell with routes and navigation entries (like OHIF extensions). The shell knows
+ * no feature's internals; a new feature adds one line to FEATURES.
+ */
+export interface FeatureRoute {
+  path: string;
+  element: ReactNode;
+  permission?: Permission;
+}
+export interface NavEntry {
+  path: string;
+  labelKey: string;
+  permission?: Permission;
+  /** Sort key; lower first. */
+  order: number;
+}
+export interface FeatureModule {
+  id: string;
+  routes: FeatureRoute[];
+  nav: NavEntry[];
+}
+
+export const FEATURES: FeatureModule[] = [homeFeature, adminFeature];

@@ -1,0 +1,22 @@
+import { Permission } from '@consult/shared';
+import type { FeatureModule } from '../../app/features';
+import { HospitalsPage } from './HospitalsPage';
+import { PairingsPage } from './PairingsPage';
+import { UsersPage } from './UsersPage';
+import { AuditPage } from './AuditPage';
+
+export const adminFeature: FeatureModule = {
+  id: 'admin',
+  routes: [
+    { path: '/admin/hospitals', element: <HospitalsPage />, permission: Permission.HospitalsManage },
+    { path: '/admin/pairings', element: <PairingsPage />, permission: Permission.PairingsManage },
+    { path: '/admin/users', element: <UsersPage />, permission: Permission.UsersManage },
+    { path: '/admin/audit', element: <AuditPage />, permission: Permission.AuditRead },
+  ],
+  nav: [
+    { path: '/admin/hospitals', labelKey: 'nav.admin.hospitals', permission: Permission.HospitalsManage, order: 80 },
+    { path: '/admin/pairings', labelKey: 'nav.admin.pairings', permission: Permission.PairingsManage, order: 81 },
+    { path: '/admin/users', labelKey: 'nav.admin.users', permission: Permission.UsersManage, order: 82 },
+    { path: '/admin/audit', labelKey: 'nav.audit', permission: Permission.AuditRead, order: 90 },
+  ],
+};

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the platform needs from Debian and npm outside the workspace:
+# pnpm, Chromium (e2e tests), ffmpeg (round recording), poppler-utils + CJK fonts (report PDFs),
+# and the toolchain + libraries to build the mediasoup worker offline (see infra/mediasoup-worker.sh).
+# Idempotent: a second run on a ready machine takes a couple of seconds.
+set -euo pipefail
+
+need_apt=()
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+PKGS=(chromium ffmpeg poppler-utils fonts-noto-cjk ninja-build pkg-config g++ patch libuv1-dev libssl-dev
+  libsrtp2-dev libusrsctp-dev libabsl-dev flatbuffers-compiler libflatbuffers-dev)
+for p in "${PKGS[@]}"; do have "$p" || need_apt+=("$p"); done
+
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
+if [ ${#need_apt[@]} -gt 0 ] || ! command -v meson >/dev/null || ! meson --version | grep -qE '^1\.([1-9]|[1-9][0-9])\.'; then
+  # meson >= 1.1 (mediasoup's meson_version) comes from bookworm-backports; the source list is derived
+  # from the machine's own debian.sources so no host name is hard-coded here.
+  if [ -f /etc/apt/sources.list.d/debian.sources ] && [ ! -f /etc/apt/sources.list.d/bpo.sources ]; then
+    URI=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$URI" \
+      | $SUDO tee /etc/apt/sources.list.d/bpo.sources >/dev/null
+  fi
+  $SUDO apt-get update -qq
+  [ ${#need_apt[@]} -gt 0 ] && $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+  if ! command -v meson >/dev/null || ! meson --version | grep -qE '^1\.([1-9]|[1-9][0-9])\.'; then
+    $SUDO apt-get install -y -qq -t bookworm-backports meson
+  fi
+fi
+
+if ! command -v pnpm >/dev/null || ! pnpm --version | grep -q '^10\.'; then
+  npm i -g pnpm@10 >/dev/null
+fi
+echo "system deps ready: $(pnpm --version) pnpm, $(chromium --version 2>/dev/null | head -1), meson $(meson --version)"

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config';
+import type { DB } from './db/database';
+import dbPlugin from './plugins/db';
+import authPlugin from './auth/plugin';
+import realtimePlugin from './realtime/plugin';
+import { registerCapabilities } from './capabilities';
+import { DomainError, errorBody, isDatabaseUnavailable } from './errors';
+
+export interface AppOptions {
+  config: Config;
+  db: DB;
+  /** Pino logger options; tests pass false. */
+  logger?: boolean | object;
+}
+
+/** Name the offending field of an ajv validation error: `/body/name`, `/query/limit`, ... */
+function validationField(err: FastifyError): string | undefined {
+  const v = err.validation?.[0];
+  if (!v) return undefined;
+  const ctx = err.validationContext ?? 'body';
+  const missing = (v.params as { missingProperty?: string; additionalProperty?: string } | undefined) ?? {};
+  const leaf = missing.missingProperty ?? missing.additionalProperty;
+  return `/${ctx}${v.instancePath}${leaf ? `/${leaf}` : ''}`;
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { config, db } = opts;
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel },
+    trustProxy: true,
+    bodyLimit: 2 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof DomainError) {
+      return reply.code(err.status).send(errorBody(err.code, err.message, err.field));
+    }
+    if (err.validation) {
+      const field = validationField(err);
+      return reply.code(400).send(errorBody('validation', `${field ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`, field));
+    }
+    if (isDatabaseUnavailable(err)) {
+      req.log.error({ err }, 'database unavailable');
+      return reply.code(503).send(errorBody('unavailable', 'the database is unavailable; try again shortly'));
+    }
+    const status = err.statusCode ?? 500;
+    if (status === 429) return reply.code(429).send(errorBody('rate_limited', 'too many requests; slow down'));
+    if (status === 413) return reply.code(413).send(errorBody('payload_too_large', err.message));
+    if (status === 415) return reply.code(415).send(errorBody('unsupported_media_type', err.message));
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ statusCode: status, code: 'validation', error: 'Bad Request', message: err.message });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(errorBody('internal', 'internal error; it has been logged'));
+  });
+
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Remote consultation platform API', version: '0.1.0' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'consult_sid' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(dbPlugin, { db });
+  await app.register(authPlugin, { config });
+  await app.register(realtimePlugin, { config });
+
+  app.get('/api/health', { schema: { tags: ['ops'], hide: false } }, async () => {
+    await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
+    return { ok: true };
+  });
+
+  await registerCapabilities(app, config);
+
+  const hasClient = fs.existsSync(`${config.clientDist}/index.html`);
+  if (hasClient) {
+    await app.register(fastifyStatic, { root: config.clientDist, wildcard: false, index: ['index.html'] });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.url.split('?')[0] ?? '';
+    const apiLike = /^\/(api|dicomweb|wado|socket\.io)(\/|$)/.test(url);
+    if (hasClient && req.method === 'GET' && !apiLike && !/\.[a-z0-9]+$/i.test(url)) {
+      // Client-side routes: the single-page app handles them.
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return reply.code(404).send(errorBody('not_found', `no route ${req.method} ${url}`));
+  });
+
+  return app;
+}

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { AuditEvent, AuditQuery, AuditVerifyResult, ErrorResponse, Permission } from '@consult/shared';
+import { verifyAuditChain } from './service';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
+
+/** Read and verify the audit trail (sys_admin). */
+const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/audit',
+    {
+      preHandler: app.guard(Permission.AuditRead),
+      schema: { tags: ['audit'], querystring: AuditQuery, response: { 200: Type.Array(AuditEvent), ...errors } },
+    },
+    async (req) => {
+      let q = app.db.selectFrom('audit_events').selectAll().orderBy('seq', 'desc').limit(req.query.limit ?? 100);
+      if (req.query.entityType) q = q.where('entity_type', '=', req.query.entityType);
+      if (req.query.entityId) q = q.where('entity_id', '=', req.query.entityId);
+      if (req.query.actorId) q = q.where('actor_id', '=', req.query.actorId);
+      const rows = await q.execute();
+      return rows.map((r) => ({
+        seq: r.seq,
+        actorId: r.actor_id,
+        actorRole: r.actor_role,
+        hospitalId: r.hospital_id,
+        action: r.action,
+        entityType: r.entity_type,
+        entityId: r.entity_id,
+        outcome: r.outcome,
+        ip: r.ip,
+        at: new Date(r.at).toISOString(),
+        hash: r.hash,
+      }));
+    },
+  );
+  app.get(
+    '/audit/verify',
+    {
+      preHandler: app.guard(Permission.AuditRead),
+      schema: { tags: ['audit'], summary: 'Check the hash chain', response: { 200: AuditVerifyResult, ...errors } },
+    },
+    async () => verifyAuditChain(app.db),
+  );
+};
+
+export default auditRoutes;

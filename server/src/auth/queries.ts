@@ -1,0 +1,40 @@
+import type { Executor } from '../db/database';
+
+export const findUserByUsername = (db: Executor, username: string) =>
+  db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+
+export const findUserById = (db: Executor, id: string) =>
+  db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+
+export async function findSessionWithUser(db: Executor, sessionId: string) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id as session_id',
+      'sessions.csrf_token',
+      'sessions.expires_at',
+      'users.id',
+      'users.username',
+      'users.display_name',
+      'users.role',
+      'users.hospital_id',
+      'users.department_id',
+      'users.disabled',
+    ])
+    .where('sessions.id', '=', sessionId)
+    .executeTakeFirst();
+}
+
+export const insertSession = (
+  db: Executor,
+  row: { id: string; user_id: string; csrf_token: string; expires_at: Date; ip: string | null },
+) => db.insertInto('sessions').values(row).execute();
+
+export const deleteSession = (db: Executor, id: string) => db.deleteFrom('sessions').where('id', '=', id).execute();
+
+export const deleteUserSessions = (db: Executor, userId: string) =>
+  db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+
+export const extendSession = (db: Executor, id: string, expiresAt: Date) =>
+  db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', id).execute();

@@ -1,0 +1,179 @@
+import crypto from 'node:crypto';
+import { ROLE_PERMISSIONS, type Locale, type Me } from '@consult/shared';
+import type { DB } from '../db/database';
+import type { Config } from '../config';
+import { DomainError } from '../errors';
+import { recordAudit } from '../audit/service';
+import type { Actor } from './actor';
+import { burnVerify, hashPassword, verifyPassword } from './password';
+import * as q from './queries';
+
+export const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+const token = () => crypto.randomBytes(32).toString('base64url');
+
+export interface LoginResult {
+  /** The cookie value; only its hash is stored. */
+  cookieToken: string;
+  actor: Actor;
+}
+
+type AuthConfig = Pick<Config, 'loginMaxFailures' | 'loginLockMinutes' | 'sessionTtlHours'>;
+
+export async function login(
+  db: DB,
+  cfg: AuthConfig,
+  username: string,
+  password: string,
+  ip: string | null,
+): Promise<LoginResult> {
+  const user = await q.findUserByUsername(db, username);
+  const fail = async (reason: string, userId: string | null) => {
+    await recordAudit(db, {
+      actor: userId && user ? { id: user.id, role: user.role, hospitalId: user.hospital_id } : null,
+      action: 'auth.login',
+      entityType: 'user',
+      entityId: userId ?? username,
+      outcome: 'failure',
+      ip,
+      detail: { reason },
+    });
+  };
+  if (!user) {
+    await burnVerify(password);
+    await fail('unknown user', null);
+    throw new DomainError('unauthenticated', 'wrong username or password');
+  }
+  if (user.locked_until && user.locked_until.getTime() > Date.now()) {
+    await fail('locked', user.id);
+    const mins = Math.ceil((user.locked_until.getTime() - Date.now()) / 60000);
+    throw new DomainError('locked', `account locked after repeated failed logins; try again in ${mins} min`);
+  }
+  const ok = await verifyPassword(user.password_hash, password);
+  if (!ok) {
+    const failures = user.failed_logins + 1;
+    const lock = failures >= cfg.loginMaxFailures;
+    await db
+      .updateTable('users')
+      .set({
+        failed_logins: lock ? 0 : failures,
+        locked_until: lock ? new Date(Date.now() + cfg.loginLockMinutes * 60000) : null,
+      })
+      .where('id', '=', user.id)
+      .execute();
+    await fail(lock ? 'bad password; account locked' : 'bad password', user.id);
+    throw new DomainError('unauthenticated', 'wrong username or password');
+  }
+  if (user.disabled) {
+    await fail('disabled', user.id);
+    throw new DomainError('forbidden', 'this account is disabled');
+  }
+  const cookieToken = token();
+  const csrf = token();
+  const sessionId = sha256(cookieToken);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
+    await q.insertSession(trx, {
+      id: sessionId,
+      user_id: user.id,
+      csrf_token: csrf,
+      expires_at: new Date(Date.now() + cfg.sessionTtlHours * 3600_000),
+      ip,
+    });
+    await recordAudit(trx, {
+      actor: { id: user.id, role: user.role, hospitalId: user.hospital_id },
+      action: 'auth.login',
+      entityType: 'user',
+      entityId: user.id,
+      ip,
+    });
+  });
+  return {
+    cookieToken,
+    actor: {
+      id: user.id,
+      username: user.username,
+      displayName: user.display_name,
+      role: user.role,
+      hospitalId: user.hospital_id,
+      departmentId: user.department_id,
+      sessionId,
+      csrfToken: csrf,
+      ip,
+    },
+  };
+}
+
+/** Resolve a cookie to an actor; null when absent, expired, or the user is disabled. */
+export async function actorFromCookie(
+  db: DB,
+  cfg: AuthConfig,
+  cookieToken: string,
+  ip: string | null,
+): Promise<Actor | null> {
+  const sid = sha256(cookieToken);
+  const row = await q.findSessionWithUser(db, sid);
+  if (!row || row.disabled) return null;
+  const now = Date.now();
+  if (row.expires_at.getTime() <= now) {
+    await q.deleteSession(db, sid);
+    return null;
+  }
+  const ttl = cfg.sessionTtlHours * 3600_000;
+  // Sliding expiry, written at most once per half-TTL.
+  if (row.expires_at.getTime() - now < ttl / 2) await q.extendSession(db, sid, new Date(now + ttl));
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role,
+    hospitalId: row.hospital_id,
+    departmentId: row.department_id,
+    sessionId: sid,
+    csrfToken: row.csrf_token,
+    ip,
+  };
+}
+
+export async function logout(db: DB, actor: Actor): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await q.deleteSession(trx, actor.sessionId);
+    await recordAudit(trx, { actor, action: 'auth.logout', entityType: 'user', entityId: actor.id, ip: actor.ip });
+  });
+}
+
+export async function me(db: DB, actor: Actor): Promise<Me> {
+  const user = await q.findUserById(db, actor.id);
+  if (!user) throw new DomainError('unauthenticated', 'session user no longer exists');
+  const hospital = user.hospital_id
+    ? await db.selectFrom('hospitals').selectAll().where('id', '=', user.hospital_id).executeTakeFirst()
+    : undefined;
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.display_name,
+    role: user.role,
+    locale: user.locale,
+    hospital: hospital ? { id: hospital.id, nameZh: hospital.name_zh, nameEn: hospital.name_en, tier: hospital.tier } : null,
+    departmentId: user.department_id,
+    permissions: [...ROLE_PERMISSIONS[user.role]],
+    csrfToken: actor.csrfToken,
+  };
+}
+
+export async function setLocale(db: DB, actor: Actor, locale: Locale): Promise<void> {
+  await db.updateTable('users').set({ locale }).where('id', '=', actor.id).execute();
+}
+
+export async function changePassword(db: DB, actor: Actor, current: string, next: string): Promise<void> {
+  const user = await q.findUserById(db, actor.id);
+  if (!user || !(await verifyPassword(user.password_hash, current))) {
+    throw new DomainError('validation', 'current password is wrong', 'currentPassword');
+  }
+  const hashed = await hashPassword(next);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: hashed }).where('id', '=', actor.id).execute();
+    // Other sessions end; this one stays.
+    await trx.deleteFrom('sessions').where('user_id', '=', actor.id).where('id', '!=', actor.sessionId).execute();
+    await recordAudit(trx, { actor, action: 'auth.password_change', entityType: 'user', entityId: actor.id, ip: actor.ip });
+  });
+}

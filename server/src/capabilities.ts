@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config';
+import authRoutes from './auth/routes';
+import networkRoutes from './network/routes';
+import auditRoutes from './audit/routes';
+import notificationRoutes from './notifications/routes';
+
+/**
+ * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
+ */
+export async function registerCapabilities(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(authRoutes, { prefix: '/api/auth', config });
+  await app.register(networkRoutes, { prefix: '/api' });
+  await app.register(auditRoutes, { prefix: '/api' });
+  await app.register(notificationRoutes, { prefix: '/api' });
+}

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, sql, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import type { Database } from './database';
+import { migrations } from './migrations/index';
+
+export interface DbOptions {
+  /** postgres:// URL; null → embedded PGlite under `dataDir/pglite` (or in memory when dataDir is null). */
+  databaseUrl: string | null;
+  /** Schema to create and use (search_path) on PostgreSQL. */
+  schema?: string | null;
+  dataDir: string | null;
+}
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  dialect: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+// int8 (count(*), sums) arrives as text from pg; parse it, the values we count fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+// `date` columns stay 'YYYY-MM-DD' text instead of a local-midnight Date.
+pg.types.setTypeParser(1082, (v) => v);
+
+export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
+  if (opts.databaseUrl) {
+    const schema = opts.schema ?? null;
+    if (schema) {
+      // Create the schema with a short-lived client so the pool's search_path can point at it.
+      const c = new pg.Client({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 3000 });
+      await c.connect();
+      try {
+        await c.query(`create schema if not exists "${schema}"`);
+      } finally {
+        await c.end();
+      }
+    }
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: 10,
+      // A dead database must answer 503 quickly, never hang a request.
+      connectionTimeoutMillis: 2000,
+      statement_timeout: 15000,
+      ...(schema ? { options: `-c search_path="${schema}",public` } : {}),
+    });
+    pool.on('error', () => {
+      /* idle client errors surface on the next query */
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  let dir: string | undefined;
+  if (opts.dataDir) {
+    dir = path.join(opts.dataDir, 'pglite');
+    fs.mkdirSync(dir, { recursive: true });
+  }
+  const pglite = dir ? new PGlite(dir) : new PGlite();
+  await pglite.waitReady;
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return { db, dialect: 'pglite', close: () => db.destroy() };
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const res = await migrator.migrateToLatest();
+  if (res.error) {
+    const failed = res.results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(res.error)}`, { cause: res.error });
+  }
+  return res;
+}
+
+/** Cheap liveness probe used by /api/health. */
+export async function ping(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,29 @@
+import type { Kysely, Transaction } from 'kysely';
+import type {
+  AuditEventTable,
+  DepartmentTable,
+  HospitalTable,
+  NotificationTable,
+  PairingTable,
+  SessionTable,
+  UserTable,
+} from './tables';
+
+/**
+ * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
+ * (`<capability>/tables.ts`) and adds them here.
+ */
+export interface Database {
+  hospitals: HospitalTable;
+  departments: DepartmentTable;
+  pairings: PairingTable;
+  users: UserTable;
+  sessions: SessionTable;
+  audit_events: AuditEventTable;
+  notifications: NotificationTable;
+}
+
+export type DB = Kysely<Database>;
+/** A query function that must run inside a transaction takes `Trx`; one that may run anywhere takes `Executor`. */
+export type Trx = Transaction<Database>;
+export type Executor = Kysely<Database> | Transaction<Database>;

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as foundation from './2026_11_25_0001_foundation';
+
+/**
+ * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
+ * own file and one line here; migrations never import application code.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_25_0001_foundation': foundation,
+};

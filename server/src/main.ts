@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from './config';
+import { startServer } from './server';
+import { demoLoginsText } from './seed/demo';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`configuration error: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const running = await startServer(config);
+  const log = running.app.log;
+  log.info(`database: ${running.dbh.dialect}${config.databaseUrl ? '' : ` (embedded, ${config.dataDir}/pglite)`}`);
+  if (running.seeded) console.log(`\n${demoLoginsText()}\n`);
+  console.log(`Remote consultation platform listening on ${running.url}  (API docs: ${running.url}/api/docs)`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down (finishing in-flight requests)`);
+    const timer = setTimeout(() => {
+      log.error('shutdown took over 20 s; exiting');
+      process.exit(1);
+    }, 20_000);
+    await running.close();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error('failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

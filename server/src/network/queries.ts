@@ -1,0 +1,67 @@
+import type { Executor } from '../db/database';
+
+/**
+ * Query-layer scoping for the hospital network. `visible` is null for network administrators (everything) or
+ * the list of hospital ids a clinical user may see: their own and the ones paired with it.
+ */
+export type HospitalScope = { visible: string[] | null };
+
+export async function pairedHospitalIds(db: Executor, hospitalId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('pairings')
+    .select(['tertiary_hospital_id', 'county_hospital_id'])
+    .where('active', '=', true)
+    .where((eb) => eb.or([eb('tertiary_hospital_id', '=', hospitalId), eb('county_hospital_id', '=', hospitalId)]))
+    .execute();
+  return rows.map((r) => (r.tertiary_hospital_id === hospitalId ? r.county_hospital_id : r.tertiary_hospital_id));
+}
+
+/** Ids for an `in` list; never empty (an empty `in ()` is a syntax error), a nil uuid matches nothing. */
+const inList = (ids: string[]) => (ids.length ? ids : ['00000000-0000-0000-0000-000000000000']);
+
+export function listHospitals(db: Executor, scope: HospitalScope) {
+  let q = db.selectFrom('hospitals').selectAll().orderBy('tier', 'desc').orderBy('name_en');
+  if (scope.visible) q = q.where('id', 'in', inList(scope.visible));
+  return q.execute();
+}
+
+export function findHospital(db: Executor, scope: HospitalScope, id: string) {
+  let q = db.selectFrom('hospitals').selectAll().where('id', '=', id);
+  if (scope.visible) q = q.where('id', 'in', inList(scope.visible));
+  return q.executeTakeFirst();
+}
+
+export function listDepartments(db: Executor, hospitalId: string) {
+  return db.selectFrom('departments').selectAll().where('hospital_id', '=', hospitalId).orderBy('name_en').execute();
+}
+
+export function listPairings(db: Executor, scope: HospitalScope) {
+  let q = db.selectFrom('pairings').selectAll().orderBy('since');
+  if (scope.visible) {
+    const ids = inList(scope.visible);
+    q = q.where((eb) => eb.and([eb('tertiary_hospital_id', 'in', ids), eb('county_hospital_id', 'in', ids)]));
+  }
+  return q.execute();
+}
+
+export function listUsers(db: Executor, filter: { hospitalId?: string | undefined; role?: string | undefined }) {
+  let q = db
+    .selectFrom('users')
+    .select(['id', 'username', 'display_name', 'role', 'hospital_id', 'department_id', 'locale', 'disabled', 'created_at'])
+    .orderBy('username');
+  if (filter.hospitalId) q = q.where('hospital_id', '=', filter.hospitalId);
+  if (filter.role) q = q.where('role', '=', filter.role as never);
+  return q.execute();
+}
+
+export const userColumns = [
+  'id',
+  'username',
+  'display_name',
+  'role',
+  'hospital_id',
+  'department_id',
+  'locale',
+  'disabled',
+  'created_at',
+] as const;

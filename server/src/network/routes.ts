@@ -1,0 +1,138 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import {
+  Department,
+  DepartmentCreate,
+  ErrorResponse,
+  Hospital,
+  HospitalCreate,
+  HospitalUpdate,
+  IdParams,
+  OkResponse,
+  Pairing,
+  PairingCreate,
+  PairingUpdate,
+  PasswordReset,
+  Permission,
+  User,
+  UserCreate,
+  UserQuery,
+  UserUpdate,
+} from '@consult/shared';
+import { actorOf } from '../auth/plugin';
+import * as svc from './service';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+
+/** The hospital network: hospitals, departments, pairings and user accounts (program administration). */
+const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const P = Permission;
+
+  app.get(
+    '/hospitals',
+    {
+      preHandler: app.guard(P.HospitalsRead),
+      schema: { tags: ['network'], summary: 'Hospitals visible to me', response: { 200: Type.Array(Hospital), ...errors } },
+    },
+    async (req) => svc.listHospitals(app.db, actorOf(req)),
+  );
+  app.get(
+    '/hospitals/:id',
+    { preHandler: app.guard(P.HospitalsRead), schema: { tags: ['network'], params: IdParams, response: { 200: Hospital, ...errors } } },
+    async (req) => svc.getHospital(app.db, actorOf(req), req.params.id),
+  );
+  app.post(
+    '/hospitals',
+    {
+      preHandler: app.guard(P.HospitalsManage),
+      schema: { tags: ['network'], body: HospitalCreate, response: { 201: Hospital, ...errors } },
+    },
+    async (req, reply) => reply.code(201).send(await svc.createHospital(app.db, actorOf(req), req.body)),
+  );
+  app.patch(
+    '/hospitals/:id',
+    {
+      preHandler: app.guard(P.HospitalsManage),
+      schema: { tags: ['network'], params: IdParams, body: HospitalUpdate, response: { 200: Hospital, ...errors } },
+    },
+    async (req) => svc.updateHospital(app.db, actorOf(req), req.params.id, req.body),
+  );
+
+  app.get(
+    '/hospitals/:id/departments',
+    {
+      preHandler: app.guard(P.HospitalsRead),
+      schema: { tags: ['network'], params: IdParams, response: { 200: Type.Array(Department), ...errors } },
+    },
+    async (req) => svc.listDepartments(app.db, actorOf(req), req.params.id),
+  );
+  app.post(
+    '/hospitals/:id/departments',
+    {
+      preHandler: app.guard(P.HospitalsManage),
+      schema: { tags: ['network'], params: IdParams, body: DepartmentCreate, response: { 201: Department, ...errors } },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await svc.createDepartment(app.db, actorOf(req), req.params.id, req.body)),
+  );
+
+  app.get(
+    '/pairings',
+    {
+      preHandler: app.guard(P.HospitalsRead),
+      schema: { tags: ['network'], summary: 'Counterpart-support pairings', response: { 200: Type.Array(Pairing), ...errors } },
+    },
+    async (req) => svc.listPairings(app.db, actorOf(req)),
+  );
+  app.post(
+    '/pairings',
+    {
+      preHandler: app.guard(P.PairingsManage),
+      schema: { tags: ['network'], body: PairingCreate, response: { 201: Pairing, ...errors } },
+    },
+    async (req, reply) => reply.code(201).send(await svc.createPairing(app.db, actorOf(req), req.body)),
+  );
+  app.patch(
+    '/pairings/:id',
+    {
+      preHandler: app.guard(P.PairingsManage),
+      schema: { tags: ['network'], params: IdParams, body: PairingUpdate, response: { 200: Pairing, ...errors } },
+    },
+    async (req) => svc.updatePairing(app.db, actorOf(req), req.params.id, req.body),
+  );
+
+  app.get(
+    '/users',
+    {
+      preHandler: app.guard(P.UsersRead),
+      schema: { tags: ['network'], querystring: UserQuery, response: { 200: Type.Array(User), ...errors } },
+    },
+    async (req) => svc.listUsers(app.db, req.query),
+  );
+  app.post(
+    '/users',
+    { preHandler: app.guard(P.UsersManage), schema: { tags: ['network'], body: UserCreate, response: { 201: User, ...errors } } },
+    async (req, reply) => reply.code(201).send(await svc.createUser(app.db, actorOf(req), req.body)),
+  );
+  app.patch(
+    '/users/:id',
+    {
+      preHandler: app.guard(P.UsersManage),
+      schema: { tags: ['network'], params: IdParams, body: UserUpdate, response: { 200: User, ...errors } },
+    },
+    async (req) => svc.updateUser(app.db, actorOf(req), req.params.id, req.body),
+  );
+  app.post(
+    '/users/:id/password',
+    {
+      preHandler: app.guard(P.UsersManage),
+      schema: { tags: ['network'], summary: 'Reset a password', params: IdParams, body: PasswordReset, response: { 200: OkResponse, ...errors } },
+    },
+    async (req) => {
+      await svc.resetPassword(app.db, actorOf(req), req.params.id, req.body.password);
+      return { ok: true as const };
+    },
+  );
+};
+
+export default networkRoutes;

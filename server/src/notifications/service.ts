@@ -1,0 +1,75 @@
+import crypto from 'node:crypto';
+import type { Notification, NotificationKind, NotificationList } from '@consult/shared';
+import type { DB, Executor } from '../db/database';
+import type { NotificationRow } from '../db/tables';
+import type { IoServer } from '../realtime/plugin';
+import { userRoom } from '../realtime/plugin';
+
+export interface NotificationInput {
+  kind: NotificationKind;
+  entityType: string;
+  entityId: string;
+  data?: Record<string, string | number | boolean | null>;
+}
+
+export const toNotification = (r: NotificationRow): Notification => ({
+  id: r.id,
+  kind: r.kind as NotificationKind,
+  entityType: r.entity_type,
+  entityId: r.entity_id,
+  data: JSON.parse(r.data) as Notification['data'],
+  createdAt: r.created_at.toISOString(),
+  readAt: r.read_at ? r.read_at.toISOString() : null,
+});
+
+/**
+ * Persist one inbox entry per user and push it to their sockets (on every node, via the adapter).
+ * Call after the change it announces has committed.
+ */
+export async function notifyUsers(db: Executor, io: IoServer, userIds: string[], n: NotificationInput): Promise<void> {
+  const unique = [...new Set(userIds)];
+  if (unique.length === 0) return;
+  const rows = await db
+    .insertInto('notifications')
+    .values(
+      unique.map((user_id) => ({
+        id: crypto.randomUUID(),
+        user_id,
+        kind: n.kind,
+        entity_type: n.entityType,
+        entity_id: n.entityId,
+        data: JSON.stringify(n.data ?? {}),
+      })),
+    )
+    .returningAll()
+    .execute();
+  for (const r of rows) io.to(userRoom(r.user_id)).emit('notification:new', toNotification(r));
+}
+
+export async function listNotifications(
+  db: DB,
+  userId: string,
+  opts: { since?: string | null; unreadOnly?: boolean; limit?: number },
+): Promise<NotificationList> {
+  let q = db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
+  if (opts.since) q = q.where('created_at', '>', new Date(opts.since));
+  if (opts.unreadOnly) q = q.where('read_at', 'is', null);
+  const rows = await q.orderBy('created_at', 'desc').limit(opts.limit ?? 50).execute();
+  const unread = await db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('read_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return { items: rows.map(toNotification), unread: Number(unread.n) };
+}
+
+export async function markRead(db: DB, userId: string, ids: string[] | 'all'): Promise<number> {
+  let q = db.updateTable('notifications').set({ read_at: new Date() }).where('user_id', '=', userId).where('read_at', 'is', null);
+  if (ids !== 'all') {
+    if (ids.length === 0) return 0;
+    q = q.where('id', 'in', ids);
+  }
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}

@@ -1,0 +1,82 @@
+import fp from 'fastify-plugin';
+import { Server, type Socket } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient } from 'redis';
+import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents } from '@consult/shared';
+import type { Config } from '../config';
+import type { Actor } from '../auth/actor';
+import { actorFromCookie } from '../auth/service';
+import { parseCookieHeader } from './cookies';
+
+export interface SocketData {
+  actor: Actor;
+}
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const userRoom = (userId: string) => `user:${userId}`;
+export const hospitalRoom = (hospitalId: string) => `hospital:${hospitalId}`;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: IoServer;
+    /** Capabilities register their socket handlers here; each runs for every authenticated connection. */
+    onSocket(handler: (socket: IoSocket) => void): void;
+  }
+}
+
+/**
+ * socket.io on the same HTTP server, authenticated by the session cookie (connections without a valid session
+ * are refused), rooms per user and per hospital, and the Redis adapter when REDIS_URL is set so events raised
+ * on one node reach sockets on every node.
+ */
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    const io: IoServer = new Server(app.server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
+    const handlers: ((s: IoSocket) => void)[] = [];
+    let redis: { pub: ReturnType<typeof createClient>; sub: ReturnType<typeof createClient> } | null = null;
+
+    if (config.redisUrl) {
+      const pub = createClient({ url: config.redisUrl });
+      const sub = pub.duplicate();
+      pub.on('error', (err) => app.log.error({ err }, 'redis pub error'));
+      sub.on('error', (err) => app.log.error({ err }, 'redis sub error'));
+      await Promise.all([pub.connect(), sub.connect()]);
+      io.adapter(createAdapter(pub, sub));
+      redis = { pub, sub };
+    }
+
+    io.use(async (socket, next) => {
+      try {
+        const token = parseCookieHeader(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
+        const actor = token ? await actorFromCookie(app.db, config, token, socket.handshake.address) : null;
+        if (!actor) return next(new Error('unauthenticated'));
+        socket.data.actor = actor;
+        next();
+      } catch (err) {
+        app.log.error({ err }, 'socket auth failed');
+        next(new Error('unavailable'));
+      }
+    });
+
+    io.on('connection', (socket) => {
+      const { actor } = socket.data;
+      void socket.join(userRoom(actor.id));
+      if (actor.hospitalId) void socket.join(hospitalRoom(actor.hospitalId));
+      for (const h of handlers) h(socket);
+    });
+
+    app.decorate('io', io);
+    app.decorate('onSocket', (h: (s: IoSocket) => void) => {
+      handlers.push(h);
+    });
+    app.addHook('preClose', async () => {
+      io.disconnectSockets(true);
+      await io.close();
+    });
+    app.addHook('onClose', async () => {
+      if (redis) await Promise.allSettled([redis.pub.quit(), redis.sub.quit()]);
+    });
+  },
+  { name: 'realtime', dependencies: ['db'] },
+);

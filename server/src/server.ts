@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config';
+import { migrateToLatest, openDatabase, type DbHandle } from './db/connect';
+import { buildApp } from './app';
+import { seedDemo } from './seed/demo';
+
+export interface Running {
+  app: FastifyInstance;
+  dbh: DbHandle;
+  url: string;
+  seeded: boolean;
+  close(): Promise<void>;
+}
+
+/** Open the database, migrate, optionally seed, build the app and listen. Used by main.ts and the tests. */
+export async function startServer(config: Config, opts: { logger?: boolean | object } = {}): Promise<Running> {
+  const dbh = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(dbh.db);
+    const seeded = config.seedDemo ? await seedDemo(dbh.db) : false;
+    const app = await buildApp({ config, db: dbh.db, ...(opts.logger !== undefined && { logger: opts.logger }) });
+    await app.listen({ port: config.port, host: config.host });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    let closed = false;
+    return {
+      app,
+      dbh,
+      url: `http://${host}:${port}`,
+      seeded,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        // In-flight requests finish first, then the database closes.
+        await app.close();
+        await dbh.close();
+      },
+    };
+  } catch (err) {
+    await dbh.close();
+    throw err;
+  }
+}

@@ -1,0 +1,26 @@
+/** Error codes on the wire (HTTP bodies and socket acks). The server maps each to one HTTP status. */
+export const ERROR_STATUS = {
+  validation: 400,
+  unauthenticated: 401,
+  csrf: 403,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_transition: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  locked: 423,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  error: string;
+  message: string;
+  /** For validation errors: the offending field, as a JSON pointer-ish path like `/body/name`. */
+  field?: string;
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+/** End-to-end tests: the real built server and client, driven in Debian's Chromium by playwright-core. */
+export default defineConfig({
+  test: {
+    name: 'e2e',
+    root: import.meta.dirname,
+    include: ['e2e/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    // Browsers are heavy; one file at a time on 2 cores.
+    maxWorkers: 1,
+    fileParallelism: false,
+  },
+});
