@@ -1,0 +1,134 @@
+/**
+ * End-to-end harness: the real server (child process, `node --import tsx server/src/main.ts`) serving the built
+ * client on 127.0.0.1 and a random port with a fresh DATA_DIR, and Debian's Chromium driven by playwright-core.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, expect } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+export const CORPUS_DIR = path.resolve(REPO_ROOT, '../shared/dicom-corpus');
+export const ARTIFACTS = path.join(REPO_ROOT, 'tests/artifacts');
+export const DEMO_PASSWORD = 'Demo-2026-consult';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags verified on this machine kind for headless WebRTC (see infra/README.md). */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--auto-select-desktop-capture-source=Entire screen',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export interface AppProcess {
+  url: string;
+  dataDir: string;
+  proc: ChildProcess;
+  /** Everything the server printed (for assertions and debugging). */
+  output(): string;
+  /** SIGTERM and wait for exit; the data dir is removed unless keepData. */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  timeoutMs?: number;
+}
+
+/** Start the platform as a newcomer would (`pnpm start` minus the client build, which `pnpm test` did first). */
+export async function startApp(opts: StartOptions = {}): Promise<AppProcess> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consult-e2e-'));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: path.join(REPO_ROOT, 'server'),
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${out}`)), opts.timeoutMs ?? 90_000);
+    const onData = () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    proc,
+    output: () => out,
+    stop: async ({ keepData = false } = {}) => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (!keepData && !opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+}
+
+const openPages = new Set<Page>();
+
+/** A fresh context (own cookies) and page; `locale` sets navigator.language, which picks the UI language. */
+export async function newPage(browser: Browser, opts: { locale?: string; viewport?: { width: number; height: number } } = {}) {
+  const context: BrowserContext = await browser.newContext({
+    locale: opts.locale ?? 'en-US',
+    viewport: opts.viewport ?? { width: 1280, height: 860 },
+    permissions: ['camera', 'microphone'],
+  });
+  const page = await context.newPage();
+  openPages.add(page);
+  page.on('close', () => openPages.delete(page));
+  return { context, page };
+}
+
+/** Sign in through the login form and wait for the app shell. */
+export async function login(page: Page, baseUrl: string, username: string, password = DEMO_PASSWORD): Promise<void> {
+  await page.goto(baseUrl + '/');
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('[data-testid=login-submit]').click();
+  await expect.poll(() => page.locator('[data-testid=current-user]').count(), { timeout: 20_000 }).toBe(1);
+}
+
+/** Call in a test file: every failed test leaves a screenshot of each open page in tests/artifacts/. */
+export function screenshotsOnFailure(): void {
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    let i = 0;
+    for (const page of openPages) {
+      const name = `${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}-${i++}.png`;
+      await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true }).catch(() => undefined);
+    }
+  });
+}
