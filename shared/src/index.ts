@@ -6,3 +6,7 @@ export * from './schemas/auth';
 export * from './schemas/network';
 export * from './schemas/audit';
 export * from './events/index';
+export * from './state/consultation.machine';
+export * from './schemas/patients';
+export * from './schemas/consultations';
+export * from './schemas/stats';

@@ -8,6 +8,7 @@ import type {
   SessionTable,
   UserTable,
 } from './tables';
+import type * as consultations from '../consultations/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -21,6 +22,14 @@ export interface Database {
   sessions: SessionTable;
   audit_events: AuditEventTable;
   notifications: NotificationTable;
+  patients: consultations.PatientTable;
+  patient_cases: consultations.PatientCaseTable;
+  case_follow_ups: consultations.CaseFollowUpTable;
+  consultations: consultations.ConsultationTable;
+  consultation_transitions: consultations.ConsultationTransitionTable;
+  consultation_messages: consultations.ConsultationMessageTable;
+  consultation_attachments: consultations.ConsultationAttachmentTable;
+  consultation_studies: consultations.ConsultationStudyTable;
 }
 
 export type DB = Kysely<Database>;

@@ -5,8 +5,10 @@
  */
 import type { ErrorCode } from '../errors';
 import type { Notification } from './notifications';
+import type { ConsultationServerToClientEvents } from './consultations';
 
 export * from './notifications';
+export * from './consultations';
 
 export type Ack<T = undefined> =
   | { ok: true; data: T }
@@ -27,5 +29,5 @@ export interface CoreClientToServerEvents {
   'notification:sync': (since: string | null, ack: AckFn<Notification[]>) => void;
 }
 
-export type ServerToClientEvents = CoreServerToClientEvents;
+export type ServerToClientEvents = CoreServerToClientEvents & ConsultationServerToClientEvents;
 export type ClientToServerEvents = CoreClientToServerEvents;

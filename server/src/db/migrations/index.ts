@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as foundation from './2026_11_25_0001_foundation';
+import * as consultations from './2026_11_25_0100_consultations';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -7,4 +8,5 @@ import * as foundation from './2026_11_25_0001_foundation';
  */
 export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_foundation': foundation,
+  '2026_11_25_0100_consultations': consultations,
 };
