@@ -14,6 +14,12 @@ import realtimePlugin from './realtime/plugin';
 import { registerCapabilities } from './capabilities';
 import { DomainError, errorBody, isDatabaseUnavailable } from './errors';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    registeredRoutes: { method: string; url: string }[];
+  }
+}
+
 export interface AppOptions {
   config: Config;
   db: DB;
@@ -40,6 +46,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Every route any capability registers, for the anonymous-access sweep in authz.test.ts and for ops.
+  const routes: { method: string; url: string }[] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) routes.push({ method: m, url: r.url });
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof DomainError) {
@@ -77,7 +90,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(authPlugin, { config });
   await app.register(realtimePlugin, { config });
 
-  app.get('/api/health', { schema: { tags: ['ops'], hide: false } }, async () => {
+  app.get('/api/health', { config: { public: true }, schema: { tags: ['ops'] } }, async () => {
     await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
     return { ok: true };
   });

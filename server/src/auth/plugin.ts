@@ -35,23 +35,50 @@ export function checkCsrf(req: FastifyRequest, actor: Actor): void {
   }
 }
 
+const GUARD = Symbol('guard');
+type Hook = preHandlerAsyncHookHandler & { [GUARD]?: true };
+const PROTECTED = /^\/(api|dicomweb|wado)(\/|$)/;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reachable without a session (login, health, published keys). Everything else under /api is denied by default. */
+    public?: boolean;
+  }
+}
+
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     app.decorateRequest('actor', null);
+    // Authentication and permission run BEFORE body validation, so an anonymous or unauthorized caller learns
+    // nothing from validation errors: guards found in a route's preHandler move to preValidation, and any
+    // /api, /dicomweb or /wado route without a guard gets the plain signed-in guard (deny by default).
+    app.addHook('onRoute', (route) => {
+      const pre = [route.preHandler ?? []].flat() as Hook[];
+      const guards = pre.filter((h) => h[GUARD]);
+      if (guards.length === 0 && PROTECTED.test(route.url) && !route.config?.public && !route.url.startsWith('/api/docs')) {
+        guards.push(makeGuard());
+      }
+      if (guards.length === 0) return;
+      route.preHandler = pre.filter((h) => !h[GUARD]);
+      route.preValidation = [...guards, ...([route.preValidation ?? []].flat() as Hook[])];
+    });
     app.addHook('onRequest', async (req) => {
       const token = req.cookies[SESSION_COOKIE];
       if (!token) return;
       req.actor = await actorFromCookie(app.db, config, token, req.ip);
     });
-    app.decorate('guard', (permission?: Permission) => {
-      return async (req: FastifyRequest, _reply: FastifyReply) => {
+    function makeGuard(permission?: Permission): Hook {
+      const hook: Hook = async (req: FastifyRequest, _reply: FastifyReply) => {
         const actor = actorOf(req);
         checkCsrf(req, actor);
         if (permission && !can(actor.role, permission)) {
           throw new DomainError('forbidden', `your role (${actor.role}) may not ${permission}`);
         }
       };
-    });
+      hook[GUARD] = true;
+      return hook;
+    }
+    app.decorate('guard', makeGuard);
   },
   { name: 'auth', dependencies: ['db', '@fastify/cookie'] },
 );

@@ -26,7 +26,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
     '/login',
     {
       schema: { tags: ['auth'], summary: 'Sign in', body: LoginBody, response: { 200: Me, ...errors } },
-      config: { rateLimit: { max: config.loginRateLimit, timeWindow: '1 minute' } },
+      config: { public: true, rateLimit: { max: config.loginRateLimit, timeWindow: '1 minute' } },
     },
     async (req, reply) => {
       const { cookieToken, actor } = await auth.login(app.db, config, req.body.username, req.body.password, req.ip);
