@@ -10,3 +10,5 @@ export * from './state/consultation.machine';
 export * from './schemas/patients';
 export * from './schemas/consultations';
 export * from './schemas/stats';
+export * from './schemas/sync';
+export * from './state/sync.reducer';

@@ -5,9 +5,11 @@
  */
 import type { ErrorCode } from '../errors';
 import type { Notification } from './notifications';
+import type { SyncClientToServerEvents, SyncServerToClientEvents } from './sync';
 import type { ConsultationServerToClientEvents } from './consultations';
 
 export * from './notifications';
+export * from './sync';
 export * from './consultations';
 
 export type Ack<T = undefined> =
@@ -29,5 +31,5 @@ export interface CoreClientToServerEvents {
   'notification:sync': (since: string | null, ack: AckFn<Notification[]>) => void;
 }
 
-export type ServerToClientEvents = CoreServerToClientEvents & ConsultationServerToClientEvents;
-export type ClientToServerEvents = CoreClientToServerEvents;
+export type ServerToClientEvents = CoreServerToClientEvents & ConsultationServerToClientEvents & SyncServerToClientEvents;
+export type ClientToServerEvents = CoreClientToServerEvents & SyncClientToServerEvents;
