@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { buildApp } from './app';
+import { openDatabase } from './db/connect';
+import { DIALECTS, makeTestApp, openTestDb, testConfig, type TestApp } from './testing/harness';
+
+describe('the HTTP surface', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp('pglite');
+  });
+  afterAll(() => t.close());
+
+  it('answers unknown API routes with a JSON 404', async () => {
+    const res = await t.app.inject({ url: '/api/no/such/thing' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ statusCode: 404, code: 'not_found', error: 'Not Found', message: 'no route GET /api/no/such/thing' });
+  });
+
+  it('publishes an OpenAPI document generated from the route schemas, and a docs page', async () => {
+    const doc = (await t.app.inject({ url: '/api/docs/json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.paths['/api/auth/login'].post.requestBody.content['application/json'].schema.required).toEqual(['username', 'password']);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/hospitals', '/api/pairings', '/api/users', '/api/audit']));
+    const page = await t.app.inject({ url: '/api/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+  });
+
+  it('never serialises fields missing from the response schema (no password hashes)', async () => {
+    const admin = await t.login('program');
+    const body = (await t.as(admin, { url: '/api/users' })).body;
+    expect(body).not.toMatch(/argon2|password/i);
+  });
+});
+
+describe('database unavailable', () => {
+  it('answers 503 quickly instead of hanging', async () => {
+    // A pool pointed at a port where nothing listens: every query fails to connect.
+    const dbh = await openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/test', dataDir: null });
+    const app = await buildApp({ config: testConfig(), db: dbh.db, logger: false });
+    try {
+      const started = Date.now();
+      const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'a.b.c', password: 'whatever-1' } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().code).toBe('unavailable');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await app.inject({ url: '/api/health' })).statusCode).toBe(503);
+    } finally {
+      await app.close();
+      await dbh.close();
+    }
+  });
+});
+
+describe('migrations', () => {
+  it('create identical tables, columns and types on PGlite and PostgreSQL', async () => {
+    const shapes: string[][] = [];
+    for (const dialect of DIALECTS) {
+      const tdb = await openTestDb(dialect);
+      try {
+        const cols = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>`
+          select table_name, column_name, data_type, is_nullable from information_schema.columns
+          where table_schema = current_schema() order by table_name, column_name`.execute(tdb.dbh.db);
+        shapes.push(cols.rows.map((r) => `${r.table_name}.${r.column_name}:${r.data_type}:${r.is_nullable}`));
+      } finally {
+        await tdb.close();
+      }
+    }
+    expect(shapes[0]).toContain('users.password_hash:text:NO');
+    expect(shapes[0]).toContain('audit_events.hash:text:NO');
+    expect(shapes[0]).toContain('pairings.since:date:NO');
+    expect(shapes[0]).toContain('hospitals.created_at:timestamp with time zone:NO');
+    expect(shapes[1]).toEqual(shapes[0]);
+  }, 120_000);
+});
+
+describe('graceful shutdown', () => {
+  it('lets an in-flight request finish before the server and database close', async () => {
+    const tdb = await openTestDb('pglite');
+    const app = await buildApp({ config: testConfig(), db: tdb.dbh.db, logger: false });
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    app.get('/slow', { config: { public: true } }, async () => {
+      entered();
+      await gate;
+      // Still able to use the database: it closes only after the app.
+      await sql`select 1`.execute(tdb.dbh.db);
+      return { done: true };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const pending = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    await inside;
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    expect(closed).toBe(false);
+    release();
+    expect(await pending).toEqual({ status: 200, body: { done: true } });
+    await closing;
+    await tdb.close();
+  });
+});
+
+describe('the server process', () => {
+  it('starts on an empty data dir, prints demo logins, persists, and exits cleanly on SIGTERM', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-proc-'));
+    const start = () =>
+      new Promise<{ out: string; code: number | null }>((resolve, reject) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+          cwd: path.resolve(import.meta.dirname, '..'),
+          env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+        });
+        let out = '';
+        const onOut = async (d: Buffer) => {
+          out += d.toString();
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m && !out.includes('##checked')) {
+            out += '##checked';
+            out += `health:${(await fetch(`${m[1]}/api/health`)).status}`;
+            p.kill('SIGTERM');
+          }
+        };
+        p.stdout.on('data', onOut);
+        p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        p.on('exit', (code) => resolve({ out, code }));
+        p.on('error', reject);
+      });
+    try {
+      const first = await start();
+      expect(first.code).toBe(0);
+      expect(first.out).toContain('Demo accounts (password for all: Demo-2026-consult)');
+      expect(first.out).toContain('health:200');
+      const second = await start();
+      expect(second.code).toBe(0);
+      expect(second.out).not.toContain('Demo accounts');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('refuses to start with a clear message on bad configuration', async () => {
+    const res = await new Promise<{ out: string; code: number | null }>((resolve) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        env: { ...process.env, PORT: 'eighty' },
+      });
+      let out = '';
+      p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('exit', (code) => resolve({ out, code }));
+    });
+    expect(res.code).toBe(2);
+    expect(res.out).toContain('configuration error: PORT must be an integer between 0 and 65535, got "eighty"');
+  }, 60_000);
+});

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+describe('configuration from the environment', () => {
+  it('has working defaults: embedded database under ./data, port 3000', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBeNull();
+    expect(c.port).toBe(3000);
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+    expect(c.redisUrl).toBeNull();
+  });
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be an integer between 0 and 65535, got "abc"/],
+    [{ PORT: '70000' }, /PORT must be an integer/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres: or postgresql:/],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
+    [{ REDIS_URL: 'http://x' }, /REDIS_URL must use redis: or rediss:/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ DATABASE_SCHEMA: 'Robert"; drop' }, /DATABASE_SCHEMA must be a lower-case SQL identifier/],
+  ])('rejects %o with a clear message', (env, msg) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(msg);
+  });
+});
