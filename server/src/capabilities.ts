@@ -4,6 +4,7 @@ import authRoutes from './auth/routes';
 import networkRoutes from './network/routes';
 import auditRoutes from './audit/routes';
 import notificationRoutes from './notifications/routes';
+import reportRoutes from './reports/routes';
 
 /**
  * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
@@ -13,4 +14,5 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(networkRoutes, { prefix: '/api' });
   await app.register(auditRoutes, { prefix: '/api' });
   await app.register(notificationRoutes, { prefix: '/api' });
+  await app.register(reportRoutes, { prefix: '/api', config });
 }

@@ -12,3 +12,4 @@ export * from './schemas/consultations';
 export * from './schemas/stats';
 export * from './schemas/sync';
 export * from './state/sync.reducer';
+export * from './schemas/reports';

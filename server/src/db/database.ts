@@ -9,6 +9,7 @@ import type {
   UserTable,
 } from './tables';
 import type * as consultations from '../consultations/tables';
+import type * as reports from '../reports/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -30,6 +31,8 @@ export interface Database {
   consultation_messages: consultations.ConsultationMessageTable;
   consultation_attachments: consultations.ConsultationAttachmentTable;
   consultation_studies: consultations.ConsultationStudyTable;
+  reports: reports.ReportTable;
+  report_versions: reports.ReportVersionTable;
 }
 
 export type DB = Kysely<Database>;

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as foundation from './2026_11_25_0001_foundation';
 import * as consultations from './2026_11_25_0100_consultations';
+import * as reports from './2026_11_25_0700_reports';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -9,4 +10,5 @@ import * as consultations from './2026_11_25_0100_consultations';
 export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_foundation': foundation,
   '2026_11_25_0100_consultations': consultations,
+  '2026_11_25_0700_reports': reports,
 };

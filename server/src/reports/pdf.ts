@@ -1,0 +1,187 @@
+/**
+ * The printable report (A4): letterheads of both hospitals, patient, question, findings, diagnosis,
+ * recommendations, key images (listed by instance/frame/annotations: the imaging capability exposes no server-side
+ * frame rendering), signer, signature fingerprint and version. Chinese text is set in an embedded (subset) CJK font.
+ */
+import fs from 'node:fs';
+import PDFDocument from 'pdfkit';
+import type { ReportDocument } from './document';
+
+/** Debian's fonts-noto-cjk (infra/system-deps.sh); REPORT_CJK_FONT may point to another .ttc/.otf/.ttf. */
+const FONT_CANDIDATES: { file: string; face?: string; bold?: { file: string; face?: string } }[] = [
+  {
+    file: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+    face: 'NotoSansCJKsc-Regular',
+    bold: { file: '/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc', face: 'NotoSansCJKsc-Bold' },
+  },
+  { file: '/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc', face: 'NotoSerifCJKsc-Regular' },
+];
+
+export function cjkFont(): { file: string; face?: string; bold?: { file: string; face?: string } } {
+  const env = process.env.REPORT_CJK_FONT;
+  if (env) {
+    const [file, face] = env.split('#') as [string, string | undefined];
+    if (!fs.existsSync(file)) throw new Error(`REPORT_CJK_FONT ${file} does not exist`);
+    return face ? { file, face } : { file };
+  }
+  const found = FONT_CANDIDATES.find((c) => fs.existsSync(c.file));
+  if (!found) throw new Error('no CJK font found: install fonts-noto-cjk (infra/system-deps.sh) or set REPORT_CJK_FONT');
+  return found;
+}
+
+type Lang = 'zh-CN' | 'en';
+const L = {
+  'zh-CN': {
+    title: '远程诊断报告',
+    imageTitle: '远程影像诊断报告',
+    requesting: '申请医院',
+    consulting: '会诊医院',
+    patient: '患者',
+    sex: { male: '男', female: '女', unknown: '未知' } as Record<string, string>,
+    born: '出生日期',
+    poverty: '建档立卡贫困户',
+    requester: '申请医生',
+    question: '会诊问题',
+    history: '病史摘要',
+    findings: '所见',
+    impression: '印象',
+    diagnosis: '诊断',
+    primary: '主要诊断',
+    recommendations: '建议',
+    plan: '诊疗方案',
+    referral: '建议转诊至上级医院',
+    followUp: (d: number) => `随访间隔：${d} 天`,
+    keyImages: '关键图像',
+    frame: '帧',
+    annotations: '标注',
+    studies: '相关检查',
+    signedBy: '签署医生',
+    signedAt: '签署时间',
+    version: '版本',
+    amendment: '修订原因',
+    fingerprint: '签名公钥指纹',
+    signature: '签名',
+    acknowledged: '县医院已确认',
+    none: '无',
+  },
+  en: {
+    title: 'Remote diagnosis report',
+    imageTitle: 'Remote image diagnosis report',
+    requesting: 'Requesting hospital',
+    consulting: 'Consulting hospital',
+    patient: 'Patient',
+    sex: { male: 'male', female: 'female', unknown: 'unknown' } as Record<string, string>,
+    born: 'Born',
+    poverty: 'poverty-registered household',
+    requester: 'Requesting doctor',
+    question: 'Clinical question',
+    history: 'History summary',
+    findings: 'Findings',
+    impression: 'Impression',
+    diagnosis: 'Diagnosis',
+    primary: 'primary',
+    recommendations: 'Recommendations',
+    plan: 'Treatment plan',
+    referral: 'Referral to the tertiary hospital recommended',
+    followUp: (d: number) => `Follow-up interval: ${d} days`,
+    keyImages: 'Key images',
+    frame: 'frame',
+    annotations: 'annotations',
+    studies: 'Linked studies',
+    signedBy: 'Signed by',
+    signedAt: 'Signed at',
+    version: 'Version',
+    amendment: 'Amendment reason',
+    fingerprint: 'Signing key fingerprint',
+    signature: 'Signature',
+    acknowledged: 'Acknowledged by the county hospital',
+    none: 'none',
+  },
+};
+
+/** Fingerprint in groups of four hex digits (first 32 digits = 16 bytes), as printed. */
+export const shortFingerprint = (hex: string) => hex.slice(0, 32).match(/.{4}/g)!.join(' ');
+
+export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promise<Buffer> {
+  const t = L[lang];
+  const font = cjkFont();
+  const pdf = new PDFDocument({
+    size: 'A4',
+    margin: 50,
+    info: { Title: `${t.title} ${d.reportId} v${d.payload.version}`, Author: d.payload.signer.name, Subject: d.payload.content.impression.slice(0, 200) },
+  });
+  pdf.registerFont('body', font.file, font.face);
+  pdf.registerFont('bold', font.bold?.file ?? font.file, font.bold?.face ?? font.face);
+  const chunks: Buffer[] = [];
+  pdf.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    pdf.on('end', () => resolve(Buffer.concat(chunks)));
+    pdf.on('error', reject);
+  });
+  const hname = (h: { nameZh: string; nameEn: string }) => (lang === 'zh-CN' ? h.nameZh : h.nameEn);
+  const heading = (s: string) => {
+    pdf.moveDown(0.6).font('bold').fontSize(12).fillColor('#1d3557').text(s).fillColor('black').font('body').fontSize(10.5);
+  };
+  const para = (s: string) => pdf.text(s.trim() || t.none, { align: 'left' });
+  const c = d.payload.content;
+
+  // Letterheads: consulting hospital on the left, requesting hospital on the right.
+  const top = pdf.y;
+  pdf.font('bold').fontSize(13).text(hname(d.consulting), 50, top, { width: 240 });
+  pdf.font('body').fontSize(9).text(`${t.consulting} · ${d.consulting.region}`, 50, pdf.y, { width: 240 });
+  pdf.font('bold').fontSize(13).text(hname(d.requesting), 305, top, { width: 240, align: 'right' });
+  pdf.font('body').fontSize(9).text(`${t.requesting} · ${d.requesting.region}`, 305, pdf.y, { width: 240, align: 'right' });
+  pdf.x = 50;
+  pdf.moveDown(1);
+  pdf.moveTo(50, pdf.y).lineTo(545, pdf.y).strokeColor('#1d3557').lineWidth(1.2).stroke();
+  pdf.moveDown(0.6);
+  const title = d.consultation.type === 'remote_image_diagnosis' ? t.imageTitle : t.title;
+  pdf.font('bold').fontSize(17).text(title, { align: 'center' });
+  pdf.font('body').fontSize(9).text(`${t.version} ${d.payload.version} · ${d.reportId}`, { align: 'center' });
+
+  heading(t.patient);
+  const p = d.patient;
+  para(`${p.name} · ${t.sex[p.sex] ?? p.sex} · ${t.born} ${p.birthDate}${p.povertyRegistered ? ` · ${t.poverty}` : ''}`);
+  para(`${t.requester}: ${d.consultation.requesterName}`);
+  heading(t.question);
+  para(d.consultation.clinicalQuestion);
+  if (d.consultation.historySummary.trim()) {
+    heading(t.history);
+    para(d.consultation.historySummary);
+  }
+  heading(t.findings);
+  para(c.findings);
+  heading(t.impression);
+  para(c.impression);
+  heading(t.diagnosis);
+  if (c.diagnoses.length === 0) para(t.none);
+  for (const dx of c.diagnoses) {
+    const title = lang === 'zh-CN' ? `${dx.titleZh}（${dx.titleEn}）` : `${dx.titleEn} (${dx.titleZh})`;
+    para(`${dx.code}  ${title}${dx.primary ? ` · ${t.primary}` : ''}`);
+  }
+  heading(t.recommendations);
+  const r = c.recommendations;
+  para(`${t.plan}: ${r.treatmentPlan.trim() || t.none}`);
+  if (r.referral) para(`${t.referral}${r.referralNote.trim() ? `: ${r.referralNote.trim()}` : ''}`);
+  if (r.followUpIntervalDays) para(t.followUp(r.followUpIntervalDays));
+  if (c.keyImages.length > 0 || d.studies.length > 0) {
+    heading(t.keyImages);
+    for (const k of c.keyImages) {
+      para(`${k.caption || '—'} · SOP ${k.sopInstanceUid} · ${t.frame} ${k.frame}${k.annotationIds.length ? ` · ${t.annotations}: ${k.annotationIds.join(', ')}` : ''}`);
+    }
+    if (d.studies.length) {
+      pdf.moveDown(0.3);
+      para(`${t.studies}: ${d.studies.map((s) => `${s.modality ?? ''} ${s.description ?? ''} ${s.studyInstanceUid}`.trim()).join('; ')}`);
+    }
+  }
+
+  heading(t.signedBy);
+  para(`${d.payload.signer.name} · ${hname(d.signerHospital)}`);
+  para(`${t.signedAt}: ${d.payload.signedAt.replace('T', ' ').slice(0, 19)} UTC · ${t.version} ${d.payload.version}`);
+  if (d.payload.amendmentReason) para(`${t.amendment}: ${d.payload.amendmentReason}`);
+  para(`${t.fingerprint} (Ed25519, SHA-256): ${shortFingerprint(d.keyFingerprint)}`);
+  pdf.fontSize(7).text(`${t.signature}: ${d.signature}`);
+  if (d.acknowledgedAt) pdf.fontSize(10.5).text(`${t.acknowledged}: ${d.acknowledgedAt.replace('T', ' ').slice(0, 19)} UTC`);
+  pdf.end();
+  return done;
+}

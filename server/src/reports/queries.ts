@@ -1,0 +1,95 @@
+/** Report queries: `db | trx` first; every query of a report is scoped through its consultation's hospitals. */
+import { sql } from 'kysely';
+import type { Executor, Trx } from '../db/database';
+import type { Actor } from '../auth/actor';
+import type { ReportRow, ReportVersionRow } from './tables';
+
+/** The consultation facts the report rules need. */
+export interface ConsultationFacts {
+  id: string;
+  state: string;
+  type: string;
+  assigned_to: string | null;
+  requester_id: string;
+  requesting_hospital_id: string;
+  target_hospital_id: string;
+  patient_id: string;
+  case_id: string;
+}
+
+const consultationCols = [
+  'c.id',
+  'c.state',
+  'c.type',
+  'c.assigned_to',
+  'c.requester_id',
+  'c.requesting_hospital_id',
+  'c.target_hospital_id',
+  'c.patient_id',
+  'c.case_id',
+] as const;
+
+/**
+ * A consultation the actor may see: their hospital is the requesting or the target side. Anything else (and
+ * actors without a hospital) reads as absent, so the route answers 404.
+ */
+export async function findVisibleConsultation(
+  db: Executor,
+  actor: Pick<Actor, 'hospitalId'>,
+  consultationId: string,
+  lock = false,
+): Promise<ConsultationFacts | undefined> {
+  if (!actor.hospitalId) return undefined;
+  let q = db
+    .selectFrom('consultations as c')
+    .select(consultationCols)
+    .where('c.id', '=', consultationId)
+    .where((eb) =>
+      eb.or([eb('c.requesting_hospital_id', '=', actor.hospitalId!), eb('c.target_hospital_id', '=', actor.hospitalId!)]),
+    );
+  if (lock) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export const findReportByConsultation = (db: Executor, consultationId: string) =>
+  db.selectFrom('reports').selectAll().where('consultation_id', '=', consultationId).executeTakeFirst();
+
+export const findReport = (db: Executor, id: string) =>
+  db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const lockReport = (trx: Trx, id: string) =>
+  trx.selectFrom('reports').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+export const listVersions = (db: Executor, reportId: string): Promise<ReportVersionRow[]> =>
+  db.selectFrom('report_versions').selectAll().where('report_id', '=', reportId).orderBy('version').execute();
+
+export async function userNames(db: Executor, ids: (string | null)[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids.filter((x): x is string => !!x))];
+  if (unique.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', unique).execute();
+  return new Map(rows.map((r) => [r.id, r.display_name]));
+}
+
+export async function insertReport(trx: Trx, row: Pick<ReportRow, 'id' | 'consultation_id' | 'author_id'> & { draft_content: string }) {
+  return trx
+    .insertInto('reports')
+    .values({ ...row, status: 'draft', draft_updated_by: row.author_id, draft_revision: 0 })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Save a draft only if nobody saved since `baseRevision` (compare-and-set). */
+export async function saveDraftIfRevision(trx: Trx, id: string, baseRevision: number, content: string, userId: string) {
+  return trx
+    .updateTable('reports')
+    .set({
+      draft_content: content,
+      draft_revision: sql<number>`draft_revision + 1`,
+      draft_updated_at: new Date(),
+      draft_updated_by: userId,
+    })
+    .where('id', '=', id)
+    .where('draft_revision', '=', baseRevision)
+    .returningAll()
+    .executeTakeFirst();
+}

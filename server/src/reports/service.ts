@@ -1,0 +1,255 @@
+/** Report use cases: drafts with autosave, signing, amendments, verification, acknowledgement. */
+import crypto from 'node:crypto';
+import type { Report, ReportContent, ReportDiff, ReportVerifyResult } from '@consult/shared';
+import { emptyReportContent } from '@consult/shared';
+import type { DB, Executor } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { recordAudit } from '../audit/service';
+import { verifyPassword } from '../auth/password';
+import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
+import type { IoServer } from '../realtime/plugin';
+import { hospitalRoom, userRoom } from '../realtime/plugin';
+import { notifyUsers } from '../notifications/service';
+import * as q from './queries';
+import { loadVisible, toReport, type Loaded } from './view';
+import { parsePayload, sha256, signPayload, verifyVersions, type SignedPayload } from './payload';
+import { diffContent } from './diff';
+import { findIcd10 } from './icd10/index';
+import type { SigningKey } from './signing';
+import { advanceConsultation, writeCasePlan } from './consultation-link';
+
+export interface ReportsCtx {
+  db: DB;
+  io: IoServer;
+  key: SigningKey;
+}
+
+/** States in which the assigned consultant may work on the report. */
+const WRITABLE_STATES = ['accepted', 'scheduled', 'in_progress', 'report_pending'];
+
+function assertAuthor(actor: Actor, l: Pick<Loaded, 'report' | 'consultation'>): void {
+  if (l.consultation.assigned_to !== actor.id || l.report.author_id !== actor.id) {
+    throw forbidden('only the consultant assigned to this consultation may write or sign its report');
+  }
+}
+
+/** Diagnoses must come from the shipped list; their titles are taken from it. */
+function normalise(content: ReportContent): ReportContent {
+  return {
+    ...content,
+    diagnoses: content.diagnoses.map((d, i) => {
+      const known = findIcd10(d.code);
+      if (!known) throw badRequest(`ICD-10 code ${d.code} is not in the list`, `/body/content/diagnoses/${i}/code`);
+      return { ...d, titleZh: known.titleZh, titleEn: known.titleEn };
+    }),
+  };
+}
+
+/** Tell both hospitals' open screens to refetch (after commit). */
+function announce(io: IoServer, c: q.ConsultationFacts, reportId: string): void {
+  const rooms = [hospitalRoom(c.requesting_hospital_id), hospitalRoom(c.target_hospital_id)];
+  io.to(rooms).emit('entity:changed', { entityType: 'report', entityId: reportId });
+  io.to(rooms).emit('entity:changed', { entityType: 'consultation', entityId: c.id });
+}
+
+export async function openReport(ctx: ReportsCtx, actor: Actor, consultationId: string): Promise<Report> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const c = await q.findVisibleConsultation(trx, actor, consultationId, true);
+    if (!c) throw notFound('consultation');
+    const existing = await q.findReportByConsultation(trx, consultationId);
+    if (existing) {
+      const l = await loadVisible(trx, actor, existing.id);
+      return toReport(trx, l);
+    }
+    if (c.assigned_to !== actor.id) throw forbidden('only the consultant assigned to this consultation may write its report');
+    if (!WRITABLE_STATES.includes(c.state)) {
+      throw new DomainError('invalid_transition', `a report cannot be started while the consultation is ${c.state}`);
+    }
+    const report = await q.insertReport(trx, {
+      id: crypto.randomUUID(),
+      consultation_id: c.id,
+      author_id: actor.id,
+      draft_content: JSON.stringify(emptyReportContent()),
+    });
+    await recordAudit(trx, { actor, action: 'report.create', entityType: 'report', entityId: report.id, ip: actor.ip, detail: { consultationId: c.id } });
+    return toReport(trx, { consultation: c, report, consultingSide: true });
+  });
+}
+
+export async function getByConsultation(ctx: ReportsCtx, actor: Actor, consultationId: string): Promise<Report> {
+  const c = await q.findVisibleConsultation(ctx.db, actor, consultationId);
+  const r = c && (await q.findReportByConsultation(ctx.db, consultationId));
+  if (!r) throw notFound('report');
+  return getReport(ctx, actor, r.id);
+}
+
+export async function getReport(ctx: ReportsCtx, actor: Actor, id: string): Promise<Report> {
+  const l = await loadVisible(ctx.db, actor, id);
+  await recordAudit(ctx.db, { actor, action: 'report.read', entityType: 'report', entityId: id, ip: actor.ip });
+  return toReport(ctx.db, l);
+}
+
+export async function saveDraft(
+  ctx: ReportsCtx,
+  actor: Actor,
+  id: string,
+  body: { content: ReportContent; baseRevision: number },
+): Promise<Report> {
+  const content = normalise(body.content);
+  return ctx.db.transaction().execute(async (trx) => {
+    const l = await loadVisible(trx, actor, id, true);
+    assertAuthor(actor, l);
+    if (l.report.draft_content === null) {
+      throw conflict(`version ${l.report.current_version} is signed and cannot be edited; start an amendment to correct it`);
+    }
+    const saved = await q.saveDraftIfRevision(trx, id, body.baseRevision, JSON.stringify(content), actor.id);
+    if (!saved) {
+      const names = await q.userNames(trx, [l.report.draft_updated_by]);
+      throw conflict(
+        `the draft was changed by ${names.get(l.report.draft_updated_by) ?? 'someone'} at ${l.report.draft_updated_at.toISOString()} ` +
+          `(revision ${l.report.draft_revision}, you edited revision ${body.baseRevision}); reload it before saving again`,
+      );
+    }
+    await recordAudit(trx, { actor, action: 'report.draft_save', entityType: 'report', entityId: id, ip: actor.ip, detail: { revision: saved.draft_revision } });
+    return toReport(trx, { ...l, report: saved });
+  });
+}
+
+export async function signReport(ctx: ReportsCtx, actor: Actor, id: string, password: string): Promise<Report> {
+  const user = await ctx.db.selectFrom('users').select(['password_hash', 'display_name']).where('id', '=', actor.id).executeTakeFirstOrThrow();
+  if (!(await verifyPassword(user.password_hash, password))) {
+    await recordAudit(ctx.db, { actor, action: 'report.sign', entityType: 'report', entityId: id, outcome: 'denied', ip: actor.ip, detail: { why: 'password' } });
+    throw badRequest('the password is not correct; the report was not signed', '/body/password');
+  }
+  const { result, consultation } = await ctx.db.transaction().execute(async (trx) => {
+    const l = await loadVisible(trx, actor, id, true);
+    assertAuthor(actor, l);
+    const r = l.report;
+    if (r.draft_content === null) throw conflict(`version ${r.current_version} is already signed; start an amendment to correct it`);
+    const c = await q.findVisibleConsultation(trx, actor, r.consultation_id, true);
+    if (!c || !WRITABLE_STATES.includes(c.state)) {
+      throw new DomainError('invalid_transition', `the report cannot be signed while the consultation is ${c?.state ?? 'gone'}`);
+    }
+    const content = normalise(JSON.parse(r.draft_content) as ReportContent);
+    if (!content.impression.trim() && content.diagnoses.length === 0) {
+      throw badRequest('write an impression or pick a diagnosis before signing', '/body/content/impression');
+    }
+    const versions = await q.listVersions(trx, r.id);
+    const prev = versions.at(-1);
+    const version = r.current_version + 1;
+    const signedAt = new Date(Math.floor(Date.now()));
+    const payload: SignedPayload = {
+      type: 'consult.remote-diagnosis-report/1',
+      reportId: r.id,
+      consultationId: r.consultation_id,
+      version,
+      signedAt: signedAt.toISOString(),
+      signer: { id: actor.id, name: user.display_name, role: actor.role, hospitalId: actor.hospitalId },
+      amendmentReason: version === 1 ? null : r.amendment_reason,
+      previous: prev ? sha256(prev.signature) : null,
+      content,
+    };
+    const { canonical, signature } = signPayload(ctx.key, payload);
+    await trx
+      .insertInto('report_versions')
+      .values({ report_id: r.id, version, payload: canonical, signature, key_fingerprint: ctx.key.fingerprint, signed_by: actor.id, signed_at: signedAt })
+      .execute();
+    const updated = await trx
+      .updateTable('reports')
+      .set({ status: 'signed', draft_content: null, amendment_reason: null, current_version: version, first_signed_at: r.first_signed_at ?? signedAt })
+      .where('id', '=', r.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (c.state !== 'report_pending') await advanceConsultation(trx, actor, c, 'report_pending', `report v${version} signed`);
+    await recordAudit(trx, { actor, action: 'report.sign', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { version, keyFingerprint: ctx.key.fingerprint } });
+    return { result: await toReport(trx, { ...l, report: updated }), consultation: c };
+  });
+  announce(ctx.io, consultation, id);
+  await notifyUsers(ctx.db, ctx.io, [consultation.requester_id], {
+    kind: 'report.ready',
+    entityType: 'consultation',
+    entityId: consultation.id,
+    data: { reportId: id, version: result.currentVersion },
+  });
+  return result;
+}
+
+export async function startAmendment(ctx: ReportsCtx, actor: Actor, id: string, reason: string): Promise<Report> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const l = await loadVisible(trx, actor, id, true);
+    assertAuthor(actor, l);
+    const r = l.report;
+    if (r.current_version === 0) throw conflict('the report has not been signed yet; edit the draft instead');
+    if (r.draft_content !== null) throw conflict('an amendment is already open; edit and sign it');
+    const versions = await q.listVersions(trx, r.id);
+    const latest = parsePayload(versions.at(-1)!);
+    const updated = await trx
+      .updateTable('reports')
+      .set({
+        status: 'amending',
+        draft_content: JSON.stringify(latest.content),
+        amendment_reason: reason.trim(),
+        draft_revision: r.draft_revision + 1,
+        draft_updated_at: new Date(),
+        draft_updated_by: actor.id,
+      })
+      .where('id', '=', r.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, { actor, action: 'report.amend_start', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { fromVersion: r.current_version } });
+    return toReport(trx, { ...l, report: updated });
+  });
+}
+
+export async function diffVersions(ctx: ReportsCtx, actor: Actor, id: string, from: number, to: number): Promise<ReportDiff> {
+  const l = await loadVisible(ctx.db, actor, id);
+  const rows = await q.listVersions(ctx.db, l.report.id);
+  const a = rows.find((v) => v.version === from);
+  const b = rows.find((v) => v.version === to);
+  if (!a || !b) throw notFound('report version');
+  const pb = parsePayload(b);
+  return { from, to, amendmentReason: pb.amendmentReason, changes: diffContent(parsePayload(a).content, pb.content) };
+}
+
+/** Verify one report's stored versions against the deployment key (used by the endpoint and the CLI). */
+export async function verifyStored(db: Executor, key: SigningKey, reportId: string): Promise<ReportVerifyResult> {
+  const rows = await q.listVersions(db, reportId);
+  const versions = verifyVersions(key, reportId, rows);
+  const report = await q.findReport(db, reportId);
+  const countOk = report?.current_version === rows.length;
+  if (!countOk) versions.push({ version: rows.length + 1, ok: false, reason: 'report row and stored versions disagree on the version count' });
+  return { ok: versions.length > 0 && versions.every((v) => v.ok), reportId, keyFingerprint: key.fingerprint, versions };
+}
+
+export async function verifyReport(ctx: ReportsCtx, actor: Actor, id: string): Promise<ReportVerifyResult> {
+  await loadVisible(ctx.db, actor, id);
+  return verifyStored(ctx.db, ctx.key, id);
+}
+
+export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Promise<Report> {
+  const { result, consultation } = await ctx.db.transaction().execute(async (trx) => {
+    const l = await loadVisible(trx, actor, id, true);
+    const r = l.report;
+    const c = await q.findVisibleConsultation(trx, actor, r.consultation_id, true);
+    if (!c || actor.hospitalId !== c.requesting_hospital_id) throw forbidden('only the requesting hospital acknowledges a report');
+    if (r.status === 'acknowledged') throw conflict('the report was already acknowledged');
+    if (r.status !== 'signed') throw conflict('an amendment is being prepared; acknowledge once it is signed');
+    const versions = await q.listVersions(trx, r.id);
+    const check = verifyVersions(ctx.key, r.id, versions);
+    if (!check.every((v) => v.ok)) throw conflict('the stored report fails signature verification; contact the administrator');
+    const latest = parsePayload(versions.at(-1)!);
+    const nextDate = await writeCasePlan(trx, actor, c, latest);
+    await advanceConsultation(trx, actor, c, 'completed', `report v${latest.version} acknowledged`);
+    const updated = await trx
+      .updateTable('reports')
+      .set({ status: 'acknowledged', acknowledged_at: new Date(), acknowledged_by: actor.id, next_follow_up_date: nextDate })
+      .where('id', '=', r.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, { actor, action: 'report.acknowledge', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { version: latest.version } });
+    return { result: await toReport(trx, { ...l, report: updated }), consultation: c };
+  });
+  announce(ctx.io, consultation, id);
+  ctx.io.to(userRoom(result.authorId)).emit('entity:changed', { entityType: 'report', entityId: id });
+  return result;
+}

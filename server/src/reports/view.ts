@@ -1,0 +1,72 @@
+/** Row → DTO mapping and the scoped loaders every report use case starts from. */
+import type { Report, ReportContent, ReportVersion } from '@consult/shared';
+import type { Executor } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { notFound } from '../errors';
+import * as q from './queries';
+import { parsePayload } from './payload';
+import type { ReportRow, ReportVersionRow } from './tables';
+
+export interface Loaded {
+  consultation: q.ConsultationFacts;
+  report: ReportRow;
+  /** The actor works at the target (consulting) hospital: may see drafts. */
+  consultingSide: boolean;
+}
+
+/**
+ * Load a report the actor may see. The requesting side sees a report only once it has a signed version; drafts
+ * stay with the consulting side. Everything else is 404 (existence is not leaked).
+ */
+export async function loadVisible(db: Executor, actor: Actor, reportId: string, lock = false): Promise<Loaded> {
+  const report = lock ? await q.lockReport(db as never, reportId) : await q.findReport(db, reportId);
+  if (!report) throw notFound('report');
+  const consultation = await q.findVisibleConsultation(db, actor, report.consultation_id);
+  if (!consultation) throw notFound('report');
+  const consultingSide = actor.hospitalId === consultation.target_hospital_id;
+  if (!consultingSide && report.current_version === 0) throw notFound('report');
+  return { consultation, report, consultingSide };
+}
+
+export function toVersion(row: ReportVersionRow): ReportVersion {
+  const p = parsePayload(row);
+  return {
+    version: p.version,
+    content: p.content,
+    signedAt: p.signedAt,
+    signerId: p.signer.id,
+    signerName: p.signer.name,
+    amendmentReason: p.amendmentReason,
+    keyFingerprint: row.key_fingerprint,
+    signature: row.signature,
+  };
+}
+
+export async function toReport(db: Executor, l: Loaded): Promise<Report> {
+  const r = l.report;
+  const rows = await q.listVersions(db, r.id);
+  const names = await q.userNames(db, [r.author_id, r.draft_updated_by, r.acknowledged_by]);
+  const showDraft = l.consultingSide && r.draft_content !== null;
+  return {
+    id: r.id,
+    consultationId: r.consultation_id,
+    status: r.status,
+    authorId: r.author_id,
+    authorName: names.get(r.author_id) ?? '',
+    draft: showDraft
+      ? {
+          content: JSON.parse(r.draft_content!) as ReportContent,
+          revision: r.draft_revision,
+          updatedAt: r.draft_updated_at.toISOString(),
+          updatedByName: names.get(r.draft_updated_by) ?? '',
+          amendmentReason: r.amendment_reason,
+        }
+      : null,
+    currentVersion: r.current_version,
+    versions: rows.map(toVersion),
+    acknowledgedAt: r.acknowledged_at ? r.acknowledged_at.toISOString() : null,
+    acknowledgedByName: r.acknowledged_by ? (names.get(r.acknowledged_by) ?? null) : null,
+    nextFollowUpDate: r.next_follow_up_date,
+    createdAt: r.created_at.toISOString(),
+  };
+}

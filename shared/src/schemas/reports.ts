@@ -1,0 +1,170 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { IsoDate, IsoDateTime, Text, Uuid } from './common';
+
+/** An ICD-10 code of the list shipped with the app (a curated subset, zh-CN + en titles). */
+export const Icd10Code = Type.Object({ code: Type.String(), titleZh: Type.String(), titleEn: Type.String() });
+export type Icd10Code = Static<typeof Icd10Code>;
+export const Icd10Query = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 100 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+});
+export type Icd10Query = Static<typeof Icd10Query>;
+
+/** A diagnosis on the report: a code from the shipped list; its titles are copied in so the signed text is complete. */
+export const ReportDiagnosis = Type.Object(
+  {
+    code: Type.String({ pattern: '^[A-Z][0-9]{2}(\\.[0-9A-Z]{1,4})?$' }),
+    /** Filled in by the server from the shipped list. */
+    titleZh: Type.String({ maxLength: 300 }),
+    titleEn: Type.String({ maxLength: 300 }),
+    primary: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type ReportDiagnosis = Static<typeof ReportDiagnosis>;
+
+/** A key image: one frame of a DICOM instance and the annotations drawn on it. */
+export const ReportKeyImage = Type.Object(
+  {
+    studyInstanceUid: Type.String({ pattern: '^[0-9.]{1,64}$' }),
+    sopInstanceUid: Type.String({ pattern: '^[0-9.]{1,64}$' }),
+    frame: Type.Integer({ minimum: 1, maximum: 100000 }),
+    annotationIds: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 }),
+    caption: Type.String({ maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+export type ReportKeyImage = Static<typeof ReportKeyImage>;
+
+export const ReportRecommendations = Type.Object(
+  {
+    treatmentPlan: Type.String({ maxLength: 10000 }),
+    /** Refer the patient to the tertiary hospital. */
+    referral: Type.Boolean(),
+    referralNote: Type.String({ maxLength: 2000 }),
+    /** Days until the next follow-up; null = none. Lands in the case plan on acknowledgement. */
+    followUpIntervalDays: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type ReportRecommendations = Static<typeof ReportRecommendations>;
+
+/** The clinical content: what the author writes and what gets signed. */
+export const ReportContent = Type.Object(
+  {
+    findings: Type.String({ maxLength: 20000 }),
+    impression: Type.String({ maxLength: 10000 }),
+    diagnoses: Type.Array(ReportDiagnosis, { maxItems: 20 }),
+    recommendations: ReportRecommendations,
+    keyImages: Type.Array(ReportKeyImage, { maxItems: 30 }),
+  },
+  { additionalProperties: false },
+);
+export type ReportContent = Static<typeof ReportContent>;
+
+export const REPORT_STATUSES = ['draft', 'signed', 'amending', 'acknowledged'] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+export const ReportStatusSchema = Type.Union(REPORT_STATUSES.map((s) => Type.Literal(s)));
+
+/** One signed, immutable version. `content` is exactly what the signature covers (with the header fields). */
+export const ReportVersion = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  content: ReportContent,
+  signedAt: IsoDateTime,
+  signerId: Uuid,
+  signerName: Type.String(),
+  amendmentReason: Type.Union([Type.String(), Type.Null()]),
+  /** SHA-256 of the signing public key (hex, first 16 bytes shown in the PDF). */
+  keyFingerprint: Type.String(),
+  signature: Type.String(),
+});
+export type ReportVersion = Static<typeof ReportVersion>;
+
+export const ReportDraft = Type.Object({
+  content: ReportContent,
+  /** Optimistic-concurrency token: send it back with the next autosave. */
+  revision: Type.Integer({ minimum: 0 }),
+  updatedAt: IsoDateTime,
+  updatedByName: Type.String(),
+  /** Set while the draft is an amendment of a signed version. */
+  amendmentReason: Type.Union([Type.String(), Type.Null()]),
+});
+export type ReportDraft = Static<typeof ReportDraft>;
+
+export const Report = Type.Object({
+  id: Uuid,
+  consultationId: Uuid,
+  status: ReportStatusSchema,
+  authorId: Uuid,
+  authorName: Type.String(),
+  draft: Type.Union([ReportDraft, Type.Null()]),
+  currentVersion: Type.Integer({ minimum: 0 }),
+  versions: Type.Array(ReportVersion),
+  acknowledgedAt: Type.Union([IsoDateTime, Type.Null()]),
+  acknowledgedByName: Type.Union([Type.String(), Type.Null()]),
+  /** The next follow-up date written into the case plan on acknowledgement. */
+  nextFollowUpDate: Type.Union([IsoDate, Type.Null()]),
+  createdAt: IsoDateTime,
+});
+export type Report = Static<typeof Report>;
+
+export const ReportDraftSave = Type.Object(
+  { content: ReportContent, baseRevision: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+export type ReportDraftSave = Static<typeof ReportDraftSave>;
+
+export const ReportSign = Type.Object({ password: Text(200) }, { additionalProperties: false });
+export type ReportSign = Static<typeof ReportSign>;
+
+export const ReportAmend = Type.Object({ reason: Text(2000) }, { additionalProperties: false });
+export type ReportAmend = Static<typeof ReportAmend>;
+
+export const ConsultationIdParams = Type.Object({ consultationId: Uuid });
+export const ReportVersionParams = Type.Object({ id: Uuid, version: Type.Integer({ minimum: 1 }) });
+export const ReportDiffQuery = Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) });
+export const ReportPdfQuery = Type.Object({
+  version: Type.Optional(Type.Integer({ minimum: 1 })),
+  lang: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])),
+});
+
+/** One changed field between two versions; `path` like `recommendations.treatmentPlan` or `diagnoses[0].code`. */
+export const ReportDiffEntry = Type.Object({
+  path: Type.String(),
+  before: Type.Union([Type.String(), Type.Null()]),
+  after: Type.Union([Type.String(), Type.Null()]),
+});
+export type ReportDiffEntry = Static<typeof ReportDiffEntry>;
+export const ReportDiff = Type.Object({
+  from: Type.Integer(),
+  to: Type.Integer(),
+  amendmentReason: Type.Union([Type.String(), Type.Null()]),
+  changes: Type.Array(ReportDiffEntry),
+});
+export type ReportDiff = Static<typeof ReportDiff>;
+
+export const ReportVerifyResult = Type.Object({
+  ok: Type.Boolean(),
+  reportId: Uuid,
+  keyFingerprint: Type.String(),
+  versions: Type.Array(
+    Type.Object({ version: Type.Integer(), ok: Type.Boolean(), reason: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+});
+export type ReportVerifyResult = Static<typeof ReportVerifyResult>;
+
+export const ReportPublicKey = Type.Object({
+  algorithm: Type.Literal('Ed25519'),
+  publicKeyPem: Type.String(),
+  fingerprint: Type.String(),
+});
+export type ReportPublicKey = Static<typeof ReportPublicKey>;
+
+/** An empty draft, used by the editor and the server when a report is opened. */
+export const emptyReportContent = (): ReportContent => ({
+  findings: '',
+  impression: '',
+  diagnoses: [],
+  recommendations: { treatmentPlan: '', referral: false, referralNote: '', followUpIntervalDays: null },
+  keyImages: [],
+});
