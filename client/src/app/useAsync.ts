@@ -13,7 +13,7 @@ export function useAsync<T>(fn: () => Promise<T>, deps: unknown[]): AsyncState<T
   const [error, setError] = useState<Error | null>(null);
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // The caller lists what fn depends on, as with useEffect.
   const run = useCallback(fn, deps);
   useEffect(() => {
     let live = true;
