@@ -5,6 +5,7 @@ import networkRoutes from './network/routes';
 import auditRoutes from './audit/routes';
 import notificationRoutes from './notifications/routes';
 import reportRoutes from './reports/routes';
+import roundRoutes from './rounds/routes';
 
 /**
  * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
@@ -15,4 +16,5 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(auditRoutes, { prefix: '/api' });
   await app.register(notificationRoutes, { prefix: '/api' });
   await app.register(reportRoutes, { prefix: '/api', config });
+  await app.register(roundRoutes, { prefix: '/api', config });
 }

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 /** Runtime configuration, read from the environment once at start and validated with clear messages. */
@@ -21,6 +24,27 @@ export interface Config {
   /** Requests per minute per IP on the login route. */
   loginRateLimit: number;
   seedDemo: boolean;
+  /** Video ward rounds (mediasoup SFU). */
+  sfu: SfuConfig;
+}
+
+export interface SfuConfig {
+  /** Absolute path of the mediasoup worker binary, or null when none was found (media then fails per round). */
+  workerBin: string | null;
+  /** Workers in the pool; default one per CPU core. */
+  workers: number;
+  /** IP the RTC transports bind to (SFU_LISTEN_IP, default 127.0.0.1; 0.0.0.0 on a server). */
+  listenIp: string;
+  /** Address announced in ICE candidates (SFU_ANNOUNCED_IP: public IP or host name behind NAT). */
+  announcedAddress: string | null;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  /** Peers on one router before a round spreads to another worker via pipeToRouter (SFU_PEERS_PER_ROUTER, 50). */
+  peersPerRouter: number;
+  /** TURN relays handed to browsers (TURN_URLS comma-separated turn:/turns: URLs). */
+  turnUrls: string[];
+  turnUsername: string | null;
+  turnCredential: string | null;
 }
 
 export class ConfigError extends Error {
@@ -52,6 +76,69 @@ const urlVar = (env: NodeJS.ProcessEnv, name: string, protocols: string[]): stri
   return raw;
 };
 
+/** Where infra/mediasoup-worker.sh caches the worker it builds (MEDIASOUP_CACHE_DIR overrides the root). */
+export const MEDIASOUP_VERSION = '3.19.3';
+export const cachedWorkerBin = (env: NodeJS.ProcessEnv) =>
+  path.join(env.MEDIASOUP_CACHE_DIR || '/var/cache/consult-platform', `mediasoup-${MEDIASOUP_VERSION}`, 'mediasoup-worker');
+
+const isIp = (s: string) => net.isIP(s) !== 0;
+
+function loadSfuConfig(env: NodeJS.ProcessEnv): SfuConfig {
+  let workerBin: string | null = null;
+  if (env.MEDIASOUP_WORKER_BIN) {
+    workerBin = path.resolve(env.MEDIASOUP_WORKER_BIN);
+    try {
+      fs.accessSync(workerBin, fs.constants.X_OK);
+    } catch {
+      throw new ConfigError(`MEDIASOUP_WORKER_BIN is not an executable file: "${env.MEDIASOUP_WORKER_BIN}"`);
+    }
+  } else {
+    const cached = cachedWorkerBin(env);
+    try {
+      fs.accessSync(cached, fs.constants.X_OK);
+      workerBin = cached;
+    } catch {
+      workerBin = null; // rounds without media still work; joining media answers 'unavailable'
+    }
+  }
+  const listenIp = env.SFU_LISTEN_IP || '127.0.0.1';
+  if (!isIp(listenIp)) throw new ConfigError(`SFU_LISTEN_IP must be an IP address, got "${listenIp}"`);
+  const announced = env.SFU_ANNOUNCED_IP || null;
+  if (announced && !isIp(announced) && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(announced)) {
+    throw new ConfigError(`SFU_ANNOUNCED_IP must be an IP address or host name, got "${announced}"`);
+  }
+  if (listenIp === '0.0.0.0' || listenIp === '::') {
+    if (!announced) throw new ConfigError(`SFU_LISTEN_IP=${listenIp} needs SFU_ANNOUNCED_IP (the address browsers reach)`);
+  }
+  const rtcMinPort = intVar(env, 'RTC_MIN_PORT', 40000, 1024, 65535);
+  const rtcMaxPort = intVar(env, 'RTC_MAX_PORT', 49999, 1024, 65535);
+  if (rtcMaxPort < rtcMinPort) throw new ConfigError(`RTC_MAX_PORT (${rtcMaxPort}) is below RTC_MIN_PORT (${rtcMinPort})`);
+  const turnUrls = (env.TURN_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const u of turnUrls) {
+    if (!/^turns?:[^\s]+$/.test(u)) throw new ConfigError(`TURN_URLS entries must start with turn: or turns:, got "${u}"`);
+  }
+  const turnUsername = env.TURN_USERNAME || null;
+  const turnCredential = env.TURN_CREDENTIAL || null;
+  if (turnUrls.length && (!turnUsername || !turnCredential)) {
+    throw new ConfigError('TURN_URLS needs TURN_USERNAME and TURN_CREDENTIAL');
+  }
+  return {
+    workerBin,
+    workers: intVar(env, 'SFU_WORKERS', os.availableParallelism(), 1, 256),
+    listenIp,
+    announcedAddress: announced,
+    rtcMinPort,
+    rtcMaxPort,
+    peersPerRouter: intVar(env, 'SFU_PEERS_PER_ROUTER', 50, 1, 10000),
+    turnUrls,
+    turnUsername,
+    turnCredential,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = intVar(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '127.0.0.1';
@@ -80,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginLockMinutes: intVar(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginRateLimit: intVar(env, 'LOGIN_RATE_LIMIT', 20, 1, 10000),
     seedDemo: env.SEED_DEMO !== 'false',
+    sfu: loadSfuConfig(env),
   };
 }
 

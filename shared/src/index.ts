@@ -13,3 +13,4 @@ export * from './schemas/stats';
 export * from './schemas/sync';
 export * from './state/sync.reducer';
 export * from './schemas/reports';
+export * from './schemas/rounds';

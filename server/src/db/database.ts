@@ -10,6 +10,7 @@ import type {
 } from './tables';
 import type * as consultations from '../consultations/tables';
 import type * as reports from '../reports/tables';
+import type * as rounds from '../rounds/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -33,6 +34,11 @@ export interface Database {
   consultation_studies: consultations.ConsultationStudyTable;
   reports: reports.ReportTable;
   report_versions: reports.ReportVersionTable;
+  rounds: rounds.RoundTable;
+  round_invitees: rounds.RoundInviteeTable;
+  round_agenda_items: rounds.RoundAgendaItemTable;
+  round_chat_messages: rounds.RoundChatMessageTable;
+  round_recordings: rounds.RoundRecordingTable;
 }
 
 export type DB = Kysely<Database>;

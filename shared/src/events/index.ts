@@ -7,10 +7,12 @@ import type { ErrorCode } from '../errors';
 import type { Notification } from './notifications';
 import type { SyncClientToServerEvents, SyncServerToClientEvents } from './sync';
 import type { ConsultationServerToClientEvents } from './consultations';
+import type { RoundClientToServerEvents, RoundServerToClientEvents } from './rounds';
 
 export * from './notifications';
 export * from './sync';
 export * from './consultations';
+export * from './rounds';
 
 export type Ack<T = undefined> =
   | { ok: true; data: T }
@@ -31,5 +33,5 @@ export interface CoreClientToServerEvents {
   'notification:sync': (since: string | null, ack: AckFn<Notification[]>) => void;
 }
 
-export type ServerToClientEvents = CoreServerToClientEvents & ConsultationServerToClientEvents & SyncServerToClientEvents;
-export type ClientToServerEvents = CoreClientToServerEvents & SyncClientToServerEvents;
+export type ServerToClientEvents = CoreServerToClientEvents & ConsultationServerToClientEvents & SyncServerToClientEvents & RoundServerToClientEvents;
+export type ClientToServerEvents = CoreClientToServerEvents & SyncClientToServerEvents & RoundClientToServerEvents;

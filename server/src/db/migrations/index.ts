@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as foundation from './2026_11_25_0001_foundation';
 import * as consultations from './2026_11_25_0100_consultations';
 import * as reports from './2026_11_25_0700_reports';
+import * as rounds from './2026_11_25_0600_rounds';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_foundation': foundation,
   '2026_11_25_0100_consultations': consultations,
   '2026_11_25_0700_reports': reports,
+  '2026_11_25_0600_rounds': rounds,
 };

@@ -1,0 +1,138 @@
+import type { Executor } from '../db/database';
+import type { RoundStatus } from '@consult/shared';
+
+/** Ids for an `in` list; never empty (an empty `in ()` is a syntax error), a nil uuid matches nothing. */
+const inList = (ids: string[]) => (ids.length ? ids : ['00000000-0000-0000-0000-000000000000']);
+
+/**
+ * Who may see a round: its host, its invitees, and the host's same-hospital colleagues (callers pass
+ * `colleagueHospitalId` only when the actor's role may join rounds). Applied in every round query.
+ */
+export interface RoundScope {
+  userId: string;
+  colleagueHospitalId: string | null;
+}
+
+export function listRounds(db: Executor, scope: RoundScope, status?: RoundStatus) {
+  let q = db
+    .selectFrom('rounds')
+    .selectAll('rounds')
+    .select((eb) => [
+      eb.selectFrom('round_invitees').whereRef('round_invitees.round_id', '=', 'rounds.id').select(eb.fn.countAll<number>().as('n')).as('invitee_count'),
+      eb
+        .selectFrom('round_agenda_items')
+        .whereRef('round_agenda_items.round_id', '=', 'rounds.id')
+        .select(eb.fn.countAll<number>().as('n'))
+        .as('agenda_count'),
+    ])
+    .where((eb) =>
+      eb.or([
+        eb('rounds.host_id', '=', scope.userId),
+        eb('rounds.id', 'in', eb.selectFrom('round_invitees').select('round_id').where('user_id', '=', scope.userId)),
+        ...(scope.colleagueHospitalId ? [eb('rounds.hospital_id', '=', scope.colleagueHospitalId)] : []),
+      ]),
+    )
+    .orderBy('rounds.scheduled_at', 'desc')
+    .limit(200);
+  if (status) q = q.where('rounds.status', '=', status);
+  return q.execute();
+}
+
+export function findRound(db: Executor, scope: RoundScope, id: string) {
+  return db
+    .selectFrom('rounds')
+    .selectAll()
+    .where('id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb('host_id', '=', scope.userId),
+        eb('id', 'in', eb.selectFrom('round_invitees').select('round_id').where('user_id', '=', scope.userId)),
+        ...(scope.colleagueHospitalId ? [eb('hospital_id', '=', scope.colleagueHospitalId)] : []),
+      ]),
+    )
+    .executeTakeFirst();
+}
+
+export function lockRound(db: Executor, id: string) {
+  return db.selectFrom('rounds').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** People with their hospital names, for tiles and lists. */
+export function people(db: Executor, userIds: string[]) {
+  return db
+    .selectFrom('users')
+    .leftJoin('hospitals', 'hospitals.id', 'users.hospital_id')
+    .select([
+      'users.id',
+      'users.display_name',
+      'users.role',
+      'users.hospital_id',
+      'users.disabled',
+      'hospitals.name_zh as hospital_name_zh',
+      'hospitals.name_en as hospital_name_en',
+    ])
+    .where('users.id', 'in', inList(userIds))
+    .execute();
+}
+
+/** Clinical, active users of the given hospitals (round invitation candidates). */
+export function usersOfHospitals(db: Executor, hospitalIds: string[]) {
+  return db
+    .selectFrom('users')
+    .leftJoin('hospitals', 'hospitals.id', 'users.hospital_id')
+    .select([
+      'users.id',
+      'users.display_name',
+      'users.role',
+      'users.hospital_id',
+      'users.disabled',
+      'hospitals.name_zh as hospital_name_zh',
+      'hospitals.name_en as hospital_name_en',
+    ])
+    .where('users.hospital_id', 'in', inList(hospitalIds))
+    .where('users.disabled', '=', false)
+    .where('users.role', 'in', ['county_doctor', 'specialist', 'radiologist'])
+    .orderBy('users.display_name')
+    .execute();
+}
+
+export const inviteeIds = async (db: Executor, roundId: string) =>
+  (await db.selectFrom('round_invitees').select('user_id').where('round_id', '=', roundId).execute()).map((r) => r.user_id);
+
+export const agenda = (db: Executor, roundId: string) =>
+  db.selectFrom('round_agenda_items').selectAll().where('round_id', '=', roundId).orderBy('position').execute();
+
+export const recordings = (db: Executor, roundId: string) =>
+  db.selectFrom('round_recordings').selectAll().where('round_id', '=', roundId).orderBy('started_at').execute();
+
+export const findRecording = (db: Executor, roundId: string, id: string) =>
+  db.selectFrom('round_recordings').selectAll().where('round_id', '=', roundId).where('id', '=', id).executeTakeFirst();
+
+export function chatHistory(db: Executor, roundId: string, limit = 100) {
+  return db
+    .selectFrom('round_chat_messages')
+    .innerJoin('users', 'users.id', 'round_chat_messages.user_id')
+    .select([
+      'round_chat_messages.id',
+      'round_chat_messages.round_id',
+      'round_chat_messages.user_id',
+      'round_chat_messages.text',
+      'round_chat_messages.created_at',
+      'users.display_name',
+    ])
+    .where('round_chat_messages.round_id', '=', roundId)
+    .orderBy('round_chat_messages.created_at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Consultations that exist and involve the host's hospital (requesting or answering), among `ids`. */
+export async function consultationsOfHospital(db: Executor, hospitalId: string, ids: string[]): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('consultations')
+    .select('id')
+    .where('id', 'in', inList(ids))
+    .where((eb) => eb.or([eb('requesting_hospital_id', '=', hospitalId), eb('target_hospital_id', '=', hospitalId)]))
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}

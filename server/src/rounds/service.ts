@@ -1,0 +1,338 @@
+import crypto from 'node:crypto';
+import {
+  can,
+  Permission,
+  type AgendaItem,
+  type AgendaItemInput,
+  type ChatMessage,
+  type Recording,
+  type RoundCreate,
+  type RoundDetail,
+  type RoundPerson,
+  type RoundQuery,
+  type RoundSummary,
+  type RoundUpdate,
+} from '@consult/shared';
+import type { DB, Executor, Trx } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { recordAudit } from '../audit/service';
+import { pairedHospitalIds } from '../network/queries';
+import { badRequest, DomainError, forbidden, notFound } from '../errors';
+import type { AgendaRow, RecordingRow, RoundRow } from './tables';
+import * as q from './queries';
+
+type PersonRow = Awaited<ReturnType<typeof q.people>>[number];
+
+export const toPerson = (r: PersonRow): RoundPerson => ({
+  userId: r.id,
+  displayName: r.display_name,
+  role: r.role,
+  hospitalId: r.hospital_id,
+  hospitalNameZh: r.hospital_name_zh,
+  hospitalNameEn: r.hospital_name_en,
+});
+const toAgendaItem = (r: AgendaRow): AgendaItem => ({
+  id: r.id,
+  position: r.position,
+  title: r.title,
+  consultationId: r.consultation_id,
+  presenterId: r.presenter_id,
+});
+export const toRecording = (r: RecordingRow): Recording => ({
+  id: r.id,
+  roundId: r.round_id,
+  status: r.status,
+  startedAt: r.started_at.toISOString(),
+  endedAt: r.ended_at ? r.ended_at.toISOString() : null,
+  sizeBytes: Number(r.size_bytes),
+  mimeType: r.mime_type,
+  startedBy: r.started_by,
+});
+
+/** Query-layer visibility: host, invitees, and same-hospital colleagues whose role may join rounds. */
+export const scopeOf = (actor: Actor): q.RoundScope => ({
+  userId: actor.id,
+  colleagueHospitalId: can(actor.role, Permission.RoundsJoin) ? actor.hospitalId : null,
+});
+
+const isHost = (actor: Actor, r: RoundRow) => r.host_id === actor.id;
+
+async function person(db: Executor, userId: string): Promise<RoundPerson> {
+  const [row] = await q.people(db, [userId]);
+  if (!row) throw notFound('user');
+  return toPerson(row);
+}
+
+/** The round as the actor may see it, or 404 (existence is not leaked). */
+export async function visibleRound(db: Executor, actor: Actor, id: string): Promise<RoundRow> {
+  const row = await q.findRound(db, scopeOf(actor), id);
+  if (!row) throw notFound('round');
+  return row;
+}
+
+export async function listRounds(db: DB, actor: Actor, query: RoundQuery): Promise<RoundSummary[]> {
+  const rows = await q.listRounds(db, scopeOf(actor), query.status);
+  const hosts = new Map((await q.people(db, [...new Set(rows.map((r) => r.host_id))])).map((p) => [p.id, toPerson(p)]));
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    kind: r.kind,
+    status: r.status,
+    scheduledAt: r.scheduled_at.toISOString(),
+    durationMinutes: r.duration_minutes,
+    host: hosts.get(r.host_id)!,
+    inviteeCount: Number(r.invitee_count ?? 0),
+    agendaCount: Number(r.agenda_count ?? 0),
+  }));
+}
+
+async function detail(db: Executor, actor: Actor, r: RoundRow): Promise<RoundDetail> {
+  const invitees = await q.inviteeIds(db, r.id);
+  const ppl = new Map((await q.people(db, [r.host_id, ...invitees])).map((p) => [p.id, toPerson(p)]));
+  return {
+    id: r.id,
+    title: r.title,
+    kind: r.kind,
+    status: r.status,
+    scheduledAt: r.scheduled_at.toISOString(),
+    durationMinutes: r.duration_minutes,
+    host: ppl.get(r.host_id)!,
+    invitees: invitees.map((id) => ppl.get(id)).filter((p): p is RoundPerson => !!p),
+    agenda: (await q.agenda(db, r.id)).map(toAgendaItem),
+    currentAgendaItemId: r.current_agenda_item_id,
+    recordings: (await q.recordings(db, r.id)).map(toRecording),
+    startedAt: r.started_at ? r.started_at.toISOString() : null,
+    endedAt: r.ended_at ? r.ended_at.toISOString() : null,
+    canEdit: isHost(actor, r) && r.status !== 'ended',
+    canJoin: can(actor.role, Permission.RoundsJoin) && r.status !== 'ended',
+    canRecord: isHost(actor, r) && can(actor.role, Permission.RoundsRecord) && r.status !== 'ended',
+  };
+}
+
+export async function getRound(db: DB, actor: Actor, id: string): Promise<RoundDetail> {
+  const row = await visibleRound(db, actor, id);
+  const d = await detail(db, actor, row);
+  await recordAudit(db, { actor, action: 'round.read', entityType: 'round', entityId: id, ip: actor.ip });
+  return d;
+}
+
+/** Invitation candidates: clinical users of the actor's hospital and its paired hospitals. */
+export async function candidates(db: DB, actor: Actor): Promise<RoundPerson[]> {
+  if (!actor.hospitalId) return [];
+  const hospitals = [actor.hospitalId, ...(await pairedHospitalIds(db, actor.hospitalId))];
+  return (await q.usersOfHospitals(db, hospitals)).filter((u) => u.id !== actor.id).map(toPerson);
+}
+
+/** Invitees must be active clinical users of the host's hospital or a hospital paired with it. */
+async function checkInvitees(db: Executor, actor: Actor, ids: string[]): Promise<void> {
+  if (!actor.hospitalId) throw forbidden('only hospital staff host rounds');
+  const allowed = new Set([actor.hospitalId, ...(await pairedHospitalIds(db, actor.hospitalId))]);
+  const rows = new Map((await q.people(db, ids)).map((r) => [r.id, r]));
+  for (const id of ids) {
+    const u = rows.get(id);
+    if (!u || u.disabled) throw badRequest(`invitee ${id} does not exist`, 'inviteeIds');
+    if (!u.hospital_id || !allowed.has(u.hospital_id)) {
+      throw badRequest(`${u.display_name} is not at your hospital or a paired hospital`, 'inviteeIds');
+    }
+    if (!can(u.role, Permission.RoundsJoin)) throw badRequest(`${u.display_name} may not join rounds`, 'inviteeIds');
+  }
+}
+
+/** Agenda: presenters are the host or invitees; linked consultations exist and involve the host's hospital. */
+async function checkAgenda(db: Executor, actor: Actor, agenda: AgendaItemInput[], invitees: string[]): Promise<void> {
+  const people = new Set([actor.id, ...invitees]);
+  agenda.forEach((a, i) => {
+    if (a.presenterId && !people.has(a.presenterId)) {
+      throw badRequest(`agenda item ${i + 1}: the presenter must be the host or an invitee`, `agenda/${i}/presenterId`);
+    }
+  });
+  const cids = agenda.map((a) => a.consultationId).filter((c): c is string => !!c);
+  if (!cids.length) return;
+  const found = await q.consultationsOfHospital(db, actor.hospitalId!, cids);
+  agenda.forEach((a, i) => {
+    if (a.consultationId && !found.has(a.consultationId)) {
+      throw badRequest(`agenda item ${i + 1}: consultation not found`, `agenda/${i}/consultationId`);
+    }
+  });
+}
+
+async function writeAgenda(trx: Trx, roundId: string, agenda: AgendaItemInput[]): Promise<void> {
+  await trx.deleteFrom('round_agenda_items').where('round_id', '=', roundId).execute();
+  if (!agenda.length) return;
+  await trx
+    .insertInto('round_agenda_items')
+    .values(
+      agenda.map((a, position) => ({
+        id: crypto.randomUUID(),
+        round_id: roundId,
+        position,
+        title: a.title,
+        consultation_id: a.consultationId ?? null,
+        presenter_id: a.presenterId ?? null,
+      })),
+    )
+    .execute();
+}
+
+async function writeInvitees(trx: Trx, roundId: string, ids: string[]): Promise<void> {
+  await trx.deleteFrom('round_invitees').where('round_id', '=', roundId).execute();
+  if (ids.length) await trx.insertInto('round_invitees').values(ids.map((user_id) => ({ round_id: roundId, user_id }))).execute();
+}
+
+export async function createRound(db: DB, actor: Actor, body: RoundCreate): Promise<{ round: RoundDetail; invited: string[] }> {
+  if (!actor.hospitalId) throw forbidden('only hospital staff host rounds');
+  const invitees = body.inviteeIds.filter((id) => id !== actor.id);
+  await checkInvitees(db, actor, invitees);
+  await checkAgenda(db, actor, body.agenda, invitees);
+  const id = crypto.randomUUID();
+  const round = await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('rounds')
+      .values({
+        id,
+        title: body.title,
+        kind: body.kind,
+        scheduled_at: new Date(body.scheduledAt),
+        duration_minutes: body.durationMinutes ?? 60,
+        host_id: actor.id,
+        hospital_id: actor.hospitalId!,
+        current_agenda_item_id: null,
+        started_at: null,
+        ended_at: null,
+      })
+      .execute();
+    await writeInvitees(trx, id, invitees);
+    await writeAgenda(trx, id, body.agenda);
+    await recordAudit(trx, { actor, action: 'round.create', entityType: 'round', entityId: id, ip: actor.ip });
+    return detail(trx, actor, (await q.lockRound(trx, id))!);
+  });
+  return { round, invited: invitees };
+}
+
+export async function updateRound(
+  db: DB,
+  actor: Actor,
+  id: string,
+  body: RoundUpdate,
+): Promise<{ round: RoundDetail; newlyInvited: string[] }> {
+  if (Object.keys(body).length === 0) throw badRequest('nothing to update');
+  const current = await visibleRound(db, actor, id);
+  if (!isHost(actor, current)) throw forbidden('only the host edits a round');
+  if (current.status === 'ended') throw new DomainError('invalid_transition', 'the round has ended');
+  const before = await q.inviteeIds(db, id);
+  const invitees = body.inviteeIds ? body.inviteeIds.filter((u) => u !== actor.id) : before;
+  if (body.inviteeIds) await checkInvitees(db, actor, invitees);
+  if (body.agenda) await checkAgenda(db, actor, body.agenda, invitees);
+  const round = await db.transaction().execute(async (trx) => {
+    await q.lockRound(trx, id);
+    await trx
+      .updateTable('rounds')
+      .set({
+        ...(body.title !== undefined && { title: body.title }),
+        ...(body.kind !== undefined && { kind: body.kind }),
+        ...(body.scheduledAt !== undefined && { scheduled_at: new Date(body.scheduledAt) }),
+        ...(body.durationMinutes !== undefined && { duration_minutes: body.durationMinutes }),
+        ...(body.agenda !== undefined && { current_agenda_item_id: null }),
+      })
+      .where('id', '=', id)
+      .execute();
+    if (body.inviteeIds) await writeInvitees(trx, id, invitees);
+    if (body.agenda) await writeAgenda(trx, id, body.agenda);
+    await recordAudit(trx, { actor, action: 'round.update', entityType: 'round', entityId: id, ip: actor.ip });
+    return detail(trx, actor, (await q.lockRound(trx, id))!);
+  });
+  return { round, newlyInvited: invitees.filter((u) => !before.includes(u)) };
+}
+
+/** Who can enter the media room: anyone who sees the round, with the join permission, before it ends. */
+export async function authorizeJoin(db: DB, actor: Actor, roundId: string): Promise<{ round: RoundRow; me: RoundPerson }> {
+  const round = await visibleRound(db, actor, roundId);
+  if (!can(actor.role, Permission.RoundsJoin)) throw forbidden(`your role (${actor.role}) may not join rounds`);
+  if (round.status === 'ended') throw new DomainError('invalid_transition', 'the round has ended');
+  return { round, me: await person(db, actor.id) };
+}
+
+/** First join turns a scheduled round live. Returns true when it just went live. */
+export async function markLive(db: DB, actor: Actor, roundId: string): Promise<boolean> {
+  const res = await db
+    .updateTable('rounds')
+    .set({ status: 'live', started_at: new Date() })
+    .where('id', '=', roundId)
+    .where('status', '=', 'scheduled')
+    .executeTakeFirst();
+  const live = Number(res.numUpdatedRows) > 0;
+  await recordAudit(db, { actor, action: 'round.join', entityType: 'round', entityId: roundId, ip: actor.ip, detail: { wentLive: live } });
+  return live;
+}
+
+export async function endRound(db: DB, actor: Actor, id: string): Promise<RoundDetail> {
+  const current = await visibleRound(db, actor, id);
+  if (!isHost(actor, current)) throw forbidden('only the host ends a round');
+  if (current.status === 'ended') throw new DomainError('invalid_transition', 'the round has already ended');
+  return db.transaction().execute(async (trx) => {
+    await trx.updateTable('rounds').set({ status: 'ended', ended_at: new Date() }).where('id', '=', id).execute();
+    await recordAudit(trx, { actor, action: 'round.end', entityType: 'round', entityId: id, ip: actor.ip });
+    return detail(trx, actor, (await q.lockRound(trx, id))!);
+  });
+}
+
+export async function setAgendaItem(db: DB, actor: Actor, roundId: string, itemId: string | null): Promise<void> {
+  const round = await visibleRound(db, actor, roundId);
+  if (!isHost(actor, round)) throw forbidden('only the host moves the agenda');
+  if (itemId && !(await q.agenda(db, roundId)).some((a) => a.id === itemId)) throw notFound('agenda item');
+  await db.updateTable('rounds').set({ current_agenda_item_id: itemId }).where('id', '=', roundId).execute();
+}
+
+export async function chatHistory(db: DB, roundId: string): Promise<ChatMessage[]> {
+  return (await q.chatHistory(db, roundId)).reverse().map((r) => ({
+    id: r.id,
+    roundId: r.round_id,
+    userId: r.user_id,
+    displayName: r.display_name,
+    text: r.text,
+    at: r.created_at.toISOString(),
+  }));
+}
+
+export async function postChat(db: DB, actor: Actor, roundId: string, text: string): Promise<ChatMessage> {
+  const trimmed = text.trim();
+  if (!trimmed) throw badRequest('empty message', 'text');
+  const row = await db
+    .insertInto('round_chat_messages')
+    .values({ id: crypto.randomUUID(), round_id: roundId, user_id: actor.id, text: trimmed })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { id: row.id, roundId, userId: actor.id, displayName: actor.displayName, text: row.text, at: row.created_at.toISOString() };
+}
+
+export function assertCanRecord(actor: Actor, round: RoundRow): void {
+  if (!isHost(actor, round) || !can(actor.role, Permission.RoundsRecord)) throw forbidden('only the host records a round');
+}
+
+export async function recordingStarted(db: DB, actor: Actor, roundId: string, id: string, fileName: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('round_recordings')
+      .values({ id, round_id: roundId, status: 'recording', file_name: fileName, mime_type: 'video/webm', started_by: actor.id, started_at: new Date(), ended_at: null })
+      .execute();
+    await recordAudit(trx, { actor, action: 'round.recording.start', entityType: 'round', entityId: roundId, ip: actor.ip, detail: { recordingId: id } });
+  });
+}
+
+export async function recordingFinished(db: DB, id: string, ok: boolean, sizeBytes: number): Promise<void> {
+  await db
+    .updateTable('round_recordings')
+    .set({ status: ok ? 'ready' : 'failed', size_bytes: sizeBytes, ended_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** A recording the actor may watch (they can see the round), audited as a read. */
+export async function recordingForViewing(db: DB, actor: Actor, roundId: string, recordingId: string): Promise<RecordingRow> {
+  await visibleRound(db, actor, roundId);
+  const rec = await q.findRecording(db, roundId, recordingId);
+  if (!rec) throw notFound('recording');
+  if (rec.status !== 'ready') throw new DomainError('conflict', 'the recording is not finished yet');
+  await recordAudit(db, { actor, action: 'round.recording.view', entityType: 'round', entityId: roundId, ip: actor.ip, detail: { recordingId } });
+  return rec;
+}

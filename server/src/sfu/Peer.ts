@@ -1,0 +1,232 @@
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import type { ConsumerInfo, MediaSource, PeerInfo, ProducerInfo, RoundNotification, RoundPerson, TransportInfo } from '@consult/shared';
+import { badRequest, conflict, DomainError, notFound } from '../errors';
+
+export interface TransportListen {
+  listenIp: string;
+  announcedAddress: string | null;
+}
+
+export type PeerEvents = {
+  /** Closed (by leave, replacement, disconnect or the room); the room drops it. */
+  close: [];
+};
+
+export interface ProducerAppData extends types.AppData {
+  peerId: string;
+  source: MediaSource;
+}
+
+/**
+ * One participant of a room: their WebRTC transports, producers and consumers on the router they were placed on.
+ * The room does cross-peer work (telling others about producers, piping between routers); the peer answers for
+ * its own media. `close()` closes the transports, which closes their producers and consumers (mediasoup cascade).
+ */
+export class Peer extends EventEmitter<PeerEvents> {
+  readonly id: string;
+  readonly person: RoundPerson;
+  readonly router: types.Router;
+  readonly socketId: string;
+  readonly #notify: (n: RoundNotification) => void;
+  readonly transports = new Map<string, types.WebRtcTransport>();
+  readonly producers = new Map<string, types.Producer<ProducerAppData>>();
+  readonly consumers = new Map<string, types.Consumer<ProducerAppData>>();
+  /** Consumers the client acknowledged (resumed) — the ones audio-only mode pauses and restores. */
+  readonly #acked = new Set<string>();
+  rtpCapabilities: types.RtpCapabilities | null = null;
+  audioOnly = false;
+  #closed = false;
+
+  constructor(opts: { person: RoundPerson; router: types.Router; socketId: string; notify: (n: RoundNotification) => void }) {
+    super();
+    this.id = opts.person.userId;
+    this.person = opts.person;
+    this.router = opts.router;
+    this.socketId = opts.socketId;
+    this.#notify = opts.notify;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  notify(n: RoundNotification): void {
+    if (!this.#closed) this.#notify(n);
+  }
+
+  info(): PeerInfo {
+    return { ...this.person, peerId: this.id, audioOnly: this.audioOnly, producers: [...this.producers.values()].map(producerInfo) };
+  }
+
+  async createTransport(direction: 'send' | 'recv', listen: TransportListen): Promise<TransportInfo> {
+    const listenInfo = (protocol: 'udp' | 'tcp'): types.TransportListenInfo => ({
+      protocol,
+      ip: listen.listenIp,
+      ...(listen.announcedAddress ? { announcedAddress: listen.announcedAddress } : {}),
+    });
+    const t = await this.router.createWebRtcTransport({
+      listenInfos: [listenInfo('udp'), listenInfo('tcp')],
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: 600_000,
+      appData: { direction },
+    });
+    if (this.#closed) {
+      t.close();
+      throw new DomainError('conflict', 'left the round');
+    }
+    if (direction === 'send') await t.setMaxIncomingBitrate(2_500_000).catch(() => undefined);
+    this.transports.set(t.id, t);
+    t.observer.once('close', () => this.transports.delete(t.id));
+    return {
+      id: t.id,
+      iceParameters: t.iceParameters as never,
+      iceCandidates: t.iceCandidates as never,
+      dtlsParameters: t.dtlsParameters as never,
+    };
+  }
+
+  transport(id: string): types.WebRtcTransport {
+    const t = this.transports.get(id);
+    if (!t) throw notFound('transport');
+    return t;
+  }
+
+  async connectTransport(id: string, dtlsParameters: types.DtlsParameters): Promise<void> {
+    await this.transport(id).connect({ dtlsParameters });
+  }
+
+  async restartIce(id: string): Promise<types.IceParameters> {
+    return this.transport(id).restartIce();
+  }
+
+  async produce(transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters, source: MediaSource) {
+    if ((source === 'mic') !== (kind === 'audio')) throw badRequest(`source ${source} does not carry ${kind}`, 'source');
+    for (const p of this.producers.values()) {
+      if (p.appData.source === source) throw conflict(`already sending ${source}`);
+    }
+    const producer = await this.transport(transportId).produce<ProducerAppData>({
+      kind,
+      rtpParameters,
+      appData: { peerId: this.id, source },
+    });
+    this.producers.set(producer.id, producer);
+    producer.observer.once('close', () => this.producers.delete(producer.id));
+    return producer;
+  }
+
+  producer(id: string): types.Producer<ProducerAppData> {
+    const p = this.producers.get(id);
+    if (!p) throw notFound('producer');
+    return p;
+  }
+
+  /** A paused consumer of `producerId` (which must exist on this peer's router); the client resumes it. */
+  async consume(producerId: string, meta: ProducerAppData): Promise<ConsumerInfo> {
+    if (!this.rtpCapabilities) throw new DomainError('invalid_transition', 'send ready (with rtpCapabilities) first');
+    if (!this.router.canConsume({ producerId, rtpCapabilities: this.rtpCapabilities })) {
+      throw badRequest('cannot consume this producer with your capabilities', 'producerId');
+    }
+    const recv = [...this.transports.values()].find((t) => t.appData.direction === 'recv');
+    if (!recv) throw new DomainError('invalid_transition', 'create a receive transport first');
+    for (const c of this.consumers.values()) if (c.producerId === producerId) throw conflict('already consuming it');
+    const consumer = await recv.consume<ProducerAppData>({
+      producerId,
+      rtpCapabilities: this.rtpCapabilities,
+      paused: true,
+      enableRtx: true,
+      ignoreDtx: true,
+      appData: { ...meta },
+    });
+    const source = meta.source;
+    this.consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => {
+      this.consumers.delete(consumer.id);
+      this.#acked.delete(consumer.id);
+    });
+    consumer.on('producerclose', () => this.notify({ name: 'consumerClosed', data: { consumerId: consumer.id } }));
+    consumer.on('transportclose', () => undefined);
+    consumer.on('layerschange', (l) =>
+      this.notify({
+        name: 'consumerLayersChanged',
+        data: { consumerId: consumer.id, spatialLayer: l?.spatialLayer ?? null, temporalLayer: l?.temporalLayer ?? null },
+      }),
+    );
+    return {
+      consumerId: consumer.id,
+      producerId,
+      peerId: meta.peerId,
+      kind: consumer.kind,
+      source,
+      rtpParameters: consumer.rtpParameters as never,
+      type: consumer.type,
+      producerPaused: consumer.producerPaused,
+    };
+  }
+
+  consumer(id: string): types.Consumer<ProducerAppData> {
+    const c = this.consumers.get(id);
+    if (!c) throw notFound('consumer');
+    return c;
+  }
+
+  /** The client is ready to receive: start the flow (a keyframe is requested by mediasoup on resume). */
+  async resumeConsumer(id: string): Promise<void> {
+    const c = this.consumer(id);
+    this.#acked.add(id);
+    if (c.kind === 'video' && this.audioOnly) return; // stays paused until audio-only mode ends
+    await c.resume();
+  }
+
+  async pauseConsumer(id: string): Promise<void> {
+    const c = this.consumer(id);
+    this.#acked.delete(id);
+    await c.pause();
+  }
+
+  async setPreferredLayers(id: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
+    const c = this.consumer(id);
+    if (c.type !== 'simulcast' && c.type !== 'svc') return;
+    await c.setPreferredLayers({ spatialLayer, ...(temporalLayer !== undefined ? { temporalLayer } : {}) });
+  }
+
+  /** Audio-only: no video reaches this peer (its video consumers pause server-side, saving the link). */
+  async setAudioOnly(enabled: boolean): Promise<void> {
+    this.audioOnly = enabled;
+    await Promise.all(
+      [...this.consumers.values()]
+        .filter((c) => c.kind === 'video' && this.#acked.has(c.id))
+        .map((c) => (enabled ? c.pause() : c.resume())),
+    );
+  }
+
+  /** Leave: close every transport (and so every producer and consumer). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    for (const t of this.transports.values()) t.close();
+    this.#markClosed();
+  }
+
+  /** The router is gone (worker died or room closed): its transports are already closed. */
+  routerClosed(): void {
+    if (this.#closed) return;
+    this.#markClosed();
+  }
+
+  #markClosed(): void {
+    this.#closed = true;
+    this.transports.clear();
+    this.producers.clear();
+    this.consumers.clear();
+    this.emit('close');
+  }
+}
+
+export const producerInfo = (p: types.Producer<ProducerAppData>): ProducerInfo => ({
+  producerId: p.id,
+  kind: p.kind,
+  source: p.appData.source,
+  paused: p.paused,
+});

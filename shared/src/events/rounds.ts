@@ -1,0 +1,152 @@
+/**
+ * Round signalling over the one socket.io connection. Requests (client → server) and notifications
+ * (server → client) are discriminated unions; request data are TypeBox schemas the server validates at the edge.
+ * mediasoup's own objects (RTP/DTLS/ICE parameters, RTP capabilities) travel as opaque JSON: mediasoup and
+ * mediasoup-client validate them.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Uuid } from '../schemas/common';
+import type { ChatMessage, RoundPerson } from '../schemas/rounds';
+import type { AckFn } from './index';
+
+/** Opaque mediasoup JSON (RtpParameters, DtlsParameters, RtpCapabilities ...). */
+const Opaque = Type.Record(Type.String(), Type.Unknown());
+type Opaque = Record<string, unknown>;
+
+export const MEDIA_SOURCES = ['mic', 'webcam', 'screen'] as const;
+export type MediaSource = (typeof MEDIA_SOURCES)[number];
+const SourceSchema = Type.Union(MEDIA_SOURCES.map((s) => Type.Literal(s)));
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+/** Request payload schemas, by method. */
+export const RoundRequestSchemas = {
+  join: Type.Object({ roundId: Uuid }, { additionalProperties: false }),
+  ready: Type.Object({ rtpCapabilities: Opaque }, { additionalProperties: false }),
+  createTransport: Type.Object(
+    { direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]) },
+    { additionalProperties: false },
+  ),
+  connectTransport: Type.Object({ transportId: Id, dtlsParameters: Opaque }, { additionalProperties: false }),
+  restartIce: Type.Object({ transportId: Id }, { additionalProperties: false }),
+  produce: Type.Object(
+    { transportId: Id, kind: Type.Union([Type.Literal('audio'), Type.Literal('video')]), rtpParameters: Opaque, source: SourceSchema },
+    { additionalProperties: false },
+  ),
+  closeProducer: Type.Object({ producerId: Id }, { additionalProperties: false }),
+  pauseProducer: Type.Object({ producerId: Id, paused: Type.Boolean() }, { additionalProperties: false }),
+  consume: Type.Object({ producerId: Id }, { additionalProperties: false }),
+  resumeConsumer: Type.Object({ consumerId: Id }, { additionalProperties: false }),
+  pauseConsumer: Type.Object({ consumerId: Id }, { additionalProperties: false }),
+  setPreferredLayers: Type.Object(
+    { consumerId: Id, spatialLayer: Type.Integer({ minimum: 0, maximum: 2 }), temporalLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 })) },
+    { additionalProperties: false },
+  ),
+  setAudioOnly: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
+  chat: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
+  setAgendaItem: Type.Object({ agendaItemId: Type.Union([Uuid, Type.Null()]) }, { additionalProperties: false }),
+  startRecording: Type.Object({}, { additionalProperties: false }),
+  stopRecording: Type.Object({}, { additionalProperties: false }),
+  leave: Type.Object({}, { additionalProperties: false }),
+} satisfies Record<string, TSchema>;
+
+export interface ProducerInfo {
+  producerId: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  paused: boolean;
+}
+export interface PeerInfo extends RoundPerson {
+  /** Peer id = user id: one peer per user per round. */
+  peerId: string;
+  audioOnly: boolean;
+  producers: ProducerInfo[];
+}
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+export interface TransportInfo {
+  id: string;
+  iceParameters: Opaque;
+  iceCandidates: Opaque[];
+  dtlsParameters: Opaque;
+}
+export interface ConsumerInfo {
+  consumerId: string;
+  producerId: string;
+  peerId: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  rtpParameters: Opaque;
+  /** 'simple' | 'simulcast' | 'svc' | 'pipe' */
+  type: string;
+  producerPaused: boolean;
+}
+export interface JoinResult {
+  peerId: string;
+  routerRtpCapabilities: Opaque;
+  iceServers: IceServer[];
+  peers: PeerInfo[];
+  currentAgendaItemId: string | null;
+  recording: boolean;
+  chat: ChatMessage[];
+}
+
+/** Every request: method, data (validated by its schema) and the ack's data. */
+export type RoundRequest =
+  | { method: 'join'; data: Static<typeof RoundRequestSchemas.join>; response: JoinResult }
+  | { method: 'ready'; data: { rtpCapabilities: Opaque }; response: { consumable: number } }
+  | { method: 'createTransport'; data: Static<typeof RoundRequestSchemas.createTransport>; response: TransportInfo }
+  | { method: 'connectTransport'; data: { transportId: string; dtlsParameters: Opaque }; response: undefined }
+  | { method: 'restartIce'; data: Static<typeof RoundRequestSchemas.restartIce>; response: { iceParameters: Opaque } }
+  | {
+      method: 'produce';
+      data: { transportId: string; kind: 'audio' | 'video'; rtpParameters: Opaque; source: MediaSource };
+      response: { producerId: string };
+    }
+  | { method: 'closeProducer'; data: Static<typeof RoundRequestSchemas.closeProducer>; response: undefined }
+  | { method: 'pauseProducer'; data: Static<typeof RoundRequestSchemas.pauseProducer>; response: undefined }
+  | { method: 'consume'; data: Static<typeof RoundRequestSchemas.consume>; response: ConsumerInfo }
+  | { method: 'resumeConsumer'; data: Static<typeof RoundRequestSchemas.resumeConsumer>; response: undefined }
+  | { method: 'pauseConsumer'; data: Static<typeof RoundRequestSchemas.pauseConsumer>; response: undefined }
+  | { method: 'setPreferredLayers'; data: Static<typeof RoundRequestSchemas.setPreferredLayers>; response: undefined }
+  | { method: 'setAudioOnly'; data: Static<typeof RoundRequestSchemas.setAudioOnly>; response: undefined }
+  | { method: 'chat'; data: Static<typeof RoundRequestSchemas.chat>; response: ChatMessage }
+  | { method: 'setAgendaItem'; data: Static<typeof RoundRequestSchemas.setAgendaItem>; response: undefined }
+  | { method: 'startRecording'; data: Record<string, never>; response: { recordingId: string } }
+  | { method: 'stopRecording'; data: Record<string, never>; response: undefined }
+  | { method: 'leave'; data: Record<string, never>; response: undefined };
+export type RoundMethod = RoundRequest['method'];
+export type RoundRequestData<M extends RoundMethod> = Extract<RoundRequest, { method: M }>['data'];
+export type RoundResponse<M extends RoundMethod> = Extract<RoundRequest, { method: M }>['response'];
+export const ROUND_METHODS = Object.keys(RoundRequestSchemas) as RoundMethod[];
+
+/** Every notification from the server about the round the socket joined. */
+export type RoundNotification =
+  | { name: 'peerJoined'; data: { peer: PeerInfo } }
+  | { name: 'peerLeft'; data: { peerId: string } }
+  | { name: 'peerUpdated'; data: { peerId: string; audioOnly: boolean } }
+  | { name: 'newProducer'; data: { peerId: string; producer: ProducerInfo } }
+  | { name: 'producerClosed'; data: { peerId: string; producerId: string } }
+  | { name: 'producerPaused'; data: { peerId: string; producerId: string; paused: boolean } }
+  | { name: 'consumerClosed'; data: { consumerId: string } }
+  | { name: 'consumerLayersChanged'; data: { consumerId: string; spatialLayer: number | null; temporalLayer: number | null } }
+  | { name: 'activeSpeaker'; data: { peerId: string | null } }
+  | { name: 'chatMessage'; data: { message: ChatMessage } }
+  | { name: 'agendaChanged'; data: { agendaItemId: string | null } }
+  | { name: 'recordingChanged'; data: { recording: boolean; recordingId: string | null } }
+  /** The media server lost this round's state (worker died): join again. Clients do so automatically. */
+  | { name: 'rejoin'; data: { reason: 'worker_died' | 'room_closed' } }
+  /** The same user joined from elsewhere; this connection's peer was closed. Do not rejoin. */
+  | { name: 'replaced'; data: Record<string, never> }
+  | { name: 'roundEnded'; data: Record<string, never> };
+export type RoundNotificationName = RoundNotification['name'];
+
+/** socket.io maps derived from the unions: `round:<method>` requests with typed acks, one notify event. */
+export type RoundClientToServerEvents = {
+  [R in RoundRequest as `round:${R['method']}`]: (data: R['data'], ack: AckFn<R['response']>) => void;
+};
+export interface RoundServerToClientEvents {
+  'round:notify': (n: RoundNotification) => void;
+}
