@@ -14,6 +14,9 @@ export function registerMessages(m: Record<Locale, Dict>): void {
   Object.assign(dictionaries.en, m.en);
 }
 
+/** Both dictionaries as registered so far (for the parity test). */
+export const allMessages = (): Record<Locale, Dict> => dictionaries;
+
 export function translate(locale: Locale, key: string, vars?: Record<string, string | number>): string {
   const s = dictionaries[locale][key] ?? dictionaries.en[key] ?? key;
   return vars ? s.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`)) : s;
