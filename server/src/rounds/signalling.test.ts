@@ -1,0 +1,202 @@
+/**
+ * Round signalling over socket.io against a real server and real mediasoup workers (2 workers, one peer per
+ * router so a two-person round spans both workers through pipeToRouter).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as connect, type Socket } from 'socket.io-client';
+import {
+  SESSION_COOKIE,
+  type Ack,
+  type ClientToServerEvents,
+  type RoundMethod,
+  type RoundNotification,
+  type RoundRequestData,
+  type RoundResponse,
+  type ServerToClientEvents,
+} from '@consult/shared';
+import { DEMO_PASSWORD, startTestServer } from '../testing/harness';
+import { loadConfig } from '../config';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+interface User {
+  cookie: string;
+  csrf: string;
+  id: string;
+}
+
+describe('round signalling with real workers', () => {
+  let srv: Awaited<ReturnType<typeof startTestServer>>;
+  const sockets: Client[] = [];
+  const users: Record<string, User> = {};
+  let roundId: string;
+
+  const http = async (u: User | null, method: string, url: string, body?: unknown) => {
+    const res = await fetch(srv.url + url, {
+      method,
+      headers: {
+        ...(u ? { cookie: `${SESSION_COOKIE}=${u.cookie}`, 'x-csrf-token': u.csrf } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, json: (await res.json().catch(() => null)) as any };
+  };
+  const login = async (username: string): Promise<User> => {
+    const res = await fetch(`${srv.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+    });
+    const cookie = /consult_sid=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
+    const me = (await res.json()) as { id: string; csrfToken: string };
+    return (users[username] = { cookie, csrf: me.csrfToken, id: me.id });
+  };
+  const socketOf = async (u: User): Promise<Client & { notes: RoundNotification[] }> => {
+    const s = connect(srv.url, { path: '/socket.io', transports: ['websocket'], extraHeaders: { cookie: `${SESSION_COOKIE}=${u.cookie}` }, reconnection: false }) as Client & {
+      notes: RoundNotification[];
+    };
+    s.notes = [];
+    s.on('round:notify', (n) => s.notes.push(n));
+    sockets.push(s);
+    await new Promise<void>((resolve, reject) => {
+      s.once('connect', () => resolve());
+      s.once('connect_error', reject);
+    });
+    return s;
+  };
+  const req = <M extends RoundMethod>(s: Client, method: M, data: RoundRequestData<M>): Promise<Ack<RoundResponse<M>>> =>
+    (s.timeout(10_000) as any).emitWithAck(`round:${method}`, data);
+  const waitFor = async (s: { notes: RoundNotification[] }, name: RoundNotification['name'], timeoutMs = 10_000) => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const n = s.notes.find((x) => x.name === name);
+      if (n) {
+        s.notes.splice(s.notes.indexOf(n), 1);
+        return n;
+      }
+      if (Date.now() > end) throw new Error(`no ${name} notification`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const stats = async () => (await http(users.sysadmin!, 'GET', '/api/sfu/stats')).json;
+
+  beforeAll(async () => {
+    srv = await startTestServer('pglite', { sfu: { ...loadConfig({}).sfu, workers: 2, peersPerRouter: 1 } });
+    const host = await login('pku.cardio');
+    const lankao = await login('lankao.doctor');
+    await login('linquan.doctor');
+    await login('sysadmin');
+    const res = await http(host, 'POST', '/api/rounds', {
+      title: 'Teaching round',
+      kind: 'teaching',
+      scheduledAt: new Date().toISOString(),
+      inviteeIds: [lankao.id],
+      agenda: [{ title: 'Case 1' }, { title: 'Case 2' }],
+    });
+    expect(res.status).toBe(201);
+    roundId = res.json.id;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.disconnect();
+    await srv?.close();
+  });
+
+  it('refuses a user who is not invited, exactly like the HTTP route, and requests before joining', async () => {
+    const s = await socketOf(users['linquan.doctor']!);
+    const res = await req(s, 'join', { roundId });
+    expect(res).toMatchObject({ ok: false, code: 'not_found' });
+    expect((await http(users['linquan.doctor']!, 'GET', `/api/rounds/${roundId}`)).status).toBe(404);
+    expect(await req(s, 'createTransport', { direction: 'send' })).toMatchObject({ ok: false, code: 'invalid_transition' });
+    expect(await req(s, 'join', { roundId: 'nope' } as never)).toMatchObject({ ok: false, code: 'validation' });
+  });
+
+  let hostSock: Awaited<ReturnType<typeof socketOf>>;
+  let guestSock: Awaited<ReturnType<typeof socketOf>>;
+
+  it('host and invitee join; the round goes live; peers see each other; the room spans both workers', async () => {
+    hostSock = await socketOf(users['pku.cardio']!);
+    guestSock = await socketOf(users['lankao.doctor']!);
+    const a = await req(hostSock, 'join', { roundId });
+    expect(a.ok).toBe(true);
+    const b = await req(guestSock, 'join', { roundId });
+    if (!b.ok) throw new Error(b.message);
+    expect(b.data.peers.map((p) => p.displayName)).toEqual(['陈教授 Prof. Chen']);
+    expect(b.data.peers[0]!.hospitalNameEn).toBe('Peking University First Hospital');
+    expect((b.data.routerRtpCapabilities as { codecs: { mimeType: string }[] }).codecs.map((c) => c.mimeType)).toContain('video/VP8');
+    const joined = await waitFor(hostSock, 'peerJoined');
+    expect(joined.name === 'peerJoined' && joined.data.peer.hospitalNameEn).toBe("Lankao County People's Hospital");
+    expect((await http(users['pku.cardio']!, 'GET', `/api/rounds/${roundId}`)).json.status).toBe('live');
+    const st = await stats();
+    const room = st.rooms.find((r: { roundId: string }) => r.roundId === roundId);
+    expect(room.peers).toHaveLength(2);
+    expect(new Set(room.routers.map((r: { workerPid: number }) => r.workerPid)).size).toBe(2);
+  });
+
+  it('creates transports, carries chat and the agenda (host only), and validates payloads', async () => {
+    const t = await req(guestSock, 'createTransport', { direction: 'recv' });
+    if (!t.ok) throw new Error(t.message);
+    expect(t.data.iceCandidates.length).toBeGreaterThan(0);
+    expect((t.data.iceCandidates[0] as { address: string }).address).toBe('127.0.0.1');
+    const chat = await req(guestSock, 'chat', { text: '  你好 hello  ' });
+    expect(chat).toMatchObject({ ok: true, data: { text: '你好 hello', displayName: '张伟 (兰考)' } });
+    const note = await waitFor(hostSock, 'chatMessage');
+    expect(note.name === 'chatMessage' && note.data.message.text).toBe('你好 hello');
+    const detail = (await http(users['pku.cardio']!, 'GET', `/api/rounds/${roundId}`)).json;
+    const item = detail.agenda[1].id as string;
+    expect(await req(guestSock, 'setAgendaItem', { agendaItemId: item })).toMatchObject({ ok: false, code: 'forbidden' });
+    expect((await req(hostSock, 'setAgendaItem', { agendaItemId: item })).ok).toBe(true);
+    const moved = await waitFor(guestSock, 'agendaChanged');
+    expect(moved.name === 'agendaChanged' && moved.data.agendaItemId).toBe(item);
+    expect(await req(guestSock, 'startRecording', {})).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await req(guestSock, 'produce', { transportId: t.data.id, kind: 'video', rtpParameters: {}, source: 'mic' })).toMatchObject({
+      ok: false,
+      code: 'validation',
+    });
+  });
+
+  it('a second connection of the same user replaces the stale peer', async () => {
+    const again = await socketOf(users['lankao.doctor']!);
+    const res = await req(again, 'join', { roundId });
+    expect(res.ok).toBe(true);
+    await waitFor(guestSock, 'replaced');
+    expect(await req(guestSock, 'chat', { text: 'x' })).toMatchObject({ ok: false, code: 'invalid_transition' });
+    const room = (await stats()).rooms.find((r: { roundId: string }) => r.roundId === roundId);
+    expect(room.peers).toHaveLength(2);
+    guestSock = again;
+  });
+
+  it('a worker dying sends both peers a rejoin; joining again works on the replacement worker', async () => {
+    const before = (await stats()).rooms.find((r: { roundId: string }) => r.roundId === roundId);
+    process.kill(before.routers[0].workerPid, 'SIGKILL');
+    const r1 = await waitFor(hostSock, 'rejoin');
+    const r2 = await waitFor(guestSock, 'rejoin');
+    expect(r1.data).toEqual({ reason: 'worker_died' });
+    expect(r2.data).toEqual({ reason: 'worker_died' });
+    const deadline = Date.now() + 10_000;
+    let rejoined: Ack<RoundResponse<'join'>> = { ok: false, code: 'unavailable', message: '' };
+    while (Date.now() < deadline) {
+      rejoined = await req(hostSock, 'join', { roundId });
+      if (rejoined.ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rejoined.ok).toBe(true);
+    expect((await req(guestSock, 'join', { roundId })).ok).toBe(true);
+    // The pool replaces the dead worker in its slot.
+    const pids = async () => (await stats()).workers.map((w: { pid: number }) => w.pid) as number[];
+    const until = Date.now() + 10_000;
+    while ((await pids()).includes(before.routers[0].workerPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await pids()).not.toContain(before.routers[0].workerPid);
+    expect(await pids()).toHaveLength(2);
+  });
+
+  it('leaving closes every transport: the room disappears with its last peer', async () => {
+    expect((await req(guestSock, 'createTransport', { direction: 'send' })).ok).toBe(true);
+    expect((await req(guestSock, 'leave', {})).ok).toBe(true);
+    const left = await waitFor(hostSock, 'peerLeft');
+    expect(left.name === 'peerLeft' && left.data.peerId).toBe(users['lankao.doctor']!.id);
+    hostSock.disconnect();
+    const end = Date.now() + 5000;
+    while ((await stats()).rooms.length && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect((await stats()).rooms).toEqual([]);
+  });
+});
