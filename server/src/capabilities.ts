@@ -6,6 +6,7 @@ import auditRoutes from './audit/routes';
 import notificationRoutes from './notifications/routes';
 import reportRoutes from './reports/routes';
 import roundRoutes from './rounds/routes';
+import imagingPlugin from './imaging/routes';
 
 /**
  * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
@@ -16,5 +17,6 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(auditRoutes, { prefix: '/api' });
   await app.register(notificationRoutes, { prefix: '/api' });
   await app.register(reportRoutes, { prefix: '/api', config });
+  await app.register(imagingPlugin, { config });
   await app.register(roundRoutes, { prefix: '/api', config });
 }

@@ -26,6 +26,8 @@ export interface Config {
   seedDemo: boolean;
   /** Video ward rounds (mediasoup SFU). */
   sfu: SfuConfig;
+  /** Largest single DICOM instance accepted by upload/STOW, in MiB (IMAGING_MAX_INSTANCE_MB). */
+  imagingMaxInstanceMb: number;
 }
 
 export interface SfuConfig {
@@ -167,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginLockMinutes: intVar(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginRateLimit: intVar(env, 'LOGIN_RATE_LIMIT', 20, 1, 10000),
     seedDemo: env.SEED_DEMO !== 'false',
+    imagingMaxInstanceMb: intVar(env, 'IMAGING_MAX_INSTANCE_MB', 1024, 1, 16384),
     sfu: loadSfuConfig(env),
   };
 }

@@ -12,5 +12,6 @@ export * from './schemas/consultations';
 export * from './schemas/stats';
 export * from './schemas/sync';
 export * from './state/sync.reducer';
+export * from './schemas/imaging';
 export * from './schemas/reports';
 export * from './schemas/rounds';

@@ -10,6 +10,7 @@ import type {
 } from './tables';
 import type * as consultations from '../consultations/tables';
 import type * as reports from '../reports/tables';
+import type * as imaging from '../imaging/tables';
 import type * as rounds from '../rounds/tables';
 
 /**
@@ -34,6 +35,11 @@ export interface Database {
   consultation_studies: consultations.ConsultationStudyTable;
   reports: reports.ReportTable;
   report_versions: reports.ReportVersionTable;
+  imaging_patients: imaging.ImagingPatientTable;
+  imaging_studies: imaging.ImagingStudyTable;
+  imaging_series: imaging.ImagingSeriesTable;
+  imaging_instances: imaging.ImagingInstanceTable;
+  imaging_annotations: imaging.ImagingAnnotationTable;
   rounds: rounds.RoundTable;
   round_invitees: rounds.RoundInviteeTable;
   round_agenda_items: rounds.RoundAgendaItemTable;
