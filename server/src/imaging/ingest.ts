@@ -1,0 +1,221 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { DB, Trx } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { recordAudit } from '../audit/service';
+import { parsePart10, type InstanceAttrs } from './dicom';
+import type { BlobStore } from './storage';
+
+/**
+ * Outcome of storing one instance.
+ * - stored: new instance, blob durable and indexed.
+ * - already_stored: the same SOP Instance UID with byte-identical content was stored before (idempotent re-send).
+ * - conflict: the same SOP Instance UID (in this hospital) was stored before with DIFFERENT bytes. Policy: the
+ *   first version wins and is never silently replaced (a report may already cite it); the sender gets 409 and
+ *   must issue a new SOP Instance UID for corrected data, as PS3.3 requires for any change of content.
+ * - rejected: not storable; `reason` names the fault.
+ */
+export type StoreStatus = 'stored' | 'already_stored' | 'conflict' | 'rejected';
+
+export interface StoreResult {
+  status: StoreStatus;
+  reason: string | null;
+  /** PS3.18 Failure Reason for the STOW response, when failed. */
+  failureCode: number | null;
+  sopClassUid: string | null;
+  sopInstanceUid: string | null;
+  studyUid: string | null;
+  seriesUid: string | null;
+  studyId: string | null;
+}
+
+/** Failure Reason (0008,1197) values (PS3.4 / PS3.18). */
+export const FAILURE = {
+  processing: 0x0110,
+  duplicate: 0x0111,
+  notMatchSopClass: 0xa900,
+  cannotUnderstand: 0xc000,
+  outOfResources: 0xa700,
+} as const;
+
+/** Test seam: called after the blob is durable and before the index transaction (crash-safety tests). */
+export const ingestHooks: { afterBlob: ((sha256: string) => Promise<void> | void) | null } = { afterBlob: null };
+
+const uuid = () => crypto.randomUUID();
+
+const failed = (status: StoreStatus, reason: string, failureCode: number, a?: Partial<InstanceAttrs>, studyId: string | null = null): StoreResult => ({
+  status,
+  reason,
+  failureCode,
+  sopClassUid: a?.sopClassUid ?? null,
+  sopInstanceUid: a?.sopInstanceUid ?? null,
+  studyUid: a?.studyUid ?? null,
+  seriesUid: a?.seriesUid ?? null,
+  studyId,
+});
+
+/**
+ * Store the instance in `tempPath` (complete, hashed). The temp file is always consumed. Order: validate →
+ * blob durable (fsync, rename, fsync dir) → ONE transaction writes patient/study/series/instance rows and the
+ * audit entry. A crash before the commit leaves no row; after it, the blob is already durable.
+ */
+export async function storeInstance(
+  db: DB,
+  store: BlobStore,
+  actor: Actor,
+  file: { tempPath: string; sha256: string; size: number },
+  opts: { expectStudyUid?: string | undefined; hospitalId?: string } = {},
+): Promise<StoreResult> {
+  let consumed = false;
+  try {
+    // The owning hospital: the uploader's, or (SR export by a consulting specialist) the study's own.
+    const hospitalId = opts.hospitalId ?? actor.hospitalId;
+    if (!hospitalId) return failed('rejected', 'only users of a hospital can store studies', FAILURE.processing);
+    const bytes = await fs.promises.readFile(file.tempPath);
+    const parsed = parsePart10(bytes);
+    if (!parsed.ok) return failed('rejected', parsed.reason, FAILURE.cannotUnderstand);
+    const a = parsed.attrs;
+    if (opts.expectStudyUid && opts.expectStudyUid !== a.studyUid) {
+      return failed(
+        'rejected',
+        `the Study Instance UID (0020,000D) ${a.studyUid} does not match the study ${opts.expectStudyUid} in the request URL`,
+        FAILURE.notMatchSopClass,
+        a,
+      );
+    }
+    const prior = await db
+      .selectFrom('imaging_instances')
+      .select(['sha256', 'study_ref'])
+      .where('hospital_id', '=', hospitalId)
+      .where('sop_uid', '=', a.sopInstanceUid)
+      .executeTakeFirst();
+    if (prior) return priorOutcome(prior, file.sha256, a);
+
+    await store.commitTemp(file.tempPath, file.sha256);
+    consumed = true;
+    if (ingestHooks.afterBlob) await ingestHooks.afterBlob(file.sha256);
+
+    return await db.transaction().execute(async (trx) => {
+      const studyId = await upsertHierarchy(trx, hospitalId, actor.id, a);
+      const inserted = await trx
+        .insertInto('imaging_instances')
+        .values({
+          id: uuid(),
+          hospital_id: hospitalId,
+          study_ref: studyId.study,
+          series_ref: studyId.series,
+          sop_uid: a.sopInstanceUid,
+          sop_class_uid: a.sopClassUid,
+          transfer_syntax_uid: a.transferSyntaxUid,
+          instance_number: a.instanceNumber,
+          rows: a.rows,
+          columns: a.columns,
+          frames: a.frames,
+          bits_allocated: a.bitsAllocated,
+          sha256: file.sha256,
+          size: file.size,
+          uploaded_by: actor.id,
+        })
+        .onConflict((oc) => oc.columns(['hospital_id', 'sop_uid']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) {
+        // A concurrent upload of the same instance committed first.
+        const row = await trx
+          .selectFrom('imaging_instances')
+          .select(['sha256', 'study_ref'])
+          .where('hospital_id', '=', hospitalId)
+          .where('sop_uid', '=', a.sopInstanceUid)
+          .executeTakeFirstOrThrow();
+        return priorOutcome(row, file.sha256, a);
+      }
+      await recordAudit(trx, {
+        actor,
+        action: 'imaging.instance.store',
+        entityType: 'imaging_study',
+        entityId: studyId.study,
+        ip: actor.ip,
+        detail: { sopInstanceUid: a.sopInstanceUid, sha256: file.sha256 },
+      });
+      return { status: 'stored', reason: null, failureCode: null, ...uids(a), studyId: studyId.study } satisfies StoreResult;
+    });
+  } finally {
+    if (!consumed) await fs.promises.rm(file.tempPath, { force: true });
+  }
+}
+
+const uids = (a: InstanceAttrs) => ({
+  sopClassUid: a.sopClassUid,
+  sopInstanceUid: a.sopInstanceUid,
+  studyUid: a.studyUid,
+  seriesUid: a.seriesUid,
+});
+
+function priorOutcome(prior: { sha256: string; study_ref: string }, sha256: string, a: InstanceAttrs): StoreResult {
+  if (prior.sha256 === sha256) return { status: 'already_stored', reason: null, failureCode: null, ...uids(a), studyId: prior.study_ref };
+  return failed(
+    'conflict',
+    `an instance with SOP Instance UID ${a.sopInstanceUid} is already stored with different content; corrected data needs a new SOP Instance UID`,
+    FAILURE.duplicate,
+    a,
+    prior.study_ref,
+  );
+}
+
+/** Insert-or-find patient, study and series; safe under concurrent uploads of the same study. */
+async function upsertHierarchy(trx: Trx, hospitalId: string, userId: string, a: InstanceAttrs) {
+  await trx
+    .insertInto('imaging_patients')
+    .values({ id: uuid(), hospital_id: hospitalId, patient_id: a.patientId, patient_name: a.patientName, birth_date: a.birthDate, sex: a.sex })
+    .onConflict((oc) => oc.columns(['hospital_id', 'patient_id']).doNothing())
+    .execute();
+  const patient = await trx
+    .selectFrom('imaging_patients')
+    .select('id')
+    .where('hospital_id', '=', hospitalId)
+    .where('patient_id', '=', a.patientId)
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('imaging_studies')
+    .values({
+      id: uuid(),
+      hospital_id: hospitalId,
+      patient_ref: patient.id,
+      study_uid: a.studyUid,
+      study_date: a.studyDate,
+      study_time: a.studyTime,
+      accession_number: a.accessionNumber,
+      study_id: a.studyId,
+      study_description: a.studyDescription,
+      referring_physician: a.referringPhysician,
+      uploaded_by: userId,
+    })
+    .onConflict((oc) => oc.columns(['hospital_id', 'study_uid']).doNothing())
+    .execute();
+  const study = await trx
+    .selectFrom('imaging_studies')
+    .select('id')
+    .where('hospital_id', '=', hospitalId)
+    .where('study_uid', '=', a.studyUid)
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('imaging_series')
+    .values({
+      id: uuid(),
+      study_ref: study.id,
+      series_uid: a.seriesUid,
+      modality: a.modality,
+      series_number: a.seriesNumber,
+      series_description: a.seriesDescription,
+      body_part: a.bodyPart,
+    })
+    .onConflict((oc) => oc.columns(['study_ref', 'series_uid']).doNothing())
+    .execute();
+  const series = await trx
+    .selectFrom('imaging_series')
+    .select('id')
+    .where('study_ref', '=', study.id)
+    .where('series_uid', '=', a.seriesUid)
+    .executeTakeFirstOrThrow();
+  return { study: study.id, series: series.id };
+}

@@ -1,0 +1,126 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Content-addressed blob store under `<dataDir>/imaging`: `blobs/ab/abcdef…` named by sha256, written as
+ * temp file → fsync → rename → fsync directory. Uploads land in `tmp/` first; nothing in `tmp/` is referenced
+ * by the index, so a crash leaves at most garbage there (cleared at start) or an unreferenced blob (harmless;
+ * the index never points at a blob that is not durable).
+ */
+export class BlobStore {
+  readonly root: string;
+  readonly tmpDir: string;
+  readonly blobDir: string;
+
+  constructor(dataDir: string) {
+    this.root = path.join(dataDir, 'imaging');
+    this.tmpDir = path.join(this.root, 'tmp');
+    this.blobDir = path.join(this.root, 'blobs');
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+    fs.mkdirSync(this.blobDir, { recursive: true });
+  }
+
+  /** Remove temp files left by a crash. Safe at start only (no upload in flight). */
+  sweepTemp(): number {
+    let n = 0;
+    for (const f of fs.readdirSync(this.tmpDir)) {
+      fs.rmSync(path.join(this.tmpDir, f), { force: true });
+      n++;
+    }
+    return n;
+  }
+
+  newTempPath(): string {
+    return path.join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomBytes(8).toString('hex')}.part`);
+  }
+
+  pathOf(sha256: string): string {
+    return path.join(this.blobDir, sha256.slice(0, 2), sha256);
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    try {
+      await fs.promises.access(this.pathOf(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Make a complete temp file durable as the blob `sha256`. The temp file is consumed (renamed or, when the
+   * blob already exists, deleted).
+   */
+  async commitTemp(tempPath: string, sha256: string): Promise<void> {
+    const dest = this.pathOf(sha256);
+    if (await this.exists(sha256)) {
+      await fs.promises.rm(tempPath, { force: true });
+      return;
+    }
+    const fh = await fs.promises.open(tempPath, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const dir = path.dirname(dest);
+    await fs.promises.mkdir(dir, { recursive: true });
+    await fs.promises.rename(tempPath, dest);
+    await fsyncDir(dir);
+  }
+
+  read(sha256: string): Promise<Buffer> {
+    return fs.promises.readFile(this.pathOf(sha256));
+  }
+
+  stream(sha256: string): fs.ReadStream {
+    return fs.createReadStream(this.pathOf(sha256));
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes a stream of chunks to a temp file while hashing it; abort() removes the file. */
+export class TempWriter {
+  readonly path: string;
+  #fh: fs.promises.FileHandle | null = null;
+  #hash = crypto.createHash('sha256');
+  size = 0;
+
+  constructor(store: BlobStore) {
+    this.path = store.newTempPath();
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'w');
+    this.#hash.update(chunk);
+    this.size += chunk.length;
+    let off = 0;
+    while (off < chunk.length) {
+      const { bytesWritten } = await this.#fh.write(chunk, off, chunk.length - off);
+      off += bytesWritten;
+    }
+  }
+
+  /** Close the file; returns its sha256 hex. */
+  async finish(): Promise<string> {
+    if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'w');
+    await this.#fh.close();
+    this.#fh = null;
+    return this.#hash.digest('hex');
+  }
+
+  async abort(): Promise<void> {
+    if (this.#fh) await this.#fh.close().catch(() => undefined);
+    this.#fh = null;
+    await fs.promises.rm(this.path, { force: true });
+  }
+}

@@ -1,0 +1,117 @@
+import type { FastifyRequest } from 'fastify';
+import type { DB } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { DomainError } from '../errors';
+import { storeInstance, FAILURE, type StoreResult } from './ingest';
+import { boundaryOf, MultipartError, readMultipart, relatedTypeOf } from './multipart';
+import { TempWriter, type BlobStore } from './storage';
+import { num, str, type JsonDataSet } from './dicomjson';
+
+export interface StowOptions {
+  maxInstanceBytes: number;
+  expectStudyUid?: string | undefined;
+}
+
+interface Sink {
+  writer: TempWriter;
+  contentType: string;
+  tooLarge: boolean;
+  index: number;
+}
+
+const rejected = (reason: string, code: number = FAILURE.cannotUnderstand): StoreResult => ({
+  status: 'rejected',
+  reason,
+  failureCode: code,
+  sopClassUid: null,
+  sopInstanceUid: null,
+  studyUid: null,
+  seriesUid: null,
+  studyId: null,
+});
+
+/**
+ * Read a STOW-RS request body (multipart/related; type="application/dicom") part by part: each part is streamed
+ * to a temp file under DATA_DIR, then validated and stored before the next part is read.
+ */
+export async function stowParts(db: DB, store: BlobStore, actor: Actor, req: FastifyRequest, body: AsyncIterable<Uint8Array>, opts: StowOptions): Promise<StoreResult[]> {
+  const ct = req.headers['content-type'] ?? '';
+  if (!/^multipart\/related\b/i.test(ct)) {
+    throw new DomainError('unsupported_media_type', `STOW-RS takes multipart/related; type="application/dicom", not "${ct || 'no Content-Type'}"`);
+  }
+  const type = relatedTypeOf(ct);
+  if (type && type !== 'application/dicom') {
+    throw new DomainError('unsupported_media_type', `only type="application/dicom" parts are accepted (got type="${type}")`);
+  }
+  const boundary = boundaryOf(ct);
+  if (!boundary) throw new DomainError('validation', 'the multipart/related Content-Type has no boundary parameter');
+  const results: StoreResult[] = [];
+  let index = 0;
+  try {
+    await readMultipart<Sink>(body, boundary, {
+      start: async (headers) => ({ writer: new TempWriter(store), contentType: (headers['content-type'] ?? 'application/dicom').toLowerCase(), tooLarge: false, index: ++index }),
+      write: async (s, chunk) => {
+        if (s.tooLarge) return;
+        if (s.writer.size + chunk.length > opts.maxInstanceBytes) {
+          s.tooLarge = true;
+          await s.writer.abort();
+          return;
+        }
+        await s.writer.write(chunk);
+      },
+      end: async (s) => {
+        if (s.tooLarge) {
+          results.push(rejected(`part ${s.index} is larger than the ${Math.round(opts.maxInstanceBytes / 1048576)} MiB limit per instance`, FAILURE.outOfResources));
+          return;
+        }
+        if (!s.contentType.startsWith('application/dicom') || s.contentType.startsWith('application/dicom+')) {
+          await s.writer.abort();
+          results.push(rejected(`part ${s.index} has Content-Type ${s.contentType}; only application/dicom parts are accepted`));
+          return;
+        }
+        const sha256 = await s.writer.finish();
+        results.push(await storeInstance(db, store, actor, { tempPath: s.writer.path, sha256, size: s.writer.size }, { expectStudyUid: opts.expectStudyUid }));
+      },
+      abort: async (s) => s.writer.abort(),
+    });
+  } catch (e) {
+    if (!(e instanceof MultipartError)) throw e;
+    if (results.length === 0) throw new DomainError('validation', `malformed multipart/related body: ${e.message}`);
+    results.push(rejected(`the request body was cut short after part ${results.length}: ${e.message}`));
+  }
+  if (results.length === 0) throw new DomainError('validation', 'the request contains no DICOM parts');
+  return results;
+}
+
+/** PS3.18 store response: 200 all stored, 202 some failed, 409 none stored. */
+export function stowResponse(results: StoreResult[], base: string): { status: number; body: JsonDataSet } {
+  const ok = results.filter((r) => r.status === 'stored' || r.status === 'already_stored');
+  const bad = results.filter((r) => r.status === 'conflict' || r.status === 'rejected');
+  const studies = new Set(ok.map((r) => r.studyUid));
+  const body: JsonDataSet = {};
+  if (studies.size === 1) body['00081190'] = str('UR', `${base}/studies/${[...studies][0]}`);
+  if (ok.length) {
+    body['00081199'] = {
+      vr: 'SQ',
+      Value: ok.map((r) => ({
+        '00081150': str('UI', r.sopClassUid),
+        '00081155': str('UI', r.sopInstanceUid),
+        '00081190': str('UR', `${base}/studies/${r.studyUid}/series/${r.seriesUid}/instances/${r.sopInstanceUid}`),
+      })),
+    };
+  }
+  if (bad.length) {
+    body['00081198'] = {
+      vr: 'SQ',
+      Value: bad.map((r) => ({
+        ...(r.sopClassUid ? { '00081150': str('UI', r.sopClassUid) } : {}),
+        ...(r.sopInstanceUid ? { '00081155': str('UI', r.sopInstanceUid) } : {}),
+        '00081197': num('US', r.failureCode ?? FAILURE.processing),
+        // Error Comment (0000,0902): the human-readable reason, so uploaders see what to fix.
+        '00000902': str('LO', r.reason ?? ''),
+      })),
+    };
+  }
+  const status = bad.length === 0 ? 200 : ok.length === 0 ? 409 : 202;
+  return { status, body };
+}

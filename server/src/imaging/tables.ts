@@ -1,0 +1,83 @@
+import type { ColumnType, Selectable } from 'kysely';
+import type { GeneratedTimestamp, Timestamp } from '../db/tables';
+
+/** bigint: pg returns text for int8; always wrap with Number(). */
+type BigCol = ColumnType<string | number, number, number>;
+
+export interface ImagingPatientTable {
+  id: string;
+  hospital_id: string;
+  /** (0010,0020); '' when absent. */
+  patient_id: string;
+  /** (0010,0010) decoded with Specific Character Set, DICOM PN form (`Family^Given=Ideographic`). */
+  patient_name: string;
+  birth_date: string;
+  sex: string;
+  created_at: GeneratedTimestamp;
+}
+
+export interface ImagingStudyTable {
+  id: string;
+  hospital_id: string;
+  patient_ref: string;
+  study_uid: string;
+  /** DA as stored (YYYYMMDD) or ''. */
+  study_date: string;
+  study_time: string;
+  accession_number: string;
+  study_id: string;
+  study_description: string;
+  referring_physician: string;
+  /** Optional link to a patient case of the patient-files capability. */
+  case_id: string | null;
+  uploaded_by: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface ImagingSeriesTable {
+  id: string;
+  study_ref: string;
+  series_uid: string;
+  modality: string;
+  series_number: number | null;
+  series_description: string;
+  body_part: string;
+}
+
+export interface ImagingInstanceTable {
+  id: string;
+  hospital_id: string;
+  study_ref: string;
+  series_ref: string;
+  sop_uid: string;
+  sop_class_uid: string;
+  transfer_syntax_uid: string;
+  instance_number: number | null;
+  rows: number | null;
+  columns: number | null;
+  frames: number;
+  bits_allocated: number | null;
+  sha256: string;
+  size: BigCol;
+  uploaded_by: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface ImagingAnnotationTable {
+  id: string;
+  study_ref: string;
+  instance_ref: string;
+  frame: number;
+  tool: string;
+  /** JSON text: the tool's measurement data (handles, values). */
+  data: string;
+  author_id: string;
+  version: number;
+  created_at: GeneratedTimestamp;
+  updated_at: Timestamp;
+}
+
+export type ImagingStudyRow = Selectable<ImagingStudyTable>;
+export type ImagingSeriesRow = Selectable<ImagingSeriesTable>;
+export type ImagingInstanceRow = Selectable<ImagingInstanceTable>;
+export type ImagingAnnotationRow = Selectable<ImagingAnnotationTable>;
