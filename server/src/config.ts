@@ -24,6 +24,8 @@ export interface Config {
   /** Requests per minute per IP on the login route. */
   loginRateLimit: number;
   seedDemo: boolean;
+  /** Consultation requests: response SLA per urgency, SLA warnings, attachment size. */
+  consultations: ConsultationsConfig;
   /** Video ward rounds (mediasoup SFU). */
   sfu: SfuConfig;
   /** Largest single DICOM instance accepted by upload/STOW, in MiB (IMAGING_MAX_INSTANCE_MB). */
@@ -47,6 +49,17 @@ export interface SfuConfig {
   turnUrls: string[];
   turnUsername: string | null;
   turnCredential: string | null;
+}
+
+export interface ConsultationsConfig {
+  /** Response SLA in hours per urgency (SLA_EMERGENCY_HOURS, SLA_URGENT_HOURS, SLA_ROUTINE_HOURS; decimals allowed). */
+  slaHours: { emergency: number; urgent: number; routine: number };
+  /** Warn the consultants this many minutes before a request breaches its SLA (SLA_WARN_MINUTES). */
+  slaWarnMinutes: number;
+  /** How often the SLA watcher runs, in seconds (SLA_CHECK_SECONDS; 0 disables it). */
+  slaCheckSeconds: number;
+  /** Largest attachment accepted, in bytes (ATTACHMENT_MAX_BYTES). */
+  attachmentMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +154,31 @@ function loadSfuConfig(env: NodeJS.ProcessEnv): SfuConfig {
   };
 }
 
+const hoursVar = (env: NodeJS.ProcessEnv, name: string, dflt: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 24 * 365) throw new ConfigError(`${name} must be a number of hours > 0, got "${raw}"`);
+  return n;
+};
+
+function loadConsultationsConfig(env: NodeJS.ProcessEnv): ConsultationsConfig {
+  const slaHours = {
+    emergency: hoursVar(env, 'SLA_EMERGENCY_HOURS', 2),
+    urgent: hoursVar(env, 'SLA_URGENT_HOURS', 24),
+    routine: hoursVar(env, 'SLA_ROUTINE_HOURS', 72),
+  };
+  if (!(slaHours.emergency <= slaHours.urgent && slaHours.urgent <= slaHours.routine)) {
+    throw new ConfigError('SLA hours must not decrease with urgency: SLA_EMERGENCY_HOURS <= SLA_URGENT_HOURS <= SLA_ROUTINE_HOURS');
+  }
+  return {
+    slaHours,
+    slaWarnMinutes: intVar(env, 'SLA_WARN_MINUTES', 60, 1, 24 * 60),
+    slaCheckSeconds: intVar(env, 'SLA_CHECK_SECONDS', 60, 0, 24 * 3600),
+    attachmentMaxBytes: intVar(env, 'ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = intVar(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '127.0.0.1';
@@ -169,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginLockMinutes: intVar(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginRateLimit: intVar(env, 'LOGIN_RATE_LIMIT', 20, 1, 10000),
     seedDemo: env.SEED_DEMO !== 'false',
+    consultations: loadConsultationsConfig(env),
     imagingMaxInstanceMb: intVar(env, 'IMAGING_MAX_INSTANCE_MB', 1024, 1, 16384),
     sfu: loadSfuConfig(env),
   };

@@ -1,0 +1,168 @@
+import type { ConsultationQuery } from '@consult/shared';
+import { QUEUE_STATES } from '@consult/shared';
+import type { Executor, Trx } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { visibleTo } from './links';
+
+/** Consultation queries: `db | trx` first; every read is filtered by `visibleTo(actor)` (404 for the rest). */
+
+const summaryColumns = [
+  'c.id',
+  'c.type',
+  'c.urgency',
+  'c.state',
+  'c.patient_id',
+  'c.case_id',
+  'c.requesting_hospital_id',
+  'c.target_hospital_id',
+  'c.target_department_id',
+  'c.requester_id',
+  'c.assigned_to',
+  'c.clinical_question',
+  'c.history_summary',
+  'c.decline_reason',
+  'c.return_reason',
+  'c.submitted_at',
+  'c.sla_due_at',
+  'c.responded_at',
+  'c.accepted_at',
+  'c.completed_at',
+  'c.created_at',
+  'c.updated_at',
+  'c.version',
+  'p.name as patient_name',
+  'p.poverty_registered',
+  'pc.diagnosis',
+  'pc.icd10',
+  'rh.name_zh as requesting_name_zh',
+  'rh.name_en as requesting_name_en',
+  'th.name_zh as target_name_zh',
+  'th.name_en as target_name_en',
+  'ru.display_name as requester_name',
+  'au.display_name as assignee_name',
+] as const;
+
+function baseSelect(db: Executor) {
+  return db
+    .selectFrom('consultations as c')
+    .innerJoin('patients as p', 'p.id', 'c.patient_id')
+    .innerJoin('patient_cases as pc', 'pc.id', 'c.case_id')
+    .innerJoin('hospitals as rh', 'rh.id', 'c.requesting_hospital_id')
+    .innerJoin('hospitals as th', 'th.id', 'c.target_hospital_id')
+    .innerJoin('users as ru', 'ru.id', 'c.requester_id')
+    .leftJoin('users as au', 'au.id', 'c.assigned_to');
+}
+
+export type SummaryRow = NonNullable<Awaited<ReturnType<typeof findVisible>>>;
+
+export function findVisible(db: Executor, actor: Actor, id: string) {
+  return baseSelect(db).select(summaryColumns).where('c.id', '=', id).where(visibleTo(actor)).executeTakeFirst();
+}
+
+/** Worklist / triage queue. Queue order: emergency first, then the SLA due soonest. */
+export async function listVisible(db: Executor, actor: Actor, q: ConsultationQuery) {
+  let base = baseSelect(db).where(visibleTo(actor));
+  const view = q.view ?? 'all';
+  if (view === 'queue') {
+    base = base.where('c.state', 'in', [...QUEUE_STATES]);
+  } else if (view === 'mine') {
+    base =
+      actor.role === 'county_doctor'
+        ? base.where('c.requester_id', '=', actor.id)
+        : base.where('c.assigned_to', '=', actor.id);
+  }
+  if (q.state) base = base.where('c.state', '=', q.state);
+  if (q.urgency) base = base.where('c.urgency', '=', q.urgency);
+  if (q.patientId) base = base.where('c.patient_id', '=', q.patientId);
+  const [rows, count] = await Promise.all([
+    base
+      .select(summaryColumns)
+      .$if(view === 'queue', (qb) =>
+        qb
+          .orderBy((eb) => eb.case().when('c.urgency', '=', 'emergency').then(0).when('c.urgency', '=', 'urgent').then(1).else(2).end())
+          .orderBy('c.sla_due_at'),
+      )
+      .$if(view !== 'queue', (qb) => qb.orderBy('c.updated_at', 'desc'))
+      .orderBy('c.id')
+      .limit(q.limit ?? 50)
+      .offset(q.offset ?? 0)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+/** Lock the row for a state change (SELECT ... FOR UPDATE); the caller already checked visibility. */
+export function lockForUpdate(trx: Trx, id: string) {
+  return trx.selectFrom('consultations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export function transitionsOf(db: Executor, id: string) {
+  return db
+    .selectFrom('consultation_transitions as t')
+    .innerJoin('users as u', 'u.id', 't.actor_id')
+    .select(['t.id', 't.from_state', 't.to_state', 't.actor_id', 't.actor_role', 't.note', 't.at', 'u.display_name'])
+    .where('t.consultation_id', '=', id)
+    .orderBy('t.at')
+    .orderBy('t.id')
+    .execute();
+}
+
+export function attachmentsOf(db: Executor, consultationId: string) {
+  return db
+    .selectFrom('consultation_attachments as a')
+    .innerJoin('users as u', 'u.id', 'a.uploaded_by')
+    .selectAll('a')
+    .select('u.display_name as uploader_name')
+    .where('a.consultation_id', '=', consultationId)
+    .orderBy('a.created_at')
+    .execute();
+}
+export type AttachmentJoinedRow = Awaited<ReturnType<typeof attachmentsOf>>[number];
+
+export function studiesOf(db: Executor, consultationId: string) {
+  return db
+    .selectFrom('consultation_studies as s')
+    .innerJoin('users as u', 'u.id', 's.linked_by')
+    .selectAll('s')
+    .select('u.display_name')
+    .where('s.consultation_id', '=', consultationId)
+    .orderBy('s.linked_at')
+    .execute();
+}
+
+export function messagesOf(db: Executor, consultationId: string) {
+  return db
+    .selectFrom('consultation_messages as m')
+    .innerJoin('users as u', 'u.id', 'm.author_id')
+    .select(['m.id', 'm.consultation_id', 'm.author_id', 'm.body', 'm.created_at', 'u.display_name', 'u.role', 'u.hospital_id'])
+    .where('m.consultation_id', '=', consultationId)
+    .orderBy('m.created_at')
+    .orderBy('m.id')
+    .execute();
+}
+export type MessageJoinedRow = Awaited<ReturnType<typeof messagesOf>>[number];
+
+/**
+ * Users who may see the consultation in its current state: county doctors of the requesting hospital, the
+ * target hospital's clinicians while it waits in the queue, and the assignee.
+ */
+export async function audienceOf(
+  db: Executor,
+  c: { requesting_hospital_id: string; target_hospital_id: string; state: string; assigned_to: string | null },
+): Promise<string[]> {
+  const inQueue = (QUEUE_STATES as readonly string[]).includes(c.state);
+  const rows = await db
+    .selectFrom('users')
+    .select('id')
+    .where('disabled', '=', false)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('hospital_id', '=', c.requesting_hospital_id), eb('role', '=', 'county_doctor')]),
+        ...(inQueue ? [eb.and([eb('hospital_id', '=', c.target_hospital_id), eb('role', 'in', ['specialist', 'radiologist'])])] : []),
+        ...(c.assigned_to ? [eb('id', '=', c.assigned_to)] : []),
+      ]),
+    )
+    .execute();
+  return rows.map((r) => r.id);
+}

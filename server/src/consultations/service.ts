@@ -1,0 +1,359 @@
+import crypto from 'node:crypto';
+import {
+  checkTransition,
+  nextStates,
+  type ConsultationCreate,
+  type ConsultationDetail,
+  type ConsultationPage,
+  type ConsultationQuery,
+  type ConsultationState,
+  type ConsultationSummary,
+  type ConsultationUpdate,
+  type TransitionBody,
+  type TransitionRule,
+  type Assignable,
+} from '@consult/shared';
+import { sql } from 'kysely';
+import type { Config } from '../config';
+import type { DB, Executor, Trx } from '../db/database';
+import type { Actor } from '../auth/actor';
+import type { IoServer } from '../realtime/plugin';
+import { recordAudit } from '../audit/service';
+import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
+import type { ConsultationRow } from './tables';
+import * as q from './queries';
+import { toAttachment, toStudyLink } from './mapping';
+import { publishChange, type ChangeEffect } from './publish';
+
+export * from './links';
+
+/** What every consultation operation needs: the database, the socket.io server (live events) and config. */
+export interface ConsultationCtx {
+  db: DB;
+  io: IoServer;
+  config: Config;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function slaBreached(r: Pick<ConsultationRow, 'sla_due_at' | 'responded_at' | 'state'>, now = Date.now()): boolean {
+  if (!r.sla_due_at) return false;
+  const due = r.sla_due_at.getTime();
+  if (r.responded_at) return r.responded_at.getTime() > due;
+  return (r.state === 'submitted' || r.state === 'triaged') && now > due;
+}
+
+export function toSummary(r: q.SummaryRow): ConsultationSummary {
+  return {
+    id: r.id,
+    type: r.type,
+    urgency: r.urgency,
+    state: r.state,
+    patient: { id: r.patient_id, name: r.patient_name, povertyRegistered: r.poverty_registered },
+    caseId: r.case_id,
+    diagnosis: r.diagnosis,
+    icd10: r.icd10,
+    requestingHospital: { id: r.requesting_hospital_id, nameZh: r.requesting_name_zh, nameEn: r.requesting_name_en },
+    targetHospital: { id: r.target_hospital_id, nameZh: r.target_name_zh, nameEn: r.target_name_en },
+    targetDepartmentId: r.target_department_id,
+    requester: { id: r.requester_id, displayName: r.requester_name },
+    assignee: r.assigned_to ? { id: r.assigned_to, displayName: r.assignee_name ?? '' } : null,
+    clinicalQuestion: r.clinical_question,
+    submittedAt: iso(r.submitted_at),
+    slaDueAt: iso(r.sla_due_at),
+    slaBreached: slaBreached(r),
+    acceptedAt: iso(r.accepted_at),
+    completedAt: iso(r.completed_at),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    version: r.version,
+  };
+}
+
+type SideFacts = Pick<ConsultationRow, 'requesting_hospital_id' | 'target_hospital_id' | 'assigned_to' | 'state'>;
+
+/** The hospital / assignee half of a transition check (the role half is the shared machine). */
+function sideAllows(actor: Actor, rule: TransitionRule, c: SideFacts): boolean {
+  if (rule.side === 'requester') return actor.hospitalId === c.requesting_hospital_id;
+  if (actor.hospitalId !== c.target_hospital_id) return false;
+  if (rule.side === 'triage') return true;
+  // consultant: anyone of the target hospital while the request waits in the queue (the assignee normally; a
+  // colleague may take it over), only the assignee once accepted.
+  return c.state === 'triaged' || c.state === 'submitted' || c.assigned_to === actor.id;
+}
+
+export function allowedTransitions(actor: Actor, c: SideFacts): ConsultationState[] {
+  return nextStates(actor.role, c.state).filter((rule) => sideAllows(actor, rule, c)).map((r) => r.to);
+}
+
+async function loadVisible(db: Executor, actor: Actor, id: string): Promise<q.SummaryRow> {
+  const row = await q.findVisible(db, actor, id);
+  if (!row) throw notFound('consultation');
+  return row;
+}
+
+export async function listConsultations(db: DB, actor: Actor, query: ConsultationQuery): Promise<ConsultationPage> {
+  const { rows, total } = await q.listVisible(db, actor, query);
+  await recordAudit(db, {
+    actor,
+    action: 'consultation.list',
+    entityType: 'consultation',
+    ip: actor.ip,
+    detail: { view: query.view ?? 'all', count: rows.length },
+  });
+  return { items: rows.map(toSummary), total };
+}
+
+export async function getConsultation(db: DB, actor: Actor, id: string, audit = true): Promise<ConsultationDetail> {
+  const row = await loadVisible(db, actor, id);
+  const [transitions, attachments, studies] = await Promise.all([q.transitionsOf(db, id), q.attachmentsOf(db, id), q.studiesOf(db, id)]);
+  if (audit) await recordAudit(db, { actor, action: 'consultation.read', entityType: 'consultation', entityId: id, ip: actor.ip });
+  return {
+    ...toSummary(row),
+    historySummary: row.history_summary,
+    declineReason: row.decline_reason,
+    returnReason: row.return_reason,
+    transitions: transitions.map((t) => ({
+      id: t.id,
+      from: t.from_state,
+      to: t.to_state,
+      actor: { id: t.actor_id, displayName: t.display_name },
+      actorRole: t.actor_role,
+      note: t.note,
+      at: t.at.toISOString(),
+    })),
+    attachments: attachments.map(toAttachment),
+    studies: studies.map(toStudyLink),
+    allowedTransitions: allowedTransitions(actor, row),
+  };
+}
+
+/** Validate the references of a new request: own patient, its case, a paired tertiary hospital, its department. */
+async function checkReferences(db: Executor, actor: Actor, body: Pick<ConsultationCreate, 'patientId' | 'caseId' | 'targetHospitalId' | 'targetDepartmentId'>) {
+  const patient = await db
+    .selectFrom('patients')
+    .select(['id'])
+    .where('id', '=', body.patientId)
+    .where('hospital_id', '=', actor.hospitalId ?? '')
+    .executeTakeFirst();
+  if (!patient) throw badRequest('patient not found in your hospital', '/body/patientId');
+  const kase = await db.selectFrom('patient_cases').select('id').where('id', '=', body.caseId).where('patient_id', '=', body.patientId).executeTakeFirst();
+  if (!kase) throw badRequest("case not found in this patient's file", '/body/caseId');
+  const paired = await db
+    .selectFrom('pairings as pr')
+    .innerJoin('hospitals as h', 'h.id', 'pr.tertiary_hospital_id')
+    .select('h.id')
+    .where('pr.tertiary_hospital_id', '=', body.targetHospitalId)
+    .where('pr.county_hospital_id', '=', actor.hospitalId ?? '')
+    .where('pr.active', '=', true)
+    .where('h.tier', '=', 'tertiary')
+    .executeTakeFirst();
+  if (!paired) throw badRequest('the target hospital is not a tertiary hospital paired with yours', '/body/targetHospitalId');
+  if (body.targetDepartmentId) {
+    const d = await db.selectFrom('departments').select('id').where('id', '=', body.targetDepartmentId).where('hospital_id', '=', body.targetHospitalId).executeTakeFirst();
+    if (!d) throw badRequest('department is not in the target hospital', '/body/targetDepartmentId');
+  }
+}
+
+export async function createConsultation(ctx: ConsultationCtx, actor: Actor, body: ConsultationCreate): Promise<ConsultationDetail> {
+  if (actor.role !== 'county_doctor' || !actor.hospitalId) throw forbidden('only county doctors create requests');
+  await checkReferences(ctx.db, actor, body);
+  const id = crypto.randomUUID();
+  const effects = await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('consultations')
+      .values({
+        id,
+        patient_id: body.patientId,
+        case_id: body.caseId,
+        requesting_hospital_id: actor.hospitalId!,
+        requester_id: actor.id,
+        target_hospital_id: body.targetHospitalId,
+        target_department_id: body.targetDepartmentId ?? null,
+        type: body.type,
+        urgency: body.urgency,
+        state: 'draft',
+        clinical_question: body.clinicalQuestion,
+        history_summary: body.historySummary ?? '',
+        assigned_to: null,
+        decline_reason: null,
+        return_reason: null,
+        submitted_at: null,
+        sla_due_at: null,
+        responded_at: null,
+        accepted_at: null,
+        completed_at: null,
+        sla_warned_at: null,
+      })
+      .execute();
+    await trx
+      .insertInto('consultation_transitions')
+      .values({ id: crypto.randomUUID(), consultation_id: id, from_state: null, to_state: 'draft', actor_id: actor.id, actor_role: actor.role, note: null })
+      .execute();
+    await recordAudit(trx, { actor, action: 'consultation.create', entityType: 'consultation', entityId: id, ip: actor.ip });
+    if (body.submit === false) return null;
+    return applyTransition(trx, ctx.config, actor, id, { to: 'submitted' });
+  });
+  if (effects) await publishChange(ctx, effects);
+  return getConsultation(ctx.db, actor, id, false);
+}
+
+export async function updateConsultation(ctx: ConsultationCtx, actor: Actor, id: string, body: ConsultationUpdate): Promise<ConsultationDetail> {
+  if (Object.keys(body).length === 0) throw badRequest('nothing to update');
+  const row = await loadVisible(ctx.db, actor, id);
+  if (actor.role !== 'county_doctor' || actor.hospitalId !== row.requesting_hospital_id) throw forbidden('only the requesting hospital edits a request');
+  if (body.targetDepartmentId) {
+    const d = await ctx.db.selectFrom('departments').select('id').where('id', '=', body.targetDepartmentId).where('hospital_id', '=', row.target_hospital_id).executeTakeFirst();
+    if (!d) throw badRequest('department is not in the target hospital', '/body/targetDepartmentId');
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    const locked = await q.lockForUpdate(trx, id);
+    if (!locked || (locked.state !== 'draft' && locked.state !== 'returned_for_information')) {
+      throw new DomainError('invalid_transition', `a request in state ${locked?.state ?? '?'} can no longer be edited (only draft or returned_for_information)`);
+    }
+    await trx
+      .updateTable('consultations')
+      .set({
+        ...(body.type !== undefined && { type: body.type }),
+        ...(body.urgency !== undefined && { urgency: body.urgency }),
+        ...(body.clinicalQuestion !== undefined && { clinical_question: body.clinicalQuestion }),
+        ...(body.historySummary !== undefined && { history_summary: body.historySummary }),
+        ...(body.targetDepartmentId !== undefined && { target_department_id: body.targetDepartmentId }),
+        version: sql<number>`version + 1`,
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .execute();
+    await recordAudit(trx, { actor, action: 'consultation.update', entityType: 'consultation', entityId: id, ip: actor.ip });
+  });
+  return getConsultation(ctx.db, actor, id, false);
+}
+
+/**
+ * Take one transition inside the caller's transaction: lock the row (SELECT ... FOR UPDATE), check the shared
+ * machine (409 naming current and attempted state) and the side (requester / target hospital / assignee, 403),
+ * update it conditionally on the state read, record the transition and the audit entry. Returns what to publish
+ * AFTER commit with `publishChange`. Exported for other capabilities (reports: report_pending → completed).
+ */
+export async function applyTransition(trx: Trx, config: Config, actor: Actor, id: string, body: TransitionBody): Promise<ChangeEffect> {
+  const before = await q.lockForUpdate(trx, id);
+  if (!before) throw notFound('consultation');
+  const check = checkTransition(actor.role, before.state, body.to);
+  if (!check.ok) {
+    if (check.reason === 'forbidden') throw forbidden(check.message);
+    throw new DomainError('invalid_transition', `invalid transition: the request is ${before.state}, cannot move to ${body.to}`);
+  }
+  if (!sideAllows(actor, check.rule, before)) {
+    throw forbidden(check.rule.side === 'requester' ? 'only the requesting hospital may do this' : 'only the consulting side (assignee) may do this');
+  }
+  if (body.version !== undefined && body.version !== before.version) {
+    throw conflict(`the request changed meanwhile (version ${before.version}, you saw ${body.version}); reload`);
+  }
+  if (check.rule.needs === 'reason' && !body.reason?.trim()) throw badRequest(`moving to ${body.to} needs a reason`, '/body/reason');
+  let assignee: string | null = before.assigned_to;
+  if (check.rule.needs === 'assignee') {
+    if (!body.assigneeId) throw badRequest('triage needs an assignee', '/body/assigneeId');
+    const u = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('id', '=', body.assigneeId)
+      .where('hospital_id', '=', before.target_hospital_id)
+      .where('role', 'in', ['specialist', 'radiologist'])
+      .where('disabled', '=', false)
+      .executeTakeFirst();
+    if (!u) throw badRequest('the assignee must be a specialist or radiologist of the target hospital', '/body/assigneeId');
+    assignee = u.id;
+  }
+  const now = new Date();
+  const to = body.to;
+  const responded = to === 'accepted' || to === 'declined' || to === 'returned_for_information';
+  const slaMs = config.consultations.slaHours[before.urgency] * 3600_000;
+  const res = await trx
+    .updateTable('consultations')
+    .set({
+      state: to,
+      version: sql<number>`version + 1`,
+      updated_at: now,
+      // accepted: the acceptor owns it; declined/returned: the responder keeps it in view; resubmitted: back to the queue
+      assigned_to: to === 'accepted' ? actor.id : responded ? (assignee ?? actor.id) : to === 'submitted' ? null : assignee,
+      ...(to === 'submitted' && {
+        submitted_at: now,
+        sla_due_at: new Date(now.getTime() + slaMs),
+        responded_at: null,
+        sla_warned_at: null,
+        return_reason: null,
+      }),
+      ...(responded && { responded_at: before.responded_at ?? now }),
+      ...(to === 'accepted' && { accepted_at: now }),
+      ...(to === 'declined' && { decline_reason: body.reason ?? null }),
+      ...(to === 'returned_for_information' && { return_reason: body.reason ?? null }),
+      ...(to === 'completed' && { completed_at: now }),
+    })
+    .where('id', '=', id)
+    .where('state', '=', before.state)
+    .returningAll()
+    .executeTakeFirst();
+  if (!res) throw new DomainError('invalid_transition', `invalid transition: the request changed meanwhile, cannot move to ${to}`);
+  await trx
+    .insertInto('consultation_transitions')
+    .values({
+      id: crypto.randomUUID(),
+      consultation_id: id,
+      from_state: before.state,
+      to_state: to,
+      actor_id: actor.id,
+      actor_role: actor.role,
+      note: body.reason ?? null,
+      at: now,
+    })
+    .execute();
+  await recordAudit(trx, {
+    actor,
+    action: 'consultation.transition',
+    entityType: 'consultation',
+    entityId: id,
+    ip: actor.ip,
+    detail: { from: before.state, to },
+  });
+  return { before, after: res, actorId: actor.id };
+}
+
+export async function transitionConsultation(ctx: ConsultationCtx, actor: Actor, id: string, body: TransitionBody): Promise<ConsultationDetail> {
+  await loadVisible(ctx.db, actor, id);
+  let effects: ChangeEffect;
+  try {
+    effects = await ctx.db.transaction().execute((trx) => applyTransition(trx, ctx.config, actor, id, body));
+  } catch (e) {
+    if (e instanceof DomainError && (e.code === 'forbidden' || e.code === 'invalid_transition')) {
+      await recordAudit(ctx.db, {
+        actor,
+        action: 'consultation.transition',
+        entityType: 'consultation',
+        entityId: id,
+        ip: actor.ip,
+        outcome: e.code === 'forbidden' ? 'denied' : 'failure',
+        detail: { to: body.to, reason: e.message },
+      });
+    }
+    throw e;
+  }
+  await publishChange(ctx, effects);
+  return getConsultation(ctx.db, actor, id, false);
+}
+
+/** Clinicians of the target hospital a request may be assigned to (triage). */
+export async function assignableFor(db: DB, actor: Actor, id: string): Promise<Assignable[]> {
+  const row = await loadVisible(db, actor, id);
+  if (actor.hospitalId !== row.target_hospital_id) throw forbidden('only the target hospital triages');
+  const users = await db
+    .selectFrom('users')
+    .select(['id', 'display_name', 'role', 'department_id'])
+    .where('hospital_id', '=', row.target_hospital_id)
+    .where('role', 'in', ['specialist', 'radiologist'])
+    .where('disabled', '=', false)
+    .orderBy('display_name')
+    .execute();
+  return users.map((u) => ({ id: u.id, displayName: u.display_name, role: u.role, departmentId: u.department_id }));
+}
+
+export { loadVisible };

@@ -1,0 +1,184 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { TERMINAL_STATES, type Attachment, type Message, type MessageCreate, type StudyLink } from '@consult/shared';
+import type { Actor } from '../auth/actor';
+import type { DB } from '../db/database';
+import { recordAudit } from '../audit/service';
+import { notifyUsers } from '../notifications/service';
+import { userRoom } from '../realtime/plugin';
+import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
+import * as q from './queries';
+import { toAttachment, toMessage, toStudyLink } from './mapping';
+import { loadVisible, type ConsultationCtx } from './service';
+
+/** Discussion thread, attachments (PDF/JPEG by magic bytes) and imaging-study links of one consultation. */
+
+export async function listMessages(db: DB, actor: Actor, id: string): Promise<Message[]> {
+  await loadVisible(db, actor, id);
+  const [msgs, atts] = await Promise.all([q.messagesOf(db, id), q.attachmentsOf(db, id)]);
+  await recordAudit(db, { actor, action: 'consultation.messages.read', entityType: 'consultation', entityId: id, ip: actor.ip });
+  return msgs.map((m) => toMessage(m, atts.filter((a) => a.message_id === m.id).map(toAttachment)));
+}
+
+export async function postMessage(ctx: ConsultationCtx, actor: Actor, id: string, body: MessageCreate): Promise<Message> {
+  const c = await loadVisible(ctx.db, actor, id);
+  if (c.state === 'draft') throw new DomainError('invalid_transition', 'the request is still a draft; submit it first');
+  const text = body.body.trim();
+  if (!text) throw badRequest('message is empty', '/body/body');
+  const attIds = [...new Set(body.attachmentIds ?? [])];
+  const msgId = crypto.randomUUID();
+  const message = await ctx.db.transaction().execute(async (trx) => {
+    if (attIds.length) {
+      const own = await trx
+        .selectFrom('consultation_attachments')
+        .select('id')
+        .where('consultation_id', '=', id)
+        .where('id', 'in', attIds)
+        .where('uploaded_by', '=', actor.id)
+        .where('message_id', 'is', null)
+        .execute();
+      if (own.length !== attIds.length) throw badRequest('attachments must be your own unsent uploads to this request', '/body/attachmentIds');
+    }
+    await trx.insertInto('consultation_messages').values({ id: msgId, consultation_id: id, author_id: actor.id, body: text }).execute();
+    if (attIds.length) await trx.updateTable('consultation_attachments').set({ message_id: msgId }).where('id', 'in', attIds).execute();
+    await recordAudit(trx, { actor, action: 'consultation.message.post', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { messageId: msgId } });
+    const m = (await q.messagesOf(trx, id)).find((x) => x.id === msgId)!;
+    const atts = (await q.attachmentsOf(trx, id)).filter((a) => a.message_id === msgId).map(toAttachment);
+    return toMessage(m, atts);
+  });
+  const audience = await q.audienceOf(ctx.db, c);
+  if (audience.length) ctx.io.to(audience.map(userRoom)).emit('consultation:message', message);
+  await notifyUsers(
+    ctx.db,
+    ctx.io,
+    audience.filter((u) => u !== actor.id && (u === c.requester_id || u === c.assigned_to)),
+    { kind: 'consultation.message_posted', entityType: 'consultation', entityId: id, data: { author: actor.displayName } },
+  );
+  return message;
+}
+
+const MAGIC: Record<string, (b: Buffer) => boolean> = {
+  'application/pdf': (b) => b.subarray(0, 5).toString('latin1') === '%PDF-',
+  'image/jpeg': (b) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+};
+
+/** The type the bytes really are (by magic number), or null. */
+export function sniffType(b: Buffer): string | null {
+  for (const [type, test] of Object.entries(MAGIC)) if (test(b)) return type;
+  return null;
+}
+
+const attachmentsDir = (ctx: ConsultationCtx) => path.join(ctx.config.dataDir, 'attachments');
+
+export async function uploadAttachment(
+  ctx: ConsultationCtx,
+  actor: Actor,
+  id: string,
+  file: { fileName: string; declaredType: string; bytes: Buffer },
+): Promise<Attachment> {
+  const c = await loadVisible(ctx.db, actor, id);
+  if (TERMINAL_STATES.includes(c.state)) throw new DomainError('invalid_transition', `the request is ${c.state}; no more attachments`);
+  if (file.bytes.length === 0) throw badRequest('the file is empty', '/body');
+  if (file.bytes.length > ctx.config.consultations.attachmentMaxBytes) {
+    throw new DomainError('payload_too_large', `attachments are limited to ${ctx.config.consultations.attachmentMaxBytes} bytes`);
+  }
+  const real = sniffType(file.bytes);
+  if (!real) throw new DomainError('unsupported_media_type', 'only PDF and JPEG files are accepted');
+  if (file.declaredType !== 'application/octet-stream' && file.declaredType !== real) {
+    throw new DomainError('unsupported_media_type', `the file is ${real}, not ${file.declaredType}`);
+  }
+  const fileName = path.basename(file.fileName).replace(/[\u0000-\u001f"\\/]/g, '_').slice(0, 200) || 'file';
+  const attId = crypto.randomUUID();
+  const storageKey = `${id}/${attId}`;
+  const full = path.join(attachmentsDir(ctx), storageKey);
+  await fs.mkdir(path.dirname(full), { recursive: true });
+  await fs.writeFile(full, file.bytes, { flag: 'wx' });
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('consultation_attachments')
+        .values({
+          id: attId,
+          consultation_id: id,
+          message_id: null,
+          uploaded_by: actor.id,
+          file_name: fileName,
+          content_type: real,
+          size_bytes: file.bytes.length,
+          sha256: crypto.createHash('sha256').update(file.bytes).digest('hex'),
+          storage_key: storageKey,
+        })
+        .execute();
+      await recordAudit(trx, { actor, action: 'consultation.attachment.upload', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { attachmentId: attId } });
+      const row = (await q.attachmentsOf(trx, id)).find((a) => a.id === attId)!;
+      return toAttachment(row);
+    });
+  } catch (e) {
+    await fs.rm(full, { force: true });
+    throw e;
+  }
+}
+
+export async function readAttachment(ctx: ConsultationCtx, actor: Actor, id: string, attachmentId: string) {
+  await loadVisible(ctx.db, actor, id);
+  const a = await ctx.db.selectFrom('consultation_attachments').selectAll().where('id', '=', attachmentId).where('consultation_id', '=', id).executeTakeFirst();
+  if (!a) throw notFound('attachment');
+  const bytes = await fs.readFile(path.join(attachmentsDir(ctx), a.storage_key));
+  await recordAudit(ctx.db, { actor, action: 'consultation.attachment.read', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { attachmentId } });
+  return { bytes, contentType: a.content_type, fileName: a.file_name };
+}
+
+/** Does an installed imaging capability know this study, at one of the consultation's two hospitals? */
+async function studyBelongs(db: DB, uid: string, hospitalIds: string[]): Promise<boolean> {
+  const present = await sql<{ t: string | null }>`select to_regclass('imaging_studies')::text as t`.execute(db);
+  if (!present.rows[0]?.t) return true; // imaging not installed: the link is recorded; imaging re-checks on access
+  const r = await sql<{ one: number }>`select 1 as one from imaging_studies where study_uid = ${uid} and hospital_id in (${sql.join(hospitalIds)}) limit 1`.execute(db);
+  return r.rows.length > 0;
+}
+
+/**
+ * Link a DICOM study (StudyInstanceUID) to a consultation. The requesting hospital's county doctors or the
+ * assignee may link; the study must belong to the requesting or target hospital. Imaging grants the consultation's
+ * audience access through this link (see links.ts).
+ */
+export async function linkStudy(ctx: ConsultationCtx, actor: Actor, id: string, uid: string): Promise<StudyLink> {
+  const c = await loadVisible(ctx.db, actor, id);
+  const participant = actor.hospitalId === c.requesting_hospital_id || c.assigned_to === actor.id;
+  if (!participant) throw forbidden('only the requesting hospital or the assignee links studies');
+  if (c.state === 'cancelled' || c.state === 'declined') throw new DomainError('invalid_transition', `the request is ${c.state}`);
+  if (!(await studyBelongs(ctx.db, uid, [c.requesting_hospital_id, c.target_hospital_id]))) {
+    throw badRequest('no such study at either hospital of this request', '/body/studyInstanceUid');
+  }
+  const link = await ctx.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('consultation_studies')
+      .values({ consultation_id: id, study_instance_uid: uid, linked_by: actor.id })
+      .onConflict((oc) => oc.columns(['consultation_id', 'study_instance_uid']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!inserted) throw conflict('this study is already linked');
+    await recordAudit(trx, { actor, action: 'consultation.study.link', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { studyInstanceUid: uid } });
+    return toStudyLink({ ...inserted, display_name: actor.displayName });
+  });
+  await emitChanged(ctx, c);
+  return link;
+}
+
+export async function unlinkStudy(ctx: ConsultationCtx, actor: Actor, id: string, uid: string): Promise<void> {
+  const c = await loadVisible(ctx.db, actor, id);
+  const participant = actor.hospitalId === c.requesting_hospital_id || c.assigned_to === actor.id;
+  if (!participant) throw forbidden('only the requesting hospital or the assignee unlinks studies');
+  await ctx.db.transaction().execute(async (trx) => {
+    const res = await trx.deleteFrom('consultation_studies').where('consultation_id', '=', id).where('study_instance_uid', '=', uid).executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) throw notFound('study link');
+    await recordAudit(trx, { actor, action: 'consultation.study.unlink', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { studyInstanceUid: uid } });
+  });
+  await emitChanged(ctx, c);
+}
+
+async function emitChanged(ctx: ConsultationCtx, c: q.SummaryRow) {
+  const audience = await q.audienceOf(ctx.db, c);
+  if (audience.length) ctx.io.to(audience.map(userRoom)).emit('consultation:changed', { id: c.id, state: c.state, version: c.version });
+}

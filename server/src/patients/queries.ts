@@ -1,0 +1,85 @@
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { PatientQuery } from '@consult/shared';
+import type { Database, Executor } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { visibleTo } from '../consultations/links';
+
+/**
+ * Patient-file queries, scoped in SQL: a county doctor's own hospital; for the tertiary side, only patients of a
+ * consultation visible to them (see consultations/links.ts). Admin roles match nothing.
+ */
+export function patientScope(db: Executor, actor: Actor) {
+  return (eb: ExpressionBuilder<Database & { p: Database['patients'] }, 'p'>) => {
+    if (actor.role === 'county_doctor' && actor.hospitalId) return eb('p.hospital_id', '=', actor.hospitalId);
+    if ((actor.role === 'specialist' || actor.role === 'radiologist') && actor.hospitalId) {
+      return eb('p.id', 'in', db.selectFrom('consultations as c').select('c.patient_id').where(visibleTo(actor)));
+    }
+    return sql<boolean>`false`;
+  };
+}
+
+/** The next follow-up due of a case: the next_due_date of its latest follow-up. */
+const nextDueSql = sql<string | null>`(select f.next_due_date::text from case_follow_ups f where f.case_id = pc.id order by f.follow_up_date desc, f.created_at desc limit 1)`;
+
+export async function listPatients(db: Executor, actor: Actor, q: PatientQuery) {
+  let base = db.selectFrom('patients as p').where(patientScope(db, actor));
+  if (q.q?.trim()) {
+    const term = q.q.trim();
+    const digits = term.replace(/[^0-9Xx]/g, '').toUpperCase();
+    const like = `%${term.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
+    base = base.where((eb) =>
+      eb.or([
+        eb('p.name', 'ilike', like),
+        ...(digits.length >= 4 ? [eb('p.national_id', 'like', `%${digits}`)] : []),
+      ]),
+    );
+  }
+  if (q.povertyRegistered !== undefined) base = base.where('p.poverty_registered', '=', q.povertyRegistered);
+  const chronicSql = sql<boolean>`exists (select 1 from patient_cases pc where pc.patient_id = p.id and pc.status = 'chronic')`;
+  const overdueSql = sql<boolean>`exists (select 1 from patient_cases pc where pc.patient_id = p.id and pc.status <> 'resolved' and ${nextDueSql} < current_date::text)`;
+  if (q.chronic !== undefined) base = base.where(q.chronic ? chronicSql : sql<boolean>`not ${chronicSql}`);
+  if (q.overdue !== undefined) base = base.where(q.overdue ? overdueSql : sql<boolean>`not ${overdueSql}`);
+  const [rows, count] = await Promise.all([
+    base
+      .selectAll('p')
+      .select([
+        chronicSql.as('chronic'),
+        overdueSql.as('overdue'),
+        sql<number>`(select count(*) from patient_cases pc where pc.patient_id = p.id)`.as('case_count'),
+      ])
+      .orderBy('p.updated_at', 'desc')
+      .orderBy('p.id')
+      .limit(q.limit ?? 50)
+      .offset(q.offset ?? 0)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+export function findPatient(db: Executor, actor: Actor, id: string) {
+  return db.selectFrom('patients as p').selectAll('p').where('p.id', '=', id).where(patientScope(db, actor)).executeTakeFirst();
+}
+
+export function casesOf(db: Executor, patientId: string) {
+  return db
+    .selectFrom('patient_cases as pc')
+    .selectAll('pc')
+    .select(nextDueSql.as('next_due'))
+    .where('pc.patient_id', '=', patientId)
+    .orderBy('pc.created_at')
+    .execute();
+}
+
+export function followUpsOf(db: Executor, caseIds: string[]) {
+  if (!caseIds.length) return Promise.resolve([]);
+  return db
+    .selectFrom('case_follow_ups as f')
+    .innerJoin('users as u', 'u.id', 'f.by_user_id')
+    .selectAll('f')
+    .select('u.display_name')
+    .where('f.case_id', 'in', caseIds)
+    .orderBy('f.follow_up_date', 'desc')
+    .orderBy('f.created_at', 'desc')
+    .execute();
+}

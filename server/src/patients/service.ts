@@ -1,0 +1,240 @@
+import crypto from 'node:crypto';
+import {
+  can,
+  Permission,
+  type CaseCreate,
+  type CaseUpdate,
+  type FollowUpCreate,
+  type Patient,
+  type PatientCase,
+  type PatientCreate,
+  type PatientDetail,
+  type PatientPage,
+  type PatientQuery,
+  type PatientUpdate,
+} from '@consult/shared';
+import type { DB, Executor } from '../db/database';
+import type { Actor } from '../auth/actor';
+import type { PatientRow } from '../consultations/tables';
+import { recordAudit } from '../audit/service';
+import { badRequest, conflict, forbidden, notFound } from '../errors';
+import * as q from './queries';
+
+/** Patient files: a county hospital owns them; consultants read them through a request (read-only). */
+
+/** 410*********1234: area prefix and last four, the rest hidden. */
+export function maskNationalId(id: string): string {
+  return id.length <= 7 ? '*'.repeat(id.length) : `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}`;
+}
+
+const owns = (actor: Actor, r: Pick<PatientRow, 'hospital_id'>) => actor.role === 'county_doctor' && actor.hospitalId === r.hospital_id;
+
+export function toPatient(actor: Actor, r: PatientRow): Patient {
+  const full = owns(actor, r) && can(actor.role, Permission.PatientsReadNationalId);
+  return {
+    id: r.id,
+    hospitalId: r.hospital_id,
+    name: r.name,
+    sex: r.sex,
+    birthDate: r.birth_date,
+    nationalId: r.national_id ? (full ? r.national_id : maskNationalId(r.national_id)) : null,
+    phone: r.phone,
+    address: r.address,
+    village: r.village,
+    povertyRegistered: r.poverty_registered,
+    insuranceType: r.insurance_type,
+    editable: owns(actor, r),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+function uniqueClash(err: unknown, what: string, field: string): never {
+  if ((err as { code?: string }).code === '23505') throw conflict(`${what} already exists`);
+  void field;
+  throw err;
+}
+
+export async function listPatients(db: DB, actor: Actor, query: PatientQuery): Promise<PatientPage> {
+  const { rows, total } = await q.listPatients(db, actor, query);
+  await recordAudit(db, { actor, action: 'patient.list', entityType: 'patient', ip: actor.ip, detail: { count: rows.length } });
+  return {
+    items: rows.map((r) => ({ ...toPatient(actor, r), chronic: !!r.chronic, overdueFollowUp: !!r.overdue, caseCount: Number(r.case_count) })),
+    total,
+  };
+}
+
+async function loadCases(db: Executor, patientId: string): Promise<PatientCase[]> {
+  const cases = await q.casesOf(db, patientId);
+  const fus = await q.followUpsOf(db, cases.map((c) => c.id));
+  return cases.map((c) => ({
+    id: c.id,
+    patientId: c.patient_id,
+    diagnosis: c.diagnosis,
+    icd10: c.icd10,
+    status: c.status,
+    treatmentPlan: c.treatment_plan,
+    nextFollowUpDue: c.next_due,
+    followUps: fus
+      .filter((f) => f.case_id === c.id)
+      .map((f) => ({
+        id: f.id,
+        caseId: f.case_id,
+        date: f.follow_up_date,
+        byUserId: f.by_user_id,
+        byName: f.display_name,
+        notes: f.notes,
+        nextDueDate: f.next_due_date,
+        createdAt: f.created_at.toISOString(),
+      })),
+    createdAt: c.created_at.toISOString(),
+    updatedAt: c.updated_at.toISOString(),
+  }));
+}
+
+export async function getPatient(db: DB, actor: Actor, id: string, audit = true): Promise<PatientDetail> {
+  const row = await q.findPatient(db, actor, id);
+  if (!row) throw notFound('patient');
+  const cases = await loadCases(db, id);
+  if (audit) await recordAudit(db, { actor, action: 'patient.read', entityType: 'patient', entityId: id, ip: actor.ip });
+  return { ...toPatient(actor, row), cases };
+}
+
+function checkBirthDate(d: string | undefined) {
+  if (d && (Number.isNaN(Date.parse(d)) || d > new Date().toISOString().slice(0, 10))) throw badRequest('birth date must be a real date, not in the future', '/body/birthDate');
+}
+
+export async function createPatient(db: DB, actor: Actor, body: PatientCreate): Promise<PatientDetail> {
+  if (actor.role !== 'county_doctor' || !actor.hospitalId) throw forbidden('only county doctors create patient files');
+  checkBirthDate(body.birthDate);
+  const id = crypto.randomUUID();
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('patients')
+        .values({
+          id,
+          hospital_id: actor.hospitalId!,
+          name: body.name.trim(),
+          sex: body.sex,
+          birth_date: body.birthDate,
+          national_id: body.nationalId ? body.nationalId.toUpperCase() : null,
+          phone: body.phone ?? null,
+          address: body.address ?? null,
+          village: body.village ?? null,
+          poverty_registered: body.povertyRegistered ?? false,
+          insurance_type: body.insuranceType ?? 'urban_rural_resident',
+          created_by: actor.id,
+        })
+        .execute();
+      await recordAudit(trx, { actor, action: 'patient.create', entityType: 'patient', entityId: id, ip: actor.ip });
+    });
+  } catch (e) {
+    uniqueClash(e, 'a patient file with this national ID', '/body/nationalId');
+  }
+  return getPatient(db, actor, id, false);
+}
+
+async function loadOwned(db: Executor, actor: Actor, id: string): Promise<PatientRow> {
+  const row = await q.findPatient(db, actor, id);
+  if (!row) throw notFound('patient');
+  if (!owns(actor, row)) throw forbidden('the patient file belongs to the county hospital; it is read-only here');
+  return row;
+}
+
+export async function updatePatient(db: DB, actor: Actor, id: string, body: PatientUpdate): Promise<PatientDetail> {
+  if (Object.keys(body).length === 0) throw badRequest('nothing to update');
+  checkBirthDate(body.birthDate);
+  await loadOwned(db, actor, id);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('patients')
+        .set({
+          ...(body.name !== undefined && { name: body.name.trim() }),
+          ...(body.sex !== undefined && { sex: body.sex }),
+          ...(body.birthDate !== undefined && { birth_date: body.birthDate }),
+          ...(body.nationalId !== undefined && { national_id: body.nationalId ? body.nationalId.toUpperCase() : null }),
+          ...(body.phone !== undefined && { phone: body.phone }),
+          ...(body.address !== undefined && { address: body.address }),
+          ...(body.village !== undefined && { village: body.village }),
+          ...(body.povertyRegistered !== undefined && { poverty_registered: body.povertyRegistered }),
+          ...(body.insuranceType !== undefined && { insurance_type: body.insuranceType }),
+          updated_at: new Date(),
+        })
+        .where('id', '=', id)
+        .execute();
+      await recordAudit(trx, { actor, action: 'patient.update', entityType: 'patient', entityId: id, ip: actor.ip });
+    });
+  } catch (e) {
+    uniqueClash(e, 'a patient file with this national ID', '/body/nationalId');
+  }
+  return getPatient(db, actor, id, false);
+}
+
+export async function createCase(db: DB, actor: Actor, patientId: string, body: CaseCreate): Promise<PatientDetail> {
+  await loadOwned(db, actor, patientId);
+  const id = crypto.randomUUID();
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('patient_cases')
+        .values({
+          id,
+          patient_id: patientId,
+          diagnosis: body.diagnosis.trim(),
+          icd10: body.icd10.toUpperCase(),
+          status: body.status ?? 'active',
+          treatment_plan: body.treatmentPlan ?? '',
+          created_by: actor.id,
+        })
+        .execute();
+      await trx.updateTable('patients').set({ updated_at: new Date() }).where('id', '=', patientId).execute();
+      await recordAudit(trx, { actor, action: 'patient.case.create', entityType: 'patient', entityId: patientId, ip: actor.ip, detail: { caseId: id } });
+    });
+  } catch (e) {
+    uniqueClash(e, `a case for ${body.icd10} (one disease, one case file)`, '/body/icd10');
+  }
+  return getPatient(db, actor, patientId, false);
+}
+
+export async function updateCase(db: DB, actor: Actor, patientId: string, caseId: string, body: CaseUpdate): Promise<PatientDetail> {
+  if (Object.keys(body).length === 0) throw badRequest('nothing to update');
+  await loadOwned(db, actor, patientId);
+  try {
+    await db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('patient_cases')
+        .set({
+          ...(body.diagnosis !== undefined && { diagnosis: body.diagnosis.trim() }),
+          ...(body.icd10 !== undefined && { icd10: body.icd10.toUpperCase() }),
+          ...(body.status !== undefined && { status: body.status }),
+          ...(body.treatmentPlan !== undefined && { treatment_plan: body.treatmentPlan }),
+          updated_at: new Date(),
+        })
+        .where('id', '=', caseId)
+        .where('patient_id', '=', patientId)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw notFound('case');
+      await recordAudit(trx, { actor, action: 'patient.case.update', entityType: 'patient', entityId: patientId, ip: actor.ip, detail: { caseId } });
+    });
+  } catch (e) {
+    uniqueClash(e, `a case for ${body.icd10}`, '/body/icd10');
+  }
+  return getPatient(db, actor, patientId, false);
+}
+
+export async function addFollowUp(db: DB, actor: Actor, patientId: string, caseId: string, body: FollowUpCreate): Promise<PatientDetail> {
+  await loadOwned(db, actor, patientId);
+  if (body.nextDueDate && body.nextDueDate < body.date) throw badRequest('the next due date must be on or after the follow-up date', '/body/nextDueDate');
+  await db.transaction().execute(async (trx) => {
+    const c = await trx.selectFrom('patient_cases').select('id').where('id', '=', caseId).where('patient_id', '=', patientId).executeTakeFirst();
+    if (!c) throw notFound('case');
+    await trx
+      .insertInto('case_follow_ups')
+      .values({ id: crypto.randomUUID(), case_id: caseId, follow_up_date: body.date, by_user_id: actor.id, notes: body.notes, next_due_date: body.nextDueDate ?? null })
+      .execute();
+    await recordAudit(trx, { actor, action: 'patient.follow_up.create', entityType: 'patient', entityId: patientId, ip: actor.ip, detail: { caseId } });
+  });
+  return getPatient(db, actor, patientId, false);
+}
