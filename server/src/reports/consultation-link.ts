@@ -1,49 +1,68 @@
 /**
- * The report's hooks into the consultation lifecycle and the patient's case plan.
+ * The report's hooks into the consultation lifecycle and the patient's case plan. State changes go through the
+ * consultations capability (`applyTransition`: shared machine, side checks, transition log, audit; then
+ * `publishChange` after commit).
  */
 import crypto from 'node:crypto';
-import type { ConsultationState } from '@consult/shared';
-import { checkTransition } from '@consult/shared';
-import type { Trx } from '../db/database';
+import { sql } from 'kysely';
+import { checkTransition, type ConsultationState } from '@consult/shared';
+import type { Config } from '../config';
+import type { DB, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
+import type { IoServer } from '../realtime/plugin';
+import { recordAudit } from '../audit/service';
 import { DomainError } from '../errors';
+import { applyTransition } from '../consultations/service';
+import { publishChange, type ChangeEffect } from '../consultations/publish';
+import * as cq from '../consultations/queries';
 import type { ConsultationFacts } from './queries';
 import type { SignedPayload } from './payload';
 
-/** Move the locked consultation `c` to `to`, checked against the shared state machine, logged as a transition. */
-export async function advanceConsultation(
-  trx: Trx,
-  actor: Actor,
-  c: ConsultationFacts,
-  to: Extract<ConsultationState, 'report_pending' | 'completed'>,
-  note: string,
-): Promise<void> {
-  const from = c.state as ConsultationState;
-  const path: ConsultationState[] = from === 'accepted' || from === 'scheduled' ? ['in_progress', to] : [to];
-  let cur = from;
-  for (const next of path) {
-    const check = checkTransition(actor.role, cur, next);
-    // The requester's acknowledgement completes the consultation (the table lists the consultant side only).
-    const ackByRequester = next === 'completed' && cur === 'report_pending' && actor.id === c.requester_id;
-    if (!check.ok && !ackByRequester) throw new DomainError(check.reason, check.message);
-    const now = new Date();
-    await trx
-      .updateTable('consultations')
-      .set((eb) => ({
-        state: next,
-        updated_at: now,
-        version: eb('version', '+', 1),
-        ...(next === 'completed' ? { completed_at: now } : {}),
-      }))
-      .where('id', '=', c.id)
-      .execute();
-    await trx
-      .insertInto('consultation_transitions')
-      .values({ id: crypto.randomUUID(), consultation_id: c.id, from_state: cur, to_state: next, actor_id: actor.id, actor_role: actor.role, note })
-      .execute();
-    cur = next;
+/**
+ * Signing moves the consultation to report_pending (via in_progress when it was accepted/scheduled), as the
+ * signer, through the consultations service. Returns the effects to publish after commit.
+ */
+export async function toReportPending(trx: Trx, config: Config, actor: Actor, c: ConsultationFacts, note: string): Promise<ChangeEffect[]> {
+  const steps: ConsultationState[] = c.state === 'accepted' || c.state === 'scheduled' ? ['in_progress', 'report_pending'] : c.state === 'in_progress' ? ['report_pending'] : [];
+  const effects: ChangeEffect[] = [];
+  for (const to of steps) effects.push(await applyTransition(trx, config, actor, c.id, { to, reason: note }));
+  if (steps.length) c.state = 'report_pending';
+  return effects;
+}
+
+/**
+ * The requester's acknowledgement completes the consultation. The shared machine lists report_pending → completed
+ * for the consultant side only, so when the acting role may not take it there, this records the completion itself,
+ * mirroring applyTransition (locked row, conditional update, transition log, audit) — see the report notes.
+ */
+export async function completeOnAcknowledgement(trx: Trx, config: Config, actor: Actor, c: ConsultationFacts, note: string): Promise<ChangeEffect> {
+  if (checkTransition(actor.role, 'report_pending', 'completed').ok) {
+    return applyTransition(trx, config, actor, c.id, { to: 'completed', reason: note });
   }
-  c.state = cur;
+  const before = await cq.lockForUpdate(trx, c.id);
+  if (!before || before.state !== 'report_pending') {
+    throw new DomainError('invalid_transition', `invalid transition: the request is ${before?.state ?? 'gone'}, cannot move to completed`);
+  }
+  if (actor.hospitalId !== before.requesting_hospital_id) throw new DomainError('forbidden', 'only the requesting hospital acknowledges a report');
+  const now = new Date();
+  const after = await trx
+    .updateTable('consultations')
+    .set({ state: 'completed', completed_at: now, updated_at: now, version: sql<number>`version + 1` })
+    .where('id', '=', c.id)
+    .where('state', '=', 'report_pending')
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('consultation_transitions')
+    .values({ id: crypto.randomUUID(), consultation_id: c.id, from_state: 'report_pending', to_state: 'completed', actor_id: actor.id, actor_role: actor.role, note, at: now })
+    .execute();
+  await recordAudit(trx, { actor, action: 'consultation.transition', entityType: 'consultation', entityId: c.id, ip: actor.ip, detail: { from: 'report_pending', to: 'completed', via: 'report.acknowledge' } });
+  c.state = 'completed';
+  return { before, after, actorId: actor.id };
+}
+
+export async function publishEffects(db: DB, io: IoServer, config: Config, effects: ChangeEffect[]): Promise<void> {
+  for (const e of effects) await publishChange({ db, io, config }, e);
 }
 
 const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000).toISOString().slice(0, 10);

@@ -16,9 +16,9 @@ describe.each(DIALECTS)('reports (%s)', (dialect) => {
 
   beforeAll(async () => {
     t = await makeTestApp(dialect);
-    [cardio, county, nephro, otherCounty, anzhen] = await Promise.all(
+    [cardio, county, nephro, otherCounty, anzhen] = (await Promise.all(
       ['pku.cardio', 'lankao.doctor', 'pku.nephro', 'linquan.doctor', 'anzhen.cardio'].map((u) => t.login(u)),
-    );
+    )) as [Session, Session, Session, Session, Session];
     ({ consultationId, caseId } = await makeConsultation(t.db));
   });
   afterAll(async () => t?.close());
@@ -119,7 +119,10 @@ describe.each(DIALECTS)('reports (%s)', (dialect) => {
     expect(kase.treatment_plan).toContain('急诊PCI');
     const fu = await t.db.selectFrom('case_follow_ups').selectAll().where('case_id', '=', caseId).execute();
     expect(fu).toHaveLength(1);
-    expect(String(fu[0]!.next_due_date instanceof Date ? fu[0]!.next_due_date.toISOString().slice(0, 10) : fu[0]!.next_due_date)).toBe(due);
+    const nd: unknown = fu[0]!.next_due_date;
+    expect(nd instanceof Date ? nd.toISOString().slice(0, 10) : nd).toBe(due);
+    const log = await t.db.selectFrom('consultation_transitions').select(['to_state', 'actor_role']).where('consultation_id', '=', consultationId).orderBy('at').execute();
+    expect(log.map((x) => `${x.to_state}/${x.actor_role}`)).toEqual(['report_pending/specialist', 'completed/county_doctor']);
     expect((await t.as(county, { method: 'POST', url: `/api/reports/${reportId}/acknowledge` })).statusCode).toBe(409);
   });
 

@@ -36,7 +36,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
   const P = Permission;
   // The deployment's signing key: created on first start in DATA_DIR/keys (0600).
   const key = loadOrCreateSigningKey(config.dataDir);
-  const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key });
+  const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key, config });
 
   app.get(
     '/reports/public-key',

@@ -16,12 +16,14 @@ import { parsePayload, sha256, signPayload, verifyVersions, type SignedPayload }
 import { diffContent } from './diff';
 import { findIcd10 } from './icd10/index';
 import type { SigningKey } from './signing';
-import { advanceConsultation, writeCasePlan } from './consultation-link';
+import type { Config } from '../config';
+import { completeOnAcknowledgement, publishEffects, toReportPending, writeCasePlan } from './consultation-link';
 
 export interface ReportsCtx {
   db: DB;
   io: IoServer;
   key: SigningKey;
+  config: Config;
 }
 
 /** States in which the assigned consultant may work on the report. */
@@ -121,7 +123,7 @@ export async function signReport(ctx: ReportsCtx, actor: Actor, id: string, pass
     await recordAudit(ctx.db, { actor, action: 'report.sign', entityType: 'report', entityId: id, outcome: 'denied', ip: actor.ip, detail: { why: 'password' } });
     throw badRequest('the password is not correct; the report was not signed', '/body/password');
   }
-  const { result, consultation } = await ctx.db.transaction().execute(async (trx) => {
+  const { result, consultation, effects } = await ctx.db.transaction().execute(async (trx) => {
     const l = await loadVisible(trx, actor, id, true);
     assertAuthor(actor, l);
     const r = l.report;
@@ -160,10 +162,11 @@ export async function signReport(ctx: ReportsCtx, actor: Actor, id: string, pass
       .where('id', '=', r.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (c.state !== 'report_pending') await advanceConsultation(trx, actor, c, 'report_pending', `report v${version} signed`);
+    const effects = await toReportPending(trx, ctx.config, actor, c, `report v${version} signed`);
     await recordAudit(trx, { actor, action: 'report.sign', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { version, keyFingerprint: ctx.key.fingerprint } });
-    return { result: await toReport(trx, { ...l, report: updated }), consultation: c };
+    return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effects };
   });
+  await publishEffects(ctx.db, ctx.io, ctx.config, effects);
   announce(ctx.io, consultation, id);
   await notifyUsers(ctx.db, ctx.io, [consultation.requester_id], {
     kind: 'report.ready',
@@ -227,7 +230,7 @@ export async function verifyReport(ctx: ReportsCtx, actor: Actor, id: string): P
 }
 
 export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Promise<Report> {
-  const { result, consultation } = await ctx.db.transaction().execute(async (trx) => {
+  const { result, consultation, effect } = await ctx.db.transaction().execute(async (trx) => {
     const l = await loadVisible(trx, actor, id, true);
     const r = l.report;
     const c = await q.findVisibleConsultation(trx, actor, r.consultation_id, true);
@@ -239,7 +242,7 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
     if (!check.every((v) => v.ok)) throw conflict('the stored report fails signature verification; contact the administrator');
     const latest = parsePayload(versions.at(-1)!);
     const nextDate = await writeCasePlan(trx, actor, c, latest);
-    await advanceConsultation(trx, actor, c, 'completed', `report v${latest.version} acknowledged`);
+    const effect = await completeOnAcknowledgement(trx, ctx.config, actor, c, `report v${latest.version} acknowledged`);
     const updated = await trx
       .updateTable('reports')
       .set({ status: 'acknowledged', acknowledged_at: new Date(), acknowledged_by: actor.id, next_follow_up_date: nextDate })
@@ -247,8 +250,9 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordAudit(trx, { actor, action: 'report.acknowledge', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { version: latest.version } });
-    return { result: await toReport(trx, { ...l, report: updated }), consultation: c };
+    return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effect };
   });
+  await publishEffects(ctx.db, ctx.io, ctx.config, [effect]);
   announce(ctx.io, consultation, id);
   ctx.io.to(userRoom(result.authorId)).emit('entity:changed', { entityType: 'report', entityId: id });
   return result;
