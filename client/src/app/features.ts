@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { Permission } from '@consult/shared';
 import { homeFeature } from '../features/home';
 import { adminFeature } from '../features/admin';
+import { roundsFeature } from '../features/rounds';
 
 /**
  * A feature plugs into the shell with routes and navigation entries (like OHIF extensions). The shell knows
@@ -25,4 +26,4 @@ export interface FeatureModule {
   nav: NavEntry[];
 }
 
-export const FEATURES: FeatureModule[] = [homeFeature, adminFeature];
+export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, roundsFeature];

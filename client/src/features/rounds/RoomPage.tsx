@@ -1,0 +1,182 @@
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useI18n } from '../../app/i18n';
+import { useSession } from '../../app/session';
+import { ErrorText } from '../../app/ui';
+import { useAsync } from '../../app/useAsync';
+import { getRound } from './api';
+import { hospitalName } from './format';
+import { AudioSink, VideoTile } from './MediaTile';
+import { RoomClient } from './RoomClient';
+import './rounds.css';
+
+export function RoomPage() {
+  const { id = '' } = useParams();
+  const [params] = useSearchParams();
+  const { t, locale } = useI18n();
+  const { me } = useSession();
+  const round = useAsync(() => getRound(id), [id]);
+  const client = useMemo(() => new RoomClient(id), [id]);
+  const s = useSyncExternalStore(client.subscribe, client.getState);
+  const [error, setError] = useState<unknown>(null);
+  const [text, setText] = useState('');
+
+  useEffect(() => {
+    void client.join({ audioOnly: params.get('audioOnly') === '1' }).catch(() => undefined);
+    return () => void client.leave();
+  }, [client, params]);
+
+  const act = (p: Promise<unknown>) => void p.catch(setError);
+  const widthFor = useCallback((consumerId: string) => (px: number) => client.setTileWidth(consumerId, px), [client]);
+  const r = round.data;
+  const isHost = r?.host.userId === me?.id;
+  const currentItem = r?.agenda.find((a) => a.id === s.agendaItemId) ?? null;
+  const screens = s.peers.flatMap((p) => p.media.filter((m) => m.source === 'screen').map((m) => ({ peer: p, m })));
+
+  const send = (e: FormEvent) => {
+    e.preventDefault();
+    if (!text.trim()) return;
+    act(client.sendChat(text).then(() => setText('')));
+  };
+
+  const banner =
+    s.status === 'joining'
+      ? t('rounds.room.joining')
+      : s.status === 'rejoining'
+        ? t('rounds.room.rejoining')
+        : s.status === 'replaced'
+          ? t('rounds.room.replaced')
+          : s.status === 'ended'
+            ? t('rounds.room.ended')
+            : null;
+
+  return (
+    <div className="rounds-room" data-testid="round-room" data-status={s.status} data-rejoins={s.rejoins}>
+      <header className="rounds-room-head">
+        <h1>{r?.title ?? ''}</h1>
+        {s.recording && <span className="badge rounds-rec">{t('rounds.room.recordingBadge')}</span>}
+        <span className="rounds-agenda-now" data-testid="agenda-current">
+          {t('rounds.agenda.current')}: {currentItem ? currentItem.title : t('rounds.agenda.none')}
+        </span>
+      </header>
+      {banner && <p className="alert" role="status">{banner}</p>}
+      {s.error && (
+        <p className="alert alert-error" role="alert">
+          {s.error.code === 'unavailable' ? t('rounds.error.unavailable', { message: s.error.message }) : s.error.message}
+        </p>
+      )}
+      <ErrorText error={error} />
+      {s.proposeAudioOnly && (
+        <div className="alert" role="alert" data-testid="propose-audio-only">
+          {t('rounds.room.proposeAudioOnly')}{' '}
+          <button className="btn btn-small btn-primary" onClick={() => act(client.setAudioOnly(true))}>
+            {t('rounds.room.switch')}
+          </button>{' '}
+          <button className="btn btn-small" onClick={() => client.dismissAudioOnlyProposal()}>
+            {t('rounds.room.dismiss')}
+          </button>
+        </div>
+      )}
+      <div className="rounds-room-body">
+        <section className="rounds-stage">
+          {screens.map(({ peer, m }) => (
+            <VideoTile
+              key={m.consumerId}
+              large
+              track={m.track}
+              label={t('rounds.room.screenOf', { name: peer.displayName })}
+              framesDecoded={m.framesDecoded}
+              testId={`screen-${peer.peerId}`}
+              onWidth={widthFor(m.consumerId)}
+            />
+          ))}
+          <div className="rounds-grid">
+            <VideoTile
+              track={s.localScreen ?? s.localVideo}
+              mirror={!s.localScreen}
+              label={`${me?.displayName ?? ''} (${t('rounds.room.you')})`}
+              badge={s.micMuted ? t('rounds.room.muted') : s.audioOnly ? t('rounds.room.audioOnlyPeer') : undefined}
+              speaking={s.activeSpeaker === me?.id}
+              testId="tile-local"
+            />
+            {s.peers.map((p) => {
+              const video = p.media.find((m) => m.source === 'webcam');
+              const audio = p.media.find((m) => m.source === 'mic');
+              return (
+                <div key={p.peerId}>
+                  <VideoTile
+                    track={s.audioOnly ? null : (video?.track ?? null)}
+                    label={p.displayName}
+                    sublabel={hospitalName(p, locale)}
+                    speaking={s.activeSpeaker === p.peerId}
+                    badge={audio?.paused ? t('rounds.room.muted') : p.audioOnly ? t('rounds.room.audioOnlyPeer') : undefined}
+                    framesDecoded={video?.framesDecoded ?? 0}
+                    testId={`tile-${p.peerId}`}
+                    {...(video ? { onWidth: widthFor(video.consumerId) } : {})}
+                  />
+                  {audio && <AudioSink track={audio.track} />}
+                </div>
+              );
+            })}
+          </div>
+        </section>
+        <aside className="rounds-side">
+          <section className="card">
+            <h2>{t('rounds.field.agenda')}</h2>
+            <ol>
+              {r?.agenda.map((a) => (
+                <li key={a.id} className={a.id === s.agendaItemId ? 'rounds-agenda-current' : undefined}>
+                  {a.title}{' '}
+                  {isHost && a.id !== s.agendaItemId && (
+                    <button className="btn btn-small" onClick={() => act(client.setAgendaItem(a.id))}>
+                      {t('rounds.agenda.set')}
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ol>
+            <p className="muted">{t('rounds.room.participants', { n: s.peers.length + 1 })}</p>
+          </section>
+          <section className="card rounds-chat">
+            <h2>{t('rounds.room.chat')}</h2>
+            <ul data-testid="round-chat">
+              {s.chat.map((m) => (
+                <li key={m.id}>
+                  <strong>{m.displayName}</strong>: {m.text}
+                </li>
+              ))}
+            </ul>
+            <form onSubmit={send}>
+              <input value={text} onChange={(e) => setText(e.target.value)} placeholder={t('rounds.room.chatPlaceholder')} maxLength={2000} data-testid="chat-input" />
+              <button className="btn btn-small">{t('rounds.room.send')}</button>
+            </form>
+          </section>
+        </aside>
+      </div>
+      <footer className="rounds-controls">
+        <button className="btn" onClick={() => act(client.setMicMuted(!s.micMuted))} data-testid="toggle-mic">
+          {s.micMuted ? t('rounds.room.unmute') : t('rounds.room.mute')}
+        </button>
+        {!s.audioOnly && (
+          <button className="btn" onClick={() => act(client.setCamera(!s.camOn))} data-testid="toggle-cam">
+            {s.camOn ? t('rounds.room.camOff') : t('rounds.room.camOn')}
+          </button>
+        )}
+        <button className="btn" onClick={() => act(s.sharing ? client.stopScreen() : client.shareScreen())} data-testid="toggle-screen">
+          {s.sharing ? t('rounds.room.stopShare') : t('rounds.room.share')}
+        </button>
+        <button className="btn" onClick={() => act(client.setAudioOnly(!s.audioOnly))} data-testid="toggle-audio-only">
+          {s.audioOnly ? t('rounds.room.video') : t('rounds.room.audioOnly')}
+        </button>
+        {r?.canRecord && (
+          <button className="btn" onClick={() => act(s.recording ? client.stopRecording() : client.startRecording())} data-testid="toggle-record">
+            {s.recording ? t('rounds.room.stopRecord') : t('rounds.room.record')}
+          </button>
+        )}
+        <Link className="btn btn-danger" to={`/rounds/${id}`} data-testid="room-leave">
+          {t('rounds.room.leave')}
+        </Link>
+      </footer>
+    </div>
+  );
+}

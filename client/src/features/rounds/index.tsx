@@ -1,0 +1,19 @@
+import { Permission } from '@consult/shared';
+import type { FeatureModule } from '../../app/features';
+import './messages';
+import './rounds.css';
+import { RoundListPage } from './RoundListPage';
+import { RoundCreatePage } from './RoundCreatePage';
+import { RoundDetailPage } from './RoundDetailPage';
+import { RoomPage } from './RoomPage';
+
+export const roundsFeature: FeatureModule = {
+  id: 'rounds',
+  routes: [
+    { path: '/rounds', element: <RoundListPage />, permission: Permission.RoundsJoin },
+    { path: '/rounds/new', element: <RoundCreatePage />, permission: Permission.RoundsCreate },
+    { path: '/rounds/:id', element: <RoundDetailPage />, permission: Permission.RoundsJoin },
+    { path: '/rounds/:id/room', element: <RoomPage />, permission: Permission.RoundsJoin },
+  ],
+  nav: [{ path: '/rounds', labelKey: 'nav.rounds', permission: Permission.RoundsJoin, order: 40 }],
+};
