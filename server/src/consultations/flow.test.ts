@@ -10,9 +10,11 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
   let lankao: Session, cardio: Session, nephro: Session, anzhen: Session, linquan: Session;
   beforeAll(async () => {
     t = await makeTestApp(dialect);
-    [lankao, cardio, nephro, anzhen, linquan] = await Promise.all(
-      ['lankao.doctor', 'pku.cardio', 'pku.nephro', 'anzhen.cardio', 'linquan.doctor'].map((u) => t.login(u)),
-    );
+    lankao = await t.login('lankao.doctor');
+    cardio = await t.login('pku.cardio');
+    nephro = await t.login('pku.nephro');
+    anzhen = await t.login('anzhen.cardio');
+    linquan = await t.login('linquan.doctor');
   });
   afterAll(() => t.close());
 

@@ -319,7 +319,16 @@ export async function applyTransition(trx: Trx, config: Config, actor: Actor, id
 }
 
 export async function transitionConsultation(ctx: ConsultationCtx, actor: Actor, id: string, body: TransitionBody): Promise<ConsultationDetail> {
-  await loadVisible(ctx.db, actor, id);
+  if (!(await q.findVisible(ctx.db, actor, id))) {
+    // A request that left this hospital's queue (a colleague accepted it a moment ago) answers 409 to the
+    // hospital's other clinicians, who had it in their queue: the race is lost, not the request. Others: 404.
+    const row = await ctx.db.selectFrom('consultations').select(['state', 'target_hospital_id']).where('id', '=', id).executeTakeFirst();
+    const colleague = (actor.role === 'specialist' || actor.role === 'radiologist') && row?.target_hospital_id === actor.hospitalId;
+    if (row && colleague && row.state !== 'draft') {
+      throw new DomainError('invalid_transition', `invalid transition: the request is ${row.state} (taken by a colleague), cannot move to ${body.to}`);
+    }
+    throw notFound('consultation');
+  }
   let effects: ChangeEffect;
   try {
     effects = await ctx.db.transaction().execute((trx) => applyTransition(trx, ctx.config, actor, id, body));
