@@ -8,6 +8,7 @@ import patientRoutes from './patients/routes';
 import consultationRoutes from './consultations/routes';
 import statsRoutes from './stats/routes';
 import reportRoutes from './reports/routes';
+import dashboardRoutes from './dashboard/routes';
 import roundRoutes from './rounds/routes';
 import imagingPlugin from './imaging/routes';
 
@@ -23,6 +24,7 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(consultationRoutes, { prefix: '/api', config });
   await app.register(statsRoutes, { prefix: '/api' });
   await app.register(reportRoutes, { prefix: '/api', config });
+  await app.register(dashboardRoutes, { prefix: '/api' });
   await app.register(imagingPlugin, { config });
   await app.register(roundRoutes, { prefix: '/api', config });
 }

@@ -14,4 +14,5 @@ export * from './schemas/sync';
 export * from './state/sync.reducer';
 export * from './schemas/imaging';
 export * from './schemas/reports';
+export * from './schemas/dashboard';
 export * from './schemas/rounds';

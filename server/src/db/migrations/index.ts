@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as foundation from './2026_11_25_0001_foundation';
 import * as consultations from './2026_11_25_0100_consultations';
 import * as reports from './2026_11_25_0700_reports';
+import * as dashboard from './2026_11_25_0710_dashboard';
 import * as imaging from './2026_11_25_0500_imaging';
 import * as rounds from './2026_11_25_0600_rounds';
 
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_foundation': foundation,
   '2026_11_25_0100_consultations': consultations,
   '2026_11_25_0700_reports': reports,
+  '2026_11_25_0710_dashboard': dashboard,
   '2026_11_25_0500_imaging': imaging,
   '2026_11_25_0600_rounds': rounds,
 };
