@@ -10,6 +10,7 @@ import statsRoutes from './stats/routes';
 import reportRoutes from './reports/routes';
 import dashboardRoutes from './dashboard/routes';
 import roundRoutes from './rounds/routes';
+import syncPlugin from './sync/plugin';
 import imagingPlugin from './imaging/routes';
 
 /**
@@ -26,5 +27,7 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(reportRoutes, { prefix: '/api', config });
   await app.register(dashboardRoutes, { prefix: '/api' });
   await app.register(imagingPlugin, { config });
+  // sync before rounds: its onRoute hook watches /api/rounds/:id changes (removal revokes viewer access at once).
+  await app.register(syncPlugin, { config });
   await app.register(roundRoutes, { prefix: '/api', config });
 }

@@ -181,23 +181,19 @@ describe('sync reducer: annotations', () => {
   });
 
   it('resolves two concurrent edits of one version deterministically: the first wins, the second is told', () => {
-    const allowed = run(
-      [
-        [{ type: 'allowDraw', roundId: ROUND, userId: COUNTY.userId, allowed: true }, ctx(RAD)],
-        [commit(), ctx(COUNTY)],
-      ],
-      presenting().state,
-    ).state;
+    // The author edits the same mark from two devices (or two tabs) at once; both started from version 1.
+    const s = run([[commit(), ctx(RAD)]], presenting().state).state;
     const moveA: SyncStateCommand = { type: 'annotationUpdate', roundId: ROUND, opId: 'op-a', id: ANN, baseVersion: 1, data: { points: [[0, 0], [5, 5]] } };
     const moveB: SyncStateCommand = { type: 'annotationUpdate', roundId: ROUND, opId: 'op-b', id: ANN, baseVersion: 1, data: { points: [[9, 9], [1, 1]] } };
-    const first = runSyncCommand(allowed, moveA, ctx(RAD), 1);
+    const first = runSyncCommand(s, moveA, ctx(RAD), 1);
     if (!first.ok || !('state' in first)) throw new Error('first edit refused');
     expect(first.state.annotations[ANN]!.version).toBe(2);
-    const second = runSyncCommand(first.state, moveB, ctx(COUNTY), 2);
+    const second = runSyncCommand(first.state, moveB, ctx(RAD), 2);
     expect(second).toMatchObject({ ok: false, code: 'conflict' });
     expect(!second.ok && second.message).toContain('now version 2');
+    expect(first.state.annotations[ANN]!.data.points).toEqual([[0, 0], [5, 5]]);
     // Re-based on the winner's version, the loser's edit goes through.
-    const rebased = runSyncCommand(first.state, { ...moveB, baseVersion: 2 }, ctx(COUNTY), 3);
+    const rebased = runSyncCommand(first.state, { ...moveB, baseVersion: 2 }, ctx(RAD), 3);
     expect(rebased.ok && 'state' in rebased && rebased.state.annotations[ANN]!.version).toBe(3);
   });
 
@@ -215,11 +211,12 @@ describe('sync reducer: annotations', () => {
     });
   });
 
-  it('does not let a follower edit someone else’s mark, but the host may', () => {
+  it('lets only the author edit or delete a mark (not even the host)', () => {
     const s = run([[commit(), ctx(RAD)]], presenting().state).state;
     const upd = (opId: string): SyncStateCommand => ({ type: 'annotationUpdate', roundId: ROUND, opId, id: ANN, baseVersion: 1, data: lengthData });
     expect(decideSyncCommand(s, upd('x1'), ctx(COUNTY))).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(decideSyncCommand(s, upd('x2'), ctx(HOST)).ok).toBe(true);
+    expect(decideSyncCommand(s, upd('x2'), ctx(HOST))).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(decideSyncCommand(s, upd('x3'), ctx(RAD)).ok).toBe(true);
   });
 
   it('applies a retried command once (idempotent replay by op id)', () => {

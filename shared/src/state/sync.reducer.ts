@@ -115,8 +115,8 @@ export function decideSyncCommand(state: SyncState, cmd: SyncStateCommand, ctx: 
     case 'annotationDelete': {
       const cur = state.annotations[cmd.id];
       if (!cur) return refuse('not_found', 'annotation not found (deleted?)');
-      const mayEdit = cur.authorId === me ? canDraw(state, me) || ctx.isHost : moderator;
-      if (!mayEdit) return refuse('forbidden', 'you may not edit this annotation');
+      // Only the author edits or deletes a mark (the imaging annotation store enforces the same).
+      if (cur.authorId !== me) return refuse('forbidden', 'only the author can change this annotation');
       if (cmd.baseVersion !== cur.version) {
         return refuse('conflict', `annotation changed meanwhile (now version ${cur.version}, you edited ${cmd.baseVersion})`);
       }
