@@ -25,7 +25,8 @@ describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
     const res = await t.as(lankao, { method: 'POST', url: '/dicomweb/studies', headers: { 'content-type': contentType }, payload: body });
     expect(res.statusCode).toBe(200);
     const ref = res.json()['00081199'].Value[0]['00081190'].Value[0] as string;
-    [, study, series, sop] = /studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)/.exec(ref)!;
+    const m = /studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)/.exec(ref)!;
+    [study, series, sop] = [m[1]!, m[2]!, m[3]!];
     studyId = (await t.db.selectFrom('imaging_studies').select('id').where('study_uid', '=', study!).executeTakeFirstOrThrow()).id;
     const a = await t.as(lankao, { method: 'POST', url: `/api/imaging/studies/${studyId}/annotations`, payload: { sopInstanceUid: sop, frame: 0, tool: 'Length', data: { handles: {}, length: 12.5 } } });
     expect(a.statusCode).toBe(201);

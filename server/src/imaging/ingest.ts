@@ -38,8 +38,14 @@ export const FAILURE = {
   outOfResources: 0xa700,
 } as const;
 
-/** Test seam: called after the blob is durable and before the index transaction (crash-safety tests). */
-export const ingestHooks: { afterBlob: ((sha256: string) => Promise<void> | void) | null } = { afterBlob: null };
+/**
+ * Test seams for crash-safety tests: `afterBlob` runs once the blob is durable, before the index transaction;
+ * `beforeCommit` runs inside the transaction after every row is written. Throwing simulates a crash there.
+ */
+export const ingestHooks: {
+  afterBlob: ((sha256: string) => Promise<void> | void) | null;
+  beforeCommit: ((sha256: string) => Promise<void> | void) | null;
+} = { afterBlob: null, beforeCommit: null };
 
 const uuid = () => crypto.randomUUID();
 
@@ -129,6 +135,7 @@ export async function storeInstance(
           .executeTakeFirstOrThrow();
         return priorOutcome(row, file.sha256, a);
       }
+      if (ingestHooks.beforeCommit) await ingestHooks.beforeCommit(file.sha256);
       await recordAudit(trx, {
         actor,
         action: 'imaging.instance.store',

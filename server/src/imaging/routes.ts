@@ -113,6 +113,8 @@ const apiRoutes = (deps: ImagingDeps): FastifyPluginAsyncTypebox =>
 /** Imaging capability: /dicomweb (STOW/QIDO/WADO-RS), /wado (WADO-URI), /api/imaging (JSON API). */
 const imagingPlugin: FastifyPluginAsync<{ config: Config }> = async (app: FastifyInstance, { config }) => {
   const store = new BlobStore(config.dataDir);
+  const swept = store.sweepTemp();
+  if (swept) app.log.warn({ swept }, 'removed imaging temp files left by an earlier crash');
   const deps: ImagingDeps = { store, maxInstanceBytes: config.imagingMaxInstanceMb * 1024 * 1024 };
   await app.register(async (a) => dicomwebRoutes(a, deps), { prefix: '/dicomweb' });
   await app.register(async (a) => wadoUriRoutes(a, deps), { prefix: '/wado' });

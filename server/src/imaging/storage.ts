@@ -21,12 +21,23 @@ export class BlobStore {
     fs.mkdirSync(this.blobDir, { recursive: true });
   }
 
-  /** Remove temp files left by a crash. Safe at start only (no upload in flight). */
-  sweepTemp(): number {
+  /**
+   * Remove temp files left by a crash. Only files untouched for `olderThanMs` go, so uploads in flight in
+   * another process sharing DATA_DIR are safe.
+   */
+  sweepTemp(olderThanMs = 3600_000): number {
     let n = 0;
+    const cutoff = Date.now() - olderThanMs;
     for (const f of fs.readdirSync(this.tmpDir)) {
-      fs.rmSync(path.join(this.tmpDir, f), { force: true });
-      n++;
+      const p = path.join(this.tmpDir, f);
+      try {
+        if (fs.statSync(p).mtimeMs <= cutoff) {
+          fs.rmSync(p, { force: true });
+          n++;
+        }
+      } catch {
+        // vanished meanwhile
+      }
     }
     return n;
   }
