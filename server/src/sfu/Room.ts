@@ -89,6 +89,9 @@ export class Room extends EventEmitter<RoomEvents> {
 
   async #addRouter(exclude: Set<types.Worker>): Promise<RouterSlot> {
     const pw = this.#pool.leastLoaded(exclude);
+    // Never two routers of one room on one worker (nothing to gain, and piping needs two workers).
+    const same = this.#routers.find((r) => r.worker === pw.worker && !r.router.closed);
+    if (same) return same;
     const router = await pw.worker.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { roundId: this.roundId } });
     const slot: RouterSlot = { router, worker: pw.worker, peers: 0 };
     router.on('workerclose', () => this.close('worker_died'));
@@ -113,7 +116,7 @@ export class Room extends EventEmitter<RoomEvents> {
     const open = this.#routers.filter((r) => r.peers < this.#peersPerRouter && !r.router.closed);
     if (open.length) return open.reduce((a, b) => (b.peers < a.peers ? b : a));
     const used = new Set(this.#routers.map((r) => r.worker));
-    const spare = this.#pool.workers.some((w) => !used.has(w.worker));
+    const spare = this.#pool.workers.some((w) => !w.worker.closed && !used.has(w.worker));
     if (spare || !this.#routers.length) return this.#addRouter(used);
     return this.#routers.reduce((a, b) => (b.peers < a.peers ? b : a));
   }

@@ -61,8 +61,12 @@ export function RoomPage() {
       </header>
       {banner && <p className="alert" role="status">{banner}</p>}
       {s.error && (
-        <p className="alert alert-error" role="alert">
-          {s.error.code === 'unavailable' ? t('rounds.error.unavailable', { message: s.error.message }) : s.error.message}
+        <p className="alert alert-error" role="alert" data-testid="room-error" data-code={s.error.code}>
+          {s.error.code === 'unavailable'
+            ? t('rounds.error.unavailable', { message: s.error.message })
+            : s.error.code === 'not_found' || s.error.code === 'forbidden' || s.error.code === 'invalid_transition'
+              ? t(`rounds.error.${s.error.code}`)
+              : s.error.message}
         </p>
       )}
       <ErrorText error={error} />
@@ -128,7 +132,7 @@ export function RoomPage() {
                 <li key={a.id} className={a.id === s.agendaItemId ? 'rounds-agenda-current' : undefined}>
                   {a.title}{' '}
                   {isHost && a.id !== s.agendaItemId && (
-                    <button className="btn btn-small" onClick={() => act(client.setAgendaItem(a.id))}>
+                    <button className="btn btn-small" onClick={() => act(client.setAgendaItem(a.id))} data-testid={`agenda-set-${a.position}`}>
                       {t('rounds.agenda.set')}
                     </button>
                   )}

@@ -63,6 +63,9 @@ registerMessages({
     'rounds.room.participants': '参会人员 ({n})',
     'rounds.room.muted': '已静音',
     'rounds.error.unavailable': '视频服务暂不可用：{message}',
+    'rounds.error.not_found': '找不到该查房，或您不在受邀名单中。',
+    'rounds.error.forbidden': '您的角色不能参加查房。',
+    'rounds.error.invalid_transition': '该查房已结束。',
   },
   en: {
     'nav.rounds': 'Ward rounds',
@@ -126,5 +129,8 @@ registerMessages({
     'rounds.room.participants': 'Participants ({n})',
     'rounds.room.muted': 'muted',
     'rounds.error.unavailable': 'Video is unavailable: {message}',
+    'rounds.error.not_found': 'This round does not exist or you are not invited.',
+    'rounds.error.forbidden': 'Your role may not join rounds.',
+    'rounds.error.invalid_transition': 'This round has ended.',
   },
 });
