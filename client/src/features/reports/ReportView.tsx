@@ -1,0 +1,56 @@
+import type { ReportVersion } from '@consult/shared';
+import { useI18n } from '../../app/i18n';
+
+/** A signed version, read-only. */
+export function ReportView({ v }: { v: ReportVersion }) {
+  const { t, dt, locale } = useI18n();
+  const c = v.content;
+  const r = c.recommendations;
+  const text = (s: string) => (s.trim() ? s : t('reports.empty'));
+  return (
+    <article className="report-view" data-version={v.version}>
+      <p className="muted">
+        {t('reports.version', { n: v.version })} · {t('reports.signedBy', { name: v.signerName, time: dt(v.signedAt) })}
+      </p>
+      {v.amendmentReason && <p className="alert">{t('reports.amendment.reason', { reason: v.amendmentReason })}</p>}
+      <h3>{t('reports.field.findings')}</h3>
+      <p className="prewrap">{text(c.findings)}</p>
+      <h3>{t('reports.field.impression')}</h3>
+      <p className="prewrap">{text(c.impression)}</p>
+      <h3>{t('reports.field.diagnoses')}</h3>
+      <ul className="plain-list diagnoses">
+        {c.diagnoses.map((d) => (
+          <li key={d.code}>
+            <span className="mono">{d.code}</span> {locale === 'zh-CN' ? d.titleZh : d.titleEn}
+            {d.primary && <span className="badge">{t('reports.field.primary')}</span>}
+          </li>
+        ))}
+      </ul>
+      <h3>{t('reports.field.treatmentPlan')}</h3>
+      <p className="prewrap">{text(r.treatmentPlan)}</p>
+      {r.referral && (
+        <p>
+          <strong>{t('reports.referral.yes')}</strong>
+          {r.referralNote ? `: ${r.referralNote}` : ''}
+        </p>
+      )}
+      {r.followUpIntervalDays && <p>{t('reports.followUp.days', { n: r.followUpIntervalDays })}</p>}
+      {c.keyImages.length > 0 && (
+        <>
+          <h3>{t('reports.field.keyImages')}</h3>
+          <ul className="plain-list">
+            {c.keyImages.map((k, i) => (
+              <li key={i}>
+                {k.caption || '—'} · <span className="mono">{k.sopInstanceUid}</span> · {t('reports.field.frame')} {k.frame}
+                {k.annotationIds.length > 0 && ` · ${k.annotationIds.join(', ')}`}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <p className="muted small">
+        {t('reports.fingerprint')}: <span className="mono">{v.keyFingerprint.slice(0, 32).match(/.{4}/g)?.join(' ')}</span>
+      </p>
+    </article>
+  );
+}
