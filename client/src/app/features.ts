@@ -5,6 +5,8 @@ import { adminFeature } from '../features/admin';
 import { roundsFeature } from '../features/rounds';
 import { reportsFeature } from '../features/reports';
 import { dashboardFeature } from '../features/dashboard';
+import { reportsFeature } from '../features/reports';
+import { dashboardFeature } from '../features/dashboard';
 
 export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature];
 /**
@@ -29,4 +31,4 @@ export interface FeatureModule {
   nav: NavEntry[];
 }
 
-export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, roundsFeature];
+export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, roundsFeature, reportsFeature, dashboardFeature];
