@@ -5,10 +5,7 @@ import { adminFeature } from '../features/admin';
 import { roundsFeature } from '../features/rounds';
 import { reportsFeature } from '../features/reports';
 import { dashboardFeature } from '../features/dashboard';
-import { reportsFeature } from '../features/reports';
-import { dashboardFeature } from '../features/dashboard';
 
-export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature];
 /**
  * A feature plugs into the shell with routes and navigation entries (like OHIF extensions). The shell knows
  * no feature's internals; a new feature adds one line to FEATURES.
