@@ -2,6 +2,10 @@ import type { ReactNode } from 'react';
 import type { Permission } from '@consult/shared';
 import { homeFeature } from '../features/home';
 import { adminFeature } from '../features/admin';
+import { consultationsFeature } from '../features/consultations';
+import { patientsFeature } from '../features/patients';
+import { inboxFeature } from '../features/inbox';
+import { statsFeature } from '../features/stats';
 import { roundsFeature } from '../features/rounds';
 import { reportsFeature } from '../features/reports';
 import { dashboardFeature } from '../features/dashboard';
@@ -28,4 +32,4 @@ export interface FeatureModule {
   nav: NavEntry[];
 }
 
-export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, roundsFeature, reportsFeature, dashboardFeature];
+export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature];

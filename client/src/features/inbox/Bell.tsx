@@ -1,0 +1,98 @@
+import { useState } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import type { Notification } from '@consult/shared';
+import { I18nProvider, useI18n } from '../../app/i18n';
+import { hrefOf, markRead, resetInbox, useInbox } from './store';
+import './inbox.css';
+import './messages';
+
+/** Navigate the single-page app from outside its React tree (the bell has its own root). */
+export function go(href: string) {
+  window.history.pushState({}, '', href);
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+export function NotificationText({ n }: { n: Notification }) {
+  const { t, dt } = useI18n();
+  return (
+    <>
+      <span>{t(`inbox.kind.${n.kind}`)}</span>
+      <span className="muted"> · {dt(n.createdAt)}</span>
+    </>
+  );
+}
+
+function Bell() {
+  const { t } = useI18n();
+  const { items, unread } = useInbox();
+  const [open, setOpen] = useState(false);
+  const openItem = (n: Notification) => {
+    setOpen(false);
+    if (!n.readAt) void markRead([n.id]).catch(() => undefined);
+    go(hrefOf(n));
+  };
+  return (
+    <div className="bell">
+      <button className="btn btn-ghost bell-button" aria-label={t('inbox.bell')} aria-expanded={open} onClick={() => setOpen(!open)} data-testid="inbox-bell">
+        🔔{unread > 0 && <span className="bell-count" data-testid="inbox-unread">{unread}</span>}
+      </button>
+      {open && (
+        <div className="bell-panel" role="dialog" aria-label={t('inbox.title')}>
+          <div className="bell-head">
+            <strong>{t('inbox.unread', { n: unread })}</strong>
+            <button className="link" onClick={() => void markRead('all')}>
+              {t('inbox.markAll')}
+            </button>
+          </div>
+          {items.length === 0 && <p className="muted">{t('inbox.empty')}</p>}
+          <ul className="plain-list">
+            {items.slice(0, 12).map((n) => (
+              <li key={n.id} className={n.readAt ? 'read' : 'unread'}>
+                <button className="link bell-item" onClick={() => openItem(n)}>
+                  <NotificationText n={n} />
+                </button>
+              </li>
+            ))}
+          </ul>
+          <button
+            className="link"
+            onClick={() => {
+              setOpen(false);
+              go('/inbox');
+            }}
+          >
+            {t('inbox.showAll')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Mount the bell into the shell's `#topbar-slot` whenever it appears (signed in) and unmount when it goes (signed
+ * out). It has its own React root; it follows the UI language through `<html lang>`.
+ */
+export function installBell(): void {
+  if (typeof document === 'undefined') return;
+  let root: Root | null = null;
+  let host: Element | null = null;
+  const render = () => root?.render(<I18nProvider key={document.documentElement.lang}><Bell /></I18nProvider>);
+  const check = () => {
+    const slot = document.getElementById('topbar-slot');
+    if (slot && slot !== host) {
+      root?.unmount();
+      host = slot;
+      root = createRoot(slot);
+      render();
+    } else if (!slot && root) {
+      root.unmount();
+      root = null;
+      host = null;
+      resetInbox();
+    }
+  };
+  new MutationObserver(check).observe(document.body, { childList: true, subtree: true });
+  new MutationObserver(render).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
+  check();
+}

@@ -1,0 +1,45 @@
+import { Link } from 'react-router';
+import { useI18n } from '../../app/i18n';
+import { PageHeader } from '../../app/ui';
+import { hrefOf, markRead, useInbox } from './store';
+import { NotificationText } from './Bell';
+import './messages';
+
+/** Every notification, newest first; unread in bold. Live through the shared inbox store. */
+export function InboxPage() {
+  const { t } = useI18n();
+  const { items, unread, loaded } = useInbox();
+  return (
+    <section>
+      <PageHeader
+        title={`${t('inbox.title')} (${t('inbox.unread', { n: unread })})`}
+        actions={
+          <button className="btn" onClick={() => void markRead('all')}>
+            {t('inbox.markAll')}
+          </button>
+        }
+      />
+      <div className="card">
+        {!loaded ? (
+          <p className="muted">{t('common.loading')}</p>
+        ) : items.length === 0 ? (
+          <p className="muted">{t('inbox.empty')}</p>
+        ) : (
+          <table className="table" data-testid="inbox-list">
+            <tbody>
+              {items.map((n) => (
+                <tr key={n.id} className={n.readAt ? '' : 'unread'}>
+                  <td>
+                    <Link to={hrefOf(n)} onClick={() => !n.readAt && void markRead([n.id])}>
+                      <NotificationText n={n} />
+                    </Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </section>
+  );
+}
