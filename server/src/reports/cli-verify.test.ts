@@ -11,7 +11,7 @@ import { makeConsultation, sampleContent } from './fixtures.test-helper';
 const run = promisify(execFile);
 
 describe('reports:verify command and the signing key', () => {
-  it('creates the key 0600 on first start, verifies signed reports (exit 0) and names a tampered one (exit 1)', async () => {
+  it('creates the key 0600 on first start, verifies signed reports (exit 0) and names a tampered one (exit 1)', { timeout: 120_000 }, async () => {
     const t = await makeTestApp('postgres');
     try {
       const keyFile = path.join(t.config.dataDir, 'keys', 'report-signing-ed25519.pem');

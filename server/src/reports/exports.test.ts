@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '@consult/shared';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
-import { makeConsultation, sampleContent } from './fixtures.test-helper';
+import { makeConsultation, makeImaging, sampleContent } from './fixtures.test-helper';
 import { validateR4Bundle } from './fhir-validate';
 import { buildFhirBundle } from './fhir';
 import type { ReportDocument } from './document';
@@ -26,14 +26,17 @@ describe.each(DIALECTS)('report exports (%s)', (dialect) => {
     t = await makeTestApp(dialect);
     [cardio, county] = await Promise.all([t.login('pku.cardio'), t.login('lankao.doctor')]);
     const { consultationId } = await makeConsultation(t.db);
-    await t.db.insertInto('consultation_studies').values({ consultation_id: consultationId, study_instance_uid: '1.2.840.113619.2.55.3.1234', linked_by: county.userId }).execute();
+    const img = await makeImaging(t.db, consultationId, county.hospitalId!, county.userId);
     const r = (await t.as(cardio, { method: 'POST', url: `/api/consultations/${consultationId}/report` })).json() as Report;
     reportId = r.id;
-    const content = {
-      ...sampleContent(),
-      keyImages: [{ studyInstanceUid: '1.2.840.113619.2.55.3.1234', sopInstanceUid: '1.2.840.113619.2.55.3.1234.1.1', frame: 1, annotationIds: ['a1'], caption: '前降支近段' }],
-    };
-    await t.as(cardio, { method: 'PUT', url: `/api/reports/${reportId}/draft`, payload: { content, baseRevision: 0 } });
+    const put = (keyImages: unknown[], baseRevision: number) =>
+      t.as(cardio, { method: 'PUT', url: `/api/reports/${reportId}/draft`, payload: { content: { ...sampleContent(), keyImages }, baseRevision } });
+    const key = { studyInstanceUid: img.studyUid, sopInstanceUid: img.sopUid, frame: 2, annotationIds: [img.annotationId], caption: '前降支近段' };
+    // Key images must exist on a linked study, frame and annotation included.
+    expect((await put([{ ...key, sopInstanceUid: '1.2.3.4' }], 0)).json().message).toMatch(/not in a study linked to this consultation/);
+    expect((await put([{ ...key, frame: 4 }], 0)).json().message).toMatch(/has 3 frame\(s\), not 4/);
+    expect((await put([{ ...key, frame: 1 }], 0)).json().message).toMatch(/annotation .* does not exist on that frame/);
+    expect((await put([key], 0)).statusCode).toBe(200);
     const s = await t.as(cardio, { method: 'POST', url: `/api/reports/${reportId}/sign`, payload: { password: 'Demo-2026-consult' } });
     expect(s.statusCode).toBe(200);
   });

@@ -60,3 +60,30 @@ export const sampleContent = (): ReportContent => ({
   },
   keyImages: [],
 });
+
+/** One CT study (one series, one 3-frame instance, one annotation on frame 2) linked to the consultation. */
+export async function makeImaging(db: DB, consultationId: string, hospitalId: string, userId: string) {
+  const studyUid = `1.2.840.113619.2.55.3.${Date.now()}`;
+  const sopUid = `${studyUid}.1.1`;
+  const ip = crypto.randomUUID();
+  const st = crypto.randomUUID();
+  const se = crypto.randomUUID();
+  const inst = crypto.randomUUID();
+  const annotationId = crypto.randomUUID();
+  await db.insertInto('imaging_patients').values({ id: ip, hospital_id: hospitalId, patient_id: 'P1', patient_name: 'Wang^Mou', birth_date: '19610412', sex: 'M' }).execute();
+  await db
+    .insertInto('imaging_studies')
+    .values({ id: st, hospital_id: hospitalId, patient_ref: ip, study_uid: studyUid, study_date: '20261120', study_time: '', accession_number: '', study_id: '', study_description: '冠脉CTA', referring_physician: '' })
+    .execute();
+  await db.insertInto('imaging_series').values({ id: se, study_ref: st, series_uid: `${studyUid}.1`, modality: 'CT', series_number: 1, series_description: '', body_part: 'HEART' }).execute();
+  await db
+    .insertInto('imaging_instances')
+    .values({ id: inst, hospital_id: hospitalId, study_ref: st, series_ref: se, sop_uid: sopUid, sop_class_uid: '1.2.840.10008.5.1.4.1.1.2', transfer_syntax_uid: '1.2.840.10008.1.2.1', frames: 3, sha256: 'x', size: 1 })
+    .execute();
+  await db
+    .insertInto('imaging_annotations')
+    .values({ id: annotationId, study_ref: st, instance_ref: inst, frame: 2, tool: 'Length', data: '{}', author_id: userId, version: 1, updated_at: new Date() })
+    .execute();
+  await db.insertInto('consultation_studies').values({ consultation_id: consultationId, study_instance_uid: studyUid, linked_by: userId }).execute();
+  return { studyUid, sopUid, annotationId };
+}

@@ -16,6 +16,7 @@ import { parsePayload, sha256, signPayload, verifyVersions, type SignedPayload }
 import { diffContent } from './diff';
 import { findIcd10 } from './icd10/index';
 import type { SigningKey } from './signing';
+import { checkKeyImages } from './key-images';
 import type { Config } from '../config';
 import { completeOnAcknowledgement, publishEffects, toReportPending, writeCasePlan } from './consultation-link';
 
@@ -104,6 +105,7 @@ export async function saveDraft(
     if (l.report.draft_content === null) {
       throw conflict(`version ${l.report.current_version} is signed and cannot be edited; start an amendment to correct it`);
     }
+    await checkKeyImages(trx, l.consultation.id, [l.consultation.requesting_hospital_id, l.consultation.target_hospital_id], content.keyImages);
     const saved = await q.saveDraftIfRevision(trx, id, body.baseRevision, JSON.stringify(content), actor.id);
     if (!saved) {
       const names = await q.userNames(trx, [l.report.draft_updated_by]);
