@@ -9,6 +9,7 @@ import { statsFeature } from '../features/stats';
 import { roundsFeature } from '../features/rounds';
 import { reportsFeature } from '../features/reports';
 import { dashboardFeature } from '../features/dashboard';
+import { imagingFeature } from '../features/imaging';
 
 /**
  * A feature plugs into the shell with routes and navigation entries (like OHIF extensions). The shell knows
@@ -33,3 +34,4 @@ export interface FeatureModule {
 }
 
 export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature];
+export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature, imagingFeature];

@@ -1,0 +1,127 @@
+import type { Annotation, AnnotationTool } from '@consult/shared';
+import { ApiError } from '../../app/api';
+import * as api from '../imaging/api';
+import type { AnnotationEvent, ViewerController } from './ViewerController';
+
+/** Where an imageId points in the study. */
+export interface ImageRef {
+  imageId: string;
+  sopInstanceUid: string;
+  frame: number;
+}
+
+interface ServerMark {
+  id: string;
+  version: number;
+  authorId: string;
+}
+type Data = Record<string, unknown> & { uuid?: string; _server?: ServerMark };
+
+const strip = (d: Data): Record<string, unknown> => {
+  const { _server: _s, active: _a, highlight: _h, ...rest } = d;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+};
+
+/**
+ * Keeps the viewer's measurements and the server in step: restores them on load, creates on completion, saves
+ * edits (debounced) with the version check, deletes on removal. Only the author's own edits are sent; a
+ * conflict (409) or refusal reloads the server's copy.
+ */
+export class AnnotationSync {
+  #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  #pending = new Map<string, Promise<void>>();
+  #unsub: () => void;
+  onError: (message: string) => void = () => undefined;
+  onChange: (count: number) => void = () => undefined;
+  count = 0;
+
+  constructor(
+    private readonly viewer: ViewerController,
+    private readonly studyId: string,
+    private readonly meId: string,
+    private readonly refs: ImageRef[],
+  ) {
+    this.#unsub = viewer.onAnnotation((e) => void this.#handle(e));
+  }
+
+  async load(): Promise<void> {
+    const list = await api.listAnnotations(this.studyId);
+    this.viewer.clearAnnotations();
+    for (const a of list) this.#restore(a);
+    this.count = list.length;
+    this.onChange(this.count);
+    this.viewer.redraw();
+  }
+
+  #restore(a: Annotation): void {
+    const ref = this.refs.find((r) => r.sopInstanceUid === a.sopInstanceUid && r.frame === a.frame);
+    if (!ref) return;
+    const data: Data = { ...a.data, _server: { id: a.id, version: a.version, authorId: a.authorId } };
+    this.viewer.restoreAnnotation(ref.imageId, a.tool, data);
+  }
+
+  async #handle(e: AnnotationEvent): Promise<void> {
+    const data = e.data as Data;
+    const ref = this.refs.find((r) => r.imageId === e.imageId);
+    if (!ref) return;
+    const key = String(data.uuid ?? '');
+    if (e.type === 'added') {
+      if (data._server) return;
+      const p = api
+        .createAnnotation(this.studyId, { sopInstanceUid: ref.sopInstanceUid, frame: ref.frame, tool: e.toolName as AnnotationTool, data: strip(data) })
+        .then((a) => {
+          data._server = { id: a.id, version: a.version, authorId: a.authorId };
+          this.onChange(++this.count);
+        })
+        .catch((err: unknown) => this.onError(err instanceof Error ? err.message : String(err)));
+      this.#pending.set(key, p);
+      await p;
+      this.#pending.delete(key);
+      return;
+    }
+    await this.#pending.get(key);
+    const mark = data._server;
+    if (!mark) return;
+    if (mark.authorId !== this.meId) {
+      // Not ours: the server refuses edits; put its copy back.
+      if (e.type === 'removed') await this.load();
+      return;
+    }
+    if (e.type === 'removed') {
+      try {
+        await api.deleteAnnotation(mark.id, mark.version);
+        this.onChange(--this.count);
+      } catch (err) {
+        this.onError(err instanceof Error ? err.message : String(err));
+        await this.load();
+      }
+      return;
+    }
+    clearTimeout(this.#timers.get(key));
+    this.#timers.set(
+      key,
+      setTimeout(() => {
+        this.#timers.delete(key);
+        api
+          .updateAnnotation(mark.id, strip(data), mark.version)
+          .then((a) => {
+            mark.version = a.version;
+          })
+          .catch(async (err: unknown) => {
+            this.onError(err instanceof ApiError && err.status === 409 ? 'conflict' : err instanceof Error ? err.message : String(err));
+            await this.load();
+          });
+      }, 400),
+    );
+  }
+
+  /** Wait for saves in flight (e2e and tests read the server afterwards). */
+  async flush(): Promise<void> {
+    await Promise.all(this.#pending.values());
+  }
+
+  close(): void {
+    this.#unsub();
+    for (const t of this.#timers.values()) clearTimeout(t);
+  }
+}

@@ -1,0 +1,240 @@
+import { cornerstone, cornerstoneTools, initCornerstone, loadImage } from './cornerstone';
+import { TOOLS } from './tools';
+
+/** The viewport as issue 8 (synchronised viewing in rounds) reads and drives it. */
+export interface ViewportState {
+  imageIndex: number;
+  windowWidth: number;
+  windowCenter: number;
+  scale: number;
+  translation: { x: number; y: number };
+  rotation: number;
+  hflip: boolean;
+  vflip: boolean;
+  invert: boolean;
+}
+
+export type AnnotationEventType = 'added' | 'modified' | 'removed';
+export interface AnnotationEvent {
+  type: AnnotationEventType;
+  toolName: string;
+  imageId: string;
+  data: Record<string, unknown>;
+}
+
+type Listener<T> = (v: T) => void;
+const EV = { rendered: 'cornerstoneimagerendered', newImage: 'cornerstonenewimage' };
+const TEV = {
+  completed: 'cornerstonetoolsmeasurementcompleted',
+  modified: 'cornerstonetoolsmeasurementmodified',
+  removed: 'cornerstonetoolsmeasurementremoved',
+};
+
+/**
+ * Imperative viewer API over one cornerstone element: load a stack, read/write the viewport state, switch tools,
+ * run commands, hear annotation changes. React only renders around it; rounds (issue 8) drive it remotely.
+ */
+export class ViewerController {
+  readonly element: HTMLDivElement;
+  #imageIds: string[] = [];
+  #changeListeners = new Set<Listener<ViewportState>>();
+  #annotationListeners = new Set<Listener<AnnotationEvent>>();
+  #last = '';
+  #cine = false;
+  #closed = false;
+  #activeTool = 'Wwwc';
+  #unbind: (() => void)[] = [];
+
+  constructor(element: HTMLDivElement) {
+    initCornerstone();
+    this.element = element;
+    cornerstone.enable(element);
+    for (const t of TOOLS) cornerstoneTools.addToolForElement(element, cornerstoneTools[t.tool]);
+    cornerstoneTools.addToolForElement(element, cornerstoneTools.StackScrollMouseWheelTool);
+    cornerstoneTools.addToolForElement(element, cornerstoneTools.ZoomMouseWheelTool);
+    cornerstoneTools.setToolActiveForElement(element, 'StackScrollMouseWheel', {});
+    cornerstoneTools.setToolActiveForElement(element, 'Pan', { mouseButtonMask: 4 });
+    cornerstoneTools.setToolActiveForElement(element, 'Zoom', { mouseButtonMask: 2 });
+    this.setActiveTool('Wwwc');
+    const on = (name: string, fn: (e: Event) => void) => {
+      element.addEventListener(name, fn);
+      this.#unbind.push(() => element.removeEventListener(name, fn));
+    };
+    on(EV.rendered, () => this.#emitChange());
+    on(TEV.completed, (e) => this.#emitAnnotation('added', e));
+    on(TEV.modified, (e) => this.#emitAnnotation('modified', e));
+    on(TEV.removed, (e) => this.#emitAnnotation('removed', e));
+  }
+
+  get imageIds(): readonly string[] {
+    return this.#imageIds;
+  }
+  get activeTool(): string {
+    return this.#activeTool;
+  }
+  get cinePlaying(): boolean {
+    return this.#cine;
+  }
+
+  /** Show a stack (ordered imageIds), starting at `index`. */
+  async loadStack(imageIds: string[], index = 0): Promise<void> {
+    this.stopCine();
+    this.#imageIds = imageIds;
+    const i = Math.max(0, Math.min(index, imageIds.length - 1));
+    const image = await loadImage(imageIds[i]!);
+    if (this.#closed) return;
+    cornerstone.displayImage(this.element, image);
+    cornerstoneTools.clearToolState(this.element, 'stack');
+    cornerstoneTools.addStackStateManager(this.element, ['stack']);
+    cornerstoneTools.addToolState(this.element, 'stack', { imageIds, currentImageIdIndex: i });
+    cornerstone.reset(this.element);
+  }
+
+  /** The current viewport, or null before the first image. */
+  getState(): ViewportState | null {
+    let vp: cornerstone.Viewport | undefined;
+    try {
+      vp = cornerstone.getViewport(this.element);
+    } catch {
+      return null;
+    }
+    if (!vp || !vp.voi) return null;
+    const stack = cornerstoneTools.getToolState(this.element, 'stack')?.data?.[0];
+    return {
+      imageIndex: stack?.currentImageIdIndex ?? 0,
+      windowWidth: vp.voi.windowWidth,
+      windowCenter: vp.voi.windowCenter,
+      scale: vp.scale ?? 1,
+      translation: { x: vp.translation?.x ?? 0, y: vp.translation?.y ?? 0 },
+      rotation: vp.rotation ?? 0,
+      hflip: !!vp.hflip,
+      vflip: !!vp.vflip,
+      invert: !!vp.invert,
+    };
+  }
+
+  /** Apply a (partial) viewport state; a different imageIndex scrolls the stack. */
+  async setState(s: Partial<ViewportState>): Promise<void> {
+    const cur = this.getState();
+    if (!cur) return;
+    if (s.imageIndex !== undefined && s.imageIndex !== cur.imageIndex) await this.scrollTo(s.imageIndex);
+    const vp = cornerstone.getViewport(this.element);
+    if (!vp) return;
+    if (s.windowWidth !== undefined) vp.voi.windowWidth = s.windowWidth;
+    if (s.windowCenter !== undefined) vp.voi.windowCenter = s.windowCenter;
+    if (s.scale !== undefined) vp.scale = s.scale;
+    if (s.translation) vp.translation = { ...s.translation };
+    if (s.rotation !== undefined) vp.rotation = s.rotation;
+    if (s.hflip !== undefined) vp.hflip = s.hflip;
+    if (s.vflip !== undefined) vp.vflip = s.vflip;
+    if (s.invert !== undefined) vp.invert = s.invert;
+    cornerstone.setViewport(this.element, vp);
+  }
+
+  async scrollTo(index: number): Promise<void> {
+    const i = Math.max(0, Math.min(index, this.#imageIds.length - 1));
+    const done = new Promise<void>((resolve) => {
+      const fn = () => {
+        this.element.removeEventListener(EV.newImage, fn);
+        resolve();
+      };
+      this.element.addEventListener(EV.newImage, fn);
+      setTimeout(fn, 10_000);
+    });
+    const cur = this.getState()?.imageIndex;
+    if (cur === i) return;
+    // Not on the public surface in cornerstone-tools 6; reachable through importInternal.
+    const scrollToIndex = cornerstoneTools.importInternal('util/scrollToIndex') as (el: HTMLElement, index: number) => void;
+    scrollToIndex(this.element, i);
+    await done;
+  }
+
+  onChange(fn: Listener<ViewportState>): () => void {
+    this.#changeListeners.add(fn);
+    return () => this.#changeListeners.delete(fn);
+  }
+
+  onAnnotation(fn: Listener<AnnotationEvent>): () => void {
+    this.#annotationListeners.add(fn);
+    return () => this.#annotationListeners.delete(fn);
+  }
+
+  setActiveTool(name: string): void {
+    if (!TOOLS.some((t) => t.name === name)) throw new TypeError(`unknown tool ${name}`);
+    for (const t of TOOLS) {
+      if (t.name === name) continue;
+      if (t.annotation) cornerstoneTools.setToolPassiveForElement(this.element, t.name);
+    }
+    cornerstoneTools.setToolActiveForElement(this.element, name, { mouseButtonMask: 1 });
+    // Keep right/middle drags zooming and panning whatever the primary tool is.
+    if (name !== 'Zoom') cornerstoneTools.setToolActiveForElement(this.element, 'Zoom', { mouseButtonMask: 2 });
+    if (name !== 'Pan') cornerstoneTools.setToolActiveForElement(this.element, 'Pan', { mouseButtonMask: 4 });
+    this.#activeTool = name;
+  }
+
+  /** Add persisted measurements to an image (no events fired, they are not new). */
+  restoreAnnotation(imageId: string, toolName: string, data: Record<string, unknown>): void {
+    cornerstoneTools.globalImageIdSpecificToolStateManager.addImageIdToolState(imageId, toolName, data);
+  }
+
+  /** Replace all measurements shown (after reloading them from the server). */
+  clearAnnotations(): void {
+    const mgr = cornerstoneTools.globalImageIdSpecificToolStateManager;
+    mgr.restoreToolState({});
+  }
+
+  annotationsOf(imageId: string): Record<string, { data: Record<string, unknown>[] }> {
+    return cornerstoneTools.globalImageIdSpecificToolStateManager.saveToolState()[imageId] ?? {};
+  }
+
+  redraw(): void {
+    if (this.getState()) cornerstone.updateImage(this.element);
+  }
+
+  reset(): void {
+    cornerstone.reset(this.element);
+  }
+
+  playCine(fps = 10): void {
+    if (this.#imageIds.length < 2) return;
+    cornerstoneTools.playClip(this.element, fps);
+    this.#cine = true;
+  }
+
+  stopCine(): void {
+    if (!this.#cine) return;
+    cornerstoneTools.stopClip(this.element);
+    this.#cine = false;
+  }
+
+  resize(): void {
+    cornerstone.resize(this.element, true);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.stopCine();
+    for (const u of this.#unbind) u();
+    this.#changeListeners.clear();
+    this.#annotationListeners.clear();
+    cornerstone.disable(this.element);
+  }
+
+  #emitChange(): void {
+    const s = this.getState();
+    if (!s) return;
+    const key = JSON.stringify(s);
+    if (key === this.#last) return;
+    this.#last = key;
+    for (const fn of this.#changeListeners) fn(s);
+  }
+
+  #emitAnnotation(type: AnnotationEventType, e: Event): void {
+    const d = (e as CustomEvent).detail as { toolName?: string; toolType?: string; measurementData?: Record<string, unknown>; element?: HTMLElement };
+    const toolName = d.toolName ?? d.toolType ?? '';
+    if (!d.measurementData || !TOOLS.some((t) => t.annotation && t.name === toolName)) return;
+    const imageId = cornerstone.getEnabledElement(this.element).image?.imageId ?? '';
+    for (const fn of this.#annotationListeners) fn({ type, toolName, imageId, data: d.measurementData });
+  }
+}

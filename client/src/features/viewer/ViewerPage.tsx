@@ -1,0 +1,223 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { Link, useParams } from 'react-router';
+import type { SeriesSummary, StudyDetail } from '@consult/shared';
+import { Permission } from '@consult/shared';
+import { useI18n } from '../../app/i18n';
+import { useSession } from '../../app/session';
+import { useAsync } from '../../app/useAsync';
+import { ErrorText, Loadable, PageHeader } from '../../app/ui';
+import * as api from '../imaging/api';
+import { AnnotationSync } from './AnnotationSync';
+import { COMMANDS, HOTKEYS, type CommandName } from './commands';
+import { cornerstone } from './cornerstone';
+import { imageSeries, stackOf } from './imageIds';
+import { SeriesThumb } from './SeriesThumb';
+import { TOOLS, WL_PRESETS } from './tools';
+import { ViewerController, type ViewportState } from './ViewerController';
+import './viewer.css';
+
+declare global {
+  interface Window {
+    /** The viewer controller of the open study (e2e tests and rounds read it). */
+    __viewer?: ViewerController;
+    __viewerSync?: AnnotationSync;
+  }
+}
+
+export function ViewerPage() {
+  const { id = '' } = useParams();
+  const { t } = useI18n();
+  const state = useAsync(() => api.getStudy(id), [id]);
+  return (
+    <Loadable state={state}>
+      {(study) => (
+        <div className="viewer-page">
+          <PageHeader title={`${study.patientName || t('viewer.noName')} · ${study.description || study.studyInstanceUid}`} actions={<Link className="btn" to="/imaging">{t('viewer.back')}</Link>} />
+          {imageSeries(study).length === 0 ? <p className="muted">{t('viewer.noImages')}</p> : <Viewer study={study} />}
+        </div>
+      )}
+    </Loadable>
+  );
+}
+
+function Viewer({ study }: { study: StudyDetail }) {
+  const { t } = useI18n();
+  const { me, allowed } = useSession();
+  const series = useMemo(() => imageSeries(study), [study]);
+  const [current, setCurrent] = useState<SeriesSummary>(series[0]!);
+  const stack = useMemo(() => stackOf(study, current), [study, current]);
+  const allRefs = useMemo(() => series.flatMap((s) => stackOf(study, s)), [study, series]);
+  const el = useRef<HTMLDivElement>(null);
+  const [ctrl, setCtrl] = useState<ViewerController | null>(null);
+  const [vp, setVp] = useState<ViewportState | null>(null);
+  const [tool, setTool] = useState('Wwwc');
+  const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [count, setCount] = useState(0);
+  const [meta, setMeta] = useState<Record<string, string>>({});
+
+  // One controller (and annotation sync) per mounted viewer.
+  useEffect(() => {
+    if (!el.current || !me) return;
+    const c = new ViewerController(el.current);
+    const sync = new AnnotationSync(c, study.id, me.id, allRefs);
+    sync.onError = (m) => setNote(m === 'conflict' ? t('viewer.conflict') : m);
+    sync.onChange = setCount;
+    window.__viewer = c;
+    window.__viewerSync = sync;
+    const off = c.onChange((s) => setVp(s));
+    setCtrl(c);
+    const onResize = () => c.resize();
+    window.addEventListener('resize', onResize);
+    return () => {
+      window.removeEventListener('resize', onResize);
+      off();
+      sync.close();
+      c.close();
+      if (window.__viewer === c) delete window.__viewer;
+      if (window.__viewerSync === sync) delete window.__viewerSync;
+      setCtrl(null);
+    };
+  }, [study.id, me, allRefs, t]);
+
+  useEffect(() => {
+    if (!ctrl) return;
+    let alive = true;
+    setError(null);
+    ctrl
+      .loadStack(stack.map((r) => r.imageId), Math.floor(0))
+      .then(() => window.__viewerSync?.load())
+      .catch((e: unknown) => alive && setError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      alive = false;
+    };
+  }, [ctrl, stack]);
+
+  // Metadata panel for the image on screen.
+  useEffect(() => {
+    const imageId = stack[vp?.imageIndex ?? 0]?.imageId;
+    if (!imageId || !vp) return;
+    const plane = cornerstone.metaData.get('imagePlaneModule', imageId) as { sliceLocation?: number; sliceThickness?: number; rows?: number; columns?: number; pixelSpacing?: number[] } | undefined;
+    const gen = cornerstone.metaData.get('generalSeriesModule', imageId) as { modality?: string; seriesNumber?: number } | undefined;
+    const ref = stack[vp.imageIndex];
+    setMeta({
+      [t('viewer.meta.patient')]: `${study.patientName} (${study.patientId})`,
+      [t('viewer.meta.studyDate')]: study.studyDate,
+      [t('viewer.meta.modality')]: gen?.modality ?? current.modality,
+      [t('viewer.meta.series')]: `${current.seriesNumber ?? ''} ${current.description}`,
+      [t('viewer.meta.instance')]: ref?.sopInstanceUid ?? '',
+      [t('viewer.meta.size')]: plane?.rows ? `${plane.columns} × ${plane.rows}` : '',
+      [t('viewer.meta.spacing')]: plane?.pixelSpacing ? plane.pixelSpacing.map((x) => x.toFixed(3)).join(' × ') : '',
+      [t('viewer.meta.slice')]: plane?.sliceLocation !== undefined ? String(plane.sliceLocation) : '',
+      [t('viewer.meta.wl')]: `${Math.round(vp.windowWidth)} / ${Math.round(vp.windowCenter)}`,
+      [t('viewer.meta.zoom')]: `${vp.scale.toFixed(2)}×`,
+    });
+  }, [vp, stack, study, current, t]);
+
+  const run = useCallback((name: CommandName, opts?: { preset?: string }) => ctrl && void COMMANDS[name](ctrl, opts), [ctrl]);
+  const pickTool = (name: string) => {
+    ctrl?.setActiveTool(name);
+    setTool(name);
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const hk = HOTKEYS[e.key];
+    if (hk) {
+      e.preventDefault();
+      run(hk[0], hk[1]);
+      return;
+    }
+    const td = TOOLS.find((x) => x.hotkey === e.key);
+    if (td) pickTool(td.name);
+  };
+  const exportSr = async () => {
+    setNote(null);
+    await window.__viewerSync?.flush();
+    try {
+      const r = await api.exportSr(study.id);
+      setNote(t('viewer.srDone', { n: r.measurements }));
+    } catch (e) {
+      setNote(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const canAnnotate = allowed(Permission.AnnotationsWrite);
+  const frames = stack.length;
+  const index = vp?.imageIndex ?? 0;
+
+  return (
+    <div className="viewer">
+      <aside className="viewer-series" aria-label={t('viewer.series')}>
+        {series.map((s) => (
+          <button key={s.seriesInstanceUid} className={`viewer-series-item${s === current ? ' active' : ''}`} onClick={() => setCurrent(s)} data-series={s.seriesInstanceUid}>
+            <SeriesThumb imageId={stackOf(study, s)[0]!.imageId} />
+            <span>
+              {s.modality} {s.seriesNumber ?? ''} · {t('viewer.images', { n: stackOf(study, s).length })}
+            </span>
+            <small>{s.description}</small>
+          </button>
+        ))}
+      </aside>
+      <section className="viewer-main">
+        <div className="viewer-toolbar" role="toolbar">
+          {TOOLS.filter((x) => canAnnotate || !x.annotation).map((x) => (
+            <button key={x.name} className={`btn btn-small${tool === x.name ? ' btn-primary' : ''}`} aria-pressed={tool === x.name} data-tool={x.name} onClick={() => pickTool(x.name)} title={x.hotkey ? `${t(x.labelKey)} (${x.hotkey})` : t(x.labelKey)}>
+              {t(x.labelKey)}
+            </button>
+          ))}
+          <span className="viewer-sep" />
+          {WL_PRESETS.map((p) => (
+            <button key={p.id} className="btn btn-small" data-preset={p.id} onClick={() => run('preset', { preset: p.id })}>
+              {t(p.labelKey)}
+            </button>
+          ))}
+          <span className="viewer-sep" />
+          {(['invert', 'rotateCw', 'rotateCcw', 'flipH', 'flipV', 'reset'] as const).map((c) => (
+            <button key={c} className="btn btn-small" data-command={c} onClick={() => run(c)}>
+              {t(`viewer.cmd.${c}`)}
+            </button>
+          ))}
+          {frames > 1 && (
+            <button className="btn btn-small" data-command="toggleCine" onClick={() => run('toggleCine')}>
+              {ctrl?.cinePlaying ? t('viewer.cmd.stop') : t('viewer.cmd.cine')}
+            </button>
+          )}
+          {canAnnotate && (
+            <button className="btn btn-small" onClick={() => void exportSr()} disabled={count === 0}>
+              {t('viewer.exportSr')}
+            </button>
+          )}
+        </div>
+        <div className="viewer-viewport" tabIndex={0} onKeyDown={onKey} onContextMenu={(e) => e.preventDefault()}>
+          <div ref={el} className="viewer-element" data-testid="viewport" />
+        </div>
+        <div className="viewer-stack">
+          <input
+            type="range"
+            min={1}
+            max={Math.max(1, frames)}
+            value={index + 1}
+            aria-label={t('viewer.slice')}
+            onChange={(e) => void ctrl?.scrollTo(Number(e.target.value) - 1)}
+            disabled={frames < 2}
+          />
+          <span data-testid="slice-label">
+            {index + 1} / {frames}
+          </span>
+          <span className="muted">{t('viewer.annotations', { n: count })}</span>
+        </div>
+        <ErrorText error={error} />
+        {note && <p className="alert">{note}</p>}
+      </section>
+      <aside className="viewer-meta" aria-label={t('viewer.metadata')}>
+        <h3>{t('viewer.metadata')}</h3>
+        <dl>
+          {Object.entries(meta).map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      </aside>
+    </div>
+  );
+}

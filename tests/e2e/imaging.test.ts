@@ -1,0 +1,104 @@
+/**
+ * Imaging in the browser: upload the corpus CT series folder, open it in the viewer, see pixels, scroll to
+ * slice 7, measure a length, reload: the length is still there (persisted on the server).
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { CORPUS_DIR, launchBrowser, login, newPage, screenshotsOnFailure, startApp, type AppProcess } from './harness';
+
+screenshotsOnFailure();
+
+/** What the viewer page exposes for tests (client/src/features/viewer/ViewerController.ts). */
+declare global {
+  interface Window {
+    __viewer?: {
+      imageIds: readonly string[];
+      getState(): { imageIndex: number } | null;
+      annotationsOf(imageId: string): Record<string, { data: Record<string, unknown>[] }>;
+    };
+    __viewerSync?: { count: number };
+  }
+}
+
+let app: AppProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await startApp();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+/** Non-black pixels on the viewport's canvas. */
+const litPixels = (page: Page) =>
+  page.evaluate(() => {
+    const c = document.querySelector<HTMLCanvasElement>('[data-testid=viewport] canvas');
+    if (!c || !c.width) return 0;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i]! + d[i + 1]! + d[i + 2]! > 0) n++;
+    return n;
+  });
+const viewerIndex = (page: Page) => page.evaluate(() => window.__viewer?.getState()?.imageIndex ?? -1);
+const lengthsOnSlice = (page: Page, index: number) =>
+  page.evaluate((i) => {
+    const v = window.__viewer;
+    const id = v?.imageIds[i];
+    return id ? (v!.annotationsOf(id).Length?.data.length ?? 0) : -1;
+  }, index);
+
+describe('imaging in the browser', () => {
+  it('uploads a CT folder, views it, measures on slice 7, and the measurement survives a reload', async () => {
+    const { page } = await newPage(browser);
+    await login(page, app.url, 'lankao.doctor');
+    await page.goto(`${app.url}/imaging/upload`);
+    const folder = path.join(CORPUS_DIR, 'generated/ct_series');
+    await page.locator('[data-testid=folder-input]').setInputFiles(folder);
+    await expect.poll(() => page.locator('tr[data-status=stored]').count(), { timeout: 60_000 }).toBe(13);
+    await expect.poll(() => page.locator('[data-testid=open-study]').count()).toBe(2);
+
+    // The 10-slice series is its own study; open it from the study list.
+    await page.goto(`${app.url}/imaging`);
+    await page.locator('[data-testid=study-list] tr', { hasText: '1 / 10' }).getByRole('link').click();
+    await expect.poll(() => litPixels(page), { timeout: 30_000 }).toBeGreaterThan(1000);
+    await expect.poll(() => page.locator('.viewer-thumb canvas').count()).toBe(1);
+
+    // Scroll with the keyboard to slice 7.
+    await page.locator('.viewer-viewport').focus();
+    for (let k = 0; k < 6; k++) {
+      await page.keyboard.press('ArrowDown');
+      await expect.poll(() => viewerIndex(page)).toBe(k + 1);
+    }
+    await expect(page.getByTestId('slice-label').textContent()).resolves.toMatch(/^7 \/ 10$/);
+
+    // Draw a length.
+    await page.locator('[data-tool=Length]').click();
+    const box = (await page.getByTestId('viewport').boundingBox())!;
+    const x0 = box.x + box.width * 0.3;
+    const y0 = box.y + box.height * 0.4;
+    await page.mouse.move(x0, y0);
+    await page.mouse.down();
+    for (let k = 1; k <= 10; k++) await page.mouse.move(x0 + 15 * k, y0 + 8 * k);
+    await page.mouse.up();
+    await expect.poll(() => lengthsOnSlice(page, 6)).toBe(1);
+    await expect.poll(() => page.evaluate(() => window.__viewerSync?.count ?? 0), { timeout: 10_000 }).toBe(1);
+
+    await page.reload();
+    await expect.poll(() => litPixels(page), { timeout: 30_000 }).toBeGreaterThan(1000);
+    await page.locator('.viewer-viewport').focus();
+    await page.locator('input[type=range]').fill('7');
+    await expect.poll(() => viewerIndex(page)).toBe(6);
+    await expect.poll(() => lengthsOnSlice(page, 6), { timeout: 10_000 }).toBe(1);
+    const length = await page.evaluate(() => {
+      const v = window.__viewer!;
+      return v.annotationsOf(v.imageIds[6]!).Length!.data[0]!.length as number;
+    });
+    expect(length).toBeGreaterThan(10);
+    // Other slices carry no measurement.
+    expect(await lengthsOnSlice(page, 5)).toBe(0);
+  });
+});
