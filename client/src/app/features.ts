@@ -33,5 +33,4 @@ export interface FeatureModule {
   nav: NavEntry[];
 }
 
-export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature];
 export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature, imagingFeature];
