@@ -3,6 +3,8 @@
  * mediasoup workers. SFU_PEERS_PER_ROUTER=1 puts the two doctors on routers of different workers, so every
  * frame here also crossed a pipeToRouter.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD, launchBrowser, login, newPage, screenshotsOnFailure, startApp, type AppProcess } from './harness';
@@ -129,6 +131,35 @@ describe('video ward round in two browsers', () => {
     await expect.poll(() => hostPage.locator('[data-testid=round-chat]').textContent(), { timeout: 10_000 }).toContain('ECG uploaded');
     await hostPage.locator('[data-testid=agenda-set-0]').click();
     await expect.poll(() => guestPage.locator('[data-testid=agenda-current]').textContent(), { timeout: 10_000 }).toContain('STEMI');
+  });
+
+  it('the host records the round; the WebM is listed on the round page, plays in <video>, and only round members get it', async () => {
+    await hostPage.locator('[data-testid=toggle-record]').click();
+    await expect.poll(() => guestPage.locator('.rounds-rec').count(), { timeout: 10_000 }).toBe(1);
+    const dir = path.join(app.dataDir, 'recordings', roundId);
+    const size = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.webm')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0) : 0);
+    await expect.poll(size, { timeout: 30_000 }).toBeGreaterThan(60_000);
+    await hostPage.locator('[data-testid=toggle-record]').click();
+    await expect.poll(() => guestPage.locator('.rounds-rec').count(), { timeout: 20_000 }).toBe(0);
+    const detail = (await call(guest, 'GET', `/api/rounds/${roundId}`)).json;
+    expect(detail.recordings).toHaveLength(1);
+    const rec = detail.recordings[0];
+    expect(rec.status).toBe('ready');
+    const url = `${app.url}/api/rounds/${roundId}/recordings/${rec.id}/file`;
+    const part = await fetch(url, { headers: { cookie: guest.cookie, range: 'bytes=0-99' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 0-99/${rec.sizeBytes}`);
+    expect((await part.arrayBuffer()).byteLength).toBe(100);
+    const outsider = await apiLogin('linquan.doctor');
+    expect((await fetch(url, { headers: { cookie: outsider.cookie } })).status).toBe(404);
+    // The county doctor watches it from the round page.
+    const { page } = await newPage(browser);
+    await login(page, app.url, 'lankao.doctor');
+    await page.goto(`${app.url}/rounds/${roundId}`);
+    const video = page.locator('[data-testid=recording-video]');
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    expect(await video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
+    await page.context().close();
   });
 
   it('killing the media worker makes both clients rejoin and decode again', async () => {

@@ -182,6 +182,7 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
           id,
           new Promise<void>((resolve) =>
             recorder.once('done', (ok, size) => {
+              if (!ok) app.log.warn({ recordingId: id, ffmpeg: recorder.ffmpegLog }, 'recording produced no file');
               void svc
                 .recordingFinished(app.db, id, ok, size)
                 .catch((err: unknown) => app.log.error({ err }, 'recording row update failed'))

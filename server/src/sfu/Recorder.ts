@@ -54,7 +54,7 @@ export async function freeUdpPortPair(): Promise<number> {
 /**
  * Server-side recording: each recorded producer is consumed on a PlainTransport (rtcpMux off, as ffmpeg expects
  * RTCP on port + 1) that sends RTP to an ffmpeg reading an SDP file and copying VP8 + Opus into WebM, no
- * transcoding. Stop sends SIGINT so ffmpeg finalizes the file.
+ * transcoding (-flush_packets: low-bitrate rounds otherwise sit in ffmpeg's 32 KB write buffer for a long time). Stop sends SIGINT so ffmpeg finalizes the file.
  */
 export class Recorder extends EventEmitter<RecorderEvents> {
   readonly file: string;
@@ -104,7 +104,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     fs.writeFileSync(sdpFile, this.#sdp());
     const ff = spawn(
       this.#opts.ffmpegPath ?? 'ffmpeg',
-      ['-nostdin', '-loglevel', 'warning', '-protocol_whitelist', 'file,udp,rtp', '-fflags', '+genpts', '-i', sdpFile, '-map', '0', '-c', 'copy', '-f', 'webm', '-y', this.file],
+      ['-nostdin', '-loglevel', 'warning', '-protocol_whitelist', 'file,udp,rtp', '-fflags', '+genpts', '-i', sdpFile, '-map', '0', '-c', 'copy', '-flush_packets', '1', '-f', 'webm', '-y', this.file],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.#ffmpeg = ff;
