@@ -244,6 +244,7 @@ function viewport(i: number) {
     pan: [i, 0] as [number, number],
     rotation: 0,
     flipHorizontal: false,
+    flipVertical: false,
     invert: false,
     cine: { playing: false, fps: 10 },
   };

@@ -10,6 +10,7 @@ import { roundsFeature } from '../features/rounds';
 import { reportsFeature } from '../features/reports';
 import { dashboardFeature } from '../features/dashboard';
 import { imagingFeature } from '../features/imaging';
+import { syncFeature } from '../features/sync';
 
 /**
  * A feature plugs into the shell with routes and navigation entries (like OHIF extensions). The shell knows
@@ -33,4 +34,4 @@ export interface FeatureModule {
   nav: NavEntry[];
 }
 
-export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature, imagingFeature];
+export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature, imagingFeature, syncFeature];

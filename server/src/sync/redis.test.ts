@@ -116,6 +116,7 @@ describe('synchronized viewing across two nodes behind Redis', () => {
       pan: [i, -i],
       rotation: 0,
       flipHorizontal: false,
+      flipVertical: false,
       invert: false,
       cine: { playing: false, fps: 10 },
     });

@@ -20,6 +20,7 @@ import { recordAudit } from '../audit/service';
 import { DomainError, forbidden, notFound } from '../errors';
 import { userRoom, type IoServer, type IoSocket } from '../realtime/plugin';
 import { NIL_UUID, participant, participation, roundStudyUids } from './access';
+import { roundStudies } from './studies';
 import type { AnnotationPersistence } from './persistence';
 import type { SyncStore } from './store';
 
@@ -60,13 +61,13 @@ export class SyncService {
     const p = await participation(this.db, roundId, actor.id);
     if (!p) throw notFound('round');
     if (p.status === 'ended') throw new DomainError('invalid_transition', 'the round has ended');
-    const studyUids = await roundStudyUids(this.db, roundId);
+    const studies = await roundStudies(this.db, roundId, actor);
     // Join the room before reading the state: events after the read arrive; earlier ones are duplicates.
     await socket.join(syncRoom(roundId));
     this.#sessionsOf(socket).set(roundId, { isHost: p.isHost });
     const state = await this.store.get(roundId);
     await recordAudit(this.db, { actor, action: 'sync.join', entityType: 'round', entityId: roundId, ip: actor.ip });
-    return { state, me: { userId: actor.id, isHost: p.isHost, color: authorColor(actor.id) }, studyUids };
+    return { state, me: { userId: actor.id, isHost: p.isHost, color: authorColor(actor.id) }, studies };
   }
 
   async leave(socket: IoSocket, { roundId }: SyncCommandData<'leave'>): Promise<undefined> {

@@ -27,6 +27,7 @@ const vp = (studyUid: string, seriesUid: string, imageIndex: number, over: Parti
   pan: [0, 0],
   rotation: 0,
   flipHorizontal: false,
+  flipVertical: false,
   invert: false,
   cine: { playing: false, fps: 10 },
   ...over,
@@ -71,7 +72,7 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     const pres = await socket(radiologist);
     const follower = await socket(county);
     const joined = await cmd(pres, 'join', { roundId });
-    expect(joined).toMatchObject({ ok: true, data: { studyUids: [ct.studyUid], me: { isHost: false } } });
+    expect(joined).toMatchObject({ ok: true, data: { studies: [{ studyUid: ct.studyUid, studyId: ct.studyId }], me: { isHost: false } } });
     expect((await cmd(follower, 'join', { roundId })).ok).toBe(true);
 
     expect((await cmd(pres, 'takePresenter', { roundId })).ok).toBe(true);

@@ -5,14 +5,14 @@
  */
 import type { ErrorCode } from '../errors';
 import type { Notification } from './notifications';
-import type { SyncClientToServerEvents, SyncServerToClientEvents } from './sync';
-import type { ConsultationServerToClientEvents } from './consultations';
 import type { RoundClientToServerEvents, RoundServerToClientEvents } from './rounds';
+import type { ConsultationServerToClientEvents } from './consultations';
+import type { SyncClientToServerEvents, SyncServerToClientEvents } from './sync';
 
 export * from './notifications';
-export * from './sync';
-export * from './consultations';
 export * from './rounds';
+export * from './consultations';
+export * from './sync';
 
 export type Ack<T = undefined> =
   | { ok: true; data: T }
@@ -33,5 +33,5 @@ export interface CoreClientToServerEvents {
   'notification:sync': (since: string | null, ack: AckFn<Notification[]>) => void;
 }
 
-export type ServerToClientEvents = CoreServerToClientEvents & ConsultationServerToClientEvents & SyncServerToClientEvents & RoundServerToClientEvents;
-export type ClientToServerEvents = CoreClientToServerEvents & SyncClientToServerEvents & RoundClientToServerEvents;
+export type ServerToClientEvents = CoreServerToClientEvents & ConsultationServerToClientEvents & RoundServerToClientEvents & SyncServerToClientEvents;
+export type ClientToServerEvents = CoreClientToServerEvents & RoundClientToServerEvents & SyncClientToServerEvents;

@@ -37,6 +37,7 @@ export const SyncViewport = Type.Object(
     /** Degrees clockwise. */
     rotation: Finite({ minimum: -360, maximum: 360 }),
     flipHorizontal: Type.Boolean(),
+    flipVertical: Type.Boolean(),
     invert: Type.Boolean(),
     cine: Type.Object(
       { playing: Type.Boolean(), fps: Type.Number({ minimum: 1, maximum: 120 }) },
@@ -114,12 +115,20 @@ export const SyncState = Type.Object({
 });
 export type SyncState = Static<typeof SyncState>;
 
+/** A study the round links: its UID and, when the caller can load it, the imaging id and a description. */
+export const SyncStudy = Type.Object({
+  studyUid: DicomUid,
+  studyId: Type.Union([Uuid, Type.Null()]),
+  description: Type.String(),
+});
+export type SyncStudy = Static<typeof SyncStudy>;
+
 /** Join answer: the state plus who the caller is in this round. */
 export const SyncSnapshot = Type.Object({
   state: SyncState,
   me: Type.Object({ userId: Uuid, isHost: Type.Boolean(), color: Type.String() }),
-  /** Studies that may be opened for everyone in this round (StudyInstanceUIDs). */
-  studyUids: Type.Array(DicomUid),
+  /** Studies that may be opened for everyone in this round, as this user's viewer loads them. */
+  studies: Type.Array(SyncStudy),
 });
 export type SyncSnapshot = Static<typeof SyncSnapshot>;
 

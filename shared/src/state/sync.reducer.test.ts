@@ -41,6 +41,7 @@ const vp = (imageIndex: number, over: Partial<SyncViewport> = {}): SyncViewport 
   pan: [0, 0],
   rotation: 0,
   flipHorizontal: false,
+  flipVertical: false,
   invert: false,
   cine: { playing: false, fps: 10 },
   ...over,

@@ -9,6 +9,8 @@ import { hospitalName } from './format';
 import { AudioSink, VideoTile } from './MediaTile';
 import { RoomClient } from './RoomClient';
 import './rounds.css';
+// [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync).
+import { SyncPanel } from '../sync';
 
 export function RoomPage() {
   const { id = '' } = useParams();
@@ -83,6 +85,8 @@ export function RoomPage() {
       )}
       <div className="rounds-room-body">
         <section className="rounds-stage">
+          {/* [sync, issue 8] synchronized viewing: presenter bar + viewer that follows the presenter. */}
+          {r && s.status !== 'ended' && <SyncPanel roundId={id} participants={[r.host, ...r.invitees]} />}
           {screens.map(({ peer, m }) => (
             <VideoTile
               key={m.consumerId}
