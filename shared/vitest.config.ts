@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Projects run one after another (shared, client, server, e2e) so the browsers never compete with the server tests.
+    sequence: { groupOrder: 0 },
     name: 'shared',
     include: ['src/**/*.test.ts'],
     environment: 'node',

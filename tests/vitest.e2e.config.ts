@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 /** End-to-end tests: the real built server and client, driven in Debian's Chromium by playwright-core. */
 export default defineConfig({
   test: {
+    // Projects run one after another (shared, client, server, e2e) so the browsers never compete with the server tests.
+    sequence: { groupOrder: 3 },
     name: 'e2e',
     root: import.meta.dirname,
     include: ['e2e/**/*.test.ts'],
