@@ -81,6 +81,15 @@ describe.each(DIALECTS)('reports (%s)', (dialect) => {
     expect((seen.json() as Report).draft).toBeNull();
   });
 
+  it('lists the reports to act on: the county sees signed ones to acknowledge, the consultant their own', async () => {
+    const mine = (await t.as(county, { method: 'GET', url: '/api/reports' })).json() as { id: string; status: string; primaryDiagnosis: string; patientName: string }[];
+    expect(mine).toEqual([expect.objectContaining({ id: reportId, status: 'signed', patientName: '测试患者 王某' })]);
+    expect(mine[0]!.primaryDiagnosis).toContain('I21.0 前壁急性透壁性心肌梗死');
+    expect(((await t.as(cardio, { method: 'GET', url: '/api/reports' })).json() as { id: string }[]).map((r) => r.id)).toEqual([reportId]);
+    expect((await t.as(nephro, { method: 'GET', url: '/api/reports' })).json()).toEqual([]);
+    expect((await t.as(otherCounty, { method: 'GET', url: '/api/reports' })).json()).toEqual([]);
+  });
+
   it('amend → version 2 with the reason, differences listed, both versions verify', async () => {
     const noReason = await t.as(cardio, { method: 'POST', url: `/api/reports/${reportId}/amendments`, payload: { reason: '' } });
     expect(noReason.statusCode).toBe(400);

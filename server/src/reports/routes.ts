@@ -12,6 +12,8 @@ import {
   ReportDiff,
   ReportDiffQuery,
   ReportDraftSave,
+  ReportListItem,
+  ReportListQuery,
   ReportPdfQuery,
   ReportPublicKey,
   ReportSign,
@@ -27,6 +29,7 @@ import { loadVisible } from './view';
 import { loadDocument } from './document';
 import { renderReportPdf } from './pdf';
 import { buildFhirBundle } from './fhir';
+import { listReports } from './list';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['reports'];
@@ -52,6 +55,14 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     async (req) => searchIcd10(req.query.q, req.query.limit ?? 20),
   );
 
+  app.get(
+    '/reports',
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: { tags, summary: 'My reports (consultant) or reports to acknowledge (county)', querystring: ReportListQuery, response: { 200: Type.Array(ReportListItem), ...errors } },
+    },
+    async (req) => listReports(app.db, actorOf(req), req.query),
+  );
   app.get(
     '/consultations/:consultationId/report',
     { preHandler: app.guard(P.ConsultationsRead), schema: { tags, params: ConsultationIdParams, response: { 200: Report, ...errors } } },

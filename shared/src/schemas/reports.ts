@@ -168,3 +168,25 @@ export const emptyReportContent = (): ReportContent => ({
   recommendations: { treatmentPlan: '', referral: false, referralNote: '', followUpIntervalDays: null },
   keyImages: [],
 });
+
+/** A row of "my reports": the consultant's drafts and signed reports, or the county's reports to acknowledge. */
+export const ReportListItem = Type.Object({
+  id: Uuid,
+  consultationId: Uuid,
+  status: ReportStatusSchema,
+  currentVersion: Type.Integer({ minimum: 0 }),
+  authorName: Type.String(),
+  patientName: Type.String(),
+  consultationType: Type.String(),
+  urgency: Type.String(),
+  requestingHospitalZh: Type.String(),
+  requestingHospitalEn: Type.String(),
+  primaryDiagnosis: Type.Union([Type.String(), Type.Null()]),
+  updatedAt: IsoDateTime,
+});
+export type ReportListItem = Static<typeof ReportListItem>;
+export const ReportListQuery = Type.Object({
+  status: Type.Optional(ReportStatusSchema),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 100 })),
+});
+export type ReportListQuery = Static<typeof ReportListQuery>;

@@ -7,5 +7,5 @@ import { DashboardPage } from './DashboardPage';
 export const dashboardFeature: FeatureModule = {
   id: 'dashboard',
   routes: [{ path: '/dashboard', element: <DashboardPage />, permission: Permission.StatsRead }],
-  nav: [{ path: '/dashboard', labelKey: 'nav.dashboard', permission: Permission.StatsRead, order: 70 }],
+  nav: [{ path: '/dashboard', labelKey: 'nav.dashboard', permission: Permission.StatsRead, order: 71 }],
 };
