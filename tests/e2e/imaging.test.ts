@@ -5,7 +5,15 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { CORPUS_DIR, launchBrowser, login, newPage, screenshotsOnFailure, startApp, type AppProcess } from './harness';
+import {
+  CORPUS_DIR,
+  launchBrowser,
+  login,
+  newPage,
+  screenshotsOnFailure,
+  startApp,
+  type AppProcess,
+} from './harness';
 
 screenshotsOnFailure();
 
@@ -85,7 +93,9 @@ describe('imaging in the browser', () => {
     for (let k = 1; k <= 10; k++) await page.mouse.move(x0 + 15 * k, y0 + 8 * k);
     await page.mouse.up();
     await expect.poll(() => lengthsOnSlice(page, 6)).toBe(1);
-    await expect.poll(() => page.evaluate(() => window.__viewerSync?.count ?? 0), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => page.evaluate(() => window.__viewerSync?.count ?? 0), { timeout: 10_000 })
+      .toBe(1);
 
     await page.reload();
     await expect.poll(() => litPixels(page), { timeout: 30_000 }).toBeGreaterThan(1000);

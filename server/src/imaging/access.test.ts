@@ -21,14 +21,33 @@ describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
     lankao = await t.login('lankao.doctor');
     wanquan = await t.login('wanquan.doctor');
     pku = await t.login('pku.radiology');
-    const { body, contentType } = stowBody(CT_SERIES().filter((f) => f.path.includes('slice_')).map((f) => fs.readFileSync(f.abs)));
-    const res = await t.as(lankao, { method: 'POST', url: '/dicomweb/studies', headers: { 'content-type': contentType }, payload: body });
+    const { body, contentType } = stowBody(
+      CT_SERIES()
+        .filter((f) => f.path.includes('slice_'))
+        .map((f) => fs.readFileSync(f.abs)),
+    );
+    const res = await t.as(lankao, {
+      method: 'POST',
+      url: '/dicomweb/studies',
+      headers: { 'content-type': contentType },
+      payload: body,
+    });
     expect(res.statusCode).toBe(200);
     const ref = res.json()['00081199'].Value[0]['00081190'].Value[0] as string;
     const m = /studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)/.exec(ref)!;
     [study, series, sop] = [m[1]!, m[2]!, m[3]!];
-    studyId = (await t.db.selectFrom('imaging_studies').select('id').where('study_uid', '=', study!).executeTakeFirstOrThrow()).id;
-    const a = await t.as(lankao, { method: 'POST', url: `/api/imaging/studies/${studyId}/annotations`, payload: { sopInstanceUid: sop, frame: 0, tool: 'Length', data: { handles: {}, length: 12.5 } } });
+    studyId = (
+      await t.db
+        .selectFrom('imaging_studies')
+        .select('id')
+        .where('study_uid', '=', study!)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const a = await t.as(lankao, {
+      method: 'POST',
+      url: `/api/imaging/studies/${studyId}/annotations`,
+      payload: { sopInstanceUid: sop, frame: 0, tool: 'Length', data: { handles: {}, length: 12.5 } },
+    });
     expect(a.statusCode).toBe(201);
     annotationId = a.json().id;
   });
@@ -54,21 +73,32 @@ describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
 
   it('another hospital gets 404 on QIDO, WADO, metadata, frames and annotations; QIDO search lists nothing', async () => {
     for (const s of [wanquan, pku]) {
-      for (const url of urls()) expect((await t.as(s, { method: 'GET', url })).statusCode, `${s.username} ${url}`).toBe(404);
+      for (const url of urls())
+        expect((await t.as(s, { method: 'GET', url })).statusCode, `${s.username} ${url}`).toBe(404);
       const q = await t.as(s, { method: 'GET', url: `/dicomweb/studies?StudyInstanceUID=${study}` });
       expect(q.statusCode).toBe(200);
       expect(q.json()).toEqual([]);
       const inst = await t.as(s, { method: 'GET', url: `/dicomweb/instances?SOPInstanceUID=${sop}` });
       expect(inst.json()).toEqual([]);
-      const upd = await t.as(s, { method: 'PUT', url: `/api/imaging/annotations/${annotationId}`, payload: { data: { x: 1 }, version: 1 } });
+      const upd = await t.as(s, {
+        method: 'PUT',
+        url: `/api/imaging/annotations/${annotationId}`,
+        payload: { data: { x: 1 }, version: 1 },
+      });
       expect(upd.statusCode).toBe(404);
-      const add = await t.as(s, { method: 'POST', url: `/api/imaging/studies/${studyId}/annotations`, payload: { sopInstanceUid: sop, frame: 0, tool: 'Probe', data: {} } });
+      const add = await t.as(s, {
+        method: 'POST',
+        url: `/api/imaging/studies/${studyId}/annotations`,
+        payload: { sopInstanceUid: sop, frame: 0, tool: 'Probe', data: {} },
+      });
       expect(add.statusCode).toBe(404);
     }
   });
 
   it('signed-out requests get 401; network administrators get 403', async () => {
-    expect((await t.as(null, { method: 'GET', url: `/dicomweb/studies/${study}/metadata` })).statusCode).toBe(401);
+    expect((await t.as(null, { method: 'GET', url: `/dicomweb/studies/${study}/metadata` })).statusCode).toBe(
+      401,
+    );
     const admin = await t.login('program');
     expect((await t.as(admin, { method: 'GET', url: '/dicomweb/studies' })).statusCode).toBe(403);
   });
@@ -79,20 +109,68 @@ describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
     const patientId = crypto.randomUUID();
     const caseId = crypto.randomUUID();
     const consultationId = crypto.randomUUID();
-    await t.db.insertInto('patients').values({ id: patientId, hospital_id: lankaoHospital, name: '测试', sex: 'male', birth_date: '1960-01-01', created_by: lankao.userId }).execute();
-    await t.db.insertInto('patient_cases').values({ id: caseId, patient_id: patientId, diagnosis: 'x', icd10: 'I10', status: 'active', created_by: lankao.userId }).execute();
+    await t.db
+      .insertInto('patients')
+      .values({
+        id: patientId,
+        hospital_id: lankaoHospital,
+        name: '测试',
+        sex: 'male',
+        birth_date: '1960-01-01',
+        created_by: lankao.userId,
+      })
+      .execute();
+    await t.db
+      .insertInto('patient_cases')
+      .values({
+        id: caseId,
+        patient_id: patientId,
+        diagnosis: 'x',
+        icd10: 'I10',
+        status: 'active',
+        created_by: lankao.userId,
+      })
+      .execute();
     await t.db
       .insertInto('consultations')
-      .values({ id: consultationId, patient_id: patientId, case_id: caseId, requesting_hospital_id: lankaoHospital, requester_id: lankao.userId, target_hospital_id: pkuHospital, type: 'remote_image_diagnosis', urgency: 'routine', state: 'submitted', clinical_question: 'q' })
+      .values({
+        id: consultationId,
+        patient_id: patientId,
+        case_id: caseId,
+        requesting_hospital_id: lankaoHospital,
+        requester_id: lankao.userId,
+        target_hospital_id: pkuHospital,
+        type: 'remote_image_diagnosis',
+        urgency: 'routine',
+        state: 'submitted',
+        clinical_question: 'q',
+      })
       .execute();
-    await t.db.insertInto('consultation_studies').values({ consultation_id: consultationId, study_instance_uid: study, linked_by: lankao.userId }).execute();
+    await t.db
+      .insertInto('consultation_studies')
+      .values({ consultation_id: consultationId, study_instance_uid: study, linked_by: lankao.userId })
+      .execute();
     for (const url of urls()) expect((await t.as(pku, { method: 'GET', url })).statusCode, url).toBe(200);
     for (const url of urls()) expect((await t.as(wanquan, { method: 'GET', url })).statusCode, url).toBe(404);
+    // Only the owning hospital links the study to a patient case.
+    const link = await t.as(lankao, { method: 'PUT', url: `/api/imaging/studies/${studyId}/case`, payload: { caseId } });
+    expect(link.statusCode).toBe(200);
+    expect(link.json().caseId).toBe(caseId);
+    expect((await t.as(pku, { method: 'PUT', url: `/api/imaging/studies/${studyId}/case`, payload: { caseId: null } })).statusCode).toBe(403);
     // The specialist reads the annotation but cannot change the author's.
-    const upd = await t.as(pku, { method: 'PUT', url: `/api/imaging/annotations/${annotationId}`, payload: { data: { x: 1 }, version: 1 } });
+    const upd = await t.as(pku, {
+      method: 'PUT',
+      url: `/api/imaging/annotations/${annotationId}`,
+      payload: { data: { x: 1 }, version: 1 },
+    });
     expect(upd.statusCode).toBe(403);
     // Every image view is audited with who and which study.
-    const views = await t.db.selectFrom('audit_events').select(['actor_id', 'entity_id']).where('action', '=', 'imaging.study.view').where('actor_id', '=', pku.userId).execute();
+    const views = await t.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'entity_id'])
+      .where('action', '=', 'imaging.study.view')
+      .where('actor_id', '=', pku.userId)
+      .execute();
     expect(views.map((v) => v.entity_id)).toContain(studyId);
   });
 });

@@ -18,10 +18,24 @@ describe.each(DIALECTS)('annotations and SR export (%s)', (dialect) => {
     author = await t.login('lankao.doctor');
     // A second user of the same hospital.
     const hid = author.hospitalId!;
-    const other = await t.db.selectFrom('users').select('username').where('hospital_id', '=', hid).where('username', '!=', 'lankao.doctor').executeTakeFirst();
+    const other = await t.db
+      .selectFrom('users')
+      .select('username')
+      .where('hospital_id', '=', hid)
+      .where('username', '!=', 'lankao.doctor')
+      .executeTakeFirst();
     colleague = other ? await t.login(other.username) : author;
-    const { body, contentType } = stowBody(CT_SERIES().filter((f) => f.path.includes('slice_')).map((f) => fs.readFileSync(f.abs)));
-    const r = await t.as(author, { method: 'POST', url: '/dicomweb/studies', headers: { 'content-type': contentType }, payload: body });
+    const { body, contentType } = stowBody(
+      CT_SERIES()
+        .filter((f) => f.path.includes('slice_'))
+        .map((f) => fs.readFileSync(f.abs)),
+    );
+    const r = await t.as(author, {
+      method: 'POST',
+      url: '/dicomweb/studies',
+      headers: { 'content-type': contentType },
+      payload: body,
+    });
     expect(r.statusCode).toBe(200);
     const list = (await t.as(author, { method: 'GET', url: '/api/imaging/studies' })).json();
     studyId = list[0].id;
@@ -34,29 +48,77 @@ describe.each(DIALECTS)('annotations and SR export (%s)', (dialect) => {
   const length = { handles: { start: { x: 10, y: 20 }, end: { x: 110, y: 20 } }, length: 78.1, unit: 'mm' };
 
   it('creates, lists (with author and version), edits with a version check and deletes', async () => {
-    const c = await t.as(author, { method: 'POST', url: `/api/imaging/studies/${studyId}/annotations`, payload: { sopInstanceUid: sops[6], frame: 0, tool: 'Length', data: length } });
+    const c = await t.as(author, {
+      method: 'POST',
+      url: `/api/imaging/studies/${studyId}/annotations`,
+      payload: { sopInstanceUid: sops[6], frame: 0, tool: 'Length', data: length },
+    });
     expect(c.statusCode).toBe(201);
     const a = c.json();
     expect(a).toMatchObject({ tool: 'Length', version: 1, authorId: author.userId, sopInstanceUid: sops[6] });
-    const list = (await t.as(author, { method: 'GET', url: `/api/imaging/studies/${studyId}/annotations` })).json();
+    const list = (
+      await t.as(author, { method: 'GET', url: `/api/imaging/studies/${studyId}/annotations` })
+    ).json();
     expect(list.map((x: { id: string }) => x.id)).toContain(a.id);
-    const u = await t.as(author, { method: 'PUT', url: `/api/imaging/annotations/${a.id}`, payload: { data: { ...length, length: 80 }, version: 1 } });
+    const u = await t.as(author, {
+      method: 'PUT',
+      url: `/api/imaging/annotations/${a.id}`,
+      payload: { data: { ...length, length: 80 }, version: 1 },
+    });
     expect(u.statusCode).toBe(200);
     expect(u.json()).toMatchObject({ version: 2, data: { length: 80 } });
-    const stale = await t.as(author, { method: 'PUT', url: `/api/imaging/annotations/${a.id}`, payload: { data: length, version: 1 } });
+    const stale = await t.as(author, {
+      method: 'PUT',
+      url: `/api/imaging/annotations/${a.id}`,
+      payload: { data: length, version: 1 },
+    });
     expect(stale.statusCode).toBe(409);
     expect(stale.json().message).toMatch(/version 2/);
-    expect((await t.as(author, { method: 'DELETE', url: `/api/imaging/annotations/${a.id}?version=1` })).statusCode).toBe(409);
-    expect((await t.as(author, { method: 'DELETE', url: `/api/imaging/annotations/${a.id}?version=2` })).statusCode).toBe(200);
-    expect((await t.as(author, { method: 'GET', url: `/api/imaging/studies/${studyId}/annotations` })).json()).toEqual([]);
+    expect(
+      (await t.as(author, { method: 'DELETE', url: `/api/imaging/annotations/${a.id}?version=1` }))
+        .statusCode,
+    ).toBe(409);
+    expect(
+      (await t.as(author, { method: 'DELETE', url: `/api/imaging/annotations/${a.id}?version=2` }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await t.as(author, { method: 'GET', url: `/api/imaging/studies/${studyId}/annotations` })).json(),
+    ).toEqual([]);
   });
 
   it('only the author may change an annotation; others with access see it', async () => {
     if (colleague === author) return;
-    const a = (await t.as(author, { method: 'POST', url: `/api/imaging/studies/${studyId}/annotations`, payload: { sopInstanceUid: sops[0], frame: 0, tool: 'Probe', data: { handles: { end: { x: 5, y: 5 } } } } })).json();
-    expect((await t.as(colleague, { method: 'GET', url: `/api/imaging/studies/${studyId}/annotations` })).json().map((x: { id: string }) => x.id)).toContain(a.id);
-    expect((await t.as(colleague, { method: 'PUT', url: `/api/imaging/annotations/${a.id}`, payload: { data: {}, version: 1 } })).statusCode).toBe(403);
-    expect((await t.as(colleague, { method: 'DELETE', url: `/api/imaging/annotations/${a.id}?version=1` })).statusCode).toBe(403);
+    const a = (
+      await t.as(author, {
+        method: 'POST',
+        url: `/api/imaging/studies/${studyId}/annotations`,
+        payload: {
+          sopInstanceUid: sops[0],
+          frame: 0,
+          tool: 'Probe',
+          data: { handles: { end: { x: 5, y: 5 } } },
+        },
+      })
+    ).json();
+    expect(
+      (await t.as(colleague, { method: 'GET', url: `/api/imaging/studies/${studyId}/annotations` }))
+        .json()
+        .map((x: { id: string }) => x.id),
+    ).toContain(a.id);
+    expect(
+      (
+        await t.as(colleague, {
+          method: 'PUT',
+          url: `/api/imaging/annotations/${a.id}`,
+          payload: { data: {}, version: 1 },
+        })
+      ).statusCode,
+    ).toBe(403);
+    expect(
+      (await t.as(colleague, { method: 'DELETE', url: `/api/imaging/annotations/${a.id}?version=1` }))
+        .statusCode,
+    ).toBe(403);
   });
 
   it('rejects an instance outside the study, a frame out of range and an unknown tool', async () => {
@@ -65,29 +127,61 @@ describe.each(DIALECTS)('annotations and SR export (%s)', (dialect) => {
       { sopInstanceUid: sops[0], frame: 3, tool: 'Length', data: {} },
       { sopInstanceUid: sops[0], frame: 0, tool: 'Scissors', data: {} },
     ];
-    for (const payload of bad) expect((await t.as(author, { method: 'POST', url: `/api/imaging/studies/${studyId}/annotations`, payload })).statusCode).toBe(400);
+    for (const payload of bad)
+      expect(
+        (await t.as(author, { method: 'POST', url: `/api/imaging/studies/${studyId}/annotations`, payload }))
+          .statusCode,
+      ).toBe(400);
   });
 
   it('exports the measurements as a TID 1500 SR that dicom-parser reads and QIDO lists', async () => {
-    await t.as(author, { method: 'POST', url: `/api/imaging/studies/${studyId}/annotations`, payload: { sopInstanceUid: sops[6], frame: 0, tool: 'Length', data: length } });
-    await t.as(author, { method: 'POST', url: `/api/imaging/studies/${studyId}/annotations`, payload: { sopInstanceUid: sops[2], frame: 0, tool: 'EllipticalRoi', data: { handles: { start: { x: 1, y: 1 }, end: { x: 41, y: 21 } }, cachedStats: { area: 120.5, mean: 40.2, stdDev: 3.1 }, unit: 'mm' } } });
+    await t.as(author, {
+      method: 'POST',
+      url: `/api/imaging/studies/${studyId}/annotations`,
+      payload: { sopInstanceUid: sops[6], frame: 0, tool: 'Length', data: length },
+    });
+    await t.as(author, {
+      method: 'POST',
+      url: `/api/imaging/studies/${studyId}/annotations`,
+      payload: {
+        sopInstanceUid: sops[2],
+        frame: 0,
+        tool: 'EllipticalRoi',
+        data: {
+          handles: { start: { x: 1, y: 1 }, end: { x: 41, y: 21 } },
+          cachedStats: { area: 120.5, mean: 40.2, stdDev: 3.1 },
+          unit: 'mm',
+        },
+      },
+    });
     const r = await t.as(author, { method: 'POST', url: `/api/imaging/studies/${studyId}/sr` });
     expect(r.statusCode).toBe(201);
     const { sopInstanceUid, seriesInstanceUid, measurements } = r.json();
     expect(measurements).toBeGreaterThanOrEqual(2);
-    const q = (await t.as(author, { method: 'GET', url: `/dicomweb/studies/${studyUid}/series?Modality=SR` })).json();
-    expect(q.map((x: Record<string, { Value: string[] }>) => x['0020000E']!.Value[0])).toEqual([seriesInstanceUid]);
-    const w = await t.as(author, { method: 'GET', url: `/dicomweb/studies/${studyUid}/series/${seriesInstanceUid}/instances/${sopInstanceUid}` });
+    const q = (
+      await t.as(author, { method: 'GET', url: `/dicomweb/studies/${studyUid}/series?Modality=SR` })
+    ).json();
+    expect(q.map((x: Record<string, { Value: string[] }>) => x['0020000E']!.Value[0])).toEqual([
+      seriesInstanceUid,
+    ]);
+    const w = await t.as(author, {
+      method: 'GET',
+      url: `/dicomweb/studies/${studyUid}/series/${seriesInstanceUid}/instances/${sopInstanceUid}`,
+    });
     const bytes = splitMultipart(w.rawPayload, String(w.headers['content-type']))[0]!.body;
     const ds = dicomParser.parseDicom(new Uint8Array(bytes));
     expect(ds.string('x00080016')).toBe(COMPREHENSIVE_SR);
     expect(ds.string('x0020000d')).toBe(studyUid);
     expect(ds.elements.x0040a504!.items![0]!.dataSet!.string('x0040db00')).toBe('1500');
     const content = ds.elements.x0040a730!.items!.map((i) => i.dataSet!);
-    const meas = content.find((c) => c.elements.x0040a043!.items![0]!.dataSet!.string('x00080100') === '126010')!;
+    const meas = content.find(
+      (c) => c.elements.x0040a043!.items![0]!.dataSet!.string('x00080100') === '126010',
+    )!;
     const groups = meas.elements.x0040a730!.items!;
     expect(groups.length).toBe(measurements);
-    const nums = groups.flatMap((g) => g.dataSet!.elements.x0040a730!.items!.map((i) => i.dataSet!)).filter((d) => d.string('x0040a040') === 'NUM');
+    const nums = groups
+      .flatMap((g) => g.dataSet!.elements.x0040a730!.items!.map((i) => i.dataSet!))
+      .filter((d) => d.string('x0040a040') === 'NUM');
     const values = nums.map((n) => Number(n.elements.x0040a300!.items![0]!.dataSet!.string('x0040a30a')));
     expect(values).toContain(78.1);
     expect(values).toContain(120.5);

@@ -61,9 +61,10 @@ export function decodeText(bytes: Uint8Array, specificCharacterSet: string | und
   while (end > 0 && (bytes[end - 1] === 0 || bytes[end - 1] === 0x20)) end--;
   const slice = bytes.subarray(0, end);
   // EUC-KR inside ISO 2022 carries ESC $ ) C designators; drop them before decoding.
-  const clean = slice.includes(0x1b) && !/iso-2022/.test(decoderFor(specificCharacterSet).encoding)
-    ? slice.filter((_b, i) => !isEscape(slice, i))
-    : slice;
+  const clean =
+    slice.includes(0x1b) && !/iso-2022/.test(decoderFor(specificCharacterSet).encoding)
+      ? slice.filter((_b, i) => !isEscape(slice, i))
+      : slice;
   return decoderFor(specificCharacterSet).decode(clean);
 }
 

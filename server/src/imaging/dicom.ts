@@ -30,7 +30,8 @@ export interface InstanceAttrs {
   bitsAllocated: number | null;
 }
 
-export type ParseOutcome = { ok: true; attrs: InstanceAttrs; dataSet: DataSet } | { ok: false; reason: string };
+export type ParseOutcome =
+  { ok: true; attrs: InstanceAttrs; dataSet: DataSet } | { ok: false; reason: string };
 
 // Digits and dots. Leading zeros in a component are tolerated: real modalities write them (e.g. `.083000`).
 const UID_RE = /^[0-9]+(\.[0-9]+)*$/;
@@ -64,13 +65,19 @@ export function text(ds: DataSet, tag: string, charset?: string): string {
   const el = ds.elements[tag];
   if (!el || el.length === 0 || el.dataOffset === undefined) return '';
   const raw = ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length);
-  return charset === undefined ? Buffer.from(raw).toString('latin1').replace(/[\0 ]+$/, '').trim() : decodeText(raw, charset).trim();
+  return charset === undefined
+    ? Buffer.from(raw)
+        .toString('latin1')
+        .replace(/[\0 ]+$/, '')
+        .trim()
+    : decodeText(raw, charset).trim();
 }
 
 function int(ds: DataSet, tag: string): number | null {
   const el = ds.elements[tag];
   if (!el || el.length === 0) return null;
-  if (el.length === 2 && (el.vr === 'US' || el.vr === undefined || el.vr === 'SS')) return ds.uint16(tag) ?? null;
+  if (el.length === 2 && (el.vr === 'US' || el.vr === undefined || el.vr === 'SS'))
+    return ds.uint16(tag) ?? null;
   const n = Number.parseInt(text(ds, tag), 10);
   return Number.isFinite(n) ? n : null;
 }
@@ -81,20 +88,31 @@ function int(ds: DataSet, tag: string): number | null {
  * syntax of a bare data set).
  */
 export function parsePart10(bytes: Uint8Array): ParseOutcome {
-  if (bytes.length < 132) return { ok: false, reason: `not a DICOM file: only ${bytes.length} bytes, too short for the Part 10 header` };
+  if (bytes.length < 132)
+    return {
+      ok: false,
+      reason: `not a DICOM file: only ${bytes.length} bytes, too short for the Part 10 header`,
+    };
   const prefix = Buffer.from(bytes.subarray(128, 132)).toString('latin1');
   if (prefix !== 'DICM') {
-    return { ok: false, reason: "not a DICOM Part 10 file: the 128-byte preamble and 'DICM' prefix are missing" };
+    return {
+      ok: false,
+      reason: "not a DICOM Part 10 file: the 128-byte preamble and 'DICM' prefix are missing",
+    };
   }
   let meta: DataSet;
   try {
     meta = dicomParser.readPart10Header(bytes, { untilTag: 'x0002ffff' } as never);
   } catch (e) {
-    return { ok: false, reason: `the Part 10 meta header (group 0002) is unreadable: ${clean(parserMessage(e))}` };
+    return {
+      ok: false,
+      reason: `the Part 10 meta header (group 0002) is unreadable: ${clean(parserMessage(e))}`,
+    };
   }
   const ts = text(meta, 'x00020010');
   if (!ts) return { ok: false, reason: 'the Part 10 meta header has no Transfer Syntax UID (0002,0010)' };
-  if (!UID_RE.test(ts)) return { ok: false, reason: `the Transfer Syntax UID (0002,0010) "${ts}" is not a valid UID` };
+  if (!UID_RE.test(ts))
+    return { ok: false, reason: `the Transfer Syntax UID (0002,0010) "${ts}" is not a valid UID` };
   let ds: DataSet;
   try {
     ds = parseDataSet(bytes);
@@ -109,7 +127,11 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
   const sopClassUid = text(ds, 'x00080016') || metaClass;
   const sopInstanceUid = text(ds, 'x00080018') || metaInst;
   if (sopClassUid === MEDIA_STORAGE_DIRECTORY || metaClass === MEDIA_STORAGE_DIRECTORY) {
-    return { ok: false, reason: 'this is a DICOMDIR (media storage directory), not an image or document instance; upload the files it lists' };
+    return {
+      ok: false,
+      reason:
+        'this is a DICOMDIR (media storage directory), not an image or document instance; upload the files it lists',
+    };
   }
   const required: [string, string, string][] = [
     [sopClassUid, 'SOP Class UID', '(0008,0016)'],
@@ -119,7 +141,8 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
   ];
   for (const [v, name, tag] of required) {
     if (!v) return { ok: false, reason: `missing ${name} ${tag}` };
-    if (v.length > 64 || !UID_RE.test(v)) return { ok: false, reason: `the ${name} ${tag} "${v.slice(0, 80)}" is not a valid UID` };
+    if (v.length > 64 || !UID_RE.test(v))
+      return { ok: false, reason: `the ${name} ${tag} "${v.slice(0, 80)}" is not a valid UID` };
   }
   // Policy: when the meta header's (0002,0003) differs from (0008,0018) the data set wins (it is what QIDO
   // and viewers read); several real-world writers leave a stale meta value.

@@ -21,7 +21,11 @@ export function personName(v: string): { Alphabetic?: string; Ideographic?: stri
   if (!v) return [];
   return v.split('\\').map((one) => {
     const [a, i, p] = one.split('=');
-    return { ...(a ? { Alphabetic: a } : {}), ...(i ? { Ideographic: i } : {}), ...(p ? { Phonetic: p } : {}) };
+    return {
+      ...(a ? { Alphabetic: a } : {}),
+      ...(i ? { Ideographic: i } : {}),
+      ...(p ? { Phonetic: p } : {}),
+    };
   });
 }
 
@@ -56,7 +60,10 @@ function numbers(ds: DataSet, tag: string, el: Element, vr: string): number[] {
  * Convert a parsed data set to DICOM JSON. Large binary values become BulkDataURIs under `bulkBase`
  * (`<instance URL>/bulkdata`); Pixel Data points at the frames resource.
  */
-export function dataSetToJson(ds: DataSet, opts: { charset?: string; bulkBase?: string; framesUrl?: string; skipMeta?: boolean } = {}): JsonDataSet {
+export function dataSetToJson(
+  ds: DataSet,
+  opts: { charset?: string; bulkBase?: string; framesUrl?: string; skipMeta?: boolean } = {},
+): JsonDataSet {
   const charset = opts.charset ?? (ds.elements.x00080005 ? rawText(ds, ds.elements.x00080005) : undefined);
   const out: JsonDataSet = {};
   const keys = Object.keys(ds.elements).sort();
@@ -65,7 +72,11 @@ export function dataSetToJson(ds: DataSet, opts: { charset?: string; bulkBase?: 
     const group = key.slice(1, 5);
     if (opts.skipMeta && group === '0002') continue;
     if (key.endsWith('0000') && group !== '0002') continue; // group lengths are retired
-    const vr = el.vr ?? (el.items ? 'SQ' : (VR_OF[key] ?? (group.endsWith('0') || Number.parseInt(group, 16) % 2 === 0 ? 'UN' : 'UN')));
+    const vr =
+      el.vr ??
+      (el.items
+        ? 'SQ'
+        : (VR_OF[key] ?? (group.endsWith('0') || Number.parseInt(group, 16) % 2 === 0 ? 'UN' : 'UN')));
     const tag = hexTag(key);
     try {
       out[tag] = element(ds, key, el, vr, charset, opts);
@@ -77,18 +88,38 @@ export function dataSetToJson(ds: DataSet, opts: { charset?: string; bulkBase?: 
 }
 
 function rawText(ds: DataSet, el: Element): string {
-  return Buffer.from(ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)).toString('latin1').replace(/[\0 ]+$/, '');
+  return Buffer.from(ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length))
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '');
 }
 
-function element(ds: DataSet, key: string, el: Element, vr: string, charset: string | undefined, opts: { bulkBase?: string; framesUrl?: string }): JsonAttr {
+function element(
+  ds: DataSet,
+  key: string,
+  el: Element,
+  vr: string,
+  charset: string | undefined,
+  opts: { bulkBase?: string; framesUrl?: string },
+): JsonAttr {
   if (vr === 'SQ' || el.items) {
-    return { vr: 'SQ', Value: (el.items ?? []).map((it) => (it.dataSet ? dataSetToJson(it.dataSet, { charset: charset ?? '' }) : {})) };
+    return {
+      vr: 'SQ',
+      Value: (el.items ?? []).map((it) =>
+        it.dataSet ? dataSetToJson(it.dataSet, { charset: charset ?? '' }) : {},
+      ),
+    };
   }
   if (el.length === 0 && !el.encapsulatedPixelData) return { vr };
-  if (key === 'x7fe00010' && opts.framesUrl) return { vr: vr === 'UN' ? 'OW' : vr, BulkDataURI: opts.framesUrl };
+  if (key === 'x7fe00010' && opts.framesUrl)
+    return { vr: vr === 'UN' ? 'OW' : vr, BulkDataURI: opts.framesUrl };
   if (BINARY.has(vr) || el.encapsulatedPixelData) {
     if (el.length <= INLINE_MAX && !el.encapsulatedPixelData && el.length !== 0xffffffff) {
-      return { vr, InlineBinary: Buffer.from(ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)).toString('base64') };
+      return {
+        vr,
+        InlineBinary: Buffer.from(ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)).toString(
+          'base64',
+        ),
+      };
     }
     return opts.bulkBase ? { vr, BulkDataURI: `${opts.bulkBase}/${key.slice(1)}` } : { vr };
   }
@@ -105,7 +136,11 @@ function element(ds: DataSet, key: string, el: Element, vr: string, charset: str
     return { vr, Value: numbers(ds, key, el, vr) };
   }
   const bytes = ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length);
-  const s = CHARSET_VRS.has(vr) ? decodeText(bytes, charset) : Buffer.from(bytes).toString('latin1').replace(/[\0 ]+$/, '');
+  const s = CHARSET_VRS.has(vr)
+    ? decodeText(bytes, charset)
+    : Buffer.from(bytes)
+        .toString('latin1')
+        .replace(/[\0 ]+$/, '');
   if (vr === 'PN') return { vr, Value: personName(s.trim()) };
   const parts = NO_SPLIT.has(vr) ? [s.replace(/\s+$/, '')] : s.split('\\').map((p) => p.trim());
   if (vr === 'DS' || vr === 'IS') return { vr, Value: parts.map((p) => (p === '' ? null : Number(p))) };

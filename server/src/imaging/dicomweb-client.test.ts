@@ -16,7 +16,9 @@ type Xhr = new () => object;
 const XHR2 = createRequire(import.meta.url)('xhr2') as Xhr;
 const restricted = (c: Xhr) => c.prototype as { _restrictedHeaders: Record<string, boolean> };
 class NodeXhr extends XHR2 {}
-restricted(NodeXhr)._restrictedHeaders = Object.fromEntries(Object.entries(restricted(XHR2)._restrictedHeaders).filter(([k]) => k !== 'cookie'));
+restricted(NodeXhr)._restrictedHeaders = Object.fromEntries(
+  Object.entries(restricted(XHR2)._restrictedHeaders).filter(([k]) => k !== 'cookie'),
+);
 
 /** The calls used here (the package's bundled typings mark every option as required). */
 type Json = Record<string, { Value?: unknown[] }>;
@@ -25,15 +27,26 @@ interface Client {
   searchForStudies(o: { queryParams: Record<string, string> }): Promise<Json[]>;
   searchForSeries(o: { studyInstanceUID: string }): Promise<Json[]>;
   searchForInstances(o: { studyInstanceUID: string; seriesInstanceUID: string }): Promise<Json[]>;
-  retrieveInstance(o: { studyInstanceUID: string; seriesInstanceUID: string; sopInstanceUID: string }): Promise<ArrayBuffer>;
+  retrieveInstance(o: {
+    studyInstanceUID: string;
+    seriesInstanceUID: string;
+    sopInstanceUID: string;
+  }): Promise<ArrayBuffer>;
   retrieveSeriesMetadata(o: { studyInstanceUID: string; seriesInstanceUID: string }): Promise<Json[]>;
-  retrieveInstanceFrames(o: { studyInstanceUID: string; seriesInstanceUID: string; sopInstanceUID: string; frameNumbers: number[] }): Promise<ArrayBuffer[]>;
+  retrieveInstanceFrames(o: {
+    studyInstanceUID: string;
+    seriesInstanceUID: string;
+    sopInstanceUID: string;
+    frameNumbers: number[];
+  }): Promise<ArrayBuffer[]>;
 }
 
 describe('dicomweb-client against the server', () => {
   let srv: Awaited<ReturnType<typeof startTestServer>>;
   let client: Client;
-  const files = CT_SERIES().filter((f) => f.path.includes('slice_')).map((f) => fs.readFileSync(f.abs));
+  const files = CT_SERIES()
+    .filter((f) => f.path.includes('slice_'))
+    .map((f) => fs.readFileSync(f.abs));
   const first = parsePart10(files[0]!);
   if (!first.ok) throw new Error('corpus');
   const A = first.attrs;
@@ -41,11 +54,18 @@ describe('dicomweb-client against the server', () => {
   beforeAll(async () => {
     (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = NodeXhr;
     srv = await startTestServer('pglite');
-    const res = await fetch(`${srv.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'lankao.doctor', password: DEMO_PASSWORD }) });
+    const res = await fetch(`${srv.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'lankao.doctor', password: DEMO_PASSWORD }),
+    });
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
     expect(cookie.startsWith(`${SESSION_COOKIE}=`)).toBe(true);
     const me = (await res.json()) as { csrfToken: string };
-    client = new (dwc.DICOMwebClient as unknown as new (o: object) => Client)({ url: `${srv.url}/dicomweb`, headers: { Cookie: cookie, [CSRF_HEADER]: me.csrfToken } });
+    client = new (dwc.DICOMwebClient as unknown as new (o: object) => Client)({
+      url: `${srv.url}/dicomweb`,
+      headers: { Cookie: cookie, [CSRF_HEADER]: me.csrfToken },
+    });
   });
   afterAll(async () => {
     await srv?.close();
@@ -53,22 +73,45 @@ describe('dicomweb-client against the server', () => {
   });
 
   it('stores with storeInstances, finds with searchForStudies/Series/Instances', async () => {
-    await client.storeInstances({ datasets: files.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer) });
-    const studies = (await client.searchForStudies({ queryParams: { PatientID: A.patientId } })) as Record<string, { Value: unknown[] }>[];
+    await client.storeInstances({
+      datasets: files.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer),
+    });
+    const studies = (await client.searchForStudies({ queryParams: { PatientID: A.patientId } })) as Record<
+      string,
+      { Value: unknown[] }
+    >[];
     expect(studies.map((s) => s['0020000D']!.Value[0])).toContain(A.studyUid);
-    const series = (await client.searchForSeries({ studyInstanceUID: A.studyUid })) as Record<string, { Value: unknown[] }>[];
+    const series = (await client.searchForSeries({ studyInstanceUID: A.studyUid })) as Record<
+      string,
+      { Value: unknown[] }
+    >[];
     expect(series.map((s) => s['0020000E']!.Value[0])).toEqual([A.seriesUid]);
-    const instances = (await client.searchForInstances({ studyInstanceUID: A.studyUid, seriesInstanceUID: A.seriesUid })) as unknown[];
+    const instances = (await client.searchForInstances({
+      studyInstanceUID: A.studyUid,
+      seriesInstanceUID: A.seriesUid,
+    })) as unknown[];
     expect(instances).toHaveLength(files.length);
   });
 
   it('retrieves an instance byte-identical, metadata and frames', async () => {
-    const inst = (await client.retrieveInstance({ studyInstanceUID: A.studyUid, seriesInstanceUID: A.seriesUid, sopInstanceUID: A.sopInstanceUid })) as ArrayBuffer;
+    const inst = (await client.retrieveInstance({
+      studyInstanceUID: A.studyUid,
+      seriesInstanceUID: A.seriesUid,
+      sopInstanceUID: A.sopInstanceUid,
+    })) as ArrayBuffer;
     expect(Buffer.compare(Buffer.from(inst), files[0]!)).toBe(0);
-    const md = (await client.retrieveSeriesMetadata({ studyInstanceUID: A.studyUid, seriesInstanceUID: A.seriesUid })) as Record<string, { Value?: unknown[] }>[];
+    const md = (await client.retrieveSeriesMetadata({
+      studyInstanceUID: A.studyUid,
+      seriesInstanceUID: A.seriesUid,
+    })) as Record<string, { Value?: unknown[] }>[];
     expect(md).toHaveLength(files.length);
     expect(md.map((m) => m['00080018']!.Value![0])).toContain(A.sopInstanceUid);
-    const frames = (await client.retrieveInstanceFrames({ studyInstanceUID: A.studyUid, seriesInstanceUID: A.seriesUid, sopInstanceUID: A.sopInstanceUid, frameNumbers: [1] })) as ArrayBuffer[];
+    const frames = (await client.retrieveInstanceFrames({
+      studyInstanceUID: A.studyUid,
+      seriesInstanceUID: A.seriesUid,
+      sopInstanceUID: A.sopInstanceUid,
+      frameNumbers: [1],
+    })) as ArrayBuffer[];
     expect(frames).toHaveLength(1);
     expect(frames[0]!.byteLength).toBe(A.rows! * A.columns! * (A.bitsAllocated! / 8));
   });

@@ -7,7 +7,16 @@ import { dataSetToJson } from './dicomjson';
 import { qidoInstances, qidoSeries, qidoStudies, type QidoQuery } from './qido';
 import { stowParts, stowResponse } from './stow';
 import type { BlobStore } from './storage';
-import { auditView, bulkData, extractFrame, loadDataSet, multipartStream, newBoundary, resolveInstances, type Part } from './wado';
+import {
+  auditView,
+  bulkData,
+  extractFrame,
+  loadDataSet,
+  multipartStream,
+  newBoundary,
+  resolveInstances,
+  type Part,
+} from './wado';
 
 export interface ImagingDeps {
   store: BlobStore;
@@ -17,7 +26,8 @@ export interface ImagingDeps {
 type P = { study?: string; series?: string; instance?: string; frames?: string; tag?: string };
 
 /** The DICOMweb base URL as the client reached it (RetrieveURL, BulkDataURI). */
-export const dicomwebBase = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? 'localhost'}/dicomweb`;
+export const dicomwebBase = (req: FastifyRequest) =>
+  `${req.protocol}://${req.headers.host ?? 'localhost'}/dicomweb`;
 
 const UID = { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)*$', maxLength: 64 } as const;
 
@@ -32,14 +42,26 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
   const json = (reply: FastifyReply, body: unknown) => reply.type('application/dicom+json').send(body);
   const params = (extra: (keyof P)[]) => ({
     type: 'object',
-    properties: Object.fromEntries(extra.map((k) => [k, k === 'frames' ? { type: 'string', pattern: '^[0-9]+(,[0-9]+)*$' } : k === 'tag' ? { type: 'string', pattern: '^[0-9A-Fa-f]{8}$' } : UID])),
+    properties: Object.fromEntries(
+      extra.map((k) => [
+        k,
+        k === 'frames'
+          ? { type: 'string', pattern: '^[0-9]+(,[0-9]+)*$' }
+          : k === 'tag'
+            ? { type: 'string', pattern: '^[0-9A-Fa-f]{8}$' }
+            : UID,
+      ]),
+    ),
   });
   const schema = (extra: (keyof P)[]) => ({ tags: ['dicomweb'], params: params(extra) });
 
   const stow = async (req: FastifyRequest, reply: FastifyReply) => {
     const actor = actorOf(req);
     const expectStudyUid = (req.params as P).study;
-    const results = await stowParts(app.db, store, actor, req, req.body as AsyncIterable<Uint8Array>, { maxInstanceBytes: deps.maxInstanceBytes, expectStudyUid });
+    const results = await stowParts(app.db, store, actor, req, req.body as AsyncIterable<Uint8Array>, {
+      maxInstanceBytes: deps.maxInstanceBytes,
+      expectStudyUid,
+    });
     const { status, body } = stowResponse(results, dicomwebBase(req));
     return reply.code(status).type('application/dicom+json').send(body);
   };
@@ -47,30 +69,58 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
   app.post('/studies/:study', { preHandler: upload, schema: schema(['study']) }, stow);
 
   // ---- QIDO-RS
-  app.get('/studies', { preHandler: read, schema: { tags: ['dicomweb'], summary: 'QIDO-RS studies' } }, async (req, reply) =>
-    json(reply, await qidoStudies(app.db, actorOf(req), req.query as QidoQuery, dicomwebBase(req))),
+  app.get(
+    '/studies',
+    { preHandler: read, schema: { tags: ['dicomweb'], summary: 'QIDO-RS studies' } },
+    async (req, reply) =>
+      json(reply, await qidoStudies(app.db, actorOf(req), req.query as QidoQuery, dicomwebBase(req))),
   );
   app.get('/series', { preHandler: read, schema: { tags: ['dicomweb'] } }, async (req, reply) =>
     json(reply, await qidoSeries(app.db, actorOf(req), null, req.query as QidoQuery, dicomwebBase(req))),
   );
   app.get('/instances', { preHandler: read, schema: { tags: ['dicomweb'] } }, async (req, reply) =>
-    json(reply, await qidoInstances(app.db, actorOf(req), null, null, req.query as QidoQuery, dicomwebBase(req))),
+    json(
+      reply,
+      await qidoInstances(app.db, actorOf(req), null, null, req.query as QidoQuery, dicomwebBase(req)),
+    ),
   );
   app.get('/studies/:study/series', { preHandler: read, schema: schema(['study']) }, async (req, reply) => {
     const p = req.params as P;
     const rows = await qidoSeries(app.db, actorOf(req), p.study!, req.query as QidoQuery, dicomwebBase(req));
     return rows.length ? json(reply, rows) : notFoundStudy(app, req, reply, p.study!, rows);
   });
-  app.get('/studies/:study/instances', { preHandler: read, schema: schema(['study']) }, async (req, reply) => {
-    const p = req.params as P;
-    const rows = await qidoInstances(app.db, actorOf(req), p.study!, null, req.query as QidoQuery, dicomwebBase(req));
-    return rows.length ? json(reply, rows) : notFoundStudy(app, req, reply, p.study!, rows);
-  });
-  app.get('/studies/:study/series/:series/instances', { preHandler: read, schema: schema(['study', 'series']) }, async (req, reply) => {
-    const p = req.params as P;
-    const rows = await qidoInstances(app.db, actorOf(req), p.study!, p.series!, req.query as QidoQuery, dicomwebBase(req));
-    return rows.length ? json(reply, rows) : notFoundStudy(app, req, reply, p.study!, rows);
-  });
+  app.get(
+    '/studies/:study/instances',
+    { preHandler: read, schema: schema(['study']) },
+    async (req, reply) => {
+      const p = req.params as P;
+      const rows = await qidoInstances(
+        app.db,
+        actorOf(req),
+        p.study!,
+        null,
+        req.query as QidoQuery,
+        dicomwebBase(req),
+      );
+      return rows.length ? json(reply, rows) : notFoundStudy(app, req, reply, p.study!, rows);
+    },
+  );
+  app.get(
+    '/studies/:study/series/:series/instances',
+    { preHandler: read, schema: schema(['study', 'series']) },
+    async (req, reply) => {
+      const p = req.params as P;
+      const rows = await qidoInstances(
+        app.db,
+        actorOf(req),
+        p.study!,
+        p.series!,
+        req.query as QidoQuery,
+        dicomwebBase(req),
+      );
+      return rows.length ? json(reply, rows) : notFoundStudy(app, req, reply, p.study!, rows);
+    },
+  );
 
   // ---- WADO-RS retrieve (byte-identical Part 10 files)
   const retrieve = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -85,8 +135,16 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       .send(multipartStream(store, parts, boundary));
   };
   app.get('/studies/:study', { preHandler: read, schema: schema(['study']) }, retrieve);
-  app.get('/studies/:study/series/:series', { preHandler: read, schema: schema(['study', 'series']) }, retrieve);
-  app.get('/studies/:study/series/:series/instances/:instance', { preHandler: read, schema: schema(['study', 'series', 'instance']) }, retrieve);
+  app.get(
+    '/studies/:study/series/:series',
+    { preHandler: read, schema: schema(['study', 'series']) },
+    retrieve,
+  );
+  app.get(
+    '/studies/:study/series/:series/instances/:instance',
+    { preHandler: read, schema: schema(['study', 'series', 'instance']) },
+    retrieve,
+  );
 
   // ---- metadata (DICOM JSON with BulkDataURIs)
   const metadata = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -100,45 +158,77 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       const inst = `${base}/studies/${study.study_uid}/series/${r.series_uid}/instances/${r.sop_uid}`;
       const ds = await loadDataSet(store, r.sha256);
       const frames = Array.from({ length: Math.max(1, r.frames) }, (_x, k) => k + 1).join(',');
-      out.push(dataSetToJson(ds, { bulkBase: `${inst}/bulkdata`, framesUrl: `${inst}/frames/${frames}`, skipMeta: true }));
+      out.push(
+        dataSetToJson(ds, {
+          bulkBase: `${inst}/bulkdata`,
+          framesUrl: `${inst}/frames/${frames}`,
+          skipMeta: true,
+        }),
+      );
     }
     return json(reply, out);
   };
   app.get('/studies/:study/metadata', { preHandler: read, schema: schema(['study']) }, metadata);
-  app.get('/studies/:study/series/:series/metadata', { preHandler: read, schema: schema(['study', 'series']) }, metadata);
-  app.get('/studies/:study/series/:series/instances/:instance/metadata', { preHandler: read, schema: schema(['study', 'series', 'instance']) }, metadata);
+  app.get(
+    '/studies/:study/series/:series/metadata',
+    { preHandler: read, schema: schema(['study', 'series']) },
+    metadata,
+  );
+  app.get(
+    '/studies/:study/series/:series/instances/:instance/metadata',
+    { preHandler: read, schema: schema(['study', 'series', 'instance']) },
+    metadata,
+  );
 
   // ---- frames and bulk data
-  app.get('/studies/:study/series/:series/instances/:instance/frames/:frames', { preHandler: read, schema: schema(['study', 'series', 'instance', 'frames']) }, async (req, reply) => {
-    const p = req.params as P;
-    const actor = actorOf(req);
-    const { study, rows } = await resolveInstances(app.db, actor, p.study!, p.series, p.instance);
-    const r = rows[0]!;
-    if (r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
-    await auditView(app.db, actor, study.id, 'frames');
-    const ds = await loadDataSet(store, r.sha256);
-    const parts: Part[] = p.frames!.split(',').map((n) => {
-      const f = extractFrame(ds, r.transfer_syntax_uid, Number(n));
-      return { contentType: f.contentType, bytes: f.bytes };
-    });
-    const boundary = newBoundary();
-    const mediaType = parts[0]!.contentType.split(';')[0];
-    return reply.type(`multipart/related; type="${mediaType}"; boundary=${boundary}`).send(multipartStream(store, parts, boundary));
-  });
-  app.get('/studies/:study/series/:series/instances/:instance/bulkdata/:tag', { preHandler: read, schema: schema(['study', 'series', 'instance', 'tag']) }, async (req, reply) => {
-    const p = req.params as P;
-    const actor = actorOf(req);
-    const { study, rows } = await resolveInstances(app.db, actor, p.study!, p.series, p.instance);
-    await auditView(app.db, actor, study.id, 'bulkdata');
-    const ds = await loadDataSet(store, rows[0]!.sha256);
-    const boundary = newBoundary();
-    const parts: Part[] = [{ contentType: 'application/octet-stream', bytes: bulkData(ds, p.tag!) }];
-    return reply.type(`multipart/related; type="application/octet-stream"; boundary=${boundary}`).send(multipartStream(store, parts, boundary));
-  });
+  app.get(
+    '/studies/:study/series/:series/instances/:instance/frames/:frames',
+    { preHandler: read, schema: schema(['study', 'series', 'instance', 'frames']) },
+    async (req, reply) => {
+      const p = req.params as P;
+      const actor = actorOf(req);
+      const { study, rows } = await resolveInstances(app.db, actor, p.study!, p.series, p.instance);
+      const r = rows[0]!;
+      if (r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
+      await auditView(app.db, actor, study.id, 'frames');
+      const ds = await loadDataSet(store, r.sha256);
+      const parts: Part[] = p.frames!.split(',').map((n) => {
+        const f = extractFrame(ds, r.transfer_syntax_uid, Number(n));
+        return { contentType: f.contentType, bytes: f.bytes };
+      });
+      const boundary = newBoundary();
+      const mediaType = parts[0]!.contentType.split(';')[0];
+      return reply
+        .type(`multipart/related; type="${mediaType}"; boundary=${boundary}`)
+        .send(multipartStream(store, parts, boundary));
+    },
+  );
+  app.get(
+    '/studies/:study/series/:series/instances/:instance/bulkdata/:tag',
+    { preHandler: read, schema: schema(['study', 'series', 'instance', 'tag']) },
+    async (req, reply) => {
+      const p = req.params as P;
+      const actor = actorOf(req);
+      const { study, rows } = await resolveInstances(app.db, actor, p.study!, p.series, p.instance);
+      await auditView(app.db, actor, study.id, 'bulkdata');
+      const ds = await loadDataSet(store, rows[0]!.sha256);
+      const boundary = newBoundary();
+      const parts: Part[] = [{ contentType: 'application/octet-stream', bytes: bulkData(ds, p.tag!) }];
+      return reply
+        .type(`multipart/related; type="application/octet-stream"; boundary=${boundary}`)
+        .send(multipartStream(store, parts, boundary));
+    },
+  );
 }
 
 /** An empty result under a study: 404 when the study itself is not visible, else an empty list. */
-async function notFoundStudy(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, studyUid: string, rows: unknown[]) {
+async function notFoundStudy(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  studyUid: string,
+  rows: unknown[],
+) {
   const s = await findStudies(app.db, actorOf(req), studyUid);
   if (!s.length) throw notFound('study');
   return reply.type('application/dicom+json').send(rows);

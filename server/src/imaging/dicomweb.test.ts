@@ -28,7 +28,12 @@ describe.each(DIALECTS)('DICOMweb QIDO/WADO (%s)', (dialect) => {
       file('deb-pydicom/test_files/CT_small.dcm'),
     ];
     const { body, contentType } = stowBody(files);
-    const r = await t.as(s, { method: 'POST', url: '/dicomweb/studies', headers: { 'content-type': contentType }, payload: body });
+    const r = await t.as(s, {
+      method: 'POST',
+      url: '/dicomweb/studies',
+      headers: { 'content-type': contentType },
+      payload: body,
+    });
     expect(r.statusCode).toBe(200);
   });
   afterAll(async () => t?.close());
@@ -41,7 +46,11 @@ describe.each(DIALECTS)('DICOMweb QIDO/WADO (%s)', (dialect) => {
   };
 
   it('matches PatientName with wildcards, case-insensitively, on any name component group', async () => {
-    expect((await qido(`?PatientName=${encodeURIComponent(A.patientName.slice(0, 3).toLowerCase())}*`)).map((x) => v(x, '0020000D'))).toContain(A.studyUid);
+    expect(
+      (await qido(`?PatientName=${encodeURIComponent(A.patientName.slice(0, 3).toLowerCase())}*`)).map((x) =>
+        v(x, '0020000D'),
+      ),
+    ).toContain(A.studyUid);
     expect(await qido('?PatientName=NOBODY*')).toEqual([]);
     const zh = await qido(`?00100010=${encodeURIComponent('王^小?')}*`);
     expect(zh).toHaveLength(1);
@@ -56,7 +65,9 @@ describe.each(DIALECTS)('DICOMweb QIDO/WADO (%s)', (dialect) => {
     expect((await qido(`?StudyDate=${d}`)).map((x) => v(x, '0020000D'))).toContain(A.studyUid);
     expect((await qido(`?StudyDate=${d}-`)).map((x) => v(x, '0020000D'))).toContain(A.studyUid);
     expect((await qido(`?StudyDate=-${d}`)).map((x) => v(x, '0020000D'))).toContain(A.studyUid);
-    expect((await qido(`?StudyDate=${Number(d) + 1}-`)).map((x) => v(x, '0020000D'))).not.toContain(A.studyUid);
+    expect((await qido(`?StudyDate=${Number(d) + 1}-`)).map((x) => v(x, '0020000D'))).not.toContain(
+      A.studyUid,
+    );
     const mr = await qido('?ModalitiesInStudy=MR');
     expect(mr.length).toBeGreaterThan(0);
     for (const x of mr) expect(x['00080061']!.Value).toContain('MR');
@@ -66,7 +77,9 @@ describe.each(DIALECTS)('DICOMweb QIDO/WADO (%s)', (dialect) => {
     expect(two.map((x) => v(x, '0020000D')).sort()).toEqual([uids[0], uids[1]].sort());
     const acc = all.find((x) => v(x, '00080050'));
     if (acc) expect((await qido(`?AccessionNumber=${v(acc, '00080050')}`)).length).toBeGreaterThan(0);
-    expect((await t.as(s, { method: 'GET', url: '/dicomweb/studies?StudyDate=yesterday' })).statusCode).toBe(400);
+    expect((await t.as(s, { method: 'GET', url: '/dicomweb/studies?StudyDate=yesterday' })).statusCode).toBe(
+      400,
+    );
   });
 
   it('pages with limit/offset and reports counts and RetrieveURL', async () => {
@@ -84,19 +97,30 @@ describe.each(DIALECTS)('DICOMweb QIDO/WADO (%s)', (dialect) => {
   });
 
   it('lists series and instances of a study, and the flat forms', async () => {
-    const se = (await t.as(s, { method: 'GET', url: `/dicomweb/studies/${A.studyUid}/series` })).json() as J[];
+    const se = (
+      await t.as(s, { method: 'GET', url: `/dicomweb/studies/${A.studyUid}/series` })
+    ).json() as J[];
     expect(se.map((x) => v(x, '0020000E'))).toEqual([A.seriesUid]);
     expect(v(se[0]!, '00080060')).toBe('CT');
-    const inst = (await t.as(s, { method: 'GET', url: `/dicomweb/studies/${A.studyUid}/series/${A.seriesUid}/instances` })).json() as J[];
+    const inst = (
+      await t.as(s, { method: 'GET', url: `/dicomweb/studies/${A.studyUid}/series/${A.seriesUid}/instances` })
+    ).json() as J[];
     expect(inst.map((x) => v(x, '00200013'))).toEqual(ct.map((_f, i) => i + 1));
     const flat = (await t.as(s, { method: 'GET', url: `/dicomweb/series?Modality=MR` })).json() as J[];
     expect(flat.length).toBe(1);
-    const flatI = (await t.as(s, { method: 'GET', url: `/dicomweb/instances?SOPInstanceUID=${A.sopInstanceUid}` })).json() as J[];
+    const flatI = (
+      await t.as(s, { method: 'GET', url: `/dicomweb/instances?SOPInstanceUID=${A.sopInstanceUid}` })
+    ).json() as J[];
     expect(flatI.map((x) => v(x, '00080018'))).toEqual([A.sopInstanceUid]);
   });
 
   it('metadata is DICOM JSON with BulkDataURIs that resolve; frames return pixel bytes', async () => {
-    const md = (await t.as(s, { method: 'GET', url: `/dicomweb/studies/${A.studyUid}/series/${A.seriesUid}/instances/${A.sopInstanceUid}/metadata` })).json() as J[];
+    const md = (
+      await t.as(s, {
+        method: 'GET',
+        url: `/dicomweb/studies/${A.studyUid}/series/${A.seriesUid}/instances/${A.sopInstanceUid}/metadata`,
+      })
+    ).json() as J[];
     expect(md).toHaveLength(1);
     const ds = md[0]!;
     expect(v(ds, '00080018')).toBe(A.sopInstanceUid);
@@ -114,7 +138,8 @@ describe.each(DIALECTS)('DICOMweb QIDO/WADO (%s)', (dialect) => {
     const mf = parsePart10(file('generated/mf16.dcm'));
     const jp = parsePart10(file('generated/ts/jpeg_baseline.dcm'));
     if (!mf.ok || !jp.ok) throw new Error('corpus');
-    const base = (a: typeof mf.attrs) => `/dicomweb/studies/${a.studyUid}/series/${a.seriesUid}/instances/${a.sopInstanceUid}`;
+    const base = (a: typeof mf.attrs) =>
+      `/dicomweb/studies/${a.studyUid}/series/${a.seriesUid}/instances/${a.sopInstanceUid}`;
     const r = await t.as(s, { method: 'GET', url: `${base(mf.attrs)}/frames/1,3` });
     const parts = splitMultipart(r.rawPayload, String(r.headers['content-type']));
     expect(parts).toHaveLength(2);
@@ -128,17 +153,32 @@ describe.each(DIALECTS)('DICOMweb QIDO/WADO (%s)', (dialect) => {
   });
 
   it('WADO-URI returns the stored file byte-identical', async () => {
-    const r = await t.as(s, { method: 'GET', url: `/wado?requestType=WADO&studyUID=${A.studyUid}&seriesUID=${A.seriesUid}&objectUID=${A.sopInstanceUid}&contentType=application%2Fdicom` });
+    const r = await t.as(s, {
+      method: 'GET',
+      url: `/wado?requestType=WADO&studyUID=${A.studyUid}&seriesUID=${A.seriesUid}&objectUID=${A.sopInstanceUid}&contentType=application%2Fdicom`,
+    });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('application/dicom');
     expect(Buffer.compare(r.rawPayload, fs.readFileSync(ct[0]!.abs))).toBe(0);
-    const bad = await t.as(s, { method: 'GET', url: `/wado?requestType=WADO&studyUID=${A.studyUid}&seriesUID=${A.seriesUid}&objectUID=${A.sopInstanceUid}&contentType=image%2Fjpeg` });
+    const bad = await t.as(s, {
+      method: 'GET',
+      url: `/wado?requestType=WADO&studyUID=${A.studyUid}&seriesUID=${A.seriesUid}&objectUID=${A.sopInstanceUid}&contentType=image%2Fjpeg`,
+    });
     expect(bad.statusCode).toBe(415);
   });
 
   it('STOW to /studies/{uid} rejects an instance of another study and reports a mix as 202', async () => {
-    const { body, contentType } = stowBody([fs.readFileSync(ct[1]!.abs), file('generated/dx.dcm'), Buffer.from('not dicom at all')]);
-    const r = await t.as(s, { method: 'POST', url: `/dicomweb/studies/${A.studyUid}`, headers: { 'content-type': contentType }, payload: body });
+    const { body, contentType } = stowBody([
+      fs.readFileSync(ct[1]!.abs),
+      file('generated/dx.dcm'),
+      Buffer.from('not dicom at all'),
+    ]);
+    const r = await t.as(s, {
+      method: 'POST',
+      url: `/dicomweb/studies/${A.studyUid}`,
+      headers: { 'content-type': contentType },
+      payload: body,
+    });
     expect(r.statusCode).toBe(202);
     const j = r.json();
     expect(j['00081199'].Value).toHaveLength(1);

@@ -83,7 +83,13 @@ export function part10(ds: Item, sopClassUid: string, sopInstanceUid: string): B
     '00020013': ['SH', 'CONSULT_IMG_1'],
   });
   const groupLength = elementBytes('00020000', 'UL', meta.length);
-  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), groupLength, meta, dataSetBytes(ds)]);
+  return Buffer.concat([
+    Buffer.alloc(128),
+    Buffer.from('DICM', 'latin1'),
+    groupLength,
+    meta,
+    dataSetBytes(ds),
+  ]);
 }
 
 /** A new UID under the 2.25 (UUID-derived) root. */

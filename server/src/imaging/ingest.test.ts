@@ -6,14 +6,26 @@ import { ingestHooks } from './ingest';
 import { BlobStore } from './storage';
 import { CT_SERIES, corpusFiles, stowBody } from './testkit';
 
-const count = async (t: TestApp, table: 'imaging_instances' | 'imaging_studies' | 'imaging_series' | 'imaging_patients') =>
-  Number((await t.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const count = async (
+  t: TestApp,
+  table: 'imaging_instances' | 'imaging_studies' | 'imaging_series' | 'imaging_patients',
+) =>
+  Number(
+    (
+      await t.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe.each(DIALECTS)('ingest: concurrency and crash safety (%s)', (dialect) => {
   let t: TestApp;
   let s: Session;
   let store: BlobStore;
-  const series = CT_SERIES().filter((f) => f.path.includes('slice_')).map((f) => fs.readFileSync(f.abs));
+  const series = CT_SERIES()
+    .filter((f) => f.path.includes('slice_'))
+    .map((f) => fs.readFileSync(f.abs));
 
   beforeAll(async () => {
     t = await makeTestApp(dialect);
@@ -28,12 +40,22 @@ describe.each(DIALECTS)('ingest: concurrency and crash safety (%s)', (dialect) =
 
   const stow = (files: Buffer[], sess = s) => {
     const { body, contentType } = stowBody(files);
-    return t.as(sess, { method: 'POST', url: '/dicomweb/studies', headers: { 'content-type': contentType }, payload: body });
+    return t.as(sess, {
+      method: 'POST',
+      url: '/dicomweb/studies',
+      headers: { 'content-type': contentType },
+      payload: body,
+    });
   };
 
   it('concurrent uploads of the same study create one patient, study, series and one row per instance', async () => {
     const shuffled = [...series].reverse();
-    const results = await Promise.all([stow(series), stow(shuffled), stow(series.slice(0, 5)), stow(shuffled.slice(0, 5))]);
+    const results = await Promise.all([
+      stow(series),
+      stow(shuffled),
+      stow(series.slice(0, 5)),
+      stow(shuffled.slice(0, 5)),
+    ]);
     for (const r of results) expect(r.statusCode).toBe(200);
     expect(await count(t, 'imaging_instances')).toBe(series.length);
     expect(await count(t, 'imaging_series')).toBe(1);
@@ -61,12 +83,20 @@ describe.each(DIALECTS)('ingest: concurrency and crash safety (%s)', (dialect) =
 
   it('a crash inside the index transaction rolls back patient, study, series and instance rows together', async () => {
     const file = fs.readFileSync(corpusFiles().find((f) => f.path.endsWith('generated/dx.dcm'))!.abs);
-    const before = await Promise.all((['imaging_instances', 'imaging_studies', 'imaging_series', 'imaging_patients'] as const).map((x) => count(t, x)));
+    const before = await Promise.all(
+      (['imaging_instances', 'imaging_studies', 'imaging_series', 'imaging_patients'] as const).map((x) =>
+        count(t, x),
+      ),
+    );
     ingestHooks.beforeCommit = () => {
       throw new Error('simulated crash before commit');
     };
     expect((await stow([file])).statusCode).toBe(500);
-    const after = await Promise.all((['imaging_instances', 'imaging_studies', 'imaging_series', 'imaging_patients'] as const).map((x) => count(t, x)));
+    const after = await Promise.all(
+      (['imaging_instances', 'imaging_studies', 'imaging_series', 'imaging_patients'] as const).map((x) =>
+        count(t, x),
+      ),
+    );
     expect(after).toEqual(before);
     ingestHooks.beforeCommit = null;
     expect((await stow([file])).statusCode).toBe(200);
@@ -84,9 +114,17 @@ describe.each(DIALECTS)('ingest: concurrency and crash safety (%s)', (dialect) =
   });
 
   it('a body cut short stores the complete parts before it and names the fault (202)', async () => {
-    const { body, contentType } = stowBody([fs.readFileSync(corpusFiles().find((f) => f.path.endsWith('generated/img2dcm_sc.dcm'))!.abs), series[0]!]);
+    const { body, contentType } = stowBody([
+      fs.readFileSync(corpusFiles().find((f) => f.path.endsWith('generated/img2dcm_sc.dcm'))!.abs),
+      series[0]!,
+    ]);
     const cut = body.subarray(0, body.length - 2000);
-    const r = await t.as(s, { method: 'POST', url: '/dicomweb/studies', headers: { 'content-type': contentType }, payload: cut });
+    const r = await t.as(s, {
+      method: 'POST',
+      url: '/dicomweb/studies',
+      headers: { 'content-type': contentType },
+      payload: cut,
+    });
     expect(r.statusCode).toBe(202);
     const failed = r.json()['00081198'].Value[0]['00000902'].Value[0] as string;
     expect(failed).toMatch(/cut short/);
@@ -94,9 +132,19 @@ describe.each(DIALECTS)('ingest: concurrency and crash safety (%s)', (dialect) =
   });
 
   it('rejects a non-multipart body with 415 and a missing boundary with 400', async () => {
-    const a = await t.as(s, { method: 'POST', url: '/dicomweb/studies', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const a = await t.as(s, {
+      method: 'POST',
+      url: '/dicomweb/studies',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(a.statusCode).toBe(415);
-    const b = await t.as(s, { method: 'POST', url: '/dicomweb/studies', headers: { 'content-type': 'multipart/related; type="application/dicom"' }, payload: 'x' });
+    const b = await t.as(s, {
+      method: 'POST',
+      url: '/dicomweb/studies',
+      headers: { 'content-type': 'multipart/related; type="application/dicom"' },
+      payload: 'x',
+    });
     expect(b.statusCode).toBe(400);
     expect(b.json().message).toMatch(/boundary/);
   });

@@ -49,7 +49,13 @@ export const ingestHooks: {
 
 const uuid = () => crypto.randomUUID();
 
-const failed = (status: StoreStatus, reason: string, failureCode: number, a?: Partial<InstanceAttrs>, studyId: string | null = null): StoreResult => ({
+const failed = (
+  status: StoreStatus,
+  reason: string,
+  failureCode: number,
+  a?: Partial<InstanceAttrs>,
+  studyId: string | null = null,
+): StoreResult => ({
   status,
   reason,
   failureCode,
@@ -76,7 +82,8 @@ export async function storeInstance(
   try {
     // The owning hospital: the uploader's, or (SR export by a consulting specialist) the study's own.
     const hospitalId = opts.hospitalId ?? actor.hospitalId;
-    if (!hospitalId) return failed('rejected', 'only users of a hospital can store studies', FAILURE.processing);
+    if (!hospitalId)
+      return failed('rejected', 'only users of a hospital can store studies', FAILURE.processing);
     const bytes = await fs.promises.readFile(file.tempPath);
     const parsed = parsePart10(bytes);
     if (!parsed.ok) return failed('rejected', parsed.reason, FAILURE.cannotUnderstand);
@@ -144,7 +151,13 @@ export async function storeInstance(
         ip: actor.ip,
         detail: { sopInstanceUid: a.sopInstanceUid, sha256: file.sha256 },
       });
-      return { status: 'stored', reason: null, failureCode: null, ...uids(a), studyId: studyId.study } satisfies StoreResult;
+      return {
+        status: 'stored',
+        reason: null,
+        failureCode: null,
+        ...uids(a),
+        studyId: studyId.study,
+      } satisfies StoreResult;
     });
   } finally {
     if (!consumed) await fs.promises.rm(file.tempPath, { force: true });
@@ -158,8 +171,19 @@ const uids = (a: InstanceAttrs) => ({
   seriesUid: a.seriesUid,
 });
 
-function priorOutcome(prior: { sha256: string; study_ref: string }, sha256: string, a: InstanceAttrs): StoreResult {
-  if (prior.sha256 === sha256) return { status: 'already_stored', reason: null, failureCode: null, ...uids(a), studyId: prior.study_ref };
+function priorOutcome(
+  prior: { sha256: string; study_ref: string },
+  sha256: string,
+  a: InstanceAttrs,
+): StoreResult {
+  if (prior.sha256 === sha256)
+    return {
+      status: 'already_stored',
+      reason: null,
+      failureCode: null,
+      ...uids(a),
+      studyId: prior.study_ref,
+    };
   return failed(
     'conflict',
     `an instance with SOP Instance UID ${a.sopInstanceUid} is already stored with different content; corrected data needs a new SOP Instance UID`,
@@ -173,7 +197,14 @@ function priorOutcome(prior: { sha256: string; study_ref: string }, sha256: stri
 async function upsertHierarchy(trx: Trx, hospitalId: string, userId: string, a: InstanceAttrs) {
   await trx
     .insertInto('imaging_patients')
-    .values({ id: uuid(), hospital_id: hospitalId, patient_id: a.patientId, patient_name: a.patientName, birth_date: a.birthDate, sex: a.sex })
+    .values({
+      id: uuid(),
+      hospital_id: hospitalId,
+      patient_id: a.patientId,
+      patient_name: a.patientName,
+      birth_date: a.birthDate,
+      sex: a.sex,
+    })
     .onConflict((oc) => oc.columns(['hospital_id', 'patient_id']).doNothing())
     .execute();
   const patient = await trx

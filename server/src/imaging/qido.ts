@@ -46,15 +46,20 @@ const one = (m: Map<string, string[]>, tag: string) => {
 const list = (m: Map<string, string[]>, tag: string) => {
   const v = m.get(tag);
   if (!v) return undefined;
-  const items = v.flatMap((x) => x.split(/[\\,]/)).map((x) => x.trim()).filter(Boolean);
+  const items = v
+    .flatMap((x) => x.split(/[\\,]/))
+    .map((x) => x.trim())
+    .filter(Boolean);
   return items.length ? items : undefined;
 };
 
 export function paging(m: Map<string, string[]>): { limit: number; offset: number } {
   const limit = one(m, 'limit') === undefined ? 100 : Number(one(m, 'limit'));
   const offset = one(m, 'offset') === undefined ? 0 : Number(one(m, 'offset'));
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000', '/query/limit');
-  if (!Number.isInteger(offset) || offset < 0) throw badRequest('offset must be a non-negative integer', '/query/offset');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw badRequest('limit must be an integer from 1 to 1000', '/query/limit');
+  if (!Number.isInteger(offset) || offset < 0)
+    throw badRequest('offset must be a non-negative integer', '/query/offset');
   return { limit, offset };
 }
 
@@ -63,7 +68,11 @@ export function dateRange(v: string | undefined): { from?: string; to?: string }
   if (!v) return {};
   const d = (s: string) => {
     const x = s.replace(/[-.]/g, '').trim();
-    if (x && !/^\d{8}$/.test(x)) throw badRequest(`StudyDate "${v}" is not a date or date range (YYYYMMDD-YYYYMMDD)`, '/query/StudyDate');
+    if (x && !/^\d{8}$/.test(x))
+      throw badRequest(
+        `StudyDate "${v}" is not a date or date range (YYYYMMDD-YYYYMMDD)`,
+        '/query/StudyDate',
+      );
     return x || undefined;
   };
   const m = /^(\d{4}-?\d{2}-?\d{2})?-(\d{4}-?\d{2}-?\d{2})?$/.exec(v.replace(/\s/g, ''));
@@ -124,7 +133,11 @@ export function studyJson(r: q.StudyRow, base: string): JsonDataSet {
   };
 }
 
-export function seriesJson(studyUid: string, r: Awaited<ReturnType<typeof q.listSeries>>[number], base: string): JsonDataSet {
+export function seriesJson(
+  studyUid: string,
+  r: Awaited<ReturnType<typeof q.listSeries>>[number],
+  base: string,
+): JsonDataSet {
   return {
     '00080060': str('CS', r.modality),
     '0008103E': str('LO', r.series_description),
@@ -163,23 +176,45 @@ export async function qidoStudies(db: DB, actor: Actor, query: QidoQuery, base: 
 }
 
 /** Series of one study, or (flat form) of every visible study matching the study-level keys. */
-export async function qidoSeries(db: DB, actor: Actor, studyUid: string | null, query: QidoQuery, base: string) {
-  const m = normalise(query);
-  const { limit, offset } = paging(m);
-  const studies = studyUid ? await q.findStudies(db, actor, studyUid) : await q.searchStudies(db, actor, { ...studyFilter(m), seriesUid: one(m, '0020000E') }, 1000, 0);
-  const out: JsonDataSet[] = [];
-  for (const s of studies) {
-    for (const se of await q.listSeries(db, s.id, seriesFilter(m))) out.push(seriesJson(s.study_uid, se, base));
-  }
-  return out.slice(offset, offset + limit);
-}
-
-export async function qidoInstances(db: DB, actor: Actor, studyUid: string | null, seriesUid: string | null, query: QidoQuery, base: string) {
+export async function qidoSeries(
+  db: DB,
+  actor: Actor,
+  studyUid: string | null,
+  query: QidoQuery,
+  base: string,
+) {
   const m = normalise(query);
   const { limit, offset } = paging(m);
   const studies = studyUid
     ? await q.findStudies(db, actor, studyUid)
-    : await q.searchStudies(db, actor, { ...studyFilter(m), seriesUid: seriesUid ?? one(m, '0020000E'), sopInstanceUid: one(m, '00080018') }, 1000, 0);
+    : await q.searchStudies(db, actor, { ...studyFilter(m), seriesUid: one(m, '0020000E') }, 1000, 0);
+  const out: JsonDataSet[] = [];
+  for (const s of studies) {
+    for (const se of await q.listSeries(db, s.id, seriesFilter(m)))
+      out.push(seriesJson(s.study_uid, se, base));
+  }
+  return out.slice(offset, offset + limit);
+}
+
+export async function qidoInstances(
+  db: DB,
+  actor: Actor,
+  studyUid: string | null,
+  seriesUid: string | null,
+  query: QidoQuery,
+  base: string,
+) {
+  const m = normalise(query);
+  const { limit, offset } = paging(m);
+  const studies = studyUid
+    ? await q.findStudies(db, actor, studyUid)
+    : await q.searchStudies(
+        db,
+        actor,
+        { ...studyFilter(m), seriesUid: seriesUid ?? one(m, '0020000E'), sopInstanceUid: one(m, '00080018') },
+        1000,
+        0,
+      );
   const f = { ...instanceFilter(m), ...(seriesUid ? { seriesUid } : {}) };
   const out: JsonDataSet[] = [];
   for (const s of studies) {

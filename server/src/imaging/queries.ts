@@ -19,7 +19,11 @@ export interface StudyFilter {
 }
 
 /** DICOM wildcard → SQL LIKE pattern (escaping the LIKE metacharacters first). */
-export const likePattern = (v: string) => v.replace(/[\\%_]/g, (m) => `\\${m}`).replace(/\*/g, '%').replace(/\?/g, '_');
+export const likePattern = (v: string) =>
+  v
+    .replace(/[\\%_]/g, (m) => `\\${m}`)
+    .replace(/\*/g, '%')
+    .replace(/\?/g, '_');
 const hasWildcard = (v: string) => /[*?]/.test(v);
 
 const studyColumns = [
@@ -49,7 +53,9 @@ function studyBase(db: Executor, actor: Actor) {
     .select((eb) => [
       eb
         .selectFrom('imaging_series as se')
-        .select(sql<string>`coalesce(string_agg(distinct se.modality, '\\' order by se.modality), '')`.as('m'))
+        .select(
+          sql<string>`coalesce(string_agg(distinct se.modality, '\\' order by se.modality), '')`.as('m'),
+        )
         .whereRef('se.study_ref', '=', 'imaging_studies.id')
         .as('modalities'),
       eb
@@ -66,14 +72,23 @@ function studyBase(db: Executor, actor: Actor) {
 }
 export type StudyRow = Awaited<ReturnType<ReturnType<typeof studyBase>['executeTakeFirstOrThrow']>>;
 
-export async function searchStudies(db: Executor, actor: Actor, f: StudyFilter, limit: number, offset: number) {
+export async function searchStudies(
+  db: Executor,
+  actor: Actor,
+  f: StudyFilter,
+  limit: number,
+  offset: number,
+) {
   let q = studyBase(db, actor);
   if (f.patientName) {
     const v = f.patientName;
     if (hasWildcard(v)) {
       const p = likePattern(v.toLowerCase());
       q = q.where((eb) =>
-        eb.or([eb(eb.fn('lower', ['p.patient_name']), 'like', p), eb(eb.fn('lower', ['p.patient_name']), 'like', `%=${p}`)]),
+        eb.or([
+          eb(eb.fn('lower', ['p.patient_name']), 'like', p),
+          eb(eb.fn('lower', ['p.patient_name']), 'like', `%=${p}`),
+        ]),
       );
     } else {
       const lv = v.toLowerCase();
@@ -87,25 +102,56 @@ export async function searchStudies(db: Executor, actor: Actor, f: StudyFilter, 
       );
     }
   }
-  if (f.patientId) q = q.where('p.patient_id', hasWildcard(f.patientId) ? 'like' : '=', hasWildcard(f.patientId) ? likePattern(f.patientId) : f.patientId);
+  if (f.patientId)
+    q = q.where(
+      'p.patient_id',
+      hasWildcard(f.patientId) ? 'like' : '=',
+      hasWildcard(f.patientId) ? likePattern(f.patientId) : f.patientId,
+    );
   if (f.accessionNumber) {
     const v = f.accessionNumber;
-    q = q.where('imaging_studies.accession_number', hasWildcard(v) ? 'like' : '=', hasWildcard(v) ? likePattern(v) : v);
+    q = q.where(
+      'imaging_studies.accession_number',
+      hasWildcard(v) ? 'like' : '=',
+      hasWildcard(v) ? likePattern(v) : v,
+    );
   }
   if (f.studyDescription) {
     const p = likePattern(f.studyDescription.toLowerCase());
     q = q.where((eb) => eb(eb.fn('lower', ['imaging_studies.study_description']), 'like', p));
   }
-  if (f.studyDateFrom) q = q.where('imaging_studies.study_date', '>=', f.studyDateFrom).where('imaging_studies.study_date', '!=', '');
-  if (f.studyDateTo) q = q.where('imaging_studies.study_date', '<=', f.studyDateTo).where('imaging_studies.study_date', '!=', '');
+  if (f.studyDateFrom)
+    q = q
+      .where('imaging_studies.study_date', '>=', f.studyDateFrom)
+      .where('imaging_studies.study_date', '!=', '');
+  if (f.studyDateTo)
+    q = q
+      .where('imaging_studies.study_date', '<=', f.studyDateTo)
+      .where('imaging_studies.study_date', '!=', '');
   if (f.studyUids?.length) q = q.where('imaging_studies.study_uid', 'in', f.studyUids);
   if (f.seriesUid) {
     const v = f.seriesUid;
-    q = q.where((eb) => eb.exists(eb.selectFrom('imaging_series as se').select(sql<number>`1`.as('one')).whereRef('se.study_ref', '=', 'imaging_studies.id').where('se.series_uid', '=', v)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('imaging_series as se')
+          .select(sql<number>`1`.as('one'))
+          .whereRef('se.study_ref', '=', 'imaging_studies.id')
+          .where('se.series_uid', '=', v),
+      ),
+    );
   }
   if (f.sopInstanceUid) {
     const v = f.sopInstanceUid;
-    q = q.where((eb) => eb.exists(eb.selectFrom('imaging_instances as i').select(sql<number>`1`.as('one')).whereRef('i.study_ref', '=', 'imaging_studies.id').where('i.sop_uid', '=', v)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('imaging_instances as i')
+          .select(sql<number>`1`.as('one'))
+          .whereRef('i.study_ref', '=', 'imaging_studies.id')
+          .where('i.sop_uid', '=', v),
+      ),
+    );
   }
   if (f.modalities?.length) {
     const mods = f.modalities;
@@ -182,7 +228,11 @@ export function listInstances(db: Executor, studyRef: string, f: InstanceFilter 
   if (f.sopInstanceUid) q = q.where('i.sop_uid', '=', f.sopInstanceUid);
   if (f.sopClassUid) q = q.where('i.sop_class_uid', '=', f.sopClassUid);
   if (f.instanceNumber !== undefined) q = q.where('i.instance_number', '=', f.instanceNumber);
-  return q.orderBy('se.series_number').orderBy('se.series_uid').orderBy('i.instance_number').orderBy('i.sop_uid').execute();
+  return q
+    .orderBy('se.series_number')
+    .orderBy('se.series_uid')
+    .orderBy('i.instance_number')
+    .orderBy('i.sop_uid')
+    .execute();
 }
 export type InstanceRow = Awaited<ReturnType<typeof listInstances>>[number];
-

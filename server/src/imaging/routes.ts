@@ -27,31 +27,70 @@ import { exportSr } from './sr';
 import { BlobStore, TempWriter } from './storage';
 import { wadoUriRoutes } from './wado-uri.routes';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-const UPLOAD_STATUS: Record<string, number> = { stored: 201, already_stored: 200, conflict: 409, rejected: 400 };
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+};
+const UPLOAD_STATUS: Record<string, number> = {
+  stored: 201,
+  already_stored: 200,
+  conflict: 409,
+  rejected: 400,
+};
 
 /** JSON API for the browser: single-file upload with a per-file result, study list/detail, annotations, SR export. */
-const apiRoutes = (deps: ImagingDeps): FastifyPluginAsyncTypebox =>
+const apiRoutes =
+  (deps: ImagingDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const P = Permission;
     // One file per request, streamed to a temp file: the browser shows progress per file.
-    for (const t of ['application/dicom', 'application/octet-stream']) app.addContentTypeParser(t, (_req, payload, done) => done(null, payload));
+    for (const t of ['application/dicom', 'application/octet-stream'])
+      app.addContentTypeParser(t, (_req, payload, done) => done(null, payload));
 
     app.post(
       '/instances',
-      { preHandler: app.guard(P.StudiesUpload), schema: { tags: ['imaging'], summary: 'Upload one DICOM file (raw body)', response: { 200: UploadResult, 201: UploadResult, 400: UploadResult, 409: UploadResult, 401: ErrorResponse, 403: ErrorResponse, 415: ErrorResponse } } },
+      {
+        preHandler: app.guard(P.StudiesUpload),
+        schema: {
+          tags: ['imaging'],
+          summary: 'Upload one DICOM file (raw body)',
+          response: {
+            200: UploadResult,
+            201: UploadResult,
+            400: UploadResult,
+            409: UploadResult,
+            401: ErrorResponse,
+            403: ErrorResponse,
+            415: ErrorResponse,
+          },
+        },
+      },
       async (req, reply) => {
         const actor = actorOf(req);
         const body = req.body as AsyncIterable<Uint8Array> | undefined;
         if (!body || typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') {
-          throw new DomainError('unsupported_media_type', 'send the file as the request body with Content-Type application/dicom');
+          throw new DomainError(
+            'unsupported_media_type',
+            'send the file as the request body with Content-Type application/dicom',
+          );
         }
         const w = new TempWriter(deps.store);
         try {
           for await (const chunk of body) {
             if (w.size + chunk.length > deps.maxInstanceBytes) {
               await w.abort();
-              return reply.code(400).send({ status: 'rejected', reason: `the file is larger than the ${Math.round(deps.maxInstanceBytes / 1048576)} MiB limit`, studyInstanceUid: null, sopInstanceUid: null, studyId: null });
+              return reply
+                .code(400)
+                .send({
+                  status: 'rejected',
+                  reason: `the file is larger than the ${Math.round(deps.maxInstanceBytes / 1048576)} MiB limit`,
+                  studyInstanceUid: null,
+                  sopInstanceUid: null,
+                  studyId: null,
+                });
             }
             await w.write(chunk);
           }
@@ -61,43 +100,97 @@ const apiRoutes = (deps: ImagingDeps): FastifyPluginAsyncTypebox =>
         }
         const sha256 = await w.finish();
         const r = await storeInstance(app.db, deps.store, actor, { tempPath: w.path, sha256, size: w.size });
-        return reply.code((UPLOAD_STATUS[r.status] ?? 400) as 200).send({ status: r.status, reason: r.reason, studyInstanceUid: r.studyUid, sopInstanceUid: r.sopInstanceUid, studyId: r.studyId });
+        return reply
+          .code((UPLOAD_STATUS[r.status] ?? 400) as 200)
+          .send({
+            status: r.status,
+            reason: r.reason,
+            studyInstanceUid: r.studyUid,
+            sopInstanceUid: r.sopInstanceUid,
+            studyId: r.studyId,
+          });
       },
     );
 
     app.get(
       '/studies',
-      { preHandler: app.guard(P.StudiesRead), schema: { tags: ['imaging'], querystring: StudyListQuery, response: { 200: Type.Array(StudySummary), ...errors } } },
+      {
+        preHandler: app.guard(P.StudiesRead),
+        schema: {
+          tags: ['imaging'],
+          querystring: StudyListQuery,
+          response: { 200: Type.Array(StudySummary), ...errors },
+        },
+      },
       async (req) => svc.listStudies(app.db, actorOf(req), req.query),
     );
     app.get(
       '/studies/:id',
-      { preHandler: app.guard(P.StudiesRead), schema: { tags: ['imaging'], params: IdParams, response: { 200: StudyDetail, ...errors } } },
+      {
+        preHandler: app.guard(P.StudiesRead),
+        schema: { tags: ['imaging'], params: IdParams, response: { 200: StudyDetail, ...errors } },
+      },
       async (req) => svc.getStudy(app.db, actorOf(req), req.params.id),
     );
     app.put(
       '/studies/:id/case',
-      { preHandler: app.guard(P.StudiesUpload), schema: { tags: ['imaging'], params: IdParams, body: StudyCaseLink, response: { 200: StudySummary, ...errors } } },
+      {
+        preHandler: app.guard(P.StudiesUpload),
+        schema: {
+          tags: ['imaging'],
+          params: IdParams,
+          body: StudyCaseLink,
+          response: { 200: StudySummary, ...errors },
+        },
+      },
       async (req) => svc.linkCase(app.db, actorOf(req), req.params.id, req.body.caseId),
     );
     app.get(
       '/studies/:id/annotations',
-      { preHandler: app.guard(P.StudiesRead), schema: { tags: ['imaging'], params: IdParams, response: { 200: Type.Array(Annotation), ...errors } } },
+      {
+        preHandler: app.guard(P.StudiesRead),
+        schema: { tags: ['imaging'], params: IdParams, response: { 200: Type.Array(Annotation), ...errors } },
+      },
       async (req) => svc.listAnnotations(app.db, actorOf(req), req.params.id),
     );
     app.post(
       '/studies/:id/annotations',
-      { preHandler: app.guard(P.AnnotationsWrite), schema: { tags: ['imaging'], params: IdParams, body: AnnotationCreate, response: { 201: Annotation, ...errors } } },
-      async (req, reply) => reply.code(201).send(await svc.createAnnotation(app.db, actorOf(req), req.params.id, req.body)),
+      {
+        preHandler: app.guard(P.AnnotationsWrite),
+        schema: {
+          tags: ['imaging'],
+          params: IdParams,
+          body: AnnotationCreate,
+          response: { 201: Annotation, ...errors },
+        },
+      },
+      async (req, reply) =>
+        reply.code(201).send(await svc.createAnnotation(app.db, actorOf(req), req.params.id, req.body)),
     );
     app.put(
       '/annotations/:id',
-      { preHandler: app.guard(P.AnnotationsWrite), schema: { tags: ['imaging'], params: IdParams, body: AnnotationUpdate, response: { 200: Annotation, ...errors } } },
+      {
+        preHandler: app.guard(P.AnnotationsWrite),
+        schema: {
+          tags: ['imaging'],
+          params: IdParams,
+          body: AnnotationUpdate,
+          response: { 200: Annotation, ...errors },
+        },
+      },
       async (req) => svc.updateAnnotation(app.db, actorOf(req), req.params.id, req.body),
     );
     app.delete(
       '/annotations/:id',
-      { preHandler: app.guard(P.AnnotationsWrite), schema: { tags: ['imaging'], params: IdParams, querystring: AnnotationDeleteQuery, response: { 200: OkResponse, ...errors } } },
+      {
+        preHandler: app.guard(P.AnnotationsWrite),
+        schema: {
+          tags: ['imaging'],
+          params: IdParams,
+          querystring: AnnotationDeleteQuery,
+          response: { 200: OkResponse, ...errors },
+        },
+      },
       async (req) => {
         await svc.deleteAnnotation(app.db, actorOf(req), req.params.id, req.query.version);
         return { ok: true as const };
@@ -105,8 +198,17 @@ const apiRoutes = (deps: ImagingDeps): FastifyPluginAsyncTypebox =>
     );
     app.post(
       '/studies/:id/sr',
-      { preHandler: app.guard(P.AnnotationsWrite), schema: { tags: ['imaging'], summary: 'Export measurements as DICOM SR (TID 1500)', params: IdParams, response: { 201: SrExportResult, ...errors } } },
-      async (req, reply) => reply.code(201).send(await exportSr(app.db, deps.store, actorOf(req), req.params.id)),
+      {
+        preHandler: app.guard(P.AnnotationsWrite),
+        schema: {
+          tags: ['imaging'],
+          summary: 'Export measurements as DICOM SR (TID 1500)',
+          params: IdParams,
+          response: { 201: SrExportResult, ...errors },
+        },
+      },
+      async (req, reply) =>
+        reply.code(201).send(await exportSr(app.db, deps.store, actorOf(req), req.params.id)),
     );
   };
 

@@ -1,5 +1,12 @@
 import crypto from 'node:crypto';
-import type { Annotation, AnnotationCreate, AnnotationUpdate, StudyDetail, StudyListQuery, StudySummary } from '@consult/shared';
+import type {
+  Annotation,
+  AnnotationCreate,
+  AnnotationUpdate,
+  StudyDetail,
+  StudyListQuery,
+  StudySummary,
+} from '@consult/shared';
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
@@ -30,14 +37,24 @@ export async function listStudies(db: DB, actor: Actor, query: StudyListQuery): 
     db,
     actor,
     {
-      patientName: query.patientName ? (/[*?]/.test(query.patientName) ? query.patientName : `*${query.patientName}*`) : undefined,
+      patientName: query.patientName
+        ? /[*?]/.test(query.patientName)
+          ? query.patientName
+          : `*${query.patientName}*`
+        : undefined,
       patientId: query.patientId,
       modalities: query.modality ? [query.modality] : undefined,
     },
     query.limit ?? 100,
     query.offset ?? 0,
   );
-  await recordAudit(db, { actor, action: 'imaging.study.list', entityType: 'imaging_study', ip: actor.ip, detail: { count: rows.length } });
+  await recordAudit(db, {
+    actor,
+    action: 'imaging.study.list',
+    entityType: 'imaging_study',
+    ip: actor.ip,
+    detail: { count: rows.length },
+  });
   return rows.map(toStudySummary);
 }
 
@@ -51,7 +68,13 @@ export async function getStudy(db: DB, actor: Actor, id: string): Promise<StudyD
   const study = await visibleStudyOr404(db, actor, id);
   const series = await q.listSeries(db, study.id);
   const instances = await q.listInstances(db, study.id);
-  await recordAudit(db, { actor, action: 'imaging.study.read', entityType: 'imaging_study', entityId: study.id, ip: actor.ip });
+  await recordAudit(db, {
+    actor,
+    action: 'imaging.study.read',
+    entityType: 'imaging_study',
+    entityId: study.id,
+    ip: actor.ip,
+  });
   return {
     ...toStudySummary(study),
     series: series.map((s) => ({
@@ -75,12 +98,25 @@ export async function getStudy(db: DB, actor: Actor, id: string): Promise<StudyD
 }
 
 /** Link a study to a patient case (or unlink with null). Only the owning hospital may. */
-export async function linkCase(db: DB, actor: Actor, id: string, caseId: string | null): Promise<StudySummary> {
+export async function linkCase(
+  db: DB,
+  actor: Actor,
+  id: string,
+  caseId: string | null,
+): Promise<StudySummary> {
   const study = await visibleStudyOr404(db, actor, id);
-  if (study.hospital_id !== actor.hospitalId) throw forbidden('only the hospital that owns the study can link it to a case');
+  if (study.hospital_id !== actor.hospitalId)
+    throw forbidden('only the hospital that owns the study can link it to a case');
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('imaging_studies').set({ case_id: caseId }).where('id', '=', id).execute();
-    await recordAudit(trx, { actor, action: 'imaging.study.link_case', entityType: 'imaging_study', entityId: id, ip: actor.ip, detail: { caseId } });
+    await recordAudit(trx, {
+      actor,
+      action: 'imaging.study.link_case',
+      entityType: 'imaging_study',
+      entityId: id,
+      ip: actor.ip,
+      detail: { caseId },
+    });
   });
   return toStudySummary({ ...study, case_id: caseId });
 }
@@ -116,17 +152,27 @@ function annotationQuery(db: DB) {
 
 export async function listAnnotations(db: DB, actor: Actor, studyId: string): Promise<Annotation[]> {
   const study = await visibleStudyOr404(db, actor, studyId);
-  const rows = await annotationQuery(db).where('a.study_ref', '=', study.id).orderBy('a.created_at').orderBy('a.id').execute();
+  const rows = await annotationQuery(db)
+    .where('a.study_ref', '=', study.id)
+    .orderBy('a.created_at')
+    .orderBy('a.id')
+    .execute();
   return rows.map(toAnnotation);
 }
 
 function dataText(data: Record<string, unknown>): string {
   const s = JSON.stringify(data);
-  if (s.length > MAX_DATA) throw badRequest(`annotation data is larger than ${MAX_DATA / 1024} KiB`, '/body/data');
+  if (s.length > MAX_DATA)
+    throw badRequest(`annotation data is larger than ${MAX_DATA / 1024} KiB`, '/body/data');
   return s;
 }
 
-export async function createAnnotation(db: DB, actor: Actor, studyId: string, body: AnnotationCreate): Promise<Annotation> {
+export async function createAnnotation(
+  db: DB,
+  actor: Actor,
+  studyId: string,
+  body: AnnotationCreate,
+): Promise<Annotation> {
   const study = await visibleStudyOr404(db, actor, studyId);
   const inst = await db
     .selectFrom('imaging_instances')
@@ -135,17 +181,36 @@ export async function createAnnotation(db: DB, actor: Actor, studyId: string, bo
     .where('sop_uid', '=', body.sopInstanceUid)
     .executeTakeFirst();
   if (!inst) throw badRequest('the SOP Instance UID is not part of this study', '/body/sopInstanceUid');
-  if (body.frame >= Math.max(1, inst.frames)) throw badRequest(`frame ${body.frame} is beyond the instance's ${inst.frames} frame(s)`, '/body/frame');
+  if (body.frame >= Math.max(1, inst.frames))
+    throw badRequest(`frame ${body.frame} is beyond the instance's ${inst.frames} frame(s)`, '/body/frame');
   const id = crypto.randomUUID();
   const now = new Date();
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('imaging_annotations')
-      .values({ id, study_ref: study.id, instance_ref: inst.id, frame: body.frame, tool: body.tool, data: dataText(body.data), author_id: actor.id, version: 1, created_at: now, updated_at: now })
+      .values({
+        id,
+        study_ref: study.id,
+        instance_ref: inst.id,
+        frame: body.frame,
+        tool: body.tool,
+        data: dataText(body.data),
+        author_id: actor.id,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
-    await recordAudit(trx, { actor, action: 'imaging.annotation.create', entityType: 'imaging_annotation', entityId: id, ip: actor.ip, detail: { studyId: study.id, tool: body.tool } });
+    await recordAudit(trx, {
+      actor,
+      action: 'imaging.annotation.create',
+      entityType: 'imaging_annotation',
+      entityId: id,
+      ip: actor.ip,
+      detail: { studyId: study.id, tool: body.tool },
+    });
   });
-  return toAnnotation((await annotationQuery(db).where('a.id', '=', id).executeTakeFirstOrThrow()));
+  return toAnnotation(await annotationQuery(db).where('a.id', '=', id).executeTakeFirstOrThrow());
 }
 
 /** The annotation, if its study is visible; the author check is separate (others may read, only the author edits). */
@@ -156,11 +221,19 @@ async function annotationForEdit(db: DB, actor: Actor, id: string, version: numb
     throw notFound('annotation');
   });
   if (row.author_id !== actor.id) throw forbidden('only the author can change or delete an annotation');
-  if (row.version !== version) throw conflict(`the annotation was changed by its author meanwhile (now version ${row.version}); reload it`);
+  if (row.version !== version)
+    throw conflict(
+      `the annotation was changed by its author meanwhile (now version ${row.version}); reload it`,
+    );
   return row;
 }
 
-export async function updateAnnotation(db: DB, actor: Actor, id: string, body: AnnotationUpdate): Promise<Annotation> {
+export async function updateAnnotation(
+  db: DB,
+  actor: Actor,
+  id: string,
+  body: AnnotationUpdate,
+): Promise<Annotation> {
   await annotationForEdit(db, actor, id, body.version);
   const data = dataText(body.data);
   await db.transaction().execute(async (trx) => {
@@ -171,7 +244,14 @@ export async function updateAnnotation(db: DB, actor: Actor, id: string, body: A
       .where('version', '=', body.version)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) throw conflict('the annotation was changed meanwhile; reload it');
-    await recordAudit(trx, { actor, action: 'imaging.annotation.update', entityType: 'imaging_annotation', entityId: id, ip: actor.ip, detail: { version: body.version + 1 } });
+    await recordAudit(trx, {
+      actor,
+      action: 'imaging.annotation.update',
+      entityType: 'imaging_annotation',
+      entityId: id,
+      ip: actor.ip,
+      detail: { version: body.version + 1 },
+    });
   });
   return toAnnotation(await annotationQuery(db).where('a.id', '=', id).executeTakeFirstOrThrow());
 }
@@ -179,8 +259,18 @@ export async function updateAnnotation(db: DB, actor: Actor, id: string, body: A
 export async function deleteAnnotation(db: DB, actor: Actor, id: string, version: number): Promise<void> {
   await annotationForEdit(db, actor, id, version);
   await db.transaction().execute(async (trx) => {
-    const res = await trx.deleteFrom('imaging_annotations').where('id', '=', id).where('version', '=', version).executeTakeFirst();
+    const res = await trx
+      .deleteFrom('imaging_annotations')
+      .where('id', '=', id)
+      .where('version', '=', version)
+      .executeTakeFirst();
     if (Number(res.numDeletedRows) !== 1) throw conflict('the annotation was changed meanwhile; reload it');
-    await recordAudit(trx, { actor, action: 'imaging.annotation.delete', entityType: 'imaging_annotation', entityId: id, ip: actor.ip });
+    await recordAudit(trx, {
+      actor,
+      action: 'imaging.annotation.delete',
+      entityType: 'imaging_annotation',
+      entityId: id,
+      ip: actor.ip,
+    });
   });
 }

@@ -13,7 +13,11 @@ import { TempWriter, type BlobStore } from './storage';
 export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
 
 type Code = [value: string, scheme: string, meaning: string];
-const code = ([v, s, m]: Code): Item => ({ '00080100': ['SH', v], '00080102': ['SH', s], '00080104': ['LO', m] });
+const code = ([v, s, m]: Code): Item => ({
+  '00080100': ['SH', v],
+  '00080102': ['SH', s],
+  '00080104': ['LO', m],
+});
 const C = {
   report: ['126000', 'DCM', 'Imaging Measurement Report'] as Code,
   language: ['121049', 'DCM', 'Language of Content Item and Descendants'] as Code,
@@ -37,13 +41,16 @@ const UNITS: Record<string, Code> = {
   mm: ['mm', 'UCUM', 'millimeter'],
   mm2: ['mm2', 'UCUM', 'square millimeter'],
   deg: ['deg', 'UCUM', 'degree'],
-  HU: ['[hnsf\'U]', 'UCUM', 'Hounsfield unit'],
+  HU: ["[hnsf'U]", 'UCUM', 'Hounsfield unit'],
   px: ['{pixel}', 'UCUM', 'pixel'],
   px2: ['{pixel}2', 'UCUM', 'square pixel'],
   none: ['1', 'UCUM', 'no units'],
 };
 
-interface Pt { x: number; y: number }
+interface Pt {
+  x: number;
+  y: number;
+}
 const pt = (v: unknown): Pt | null => {
   const p = v as { x?: unknown; y?: unknown } | null;
   return p && typeof p.x === 'number' && typeof p.y === 'number' ? { x: p.x, y: p.y } : null;
@@ -53,7 +60,7 @@ const numOf = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v :
 /** Measurements (concept, value, unit) and the graphic (type, points) of one cornerstone-tools annotation. */
 export function measurementsOf(tool: string, data: Record<string, unknown>, modality: string) {
   const h = (data.handles ?? {}) as Record<string, unknown>;
-  const stats = ((data.cachedStats ?? data.meanStdDev ?? {}) as Record<string, unknown>);
+  const stats = (data.cachedStats ?? data.meanStdDev ?? {}) as Record<string, unknown>;
   const mm = (data.unit as string | undefined) === 'pixels' ? 'px' : 'mm';
   const intensity = modality === 'CT' ? 'HU' : 'none';
   const out: { concept: Code; value: number; unit: Code }[] = [];
@@ -87,7 +94,10 @@ export function measurementsOf(tool: string, data: Record<string, unknown>, moda
       if (start && end) {
         graphic =
           tool === 'RectangleRoi'
-            ? { type: 'POLYLINE', points: [start, { x: end.x, y: start.y }, end, { x: start.x, y: end.y }, start] }
+            ? {
+                type: 'POLYLINE',
+                points: [start, { x: end.x, y: start.y }, end, { x: start.x, y: end.y }, start],
+              }
             : { type: 'ELLIPSE', points: ellipseAxes(start, end) };
       }
       break;
@@ -111,7 +121,12 @@ function ellipseAxes(a: Pt, b: Pt): Pt[] {
   const cy = (a.y + b.y) / 2;
   const rx = Math.abs(b.x - a.x) / 2;
   const ry = Math.abs(b.y - a.y) / 2;
-  return [{ x: cx - rx, y: cy }, { x: cx + rx, y: cy }, { x: cx, y: cy - ry }, { x: cx, y: cy + ry }];
+  return [
+    { x: cx - rx, y: cy },
+    { x: cx + rx, y: cy },
+    { x: cx, y: cy - ry },
+    { x: cx, y: cy + ry },
+  ];
 }
 
 const rel = (type: string, valueType: string, concept: Code, extra: Item = {}): Item => ({
@@ -125,13 +140,28 @@ const dicomDate = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
 const dicomTime = (d: Date) => d.toISOString().slice(11, 19).replace(/:/g, '');
 
 /** Build the study's measurement report from its persisted annotations and store it back as an instance. */
-export async function exportSr(db: DB, store: BlobStore, actor: Actor, studyId: string): Promise<SrExportResult> {
+export async function exportSr(
+  db: DB,
+  store: BlobStore,
+  actor: Actor,
+  studyId: string,
+): Promise<SrExportResult> {
   const study = await visibleStudyOr404(db, actor, studyId);
   const anns = await db
     .selectFrom('imaging_annotations as a')
     .innerJoin('imaging_instances as i', 'i.id', 'a.instance_ref')
     .innerJoin('imaging_series as se', 'se.id', 'i.series_ref')
-    .select(['a.id', 'a.tool', 'a.data', 'a.frame', 'i.sop_uid', 'i.sop_class_uid', 'i.frames', 'se.series_uid', 'se.modality'])
+    .select([
+      'a.id',
+      'a.tool',
+      'a.data',
+      'a.frame',
+      'i.sop_uid',
+      'i.sop_class_uid',
+      'i.frames',
+      'se.series_uid',
+      'se.modality',
+    ])
     .where('a.study_ref', '=', study.id)
     .orderBy('a.created_at')
     .execute();
@@ -142,11 +172,27 @@ export async function exportSr(db: DB, store: BlobStore, actor: Actor, studyId: 
     const m = measurementsOf(a.tool, JSON.parse(a.data) as Record<string, unknown>, a.modality);
     images.set(a.sop_uid, { sopClass: a.sop_class_uid, sop: a.sop_uid, series: a.series_uid });
     const imageRef: Item = rel('SELECTED FROM', 'IMAGE', C.library, {
-      '00081199': ['SQ', [{ '00081150': ['UI', a.sop_class_uid], '00081155': ['UI', a.sop_uid], ...(a.frames > 1 ? { '00081160': ['IS', a.frame + 1] } : {}) }]],
+      '00081199': [
+        'SQ',
+        [
+          {
+            '00081150': ['UI', a.sop_class_uid],
+            '00081155': ['UI', a.sop_uid],
+            ...(a.frames > 1 ? { '00081160': ['IS', a.frame + 1] } : {}),
+          },
+        ],
+      ],
     });
     delete imageRef['0040A043'];
     const scoord: Item[] = m.graphic
-      ? [{ ...rel('INFERRED FROM', 'SCOORD', C.finding), '00700023': ['CS', m.graphic.type], '00700022': ['FL', m.graphic.points.flatMap((p) => [p.x, p.y])], '0040A730': ['SQ', [imageRef]] }]
+      ? [
+          {
+            ...rel('INFERRED FROM', 'SCOORD', C.finding),
+            '00700023': ['CS', m.graphic.type],
+            '00700022': ['FL', m.graphic.points.flatMap((p) => [p.x, p.y])],
+            '0040A730': ['SQ', [imageRef]],
+          },
+        ]
       : [];
     for (const s of scoord) delete s['0040A043'];
     const items: Item[] = [
@@ -154,19 +200,35 @@ export async function exportSr(db: DB, store: BlobStore, actor: Actor, studyId: 
       rel('HAS OBS CONTEXT', 'UIDREF', C.trackingUid, { '0040A124': ['UI', newUid()] }),
       ...m.values.map((v) =>
         rel('CONTAINS', 'NUM', v.concept, {
-          '0040A300': ['SQ', [{ '0040A30A': ['DS', Number(v.value.toPrecision(12))], '004008EA': ['SQ', [code(v.unit)]] }]],
+          '0040A300': [
+            'SQ',
+            [{ '0040A30A': ['DS', Number(v.value.toPrecision(12))], '004008EA': ['SQ', [code(v.unit)]] }],
+          ],
           '0040A730': ['SQ', scoord],
         }),
       ),
-      ...(m.values.length === 0 ? [rel('CONTAINS', 'TEXT', C.finding, { '0040A160': ['UT', m.text ?? a.tool], '0040A730': ['SQ', scoord] })] : []),
+      ...(m.values.length === 0
+        ? [
+            rel('CONTAINS', 'TEXT', C.finding, {
+              '0040A160': ['UT', m.text ?? a.tool],
+              '0040A730': ['SQ', scoord],
+            }),
+          ]
+        : []),
     ];
-    groups.push(rel('CONTAINS', 'CONTAINER', C.group, { '0040A050': ['CS', 'SEPARATE'], '0040A730': ['SQ', items] }));
+    groups.push(
+      rel('CONTAINS', 'CONTAINER', C.group, { '0040A050': ['CS', 'SEPARATE'], '0040A730': ['SQ', items] }),
+    );
   });
   const now = new Date();
   const sop = newUid();
   const series = newUid();
   const bySeries = new Map<string, Item[]>();
-  for (const im of images.values()) bySeries.set(im.series, [...(bySeries.get(im.series) ?? []), { '00081150': ['UI', im.sopClass], '00081155': ['UI', im.sop] }]);
+  for (const im of images.values())
+    bySeries.set(im.series, [
+      ...(bySeries.get(im.series) ?? []),
+      { '00081150': ['UI', im.sopClass], '00081155': ['UI', im.sop] },
+    ]);
   const ds: Item = {
     '00080005': ['CS', 'ISO_IR 192'],
     '00080016': ['UI', COMPREHENSIVE_SR],
@@ -195,18 +257,43 @@ export async function exportSr(db: DB, store: BlobStore, actor: Actor, studyId: 
     '0040A491': ['CS', 'COMPLETE'],
     '0040A493': ['CS', 'UNVERIFIED'],
     '0040A504': ['SQ', [{ '00080105': ['CS', 'DCMR'], '0040DB00': ['CS', '1500'] }]],
-    '0040A375': ['SQ', [{ '0020000D': ['UI', study.study_uid], '00081115': ['SQ', [...bySeries].map(([s, refs]): Item => ({ '0020000E': ['UI', s], '00081199': ['SQ', refs] }))] }]],
+    '0040A375': [
+      'SQ',
+      [
+        {
+          '0020000D': ['UI', study.study_uid],
+          '00081115': [
+            'SQ',
+            [...bySeries].map(([s, refs]): Item => ({ '0020000E': ['UI', s], '00081199': ['SQ', refs] })),
+          ],
+        },
+      ],
+    ],
     '0040A730': [
       'SQ',
       [
         rel('HAS CONCEPT MOD', 'CODE', C.language, { '0040A168': ['SQ', [code(C.enUS)]] }),
-        rel('HAS OBS CONTEXT', 'PNAME', C.observer, { '0040A123': ['PN', actor.displayName.replace(/[\\^=]/g, ' ')] }),
+        rel('HAS OBS CONTEXT', 'PNAME', C.observer, {
+          '0040A123': ['PN', actor.displayName.replace(/[\\^=]/g, ' ')],
+        }),
         rel('HAS CONCEPT MOD', 'CODE', C.procedure, { '0040A168': ['SQ', [code(C.imagingProcedure)]] }),
         rel('CONTAINS', 'CONTAINER', C.library, {
           '0040A050': ['CS', 'SEPARATE'],
-          '0040A730': ['SQ', [...images.values()].map((im) => { const it = rel('CONTAINS', 'IMAGE', C.library, { '00081199': ['SQ', [{ '00081150': ['UI', im.sopClass], '00081155': ['UI', im.sop] }]] }); delete it['0040A043']; return it; })],
+          '0040A730': [
+            'SQ',
+            [...images.values()].map((im) => {
+              const it = rel('CONTAINS', 'IMAGE', C.library, {
+                '00081199': ['SQ', [{ '00081150': ['UI', im.sopClass], '00081155': ['UI', im.sop] }]],
+              });
+              delete it['0040A043'];
+              return it;
+            }),
+          ],
         }),
-        rel('CONTAINS', 'CONTAINER', C.measurements, { '0040A050': ['CS', 'SEPARATE'], '0040A730': ['SQ', groups] }),
+        rel('CONTAINS', 'CONTAINER', C.measurements, {
+          '0040A050': ['CS', 'SEPARATE'],
+          '0040A730': ['SQ', groups],
+        }),
       ],
     ],
   };
@@ -215,7 +302,13 @@ export async function exportSr(db: DB, store: BlobStore, actor: Actor, studyId: 
   await w.write(bytes);
   const sha256 = await w.finish();
   await fs.promises.access(w.path);
-  const r = await storeInstance(db, store, actor, { tempPath: w.path, sha256, size: w.size }, { hospitalId: study.hospital_id, expectStudyUid: study.study_uid });
+  const r = await storeInstance(
+    db,
+    store,
+    actor,
+    { tempPath: w.path, sha256, size: w.size },
+    { hospitalId: study.hospital_id, expectStudyUid: study.study_uid },
+  );
   if (r.status !== 'stored') throw badRequest(`the SR could not be stored: ${r.reason ?? r.status}`);
   return { sopInstanceUid: sop, seriesInstanceUid: series, measurements: groups.length };
 }

@@ -34,22 +34,41 @@ const rejected = (reason: string, code: number = FAILURE.cannotUnderstand): Stor
  * Read a STOW-RS request body (multipart/related; type="application/dicom") part by part: each part is streamed
  * to a temp file under DATA_DIR, then validated and stored before the next part is read.
  */
-export async function stowParts(db: DB, store: BlobStore, actor: Actor, req: FastifyRequest, body: AsyncIterable<Uint8Array>, opts: StowOptions): Promise<StoreResult[]> {
+export async function stowParts(
+  db: DB,
+  store: BlobStore,
+  actor: Actor,
+  req: FastifyRequest,
+  body: AsyncIterable<Uint8Array>,
+  opts: StowOptions,
+): Promise<StoreResult[]> {
   const ct = req.headers['content-type'] ?? '';
   if (!/^multipart\/related\b/i.test(ct)) {
-    throw new DomainError('unsupported_media_type', `STOW-RS takes multipart/related; type="application/dicom", not "${ct || 'no Content-Type'}"`);
+    throw new DomainError(
+      'unsupported_media_type',
+      `STOW-RS takes multipart/related; type="application/dicom", not "${ct || 'no Content-Type'}"`,
+    );
   }
   const type = relatedTypeOf(ct);
   if (type && type !== 'application/dicom') {
-    throw new DomainError('unsupported_media_type', `only type="application/dicom" parts are accepted (got type="${type}")`);
+    throw new DomainError(
+      'unsupported_media_type',
+      `only type="application/dicom" parts are accepted (got type="${type}")`,
+    );
   }
   const boundary = boundaryOf(ct);
-  if (!boundary) throw new DomainError('validation', 'the multipart/related Content-Type has no boundary parameter');
+  if (!boundary)
+    throw new DomainError('validation', 'the multipart/related Content-Type has no boundary parameter');
   const results: StoreResult[] = [];
   let index = 0;
   try {
     await readMultipart<Sink>(body, boundary, {
-      start: async (headers) => ({ writer: new TempWriter(store), contentType: (headers['content-type'] ?? 'application/dicom').toLowerCase(), tooLarge: false, index: ++index }),
+      start: async (headers) => ({
+        writer: new TempWriter(store),
+        contentType: (headers['content-type'] ?? 'application/dicom').toLowerCase(),
+        tooLarge: false,
+        index: ++index,
+      }),
       write: async (s, chunk) => {
         if (s.tooLarge) return;
         if (s.writer.size + chunk.length > opts.maxInstanceBytes) {
@@ -61,22 +80,43 @@ export async function stowParts(db: DB, store: BlobStore, actor: Actor, req: Fas
       },
       end: async (s) => {
         if (s.tooLarge) {
-          results.push(rejected(`part ${s.index} is larger than the ${Math.round(opts.maxInstanceBytes / 1048576)} MiB limit per instance`, FAILURE.outOfResources));
+          results.push(
+            rejected(
+              `part ${s.index} is larger than the ${Math.round(opts.maxInstanceBytes / 1048576)} MiB limit per instance`,
+              FAILURE.outOfResources,
+            ),
+          );
           return;
         }
-        if (!s.contentType.startsWith('application/dicom') || s.contentType.startsWith('application/dicom+')) {
+        if (
+          !s.contentType.startsWith('application/dicom') ||
+          s.contentType.startsWith('application/dicom+')
+        ) {
           await s.writer.abort();
-          results.push(rejected(`part ${s.index} has Content-Type ${s.contentType}; only application/dicom parts are accepted`));
+          results.push(
+            rejected(
+              `part ${s.index} has Content-Type ${s.contentType}; only application/dicom parts are accepted`,
+            ),
+          );
           return;
         }
         const sha256 = await s.writer.finish();
-        results.push(await storeInstance(db, store, actor, { tempPath: s.writer.path, sha256, size: s.writer.size }, { expectStudyUid: opts.expectStudyUid }));
+        results.push(
+          await storeInstance(
+            db,
+            store,
+            actor,
+            { tempPath: s.writer.path, sha256, size: s.writer.size },
+            { expectStudyUid: opts.expectStudyUid },
+          ),
+        );
       },
       abort: async (s) => s.writer.abort(),
     });
   } catch (e) {
     if (!(e instanceof MultipartError)) throw e;
-    if (results.length === 0) throw new DomainError('validation', `malformed multipart/related body: ${e.message}`);
+    if (results.length === 0)
+      throw new DomainError('validation', `malformed multipart/related body: ${e.message}`);
     results.push(rejected(`the request body was cut short after part ${results.length}: ${e.message}`));
   }
   if (results.length === 0) throw new DomainError('validation', 'the request contains no DICOM parts');
@@ -96,7 +136,10 @@ export function stowResponse(results: StoreResult[], base: string): { status: nu
       Value: ok.map((r) => ({
         '00081150': str('UI', r.sopClassUid),
         '00081155': str('UI', r.sopInstanceUid),
-        '00081190': str('UR', `${base}/studies/${r.studyUid}/series/${r.seriesUid}/instances/${r.sopInstanceUid}`),
+        '00081190': str(
+          'UR',
+          `${base}/studies/${r.studyUid}/series/${r.seriesUid}/instances/${r.sopInstanceUid}`,
+        ),
       })),
     };
   }

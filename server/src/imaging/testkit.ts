@@ -18,7 +18,13 @@ export function corpusFiles(): CorpusFile[] {
   const lines = fs.readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1);
   return lines.map((l) => {
     const c = l.split('\t');
-    return { path: c[0]!, abs: path.join(CORPUS, c[0]!), bytes: Number(c[1]), modality: c[2] ?? '', transferSyntax: c[4] ?? '' };
+    return {
+      path: c[0]!,
+      abs: path.join(CORPUS, c[0]!),
+      bytes: Number(c[1]),
+      modality: c[2] ?? '',
+      transferSyntax: c[4] ?? '',
+    };
   });
 }
 
@@ -31,10 +37,17 @@ export const CT_SERIES = () =>
 export function stowBody(files: Uint8Array[], boundary = `b-${crypto.randomBytes(6).toString('hex')}`) {
   const chunks: Buffer[] = [];
   for (const f of files) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), Buffer.from(f), Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+      Buffer.from(f),
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+  return {
+    body: Buffer.concat(chunks),
+    contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`,
+  };
 }
 
 /** Split a multipart/related response into its parts' bodies. */
@@ -49,7 +62,10 @@ export function splitMultipart(body: Buffer, contentType: string): { headers: st
     if (body[after] === 0x2d && body[after + 1] === 0x2d) break;
     const hdrEnd = body.indexOf('\r\n\r\n', after);
     const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delim]), hdrEnd);
-    out.push({ headers: body.subarray(after + 2, hdrEnd).toString('latin1'), body: body.subarray(hdrEnd + 4, next) });
+    out.push({
+      headers: body.subarray(after + 2, hdrEnd).toString('latin1'),
+      body: body.subarray(hdrEnd + 4, next),
+    });
     pos = next + 2;
   }
   return out;

@@ -18,16 +18,33 @@ export async function wadoUriRoutes(app: FastifyInstance, deps: ImagingDeps): Pr
         querystring: {
           type: 'object',
           required: ['requestType', 'studyUID', 'seriesUID', 'objectUID'],
-          properties: { requestType: { type: 'string' }, studyUID: UID, seriesUID: UID, objectUID: UID, contentType: { type: 'string' }, frame: { type: 'string' }, transferSyntax: { type: 'string' } },
+          properties: {
+            requestType: { type: 'string' },
+            studyUID: UID,
+            seriesUID: UID,
+            objectUID: UID,
+            contentType: { type: 'string' },
+            frame: { type: 'string' },
+            transferSyntax: { type: 'string' },
+          },
         },
       },
     },
     async (req, reply) => {
-      const qs = req.query as { requestType: string; studyUID: string; seriesUID: string; objectUID: string; contentType?: string };
+      const qs = req.query as {
+        requestType: string;
+        studyUID: string;
+        seriesUID: string;
+        objectUID: string;
+        contentType?: string;
+      };
       if (qs.requestType !== 'WADO') throw badRequest('requestType must be WADO', '/query/requestType');
       const ct = qs.contentType ?? 'application/dicom';
       if (!ct.split(',').some((c) => c.trim().split(';')[0] === 'application/dicom')) {
-        throw new DomainError('unsupported_media_type', `only contentType=application/dicom is served (got ${ct})`);
+        throw new DomainError(
+          'unsupported_media_type',
+          `only contentType=application/dicom is served (got ${ct})`,
+        );
       }
       const actor = actorOf(req);
       const { study, rows } = await resolveInstances(app.db, actor, qs.studyUID, qs.seriesUID, qs.objectUID);

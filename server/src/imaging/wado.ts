@@ -23,7 +23,9 @@ export const newBoundary = () => `consult-${crypto.randomBytes(12).toString('hex
 export function multipartStream(store: BlobStore, parts: Part[], boundary: string): Readable {
   async function* gen() {
     for (const p of parts) {
-      yield Buffer.from(`--${boundary}\r\nContent-Type: ${p.contentType}\r\n${p.location ? `Content-Location: ${p.location}\r\n` : ''}\r\n`);
+      yield Buffer.from(
+        `--${boundary}\r\nContent-Type: ${p.contentType}\r\n${p.location ? `Content-Location: ${p.location}\r\n` : ''}\r\n`,
+      );
       if (p.bytes) yield p.bytes;
       else if (p.sha256) for await (const c of store.stream(p.sha256)) yield c as Buffer;
       yield Buffer.from('\r\n');
@@ -34,7 +36,13 @@ export function multipartStream(store: BlobStore, parts: Part[], boundary: strin
 }
 
 /** The visible instances addressed by a WADO path (study, series or instance level); none → 404. */
-export async function resolveInstances(db: DB, actor: Actor, studyUid: string, seriesUid?: string, sopUid?: string) {
+export async function resolveInstances(
+  db: DB,
+  actor: Actor,
+  studyUid: string,
+  seriesUid?: string,
+  sopUid?: string,
+) {
   const studies = await q.findStudies(db, actor, studyUid);
   const study = studies[0];
   if (!study) throw notFound('study');
@@ -53,8 +61,16 @@ export async function auditView(db: DB, actor: Actor, studyId: string, how: stri
   const prev = lastAudit.get(key);
   if (prev !== undefined && now - prev < AUDIT_WINDOW_MS) return;
   lastAudit.set(key, now);
-  if (lastAudit.size > 10_000) for (const [k, t] of lastAudit) if (now - t >= AUDIT_WINDOW_MS) lastAudit.delete(k);
-  await recordAudit(db, { actor, action: 'imaging.study.view', entityType: 'imaging_study', entityId: studyId, ip: actor.ip, detail: { via: how } });
+  if (lastAudit.size > 10_000)
+    for (const [k, t] of lastAudit) if (now - t >= AUDIT_WINDOW_MS) lastAudit.delete(k);
+  await recordAudit(db, {
+    actor,
+    action: 'imaging.study.view',
+    entityType: 'imaging_study',
+    entityId: studyId,
+    ip: actor.ip,
+    detail: { via: how },
+  });
 }
 
 // ---- parsed data sets, cached by content hash (frames requests hit the same instance repeatedly)
@@ -93,7 +109,11 @@ const FRAME_MEDIA: Record<string, string> = {
 };
 
 /** Frame n (1-based) of an instance: raw bytes and the media type they are in. */
-export function extractFrame(ds: DataSet, transferSyntaxUid: string, n: number): { bytes: Uint8Array; contentType: string } {
+export function extractFrame(
+  ds: DataSet,
+  transferSyntaxUid: string,
+  n: number,
+): { bytes: Uint8Array; contentType: string } {
   const el = ds.elements.x7fe00010;
   if (!el) throw notFound('pixel data');
   const frames = Math.max(1, Number.parseInt(text(ds, 'x00280008') || '1', 10) || 1);
@@ -101,10 +121,19 @@ export function extractFrame(ds: DataSet, transferSyntaxUid: string, n: number):
   if (el.encapsulatedPixelData) {
     const fragments = el.fragments ?? [];
     let bytes: Uint8Array;
-    if (el.basicOffsetTable && el.basicOffsetTable.length === frames) bytes = dicomParser.readEncapsulatedImageFrame(ds, el, n - 1);
-    else if (frames === 1) bytes = dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments.length);
-    else if (fragments.length === frames) bytes = dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, n - 1, 1);
-    else bytes = dicomParser.readEncapsulatedImageFrame(ds, el, n - 1, dicomParser.createJPEGBasicOffsetTable(ds, el));
+    if (el.basicOffsetTable && el.basicOffsetTable.length === frames)
+      bytes = dicomParser.readEncapsulatedImageFrame(ds, el, n - 1);
+    else if (frames === 1)
+      bytes = dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments.length);
+    else if (fragments.length === frames)
+      bytes = dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, n - 1, 1);
+    else
+      bytes = dicomParser.readEncapsulatedImageFrame(
+        ds,
+        el,
+        n - 1,
+        dicomParser.createJPEGBasicOffsetTable(ds, el),
+      );
     const media = FRAME_MEDIA[transferSyntaxUid] ?? 'application/octet-stream';
     return { bytes, contentType: `${media}; transfer-syntax=${transferSyntaxUid}` };
   }
@@ -125,6 +154,7 @@ export function bulkData(ds: DataSet, tagHex: string): Uint8Array {
   const key = `x${tagHex.toLowerCase()}`;
   const el = ds.elements[key];
   if (!el || !/^[0-9a-f]{8}$/.test(tagHex.toLowerCase())) throw notFound(`bulk data ${tagHex}`);
-  if (el.encapsulatedPixelData) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, el.fragments?.length ?? 0);
+  if (el.encapsulatedPixelData)
+    return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, el.fragments?.length ?? 0);
   return ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length);
 }

@@ -73,11 +73,22 @@ export type SeriesSummary = Static<typeof SeriesSummary>;
 export const StudyDetail = Type.Composite([StudySummary, Type.Object({ series: Type.Array(SeriesSummary) })]);
 export type StudyDetail = Static<typeof StudyDetail>;
 
-export const StudyCaseLink = Type.Object({ caseId: Type.Union([Uuid, Type.Null()]) }, { additionalProperties: false });
+export const StudyCaseLink = Type.Object(
+  { caseId: Type.Union([Uuid, Type.Null()]) },
+  { additionalProperties: false },
+);
 export type StudyCaseLink = Static<typeof StudyCaseLink>;
 
 /** Measurement and annotation tools of the viewer (cornerstone-tools names). */
-export const ANNOTATION_TOOLS = ['Length', 'Angle', 'Probe', 'EllipticalRoi', 'RectangleRoi', 'FreehandRoi', 'ArrowAnnotate'] as const;
+export const ANNOTATION_TOOLS = [
+  'Length',
+  'Angle',
+  'Probe',
+  'EllipticalRoi',
+  'RectangleRoi',
+  'FreehandRoi',
+  'ArrowAnnotate',
+] as const;
 export const AnnotationTool = Type.Union(ANNOTATION_TOOLS.map((t) => Type.Literal(t)));
 export type AnnotationTool = Static<typeof AnnotationTool>;
 

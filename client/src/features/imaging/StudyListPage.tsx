@@ -20,7 +20,13 @@ export function StudyListPage() {
     <div>
       <PageHeader
         title={t('imaging.studies')}
-        actions={allowed(Permission.StudiesUpload) && <Link className="btn btn-primary" to="/imaging/upload">{t('imaging.upload.title')}</Link>}
+        actions={
+          allowed(Permission.StudiesUpload) && (
+            <Link className="btn btn-primary" to="/imaging/upload">
+              {t('imaging.upload.title')}
+            </Link>
+          )
+        }
       />
       <form
         className="form-inline imaging-search"
@@ -29,8 +35,19 @@ export function StudyListPage() {
           setQuery({ patientName: name.trim(), modality: modality.trim().toUpperCase() });
         }}
       >
-        <input placeholder={t('imaging.search.patient')} value={name} onChange={(e) => setName(e.target.value)} aria-label={t('imaging.search.patient')} />
-        <input placeholder={t('imaging.search.modality')} value={modality} onChange={(e) => setModality(e.target.value)} aria-label={t('imaging.search.modality')} size={6} />
+        <input
+          placeholder={t('imaging.search.patient')}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-label={t('imaging.search.patient')}
+        />
+        <input
+          placeholder={t('imaging.search.modality')}
+          value={modality}
+          onChange={(e) => setModality(e.target.value)}
+          aria-label={t('imaging.search.modality')}
+          size={6}
+        />
         <button className="btn">{t('imaging.search.go')}</button>
       </form>
       <Loadable state={state}>

@@ -29,7 +29,9 @@ async function droppedFiles(e: DragEvent): Promise<File[]> {
       }
     }
   };
-  const entries = [...e.dataTransfer.items].map((i) => i.webkitGetAsEntry()).filter((x): x is FileSystemEntry => !!x);
+  const entries = [...e.dataTransfer.items]
+    .map((i) => i.webkitGetAsEntry())
+    .filter((x): x is FileSystemEntry => !!x);
   if (entries.length) for (const en of entries) await walk(en, '');
   else out.push(...e.dataTransfer.files);
   return out;
@@ -50,14 +52,19 @@ export function UploadPage() {
     if (!list.length) return;
     setUploadCsrf(me.csrfToken);
     const base = items.length;
-    setItems((prev) => [...prev, ...list.map((f) => ({ name: f.webkitRelativePath || f.name, size: f.size, loaded: 0, result: null }))]);
+    setItems((prev) => [
+      ...prev,
+      ...list.map((f) => ({ name: f.webkitRelativePath || f.name, size: f.size, loaded: 0, result: null })),
+    ]);
     setBusy(true);
     let next = 0;
     const worker = async () => {
       while (next < list.length) {
         const k = next++;
         const f = list[k]!;
-        const result = await uploadFile(f, (loaded) => setItems((prev) => prev.map((it, i) => (i === base + k ? { ...it, loaded } : it))));
+        const result = await uploadFile(f, (loaded) =>
+          setItems((prev) => prev.map((it, i) => (i === base + k ? { ...it, loaded } : it))),
+        );
         setItems((prev) => prev.map((it, i) => (i === base + k ? { ...it, loaded: it.size, result } : it)));
       }
     };
@@ -73,7 +80,14 @@ export function UploadPage() {
 
   return (
     <div>
-      <PageHeader title={t('imaging.upload.title')} actions={<Link className="btn" to="/imaging">{t('imaging.studies')}</Link>} />
+      <PageHeader
+        title={t('imaging.upload.title')}
+        actions={
+          <Link className="btn" to="/imaging">
+            {t('imaging.studies')}
+          </Link>
+        }
+      />
       <div
         className={`upload-drop${over ? ' over' : ''}`}
         data-testid="dropzone"
@@ -95,8 +109,22 @@ export function UploadPage() {
         <button className="btn" type="button" onClick={() => folder.current?.click()} disabled={busy}>
           {t('imaging.upload.pickFolder')}
         </button>
-        <input ref={files} type="file" multiple hidden data-testid="file-input" onChange={(e) => void start([...(e.target.files ?? [])])} />
-        <input ref={folder} type="file" hidden data-testid="folder-input" {...{ webkitdirectory: '', directory: '' }} onChange={(e) => void start([...(e.target.files ?? [])])} />
+        <input
+          ref={files}
+          type="file"
+          multiple
+          hidden
+          data-testid="file-input"
+          onChange={(e) => void start([...(e.target.files ?? [])])}
+        />
+        <input
+          ref={folder}
+          type="file"
+          hidden
+          data-testid="folder-input"
+          {...{ webkitdirectory: '', directory: '' }}
+          onChange={(e) => void start([...(e.target.files ?? [])])}
+        />
       </div>
       {items.length > 0 && (
         <div className="card">
@@ -105,12 +133,22 @@ export function UploadPage() {
             <progress max={total || 1} value={loaded} data-testid="batch-progress" />
           </label>
           <p data-testid="upload-summary">
-            {t('imaging.upload.summary', { stored: counts.stored, already: counts.already_stored, rejected: counts.rejected + counts.conflict })}
-            {!busy && studyIds.map((id) => (
-              <Link key={id} className="btn btn-small" to={`/imaging/studies/${id}`} data-testid="open-study">
-                {t('imaging.open')}
-              </Link>
-            ))}
+            {t('imaging.upload.summary', {
+              stored: counts.stored,
+              already: counts.already_stored,
+              rejected: counts.rejected + counts.conflict,
+            })}
+            {!busy &&
+              studyIds.map((id) => (
+                <Link
+                  key={id}
+                  className="btn btn-small"
+                  to={`/imaging/studies/${id}`}
+                  data-testid="open-study"
+                >
+                  {t('imaging.open')}
+                </Link>
+              ))}
           </p>
           <table className="table upload-table">
             <thead>
@@ -129,7 +167,9 @@ export function UploadPage() {
                   </td>
                   <td>
                     {i.result ? (
-                      <span className={`badge upload-${i.result.status}`}>{t(`imaging.status.${i.result.status}`)}</span>
+                      <span className={`badge upload-${i.result.status}`}>
+                        {t(`imaging.status.${i.result.status}`)}
+                      </span>
                     ) : (
                       <span className="muted">{t('imaging.status.pending')}</span>
                     )}{' '}

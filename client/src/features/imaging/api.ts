@@ -1,4 +1,12 @@
-import { CSRF_HEADER, type Annotation, type AnnotationCreate, type SrExportResult, type StudyDetail, type StudySummary, type UploadResult } from '@consult/shared';
+import {
+  CSRF_HEADER,
+  type Annotation,
+  type AnnotationCreate,
+  type SrExportResult,
+  type StudyDetail,
+  type StudySummary,
+  type UploadResult,
+} from '@consult/shared';
 import { del, get, post, put } from '../../app/api';
 
 export const listStudies = (q: { patientName?: string; modality?: string } = {}) => {
@@ -6,10 +14,14 @@ export const listStudies = (q: { patientName?: string; modality?: string } = {})
   return get<StudySummary[]>(`/api/imaging/studies${qs ? `?${qs}` : ''}`);
 };
 export const getStudy = (id: string) => get<StudyDetail>(`/api/imaging/studies/${id}`);
-export const listAnnotations = (studyId: string) => get<Annotation[]>(`/api/imaging/studies/${studyId}/annotations`);
-export const createAnnotation = (studyId: string, body: AnnotationCreate) => post<Annotation>(`/api/imaging/studies/${studyId}/annotations`, body);
-export const updateAnnotation = (id: string, data: Record<string, unknown>, version: number) => put<Annotation>(`/api/imaging/annotations/${id}`, { data, version });
-export const deleteAnnotation = (id: string, version: number) => del<{ ok: true }>(`/api/imaging/annotations/${id}?version=${version}`);
+export const listAnnotations = (studyId: string) =>
+  get<Annotation[]>(`/api/imaging/studies/${studyId}/annotations`);
+export const createAnnotation = (studyId: string, body: AnnotationCreate) =>
+  post<Annotation>(`/api/imaging/studies/${studyId}/annotations`, body);
+export const updateAnnotation = (id: string, data: Record<string, unknown>, version: number) =>
+  put<Annotation>(`/api/imaging/annotations/${id}`, { data, version });
+export const deleteAnnotation = (id: string, version: number) =>
+  del<{ ok: true }>(`/api/imaging/annotations/${id}?version=${version}`);
 export const exportSr = (studyId: string) => post<SrExportResult>(`/api/imaging/studies/${studyId}/sr`);
 
 let csrf: string | null = null;
@@ -22,7 +34,11 @@ export const setUploadCsrf = (t: string | null) => {
  * Upload one file (raw body, streamed to disk by the server) with progress; resolves with the server's verdict
  * (stored / already stored / conflict / rejected with reason). Network failures resolve as rejected too.
  */
-export function uploadFile(file: File, onProgress: (loaded: number, total: number) => void, signal?: AbortSignal): Promise<UploadResult> {
+export function uploadFile(
+  file: File,
+  onProgress: (loaded: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<UploadResult> {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/imaging/instances');
@@ -30,7 +46,8 @@ export function uploadFile(file: File, onProgress: (loaded: number, total: numbe
     xhr.setRequestHeader('content-type', 'application/dicom');
     if (csrf) xhr.setRequestHeader(CSRF_HEADER, csrf);
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
-    const fail = (reason: string) => resolve({ status: 'rejected', reason, studyInstanceUid: null, sopInstanceUid: null, studyId: null });
+    const fail = (reason: string) =>
+      resolve({ status: 'rejected', reason, studyInstanceUid: null, sopInstanceUid: null, studyId: null });
     xhr.onload = () => {
       onProgress(file.size, file.size);
       try {

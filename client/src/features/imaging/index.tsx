@@ -14,11 +14,15 @@ export const imagingFeature: FeatureModule = {
   routes: [
     { path: '/imaging', element: <StudyListPage />, permission: Permission.StudiesRead },
     { path: '/imaging/upload', element: <UploadPage />, permission: Permission.StudiesUpload },
-    { path: '/imaging/studies/:id', element: (
+    {
+      path: '/imaging/studies/:id',
+      element: (
         <Suspense fallback={null}>
           <ViewerPage />
         </Suspense>
-      ), permission: Permission.StudiesRead },
+      ),
+      permission: Permission.StudiesRead,
+    },
   ],
   nav: [{ path: '/imaging', labelKey: 'nav.imaging', permission: Permission.StudiesRead, order: 30 }],
 };

@@ -68,7 +68,12 @@ export class AnnotationSync {
     if (e.type === 'added') {
       if (data._server) return;
       const p = api
-        .createAnnotation(this.studyId, { sopInstanceUid: ref.sopInstanceUid, frame: ref.frame, tool: e.toolName as AnnotationTool, data: strip(data) })
+        .createAnnotation(this.studyId, {
+          sopInstanceUid: ref.sopInstanceUid,
+          frame: ref.frame,
+          tool: e.toolName as AnnotationTool,
+          data: strip(data),
+        })
         .then((a) => {
           data._server = { id: a.id, version: a.version, authorId: a.authorId };
           this.onChange(++this.count);
@@ -108,7 +113,13 @@ export class AnnotationSync {
             mark.version = a.version;
           })
           .catch(async (err: unknown) => {
-            this.onError(err instanceof ApiError && err.status === 409 ? 'conflict' : err instanceof Error ? err.message : String(err));
+            this.onError(
+              err instanceof ApiError && err.status === 409
+                ? 'conflict'
+                : err instanceof Error
+                  ? err.message
+                  : String(err),
+            );
             await this.load();
           });
       }, 400),

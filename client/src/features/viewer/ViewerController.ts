@@ -144,7 +144,10 @@ export class ViewerController {
     const cur = this.getState()?.imageIndex;
     if (cur === i) return;
     // Not on the public surface in cornerstone-tools 6; reachable through importInternal.
-    const scrollToIndex = cornerstoneTools.importInternal('util/scrollToIndex') as (el: HTMLElement, index: number) => void;
+    const scrollToIndex = cornerstoneTools.importInternal('util/scrollToIndex') as (
+      el: HTMLElement,
+      index: number,
+    ) => void;
     scrollToIndex(this.element, i);
     await done;
   }
@@ -167,7 +170,8 @@ export class ViewerController {
     }
     cornerstoneTools.setToolActiveForElement(this.element, name, { mouseButtonMask: 1 });
     // Keep right/middle drags zooming and panning whatever the primary tool is.
-    if (name !== 'Zoom') cornerstoneTools.setToolActiveForElement(this.element, 'Zoom', { mouseButtonMask: 2 });
+    if (name !== 'Zoom')
+      cornerstoneTools.setToolActiveForElement(this.element, 'Zoom', { mouseButtonMask: 2 });
     if (name !== 'Pan') cornerstoneTools.setToolActiveForElement(this.element, 'Pan', { mouseButtonMask: 4 });
     this.#activeTool = name;
   }
@@ -231,7 +235,12 @@ export class ViewerController {
   }
 
   #emitAnnotation(type: AnnotationEventType, e: Event): void {
-    const d = (e as CustomEvent).detail as { toolName?: string; toolType?: string; measurementData?: Record<string, unknown>; element?: HTMLElement };
+    const d = (e as CustomEvent).detail as {
+      toolName?: string;
+      toolType?: string;
+      measurementData?: Record<string, unknown>;
+      element?: HTMLElement;
+    };
     const toolName = d.toolName ?? d.toolType ?? '';
     if (!d.measurementData || !TOOLS.some((t) => t.annotation && t.name === toolName)) return;
     const imageId = cornerstone.getEnabledElement(this.element).image?.imageId ?? '';

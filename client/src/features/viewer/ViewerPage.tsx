@@ -32,8 +32,19 @@ export function ViewerPage() {
     <Loadable state={state}>
       {(study) => (
         <div className="viewer-page">
-          <PageHeader title={`${study.patientName || t('viewer.noName')} · ${study.description || study.studyInstanceUid}`} actions={<Link className="btn" to="/imaging">{t('viewer.back')}</Link>} />
-          {imageSeries(study).length === 0 ? <p className="muted">{t('viewer.noImages')}</p> : <Viewer study={study} />}
+          <PageHeader
+            title={`${study.patientName || t('viewer.noName')} · ${study.description || study.studyInstanceUid}`}
+            actions={
+              <Link className="btn" to="/imaging">
+                {t('viewer.back')}
+              </Link>
+            }
+          />
+          {imageSeries(study).length === 0 ? (
+            <p className="muted">{t('viewer.noImages')}</p>
+          ) : (
+            <Viewer study={study} />
+          )}
         </div>
       )}
     </Loadable>
@@ -85,7 +96,10 @@ function Viewer({ study }: { study: StudyDetail }) {
     let alive = true;
     setError(null);
     ctrl
-      .loadStack(stack.map((r) => r.imageId), Math.floor(0))
+      .loadStack(
+        stack.map((r) => r.imageId),
+        Math.floor(0),
+      )
       .then(() => window.__viewerSync?.load())
       .catch((e: unknown) => alive && setError(e instanceof Error ? e.message : String(e)));
     return () => {
@@ -97,8 +111,17 @@ function Viewer({ study }: { study: StudyDetail }) {
   useEffect(() => {
     const imageId = stack[vp?.imageIndex ?? 0]?.imageId;
     if (!imageId || !vp) return;
-    const plane = cornerstone.metaData.get('imagePlaneModule', imageId) as { sliceLocation?: number; sliceThickness?: number; rows?: number; columns?: number; pixelSpacing?: number[] } | undefined;
-    const gen = cornerstone.metaData.get('generalSeriesModule', imageId) as { modality?: string; seriesNumber?: number } | undefined;
+    const plane = cornerstone.metaData.get('imagePlaneModule', imageId) as
+      | {
+          sliceLocation?: number;
+          sliceThickness?: number;
+          rows?: number;
+          columns?: number;
+          pixelSpacing?: number[];
+        }
+      | undefined;
+    const gen = cornerstone.metaData.get('generalSeriesModule', imageId) as
+      { modality?: string; seriesNumber?: number } | undefined;
     const ref = stack[vp.imageIndex];
     setMeta({
       [t('viewer.meta.patient')]: `${study.patientName} (${study.patientId})`,
@@ -107,14 +130,19 @@ function Viewer({ study }: { study: StudyDetail }) {
       [t('viewer.meta.series')]: `${current.seriesNumber ?? ''} ${current.description}`,
       [t('viewer.meta.instance')]: ref?.sopInstanceUid ?? '',
       [t('viewer.meta.size')]: plane?.rows ? `${plane.columns} × ${plane.rows}` : '',
-      [t('viewer.meta.spacing')]: plane?.pixelSpacing ? plane.pixelSpacing.map((x) => x.toFixed(3)).join(' × ') : '',
+      [t('viewer.meta.spacing')]: plane?.pixelSpacing
+        ? plane.pixelSpacing.map((x) => x.toFixed(3)).join(' × ')
+        : '',
       [t('viewer.meta.slice')]: plane?.sliceLocation !== undefined ? String(plane.sliceLocation) : '',
       [t('viewer.meta.wl')]: `${Math.round(vp.windowWidth)} / ${Math.round(vp.windowCenter)}`,
       [t('viewer.meta.zoom')]: `${vp.scale.toFixed(2)}×`,
     });
   }, [vp, stack, study, current, t]);
 
-  const run = useCallback((name: CommandName, opts?: { preset?: string }) => ctrl && void COMMANDS[name](ctrl, opts), [ctrl]);
+  const run = useCallback(
+    (name: CommandName, opts?: { preset?: string }) => ctrl && void COMMANDS[name](ctrl, opts),
+    [ctrl],
+  );
   const pickTool = (name: string) => {
     ctrl?.setActiveTool(name);
     setTool(name);
@@ -147,7 +175,12 @@ function Viewer({ study }: { study: StudyDetail }) {
     <div className="viewer">
       <aside className="viewer-series" aria-label={t('viewer.series')}>
         {series.map((s) => (
-          <button key={s.seriesInstanceUid} className={`viewer-series-item${s === current ? ' active' : ''}`} onClick={() => setCurrent(s)} data-series={s.seriesInstanceUid}>
+          <button
+            key={s.seriesInstanceUid}
+            className={`viewer-series-item${s === current ? ' active' : ''}`}
+            onClick={() => setCurrent(s)}
+            data-series={s.seriesInstanceUid}
+          >
             <SeriesThumb imageId={stackOf(study, s)[0]!.imageId} />
             <span>
               {s.modality} {s.seriesNumber ?? ''} · {t('viewer.images', { n: stackOf(study, s).length })}
@@ -159,13 +192,25 @@ function Viewer({ study }: { study: StudyDetail }) {
       <section className="viewer-main">
         <div className="viewer-toolbar" role="toolbar">
           {TOOLS.filter((x) => canAnnotate || !x.annotation).map((x) => (
-            <button key={x.name} className={`btn btn-small${tool === x.name ? ' btn-primary' : ''}`} aria-pressed={tool === x.name} data-tool={x.name} onClick={() => pickTool(x.name)} title={x.hotkey ? `${t(x.labelKey)} (${x.hotkey})` : t(x.labelKey)}>
+            <button
+              key={x.name}
+              className={`btn btn-small${tool === x.name ? ' btn-primary' : ''}`}
+              aria-pressed={tool === x.name}
+              data-tool={x.name}
+              onClick={() => pickTool(x.name)}
+              title={x.hotkey ? `${t(x.labelKey)} (${x.hotkey})` : t(x.labelKey)}
+            >
               {t(x.labelKey)}
             </button>
           ))}
           <span className="viewer-sep" />
           {WL_PRESETS.map((p) => (
-            <button key={p.id} className="btn btn-small" data-preset={p.id} onClick={() => run('preset', { preset: p.id })}>
+            <button
+              key={p.id}
+              className="btn btn-small"
+              data-preset={p.id}
+              onClick={() => run('preset', { preset: p.id })}
+            >
               {t(p.labelKey)}
             </button>
           ))}
@@ -186,7 +231,12 @@ function Viewer({ study }: { study: StudyDetail }) {
             </button>
           )}
         </div>
-        <div className="viewer-viewport" tabIndex={0} onKeyDown={onKey} onContextMenu={(e) => e.preventDefault()}>
+        <div
+          className="viewer-viewport"
+          tabIndex={0}
+          onKeyDown={onKey}
+          onContextMenu={(e) => e.preventDefault()}
+        >
           <div ref={el} className="viewer-element" data-testid="viewport" />
         </div>
         <div className="viewer-stack">

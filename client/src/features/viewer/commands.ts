@@ -16,7 +16,10 @@ export type CommandName =
   | 'toggleCine'
   | 'preset';
 
-export const COMMANDS: Record<CommandName, (v: ViewerController, opts?: { preset?: string }) => void | Promise<void>> = {
+export const COMMANDS: Record<
+  CommandName,
+  (v: ViewerController, opts?: { preset?: string }) => void | Promise<void>
+> = {
   reset: (v) => v.reset(),
   invert: (v) => v.setState({ invert: !v.getState()?.invert }),
   rotateCw: (v) => v.setState({ rotation: ((v.getState()?.rotation ?? 0) + 90) % 360 }),

@@ -43,7 +43,9 @@ export function initCornerstone(): void {
 export function loadImage(imageId: string, timeoutMs = 20_000): Promise<cornerstone.Image> {
   return Promise.race([
     cornerstone.loadAndCacheImage(imageId) as unknown as Promise<cornerstone.Image>,
-    new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`image did not load within ${timeoutMs / 1000} s`)), timeoutMs)),
+    new Promise<never>((_r, reject) =>
+      setTimeout(() => reject(new Error(`image did not load within ${timeoutMs / 1000} s`)), timeoutMs),
+    ),
   ]);
 }
 

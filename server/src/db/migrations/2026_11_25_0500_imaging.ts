@@ -33,8 +33,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('imaging_studies_key', ['hospital_id', 'study_uid'])
     .execute();
   await db.schema.createIndex('imaging_studies_uid_idx').on('imaging_studies').column('study_uid').execute();
-  await db.schema.createIndex('imaging_studies_date_idx').on('imaging_studies').columns(['hospital_id', 'study_date']).execute();
-  await db.schema.createIndex('imaging_studies_patient_idx').on('imaging_studies').column('patient_ref').execute();
+  await db.schema
+    .createIndex('imaging_studies_date_idx')
+    .on('imaging_studies')
+    .columns(['hospital_id', 'study_date'])
+    .execute();
+  await db.schema
+    .createIndex('imaging_studies_patient_idx')
+    .on('imaging_studies')
+    .column('patient_ref')
+    .execute();
 
   await db.schema
     .createTable('imaging_series')
@@ -47,7 +55,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('body_part', 'text', (c) => c.notNull())
     .addUniqueConstraint('imaging_series_key', ['study_ref', 'series_uid'])
     .execute();
-  await db.schema.createIndex('imaging_series_modality_idx').on('imaging_series').columns(['modality', 'study_ref']).execute();
+  await db.schema
+    .createIndex('imaging_series_modality_idx')
+    .on('imaging_series')
+    .columns(['modality', 'study_ref'])
+    .execute();
 
   await db.schema
     .createTable('imaging_instances')
@@ -69,8 +81,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint('imaging_instances_key', ['hospital_id', 'sop_uid'])
     .execute();
-  await db.schema.createIndex('imaging_instances_series_idx').on('imaging_instances').column('series_ref').execute();
-  await db.schema.createIndex('imaging_instances_study_idx').on('imaging_instances').column('study_ref').execute();
+  await db.schema
+    .createIndex('imaging_instances_series_idx')
+    .on('imaging_instances')
+    .column('series_ref')
+    .execute();
+  await db.schema
+    .createIndex('imaging_instances_study_idx')
+    .on('imaging_instances')
+    .column('study_ref')
+    .execute();
 
   await db.schema
     .createTable('imaging_annotations')
@@ -85,11 +105,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('imaging_annotations_study_idx').on('imaging_annotations').column('study_ref').execute();
+  await db.schema
+    .createIndex('imaging_annotations_study_idx')
+    .on('imaging_annotations')
+    .column('study_ref')
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['imaging_annotations', 'imaging_instances', 'imaging_series', 'imaging_studies', 'imaging_patients']) {
+  for (const t of [
+    'imaging_annotations',
+    'imaging_instances',
+    'imaging_series',
+    'imaging_studies',
+    'imaging_patients',
+  ]) {
     await db.schema.dropTable(t).ifExists().cascade().execute();
   }
 }

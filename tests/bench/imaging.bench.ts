@@ -1,0 +1,461 @@
+/**
+ * Imaging benchmark (`pnpm bench imaging`): STOW-RS ingest (instances/s, MB/s), QIDO-RS study search p95 over
+ * 10 000 studies, WADO-RS frames/s. Baseline in the same run on the same files and queries: Orthanc from Debian
+ * (`orthanc` + `orthanc-dicomweb`). Orthanc listens on all interfaces, so it runs inside a network namespace
+ * with only loopback (`ip netns add` / `ip netns exec`; needs root) and its benchmark client runs inside that
+ * namespace too. Our server runs as a child process on PostgreSQL (TEST_DATABASE_URL) in a fresh schema.
+ *
+ * Data: a 300-slice CT series generated from the corpus's generated/ct_series/slice_1.dcm by rewriting its
+ * UIDs (same lengths, so the files stay valid). QIDO: 10 000 synthetic studies; ours get index rows inserted
+ * directly (the brief's method), Orthanc gets 10 000 tiny instances through STOW first (not timed).
+ * Env: BENCH_SLICES (300), BENCH_QIDO_STUDIES (10000), BENCH_QIDO_QUERIES (200).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SERVER_DIR = path.join(ROOT, 'server');
+const CORPUS = path.resolve(ROOT, '../shared/dicom-corpus');
+const SLICES = Number(process.env.BENCH_SLICES ?? 300);
+const QIDO_STUDIES = Number(process.env.BENCH_QIDO_STUDIES ?? 10_000);
+const QIDO_QUERIES = Number(process.env.BENCH_QIDO_QUERIES ?? 200);
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ORTHANC = '/usr/sbin/Orthanc';
+const ORTHANC_DICOMWEB = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
+const fromServer = createRequire(path.join(SERVER_DIR, 'package.json'));
+
+interface ClientConfig {
+  name: string;
+  /** DICOMweb root, e.g. http://127.0.0.1:3000/dicomweb */
+  root: string;
+  login?: { url: string; username: string; password: string };
+  /** Wait for this URL to answer 200 first. */
+  readyUrl: string;
+  sliceDir: string;
+  /** STOW this many tiny studies before the QIDO measurement (Orthanc has no other way in). */
+  seedQido: number;
+}
+
+/** The few node-postgres calls used here (pg is the server's dependency). */
+interface PgClient {
+  connect(): Promise<void>;
+  query(q: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  end(): Promise<void>;
+}
+
+interface Result {
+  name: string;
+  stow: { instances: number; bytes: number; seconds: number };
+  qido: { queries: number; p50: number; p95: number; studies: number };
+  frames: { frames: number; seconds: number };
+}
+
+function multipart(files: Buffer[]) {
+  const boundary = `bench-${crypto.randomBytes(8).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  for (const f of files)
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+      f,
+      Buffer.from('\r\n'),
+    );
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return {
+    body: Buffer.concat(chunks),
+    type: `multipart/related; type="application/dicom"; boundary=${boundary}`,
+  };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>) {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
+
+/** The QIDO query mix (same for both servers). */
+function queries(n: number): string[] {
+  const names = ['ZHANG', 'WANG', 'LI', 'LIU', 'CHEN'];
+  const mods = ['CT', 'MR', 'CR', 'DX', 'US'];
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) {
+    switch (k % 4) {
+      case 0:
+        out.push(`PatientName=${names[k % 5]}*&limit=25`);
+        break;
+      case 1:
+        out.push(
+          `StudyDate=2021${String(1 + (k % 12)).padStart(2, '0')}01-2021${String(1 + (k % 12)).padStart(2, '0')}28&limit=25`,
+        );
+        break;
+      case 2:
+        out.push(`ModalitiesInStudy=${mods[k % 5]}&limit=25`);
+        break;
+      default:
+        out.push(`PatientID=SYN${1 + ((k * 37) % QIDO_STUDIES)}`);
+    }
+  }
+  return out;
+}
+
+async function runClient(cfg: ClientConfig): Promise<Result> {
+  const headers: Record<string, string> = {};
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      const r = await fetch(cfg.readyUrl);
+      if (r.status < 500) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${cfg.name} did not come up`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  if (cfg.login) {
+    const res = await fetch(cfg.login.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: cfg.login.username, password: cfg.login.password }),
+    });
+    headers.cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    headers['x-csrf-token'] = ((await res.json()) as { csrfToken: string }).csrfToken;
+  }
+  const files = fs
+    .readdirSync(cfg.sliceDir)
+    .sort()
+    .map((f) => fs.readFileSync(path.join(cfg.sliceDir, f)));
+  // ---- STOW: batches of 10 instances, 2 requests in flight
+  const batches: Buffer[][] = [];
+  for (let i = 0; i < files.length; i += 10) batches.push(files.slice(i, i + 10));
+  const t0 = performance.now();
+  await pool(batches, 2, async (b) => {
+    const { body, type } = multipart(b);
+    const r = await fetch(`${cfg.root}/studies`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': type, accept: 'application/dicom+json' },
+      body,
+    });
+    if (r.status !== 200)
+      throw new Error(`${cfg.name} STOW answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
+  });
+  const stowSeconds = (performance.now() - t0) / 1000;
+  const bytes = files.reduce((s, f) => s + f.length, 0);
+
+  // ---- QIDO seed (Orthanc): tiny studies through STOW, untimed
+  if (cfg.seedQido > 0) {
+    const { tinyStudy } = await import('../../server/src/imaging/benchdata');
+    const seeds = Array.from({ length: cfg.seedQido }, (_x, k) => tinyStudy(k + 1));
+    const sb: Buffer[][] = [];
+    for (let i = 0; i < seeds.length; i += 100) sb.push(seeds.slice(i, i + 100));
+    await pool(sb, 4, async (b) => {
+      const { body, type } = multipart(b);
+      const r = await fetch(`${cfg.root}/studies`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': type, accept: 'application/dicom+json' },
+        body,
+      });
+      if (r.status !== 200) throw new Error(`${cfg.name} seed STOW answered ${r.status}`);
+    });
+  }
+
+  // ---- QIDO: sequential, latency per query
+  const lat: number[] = [];
+  for (const q of queries(QIDO_QUERIES)) {
+    const s = performance.now();
+    const r = await fetch(`${cfg.root}/studies?${q}`, {
+      headers: { ...headers, accept: 'application/dicom+json' },
+    });
+    await r.arrayBuffer();
+    if (r.status !== 200) throw new Error(`${cfg.name} QIDO ${q} answered ${r.status}`);
+    lat.push(performance.now() - s);
+  }
+
+  // ---- WADO-RS frames: frame 1 of every generated slice, 4 in flight
+  const uidsOf = (f: Buffer) => {
+    const t = f.toString('latin1');
+    const m = [...t.matchAll(/(1\.2\.826\.0\.1\.3680043\.99\.[\d.]+)/g)].map((x) => x[1]!);
+    return {
+      study: m.find((u) => u.includes('.99.1.'))!,
+      series: m.find((u) => u.includes('.99.2.'))!,
+      sop: m.find((u) => u.includes('.99.3.'))!,
+    };
+  };
+  const targets = files.map(uidsOf);
+  const t1 = performance.now();
+  await pool(targets, 4, async (u) => {
+    const r = await fetch(`${cfg.root}/studies/${u.study}/series/${u.series}/instances/${u.sop}/frames/1`, {
+      headers: {
+        ...headers,
+        accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*',
+      },
+    });
+    const buf = await r.arrayBuffer();
+    if (r.status !== 200 || buf.byteLength < 1000)
+      throw new Error(`${cfg.name} frames answered ${r.status} (${buf.byteLength} bytes)`);
+  });
+  const frameSeconds = (performance.now() - t1) / 1000;
+  return {
+    name: cfg.name,
+    stow: { instances: files.length, bytes, seconds: stowSeconds },
+    qido: { queries: lat.length, p50: pct(lat, 50), p95: pct(lat, 95), studies: QIDO_STUDIES },
+    frames: { frames: targets.length, seconds: frameSeconds },
+  };
+}
+
+// ------------------------------------------------------------------ orchestration
+function waitListening(proc: ChildProcess): Promise<string> {
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 120_000);
+    const on = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', on);
+    proc.stderr!.on('data', on);
+    proc.once('exit', (c) => reject(new Error(`server exited ${c}:\n${out}`)));
+  });
+}
+
+function runClientProcess(cfg: ClientConfig, netns: string | null): Promise<Result> {
+  const args = [
+    '--import',
+    'tsx',
+    path.join(import.meta.dirname, 'imaging.bench.ts'),
+    '--client',
+    JSON.stringify(cfg),
+  ];
+  const [cmd, argv] = netns
+    ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]]
+    : [process.execPath, args];
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv as string[], { cwd: SERVER_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => {
+      const m = /RESULT (.*)/.exec(out);
+      if (code === 0 && m) resolve(JSON.parse(m[1]!) as Result);
+      else reject(new Error(`${cfg.name} client failed (${code}):\n${out.slice(-3000)}`));
+    });
+  });
+}
+
+async function main() {
+  const { generateSlices } = await import('../../server/src/imaging/benchdata');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-imgbench-'));
+  const sliceDir = path.join(work, 'slices');
+  generateSlices(path.join(CORPUS, 'generated/ct_series/slice_1.dcm'), sliceDir, SLICES);
+  const results: Result[] = [];
+  const cleanup: (() => Promise<void> | void)[] = [() => fs.rmSync(work, { recursive: true, force: true })];
+  try {
+    results.push(await benchOurs(sliceDir, work, cleanup));
+    const o = await benchOrthanc(sliceDir, work, cleanup);
+    if (o) results.push(o);
+  } finally {
+    for (const c of cleanup.reverse()) await c();
+  }
+  report(results);
+}
+
+async function benchOurs(
+  sliceDir: string,
+  work: string,
+  cleanup: (() => Promise<void> | void)[],
+): Promise<Result> {
+  const pg = fromServer('pg') as { Client: new (o: { connectionString: string }) => PgClient };
+  const schema = `bench_img_${crypto.randomBytes(4).toString('hex')}`;
+  const dataDir = path.join(work, 'ours');
+  fs.mkdirSync(dataDir);
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: SERVER_DIR,
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: PG_URL,
+      DATABASE_SCHEMA: schema,
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'true',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanup.push(async () => {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`drop schema if exists "${schema}" cascade`);
+    await c.end();
+  });
+  const url = await waitListening(proc);
+  // 10 000 synthetic studies as index rows (one series, one instance each) in lankao's hospital.
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`set search_path = "${schema}"`);
+  const hid = (await c.query(`select hospital_id from users where username = 'lankao.doctor'`)).rows[0]!
+    .hospital_id as string;
+  const t = performance.now();
+  await c.query(
+    `insert into imaging_patients (id, hospital_id, patient_id, patient_name, birth_date, sex)
+     select gen_random_uuid(), $1, 'SYN' || g, (array['ZHANG','WANG','LI','LIU','CHEN'])[1 + g % 5] || '^P' || g, '19600101', 'M'
+     from generate_series(1, $2::int) g`,
+    [hid, QIDO_STUDIES],
+  );
+  await c.query(
+    `insert into imaging_studies (id, hospital_id, patient_ref, study_uid, study_date, study_time, accession_number, study_id, study_description, referring_physician)
+     select gen_random_uuid(), $1, p.id, '1.2.826.0.1.3680043.99.9.' || substr(p.patient_id, 4), to_char(date '2020-01-01' + (substr(p.patient_id, 4)::int % 2000), 'YYYYMMDD'),
+            '120000', 'ACC' || substr(p.patient_id, 4), '1', 'synthetic', ''
+     from imaging_patients p where p.hospital_id = $1 and p.patient_id like 'SYN%'`,
+    [hid],
+  );
+  await c.query(
+    `insert into imaging_series (id, study_ref, series_uid, modality, series_number, series_description, body_part)
+     select gen_random_uuid(), s.id, s.study_uid || '.1', (array['CT','MR','CR','DX','US'])[1 + substr(s.accession_number, 4)::int % 5], 1, '', ''
+     from imaging_studies s where s.study_description = 'synthetic'`,
+  );
+  await c.query(
+    `insert into imaging_instances (id, hospital_id, study_ref, series_ref, sop_uid, sop_class_uid, transfer_syntax_uid, instance_number, frames, sha256, size)
+     select gen_random_uuid(), $1, se.study_ref, se.id, se.series_uid || '.1', '1.2.840.10008.5.1.4.1.1.7', '1.2.840.10008.1.2.1', 1, 0, repeat('0', 64), 0
+     from imaging_series se join imaging_studies s on s.id = se.study_ref where s.study_description = 'synthetic'`,
+    [hid],
+  );
+  await c.query('analyze');
+  await c.end();
+  console.log(
+    `ours: ${QIDO_STUDIES} synthetic studies inserted in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+  return runClientProcess(
+    {
+      name: 'ours',
+      root: `${url}/dicomweb`,
+      readyUrl: `${url}/api/health`,
+      login: { url: `${url}/api/auth/login`, username: 'lankao.doctor', password: 'Demo-2026-consult' },
+      sliceDir,
+      seedQido: 0,
+    },
+    null,
+  );
+}
+
+async function benchOrthanc(
+  sliceDir: string,
+  work: string,
+  cleanup: (() => Promise<void> | void)[],
+): Promise<Result | null> {
+  if (!fs.existsSync(ORTHANC) || !fs.existsSync(ORTHANC_DICOMWEB)) {
+    console.log(
+      'Orthanc baseline skipped: install the Debian packages orthanc and orthanc-dicomweb (infra/system-deps.sh)',
+    );
+    return null;
+  }
+  const ns = `consultimg${process.pid}`;
+  const add = spawnSync('ip', ['netns', 'add', ns]);
+  if (add.status !== 0) {
+    console.log(
+      `Orthanc baseline skipped: cannot create a network namespace (${add.stderr.toString().trim()}); run as root`,
+    );
+    return null;
+  }
+  cleanup.push(() => void spawnSync('ip', ['netns', 'delete', ns]));
+  spawnSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+  const dir = path.join(work, 'orthanc');
+  fs.mkdirSync(path.join(dir, 'db'), { recursive: true });
+  const port = 8042;
+  const config = {
+    Name: 'bench',
+    HttpPort: port,
+    DicomServerEnabled: false,
+    RemoteAccessAllowed: true,
+    AuthenticationEnabled: false,
+    StorageDirectory: path.join(dir, 'db'),
+    IndexDirectory: path.join(dir, 'db'),
+    StorageCompression: false,
+    Plugins: [ORTHANC_DICOMWEB],
+    DicomWeb: { Enable: true, Root: '/dicom-web/', EnableWado: true, WadoRoot: '/wado' },
+  };
+  fs.writeFileSync(path.join(dir, 'orthanc.json'), JSON.stringify(config));
+  const proc = spawn('ip', ['netns', 'exec', ns, ORTHANC, path.join(dir, 'orthanc.json')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  cleanup.push(async () => {
+    if (proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  });
+  try {
+    return await runClientProcess(
+      {
+        name: 'orthanc',
+        root: `http://127.0.0.1:${port}/dicom-web`,
+        readyUrl: `http://127.0.0.1:${port}/system`,
+        sliceDir,
+        seedQido: QIDO_STUDIES,
+      },
+      ns,
+    );
+  } catch (e) {
+    console.log(`Orthanc baseline failed: ${(e as Error).message}\nOrthanc log tail:\n${log.slice(-2000)}`);
+    return null;
+  }
+}
+
+function report(rs: Result[]) {
+  const ours = rs.find((r) => r.name === 'ours')!;
+  const orth = rs.find((r) => r.name === 'orthanc');
+  const f = (r: Result) => ({
+    ips: r.stow.instances / r.stow.seconds,
+    mbps: r.stow.bytes / 1048576 / r.stow.seconds,
+    p95: r.qido.p95,
+    p50: r.qido.p50,
+    fps: r.frames.frames / r.frames.seconds,
+  });
+  const a = f(ours);
+  const b = orth ? f(orth) : null;
+  const row = (label: string, x: number, y: number | null, unit: string, higherBetter: boolean) =>
+    console.log(
+      `${label.padEnd(30)} ours ${x.toFixed(1).padStart(9)} ${unit.padEnd(6)}` +
+        (y === null
+          ? '   (no baseline)'
+          : ` | Orthanc ${y.toFixed(1).padStart(9)} ${unit.padEnd(6)} | ours/Orthanc ${(x / y).toFixed(2)} (${higherBetter ? 'higher' : 'lower'} is better)`),
+    );
+  console.log(
+    `\nimaging: ${ours.stow.instances} CT slices (${(ours.stow.bytes / 1048576).toFixed(1)} MB), QIDO over ${QIDO_STUDIES} synthetic studies (+1 CT study), ${ours.qido.queries} queries`,
+  );
+  row('STOW-RS ingest', a.ips, b?.ips ?? null, 'inst/s', true);
+  row('STOW-RS ingest', a.mbps, b?.mbps ?? null, 'MB/s', true);
+  row('QIDO-RS study search p50', a.p50, b?.p50 ?? null, 'ms', false);
+  row('QIDO-RS study search p95', a.p95, b?.p95 ?? null, 'ms', false);
+  row('WADO-RS frames', a.fps, b?.fps ?? null, 'fr/s', true);
+}
+
+// ------------------------------------------------------------------ entry: client mode (inside the namespace for Orthanc) or orchestrator
+if (process.argv[2] === '--client') {
+  const cfg = JSON.parse(process.argv[3]!) as ClientConfig;
+  const r = await runClient(cfg);
+  console.log(`RESULT ${JSON.stringify(r)}`);
+  process.exit(0);
+} else {
+  await main();
+}
