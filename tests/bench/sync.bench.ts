@@ -33,16 +33,32 @@ const CLK_TCK = 100; // Linux USER_HZ
 const fromServer = createRequire(path.join(SERVER_DIR, 'package.json'));
 const serverImport = <T>(name: string): Promise<T> => import(fromServer.resolve(name)) as Promise<T>;
 
+/** The little of the server packages' APIs used here (the tests package does not depend on them). */
+interface EchoSocket {
+  on(ev: string, fn: (...a: never[]) => void): void;
+  join(room: string): unknown;
+}
+interface EchoIo {
+  on(ev: 'connection', fn: (s: EchoSocket) => void): void;
+  to(room: string): { emit(ev: string, payload: unknown): void };
+  adapter(a: unknown): void;
+}
+type SocketIoModule = { Server: new (srv: unknown, opts: object) => EchoIo };
+type RedisModule = { createClient(o: { url: string }): { duplicate(): RedisLike; connect(): Promise<unknown> } & RedisLike };
+type RedisLike = { connect(): Promise<unknown> };
+type AdapterModule = { createAdapter(pub: unknown, sub: unknown): unknown };
+type PgModule = { default: { Client: new (o: { connectionString: string }) => { connect(): Promise<void>; query(q: string): Promise<unknown>; end(): Promise<void> } } };
+
 // ---------------------------------------------------------------- baseline server (child mode)
 if (process.argv[2] === '--echo-server') {
-  const { Server } = await serverImport<typeof import('socket.io')>('socket.io');
+  const { Server } = await serverImport<SocketIoModule>('socket.io');
   const http = await import('node:http');
   const srv = http.createServer();
   const io = new Server(srv, { path: '/socket.io', serveClient: false });
   const redisUrl = process.argv[3];
   if (redisUrl && redisUrl !== '-') {
-    const { createClient } = await serverImport<typeof import('redis')>('redis');
-    const { createAdapter } = await serverImport<typeof import('@socket.io/redis-adapter')>('@socket.io/redis-adapter');
+    const { createClient } = await serverImport<RedisModule>('redis');
+    const { createAdapter } = await serverImport<AdapterModule>('@socket.io/redis-adapter');
     const pub = createClient({ url: redisUrl });
     const sub = pub.duplicate();
     await Promise.all([pub.connect(), sub.connect()]);
@@ -324,7 +340,7 @@ async function platform(nodes: 1 | 2): Promise<Result> {
   } finally {
     for (const s of servers.reverse()) await s.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
-    const pg = (await serverImport<{ default: typeof import('pg') }>('pg')).default;
+    const pg = (await serverImport<PgModule>('pg')).default;
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
     await c.query(`drop schema if exists "${schema}" cascade`);

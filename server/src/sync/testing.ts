@@ -106,11 +106,13 @@ export async function until(pred: () => boolean, what: string, timeoutMs = 10_00
   }
 }
 
-/** Upload the 13-slice corpus CT as `u` through the imaging API; returns its Study Instance UID and id. */
+/**
+ * Upload the corpus CT folder as `u` through the imaging API (13 files: a 10-slice study and a 3-slice one);
+ * returns the larger study's UID, id and series.
+ */
 export async function uploadCorpusCt(baseUrl: string, u: HttpUser): Promise<{ studyUid: string; studyId: string; seriesUid: string }> {
   const files = fs.readdirSync(CT_DIR).filter((f) => f.endsWith('.dcm'));
-  let studyUid = '';
-  let studyId = '';
+  const studies = new Map<string, { studyId: string; n: number }>();
   for (const f of files) {
     const res = await fetch(`${baseUrl}/api/imaging/instances`, {
       method: 'POST',
@@ -119,9 +121,10 @@ export async function uploadCorpusCt(baseUrl: string, u: HttpUser): Promise<{ st
     });
     const j = (await res.json()) as { status: string; studyInstanceUid: string; studyId: string };
     if (res.status >= 300 && j.status !== 'already_stored') throw new Error(`upload ${f}: ${res.status} ${JSON.stringify(j)}`);
-    studyUid = j.studyInstanceUid;
-    studyId = j.studyId;
+    const cur = studies.get(j.studyInstanceUid) ?? { studyId: j.studyId, n: 0 };
+    studies.set(j.studyInstanceUid, { ...cur, n: cur.n + 1 });
   }
+  const [studyUid, { studyId }] = [...studies.entries()].sort((a, b) => b[1].n - a[1].n)[0]!;
   const detail = await http(baseUrl, u, 'GET', `/api/imaging/studies/${studyId}`);
   return { studyUid, studyId, seriesUid: detail.json.series[0].seriesInstanceUid as string };
 }
