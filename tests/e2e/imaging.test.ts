@@ -81,7 +81,19 @@ describe('imaging in the browser', () => {
       await page.keyboard.press('ArrowDown');
       await expect.poll(() => viewerIndex(page)).toBe(k + 1);
     }
-    await expect(page.getByTestId('slice-label').textContent()).resolves.toMatch(/^7 \/ 10$/);
+    await expect.poll(() => page.getByTestId('slice-label').textContent()).toMatch(/^7 \/ 10$/);
+
+    // Presets, invert, rotate and reset act on the viewport state that rounds will drive.
+    const vp = () => page.evaluate(() => window.__viewer!.getState() as unknown as Record<string, unknown>);
+    await page.locator('[data-preset=lung]').click();
+    await expect.poll(async () => [(await vp()).windowWidth, (await vp()).windowCenter]).toEqual([1500, -600]);
+    await page.locator('[data-command=invert]').click();
+    await expect.poll(async () => (await vp()).invert).toBe(true);
+    await page.locator('[data-command=rotateCw]').click();
+    await expect.poll(async () => (await vp()).rotation).toBe(90);
+    await page.locator('[data-command=reset]').click();
+    await expect.poll(async () => [(await vp()).rotation, (await vp()).invert]).toEqual([0, false]);
+    expect((await vp()).imageIndex).toBe(6);
 
     // Draw a length.
     await page.locator('[data-tool=Length]').click();
