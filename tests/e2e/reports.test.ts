@@ -84,6 +84,19 @@ describe('remote diagnosis report in a real browser', () => {
     await sp.page.locator('textarea[name=treatmentPlan]').fill('阿司匹林 300mg 嚼服；尽快转诊行急诊 PCI。');
     await sp.page.locator('input[name=followUpIntervalDays]').fill('30');
     await expect.poll(() => sp.page.locator('.autosave').getAttribute('data-state'), { timeout: 20_000 }).toBe('saved');
+    // A second window of the same draft saves first; the first window's next autosave gets a conflict, not an overwrite.
+    const sp2 = await newPage(browser, { locale: 'zh-CN' });
+    await login(sp2.page, app.url, 'pku.cardio');
+    await sp2.page.goto(reportUrl);
+    await sp2.page.locator('textarea[name=findings]').fill('心电图示 V1–V4 导联 ST 段抬高，肌钙蛋白 I 2.3 ng/mL。');
+    await expect.poll(() => sp2.page.locator('.autosave').getAttribute('data-state'), { timeout: 20_000 }).toBe('saved');
+    await sp.page.locator('textarea[name=impression]').fill('急性前壁心肌梗死，建议尽快再灌注治疗（旧窗口）。');
+    await expect.poll(() => sp.page.locator('.autosave-conflict').textContent(), { timeout: 20_000 }).toContain('保存冲突');
+    expect(await sp.page.locator('.autosave-conflict').textContent()).toMatch(/changed by 陈教授 Prof\. Chen/);
+    await sp2.context.close();
+    await sp.page.getByRole('button', { name: '重新加载草稿（放弃我的修改）' }).click();
+    await expect.poll(() => sp.page.locator('textarea[name=findings]').inputValue(), { timeout: 20_000 }).toContain('2.3 ng/mL');
+    expect(await sp.page.locator('textarea[name=impression]').inputValue()).toBe('急性前壁心肌梗死，建议尽快再灌注治疗。');
     await sp.page.getByRole('button', { name: '签署报告' }).click();
     await sp.page.locator('input[name=sign-password]').fill(DEMO_PASSWORD);
     await sp.page.getByRole('button', { name: '确认签署' }).click();
@@ -91,7 +104,7 @@ describe('remote diagnosis report in a real browser', () => {
 
     // Live on the county doctor's page, without a reload.
     await expect.poll(() => cd.page.locator('.report-view').textContent(), { timeout: 20_000 }).toContain('前壁急性透壁性心肌梗死');
-    expect(await cd.page.locator('.report-view').textContent()).toContain('急性前壁心肌梗死，建议尽快再灌注治疗。');
+    expect(await cd.page.locator('.report-view').textContent()).toContain('肌钙蛋白 I 2.3 ng/mL');
     await cd.page.getByRole('button', { name: '确认已阅并纳入诊疗方案' }).click();
     await expect.poll(() => cd.page.locator('.report-status').textContent(), { timeout: 20_000 }).toBe('已确认');
     await expect.poll(() => cd.page.locator('.report-acknowledged').textContent()).toContain('下次随访');

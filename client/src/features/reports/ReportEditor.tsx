@@ -76,7 +76,7 @@ export function ReportEditor({
         {state.kind === 'error' && <span className="text-warn">{state.message}</span>}
       </div>
       {state.kind === 'conflict' && (
-        <div className="alert alert-error" role="alert">
+        <div className="alert alert-error autosave-conflict" role="alert">
           <strong>{t('reports.autosave.conflict')}:</strong> {state.message}{' '}
           <button type="button" className="btn btn-small" onClick={onReload}>
             {t('reports.autosave.reload')}

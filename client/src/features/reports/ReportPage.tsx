@@ -90,15 +90,16 @@ export function ReportPage() {
               {report.draft && isAuthor && (
                 <section className="card">
                   <ReportEditor
-                    key={`${report.id}-${editorKey}-${report.currentVersion}`}
+                    key={`${report.id}-${editorKey}-${report.currentVersion}-${report.status}`}
                     report={report}
                     onSaved={onSaved}
                     onSettled={setSettled}
-                    onReload={() => {
-                      setLocal(null);
-                      setEditorKey((k) => k + 1);
-                      reload();
-                    }}
+                    onReload={() =>
+                      void api.getReportOf(consultationId).then((fresh) => {
+                        setLocal(fresh);
+                        setEditorKey((k) => k + 1);
+                      }, setError)
+                    }
                   />
                   <div className="page-actions">
                     <button type="button" className="btn btn-primary" disabled={!settled} onClick={() => setDialog('sign')}>
