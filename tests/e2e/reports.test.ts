@@ -133,4 +133,22 @@ describe('remote diagnosis report in a real browser', () => {
     await sp.context.close();
     await cd.context.close();
   });
+
+  it('the program administrator sees the figures (charts, tables) and exports CSV', async () => {
+    const { page, context } = await newPage(browser, { locale: 'zh-CN' });
+    await login(page, app.url, 'program');
+    await page.getByRole('link', { name: '项目看板' }).click();
+    await expect.poll(() => page.locator('[data-metric=consultations] .dash-kpi-value').textContent(), { timeout: 20_000 }).toBe('1');
+    expect(await page.locator('[data-metric=reportsAcknowledged] .dash-kpi-value').textContent()).toBe('1');
+    expect(await page.locator('[data-metric=povertyPatientsServed] .dash-kpi-value').textContent()).toBe('1');
+    expect(await page.locator('.chart-box canvas').count()).toBe(3);
+    expect(await page.locator('.dashboard-page').textContent()).toContain('兰考县人民医院');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '导出 CSV' }).click()]);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dash-')), 'd.csv');
+    await dl.saveAs(file);
+    const csv = fs.readFileSync(file, 'utf8');
+    expect(csv.split('\r\n')[1]).toMatch(/^"total",.*"1"/);
+    expect(csv).toContain('"兰考县人民医院"');
+    await context.close();
+  });
 });
