@@ -213,6 +213,66 @@ async function runClient(cfg: ClientConfig): Promise<Result> {
   };
 }
 
+// ------------------------------------------------------------------ time to first image (Chromium, our viewer)
+/**
+ * Open the generated 300-slice study in our viewer in headless Chromium (built client served by the server)
+ * and time navigation → first non-black pixels on the viewport canvas. Median of 3 cold page loads.
+ */
+async function timeToFirstImage(url: string): Promise<number[] | null> {
+  const dist = path.join(ROOT, 'client/dist/index.html');
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!fs.existsSync(dist) || !fs.existsSync(chromiumPath)) {
+    console.log('time to first image skipped: build the client (pnpm build) and install chromium');
+    return null;
+  }
+  const { chromium } = createRequire(path.join(ROOT, 'tests/package.json'))(
+    'playwright-core',
+  ) as typeof import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    headless: true,
+  });
+  try {
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'lankao.doctor', password: 'Demo-2026-consult' }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const list = (await (
+      await fetch(`${url}/api/imaging/studies?limit=500`, { headers: { cookie } })
+    ).json()) as { id: string; numInstances: number }[];
+    const study = list.find((x) => x.numInstances === SLICES);
+    if (!study) throw new Error('generated study not found');
+    const [name, value] = cookie.split('=') as [string, string];
+    const times: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      await ctx.addCookies([{ name, value, url }]);
+      const page = await ctx.newPage();
+      const t0 = performance.now();
+      await page.goto(`${url}/imaging/studies/${study.id}`);
+      await page.waitForFunction(
+        () => {
+          const c = document.querySelector<HTMLCanvasElement>('[data-testid=viewport] canvas');
+          if (!c || !c.width) return false;
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          for (let i = 0; i < d.length; i += 16) if (d[i]! + d[i + 1]! + d[i + 2]! > 0) return true;
+          return false;
+        },
+        undefined,
+        { timeout: 60_000, polling: 20 },
+      );
+      times.push(performance.now() - t0);
+      await ctx.close();
+    }
+    return times;
+  } finally {
+    await browser.close();
+  }
+}
+
 // ------------------------------------------------------------------ orchestration
 function waitListening(proc: ChildProcess): Promise<string> {
   let out = '';
@@ -342,7 +402,7 @@ async function benchOurs(
   console.log(
     `ours: ${QIDO_STUDIES} synthetic studies inserted in ${((performance.now() - t) / 1000).toFixed(1)} s`,
   );
-  return runClientProcess(
+  const r = await runClientProcess(
     {
       name: 'ours',
       root: `${url}/dicomweb`,
@@ -353,7 +413,14 @@ async function benchOurs(
     },
     null,
   );
+  ttfi = await timeToFirstImage(url).catch((e: unknown) => {
+    console.log(`time to first image failed: ${(e as Error).message}`);
+    return null;
+  });
+  return r;
 }
+
+let ttfi: number[] | null = null;
 
 async function benchOrthanc(
   sliceDir: string,
@@ -448,6 +515,12 @@ function report(rs: Result[]) {
   row('QIDO-RS study search p50', a.p50, b?.p50 ?? null, 'ms', false);
   row('QIDO-RS study search p95', a.p95, b?.p95 ?? null, 'ms', false);
   row('WADO-RS frames', a.fps, b?.fps ?? null, 'fr/s', true);
+  if (ttfi) {
+    const med = [...ttfi].sort((x, y) => x - y)[1]!;
+    console.log(
+      `${'time to first image (Chromium)'.padEnd(30)} ours ${med.toFixed(1).padStart(9)} ms     (median of ${ttfi.map((x) => x.toFixed(0)).join(', ')}; no Orthanc baseline: Debian's Orthanc ships no web viewer)`,
+    );
+  }
 }
 
 // ------------------------------------------------------------------ entry: client mode (inside the namespace for Orthanc) or orchestrator
