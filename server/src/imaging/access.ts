@@ -1,19 +1,18 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../db/database';
 import type { Actor } from '../auth/actor';
-// [sync, issue 8] round-scoped branch, kept in the sync capability (server/src/sync/access.ts).
-import { liveRoundGrantsStudy } from '../sync/access';
+import { visibleTo } from '../consultations/links';
 
 /**
  * THE access rule for imaging, in one place (QIDO, WADO-RS, WADO-URI, metadata, frames, annotations, SR all
  * filter through it). A clinical user sees:
  *  1. studies owned by their own hospital;
- *  2. studies linked (consultation_studies, by Study Instance UID) to a consultation their hospital takes part
- *     in (requesting or target), when the study belongs to the consultation's requesting hospital (a link cannot
- *     open another hospital's study that happens to share a UID).
+ *  2. studies linked (consultation_studies, by Study Instance UID) to a consultation they may see — the
+ *     consultations capability decides that (`visibleTo`) — when the study belongs to the consultation's
+ *     requesting hospital (a link cannot open another hospital's study that happens to share a UID).
  * Round-based access (issue 8) extends this function with a third branch. Everything else answers 404.
  */
-export function visibleStudy(actor: Pick<Actor, 'hospitalId'> & Partial<Pick<Actor, 'id'>>) {
+export function visibleStudy(actor: Actor) {
   const hid = actor.hospitalId ?? '00000000-0000-0000-0000-000000000000';
   return (eb: ExpressionBuilder<Database, 'imaging_studies'>) =>
     eb.or([
@@ -25,10 +24,7 @@ export function visibleStudy(actor: Pick<Actor, 'hospitalId'> & Partial<Pick<Act
           .select(sql<number>`1`.as('one'))
           .whereRef('cs.study_instance_uid', '=', 'imaging_studies.study_uid')
           .whereRef('c.requesting_hospital_id', '=', 'imaging_studies.hospital_id')
-          .where((w) => w.or([w('c.requesting_hospital_id', '=', hid), w('c.target_hospital_id', '=', hid)])),
+          .where((w) => visibleTo(actor)(w as unknown as Parameters<ReturnType<typeof visibleTo>>[0])),
       ),
-      // [sync, issue 8] 3. a participant (host/invitee) of a LIVE round whose agenda links the study's
-      // consultation; removal from the round or its end revokes this on the very next request.
-      liveRoundGrantsStudy(eb, actor.id ?? null),
     ]);
 }
