@@ -18,6 +18,7 @@ import type {
   RoundResponse,
 } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
+import { layerForWidth, LinkMonitor, type InboundCounters } from './linkQuality';
 
 export type RoomStatus = 'idle' | 'joining' | 'joined' | 'rejoining' | 'replaced' | 'ended' | 'left' | 'error';
 
@@ -68,9 +69,6 @@ const SIMULCAST: RTCRtpEncodingParameters[] = [
   { scaleResolutionDownBy: 1, maxBitrate: 1_000_000 },
 ];
 
-/** Spatial layer for a tile: small tiles never need the full-resolution layer. */
-export const layerForWidth = (px: number): number => (px < 240 ? 0 : px < 560 ? 1 : 2);
-
 export class RoomClient {
   readonly roundId: string;
   #socket: AppSocket;
@@ -102,8 +100,7 @@ export class RoomClient {
   #micTrack: MediaStreamTrack | null = null;
   #camTrack: MediaStreamTrack | null = null;
   #statsTimer: ReturnType<typeof setInterval> | null = null;
-  #weakTicks = 0;
-  #lastInbound = new Map<string, { lost: number; received: number }>();
+  #link = new LinkMonitor();
   #wantJoined = false;
   #joinSeq = 0;
 
@@ -305,14 +302,14 @@ export class RoomClient {
   /** Audio-only: stop sending and receiving video (the server pauses our video consumers). */
   async setAudioOnly(enabled: boolean): Promise<void> {
     this.#set({ audioOnly: enabled, proposeAudioOnly: false });
-    this.#weakTicks = 0;
+    this.#link.reset();
     await this.request('setAudioOnly', { enabled });
     if (enabled) await this.#stopCamera();
     else await this.#startCamera();
   }
 
   dismissAudioOnlyProposal(): void {
-    this.#weakTicks = -10; // do not ask again for ~20 s
+    this.#link.dismiss();
     this.#set({ proposeAudioOnly: false });
   }
 
@@ -466,40 +463,36 @@ export class RoomClient {
     }
   }
 
-  /** Every 2 s: frames decoded per tile, and whether the link is weak (loss or a low send estimate). */
+  /** Every 2 s: frames decoded per tile, and the link assessment (layer cap, audio-only proposal). */
   async #sampleStats(): Promise<void> {
     if (this.#state.status !== 'joined') return;
-    let lossy = false;
     const frames = new Map<string, number>();
+    const inbound = new Map<string, InboundCounters>();
     for (const [id, { consumer }] of this.#consumers) {
       if (consumer.kind !== 'video' || consumer.closed) continue;
       const report = await consumer.getStats().catch(() => null);
       report?.forEach((s: { type: string; framesDecoded?: number; packetsLost?: number; packetsReceived?: number }) => {
         if (s.type !== 'inbound-rtp') return;
         frames.set(id, s.framesDecoded ?? 0);
-        const prev = this.#lastInbound.get(id) ?? { lost: 0, received: 0 };
-        const lost = (s.packetsLost ?? 0) - prev.lost;
-        const received = (s.packetsReceived ?? 0) - prev.received;
-        this.#lastInbound.set(id, { lost: s.packetsLost ?? 0, received: s.packetsReceived ?? 0 });
-        if (received + lost > 20 && lost / (received + lost) > 0.08) lossy = true;
+        inbound.set(id, { packetsLost: s.packetsLost ?? 0, packetsReceived: s.packetsReceived ?? 0 });
       });
     }
-    let lowUplink = false;
+    let uplink: number | null = null;
     const sendStats = await this.#send?.getStats().catch(() => null);
-    sendStats?.forEach((s: { type: string; state?: string; nominated?: boolean; availableOutgoingBitrate?: number }) => {
-      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate !== undefined && s.availableOutgoingBitrate < 150_000) lowUplink = true;
+    sendStats?.forEach((s: { type: string; nominated?: boolean; availableOutgoingBitrate?: number }) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate !== undefined) uplink = s.availableOutgoingBitrate;
     });
-    const weak = lossy || lowUplink;
-    this.#weakTicks = weak ? this.#weakTicks + 1 : Math.min(this.#weakTicks, 0);
-    const cap = lossy ? 0 : 2;
-    if (cap !== this.#bandwidthCap) {
-      this.#bandwidthCap = cap;
+    const { spatialCap, proposeAudioOnly } = this.#link.assess(inbound, uplink, this.#state.audioOnly);
+    if (spatialCap !== this.#bandwidthCap) {
+      this.#bandwidthCap = spatialCap;
       for (const id of this.#consumers.keys()) void this.#applyLayer(id);
     }
-    const propose = !this.#state.audioOnly && this.#weakTicks >= 3;
     this.#set({
-      proposeAudioOnly: propose || (this.#state.proposeAudioOnly && !this.#state.audioOnly),
-      peers: this.#state.peers.map((p) => ({ ...p, media: p.media.map((m) => (frames.has(m.consumerId) ? { ...m, framesDecoded: frames.get(m.consumerId)! } : m)) })),
+      proposeAudioOnly: !this.#state.audioOnly && (proposeAudioOnly || this.#state.proposeAudioOnly),
+      peers: this.#state.peers.map((p) => ({
+        ...p,
+        media: p.media.map((m) => (frames.has(m.consumerId) ? { ...m, framesDecoded: frames.get(m.consumerId)! } : m)),
+      })),
     });
   }
 
@@ -512,7 +505,7 @@ export class RoomClient {
     this.#recv?.close();
     this.#send = this.#recv = null;
     this.#device = null;
-    this.#lastInbound.clear();
+    this.#link.reset();
     this.#set({ peers: this.#state.peers.map((p) => ({ ...p, media: [] })) });
   }
 

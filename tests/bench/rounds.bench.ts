@@ -1,0 +1,338 @@
+/**
+ * Ward-round media benchmark (`pnpm bench rounds`).
+ *
+ * 1. Join → first remote frame: a county doctor opens the room of a live round (the host already sends camera
+ *    video) in headless Chromium with a fake camera; time from navigation until the host's tile <video> has a
+ *    decoded frame. Baseline in the same run and browser: two RTCPeerConnections in one page connected directly
+ *    (no server, no signalling), time from createOffer to the first decoded frame. Ratio = ours / baseline.
+ * 2. Consumers per worker: one mediasoup worker, one VP8 producer fed by a synthetic RTP sender (30 fps,
+ *    ~1000-byte packets, ~250 kbit/s), N SRTP PlainTransport consumers sending to local UDP sinks in a child
+ *    process; N grows until the worker fails to send 1 % of the packets it should (its outbound-rtp counters vs
+ *    packets sent × N) or saturates its core. Worker CPU from getResourceUsage(). The receiving process's own
+ *    loss is printed too: on a 2-core machine it saturates (~6k packets/s of JS handlers) long before the worker.
+ *    Baseline: mediasoup's published figure of ~500 consumers per worker (per core). Ratio = ours / 500.
+ *
+ * Runs from server/ (tests/bench/run-all.mjs). Needs the built client (client/dist; built here if missing),
+ * the mediasoup worker (MEDIASOUP_WORKER_BIN or the infra/mediasoup-worker.sh cache) and /usr/bin/chromium.
+ * BENCH_JOINS (default 5) joins are timed; BENCH_STEP_SECONDS (default 4) per consumer step.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { types } from 'mediasoup';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SERVER_DIR = path.join(ROOT, 'server');
+const JOINS = Number(process.env.BENCH_JOINS ?? 5);
+const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 4);
+const PUBLISHED_CONSUMERS_PER_CORE = 500;
+const PASSWORD = 'Demo-2026-consult';
+const fromTests = createRequire(path.join(ROOT, 'tests/package.json'));
+const fromServer = createRequire(path.join(SERVER_DIR, 'package.json'));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const { loadConfig } = await import(path.join(SERVER_DIR, 'src/config.ts'));
+const sfuConfig = loadConfig({}).sfu;
+if (!sfuConfig.workerBin) {
+  console.error('no mediasoup worker binary: run infra/mediasoup-worker.sh or set MEDIASOUP_WORKER_BIN');
+  process.exit(1);
+}
+
+// ------------------------------------------------------------------------------------------- 1. join time
+/** Baseline, evaluated in the page as source text (tsx would otherwise inject helpers the page lacks). */
+const P2P_FIRST_FRAME = `(async () => {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: 15 } });
+  const t0 = performance.now();
+  const a = new RTCPeerConnection();
+  const b = new RTCPeerConnection();
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+  for (const t of stream.getTracks()) a.addTrack(t, stream);
+  const v = document.createElement('video');
+  v.muted = true;
+  v.autoplay = true;
+  document.body.append(v);
+  b.ontrack = (e) => (v.srcObject = e.streams[0] || new MediaStream([e.track]));
+  await a.setLocalDescription(await a.createOffer());
+  await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription);
+  await new Promise((r) => {
+    const tick = () => (v.readyState >= 2 && v.videoWidth > 0 ? r() : requestAnimationFrame(tick));
+    tick();
+  });
+  const ms = performance.now() - t0;
+  a.close();
+  b.close();
+  v.remove();
+  stream.getTracks().forEach((t) => t.stop());
+  return ms;
+})()`;
+
+async function startServer(): Promise<{ url: string; proc: ChildProcess; dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-bench-'));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: SERVER_DIR,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SFU_LISTEN_IP: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (c) => reject(new Error(`server exited ${c}:\n${out}`)));
+  });
+  return { url, proc, dataDir };
+}
+
+async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
+  if (!fs.existsSync(path.join(ROOT, 'client/dist/index.html'))) {
+    spawnSync('pnpm', ['--filter', '@consult/client', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const { chromium } = fromTests('playwright-core') as typeof import('playwright-core');
+  const srv = await startServer();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    ],
+  });
+  try {
+    const login = async (username: string) => {
+      const ctx = await browser.newContext({ permissions: ['camera', 'microphone'] });
+      const res = await ctx.request.post(`${srv.url}/api/auth/login`, { data: { username, password: PASSWORD } });
+      const me = (await res.json()) as { id: string; csrfToken: string };
+      return { ctx, page: await ctx.newPage(), id: me.id, csrf: me.csrfToken };
+    };
+    const host = await login('pku.cardio');
+    const guest = await login('lankao.doctor');
+    const created = await host.ctx.request.post(`${srv.url}/api/rounds`, {
+      headers: { 'x-csrf-token': host.csrf },
+      data: { title: 'bench', kind: 'ward_round', scheduledAt: new Date().toISOString(), inviteeIds: [guest.id], agenda: [] },
+    });
+    const roundId = ((await created.json()) as { id: string }).id;
+    await host.page.goto(`${srv.url}/rounds/${roundId}/room`);
+    await host.page.waitForSelector('[data-testid=round-room][data-status=joined]', { timeout: 30_000 }).catch(async (e) => {
+      console.error(await host.page.locator('body').textContent());
+      throw e;
+    });
+
+    const ours: number[] = [];
+    for (let i = 0; i < JOINS + 1; i++) {
+      await guest.page.goto(`${srv.url}/rounds/${roundId}`);
+      await guest.page.waitForSelector('[data-testid=round-join]');
+      const t0 = Date.now();
+      await guest.page.goto(`${srv.url}/rounds/${roundId}/room`);
+      await guest.page.waitForFunction(
+        (sel) => {
+          const v = document.querySelector<HTMLVideoElement>(sel);
+          return !!v && v.readyState >= 2 && v.videoWidth > 0;
+        },
+        `[data-testid="tile-${host.id}"] video`,
+        { polling: 'raf', timeout: 30_000 },
+      );
+      if (i > 0) ours.push(Date.now() - t0); // the first join warms up the page cache and the workers
+    }
+
+    const baseline: number[] = [];
+    const p2p = await guest.ctx.newPage();
+    await p2p.goto(`${srv.url}/api/health`);
+    for (let i = 0; i < JOINS; i++) {
+      baseline.push(
+        (await p2p.evaluate(P2P_FIRST_FRAME)) as number,
+      );
+    }
+    return { ours, baseline };
+  } finally {
+    await browser.close();
+    srv.proc.kill('SIGTERM');
+    await new Promise((r) => srv.proc.once('exit', r));
+    fs.rmSync(srv.dataDir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------ 2. consumers per worker
+const SINK_SOURCE = `
+const dgram = require('node:dgram');
+const n = Number(process.argv[1]);
+let received = 0;
+const ports = [];
+let open = 0;
+for (let i = 0; i < n; i++) {
+  const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+  s.on('message', () => received++);
+  s.bind(0, '127.0.0.1', () => {
+    ports[i] = s.address().port;
+    if (++open === n) process.stdout.write(JSON.stringify(ports) + '\\n');
+  });
+}
+process.stdin.on('data', (d) => { for (const _ of String(d).trim().split('\\n')) process.stdout.write(received + '\\n'); });
+`;
+
+/** A synthetic VP8 sender: one ~1000-byte packet per frame at 30 fps, a keyframe every second. */
+function startSender(port: number, ssrc: number, pt: number) {
+  const sock = dgram.createSocket('udp4');
+  let seq = 0;
+  let ts = 0;
+  let pic = 0;
+  let sent = 0;
+  const timer = setInterval(() => {
+    const key = pic % 30 === 0;
+    const buf = Buffer.alloc(12 + 1000);
+    buf[0] = 0x80;
+    buf[1] = 0x80 | pt; // marker: one packet per frame
+    buf.writeUInt16BE(seq++ & 0xffff, 2);
+    buf.writeUInt32BE(ts >>> 0, 4);
+    buf.writeUInt32BE(ssrc, 8);
+    // VP8 payload descriptor: X=1 S=1, I=1, 15-bit picture id; then the payload header (P=0 on keyframes).
+    buf[12] = 0x90;
+    buf[13] = 0x80;
+    buf.writeUInt16BE(0x8000 | (pic & 0x7fff), 14);
+    buf[16] = key ? 0x10 : 0x11;
+    if (key) buf.set([0x00, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01], 17);
+    ts += 3000;
+    pic++;
+    sock.send(buf, port, '127.0.0.1');
+    sent++;
+  }, 1000 / 30);
+  return { sent: () => sent, stop: () => (clearInterval(timer), sock.close()) };
+}
+
+async function consumerBench() {
+  process.env.MEDIASOUP_WORKER_BIN = sfuConfig.workerBin;
+  const mod = (await import(fromServer.resolve('mediasoup'))) as typeof import('mediasoup') & { default?: typeof import('mediasoup') };
+  const ms = mod.default ?? mod;
+  const worker = await ms.createWorker({ logLevel: 'error', rtcMinPort: 20000, rtcMaxPort: 39999 });
+  const { MEDIA_CODECS } = await import(path.join(SERVER_DIR, 'src/sfu/codecs.ts'));
+  const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+  const ingest = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
+  const producer = await ingest.produce({
+    kind: 'video',
+    rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 4242 }] },
+  });
+  const sender = startSender(ingest.tuple.localPort, 4242, 101);
+
+  // Receivers in a child process, so counting packets does not compete with the sender's timer.
+  const SINK_SOCKETS = 80;
+  const sinkProc = spawn(process.execPath, ['-e', SINK_SOURCE, String(SINK_SOCKETS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: ((l: string) => void)[] = [];
+  let buf = '';
+  sinkProc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const w = waiters.shift();
+      if (w) w(line);
+      else lines.push(line);
+    }
+  });
+  const nextLine = () => new Promise<string>((r) => (lines.length ? r(lines.shift()!) : waiters.push(r)));
+  const sinkPorts = JSON.parse(await nextLine()) as number[];
+  const received = async () => {
+    sinkProc.stdin!.write('count\n');
+    return Number(await nextLine());
+  };
+  const consumers: { transport: types.PlainTransport; consumer: types.Consumer }[] = [];
+  const addConsumers = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const port = sinkPorts[consumers.length % SINK_SOCKETS]!;
+      // SRTP on, so the worker encrypts per consumer as it does for browsers.
+      const transport = await router.createPlainTransport({
+        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+        rtcpMux: true,
+        comedia: false,
+        enableSrtp: true,
+        srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80',
+      });
+      await transport.connect({
+        ip: '127.0.0.1',
+        port,
+        srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'ZnQ3eWJraDg0d3ZoYzM5cXN1Y2pnaHU5NWxrd2Jy' },
+      });
+      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
+      consumers.push({ transport, consumer });
+    }
+  };
+  /** Packets the worker itself sent out on all consumers (its outbound-rtp counters). */
+  const forwarded = async () => {
+    let n = 0;
+    for (const c of consumers) n += (await c.consumer.getStats()).find((x) => x.type === 'outbound-rtp')?.packetCount ?? 0;
+    return n;
+  };
+  const cpu = async () => {
+    const u = await worker.getResourceUsage();
+    return u.ru_utime + u.ru_stime; // ms
+  };
+
+  const rows: { consumers: number; loss: number; cpu: number }[] = [];
+  let best: { consumers: number; cpu: number } | null = null;
+  for (const target of [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000]) {
+    await addConsumers(target - consumers.length);
+    await new Promise((r) => setTimeout(r, 1000)); // settle: new consumers start with a keyframe request
+    const fwd0 = await forwarded();
+    const recv0 = await received();
+    const sent0 = sender.sent();
+    const cpu0 = await cpu();
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, STEP_SECONDS * 1000));
+    const recv = (await received()) - recv0;
+    const sent = sender.sent() - sent0;
+    const cpu1 = await cpu();
+    const wall = Date.now() - t0;
+    const expected = sent * consumers.length;
+    const loss = Math.max(0, 1 - recv / expected);
+    const workerLoss = Math.max(0, 1 - ((await forwarded()) - fwd0) / expected);
+    const load = (cpu1 - cpu0) / wall;
+    rows.push({ consumers: consumers.length, loss: workerLoss, cpu: load });
+    console.log(
+      `  ${String(consumers.length).padStart(5)} consumers: worker loss ${(workerLoss * 100).toFixed(2).padStart(5)} % (receiver process lost ${(loss * 100).toFixed(1)} %), worker CPU ${(load * 100).toFixed(0).padStart(3)} % of a core, ${Math.round((recv / wall) * 1000)} pkt/s delivered`,
+    );
+    // The SFU's loss is what the worker failed to send; the local receiver process (one JS thread on a machine
+    // shared with the worker) saturates first, so its count is printed but does not stop the climb.
+    if (workerLoss >= 0.01 || load > 0.95) break;
+    best = { consumers: consumers.length, cpu: load };
+  }
+  sender.stop();
+  sinkProc.kill();
+  worker.close();
+  return { best, rows };
+}
+
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+console.log('\n[1] join → first remote frame decoded (Chromium, fake camera, 127.0.0.1)');
+const join = await joinBench();
+const ours = median(join.ours);
+const base = median(join.baseline);
+console.log(`  ours (socket signalling + SFU, ${join.ours.length} joins): median ${ours} ms  [${join.ours.join(', ')}]`);
+console.log(`  baseline (direct RTCPeerConnection loopback, ${join.baseline.length} runs): median ${Math.round(base)} ms  [${join.baseline.map(Math.round).join(', ')}]`);
+console.log(`  ratio ours / baseline: ${(ours / base).toFixed(2)}`);
+
+console.log('\n[2] VP8 consumers on one mediasoup worker (synthetic 30 fps RTP, PlainTransport sinks)');
+const cons = await consumerBench();
+if (cons.best) {
+  console.log(`  max consumers at < 1 % loss: ${cons.best.consumers} (worker CPU ${(cons.best.cpu * 100).toFixed(0)} % of a core)`);
+  console.log(`  baseline: mediasoup's published ~${PUBLISHED_CONSUMERS_PER_CORE} consumers per worker/core`);
+  console.log(`  ratio ours / published: ${(cons.best.consumers / PUBLISHED_CONSUMERS_PER_CORE).toFixed(2)}`);
+  console.log(`  (CPU-bound estimate at this packet rate: ~${Math.round(cons.best.consumers / Math.max(cons.best.cpu, 0.01))} consumers per fully used core)`);
+} else {
+  console.log('  loss ≥ 1 % already at the first step');
+}
+process.exit(0);
