@@ -102,6 +102,14 @@ const L = {
 /** Fingerprint in groups of four hex digits (first 32 digits = 16 bytes), as printed. */
 export const shortFingerprint = (hex: string) => hex.slice(0, 32).match(/.{4}/g)!.join(' ');
 
+/** Font files are read once per process (the Noto CJK collection is ~20 MB); fontkit subsets per document. */
+const fontBytes = new Map<string, Buffer>();
+const bytesOf = (file: string): Buffer => {
+  let b = fontBytes.get(file);
+  if (!b) fontBytes.set(file, (b = fs.readFileSync(file)));
+  return b;
+};
+
 export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promise<Buffer> {
   const t = L[lang];
   const font = cjkFont();
@@ -110,8 +118,8 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
     margin: 50,
     info: { Title: `${t.title} ${d.reportId} v${d.payload.version}`, Author: d.payload.signer.name, Subject: d.payload.content.impression.slice(0, 200) },
   });
-  pdf.registerFont('body', font.file, font.face);
-  pdf.registerFont('bold', font.bold?.file ?? font.file, font.bold?.face ?? font.face);
+  pdf.registerFont('body', bytesOf(font.file), font.face);
+  pdf.registerFont('bold', bytesOf(font.bold?.file ?? font.file), font.bold?.face ?? font.face);
   const chunks: Buffer[] = [];
   pdf.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
