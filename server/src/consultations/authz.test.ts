@@ -56,8 +56,8 @@ describe.each(DIALECTS)('authorization matrix (%s)', (dialect) => {
     attachmentId = up.json().id;
     await t.db.insertInto('consultation_studies').values({ consultation_id: c.id, study_instance_uid: linkedUid, linked_by: s['lankao.doctor']!.userId }).execute();
     imagingInstalled = !!(await sql<{ t: string | null }>`select to_regclass('imaging_studies')::text as t`.execute(t.db)).rows[0]?.t;
-  });
-  afterAll(() => t.close());
+  }, 180_000);
+  afterAll(() => t.close(), 60_000);
 
   const CLIN_DENY = { program: 403, sysadmin: 403, anonymous: 401 } as const;
   const OUTSIDERS = { 'linquan.doctor': 404, 'wanquan.doctor': 404, 'anzhen.cardio': 404, 'anzhen.radiology': 404 } as const;

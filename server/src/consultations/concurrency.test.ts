@@ -14,8 +14,8 @@ describe('concurrent accept (postgres)', () => {
     lankao = await t.login('lankao.doctor');
     cardio = await t.login('pku.cardio');
     nephro = await t.login('pku.nephro');
-  });
-  afterAll(() => t.close());
+  }, 180_000);
+  afterAll(() => t.close(), 60_000);
 
   it('lets exactly one of two simultaneous accepts win, every time', async () => {
     for (let round = 0; round < 8; round++) {

@@ -15,8 +15,8 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
     nephro = await t.login('pku.nephro');
     anzhen = await t.login('anzhen.cardio');
     linquan = await t.login('linquan.doctor');
-  });
-  afterAll(() => t.close());
+  }, 180_000);
+  afterAll(() => t.close(), 60_000);
 
   it('runs a request from submission to completion, recording every transition with who and when', async () => {
     const c = await createRequest(t, lankao);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { ConsultationQuery } from '@consult/shared';
 import { QUEUE_STATES } from '@consult/shared';
 import type { Executor, Trx } from '../db/database';
@@ -74,22 +75,25 @@ export async function listVisible(db: Executor, actor: Actor, q: ConsultationQue
   if (q.state) base = base.where('c.state', '=', q.state);
   if (q.urgency) base = base.where('c.urgency', '=', q.urgency);
   if (q.patientId) base = base.where('c.patient_id', '=', q.patientId);
-  const [rows, count] = await Promise.all([
-    base
-      .select(summaryColumns)
-      .$if(view === 'queue', (qb) =>
-        qb
-          .orderBy((eb) => eb.case().when('c.urgency', '=', 'emergency').then(0).when('c.urgency', '=', 'urgent').then(1).else(2).end())
-          .orderBy('c.sla_due_at'),
-      )
-      .$if(view !== 'queue', (qb) => qb.orderBy('c.updated_at', 'desc'))
-      .orderBy('c.id')
-      .limit(q.limit ?? 50)
-      .offset(q.offset ?? 0)
-      .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.n) };
+  // One round trip: the page and the total (window count) together; count separately only past the end.
+  const rows = await base
+    .select(summaryColumns)
+    .select(sql<number>`count(*) over ()`.as('total_count'))
+    .$if(view === 'queue', (qb) =>
+      qb
+        .orderBy((eb) => eb.case().when('c.urgency', '=', 'emergency').then(0).when('c.urgency', '=', 'urgent').then(1).else(2).end())
+        .orderBy('c.sla_due_at'),
+    )
+    .$if(view !== 'queue', (qb) => qb.orderBy('c.updated_at', 'desc'))
+    .orderBy('c.id')
+    .limit(q.limit ?? 50)
+    .offset(q.offset ?? 0)
+    .execute();
+  if (rows.length === 0 && (q.offset ?? 0) > 0) {
+    const count = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return { rows, total: Number(count.n) };
+  }
+  return { rows, total: rows.length ? Number(rows[0]!.total_count) : 0 };
 }
 
 /** Lock the row for a state change (SELECT ... FOR UPDATE); the caller already checked visibility. */

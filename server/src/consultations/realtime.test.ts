@@ -94,7 +94,7 @@ describe('socket.io notifications', () => {
       await login(srv.url, 'anzhen.cardio'),
       await login(srv.url, 'wanquan.doctor'),
     ];
-  });
+  }, 180_000);
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
     await srv.close();
@@ -156,7 +156,7 @@ describe('socket.io across two instances (Redis adapter)', () => {
   beforeAll(async () => {
     a = await startTestServer('postgres', { redisUrl: 'redis://127.0.0.1:6379' });
     b = await startTestServer('postgres', { redisUrl: 'redis://127.0.0.1:6379', databaseSchema: a.schema });
-  });
+  }, 180_000);
   afterAll(async () => {
     await b?.close();
     await a?.close();

@@ -19,6 +19,7 @@ import type { DB, Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
 import type { IoServer } from '../realtime/plugin';
 import { recordAudit } from '../audit/service';
+import { auditRead } from './read-audit';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import type { ConsultationRow } from './tables';
 import * as q from './queries';
@@ -94,7 +95,7 @@ async function loadVisible(db: Executor, actor: Actor, id: string): Promise<q.Su
 
 export async function listConsultations(db: DB, actor: Actor, query: ConsultationQuery): Promise<ConsultationPage> {
   const { rows, total } = await q.listVisible(db, actor, query);
-  await recordAudit(db, {
+  await auditRead(db, {
     actor,
     action: 'consultation.list',
     entityType: 'consultation',
@@ -107,7 +108,7 @@ export async function listConsultations(db: DB, actor: Actor, query: Consultatio
 export async function getConsultation(db: DB, actor: Actor, id: string, audit = true): Promise<ConsultationDetail> {
   const row = await loadVisible(db, actor, id);
   const [transitions, attachments, studies] = await Promise.all([q.transitionsOf(db, id), q.attachmentsOf(db, id), q.studiesOf(db, id)]);
-  if (audit) await recordAudit(db, { actor, action: 'consultation.read', entityType: 'consultation', entityId: id, ip: actor.ip });
+  if (audit) await auditRead(db, { actor, action: 'consultation.read', entityType: 'consultation', entityId: id, ip: actor.ip });
   return {
     ...toSummary(row),
     historySummary: row.history_summary,

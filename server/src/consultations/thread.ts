@@ -6,6 +6,7 @@ import { TERMINAL_STATES, type Attachment, type Message, type MessageCreate, typ
 import type { Actor } from '../auth/actor';
 import type { DB } from '../db/database';
 import { recordAudit } from '../audit/service';
+import { auditRead } from './read-audit';
 import { notifyUsers } from '../notifications/service';
 import { userRoom } from '../realtime/plugin';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
@@ -18,7 +19,7 @@ import { loadVisible, type ConsultationCtx } from './service';
 export async function listMessages(db: DB, actor: Actor, id: string): Promise<Message[]> {
   await loadVisible(db, actor, id);
   const [msgs, atts] = await Promise.all([q.messagesOf(db, id), q.attachmentsOf(db, id)]);
-  await recordAudit(db, { actor, action: 'consultation.messages.read', entityType: 'consultation', entityId: id, ip: actor.ip });
+  await auditRead(db, { actor, action: 'consultation.messages.read', entityType: 'consultation', entityId: id, ip: actor.ip });
   return msgs.map((m) => toMessage(m, atts.filter((a) => a.message_id === m.id).map(toAttachment)));
 }
 
@@ -126,7 +127,7 @@ export async function readAttachment(ctx: ConsultationCtx, actor: Actor, id: str
   const a = await ctx.db.selectFrom('consultation_attachments').selectAll().where('id', '=', attachmentId).where('consultation_id', '=', id).executeTakeFirst();
   if (!a) throw notFound('attachment');
   const bytes = await fs.readFile(path.join(attachmentsDir(ctx), a.storage_key));
-  await recordAudit(ctx.db, { actor, action: 'consultation.attachment.read', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { attachmentId } });
+  await auditRead(ctx.db, { actor, action: 'consultation.attachment.read', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { attachmentId } });
   return { bytes, contentType: a.content_type, fileName: a.file_name };
 }
 

@@ -15,8 +15,8 @@ describe.each(DIALECTS)('validation (%s)', (dialect) => {
     lankao = await t.login('lankao.doctor');
     cardio = await t.login('pku.cardio');
     c = await createRequest(t, lankao);
-  });
-  afterAll(() => t.close());
+  }, 180_000);
+  afterAll(() => t.close(), 60_000);
 
   const counts = async () => {
     const out: Record<string, number> = {};
