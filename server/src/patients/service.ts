@@ -17,6 +17,7 @@ import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import type { PatientRow } from '../consultations/tables';
 import { recordAudit } from '../audit/service';
+import { auditRead } from '../consultations/read-audit';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import * as q from './queries';
 
@@ -57,7 +58,7 @@ function uniqueClash(err: unknown, what: string, field: string): never {
 
 export async function listPatients(db: DB, actor: Actor, query: PatientQuery): Promise<PatientPage> {
   const { rows, total } = await q.listPatients(db, actor, query);
-  await recordAudit(db, { actor, action: 'patient.list', entityType: 'patient', ip: actor.ip, detail: { count: rows.length } });
+  await auditRead(db, { actor, action: 'patient.list', entityType: 'patient', ip: actor.ip, detail: { count: rows.length } });
   return {
     items: rows.map((r) => ({ ...toPatient(actor, r), chronic: !!r.chronic, overdueFollowUp: !!r.overdue, caseCount: Number(r.case_count) })),
     total,
@@ -96,7 +97,7 @@ export async function getPatient(db: DB, actor: Actor, id: string, audit = true)
   const row = await q.findPatient(db, actor, id);
   if (!row) throw notFound('patient');
   const cases = await loadCases(db, id);
-  if (audit) await recordAudit(db, { actor, action: 'patient.read', entityType: 'patient', entityId: id, ip: actor.ip });
+  if (audit) await auditRead(db, { actor, action: 'patient.read', entityType: 'patient', entityId: id, ip: actor.ip });
   return { ...toPatient(actor, row), cases };
 }
 

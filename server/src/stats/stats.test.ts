@@ -11,8 +11,8 @@ describe.each(DIALECTS)('program statistics (%s)', (dialect) => {
     lankao = await t.login('lankao.doctor');
     cardio = await t.login('pku.cardio');
     program = await t.login('program');
-  });
-  afterAll(() => t.close());
+  }, 180_000);
+  afterAll(() => t.close(), 60_000);
 
   it('aggregates per pairing and per county hospital', async () => {
     // Three requests accepted after 1 h, 2 h and 10 h; one still waiting past its SLA; one declined.
