@@ -86,7 +86,9 @@ describe('imaging in the browser', () => {
     // Presets, invert, rotate and reset act on the viewport state that rounds will drive.
     const vp = () => page.evaluate(() => window.__viewer!.getState() as unknown as Record<string, unknown>);
     await page.locator('[data-preset=lung]').click();
-    await expect.poll(async () => [(await vp()).windowWidth, (await vp()).windowCenter]).toEqual([1500, -600]);
+    await expect
+      .poll(async () => [(await vp()).windowWidth, (await vp()).windowCenter])
+      .toEqual([1500, -600]);
     await page.locator('[data-command=invert]').click();
     await expect.poll(async () => (await vp()).invert).toBe(true);
     await page.locator('[data-command=rotateCw]').click();
@@ -122,5 +124,18 @@ describe('imaging in the browser', () => {
     expect(length).toBeGreaterThan(10);
     // Other slices carry no measurement.
     expect(await lengthsOnSlice(page, 5)).toBe(0);
+
+    // The author deletes it from the annotation list; it leaves the image and the server.
+    await expect.poll(() => page.locator('[data-testid=annotation-list] li').count()).toBe(1);
+    await page.locator('[data-action=delete-annotation]').click();
+    await expect.poll(() => lengthsOnSlice(page, 6)).toBe(0);
+    await expect.poll(() => page.evaluate(() => window.__viewerSync?.count ?? -1)).toBe(0);
+    const onServer = await page.evaluate(async () => {
+      const res = await fetch(
+        `${location.pathname.replace('/imaging/studies/', '/api/imaging/studies/')}/annotations`,
+      );
+      return ((await res.json()) as unknown[]).length;
+    });
+    expect(onServer).toBe(0);
   });
 });

@@ -33,6 +33,9 @@ export class AnnotationSync {
   #unsub: () => void;
   onError: (message: string) => void = () => undefined;
   onChange: (count: number) => void = () => undefined;
+  /** The server's annotations of the study, kept current (for the annotation list). */
+  onList: (list: Annotation[]) => void = () => undefined;
+  list: Annotation[] = [];
   count = 0;
 
   constructor(
@@ -48,6 +51,7 @@ export class AnnotationSync {
     const list = await api.listAnnotations(this.studyId);
     this.viewer.clearAnnotations();
     for (const a of list) this.#restore(a);
+    this.#setList(list);
     this.count = list.length;
     this.onChange(this.count);
     this.viewer.redraw();
@@ -76,6 +80,7 @@ export class AnnotationSync {
         })
         .then((a) => {
           data._server = { id: a.id, version: a.version, authorId: a.authorId };
+          this.#setList([...this.list, a]);
           this.onChange(++this.count);
         })
         .catch((err: unknown) => this.onError(err instanceof Error ? err.message : String(err)));
@@ -95,6 +100,7 @@ export class AnnotationSync {
     if (e.type === 'removed') {
       try {
         await api.deleteAnnotation(mark.id, mark.version);
+        this.#setList(this.list.filter((x) => x.id !== mark.id));
         this.onChange(--this.count);
       } catch (err) {
         this.onError(err instanceof Error ? err.message : String(err));
@@ -111,6 +117,7 @@ export class AnnotationSync {
           .updateAnnotation(mark.id, strip(data), mark.version)
           .then((a) => {
             mark.version = a.version;
+            this.#setList(this.list.map((x) => (x.id === a.id ? a : x)));
           })
           .catch(async (err: unknown) => {
             this.onError(
@@ -124,6 +131,33 @@ export class AnnotationSync {
           });
       }, 400),
     );
+  }
+
+  #setList(list: Annotation[]): void {
+    this.list = list;
+    this.onList(list);
+  }
+
+  /** Delete one of my annotations (from the list panel): off the images, then on the server. */
+  async remove(id: string): Promise<void> {
+    const a = this.list.find((x) => x.id === id);
+    if (!a || a.authorId !== this.meId) return;
+    const state = this.viewer.allAnnotations();
+    for (const byTool of Object.values(state)) {
+      const entry = byTool[a.tool];
+      const k = entry?.data.findIndex((d) => (d as Data)._server?.id === id) ?? -1;
+      if (entry && k >= 0) entry.data.splice(k, 1);
+    }
+    this.viewer.redraw();
+    const mark = this.list.find((x) => x.id === id)!;
+    try {
+      await api.deleteAnnotation(id, mark.version);
+      this.#setList(this.list.filter((x) => x.id !== id));
+      this.onChange(--this.count);
+    } catch (err) {
+      this.onError(err instanceof Error ? err.message : String(err));
+      await this.load();
+    }
   }
 
   /** Wait for saves in flight (e2e and tests read the server afterwards). */

@@ -187,6 +187,12 @@ export class ViewerController {
     mgr.restoreToolState({});
   }
 
+  /** Every image's measurements (live objects: edits show on the next redraw). */
+  allAnnotations(): Record<string, Record<string, { data: Record<string, unknown>[] }>> {
+    // saveToolState() hands out the manager's live object.
+    return cornerstoneTools.globalImageIdSpecificToolStateManager.saveToolState();
+  }
+
   annotationsOf(imageId: string): Record<string, { data: Record<string, unknown>[] }> {
     return cornerstoneTools.globalImageIdSpecificToolStateManager.saveToolState()[imageId] ?? {};
   }

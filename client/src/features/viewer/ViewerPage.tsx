@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { Link, useParams } from 'react-router';
-import type { SeriesSummary, StudyDetail } from '@consult/shared';
+import type { Annotation, SeriesSummary, StudyDetail } from '@consult/shared';
 import { Permission } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import { useSession } from '../../app/session';
@@ -66,6 +66,7 @@ function Viewer({ study }: { study: StudyDetail }) {
   const [note, setNote] = useState<string | null>(null);
   const [count, setCount] = useState(0);
   const [meta, setMeta] = useState<Record<string, string>>({});
+  const [anns, setAnns] = useState<Annotation[]>([]);
 
   // One controller (and annotation sync) per mounted viewer.
   useEffect(() => {
@@ -74,6 +75,7 @@ function Viewer({ study }: { study: StudyDetail }) {
     const sync = new AnnotationSync(c, study.id, me.id, allRefs);
     sync.onError = (m) => setNote(m === 'conflict' ? t('viewer.conflict') : m);
     sync.onChange = setCount;
+    sync.onList = setAnns;
     window.__viewer = c;
     window.__viewerSync = sync;
     const off = c.onChange((s) => setVp(s));
@@ -267,7 +269,62 @@ function Viewer({ study }: { study: StudyDetail }) {
             </div>
           ))}
         </dl>
+        <h3>{t('viewer.annotationList')}</h3>
+        {anns.length === 0 ? (
+          <p className="muted">{t('viewer.noAnnotations')}</p>
+        ) : (
+          <ul className="viewer-annotations" data-testid="annotation-list">
+            {anns.map((a) => {
+              const at = stack.findIndex((r) => r.sopInstanceUid === a.sopInstanceUid && r.frame === a.frame);
+              const value = measurementText(a);
+              return (
+                <li key={a.id}>
+                  <span>
+                    {t(TOOLS.find((x) => x.name === a.tool)?.labelKey ?? a.tool)}
+                    {value && ` ${value}`}
+                  </span>
+                  <small>
+                    {a.authorName} · {at >= 0 ? t('viewer.onSlice', { n: at + 1 }) : t('viewer.otherSeries')}
+                  </small>
+                  <span>
+                    {at >= 0 && (
+                      <button className="btn btn-small" onClick={() => void ctrl?.scrollTo(at)}>
+                        {t('viewer.goTo')}
+                      </button>
+                    )}
+                    {a.authorId === me?.id && (
+                      <button
+                        className="btn btn-small"
+                        data-action="delete-annotation"
+                        onClick={() => void window.__viewerSync?.remove(a.id)}
+                      >
+                        {t('viewer.delete')}
+                      </button>
+                    )}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
       </aside>
     </div>
   );
+}
+
+/** The headline value of a measurement (length, angle, area), as the tool computed it. */
+function measurementText(a: Annotation): string {
+  const d = a.data as {
+    length?: number;
+    rAngle?: number;
+    unit?: string;
+    cachedStats?: { area?: number };
+    area?: number;
+    text?: string;
+  };
+  if (typeof d.length === 'number') return `${d.length.toFixed(1)} ${d.unit ?? 'mm'}`;
+  if (typeof d.rAngle === 'number') return `${d.rAngle.toFixed(1)}°`;
+  const area = d.cachedStats?.area ?? d.area;
+  if (typeof area === 'number') return `${area.toFixed(1)} mm²`;
+  return d.text ?? '';
 }
