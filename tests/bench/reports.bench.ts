@@ -24,7 +24,7 @@ import type { Actor } from '../../server/src/auth/actor';
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCALE = Number(process.env.BENCH_SCALE ?? 25);
 const req = createRequire(path.resolve(import.meta.dirname, '../../server/package.json'));
-const { sql } = (await import(req.resolve('kysely'))) as typeof import('kysely');
+const { default: pg } = (await import(req.resolve('pg'))) as { default: typeof import('../../server/node_modules/@types/pg') };
 
 async function timeIt(label: string, n: number, fn: () => unknown | Promise<unknown>): Promise<number> {
   for (let i = 0; i < Math.min(5, n); i++) await fn();
@@ -99,48 +99,51 @@ async function dashboard() {
     await migrateToLatest(dbh.db);
     await seedDemo(dbh.db);
     const db = dbh.db;
+    const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path="${schema}",public` });
+    await client.connect();
+    const q = (text: string, params: unknown[] = []) => client.query(text, params);
     const pku = (await db.selectFrom('hospitals').select('id').where('name_en', 'like', 'Peking%').executeTakeFirstOrThrow()).id;
     const host = (await db.selectFrom('users').select('id').where('username', '=', 'pku.cardio').executeTakeFirstOrThrow()).id;
-    await sql`
+    await q(`
       insert into hospitals (id, name_zh, name_en, tier, region)
         select md5('h' || i)::uuid, '基准县' || i || '人民医院', 'Bench County ' || i, 'county', 'Bench' from generate_series(1, 20) i;
-      `.execute(db);
-    await sql`insert into pairings (id, tertiary_hospital_id, county_hospital_id, program_name, since)
-        select md5('p' || i)::uuid, ${pku}, md5('h' || i)::uuid, case when i <= 12 then 'Bench A' else 'Bench B' end, '2020-01-01' from generate_series(1, 20) i`.execute(db);
-    await sql`insert into users (id, username, display_name, role, hospital_id, password_hash)
-        select md5('u' || i)::uuid, 'bench' || i, 'D' || i, 'county_doctor', md5('h' || i)::uuid, 'x' from generate_series(1, 20) i`.execute(db);
-    await sql`insert into patients (id, hospital_id, name, sex, birth_date, created_by, poverty_registered)
+      `, []);
+    await q(`insert into pairings (id, tertiary_hospital_id, county_hospital_id, program_name, since)
+        select md5('p' || i)::uuid, $1::uuid, md5('h' || i)::uuid, case when i <= 12 then 'Bench A' else 'Bench B' end, '2020-01-01' from generate_series(1, 20) i`, [pku]);
+    await q(`insert into users (id, username, display_name, role, hospital_id, password_hash)
+        select md5('u' || i)::uuid, 'bench' || i, 'D' || i, 'county_doctor', md5('h' || i)::uuid, 'x' from generate_series(1, 20) i`, []);
+    await q(`insert into patients (id, hospital_id, name, sex, birth_date, created_by, poverty_registered)
         select md5('pt' || i || '-' || j)::uuid, md5('h' || i)::uuid, 'P', 'female', '1960-01-01', md5('u' || i)::uuid, j % 3 = 0
-        from generate_series(1, 20) i, generate_series(1, 50) j`.execute(db);
-    await sql`insert into patient_cases (id, patient_id, diagnosis, icd10, status, created_by)
+        from generate_series(1, 20) i, generate_series(1, 50) j`, []);
+    await q(`insert into patient_cases (id, patient_id, diagnosis, icd10, status, created_by)
         select md5('c' || i || '-' || j)::uuid, md5('pt' || i || '-' || j)::uuid, 'x', 'I10', 'chronic', md5('u' || i)::uuid
-        from generate_series(1, 20) i, generate_series(1, 50) j`.execute(db);
-    await sql`insert into consultations (id, patient_id, case_id, requesting_hospital_id, requester_id, target_hospital_id, type, urgency, state,
+        from generate_series(1, 20) i, generate_series(1, 50) j`, []);
+    await q(`insert into consultations (id, patient_id, case_id, requesting_hospital_id, requester_id, target_hospital_id, type, urgency, state,
           clinical_question, assigned_to, submitted_at, sla_due_at, responded_at)
         select md5('k' || i || '-' || m || '-' || j)::uuid, md5('pt' || i || '-' || (j % 50 + 1))::uuid, md5('c' || i || '-' || (j % 50 + 1))::uuid,
-          md5('h' || i)::uuid, md5('u' || i)::uuid, ${pku},
+          md5('h' || i)::uuid, md5('u' || i)::uuid, $1::uuid,
           case when j % 2 = 0 then 'remote_consultation' else 'remote_image_diagnosis' end, 'routine',
-          case when j % 3 = 0 then 'in_progress' else 'completed' end, 'q', ${host},
+          case when j % 3 = 0 then 'in_progress' else 'completed' end, 'q', $2::uuid,
           make_timestamptz(2025, m, 1 + j % 27, 8, 0, 0, 'UTC'),
           make_timestamptz(2025, m, 1 + j % 27, 8, 0, 0, 'UTC') + interval '48 hours',
           make_timestamptz(2025, m, 1 + j % 27, 8, 0, 0, 'UTC') + (j % 60) * interval '1 hour'
-        from generate_series(1, 20) i, generate_series(1, 12) m, generate_series(1, ${SCALE}) j`.execute(db);
-    await sql`insert into reports (id, consultation_id, author_id, status, draft_updated_by, current_version, first_signed_at, acknowledged_at)
-        select gen_random_uuid(), c.id, ${host}, 'acknowledged', ${host}, 1, c.submitted_at + interval '30 hours', c.submitted_at + interval '40 hours'
-        from consultations c where c.state = 'completed'`.execute(db);
-    await sql`analyze`.execute(db);
-    const n = (await sql<{ n: number }>`select count(*)::int as n from consultations`.execute(db)).rows[0]!.n;
+        from generate_series(1, 20) i, generate_series(1, 12) m, generate_series(1, $3::int) j`, [pku, host, SCALE]);
+    await q(`insert into reports (id, consultation_id, author_id, status, draft_updated_by, current_version, first_signed_at, acknowledged_at)
+        select gen_random_uuid(), c.id, $1::uuid, 'acknowledged', $2::uuid, 1, c.submitted_at + interval '30 hours', c.submitted_at + interval '40 hours'
+        from consultations c where c.state = 'completed'`, [host, host]);
+    await q(`analyze`, []);
+    const n = (await q(`select count(*)::int as n from consultations`)).rows[0]!.n as number;
     console.log(`  (${n} consultations seeded)`);
     const actor: Actor = { id: crypto.randomUUID(), username: 'program', displayName: 'p', role: 'program_admin', hospitalId: null, departmentId: null, sessionId: 's', csrfToken: 'c', ip: null };
-    const base = await timeIt('baseline: select count(*) from consultations', 50, () => sql`select count(*) from consultations`.execute(db));
+    const base = await timeIt('baseline: select count(*) from consultations', 50, () => q(`select count(*) from consultations`, []));
     const ours = await timeIt('getDashboard (year, all programs; audit entry included)', 20, () => getDashboard(db, actor, { from: '2025-01-01', to: '2025-12-31' }));
     const one = await timeIt('getDashboard for one county hospital', 20, () => getDashboard(db, actor, { from: '2025-01-01', to: '2025-12-31', countyHospitalId: '' + crypto.createHash('md5').update('h7').digest('hex').replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5') }));
     ratio(ours, base, 'dashboard (all)');
     ratio(one, base, 'dashboard (one county)');
+    await client.end();
   } finally {
     await dbh.close();
-    const pg = (await import(req.resolve('pg'))) as { default: typeof import('pg') };
-    const c = new pg.default.Client({ connectionString: PG_URL });
+    const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
     await c.query(`drop schema if exists "${schema}" cascade`);
     await c.end();
