@@ -44,10 +44,20 @@ interface EchoIo {
   adapter(a: unknown): void;
 }
 type SocketIoModule = { Server: new (srv: unknown, opts: object) => EchoIo };
-type RedisModule = { createClient(o: { url: string }): { duplicate(): RedisLike; connect(): Promise<unknown> } & RedisLike };
+type RedisModule = {
+  createClient(o: { url: string }): { duplicate(): RedisLike; connect(): Promise<unknown> } & RedisLike;
+};
 type RedisLike = { connect(): Promise<unknown> };
 type AdapterModule = { createAdapter(pub: unknown, sub: unknown): unknown };
-type PgModule = { default: { Client: new (o: { connectionString: string }) => { connect(): Promise<void>; query(q: string): Promise<unknown>; end(): Promise<void> } } };
+type PgModule = {
+  default: {
+    Client: new (o: { connectionString: string }) => {
+      connect(): Promise<void>;
+      query(q: string): Promise<unknown>;
+      end(): Promise<void>;
+    };
+  };
+};
 
 // ---------------------------------------------------------------- baseline server (child mode)
 if (process.argv[2] === '--echo-server') {
@@ -89,7 +99,11 @@ interface Proc {
 }
 
 function startProc(args: string[], env: Record<string, string>, cwd: string): Promise<Proc> {
-  const proc = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 120_000);
@@ -126,7 +140,8 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 
 interface Result {
   name: string;
@@ -201,7 +216,8 @@ async function drive(
   }
   // Let the last updates arrive (bounded).
   const deadline = performance.now() + 5000;
-  while (seen.some((s) => s.size < n) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (seen.some((s) => s.size < n) && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   const wall = (performance.now() - t0) / 1000;
   const cpu = pids.map(cpuSeconds).reduce((a, c, k) => a + c - cpu0[k]!, 0);
   latencies.sort((a, b) => a - b);
@@ -223,13 +239,20 @@ async function drive(
 async function baseline(nodes: 1 | 2): Promise<Result> {
   const servers: Proc[] = [];
   for (let k = 0; k < nodes; k++) {
-    servers.push(await startProc(['--import', 'tsx', import.meta.filename, '--echo-server', nodes === 2 ? REDIS_URL : '-'], {}, SERVER_DIR));
+    servers.push(
+      await startProc(
+        ['--import', 'tsx', import.meta.filename, '--echo-server', nodes === 2 ? REDIS_URL : '-'],
+        {},
+        SERVER_DIR,
+      ),
+    );
   }
   const room = `bench-${crypto.randomUUID()}`;
   try {
     const presenter = await connected(connect(servers[0]!.url, sockOpts()));
     const followers: AnySocket[] = [];
-    for (let f = 0; f < FOLLOWERS; f++) followers.push(await connected(connect(servers[f % nodes]!.url, sockOpts())));
+    for (let f = 0; f < FOLLOWERS; f++)
+      followers.push(await connected(connect(servers[f % nodes]!.url, sockOpts())));
     await Promise.all([presenter, ...followers].map((s) => s.timeout(10_000).emitWithAck('join', room)));
     const r = await drive(
       `baseline: bare socket.io echo broadcast, ${nodes} node${nodes > 1 ? 's + Redis' : ''}`,
@@ -292,9 +315,16 @@ async function platform(nodes: 1 | 2): Promise<Result> {
   const { openDatabase } = await import('../../server/src/db/connect');
   const { seedLiveRound } = await import('../../server/src/sync/testing');
   try {
-    for (let k = 0; k < nodes; k++) servers.push(await startProc(['--import', 'tsx', 'src/main.ts'], env, SERVER_DIR));
+    for (let k = 0; k < nodes; k++)
+      servers.push(await startProc(['--import', 'tsx', 'src/main.ts'], env, SERVER_DIR));
     const dbh = await openDatabase({ databaseUrl: PG_URL, schema, dataDir: null });
-    const followerUsers = ['lankao.doctor', 'yonghe.doctor', 'wanquan.doctor', 'linquan.doctor', 'anzhen.radiology'];
+    const followerUsers = [
+      'lankao.doctor',
+      'yonghe.doctor',
+      'wanquan.doctor',
+      'linquan.doctor',
+      'anzhen.radiology',
+    ];
     const { roundId } = await seedLiveRound(dbh.db, {
       host: 'pku.cardio',
       invitees: ['pku.radiology', ...followerUsers],
@@ -308,7 +338,9 @@ async function platform(nodes: 1 | 2): Promise<Result> {
     const presenter = await connected(connect(servers[0]!.url, sockOpts(presenterCookie)));
     const followers: AnySocket[] = [];
     for (let f = 0; f < FOLLOWERS; f++) {
-      followers.push(await connected(connect(servers[f % nodes]!.url, sockOpts(cookies[f % cookies.length]))));
+      followers.push(
+        await connected(connect(servers[f % nodes]!.url, sockOpts(cookies[f % cookies.length]))),
+      );
     }
     for (const s of [presenter, ...followers]) {
       const r = await s.timeout(10_000).emitWithAck('sync:join', { roundId });
@@ -321,20 +353,33 @@ async function platform(nodes: 1 | 2): Promise<Result> {
     await must('sync:takePresenter', {});
     await must('sync:openStudy', { studyUid: STUDY, viewport: null });
     let nacks = 0;
+    let acks = 0;
+    let firstNack = '';
     const r = await drive(
       `platform sync (validation + state + seq${nodes === 2 ? ' in Redis' : ''}), ${nodes} node${nodes > 1 ? 's + Redis' : ''}`,
       followers,
       (s, on) =>
-        s.on('sync:event', (e: { seq: number; op: { type: string; viewport?: { pan: [number, number] } } }) => {
-          if (e.op.type === 'viewport') on(e.op.viewport!.pan[0], e.seq);
-        }),
+        s.on(
+          'sync:event',
+          (e: { seq: number; op: { type: string; viewport?: { pan: [number, number] } } }) => {
+            if (e.op.type === 'viewport') on(e.op.viewport!.pan[0], e.seq);
+          },
+        ),
       (i) =>
-        presenter.emit('sync:viewport', { roundId, viewport: viewport(i) }, (a: { ok: boolean }) => {
-          if (!a.ok) nacks++;
-        }),
+        presenter.emit(
+          'sync:viewport',
+          { roundId, viewport: viewport(i) },
+          (a: { ok: boolean; message?: string }) => {
+            if (a.ok) acks++;
+            else if (!nacks++) firstNack = a.message ?? '';
+          },
+        ),
       servers.map((s) => s.proc.pid!),
     );
-    if (nacks) console.log(`  ! ${nacks} viewport updates were refused`);
+    if (nacks || acks < SECONDS * RATE)
+      console.log(
+        `  ! ${acks} viewport updates acknowledged, ${nacks} refused${firstNack ? ` (${firstNack})` : ''}`,
+      );
     for (const s of [presenter, ...followers]) s.disconnect();
     return r;
   } finally {
@@ -354,7 +399,9 @@ const fmt = (r: Result) =>
   `received ${r.received}/${r.expected}, dropped ${r.dropped}, out of order ${r.outOfOrder}; server CPU ${r.cpuPct.toFixed(1)} % of a core`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 
-console.log(`sync benchmark: ${FOLLOWERS} followers, ${RATE} updates/s for ${SECONDS} s (${os.cpus().length} CPUs, Node ${process.version})`);
+console.log(
+  `sync benchmark: ${FOLLOWERS} followers, ${RATE} updates/s for ${SECONDS} s (${os.cpus().length} CPUs, Node ${process.version})`,
+);
 let failed = false;
 for (const nodes of [1, 2] as const) {
   const base = await baseline(nodes);

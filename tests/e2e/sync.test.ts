@@ -8,7 +8,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { authorColor } from '@consult/shared';
-import { ARTIFACTS, CORPUS_DIR, DEMO_PASSWORD, launchBrowser, login, newPage, screenshotsOnFailure, startApp, type AppProcess } from './harness';
+import {
+  ARTIFACTS,
+  CORPUS_DIR,
+  DEMO_PASSWORD,
+  launchBrowser,
+  login,
+  newPage,
+  screenshotsOnFailure,
+  startApp,
+  type AppProcess,
+} from './harness';
 
 screenshotsOnFailure();
 
@@ -35,7 +45,11 @@ const apiLogin = async (username: string): Promise<Api> => {
 const call = async (who: Api, method: string, url: string, body?: unknown) => {
   const res = await fetch(app.url + url, {
     method,
-    headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      cookie: who.cookie,
+      'x-csrf-token': who.csrf,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = (await res.json().catch(() => null)) as any;
@@ -46,13 +60,23 @@ const call = async (who: Api, method: string, url: string, body?: unknown) => {
 /** The viewer state the page's ViewerController reports. */
 const viewerState = (page: Page) =>
   page.evaluate(() => {
-    type V = { imageIds: string[]; getState(): Record<string, number> | null; annotationsOf(id: string): Record<string, { data: unknown[] }> };
+    type V = {
+      imageIds: string[];
+      getState(): Record<string, number> | null;
+      annotationsOf(id: string): Record<string, { data: unknown[] }>;
+    };
     const v = (window as unknown as { __viewer?: V }).__viewer;
-    const s = v?.getState() as { imageIndex: number; windowWidth: number; windowCenter: number } | null | undefined;
+    const s = v?.getState() as
+      { imageIndex: number; windowWidth: number; windowCenter: number } | null | undefined;
     if (!v || !s) return null;
     const imageId = v.imageIds[s.imageIndex] ?? '';
     const lengths = (v.annotationsOf(imageId).Length?.data ?? []) as { color?: string }[];
-    return { ...s, slices: v.imageIds.length, lengths: lengths.length, colors: lengths.map((d) => d.color ?? null) };
+    return {
+      ...s,
+      slices: v.imageIds.length,
+      lengths: lengths.length,
+      colors: lengths.map((d) => d.color ?? null),
+    };
   });
 
 /** Pixels of the viewport canvas close to a colour (the rendered mark). */
@@ -65,7 +89,12 @@ const pixelsOf = (page: Page, hex: string) =>
     const [r, gr, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
     let n = 0;
     for (let i = 0; i < data.length; i += 4) {
-      if (Math.abs(data[i]! - r!) < 40 && Math.abs(data[i + 1]! - gr!) < 40 && Math.abs(data[i + 2]! - b!) < 40) n++;
+      if (
+        Math.abs(data[i]! - r!) < 40 &&
+        Math.abs(data[i + 1]! - gr!) < 40 &&
+        Math.abs(data[i + 2]! - b!) < 40
+      )
+        n++;
     }
     return n;
   }, hex);
@@ -101,8 +130,15 @@ describe('synchronized viewing in a round, two browsers', () => {
     expect([...slices.values()].reduce((a, b) => a + b, 0)).toBe(13);
     // The round presents the larger series.
     [studyUid, sliceCount] = [...slices.entries()].sort((a, b) => b[1] - a[1])[0]!;
-    const patient = await call(county, 'POST', '/api/patients', { name: '王建国', sex: 'male', birthDate: '1958-03-14' });
-    const withCase = await call(county, 'POST', `/api/patients/${patient.id}/cases`, { diagnosis: '右肺上叶结节 Right upper lobe nodule', icd10: 'R91' });
+    const patient = await call(county, 'POST', '/api/patients', {
+      name: '王建国',
+      sex: 'male',
+      birthDate: '1958-03-14',
+    });
+    const withCase = await call(county, 'POST', `/api/patients/${patient.id}/cases`, {
+      diagnosis: '右肺上叶结节 Right upper lobe nodule',
+      icd10: 'R91',
+    });
     const kase = withCase.cases.at(-1) as { id: string };
     const consultation = await call(county, 'POST', '/api/consultations', {
       patientId: patient.id,
@@ -113,7 +149,8 @@ describe('synchronized viewing in a round, two browsers', () => {
       targetHospitalId: host.hospitalId,
       submit: true,
     });
-    for (const uid of slices.keys()) await call(county, 'POST', `/api/consultations/${consultation.id}/studies`, { studyInstanceUid: uid });
+    for (const uid of slices.keys())
+      await call(county, 'POST', `/api/consultations/${consultation.id}/studies`, { studyInstanceUid: uid });
     const round = await call(host, 'POST', '/api/rounds', {
       title: '胸部影像教学查房 Chest imaging teaching round',
       kind: 'teaching',
@@ -141,23 +178,36 @@ describe('synchronized viewing in a round, two browsers', () => {
 
     // The radiologist presents and opens the CT for everyone.
     await presenter.locator('[data-testid="sync-take"]').click();
-    await expect.poll(() => follower.locator('[data-testid="sync-presenter"]').getAttribute('data-presenter-id')).toBe(radiologist.id);
+    await expect
+      .poll(() => follower.locator('[data-testid="sync-presenter"]').getAttribute('data-presenter-id'))
+      .toBe(radiologist.id);
     await presenter.locator(`[data-testid="sync-open-${studyUid}"]`).click();
     expect(sliceCount).toBe(10);
-    await expect.poll(async () => (await viewerState(presenter))?.slices, { timeout: 30_000 }).toBe(sliceCount);
-    await expect.poll(async () => (await viewerState(follower))?.slices, { timeout: 30_000 }).toBe(sliceCount);
+    await expect
+      .poll(async () => (await viewerState(presenter))?.slices, { timeout: 30_000 })
+      .toBe(sliceCount);
+    await expect
+      .poll(async () => (await viewerState(follower))?.slices, { timeout: 30_000 })
+      .toBe(sliceCount);
 
     // Slice 7, lung window.
     await presenter.locator('[data-testid="sync-slice-input"]').fill('7');
     await presenter.locator('[data-preset="lung"]').click();
     await expect.poll(async () => (await viewerState(presenter))?.imageIndex, { timeout: 15_000 }).toBe(6);
     await expect
-      .poll(async () => {
-        const s = await viewerState(follower);
-        return s && { imageIndex: s.imageIndex, ww: Math.round(s.windowWidth), wc: Math.round(s.windowCenter) };
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const s = await viewerState(follower);
+          return (
+            s && { imageIndex: s.imageIndex, ww: Math.round(s.windowWidth), wc: Math.round(s.windowCenter) }
+          );
+        },
+        { timeout: 15_000 },
+      )
       .toEqual({ imageIndex: 6, ww: 1500, wc: -600 });
-    await expect.poll(() => follower.locator('[data-testid="sync-slice-label"]').textContent()).toBe(`7 / ${sliceCount}`);
+    await expect
+      .poll(() => follower.locator('[data-testid="sync-slice-label"]').textContent())
+      .toBe(`7 / ${sliceCount}`);
 
     // A length, drawn slowly: the follower sees the draft while it is drawn, then the finished mark.
     await presenter.locator('[data-tool="Length"]').click();
@@ -166,9 +216,13 @@ describe('synchronized viewing in a round, two browsers', () => {
     const to = { x: box.x + box.width * 0.65, y: box.y + box.height * 0.6 };
     await presenter.mouse.move(from.x, from.y);
     await presenter.mouse.down();
-    for (let i = 1; i <= 10; i++) await presenter.mouse.move(from.x + ((to.x - from.x) * i) / 20, from.y + ((to.y - from.y) * i) / 20);
-    await expect.poll(() => follower.locator('[data-testid="sync-overlay"] [data-draft]').count(), { timeout: 10_000 }).toBe(1);
-    for (let i = 11; i <= 20; i++) await presenter.mouse.move(from.x + ((to.x - from.x) * i) / 20, from.y + ((to.y - from.y) * i) / 20);
+    for (let i = 1; i <= 10; i++)
+      await presenter.mouse.move(from.x + ((to.x - from.x) * i) / 20, from.y + ((to.y - from.y) * i) / 20);
+    await expect
+      .poll(() => follower.locator('[data-testid="sync-overlay"] [data-draft]').count(), { timeout: 10_000 })
+      .toBe(1);
+    for (let i = 11; i <= 20; i++)
+      await presenter.mouse.move(from.x + ((to.x - from.x) * i) / 20, from.y + ((to.y - from.y) * i) / 20);
     await presenter.mouse.up();
 
     const color = authorColor(radiologist.id);
@@ -178,10 +232,16 @@ describe('synchronized viewing in a round, two browsers', () => {
     // Seen: the mark is drawn on the follower's canvas in the presenter's colour (and kept as a screenshot).
     await expect.poll(() => pixelsOf(follower, color), { timeout: 10_000 }).toBeGreaterThan(30);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await follower.locator('[data-testid="sync-panel"]').screenshot({ path: path.join(ARTIFACTS, 'sync-follower-length.png') });
+    await follower
+      .locator('[data-testid="sync-panel"]')
+      .screenshot({ path: path.join(ARTIFACTS, 'sync-follower-length.png') });
     // Persisted through the imaging annotation store.
     const studies = await call(county, 'GET', '/api/imaging/studies');
-    const stored = await call(county, 'GET', `/api/imaging/studies/${studies.find((s: { studyInstanceUid: string }) => s.studyInstanceUid === studyUid).id}/annotations`);
+    const stored = await call(
+      county,
+      'GET',
+      `/api/imaging/studies/${studies.find((s: { studyInstanceUid: string }) => s.studyInstanceUid === studyUid).id}/annotations`,
+    );
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ tool: 'Length', authorId: radiologist.id });
 
@@ -197,10 +257,20 @@ describe('synchronized viewing in a round, two browsers', () => {
     // Re-attach: back on the presenter's slice and window at once.
     await follower.locator('[data-testid="sync-reattach"]').click();
     await expect
-      .poll(async () => {
-        const s = await viewerState(follower);
-        return s && { imageIndex: s.imageIndex, ww: Math.round(s.windowWidth), wc: Math.round(s.windowCenter), lengths: s.lengths };
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const s = await viewerState(follower);
+          return (
+            s && {
+              imageIndex: s.imageIndex,
+              ww: Math.round(s.windowWidth),
+              wc: Math.round(s.windowCenter),
+              lengths: s.lengths,
+            }
+          );
+        },
+        { timeout: 15_000 },
+      )
       .toEqual({ imageIndex: 6, ww: 1500, wc: -600, lengths: 1 });
   });
 });

@@ -2,6 +2,8 @@ import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { visibleTo } from '../consultations/links';
+// [sync, issue 8] the round-scoped branch lives in the sync capability (server/src/sync/access.ts).
+import { liveRoundGrantsStudy } from '../sync/access';
 
 /**
  * THE access rule for imaging, in one place (QIDO, WADO-RS, WADO-URI, metadata, frames, annotations, SR all
@@ -26,5 +28,8 @@ export function visibleStudy(actor: Actor) {
           .whereRef('c.requesting_hospital_id', '=', 'imaging_studies.hospital_id')
           .where((w) => visibleTo(actor)(w as unknown as Parameters<ReturnType<typeof visibleTo>>[0])),
       ),
+      // [sync, issue 8] 3. a participant (host/invitee) of a LIVE round whose agenda links the study's
+      // consultation; removal from the round or its end revokes this on the very next request.
+      liveRoundGrantsStudy(eb, actor.id),
     ]);
 }

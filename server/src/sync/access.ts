@@ -18,7 +18,11 @@ export interface Participation {
 }
 
 /** The caller's participation in a round, or null when they do not take part. */
-export async function participation(db: Executor, roundId: string, userId: string): Promise<Participation | null> {
+export async function participation(
+  db: Executor,
+  roundId: string,
+  userId: string,
+): Promise<Participation | null> {
   const row = await db
     .selectFrom('rounds as r')
     .select(['r.id', 'r.status', 'r.host_id'])
@@ -59,10 +63,18 @@ export async function roundStudyUids(db: Executor, roundId: string): Promise<str
 }
 
 /** Display names of users who take part in the round (for hand-over). */
-export async function participant(db: Executor, roundId: string, userId: string): Promise<{ userId: string; displayName: string } | null> {
+export async function participant(
+  db: Executor,
+  roundId: string,
+  userId: string,
+): Promise<{ userId: string; displayName: string } | null> {
   const p = await participation(db, roundId, userId);
   if (!p || p.status === 'ended') return null;
-  const u = await db.selectFrom('users').select(['id', 'display_name']).where('id', '=', userId).executeTakeFirst();
+  const u = await db
+    .selectFrom('users')
+    .select(['id', 'display_name'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
   return u ? { userId: u.id, displayName: u.display_name } : null;
 }
 
@@ -71,7 +83,10 @@ export async function participant(db: Executor, roundId: string, userId: string)
  * linked to a consultation on the agenda of a LIVE round the user takes part in, and belongs to that
  * consultation's requesting hospital (a link cannot open another hospital's study sharing the UID).
  */
-export function liveRoundGrantsStudy(eb: ExpressionBuilder<Database, 'imaging_studies'>, userId: string | null) {
+export function liveRoundGrantsStudy(
+  eb: ExpressionBuilder<Database, 'imaging_studies'>,
+  userId: string | null,
+) {
   return eb.exists(
     eb
       .selectFrom('rounds as r')

@@ -38,7 +38,10 @@ export function imagingAnnotationStore(db: DB): AnnotationPersistence {
       return stored.id;
     },
     async update(actor, cur, data) {
-      await updateAnnotation(db, actor, cur.storeId!, { data: storedData(cur.id, cur.target, data), version: cur.version });
+      await updateAnnotation(db, actor, cur.storeId!, {
+        data: storedData(cur.id, cur.target, data),
+        version: cur.version,
+      });
     },
     async remove(actor, storeId, version) {
       await deleteAnnotation(db, actor, storeId, version);
@@ -46,7 +49,11 @@ export function imagingAnnotationStore(db: DB): AnnotationPersistence {
   };
 }
 
-const storedData = (id: string, target: NewAnnotation['target'], data: SyncAnnotationData): Record<string, unknown> => ({
+const storedData = (
+  id: string,
+  target: NewAnnotation['target'],
+  data: SyncAnnotationData,
+): Record<string, unknown> => ({
   ...data,
   syncId: id,
   seriesUid: target.seriesUid,

@@ -34,13 +34,19 @@ export default fp<{ config: Config }>(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (!route.url.startsWith('/api/rounds/') || methods.every((m) => m === 'GET' || m === 'HEAD')) return;
-      const existing = route.onResponse ? (Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]) : [];
+      const existing = route.onResponse
+        ? Array.isArray(route.onResponse)
+          ? route.onResponse
+          : [route.onResponse]
+        : [];
       route.onResponse = [
         ...existing,
         async (req, reply) => {
           const m = ROUND_URL.exec(req.url);
           if (!m || reply.statusCode >= 400 || req.method === 'GET') return;
-          await service.revalidateRound(m[1]!.toLowerCase()).catch((err) => req.log.error({ err }, 'sync revalidation failed'));
+          await service
+            .revalidateRound(m[1]!.toLowerCase())
+            .catch((err) => req.log.error({ err }, 'sync revalidation failed'));
         },
       ];
     });

@@ -10,20 +10,38 @@ import fs from 'node:fs';
 import { dropSchema, freshSchema, PG_URL, tempDataDir, testConfig } from '../testing/harness';
 import { startServer, type Running } from '../server';
 import { RedisSyncStore } from './store';
-import { cmd, http, httpLogin, seedLiveRound, syncSocket, until, uploadCorpusCt, type HttpUser, type SyncClient } from './testing';
+import {
+  cmd,
+  http,
+  httpLogin,
+  seedLiveRound,
+  syncSocket,
+  until,
+  uploadCorpusCt,
+  type HttpUser,
+  type SyncClient,
+} from './testing';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('RedisSyncStore', () => {
   it('sequences concurrent changes from two nodes without losing or repeating one', async () => {
     const prefix = `synctest:${crypto.randomUUID()}:`;
-    const [a, b] = await Promise.all([RedisSyncStore.connect(REDIS_URL, { prefix }), RedisSyncStore.connect(REDIS_URL, { prefix })]);
+    const [a, b] = await Promise.all([
+      RedisSyncStore.connect(REDIS_URL, { prefix }),
+      RedisSyncStore.connect(REDIS_URL, { prefix }),
+    ]);
     try {
       const roundId = crypto.randomUUID();
       const users = [crypto.randomUUID(), crypto.randomUUID()];
       // Each "node" toggles follow for its own user 50 times, interleaved, ending detached.
       const step = (userId: string, following: boolean) => (s: SyncState) => {
-        const r = runSyncCommand(s, { type: 'follow', roundId, following }, { actor: { userId, displayName: userId }, isHost: false, studyUids: [] }, 0);
+        const r = runSyncCommand(
+          s,
+          { type: 'follow', roundId, following },
+          { actor: { userId, displayName: userId }, isHost: false, studyUids: [] },
+          0,
+        );
         if (!r.ok || !('state' in r)) throw new Error('refused');
         return { next: r.state, result: r.event.seq };
       };
@@ -54,9 +72,18 @@ describe('synchronized viewing across two nodes behind Redis', () => {
   let nodeB: Running;
   /** A node on the shared schema and Redis (SYNC_LOG=1 prints its errors). */
   const startNode = () =>
-    startServer(testConfig({ host: '127.0.0.1', databaseUrl: PG_URL, databaseSchema: schema, redisUrl: REDIS_URL, dataDir }), {
-      logger: process.env.SYNC_LOG ? { level: 'error' } : false,
-    });
+    startServer(
+      testConfig({
+        host: '127.0.0.1',
+        databaseUrl: PG_URL,
+        databaseSchema: schema,
+        redisUrl: REDIS_URL,
+        dataDir,
+      }),
+      {
+        logger: process.env.SYNC_LOG ? { level: 'error' } : false,
+      },
+    );
   const sockets: SyncClient[] = [];
   let roundId: string;
   let ct: { studyUid: string; studyId: string; seriesUid: string };
@@ -101,7 +128,10 @@ describe('synchronized viewing across two nodes behind Redis', () => {
     const county = await on('b', 'lankao.doctor');
     const yonghe = await on('b', 'yonghe.doctor');
     // Two participants on different nodes ask to present at the same moment: exactly one wins.
-    const [r1, r2] = await Promise.all([cmd(rad, 'takePresenter', { roundId }), cmd(county, 'takePresenter', { roundId })]);
+    const [r1, r2] = await Promise.all([
+      cmd(rad, 'takePresenter', { roundId }),
+      cmd(county, 'takePresenter', { roundId }),
+    ]);
     expect([r1, r2].filter((r) => r.ok)).toHaveLength(1);
     expect([r1, r2].find((r) => !r.ok)).toMatchObject({ code: 'conflict' });
     const presenter = r1.ok ? rad : county;
@@ -120,12 +150,20 @@ describe('synchronized viewing across two nodes behind Redis', () => {
       invert: false,
       cine: { playing: false, fps: 10 },
     });
-    expect((await cmd(presenter, 'openStudy', { roundId, studyUid: ct.studyUid, viewport: vp(0) })).ok).toBe(true);
+    expect((await cmd(presenter, 'openStudy', { roundId, studyUid: ct.studyUid, viewport: vp(0) })).ok).toBe(
+      true,
+    );
     for (let i = 1; i <= 30; i++) void cmd(presenter, 'viewport', { roundId, viewport: vp(i) });
-    await until(() => yonghe.events.filter((e) => e.op.type === 'viewport').length === 30, '30 updates on node B');
+    await until(
+      () => yonghe.events.filter((e) => e.op.type === 'viewport').length === 30,
+      '30 updates on node B',
+    );
     const seqs = yonghe.events.map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i));
-    expect(yonghe.events.at(-1)!.op).toMatchObject({ type: 'viewport', viewport: { imageIndex: 30 % 13, zoom: 1.3 } });
+    expect(yonghe.events.at(-1)!.op).toMatchObject({
+      type: 'viewport',
+      viewport: { imageIndex: 30 % 13, zoom: 1.3 },
+    });
 
     // A late joiner on node B reads the state node A wrote.
     const late = await syncSocket(nodeB.url, users['pku.cardio']!.b);
@@ -137,12 +175,36 @@ describe('synchronized viewing across two nodes behind Redis', () => {
 
   it('revokes a participant connected to node B when the host removes them on node A', async () => {
     const guest = await on('b', 'anzhen.radiology');
-    expect((await http(nodeB.url, users['anzhen.radiology']!.b, 'GET', `/dicomweb/studies/${ct.studyUid}/metadata`)).status).toBe(200);
+    expect(
+      (
+        await http(
+          nodeB.url,
+          users['anzhen.radiology']!.b,
+          'GET',
+          `/dicomweb/studies/${ct.studyUid}/metadata`,
+        )
+      ).status,
+    ).toBe(200);
     const keep = ['pku.radiology', 'lankao.doctor', 'yonghe.doctor'].map((n) => users[n]!.a.id);
-    const res = await http(nodeA.url, users['pku.cardio']!.a, 'PATCH', `/api/rounds/${roundId}`, { title: 'Round', inviteeIds: keep });
+    const res = await http(nodeA.url, users['pku.cardio']!.a, 'PATCH', `/api/rounds/${roundId}`, {
+      title: 'Round',
+      inviteeIds: keep,
+    });
     expect(res.status, res.text).toBe(200);
     await until(() => guest.revoked.length > 0, 'revoked on node B');
-    expect(await cmd(guest, 'follow', { roundId, following: false })).toMatchObject({ ok: false, code: 'forbidden' });
-    expect((await http(nodeB.url, users['anzhen.radiology']!.b, 'GET', `/dicomweb/studies/${ct.studyUid}/metadata`)).status).toBe(404);
+    expect(await cmd(guest, 'follow', { roundId, following: false })).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    expect(
+      (
+        await http(
+          nodeB.url,
+          users['anzhen.radiology']!.b,
+          'GET',
+          `/dicomweb/studies/${ct.studyUid}/metadata`,
+        )
+      ).status,
+    ).toBe(404);
   });
 });

@@ -57,7 +57,8 @@ export class SyncService {
 
   async join(socket: IoSocket, { roundId }: SyncCommandData<'join'>): Promise<SyncSnapshot> {
     const actor = socket.data.actor;
-    if (!can(actor.role, Permission.RoundsJoin)) throw forbidden(`your role (${actor.role}) may not join rounds`);
+    if (!can(actor.role, Permission.RoundsJoin))
+      throw forbidden(`your role (${actor.role}) may not join rounds`);
     const p = await participation(this.db, roundId, actor.id);
     if (!p) throw notFound('round');
     if (p.status === 'ended') throw new DomainError('invalid_transition', 'the round has ended');
@@ -66,7 +67,13 @@ export class SyncService {
     await socket.join(syncRoom(roundId));
     this.#sessionsOf(socket).set(roundId, { isHost: p.isHost });
     const state = await this.store.get(roundId);
-    await recordAudit(this.db, { actor, action: 'sync.join', entityType: 'round', entityId: roundId, ip: actor.ip });
+    await recordAudit(this.db, {
+      actor,
+      action: 'sync.join',
+      entityType: 'round',
+      entityId: roundId,
+      ip: actor.ip,
+    });
     return { state, me: { userId: actor.id, isHost: p.isHost, color: authorColor(actor.id) }, studies };
   }
 
@@ -77,7 +84,10 @@ export class SyncService {
   }
 
   /** A state-changing command: check, persist annotations, sequence, broadcast. Resolves to the ack data. */
-  async command(socket: IoSocket, cmd: SyncStateCommand): Promise<SyncCommandResponses[SyncStateCommand['type']]> {
+  async command(
+    socket: IoSocket,
+    cmd: SyncStateCommand,
+  ): Promise<SyncCommandResponses[SyncStateCommand['type']]> {
     const actor = socket.data.actor;
     const session = this.#session(socket, cmd.roundId);
     const ctx: SyncDecisionContext = {
@@ -97,7 +107,11 @@ export class SyncService {
       if (cmd.type === 'openStudy') ctx.studyUids = await roundStudyUids(this.db, cmd.roundId);
       if (cmd.type === 'handOver') ctx.target = await participant(this.db, cmd.roundId, cmd.toUserId);
     }
-    if (cmd.type === 'annotationCommit' || cmd.type === 'annotationUpdate' || cmd.type === 'annotationDelete') {
+    if (
+      cmd.type === 'annotationCommit' ||
+      cmd.type === 'annotationUpdate' ||
+      cmd.type === 'annotationDelete'
+    ) {
       return this.#annotationCommand(actor, cmd, ctx);
     }
     return this.#sequence(cmd, ctx);
@@ -122,7 +136,9 @@ export class SyncService {
         return { seq: r.seq, version: 1 };
       } catch (err) {
         // Lost a race after storing (e.g. presenting changed hands meanwhile): take the stored copy back.
-        await this.annotations.remove(actor, ctx.storeId, 1).catch((e) => this.log.error({ err: e }, 'sync: compensating delete failed'));
+        await this.annotations
+          .remove(actor, ctx.storeId, 1)
+          .catch((e) => this.log.error({ err: e }, 'sync: compensating delete failed'));
         throw err;
       }
     }
@@ -162,7 +178,11 @@ export class SyncService {
   }
 
   #publish(ev: SyncEvent, state: SyncState): void {
-    this.#roles.set(ev.roundId, { presenterId: state.presenter?.userId ?? null, drawers: state.drawers, at: Date.now() });
+    this.#roles.set(ev.roundId, {
+      presenterId: state.presenter?.userId ?? null,
+      drawers: state.drawers,
+      at: Date.now(),
+    });
     this.io.to(syncRoom(ev.roundId)).emit('sync:event', ev);
   }
 
@@ -180,7 +200,8 @@ export class SyncService {
     this.#session(socket, d.roundId);
     const actor = socket.data.actor;
     const roles = await this.#rolesOf(d.roundId);
-    if (roles.presenterId !== actor.id && !roles.drawers.includes(actor.id)) throw forbidden('the presenter has not allowed you to draw');
+    if (roles.presenterId !== actor.id && !roles.drawers.includes(actor.id))
+      throw forbidden('the presenter has not allowed you to draw');
     socket.to(syncRoom(d.roundId)).emit('sync:draft', {
       roundId: d.roundId,
       id: d.id,
@@ -196,8 +217,16 @@ export class SyncService {
   async laser(socket: IoSocket, d: SyncCommandData<'laser'>): Promise<undefined> {
     this.#session(socket, d.roundId);
     const actor = socket.data.actor;
-    if ((await this.#rolesOf(d.roundId)).presenterId !== actor.id) throw forbidden('only the presenter points');
-    socket.to(syncRoom(d.roundId)).emit('sync:laser', { roundId: d.roundId, userId: actor.id, color: authorColor(actor.id), point: d.point });
+    if ((await this.#rolesOf(d.roundId)).presenterId !== actor.id)
+      throw forbidden('only the presenter points');
+    socket
+      .to(syncRoom(d.roundId))
+      .emit('sync:laser', {
+        roundId: d.roundId,
+        userId: actor.id,
+        color: authorColor(actor.id),
+        point: d.point,
+      });
     return undefined;
   }
 
@@ -210,7 +239,9 @@ export class SyncService {
     this.io.to(userRoom(userId)).emit('sync:revoked', { roundId, reason });
     this.#roles.delete(roundId);
     if (reason === 'removed') {
-      await this.#systemOp(roundId, (s) => (s.presenter?.userId === userId ? { type: 'presenterChanged', presenter: null } : null));
+      await this.#systemOp(roundId, (s) =>
+        s.presenter?.userId === userId ? { type: 'presenterChanged', presenter: null } : null,
+      );
     }
   }
 
@@ -228,7 +259,11 @@ export class SyncService {
       if (!p || p.status === 'ended') await this.revoke(roundId, userId, p ? 'ended' : 'removed');
     }
     if (!ended) {
-      const r = await this.db.selectFrom('rounds').select('status').where('id', '=', roundId).executeTakeFirst();
+      const r = await this.db
+        .selectFrom('rounds')
+        .select('status')
+        .where('id', '=', roundId)
+        .executeTakeFirst();
       ended = r?.status === 'ended';
     }
     if (ended) await this.store.clear(roundId);

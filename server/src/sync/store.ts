@@ -82,10 +82,27 @@ export interface RedisSyncStoreOptions {
   ttlSeconds?: number;
   /** Give up after this many lost races in a row (answers 'unavailable'). Default 50. */
   maxAttempts?: number;
+  /** Per Redis call. Default 5000 ms. */
+  timeoutMs?: number;
 }
 
 export class ConcurrencyError extends Error {
   override name = 'ConcurrencyError';
+}
+
+/** A Redis call that did not answer in time (the round's queue moves on instead of stalling behind it). */
+export class StoreTimeoutError extends Error {
+  override name = 'StoreTimeoutError';
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_r, reject) => {
+      timer = setTimeout(() => reject(new StoreTimeoutError(`${what} took over ${ms} ms`)), ms);
+    }),
+  ]);
 }
 
 export class RedisSyncStore implements SyncStore {
@@ -93,6 +110,7 @@ export class RedisSyncStore implements SyncStore {
   #prefix: string;
   #ttl: string;
   #maxAttempts: number;
+  #timeoutMs: number;
   #sha: string | null = null;
   /** Last state this node read or wrote per round: most steps need no read (one round trip per change). */
   #cache = new Map<string, SyncState>();
@@ -105,9 +123,14 @@ export class RedisSyncStore implements SyncStore {
     this.#prefix = opts.prefix ?? 'sync:';
     this.#ttl = String(opts.ttlSeconds ?? 24 * 3600);
     this.#maxAttempts = opts.maxAttempts ?? 50;
+    this.#timeoutMs = opts.timeoutMs ?? 5000;
   }
 
-  static async connect(url: string, opts: RedisSyncStoreOptions = {}, onError?: (err: unknown) => void): Promise<RedisSyncStore> {
+  static async connect(
+    url: string,
+    opts: RedisSyncStoreOptions = {},
+    onError?: (err: unknown) => void,
+  ): Promise<RedisSyncStore> {
     const client = createClient({ url });
     client.on('error', (err) => onError?.(err));
     await client.connect();
@@ -119,7 +142,7 @@ export class RedisSyncStore implements SyncStore {
   }
 
   async #read(roundId: string): Promise<SyncState> {
-    const raw = await this.#client.get(this.#keys(roundId).state);
+    const raw = await withTimeout(this.#client.get(this.#keys(roundId).state), this.#timeoutMs, 'redis GET');
     const state = raw ? (JSON.parse(raw) as SyncState) : initialSyncState(roundId);
     this.#cache.set(roundId, state);
     return state;
@@ -128,13 +151,23 @@ export class RedisSyncStore implements SyncStore {
   async #cas(roundId: string, expected: number, next: SyncState): Promise<boolean> {
     const k = this.#keys(roundId);
     const args = [String(expected), String(next.seq), JSON.stringify(next), this.#ttl];
-    if (!this.#sha) this.#sha = (await this.#client.scriptLoad(CAS_SCRIPT)) as string;
+    const t = this.#timeoutMs;
+    if (!this.#sha)
+      this.#sha = (await withTimeout(this.#client.scriptLoad(CAS_SCRIPT), t, 'redis SCRIPT LOAD')) as string;
     let res: unknown;
     try {
-      res = await this.#client.sendCommand(['EVALSHA', this.#sha, '2', k.seq, k.state, ...args]);
+      res = await withTimeout(
+        this.#client.sendCommand(['EVALSHA', this.#sha, '2', k.seq, k.state, ...args]),
+        t,
+        'redis EVALSHA',
+      );
     } catch (err) {
       if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
-      res = await this.#client.sendCommand(['EVAL', CAS_SCRIPT, '2', k.seq, k.state, ...args]);
+      res = await withTimeout(
+        this.#client.sendCommand(['EVAL', CAS_SCRIPT, '2', k.seq, k.state, ...args]),
+        t,
+        'redis EVAL',
+      );
     }
     return Number(res) === 1;
   }
@@ -144,29 +177,37 @@ export class RedisSyncStore implements SyncStore {
   }
 
   transact<R>(roundId: string, step: (s: SyncState) => StepResult<R>): Promise<R> {
-    return this.#queue.run(roundId, async () => {
-      const cached = this.#cache.get(roundId);
-      let fresh = !cached;
-      let state = cached ?? (await this.#read(roundId));
-      for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
-        const { next, result } = step(state);
-        if (!next) {
-          // A refusal or replay decided on a cached copy may be stale: decide again on the shared state.
-          if (fresh) return result;
-          state = await this.#read(roundId);
-          fresh = true;
-          continue;
-        }
-        if (await this.#cas(roundId, state.seq, next)) {
-          this.#cache.set(roundId, next);
-          return result;
-        }
-        this.retries++;
+    return this.#queue.run(roundId, () =>
+      this.#transact(roundId, step).catch((err: unknown) => {
+        // After a timeout the write may still land: forget the cached copy, the next step re-reads.
+        this.#cache.delete(roundId);
+        throw err;
+      }),
+    );
+  }
+
+  async #transact<R>(roundId: string, step: (s: SyncState) => StepResult<R>): Promise<R> {
+    const cached = this.#cache.get(roundId);
+    let fresh = !cached;
+    let state = cached ?? (await this.#read(roundId));
+    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+      const { next, result } = step(state);
+      if (!next) {
+        // A refusal or replay decided on a cached copy may be stale: decide again on the shared state.
+        if (fresh) return result;
         state = await this.#read(roundId);
         fresh = true;
+        continue;
       }
-      throw new ConcurrencyError(`round ${roundId}: too many concurrent changes`);
-    });
+      if (await this.#cas(roundId, state.seq, next)) {
+        this.#cache.set(roundId, next);
+        return result;
+      }
+      this.retries++;
+      state = await this.#read(roundId);
+      fresh = true;
+    }
+    throw new ConcurrencyError(`round ${roundId}: too many concurrent changes`);
   }
 
   async clear(roundId: string): Promise<void> {

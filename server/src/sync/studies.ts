@@ -21,4 +21,3 @@ export async function roundStudies(db: Executor, roundId: string, actor: Actor):
     return { studyUid: uid, studyId: r?.id ?? null, description: r?.study_description ?? '' };
   });
 }
-

@@ -17,7 +17,12 @@ import {
   type SyncClient,
 } from './testing';
 
-const vp = (studyUid: string, seriesUid: string, imageIndex: number, over: Partial<SyncViewport> = {}): SyncViewport => ({
+const vp = (
+  studyUid: string,
+  seriesUid: string,
+  imageIndex: number,
+  over: Partial<SyncViewport> = {},
+): SyncViewport => ({
   studyUid,
   seriesUid,
   imageIndex,
@@ -72,24 +77,46 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     const pres = await socket(radiologist);
     const follower = await socket(county);
     const joined = await cmd(pres, 'join', { roundId });
-    expect(joined).toMatchObject({ ok: true, data: { studies: [{ studyUid: ct.studyUid, studyId: ct.studyId }], me: { isHost: false } } });
+    expect(joined).toMatchObject({
+      ok: true,
+      data: { studies: [{ studyUid: ct.studyUid, studyId: ct.studyId }], me: { isHost: false } },
+    });
     expect((await cmd(follower, 'join', { roundId })).ok).toBe(true);
 
     expect((await cmd(pres, 'takePresenter', { roundId })).ok).toBe(true);
-    expect((await cmd(pres, 'openStudy', { roundId, studyUid: ct.studyUid, viewport: vp(ct.studyUid, ct.seriesUid, 0) })).ok).toBe(true);
+    expect(
+      (
+        await cmd(pres, 'openStudy', {
+          roundId,
+          studyUid: ct.studyUid,
+          viewport: vp(ct.studyUid, ct.seriesUid, 0),
+        })
+      ).ok,
+    ).toBe(true);
     for (let i = 1; i <= 12; i++) {
       // Fire without awaiting: the server must keep the presenter's order.
-      void cmd(pres, 'viewport', { roundId, viewport: vp(ct.studyUid, ct.seriesUid, i, { windowCenter: -600, windowWidth: 1500 }) });
+      void cmd(pres, 'viewport', {
+        roundId,
+        viewport: vp(ct.studyUid, ct.seriesUid, i, { windowCenter: -600, windowWidth: 1500 }),
+      });
     }
-    await until(() => follower.events.filter((e) => e.op.type === 'viewport').length === 12, '12 viewport events');
+    await until(
+      () => follower.events.filter((e) => e.op.type === 'viewport').length === 12,
+      '12 viewport events',
+    );
     const seqs = follower.events.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
     const last = follower.events.at(-1)!;
-    expect(last.op).toMatchObject({ type: 'viewport', viewport: { imageIndex: 12, windowCenter: -600, windowWidth: 1500 } });
+    expect(last.op).toMatchObject({
+      type: 'viewport',
+      viewport: { imageIndex: 12, windowCenter: -600, windowWidth: 1500 },
+    });
 
     // A follower cannot drive the viewer.
-    expect(await cmd(follower, 'viewport', { roundId, viewport: vp(ct.studyUid, ct.seriesUid, 3) })).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(
+      await cmd(follower, 'viewport', { roundId, viewport: vp(ct.studyUid, ct.seriesUid, 3) }),
+    ).toMatchObject({ ok: false, code: 'forbidden' });
 
     // The late joiner (the host) sees slice 13 and the presenter immediately in the join answer.
     const late = await socket(host);
@@ -102,8 +129,14 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
 
     // The host takes presenting back; everyone is told.
     expect((await cmd(late, 'takePresenter', { roundId })).ok).toBe(true);
-    await until(() => follower.events.some((e) => e.op.type === 'presenterChanged' && e.op.presenter?.userId === host.id), 'presenter change');
-    expect(await cmd(pres, 'viewport', { roundId, viewport: vp(ct.studyUid, ct.seriesUid, 1) })).toMatchObject({ ok: false, code: 'forbidden' });
+    await until(
+      () =>
+        follower.events.some((e) => e.op.type === 'presenterChanged' && e.op.presenter?.userId === host.id),
+      'presenter change',
+    );
+    expect(
+      await cmd(pres, 'viewport', { roundId, viewport: vp(ct.studyUid, ct.seriesUid, 1) }),
+    ).toMatchObject({ ok: false, code: 'forbidden' });
     // ...and hands it back to the radiologist.
     expect((await cmd(late, 'handOver', { roundId, toUserId: radiologist.id })).ok).toBe(true);
     expect(await cmd(late, 'handOver', { roundId, toUserId: outsider.id })).toMatchObject({ ok: false });
@@ -115,46 +148,128 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     const follower = await socket(county);
     for (const s of [pres, pres2, follower]) expect((await cmd(s, 'join', { roundId })).ok).toBe(true);
     const snap = await cmd(pres, 'join', { roundId });
-    if (!snap.ok || snap.data.state.presenter?.userId !== radiologist.id) throw new Error('radiologist should be presenting');
+    if (!snap.ok || snap.data.state.presenter?.userId !== radiologist.id)
+      throw new Error('radiologist should be presenting');
 
     const id = crypto.randomUUID();
-    const target = { studyUid: ct.studyUid, seriesUid: ct.seriesUid, sopInstanceUid: '', frame: 0, imageIndex: 6 };
+    const target = {
+      studyUid: ct.studyUid,
+      seriesUid: ct.seriesUid,
+      sopInstanceUid: '',
+      frame: 0,
+      imageIndex: 6,
+    };
     const detail = await http(srv.url, radiologist, 'GET', `/api/imaging/studies/${ct.studyId}`);
     expect(detail.status).toBe(200);
     target.sopInstanceUid = detail.json.series[0].instances[6].sopInstanceUid;
 
     // Drawing: the follower sees the draft with the author's name and colour before anything is stored.
-    expect((await cmd(pres, 'draft', { roundId, id, draft: { target, tool: 'Length', data: { points: [[10, 10], [40, 50]] } } })).ok).toBe(true);
+    expect(
+      (
+        await cmd(pres, 'draft', {
+          roundId,
+          id,
+          draft: {
+            target,
+            tool: 'Length',
+            data: {
+              points: [
+                [10, 10],
+                [40, 50],
+              ],
+            },
+          },
+        })
+      ).ok,
+    ).toBe(true);
     await until(() => follower.drafts.some((d) => d.id === id), 'draft');
-    expect(follower.drafts.find((d) => d.id === id)).toMatchObject({ authorId: radiologist.id, authorName: '周医生 Dr. Zhou', color: expect.stringMatching(/^#/) });
+    expect(follower.drafts.find((d) => d.id === id)).toMatchObject({
+      authorId: radiologist.id,
+      authorName: '周医生 Dr. Zhou',
+      color: expect.stringMatching(/^#/),
+    });
     // A follower who was not allowed to draw cannot send drafts.
-    expect(await cmd(follower, 'draft', { roundId, id, draft: null })).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await cmd(follower, 'draft', { roundId, id, draft: null })).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
 
     const commit = await cmd(pres, 'annotationCommit', {
       roundId,
       opId: `commit-${id}`,
-      annotation: { id, target, tool: 'Length', data: { points: [[10, 10], [60, 80]], stats: { lengthMm: 42.5 } } },
+      annotation: {
+        id,
+        target,
+        tool: 'Length',
+        data: {
+          points: [
+            [10, 10],
+            [60, 80],
+          ],
+          stats: { lengthMm: 42.5 },
+        },
+      },
     });
     expect(commit).toMatchObject({ ok: true, data: { version: 1 } });
     // A retry of the same command is answered with the same seq and stores nothing twice.
     const again = await cmd(pres, 'annotationCommit', {
       roundId,
       opId: `commit-${id}`,
-      annotation: { id, target, tool: 'Length', data: { points: [[10, 10], [60, 80]] } },
+      annotation: {
+        id,
+        target,
+        tool: 'Length',
+        data: {
+          points: [
+            [10, 10],
+            [60, 80],
+          ],
+        },
+      },
     });
     expect(again.ok && commit.ok && again.data.seq).toBe(commit.ok && commit.data.seq);
-    await until(() => follower.events.some((e) => e.op.type === 'annotationUpserted' && e.op.annotation.id === id), 'annotation event');
+    await until(
+      () => follower.events.some((e) => e.op.type === 'annotationUpserted' && e.op.annotation.id === id),
+      'annotation event',
+    );
 
     const stored = await http(srv.url, county, 'GET', `/api/imaging/studies/${ct.studyId}/annotations`);
     expect(stored.status).toBe(200);
     expect(stored.json).toHaveLength(1);
-    expect(stored.json[0]).toMatchObject({ tool: 'Length', authorId: radiologist.id, sopInstanceUid: target.sopInstanceUid, version: 1 });
+    expect(stored.json[0]).toMatchObject({
+      tool: 'Length',
+      authorId: radiologist.id,
+      sopInstanceUid: target.sopInstanceUid,
+      version: 1,
+    });
     expect(stored.json[0].data).toMatchObject({ syncId: id, imageIndex: 6 });
 
     // Two devices edit version 1 at once: exactly one wins.
     const [a, b] = await Promise.all([
-      cmd(pres, 'annotationUpdate', { roundId, opId: `upd-a-${id}`, id, baseVersion: 1, data: { points: [[0, 0], [5, 5]] } }),
-      cmd(pres2, 'annotationUpdate', { roundId, opId: `upd-b-${id}`, id, baseVersion: 1, data: { points: [[9, 9], [1, 1]] } }),
+      cmd(pres, 'annotationUpdate', {
+        roundId,
+        opId: `upd-a-${id}`,
+        id,
+        baseVersion: 1,
+        data: {
+          points: [
+            [0, 0],
+            [5, 5],
+          ],
+        },
+      }),
+      cmd(pres2, 'annotationUpdate', {
+        roundId,
+        opId: `upd-b-${id}`,
+        id,
+        baseVersion: 1,
+        data: {
+          points: [
+            [9, 9],
+            [1, 1],
+          ],
+        },
+      }),
     ]);
     const results = [a, b];
     expect(results.filter((r) => r.ok)).toHaveLength(1);
@@ -163,8 +278,12 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     expect(after.json[0].version).toBe(2);
 
     // Only the author changes a mark.
-    expect(await cmd(follower, 'annotationDelete', { roundId, opId: `del-f-${id}`, id, baseVersion: 2 })).toMatchObject({ ok: false, code: 'forbidden' });
-    expect((await cmd(pres, 'annotationDelete', { roundId, opId: `del-${id}`, id, baseVersion: 2 })).ok).toBe(true);
+    expect(
+      await cmd(follower, 'annotationDelete', { roundId, opId: `del-f-${id}`, id, baseVersion: 2 }),
+    ).toMatchObject({ ok: false, code: 'forbidden' });
+    expect((await cmd(pres, 'annotationDelete', { roundId, opId: `del-${id}`, id, baseVersion: 2 })).ok).toBe(
+      true,
+    );
     const gone = await http(srv.url, county, 'GET', `/api/imaging/studies/${ct.studyId}/annotations`);
     expect(gone.json).toHaveLength(0);
 
@@ -196,7 +315,10 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     expect(res.status, res.text).toBe(200);
     await until(() => g.revoked.length > 0, 'sync:revoked');
     expect(g.revoked[0]).toEqual({ roundId, reason: 'removed' });
-    expect(await cmd(g, 'follow', { roundId, following: true })).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await cmd(g, 'follow', { roundId, following: true })).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
     expect((await qido(guest)).status).toBe(404);
     expect(await cmd(g, 'join', { roundId })).toMatchObject({ ok: false, code: 'not_found' });
 

@@ -21,7 +21,10 @@ import {
 } from '@consult/shared';
 import type { DB } from '../db/database';
 
-export const CT_DIR = path.resolve(import.meta.dirname, '../../../../shared/dicom-corpus/generated/ct_series');
+export const CT_DIR = path.resolve(
+  import.meta.dirname,
+  '../../../../shared/dicom-corpus/generated/ct_series',
+);
 export const DEMO_PASSWORD = 'Demo-2026-consult';
 
 export interface HttpUser {
@@ -93,7 +96,11 @@ export async function syncSocket(baseUrl: string, u: HttpUser): Promise<SyncClie
 }
 
 /** Send a sync command and wait for its ack. */
-export function cmd<T extends SyncCommandType>(s: SyncClient, type: T, data: SyncCommandData<T>): Promise<Ack<SyncCommandResponses[T]>> {
+export function cmd<T extends SyncCommandType>(
+  s: SyncClient,
+  type: T,
+  data: SyncCommandData<T>,
+): Promise<Ack<SyncCommandResponses[T]>> {
   return (s.timeout(10_000) as any).emitWithAck(`sync:${type}`, data);
 }
 
@@ -110,17 +117,25 @@ export async function until(pred: () => boolean, what: string, timeoutMs = 10_00
  * Upload the corpus CT folder as `u` through the imaging API (13 files: a 10-slice study and a 3-slice one);
  * returns the larger study's UID, id and series.
  */
-export async function uploadCorpusCt(baseUrl: string, u: HttpUser): Promise<{ studyUid: string; studyId: string; seriesUid: string }> {
+export async function uploadCorpusCt(
+  baseUrl: string,
+  u: HttpUser,
+): Promise<{ studyUid: string; studyId: string; seriesUid: string }> {
   const files = fs.readdirSync(CT_DIR).filter((f) => f.endsWith('.dcm'));
   const studies = new Map<string, { studyId: string; n: number }>();
   for (const f of files) {
     const res = await fetch(`${baseUrl}/api/imaging/instances`, {
       method: 'POST',
-      headers: { cookie: `${SESSION_COOKIE}=${u.cookie}`, 'x-csrf-token': u.csrf, 'content-type': 'application/dicom' },
+      headers: {
+        cookie: `${SESSION_COOKIE}=${u.cookie}`,
+        'x-csrf-token': u.csrf,
+        'content-type': 'application/dicom',
+      },
       body: fs.readFileSync(path.join(CT_DIR, f)),
     });
     const j = (await res.json()) as { status: string; studyInstanceUid: string; studyId: string };
-    if (res.status >= 300 && j.status !== 'already_stored') throw new Error(`upload ${f}: ${res.status} ${JSON.stringify(j)}`);
+    if (res.status >= 300 && j.status !== 'already_stored')
+      throw new Error(`upload ${f}: ${res.status} ${JSON.stringify(j)}`);
     const cur = studies.get(j.studyInstanceUid) ?? { studyId: j.studyId, n: 0 };
     studies.set(j.studyInstanceUid, { ...cur, n: cur.n + 1 });
   }
@@ -130,7 +145,11 @@ export async function uploadCorpusCt(baseUrl: string, u: HttpUser): Promise<{ st
 }
 
 const userId = async (db: DB, username: string) =>
-  (await db.selectFrom('users').select(['id', 'hospital_id']).where('username', '=', username).executeTakeFirstOrThrow());
+  await db
+    .selectFrom('users')
+    .select(['id', 'hospital_id'])
+    .where('username', '=', username)
+    .executeTakeFirstOrThrow();
 
 /**
  * A consultation from `requester`'s hospital to `consultant`'s linking `studyUid`, and a LIVE round hosted by
@@ -151,9 +170,30 @@ export async function seedLiveRound(
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('patients')
-      .values({ id: patientId, hospital_id: req.hospital_id!, name: '测试 Test', sex: 'male', birth_date: '1960-01-01', national_id: null, phone: null, address: null, village: null, created_by: req.id })
+      .values({
+        id: patientId,
+        hospital_id: req.hospital_id!,
+        name: '测试 Test',
+        sex: 'male',
+        birth_date: '1960-01-01',
+        national_id: null,
+        phone: null,
+        address: null,
+        village: null,
+        created_by: req.id,
+      })
       .execute();
-    await trx.insertInto('patient_cases').values({ id: caseId, patient_id: patientId, diagnosis: 'Lung nodule', icd10: 'R91', status: 'active', created_by: req.id }).execute();
+    await trx
+      .insertInto('patient_cases')
+      .values({
+        id: caseId,
+        patient_id: patientId,
+        diagnosis: 'Lung nodule',
+        icd10: 'R91',
+        status: 'active',
+        created_by: req.id,
+      })
+      .execute();
     await trx
       .insertInto('consultations')
       .values({
@@ -179,7 +219,10 @@ export async function seedLiveRound(
         sla_warned_at: null,
       })
       .execute();
-    await trx.insertInto('consultation_studies').values({ consultation_id: consultationId, study_instance_uid: opts.studyUid, linked_by: req.id }).execute();
+    await trx
+      .insertInto('consultation_studies')
+      .values({ consultation_id: consultationId, study_instance_uid: opts.studyUid, linked_by: req.id })
+      .execute();
     await trx
       .insertInto('rounds')
       .values({
@@ -196,11 +239,21 @@ export async function seedLiveRound(
       })
       .execute();
     for (const name of opts.invitees) {
-      await trx.insertInto('round_invitees').values({ round_id: roundId, user_id: (await userId(trx as unknown as DB, name)).id }).execute();
+      await trx
+        .insertInto('round_invitees')
+        .values({ round_id: roundId, user_id: (await userId(trx as unknown as DB, name)).id })
+        .execute();
     }
     await trx
       .insertInto('round_agenda_items')
-      .values({ id: crypto.randomUUID(), round_id: roundId, position: 0, title: 'CT chest', consultation_id: consultationId, presenter_id: null })
+      .values({
+        id: crypto.randomUUID(),
+        round_id: roundId,
+        position: 0,
+        title: 'CT chest',
+        consultation_id: consultationId,
+        presenter_id: null,
+      })
       .execute();
   });
   return { roundId, consultationId };

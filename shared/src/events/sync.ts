@@ -29,13 +29,21 @@ export const SyncCommandSchemas = {
   leave: Type.Object(RoundId, { additionalProperties: false }),
   /** Open one of the round's linked studies for everyone (presenter, host, or anyone while nobody presents). */
   openStudy: Type.Object(
-    { ...RoundId, opId: Type.Optional(OpId), studyUid: DicomUid, viewport: Type.Union([SyncViewport, Type.Null()]) },
+    {
+      ...RoundId,
+      opId: Type.Optional(OpId),
+      studyUid: DicomUid,
+      viewport: Type.Union([SyncViewport, Type.Null()]),
+    },
     { additionalProperties: false },
   ),
   /** Become presenter (when nobody presents) or, as host, take it back. */
   takePresenter: Type.Object({ ...RoundId, opId: Type.Optional(OpId) }, { additionalProperties: false }),
   /** Presenter (or host) hands presenting to another participant. */
-  handOver: Type.Object({ ...RoundId, opId: Type.Optional(OpId), toUserId: Uuid }, { additionalProperties: false }),
+  handOver: Type.Object(
+    { ...RoundId, opId: Type.Optional(OpId), toUserId: Uuid },
+    { additionalProperties: false },
+  ),
   releasePresenter: Type.Object({ ...RoundId, opId: Type.Optional(OpId) }, { additionalProperties: false }),
   /** The presenter's viewport (series, image, window/level, zoom/pan, rotation, cine). */
   viewport: Type.Object({ ...RoundId, viewport: SyncViewport }, { additionalProperties: false }),
@@ -73,7 +81,10 @@ export const SyncCommandSchemas = {
       ...RoundId,
       id: Uuid,
       draft: Type.Union([
-        Type.Object({ target: SyncAnnotationTarget, tool: SyncToolSchema, data: SyncAnnotationData }, { additionalProperties: false }),
+        Type.Object(
+          { target: SyncAnnotationTarget, tool: SyncToolSchema, data: SyncAnnotationData },
+          { additionalProperties: false },
+        ),
         Type.Null(),
       ]),
     },
@@ -186,7 +197,10 @@ export interface SyncCommandResponses {
 }
 
 export type SyncClientToServerEvents = {
-  [T in SyncCommandType as `sync:${T}`]: (data: SyncCommandData<T>, ack: AckFn<SyncCommandResponses[T]>) => void;
+  [T in SyncCommandType as `sync:${T}`]: (
+    data: SyncCommandData<T>,
+    ack: AckFn<SyncCommandResponses[T]>,
+  ) => void;
 };
 
 export interface SyncServerToClientEvents {

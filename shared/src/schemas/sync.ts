@@ -14,7 +14,14 @@ export const DicomUid = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0
  * Tools whose marks are shared live and persisted through the imaging annotation store (the same names as the
  * imaging capability's ANNOTATION_TOOLS, minus Probe).
  */
-export const SYNC_TOOLS = ['Length', 'Angle', 'EllipticalRoi', 'RectangleRoi', 'FreehandRoi', 'ArrowAnnotate'] as const;
+export const SYNC_TOOLS = [
+  'Length',
+  'Angle',
+  'EllipticalRoi',
+  'RectangleRoi',
+  'FreehandRoi',
+  'ArrowAnnotate',
+] as const;
 export type SyncTool = (typeof SYNC_TOOLS)[number];
 export const SyncToolSchema = Type.Union(SYNC_TOOLS.map((t) => Type.Literal(t)));
 
@@ -133,7 +140,16 @@ export const SyncSnapshot = Type.Object({
 export type SyncSnapshot = Static<typeof SyncSnapshot>;
 
 /** Stable author colour: a palette entry picked by hashing the user id (identical on server and clients). */
-export const AUTHOR_COLORS = ['#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6'];
+export const AUTHOR_COLORS = [
+  '#e6194b',
+  '#3cb44b',
+  '#ffe119',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+];
 export function authorColor(userId: string): string {
   let h = 0;
   for (let i = 0; i < userId.length; i++) h = (h * 31 + userId.charCodeAt(i)) >>> 0;

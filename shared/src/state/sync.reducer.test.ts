@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import type { SyncEvent, SyncStateCommand } from '../events/sync';
 import { SyncCommandSchemas } from '../events/sync';
-import { authorColor, registerSyncFormats, SyncState as SyncStateSchema, type SyncState, type SyncViewport } from '../schemas/sync';
+import {
+  authorColor,
+  registerSyncFormats,
+  SyncState as SyncStateSchema,
+  type SyncState,
+  type SyncViewport,
+} from '../schemas/sync';
 import {
   applySyncEvent,
   decideSyncCommand,
@@ -48,7 +54,13 @@ const vp = (imageIndex: number, over: Partial<SyncViewport> = {}): SyncViewport 
 });
 
 const target = { studyUid: STUDY, seriesUid: SERIES, sopInstanceUid: '1.2.3.7', frame: 0, imageIndex: 6 };
-const lengthData = { points: [[10, 10], [60, 80]] as [number, number][], stats: { lengthMm: 42.5 } };
+const lengthData = {
+  points: [
+    [10, 10],
+    [60, 80],
+  ] as [number, number][],
+  stats: { lengthMm: 42.5 },
+};
 
 /** Run commands in order as the server would, returning the final state and every event. */
 function run(steps: [SyncStateCommand, SyncDecisionContext][], from = initialSyncState(ROUND)) {
@@ -86,8 +98,14 @@ describe('sync reducer: presenting', () => {
   it('hands over only to a resolved participant and only by the presenter or host', () => {
     const { state } = presenting();
     const cmd: SyncStateCommand = { type: 'handOver', roundId: ROUND, toUserId: COUNTY.userId };
-    expect(decideSyncCommand(state, cmd, ctx(COUNTY, { target: COUNTY }))).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(decideSyncCommand(state, cmd, ctx(RAD, { target: null }))).toMatchObject({ ok: false, code: 'not_found' });
+    expect(decideSyncCommand(state, cmd, ctx(COUNTY, { target: COUNTY }))).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    expect(decideSyncCommand(state, cmd, ctx(RAD, { target: null }))).toMatchObject({
+      ok: false,
+      code: 'not_found',
+    });
     const r = runSyncCommand(state, cmd, ctx(RAD, { target: COUNTY }), 5);
     expect(r.ok && 'state' in r && r.state.presenter).toEqual(COUNTY);
   });
@@ -106,13 +124,25 @@ describe('sync reducer: presenting', () => {
   it('only opens studies linked to the round, and not over the presenter', () => {
     const { state } = presenting();
     expect(
-      decideSyncCommand(state, { type: 'openStudy', roundId: ROUND, studyUid: OTHER_STUDY, viewport: null }, ctx(RAD)),
+      decideSyncCommand(
+        state,
+        { type: 'openStudy', roundId: ROUND, studyUid: OTHER_STUDY, viewport: null },
+        ctx(RAD),
+      ),
     ).toMatchObject({ ok: false, code: 'not_found' });
     expect(
-      decideSyncCommand(state, { type: 'openStudy', roundId: ROUND, studyUid: STUDY, viewport: null }, ctx(COUNTY)),
+      decideSyncCommand(
+        state,
+        { type: 'openStudy', roundId: ROUND, studyUid: STUDY, viewport: null },
+        ctx(COUNTY),
+      ),
     ).toMatchObject({ ok: false, code: 'forbidden' });
     // While nobody presents, any participant may open a linked study for everyone.
-    const r = decideSyncCommand(initialSyncState(ROUND), { type: 'openStudy', roundId: ROUND, studyUid: STUDY, viewport: null }, ctx(COUNTY));
+    const r = decideSyncCommand(
+      initialSyncState(ROUND),
+      { type: 'openStudy', roundId: ROUND, studyUid: STUDY, viewport: null },
+      ctx(COUNTY),
+    );
     expect(r.ok).toBe(true);
   });
 });
@@ -121,15 +151,23 @@ describe('sync reducer: viewport', () => {
   it('accepts viewport updates from the presenter only, in seq order', () => {
     const { state, events } = run(
       [
-        [{ type: 'viewport', roundId: ROUND, viewport: vp(6, { windowCenter: -600, windowWidth: 1500 }) }, ctx(RAD)],
-        [{ type: 'viewport', roundId: ROUND, viewport: vp(6, { zoom: 2, pan: [12, -4], rotation: 90 }) }, ctx(RAD)],
+        [
+          { type: 'viewport', roundId: ROUND, viewport: vp(6, { windowCenter: -600, windowWidth: 1500 }) },
+          ctx(RAD),
+        ],
+        [
+          { type: 'viewport', roundId: ROUND, viewport: vp(6, { zoom: 2, pan: [12, -4], rotation: 90 }) },
+          ctx(RAD),
+        ],
       ],
       presenting().state,
     );
     expect(events.map((e) => e.seq)).toEqual([3, 4]);
     expect(state.seq).toBe(4);
     expect(state.viewport).toMatchObject({ imageIndex: 6, zoom: 2, pan: [12, -4], rotation: 90 });
-    expect(decideSyncCommand(state, { type: 'viewport', roundId: ROUND, viewport: vp(1) }, ctx(COUNTY))).toMatchObject({
+    expect(
+      decideSyncCommand(state, { type: 'viewport', roundId: ROUND, viewport: vp(1) }, ctx(COUNTY)),
+    ).toMatchObject({
       ok: false,
       code: 'forbidden',
     });
@@ -137,7 +175,11 @@ describe('sync reducer: viewport', () => {
 
   it('refuses a viewport of a study that is not open', () => {
     const { state } = presenting();
-    const r = decideSyncCommand(state, { type: 'viewport', roundId: ROUND, viewport: vp(1, { studyUid: OTHER_STUDY }) }, ctx(RAD));
+    const r = decideSyncCommand(
+      state,
+      { type: 'viewport', roundId: ROUND, viewport: vp(1, { studyUid: OTHER_STUDY }) },
+      ctx(RAD),
+    );
     expect(r).toMatchObject({ ok: false, code: 'conflict' });
   });
 
@@ -177,22 +219,52 @@ describe('sync reducer: annotations', () => {
   it('lets others draw only when the presenter allows it', () => {
     const base = presenting().state;
     expect(decideSyncCommand(base, commit(), ctx(COUNTY))).toMatchObject({ ok: false, code: 'forbidden' });
-    const allowed = run([[{ type: 'allowDraw', roundId: ROUND, userId: COUNTY.userId, allowed: true }, ctx(RAD)]], base).state;
+    const allowed = run(
+      [[{ type: 'allowDraw', roundId: ROUND, userId: COUNTY.userId, allowed: true }, ctx(RAD)]],
+      base,
+    ).state;
     expect(decideSyncCommand(allowed, commit(), ctx(COUNTY)).ok).toBe(true);
   });
 
   it('resolves two concurrent edits of one version deterministically: the first wins, the second is told', () => {
     // The author edits the same mark from two devices (or two tabs) at once; both started from version 1.
     const s = run([[commit(), ctx(RAD)]], presenting().state).state;
-    const moveA: SyncStateCommand = { type: 'annotationUpdate', roundId: ROUND, opId: 'op-a', id: ANN, baseVersion: 1, data: { points: [[0, 0], [5, 5]] } };
-    const moveB: SyncStateCommand = { type: 'annotationUpdate', roundId: ROUND, opId: 'op-b', id: ANN, baseVersion: 1, data: { points: [[9, 9], [1, 1]] } };
+    const moveA: SyncStateCommand = {
+      type: 'annotationUpdate',
+      roundId: ROUND,
+      opId: 'op-a',
+      id: ANN,
+      baseVersion: 1,
+      data: {
+        points: [
+          [0, 0],
+          [5, 5],
+        ],
+      },
+    };
+    const moveB: SyncStateCommand = {
+      type: 'annotationUpdate',
+      roundId: ROUND,
+      opId: 'op-b',
+      id: ANN,
+      baseVersion: 1,
+      data: {
+        points: [
+          [9, 9],
+          [1, 1],
+        ],
+      },
+    };
     const first = runSyncCommand(s, moveA, ctx(RAD), 1);
     if (!first.ok || !('state' in first)) throw new Error('first edit refused');
     expect(first.state.annotations[ANN]!.version).toBe(2);
     const second = runSyncCommand(first.state, moveB, ctx(RAD), 2);
     expect(second).toMatchObject({ ok: false, code: 'conflict' });
     expect(!second.ok && second.message).toContain('now version 2');
-    expect(first.state.annotations[ANN]!.data.points).toEqual([[0, 0], [5, 5]]);
+    expect(first.state.annotations[ANN]!.data.points).toEqual([
+      [0, 0],
+      [5, 5],
+    ]);
     // Re-based on the winner's version, the loser's edit goes through.
     const rebased = runSyncCommand(first.state, { ...moveB, baseVersion: 2 }, ctx(RAD), 3);
     expect(rebased.ok && 'state' in rebased && rebased.state.annotations[ANN]!.version).toBe(3);
@@ -200,13 +272,28 @@ describe('sync reducer: annotations', () => {
 
   it('deletes with a version check; deleting again answers not found', () => {
     const s = run([[commit(), ctx(RAD)]], presenting().state).state;
-    expect(decideSyncCommand(s, { type: 'annotationDelete', roundId: ROUND, opId: 'd0', id: ANN, baseVersion: 2 }, ctx(RAD))).toMatchObject({
+    expect(
+      decideSyncCommand(
+        s,
+        { type: 'annotationDelete', roundId: ROUND, opId: 'd0', id: ANN, baseVersion: 2 },
+        ctx(RAD),
+      ),
+    ).toMatchObject({
       ok: false,
       code: 'conflict',
     });
-    const gone = run([[{ type: 'annotationDelete', roundId: ROUND, opId: 'd1', id: ANN, baseVersion: 1 }, ctx(RAD)]], s).state;
+    const gone = run(
+      [[{ type: 'annotationDelete', roundId: ROUND, opId: 'd1', id: ANN, baseVersion: 1 }, ctx(RAD)]],
+      s,
+    ).state;
     expect(gone.annotations).toEqual({});
-    expect(decideSyncCommand(gone, { type: 'annotationDelete', roundId: ROUND, opId: 'd2', id: ANN, baseVersion: 1 }, ctx(RAD))).toMatchObject({
+    expect(
+      decideSyncCommand(
+        gone,
+        { type: 'annotationDelete', roundId: ROUND, opId: 'd2', id: ANN, baseVersion: 1 },
+        ctx(RAD),
+      ),
+    ).toMatchObject({
       ok: false,
       code: 'not_found',
     });
@@ -214,7 +301,14 @@ describe('sync reducer: annotations', () => {
 
   it('lets only the author edit or delete a mark (not even the host)', () => {
     const s = run([[commit(), ctx(RAD)]], presenting().state).state;
-    const upd = (opId: string): SyncStateCommand => ({ type: 'annotationUpdate', roundId: ROUND, opId, id: ANN, baseVersion: 1, data: lengthData });
+    const upd = (opId: string): SyncStateCommand => ({
+      type: 'annotationUpdate',
+      roundId: ROUND,
+      opId,
+      id: ANN,
+      baseVersion: 1,
+      data: lengthData,
+    });
     expect(decideSyncCommand(s, upd('x1'), ctx(COUNTY))).toMatchObject({ ok: false, code: 'forbidden' });
     expect(decideSyncCommand(s, upd('x2'), ctx(HOST))).toMatchObject({ ok: false, code: 'forbidden' });
     expect(decideSyncCommand(s, upd('x3'), ctx(RAD)).ok).toBe(true);
@@ -224,13 +318,30 @@ describe('sync reducer: annotations', () => {
     const s = run([[commit(), ctx(RAD)]], presenting().state).state;
     expect(decideSyncCommand(s, commit(), ctx(RAD))).toEqual({ ok: true, duplicateOf: 3 });
     // A different op creating the same id is a conflict, not a replay.
-    expect(decideSyncCommand(s, commit(ANN, 'op-other'), ctx(RAD))).toMatchObject({ ok: false, code: 'conflict' });
+    expect(decideSyncCommand(s, commit(ANN, 'op-other'), ctx(RAD))).toMatchObject({
+      ok: false,
+      code: 'conflict',
+    });
   });
 
   it('remembers a bounded number of op ids', () => {
     let s = presenting().state;
     for (let i = 0; i < RECENT_OPS_LIMIT + 10; i++) {
-      s = run([[{ type: 'allowDraw', roundId: ROUND, opId: `op-${String(i).padStart(4, '0')}`, userId: COUNTY.userId, allowed: i % 2 === 0 }, ctx(RAD)]], s).state;
+      s = run(
+        [
+          [
+            {
+              type: 'allowDraw',
+              roundId: ROUND,
+              opId: `op-${String(i).padStart(4, '0')}`,
+              userId: COUNTY.userId,
+              allowed: i % 2 === 0,
+            },
+            ctx(RAD),
+          ],
+        ],
+        s,
+      ).state;
     }
     expect(s.recentOps).toHaveLength(RECENT_OPS_LIMIT);
     expect(s.recentOps.at(-1)![0]).toBe(`op-${String(RECENT_OPS_LIMIT + 9).padStart(4, '0')}`);
@@ -243,7 +354,15 @@ describe('sync reducer: sequenced events', () => {
     const more = run(
       [
         [{ type: 'viewport', roundId: ROUND, viewport: vp(6) }, ctx(RAD)],
-        [{ type: 'annotationCommit', roundId: ROUND, opId: 'op-c', annotation: { id: ANN, target, tool: 'Length', data: lengthData } }, ctx(RAD)],
+        [
+          {
+            type: 'annotationCommit',
+            roundId: ROUND,
+            opId: 'op-c',
+            annotation: { id: ANN, target, tool: 'Length', data: lengthData },
+          },
+          ctx(RAD),
+        ],
       ],
       p.state,
     );
@@ -264,7 +383,9 @@ describe('sync reducer: sequenced events', () => {
 
   it('refuses events of another round', () => {
     const { events } = presenting();
-    expect(() => applySyncEvent(initialSyncState('00000000-0000-4000-8000-000000000002'), events[0]!)).toThrow(TypeError);
+    expect(() =>
+      applySyncEvent(initialSyncState('00000000-0000-4000-8000-000000000002'), events[0]!),
+    ).toThrow(TypeError);
   });
 });
 
@@ -311,10 +432,31 @@ describe('SyncSequencer (client ordering)', () => {
 describe('sync command schemas', () => {
   it('refuse malformed payloads at the edge', () => {
     expect(Value.Check(SyncCommandSchemas.viewport, { roundId: ROUND, viewport: vp(1) })).toBe(true);
-    expect(Value.Check(SyncCommandSchemas.viewport, { roundId: ROUND, viewport: { ...vp(1), windowWidth: 0 } })).toBe(false);
-    expect(Value.Check(SyncCommandSchemas.viewport, { roundId: ROUND, viewport: { ...vp(1), studyUid: 'x; drop' } })).toBe(false);
-    expect(Value.Check(SyncCommandSchemas.annotationUpdate, { roundId: ROUND, opId: 'abcdefgh', id: ANN, baseVersion: 0, data: lengthData })).toBe(false);
-    expect(Value.Check(SyncCommandSchemas.laser, { roundId: ROUND, point: { imageIndex: 3, x: 1, y: 2 }, extra: 1 })).toBe(false);
+    expect(
+      Value.Check(SyncCommandSchemas.viewport, { roundId: ROUND, viewport: { ...vp(1), windowWidth: 0 } }),
+    ).toBe(false);
+    expect(
+      Value.Check(SyncCommandSchemas.viewport, {
+        roundId: ROUND,
+        viewport: { ...vp(1), studyUid: 'x; drop' },
+      }),
+    ).toBe(false);
+    expect(
+      Value.Check(SyncCommandSchemas.annotationUpdate, {
+        roundId: ROUND,
+        opId: 'abcdefgh',
+        id: ANN,
+        baseVersion: 0,
+        data: lengthData,
+      }),
+    ).toBe(false);
+    expect(
+      Value.Check(SyncCommandSchemas.laser, {
+        roundId: ROUND,
+        point: { imageIndex: 3, x: 1, y: 2 },
+        extra: 1,
+      }),
+    ).toBe(false);
   });
 });
 

@@ -55,7 +55,11 @@ const isPresenter = (s: SyncState, userId: string) => s.presenter?.userId === us
 const canDraw = (s: SyncState, userId: string) => isPresenter(s, userId) || s.drawers.includes(userId);
 
 /** Decide a state-changing command against the current state. Never mutates `state`. */
-export function decideSyncCommand(state: SyncState, cmd: SyncStateCommand, ctx: SyncDecisionContext): SyncDecision {
+export function decideSyncCommand(
+  state: SyncState,
+  cmd: SyncStateCommand,
+  ctx: SyncDecisionContext,
+): SyncDecision {
   const opId = 'opId' in cmd && cmd.opId ? cmd.opId : null;
   if (opId) {
     const seen = state.recentOps.find(([id]) => id === opId);
@@ -68,7 +72,8 @@ export function decideSyncCommand(state: SyncState, cmd: SyncStateCommand, ctx: 
   switch (cmd.type) {
     case 'openStudy': {
       if (!ctx.studyUids.includes(cmd.studyUid)) return refuse('not_found', 'study not linked to this round');
-      if (state.presenter && !moderator) return refuse('forbidden', 'only the presenter or host can open a study now');
+      if (state.presenter && !moderator)
+        return refuse('forbidden', 'only the presenter or host can open a study now');
       if (cmd.viewport && cmd.viewport.studyUid !== cmd.studyUid) {
         return refuse('validation', 'viewport is of another study');
       }
@@ -76,12 +81,14 @@ export function decideSyncCommand(state: SyncState, cmd: SyncStateCommand, ctx: 
     }
     case 'takePresenter': {
       if (isPresenter(state, me)) return ok({ type: 'presenterChanged', presenter: ctx.actor });
-      if (state.presenter && !ctx.isHost) return refuse('conflict', `${state.presenter.displayName} is presenting`);
+      if (state.presenter && !ctx.isHost)
+        return refuse('conflict', `${state.presenter.displayName} is presenting`);
       return ok({ type: 'presenterChanged', presenter: ctx.actor });
     }
     case 'handOver': {
       if (!moderator) return refuse('forbidden', 'only the presenter or host can hand over');
-      if (!ctx.target || ctx.target.userId !== cmd.toUserId) return refuse('not_found', 'participant not found');
+      if (!ctx.target || ctx.target.userId !== cmd.toUserId)
+        return refuse('not_found', 'participant not found');
       return ok({ type: 'presenterChanged', presenter: ctx.target });
     }
     case 'releasePresenter': {
@@ -118,10 +125,16 @@ export function decideSyncCommand(state: SyncState, cmd: SyncStateCommand, ctx: 
       // Only the author edits or deletes a mark (the imaging annotation store enforces the same).
       if (cur.authorId !== me) return refuse('forbidden', 'only the author can change this annotation');
       if (cmd.baseVersion !== cur.version) {
-        return refuse('conflict', `annotation changed meanwhile (now version ${cur.version}, you edited ${cmd.baseVersion})`);
+        return refuse(
+          'conflict',
+          `annotation changed meanwhile (now version ${cur.version}, you edited ${cmd.baseVersion})`,
+        );
       }
       if (cmd.type === 'annotationDelete') return ok({ type: 'annotationDeleted', id: cmd.id });
-      return ok({ type: 'annotationUpserted', annotation: { ...cur, data: cmd.data, version: cur.version + 1 } });
+      return ok({
+        type: 'annotationUpserted',
+        annotation: { ...cur, data: cmd.data, version: cur.version + 1 },
+      });
     }
     case 'allowDraw': {
       if (!moderator) return refuse('forbidden', 'only the presenter or host can allow drawing');
@@ -176,11 +189,14 @@ export type ApplyStatus = 'applied' | 'duplicate' | 'gap';
 
 /** Apply a sequenced event: only the next seq is applied; older ones are replays, newer ones a gap. */
 export function applySyncEvent(state: SyncState, ev: SyncEvent): { state: SyncState; status: ApplyStatus } {
-  if (ev.roundId !== state.roundId) throw new TypeError(`event of round ${ev.roundId} applied to ${state.roundId}`);
+  if (ev.roundId !== state.roundId)
+    throw new TypeError(`event of round ${ev.roundId} applied to ${state.roundId}`);
   if (ev.seq <= state.seq) return { state, status: 'duplicate' };
   if (ev.seq > state.seq + 1) return { state, status: 'gap' };
   const next = applySyncOp(state, ev.op);
-  const recentOps = ev.opId ? [...state.recentOps, [ev.opId, ev.seq] as [string, number]].slice(-RECENT_OPS_LIMIT) : state.recentOps;
+  const recentOps = ev.opId
+    ? [...state.recentOps, [ev.opId, ev.seq] as [string, number]].slice(-RECENT_OPS_LIMIT)
+    : state.recentOps;
   return { state: { ...next, seq: ev.seq, recentOps }, status: 'applied' };
 }
 
@@ -196,7 +212,14 @@ export function runSyncCommand(
   | { ok: false; code: ErrorCode; message: string } {
   const d = decideSyncCommand(state, cmd, ctx);
   if (!d.ok || 'duplicateOf' in d) return d;
-  const event: SyncEvent = { roundId: state.roundId, seq: state.seq + 1, by: ctx.actor.userId, opId: d.opId, op: d.op, at: now };
+  const event: SyncEvent = {
+    roundId: state.roundId,
+    seq: state.seq + 1,
+    by: ctx.actor.userId,
+    opId: d.opId,
+    op: d.op,
+    at: now,
+  };
   return { ok: true, state: applySyncEvent(state, event).state, event };
 }
 

@@ -52,7 +52,16 @@ export class SyncClient {
   #socket: AppSocket;
   #seq: SyncSequencer | null = null;
   #early: SyncEvent[] = [];
-  #view: SyncView = { status: 'joining', state: null, me: null, studies: [], following: true, drafts: {}, laser: null, error: null };
+  #view: SyncView = {
+    status: 'joining',
+    state: null,
+    me: null,
+    studies: [],
+    following: true,
+    drafts: {},
+    laser: null,
+    error: null,
+  };
   #listeners = new Set<() => void>();
   #eventListeners = new Set<(e: SyncEvent | null) => void>();
   #gapTimer: ReturnType<typeof setTimeout> | null = null;
@@ -61,7 +70,10 @@ export class SyncClient {
 
   constructor(readonly roundId: string) {
     this.#socket = connectSocket();
-    const on = <E extends 'sync:event' | 'sync:draft' | 'sync:laser' | 'sync:revoked' | 'connect'>(name: E, fn: (...a: never[]) => void) => {
+    const on = <E extends 'sync:event' | 'sync:draft' | 'sync:laser' | 'sync:revoked' | 'connect'>(
+      name: E,
+      fn: (...a: never[]) => void,
+    ) => {
       this.#socket.on(name as never, fn as never);
       this.#off.push(() => this.#socket.off(name as never, fn as never));
     };
@@ -73,7 +85,10 @@ export class SyncClient {
       else delete drafts[d.id];
       this.#set({ drafts });
     });
-    on('sync:laser', (l: SyncLaserEvent) => l.roundId === roundId && this.#set({ laser: l.point ? l : null }));
+    on(
+      'sync:laser',
+      (l: SyncLaserEvent) => l.roundId === roundId && this.#set({ laser: l.point ? l : null }),
+    );
     on('sync:revoked', (r: { roundId: string; reason: 'removed' | 'ended' }) => {
       if (r.roundId !== roundId) return;
       this.#set({ status: r.reason === 'ended' ? 'ended' : 'revoked', drafts: {}, laser: null });
@@ -152,22 +167,32 @@ export class SyncClient {
     for (const fn of this.#listeners) fn();
   }
 
-  async #send<T extends SyncCommandType>(type: T, data: SyncCommandData<T>): Promise<SyncCommandResponses[T]> {
-    const res = (await (this.#socket.timeout(10_000) as unknown as {
-      emitWithAck(ev: string, d: unknown): Promise<Ack<SyncCommandResponses[T]>>;
-    }).emitWithAck(`sync:${type}`, data)) as Ack<SyncCommandResponses[T]>;
+  async #send<T extends SyncCommandType>(
+    type: T,
+    data: SyncCommandData<T>,
+  ): Promise<SyncCommandResponses[T]> {
+    const res = (await (
+      this.#socket.timeout(10_000) as unknown as {
+        emitWithAck(ev: string, d: unknown): Promise<Ack<SyncCommandResponses[T]>>;
+      }
+    ).emitWithAck(`sync:${type}`, data)) as Ack<SyncCommandResponses[T]>;
     if (!res.ok) throw new SyncCommandError(res.code, res.message);
     return res.data;
   }
 
   /** Send a command for this round (roundId added). */
-  send<T extends Exclude<SyncCommandType, 'join' | 'leave'>>(type: T, data: Omit<SyncCommandData<T>, 'roundId'>): Promise<SyncCommandResponses[T]> {
+  send<T extends Exclude<SyncCommandType, 'join' | 'leave'>>(
+    type: T,
+    data: Omit<SyncCommandData<T>, 'roundId'>,
+  ): Promise<SyncCommandResponses[T]> {
     return this.#send(type, { ...data, roundId: this.roundId } as SyncCommandData<T>);
   }
 
   /** Fire and forget (viewport stream, drafts, laser): refusals surface as the view's error. */
   fire<T extends 'viewport' | 'draft' | 'laser'>(type: T, data: Omit<SyncCommandData<T>, 'roundId'>): void {
-    this.send(type, data).catch((e: unknown) => this.#set({ error: e instanceof Error ? e.message : String(e) }));
+    this.send(type, data).catch((e: unknown) =>
+      this.#set({ error: e instanceof Error ? e.message : String(e) }),
+    );
   }
 
   setFollowing(following: boolean): void {

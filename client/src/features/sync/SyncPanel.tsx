@@ -149,12 +149,27 @@ function Panel({ client, participants }: { client: SyncClient; participants: Par
   const laserOff = () => laserOn && client.fire('laser', { point: null });
   const series = study ? imageSeries(study) : [];
   const vp = pair?.ctrl.getState();
-  const frames = study && seriesUid ? stackOf(study, series.find((s) => s.seriesInstanceUid === seriesUid) ?? series[0]!).length : 0;
+  const frames =
+    study && seriesUid
+      ? stackOf(study, series.find((s) => s.seriesInstanceUid === seriesUid) ?? series[0]!).length
+      : 0;
   const tools = TOOLS.filter((x) => NAV_TOOLS.includes(x.name) || (canDraw && DRAW_TOOLS.includes(x.name)));
 
   return (
-    <section className="card sync-panel" data-testid="sync-panel" data-status={view.status} data-following={view.following} data-presenter={presenter}>
-      <PresenterBar client={client} view={view} participants={participants} laserOn={laserOn} onLaser={(on) => (on ? setLaserOn(true) : (laserOff(), setLaserOn(false)))} />
+    <section
+      className="card sync-panel"
+      data-testid="sync-panel"
+      data-status={view.status}
+      data-following={view.following}
+      data-presenter={presenter}
+    >
+      <PresenterBar
+        client={client}
+        view={view}
+        participants={participants}
+        laserOn={laserOn}
+        onLaser={(on) => (on ? setLaserOn(true) : (laserOff(), setLaserOn(false)))}
+      />
       {view.error && (
         <p className="alert alert-error" role="alert" data-testid="sync-error">
           {view.error}
@@ -173,7 +188,11 @@ function Panel({ client, participants }: { client: SyncClient; participants: Par
                 className="btn btn-small"
                 data-testid={`sync-open-${s.studyUid}`}
                 disabled={!s.studyId || (!!view.state?.presenter && !presenter && !view.me?.isHost)}
-                onClick={() => client.send('openStudy', { studyUid: s.studyUid, viewport: null }).catch((e: Error) => client.setError(e.message))}
+                onClick={() =>
+                  client
+                    .send('openStudy', { studyUid: s.studyUid, viewport: null })
+                    .catch((e: Error) => client.setError(e.message))
+                }
               >
                 {s.studyId ? t('sync.openForAll') : t('sync.noAccess')}
               </button>
@@ -198,7 +217,13 @@ function Panel({ client, participants }: { client: SyncClient; participants: Par
         <div className="sync-main">
           <div className="viewer-toolbar sync-toolbar" role="toolbar">
             {tools.map((x) => (
-              <button key={x.name} className={`btn btn-small${tool === x.name ? ' btn-primary' : ''}`} aria-pressed={tool === x.name} data-tool={x.name} onClick={() => pick(x.name)}>
+              <button
+                key={x.name}
+                className={`btn btn-small${tool === x.name ? ' btn-primary' : ''}`}
+                aria-pressed={tool === x.name}
+                data-tool={x.name}
+                onClick={() => pick(x.name)}
+              >
                 {t(TOOL_KEYS[x.name] ?? x.name)}
               </button>
             ))}
@@ -209,11 +234,24 @@ function Panel({ client, participants }: { client: SyncClient; participants: Par
               </button>
             ))}
           </div>
-          <div className={`sync-viewport${laserOn ? ' sync-laser-on' : ''}`} onMouseMove={onMove} onMouseLeave={laserOff} onContextMenu={(e) => e.preventDefault()}>
+          <div
+            className={`sync-viewport${laserOn ? ' sync-laser-on' : ''}`}
+            onMouseMove={onMove}
+            onMouseLeave={laserOff}
+            onContextMenu={(e) => e.preventDefault()}
+          >
             <div ref={el} className="sync-element" data-testid="sync-viewport" />
             {pair && <Overlay view={view} ctrl={pair.ctrl} bridge={pair.bridge} />}
-            {!studyUid && <p className="sync-empty muted">{view.status === 'joining' ? t('sync.joining') : t('sync.noStudy')}</p>}
-            {studyUid && !study && !loadError && <p className="sync-empty muted">{entry?.studyId === null ? t('sync.noAccess') : t('sync.loading')}</p>}
+            {!studyUid && (
+              <p className="sync-empty muted">
+                {view.status === 'joining' ? t('sync.joining') : t('sync.noStudy')}
+              </p>
+            )}
+            {studyUid && !study && !loadError && (
+              <p className="sync-empty muted">
+                {entry?.studyId === null ? t('sync.noAccess') : t('sync.loading')}
+              </p>
+            )}
           </div>
           <div className="viewer-stack">
             <input

@@ -44,7 +44,13 @@ export class ViewerBridge {
     this.#off.push(
       client.onEvent((e) => {
         if (!e || e.op.type === 'viewport' || e.op.type === 'studyOpened') this.followNow();
-        if (!e || e.op.type === 'annotationUpserted' || e.op.type === 'annotationDeleted' || e.op.type === 'studyOpened') this.reconcileMarks();
+        if (
+          !e ||
+          e.op.type === 'annotationUpserted' ||
+          e.op.type === 'annotationDeleted' ||
+          e.op.type === 'studyOpened'
+        )
+          this.reconcileMarks();
       }),
     );
   }
@@ -59,9 +65,12 @@ export class ViewerBridge {
   /** A study was loaded (the panel fetched it): show the presenter's series, or the first. */
   async setStudy(study: StudyDetail): Promise<void> {
     this.#study = study;
-    this.#allRefs = imageSeries(study).flatMap((s) => stackOf(study, s).map((r, i) => ({ ...r, seriesUid: s.seriesInstanceUid, imageIndex: i })));
+    this.#allRefs = imageSeries(study).flatMap((s) =>
+      stackOf(study, s).map((r, i) => ({ ...r, seriesUid: s.seriesInstanceUid, imageIndex: i })),
+    );
     const vp = this.client.state?.viewport;
-    const seriesUid = vp?.studyUid === study.studyInstanceUid ? vp.seriesUid : imageSeries(study)[0]?.seriesInstanceUid;
+    const seriesUid =
+      vp?.studyUid === study.studyInstanceUid ? vp.seriesUid : imageSeries(study)[0]?.seriesInstanceUid;
     if (seriesUid) await this.showSeries(seriesUid, vp?.imageIndex ?? 0);
     this.reconcileMarks();
     this.followNow();
@@ -143,7 +152,8 @@ export class ViewerBridge {
         const vp = this.#wanted;
         this.#wanted = null;
         if (!this.#study || vp.studyUid !== this.#study.studyInstanceUid) return; // the panel loads the study first
-        if (this.#stack?.series.seriesInstanceUid !== vp.seriesUid) await this.showSeries(vp.seriesUid, vp.imageIndex);
+        if (this.#stack?.series.seriesInstanceUid !== vp.seriesUid)
+          await this.showSeries(vp.seriesUid, vp.imageIndex);
         await this.ctrl.setState({
           imageIndex: vp.imageIndex,
           windowCenter: vp.windowCenter,
@@ -172,7 +182,9 @@ export class ViewerBridge {
     const state = this.client.state;
     if (!state || !this.#study) return;
     const ts = this.#toolState();
-    const want = Object.values(state.annotations).filter((a) => a.target.studyUid === this.#study!.studyInstanceUid);
+    const want = Object.values(state.annotations).filter(
+      (a) => a.target.studyUid === this.#study!.studyInstanceUid,
+    );
     const ids = new Set(want.map((a) => a.id));
     for (const byTool of Object.values(ts)) {
       for (const t of Object.values(byTool)) {
@@ -184,7 +196,9 @@ export class ViewerBridge {
   }
 
   #place(a: SyncAnnotation, ts: ToolStateMap): void {
-    const ref = this.#allRefs.find((r) => r.sopInstanceUid === a.target.sopInstanceUid && r.frame === a.target.frame);
+    const ref = this.#allRefs.find(
+      (r) => r.sopInstanceUid === a.target.sopInstanceUid && r.frame === a.target.frame,
+    );
     if (!ref) return;
     const byTool = (ts[ref.imageId] ??= {});
     const list = (byTool[a.tool] ??= { data: [] }).data;
@@ -195,10 +209,20 @@ export class ViewerBridge {
     }
     if (cur._sync && cur._sync.version >= a.version && !cur.active) {
       // Already shown at this version: keep the local object (handles may be mid-drag by its author).
-      if (cur._sync.authorId === this.client.me?.userId || JSON.stringify(toWire(a.tool, cur).points) === JSON.stringify(a.data.points)) return;
+      if (
+        cur._sync.authorId === this.client.me?.userId ||
+        JSON.stringify(toWire(a.tool, cur).points) === JSON.stringify(a.data.points)
+      )
+        return;
     }
     const fresh = fromWire(a);
-    Object.assign(cur, { handles: fresh.handles, text: fresh.text, color: fresh.color, _sync: fresh._sync, invalidated: true });
+    Object.assign(cur, {
+      handles: fresh.handles,
+      text: fresh.text,
+      color: fresh.color,
+      _sync: fresh._sync,
+      invalidated: true,
+    });
   }
 
   #refOf(imageId: string) {
@@ -212,7 +236,13 @@ export class ViewerBridge {
     const ref = this.#refOf(e.imageId);
     const me = this.client.me?.userId;
     if (!id || !ref || !me || !this.#study) return;
-    const target = { studyUid: this.#study.studyInstanceUid, seriesUid: ref.seriesUid, sopInstanceUid: ref.sopInstanceUid, frame: ref.frame, imageIndex: ref.imageIndex };
+    const target = {
+      studyUid: this.#study.studyInstanceUid,
+      seriesUid: ref.seriesUid,
+      sopInstanceUid: ref.sopInstanceUid,
+      frame: ref.frame,
+      imageIndex: ref.imageIndex,
+    };
     const tool = e.toolName;
 
     if (!d._sync) {
@@ -230,7 +260,10 @@ export class ViewerBridge {
         d.color = this.client.me?.color;
         d._sync = { id, version: 1, authorId: me };
         this.client
-          .send('annotationCommit', { opId: `commit-${id}`, annotation: { id, target, tool, data: toWire(tool, d) } })
+          .send('annotationCommit', {
+            opId: `commit-${id}`,
+            annotation: { id, target, tool, data: toWire(tool, d) },
+          })
           .catch((err: Error) => {
             this.client.setError(err.message);
             this.reconcileMarksDropping(id);
@@ -248,16 +281,23 @@ export class ViewerBridge {
       return;
     }
     if (e.type === 'removed') {
-      this.client.send('annotationDelete', { opId: `delete-${id}-${mark.version}`, id, baseVersion: mark.version }).catch((err: Error) => {
-        this.client.setError(err.message);
-        this.reconcileMarks();
-      });
+      this.client
+        .send('annotationDelete', { opId: `delete-${id}-${mark.version}`, id, baseVersion: mark.version })
+        .catch((err: Error) => {
+          this.client.setError(err.message);
+          this.reconcileMarks();
+        });
       return;
     }
     this.#debounce(id, () => {
       const base = mark.version;
       this.client
-        .send('annotationUpdate', { opId: `update-${id}-${base}`, id, baseVersion: base, data: toWire(tool, d) })
+        .send('annotationUpdate', {
+          opId: `update-${id}-${base}`,
+          id,
+          baseVersion: base,
+          data: toWire(tool, d),
+        })
         .then((r) => {
           mark.version = Math.max(mark.version, r.version);
         })
