@@ -7,8 +7,9 @@ export default defineConfig({
     name: 'server',
     include: ['src/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    globalSetup: ['src/testing/global-setup.ts'],
     // Each file gets its own databases; two workers suit the 2-core machines.
     pool: 'forks',
     maxWorkers: 2,

@@ -13,8 +13,16 @@ export interface Running {
 }
 
 /** Open the database, migrate, optionally seed, build the app and listen. Used by main.ts and the tests. */
-export async function startServer(config: Config, opts: { logger?: boolean | object } = {}): Promise<Running> {
-  const dbh = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir });
+export async function startServer(
+  config: Config,
+  opts: { logger?: boolean | object; pgliteTemplate?: Blob | null } = {},
+): Promise<Running> {
+  const dbh = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    dataDir: config.dataDir,
+    pgliteTemplate: opts.pgliteTemplate ?? null,
+  });
   try {
     await migrateToLatest(dbh.db);
     const seeded = config.seedDemo ? await seedDemo(dbh.db) : false;

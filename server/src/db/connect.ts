@@ -13,6 +13,11 @@ export interface DbOptions {
   /** Schema to create and use (search_path) on PostgreSQL. */
   schema?: string | null;
   dataDir: string | null;
+  /**
+   * PGlite only: start from this data-directory tarball (PGlite `dumpDataDir`) instead of running initdb, when the
+   * directory is new. Tests use a migrated template to skip initdb, which is most of PGlite's start-up time.
+   */
+  pgliteTemplate?: Blob | null;
 }
 
 export interface DbHandle {
@@ -54,11 +59,14 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   let dir: string | undefined;
+  let fresh = true;
   if (opts.dataDir) {
     dir = path.join(opts.dataDir, 'pglite');
+    fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
     fs.mkdirSync(dir, { recursive: true });
   }
-  const pglite = dir ? new PGlite(dir) : new PGlite();
+  const template = fresh && opts.pgliteTemplate ? { loadDataDir: opts.pgliteTemplate } : {};
+  const pglite = dir ? new PGlite(dir, template) : new PGlite(template);
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return { db, dialect: 'pglite', close: () => db.destroy() };

@@ -17,6 +17,16 @@ import { seedDemo, DEMO_PASSWORD } from '../seed/demo';
 import { startServer, type Running } from '../server';
 
 export type Dialect = 'pglite' | 'postgres';
+
+/** The migrated PGlite template written by global-setup.ts (absent when a file runs outside that config). */
+export const PGLITE_TEMPLATE_FILE = path.join(os.tmpdir(), `consult-pglite-template-${process.env.PGLITE_TEMPLATE_KEY ?? 'dev'}.tar`);
+let templateBlob: Blob | null | undefined;
+function pgliteTemplate(): Blob | null {
+  if (templateBlob === undefined) {
+    templateBlob = fs.existsSync(PGLITE_TEMPLATE_FILE) ? new Blob([fs.readFileSync(PGLITE_TEMPLATE_FILE)]) : null;
+  }
+  return templateBlob;
+}
 export const DIALECTS: Dialect[] = ['pglite', 'postgres'];
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export { DEMO_PASSWORD };
@@ -48,7 +58,12 @@ export interface TestDb {
 
 export async function openTestDb(dialect: Dialect): Promise<TestDb> {
   const schema = dialect === 'postgres' ? freshSchema() : null;
-  const dbh = await openDatabase({ databaseUrl: dialect === 'postgres' ? PG_URL : null, schema, dataDir: null });
+  const dbh = await openDatabase({
+    databaseUrl: dialect === 'postgres' ? PG_URL : null,
+    schema,
+    dataDir: null,
+    pgliteTemplate: dialect === 'pglite' ? pgliteTemplate() : null,
+  });
   await migrateToLatest(dbh.db);
   return {
     dbh,
@@ -124,7 +139,7 @@ export async function startTestServer(
     databaseSchema: schema,
     ...overrides,
   });
-  const running = await startServer(config, { logger: false });
+  const running = await startServer(config, { logger: false, pgliteTemplate: dialect === 'pglite' ? pgliteTemplate() : null });
   return {
     ...running,
     config,
