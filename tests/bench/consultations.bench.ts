@@ -29,7 +29,12 @@ const serverImport = <T>(name: string): Promise<T> => import(fromServer.resolve(
 
 // ------------------------------------------------------------------ baseline server (child mode)
 if (process.argv[2] === '--hello-server') {
-  const { default: Fastify } = await serverImport<typeof import('fastify')>('fastify');
+  type Fastify = (o: { logger: boolean }) => {
+    get(path: string, h: () => Promise<unknown>): void;
+    listen(o: { port: number; host: string }): Promise<string>;
+    server: { address(): { port: number } | string | null };
+  };
+  const { default: Fastify } = await serverImport<{ default: Fastify }>('fastify');
   const app = Fastify({ logger: false });
   app.get('/hello', async () => ({ hello: 'world' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -39,8 +44,16 @@ if (process.argv[2] === '--hello-server') {
   await main();
 }
 
-function start(args: string[], cwd: string, env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
@@ -80,12 +93,22 @@ async function measure(url: string, headers: Record<string, string> = {}): Promi
   const times: number[] = [];
   // warm-up (JIT, pools, caches), not measured
   await autocannon({ url, connections: CONNECTIONS, duration: 2, headers });
-  const inst = autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
-  inst.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
-  const r = await inst;
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const inst = autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
+    inst.on('response', (_client, _status, _bytes, ms) => times.push(ms));
+  });
   times.sort((a, b) => a - b);
   const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] ?? NaN;
-  return { rps: r.requests.average, p50: pct(50), p95: pct(95), p99: pct(99), non2xx: r.non2xx, errors: r.errors };
+  return {
+    rps: r.requests.average,
+    p50: pct(50),
+    p95: pct(95),
+    p99: pct(99),
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
 }
 
 async function json<T>(res: Response): Promise<T> {
@@ -119,14 +142,32 @@ async function main() {
       body: JSON.stringify({ username: 'lankao.doctor', password: 'Demo-2026-consult' }),
     });
     const me = await json<{ csrfToken: string }>(login);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const h = { cookie, 'x-csrf-token': me.csrfToken, 'content-type': 'application/json' };
     const call = <T>(method: string, url: string, body?: unknown) =>
-      fetch(`${platform.url}${url}`, { method, headers: h, body: body ? JSON.stringify(body) : undefined }).then((r) => json<T>(r));
-    const target = (await call<{ id: string; tier: string }[]>('GET', '/api/hospitals')).find((x) => x.tier === 'tertiary')!;
+      fetch(`${platform.url}${url}`, {
+        method,
+        headers: h,
+        body: body ? JSON.stringify(body) : undefined,
+      }).then((r) => json<T>(r));
+    const target = (await call<{ id: string; tier: string }[]>('GET', '/api/hospitals')).find(
+      (x) => x.tier === 'tertiary',
+    )!;
     for (let i = 0; i < REQUESTS; i++) {
-      const p = await call<{ id: string }>('POST', '/api/patients', { name: `测试患者${i}`, sex: i % 2 ? 'male' : 'female', birthDate: '1960-05-01', povertyRegistered: i % 3 === 0 });
-      const k = await call<{ cases: { id: string }[] }>('POST', `/api/patients/${p.id}/cases`, { diagnosis: '高血压', icd10: 'I10', status: 'chronic' });
+      const p = await call<{ id: string }>('POST', '/api/patients', {
+        name: `测试患者${i}`,
+        sex: i % 2 ? 'male' : 'female',
+        birthDate: '1960-05-01',
+        povertyRegistered: i % 3 === 0,
+      });
+      const k = await call<{ cases: { id: string }[] }>('POST', `/api/patients/${p.id}/cases`, {
+        diagnosis: '高血压',
+        icd10: 'I10',
+        status: 'chronic',
+      });
       await call('POST', '/api/consultations', {
         patientId: p.id,
         caseId: k.cases[0]!.id,
@@ -139,7 +180,9 @@ async function main() {
     const check = await call<{ total: number }>('GET', '/api/consultations?view=all');
     if (check.total !== REQUESTS) throw new Error(`expected ${REQUESTS} requests, list has ${check.total}`);
 
-    console.log(`${CONNECTIONS} connections, ${SECONDS} s each, ${os.cpus().length} CPUs, Node ${process.version}`);
+    console.log(
+      `${CONNECTIONS} connections, ${SECONDS} s each, ${os.cpus().length} CPUs, Node ${process.version}`,
+    );
     const base = await measure(`${hello.url}/hello`);
     const ours = await measure(`${platform.url}/api/consultations?view=all&limit=50`, { cookie });
     // Reference points inside the platform: one `select 1` (no session), and the session lookup alone.
@@ -162,7 +205,10 @@ async function main() {
   } finally {
     for (const p of procs) await stop(p);
     fs.rmSync(dataDir, { recursive: true, force: true });
-    const { default: pg } = await serverImport<typeof import('pg')>('pg');
+    type PgClient = { connect(): Promise<void>; query(q: string): Promise<unknown>; end(): Promise<void> };
+    const { default: pg } = await serverImport<{
+      default: { Client: new (o: { connectionString: string }) => PgClient };
+    }>('pg');
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
     await c.query(`drop schema if exists "${schema}" cascade`);

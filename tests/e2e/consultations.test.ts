@@ -65,7 +65,9 @@ describe('consultation request in two browsers', () => {
     await expect.poll(() => form.locator('select[name=caseId] option').count(), T).toBe(1);
     await form.locator('select[name=urgency]').selectOption('urgent');
     await expect.poll(() => form.locator('select[name=targetHospitalId]').inputValue(), T).not.toBe('');
-    await form.locator('textarea[name=clinicalQuestion]').fill('NYHA III 级，利尿剂效果欠佳，是否调整治疗方案？');
+    await form
+      .locator('textarea[name=clinicalQuestion]')
+      .fill('NYHA III 级，利尿剂效果欠佳，是否调整治疗方案？');
     await c.locator('[data-testid=consultation-submit]').click();
     const detail = c.locator('[data-testid=consultation-detail]');
     await expect.poll(() => detail.getAttribute('data-state'), T).toBe('submitted');
@@ -99,7 +101,9 @@ describe('consultation request in two browsers', () => {
     await expect.poll(() => c.locator('[data-testid=message]', { hasText: '螺内酯' }).count(), T).toBe(1);
     await c.locator('[data-testid=message-form] textarea').fill('收到，已调整，两周后复查。');
     await c.locator('[data-testid=message-send]').click();
-    await expect.poll(() => s.locator('[data-testid=message]', { hasText: '两周后复查。' }).count(), T).toBe(1);
+    await expect
+      .poll(() => s.locator('[data-testid=message]', { hasText: '两周后复查。' }).count(), T)
+      .toBe(1);
 
     await county.context.close();
     await spec.context.close();

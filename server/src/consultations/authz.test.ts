@@ -54,72 +54,164 @@ describe.each(DIALECTS)('authorization matrix (%s)', (dialect) => {
       payload: PDF_BYTES,
     });
     attachmentId = up.json().id;
-    await t.db.insertInto('consultation_studies').values({ consultation_id: c.id, study_instance_uid: linkedUid, linked_by: s['lankao.doctor']!.userId }).execute();
-    imagingInstalled = !!(await sql<{ t: string | null }>`select to_regclass('imaging_studies')::text as t`.execute(t.db)).rows[0]?.t;
+    await t.db
+      .insertInto('consultation_studies')
+      .values({ consultation_id: c.id, study_instance_uid: linkedUid, linked_by: s['lankao.doctor']!.userId })
+      .execute();
+    imagingInstalled = !!(
+      await sql<{ t: string | null }>`select to_regclass('imaging_studies')::text as t`.execute(t.db)
+    ).rows[0]?.t;
   }, 180_000);
   afterAll(() => t.close(), 60_000);
 
   const CLIN_DENY = { program: 403, sysadmin: 403, anonymous: 401 } as const;
-  const OUTSIDERS = { 'linquan.doctor': 404, 'wanquan.doctor': 404, 'anzhen.cardio': 404, 'anzhen.radiology': 404 } as const;
+  const OUTSIDERS = {
+    'linquan.doctor': 404,
+    'wanquan.doctor': 404,
+    'anzhen.cardio': 404,
+    'anzhen.radiology': 404,
+  } as const;
   const pdfHeaders = { 'content-type': 'application/pdf' };
 
   const rows = (): Row[] => [
-    { name: 'GET /api/patients', method: 'GET', url: () => '/api/patients', expect: { default: 200, ...CLIN_DENY }, leak: (b) => b.includes(c.patient.id) },
+    {
+      name: 'GET /api/patients',
+      method: 'GET',
+      url: () => '/api/patients',
+      expect: { default: 200, ...CLIN_DENY },
+      leak: (b) => b.includes(c.patient.id),
+    },
     {
       name: 'POST /api/patients',
       method: 'POST',
       url: () => '/api/patients',
       payload: () => ({ name: '测试患者', sex: 'male', birthDate: '1970-01-01' }),
-      expect: { default: 403, 'lankao.doctor': 201, 'linquan.doctor': 201, 'wanquan.doctor': 201, anonymous: 401 },
+      expect: {
+        default: 403,
+        'lankao.doctor': 201,
+        'linquan.doctor': 201,
+        'wanquan.doctor': 201,
+        anonymous: 401,
+      },
     },
-    { name: 'GET /api/patients/:id', method: 'GET', url: () => `/api/patients/${c.patient.id}`, expect: { default: 200, ...CLIN_DENY, ...OUTSIDERS } },
+    {
+      name: 'GET /api/patients/:id',
+      method: 'GET',
+      url: () => `/api/patients/${c.patient.id}`,
+      expect: { default: 200, ...CLIN_DENY, ...OUTSIDERS },
+    },
     {
       name: 'PATCH /api/patients/:id',
       method: 'PATCH',
       url: () => `/api/patients/${c.patient.id}`,
       payload: () => ({ village: '三义寨乡' }),
-      expect: { default: 403, 'lankao.doctor': 200, 'linquan.doctor': 404, 'wanquan.doctor': 404, anonymous: 401 },
+      expect: {
+        default: 403,
+        'lankao.doctor': 200,
+        'linquan.doctor': 404,
+        'wanquan.doctor': 404,
+        anonymous: 401,
+      },
     },
     {
       name: 'POST /api/patients/:id/cases',
       method: 'POST',
       url: () => `/api/patients/${c.patient.id}/cases`,
       payload: () => ({ diagnosis: '2型糖尿病', icd10: `E11.${icdSeq++}` }),
-      expect: { default: 403, 'lankao.doctor': 201, 'linquan.doctor': 404, 'wanquan.doctor': 404, anonymous: 401 },
+      expect: {
+        default: 403,
+        'lankao.doctor': 201,
+        'linquan.doctor': 404,
+        'wanquan.doctor': 404,
+        anonymous: 401,
+      },
     },
     {
       name: 'PATCH /api/patients/:id/cases/:caseId',
       method: 'PATCH',
       url: () => `/api/patients/${c.patient.id}/cases/${c.caseId}`,
       payload: () => ({ treatmentPlan: '呋塞米 20mg qd' }),
-      expect: { default: 403, 'lankao.doctor': 200, 'linquan.doctor': 404, 'wanquan.doctor': 404, anonymous: 401 },
+      expect: {
+        default: 403,
+        'lankao.doctor': 200,
+        'linquan.doctor': 404,
+        'wanquan.doctor': 404,
+        anonymous: 401,
+      },
     },
     {
       name: 'POST /api/patients/:id/cases/:caseId/follow-ups',
       method: 'POST',
       url: () => `/api/patients/${c.patient.id}/cases/${c.caseId}/follow-ups`,
       payload: () => ({ date: '2026-11-20', notes: '电话随访，症状稳定', nextDueDate: '2026-12-20' }),
-      expect: { default: 403, 'lankao.doctor': 201, 'linquan.doctor': 404, 'wanquan.doctor': 404, anonymous: 401 },
+      expect: {
+        default: 403,
+        'lankao.doctor': 201,
+        'linquan.doctor': 404,
+        'wanquan.doctor': 404,
+        anonymous: 401,
+      },
     },
-    { name: 'GET /api/consultations', method: 'GET', url: () => '/api/consultations', expect: { default: 200, ...CLIN_DENY }, leak: (b) => b.includes(c.id) },
-    { name: 'GET /api/consultations?view=queue', method: 'GET', url: () => '/api/consultations?view=queue', expect: { default: 200, ...CLIN_DENY }, leak: (b) => b.includes(c.id) },
+    {
+      name: 'GET /api/consultations',
+      method: 'GET',
+      url: () => '/api/consultations',
+      expect: { default: 200, ...CLIN_DENY },
+      leak: (b) => b.includes(c.id),
+    },
+    {
+      name: 'GET /api/consultations?view=queue',
+      method: 'GET',
+      url: () => '/api/consultations?view=queue',
+      expect: { default: 200, ...CLIN_DENY },
+      leak: (b) => b.includes(c.id),
+    },
     {
       name: 'POST /api/consultations',
       method: 'POST',
       url: () => '/api/consultations',
-      payload: () => ({ patientId: c.patient.id, caseId: c.caseId, type: 'teaching_case', urgency: 'routine', clinicalQuestion: '教学病例', targetHospitalId: c.targetHospital.id }),
+      payload: () => ({
+        patientId: c.patient.id,
+        caseId: c.caseId,
+        type: 'teaching_case',
+        urgency: 'routine',
+        clinicalQuestion: '教学病例',
+        targetHospitalId: c.targetHospital.id,
+      }),
       // another county hospital naming this patient: refused as not in their hospital (400), nothing created
-      expect: { default: 403, 'lankao.doctor': 201, 'linquan.doctor': 400, 'wanquan.doctor': 400, anonymous: 401 },
+      expect: {
+        default: 403,
+        'lankao.doctor': 201,
+        'linquan.doctor': 400,
+        'wanquan.doctor': 400,
+        anonymous: 401,
+      },
     },
-    { name: 'GET /api/consultations/sla', method: 'GET', url: () => '/api/consultations/sla', expect: { default: 200, ...CLIN_DENY } },
-    { name: 'GET /api/consultations/:id', method: 'GET', url: () => `/api/consultations/${c.id}`, expect: { default: 200, ...CLIN_DENY, ...OUTSIDERS } },
+    {
+      name: 'GET /api/consultations/sla',
+      method: 'GET',
+      url: () => '/api/consultations/sla',
+      expect: { default: 200, ...CLIN_DENY },
+    },
+    {
+      name: 'GET /api/consultations/:id',
+      method: 'GET',
+      url: () => `/api/consultations/${c.id}`,
+      expect: { default: 200, ...CLIN_DENY, ...OUTSIDERS },
+    },
     {
       name: 'PATCH /api/consultations/:id',
       method: 'PATCH',
       url: () => `/api/consultations/${c.id}`,
       payload: () => ({ historySummary: 'x' }),
       // submitted requests are no longer editable (409); the tertiary side may never edit (403)
-      expect: { default: 403, 'lankao.doctor': 409, 'linquan.doctor': 404, 'wanquan.doctor': 404, anonymous: 401 },
+      expect: {
+        default: 403,
+        'lankao.doctor': 409,
+        'linquan.doctor': 404,
+        'wanquan.doctor': 404,
+        anonymous: 401,
+      },
     },
     {
       name: 'POST /api/consultations/:id/transitions',
@@ -134,7 +226,12 @@ describe.each(DIALECTS)('authorization matrix (%s)', (dialect) => {
       url: () => `/api/consultations/${c.id}/assignable`,
       expect: { default: 403, 'pku.cardio': 200, 'anzhen.cardio': 404, anonymous: 401 },
     },
-    { name: 'GET /api/consultations/:id/messages', method: 'GET', url: () => `/api/consultations/${c.id}/messages`, expect: { default: 200, ...CLIN_DENY, ...OUTSIDERS } },
+    {
+      name: 'GET /api/consultations/:id/messages',
+      method: 'GET',
+      url: () => `/api/consultations/${c.id}/messages`,
+      expect: { default: 200, ...CLIN_DENY, ...OUTSIDERS },
+    },
     {
       name: 'POST /api/consultations/:id/messages',
       method: 'POST',
@@ -181,7 +278,10 @@ describe.each(DIALECTS)('authorization matrix (%s)', (dialect) => {
   it('covers every consultations/patients/stats route', () => {
     const registered = t.app.printRoutes({ commonPrefix: false });
     for (const r of rows()) {
-      const path = r.name.split(' ')[1]!.split('?')[0]!.replace(/^\/api\//, '');
+      const path = r.name
+        .split(' ')[1]!
+        .split('?')[0]!
+        .replace(/^\/api\//, '');
       expect(registered.includes(path.split('/').pop()!.replace(/^:.*/, ''))).toBe(true);
     }
   });
@@ -200,7 +300,11 @@ describe.each(DIALECTS)('authorization matrix (%s)', (dialect) => {
       });
       got[a] = res.statusCode;
       want[a] = r.expect[a] ?? r.expect.default;
-      if (r.leak && res.statusCode === 200 && ['linquan.doctor', 'wanquan.doctor', 'anzhen.cardio', 'anzhen.radiology'].includes(a)) {
+      if (
+        r.leak &&
+        res.statusCode === 200 &&
+        ['linquan.doctor', 'wanquan.doctor', 'anzhen.cardio', 'anzhen.radiology'].includes(a)
+      ) {
         expect(r.leak(res.body), `${a} must not see the fixture in ${r.name}`).toBe(false);
       }
     }

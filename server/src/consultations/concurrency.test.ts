@@ -20,17 +20,31 @@ describe('concurrent accept (postgres)', () => {
   it('lets exactly one of two simultaneous accepts win, every time', async () => {
     for (let round = 0; round < 8; round++) {
       const c = await createRequest(t, lankao, { urgency: 'emergency' });
-      expect((await move(t, cardio, c.id, { to: 'triaged', assigneeId: cardio.userId })).statusCode).toBe(200);
-      const [a, b] = await Promise.all([move(t, cardio, c.id, { to: 'accepted' }), move(t, nephro, c.id, { to: 'accepted' })]);
+      expect((await move(t, cardio, c.id, { to: 'triaged', assigneeId: cardio.userId })).statusCode).toBe(
+        200,
+      );
+      const [a, b] = await Promise.all([
+        move(t, cardio, c.id, { to: 'accepted' }),
+        move(t, nephro, c.id, { to: 'accepted' }),
+      ]);
       const statuses = [a.statusCode, b.statusCode].sort();
       expect(statuses).toEqual([200, 409]);
       const loser = a.statusCode === 409 ? a : b;
       expect(loser.json().code).toBe('invalid_transition');
       expect(loser.json().message).toMatch(/accepted/);
       const winner = a.statusCode === 200 ? cardio : nephro;
-      const rows = await t.db.selectFrom('consultation_transitions').select(['to_state', 'actor_id']).where('consultation_id', '=', c.id).where('to_state', '=', 'accepted').execute();
+      const rows = await t.db
+        .selectFrom('consultation_transitions')
+        .select(['to_state', 'actor_id'])
+        .where('consultation_id', '=', c.id)
+        .where('to_state', '=', 'accepted')
+        .execute();
       expect(rows).toEqual([{ to_state: 'accepted', actor_id: winner.userId }]);
-      const row = await t.db.selectFrom('consultations').select(['state', 'assigned_to']).where('id', '=', c.id).executeTakeFirstOrThrow();
+      const row = await t.db
+        .selectFrom('consultations')
+        .select(['state', 'assigned_to'])
+        .where('id', '=', c.id)
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ state: 'accepted', assigned_to: winner.userId });
     }
   });

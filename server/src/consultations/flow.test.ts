@@ -43,7 +43,15 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
       expect(r.statusCode, r.body).toBe(200);
     }
     const d = r.json();
-    expect(d.transitions.map((x: { to: string }) => x.to)).toEqual(['draft', 'submitted', 'triaged', 'accepted', 'in_progress', 'report_pending', 'completed']);
+    expect(d.transitions.map((x: { to: string }) => x.to)).toEqual([
+      'draft',
+      'submitted',
+      'triaged',
+      'accepted',
+      'in_progress',
+      'report_pending',
+      'completed',
+    ]);
     expect(d.transitions[3].actor.id).toBe(cardio.userId);
     expect(d.completedAt).not.toBeNull();
   });
@@ -60,46 +68,104 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
     const noReason = await move(t, cardio, c.id, { to: 'returned_for_information' });
     expect(noReason.statusCode).toBe(400);
     expect(noReason.json().field).toBe('/body/reason');
-    expect((await move(t, cardio, c.id, { to: 'returned_for_information', reason: '请补充心脏超声报告' })).statusCode).toBe(200);
-    const edit = await t.as(lankao, { method: 'PATCH', url: `/api/consultations/${c.id}`, payload: { historySummary: 'Echo: EF 35%, LVEDD 62 mm' } });
+    expect(
+      (await move(t, cardio, c.id, { to: 'returned_for_information', reason: '请补充心脏超声报告' }))
+        .statusCode,
+    ).toBe(200);
+    const edit = await t.as(lankao, {
+      method: 'PATCH',
+      url: `/api/consultations/${c.id}`,
+      payload: { historySummary: 'Echo: EF 35%, LVEDD 62 mm' },
+    });
     expect(edit.statusCode).toBe(200);
     const again = await move(t, lankao, c.id, { to: 'submitted' });
     expect(again.statusCode).toBe(200);
     expect(again.json().returnReason).toBeNull();
     expect(Date.parse(again.json().submittedAt)).toBeGreaterThanOrEqual(Date.parse(c.submittedAt!));
     // edits only while draft / returned
-    const late = await t.as(lankao, { method: 'PATCH', url: `/api/consultations/${c.id}`, payload: { urgency: 'urgent' } });
+    const late = await t.as(lankao, {
+      method: 'PATCH',
+      url: `/api/consultations/${c.id}`,
+      payload: { urgency: 'urgent' },
+    });
     expect(late.statusCode).toBe(409);
   });
 
   it('rejects a target hospital not paired with the requester (400 naming the field, nothing written)', async () => {
     const p = await createPatient(t, lankao);
-    const before = await t.db.selectFrom('consultations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const anzhenId = (await t.db.selectFrom('hospitals').select('id').where('name_en', 'like', 'Beijing Anzhen%').executeTakeFirstOrThrow()).id;
+    const before = await t.db
+      .selectFrom('consultations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const anzhenId = (
+      await t.db
+        .selectFrom('hospitals')
+        .select('id')
+        .where('name_en', 'like', 'Beijing Anzhen%')
+        .executeTakeFirstOrThrow()
+    ).id;
     const res = await t.as(lankao, {
       method: 'POST',
       url: '/api/consultations',
-      payload: { patientId: p.id, caseId: p.id, type: 'remote_consultation', urgency: 'routine', clinicalQuestion: 'q', targetHospitalId: anzhenId },
+      payload: {
+        patientId: p.id,
+        caseId: p.id,
+        type: 'remote_consultation',
+        urgency: 'routine',
+        clinicalQuestion: 'q',
+        targetHospitalId: anzhenId,
+      },
     });
     expect(res.statusCode).toBe(400);
-    const after = await t.db.selectFrom('consultations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await t.db
+      .selectFrom('consultations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
 
   it('keeps a thread visible to both hospitals, with PDF/JPEG attachments checked by magic bytes', async () => {
     const c = await createRequest(t, lankao);
-    const up = await t.as(lankao, { method: 'POST', url: `/api/consultations/${c.id}/attachments?fileName=echo.pdf`, headers: { 'content-type': 'application/pdf' }, payload: PDF_BYTES });
+    const up = await t.as(lankao, {
+      method: 'POST',
+      url: `/api/consultations/${c.id}/attachments?fileName=echo.pdf`,
+      headers: { 'content-type': 'application/pdf' },
+      payload: PDF_BYTES,
+    });
     expect(up.statusCode, up.body).toBe(201);
-    const fake = await t.as(lankao, { method: 'POST', url: `/api/consultations/${c.id}/attachments?fileName=x.jpg`, headers: { 'content-type': 'image/jpeg' }, payload: Buffer.from('MZ not an image at all') });
+    const fake = await t.as(lankao, {
+      method: 'POST',
+      url: `/api/consultations/${c.id}/attachments?fileName=x.jpg`,
+      headers: { 'content-type': 'image/jpeg' },
+      payload: Buffer.from('MZ not an image at all'),
+    });
     expect(fake.statusCode).toBe(415);
-    const lie = await t.as(lankao, { method: 'POST', url: `/api/consultations/${c.id}/attachments?fileName=x.pdf`, headers: { 'content-type': 'application/pdf' }, payload: JPEG_BYTES });
+    const lie = await t.as(lankao, {
+      method: 'POST',
+      url: `/api/consultations/${c.id}/attachments?fileName=x.pdf`,
+      headers: { 'content-type': 'application/pdf' },
+      payload: JPEG_BYTES,
+    });
     expect(lie.statusCode).toBe(415);
-    const big = await t.as(lankao, { method: 'POST', url: `/api/consultations/${c.id}/attachments?fileName=big.pdf`, headers: { 'content-type': 'application/pdf' }, payload: Buffer.concat([PDF_BYTES, Buffer.alloc(t.config.consultations.attachmentMaxBytes)]) });
+    const big = await t.as(lankao, {
+      method: 'POST',
+      url: `/api/consultations/${c.id}/attachments?fileName=big.pdf`,
+      headers: { 'content-type': 'application/pdf' },
+      payload: Buffer.concat([PDF_BYTES, Buffer.alloc(t.config.consultations.attachmentMaxBytes)]),
+    });
     expect(big.statusCode).toBe(413);
 
-    const m = await t.as(lankao, { method: 'POST', url: `/api/consultations/${c.id}/messages`, payload: { body: '附心脏超声报告', attachmentIds: [up.json().id] } });
+    const m = await t.as(lankao, {
+      method: 'POST',
+      url: `/api/consultations/${c.id}/messages`,
+      payload: { body: '附心脏超声报告', attachmentIds: [up.json().id] },
+    });
     expect(m.statusCode, m.body).toBe(201);
-    const reply = await t.as(cardio, { method: 'POST', url: `/api/consultations/${c.id}/messages`, payload: { body: '已阅，建议加用螺内酯' } });
+    const reply = await t.as(cardio, {
+      method: 'POST',
+      url: `/api/consultations/${c.id}/messages`,
+      payload: { body: '已阅，建议加用螺内酯' },
+    });
     expect(reply.statusCode).toBe(201);
     const thread = (await t.as(lankao, { url: `/api/consultations/${c.id}/messages` })).json();
     expect(thread.map((x: { body: string }) => x.body)).toEqual(['附心脏超声报告', '已阅，建议加用螺内酯']);
@@ -109,28 +175,67 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
     expect(dl.headers['content-type']).toBe('application/pdf');
     expect(dl.rawPayload.equals(PDF_BYTES)).toBe(true);
     expect((await t.as(anzhen, { url: `/api/consultations/${c.id}/messages` })).statusCode).toBe(404);
-    expect((await t.as(anzhen, { url: `/api/consultations/${c.id}/attachments/${up.json().id}` })).statusCode).toBe(404);
+    expect(
+      (await t.as(anzhen, { url: `/api/consultations/${c.id}/attachments/${up.json().id}` })).statusCode,
+    ).toBe(404);
   });
 
   it('links imaging studies and exposes them through consultationLinksForUser', async () => {
     const c = await createRequest(t, lankao);
     const uid = '1.2.840.113619.2.55.3.1234';
-    const imagingInstalled = !!(await sql<{ t: string | null }>`select to_regclass('imaging_studies')::text as t`.execute(t.db)).rows[0]?.t;
-    const link = await t.as(lankao, { method: 'POST', url: `/api/consultations/${c.id}/studies`, payload: { studyInstanceUid: uid } });
+    const imagingInstalled = !!(
+      await sql<{ t: string | null }>`select to_regclass('imaging_studies')::text as t`.execute(t.db)
+    ).rows[0]?.t;
+    const link = await t.as(lankao, {
+      method: 'POST',
+      url: `/api/consultations/${c.id}/studies`,
+      payload: { studyInstanceUid: uid },
+    });
     if (imagingInstalled) {
       // imaging knows no such study at either hospital: refused, naming the field; link it as imaging would
       expect(link.statusCode).toBe(400);
       expect(link.json().field).toBe('/body/studyInstanceUid');
-      await t.db.insertInto('consultation_studies').values({ consultation_id: c.id, study_instance_uid: uid, linked_by: lankao.userId }).execute();
+      await t.db
+        .insertInto('consultation_studies')
+        .values({ consultation_id: c.id, study_instance_uid: uid, linked_by: lankao.userId })
+        .execute();
     } else {
       expect(link.statusCode, link.body).toBe(201);
-      expect((await t.as(lankao, { method: 'POST', url: `/api/consultations/${c.id}/studies`, payload: { studyInstanceUid: uid } })).statusCode).toBe(409);
+      expect(
+        (
+          await t.as(lankao, {
+            method: 'POST',
+            url: `/api/consultations/${c.id}/studies`,
+            payload: { studyInstanceUid: uid },
+          })
+        ).statusCode,
+      ).toBe(409);
     }
-    const bad = await t.as(lankao, { method: 'POST', url: `/api/consultations/${c.id}/studies`, payload: { studyInstanceUid: 'not-a-uid' } });
+    const bad = await t.as(lankao, {
+      method: 'POST',
+      url: `/api/consultations/${c.id}/studies`,
+      payload: { studyInstanceUid: 'not-a-uid' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('/body/studyInstanceUid');
-    const actor = async (s: Session) => ({ ...(await t.db.selectFrom('users').select(['id', 'username', 'role', 'hospital_id', 'department_id', 'display_name']).where('id', '=', s.userId).executeTakeFirstOrThrow()) });
-    const asActor = (u: Awaited<ReturnType<typeof actor>>) => ({ id: u.id, username: u.username, displayName: u.display_name, role: u.role, hospitalId: u.hospital_id, departmentId: u.department_id, sessionId: '', csrfToken: '', ip: null });
+    const actor = async (s: Session) => ({
+      ...(await t.db
+        .selectFrom('users')
+        .select(['id', 'username', 'role', 'hospital_id', 'department_id', 'display_name'])
+        .where('id', '=', s.userId)
+        .executeTakeFirstOrThrow()),
+    });
+    const asActor = (u: Awaited<ReturnType<typeof actor>>) => ({
+      id: u.id,
+      username: u.username,
+      displayName: u.display_name,
+      role: u.role,
+      hospitalId: u.hospital_id,
+      departmentId: u.department_id,
+      sessionId: '',
+      csrfToken: '',
+      ip: null,
+    });
     const cardioA = asActor(await actor(cardio));
     const anzhenA = asActor(await actor(anzhen));
     const links = await consultationLinksForUser(t.db, cardioA);
@@ -139,7 +244,9 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
     expect(await canReachStudy(t.db, cardioA, uid)).toBe(true);
     expect(await canReachStudy(t.db, anzhenA, uid)).toBe(false);
     expect(await canReachPatient(t.db, anzhenA, c.patient.id)).toBe(false);
-    expect((await t.as(lankao, { method: 'DELETE', url: `/api/consultations/${c.id}/studies/${uid}` })).statusCode).toBe(200);
+    expect(
+      (await t.as(lankao, { method: 'DELETE', url: `/api/consultations/${c.id}/studies/${uid}` })).statusCode,
+    ).toBe(200);
     expect(await canReachStudy(t.db, cardioA, uid)).toBe(false);
   });
 
@@ -164,6 +271,11 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
     expect(await checkSla(ctx, at)).toBeGreaterThanOrEqual(1);
     expect(await checkSla(ctx, at)).toBe(0);
     const inbox = (await t.as(nephro, { url: '/api/notifications' })).json();
-    expect(inbox.items.some((n: { kind: string; entityId: string }) => n.kind === 'consultation.sla_warning' && n.entityId === c.id)).toBe(true);
+    expect(
+      inbox.items.some(
+        (n: { kind: string; entityId: string }) =>
+          n.kind === 'consultation.sla_warning' && n.entityId === c.id,
+      ),
+    ).toBe(true);
   });
 });

@@ -54,7 +54,12 @@ export async function consultationLinksForUser(db: Executor, actor: Actor): Prom
     .execute();
   const ids = rows.map((r) => r.id);
   const studies = ids.length
-    ? await db.selectFrom('consultation_studies').select('study_instance_uid').distinct().where('consultation_id', 'in', ids).execute()
+    ? await db
+        .selectFrom('consultation_studies')
+        .select('study_instance_uid')
+        .distinct()
+        .where('consultation_id', 'in', ids)
+        .execute()
     : [];
   return {
     consultationIds: ids,
@@ -65,8 +70,17 @@ export async function consultationLinksForUser(db: Executor, actor: Actor): Prom
 }
 
 /** May the actor see this consultation? */
-export async function canReachConsultation(db: Executor, actor: Actor, consultationId: string): Promise<boolean> {
-  const r = await db.selectFrom('consultations as c').select('c.id').where('c.id', '=', consultationId).where(visibleTo(actor)).executeTakeFirst();
+export async function canReachConsultation(
+  db: Executor,
+  actor: Actor,
+  consultationId: string,
+): Promise<boolean> {
+  const r = await db
+    .selectFrom('consultations as c')
+    .select('c.id')
+    .where('c.id', '=', consultationId)
+    .where(visibleTo(actor))
+    .executeTakeFirst();
   return !!r;
 }
 
@@ -77,7 +91,12 @@ export async function canReachConsultation(db: Executor, actor: Actor, consultat
 export async function canReachPatient(db: Executor, actor: Actor, patientId: string): Promise<boolean> {
   if (!isClinical(actor.role) || !actor.hospitalId) return false;
   if (actor.role === 'county_doctor') {
-    const p = await db.selectFrom('patients').select('id').where('id', '=', patientId).where('hospital_id', '=', actor.hospitalId).executeTakeFirst();
+    const p = await db
+      .selectFrom('patients')
+      .select('id')
+      .where('id', '=', patientId)
+      .where('hospital_id', '=', actor.hospitalId)
+      .executeTakeFirst();
     return !!p;
   }
   const r = await db

@@ -21,7 +21,16 @@ export const toStudyLink = (s: ConsultationStudyRow & { display_name: string }):
 });
 
 export const toMessage = (
-  m: { id: string; consultation_id: string; author_id: string; body: string; created_at: Date; display_name: string; role: Role; hospital_id: string | null },
+  m: {
+    id: string;
+    consultation_id: string;
+    author_id: string;
+    body: string;
+    created_at: Date;
+    display_name: string;
+    role: Role;
+    hospital_id: string | null;
+  },
   attachments: Attachment[],
 ): Message => ({
   id: m.id,

@@ -21,7 +21,10 @@ interface Ctx {
 }
 
 /** Who gets an inbox entry for a transition (never the actor). */
-async function recipients(db: DB, e: ChangeEffect): Promise<{ kind: NotificationKind; userIds: string[] } | null> {
+async function recipients(
+  db: DB,
+  e: ChangeEffect,
+): Promise<{ kind: NotificationKind; userIds: string[] } | null> {
   const c = e.after;
   switch (c.state) {
     case 'submitted': {
@@ -47,7 +50,10 @@ async function recipients(db: DB, e: ChangeEffect): Promise<{ kind: Notification
     case 'draft':
       return null;
     default:
-      return { kind: 'consultation.state_changed', userIds: [c.requester_id, ...(c.assigned_to ? [c.assigned_to] : [])] };
+      return {
+        kind: 'consultation.state_changed',
+        userIds: [c.requester_id, ...(c.assigned_to ? [c.assigned_to] : [])],
+      };
   }
 }
 
@@ -60,7 +66,14 @@ export async function publishChange(ctx: Ctx, e: ChangeEffect): Promise<void> {
   const audience = new Set(await audienceOf(ctx.db, c));
   if (e.before) for (const id of await audienceOf(ctx.db, e.before)) audience.add(id);
   if (audience.size) {
-    ctx.io.to([...audience].map(userRoom)).emit('consultation:changed', { id: c.id, state: c.state, version: c.version, from: e.before?.state ?? null });
+    ctx.io
+      .to([...audience].map(userRoom))
+      .emit('consultation:changed', {
+        id: c.id,
+        state: c.state,
+        version: c.version,
+        from: e.before?.state ?? null,
+      });
   }
   if (e.before && e.before.state === c.state) return;
   const r = await recipients(ctx.db, e);

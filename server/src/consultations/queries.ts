@@ -57,7 +57,11 @@ function baseSelect(db: Executor) {
 export type SummaryRow = NonNullable<Awaited<ReturnType<typeof findVisible>>>;
 
 export function findVisible(db: Executor, actor: Actor, id: string) {
-  return baseSelect(db).select(summaryColumns).where('c.id', '=', id).where(visibleTo(actor)).executeTakeFirst();
+  return baseSelect(db)
+    .select(summaryColumns)
+    .where('c.id', '=', id)
+    .where(visibleTo(actor))
+    .executeTakeFirst();
 }
 
 /** Worklist / triage queue. Queue order: emergency first, then the SLA due soonest. */
@@ -81,7 +85,16 @@ export async function listVisible(db: Executor, actor: Actor, q: ConsultationQue
     .select(sql<number>`count(*) over ()`.as('total_count'))
     .$if(view === 'queue', (qb) =>
       qb
-        .orderBy((eb) => eb.case().when('c.urgency', '=', 'emergency').then(0).when('c.urgency', '=', 'urgent').then(1).else(2).end())
+        .orderBy((eb) =>
+          eb
+            .case()
+            .when('c.urgency', '=', 'emergency')
+            .then(0)
+            .when('c.urgency', '=', 'urgent')
+            .then(1)
+            .else(2)
+            .end(),
+        )
         .orderBy('c.sla_due_at'),
     )
     .$if(view !== 'queue', (qb) => qb.orderBy('c.updated_at', 'desc'))
@@ -105,7 +118,16 @@ export function transitionsOf(db: Executor, id: string) {
   return db
     .selectFrom('consultation_transitions as t')
     .innerJoin('users as u', 'u.id', 't.actor_id')
-    .select(['t.id', 't.from_state', 't.to_state', 't.actor_id', 't.actor_role', 't.note', 't.at', 'u.display_name'])
+    .select([
+      't.id',
+      't.from_state',
+      't.to_state',
+      't.actor_id',
+      't.actor_role',
+      't.note',
+      't.at',
+      'u.display_name',
+    ])
     .where('t.consultation_id', '=', id)
     .orderBy('t.at')
     .orderBy('t.id')
@@ -139,7 +161,16 @@ export function messagesOf(db: Executor, consultationId: string) {
   return db
     .selectFrom('consultation_messages as m')
     .innerJoin('users as u', 'u.id', 'm.author_id')
-    .select(['m.id', 'm.consultation_id', 'm.author_id', 'm.body', 'm.created_at', 'u.display_name', 'u.role', 'u.hospital_id'])
+    .select([
+      'm.id',
+      'm.consultation_id',
+      'm.author_id',
+      'm.body',
+      'm.created_at',
+      'u.display_name',
+      'u.role',
+      'u.hospital_id',
+    ])
     .where('m.consultation_id', '=', consultationId)
     .orderBy('m.created_at')
     .orderBy('m.id')
@@ -153,7 +184,12 @@ export type MessageJoinedRow = Awaited<ReturnType<typeof messagesOf>>[number];
  */
 export async function audienceOf(
   db: Executor,
-  c: { requesting_hospital_id: string; target_hospital_id: string; state: string; assigned_to: string | null },
+  c: {
+    requesting_hospital_id: string;
+    target_hospital_id: string;
+    state: string;
+    assigned_to: string | null;
+  },
 ): Promise<string[]> {
   const inQueue = (QUEUE_STATES as readonly string[]).includes(c.state);
   const rows = await db
@@ -163,7 +199,14 @@ export async function audienceOf(
     .where((eb) =>
       eb.or([
         eb.and([eb('hospital_id', '=', c.requesting_hospital_id), eb('role', '=', 'county_doctor')]),
-        ...(inQueue ? [eb.and([eb('hospital_id', '=', c.target_hospital_id), eb('role', 'in', ['specialist', 'radiologist'])])] : []),
+        ...(inQueue
+          ? [
+              eb.and([
+                eb('hospital_id', '=', c.target_hospital_id),
+                eb('role', 'in', ['specialist', 'radiologist']),
+              ]),
+            ]
+          : []),
         ...(c.assigned_to ? [eb('id', '=', c.assigned_to)] : []),
       ]),
     )

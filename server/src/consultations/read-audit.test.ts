@@ -16,12 +16,22 @@ describe.each(DIALECTS)('read audit under concurrency (%s)', (dialect) => {
 
   it('records every one of 40 simultaneous list and detail reads and keeps the hash chain intact', async () => {
     const count = async (action: string) =>
-      Number((await t.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', action).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await t.db
+            .selectFrom('audit_events')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('action', '=', action)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const [lists, reads] = [await count('consultation.list'), await count('patient.read')];
     const page = (await t.as(lankao, { url: '/api/consultations' })).json();
     const patientId = page.items[0].patient.id;
     const res = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => t.as(lankao, { url: i % 2 ? '/api/consultations' : `/api/patients/${patientId}` })),
+      Array.from({ length: 40 }, (_, i) =>
+        t.as(lankao, { url: i % 2 ? '/api/consultations' : `/api/patients/${patientId}` }),
+      ),
     );
     expect(res.every((r) => r.statusCode === 200)).toBe(true);
     expect(await count('consultation.list')).toBe(lists + 1 + 20);

@@ -32,7 +32,12 @@ class ReadAuditBatcher {
       while (this.#queue.length) {
         const batch = this.#queue.splice(0, 500);
         try {
-          await this.db.transaction().execute((trx) => appendBatch(trx, batch.map((p) => p.e)));
+          await this.db.transaction().execute((trx) =>
+            appendBatch(
+              trx,
+              batch.map((p) => p.e),
+            ),
+          );
           for (const p of batch) p.resolve();
         } catch (err) {
           for (const p of batch) p.reject(err);
@@ -54,7 +59,12 @@ async function appendBatch(trx: Trx, entries: AuditInput[]): Promise<void> {
   if (!first) return;
   await recordAudit(trx, first);
   if (!rest.length) return;
-  const last = await trx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+  const last = await trx
+    .selectFrom('audit_events')
+    .select('hash')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
   let prev = last.hash;
   const rows = rest.map((e) => {
     const fields = {

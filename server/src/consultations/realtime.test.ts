@@ -5,7 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { SESSION_COOKIE, type ClientToServerEvents, type Notification, type ServerToClientEvents, type ConsultationChangedEvent } from '@consult/shared';
+import {
+  SESSION_COOKIE,
+  type ClientToServerEvents,
+  type Notification,
+  type ServerToClientEvents,
+  type ConsultationChangedEvent,
+} from '@consult/shared';
 import { DEMO_PASSWORD, startTestServer } from '../testing/harness';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -18,9 +24,16 @@ interface Http {
 }
 
 async function login(base: string, username: string): Promise<Http> {
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: DEMO_PASSWORD }) });
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+  });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+  const cookie = res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+    .split(';')[0]!;
   const me = (await res.json()) as { id: string; csrfToken: string };
   return { cookie, csrf: me.csrfToken, userId: me.id };
 }
@@ -28,7 +41,11 @@ async function login(base: string, username: string): Promise<Http> {
 async function call<T>(base: string, who: Http, method: string, url: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}${url}`, {
     method,
-    headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      cookie: who.cookie,
+      'x-csrf-token': who.csrf,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -37,7 +54,13 @@ async function call<T>(base: string, who: Http, method: string, url: string, bod
 }
 
 function connect(base: string, who: Http | null): ClientSocket {
-  return ioClient(base, { path: '/socket.io', transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: who ? { cookie: who.cookie } : {} });
+  return ioClient(base, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    extraHeaders: who ? { cookie: who.cookie } : {},
+  });
 }
 const connected = (s: ClientSocket) =>
   new Promise<void>((resolve, reject) => {
@@ -70,8 +93,18 @@ function waitFor<E extends 'consultation:changed' | 'notification:new'>(
 async function newRequest(base: string, doctor: Http, tertiaryNamePrefix: string, urgency = 'urgent') {
   const hospitals = await call<{ id: string; nameEn: string }[]>(base, doctor, 'GET', '/api/hospitals');
   const target = hospitals.find((h) => h.nameEn.startsWith(tertiaryNamePrefix))!;
-  const p = await call<{ id: string }>(base, doctor, 'POST', '/api/patients', { name: '刘建国', sex: 'male', birthDate: '1949-10-01' });
-  const withCase = await call<{ cases: { id: string }[] }>(base, doctor, 'POST', `/api/patients/${p.id}/cases`, { diagnosis: '高血压', icd10: 'I10' });
+  const p = await call<{ id: string }>(base, doctor, 'POST', '/api/patients', {
+    name: '刘建国',
+    sex: 'male',
+    birthDate: '1949-10-01',
+  });
+  const withCase = await call<{ cases: { id: string }[] }>(
+    base,
+    doctor,
+    'POST',
+    `/api/patients/${p.id}/cases`,
+    { diagnosis: '高血压', icd10: 'I10' },
+  );
   return call<{ id: string; state: string }>(base, doctor, 'POST', '/api/consultations', {
     patientId: p.id,
     caseId: withCase.cases[0]!.id,
@@ -108,7 +141,9 @@ describe('socket.io notifications', () => {
 
   it('rejects a socket without a session, or with a forged one', async () => {
     await expect(open(null)).rejects.toThrow(/unauthenticated/);
-    await expect(open({ cookie: `${SESSION_COOKIE}=forged`, csrf: '', userId: '' })).rejects.toThrow(/unauthenticated/);
+    await expect(open({ cookie: `${SESSION_COOKIE}=forged`, csrf: '', userId: '' })).rejects.toThrow(
+      /unauthenticated/,
+    );
   });
 
   it('delivers a new request only to users who may see it', async () => {
@@ -123,7 +158,10 @@ describe('socket.io notifications', () => {
 
     // Accepting reaches the requesting county doctor live.
     const accepted = waitFor(sLankao, 'consultation:changed', (e) => e.id === c.id && e.state === 'accepted');
-    await call(srv.url, cardio, 'POST', `/api/consultations/${c.id}/transitions`, { to: 'triaged', assigneeId: cardio.userId });
+    await call(srv.url, cardio, 'POST', `/api/consultations/${c.id}/transitions`, {
+      to: 'triaged',
+      assigneeId: cardio.userId,
+    });
     await call(srv.url, cardio, 'POST', `/api/consultations/${c.id}/transitions`, { to: 'accepted' });
     expect((await accepted).from).toBe('triaged');
     const inbox = waitFor(sLankao, 'notification:new', (n) => n.kind === 'consultation.message_posted');
@@ -145,7 +183,9 @@ describe('socket.io notifications', () => {
     const c = await newRequest(srv.url, lankao, 'Peking University First', 'emergency');
     const again = await open(cardio);
     const missed = await new Promise<Notification[]>((resolve, reject) =>
-      again.emit('notification:sync', since, (res) => (res.ok ? resolve(res.data) : reject(new Error(res.message)))),
+      again.emit('notification:sync', since, (res) =>
+        res.ok ? resolve(res.data) : reject(new Error(res.message)),
+      ),
     );
     expect(missed.some((n) => n.kind === 'consultation.submitted' && n.entityId === c.id)).toBe(true);
   });
@@ -168,7 +208,11 @@ describe('socket.io across two instances (Redis adapter)', () => {
     const s = connect(b.url, cardioOnB);
     try {
       await connected(s);
-      const changed = waitFor(s, 'consultation:changed', (e: ConsultationChangedEvent) => e.state === 'submitted');
+      const changed = waitFor(
+        s,
+        'consultation:changed',
+        (e: ConsultationChangedEvent) => e.state === 'submitted',
+      );
       const note = waitFor(s, 'notification:new', (n) => n.kind === 'consultation.submitted');
       const c = await newRequest(a.url, lankaoOnA, 'Peking University First');
       expect((await changed).id).toBe(c.id);

@@ -51,28 +51,46 @@ const consultationRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
     (_req, body, done) => done(null, body),
   );
 
-  app.get('/consultations/sla', { preHandler: app.guard(P.ConsultationsRead), schema: { tags, response: { 200: SlaConfig, ...errors } } }, async () => config.consultations.slaHours);
+  app.get(
+    '/consultations/sla',
+    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, response: { 200: SlaConfig, ...errors } } },
+    async () => config.consultations.slaHours,
+  );
 
   app.get(
     '/consultations',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, querystring: ConsultationQuery, response: { 200: ConsultationPage, ...errors } } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: { tags, querystring: ConsultationQuery, response: { 200: ConsultationPage, ...errors } },
+    },
     async (req) => svc.listConsultations(app.db, actorOf(req), req.query),
   );
   app.post(
     '/consultations',
-    { preHandler: app.guard(P.ConsultationsCreate), schema: { tags, body: ConsultationCreate, response: { 201: ConsultationDetail, ...errors } } },
+    {
+      preHandler: app.guard(P.ConsultationsCreate),
+      schema: { tags, body: ConsultationCreate, response: { 201: ConsultationDetail, ...errors } },
+    },
     async (req, reply) => reply.code(201).send(await svc.createConsultation(ctx, actorOf(req), req.body)),
   );
   app.get(
     '/consultations/:id',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, params: IdParams, response: { 200: ConsultationDetail, ...errors } } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: { tags, params: IdParams, response: { 200: ConsultationDetail, ...errors } },
+    },
     async (req) => svc.getConsultation(app.db, actorOf(req), req.params.id),
   );
   app.patch(
     '/consultations/:id',
     {
       preHandler: app.guard(P.ConsultationsCreate),
-      schema: { tags, params: IdParams, body: ConsultationUpdate, response: { 200: ConsultationDetail, ...errors } },
+      schema: {
+        tags,
+        params: IdParams,
+        body: ConsultationUpdate,
+        response: { 200: ConsultationDetail, ...errors },
+      },
     },
     async (req) => svc.updateConsultation(ctx, actorOf(req), req.params.id, req.body),
   );
@@ -80,25 +98,41 @@ const consultationRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
     '/consultations/:id/transitions',
     {
       preHandler: app.guard(P.ConsultationsRead),
-      schema: { tags, summary: 'Move the request to another state', params: IdParams, body: TransitionBody, response: { 200: ConsultationDetail, ...errors } },
+      schema: {
+        tags,
+        summary: 'Move the request to another state',
+        params: IdParams,
+        body: TransitionBody,
+        response: { 200: ConsultationDetail, ...errors },
+      },
     },
     async (req) => svc.transitionConsultation(ctx, actorOf(req), req.params.id, req.body),
   );
   app.get(
     '/consultations/:id/assignable',
-    { preHandler: app.guard(P.ConsultationsTriage), schema: { tags, params: IdParams, response: { 200: Type.Array(Assignable), ...errors } } },
+    {
+      preHandler: app.guard(P.ConsultationsTriage),
+      schema: { tags, params: IdParams, response: { 200: Type.Array(Assignable), ...errors } },
+    },
     async (req) => svc.assignableFor(app.db, actorOf(req), req.params.id),
   );
 
   app.get(
     '/consultations/:id/messages',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, params: IdParams, response: { 200: Type.Array(Message), ...errors } } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: { tags, params: IdParams, response: { 200: Type.Array(Message), ...errors } },
+    },
     async (req) => thread.listMessages(app.db, actorOf(req), req.params.id),
   );
   app.post(
     '/consultations/:id/messages',
-    { preHandler: app.guard(P.ConsultationsMessage), schema: { tags, params: IdParams, body: MessageCreate, response: { 201: Message, ...errors } } },
-    async (req, reply) => reply.code(201).send(await thread.postMessage(ctx, actorOf(req), req.params.id, req.body)),
+    {
+      preHandler: app.guard(P.ConsultationsMessage),
+      schema: { tags, params: IdParams, body: MessageCreate, response: { 201: Message, ...errors } },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await thread.postMessage(ctx, actorOf(req), req.params.id, req.body)),
   );
 
   app.post(
@@ -115,16 +149,30 @@ const consultationRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
     },
     async (req, reply) => {
       if (!Buffer.isBuffer(req.body)) {
-        return reply.code(415).send({ statusCode: 415, code: 'unsupported_media_type', error: 'Unsupported Media Type', message: 'send the file as application/pdf or image/jpeg' });
+        return reply
+          .code(415)
+          .send({
+            statusCode: 415,
+            code: 'unsupported_media_type',
+            error: 'Unsupported Media Type',
+            message: 'send the file as application/pdf or image/jpeg',
+          });
       }
       const declaredType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-      const att = await thread.uploadAttachment(ctx, actorOf(req), req.params.id, { fileName: req.query.fileName, declaredType, bytes: req.body });
+      const att = await thread.uploadAttachment(ctx, actorOf(req), req.params.id, {
+        fileName: req.query.fileName,
+        declaredType,
+        bytes: req.body,
+      });
       return reply.code(201).send(att);
     },
   );
   app.get(
     '/consultations/:id/attachments/:attachmentId',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, summary: 'Download an attachment', params: AttachmentParams } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: { tags, summary: 'Download an attachment', params: AttachmentParams },
+    },
     async (req, reply) => {
       const f = await thread.readAttachment(ctx, actorOf(req), req.params.id, req.params.attachmentId);
       return reply
@@ -138,12 +186,32 @@ const consultationRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
 
   app.post(
     '/consultations/:id/studies',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, summary: 'Link an imaging study', params: IdParams, body: StudyLinkBody, response: { 201: StudyLink, ...errors } } },
-    async (req, reply) => reply.code(201).send(await thread.linkStudy(ctx, actorOf(req), req.params.id, req.body.studyInstanceUid)),
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: {
+        tags,
+        summary: 'Link an imaging study',
+        params: IdParams,
+        body: StudyLinkBody,
+        response: { 201: StudyLink, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send(await thread.linkStudy(ctx, actorOf(req), req.params.id, req.body.studyInstanceUid)),
   );
   app.delete(
     '/consultations/:id/studies/:uid',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, summary: 'Unlink an imaging study', params: StudyParams, response: { 200: OkResponse, ...errors } } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: {
+        tags,
+        summary: 'Unlink an imaging study',
+        params: StudyParams,
+        response: { 200: OkResponse, ...errors },
+      },
+    },
     async (req) => {
       await thread.unlinkStudy(ctx, actorOf(req), req.params.id, req.params.uid);
       return { ok: true as const };

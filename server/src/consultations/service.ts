@@ -37,7 +37,10 @@ export interface ConsultationCtx {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function slaBreached(r: Pick<ConsultationRow, 'sla_due_at' | 'responded_at' | 'state'>, now = Date.now()): boolean {
+export function slaBreached(
+  r: Pick<ConsultationRow, 'sla_due_at' | 'responded_at' | 'state'>,
+  now = Date.now(),
+): boolean {
   if (!r.sla_due_at) return false;
   const due = r.sla_due_at.getTime();
   if (r.responded_at) return r.responded_at.getTime() > due;
@@ -54,7 +57,11 @@ export function toSummary(r: q.SummaryRow): ConsultationSummary {
     caseId: r.case_id,
     diagnosis: r.diagnosis,
     icd10: r.icd10,
-    requestingHospital: { id: r.requesting_hospital_id, nameZh: r.requesting_name_zh, nameEn: r.requesting_name_en },
+    requestingHospital: {
+      id: r.requesting_hospital_id,
+      nameZh: r.requesting_name_zh,
+      nameEn: r.requesting_name_en,
+    },
     targetHospital: { id: r.target_hospital_id, nameZh: r.target_name_zh, nameEn: r.target_name_en },
     targetDepartmentId: r.target_department_id,
     requester: { id: r.requester_id, displayName: r.requester_name },
@@ -71,7 +78,10 @@ export function toSummary(r: q.SummaryRow): ConsultationSummary {
   };
 }
 
-type SideFacts = Pick<ConsultationRow, 'requesting_hospital_id' | 'target_hospital_id' | 'assigned_to' | 'state'>;
+type SideFacts = Pick<
+  ConsultationRow,
+  'requesting_hospital_id' | 'target_hospital_id' | 'assigned_to' | 'state'
+>;
 
 /** The hospital / assignee half of a transition check (the role half is the shared machine). */
 function sideAllows(actor: Actor, rule: TransitionRule, c: SideFacts): boolean {
@@ -84,7 +94,9 @@ function sideAllows(actor: Actor, rule: TransitionRule, c: SideFacts): boolean {
 }
 
 export function allowedTransitions(actor: Actor, c: SideFacts): ConsultationState[] {
-  return nextStates(actor.role, c.state).filter((rule) => sideAllows(actor, rule, c)).map((r) => r.to);
+  return nextStates(actor.role, c.state)
+    .filter((rule) => sideAllows(actor, rule, c))
+    .map((r) => r.to);
 }
 
 async function loadVisible(db: Executor, actor: Actor, id: string): Promise<q.SummaryRow> {
@@ -93,7 +105,11 @@ async function loadVisible(db: Executor, actor: Actor, id: string): Promise<q.Su
   return row;
 }
 
-export async function listConsultations(db: DB, actor: Actor, query: ConsultationQuery): Promise<ConsultationPage> {
+export async function listConsultations(
+  db: DB,
+  actor: Actor,
+  query: ConsultationQuery,
+): Promise<ConsultationPage> {
   const { rows, total } = await q.listVisible(db, actor, query);
   await auditRead(db, {
     actor,
@@ -105,10 +121,26 @@ export async function listConsultations(db: DB, actor: Actor, query: Consultatio
   return { items: rows.map(toSummary), total };
 }
 
-export async function getConsultation(db: DB, actor: Actor, id: string, audit = true): Promise<ConsultationDetail> {
+export async function getConsultation(
+  db: DB,
+  actor: Actor,
+  id: string,
+  audit = true,
+): Promise<ConsultationDetail> {
   const row = await loadVisible(db, actor, id);
-  const [transitions, attachments, studies] = await Promise.all([q.transitionsOf(db, id), q.attachmentsOf(db, id), q.studiesOf(db, id)]);
-  if (audit) await auditRead(db, { actor, action: 'consultation.read', entityType: 'consultation', entityId: id, ip: actor.ip });
+  const [transitions, attachments, studies] = await Promise.all([
+    q.transitionsOf(db, id),
+    q.attachmentsOf(db, id),
+    q.studiesOf(db, id),
+  ]);
+  if (audit)
+    await auditRead(db, {
+      actor,
+      action: 'consultation.read',
+      entityType: 'consultation',
+      entityId: id,
+      ip: actor.ip,
+    });
   return {
     ...toSummary(row),
     historySummary: row.history_summary,
@@ -130,7 +162,11 @@ export async function getConsultation(db: DB, actor: Actor, id: string, audit = 
 }
 
 /** Validate the references of a new request: own patient, its case, a paired tertiary hospital, its department. */
-async function checkReferences(db: Executor, actor: Actor, body: Pick<ConsultationCreate, 'patientId' | 'caseId' | 'targetHospitalId' | 'targetDepartmentId'>) {
+async function checkReferences(
+  db: Executor,
+  actor: Actor,
+  body: Pick<ConsultationCreate, 'patientId' | 'caseId' | 'targetHospitalId' | 'targetDepartmentId'>,
+) {
   const patient = await db
     .selectFrom('patients')
     .select(['id'])
@@ -138,7 +174,12 @@ async function checkReferences(db: Executor, actor: Actor, body: Pick<Consultati
     .where('hospital_id', '=', actor.hospitalId ?? '')
     .executeTakeFirst();
   if (!patient) throw badRequest('patient not found in your hospital', '/body/patientId');
-  const kase = await db.selectFrom('patient_cases').select('id').where('id', '=', body.caseId).where('patient_id', '=', body.patientId).executeTakeFirst();
+  const kase = await db
+    .selectFrom('patient_cases')
+    .select('id')
+    .where('id', '=', body.caseId)
+    .where('patient_id', '=', body.patientId)
+    .executeTakeFirst();
   if (!kase) throw badRequest("case not found in this patient's file", '/body/caseId');
   const paired = await db
     .selectFrom('pairings as pr')
@@ -149,15 +190,29 @@ async function checkReferences(db: Executor, actor: Actor, body: Pick<Consultati
     .where('pr.active', '=', true)
     .where('h.tier', '=', 'tertiary')
     .executeTakeFirst();
-  if (!paired) throw badRequest('the target hospital is not a tertiary hospital paired with yours', '/body/targetHospitalId');
+  if (!paired)
+    throw badRequest(
+      'the target hospital is not a tertiary hospital paired with yours',
+      '/body/targetHospitalId',
+    );
   if (body.targetDepartmentId) {
-    const d = await db.selectFrom('departments').select('id').where('id', '=', body.targetDepartmentId).where('hospital_id', '=', body.targetHospitalId).executeTakeFirst();
+    const d = await db
+      .selectFrom('departments')
+      .select('id')
+      .where('id', '=', body.targetDepartmentId)
+      .where('hospital_id', '=', body.targetHospitalId)
+      .executeTakeFirst();
     if (!d) throw badRequest('department is not in the target hospital', '/body/targetDepartmentId');
   }
 }
 
-export async function createConsultation(ctx: ConsultationCtx, actor: Actor, body: ConsultationCreate): Promise<ConsultationDetail> {
-  if (actor.role !== 'county_doctor' || !actor.hospitalId) throw forbidden('only county doctors create requests');
+export async function createConsultation(
+  ctx: ConsultationCtx,
+  actor: Actor,
+  body: ConsultationCreate,
+): Promise<ConsultationDetail> {
+  if (actor.role !== 'county_doctor' || !actor.hospitalId)
+    throw forbidden('only county doctors create requests');
   await checkReferences(ctx.db, actor, body);
   const id = crypto.randomUUID();
   const effects = await ctx.db.transaction().execute(async (trx) => {
@@ -189,9 +244,23 @@ export async function createConsultation(ctx: ConsultationCtx, actor: Actor, bod
       .execute();
     await trx
       .insertInto('consultation_transitions')
-      .values({ id: crypto.randomUUID(), consultation_id: id, from_state: null, to_state: 'draft', actor_id: actor.id, actor_role: actor.role, note: null })
+      .values({
+        id: crypto.randomUUID(),
+        consultation_id: id,
+        from_state: null,
+        to_state: 'draft',
+        actor_id: actor.id,
+        actor_role: actor.role,
+        note: null,
+      })
       .execute();
-    await recordAudit(trx, { actor, action: 'consultation.create', entityType: 'consultation', entityId: id, ip: actor.ip });
+    await recordAudit(trx, {
+      actor,
+      action: 'consultation.create',
+      entityType: 'consultation',
+      entityId: id,
+      ip: actor.ip,
+    });
     if (body.submit === false) return null;
     return applyTransition(trx, ctx.config, actor, id, { to: 'submitted' });
   });
@@ -199,18 +268,32 @@ export async function createConsultation(ctx: ConsultationCtx, actor: Actor, bod
   return getConsultation(ctx.db, actor, id, false);
 }
 
-export async function updateConsultation(ctx: ConsultationCtx, actor: Actor, id: string, body: ConsultationUpdate): Promise<ConsultationDetail> {
+export async function updateConsultation(
+  ctx: ConsultationCtx,
+  actor: Actor,
+  id: string,
+  body: ConsultationUpdate,
+): Promise<ConsultationDetail> {
   if (Object.keys(body).length === 0) throw badRequest('nothing to update');
   const row = await loadVisible(ctx.db, actor, id);
-  if (actor.role !== 'county_doctor' || actor.hospitalId !== row.requesting_hospital_id) throw forbidden('only the requesting hospital edits a request');
+  if (actor.role !== 'county_doctor' || actor.hospitalId !== row.requesting_hospital_id)
+    throw forbidden('only the requesting hospital edits a request');
   if (body.targetDepartmentId) {
-    const d = await ctx.db.selectFrom('departments').select('id').where('id', '=', body.targetDepartmentId).where('hospital_id', '=', row.target_hospital_id).executeTakeFirst();
+    const d = await ctx.db
+      .selectFrom('departments')
+      .select('id')
+      .where('id', '=', body.targetDepartmentId)
+      .where('hospital_id', '=', row.target_hospital_id)
+      .executeTakeFirst();
     if (!d) throw badRequest('department is not in the target hospital', '/body/targetDepartmentId');
   }
   await ctx.db.transaction().execute(async (trx) => {
     const locked = await q.lockForUpdate(trx, id);
     if (!locked || (locked.state !== 'draft' && locked.state !== 'returned_for_information')) {
-      throw new DomainError('invalid_transition', `a request in state ${locked?.state ?? '?'} can no longer be edited (only draft or returned_for_information)`);
+      throw new DomainError(
+        'invalid_transition',
+        `a request in state ${locked?.state ?? '?'} can no longer be edited (only draft or returned_for_information)`,
+      );
     }
     await trx
       .updateTable('consultations')
@@ -225,7 +308,13 @@ export async function updateConsultation(ctx: ConsultationCtx, actor: Actor, id:
       })
       .where('id', '=', id)
       .execute();
-    await recordAudit(trx, { actor, action: 'consultation.update', entityType: 'consultation', entityId: id, ip: actor.ip });
+    await recordAudit(trx, {
+      actor,
+      action: 'consultation.update',
+      entityType: 'consultation',
+      entityId: id,
+      ip: actor.ip,
+    });
   });
   return getConsultation(ctx.db, actor, id, false);
 }
@@ -236,21 +325,37 @@ export async function updateConsultation(ctx: ConsultationCtx, actor: Actor, id:
  * update it conditionally on the state read, record the transition and the audit entry. Returns what to publish
  * AFTER commit with `publishChange`. Exported for other capabilities (reports: report_pending → completed).
  */
-export async function applyTransition(trx: Trx, config: Config, actor: Actor, id: string, body: TransitionBody): Promise<ChangeEffect> {
+export async function applyTransition(
+  trx: Trx,
+  config: Config,
+  actor: Actor,
+  id: string,
+  body: TransitionBody,
+): Promise<ChangeEffect> {
   const before = await q.lockForUpdate(trx, id);
   if (!before) throw notFound('consultation');
   const check = checkTransition(actor.role, before.state, body.to);
   if (!check.ok) {
     if (check.reason === 'forbidden') throw forbidden(check.message);
-    throw new DomainError('invalid_transition', `invalid transition: the request is ${before.state}, cannot move to ${body.to}`);
+    throw new DomainError(
+      'invalid_transition',
+      `invalid transition: the request is ${before.state}, cannot move to ${body.to}`,
+    );
   }
   if (!sideAllows(actor, check.rule, before)) {
-    throw forbidden(check.rule.side === 'requester' ? 'only the requesting hospital may do this' : 'only the consulting side (assignee) may do this');
+    throw forbidden(
+      check.rule.side === 'requester'
+        ? 'only the requesting hospital may do this'
+        : 'only the consulting side (assignee) may do this',
+    );
   }
   if (body.version !== undefined && body.version !== before.version) {
-    throw conflict(`the request changed meanwhile (version ${before.version}, you saw ${body.version}); reload`);
+    throw conflict(
+      `the request changed meanwhile (version ${before.version}, you saw ${body.version}); reload`,
+    );
   }
-  if (check.rule.needs === 'reason' && !body.reason?.trim()) throw badRequest(`moving to ${body.to} needs a reason`, '/body/reason');
+  if (check.rule.needs === 'reason' && !body.reason?.trim())
+    throw badRequest(`moving to ${body.to} needs a reason`, '/body/reason');
   let assignee: string | null = before.assigned_to;
   if (check.rule.needs === 'assignee') {
     if (!body.assigneeId) throw badRequest('triage needs an assignee', '/body/assigneeId');
@@ -262,7 +367,11 @@ export async function applyTransition(trx: Trx, config: Config, actor: Actor, id
       .where('role', 'in', ['specialist', 'radiologist'])
       .where('disabled', '=', false)
       .executeTakeFirst();
-    if (!u) throw badRequest('the assignee must be a specialist or radiologist of the target hospital', '/body/assigneeId');
+    if (!u)
+      throw badRequest(
+        'the assignee must be a specialist or radiologist of the target hospital',
+        '/body/assigneeId',
+      );
     assignee = u.id;
   }
   const now = new Date();
@@ -276,7 +385,14 @@ export async function applyTransition(trx: Trx, config: Config, actor: Actor, id
       version: sql<number>`version + 1`,
       updated_at: now,
       // accepted: the acceptor owns it; declined/returned: the responder keeps it in view; resubmitted: back to the queue
-      assigned_to: to === 'accepted' ? actor.id : responded ? (assignee ?? actor.id) : to === 'submitted' ? null : assignee,
+      assigned_to:
+        to === 'accepted'
+          ? actor.id
+          : responded
+            ? (assignee ?? actor.id)
+            : to === 'submitted'
+              ? null
+              : assignee,
       ...(to === 'submitted' && {
         submitted_at: now,
         sla_due_at: new Date(now.getTime() + slaMs),
@@ -294,7 +410,11 @@ export async function applyTransition(trx: Trx, config: Config, actor: Actor, id
     .where('state', '=', before.state)
     .returningAll()
     .executeTakeFirst();
-  if (!res) throw new DomainError('invalid_transition', `invalid transition: the request changed meanwhile, cannot move to ${to}`);
+  if (!res)
+    throw new DomainError(
+      'invalid_transition',
+      `invalid transition: the request changed meanwhile, cannot move to ${to}`,
+    );
   await trx
     .insertInto('consultation_transitions')
     .values({
@@ -319,14 +439,28 @@ export async function applyTransition(trx: Trx, config: Config, actor: Actor, id
   return { before, after: res, actorId: actor.id };
 }
 
-export async function transitionConsultation(ctx: ConsultationCtx, actor: Actor, id: string, body: TransitionBody): Promise<ConsultationDetail> {
+export async function transitionConsultation(
+  ctx: ConsultationCtx,
+  actor: Actor,
+  id: string,
+  body: TransitionBody,
+): Promise<ConsultationDetail> {
   if (!(await q.findVisible(ctx.db, actor, id))) {
     // A request that left this hospital's queue (a colleague accepted it a moment ago) answers 409 to the
     // hospital's other clinicians, who had it in their queue: the race is lost, not the request. Others: 404.
-    const row = await ctx.db.selectFrom('consultations').select(['state', 'target_hospital_id']).where('id', '=', id).executeTakeFirst();
-    const colleague = (actor.role === 'specialist' || actor.role === 'radiologist') && row?.target_hospital_id === actor.hospitalId;
+    const row = await ctx.db
+      .selectFrom('consultations')
+      .select(['state', 'target_hospital_id'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    const colleague =
+      (actor.role === 'specialist' || actor.role === 'radiologist') &&
+      row?.target_hospital_id === actor.hospitalId;
     if (row && colleague && row.state !== 'draft') {
-      throw new DomainError('invalid_transition', `invalid transition: the request is ${row.state} (taken by a colleague), cannot move to ${body.to}`);
+      throw new DomainError(
+        'invalid_transition',
+        `invalid transition: the request is ${row.state} (taken by a colleague), cannot move to ${body.to}`,
+      );
     }
     throw notFound('consultation');
   }
@@ -363,7 +497,12 @@ export async function assignableFor(db: DB, actor: Actor, id: string): Promise<A
     .where('disabled', '=', false)
     .orderBy('display_name')
     .execute();
-  return users.map((u) => ({ id: u.id, displayName: u.display_name, role: u.role, departmentId: u.department_id }));
+  return users.map((u) => ({
+    id: u.id,
+    displayName: u.display_name,
+    role: u.role,
+    departmentId: u.department_id,
+  }));
 }
 
 export { loadVisible };

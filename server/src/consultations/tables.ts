@@ -1,4 +1,12 @@
-import type { ConsultationState, ConsultationType, Urgency, CaseStatus, InsuranceType, Sex, Role } from '@consult/shared';
+import type {
+  ConsultationState,
+  ConsultationType,
+  Urgency,
+  CaseStatus,
+  InsuranceType,
+  Sex,
+  Role,
+} from '@consult/shared';
 import type { Selectable } from 'kysely';
 import type { DateCol, GeneratedTimestamp, Timestamp } from '../db/tables';
 import type { Generated } from 'kysely';

@@ -4,23 +4,47 @@ import { hospitalId, type Session, type TestApp } from '../testing/harness';
 
 let seq = 0;
 /** A fresh national ID (18 chars) per call so files never clash. */
-export const nextNationalId = () => `410225${String(19600101 + (seq++ % 28)).padStart(8, '0')}${String(1000 + seq).slice(-4)}`;
+export const nextNationalId = () =>
+  `410225${String(19600101 + (seq++ % 28)).padStart(8, '0')}${String(1000 + seq).slice(-4)}`;
 
-export async function createPatient(t: TestApp, s: Session, over: Record<string, unknown> = {}): Promise<PatientDetail> {
+export async function createPatient(
+  t: TestApp,
+  s: Session,
+  over: Record<string, unknown> = {},
+): Promise<PatientDetail> {
   const res = await t.as(s, {
     method: 'POST',
     url: '/api/patients',
-    payload: { name: '王秀兰', sex: 'female', birthDate: '1958-03-12', nationalId: nextNationalId(), povertyRegistered: true, village: '东坝头乡张庄村', ...over },
+    payload: {
+      name: '王秀兰',
+      sex: 'female',
+      birthDate: '1958-03-12',
+      nationalId: nextNationalId(),
+      povertyRegistered: true,
+      village: '东坝头乡张庄村',
+      ...over,
+    },
   });
   if (res.statusCode !== 201) throw new Error(`create patient: ${res.statusCode} ${res.body}`);
   return res.json();
 }
 
-export async function createCase(t: TestApp, s: Session, patientId: string, over: Record<string, unknown> = {}): Promise<PatientDetail> {
+export async function createCase(
+  t: TestApp,
+  s: Session,
+  patientId: string,
+  over: Record<string, unknown> = {},
+): Promise<PatientDetail> {
   const res = await t.as(s, {
     method: 'POST',
     url: `/api/patients/${patientId}/cases`,
-    payload: { diagnosis: '慢性心力衰竭 Chronic heart failure', icd10: 'I50.9', status: 'chronic', treatmentPlan: '利尿剂 + ACEI', ...over },
+    payload: {
+      diagnosis: '慢性心力衰竭 Chronic heart failure',
+      icd10: 'I50.9',
+      status: 'chronic',
+      treatmentPlan: '利尿剂 + ACEI',
+      ...over,
+    },
   });
   if (res.statusCode !== 201) throw new Error(`create case: ${res.statusCode} ${res.body}`);
   return res.json();
@@ -58,4 +82,6 @@ export async function move(t: TestApp, s: Session, id: string, body: Record<stri
 }
 
 export const PDF_BYTES = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n', 'latin1');
-export const JPEG_BYTES = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
+export const JPEG_BYTES = Buffer.from([
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9,
+]);

@@ -2,7 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { TERMINAL_STATES, type Attachment, type Message, type MessageCreate, type StudyLink } from '@consult/shared';
+import {
+  TERMINAL_STATES,
+  type Attachment,
+  type Message,
+  type MessageCreate,
+  type StudyLink,
+} from '@consult/shared';
 import type { Actor } from '../auth/actor';
 import type { DB } from '../db/database';
 import { recordAudit } from '../audit/service';
@@ -19,13 +25,25 @@ import { loadVisible, type ConsultationCtx } from './service';
 export async function listMessages(db: DB, actor: Actor, id: string): Promise<Message[]> {
   await loadVisible(db, actor, id);
   const [msgs, atts] = await Promise.all([q.messagesOf(db, id), q.attachmentsOf(db, id)]);
-  await auditRead(db, { actor, action: 'consultation.messages.read', entityType: 'consultation', entityId: id, ip: actor.ip });
+  await auditRead(db, {
+    actor,
+    action: 'consultation.messages.read',
+    entityType: 'consultation',
+    entityId: id,
+    ip: actor.ip,
+  });
   return msgs.map((m) => toMessage(m, atts.filter((a) => a.message_id === m.id).map(toAttachment)));
 }
 
-export async function postMessage(ctx: ConsultationCtx, actor: Actor, id: string, body: MessageCreate): Promise<Message> {
+export async function postMessage(
+  ctx: ConsultationCtx,
+  actor: Actor,
+  id: string,
+  body: MessageCreate,
+): Promise<Message> {
   const c = await loadVisible(ctx.db, actor, id);
-  if (c.state === 'draft') throw new DomainError('invalid_transition', 'the request is still a draft; submit it first');
+  if (c.state === 'draft')
+    throw new DomainError('invalid_transition', 'the request is still a draft; submit it first');
   const text = body.body.trim();
   if (!text) throw badRequest('message is empty', '/body/body');
   const attIds = [...new Set(body.attachmentIds ?? [])];
@@ -40,11 +58,30 @@ export async function postMessage(ctx: ConsultationCtx, actor: Actor, id: string
         .where('uploaded_by', '=', actor.id)
         .where('message_id', 'is', null)
         .execute();
-      if (own.length !== attIds.length) throw badRequest('attachments must be your own unsent uploads to this request', '/body/attachmentIds');
+      if (own.length !== attIds.length)
+        throw badRequest(
+          'attachments must be your own unsent uploads to this request',
+          '/body/attachmentIds',
+        );
     }
-    await trx.insertInto('consultation_messages').values({ id: msgId, consultation_id: id, author_id: actor.id, body: text }).execute();
-    if (attIds.length) await trx.updateTable('consultation_attachments').set({ message_id: msgId }).where('id', 'in', attIds).execute();
-    await recordAudit(trx, { actor, action: 'consultation.message.post', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { messageId: msgId } });
+    await trx
+      .insertInto('consultation_messages')
+      .values({ id: msgId, consultation_id: id, author_id: actor.id, body: text })
+      .execute();
+    if (attIds.length)
+      await trx
+        .updateTable('consultation_attachments')
+        .set({ message_id: msgId })
+        .where('id', 'in', attIds)
+        .execute();
+    await recordAudit(trx, {
+      actor,
+      action: 'consultation.message.post',
+      entityType: 'consultation',
+      entityId: id,
+      ip: actor.ip,
+      detail: { messageId: msgId },
+    });
     const m = (await q.messagesOf(trx, id)).find((x) => x.id === msgId)!;
     const atts = (await q.attachmentsOf(trx, id)).filter((a) => a.message_id === msgId).map(toAttachment);
     return toMessage(m, atts);
@@ -55,7 +92,12 @@ export async function postMessage(ctx: ConsultationCtx, actor: Actor, id: string
     ctx.db,
     ctx.io,
     audience.filter((u) => u !== actor.id && (u === c.requester_id || u === c.assigned_to)),
-    { kind: 'consultation.message_posted', entityType: 'consultation', entityId: id, data: { author: actor.displayName } },
+    {
+      kind: 'consultation.message_posted',
+      entityType: 'consultation',
+      entityId: id,
+      data: { author: actor.displayName },
+    },
   );
   return message;
 }
@@ -80,17 +122,25 @@ export async function uploadAttachment(
   file: { fileName: string; declaredType: string; bytes: Buffer },
 ): Promise<Attachment> {
   const c = await loadVisible(ctx.db, actor, id);
-  if (TERMINAL_STATES.includes(c.state)) throw new DomainError('invalid_transition', `the request is ${c.state}; no more attachments`);
+  if (TERMINAL_STATES.includes(c.state))
+    throw new DomainError('invalid_transition', `the request is ${c.state}; no more attachments`);
   if (file.bytes.length === 0) throw badRequest('the file is empty', '/body');
   if (file.bytes.length > ctx.config.consultations.attachmentMaxBytes) {
-    throw new DomainError('payload_too_large', `attachments are limited to ${ctx.config.consultations.attachmentMaxBytes} bytes`);
+    throw new DomainError(
+      'payload_too_large',
+      `attachments are limited to ${ctx.config.consultations.attachmentMaxBytes} bytes`,
+    );
   }
   const real = sniffType(file.bytes);
   if (!real) throw new DomainError('unsupported_media_type', 'only PDF and JPEG files are accepted');
   if (file.declaredType !== 'application/octet-stream' && file.declaredType !== real) {
     throw new DomainError('unsupported_media_type', `the file is ${real}, not ${file.declaredType}`);
   }
-  const fileName = path.basename(file.fileName).replace(/[\u0000-\u001f"\\/]/g, '_').slice(0, 200) || 'file';
+  const fileName =
+    [...path.basename(file.fileName)]
+      .map((ch) => (ch.charCodeAt(0) < 0x20 || ch === '"' || ch === '\\' ? '_' : ch))
+      .join('')
+      .slice(0, 200) || 'file';
   const attId = crypto.randomUUID();
   const storageKey = `${id}/${attId}`;
   const full = path.join(attachmentsDir(ctx), storageKey);
@@ -112,7 +162,14 @@ export async function uploadAttachment(
           storage_key: storageKey,
         })
         .execute();
-      await recordAudit(trx, { actor, action: 'consultation.attachment.upload', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { attachmentId: attId } });
+      await recordAudit(trx, {
+        actor,
+        action: 'consultation.attachment.upload',
+        entityType: 'consultation',
+        entityId: id,
+        ip: actor.ip,
+        detail: { attachmentId: attId },
+      });
       const row = (await q.attachmentsOf(trx, id)).find((a) => a.id === attId)!;
       return toAttachment(row);
     });
@@ -124,18 +181,36 @@ export async function uploadAttachment(
 
 export async function readAttachment(ctx: ConsultationCtx, actor: Actor, id: string, attachmentId: string) {
   await loadVisible(ctx.db, actor, id);
-  const a = await ctx.db.selectFrom('consultation_attachments').selectAll().where('id', '=', attachmentId).where('consultation_id', '=', id).executeTakeFirst();
+  const a = await ctx.db
+    .selectFrom('consultation_attachments')
+    .selectAll()
+    .where('id', '=', attachmentId)
+    .where('consultation_id', '=', id)
+    .executeTakeFirst();
   if (!a) throw notFound('attachment');
   const bytes = await fs.readFile(path.join(attachmentsDir(ctx), a.storage_key));
-  await auditRead(ctx.db, { actor, action: 'consultation.attachment.read', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { attachmentId } });
+  await auditRead(ctx.db, {
+    actor,
+    action: 'consultation.attachment.read',
+    entityType: 'consultation',
+    entityId: id,
+    ip: actor.ip,
+    detail: { attachmentId },
+  });
   return { bytes, contentType: a.content_type, fileName: a.file_name };
 }
 
 /** Does an installed imaging capability know this study, at one of the consultation's two hospitals? */
 async function studyBelongs(db: DB, uid: string, hospitalIds: string[]): Promise<boolean> {
-  const present = await sql<{ t: string | null }>`select to_regclass('imaging_studies')::text as t`.execute(db);
+  const present = await sql<{ t: string | null }>`select to_regclass('imaging_studies')::text as t`.execute(
+    db,
+  );
   if (!present.rows[0]?.t) return true; // imaging not installed: the link is recorded; imaging re-checks on access
-  const r = await sql<{ one: number }>`select 1 as one from imaging_studies where study_uid = ${uid} and hospital_id in (${sql.join(hospitalIds)}) limit 1`.execute(db);
+  const r = await sql<{
+    one: number;
+  }>`select 1 as one from imaging_studies where study_uid = ${uid} and hospital_id in (${sql.join(hospitalIds)}) limit 1`.execute(
+    db,
+  );
   return r.rows.length > 0;
 }
 
@@ -144,11 +219,17 @@ async function studyBelongs(db: DB, uid: string, hospitalIds: string[]): Promise
  * assignee may link; the study must belong to the requesting or target hospital. Imaging grants the consultation's
  * audience access through this link (see links.ts).
  */
-export async function linkStudy(ctx: ConsultationCtx, actor: Actor, id: string, uid: string): Promise<StudyLink> {
+export async function linkStudy(
+  ctx: ConsultationCtx,
+  actor: Actor,
+  id: string,
+  uid: string,
+): Promise<StudyLink> {
   const c = await loadVisible(ctx.db, actor, id);
   const participant = actor.hospitalId === c.requesting_hospital_id || c.assigned_to === actor.id;
   if (!participant) throw forbidden('only the requesting hospital or the assignee links studies');
-  if (c.state === 'cancelled' || c.state === 'declined') throw new DomainError('invalid_transition', `the request is ${c.state}`);
+  if (c.state === 'cancelled' || c.state === 'declined')
+    throw new DomainError('invalid_transition', `the request is ${c.state}`);
   if (!(await studyBelongs(ctx.db, uid, [c.requesting_hospital_id, c.target_hospital_id]))) {
     throw badRequest('no such study at either hospital of this request', '/body/studyInstanceUid');
   }
@@ -160,26 +241,52 @@ export async function linkStudy(ctx: ConsultationCtx, actor: Actor, id: string, 
       .returningAll()
       .executeTakeFirst();
     if (!inserted) throw conflict('this study is already linked');
-    await recordAudit(trx, { actor, action: 'consultation.study.link', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { studyInstanceUid: uid } });
+    await recordAudit(trx, {
+      actor,
+      action: 'consultation.study.link',
+      entityType: 'consultation',
+      entityId: id,
+      ip: actor.ip,
+      detail: { studyInstanceUid: uid },
+    });
     return toStudyLink({ ...inserted, display_name: actor.displayName });
   });
   await emitChanged(ctx, c);
   return link;
 }
 
-export async function unlinkStudy(ctx: ConsultationCtx, actor: Actor, id: string, uid: string): Promise<void> {
+export async function unlinkStudy(
+  ctx: ConsultationCtx,
+  actor: Actor,
+  id: string,
+  uid: string,
+): Promise<void> {
   const c = await loadVisible(ctx.db, actor, id);
   const participant = actor.hospitalId === c.requesting_hospital_id || c.assigned_to === actor.id;
   if (!participant) throw forbidden('only the requesting hospital or the assignee unlinks studies');
   await ctx.db.transaction().execute(async (trx) => {
-    const res = await trx.deleteFrom('consultation_studies').where('consultation_id', '=', id).where('study_instance_uid', '=', uid).executeTakeFirst();
+    const res = await trx
+      .deleteFrom('consultation_studies')
+      .where('consultation_id', '=', id)
+      .where('study_instance_uid', '=', uid)
+      .executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw notFound('study link');
-    await recordAudit(trx, { actor, action: 'consultation.study.unlink', entityType: 'consultation', entityId: id, ip: actor.ip, detail: { studyInstanceUid: uid } });
+    await recordAudit(trx, {
+      actor,
+      action: 'consultation.study.unlink',
+      entityType: 'consultation',
+      entityId: id,
+      ip: actor.ip,
+      detail: { studyInstanceUid: uid },
+    });
   });
   await emitChanged(ctx, c);
 }
 
 async function emitChanged(ctx: ConsultationCtx, c: q.SummaryRow) {
   const audience = await q.audienceOf(ctx.db, c);
-  if (audience.length) ctx.io.to(audience.map(userRoom)).emit('consultation:changed', { id: c.id, state: c.state, version: c.version });
+  if (audience.length)
+    ctx.io
+      .to(audience.map(userRoom))
+      .emit('consultation:changed', { id: c.id, state: c.state, version: c.version });
 }

@@ -12,14 +12,20 @@ export function patientScope(db: Executor, actor: Actor) {
   return (eb: ExpressionBuilder<Database & { p: Database['patients'] }, 'p'>) => {
     if (actor.role === 'county_doctor' && actor.hospitalId) return eb('p.hospital_id', '=', actor.hospitalId);
     if ((actor.role === 'specialist' || actor.role === 'radiologist') && actor.hospitalId) {
-      return eb('p.id', 'in', db.selectFrom('consultations as c').select('c.patient_id').where(visibleTo(actor)));
+      return eb(
+        'p.id',
+        'in',
+        db.selectFrom('consultations as c').select('c.patient_id').where(visibleTo(actor)),
+      );
     }
     return sql<boolean>`false`;
   };
 }
 
 /** The next follow-up due of a case: the next_due_date of its latest follow-up. */
-const nextDueSql = sql<string | null>`(select f.next_due_date::text from case_follow_ups f where f.case_id = pc.id order by f.follow_up_date desc, f.created_at desc limit 1)`;
+const nextDueSql = sql<
+  string | null
+>`(select f.next_due_date::text from case_follow_ups f where f.case_id = pc.id order by f.follow_up_date desc, f.created_at desc limit 1)`;
 
 export async function listPatients(db: Executor, actor: Actor, q: PatientQuery) {
   let base = db.selectFrom('patients as p').where(patientScope(db, actor));
@@ -58,7 +64,12 @@ export async function listPatients(db: Executor, actor: Actor, q: PatientQuery) 
 }
 
 export function findPatient(db: Executor, actor: Actor, id: string) {
-  return db.selectFrom('patients as p').selectAll('p').where('p.id', '=', id).where(patientScope(db, actor)).executeTakeFirst();
+  return db
+    .selectFrom('patients as p')
+    .selectAll('p')
+    .where('p.id', '=', id)
+    .where(patientScope(db, actor))
+    .executeTakeFirst();
 }
 
 export function casesOf(db: Executor, patientId: string) {

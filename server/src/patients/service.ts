@@ -25,10 +25,13 @@ import * as q from './queries';
 
 /** 410*********1234: area prefix and last four, the rest hidden. */
 export function maskNationalId(id: string): string {
-  return id.length <= 7 ? '*'.repeat(id.length) : `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}`;
+  return id.length <= 7
+    ? '*'.repeat(id.length)
+    : `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}`;
 }
 
-const owns = (actor: Actor, r: Pick<PatientRow, 'hospital_id'>) => actor.role === 'county_doctor' && actor.hospitalId === r.hospital_id;
+const owns = (actor: Actor, r: Pick<PatientRow, 'hospital_id'>) =>
+  actor.role === 'county_doctor' && actor.hospitalId === r.hospital_id;
 
 export function toPatient(actor: Actor, r: PatientRow): Patient {
   const full = owns(actor, r) && can(actor.role, Permission.PatientsReadNationalId);
@@ -58,16 +61,30 @@ function uniqueClash(err: unknown, what: string, field: string): never {
 
 export async function listPatients(db: DB, actor: Actor, query: PatientQuery): Promise<PatientPage> {
   const { rows, total } = await q.listPatients(db, actor, query);
-  await auditRead(db, { actor, action: 'patient.list', entityType: 'patient', ip: actor.ip, detail: { count: rows.length } });
+  await auditRead(db, {
+    actor,
+    action: 'patient.list',
+    entityType: 'patient',
+    ip: actor.ip,
+    detail: { count: rows.length },
+  });
   return {
-    items: rows.map((r) => ({ ...toPatient(actor, r), chronic: !!r.chronic, overdueFollowUp: !!r.overdue, caseCount: Number(r.case_count) })),
+    items: rows.map((r) => ({
+      ...toPatient(actor, r),
+      chronic: !!r.chronic,
+      overdueFollowUp: !!r.overdue,
+      caseCount: Number(r.case_count),
+    })),
     total,
   };
 }
 
 async function loadCases(db: Executor, patientId: string): Promise<PatientCase[]> {
   const cases = await q.casesOf(db, patientId);
-  const fus = await q.followUpsOf(db, cases.map((c) => c.id));
+  const fus = await q.followUpsOf(
+    db,
+    cases.map((c) => c.id),
+  );
   return cases.map((c) => ({
     id: c.id,
     patientId: c.patient_id,
@@ -97,16 +114,19 @@ export async function getPatient(db: DB, actor: Actor, id: string, audit = true)
   const row = await q.findPatient(db, actor, id);
   if (!row) throw notFound('patient');
   const cases = await loadCases(db, id);
-  if (audit) await auditRead(db, { actor, action: 'patient.read', entityType: 'patient', entityId: id, ip: actor.ip });
+  if (audit)
+    await auditRead(db, { actor, action: 'patient.read', entityType: 'patient', entityId: id, ip: actor.ip });
   return { ...toPatient(actor, row), cases };
 }
 
 function checkBirthDate(d: string | undefined) {
-  if (d && (Number.isNaN(Date.parse(d)) || d > new Date().toISOString().slice(0, 10))) throw badRequest('birth date must be a real date, not in the future', '/body/birthDate');
+  if (d && (Number.isNaN(Date.parse(d)) || d > new Date().toISOString().slice(0, 10)))
+    throw badRequest('birth date must be a real date, not in the future', '/body/birthDate');
 }
 
 export async function createPatient(db: DB, actor: Actor, body: PatientCreate): Promise<PatientDetail> {
-  if (actor.role !== 'county_doctor' || !actor.hospitalId) throw forbidden('only county doctors create patient files');
+  if (actor.role !== 'county_doctor' || !actor.hospitalId)
+    throw forbidden('only county doctors create patient files');
   checkBirthDate(body.birthDate);
   const id = crypto.randomUUID();
   try {
@@ -128,7 +148,13 @@ export async function createPatient(db: DB, actor: Actor, body: PatientCreate): 
           created_by: actor.id,
         })
         .execute();
-      await recordAudit(trx, { actor, action: 'patient.create', entityType: 'patient', entityId: id, ip: actor.ip });
+      await recordAudit(trx, {
+        actor,
+        action: 'patient.create',
+        entityType: 'patient',
+        entityId: id,
+        ip: actor.ip,
+      });
     });
   } catch (e) {
     uniqueClash(e, 'a patient file with this national ID', '/body/nationalId');
@@ -139,11 +165,17 @@ export async function createPatient(db: DB, actor: Actor, body: PatientCreate): 
 async function loadOwned(db: Executor, actor: Actor, id: string): Promise<PatientRow> {
   const row = await q.findPatient(db, actor, id);
   if (!row) throw notFound('patient');
-  if (!owns(actor, row)) throw forbidden('the patient file belongs to the county hospital; it is read-only here');
+  if (!owns(actor, row))
+    throw forbidden('the patient file belongs to the county hospital; it is read-only here');
   return row;
 }
 
-export async function updatePatient(db: DB, actor: Actor, id: string, body: PatientUpdate): Promise<PatientDetail> {
+export async function updatePatient(
+  db: DB,
+  actor: Actor,
+  id: string,
+  body: PatientUpdate,
+): Promise<PatientDetail> {
   if (Object.keys(body).length === 0) throw badRequest('nothing to update');
   checkBirthDate(body.birthDate);
   await loadOwned(db, actor, id);
@@ -155,7 +187,9 @@ export async function updatePatient(db: DB, actor: Actor, id: string, body: Pati
           ...(body.name !== undefined && { name: body.name.trim() }),
           ...(body.sex !== undefined && { sex: body.sex }),
           ...(body.birthDate !== undefined && { birth_date: body.birthDate }),
-          ...(body.nationalId !== undefined && { national_id: body.nationalId ? body.nationalId.toUpperCase() : null }),
+          ...(body.nationalId !== undefined && {
+            national_id: body.nationalId ? body.nationalId.toUpperCase() : null,
+          }),
           ...(body.phone !== undefined && { phone: body.phone }),
           ...(body.address !== undefined && { address: body.address }),
           ...(body.village !== undefined && { village: body.village }),
@@ -165,7 +199,13 @@ export async function updatePatient(db: DB, actor: Actor, id: string, body: Pati
         })
         .where('id', '=', id)
         .execute();
-      await recordAudit(trx, { actor, action: 'patient.update', entityType: 'patient', entityId: id, ip: actor.ip });
+      await recordAudit(trx, {
+        actor,
+        action: 'patient.update',
+        entityType: 'patient',
+        entityId: id,
+        ip: actor.ip,
+      });
     });
   } catch (e) {
     uniqueClash(e, 'a patient file with this national ID', '/body/nationalId');
@@ -173,7 +213,12 @@ export async function updatePatient(db: DB, actor: Actor, id: string, body: Pati
   return getPatient(db, actor, id, false);
 }
 
-export async function createCase(db: DB, actor: Actor, patientId: string, body: CaseCreate): Promise<PatientDetail> {
+export async function createCase(
+  db: DB,
+  actor: Actor,
+  patientId: string,
+  body: CaseCreate,
+): Promise<PatientDetail> {
   await loadOwned(db, actor, patientId);
   const id = crypto.randomUUID();
   try {
@@ -191,7 +236,14 @@ export async function createCase(db: DB, actor: Actor, patientId: string, body: 
         })
         .execute();
       await trx.updateTable('patients').set({ updated_at: new Date() }).where('id', '=', patientId).execute();
-      await recordAudit(trx, { actor, action: 'patient.case.create', entityType: 'patient', entityId: patientId, ip: actor.ip, detail: { caseId: id } });
+      await recordAudit(trx, {
+        actor,
+        action: 'patient.case.create',
+        entityType: 'patient',
+        entityId: patientId,
+        ip: actor.ip,
+        detail: { caseId: id },
+      });
     });
   } catch (e) {
     uniqueClash(e, `a case for ${body.icd10} (one disease, one case file)`, '/body/icd10');
@@ -199,7 +251,13 @@ export async function createCase(db: DB, actor: Actor, patientId: string, body: 
   return getPatient(db, actor, patientId, false);
 }
 
-export async function updateCase(db: DB, actor: Actor, patientId: string, caseId: string, body: CaseUpdate): Promise<PatientDetail> {
+export async function updateCase(
+  db: DB,
+  actor: Actor,
+  patientId: string,
+  caseId: string,
+  body: CaseUpdate,
+): Promise<PatientDetail> {
   if (Object.keys(body).length === 0) throw badRequest('nothing to update');
   await loadOwned(db, actor, patientId);
   try {
@@ -217,7 +275,14 @@ export async function updateCase(db: DB, actor: Actor, patientId: string, caseId
         .where('patient_id', '=', patientId)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) throw notFound('case');
-      await recordAudit(trx, { actor, action: 'patient.case.update', entityType: 'patient', entityId: patientId, ip: actor.ip, detail: { caseId } });
+      await recordAudit(trx, {
+        actor,
+        action: 'patient.case.update',
+        entityType: 'patient',
+        entityId: patientId,
+        ip: actor.ip,
+        detail: { caseId },
+      });
     });
   } catch (e) {
     uniqueClash(e, `a case for ${body.icd10}`, '/body/icd10');
@@ -225,17 +290,43 @@ export async function updateCase(db: DB, actor: Actor, patientId: string, caseId
   return getPatient(db, actor, patientId, false);
 }
 
-export async function addFollowUp(db: DB, actor: Actor, patientId: string, caseId: string, body: FollowUpCreate): Promise<PatientDetail> {
+export async function addFollowUp(
+  db: DB,
+  actor: Actor,
+  patientId: string,
+  caseId: string,
+  body: FollowUpCreate,
+): Promise<PatientDetail> {
   await loadOwned(db, actor, patientId);
-  if (body.nextDueDate && body.nextDueDate < body.date) throw badRequest('the next due date must be on or after the follow-up date', '/body/nextDueDate');
+  if (body.nextDueDate && body.nextDueDate < body.date)
+    throw badRequest('the next due date must be on or after the follow-up date', '/body/nextDueDate');
   await db.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('patient_cases').select('id').where('id', '=', caseId).where('patient_id', '=', patientId).executeTakeFirst();
+    const c = await trx
+      .selectFrom('patient_cases')
+      .select('id')
+      .where('id', '=', caseId)
+      .where('patient_id', '=', patientId)
+      .executeTakeFirst();
     if (!c) throw notFound('case');
     await trx
       .insertInto('case_follow_ups')
-      .values({ id: crypto.randomUUID(), case_id: caseId, follow_up_date: body.date, by_user_id: actor.id, notes: body.notes, next_due_date: body.nextDueDate ?? null })
+      .values({
+        id: crypto.randomUUID(),
+        case_id: caseId,
+        follow_up_date: body.date,
+        by_user_id: actor.id,
+        notes: body.notes,
+        next_due_date: body.nextDueDate ?? null,
+      })
       .execute();
-    await recordAudit(trx, { actor, action: 'patient.follow_up.create', entityType: 'patient', entityId: patientId, ip: actor.ip, detail: { caseId } });
+    await recordAudit(trx, {
+      actor,
+      action: 'patient.follow_up.create',
+      entityType: 'patient',
+      entityId: patientId,
+      ip: actor.ip,
+      detail: { caseId },
+    });
   });
   return getPatient(db, actor, patientId, false);
 }

@@ -67,7 +67,9 @@ export async function breakdowns(db: Executor, q: StatsQuery) {
     union all
     select target_hospital_id, requesting_hospital_id, 'urgency', urgency, count(*) from base group by 1, 2, 4
     union all
-    select target_hospital_id, requesting_hospital_id, 'state', state, count(*) from base group by 1, 2, 4`.execute(db);
+    select target_hospital_id, requesting_hospital_id, 'state', state, count(*) from base group by 1, 2, 4`.execute(
+    db,
+  );
   return r.rows;
 }
 

@@ -11,7 +11,12 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/stats/consultations',
     {
       preHandler: app.guard(Permission.StatsRead),
-      schema: { tags: ['stats'], summary: 'Per pairing and per county hospital', querystring: StatsQuery, response: { 200: ProgramStats, ...errors } },
+      schema: {
+        tags: ['stats'],
+        summary: 'Per pairing and per county hospital',
+        querystring: StatsQuery,
+        response: { 200: ProgramStats, ...errors },
+      },
     },
     async (req) => programStats(app.db, actorOf(req), req.query),
   );

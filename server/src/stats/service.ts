@@ -5,10 +5,12 @@ import { recordAudit } from '../audit/service';
 import { badRequest } from '../errors';
 import * as q from './queries';
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100);
+const num = (v: unknown): number | null =>
+  v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100;
 
 export async function programStats(db: DB, actor: Actor, query: StatsQuery): Promise<ProgramStats> {
-  if (query.from && query.to && query.from > query.to) throw badRequest('from must not be after to', '/query/from');
+  if (query.from && query.to && query.from > query.to)
+    throw badRequest('from must not be after to', '/query/from');
   const [pairs, dims, counties, hospitals] = await Promise.all([
     q.pairingAggregates(db, query),
     q.breakdowns(db, query),
@@ -16,13 +18,24 @@ export async function programStats(db: DB, actor: Actor, query: StatsQuery): Pro
     db.selectFrom('hospitals').select(['id', 'name_zh', 'name_en']).execute(),
   ]);
   const h = new Map(hospitals.map((x) => [x.id, x]));
-  await recordAudit(db, { actor, action: 'stats.read', entityType: 'stats', ip: actor.ip, detail: { ...query } });
+  await recordAudit(db, {
+    actor,
+    action: 'stats.read',
+    entityType: 'stats',
+    ip: actor.ip,
+    detail: { ...query },
+  });
   return {
     from: query.from ?? null,
     to: query.to ?? null,
     pairings: pairs.map((p) => {
-      const mine = dims.filter((d) => d.target_hospital_id === p.target_hospital_id && d.requesting_hospital_id === p.requesting_hospital_id);
-      const by = (dim: string) => Object.fromEntries(mine.filter((d) => d.dim === dim).map((d) => [d.k, Number(d.n)]));
+      const mine = dims.filter(
+        (d) =>
+          d.target_hospital_id === p.target_hospital_id &&
+          d.requesting_hospital_id === p.requesting_hospital_id,
+      );
+      const by = (dim: string) =>
+        Object.fromEntries(mine.filter((d) => d.dim === dim).map((d) => [d.k, Number(d.n)]));
       return {
         tertiaryHospitalId: p.target_hospital_id,
         tertiaryNameZh: h.get(p.target_hospital_id)?.name_zh ?? '',

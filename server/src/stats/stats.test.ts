@@ -22,10 +22,23 @@ describe.each(DIALECTS)('program statistics (%s)', (dialect) => {
       await move(t, cardio, c.id, { to: 'triaged', assigneeId: cardio.userId });
       await move(t, cardio, c.id, { to: 'accepted' });
       const submitted = new Date(Date.parse(c.submittedAt!) - h * 3600_000);
-      await t.db.updateTable('consultations').set({ submitted_at: submitted, sla_due_at: new Date(submitted.getTime() + 24 * 3600_000) }).where('id', '=', c.id).execute();
+      await t.db
+        .updateTable('consultations')
+        .set({ submitted_at: submitted, sla_due_at: new Date(submitted.getTime() + 24 * 3600_000) })
+        .where('id', '=', c.id)
+        .execute();
     }
-    const late = await createRequest(t, lankao, { urgency: 'emergency', type: 'remote_image_diagnosis' }, 'Peking University First');
-    await t.db.updateTable('consultations').set({ sla_due_at: new Date(Date.now() - 60_000) }).where('id', '=', late.id).execute();
+    const late = await createRequest(
+      t,
+      lankao,
+      { urgency: 'emergency', type: 'remote_image_diagnosis' },
+      'Peking University First',
+    );
+    await t.db
+      .updateTable('consultations')
+      .set({ sla_due_at: new Date(Date.now() - 60_000) })
+      .where('id', '=', late.id)
+      .execute();
     const dec = await createRequest(t, lankao, { urgency: 'routine' });
     await move(t, cardio, dec.id, { to: 'declined', reason: '非本科室范围' });
 
@@ -47,7 +60,9 @@ describe.each(DIALECTS)('program statistics (%s)', (dialect) => {
     expect(county.total).toBe(5);
 
     // a date range before any of it → nothing
-    const none = (await t.as(program, { url: '/api/stats/consultations?from=2020-01-01&to=2020-12-31' })).json();
+    const none = (
+      await t.as(program, { url: '/api/stats/consultations?from=2020-01-01&to=2020-12-31' })
+    ).json();
     expect(none.pairings).toEqual([]);
     const bad = await t.as(program, { url: '/api/stats/consultations?from=2026-12-01&to=2026-01-01' });
     expect(bad.statusCode).toBe(400);

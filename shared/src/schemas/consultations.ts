@@ -3,7 +3,12 @@ import { IsoDateTime, Text, Uuid } from './common';
 import { CONSULTATION_STATES } from '../state/consultation.machine';
 import { RoleSchema } from './auth';
 
-export const CONSULTATION_TYPES = ['remote_consultation', 'remote_image_diagnosis', 'ward_round_case', 'teaching_case'] as const;
+export const CONSULTATION_TYPES = [
+  'remote_consultation',
+  'remote_image_diagnosis',
+  'ward_round_case',
+  'teaching_case',
+] as const;
 export const ConsultationTypeSchema = Type.Union(CONSULTATION_TYPES.map((s) => Type.Literal(s)));
 export type ConsultationType = Static<typeof ConsultationTypeSchema>;
 
@@ -166,7 +171,10 @@ export const ConsultationQuery = Type.Object({
 });
 export type ConsultationQuery = Static<typeof ConsultationQuery>;
 
-export const ConsultationPage = Type.Object({ items: Type.Array(ConsultationSummary), total: Type.Integer({ minimum: 0 }) });
+export const ConsultationPage = Type.Object({
+  items: Type.Array(ConsultationSummary),
+  total: Type.Integer({ minimum: 0 }),
+});
 export type ConsultationPage = Static<typeof ConsultationPage>;
 
 export const MessageCreate = Type.Object(
@@ -180,15 +188,27 @@ export const StudyLinkBody = Type.Object(
   { additionalProperties: false },
 );
 export type StudyLinkBody = Static<typeof StudyLinkBody>;
-export const StudyParams = Type.Object({ id: Uuid, uid: Type.String({ pattern: STUDY_UID_PATTERN, maxLength: 64 }) });
+export const StudyParams = Type.Object({
+  id: Uuid,
+  uid: Type.String({ pattern: STUDY_UID_PATTERN, maxLength: 64 }),
+});
 export type StudyParams = Static<typeof StudyParams>;
 export const AttachmentParams = Type.Object({ id: Uuid, attachmentId: Uuid });
 export type AttachmentParams = Static<typeof AttachmentParams>;
 export const AttachmentQuery = Type.Object({ fileName: Type.String({ minLength: 1, maxLength: 200 }) });
 
 /** The clinicians of a tertiary hospital a request can be assigned to. */
-export const Assignable = Type.Object({ id: Uuid, displayName: Type.String(), role: RoleSchema, departmentId: Type.Union([Uuid, Type.Null()]) });
+export const Assignable = Type.Object({
+  id: Uuid,
+  displayName: Type.String(),
+  role: RoleSchema,
+  departmentId: Type.Union([Uuid, Type.Null()]),
+});
 export type Assignable = Static<typeof Assignable>;
 
-export const SlaConfig = Type.Object({ emergency: Type.Number(), urgent: Type.Number(), routine: Type.Number() });
+export const SlaConfig = Type.Object({
+  emergency: Type.Number(),
+  urgent: Type.Number(),
+  routine: Type.Number(),
+});
 export type SlaConfig = Static<typeof SlaConfig>;

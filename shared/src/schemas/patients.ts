@@ -6,7 +6,14 @@ export const SexSchema = Type.Union(SEXES.map((s) => Type.Literal(s)));
 export type Sex = Static<typeof SexSchema>;
 
 /** Basic medical insurance schemes in China: urban employee, urban-rural resident (incl. former NCMS), none, other. */
-export const INSURANCE_TYPES = ['urban_employee', 'urban_rural_resident', 'new_rural_cooperative', 'commercial', 'none', 'other'] as const;
+export const INSURANCE_TYPES = [
+  'urban_employee',
+  'urban_rural_resident',
+  'new_rural_cooperative',
+  'commercial',
+  'none',
+  'other',
+] as const;
 export const InsuranceSchema = Type.Union(INSURANCE_TYPES.map((s) => Type.Literal(s)));
 export type InsuranceType = Static<typeof InsuranceSchema>;
 
@@ -126,7 +133,10 @@ export const PatientQuery = Type.Object({
 });
 export type PatientQuery = Static<typeof PatientQuery>;
 
-export const PatientPage = Type.Object({ items: Type.Array(PatientListItem), total: Type.Integer({ minimum: 0 }) });
+export const PatientPage = Type.Object({
+  items: Type.Array(PatientListItem),
+  total: Type.Integer({ minimum: 0 }),
+});
 export type PatientPage = Static<typeof PatientPage>;
 
 export const CaseParams = Type.Object({ id: Uuid, caseId: Uuid });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../roles';
-import { CONSULTATION_STATES, checkTransition, nextStates, type ConsultationState } from './consultation.machine';
+import {
+  CONSULTATION_STATES,
+  checkTransition,
+  nextStates,
+  type ConsultationState,
+} from './consultation.machine';
 
 /**
  * The expected table, written out independently of the implementation: "from > to" → the roles allowed.
@@ -32,7 +37,8 @@ const EXPECTED: Record<string, Role[]> = {
 };
 
 const cases: [ConsultationState, ConsultationState, Role][] = [];
-for (const from of CONSULTATION_STATES) for (const to of CONSULTATION_STATES) for (const role of ROLES) cases.push([from, to, role]);
+for (const from of CONSULTATION_STATES)
+  for (const to of CONSULTATION_STATES) for (const role of ROLES) cases.push([from, to, role]);
 
 describe('consultation state machine', () => {
   it.each(cases)('%s → %s as %s', (from, to, role) => {
@@ -40,7 +46,10 @@ describe('consultation state machine', () => {
     const res = checkTransition(role, from, to);
     if (!allowed) {
       expect(res).toMatchObject({ ok: false, reason: 'invalid_transition' });
-      if (!res.ok) expect(res.message).toContain(from), expect(res.message).toContain(to);
+      if (!res.ok) {
+        expect(res.message).toContain(from);
+        expect(res.message).toContain(to);
+      }
     } else if (allowed.includes(role)) {
       expect(res.ok).toBe(true);
     } else {

@@ -47,7 +47,12 @@ const COUNTY: readonly Role[] = ['county_doctor'];
 const TRIAGE: readonly Role[] = ['specialist'];
 const CONSULTANT: readonly Role[] = ['specialist', 'radiologist'];
 
-const r = (from: ConsultationState, to: ConsultationState, side: TransitionSide, needs?: TransitionRule['needs']): TransitionRule => ({
+const r = (
+  from: ConsultationState,
+  to: ConsultationState,
+  side: TransitionSide,
+  needs?: TransitionRule['needs'],
+): TransitionRule => ({
   from,
   to,
   side,
@@ -93,7 +98,11 @@ export function checkTransition(role: Role, from: ConsultationState, to: Consult
     return { ok: false, reason: 'invalid_transition', message: `cannot go from ${from} to ${to}` };
   }
   if (!rule.roles.includes(role)) {
-    return { ok: false, reason: 'forbidden', message: `a ${role} may not move a request from ${from} to ${to}` };
+    return {
+      ok: false,
+      reason: 'forbidden',
+      message: `a ${role} may not move a request from ${from} to ${to}`,
+    };
   }
   return { ok: true, rule };
 }

@@ -1,5 +1,11 @@
 import { useState } from 'react';
-import { Permission, findTransition, type Assignable, type ConsultationDetail, type ConsultationState } from '@consult/shared';
+import {
+  Permission,
+  findTransition,
+  type Assignable,
+  type ConsultationDetail,
+  type ConsultationState,
+} from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import { useMe, useSession } from '../../app/session';
 import { ErrorText } from '../../app/ui';
@@ -35,7 +41,8 @@ export function Actions({ c, onDone }: { c: ConsultationDetail; onDone(d: Consul
     const needs = findTransition(c.state, to)?.needs;
     if (!needs) return run(to);
     setPending(to);
-    if (needs === 'assignee' && allowed(Permission.ConsultationsTriage)) setPeople(await assignable(c.id).catch(() => []));
+    if (needs === 'assignee' && allowed(Permission.ConsultationsTriage))
+      setPeople(await assignable(c.id).catch(() => []));
   };
 
   if (c.allowedTransitions.length === 0) return null;
@@ -44,14 +51,25 @@ export function Actions({ c, onDone }: { c: ConsultationDetail; onDone(d: Consul
     <div className="card" data-testid="consultation-actions">
       <div className="actions-bar">
         {c.allowedTransitions.includes('triaged') && (
-          <button className="btn btn-primary" disabled={busy} onClick={() => void run('triaged', { assigneeId: me.id })} data-testid="action-assign-me">
+          <button
+            className="btn btn-primary"
+            disabled={busy}
+            onClick={() => void run('triaged', { assigneeId: me.id })}
+            data-testid="action-assign-me"
+          >
             {t('consult.assignToMe')}
           </button>
         )}
         {c.allowedTransitions.map((to) => (
           <button
             key={to}
-            className={to === 'declined' || to === 'cancelled' ? 'btn btn-danger' : to === 'accepted' || to === 'submitted' ? 'btn btn-primary' : 'btn'}
+            className={
+              to === 'declined' || to === 'cancelled'
+                ? 'btn btn-danger'
+                : to === 'accepted' || to === 'submitted'
+                  ? 'btn btn-primary'
+                  : 'btn'
+            }
             disabled={busy}
             onClick={() => void start(to)}
             data-testid={`action-${to}`}
@@ -70,7 +88,14 @@ export function Actions({ c, onDone }: { c: ConsultationDetail; onDone(d: Consul
         >
           <label style={{ flex: 1 }}>
             {t('consult.reason')}
-            <input name="reason" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={2000} style={{ width: '100%' }} />
+            <input
+              name="reason"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              required
+              maxLength={2000}
+              style={{ width: '100%' }}
+            />
           </label>
           <button className="btn btn-primary" type="submit" disabled={busy || !reason.trim()}>
             {t(`consult.action.${pending}`)}

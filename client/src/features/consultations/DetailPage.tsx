@@ -1,6 +1,11 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
-import { TERMINAL_STATES, type ConsultationChangedEvent, type ConsultationDetail, type PatientDetail } from '@consult/shared';
+import {
+  TERMINAL_STATES,
+  type ConsultationChangedEvent,
+  type ConsultationDetail,
+  type PatientDetail,
+} from '@consult/shared';
 import { get } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { useMe } from '../../app/session';
@@ -96,8 +101,8 @@ export function ConsultationDetailPage() {
                   <ol className="timeline" data-testid="timeline">
                     {c.transitions.map((x) => (
                       <li key={x.id}>
-                        <strong>{t(`consult.state.${x.to}`)}</strong> · {x.actor.displayName} ({t(`role.${x.actorRole}`)})
-                        <div className="muted">{dt(x.at)}</div>
+                        <strong>{t(`consult.state.${x.to}`)}</strong> · {x.actor.displayName} (
+                        {t(`role.${x.actorRole}`)})<div className="muted">{dt(x.at)}</div>
                         {x.note && <div className="pre">{x.note}</div>}
                       </li>
                     ))}
@@ -195,9 +200,15 @@ function Studies({ c, onChange }: { c: ConsultationDetail; onChange(): void }) {
       <ul className="plain-list">
         {c.studies.map((s) => (
           <li key={s.studyInstanceUid}>
-            <span className="mono">{s.studyInstanceUid}</span> <span className="muted">{s.linkedBy.displayName} · {dt(s.linkedAt)}</span>{' '}
+            <span className="mono">{s.studyInstanceUid}</span>{' '}
+            <span className="muted">
+              {s.linkedBy.displayName} · {dt(s.linkedAt)}
+            </span>{' '}
             {participant && (
-              <button className="link" onClick={() => void unlinkStudy(c.id, s.studyInstanceUid).then(onChange, setError)}>
+              <button
+                className="link"
+                onClick={() => void unlinkStudy(c.id, s.studyInstanceUid).then(onChange, setError)}
+              >
                 {t('consult.detail.unlink')}
               </button>
             )}
@@ -206,7 +217,15 @@ function Studies({ c, onChange }: { c: ConsultationDetail; onChange(): void }) {
       </ul>
       {canLink && (
         <form className="form-row" onSubmit={(e) => void link(e)}>
-          <input name="studyInstanceUid" placeholder={t('consult.detail.studyUid')} value={uid} onChange={(e) => setUid(e.target.value)} pattern="[0-9]+(\.[0-9]+)*" maxLength={64} required />
+          <input
+            name="studyInstanceUid"
+            placeholder={t('consult.detail.studyUid')}
+            value={uid}
+            onChange={(e) => setUid(e.target.value)}
+            pattern="[0-9]+(\.[0-9]+)*"
+            maxLength={64}
+            required
+          />
           <button className="btn" type="submit">
             {t('consult.detail.linkStudy')}
           </button>

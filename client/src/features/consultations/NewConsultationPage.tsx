@@ -1,6 +1,15 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { CONSULTATION_TYPES, URGENCIES, type ConsultationType, type Department, type Hospital, type PatientDetail, type PatientPage, type Urgency } from '@consult/shared';
+import {
+  CONSULTATION_TYPES,
+  URGENCIES,
+  type ConsultationType,
+  type Department,
+  type Hospital,
+  type PatientDetail,
+  type PatientPage,
+  type Urgency,
+} from '@consult/shared';
 import { get } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { useAsync } from '../../app/useAsync';
@@ -24,15 +33,21 @@ export function NewConsultationPage() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
-  const base = useAsync(
-    async () => {
-      const [patients, hospitals] = await Promise.all([get<PatientPage>('/api/patients?limit=200'), get<Hospital[]>('/api/hospitals')]);
-      return { patients: patients.items, tertiary: hospitals.filter((h) => h.tier === 'tertiary') };
-    },
-    [],
+  const base = useAsync(async () => {
+    const [patients, hospitals] = await Promise.all([
+      get<PatientPage>('/api/patients?limit=200'),
+      get<Hospital[]>('/api/hospitals'),
+    ]);
+    return { patients: patients.items, tertiary: hospitals.filter((h) => h.tier === 'tertiary') };
+  }, []);
+  const patient = useAsync(
+    async () => (patientId ? get<PatientDetail>(`/api/patients/${patientId}`) : null),
+    [patientId],
   );
-  const patient = useAsync(async () => (patientId ? get<PatientDetail>(`/api/patients/${patientId}`) : null), [patientId]);
-  const departments = useAsync(async () => (target ? get<Department[]>(`/api/hospitals/${target}/departments`) : []), [target]);
+  const departments = useAsync(
+    async () => (target ? get<Department[]>(`/api/hospitals/${target}/departments`) : []),
+    [target],
+  );
 
   useEffect(() => {
     const tertiary = base.data?.tertiary;
@@ -72,10 +87,19 @@ export function NewConsultationPage() {
       <PageHeader title={t('consult.new')} />
       <Loadable state={base}>
         {({ patients, tertiary }) => (
-          <form className="card form-grid" onSubmit={(e) => void submit(e, true)} data-testid="consultation-form">
+          <form
+            className="card form-grid"
+            onSubmit={(e) => void submit(e, true)}
+            data-testid="consultation-form"
+          >
             <label>
               {t('consult.form.patient')}
-              <select name="patientId" value={patientId} onChange={(e) => setPatientId(e.target.value)} required>
+              <select
+                name="patientId"
+                value={patientId}
+                onChange={(e) => setPatientId(e.target.value)}
+                required
+              >
                 <option value="">—</option>
                 {patients.map((p) => (
                   <option key={p.id} value={p.id}>
@@ -94,7 +118,9 @@ export function NewConsultationPage() {
                 ))}
               </select>
             </label>
-            {patient.data && patient.data.cases.length === 0 && <p className="alert alert-error">{t('consult.form.noCase')}</p>}
+            {patient.data && patient.data.cases.length === 0 && (
+              <p className="alert alert-error">{t('consult.form.noCase')}</p>
+            )}
             <label>
               {t('consult.form.type')}
               <select name="type" value={type} onChange={(e) => setType(e.target.value as ConsultationType)}>
@@ -117,7 +143,12 @@ export function NewConsultationPage() {
             </label>
             <label>
               {t('consult.form.target')}
-              <select name="targetHospitalId" value={target} onChange={(e) => setTarget(e.target.value)} required>
+              <select
+                name="targetHospitalId"
+                value={target}
+                onChange={(e) => setTarget(e.target.value)}
+                required
+              >
                 <option value="">—</option>
                 {tertiary.map((h) => (
                   <option key={h.id} value={h.id}>
@@ -139,15 +170,33 @@ export function NewConsultationPage() {
             </label>
             <label style={{ gridColumn: '1 / -1' }}>
               {t('consult.form.question')}
-              <textarea name="clinicalQuestion" rows={3} value={question} onChange={(e) => setQuestion(e.target.value)} required maxLength={4000} />
+              <textarea
+                name="clinicalQuestion"
+                rows={3}
+                value={question}
+                onChange={(e) => setQuestion(e.target.value)}
+                required
+                maxLength={4000}
+              />
             </label>
             <label style={{ gridColumn: '1 / -1' }}>
               {t('consult.form.history')}
-              <textarea name="historySummary" rows={4} value={history} onChange={(e) => setHistory(e.target.value)} maxLength={16000} />
+              <textarea
+                name="historySummary"
+                rows={4}
+                value={history}
+                onChange={(e) => setHistory(e.target.value)}
+                maxLength={16000}
+              />
             </label>
             <ErrorText error={error} />
             <div className="actions-bar">
-              <button className="btn btn-primary" type="submit" disabled={busy} data-testid="consultation-submit">
+              <button
+                className="btn btn-primary"
+                type="submit"
+                disabled={busy}
+                data-testid="consultation-submit"
+              >
                 {t('consult.form.submit')}
               </button>
               <button className="btn" type="button" disabled={busy} onClick={(e) => void submit(e, false)}>

@@ -22,7 +22,8 @@ export function Thread({ consultationId, canPost }: { consultationId: string; ca
 
   const onMessage = useCallback(
     (m: Message) => {
-      if (m.consultationId === consultationId) setExtra((xs) => (xs.some((x) => x.id === m.id) ? xs : [...xs, m]));
+      if (m.consultationId === consultationId)
+        setExtra((xs) => (xs.some((x) => x.id === m.id) ? xs : [...xs, m]));
     },
     [consultationId],
   );
@@ -88,9 +89,18 @@ export function Thread({ consultationId, canPost }: { consultationId: string; ca
           />
           <label className="muted">
             {t('consult.thread.attach')}
-            <input type="file" accept="application/pdf,image/jpeg" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+            <input
+              type="file"
+              accept="application/pdf,image/jpeg"
+              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            />
           </label>
-          <button className="btn btn-primary" type="submit" disabled={busy || !text.trim()} data-testid="message-send">
+          <button
+            className="btn btn-primary"
+            type="submit"
+            disabled={busy || !text.trim()}
+            data-testid="message-send"
+          >
             {t('consult.thread.send')}
           </button>
         </form>

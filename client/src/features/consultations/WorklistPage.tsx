@@ -27,7 +27,11 @@ export function WorklistPage({ initial }: { initial?: 'queue' | 'mine' }) {
   useSocketEvent('consultation:changed', onChanged);
 
   const name = (h: { nameZh: string; nameEn: string }) => (locale === 'zh-CN' ? h.nameZh : h.nameEn);
-  const title = county ? t('consult.worklist.title') : view === 'queue' ? t('consult.queue.title') : t('consult.mine.title');
+  const title = county
+    ? t('consult.worklist.title')
+    : view === 'queue'
+      ? t('consult.queue.title')
+      : t('consult.mine.title');
   return (
     <section>
       <PageHeader
@@ -43,7 +47,14 @@ export function WorklistPage({ initial }: { initial?: 'queue' | 'mine' }) {
       {!county && (
         <div className="tabs" role="tablist">
           {(['queue', 'mine'] as const).map((v) => (
-            <button key={v} role="tab" aria-selected={view === v} className={view === v ? 'btn btn-primary' : 'btn'} onClick={() => setView(v)} data-testid={`tab-${v}`}>
+            <button
+              key={v}
+              role="tab"
+              aria-selected={view === v}
+              className={view === v ? 'btn btn-primary' : 'btn'}
+              onClick={() => setView(v)}
+              data-testid={`tab-${v}`}
+            >
               {v === 'queue' ? t('consult.queue.title') : t('consult.mine.title')}
             </button>
           ))}
@@ -70,7 +81,14 @@ export function WorklistPage({ initial }: { initial?: 'queue' | 'mine' }) {
                 </thead>
                 <tbody>
                   {page.items.map((c: ConsultationSummary) => (
-                    <tr key={c.id} data-testid="consultation-row" data-id={c.id} data-state={c.state} onClick={() => navigate(`/consultations/${c.id}`)} style={{ cursor: 'pointer' }}>
+                    <tr
+                      key={c.id}
+                      data-testid="consultation-row"
+                      data-id={c.id}
+                      data-state={c.state}
+                      onClick={() => navigate(`/consultations/${c.id}`)}
+                      style={{ cursor: 'pointer' }}
+                    >
                       <td>
                         <Link to={`/consultations/${c.id}`}>{c.patient.name}</Link>
                         <div className="muted">
@@ -84,7 +102,11 @@ export function WorklistPage({ initial }: { initial?: 'queue' | 'mine' }) {
                       <td>
                         <StateBadge state={c.state} />
                       </td>
-                      <td>{county ? name(c.targetHospital) : `${name(c.requestingHospital)} · ${c.requester.displayName}`}</td>
+                      <td>
+                        {county
+                          ? name(c.targetHospital)
+                          : `${name(c.requestingHospital)} · ${c.requester.displayName}`}
+                      </td>
                       <td>{c.assignee?.displayName ?? '—'}</td>
                       <td>
                         <SlaClock c={c} />

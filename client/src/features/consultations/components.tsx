@@ -15,7 +15,8 @@ export function StateBadge({ state }: { state: ConsultationState }) {
 
 export function UrgencyBadge({ urgency }: { urgency: Urgency }) {
   const { t } = useI18n();
-  const cls = urgency === 'emergency' ? 'badge badge-emergency' : urgency === 'urgent' ? 'badge badge-urgent' : 'badge';
+  const cls =
+    urgency === 'emergency' ? 'badge badge-emergency' : urgency === 'urgent' ? 'badge badge-urgent' : 'badge';
   return <span className={cls}>{t(`consult.urgency.${urgency}`)}</span>;
 }
 
@@ -49,10 +50,16 @@ export function SlaClock({ c }: { c: Pick<ConsultationSummary, 'slaDueAt' | 'sta
     const cls = left < 0 ? 'sla sla-over' : left < 3600_000 ? 'sla sla-soon' : 'sla';
     return (
       <span className={cls} data-testid="sla-clock">
-        {left < 0 ? t('consult.sla.overdue', { time: fmt(-left) }) : t('consult.sla.left', { time: fmt(left) })}
+        {left < 0
+          ? t('consult.sla.overdue', { time: fmt(-left) })
+          : t('consult.sla.left', { time: fmt(left) })}
       </span>
     );
   }
   if (['draft', 'cancelled'].includes(c.state)) return <span className="muted">—</span>;
-  return <span className={c.slaBreached ? 'sla sla-over' : 'sla sla-ok'}>{c.slaBreached ? t('consult.sla.breached') : t('consult.sla.met')}</span>;
+  return (
+    <span className={c.slaBreached ? 'sla sla-over' : 'sla sla-ok'}>
+      {c.slaBreached ? t('consult.sla.breached') : t('consult.sla.met')}
+    </span>
+  );
 }

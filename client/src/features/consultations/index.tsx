@@ -10,8 +10,23 @@ export const consultationsFeature: FeatureModule = {
   id: 'consultations',
   routes: [
     { path: '/consultations', element: <WorklistPage />, permission: Permission.ConsultationsRead },
-    { path: '/consultations/new', element: <NewConsultationPage />, permission: Permission.ConsultationsCreate },
-    { path: '/consultations/:id', element: <ConsultationDetailPage />, permission: Permission.ConsultationsRead },
+    {
+      path: '/consultations/new',
+      element: <NewConsultationPage />,
+      permission: Permission.ConsultationsCreate,
+    },
+    {
+      path: '/consultations/:id',
+      element: <ConsultationDetailPage />,
+      permission: Permission.ConsultationsRead,
+    },
   ],
-  nav: [{ path: '/consultations', labelKey: 'nav.consult.worklist', permission: Permission.ConsultationsRead, order: 10 }],
+  nav: [
+    {
+      path: '/consultations',
+      labelKey: 'nav.consult.worklist',
+      permission: Permission.ConsultationsRead,
+      order: 10,
+    },
+  ],
 };

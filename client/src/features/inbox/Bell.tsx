@@ -33,8 +33,19 @@ function Bell() {
   };
   return (
     <div className="bell">
-      <button className="btn btn-ghost bell-button" aria-label={t('inbox.bell')} aria-expanded={open} onClick={() => setOpen(!open)} data-testid="inbox-bell">
-        🔔{unread > 0 && <span className="bell-count" data-testid="inbox-unread">{unread}</span>}
+      <button
+        className="btn btn-ghost bell-button"
+        aria-label={t('inbox.bell')}
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+        data-testid="inbox-bell"
+      >
+        🔔
+        {unread > 0 && (
+          <span className="bell-count" data-testid="inbox-unread">
+            {unread}
+          </span>
+        )}
       </button>
       {open && (
         <div className="bell-panel" role="dialog" aria-label={t('inbox.title')}>
@@ -77,7 +88,12 @@ export function installBell(): void {
   if (typeof document === 'undefined') return;
   let root: Root | null = null;
   let host: Element | null = null;
-  const render = () => root?.render(<I18nProvider key={document.documentElement.lang}><Bell /></I18nProvider>);
+  const render = () =>
+    root?.render(
+      <I18nProvider key={document.documentElement.lang}>
+        <Bell />
+      </I18nProvider>,
+    );
   const check = () => {
     const slot = document.getElementById('topbar-slot');
     if (slot && slot !== host) {
@@ -93,6 +109,9 @@ export function installBell(): void {
     }
   };
   new MutationObserver(check).observe(document.body, { childList: true, subtree: true });
-  new MutationObserver(render).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
+  new MutationObserver(render).observe(document.documentElement, {
+    attributes: true,
+    attributeFilter: ['lang'],
+  });
   check();
 }

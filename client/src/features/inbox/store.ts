@@ -24,7 +24,9 @@ function merge(incoming: Notification[]) {
   const known = new Set(state.items.map((n) => n.id));
   const fresh = incoming.filter((n) => !known.has(n.id));
   if (!fresh.length) return;
-  const items = [...fresh, ...state.items].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 200);
+  const items = [...fresh, ...state.items]
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .slice(0, 200);
   set({ ...state, items, unread: state.unread + fresh.filter((n) => !n.readAt).length });
 }
 
@@ -55,8 +57,17 @@ export async function loadInbox(): Promise<void> {
 export async function markRead(ids: string[] | 'all'): Promise<void> {
   await post('/api/notifications/read', { ids });
   const now = new Date().toISOString();
-  const items = state.items.map((n) => (ids === 'all' || ids.includes(n.id) ? { ...n, readAt: n.readAt ?? now } : n));
-  set({ ...state, items, unread: ids === 'all' ? 0 : Math.max(0, state.unread - state.items.filter((n) => ids.includes(n.id) && !n.readAt).length) });
+  const items = state.items.map((n) =>
+    ids === 'all' || ids.includes(n.id) ? { ...n, readAt: n.readAt ?? now } : n,
+  );
+  set({
+    ...state,
+    items,
+    unread:
+      ids === 'all'
+        ? 0
+        : Math.max(0, state.unread - state.items.filter((n) => ids.includes(n.id) && !n.readAt).length),
+  });
 }
 
 /** Forget everything (sign-out). */
@@ -80,4 +91,8 @@ export function useInbox(): InboxState {
 
 /** Where a notification leads. */
 export const hrefOf = (n: Notification) =>
-  n.entityType === 'consultation' ? `/consultations/${n.entityId}` : n.entityType === 'round' ? `/rounds/${n.entityId}` : '/inbox';
+  n.entityType === 'consultation'
+    ? `/consultations/${n.entityId}`
+    : n.entityType === 'round'
+      ? `/rounds/${n.entityId}`
+      : '/inbox';

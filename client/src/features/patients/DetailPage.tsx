@@ -1,6 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
-import { CASE_STATUSES, ICD10_PATTERN, type CaseStatus, type ConsultationPage, type PatientCase, type PatientDetail } from '@consult/shared';
+import {
+  CASE_STATUSES,
+  ICD10_PATTERN,
+  type CaseStatus,
+  type ConsultationPage,
+  type PatientCase,
+  type PatientDetail,
+} from '@consult/shared';
 import { get, patch, post } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { useAsync } from '../../app/useAsync';
@@ -30,7 +37,11 @@ export function PatientDetailPage() {
                     <Link className="btn" to={`/patients/${patient.id}/edit`}>
                       {t('common.edit')}
                     </Link>
-                    <Link className="btn btn-primary" to={`/consultations/new?patientId=${patient.id}`} data-testid="request-consultation">
+                    <Link
+                      className="btn btn-primary"
+                      to={`/consultations/new?patientId=${patient.id}`}
+                      data-testid="request-consultation"
+                    >
                       {t('patients.requestConsult')}
                     </Link>
                   </>
@@ -89,7 +100,15 @@ export function PatientDetailPage() {
   );
 }
 
-function CaseCard({ patient, k, onSaved }: { patient: PatientDetail; k: PatientCase; onSaved(p: PatientDetail): void }) {
+function CaseCard({
+  patient,
+  k,
+  onSaved,
+}: {
+  patient: PatientDetail;
+  k: PatientCase;
+  onSaved(p: PatientDetail): void;
+}) {
   const { t } = useI18n();
   const [plan, setPlan] = useState(k.treatmentPlan);
   const [status, setStatus] = useState<CaseStatus>(k.status);
@@ -108,7 +127,13 @@ function CaseCard({ patient, k, onSaved }: { patient: PatientDetail; k: PatientC
   const addFu = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      onSaved(await post<PatientDetail>(`${base}/follow-ups`, { date: fu.date, notes: fu.notes, nextDueDate: fu.nextDueDate || null }));
+      onSaved(
+        await post<PatientDetail>(`${base}/follow-ups`, {
+          date: fu.date,
+          notes: fu.notes,
+          nextDueDate: fu.nextDueDate || null,
+        }),
+      );
       setFu({ date: today(), notes: '', nextDueDate: '' });
       setError(null);
     } catch (err) {
@@ -129,7 +154,13 @@ function CaseCard({ patient, k, onSaved }: { patient: PatientDetail; k: PatientC
         <div className="form-row">
           <label style={{ flex: 1 }}>
             {t('patients.plan')}
-            <textarea rows={3} style={{ width: '100%' }} value={plan} onChange={(e) => setPlan(e.target.value)} maxLength={8000} />
+            <textarea
+              rows={3}
+              style={{ width: '100%' }}
+              value={plan}
+              onChange={(e) => setPlan(e.target.value)}
+              maxLength={8000}
+            />
           </label>
           <label>
             {t('patients.caseStatus')}
@@ -163,10 +194,28 @@ function CaseCard({ patient, k, onSaved }: { patient: PatientDetail; k: PatientC
       </table>
       {patient.editable && (
         <form className="form-row" onSubmit={(e) => void addFu(e)}>
-          <input type="date" aria-label={t('patients.fuDate')} value={fu.date} onChange={(e) => setFu({ ...fu, date: e.target.value })} required />
-          <input aria-label={t('patients.fuNotes')} placeholder={t('patients.fuNotes')} value={fu.notes} onChange={(e) => setFu({ ...fu, notes: e.target.value })} required style={{ flex: 1 }} />
+          <input
+            type="date"
+            aria-label={t('patients.fuDate')}
+            value={fu.date}
+            onChange={(e) => setFu({ ...fu, date: e.target.value })}
+            required
+          />
+          <input
+            aria-label={t('patients.fuNotes')}
+            placeholder={t('patients.fuNotes')}
+            value={fu.notes}
+            onChange={(e) => setFu({ ...fu, notes: e.target.value })}
+            required
+            style={{ flex: 1 }}
+          />
           <label>
-            {t('patients.fuNext')} <input type="date" value={fu.nextDueDate} onChange={(e) => setFu({ ...fu, nextDueDate: e.target.value })} />
+            {t('patients.fuNext')}{' '}
+            <input
+              type="date"
+              value={fu.nextDueDate}
+              onChange={(e) => setFu({ ...fu, nextDueDate: e.target.value })}
+            />
           </label>
           <button className="btn" type="submit">
             {t('patients.addFollowUp')}
@@ -185,7 +234,9 @@ function NewCase({ patientId, onSaved }: { patientId: string; onSaved(p: Patient
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      onSaved(await post<PatientDetail>(`/api/patients/${patientId}/cases`, { ...f, icd10: f.icd10.toUpperCase() }));
+      onSaved(
+        await post<PatientDetail>(`/api/patients/${patientId}/cases`, { ...f, icd10: f.icd10.toUpperCase() }),
+      );
       setF({ diagnosis: '', icd10: '', status: 'active', treatmentPlan: '' });
       setError(null);
     } catch (err) {
@@ -197,15 +248,32 @@ function NewCase({ patientId, onSaved }: { patientId: string; onSaved(p: Patient
       <h2>{t('patients.addCase')}</h2>
       <label>
         {t('patients.diagnosis')}
-        <input name="diagnosis" value={f.diagnosis} onChange={(e) => setF({ ...f, diagnosis: e.target.value })} required maxLength={500} />
+        <input
+          name="diagnosis"
+          value={f.diagnosis}
+          onChange={(e) => setF({ ...f, diagnosis: e.target.value })}
+          required
+          maxLength={500}
+        />
       </label>
       <label>
         {t('patients.icd10')}
-        <input name="icd10" value={f.icd10} onChange={(e) => setF({ ...f, icd10: e.target.value })} required pattern={ICD10_PATTERN.replace(/^\^|\$$/g, '')} placeholder="I50.9" />
+        <input
+          name="icd10"
+          value={f.icd10}
+          onChange={(e) => setF({ ...f, icd10: e.target.value })}
+          required
+          pattern={ICD10_PATTERN.replace(/^\^|\$$/g, '')}
+          placeholder="I50.9"
+        />
       </label>
       <label>
         {t('patients.caseStatus')}
-        <select name="status" value={f.status} onChange={(e) => setF({ ...f, status: e.target.value as CaseStatus })}>
+        <select
+          name="status"
+          value={f.status}
+          onChange={(e) => setF({ ...f, status: e.target.value as CaseStatus })}
+        >
           {CASE_STATUSES.map((s) => (
             <option key={s} value={s}>
               {t(`patients.caseStatus.${s}`)}
@@ -215,7 +283,13 @@ function NewCase({ patientId, onSaved }: { patientId: string; onSaved(p: Patient
       </label>
       <label style={{ gridColumn: '1 / -1' }}>
         {t('patients.plan')}
-        <textarea name="treatmentPlan" rows={3} value={f.treatmentPlan} onChange={(e) => setF({ ...f, treatmentPlan: e.target.value })} maxLength={8000} />
+        <textarea
+          name="treatmentPlan"
+          rows={3}
+          value={f.treatmentPlan}
+          onChange={(e) => setF({ ...f, treatmentPlan: e.target.value })}
+          maxLength={8000}
+        />
       </label>
       <ErrorText error={error} />
       <div>

@@ -33,10 +33,21 @@ export function PatientListPage() {
         }
       />
       <div className="card form-row" style={{ marginTop: 0 }}>
-        <input type="search" name="q" placeholder={t('patients.search')} value={q} onChange={(e) => setQ(e.target.value)} aria-label={t('patients.search')} />
+        <input
+          type="search"
+          name="q"
+          placeholder={t('patients.search')}
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          aria-label={t('patients.search')}
+        />
         {(['povertyRegistered', 'chronic', 'overdue'] as const).map((k) => (
           <label key={k}>
-            <input type="checkbox" checked={filters[k]} onChange={(e) => setFilters({ ...filters, [k]: e.target.checked })} />{' '}
+            <input
+              type="checkbox"
+              checked={filters[k]}
+              onChange={(e) => setFilters({ ...filters, [k]: e.target.checked })}
+            />{' '}
             {t(`patients.filter.${k === 'povertyRegistered' ? 'poverty' : k}`)}
           </label>
         ))}
@@ -61,7 +72,12 @@ export function PatientListPage() {
                 </thead>
                 <tbody>
                   {page.items.map((p) => (
-                    <tr key={p.id} onClick={() => navigate(`/patients/${p.id}`)} style={{ cursor: 'pointer' }} data-testid="patient-row">
+                    <tr
+                      key={p.id}
+                      onClick={() => navigate(`/patients/${p.id}`)}
+                      style={{ cursor: 'pointer' }}
+                      data-testid="patient-row"
+                    >
                       <td>
                         <Link to={`/patients/${p.id}`}>{p.name}</Link>
                       </td>
@@ -73,7 +89,9 @@ export function PatientListPage() {
                       <td>
                         {p.povertyRegistered && <span className="badge">{t('patients.filter.poverty')}</span>}{' '}
                         {p.chronic && <span className="badge">{t('patients.filter.chronic')}</span>}{' '}
-                        {p.overdueFollowUp && <span className="badge badge-emergency">{t('patients.filter.overdue')}</span>}
+                        {p.overdueFollowUp && (
+                          <span className="badge badge-emergency">{t('patients.filter.overdue')}</span>
+                        )}
                       </td>
                     </tr>
                   ))}

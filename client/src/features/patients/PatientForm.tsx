@@ -1,13 +1,31 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { INSURANCE_TYPES, NATIONAL_ID_PATTERN, SEXES, type InsuranceType, type PatientCreate, type PatientDetail, type Sex } from '@consult/shared';
+import {
+  INSURANCE_TYPES,
+  NATIONAL_ID_PATTERN,
+  SEXES,
+  type InsuranceType,
+  type PatientCreate,
+  type PatientDetail,
+  type Sex,
+} from '@consult/shared';
 import { get, patch, post } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import './messages';
 
-const empty = { name: '', sex: 'female' as Sex, birthDate: '', nationalId: '', phone: '', address: '', village: '', povertyRegistered: false, insuranceType: 'urban_rural_resident' as InsuranceType };
+const empty = {
+  name: '',
+  sex: 'female' as Sex,
+  birthDate: '',
+  nationalId: '',
+  phone: '',
+  address: '',
+  village: '',
+  povertyRegistered: false,
+  insuranceType: 'urban_rural_resident' as InsuranceType,
+};
 
 /** Create (no :id) or edit a patient file; the server validates again and names the field on error. */
 export function PatientFormPage() {
@@ -21,7 +39,14 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
   const navigate = useNavigate();
   const [f, setF] = useState(() =>
     initial
-      ? { ...empty, ...initial, nationalId: '', phone: initial.phone ?? '', address: initial.address ?? '', village: initial.village ?? '' }
+      ? {
+          ...empty,
+          ...initial,
+          nationalId: '',
+          phone: initial.phone ?? '',
+          address: initial.address ?? '',
+          village: initial.village ?? '',
+        }
       : empty,
   );
   const [error, setError] = useState<unknown>(null);
@@ -41,7 +66,9 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
       ...(f.nationalId ? { nationalId: f.nationalId } : initial ? {} : { nationalId: null }),
     };
     try {
-      const p = initial ? await patch<PatientDetail>(`/api/patients/${initial.id}`, body) : await post<PatientDetail>('/api/patients', body);
+      const p = initial
+        ? await patch<PatientDetail>(`/api/patients/${initial.id}`, body)
+        : await post<PatientDetail>('/api/patients', body);
       navigate(`/patients/${p.id}`);
     } catch (err) {
       setError(err);
@@ -53,7 +80,13 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
       <form className="card form-grid" onSubmit={(e) => void submit(e)} data-testid="patient-form">
         <label>
           {t('patients.name')}
-          <input name="name" value={f.name} onChange={(e) => set('name', e.target.value)} required maxLength={100} />
+          <input
+            name="name"
+            value={f.name}
+            onChange={(e) => set('name', e.target.value)}
+            required
+            maxLength={100}
+          />
         </label>
         <label>
           {t('patients.sex')}
@@ -67,11 +100,23 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
         </label>
         <label>
           {t('patients.birthDate')}
-          <input name="birthDate" type="date" value={f.birthDate} onChange={(e) => set('birthDate', e.target.value)} required />
+          <input
+            name="birthDate"
+            type="date"
+            value={f.birthDate}
+            onChange={(e) => set('birthDate', e.target.value)}
+            required
+          />
         </label>
         <label>
           {t('patients.nationalId')}
-          <input name="nationalId" value={f.nationalId} placeholder={initial?.nationalId ?? ''} onChange={(e) => set('nationalId', e.target.value)} pattern={NATIONAL_ID_PATTERN} />
+          <input
+            name="nationalId"
+            value={f.nationalId}
+            placeholder={initial?.nationalId ?? ''}
+            onChange={(e) => set('nationalId', e.target.value)}
+            pattern={NATIONAL_ID_PATTERN}
+          />
         </label>
         <label>
           {t('patients.phone')}
@@ -79,15 +124,29 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
         </label>
         <label>
           {t('patients.village')}
-          <input name="village" value={f.village} onChange={(e) => set('village', e.target.value)} maxLength={100} />
+          <input
+            name="village"
+            value={f.village}
+            onChange={(e) => set('village', e.target.value)}
+            maxLength={100}
+          />
         </label>
         <label>
           {t('patients.address')}
-          <input name="address" value={f.address} onChange={(e) => set('address', e.target.value)} maxLength={300} />
+          <input
+            name="address"
+            value={f.address}
+            onChange={(e) => set('address', e.target.value)}
+            maxLength={300}
+          />
         </label>
         <label>
           {t('patients.insurance')}
-          <select name="insuranceType" value={f.insuranceType} onChange={(e) => set('insuranceType', e.target.value as InsuranceType)}>
+          <select
+            name="insuranceType"
+            value={f.insuranceType}
+            onChange={(e) => set('insuranceType', e.target.value as InsuranceType)}
+          >
             {INSURANCE_TYPES.map((s) => (
               <option key={s} value={s}>
                 {t(`patients.insurance.${s}`)}
@@ -96,7 +155,13 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
           </select>
         </label>
         <label>
-          <input name="povertyRegistered" type="checkbox" checked={f.povertyRegistered} onChange={(e) => set('povertyRegistered', e.target.checked)} /> {t('patients.poverty')}
+          <input
+            name="povertyRegistered"
+            type="checkbox"
+            checked={f.povertyRegistered}
+            onChange={(e) => set('povertyRegistered', e.target.checked)}
+          />{' '}
+          {t('patients.poverty')}
         </label>
         <ErrorText error={error} />
         <div className="actions-bar">

@@ -32,10 +32,16 @@ export function StatsPage() {
         }}
       >
         <label>
-          {t('stats.from')} <input type="date" value={range.from} onChange={(e) => setRange({ ...range, from: e.target.value })} />
+          {t('stats.from')}{' '}
+          <input
+            type="date"
+            value={range.from}
+            onChange={(e) => setRange({ ...range, from: e.target.value })}
+          />
         </label>
         <label>
-          {t('stats.to')} <input type="date" value={range.to} onChange={(e) => setRange({ ...range, to: e.target.value })} />
+          {t('stats.to')}{' '}
+          <input type="date" value={range.to} onChange={(e) => setRange({ ...range, to: e.target.value })} />
         </label>
         <button className="btn btn-primary" type="submit">
           {t('stats.apply')}
@@ -54,7 +60,9 @@ export function StatsPage() {
                     <tr>
                       <th>{t('stats.pairing')}</th>
                       <th>{t('stats.total')}</th>
-                      <th>{t('stats.byType')} / {t('stats.byUrgency')} / {t('stats.byState')}</th>
+                      <th>
+                        {t('stats.byType')} / {t('stats.byUrgency')} / {t('stats.byState')}
+                      </th>
                       <th>{t('stats.accept')}</th>
                       <th>{t('stats.report')}</th>
                       <th>{t('stats.breaches')}</th>

@@ -21,9 +21,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('patients_hospital_idx').on('patients').columns(['hospital_id', 'name']).execute();
+  await db.schema
+    .createIndex('patients_hospital_idx')
+    .on('patients')
+    .columns(['hospital_id', 'name'])
+    .execute();
   // One national ID per hospital's files (the same person may have files at two county hospitals).
-  await sql`create unique index patients_hospital_national_id_key on patients (hospital_id, national_id) where national_id is not null`.execute(db);
+  await sql`create unique index patients_hospital_national_id_key on patients (hospital_id, national_id) where national_id is not null`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('patient_cases')
@@ -50,7 +56,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('next_due_date', 'date')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('case_follow_ups_case_idx').on('case_follow_ups').columns(['case_id', 'follow_up_date']).execute();
+  await db.schema
+    .createIndex('case_follow_ups_case_idx')
+    .on('case_follow_ups')
+    .columns(['case_id', 'follow_up_date'])
+    .execute();
 
   await db.schema
     .createTable('consultations')
@@ -62,7 +72,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('target_hospital_id', 'uuid', (c) => c.notNull().references('hospitals.id'))
     .addColumn('target_department_id', 'uuid', (c) => c.references('departments.id'))
     .addColumn('type', 'text', (c) =>
-      c.notNull().check(sql`type in ('remote_consultation','remote_image_diagnosis','ward_round_case','teaching_case')`),
+      c
+        .notNull()
+        .check(
+          sql`type in ('remote_consultation','remote_image_diagnosis','ward_round_case','teaching_case')`,
+        ),
     )
     .addColumn('urgency', 'text', (c) => c.notNull().check(sql`urgency in ('routine','urgent','emergency')`))
     .addColumn('state', 'text', (c) => c.notNull())
@@ -81,15 +95,29 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('consultations_requesting_idx').on('consultations').columns(['requesting_hospital_id', 'state']).execute();
-  await db.schema.createIndex('consultations_target_idx').on('consultations').columns(['target_hospital_id', 'state']).execute();
-  await db.schema.createIndex('consultations_assigned_idx').on('consultations').column('assigned_to').execute();
+  await db.schema
+    .createIndex('consultations_requesting_idx')
+    .on('consultations')
+    .columns(['requesting_hospital_id', 'state'])
+    .execute();
+  await db.schema
+    .createIndex('consultations_target_idx')
+    .on('consultations')
+    .columns(['target_hospital_id', 'state'])
+    .execute();
+  await db.schema
+    .createIndex('consultations_assigned_idx')
+    .on('consultations')
+    .column('assigned_to')
+    .execute();
   await db.schema.createIndex('consultations_patient_idx').on('consultations').column('patient_id').execute();
 
   await db.schema
     .createTable('consultation_transitions')
     .addColumn('id', 'uuid', (c) => c.primaryKey())
-    .addColumn('consultation_id', 'uuid', (c) => c.notNull().references('consultations.id').onDelete('cascade'))
+    .addColumn('consultation_id', 'uuid', (c) =>
+      c.notNull().references('consultations.id').onDelete('cascade'),
+    )
     .addColumn('from_state', 'text')
     .addColumn('to_state', 'text', (c) => c.notNull())
     .addColumn('actor_id', 'uuid', (c) => c.notNull().references('users.id'))
@@ -97,22 +125,34 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('note', 'text')
     .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('consultation_transitions_idx').on('consultation_transitions').columns(['consultation_id', 'at']).execute();
+  await db.schema
+    .createIndex('consultation_transitions_idx')
+    .on('consultation_transitions')
+    .columns(['consultation_id', 'at'])
+    .execute();
 
   await db.schema
     .createTable('consultation_messages')
     .addColumn('id', 'uuid', (c) => c.primaryKey())
-    .addColumn('consultation_id', 'uuid', (c) => c.notNull().references('consultations.id').onDelete('cascade'))
+    .addColumn('consultation_id', 'uuid', (c) =>
+      c.notNull().references('consultations.id').onDelete('cascade'),
+    )
     .addColumn('author_id', 'uuid', (c) => c.notNull().references('users.id'))
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('consultation_messages_idx').on('consultation_messages').columns(['consultation_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('consultation_messages_idx')
+    .on('consultation_messages')
+    .columns(['consultation_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('consultation_attachments')
     .addColumn('id', 'uuid', (c) => c.primaryKey())
-    .addColumn('consultation_id', 'uuid', (c) => c.notNull().references('consultations.id').onDelete('cascade'))
+    .addColumn('consultation_id', 'uuid', (c) =>
+      c.notNull().references('consultations.id').onDelete('cascade'),
+    )
     .addColumn('message_id', 'uuid', (c) => c.references('consultation_messages.id'))
     .addColumn('uploaded_by', 'uuid', (c) => c.notNull().references('users.id'))
     .addColumn('file_name', 'text', (c) => c.notNull())
@@ -122,18 +162,28 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('storage_key', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('consultation_attachments_idx').on('consultation_attachments').column('consultation_id').execute();
+  await db.schema
+    .createIndex('consultation_attachments_idx')
+    .on('consultation_attachments')
+    .column('consultation_id')
+    .execute();
 
   // Imaging link: which DICOM studies belong to which request. The imaging capability grants access through it.
   await db.schema
     .createTable('consultation_studies')
-    .addColumn('consultation_id', 'uuid', (c) => c.notNull().references('consultations.id').onDelete('cascade'))
+    .addColumn('consultation_id', 'uuid', (c) =>
+      c.notNull().references('consultations.id').onDelete('cascade'),
+    )
     .addColumn('study_instance_uid', 'text', (c) => c.notNull())
     .addColumn('linked_by', 'uuid', (c) => c.notNull().references('users.id'))
     .addColumn('linked_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('consultation_studies_pkey', ['consultation_id', 'study_instance_uid'])
     .execute();
-  await db.schema.createIndex('consultation_studies_uid_idx').on('consultation_studies').column('study_instance_uid').execute();
+  await db.schema
+    .createIndex('consultation_studies_uid_idx')
+    .on('consultation_studies')
+    .column('study_instance_uid')
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
