@@ -7,14 +7,15 @@
  *    (no server, no signalling), time from createOffer to the first decoded frame. Ratio = ours / baseline.
  * 2. Consumers per worker: one mediasoup worker, one VP8 producer fed by a synthetic RTP sender (30 fps,
  *    ~1000-byte packets, ~250 kbit/s), N SRTP PlainTransport consumers sending to local UDP sinks in a child
- *    process; N grows until the worker fails to send 1 % of the packets it should (its outbound-rtp counters vs
- *    packets sent × N) or saturates its core. Worker CPU from getResourceUsage(). The receiving process's own
+ *    process; N grows until the worker fails to send 1 % of the packets it should (its consumers' outbound-rtp
+ *    counters vs its producer's inbound packets × N, one snapshot each) or saturates its core. Worker CPU from getResourceUsage(). The receiving process's own
  *    loss is printed too: on a 2-core machine it saturates (~6k packets/s of JS handlers) long before the worker.
  *    Baseline: mediasoup's published figure of ~500 consumers per worker (per core). Ratio = ours / 500.
  *
  * Runs from server/ (tests/bench/run-all.mjs). Needs the built client (client/dist; built here if missing),
  * the mediasoup worker (MEDIASOUP_WORKER_BIN or the infra/mediasoup-worker.sh cache) and /usr/bin/chromium.
- * BENCH_JOINS (default 5) joins are timed; BENCH_STEP_SECONDS (default 4) per consumer step.
+ * BENCH_JOINS (default 5) joins are timed; BENCH_STEP_SECONDS (default 4) per consumer step; BENCH_ONLY=join or
+ * BENCH_ONLY=consumers runs one part.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -22,7 +23,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import type { types } from 'mediasoup';
+// Type-only, from the server package (the tests package does not depend on mediasoup).
+import type { types } from '../../server/node_modules/mediasoup/node/lib/index.js';
+type MediasoupModule = typeof import('../../server/node_modules/mediasoup/node/lib/index.js');
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SERVER_DIR = path.join(ROOT, 'server');
@@ -181,7 +184,9 @@ for (let i = 0; i < n; i++) {
     if (++open === n) process.stdout.write(JSON.stringify(ports) + '\\n');
   });
 }
-process.stdin.on('data', (d) => { for (const _ of String(d).trim().split('\\n')) process.stdout.write(received + '\\n'); });
+// Report the running count five times a second (a request/response over stdin starves when the loop is busy).
+setInterval(() => process.stdout.write(received + '\\n'), 200);
+process.stdin.on('end', () => process.exit(0));
 `;
 
 /** A synthetic VP8 sender: one ~1000-byte packet per frame at 30 fps, a keyframe every second. */
@@ -215,7 +220,7 @@ function startSender(port: number, ssrc: number, pt: number) {
 
 async function consumerBench() {
   process.env.MEDIASOUP_WORKER_BIN = sfuConfig.workerBin;
-  const mod = (await import(fromServer.resolve('mediasoup'))) as typeof import('mediasoup') & { default?: typeof import('mediasoup') };
+  const mod = (await import(fromServer.resolve('mediasoup'))) as MediasoupModule & { default?: MediasoupModule };
   const ms = mod.default ?? mod;
   const worker = await ms.createWorker({ logLevel: 'error', rtcMinPort: 20000, rtcMaxPort: 39999 });
   const { MEDIA_CODECS } = await import(path.join(SERVER_DIR, 'src/sfu/codecs.ts'));
@@ -230,8 +235,10 @@ async function consumerBench() {
   // Receivers in a child process, so counting packets does not compete with the sender's timer.
   const SINK_SOCKETS = 80;
   const sinkProc = spawn(process.execPath, ['-e', SINK_SOURCE, String(SINK_SOCKETS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: string[] = [];
-  const waiters: ((l: string) => void)[] = [];
+  let sinkPorts: number[] = [];
+  const waiters: ((n: number) => void)[] = [];
+  let portsReady: () => void;
+  const ready = new Promise<void>((r) => (portsReady = r));
   let buf = '';
   sinkProc.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
@@ -239,17 +246,15 @@ async function consumerBench() {
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      const w = waiters.shift();
-      if (w) w(line);
-      else lines.push(line);
+      if (line.startsWith('[')) {
+        sinkPorts = JSON.parse(line) as number[];
+        portsReady();
+      } else for (const w of waiters.splice(0)) w(Number(line));
     }
   });
-  const nextLine = () => new Promise<string>((r) => (lines.length ? r(lines.shift()!) : waiters.push(r)));
-  const sinkPorts = JSON.parse(await nextLine()) as number[];
-  const received = async () => {
-    sinkProc.stdin!.write('count\n');
-    return Number(await nextLine());
-  };
+  await ready;
+  /** The receivers' count, from their next report. */
+  const received = () => new Promise<number>((r) => waiters.push(r));
   const consumers: { transport: types.PlainTransport; consumer: types.Consumer }[] = [];
   const addConsumers = async (n: number) => {
     for (let i = 0; i < n; i++) {
@@ -271,11 +276,12 @@ async function consumerBench() {
       consumers.push({ transport, consumer });
     }
   };
-  /** Packets the worker itself sent out on all consumers (its outbound-rtp counters). */
-  const forwarded = async () => {
-    let n = 0;
-    for (const c of consumers) n += (await c.consumer.getStats()).find((x) => x.type === 'outbound-rtp')?.packetCount ?? 0;
-    return n;
+  /** One snapshot of the worker's counters: packets in on the producer, packets out on all consumers. */
+  const counters = async () => {
+    const [p, ...cs] = await Promise.all([producer.getStats(), ...consumers.map((c) => c.consumer.getStats())]);
+    const inbound = p!.find((x: { type: string }) => x.type === 'inbound-rtp')?.packetCount ?? 0;
+    const out = cs.reduce((n, st) => n + (st.find((x: { type: string }) => x.type === 'outbound-rtp')?.packetCount ?? 0), 0);
+    return { inbound, out };
   };
   const cpu = async () => {
     const u = await worker.getResourceUsage();
@@ -284,10 +290,10 @@ async function consumerBench() {
 
   const rows: { consumers: number; loss: number; cpu: number }[] = [];
   let best: { consumers: number; cpu: number } | null = null;
-  for (const target of [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000]) {
+  const step = async (target: number) => {
     await addConsumers(target - consumers.length);
     await new Promise((r) => setTimeout(r, 1000)); // settle: new consumers start with a keyframe request
-    const fwd0 = await forwarded();
+    const w0 = await counters();
     const recv0 = await received();
     const sent0 = sender.sent();
     const cpu0 = await cpu();
@@ -299,31 +305,49 @@ async function consumerBench() {
     const wall = Date.now() - t0;
     const expected = sent * consumers.length;
     const loss = Math.max(0, 1 - recv / expected);
-    const workerLoss = Math.max(0, 1 - ((await forwarded()) - fwd0) / expected);
+    const w1 = await counters();
+    const workerLoss = Math.max(0, 1 - (w1.out - w0.out) / ((w1.inbound - w0.inbound) * consumers.length));
     const load = (cpu1 - cpu0) / wall;
     rows.push({ consumers: consumers.length, loss: workerLoss, cpu: load });
     console.log(
       `  ${String(consumers.length).padStart(5)} consumers: worker loss ${(workerLoss * 100).toFixed(2).padStart(5)} % (receiver process lost ${(loss * 100).toFixed(1)} %), worker CPU ${(load * 100).toFixed(0).padStart(3)} % of a core, ${Math.round((recv / wall) * 1000)} pkt/s delivered`,
     );
+    return { workerLoss, load };
+  };
+  let stalled: number | null = null;
+  for (const target of [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000]) {
+    // A step that does not finish in time (the 2-core machine also runs the receivers) ends the climb.
+    const r = await Promise.race([step(target), new Promise<null>((res) => setTimeout(() => res(null), (STEP_SECONDS + 30) * 1000))]);
+    if (!r) {
+      stalled = target;
+      break;
+    }
     // The SFU's loss is what the worker failed to send; the local receiver process (one JS thread on a machine
     // shared with the worker) saturates first, so its count is printed but does not stop the climb.
-    if (workerLoss >= 0.01 || load > 0.95) break;
-    best = { consumers: consumers.length, cpu: load };
+    if (r.workerLoss >= 0.01 || r.load > 0.95) break;
+    best = { consumers: consumers.length, cpu: r.load };
   }
+  if (stalled) console.log(`  (the measuring harness stalled while growing to ${stalled} consumers; stopping there)`);
   sender.stop();
+  sinkProc.stdin!.end();
   sinkProc.kill();
   worker.close();
+  sinkProc.kill('SIGKILL');
   return { best, rows };
 }
 
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
-console.log('\n[1] join → first remote frame decoded (Chromium, fake camera, 127.0.0.1)');
-const join = await joinBench();
-const ours = median(join.ours);
-const base = median(join.baseline);
-console.log(`  ours (socket signalling + SFU, ${join.ours.length} joins): median ${ours} ms  [${join.ours.join(', ')}]`);
-console.log(`  baseline (direct RTCPeerConnection loopback, ${join.baseline.length} runs): median ${Math.round(base)} ms  [${join.baseline.map(Math.round).join(', ')}]`);
-console.log(`  ratio ours / baseline: ${(ours / base).toFixed(2)}`);
+const ONLY = process.env.BENCH_ONLY; // 'join' | 'consumers' to run one part
+if (ONLY !== 'consumers') {
+  console.log('\n[1] join → first remote frame decoded (Chromium, fake camera, 127.0.0.1)');
+  const join = await joinBench();
+  const ours = median(join.ours);
+  const base = median(join.baseline);
+  console.log(`  ours (socket signalling + SFU, ${join.ours.length} joins): median ${ours} ms  [${join.ours.join(', ')}]`);
+  console.log(`  baseline (direct RTCPeerConnection loopback, ${join.baseline.length} runs): median ${Math.round(base)} ms  [${join.baseline.map(Math.round).join(', ')}]`);
+  console.log(`  ratio ours / baseline: ${(ours / base).toFixed(2)}`);
+}
+if (ONLY === 'join') process.exit(0);
 
 console.log('\n[2] VP8 consumers on one mediasoup worker (synthetic 30 fps RTP, PlainTransport sinks)');
 const cons = await consumerBench();
