@@ -219,14 +219,12 @@ export class SyncService {
     const actor = socket.data.actor;
     if ((await this.#rolesOf(d.roundId)).presenterId !== actor.id)
       throw forbidden('only the presenter points');
-    socket
-      .to(syncRoom(d.roundId))
-      .emit('sync:laser', {
-        roundId: d.roundId,
-        userId: actor.id,
-        color: authorColor(actor.id),
-        point: d.point,
-      });
+    socket.to(syncRoom(d.roundId)).emit('sync:laser', {
+      roundId: d.roundId,
+      userId: actor.id,
+      color: authorColor(actor.id),
+      point: d.point,
+    });
     return undefined;
   }
 
@@ -241,6 +239,11 @@ export class SyncService {
     if (reason === 'removed') {
       await this.#systemOp(roundId, (s) =>
         s.presenter?.userId === userId ? { type: 'presenterChanged', presenter: null } : null,
+      );
+      await this.#systemOp(roundId, (s) =>
+        s.drawers.includes(userId)
+          ? { type: 'drawersChanged', drawers: s.drawers.filter((u) => u !== userId) }
+          : null,
       );
     }
   }

@@ -305,6 +305,10 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     const snap = await cmd(g, 'join', { roundId });
     expect(snap.ok).toBe(true);
     expect((await cmd(g, 'follow', { roundId, following: false })).ok).toBe(true);
+    // The host hands presenting to the guest just before removing them.
+    const hostSocket = await socket(host);
+    expect((await cmd(hostSocket, 'join', { roundId })).ok).toBe(true);
+    expect((await cmd(hostSocket, 'handOver', { roundId, toUserId: guest.id })).ok).toBe(true);
 
     // The host removes Anzhen from the round through the rounds API.
     const res = await http(srv.url, host, 'PATCH', `/api/rounds/${roundId}`, {
@@ -315,6 +319,11 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     expect(res.status, res.text).toBe(200);
     await until(() => g.revoked.length > 0, 'sync:revoked');
     expect(g.revoked[0]).toEqual({ roundId, reason: 'removed' });
+    // Their presenting ends with them.
+    await until(
+      () => hostSocket.events.some((e) => e.op.type === 'presenterChanged' && e.op.presenter === null),
+      'presenting ended',
+    );
     expect(await cmd(g, 'follow', { roundId, following: true })).toMatchObject({
       ok: false,
       code: 'forbidden',
