@@ -135,6 +135,25 @@ describe.each(DIALECTS)('reports (%s)', (dialect) => {
     expect((await t.as(county, { method: 'POST', url: `/api/reports/${reportId}/acknowledge` })).statusCode).toBe(409);
   });
 
+  it('an amendment after acknowledgement is signed as version 3, acknowledged again and updates the plan', async () => {
+    const am = await t.as(cardio, { method: 'POST', url: `/api/reports/${reportId}/amendments`, payload: { reason: '随访间隔调整为14天' } });
+    expect(am.statusCode).toBe(200);
+    const d = (am.json() as Report).draft!;
+    const content = { ...d.content, recommendations: { ...d.content.recommendations, followUpIntervalDays: 14 } };
+    expect((await save(cardio, d.revision, content)).statusCode).toBe(200);
+    const signed = await t.as(cardio, { method: 'POST', url: `/api/reports/${reportId}/sign`, payload: { password: 'Demo-2026-consult' } });
+    expect(signed.statusCode).toBe(200);
+    expect(signed.json()).toMatchObject({ status: 'signed', currentVersion: 3 });
+    const ack = await t.as(county, { method: 'POST', url: `/api/reports/${reportId}/acknowledge` });
+    expect(ack.statusCode).toBe(200);
+    expect((ack.json() as Report).nextFollowUpDate).toBe(new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10));
+    const c = await t.db.selectFrom('consultations').select('state').where('id', '=', consultationId).executeTakeFirstOrThrow();
+    expect(c.state).toBe('completed');
+    expect(await t.db.selectFrom('case_follow_ups').select('id').where('case_id', '=', caseId).execute()).toHaveLength(2);
+    const v = (await t.as(county, { method: 'GET', url: `/api/reports/${reportId}/verify` })).json() as ReportVerifyResult;
+    expect(v.versions.map((x) => x.ok)).toEqual([true, true, true]);
+  });
+
   it('a row altered in the database fails verification', async () => {
     const row = await t.db.selectFrom('report_versions').selectAll().where('report_id', '=', reportId).where('version', '=', 1).executeTakeFirstOrThrow();
     await t.db

@@ -29,6 +29,8 @@ export interface ReportsCtx {
 
 /** States in which the assigned consultant may work on the report. */
 const WRITABLE_STATES = ['accepted', 'scheduled', 'in_progress', 'report_pending'];
+/** States after which nothing more is signed. */
+const CLOSED_STATES = ['declined', 'cancelled'];
 
 function assertAuthor(actor: Actor, l: Pick<Loaded, 'report' | 'consultation'>): void {
   if (l.consultation.assigned_to !== actor.id || l.report.author_id !== actor.id) {
@@ -105,6 +107,9 @@ export async function saveDraft(
     if (l.report.draft_content === null) {
       throw conflict(`version ${l.report.current_version} is signed and cannot be edited; start an amendment to correct it`);
     }
+    if (CLOSED_STATES.includes(l.consultation.state)) {
+      throw new DomainError('invalid_transition', `the consultation is ${l.consultation.state}; its report can no longer be edited`);
+    }
     await checkKeyImages(trx, l.consultation.id, [l.consultation.requesting_hospital_id, l.consultation.target_hospital_id], content.keyImages);
     const saved = await q.saveDraftIfRevision(trx, id, body.baseRevision, JSON.stringify(content), actor.id);
     if (!saved) {
@@ -131,7 +136,9 @@ export async function signReport(ctx: ReportsCtx, actor: Actor, id: string, pass
     const r = l.report;
     if (r.draft_content === null) throw conflict(`version ${r.current_version} is already signed; start an amendment to correct it`);
     const c = await q.findVisibleConsultation(trx, actor, r.consultation_id, true);
-    if (!c || !WRITABLE_STATES.includes(c.state)) {
+    // A first signature needs the consultation under way; an amendment may follow completion (not cancellation).
+    const signable = r.current_version === 0 ? WRITABLE_STATES.includes(c?.state ?? '') : !!c && !CLOSED_STATES.includes(c.state);
+    if (!c || !signable) {
       throw new DomainError('invalid_transition', `the report cannot be signed while the consultation is ${c?.state ?? 'gone'}`);
     }
     const content = normalise(JSON.parse(r.draft_content) as ReportContent);
@@ -164,7 +171,7 @@ export async function signReport(ctx: ReportsCtx, actor: Actor, id: string, pass
       .where('id', '=', r.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    const effects = await toReportPending(trx, ctx.config, actor, c, `report v${version} signed`);
+    const effects = version === 1 ? await toReportPending(trx, ctx.config, actor, c, `report v${version} signed`) : [];
     await recordAudit(trx, { actor, action: 'report.sign', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { version, keyFingerprint: ctx.key.fingerprint } });
     return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effects };
   });
@@ -244,7 +251,11 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
     if (!check.every((v) => v.ok)) throw conflict('the stored report fails signature verification; contact the administrator');
     const latest = parsePayload(versions.at(-1)!);
     const nextDate = await writeCasePlan(trx, actor, c, latest);
-    const effect = await completeOnAcknowledgement(trx, ctx.config, actor, c, `report v${latest.version} acknowledged`);
+    // The first acknowledgement completes the consultation; acknowledging a later amendment only updates the plan.
+    if (c.state !== 'report_pending' && c.state !== 'completed') {
+      throw new DomainError('invalid_transition', `the report cannot be acknowledged while the consultation is ${c.state}`);
+    }
+    const effect = c.state === 'report_pending' ? await completeOnAcknowledgement(trx, ctx.config, actor, c, `report v${latest.version} acknowledged`) : null;
     const updated = await trx
       .updateTable('reports')
       .set({ status: 'acknowledged', acknowledged_at: new Date(), acknowledged_by: actor.id, next_follow_up_date: nextDate })
@@ -254,7 +265,7 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
     await recordAudit(trx, { actor, action: 'report.acknowledge', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { version: latest.version } });
     return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effect };
   });
-  await publishEffects(ctx.db, ctx.io, ctx.config, [effect]);
+  await publishEffects(ctx.db, ctx.io, ctx.config, effect ? [effect] : []);
   announce(ctx.io, consultation, id);
   ctx.io.to(userRoom(result.authorId)).emit('entity:changed', { entityType: 'report', entityId: id });
   return result;
