@@ -272,5 +272,16 @@ describe('synchronized viewing in a round, two browsers', () => {
         { timeout: 15_000 },
       )
       .toEqual({ imageIndex: 6, ww: 1500, wc: -600, lengths: 1 });
+
+    // The laser pointer: the follower sees the presenter's cursor; nothing is stored.
+    await presenter.locator('[data-testid="sync-laser"]').click();
+    await presenter.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await presenter.mouse.move(box.x + box.width * 0.52, box.y + box.height * 0.5);
+    await expect
+      .poll(() => follower.locator('[data-testid="sync-laser-dot"]').count(), { timeout: 10_000 })
+      .toBe(1);
+    expect(await call(county, 'GET', `/api/imaging/studies/${stored[0].studyId}/annotations`)).toHaveLength(
+      1,
+    );
   });
 });
