@@ -63,7 +63,7 @@ export function Thread({ consultationId, canPost }: { consultationId: string; ca
                   <p>{m.body}</p>
                   {m.attachments.map((a) => (
                     <div key={a.id}>
-                      📎{' '}
+                      <span className="muted">{t('consult.detail.attachments')}:</span>{' '}
                       <a href={attachmentUrl(a)} target="_blank" rel="noreferrer">
                         {a.fileName}
                       </a>

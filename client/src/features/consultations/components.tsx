@@ -30,13 +30,14 @@ export function useNow(ms = 30_000): number {
   return now;
 }
 
-const fmt = (ms: number) => {
+type T = (key: string, vars?: Record<string, string | number>) => string;
+const fmt = (ms: number, t: T) => {
   const m = Math.max(0, Math.round(ms / 60_000));
   const h = Math.floor(m / 60);
   const d = Math.floor(h / 24);
-  if (d >= 1) return `${d}d ${h % 24}h`;
-  if (h >= 1) return `${h}h ${m % 60}m`;
-  return `${m}m`;
+  if (d >= 1) return t('consult.dur.dh', { d, h: h % 24 });
+  if (h >= 1) return t('consult.dur.hm', { h, m: m % 60 });
+  return t('consult.dur.m', { m });
 };
 
 /** Time left until the response is due, or how late; after a response, whether it was in time. */
@@ -51,8 +52,8 @@ export function SlaClock({ c }: { c: Pick<ConsultationSummary, 'slaDueAt' | 'sta
     return (
       <span className={cls} data-testid="sla-clock">
         {left < 0
-          ? t('consult.sla.overdue', { time: fmt(-left) })
-          : t('consult.sla.left', { time: fmt(left) })}
+          ? t('consult.sla.overdue', { time: fmt(-left, t) })
+          : t('consult.sla.left', { time: fmt(left, t) })}
       </span>
     );
   }
