@@ -27,7 +27,7 @@ import { loadOrCreateSigningKey } from './signing';
 import * as svc from './service';
 import { loadVisible } from './view';
 import { loadDocument } from './document';
-import { renderReportPdf } from './pdf';
+import { PdfRenderer } from './pdf-renderer';
 import { buildFhirBundle } from './fhir';
 import { listReports } from './list';
 
@@ -40,6 +40,8 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
   // The deployment's signing key: created on first start in DATA_DIR/keys (0600).
   const key = loadOrCreateSigningKey(config.dataDir);
   const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key, config });
+  const pdfRenderer = new PdfRenderer();
+  app.addHook('onClose', async () => pdfRenderer.close());
 
   app.get(
     '/reports/public-key',
@@ -132,7 +134,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const actor = actorOf(req);
       const l = await loadVisible(app.db, actor, req.params.id);
       const doc = await loadDocument(app.db, l, req.query.version);
-      const pdf = await renderReportPdf(doc, req.query.lang ?? 'zh-CN');
+      const pdf = await pdfRenderer.render(doc, req.query.lang ?? 'zh-CN');
       await recordAudit(app.db, { actor, action: 'report.export_pdf', entityType: 'report', entityId: l.report.id, ip: actor.ip, detail: { version: doc.payload.version } });
       return reply
         .type('application/pdf')
