@@ -138,7 +138,7 @@ describe('video ward round in two browsers', () => {
     await expect.poll(() => guestPage.locator('.rounds-rec').count(), { timeout: 10_000 }).toBe(1);
     const dir = path.join(app.dataDir, 'recordings', roundId);
     const size = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.webm')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0) : 0);
-    await expect.poll(size, { timeout: 30_000 }).toBeGreaterThan(60_000);
+    await expect.poll(size, { timeout: 60_000 }).toBeGreaterThan(40_000);
     await hostPage.locator('[data-testid=toggle-record]').click();
     await expect.poll(() => guestPage.locator('.rounds-rec').count(), { timeout: 20_000 }).toBe(0);
     const detail = (await call(guest, 'GET', `/api/rounds/${roundId}`)).json;

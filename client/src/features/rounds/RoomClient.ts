@@ -159,19 +159,21 @@ export class RoomClient {
     try {
       const joined = await this.request('join', { roundId: this.roundId });
       if (seq !== this.#joinSeq) return;
+      // Peers first, before any await: a peerJoined arriving while the transports are created must not be
+      // overwritten by this (older) list.
+      this.#set({
+        peers: joined.peers.map((p) => ({ ...p, media: [] })),
+        agendaItemId: joined.currentAgendaItemId,
+        recording: joined.recording,
+        chat: joined.chat,
+      });
       const device = new Device();
       await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities });
       this.#device = device;
       const iceServers = joined.iceServers as RTCIceServer[];
       this.#send = await this.#transport('send', iceServers);
       this.#recv = await this.#transport('recv', iceServers);
-      this.#set({
-        peers: joined.peers.map((p) => ({ ...p, media: [] })),
-        agendaItemId: joined.currentAgendaItemId,
-        recording: joined.recording,
-        chat: joined.chat,
-        status: 'joined',
-      });
+      this.#set({ status: 'joined' });
       if (this.#state.audioOnly) await this.request('setAudioOnly', { enabled: true });
       await this.request('ready', { rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown> });
       await this.#startLocalMedia();
