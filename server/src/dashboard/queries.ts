@@ -75,15 +75,28 @@ export async function consultationAggregates(db: Executor, q: DashboardQuery): P
   return r.rows;
 }
 
-export async function breakdown(db: Executor, q: DashboardQuery, by: 'type' | 'state'): Promise<{ key: string; count: number }[]> {
+export async function breakdown(
+  db: Executor,
+  q: DashboardQuery,
+  by: 'type' | 'state',
+): Promise<{ key: string; count: number }[]> {
   const col = by === 'type' ? sql`type` : sql`state`;
   const r = await sql<{ key: string; count: number }>`with ${scopeCte(q)}, ${consultationsCte(q)}
-    select ${col} as key, count(*) as count from base group by ${col} order by count(*) desc, ${col}`.execute(db);
+    select ${col} as key, count(*) as count from base group by ${col} order by count(*) desc, ${col}`.execute(
+    db,
+  );
   return r.rows.map((x) => ({ key: x.key, count: Number(x.count) }));
 }
 
-export async function monthly(db: Executor, q: DashboardQuery): Promise<{ month: string; consultations: number; reports_signed: number }[]> {
-  const r = await sql<{ month: string; consultations: number; reports_signed: number }>`with ${scopeCte(q)}, ${consultationsCte(q)}
+export async function monthly(
+  db: Executor,
+  q: DashboardQuery,
+): Promise<{ month: string; consultations: number; reports_signed: number }[]> {
+  const r = await sql<{
+    month: string;
+    consultations: number;
+    reports_signed: number;
+  }>`with ${scopeCte(q)}, ${consultationsCte(q)}
     select to_char(submitted_at at time zone 'UTC', 'YYYY-MM') as month, count(*) as consultations,
       count(*) filter (where signed) as reports_signed
     from base group by 1 order by 1`.execute(db);
@@ -112,9 +125,19 @@ export interface RoundAggRow {
 }
 
 /** Rounds and hours per level, counting each round once per group (a round may invite several counties). */
-export async function roundAggregates(db: Executor, q: DashboardQuery, level: RoundLevel): Promise<RoundAggRow[]> {
+export async function roundAggregates(
+  db: Executor,
+  q: DashboardQuery,
+  level: RoundLevel,
+): Promise<RoundAggRow[]> {
   const key =
-    level === 'pairing' ? sql`pairing_id::text` : level === 'county' ? sql`county_hospital_id::text` : level === 'program' ? sql`program_name` : sql`null::text`;
+    level === 'pairing'
+      ? sql`pairing_id::text`
+      : level === 'county'
+        ? sql`county_hospital_id::text`
+        : level === 'program'
+          ? sql`program_name`
+          : sql`null::text`;
   const r = await sql<RoundAggRow>`with ${scopeCte(q)}, ${roundsCte(q)},
     g as (select distinct ${key} as key, round_id, hours from rr)
     select g.key, count(*) as rounds, sum(g.hours) as hours,
@@ -123,19 +146,33 @@ export async function roundAggregates(db: Executor, q: DashboardQuery, level: Ro
   return r.rows;
 }
 
-export async function monthlyRounds(db: Executor, q: DashboardQuery): Promise<{ month: string; rounds: number }[]> {
+export async function monthlyRounds(
+  db: Executor,
+  q: DashboardQuery,
+): Promise<{ month: string; rounds: number }[]> {
   const r = await sql<{ month: string; rounds: number }>`with ${scopeCte(q)}, ${roundsCte(q)}
     select to_char(started_at at time zone 'UTC', 'YYYY-MM') as month, count(distinct round_id) as rounds
     from rr group by 1 order by 1`.execute(db);
   return r.rows;
 }
 
-export async function scopePairings(db: Executor, q: Pick<DashboardQuery, 'programName' | 'pairingId' | 'countyHospitalId'>) {
+export async function scopePairings(
+  db: Executor,
+  q: Pick<DashboardQuery, 'programName' | 'pairingId' | 'countyHospitalId'>,
+) {
   return db
     .selectFrom('pairings as pr')
     .innerJoin('hospitals as t', 't.id', 'pr.tertiary_hospital_id')
     .innerJoin('hospitals as c', 'c.id', 'pr.county_hospital_id')
-    .select(['pr.id', 'pr.program_name', 'pr.county_hospital_id', 't.name_zh as t_zh', 't.name_en as t_en', 'c.name_zh as c_zh', 'c.name_en as c_en'])
+    .select([
+      'pr.id',
+      'pr.program_name',
+      'pr.county_hospital_id',
+      't.name_zh as t_zh',
+      't.name_en as t_en',
+      'c.name_zh as c_zh',
+      'c.name_en as c_en',
+    ])
     .$if(!!q.programName, (b) => b.where('pr.program_name', '=', q.programName!))
     .$if(!!q.pairingId, (b) => b.where('pr.id', '=', q.pairingId!))
     .$if(!!q.countyHospitalId, (b) => b.where('pr.county_hospital_id', '=', q.countyHospitalId!))

@@ -10,17 +10,26 @@ const tags = ['dashboard'];
 const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/dashboard/filters',
-    { preHandler: app.guard(Permission.StatsRead), schema: { tags, response: { 200: DashboardFilters, ...errors } } },
+    {
+      preHandler: app.guard(Permission.StatsRead),
+      schema: { tags, response: { 200: DashboardFilters, ...errors } },
+    },
     async () => svc.dashboardFilters(app.db),
   );
   app.get(
     '/dashboard',
-    { preHandler: app.guard(Permission.StatsRead), schema: { tags, querystring: DashboardQuery, response: { 200: Dashboard, ...errors } } },
+    {
+      preHandler: app.guard(Permission.StatsRead),
+      schema: { tags, querystring: DashboardQuery, response: { 200: Dashboard, ...errors } },
+    },
     async (req) => svc.getDashboard(app.db, actorOf(req), req.query),
   );
   app.get(
     '/dashboard.csv',
-    { preHandler: app.guard(Permission.StatsRead), schema: { tags, summary: 'The dashboard as CSV', querystring: DashboardQuery } },
+    {
+      preHandler: app.guard(Permission.StatsRead),
+      schema: { tags, summary: 'The dashboard as CSV', querystring: DashboardQuery },
+    },
     async (req, reply) => {
       const d = await svc.getDashboard(app.db, actorOf(req), req.query);
       return reply

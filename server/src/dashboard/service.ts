@@ -7,7 +7,8 @@ import { recordAudit } from '../audit/service';
 import { badRequest } from '../errors';
 import * as q from './queries';
 
-const round1 = (n: number | null | undefined): number | null => (n === null || n === undefined ? null : Math.round(Number(n) * 10) / 10);
+const round1 = (n: number | null | undefined): number | null =>
+  n === null || n === undefined ? null : Math.round(Number(n) * 10) / 10;
 
 const emptyMetrics = (): DashboardMetrics => ({
   consultations: 0,
@@ -40,7 +41,12 @@ function fromConsultations(r: q.ConsultationAggRow | undefined, m: DashboardMetr
 
 function fromRounds(r: q.RoundAggRow | undefined, m: DashboardMetrics): DashboardMetrics {
   if (!r) return m;
-  return { ...m, roundsHeld: Number(r.rounds), roundHours: round1(r.hours) ?? 0, teachingRecordings: Number(r.recordings) };
+  return {
+    ...m,
+    roundsHeld: Number(r.rounds),
+    roundHours: round1(r.hours) ?? 0,
+    teachingRecordings: Number(r.recordings),
+  };
 }
 
 export async function getDashboard(db: DB, actor: Actor, query: DashboardQuery): Promise<Dashboard> {
@@ -59,23 +65,49 @@ export async function getDashboard(db: DB, actor: Actor, query: DashboardQuery):
   ]);
   const isSet = (r: q.ConsultationAggRow, level: 'pairing' | 'county' | 'program' | 'total') => {
     const g = [Number(r.g_pairing), Number(r.g_county), Number(r.g_program)];
-    return level === 'pairing' ? g.join() === '0,1,1' : level === 'county' ? g.join() === '1,0,1' : level === 'program' ? g.join() === '1,1,0' : g.join() === '1,1,1';
+    return level === 'pairing'
+      ? g.join() === '0,1,1'
+      : level === 'county'
+        ? g.join() === '1,0,1'
+        : level === 'program'
+          ? g.join() === '1,1,0'
+          : g.join() === '1,1,1';
   };
   const cBy = (level: 'pairing' | 'county' | 'program', key: string) =>
-    agg.find((r) => isSet(r, level) && (level === 'pairing' ? r.pairing_id : level === 'county' ? r.county_hospital_id : r.program_name) === key);
+    agg.find(
+      (r) =>
+        isSet(r, level) &&
+        (level === 'pairing' ? r.pairing_id : level === 'county' ? r.county_hospital_id : r.program_name) ===
+          key,
+    );
   const metrics = (level: 'pairing' | 'county' | 'program', key: string, rounds: q.RoundAggRow[]) =>
-    fromRounds(rounds.find((r) => r.key === key), fromConsultations(cBy(level, key), emptyMetrics()));
+    fromRounds(
+      rounds.find((r) => r.key === key),
+      fromConsultations(cBy(level, key), emptyMetrics()),
+    );
 
   const counties = new Map<string, { nameZh: string; nameEn: string }>();
   for (const p of pairings) counties.set(p.county_hospital_id, { nameZh: p.c_zh, nameEn: p.c_en });
   const programs = [...new Set(pairings.map((p) => p.program_name))];
   const monthKeys = [...new Set([...months.map((m) => m.month), ...roundMonths.map((m) => m.month)])].sort();
 
-  await recordAudit(db, { actor, action: 'dashboard.read', entityType: 'dashboard', ip: actor.ip, detail: { ...query } });
+  await recordAudit(db, {
+    actor,
+    action: 'dashboard.read',
+    entityType: 'dashboard',
+    ip: actor.ip,
+    detail: { ...query },
+  });
   return {
     from: query.from,
     to: query.to,
-    totals: fromRounds(rT[0], fromConsultations(agg.find((r) => isSet(r, 'total')), emptyMetrics())),
+    totals: fromRounds(
+      rT[0],
+      fromConsultations(
+        agg.find((r) => isSet(r, 'total')),
+        emptyMetrics(),
+      ),
+    ),
     byType,
     byState,
     byMonth: monthKeys.map((month) => {
@@ -126,9 +158,19 @@ const csvCell = (v: unknown): string => {
 
 /** One CSV (UTF-8 with BOM so spreadsheet software shows Chinese): a row per total, program, pairing and county. */
 export function dashboardCsv(d: Dashboard): string {
-  const head = ['level', 'program', 'tertiary_hospital', 'county_hospital', 'from', 'to', ...DASHBOARD_METRIC_KEYS];
+  const head = [
+    'level',
+    'program',
+    'tertiary_hospital',
+    'county_hospital',
+    'from',
+    'to',
+    ...DASHBOARD_METRIC_KEYS,
+  ];
   const row = (level: string, program: string, tertiary: string, county: string, m: DashboardMetrics) =>
-    [level, program, tertiary, county, d.from, d.to, ...DASHBOARD_METRIC_KEYS.map((k) => m[k])].map(csvCell).join(',');
+    [level, program, tertiary, county, d.from, d.to, ...DASHBOARD_METRIC_KEYS.map((k) => m[k])]
+      .map(csvCell)
+      .join(',');
   const lines = [
     head.map(csvCell).join(','),
     row('total', '', '', '', d.totals),

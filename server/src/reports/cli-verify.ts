@@ -11,11 +11,17 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const key = loadSigningKey(config.dataDir);
   if (!key) {
-    console.error(`no report signing key in ${config.dataDir}/keys; nothing was ever signed by this deployment`);
+    console.error(
+      `no report signing key in ${config.dataDir}/keys; nothing was ever signed by this deployment`,
+    );
     process.exitCode = 1;
     return;
   }
-  const dbh = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir });
+  const dbh = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    dataDir: config.dataDir,
+  });
   try {
     const only = process.argv[2];
     let q = dbh.db.selectFrom('reports').select('id').where('current_version', '>', 0);
@@ -31,7 +37,10 @@ async function main(): Promise<void> {
         console.error(`FAILED report ${id} version ${v.version}: ${v.reason}`);
       }
     }
-    if (bad === 0) console.log(`reports verified: ${ids.length} reports, ${versions} signed versions, key ${key.fingerprint.slice(0, 16)}…`);
+    if (bad === 0)
+      console.log(
+        `reports verified: ${ids.length} reports, ${versions} signed versions, key ${key.fingerprint.slice(0, 16)}…`,
+      );
     else process.exitCode = 1;
   } finally {
     await dbh.close();

@@ -22,8 +22,19 @@ import type { SignedPayload } from './payload';
  * Signing moves the consultation to report_pending (via in_progress when it was accepted/scheduled), as the
  * signer, through the consultations service. Returns the effects to publish after commit.
  */
-export async function toReportPending(trx: Trx, config: Config, actor: Actor, c: ConsultationFacts, note: string): Promise<ChangeEffect[]> {
-  const steps: ConsultationState[] = c.state === 'accepted' || c.state === 'scheduled' ? ['in_progress', 'report_pending'] : c.state === 'in_progress' ? ['report_pending'] : [];
+export async function toReportPending(
+  trx: Trx,
+  config: Config,
+  actor: Actor,
+  c: ConsultationFacts,
+  note: string,
+): Promise<ChangeEffect[]> {
+  const steps: ConsultationState[] =
+    c.state === 'accepted' || c.state === 'scheduled'
+      ? ['in_progress', 'report_pending']
+      : c.state === 'in_progress'
+        ? ['report_pending']
+        : [];
   const effects: ChangeEffect[] = [];
   for (const to of steps) effects.push(await applyTransition(trx, config, actor, c.id, { to, reason: note }));
   if (steps.length) c.state = 'report_pending';
@@ -35,15 +46,25 @@ export async function toReportPending(trx: Trx, config: Config, actor: Actor, c:
  * for the consultant side only, so when the acting role may not take it there, this records the completion itself,
  * mirroring applyTransition (locked row, conditional update, transition log, audit) — see the report notes.
  */
-export async function completeOnAcknowledgement(trx: Trx, config: Config, actor: Actor, c: ConsultationFacts, note: string): Promise<ChangeEffect> {
+export async function completeOnAcknowledgement(
+  trx: Trx,
+  config: Config,
+  actor: Actor,
+  c: ConsultationFacts,
+  note: string,
+): Promise<ChangeEffect> {
   if (checkTransition(actor.role, 'report_pending', 'completed').ok) {
     return applyTransition(trx, config, actor, c.id, { to: 'completed', reason: note });
   }
   const before = await cq.lockForUpdate(trx, c.id);
   if (!before || before.state !== 'report_pending') {
-    throw new DomainError('invalid_transition', `invalid transition: the request is ${before?.state ?? 'gone'}, cannot move to completed`);
+    throw new DomainError(
+      'invalid_transition',
+      `invalid transition: the request is ${before?.state ?? 'gone'}, cannot move to completed`,
+    );
   }
-  if (actor.hospitalId !== before.requesting_hospital_id) throw new DomainError('forbidden', 'only the requesting hospital acknowledges a report');
+  if (actor.hospitalId !== before.requesting_hospital_id)
+    throw new DomainError('forbidden', 'only the requesting hospital acknowledges a report');
   const now = new Date();
   const after = await trx
     .updateTable('consultations')
@@ -54,31 +75,62 @@ export async function completeOnAcknowledgement(trx: Trx, config: Config, actor:
     .executeTakeFirstOrThrow();
   await trx
     .insertInto('consultation_transitions')
-    .values({ id: crypto.randomUUID(), consultation_id: c.id, from_state: 'report_pending', to_state: 'completed', actor_id: actor.id, actor_role: actor.role, note, at: now })
+    .values({
+      id: crypto.randomUUID(),
+      consultation_id: c.id,
+      from_state: 'report_pending',
+      to_state: 'completed',
+      actor_id: actor.id,
+      actor_role: actor.role,
+      note,
+      at: now,
+    })
     .execute();
-  await recordAudit(trx, { actor, action: 'consultation.transition', entityType: 'consultation', entityId: c.id, ip: actor.ip, detail: { from: 'report_pending', to: 'completed', via: 'report.acknowledge' } });
+  await recordAudit(trx, {
+    actor,
+    action: 'consultation.transition',
+    entityType: 'consultation',
+    entityId: c.id,
+    ip: actor.ip,
+    detail: { from: 'report_pending', to: 'completed', via: 'report.acknowledge' },
+  });
   c.state = 'completed';
   return { before, after, actorId: actor.id };
 }
 
-export async function publishEffects(db: DB, io: IoServer, config: Config, effects: ChangeEffect[]): Promise<void> {
+export async function publishEffects(
+  db: DB,
+  io: IoServer,
+  config: Config,
+  effects: ChangeEffect[],
+): Promise<void> {
   for (const e of effects) await publishChange({ db, io, config }, e);
 }
 
-const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+const addDays = (d: Date, days: number) =>
+  new Date(d.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * "One disease, one case file": the acknowledged recommendations become the case's treatment plan and, with a
  * follow-up interval, a follow-up entry whose next due date the county worklist watches. Returns that date.
  */
-export async function writeCasePlan(trx: Trx, actor: Actor, c: ConsultationFacts, p: SignedPayload): Promise<string | null> {
+export async function writeCasePlan(
+  trx: Trx,
+  actor: Actor,
+  c: ConsultationFacts,
+  p: SignedPayload,
+): Promise<string | null> {
   const rec = p.content.recommendations;
   const plan = [rec.treatmentPlan.trim(), rec.referral ? `Referral: ${rec.referralNote.trim()}`.trim() : '']
     .filter(Boolean)
     .join('\n');
   const now = new Date();
   if (plan) {
-    await trx.updateTable('patient_cases').set({ treatment_plan: plan, updated_at: now }).where('id', '=', c.case_id).execute();
+    await trx
+      .updateTable('patient_cases')
+      .set({ treatment_plan: plan, updated_at: now })
+      .where('id', '=', c.case_id)
+      .execute();
   }
   const next = rec.followUpIntervalDays ? addDays(now, rec.followUpIntervalDays) : null;
   const primary = p.content.diagnoses.find((d) => d.primary) ?? p.content.diagnoses[0];

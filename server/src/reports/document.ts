@@ -33,14 +33,25 @@ export interface ReportDocument {
   requesting: HospitalInfo;
   consulting: HospitalInfo;
   signerHospital: HospitalInfo;
-  studies: { studyInstanceUid: string; modality: string | null; description: string | null; started: string | null; numberOfSeries: number; numberOfInstances: number }[];
+  studies: {
+    studyInstanceUid: string;
+    modality: string | null;
+    description: string | null;
+    started: string | null;
+    numberOfSeries: number;
+    numberOfInstances: number;
+  }[];
 }
 
 const dateText = (v: unknown): string =>
   typeof v === 'string' ? v.slice(0, 10) : v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
 
 async function hospital(db: Executor, id: string): Promise<HospitalInfo> {
-  const h = await db.selectFrom('hospitals').select(['id', 'name_zh', 'name_en', 'region']).where('id', '=', id).executeTakeFirstOrThrow();
+  const h = await db
+    .selectFrom('hospitals')
+    .select(['id', 'name_zh', 'name_en', 'region'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
   return { id: h.id, nameZh: h.name_zh, nameEn: h.name_en, region: h.region };
 }
 
@@ -52,7 +63,16 @@ export async function loadDocument(db: Executor, l: Loaded, version?: number): P
   const c = await db
     .selectFrom('consultations as c')
     .innerJoin('users as u', 'u.id', 'c.requester_id')
-    .select(['c.id', 'c.type', 'c.urgency', 'c.clinical_question', 'c.history_summary', 'c.submitted_at', 'c.requester_id', 'u.display_name'])
+    .select([
+      'c.id',
+      'c.type',
+      'c.urgency',
+      'c.clinical_question',
+      'c.history_summary',
+      'c.submitted_at',
+      'c.requester_id',
+      'u.display_name',
+    ])
     .where('c.id', '=', l.consultation.id)
     .executeTakeFirstOrThrow();
   const p = await db
@@ -63,13 +83,27 @@ export async function loadDocument(db: Executor, l: Loaded, version?: number): P
   const studies = await db
     .selectFrom('consultation_studies as cs')
     .leftJoin('imaging_studies as s', (j) =>
-      j.onRef('s.study_uid', '=', 'cs.study_instance_uid').on('s.hospital_id', '=', l.consultation.requesting_hospital_id),
+      j
+        .onRef('s.study_uid', '=', 'cs.study_instance_uid')
+        .on('s.hospital_id', '=', l.consultation.requesting_hospital_id),
     )
     .select(['cs.study_instance_uid', 's.study_description', 's.study_date'])
     .select((eb) => [
-      eb.selectFrom('imaging_series as se').select((e) => e.fn.min('se.modality').as('m')).whereRef('se.study_ref', '=', 's.id').as('modality'),
-      eb.selectFrom('imaging_series as se').select((e) => e.fn.countAll<number>().as('n')).whereRef('se.study_ref', '=', 's.id').as('num_series'),
-      eb.selectFrom('imaging_instances as i').select((e) => e.fn.countAll<number>().as('n')).whereRef('i.study_ref', '=', 's.id').as('num_instances'),
+      eb
+        .selectFrom('imaging_series as se')
+        .select((e) => e.fn.min('se.modality').as('m'))
+        .whereRef('se.study_ref', '=', 's.id')
+        .as('modality'),
+      eb
+        .selectFrom('imaging_series as se')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('se.study_ref', '=', 's.id')
+        .as('num_series'),
+      eb
+        .selectFrom('imaging_instances as i')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('i.study_ref', '=', 's.id')
+        .as('num_instances'),
     ])
     .where('cs.consultation_id', '=', l.consultation.id)
     .orderBy('cs.study_instance_uid')
@@ -91,7 +125,13 @@ export async function loadDocument(db: Executor, l: Loaded, version?: number): P
       requesterId: c.requester_id,
       requesterName: c.display_name,
     },
-    patient: { id: p.id, name: p.name, sex: p.sex, birthDate: dateText(p.birth_date), povertyRegistered: p.poverty_registered },
+    patient: {
+      id: p.id,
+      name: p.name,
+      sex: p.sex,
+      birthDate: dateText(p.birth_date),
+      povertyRegistered: p.poverty_registered,
+    },
     requesting: await hospital(db, l.consultation.requesting_hospital_id),
     consulting: await hospital(db, l.consultation.target_hospital_id),
     signerHospital: await hospital(db, payload.signer.hospitalId ?? l.consultation.target_hospital_id),
@@ -99,7 +139,10 @@ export async function loadDocument(db: Executor, l: Loaded, version?: number): P
       studyInstanceUid: s.study_instance_uid,
       modality: s.modality ?? null,
       description: s.study_description || null,
-      started: s.study_date && /^\d{8}$/.test(s.study_date) ? `${s.study_date.slice(0, 4)}-${s.study_date.slice(4, 6)}-${s.study_date.slice(6, 8)}` : null,
+      started:
+        s.study_date && /^\d{8}$/.test(s.study_date)
+          ? `${s.study_date.slice(0, 4)}-${s.study_date.slice(4, 6)}-${s.study_date.slice(6, 8)}`
+          : null,
       numberOfSeries: Number(s.num_series ?? 0),
       numberOfInstances: Number(s.num_instances ?? 0),
     })),

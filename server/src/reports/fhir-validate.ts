@@ -6,8 +6,22 @@
  */
 
 type Kind =
-  | 'string' | 'code' | 'uri' | 'id' | 'date' | 'dateTime' | 'instant' | 'boolean' | 'unsignedInt'
-  | 'Identifier' | 'HumanName' | 'Address' | 'CodeableConcept' | 'Coding' | 'Reference' | 'Annotation';
+  | 'string'
+  | 'code'
+  | 'uri'
+  | 'id'
+  | 'date'
+  | 'dateTime'
+  | 'instant'
+  | 'boolean'
+  | 'unsignedInt'
+  | 'Identifier'
+  | 'HumanName'
+  | 'Address'
+  | 'CodeableConcept'
+  | 'Coding'
+  | 'Reference'
+  | 'Annotation';
 
 interface El {
   kind: Kind;
@@ -57,47 +71,114 @@ export const R4_RULES: Record<string, Record<string, El>> = {
   },
   ServiceRequest: {
     identifier: { kind: 'Identifier', many: true },
-    status: { kind: 'code', min: 1, codes: ['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown'] },
+    status: {
+      kind: 'code',
+      min: 1,
+      codes: ['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown'],
+    },
     intent: {
       kind: 'code',
       min: 1,
-      codes: ['proposal', 'plan', 'directive', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'option'],
+      codes: [
+        'proposal',
+        'plan',
+        'directive',
+        'order',
+        'original-order',
+        'reflex-order',
+        'filler-order',
+        'instance-order',
+        'option',
+      ],
     },
     priority: { kind: 'code', codes: ['routine', 'urgent', 'asap', 'stat'] },
     code: { kind: 'CodeableConcept' },
     subject: { kind: 'Reference', min: 1, targets: ['Patient', 'Group', 'Location', 'Device'] },
     authoredOn: { kind: 'dateTime' },
-    requester: { kind: 'Reference', targets: ['Practitioner', 'PractitionerRole', 'Organization', 'Patient', 'RelatedPerson', 'Device'] },
-    performer: { kind: 'Reference', many: true, targets: ['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam', 'HealthcareService', 'Patient', 'Device', 'RelatedPerson'] },
+    requester: {
+      kind: 'Reference',
+      targets: ['Practitioner', 'PractitionerRole', 'Organization', 'Patient', 'RelatedPerson', 'Device'],
+    },
+    performer: {
+      kind: 'Reference',
+      many: true,
+      targets: [
+        'Practitioner',
+        'PractitionerRole',
+        'Organization',
+        'CareTeam',
+        'HealthcareService',
+        'Patient',
+        'Device',
+        'RelatedPerson',
+      ],
+    },
     reasonCode: { kind: 'CodeableConcept', many: true },
     note: { kind: 'Annotation', many: true },
   },
   ImagingStudy: {
     identifier: { kind: 'Identifier', many: true },
-    status: { kind: 'code', min: 1, codes: ['registered', 'available', 'cancelled', 'entered-in-error', 'unknown'] },
+    status: {
+      kind: 'code',
+      min: 1,
+      codes: ['registered', 'available', 'cancelled', 'entered-in-error', 'unknown'],
+    },
     modality: { kind: 'Coding', many: true },
     subject: { kind: 'Reference', min: 1, targets: ['Patient', 'Device', 'Group'] },
     started: { kind: 'dateTime' },
-    basedOn: { kind: 'Reference', many: true, targets: ['CarePlan', 'ServiceRequest', 'Appointment', 'AppointmentResponse', 'Task'] },
+    basedOn: {
+      kind: 'Reference',
+      many: true,
+      targets: ['CarePlan', 'ServiceRequest', 'Appointment', 'AppointmentResponse', 'Task'],
+    },
     numberOfSeries: { kind: 'unsignedInt' },
     numberOfInstances: { kind: 'unsignedInt' },
     description: { kind: 'string' },
   },
   DiagnosticReport: {
     identifier: { kind: 'Identifier', many: true },
-    basedOn: { kind: 'Reference', many: true, targets: ['CarePlan', 'ImmunizationRecommendation', 'MedicationRequest', 'NutritionOrder', 'ServiceRequest'] },
+    basedOn: {
+      kind: 'Reference',
+      many: true,
+      targets: [
+        'CarePlan',
+        'ImmunizationRecommendation',
+        'MedicationRequest',
+        'NutritionOrder',
+        'ServiceRequest',
+      ],
+    },
     status: {
       kind: 'code',
       min: 1,
-      codes: ['registered', 'partial', 'preliminary', 'final', 'amended', 'corrected', 'appended', 'cancelled', 'entered-in-error', 'unknown'],
+      codes: [
+        'registered',
+        'partial',
+        'preliminary',
+        'final',
+        'amended',
+        'corrected',
+        'appended',
+        'cancelled',
+        'entered-in-error',
+        'unknown',
+      ],
     },
     category: { kind: 'CodeableConcept', many: true },
     code: { kind: 'CodeableConcept', min: 1 },
     subject: { kind: 'Reference', targets: ['Patient', 'Group', 'Device', 'Location'] },
     effectiveDateTime: { kind: 'dateTime' },
     issued: { kind: 'instant' },
-    performer: { kind: 'Reference', many: true, targets: ['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam'] },
-    resultsInterpreter: { kind: 'Reference', many: true, targets: ['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam'] },
+    performer: {
+      kind: 'Reference',
+      many: true,
+      targets: ['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam'],
+    },
+    resultsInterpreter: {
+      kind: 'Reference',
+      many: true,
+      targets: ['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam'],
+    },
     imagingStudy: { kind: 'Reference', many: true, targets: ['ImagingStudy'] },
     conclusion: { kind: 'string' },
     conclusionCode: { kind: 'CodeableConcept', many: true },
@@ -111,17 +192,34 @@ const CODE_SHAPES: Record<string, RegExp> = {
   'http://snomed.info/sct': /^[0-9]{6,18}$/,
 };
 
-const BUNDLE_TYPES = ['document', 'message', 'transaction', 'transaction-response', 'batch', 'batch-response', 'history', 'searchset', 'collection'];
+const BUNDLE_TYPES = [
+  'document',
+  'message',
+  'transaction',
+  'transaction-response',
+  'batch',
+  'batch-response',
+  'history',
+  'searchset',
+  'collection',
+];
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function validateR4Bundle(bundle: unknown): string[] {
   const issues: string[] = [];
   const err = (path: string, msg: string) => issues.push(`${path}: ${msg}`);
   if (!isObj(bundle) || bundle.resourceType !== 'Bundle') return ['Bundle: resourceType must be "Bundle"'];
-  if (typeof bundle.type !== 'string' || !BUNDLE_TYPES.includes(bundle.type)) err('Bundle.type', 'required, from http://hl7.org/fhir/bundle-type');
-  if (bundle.timestamp !== undefined && (typeof bundle.timestamp !== 'string' || !PRIM.instant!.test(bundle.timestamp))) err('Bundle.timestamp', 'not an instant');
-  if (!Array.isArray(bundle.entry) || bundle.entry.length === 0) return [...issues, 'Bundle.entry: expected entries'];
+  if (typeof bundle.type !== 'string' || !BUNDLE_TYPES.includes(bundle.type))
+    err('Bundle.type', 'required, from http://hl7.org/fhir/bundle-type');
+  if (
+    bundle.timestamp !== undefined &&
+    (typeof bundle.timestamp !== 'string' || !PRIM.instant!.test(bundle.timestamp))
+  )
+    err('Bundle.timestamp', 'not an instant');
+  if (!Array.isArray(bundle.entry) || bundle.entry.length === 0)
+    return [...issues, 'Bundle.entry: expected entries'];
 
   const byUrl = new Map<string, string>();
   const refs: { path: string; ref: string; targets: readonly string[] }[] = [];
@@ -129,10 +227,16 @@ export function validateR4Bundle(bundle: unknown): string[] {
     const path = `Bundle.entry[${i}]`;
     if (!isObj(e)) return err(path, 'not an object');
     const res = e.resource;
-    if (!isObj(res) || typeof res.resourceType !== 'string') return err(`${path}.resource`, 'missing resource');
+    if (!isObj(res) || typeof res.resourceType !== 'string')
+      return err(`${path}.resource`, 'missing resource');
     const type = res.resourceType;
     if (typeof e.fullUrl === 'string') {
-      if (!/^(urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|https?:\/\/\S+)$/.test(e.fullUrl)) err(`${path}.fullUrl`, 'not a uuid URN or absolute URL');
+      if (
+        !/^(urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|https?:\/\/\S+)$/.test(
+          e.fullUrl,
+        )
+      )
+        err(`${path}.fullUrl`, 'not a uuid URN or absolute URL');
       if (byUrl.has(e.fullUrl)) err(`${path}.fullUrl`, `duplicate ${e.fullUrl}`);
       byUrl.set(e.fullUrl, type);
     } else err(`${path}.fullUrl`, 'required in a collection bundle here');
@@ -143,7 +247,8 @@ export function validateR4Bundle(bundle: unknown): string[] {
       if (key === 'resourceType') continue;
       if (!all[key]) err(`${type}.${key}`, 'unknown element');
     }
-    if (type === 'Organization' && res.identifier === undefined && res.name === undefined) err(type, 'org-1: needs identifier or name');
+    if (type === 'Organization' && res.identifier === undefined && res.name === undefined)
+      err(type, 'org-1: needs identifier or name');
     for (const [name, el] of Object.entries(all)) {
       const v = res[name];
       const p = `${type}.${name}`;
@@ -151,8 +256,14 @@ export function validateR4Bundle(bundle: unknown): string[] {
         if (el.min === 1) err(p, 'required element missing (min 1)');
         continue;
       }
-      if (el.many && !Array.isArray(v)) { err(p, 'must be an array (max *)'); continue; }
-      if (!el.many && Array.isArray(v)) { err(p, 'must be a single value (max 1)'); continue; }
+      if (el.many && !Array.isArray(v)) {
+        err(p, 'must be an array (max *)');
+        continue;
+      }
+      if (!el.many && Array.isArray(v)) {
+        err(p, 'must be a single value (max 1)');
+        continue;
+      }
       const values = Array.isArray(v) ? v : [v];
       if (el.min === 1 && values.length === 0) err(p, 'required element empty');
       values.forEach((x, j) => checkValue(`${p}${el.many ? `[${j}]` : ''}`, x, el, err, refs));
@@ -170,14 +281,22 @@ type Err = (path: string, msg: string) => void;
 
 function checkCoding(path: string, c: unknown, err: Err): void {
   if (!isObj(c)) return err(path, 'Coding must be an object');
-  if (typeof c.system !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(c.system)) err(`${path}.system`, 'must be an absolute URI');
+  if (typeof c.system !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(c.system))
+    err(`${path}.system`, 'must be an absolute URI');
   if (typeof c.code !== 'string' || !PRIM.code!.test(c.code)) err(`${path}.code`, 'must be a code');
   const shape = typeof c.system === 'string' ? CODE_SHAPES[c.system] : undefined;
-  if (shape && typeof c.code === 'string' && !shape.test(c.code)) err(`${path}.code`, `"${c.code}" is not a valid code of ${String(c.system)}`);
+  if (shape && typeof c.code === 'string' && !shape.test(c.code))
+    err(`${path}.code`, `"${c.code}" is not a valid code of ${String(c.system)}`);
   if (c.display !== undefined && typeof c.display !== 'string') err(`${path}.display`, 'must be a string');
 }
 
-function checkValue(path: string, v: unknown, el: El, err: Err, refs: { path: string; ref: string; targets: readonly string[] }[]): void {
+function checkValue(
+  path: string,
+  v: unknown,
+  el: El,
+  err: Err,
+  refs: { path: string; ref: string; targets: readonly string[] }[],
+): void {
   switch (el.kind) {
     case 'string':
       if (typeof v !== 'string' || v.trim() === '') err(path, 'must be a non-empty string');
@@ -194,8 +313,10 @@ function checkValue(path: string, v: unknown, el: El, err: Err, refs: { path: st
     case 'date':
     case 'dateTime':
     case 'instant':
-      if (typeof v !== 'string' || !PRIM[el.kind]!.test(v)) return err(path, `not a valid ${el.kind}: ${JSON.stringify(v)}`);
-      if (el.codes && !el.codes.includes(v)) err(path, `"${v}" is not in the required value set (${el.codes.join('|')})`);
+      if (typeof v !== 'string' || !PRIM[el.kind]!.test(v))
+        return err(path, `not a valid ${el.kind}: ${JSON.stringify(v)}`);
+      if (el.codes && !el.codes.includes(v))
+        err(path, `"${v}" is not in the required value set (${el.codes.join('|')})`);
       return;
     case 'Coding':
       return checkCoding(path, v, err);
@@ -210,11 +331,16 @@ function checkValue(path: string, v: unknown, el: El, err: Err, refs: { path: st
       return;
     case 'Identifier':
       if (!isObj(v)) return err(path, 'must be an Identifier');
-      if (v.system !== undefined && (typeof v.system !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(v.system))) err(`${path}.system`, 'must be an absolute URI');
+      if (
+        v.system !== undefined &&
+        (typeof v.system !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(v.system))
+      )
+        err(`${path}.system`, 'must be an absolute URI');
       if (typeof v.value !== 'string' || !v.value) err(`${path}.value`, 'must be a non-empty string');
       return;
     case 'HumanName':
-      if (!isObj(v) || (v.text === undefined && v.family === undefined && v.given === undefined)) err(path, 'HumanName needs text, family or given');
+      if (!isObj(v) || (v.text === undefined && v.family === undefined && v.given === undefined))
+        err(path, 'HumanName needs text, family or given');
       return;
     case 'Address':
     case 'Annotation':

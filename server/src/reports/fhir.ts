@@ -77,7 +77,8 @@ export function buildFhirBundle(d: ReportDocument, now = new Date()): FhirBundle
     name: [{ text: name }],
   });
   entries.push(practitioner(p.signer.id, p.signer.name));
-  if (d.consultation.requesterId !== p.signer.id) entries.push(practitioner(d.consultation.requesterId, d.consultation.requesterName));
+  if (d.consultation.requesterId !== p.signer.id)
+    entries.push(practitioner(d.consultation.requesterId, d.consultation.requesterName));
 
   entries.push({
     resourceType: 'ServiceRequest',
@@ -130,7 +131,17 @@ export function buildFhirBundle(d: ReportDocument, now = new Date()): FhirBundle
     identifier: [{ system: SYSTEMS.platformReport, value: `${d.reportId}/v${p.version}` }],
     basedOn: [{ reference: urn(d.consultation.id) }],
     status: p.version > 1 ? 'amended' : 'final',
-    category: [{ coding: [{ system: SYSTEMS.v2_0074, code: imaging ? 'RAD' : 'OTH', display: imaging ? 'Radiology' : 'Other' }] }],
+    category: [
+      {
+        coding: [
+          {
+            system: SYSTEMS.v2_0074,
+            code: imaging ? 'RAD' : 'OTH',
+            display: imaging ? 'Radiology' : 'Other',
+          },
+        ],
+      },
+    ],
     code: {
       coding: [
         imaging

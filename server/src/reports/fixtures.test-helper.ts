@@ -4,13 +4,22 @@ import type { ConsultationState, ReportContent } from '@consult/shared';
 import type { DB } from '../db/database';
 
 export async function userId(db: DB, username: string): Promise<{ id: string; hospitalId: string }> {
-  const u = await db.selectFrom('users').select(['id', 'hospital_id']).where('username', '=', username).executeTakeFirstOrThrow();
+  const u = await db
+    .selectFrom('users')
+    .select(['id', 'hospital_id'])
+    .where('username', '=', username)
+    .executeTakeFirstOrThrow();
   return { id: u.id, hospitalId: u.hospital_id! };
 }
 
 export async function makeConsultation(
   db: DB,
-  opts: { requester?: string; assignee?: string; state?: ConsultationState; type?: 'remote_consultation' | 'remote_image_diagnosis' } = {},
+  opts: {
+    requester?: string;
+    assignee?: string;
+    state?: ConsultationState;
+    type?: 'remote_consultation' | 'remote_image_diagnosis';
+  } = {},
 ): Promise<{ consultationId: string; caseId: string; patientId: string }> {
   const req = await userId(db, opts.requester ?? 'lankao.doctor');
   const asg = await userId(db, opts.assignee ?? 'pku.cardio');
@@ -19,11 +28,26 @@ export async function makeConsultation(
   const consultationId = crypto.randomUUID();
   await db
     .insertInto('patients')
-    .values({ id: patientId, hospital_id: req.hospitalId, name: '测试患者 王某', sex: 'male', birth_date: '1961-04-12', created_by: req.id, poverty_registered: true })
+    .values({
+      id: patientId,
+      hospital_id: req.hospitalId,
+      name: '测试患者 王某',
+      sex: 'male',
+      birth_date: '1961-04-12',
+      created_by: req.id,
+      poverty_registered: true,
+    })
     .execute();
   await db
     .insertInto('patient_cases')
-    .values({ id: caseId, patient_id: patientId, diagnosis: '胸痛待查', icd10: 'R07.4', status: 'active', created_by: req.id })
+    .values({
+      id: caseId,
+      patient_id: patientId,
+      diagnosis: '胸痛待查',
+      icd10: 'R07.4',
+      status: 'active',
+      created_by: req.id,
+    })
     .execute();
   const now = new Date();
   await db
@@ -70,20 +94,76 @@ export async function makeImaging(db: DB, consultationId: string, hospitalId: st
   const se = crypto.randomUUID();
   const inst = crypto.randomUUID();
   const annotationId = crypto.randomUUID();
-  await db.insertInto('imaging_patients').values({ id: ip, hospital_id: hospitalId, patient_id: 'P1', patient_name: 'Wang^Mou', birth_date: '19610412', sex: 'M' }).execute();
+  await db
+    .insertInto('imaging_patients')
+    .values({
+      id: ip,
+      hospital_id: hospitalId,
+      patient_id: 'P1',
+      patient_name: 'Wang^Mou',
+      birth_date: '19610412',
+      sex: 'M',
+    })
+    .execute();
   await db
     .insertInto('imaging_studies')
-    .values({ id: st, hospital_id: hospitalId, patient_ref: ip, study_uid: studyUid, study_date: '20261120', study_time: '', accession_number: '', study_id: '', study_description: '冠脉CTA', referring_physician: '' })
+    .values({
+      id: st,
+      hospital_id: hospitalId,
+      patient_ref: ip,
+      study_uid: studyUid,
+      study_date: '20261120',
+      study_time: '',
+      accession_number: '',
+      study_id: '',
+      study_description: '冠脉CTA',
+      referring_physician: '',
+    })
     .execute();
-  await db.insertInto('imaging_series').values({ id: se, study_ref: st, series_uid: `${studyUid}.1`, modality: 'CT', series_number: 1, series_description: '', body_part: 'HEART' }).execute();
+  await db
+    .insertInto('imaging_series')
+    .values({
+      id: se,
+      study_ref: st,
+      series_uid: `${studyUid}.1`,
+      modality: 'CT',
+      series_number: 1,
+      series_description: '',
+      body_part: 'HEART',
+    })
+    .execute();
   await db
     .insertInto('imaging_instances')
-    .values({ id: inst, hospital_id: hospitalId, study_ref: st, series_ref: se, sop_uid: sopUid, sop_class_uid: '1.2.840.10008.5.1.4.1.1.2', transfer_syntax_uid: '1.2.840.10008.1.2.1', frames: 3, sha256: 'x', size: 1 })
+    .values({
+      id: inst,
+      hospital_id: hospitalId,
+      study_ref: st,
+      series_ref: se,
+      sop_uid: sopUid,
+      sop_class_uid: '1.2.840.10008.5.1.4.1.1.2',
+      transfer_syntax_uid: '1.2.840.10008.1.2.1',
+      frames: 3,
+      sha256: 'x',
+      size: 1,
+    })
     .execute();
   await db
     .insertInto('imaging_annotations')
-    .values({ id: annotationId, study_ref: st, instance_ref: inst, frame: 2, tool: 'Length', data: '{}', author_id: userId, version: 1, updated_at: new Date() })
+    .values({
+      id: annotationId,
+      study_ref: st,
+      instance_ref: inst,
+      frame: 2,
+      tool: 'Length',
+      data: '{}',
+      author_id: userId,
+      version: 1,
+      updated_at: new Date(),
+    })
     .execute();
-  await db.insertInto('consultation_studies').values({ consultation_id: consultationId, study_instance_uid: studyUid, linked_by: userId }).execute();
+  await db
+    .insertInto('consultation_studies')
+    .values({ consultation_id: consultationId, study_instance_uid: studyUid, linked_by: userId })
+    .execute();
   return { studyUid, sopUid, annotationId };
 }

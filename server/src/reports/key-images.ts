@@ -8,23 +8,42 @@ import { badRequest } from '../errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function checkKeyImages(db: Executor, consultationId: string, hospitalIds: string[], keyImages: ReportKeyImage[]): Promise<void> {
+export async function checkKeyImages(
+  db: Executor,
+  consultationId: string,
+  hospitalIds: string[],
+  keyImages: ReportKeyImage[],
+): Promise<void> {
   for (const [i, k] of keyImages.entries()) {
     const field = `/body/content/keyImages/${i}`;
     const inst = await db
       .selectFrom('imaging_instances as im')
       .innerJoin('imaging_studies as s', 's.id', 'im.study_ref')
-      .innerJoin('consultation_studies as cs', (j) => j.onRef('cs.study_instance_uid', '=', 's.study_uid').on('cs.consultation_id', '=', consultationId))
+      .innerJoin('consultation_studies as cs', (j) =>
+        j.onRef('cs.study_instance_uid', '=', 's.study_uid').on('cs.consultation_id', '=', consultationId),
+      )
       .select(['im.id', 'im.frames'])
       .where('im.sop_uid', '=', k.sopInstanceUid)
       .where('s.study_uid', '=', k.studyInstanceUid)
       .where('s.hospital_id', 'in', hospitalIds)
       .executeTakeFirst();
-    if (!inst) throw badRequest(`key image ${i + 1}: instance ${k.sopInstanceUid} is not in a study linked to this consultation`, `${field}/sopInstanceUid`);
-    if (k.frame > inst.frames) throw badRequest(`key image ${i + 1}: the instance has ${inst.frames} frame(s), not ${k.frame}`, `${field}/frame`);
+    if (!inst)
+      throw badRequest(
+        `key image ${i + 1}: instance ${k.sopInstanceUid} is not in a study linked to this consultation`,
+        `${field}/sopInstanceUid`,
+      );
+    if (k.frame > inst.frames)
+      throw badRequest(
+        `key image ${i + 1}: the instance has ${inst.frames} frame(s), not ${k.frame}`,
+        `${field}/frame`,
+      );
     if (k.annotationIds.length === 0) continue;
     const bad = k.annotationIds.find((a) => !UUID.test(a));
-    if (bad) throw badRequest(`key image ${i + 1}: annotation ${bad} does not exist on that frame`, `${field}/annotationIds`);
+    if (bad)
+      throw badRequest(
+        `key image ${i + 1}: annotation ${bad} does not exist on that frame`,
+        `${field}/annotationIds`,
+      );
     const found = await db
       .selectFrom('imaging_annotations')
       .select('id')
@@ -34,6 +53,10 @@ export async function checkKeyImages(db: Executor, consultationId: string, hospi
       .execute();
     const have = new Set(found.map((r) => r.id));
     const missing = k.annotationIds.find((a) => !have.has(a.toLowerCase()) && !have.has(a));
-    if (missing) throw badRequest(`key image ${i + 1}: annotation ${missing} does not exist on that frame`, `${field}/annotationIds`);
+    if (missing)
+      throw badRequest(
+        `key image ${i + 1}: annotation ${missing} does not exist on that frame`,
+        `${field}/annotationIds`,
+      );
   }
 }

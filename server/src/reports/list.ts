@@ -15,24 +15,51 @@ export async function listReports(db: DB, actor: Actor, query: ReportListQuery):
     .innerJoin('patients as p', 'p.id', 'c.patient_id')
     .innerJoin('hospitals as h', 'h.id', 'c.requesting_hospital_id')
     .innerJoin('users as a', 'a.id', 'r.author_id')
-    .leftJoin('report_versions as v', (j) => j.onRef('v.report_id', '=', 'r.id').onRef('v.version', '=', 'r.current_version'))
+    .leftJoin('report_versions as v', (j) =>
+      j.onRef('v.report_id', '=', 'r.id').onRef('v.version', '=', 'r.current_version'),
+    )
     .select([
-      'r.id', 'r.consultation_id', 'r.status', 'r.current_version', 'r.draft_updated_at', 'r.acknowledged_at',
-      'a.display_name as author_name', 'p.name as patient_name', 'c.type', 'c.urgency',
-      'h.name_zh', 'h.name_en', 'v.payload', 'v.signed_at',
+      'r.id',
+      'r.consultation_id',
+      'r.status',
+      'r.current_version',
+      'r.draft_updated_at',
+      'r.acknowledged_at',
+      'a.display_name as author_name',
+      'p.name as patient_name',
+      'c.type',
+      'c.urgency',
+      'h.name_zh',
+      'h.name_en',
+      'v.payload',
+      'v.signed_at',
     ]);
   q = county
     ? q.where('c.requesting_hospital_id', '=', actor.hospitalId).where('r.current_version', '>', 0)
     : q.where('r.author_id', '=', actor.id).where('c.target_hospital_id', '=', actor.hospitalId);
   if (query.status) q = q.where('r.status', '=', query.status);
   // What needs the viewer's action first: to acknowledge (county) or to finish (consultant).
-  const first = county ? sql<number>`case when r.status = 'signed' then 0 else 1 end` : sql<number>`case when r.status in ('draft', 'amending') then 0 else 1 end`;
-  const rows = await q.orderBy(first).orderBy('r.draft_updated_at', 'desc').limit(query.limit ?? 100).execute();
-  await recordAudit(db, { actor, action: 'report.list', entityType: 'report', ip: actor.ip, detail: { count: rows.length } });
+  const first = county
+    ? sql<number>`case when r.status = 'signed' then 0 else 1 end`
+    : sql<number>`case when r.status in ('draft', 'amending') then 0 else 1 end`;
+  const rows = await q
+    .orderBy(first)
+    .orderBy('r.draft_updated_at', 'desc')
+    .limit(query.limit ?? 100)
+    .execute();
+  await recordAudit(db, {
+    actor,
+    action: 'report.list',
+    entityType: 'report',
+    ip: actor.ip,
+    detail: { count: rows.length },
+  });
   return rows.map((r) => {
     const content = r.payload ? parsePayload({ payload: r.payload }).content : null;
     const dx = content ? (content.diagnoses.find((d) => d.primary) ?? content.diagnoses[0]) : undefined;
-    const times = [r.draft_updated_at, r.signed_at, r.acknowledged_at].filter((d): d is Date => !!d).map((d) => d.getTime());
+    const times = [r.draft_updated_at, r.signed_at, r.acknowledged_at]
+      .filter((d): d is Date => !!d)
+      .map((d) => d.getTime());
     return {
       id: r.id,
       consultationId: r.consultation_id,

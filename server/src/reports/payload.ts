@@ -30,7 +30,8 @@ export function signPayload(key: SigningKey, p: SignedPayload): { canonical: str
   return { canonical, signature: signCanonical(key, canonical) };
 }
 
-export const parsePayload = (row: Pick<ReportVersionRow, 'payload'>) => JSON.parse(row.payload) as SignedPayload;
+export const parsePayload = (row: Pick<ReportVersionRow, 'payload'>) =>
+  JSON.parse(row.payload) as SignedPayload;
 
 export interface VersionCheck {
   version: number;
@@ -53,8 +54,10 @@ export function verifyVersions(
     const expectedPrev = prevSig === null ? null : sha256(prevSig);
     prevSig = row.signature;
     if (row.version !== i + 1) return fail(`version ${row.version} out of sequence (expected ${i + 1})`);
-    if (row.key_fingerprint !== key.fingerprint) return fail('signed with a key this deployment does not hold');
-    if (!verifyCanonical(key.publicKey, row.payload, row.signature)) return fail('signature does not match the stored report');
+    if (row.key_fingerprint !== key.fingerprint)
+      return fail('signed with a key this deployment does not hold');
+    if (!verifyCanonical(key.publicKey, row.payload, row.signature))
+      return fail('signature does not match the stored report');
     let p: SignedPayload;
     try {
       p = JSON.parse(row.payload) as SignedPayload;
@@ -63,9 +66,11 @@ export function verifyVersions(
     }
     if (canonicalJson(p) !== row.payload) return fail('stored payload is not canonical JSON');
     if (p.type !== PAYLOAD_TYPE) return fail(`unknown payload type ${String(p.type)}`);
-    if (p.reportId !== reportId || p.version !== row.version) return fail('payload belongs to another report or version');
+    if (p.reportId !== reportId || p.version !== row.version)
+      return fail('payload belongs to another report or version');
     if (p.signer.id !== row.signed_by) return fail('signer differs from the stored signer');
-    if (new Date(p.signedAt).getTime() !== row.signed_at.getTime()) return fail('signing time differs from the stored time');
+    if (new Date(p.signedAt).getTime() !== row.signed_at.getTime())
+      return fail('signing time differs from the stored time');
     if (p.previous !== expectedPrev) return fail('version chain broken (previous signature differs)');
     return { version: row.version, ok: true, reason: null };
   });

@@ -8,11 +8,17 @@ export interface PdfJob {
   doc: ReportDocument;
   lang: 'zh-CN' | 'en';
 }
-export type PdfResult = { id: number; ok: true; pdf: Uint8Array } | { id: number; ok: false; message: string };
+export type PdfResult =
+  { id: number; ok: true; pdf: Uint8Array } | { id: number; ok: false; message: string };
 
 parentPort!.on('message', (job: PdfJob) => {
   renderReportPdf(job.doc, job.lang).then(
     (pdf) => parentPort!.postMessage({ id: job.id, ok: true, pdf } satisfies PdfResult),
-    (e: unknown) => parentPort!.postMessage({ id: job.id, ok: false, message: e instanceof Error ? e.message : String(e) } satisfies PdfResult),
+    (e: unknown) =>
+      parentPort!.postMessage({
+        id: job.id,
+        ok: false,
+        message: e instanceof Error ? e.message : String(e),
+      } satisfies PdfResult),
   );
 });

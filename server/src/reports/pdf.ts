@@ -25,7 +25,10 @@ export function cjkFont(): { file: string; face?: string; bold?: { file: string;
     return face ? { file, face } : { file };
   }
   const found = FONT_CANDIDATES.find((c) => fs.existsSync(c.file));
-  if (!found) throw new Error('no CJK font found: install fonts-noto-cjk (infra/system-deps.sh) or set REPORT_CJK_FONT');
+  if (!found)
+    throw new Error(
+      'no CJK font found: install fonts-noto-cjk (infra/system-deps.sh) or set REPORT_CJK_FONT',
+    );
   return found;
 }
 
@@ -116,7 +119,11 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
   const pdf = new PDFDocument({
     size: 'A4',
     margin: 50,
-    info: { Title: `${t.title} ${d.reportId} v${d.payload.version}`, Author: d.payload.signer.name, Subject: d.payload.content.impression.slice(0, 200) },
+    info: {
+      Title: `${t.title} ${d.reportId} v${d.payload.version}`,
+      Author: d.payload.signer.name,
+      Subject: d.payload.content.impression.slice(0, 200),
+    },
   });
   pdf.registerFont('body', bytesOf(font.file), font.face);
   pdf.registerFont('bold', bytesOf(font.bold?.file ?? font.file), font.bold?.face ?? font.face);
@@ -128,7 +135,15 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
   });
   const hname = (h: { nameZh: string; nameEn: string }) => (lang === 'zh-CN' ? h.nameZh : h.nameEn);
   const heading = (s: string) => {
-    pdf.moveDown(0.6).font('bold').fontSize(12).fillColor('#1d3557').text(s).fillColor('black').font('body').fontSize(10.5);
+    pdf
+      .moveDown(0.6)
+      .font('bold')
+      .fontSize(12)
+      .fillColor('#1d3557')
+      .text(s)
+      .fillColor('black')
+      .font('body')
+      .fontSize(10.5);
   };
   const para = (s: string) => pdf.text(s.trim() || t.none, { align: 'left' });
   const c = d.payload.content;
@@ -138,7 +153,10 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
   pdf.font('bold').fontSize(13).text(hname(d.consulting), 50, top, { width: 240 });
   pdf.font('body').fontSize(9).text(`${t.consulting} · ${d.consulting.region}`, 50, pdf.y, { width: 240 });
   pdf.font('bold').fontSize(13).text(hname(d.requesting), 305, top, { width: 240, align: 'right' });
-  pdf.font('body').fontSize(9).text(`${t.requesting} · ${d.requesting.region}`, 305, pdf.y, { width: 240, align: 'right' });
+  pdf
+    .font('body')
+    .fontSize(9)
+    .text(`${t.requesting} · ${d.requesting.region}`, 305, pdf.y, { width: 240, align: 'right' });
   pdf.x = 50;
   pdf.moveDown(1);
   pdf.moveTo(50, pdf.y).lineTo(545, pdf.y).strokeColor('#1d3557').lineWidth(1.2).stroke();
@@ -149,7 +167,9 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
 
   heading(t.patient);
   const p = d.patient;
-  para(`${p.name} · ${t.sex[p.sex] ?? p.sex} · ${t.born} ${p.birthDate}${p.povertyRegistered ? ` · ${t.poverty}` : ''}`);
+  para(
+    `${p.name} · ${t.sex[p.sex] ?? p.sex} · ${t.born} ${p.birthDate}${p.povertyRegistered ? ` · ${t.poverty}` : ''}`,
+  );
   para(`${t.requester}: ${d.consultation.requesterName}`);
   heading(t.question);
   para(d.consultation.clinicalQuestion);
@@ -175,21 +195,28 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
   if (c.keyImages.length > 0 || d.studies.length > 0) {
     heading(t.keyImages);
     for (const k of c.keyImages) {
-      para(`${k.caption || '—'} · SOP ${k.sopInstanceUid} · ${t.frame} ${k.frame}${k.annotationIds.length ? ` · ${t.annotations}: ${k.annotationIds.join(', ')}` : ''}`);
+      para(
+        `${k.caption || '—'} · SOP ${k.sopInstanceUid} · ${t.frame} ${k.frame}${k.annotationIds.length ? ` · ${t.annotations}: ${k.annotationIds.join(', ')}` : ''}`,
+      );
     }
     if (d.studies.length) {
       pdf.moveDown(0.3);
-      para(`${t.studies}: ${d.studies.map((s) => `${s.modality ?? ''} ${s.description ?? ''} ${s.studyInstanceUid}`.trim()).join('; ')}`);
+      para(
+        `${t.studies}: ${d.studies.map((s) => `${s.modality ?? ''} ${s.description ?? ''} ${s.studyInstanceUid}`.trim()).join('; ')}`,
+      );
     }
   }
 
   heading(t.signedBy);
   para(`${d.payload.signer.name} · ${hname(d.signerHospital)}`);
-  para(`${t.signedAt}: ${d.payload.signedAt.replace('T', ' ').slice(0, 19)} UTC · ${t.version} ${d.payload.version}`);
+  para(
+    `${t.signedAt}: ${d.payload.signedAt.replace('T', ' ').slice(0, 19)} UTC · ${t.version} ${d.payload.version}`,
+  );
   if (d.payload.amendmentReason) para(`${t.amendment}: ${d.payload.amendmentReason}`);
   para(`${t.fingerprint} (Ed25519, SHA-256): ${shortFingerprint(d.keyFingerprint)}`);
   pdf.fontSize(7).text(`${t.signature}: ${d.signature}`);
-  if (d.acknowledgedAt) pdf.fontSize(10.5).text(`${t.acknowledged}: ${d.acknowledgedAt.replace('T', ' ').slice(0, 19)} UTC`);
+  if (d.acknowledgedAt)
+    pdf.fontSize(10.5).text(`${t.acknowledged}: ${d.acknowledgedAt.replace('T', ' ').slice(0, 19)} UTC`);
   pdf.end();
   return done;
 }

@@ -45,7 +45,10 @@ export async function findVisibleConsultation(
     .select(consultationCols)
     .where('c.id', '=', consultationId)
     .where((eb) =>
-      eb.or([eb('c.requesting_hospital_id', '=', actor.hospitalId!), eb('c.target_hospital_id', '=', actor.hospitalId!)]),
+      eb.or([
+        eb('c.requesting_hospital_id', '=', actor.hospitalId!),
+        eb('c.target_hospital_id', '=', actor.hospitalId!),
+      ]),
     );
   if (lock) q = q.forUpdate();
   return q.executeTakeFirst();
@@ -66,11 +69,18 @@ export const listVersions = (db: Executor, reportId: string): Promise<ReportVers
 export async function userNames(db: Executor, ids: (string | null)[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids.filter((x): x is string => !!x))];
   if (unique.length === 0) return new Map();
-  const rows = await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', unique).execute();
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'display_name'])
+    .where('id', 'in', unique)
+    .execute();
   return new Map(rows.map((r) => [r.id, r.display_name]));
 }
 
-export async function insertReport(trx: Trx, row: Pick<ReportRow, 'id' | 'consultation_id' | 'author_id'> & { draft_content: string }) {
+export async function insertReport(
+  trx: Trx,
+  row: Pick<ReportRow, 'id' | 'consultation_id' | 'author_id'> & { draft_content: string },
+) {
   return trx
     .insertInto('reports')
     .values({ ...row, status: 'draft', draft_updated_by: row.author_id, draft_revision: 0 })
@@ -79,7 +89,13 @@ export async function insertReport(trx: Trx, row: Pick<ReportRow, 'id' | 'consul
 }
 
 /** Save a draft only if nobody saved since `baseRevision` (compare-and-set). */
-export async function saveDraftIfRevision(trx: Trx, id: string, baseRevision: number, content: string, userId: string) {
+export async function saveDraftIfRevision(
+  trx: Trx,
+  id: string,
+  baseRevision: number,
+  content: string,
+  userId: string,
+) {
   return trx
     .updateTable('reports')
     .set({

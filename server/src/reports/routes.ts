@@ -31,7 +31,13 @@ import { PdfRenderer } from './pdf-renderer';
 import { buildFhirBundle } from './fhir';
 import { listReports } from './list';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+};
 const tags = ['reports'];
 
 /** Remote diagnosis reports: drafts, signing, amendments, verification, acknowledgement, PDF and FHIR exports. */
@@ -45,14 +51,30 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
 
   app.get(
     '/reports/public-key',
-    { config: { public: true }, schema: { tags, summary: 'The Ed25519 public key report signatures verify against', response: { 200: ReportPublicKey } } },
-    async () => ({ algorithm: 'Ed25519' as const, publicKeyPem: key.publicKeyPem, fingerprint: key.fingerprint }),
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: 'The Ed25519 public key report signatures verify against',
+        response: { 200: ReportPublicKey },
+      },
+    },
+    async () => ({
+      algorithm: 'Ed25519' as const,
+      publicKeyPem: key.publicKeyPem,
+      fingerprint: key.fingerprint,
+    }),
   );
   app.get(
     '/reports/icd10',
     {
       preHandler: app.guard(P.ConsultationsRead),
-      schema: { tags, summary: 'Search the shipped ICD-10 list', querystring: Icd10Query, response: { 200: Type.Array(Icd10Code), ...errors } },
+      schema: {
+        tags,
+        summary: 'Search the shipped ICD-10 list',
+        querystring: Icd10Query,
+        response: { 200: Type.Array(Icd10Code), ...errors },
+      },
     },
     async (req) => searchIcd10(req.query.q, req.query.limit ?? 20),
   );
@@ -61,33 +83,55 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     '/reports',
     {
       preHandler: app.guard(P.ConsultationsRead),
-      schema: { tags, summary: 'My reports (consultant) or reports to acknowledge (county)', querystring: ReportListQuery, response: { 200: Type.Array(ReportListItem), ...errors } },
+      schema: {
+        tags,
+        summary: 'My reports (consultant) or reports to acknowledge (county)',
+        querystring: ReportListQuery,
+        response: { 200: Type.Array(ReportListItem), ...errors },
+      },
     },
     async (req) => listReports(app.db, actorOf(req), req.query),
   );
   app.get(
     '/consultations/:consultationId/report',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, params: ConsultationIdParams, response: { 200: Report, ...errors } } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: { tags, params: ConsultationIdParams, response: { 200: Report, ...errors } },
+    },
     async (req) => svc.getByConsultation(ctx(), actorOf(req), req.params.consultationId),
   );
   app.post(
     '/consultations/:consultationId/report',
     {
       preHandler: app.guard(P.ReportsWrite),
-      schema: { tags, summary: 'Open (or create) the report of a consultation', params: ConsultationIdParams, response: { 200: Report, ...errors } },
+      schema: {
+        tags,
+        summary: 'Open (or create) the report of a consultation',
+        params: ConsultationIdParams,
+        response: { 200: Report, ...errors },
+      },
     },
     async (req) => svc.openReport(ctx(), actorOf(req), req.params.consultationId),
   );
   app.get(
     '/reports/:id',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, params: IdParams, response: { 200: Report, ...errors } } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: { tags, params: IdParams, response: { 200: Report, ...errors } },
+    },
     async (req) => svc.getReport(ctx(), actorOf(req), req.params.id),
   );
   app.put(
     '/reports/:id/draft',
     {
       preHandler: app.guard(P.ReportsWrite),
-      schema: { tags, summary: 'Autosave the draft (409 if someone saved since baseRevision)', params: IdParams, body: ReportDraftSave, response: { 200: Report, ...errors } },
+      schema: {
+        tags,
+        summary: 'Autosave the draft (409 if someone saved since baseRevision)',
+        params: IdParams,
+        body: ReportDraftSave,
+        response: { 200: Report, ...errors },
+      },
     },
     async (req) => svc.saveDraft(ctx(), actorOf(req), req.params.id, req.body),
   );
@@ -96,7 +140,13 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     {
       preHandler: app.guard(P.ReportsSign),
       config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
-      schema: { tags, summary: 'Sign the draft with the author password', params: IdParams, body: ReportSign, response: { 200: Report, ...errors } },
+      schema: {
+        tags,
+        summary: 'Sign the draft with the author password',
+        params: IdParams,
+        body: ReportSign,
+        response: { 200: Report, ...errors },
+      },
     },
     async (req) => svc.signReport(ctx(), actorOf(req), req.params.id, req.body.password),
   );
@@ -104,7 +154,13 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     '/reports/:id/amendments',
     {
       preHandler: app.guard(P.ReportsWrite),
-      schema: { tags, summary: 'Open an amendment of the signed report', params: IdParams, body: ReportAmend, response: { 200: Report, ...errors } },
+      schema: {
+        tags,
+        summary: 'Open an amendment of the signed report',
+        params: IdParams,
+        body: ReportAmend,
+        response: { 200: Report, ...errors },
+      },
     },
     async (req) => svc.startAmendment(ctx(), actorOf(req), req.params.id, req.body.reason),
   );
@@ -112,47 +168,94 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     '/reports/:id/diff',
     {
       preHandler: app.guard(P.ConsultationsRead),
-      schema: { tags, params: IdParams, querystring: ReportDiffQuery, response: { 200: ReportDiff, ...errors } },
+      schema: {
+        tags,
+        params: IdParams,
+        querystring: ReportDiffQuery,
+        response: { 200: ReportDiff, ...errors },
+      },
     },
     async (req) => svc.diffVersions(ctx(), actorOf(req), req.params.id, req.query.from, req.query.to),
   );
   app.get(
     '/reports/:id/verify',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, params: IdParams, response: { 200: ReportVerifyResult, ...errors } } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: { tags, params: IdParams, response: { 200: ReportVerifyResult, ...errors } },
+    },
     async (req) => svc.verifyReport(ctx(), actorOf(req), req.params.id),
   );
   app.post(
     '/reports/:id/acknowledge',
-    { preHandler: app.guard(P.ReportsAcknowledge), schema: { tags, params: IdParams, response: { 200: Report, ...errors } } },
+    {
+      preHandler: app.guard(P.ReportsAcknowledge),
+      schema: { tags, params: IdParams, response: { 200: Report, ...errors } },
+    },
     async (req) => svc.acknowledge(ctx(), actorOf(req), req.params.id),
   );
 
   app.get(
     '/reports/:id/pdf',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, summary: 'Printable PDF of a signed version', params: IdParams, querystring: ReportPdfQuery } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: {
+        tags,
+        summary: 'Printable PDF of a signed version',
+        params: IdParams,
+        querystring: ReportPdfQuery,
+      },
+    },
     async (req, reply) => {
       const actor = actorOf(req);
       const l = await loadVisible(app.db, actor, req.params.id);
       const doc = await loadDocument(app.db, l, req.query.version);
       const pdf = await pdfRenderer.render(doc, req.query.lang ?? 'zh-CN');
-      await recordAudit(app.db, { actor, action: 'report.export_pdf', entityType: 'report', entityId: l.report.id, ip: actor.ip, detail: { version: doc.payload.version } });
+      await recordAudit(app.db, {
+        actor,
+        action: 'report.export_pdf',
+        entityType: 'report',
+        entityId: l.report.id,
+        ip: actor.ip,
+        detail: { version: doc.payload.version },
+      });
       return reply
         .type('application/pdf')
-        .header('content-disposition', `attachment; filename="report-${l.report.id}-v${doc.payload.version}.pdf"`)
+        .header(
+          'content-disposition',
+          `attachment; filename="report-${l.report.id}-v${doc.payload.version}.pdf"`,
+        )
         .send(pdf);
     },
   );
   app.get(
     '/reports/:id/fhir',
-    { preHandler: app.guard(P.ConsultationsRead), schema: { tags, summary: 'FHIR R4 Bundle of a signed version', params: IdParams, querystring: ReportPdfQuery } },
+    {
+      preHandler: app.guard(P.ConsultationsRead),
+      schema: {
+        tags,
+        summary: 'FHIR R4 Bundle of a signed version',
+        params: IdParams,
+        querystring: ReportPdfQuery,
+      },
+    },
     async (req, reply) => {
       const actor = actorOf(req);
       const l = await loadVisible(app.db, actor, req.params.id);
       const doc = await loadDocument(app.db, l, req.query.version);
-      await recordAudit(app.db, { actor, action: 'report.export_fhir', entityType: 'report', entityId: l.report.id, ip: actor.ip, detail: { version: doc.payload.version } });
+      await recordAudit(app.db, {
+        actor,
+        action: 'report.export_fhir',
+        entityType: 'report',
+        entityId: l.report.id,
+        ip: actor.ip,
+        detail: { version: doc.payload.version },
+      });
       return reply
         .type('application/fhir+json; charset=utf-8')
-        .header('content-disposition', `attachment; filename="report-${l.report.id}-v${doc.payload.version}.fhir.json"`)
+        .header(
+          'content-disposition',
+          `attachment; filename="report-${l.report.id}-v${doc.payload.version}.fhir.json"`,
+        )
         .send(JSON.stringify(buildFhirBundle(doc), null, 2));
     },
   );

@@ -18,7 +18,12 @@ import { findIcd10 } from './icd10/index';
 import type { SigningKey } from './signing';
 import { checkKeyImages } from './key-images';
 import type { Config } from '../config';
-import { completeOnAcknowledgement, publishEffects, toReportPending, writeCasePlan } from './consultation-link';
+import {
+  completeOnAcknowledgement,
+  publishEffects,
+  toReportPending,
+  writeCasePlan,
+} from './consultation-link';
 
 export interface ReportsCtx {
   db: DB;
@@ -44,7 +49,8 @@ function normalise(content: ReportContent): ReportContent {
     ...content,
     diagnoses: content.diagnoses.map((d, i) => {
       const known = findIcd10(d.code);
-      if (!known) throw badRequest(`ICD-10 code ${d.code} is not in the list`, `/body/content/diagnoses/${i}/code`);
+      if (!known)
+        throw badRequest(`ICD-10 code ${d.code} is not in the list`, `/body/content/diagnoses/${i}/code`);
       return { ...d, titleZh: known.titleZh, titleEn: known.titleEn };
     }),
   };
@@ -66,9 +72,13 @@ export async function openReport(ctx: ReportsCtx, actor: Actor, consultationId: 
       const l = await loadVisible(trx, actor, existing.id);
       return toReport(trx, l);
     }
-    if (c.assigned_to !== actor.id) throw forbidden('only the consultant assigned to this consultation may write its report');
+    if (c.assigned_to !== actor.id)
+      throw forbidden('only the consultant assigned to this consultation may write its report');
     if (!WRITABLE_STATES.includes(c.state)) {
-      throw new DomainError('invalid_transition', `a report cannot be started while the consultation is ${c.state}`);
+      throw new DomainError(
+        'invalid_transition',
+        `a report cannot be started while the consultation is ${c.state}`,
+      );
     }
     const report = await q.insertReport(trx, {
       id: crypto.randomUUID(),
@@ -76,12 +86,23 @@ export async function openReport(ctx: ReportsCtx, actor: Actor, consultationId: 
       author_id: actor.id,
       draft_content: JSON.stringify(emptyReportContent()),
     });
-    await recordAudit(trx, { actor, action: 'report.create', entityType: 'report', entityId: report.id, ip: actor.ip, detail: { consultationId: c.id } });
+    await recordAudit(trx, {
+      actor,
+      action: 'report.create',
+      entityType: 'report',
+      entityId: report.id,
+      ip: actor.ip,
+      detail: { consultationId: c.id },
+    });
     return toReport(trx, { consultation: c, report, consultingSide: true });
   });
 }
 
-export async function getByConsultation(ctx: ReportsCtx, actor: Actor, consultationId: string): Promise<Report> {
+export async function getByConsultation(
+  ctx: ReportsCtx,
+  actor: Actor,
+  consultationId: string,
+): Promise<Report> {
   const c = await q.findVisibleConsultation(ctx.db, actor, consultationId);
   const r = c && (await q.findReportByConsultation(ctx.db, consultationId));
   if (!r) throw notFound('report');
@@ -90,7 +111,13 @@ export async function getByConsultation(ctx: ReportsCtx, actor: Actor, consultat
 
 export async function getReport(ctx: ReportsCtx, actor: Actor, id: string): Promise<Report> {
   const l = await loadVisible(ctx.db, actor, id);
-  await recordAudit(ctx.db, { actor, action: 'report.read', entityType: 'report', entityId: id, ip: actor.ip });
+  await recordAudit(ctx.db, {
+    actor,
+    action: 'report.read',
+    entityType: 'report',
+    entityId: id,
+    ip: actor.ip,
+  });
   return toReport(ctx.db, l);
 }
 
@@ -105,12 +132,22 @@ export async function saveDraft(
     const l = await loadVisible(trx, actor, id, true);
     assertAuthor(actor, l);
     if (l.report.draft_content === null) {
-      throw conflict(`version ${l.report.current_version} is signed and cannot be edited; start an amendment to correct it`);
+      throw conflict(
+        `version ${l.report.current_version} is signed and cannot be edited; start an amendment to correct it`,
+      );
     }
     if (CLOSED_STATES.includes(l.consultation.state)) {
-      throw new DomainError('invalid_transition', `the consultation is ${l.consultation.state}; its report can no longer be edited`);
+      throw new DomainError(
+        'invalid_transition',
+        `the consultation is ${l.consultation.state}; its report can no longer be edited`,
+      );
     }
-    await checkKeyImages(trx, l.consultation.id, [l.consultation.requesting_hospital_id, l.consultation.target_hospital_id], content.keyImages);
+    await checkKeyImages(
+      trx,
+      l.consultation.id,
+      [l.consultation.requesting_hospital_id, l.consultation.target_hospital_id],
+      content.keyImages,
+    );
     const saved = await q.saveDraftIfRevision(trx, id, body.baseRevision, JSON.stringify(content), actor.id);
     if (!saved) {
       const names = await q.userNames(trx, [l.report.draft_updated_by]);
@@ -119,27 +156,58 @@ export async function saveDraft(
           `(revision ${l.report.draft_revision}, you edited revision ${body.baseRevision}); reload it before saving again`,
       );
     }
-    await recordAudit(trx, { actor, action: 'report.draft_save', entityType: 'report', entityId: id, ip: actor.ip, detail: { revision: saved.draft_revision } });
+    await recordAudit(trx, {
+      actor,
+      action: 'report.draft_save',
+      entityType: 'report',
+      entityId: id,
+      ip: actor.ip,
+      detail: { revision: saved.draft_revision },
+    });
     return toReport(trx, { ...l, report: saved });
   });
 }
 
-export async function signReport(ctx: ReportsCtx, actor: Actor, id: string, password: string): Promise<Report> {
-  const user = await ctx.db.selectFrom('users').select(['password_hash', 'display_name']).where('id', '=', actor.id).executeTakeFirstOrThrow();
+export async function signReport(
+  ctx: ReportsCtx,
+  actor: Actor,
+  id: string,
+  password: string,
+): Promise<Report> {
+  const user = await ctx.db
+    .selectFrom('users')
+    .select(['password_hash', 'display_name'])
+    .where('id', '=', actor.id)
+    .executeTakeFirstOrThrow();
   if (!(await verifyPassword(user.password_hash, password))) {
-    await recordAudit(ctx.db, { actor, action: 'report.sign', entityType: 'report', entityId: id, outcome: 'denied', ip: actor.ip, detail: { why: 'password' } });
+    await recordAudit(ctx.db, {
+      actor,
+      action: 'report.sign',
+      entityType: 'report',
+      entityId: id,
+      outcome: 'denied',
+      ip: actor.ip,
+      detail: { why: 'password' },
+    });
     throw badRequest('the password is not correct; the report was not signed', '/body/password');
   }
   const { result, consultation, effects } = await ctx.db.transaction().execute(async (trx) => {
     const l = await loadVisible(trx, actor, id, true);
     assertAuthor(actor, l);
     const r = l.report;
-    if (r.draft_content === null) throw conflict(`version ${r.current_version} is already signed; start an amendment to correct it`);
+    if (r.draft_content === null)
+      throw conflict(`version ${r.current_version} is already signed; start an amendment to correct it`);
     const c = await q.findVisibleConsultation(trx, actor, r.consultation_id, true);
     // A first signature needs the consultation under way; an amendment may follow completion (not cancellation).
-    const signable = r.current_version === 0 ? WRITABLE_STATES.includes(c?.state ?? '') : !!c && !CLOSED_STATES.includes(c.state);
+    const signable =
+      r.current_version === 0
+        ? WRITABLE_STATES.includes(c?.state ?? '')
+        : !!c && !CLOSED_STATES.includes(c.state);
     if (!c || !signable) {
-      throw new DomainError('invalid_transition', `the report cannot be signed while the consultation is ${c?.state ?? 'gone'}`);
+      throw new DomainError(
+        'invalid_transition',
+        `the report cannot be signed while the consultation is ${c?.state ?? 'gone'}`,
+      );
     }
     const content = normalise(JSON.parse(r.draft_content) as ReportContent);
     if (!content.impression.trim() && content.diagnoses.length === 0) {
@@ -163,16 +231,38 @@ export async function signReport(ctx: ReportsCtx, actor: Actor, id: string, pass
     const { canonical, signature } = signPayload(ctx.key, payload);
     await trx
       .insertInto('report_versions')
-      .values({ report_id: r.id, version, payload: canonical, signature, key_fingerprint: ctx.key.fingerprint, signed_by: actor.id, signed_at: signedAt })
+      .values({
+        report_id: r.id,
+        version,
+        payload: canonical,
+        signature,
+        key_fingerprint: ctx.key.fingerprint,
+        signed_by: actor.id,
+        signed_at: signedAt,
+      })
       .execute();
     const updated = await trx
       .updateTable('reports')
-      .set({ status: 'signed', draft_content: null, amendment_reason: null, current_version: version, first_signed_at: r.first_signed_at ?? signedAt })
+      .set({
+        status: 'signed',
+        draft_content: null,
+        amendment_reason: null,
+        current_version: version,
+        first_signed_at: r.first_signed_at ?? signedAt,
+      })
       .where('id', '=', r.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    const effects = version === 1 ? await toReportPending(trx, ctx.config, actor, c, `report v${version} signed`) : [];
-    await recordAudit(trx, { actor, action: 'report.sign', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { version, keyFingerprint: ctx.key.fingerprint } });
+    const effects =
+      version === 1 ? await toReportPending(trx, ctx.config, actor, c, `report v${version} signed`) : [];
+    await recordAudit(trx, {
+      actor,
+      action: 'report.sign',
+      entityType: 'report',
+      entityId: r.id,
+      ip: actor.ip,
+      detail: { version, keyFingerprint: ctx.key.fingerprint },
+    });
     return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effects };
   });
   await publishEffects(ctx.db, ctx.io, ctx.config, effects);
@@ -186,7 +276,12 @@ export async function signReport(ctx: ReportsCtx, actor: Actor, id: string, pass
   return result;
 }
 
-export async function startAmendment(ctx: ReportsCtx, actor: Actor, id: string, reason: string): Promise<Report> {
+export async function startAmendment(
+  ctx: ReportsCtx,
+  actor: Actor,
+  id: string,
+  reason: string,
+): Promise<Report> {
   return ctx.db.transaction().execute(async (trx) => {
     const l = await loadVisible(trx, actor, id, true);
     assertAuthor(actor, l);
@@ -208,29 +303,61 @@ export async function startAmendment(ctx: ReportsCtx, actor: Actor, id: string, 
       .where('id', '=', r.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, { actor, action: 'report.amend_start', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { fromVersion: r.current_version } });
+    await recordAudit(trx, {
+      actor,
+      action: 'report.amend_start',
+      entityType: 'report',
+      entityId: r.id,
+      ip: actor.ip,
+      detail: { fromVersion: r.current_version },
+    });
     return toReport(trx, { ...l, report: updated });
   });
 }
 
-export async function diffVersions(ctx: ReportsCtx, actor: Actor, id: string, from: number, to: number): Promise<ReportDiff> {
+export async function diffVersions(
+  ctx: ReportsCtx,
+  actor: Actor,
+  id: string,
+  from: number,
+  to: number,
+): Promise<ReportDiff> {
   const l = await loadVisible(ctx.db, actor, id);
   const rows = await q.listVersions(ctx.db, l.report.id);
   const a = rows.find((v) => v.version === from);
   const b = rows.find((v) => v.version === to);
   if (!a || !b) throw notFound('report version');
   const pb = parsePayload(b);
-  return { from, to, amendmentReason: pb.amendmentReason, changes: diffContent(parsePayload(a).content, pb.content) };
+  return {
+    from,
+    to,
+    amendmentReason: pb.amendmentReason,
+    changes: diffContent(parsePayload(a).content, pb.content),
+  };
 }
 
 /** Verify one report's stored versions against the deployment key (used by the endpoint and the CLI). */
-export async function verifyStored(db: Executor, key: SigningKey, reportId: string): Promise<ReportVerifyResult> {
+export async function verifyStored(
+  db: Executor,
+  key: SigningKey,
+  reportId: string,
+): Promise<ReportVerifyResult> {
   const rows = await q.listVersions(db, reportId);
   const versions = verifyVersions(key, reportId, rows);
   const report = await q.findReport(db, reportId);
   const countOk = report?.current_version === rows.length;
-  if (!countOk) versions.push({ version: rows.length + 1, ok: false, reason: 'report row and stored versions disagree on the version count' });
-  return { ok: versions.length > 0 && versions.every((v) => v.ok), reportId, keyFingerprint: key.fingerprint, versions };
+  if (!countOk)
+    versions.push({
+      version: rows.length + 1,
+      ok: false,
+      reason: 'report row and stored versions disagree on the version count',
+    });
+  return {
+    ok: versions.length > 0 && versions.every((v) => v.ok),
+    reportId,
+    keyFingerprint: key.fingerprint,
+    versions,
+  };
 }
 
 export async function verifyReport(ctx: ReportsCtx, actor: Actor, id: string): Promise<ReportVerifyResult> {
@@ -243,26 +370,47 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
     const l = await loadVisible(trx, actor, id, true);
     const r = l.report;
     const c = await q.findVisibleConsultation(trx, actor, r.consultation_id, true);
-    if (!c || actor.hospitalId !== c.requesting_hospital_id) throw forbidden('only the requesting hospital acknowledges a report');
+    if (!c || actor.hospitalId !== c.requesting_hospital_id)
+      throw forbidden('only the requesting hospital acknowledges a report');
     if (r.status === 'acknowledged') throw conflict('the report was already acknowledged');
-    if (r.status !== 'signed') throw conflict('an amendment is being prepared; acknowledge once it is signed');
+    if (r.status !== 'signed')
+      throw conflict('an amendment is being prepared; acknowledge once it is signed');
     const versions = await q.listVersions(trx, r.id);
     const check = verifyVersions(ctx.key, r.id, versions);
-    if (!check.every((v) => v.ok)) throw conflict('the stored report fails signature verification; contact the administrator');
+    if (!check.every((v) => v.ok))
+      throw conflict('the stored report fails signature verification; contact the administrator');
     const latest = parsePayload(versions.at(-1)!);
     const nextDate = await writeCasePlan(trx, actor, c, latest);
     // The first acknowledgement completes the consultation; acknowledging a later amendment only updates the plan.
     if (c.state !== 'report_pending' && c.state !== 'completed') {
-      throw new DomainError('invalid_transition', `the report cannot be acknowledged while the consultation is ${c.state}`);
+      throw new DomainError(
+        'invalid_transition',
+        `the report cannot be acknowledged while the consultation is ${c.state}`,
+      );
     }
-    const effect = c.state === 'report_pending' ? await completeOnAcknowledgement(trx, ctx.config, actor, c, `report v${latest.version} acknowledged`) : null;
+    const effect =
+      c.state === 'report_pending'
+        ? await completeOnAcknowledgement(trx, ctx.config, actor, c, `report v${latest.version} acknowledged`)
+        : null;
     const updated = await trx
       .updateTable('reports')
-      .set({ status: 'acknowledged', acknowledged_at: new Date(), acknowledged_by: actor.id, next_follow_up_date: nextDate })
+      .set({
+        status: 'acknowledged',
+        acknowledged_at: new Date(),
+        acknowledged_by: actor.id,
+        next_follow_up_date: nextDate,
+      })
       .where('id', '=', r.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, { actor, action: 'report.acknowledge', entityType: 'report', entityId: r.id, ip: actor.ip, detail: { version: latest.version } });
+    await recordAudit(trx, {
+      actor,
+      action: 'report.acknowledge',
+      entityType: 'report',
+      entityId: r.id,
+      ip: actor.ip,
+      detail: { version: latest.version },
+    });
     return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effect };
   });
   await publishEffects(ctx.db, ctx.io, ctx.config, effect ? [effect] : []);

@@ -65,7 +65,8 @@ export function loadOrCreateSigningKey(dataDir: string): SigningKey {
     // 'wx': never overwrite a key another process created a moment ago.
     fs.writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return toKey(crypto.createPrivateKey(fs.readFileSync(file)));
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      return toKey(crypto.createPrivateKey(fs.readFileSync(file)));
     throw e;
   }
   fs.chmodSync(file, 0o600);
@@ -84,9 +85,18 @@ export function signCanonical(key: SigningKey, canonical: string): string {
   return crypto.sign(null, Buffer.from(canonical, 'utf8'), key.privateKey).toString('base64');
 }
 
-export function verifyCanonical(publicKey: crypto.KeyObject, canonical: string, signatureB64: string): boolean {
+export function verifyCanonical(
+  publicKey: crypto.KeyObject,
+  canonical: string,
+  signatureB64: string,
+): boolean {
   try {
-    return crypto.verify(null, Buffer.from(canonical, 'utf8'), publicKey, Buffer.from(signatureB64, 'base64'));
+    return crypto.verify(
+      null,
+      Buffer.from(canonical, 'utf8'),
+      publicKey,
+      Buffer.from(signatureB64, 'base64'),
+    );
   } catch {
     return false;
   }

@@ -18,7 +18,12 @@ export interface Loaded {
  * Load a report the actor may see. The requesting side sees a report only once it has a signed version; drafts
  * stay with the consulting side. Everything else is 404 (existence is not leaked).
  */
-export async function loadVisible(db: Executor, actor: Actor, reportId: string, lock = false): Promise<Loaded> {
+export async function loadVisible(
+  db: Executor,
+  actor: Actor,
+  reportId: string,
+  lock = false,
+): Promise<Loaded> {
   const report = lock ? await q.lockReport(db as never, reportId) : await q.findReport(db, reportId);
   if (!report) throw notFound('report');
   const consultation = await q.findVisibleConsultation(db, actor, report.consultation_id);

@@ -62,7 +62,10 @@ export const DashboardPairingRow = Type.Intersect([
 ]);
 export type DashboardPairingRow = Static<typeof DashboardPairingRow>;
 
-export const DashboardProgramRow = Type.Intersect([Type.Object({ programName: Type.String() }), DashboardMetrics]);
+export const DashboardProgramRow = Type.Intersect([
+  Type.Object({ programName: Type.String() }),
+  DashboardMetrics,
+]);
 export type DashboardProgramRow = Static<typeof DashboardProgramRow>;
 
 export const Dashboard = Type.Object({
@@ -82,7 +85,15 @@ export type Dashboard = Static<typeof Dashboard>;
 export const DashboardFilters = Type.Object({
   programs: Type.Array(Type.String()),
   pairings: Type.Array(
-    Type.Object({ id: Uuid, programName: Type.String(), tertiaryNameZh: Type.String(), tertiaryNameEn: Type.String(), countyHospitalId: Uuid, countyNameZh: Type.String(), countyNameEn: Type.String() }),
+    Type.Object({
+      id: Uuid,
+      programName: Type.String(),
+      tertiaryNameZh: Type.String(),
+      tertiaryNameEn: Type.String(),
+      countyHospitalId: Uuid,
+      countyNameZh: Type.String(),
+      countyNameEn: Type.String(),
+    }),
   ),
 });
 export type DashboardFilters = Static<typeof DashboardFilters>;

@@ -122,7 +122,10 @@ export type ReportAmend = Static<typeof ReportAmend>;
 
 export const ConsultationIdParams = Type.Object({ consultationId: Uuid });
 export const ReportVersionParams = Type.Object({ id: Uuid, version: Type.Integer({ minimum: 1 }) });
-export const ReportDiffQuery = Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) });
+export const ReportDiffQuery = Type.Object({
+  from: Type.Integer({ minimum: 1 }),
+  to: Type.Integer({ minimum: 1 }),
+});
 export const ReportPdfQuery = Type.Object({
   version: Type.Optional(Type.Integer({ minimum: 1 })),
   lang: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])),
@@ -148,7 +151,11 @@ export const ReportVerifyResult = Type.Object({
   reportId: Uuid,
   keyFingerprint: Type.String(),
   versions: Type.Array(
-    Type.Object({ version: Type.Integer(), ok: Type.Boolean(), reason: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Object({
+      version: Type.Integer(),
+      ok: Type.Boolean(),
+      reason: Type.Union([Type.String(), Type.Null()]),
+    }),
   ),
 });
 export type ReportVerifyResult = Static<typeof ReportVerifyResult>;

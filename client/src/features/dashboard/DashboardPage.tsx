@@ -1,6 +1,11 @@
 import { useMemo, useState } from 'react';
 import type { ChartConfiguration } from 'chart.js';
-import { DASHBOARD_METRIC_KEYS, type Dashboard, type DashboardMetrics, type DashboardQuery } from '@consult/shared';
+import {
+  DASHBOARD_METRIC_KEYS,
+  type Dashboard,
+  type DashboardMetrics,
+  type DashboardQuery,
+} from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import { useAsync } from '../../app/useAsync';
 import { Loadable, PageHeader } from '../../app/ui';
@@ -14,9 +19,27 @@ const defaultRange = (): Pick<DashboardQuery, 'from' | 'to'> => {
   return { from: isoDay(from), to: isoDay(to) };
 };
 
-const COLORS = ['#1d4ed8', '#059669', '#d97706', '#dc2626', '#7c3aed', '#0891b2', '#be185d', '#4b5563', '#65a30d', '#9333ea', '#0f766e'];
+const COLORS = [
+  '#1d4ed8',
+  '#059669',
+  '#d97706',
+  '#dc2626',
+  '#7c3aed',
+  '#0891b2',
+  '#be185d',
+  '#4b5563',
+  '#65a30d',
+  '#9333ea',
+  '#0f766e',
+];
 
-function MetricTable({ rows, t }: { rows: { key: string; name: string; m: DashboardMetrics }[]; t: (k: string) => string }) {
+function MetricTable({
+  rows,
+  t,
+}: {
+  rows: { key: string; name: string; m: DashboardMetrics }[];
+  t: (k: string) => string;
+}) {
   return (
     <div className="table-scroll">
       <table className="table table-dense">
@@ -53,9 +76,21 @@ function Charts({ d }: { d: Dashboard }) {
       data: {
         labels: d.byMonth.map((m) => m.month),
         datasets: [
-          { label: t('dashboard.metric.consultations'), data: d.byMonth.map((m) => m.consultations), backgroundColor: COLORS[0] },
-          { label: t('dashboard.metric.reportsSigned'), data: d.byMonth.map((m) => m.reportsSigned), backgroundColor: COLORS[1] },
-          { label: t('dashboard.metric.roundsHeld'), data: d.byMonth.map((m) => m.roundsHeld), backgroundColor: COLORS[2] },
+          {
+            label: t('dashboard.metric.consultations'),
+            data: d.byMonth.map((m) => m.consultations),
+            backgroundColor: COLORS[0],
+          },
+          {
+            label: t('dashboard.metric.reportsSigned'),
+            data: d.byMonth.map((m) => m.reportsSigned),
+            backgroundColor: COLORS[1],
+          },
+          {
+            label: t('dashboard.metric.roundsHeld'),
+            data: d.byMonth.map((m) => m.roundsHeld),
+            backgroundColor: COLORS[2],
+          },
         ],
       },
       options: { responsive: true, maintainAspectRatio: false, animation: false },
@@ -78,9 +113,21 @@ function Charts({ d }: { d: Dashboard }) {
       type: 'bar',
       data: {
         labels: d.byState.map((x) => t(`dashboard.state.${x.key}`)),
-        datasets: [{ label: t('dashboard.metric.consultations'), data: d.byState.map((x) => x.count), backgroundColor: COLORS[0] }],
+        datasets: [
+          {
+            label: t('dashboard.metric.consultations'),
+            data: d.byState.map((x) => x.count),
+            backgroundColor: COLORS[0],
+          },
+        ],
       },
-      options: { indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } },
+      options: {
+        indexAxis: 'y',
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: false } },
+      },
     }),
     [d, t],
   );
@@ -106,11 +153,16 @@ export function DashboardPage() {
   const { t, locale } = useI18n();
   const [q, setQ] = useState<DashboardQuery>(defaultRange);
   const filters = useAsync(getFilters, []);
-  const state = useAsync(() => getDashboard(q), [q.from, q.to, q.programName, q.pairingId, q.countyHospitalId]);
+  const state = useAsync(
+    () => getDashboard(q),
+    [q.from, q.to, q.programName, q.pairingId, q.countyHospitalId],
+  );
   const zh = locale === 'zh-CN';
   const set = (patch: Partial<DashboardQuery>) => setQ((x) => ({ ...x, ...patch }));
   const pairings = filters.data?.pairings ?? [];
-  const counties = [...new Map(pairings.map((p) => [p.countyHospitalId, zh ? p.countyNameZh : p.countyNameEn])).entries()];
+  const counties = [
+    ...new Map(pairings.map((p) => [p.countyHospitalId, zh ? p.countyNameZh : p.countyNameEn])).entries(),
+  ];
 
   return (
     <div className="dashboard-page">
@@ -124,14 +176,32 @@ export function DashboardPage() {
       />
       <form className="card dash-filters" onSubmit={(e) => e.preventDefault()}>
         <label>
-          {t('dashboard.from')} <input type="date" name="from" value={q.from} max={q.to} onChange={(e) => e.target.value && set({ from: e.target.value })} />
+          {t('dashboard.from')}{' '}
+          <input
+            type="date"
+            name="from"
+            value={q.from}
+            max={q.to}
+            onChange={(e) => e.target.value && set({ from: e.target.value })}
+          />
         </label>
         <label>
-          {t('dashboard.to')} <input type="date" name="to" value={q.to} min={q.from} onChange={(e) => e.target.value && set({ to: e.target.value })} />
+          {t('dashboard.to')}{' '}
+          <input
+            type="date"
+            name="to"
+            value={q.to}
+            min={q.from}
+            onChange={(e) => e.target.value && set({ to: e.target.value })}
+          />
         </label>
         <label>
           {t('dashboard.program')}{' '}
-          <select name="program" value={q.programName ?? ''} onChange={(e) => set({ programName: e.target.value || undefined, pairingId: undefined })}>
+          <select
+            name="program"
+            value={q.programName ?? ''}
+            onChange={(e) => set({ programName: e.target.value || undefined, pairingId: undefined })}
+          >
             <option value="">{t('dashboard.all')}</option>
             {filters.data?.programs.map((p) => (
               <option key={p} value={p}>
@@ -142,7 +212,11 @@ export function DashboardPage() {
         </label>
         <label>
           {t('dashboard.pairing')}{' '}
-          <select name="pairing" value={q.pairingId ?? ''} onChange={(e) => set({ pairingId: e.target.value || undefined })}>
+          <select
+            name="pairing"
+            value={q.pairingId ?? ''}
+            onChange={(e) => set({ pairingId: e.target.value || undefined })}
+          >
             <option value="">{t('dashboard.all')}</option>
             {pairings
               .filter((p) => !q.programName || p.programName === q.programName)
@@ -155,7 +229,11 @@ export function DashboardPage() {
         </label>
         <label>
           {t('dashboard.county')}{' '}
-          <select name="county" value={q.countyHospitalId ?? ''} onChange={(e) => set({ countyHospitalId: e.target.value || undefined })}>
+          <select
+            name="county"
+            value={q.countyHospitalId ?? ''}
+            onChange={(e) => set({ countyHospitalId: e.target.value || undefined })}
+          >
             <option value="">{t('dashboard.all')}</option>
             {counties.map(([id, name]) => (
               <option key={id} value={id}>
@@ -184,18 +262,34 @@ export function DashboardPage() {
             )}
             <section className="card">
               <h2>{t('dashboard.table.programs')}</h2>
-              <MetricTable t={t} rows={d.programs.map((p) => ({ key: p.programName, name: p.programName, m: p }))} />
+              <MetricTable
+                t={t}
+                rows={d.programs.map((p) => ({ key: p.programName, name: p.programName, m: p }))}
+              />
             </section>
             <section className="card">
               <h2>{t('dashboard.table.pairings')}</h2>
               <MetricTable
                 t={t}
-                rows={d.pairings.map((p) => ({ key: p.pairingId, name: zh ? `${p.tertiaryNameZh} — ${p.countyNameZh}` : `${p.tertiaryNameEn} — ${p.countyNameEn}`, m: p }))}
+                rows={d.pairings.map((p) => ({
+                  key: p.pairingId,
+                  name: zh
+                    ? `${p.tertiaryNameZh} — ${p.countyNameZh}`
+                    : `${p.tertiaryNameEn} — ${p.countyNameEn}`,
+                  m: p,
+                }))}
               />
             </section>
             <section className="card">
               <h2>{t('dashboard.table.counties')}</h2>
-              <MetricTable t={t} rows={d.counties.map((c) => ({ key: c.countyHospitalId, name: zh ? c.nameZh : c.nameEn, m: c }))} />
+              <MetricTable
+                t={t}
+                rows={d.counties.map((c) => ({
+                  key: c.countyHospitalId,
+                  name: zh ? c.nameZh : c.nameEn,
+                  m: c,
+                }))}
+              />
             </section>
           </>
         )}

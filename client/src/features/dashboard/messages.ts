@@ -76,7 +76,8 @@ registerMessages({
     'dashboard.table.counties': 'By county hospital',
     'dashboard.col.name': 'Name',
     'dashboard.empty': 'No data in the selected range.',
-    'dashboard.note': 'Consultations count by submission time; hours to report run from submission to first signature; days are UTC.',
+    'dashboard.note':
+      'Consultations count by submission time; hours to report run from submission to first signature; days are UTC.',
     'dashboard.type.remote_consultation': 'Remote consultation',
     'dashboard.type.remote_image_diagnosis': 'Remote image diagnosis',
     'dashboard.type.ward_round_case': 'Ward-round case',

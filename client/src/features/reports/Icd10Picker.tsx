@@ -4,7 +4,15 @@ import { useI18n } from '../../app/i18n';
 import { searchIcd10 } from './api';
 
 /** Search the shipped ICD-10 list; picked codes become diagnoses (the first is primary). */
-export function Icd10Picker({ value, onChange, disabled }: { value: ReportDiagnosis[]; onChange(v: ReportDiagnosis[]): void; disabled?: boolean }) {
+export function Icd10Picker({
+  value,
+  onChange,
+  disabled,
+}: {
+  value: ReportDiagnosis[];
+  onChange(v: ReportDiagnosis[]): void;
+  disabled?: boolean;
+}) {
   const { t, locale } = useI18n();
   const [q, setQ] = useState('');
   const [hits, setHits] = useState<Icd10Code[]>([]);
@@ -43,7 +51,11 @@ export function Icd10Picker({ value, onChange, disabled }: { value: ReportDiagno
               {t('reports.field.primary')}
             </label>{' '}
             {!disabled && (
-              <button type="button" className="btn btn-small btn-ghost" onClick={() => onChange(value.filter((x) => x.code !== d.code))}>
+              <button
+                type="button"
+                className="btn btn-small btn-ghost"
+                onClick={() => onChange(value.filter((x) => x.code !== d.code))}
+              >
                 {t('reports.field.remove')}
               </button>
             )}

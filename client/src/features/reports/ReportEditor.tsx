@@ -5,7 +5,12 @@ import { useI18n } from '../../app/i18n';
 import { Icd10Picker } from './Icd10Picker';
 import { saveDraft } from './api';
 
-type SaveState = { kind: 'saved'; at: string } | { kind: 'dirty' } | { kind: 'saving' } | { kind: 'conflict'; message: string } | { kind: 'error'; message: string };
+type SaveState =
+  | { kind: 'saved'; at: string }
+  | { kind: 'dirty' }
+  | { kind: 'saving' }
+  | { kind: 'conflict'; message: string }
+  | { kind: 'error'; message: string };
 
 const AUTOSAVE_MS = 1200;
 
@@ -39,7 +44,11 @@ export function ReportEditor({
     try {
       const r = await saveDraft(report.id, toSave, revision.current);
       revision.current = r.draft?.revision ?? revision.current;
-      setState(pending.current ? { kind: 'dirty' } : { kind: 'saved', at: r.draft?.updatedAt ?? new Date().toISOString() });
+      setState(
+        pending.current
+          ? { kind: 'dirty' }
+          : { kind: 'saved', at: r.draft?.updatedAt ?? new Date().toISOString() },
+      );
       onSaved(r);
     } catch (e) {
       if (e instanceof ApiError && e.status === 409) setState({ kind: 'conflict', message: e.message });
@@ -62,7 +71,8 @@ export function ReportEditor({
     if (state.kind !== 'conflict') setState({ kind: 'dirty' });
   };
   const rec = content.recommendations;
-  const setRec = (patch: Partial<ReportContent['recommendations']>) => change({ ...content, recommendations: { ...rec, ...patch } });
+  const setRec = (patch: Partial<ReportContent['recommendations']>) =>
+    change({ ...content, recommendations: { ...rec, ...patch } });
   const setKey = (i: number, patch: Partial<ReportKeyImage>) =>
     change({ ...content, keyImages: content.keyImages.map((k, j) => (j === i ? { ...k, ...patch } : k)) });
   const locked = state.kind === 'conflict';
@@ -83,31 +93,66 @@ export function ReportEditor({
           </button>
         </div>
       )}
-      {draft.amendmentReason && <p className="alert">{t('reports.amendment.reason', { reason: draft.amendmentReason })}</p>}
+      {draft.amendmentReason && (
+        <p className="alert">{t('reports.amendment.reason', { reason: draft.amendmentReason })}</p>
+      )}
       <label className="form-row">
         <span>{t('reports.field.findings')}</span>
-        <textarea name="findings" rows={6} value={content.findings} disabled={locked} onChange={(e) => change({ ...content, findings: e.target.value })} />
+        <textarea
+          name="findings"
+          rows={6}
+          value={content.findings}
+          disabled={locked}
+          onChange={(e) => change({ ...content, findings: e.target.value })}
+        />
       </label>
       <label className="form-row">
         <span>{t('reports.field.impression')}</span>
-        <textarea name="impression" rows={4} value={content.impression} disabled={locked} onChange={(e) => change({ ...content, impression: e.target.value })} />
+        <textarea
+          name="impression"
+          rows={4}
+          value={content.impression}
+          disabled={locked}
+          onChange={(e) => change({ ...content, impression: e.target.value })}
+        />
       </label>
       <div className="form-row">
         <span>{t('reports.field.diagnoses')}</span>
-        <Icd10Picker value={content.diagnoses} disabled={locked} onChange={(diagnoses) => change({ ...content, diagnoses })} />
+        <Icd10Picker
+          value={content.diagnoses}
+          disabled={locked}
+          onChange={(diagnoses) => change({ ...content, diagnoses })}
+        />
       </div>
       <label className="form-row">
         <span>{t('reports.field.treatmentPlan')}</span>
-        <textarea name="treatmentPlan" rows={4} value={rec.treatmentPlan} disabled={locked} onChange={(e) => setRec({ treatmentPlan: e.target.value })} />
+        <textarea
+          name="treatmentPlan"
+          rows={4}
+          value={rec.treatmentPlan}
+          disabled={locked}
+          onChange={(e) => setRec({ treatmentPlan: e.target.value })}
+        />
       </label>
       <label className="form-row inline">
-        <input type="checkbox" name="referral" checked={rec.referral} disabled={locked} onChange={(e) => setRec({ referral: e.target.checked })} />{' '}
+        <input
+          type="checkbox"
+          name="referral"
+          checked={rec.referral}
+          disabled={locked}
+          onChange={(e) => setRec({ referral: e.target.checked })}
+        />{' '}
         {t('reports.field.referral')}
       </label>
       {rec.referral && (
         <label className="form-row">
           <span>{t('reports.field.referralNote')}</span>
-          <input name="referralNote" value={rec.referralNote} disabled={locked} onChange={(e) => setRec({ referralNote: e.target.value })} />
+          <input
+            name="referralNote"
+            value={rec.referralNote}
+            disabled={locked}
+            onChange={(e) => setRec({ referralNote: e.target.value })}
+          />
         </label>
       )}
       <label className="form-row">
@@ -119,7 +164,13 @@ export function ReportEditor({
           max={3650}
           value={rec.followUpIntervalDays ?? ''}
           disabled={locked}
-          onChange={(e) => setRec({ followUpIntervalDays: e.target.value ? Math.max(1, Math.min(3650, Number(e.target.value))) : null })}
+          onChange={(e) =>
+            setRec({
+              followUpIntervalDays: e.target.value
+                ? Math.max(1, Math.min(3650, Number(e.target.value)))
+                : null,
+            })
+          }
         />
       </label>
       <fieldset className="key-images">
@@ -127,18 +178,55 @@ export function ReportEditor({
         {content.keyImages.length === 0 && <p className="muted">{t('reports.keyImages.none')}</p>}
         {content.keyImages.map((k, i) => (
           <div key={i} className="key-image-row">
-            <input aria-label={t('reports.field.studyUid')} placeholder={t('reports.field.studyUid')} value={k.studyInstanceUid} disabled={locked} onChange={(e) => setKey(i, { studyInstanceUid: e.target.value.trim() })} />
-            <input aria-label={t('reports.field.sopUid')} placeholder={t('reports.field.sopUid')} value={k.sopInstanceUid} disabled={locked} onChange={(e) => setKey(i, { sopInstanceUid: e.target.value.trim() })} />
-            <input aria-label={t('reports.field.frame')} type="number" min={1} value={k.frame} disabled={locked} onChange={(e) => setKey(i, { frame: Math.max(1, Number(e.target.value) || 1) })} />
+            <input
+              aria-label={t('reports.field.studyUid')}
+              placeholder={t('reports.field.studyUid')}
+              value={k.studyInstanceUid}
+              disabled={locked}
+              onChange={(e) => setKey(i, { studyInstanceUid: e.target.value.trim() })}
+            />
+            <input
+              aria-label={t('reports.field.sopUid')}
+              placeholder={t('reports.field.sopUid')}
+              value={k.sopInstanceUid}
+              disabled={locked}
+              onChange={(e) => setKey(i, { sopInstanceUid: e.target.value.trim() })}
+            />
+            <input
+              aria-label={t('reports.field.frame')}
+              type="number"
+              min={1}
+              value={k.frame}
+              disabled={locked}
+              onChange={(e) => setKey(i, { frame: Math.max(1, Number(e.target.value) || 1) })}
+            />
             <input
               aria-label={t('reports.field.annotations')}
               placeholder={t('reports.field.annotations')}
               value={k.annotationIds.join(', ')}
               disabled={locked}
-              onChange={(e) => setKey(i, { annotationIds: e.target.value.split(',').map((s) => s.trim()).filter(Boolean) })}
+              onChange={(e) =>
+                setKey(i, {
+                  annotationIds: e.target.value
+                    .split(',')
+                    .map((s) => s.trim())
+                    .filter(Boolean),
+                })
+              }
             />
-            <input aria-label={t('reports.field.caption')} placeholder={t('reports.field.caption')} value={k.caption} disabled={locked} onChange={(e) => setKey(i, { caption: e.target.value })} />
-            <button type="button" className="btn btn-small btn-ghost" disabled={locked} onClick={() => change({ ...content, keyImages: content.keyImages.filter((_, j) => j !== i) })}>
+            <input
+              aria-label={t('reports.field.caption')}
+              placeholder={t('reports.field.caption')}
+              value={k.caption}
+              disabled={locked}
+              onChange={(e) => setKey(i, { caption: e.target.value })}
+            />
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              disabled={locked}
+              onClick={() => change({ ...content, keyImages: content.keyImages.filter((_, j) => j !== i) })}
+            >
               {t('reports.field.remove')}
             </button>
           </div>
@@ -147,7 +235,15 @@ export function ReportEditor({
           type="button"
           className="btn btn-small"
           disabled={locked}
-          onClick={() => change({ ...content, keyImages: [...content.keyImages, { studyInstanceUid: '', sopInstanceUid: '', frame: 1, annotationIds: [], caption: '' }] })}
+          onClick={() =>
+            change({
+              ...content,
+              keyImages: [
+                ...content.keyImages,
+                { studyInstanceUid: '', sopInstanceUid: '', frame: 1, annotationIds: [], caption: '' },
+              ],
+            })
+          }
         >
           {t('reports.keyImages.add')}
         </button>

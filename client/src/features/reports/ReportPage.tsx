@@ -19,7 +19,10 @@ export function ReportPage() {
   const { t, dt, locale } = useI18n();
   const { me, allowed } = useSession();
   const state = useAsync(
-    () => api.getReportOf(consultationId).catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))),
+    () =>
+      api
+        .getReportOf(consultationId)
+        .catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))),
     [consultationId],
   );
   const [local, setLocal] = useState<Report | null>(null);
@@ -35,7 +38,10 @@ export function ReportPage() {
   const reload = state.reload;
   const onChanged = useCallback(
     (e: { entityType: string; entityId: string }) => {
-      if ((e.entityType === 'consultation' && e.entityId === consultationId) || (e.entityType === 'report' && e.entityId === report?.id)) {
+      if (
+        (e.entityType === 'consultation' && e.entityId === consultationId) ||
+        (e.entityType === 'report' && e.entityId === report?.id)
+      ) {
         // The author's own editor keeps its local text; everyone else refetches.
         if (!report?.draft || report.authorId !== me?.id) reload();
       }
@@ -66,7 +72,11 @@ export function ReportPage() {
         title={t('reports.title')}
         actions={
           <>
-            {report && <span className={`badge report-status status-${report.status}`}>{t(`reports.status.${report.status}`)}</span>}
+            {report && (
+              <span className={`badge report-status status-${report.status}`}>
+                {t(`reports.status.${report.status}`)}
+              </span>
+            )}
             <Link className="btn btn-ghost" to={`/consultations/${consultationId}`}>
               {t('reports.back')}
             </Link>
@@ -80,7 +90,11 @@ export function ReportPage() {
             <div className="card">
               <p className="muted report-none">{t('reports.none')}</p>
               {allowed(Permission.ReportsWrite) && (
-                <button type="button" className="btn btn-primary" onClick={() => void act(() => api.openReport(consultationId)).catch(() => undefined)}>
+                <button
+                  type="button"
+                  className="btn btn-primary"
+                  onClick={() => void act(() => api.openReport(consultationId)).catch(() => undefined)}
+                >
                   {t('reports.start')}
                 </button>
               )}
@@ -102,7 +116,12 @@ export function ReportPage() {
                     }
                   />
                   <div className="page-actions">
-                    <button type="button" className="btn btn-primary" disabled={!settled} onClick={() => setDialog('sign')}>
+                    <button
+                      type="button"
+                      className="btn btn-primary"
+                      disabled={!settled}
+                      onClick={() => setDialog('sign')}
+                    >
                       {t('reports.sign')}
                     </button>
                   </div>
@@ -113,13 +132,24 @@ export function ReportPage() {
                   <ReportView v={latest} />
                   {report.acknowledgedAt && (
                     <p className="alert alert-ok report-acknowledged">
-                      {t('reports.acknowledged', { name: report.acknowledgedByName ?? '', time: dt(report.acknowledgedAt) })}
-                      {report.nextFollowUpDate && <> · {t('reports.nextFollowUp', { date: report.nextFollowUpDate })}</>}
+                      {t('reports.acknowledged', {
+                        name: report.acknowledgedByName ?? '',
+                        time: dt(report.acknowledgedAt),
+                      })}
+                      {report.nextFollowUpDate && (
+                        <> · {t('reports.nextFollowUp', { date: report.nextFollowUpDate })}</>
+                      )}
                     </p>
                   )}
                   <div className="page-actions">
                     {report.status === 'signed' && allowed(Permission.ReportsAcknowledge) && (
-                      <button type="button" className="btn btn-primary" onClick={() => void act(() => api.acknowledgeReport(report.id)).catch(() => undefined)}>
+                      <button
+                        type="button"
+                        className="btn btn-primary"
+                        onClick={() =>
+                          void act(() => api.acknowledgeReport(report.id)).catch(() => undefined)
+                        }
+                      >
                         {t('reports.acknowledge')}
                       </button>
                     )}
@@ -134,7 +164,11 @@ export function ReportPage() {
                     <a className="btn" href={api.fhirUrl(report.id)} download>
                       {t('reports.download.fhir')}
                     </a>
-                    <button type="button" className="btn btn-ghost" onClick={() => void api.verifyReport(report.id).then(setVerify, setError)}>
+                    <button
+                      type="button"
+                      className="btn btn-ghost"
+                      onClick={() => void api.verifyReport(report.id).then(setVerify, setError)}
+                    >
                       {t('reports.verify')}
                     </button>
                   </div>
@@ -142,7 +176,12 @@ export function ReportPage() {
                     <p className={`alert ${verify.ok ? 'alert-ok' : 'alert-error'}`} role="status">
                       {verify.ok
                         ? t('reports.verify.ok', { n: verify.versions.length })
-                        : t('reports.verify.failed', { reasons: verify.versions.filter((v) => !v.ok).map((v) => `v${v.version}: ${v.reason}`).join('; ') })}
+                        : t('reports.verify.failed', {
+                            reasons: verify.versions
+                              .filter((v) => !v.ok)
+                              .map((v) => `v${v.version}: ${v.reason}`)
+                              .join('; '),
+                          })}
                     </p>
                   )}
                 </section>

@@ -10,9 +10,12 @@ export function ReportView({ v }: { v: ReportVersion }) {
   return (
     <article className="report-view" data-version={v.version}>
       <p className="muted">
-        {t('reports.version', { n: v.version })} · {t('reports.signedBy', { name: v.signerName, time: dt(v.signedAt) })}
+        {t('reports.version', { n: v.version })} ·{' '}
+        {t('reports.signedBy', { name: v.signerName, time: dt(v.signedAt) })}
       </p>
-      {v.amendmentReason && <p className="alert">{t('reports.amendment.reason', { reason: v.amendmentReason })}</p>}
+      {v.amendmentReason && (
+        <p className="alert">{t('reports.amendment.reason', { reason: v.amendmentReason })}</p>
+      )}
       <h3>{t('reports.field.findings')}</h3>
       <p className="prewrap">{text(c.findings)}</p>
       <h3>{t('reports.field.impression')}</h3>
@@ -41,7 +44,8 @@ export function ReportView({ v }: { v: ReportVersion }) {
           <ul className="plain-list">
             {c.keyImages.map((k, i) => (
               <li key={i}>
-                {k.caption || '—'} · <span className="mono">{k.sopInstanceUid}</span> · {t('reports.field.frame')} {k.frame}
+                {k.caption || '—'} · <span className="mono">{k.sopInstanceUid}</span> ·{' '}
+                {t('reports.field.frame')} {k.frame}
                 {k.annotationIds.length > 0 && ` · ${k.annotationIds.join(', ')}`}
               </li>
             ))}
@@ -49,7 +53,8 @@ export function ReportView({ v }: { v: ReportVersion }) {
         </>
       )}
       <p className="muted small">
-        {t('reports.fingerprint')}: <span className="mono">{v.keyFingerprint.slice(0, 32).match(/.{4}/g)?.join(' ')}</span>
+        {t('reports.fingerprint')}:{' '}
+        <span className="mono">{v.keyFingerprint.slice(0, 32).match(/.{4}/g)?.join(' ')}</span>
       </p>
     </article>
   );

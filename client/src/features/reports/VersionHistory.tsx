@@ -24,15 +24,16 @@ export function VersionHistory({ report }: { report: Report }) {
       <ol reversed className="plain-list">
         {[...report.versions].reverse().map((v) => (
           <li key={v.version} data-version={v.version}>
-            <strong>{t('reports.version', { n: v.version })}</strong> · {t('reports.signedBy', { name: v.signerName, time: dt(v.signedAt) })}
+            <strong>{t('reports.version', { n: v.version })}</strong> ·{' '}
+            {t('reports.signedBy', { name: v.signerName, time: dt(v.signedAt) })}
             {v.amendmentReason && <div>{t('reports.amendment.reason', { reason: v.amendmentReason })}</div>}
             {v.version > 1 && !diffs[v.version] && (
               <button type="button" className="btn btn-small" onClick={() => void show(v.version)}>
                 {t('reports.history.compare')}
               </button>
             )}
-            {diffs[v.version] && (
-              diffs[v.version]!.changes.length === 0 ? (
+            {diffs[v.version] &&
+              (diffs[v.version]!.changes.length === 0 ? (
                 <p className="muted">{t('reports.history.noChanges')}</p>
               ) : (
                 <table className="table table-dense diff">
@@ -53,8 +54,7 @@ export function VersionHistory({ report }: { report: Report }) {
                     ))}
                   </tbody>
                 </table>
-              )
-            )}
+              ))}
           </li>
         ))}
       </ol>

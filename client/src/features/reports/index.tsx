@@ -10,7 +10,11 @@ export const reportsFeature: FeatureModule = {
   id: 'reports',
   routes: [
     { path: '/reports', element: <ReportListPage />, permission: Permission.ConsultationsRead },
-    { path: '/consultations/:consultationId/report', element: <ReportPage />, permission: Permission.ConsultationsRead },
+    {
+      path: '/consultations/:consultationId/report',
+      element: <ReportPage />,
+      permission: Permission.ConsultationsRead,
+    },
   ],
   nav: [{ path: '/reports', labelKey: 'nav.reports', permission: Permission.ConsultationsRead, order: 25 }],
 };

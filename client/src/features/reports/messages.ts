@@ -111,7 +111,8 @@ registerMessages({
     'reports.autosave.reload': 'Reload the draft (discard my changes)',
     'reports.sign': 'Sign report',
     'reports.sign.title': 'Sign the report',
-    'reports.sign.explain': 'A signed report cannot be changed; corrections are amendments. Enter your password to confirm.',
+    'reports.sign.explain':
+      'A signed report cannot be changed; corrections are amendments. Enter your password to confirm.',
     'reports.sign.password': 'Password',
     'reports.sign.confirm': 'Sign',
     'reports.cancel': 'Cancel',

@@ -46,7 +46,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('consultations')
     .columns(['requesting_hospital_id', 'submitted_at'])
     .execute();
-  await db.schema.createIndex('consultations_submitted_idx').on('consultations').column('submitted_at').execute();
+  await db.schema
+    .createIndex('consultations_submitted_idx')
+    .on('consultations')
+    .column('submitted_at')
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
