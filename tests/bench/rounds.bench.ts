@@ -79,7 +79,14 @@ async function startServer(): Promise<{ url: string; proc: ChildProcess; dataDir
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-bench-'));
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: SERVER_DIR,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SFU_LISTEN_IP: '127.0.0.1' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      SFU_LISTEN_IP: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -110,15 +117,26 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
-      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
     ],
   });
   try {
     const login = async (username: string) => {
       const ctx = await browser.newContext({ permissions: ['camera', 'microphone'] });
-      const res = await ctx.request.post(`${srv.url}/api/auth/login`, { data: { username, password: PASSWORD } });
+      const res = await ctx.request.post(`${srv.url}/api/auth/login`, {
+        data: { username, password: PASSWORD },
+      });
       const me = (await res.json()) as { id: string; csrfToken: string };
       return { ctx, page: await ctx.newPage(), id: me.id, csrf: me.csrfToken };
     };
@@ -126,14 +144,22 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
     const guest = await login('lankao.doctor');
     const created = await host.ctx.request.post(`${srv.url}/api/rounds`, {
       headers: { 'x-csrf-token': host.csrf },
-      data: { title: 'bench', kind: 'ward_round', scheduledAt: new Date().toISOString(), inviteeIds: [guest.id], agenda: [] },
+      data: {
+        title: 'bench',
+        kind: 'ward_round',
+        scheduledAt: new Date().toISOString(),
+        inviteeIds: [guest.id],
+        agenda: [],
+      },
     });
     const roundId = ((await created.json()) as { id: string }).id;
     await host.page.goto(`${srv.url}/rounds/${roundId}/room`);
-    await host.page.waitForSelector('[data-testid=round-room][data-status=joined]', { timeout: 30_000 }).catch(async (e) => {
-      console.error(await host.page.locator('body').textContent());
-      throw e;
-    });
+    await host.page
+      .waitForSelector('[data-testid=round-room][data-status=joined]', { timeout: 30_000 })
+      .catch(async (e) => {
+        console.error(await host.page.locator('body').textContent());
+        throw e;
+      });
 
     const ours: number[] = [];
     for (let i = 0; i < JOINS + 1; i++) {
@@ -156,9 +182,7 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
     const p2p = await guest.ctx.newPage();
     await p2p.goto(`${srv.url}/api/health`);
     for (let i = 0; i < JOINS; i++) {
-      baseline.push(
-        (await p2p.evaluate(P2P_FIRST_FRAME)) as number,
-      );
+      baseline.push((await p2p.evaluate(P2P_FIRST_FRAME)) as number);
     }
     return { ours, baseline };
   } finally {
@@ -220,21 +244,32 @@ function startSender(port: number, ssrc: number, pt: number) {
 
 async function consumerBench() {
   process.env.MEDIASOUP_WORKER_BIN = sfuConfig.workerBin;
-  const mod = (await import(fromServer.resolve('mediasoup'))) as MediasoupModule & { default?: MediasoupModule };
+  const mod = (await import(fromServer.resolve('mediasoup'))) as MediasoupModule & {
+    default?: MediasoupModule;
+  };
   const ms = mod.default ?? mod;
   const worker = await ms.createWorker({ logLevel: 'error', rtcMinPort: 20000, rtcMaxPort: 39999 });
   const { MEDIA_CODECS } = await import(path.join(SERVER_DIR, 'src/sfu/codecs.ts'));
   const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
-  const ingest = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
+  const ingest = await router.createPlainTransport({
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    rtcpMux: true,
+    comedia: true,
+  });
   const producer = await ingest.produce({
     kind: 'video',
-    rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 4242 }] },
+    rtpParameters: {
+      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+      encodings: [{ ssrc: 4242 }],
+    },
   });
   const sender = startSender(ingest.tuple.localPort, 4242, 101);
 
   // Receivers in a child process, so counting packets does not compete with the sender's timer.
   const SINK_SOCKETS = 80;
-  const sinkProc = spawn(process.execPath, ['-e', SINK_SOURCE, String(SINK_SOCKETS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const sinkProc = spawn(process.execPath, ['-e', SINK_SOURCE, String(SINK_SOCKETS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let sinkPorts: number[] = [];
   const waiters: ((n: number) => void)[] = [];
   let portsReady: () => void;
@@ -270,17 +305,29 @@ async function consumerBench() {
       await transport.connect({
         ip: '127.0.0.1',
         port,
-        srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'ZnQ3eWJraDg0d3ZoYzM5cXN1Y2pnaHU5NWxrd2Jy' },
+        srtpParameters: {
+          cryptoSuite: 'AES_CM_128_HMAC_SHA1_80',
+          keyBase64: 'ZnQ3eWJraDg0d3ZoYzM5cXN1Y2pnaHU5NWxrd2Jy',
+        },
       });
-      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
+      const consumer = await transport.consume({
+        producerId: producer.id,
+        rtpCapabilities: router.rtpCapabilities,
+      });
       consumers.push({ transport, consumer });
     }
   };
   /** One snapshot of the worker's counters: packets in on the producer, packets out on all consumers. */
   const counters = async () => {
-    const [p, ...cs] = await Promise.all([producer.getStats(), ...consumers.map((c) => c.consumer.getStats())]);
+    const [p, ...cs] = await Promise.all([
+      producer.getStats(),
+      ...consumers.map((c) => c.consumer.getStats()),
+    ]);
     const inbound = p!.find((x: { type: string }) => x.type === 'inbound-rtp')?.packetCount ?? 0;
-    const out = cs.reduce((n, st) => n + (st.find((x: { type: string }) => x.type === 'outbound-rtp')?.packetCount ?? 0), 0);
+    const out = cs.reduce(
+      (n, st) => n + (st.find((x: { type: string }) => x.type === 'outbound-rtp')?.packetCount ?? 0),
+      0,
+    );
     return { inbound, out };
   };
   const cpu = async () => {
@@ -317,7 +364,10 @@ async function consumerBench() {
   let stalled: number | null = null;
   for (const target of [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000]) {
     // A step that does not finish in time (the 2-core machine also runs the receivers) ends the climb.
-    const r = await Promise.race([step(target), new Promise<null>((res) => setTimeout(() => res(null), (STEP_SECONDS + 30) * 1000))]);
+    const r = await Promise.race([
+      step(target),
+      new Promise<null>((res) => setTimeout(() => res(null), (STEP_SECONDS + 30) * 1000)),
+    ]);
     if (!r) {
       stalled = target;
       break;
@@ -327,7 +377,8 @@ async function consumerBench() {
     if (r.workerLoss >= 0.01 || r.load > 0.95) break;
     best = { consumers: consumers.length, cpu: r.load };
   }
-  if (stalled) console.log(`  (the measuring harness stalled while growing to ${stalled} consumers; stopping there)`);
+  if (stalled)
+    console.log(`  (the measuring harness stalled while growing to ${stalled} consumers; stopping there)`);
   sender.stop();
   sinkProc.stdin!.end();
   sinkProc.kill();
@@ -343,8 +394,12 @@ if (ONLY !== 'consumers') {
   const join = await joinBench();
   const ours = median(join.ours);
   const base = median(join.baseline);
-  console.log(`  ours (socket signalling + SFU, ${join.ours.length} joins): median ${ours} ms  [${join.ours.join(', ')}]`);
-  console.log(`  baseline (direct RTCPeerConnection loopback, ${join.baseline.length} runs): median ${Math.round(base)} ms  [${join.baseline.map(Math.round).join(', ')}]`);
+  console.log(
+    `  ours (socket signalling + SFU, ${join.ours.length} joins): median ${ours} ms  [${join.ours.join(', ')}]`,
+  );
+  console.log(
+    `  baseline (direct RTCPeerConnection loopback, ${join.baseline.length} runs): median ${Math.round(base)} ms  [${join.baseline.map(Math.round).join(', ')}]`,
+  );
   console.log(`  ratio ours / baseline: ${(ours / base).toFixed(2)}`);
 }
 if (ONLY === 'join') process.exit(0);
@@ -352,10 +407,14 @@ if (ONLY === 'join') process.exit(0);
 console.log('\n[2] VP8 consumers on one mediasoup worker (synthetic 30 fps RTP, PlainTransport sinks)');
 const cons = await consumerBench();
 if (cons.best) {
-  console.log(`  max consumers at < 1 % loss: ${cons.best.consumers} (worker CPU ${(cons.best.cpu * 100).toFixed(0)} % of a core)`);
+  console.log(
+    `  max consumers at < 1 % loss: ${cons.best.consumers} (worker CPU ${(cons.best.cpu * 100).toFixed(0)} % of a core)`,
+  );
   console.log(`  baseline: mediasoup's published ~${PUBLISHED_CONSUMERS_PER_CORE} consumers per worker/core`);
   console.log(`  ratio ours / published: ${(cons.best.consumers / PUBLISHED_CONSUMERS_PER_CORE).toFixed(2)}`);
-  console.log(`  (CPU-bound estimate at this packet rate: ~${Math.round(cons.best.consumers / Math.max(cons.best.cpu, 0.01))} consumers per fully used core)`);
+  console.log(
+    `  (CPU-bound estimate at this packet rate: ~${Math.round(cons.best.consumers / Math.max(cons.best.cpu, 0.01))} consumers per fully used core)`,
+  );
 } else {
   console.log('  loss ≥ 1 % already at the first step');
 }

@@ -7,7 +7,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DEMO_PASSWORD, launchBrowser, login, newPage, screenshotsOnFailure, startApp, type AppProcess } from './harness';
+import {
+  DEMO_PASSWORD,
+  launchBrowser,
+  login,
+  newPage,
+  screenshotsOnFailure,
+  startApp,
+  type AppProcess,
+} from './harness';
 
 screenshotsOnFailure();
 
@@ -32,7 +40,11 @@ const apiLogin = async (username: string): Promise<Api> => {
 const call = async (who: Api, method: string, url: string, body?: unknown) => {
   const res = await fetch(app.url + url, {
     method,
-    headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      cookie: who.cookie,
+      'x-csrf-token': who.csrf,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, json: (await res.json().catch(() => null)) as any };
@@ -40,7 +52,11 @@ const call = async (who: Api, method: string, url: string, body?: unknown) => {
 
 interface SfuStats {
   workers: { pid: number }[];
-  rooms: { roundId: string; peers: string[]; routers: { workerPid: number; transports: number; producers: number; consumers: number }[] }[];
+  rooms: {
+    roundId: string;
+    peers: string[];
+    routers: { workerPid: number; transports: number; producers: number; consumers: number }[];
+  }[];
 }
 
 /** getDisplayMedia in headless Chromium: a moving canvas stands in for the captured screen. */
@@ -77,7 +93,9 @@ describe('video ward round in two browsers', () => {
   let guestPage: Page;
 
   beforeAll(async () => {
-    app = await startApp({ env: { SFU_WORKERS: '2', SFU_PEERS_PER_ROUTER: '1', SFU_LISTEN_IP: '127.0.0.1' } });
+    app = await startApp({
+      env: { SFU_WORKERS: '2', SFU_PEERS_PER_ROUTER: '1', SFU_LISTEN_IP: '127.0.0.1' },
+    });
     browser = await launchBrowser();
     host = await apiLogin('pku.cardio');
     guest = await apiLogin('lankao.doctor');
@@ -114,8 +132,12 @@ describe('video ward round in two browsers', () => {
     await expect.poll(() => frames(guestPage, `tile-${host.id}`), { timeout: 40_000 }).toBeGreaterThan(0);
     // Names and hospitals on the tiles.
     // (The demo users' profile language is zh-CN, which the UI follows.)
-    expect(await hostPage.locator(`[data-testid="tile-${guest.id}"] figcaption`).textContent()).toContain('兰考县人民医院');
-    expect(await guestPage.locator(`[data-testid="tile-${host.id}"] figcaption`).textContent()).toContain('北京大学第一医院');
+    expect(await hostPage.locator(`[data-testid="tile-${guest.id}"] figcaption`).textContent()).toContain(
+      '兰考县人民医院',
+    );
+    expect(await guestPage.locator(`[data-testid="tile-${host.id}"] figcaption`).textContent()).toContain(
+      '北京大学第一医院',
+    );
     const room = (await stats()).rooms.find((r) => r.roundId === roundId)!;
     expect(new Set(room.routers.map((r) => r.workerPid)).size).toBe(2);
   });
@@ -128,16 +150,26 @@ describe('video ward round in two browsers', () => {
   it('chat and the current agenda item reach the other side', async () => {
     await guestPage.locator('[data-testid=chat-input]').fill('心电图已上传 ECG uploaded');
     await guestPage.locator('[data-testid=chat-input]').press('Enter');
-    await expect.poll(() => hostPage.locator('[data-testid=round-chat]').textContent(), { timeout: 10_000 }).toContain('ECG uploaded');
+    await expect
+      .poll(() => hostPage.locator('[data-testid=round-chat]').textContent(), { timeout: 10_000 })
+      .toContain('ECG uploaded');
     await hostPage.locator('[data-testid=agenda-set-0]').click();
-    await expect.poll(() => guestPage.locator('[data-testid=agenda-current]').textContent(), { timeout: 10_000 }).toContain('STEMI');
+    await expect
+      .poll(() => guestPage.locator('[data-testid=agenda-current]').textContent(), { timeout: 10_000 })
+      .toContain('STEMI');
   });
 
   it('the host records the round; the WebM is listed on the round page, plays in <video>, and only round members get it', async () => {
     await hostPage.locator('[data-testid=toggle-record]').click();
     await expect.poll(() => guestPage.locator('.rounds-rec').count(), { timeout: 10_000 }).toBe(1);
     const dir = path.join(app.dataDir, 'recordings', roundId);
-    const size = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.webm')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0) : 0);
+    const size = () =>
+      fs.existsSync(dir)
+        ? fs
+            .readdirSync(dir)
+            .filter((f) => f.endsWith('.webm'))
+            .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0)
+        : 0;
     await expect.poll(size, { timeout: 60_000 }).toBeGreaterThan(40_000);
     await hostPage.locator('[data-testid=toggle-record]').click();
     await expect.poll(() => guestPage.locator('.rounds-rec').count(), { timeout: 20_000 }).toBe(0);
@@ -157,7 +189,9 @@ describe('video ward round in two browsers', () => {
     await login(page, app.url, 'lankao.doctor');
     await page.goto(`${app.url}/rounds/${roundId}`);
     const video = page.locator('[data-testid=recording-video]');
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(1);
     expect(await video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
     await page.context().close();
   });
@@ -167,8 +201,14 @@ describe('video ward round in two browsers', () => {
     const pid = before.routers[0]!.workerPid;
     process.kill(pid, 'SIGKILL');
     for (const page of [hostPage, guestPage]) {
-      await expect.poll(() => page.locator('[data-testid=round-room]').getAttribute('data-rejoins').then(Number), { timeout: 20_000 }).toBeGreaterThan(0);
-      await expect.poll(() => page.locator('[data-testid=round-room]').getAttribute('data-status'), { timeout: 30_000 }).toBe('joined');
+      await expect
+        .poll(() => page.locator('[data-testid=round-room]').getAttribute('data-rejoins').then(Number), {
+          timeout: 20_000,
+        })
+        .toBeGreaterThan(0);
+      await expect
+        .poll(() => page.locator('[data-testid=round-room]').getAttribute('data-status'), { timeout: 30_000 })
+        .toBe('joined');
     }
     await expect.poll(() => frames(hostPage, `tile-${guest.id}`), { timeout: 40_000 }).toBeGreaterThan(0);
     await expect.poll(() => frames(guestPage, `tile-${host.id}`), { timeout: 40_000 }).toBeGreaterThan(0);
@@ -178,17 +218,27 @@ describe('video ward round in two browsers', () => {
   it('leaving closes every transport: no router of the round is left', async () => {
     await guestPage.locator('[data-testid=room-leave]').click();
     await expect
-      .poll(async () => (await stats()).rooms.find((r) => r.roundId === roundId)?.routers.reduce((n, r) => n + r.transports, 0), { timeout: 10_000 })
+      .poll(
+        async () =>
+          (await stats()).rooms
+            .find((r) => r.roundId === roundId)
+            ?.routers.reduce((n, r) => n + r.transports, 0),
+        { timeout: 10_000 },
+      )
       .toBe(2);
     await hostPage.locator('[data-testid=room-leave]').click();
-    await expect.poll(async () => (await stats()).rooms.filter((r) => r.roundId === roundId), { timeout: 10_000 }).toEqual([]);
+    await expect
+      .poll(async () => (await stats()).rooms.filter((r) => r.roundId === roundId), { timeout: 10_000 })
+      .toEqual([]);
   });
 
   it('a doctor who was not invited is refused', async () => {
     const { page } = await newPage(browser);
     await login(page, app.url, 'linquan.doctor');
     await page.goto(`${app.url}/rounds/${roundId}/room`);
-    await expect.poll(() => page.locator('[data-testid=round-room]').getAttribute('data-status'), { timeout: 15_000 }).toBe('error');
+    await expect
+      .poll(() => page.locator('[data-testid=round-room]').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('error');
     expect(await page.locator('[data-testid=room-error]').getAttribute('data-code')).toBe('not_found');
     expect(await page.locator('[data-testid=room-error]').textContent()).toContain('不在受邀名单');
     expect((await call(await apiLogin('linquan.doctor'), 'GET', `/api/rounds/${roundId}`)).status).toBe(404);

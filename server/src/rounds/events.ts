@@ -35,7 +35,9 @@ export const recordingPath = (config: Config, roundId: string, recordingId: stri
 
 export function iceServers(config: Config): IceServer[] {
   const c = config.sfu;
-  return c.turnUrls.length ? [{ urls: c.turnUrls, username: c.turnUsername!, credential: c.turnCredential! }] : [];
+  return c.turnUrls.length
+    ? [{ urls: c.turnUrls, username: c.turnUsername!, credential: c.turnCredential! }]
+    : [];
 }
 
 function errorAck(err: unknown, log: FastifyInstance['log']): Ack<never> {
@@ -72,7 +74,11 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
         const { round, me } = await svc.authorizeJoin(app.db, actor, roundId);
         leave();
         const room = await sfu.room(roundId, round.host_id);
-        const peer = await room.addPeer({ person: me, socketId: socket.id, notify: (n) => socket.emit('round:notify', n) });
+        const peer = await room.addPeer({
+          person: me,
+          socketId: socket.id,
+          notify: (n) => socket.emit('round:notify', n),
+        });
         const current: Joined = { roundId, room, peer };
         joined = current;
         peer.once('close', () => {
@@ -80,12 +86,17 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
         });
         if (await svc.markLive(app.db, actor, roundId)) {
           const invited = await inviteeIds(app.db, roundId);
-          await notifyUsers(app.db, app.io, [round.host_id, ...invited].filter((u) => u !== actor.id), {
-            kind: 'round.started',
-            entityType: 'round',
-            entityId: roundId,
-            data: { title: round.title },
-          });
+          await notifyUsers(
+            app.db,
+            app.io,
+            [round.host_id, ...invited].filter((u) => u !== actor.id),
+            {
+              kind: 'round.started',
+              entityType: 'round',
+              entityId: roundId,
+              data: { title: round.title },
+            },
+          );
         }
         return {
           peerId: peer.id,
@@ -104,21 +115,42 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
         for (const p of room.peers.values()) {
           if (p === peer) continue;
           for (const prod of p.producers.values()) {
-            peer.notify({ name: 'newProducer', data: { peerId: p.id, producer: { producerId: prod.id, kind: prod.kind, source: prod.appData.source, paused: prod.paused } } });
+            peer.notify({
+              name: 'newProducer',
+              data: {
+                peerId: p.id,
+                producer: {
+                  producerId: prod.id,
+                  kind: prod.kind,
+                  source: prod.appData.source,
+                  paused: prod.paused,
+                },
+              },
+            });
           }
         }
         return { consumable: existing.length };
       },
-      createTransport: async ({ direction }) =>
-        need().peer.createTransport(direction, { listenIp: config.sfu.listenIp, announcedAddress: config.sfu.announcedAddress }),
+      createTransport: async ({ direction }) => {
+        const { room, peer } = need();
+        return room.createTransport(peer, direction);
+      },
       connectTransport: async ({ transportId, dtlsParameters }) => {
         await need().peer.connectTransport(transportId, dtlsParameters as unknown as types.DtlsParameters);
         return undefined;
       },
-      restartIce: async ({ transportId }) => ({ iceParameters: (await need().peer.restartIce(transportId)) as never }),
+      restartIce: async ({ transportId }) => ({
+        iceParameters: (await need().peer.restartIce(transportId)) as never,
+      }),
       produce: async ({ transportId, kind, rtpParameters, source }) => {
         const { room, peer } = need();
-        const p = await room.produce(peer, transportId, kind, rtpParameters as unknown as types.RtpParameters, source);
+        const p = await room.produce(
+          peer,
+          transportId,
+          kind,
+          rtpParameters as unknown as types.RtpParameters,
+          source,
+        );
         return { producerId: p.id };
       },
       closeProducer: async ({ producerId }) => {
@@ -176,19 +208,26 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
           recorder = await room.startRecording(id, file);
         } catch (e) {
           await svc.recordingFinished(app.db, id, false, 0);
-          throw e instanceof DomainError ? e : new DomainError('unavailable', `recording could not start: ${(e as Error).message}`);
+          throw e instanceof DomainError
+            ? e
+            : new DomainError('unavailable', `recording could not start: ${(e as Error).message}`);
         }
         finishing.set(
           id,
           new Promise<void>((resolve) =>
             recorder.once('done', (ok, size) => {
-              if (!ok) app.log.warn({ recordingId: id, ffmpeg: recorder.ffmpegLog }, 'recording produced no file');
+              if (!ok)
+                app.log.warn({ recordingId: id, ffmpeg: recorder.ffmpegLog }, 'recording produced no file');
               void svc
                 .recordingFinished(app.db, id, ok, size)
                 .catch((err: unknown) => app.log.error({ err }, 'recording row update failed'))
                 .finally(() => {
                   finishing.delete(id);
-                  if (!room.closed) room.broadcast({ name: 'recordingChanged', data: { recording: false, recordingId: null } });
+                  if (!room.closed)
+                    room.broadcast({
+                      name: 'recordingChanged',
+                      data: { recording: false, recordingId: null },
+                    });
                   resolve();
                 });
             }),
@@ -213,19 +252,26 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
 
     for (const method of ROUND_METHODS) {
       const schema = RoundRequestSchemas[method];
-      socket.on(`round:${method}` as never, (async (data: unknown, ack: unknown) => {
-        if (typeof ack !== 'function') return;
-        const reply = ack as (a: Ack<unknown>) => void;
-        if (!Value.Check(schema, data)) {
-          const first = Value.Errors(schema, data).First();
-          return reply({ ok: false, code: 'validation', message: `${method}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid'}` });
-        }
-        try {
-          reply({ ok: true, data: await (handlers[method] as (d: unknown) => Promise<unknown>)(data) });
-        } catch (e) {
-          reply(errorAck(e, app.log));
-        }
-      }) as never);
+      socket.on(
+        `round:${method}` as never,
+        (async (data: unknown, ack: unknown) => {
+          if (typeof ack !== 'function') return;
+          const reply = ack as (a: Ack<unknown>) => void;
+          if (!Value.Check(schema, data)) {
+            const first = Value.Errors(schema, data).First();
+            return reply({
+              ok: false,
+              code: 'validation',
+              message: `${method}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid'}`,
+            });
+          }
+          try {
+            reply({ ok: true, data: await (handlers[method] as (d: unknown) => Promise<unknown>)(data) });
+          } catch (e) {
+            reply(errorAck(e, app.log));
+          }
+        }) as never,
+      );
     }
     socket.on('disconnect', leave);
   });

@@ -18,7 +18,11 @@ export function listRounds(db: Executor, scope: RoundScope, status?: RoundStatus
     .selectFrom('rounds')
     .selectAll('rounds')
     .select((eb) => [
-      eb.selectFrom('round_invitees').whereRef('round_invitees.round_id', '=', 'rounds.id').select(eb.fn.countAll<number>().as('n')).as('invitee_count'),
+      eb
+        .selectFrom('round_invitees')
+        .whereRef('round_invitees.round_id', '=', 'rounds.id')
+        .select(eb.fn.countAll<number>().as('n'))
+        .as('invitee_count'),
       eb
         .selectFrom('round_agenda_items')
         .whereRef('round_agenda_items.round_id', '=', 'rounds.id')
@@ -28,7 +32,11 @@ export function listRounds(db: Executor, scope: RoundScope, status?: RoundStatus
     .where((eb) =>
       eb.or([
         eb('rounds.host_id', '=', scope.userId),
-        eb('rounds.id', 'in', eb.selectFrom('round_invitees').select('round_id').where('user_id', '=', scope.userId)),
+        eb(
+          'rounds.id',
+          'in',
+          eb.selectFrom('round_invitees').select('round_id').where('user_id', '=', scope.userId),
+        ),
         ...(scope.colleagueHospitalId ? [eb('rounds.hospital_id', '=', scope.colleagueHospitalId)] : []),
       ]),
     )
@@ -46,7 +54,11 @@ export function findRound(db: Executor, scope: RoundScope, id: string) {
     .where((eb) =>
       eb.or([
         eb('host_id', '=', scope.userId),
-        eb('id', 'in', eb.selectFrom('round_invitees').select('round_id').where('user_id', '=', scope.userId)),
+        eb(
+          'id',
+          'in',
+          eb.selectFrom('round_invitees').select('round_id').where('user_id', '=', scope.userId),
+        ),
         ...(scope.colleagueHospitalId ? [eb('hospital_id', '=', scope.colleagueHospitalId)] : []),
       ]),
     )
@@ -97,16 +109,33 @@ export function usersOfHospitals(db: Executor, hospitalIds: string[]) {
 }
 
 export const inviteeIds = async (db: Executor, roundId: string) =>
-  (await db.selectFrom('round_invitees').select('user_id').where('round_id', '=', roundId).execute()).map((r) => r.user_id);
+  (await db.selectFrom('round_invitees').select('user_id').where('round_id', '=', roundId).execute()).map(
+    (r) => r.user_id,
+  );
 
 export const agenda = (db: Executor, roundId: string) =>
-  db.selectFrom('round_agenda_items').selectAll().where('round_id', '=', roundId).orderBy('position').execute();
+  db
+    .selectFrom('round_agenda_items')
+    .selectAll()
+    .where('round_id', '=', roundId)
+    .orderBy('position')
+    .execute();
 
 export const recordings = (db: Executor, roundId: string) =>
-  db.selectFrom('round_recordings').selectAll().where('round_id', '=', roundId).orderBy('started_at').execute();
+  db
+    .selectFrom('round_recordings')
+    .selectAll()
+    .where('round_id', '=', roundId)
+    .orderBy('started_at')
+    .execute();
 
 export const findRecording = (db: Executor, roundId: string, id: string) =>
-  db.selectFrom('round_recordings').selectAll().where('round_id', '=', roundId).where('id', '=', id).executeTakeFirst();
+  db
+    .selectFrom('round_recordings')
+    .selectAll()
+    .where('round_id', '=', roundId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 
 export function chatHistory(db: Executor, roundId: string, limit = 100) {
   return db
@@ -127,12 +156,18 @@ export function chatHistory(db: Executor, roundId: string, limit = 100) {
 }
 
 /** Consultations that exist and involve the host's hospital (requesting or answering), among `ids`. */
-export async function consultationsOfHospital(db: Executor, hospitalId: string, ids: string[]): Promise<Set<string>> {
+export async function consultationsOfHospital(
+  db: Executor,
+  hospitalId: string,
+  ids: string[],
+): Promise<Set<string>> {
   const rows = await db
     .selectFrom('consultations')
     .select('id')
     .where('id', 'in', inList(ids))
-    .where((eb) => eb.or([eb('requesting_hospital_id', '=', hospitalId), eb('target_hospital_id', '=', hospitalId)]))
+    .where((eb) =>
+      eb.or([eb('requesting_hospital_id', '=', hospitalId), eb('target_hospital_id', '=', hospitalId)]),
+    )
     .execute();
   return new Set(rows.map((r) => r.id));
 }

@@ -18,20 +18,31 @@ describe.each(DIALECTS)('rounds over HTTP (%s)', (dialect) => {
   });
   afterAll(async () => t?.close());
 
-  const create = (s: Session, body: Record<string, unknown>) => t.as(s, { method: 'POST', url: '/api/rounds', payload: body });
-  const base = { title: '心内科远程查房 Cardiology ward round', kind: 'ward_round', scheduledAt: '2026-12-01T02:00:00.000Z' };
+  const create = (s: Session, body: Record<string, unknown>) =>
+    t.as(s, { method: 'POST', url: '/api/rounds', payload: body });
+  const base = {
+    title: '心内科远程查房 Cardiology ward round',
+    kind: 'ward_round',
+    scheduledAt: '2026-12-01T02:00:00.000Z',
+  };
 
   it('a specialist schedules a round with invitees from paired hospitals and an agenda', async () => {
     const res = await create(host, {
       ...base,
       inviteeIds: [await userId(t, 'lankao.doctor'), await userId(t, 'yonghe.doctor')],
-      agenda: [{ title: '65岁男性 胸痛 / 65M chest pain', presenterId: await userId(t, 'lankao.doctor') }, { title: 'ECG review' }],
+      agenda: [
+        { title: '65岁男性 胸痛 / 65M chest pain', presenterId: await userId(t, 'lankao.doctor') },
+        { title: 'ECG review' },
+      ],
     });
     expect(res.statusCode, res.body).toBe(201);
     round = res.json();
     expect(round.status).toBe('scheduled');
     expect(round.host.hospitalNameEn).toBe('Peking University First Hospital');
-    expect(round.invitees.map((i) => i.hospitalNameEn).sort()).toEqual(["Lankao County People's Hospital", "Yonghe County People's Hospital"]);
+    expect(round.invitees.map((i) => i.hospitalNameEn).sort()).toEqual([
+      "Lankao County People's Hospital",
+      "Yonghe County People's Hospital",
+    ]);
     expect(round.agenda.map((a) => a.position)).toEqual([0, 1]);
     expect(round.canEdit && round.canRecord && round.canJoin).toBe(true);
   });
@@ -42,9 +53,14 @@ describe.each(DIALECTS)('rounds over HTTP (%s)', (dialect) => {
     const d = (await t.as(lankao, { url: `/api/rounds/${round.id}` })).json() as RoundDetail;
     expect(d.canJoin).toBe(true);
     expect(d.canEdit || d.canRecord).toBe(false);
-    const inbox = (await t.as(lankao, { url: '/api/notifications' })).json() as { items: { kind: string; entityId: string }[] };
+    const inbox = (await t.as(lankao, { url: '/api/notifications' })).json() as {
+      items: { kind: string; entityId: string }[];
+    };
     expect(inbox.items.some((n) => n.kind === 'round.invited' && n.entityId === round.id)).toBe(true);
-    expect((await t.as(lankao, { method: 'PATCH', url: `/api/rounds/${round.id}`, payload: { title: 'x' } })).statusCode).toBe(403);
+    expect(
+      (await t.as(lankao, { method: 'PATCH', url: `/api/rounds/${round.id}`, payload: { title: 'x' } }))
+        .statusCode,
+    ).toBe(403);
   });
 
   it("the host's same-hospital colleagues see it; uninvited county doctors and admins do not", async () => {
@@ -52,7 +68,9 @@ describe.each(DIALECTS)('rounds over HTTP (%s)', (dialect) => {
     expect((await t.as(nephro, { url: `/api/rounds/${round.id}` })).statusCode).toBe(200);
     const linquan = await t.login('linquan.doctor');
     expect((await t.as(linquan, { url: `/api/rounds/${round.id}` })).statusCode).toBe(404);
-    expect(((await t.as(linquan, { url: '/api/rounds' })).json() as RoundSummary[]).map((r) => r.id)).not.toContain(round.id);
+    expect(
+      ((await t.as(linquan, { url: '/api/rounds' })).json() as RoundSummary[]).map((r) => r.id),
+    ).not.toContain(round.id);
     const anzhen = await t.login('anzhen.cardio');
     expect((await t.as(anzhen, { url: `/api/rounds/${round.id}` })).statusCode).toBe(404);
     const admin = await t.login('sysadmin');
@@ -60,7 +78,11 @@ describe.each(DIALECTS)('rounds over HTTP (%s)', (dialect) => {
   });
 
   it('refuses invitees outside the paired network, presenters who are not taking part, and county hosts', async () => {
-    const wanquan = await create(host, { ...base, inviteeIds: [await userId(t, 'wanquan.doctor')], agenda: [] });
+    const wanquan = await create(host, {
+      ...base,
+      inviteeIds: [await userId(t, 'wanquan.doctor')],
+      agenda: [],
+    });
     expect(wanquan.statusCode).toBe(400);
     expect(wanquan.json().field).toBe('inviteeIds');
     const admin = await create(host, { ...base, inviteeIds: [await userId(t, 'program')], agenda: [] });
@@ -72,7 +94,11 @@ describe.each(DIALECTS)('rounds over HTTP (%s)', (dialect) => {
     });
     expect(presenter.statusCode).toBe(400);
     expect(presenter.json().field).toBe('agenda/0/presenterId');
-    const unknownCase = await create(host, { ...base, inviteeIds: [], agenda: [{ title: 'x', consultationId: '0b9f7c1e-6c55-4b43-9df3-9a7f0d5a0c11' }] });
+    const unknownCase = await create(host, {
+      ...base,
+      inviteeIds: [],
+      agenda: [{ title: 'x', consultationId: '0b9f7c1e-6c55-4b43-9df3-9a7f0d5a0c11' }],
+    });
     expect(unknownCase.statusCode).toBe(400);
     expect((await create(lankao, { ...base, inviteeIds: [], agenda: [] })).statusCode).toBe(403);
   });
@@ -82,7 +108,10 @@ describe.each(DIALECTS)('rounds over HTTP (%s)', (dialect) => {
     const res = await t.as(host, {
       method: 'PATCH',
       url: `/api/rounds/${round.id}`,
-      payload: { inviteeIds: [await userId(t, 'lankao.doctor'), linquanId], agenda: [{ title: 'Only case' }] },
+      payload: {
+        inviteeIds: [await userId(t, 'lankao.doctor'), linquanId],
+        agenda: [{ title: 'Only case' }],
+      },
     });
     expect(res.statusCode, res.body).toBe(200);
     const d = res.json() as RoundDetail;
@@ -97,8 +126,17 @@ describe.each(DIALECTS)('rounds over HTTP (%s)', (dialect) => {
     const ended = await t.as(host, { method: 'POST', url: `/api/rounds/${round.id}/end` });
     expect(ended.statusCode).toBe(200);
     expect(ended.json().status).toBe('ended');
-    expect((await t.as(host, { method: 'PATCH', url: `/api/rounds/${round.id}`, payload: { title: 'late' } })).statusCode).toBe(409);
-    const audit = await t.db.selectFrom('audit_events').select('action').where('entity_id', '=', round.id).execute();
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['round.create', 'round.update', 'round.end', 'round.read']));
+    expect(
+      (await t.as(host, { method: 'PATCH', url: `/api/rounds/${round.id}`, payload: { title: 'late' } }))
+        .statusCode,
+    ).toBe(409);
+    const audit = await t.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('entity_id', '=', round.id)
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['round.create', 'round.update', 'round.end', 'round.read']),
+    );
   });
 });

@@ -22,7 +22,13 @@ import { Sfu } from '../sfu/Sfu';
 import { recordingPath, registerRoundSocket, waitForRecordings } from './events';
 import * as svc from './service';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+};
 
 const SfuStats = Type.Object({
   workerBin: Type.Union([Type.String(), Type.Null()]),
@@ -59,7 +65,11 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     '/rounds',
     {
       preHandler: app.guard(P.RoundsJoin),
-      schema: { tags: ['rounds'], querystring: RoundQuery, response: { 200: Type.Array(RoundSummary), ...errors } },
+      schema: {
+        tags: ['rounds'],
+        querystring: RoundQuery,
+        response: { 200: Type.Array(RoundSummary), ...errors },
+      },
     },
     async (req) => svc.listRounds(app.db, actorOf(req), req.query),
   );
@@ -67,40 +77,68 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     '/rounds/candidates',
     {
       preHandler: app.guard(P.RoundsCreate),
-      schema: { tags: ['rounds'], summary: 'Who may be invited', response: { 200: Type.Array(RoundPerson), ...errors } },
+      schema: {
+        tags: ['rounds'],
+        summary: 'Who may be invited',
+        response: { 200: Type.Array(RoundPerson), ...errors },
+      },
     },
     async (req) => svc.candidates(app.db, actorOf(req)),
   );
   app.post(
     '/rounds',
-    { preHandler: app.guard(P.RoundsCreate), schema: { tags: ['rounds'], body: RoundCreate, response: { 201: RoundDetail, ...errors } } },
+    {
+      preHandler: app.guard(P.RoundsCreate),
+      schema: { tags: ['rounds'], body: RoundCreate, response: { 201: RoundDetail, ...errors } },
+    },
     async (req, reply) => {
       const actor = actorOf(req);
       const { round, invited } = await svc.createRound(app.db, actor, req.body);
-      await notifyUsers(app.db, app.io, invited, { kind: 'round.invited', entityType: 'round', entityId: round.id, data: { title: round.title, scheduledAt: round.scheduledAt } });
+      await notifyUsers(app.db, app.io, invited, {
+        kind: 'round.invited',
+        entityType: 'round',
+        entityId: round.id,
+        data: { title: round.title, scheduledAt: round.scheduledAt },
+      });
       return reply.code(201).send(round);
     },
   );
   app.get(
     '/rounds/:id',
-    { preHandler: app.guard(P.RoundsJoin), schema: { tags: ['rounds'], params: IdParams, response: { 200: RoundDetail, ...errors } } },
+    {
+      preHandler: app.guard(P.RoundsJoin),
+      schema: { tags: ['rounds'], params: IdParams, response: { 200: RoundDetail, ...errors } },
+    },
     async (req) => svc.getRound(app.db, actorOf(req), req.params.id),
   );
   app.patch(
     '/rounds/:id',
     {
       preHandler: app.guard(P.RoundsCreate),
-      schema: { tags: ['rounds'], params: IdParams, body: RoundUpdate, response: { 200: RoundDetail, ...errors } },
+      schema: {
+        tags: ['rounds'],
+        params: IdParams,
+        body: RoundUpdate,
+        response: { 200: RoundDetail, ...errors },
+      },
     },
     async (req) => {
       const { round, newlyInvited } = await svc.updateRound(app.db, actorOf(req), req.params.id, req.body);
-      await notifyUsers(app.db, app.io, newlyInvited, { kind: 'round.invited', entityType: 'round', entityId: round.id, data: { title: round.title, scheduledAt: round.scheduledAt } });
+      await notifyUsers(app.db, app.io, newlyInvited, {
+        kind: 'round.invited',
+        entityType: 'round',
+        entityId: round.id,
+        data: { title: round.title, scheduledAt: round.scheduledAt },
+      });
       return round;
     },
   );
   app.post(
     '/rounds/:id/end',
-    { preHandler: app.guard(P.RoundsCreate), schema: { tags: ['rounds'], params: IdParams, response: { 200: RoundDetail, ...errors } } },
+    {
+      preHandler: app.guard(P.RoundsCreate),
+      schema: { tags: ['rounds'], params: IdParams, response: { 200: RoundDetail, ...errors } },
+    },
     async (req) => {
       const round = await svc.endRound(app.db, actorOf(req), req.params.id);
       sfu.rooms.get(round.id)?.close('ended');
@@ -116,9 +154,13 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     async (req, reply) => {
       const rec = await svc.recordingForViewing(app.db, actorOf(req), req.params.id, req.params.recordingId);
       const file = recordingPath(config, rec.round_id, rec.id);
-      if (path.basename(file) !== rec.file_name || !fs.existsSync(file)) throw new DomainError('not_found', 'recording file not found');
+      if (path.basename(file) !== rec.file_name || !fs.existsSync(file))
+        throw new DomainError('not_found', 'recording file not found');
       const size = fs.statSync(file).size;
-      reply.header('accept-ranges', 'bytes').header('content-type', rec.mime_type).header('cache-control', 'private, no-store');
+      reply
+        .header('accept-ranges', 'bytes')
+        .header('content-type', rec.mime_type)
+        .header('cache-control', 'private, no-store');
       const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
       if (!range || (!range[1] && !range[2])) {
         reply.header('content-length', size);
@@ -131,7 +173,10 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
         return reply.code(416).header('content-range', `bytes */${size}`).send();
       }
       start = Math.max(0, start);
-      reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`).header('content-length', end - start + 1);
+      reply
+        .code(206)
+        .header('content-range', `bytes ${start}-${end}/${size}`)
+        .header('content-length', end - start + 1);
       return reply.send(fs.createReadStream(file, { start, end }));
     },
   );
@@ -139,7 +184,10 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
   /** Operators: workers (pid, load) and open rooms with their routers' transport/producer/consumer counts. */
   app.get(
     '/sfu/stats',
-    { preHandler: app.guard(P.StatsRead), schema: { tags: ['rounds'], response: { 200: SfuStats, ...errors } } },
+    {
+      preHandler: app.guard(P.StatsRead),
+      schema: { tags: ['rounds'], response: { 200: SfuStats, ...errors } },
+    },
     async () => ({
       workerBin: config.sfu.workerBin,
       workers: sfu.pool.workers.map((w) => ({ slot: w.slot, pid: w.worker.pid, peers: w.peers })),

@@ -72,7 +72,9 @@ export async function visibleRound(db: Executor, actor: Actor, id: string): Prom
 
 export async function listRounds(db: DB, actor: Actor, query: RoundQuery): Promise<RoundSummary[]> {
   const rows = await q.listRounds(db, scopeOf(actor), query.status);
-  const hosts = new Map((await q.people(db, [...new Set(rows.map((r) => r.host_id))])).map((p) => [p.id, toPerson(p)]));
+  const hosts = new Map(
+    (await q.people(db, [...new Set(rows.map((r) => r.host_id))])).map((p) => [p.id, toPerson(p)]),
+  );
   return rows.map((r) => ({
     id: r.id,
     title: r.title,
@@ -134,16 +136,25 @@ async function checkInvitees(db: Executor, actor: Actor, ids: string[]): Promise
     if (!u.hospital_id || !allowed.has(u.hospital_id)) {
       throw badRequest(`${u.display_name} is not at your hospital or a paired hospital`, 'inviteeIds');
     }
-    if (!can(u.role, Permission.RoundsJoin)) throw badRequest(`${u.display_name} may not join rounds`, 'inviteeIds');
+    if (!can(u.role, Permission.RoundsJoin))
+      throw badRequest(`${u.display_name} may not join rounds`, 'inviteeIds');
   }
 }
 
 /** Agenda: presenters are the host or invitees; linked consultations exist and involve the host's hospital. */
-async function checkAgenda(db: Executor, actor: Actor, agenda: AgendaItemInput[], invitees: string[]): Promise<void> {
+async function checkAgenda(
+  db: Executor,
+  actor: Actor,
+  agenda: AgendaItemInput[],
+  invitees: string[],
+): Promise<void> {
   const people = new Set([actor.id, ...invitees]);
   agenda.forEach((a, i) => {
     if (a.presenterId && !people.has(a.presenterId)) {
-      throw badRequest(`agenda item ${i + 1}: the presenter must be the host or an invitee`, `agenda/${i}/presenterId`);
+      throw badRequest(
+        `agenda item ${i + 1}: the presenter must be the host or an invitee`,
+        `agenda/${i}/presenterId`,
+      );
     }
   });
   const cids = agenda.map((a) => a.consultationId).filter((c): c is string => !!c);
@@ -176,10 +187,18 @@ async function writeAgenda(trx: Trx, roundId: string, agenda: AgendaItemInput[])
 
 async function writeInvitees(trx: Trx, roundId: string, ids: string[]): Promise<void> {
   await trx.deleteFrom('round_invitees').where('round_id', '=', roundId).execute();
-  if (ids.length) await trx.insertInto('round_invitees').values(ids.map((user_id) => ({ round_id: roundId, user_id }))).execute();
+  if (ids.length)
+    await trx
+      .insertInto('round_invitees')
+      .values(ids.map((user_id) => ({ round_id: roundId, user_id })))
+      .execute();
 }
 
-export async function createRound(db: DB, actor: Actor, body: RoundCreate): Promise<{ round: RoundDetail; invited: string[] }> {
+export async function createRound(
+  db: DB,
+  actor: Actor,
+  body: RoundCreate,
+): Promise<{ round: RoundDetail; invited: string[] }> {
   if (!actor.hospitalId) throw forbidden('only hospital staff host rounds');
   const invitees = body.inviteeIds.filter((id) => id !== actor.id);
   await checkInvitees(db, actor, invitees);
@@ -203,7 +222,13 @@ export async function createRound(db: DB, actor: Actor, body: RoundCreate): Prom
       .execute();
     await writeInvitees(trx, id, invitees);
     await writeAgenda(trx, id, body.agenda);
-    await recordAudit(trx, { actor, action: 'round.create', entityType: 'round', entityId: id, ip: actor.ip });
+    await recordAudit(trx, {
+      actor,
+      action: 'round.create',
+      entityType: 'round',
+      entityId: id,
+      ip: actor.ip,
+    });
     return detail(trx, actor, (await q.lockRound(trx, id))!);
   });
   return { round, invited: invitees };
@@ -238,16 +263,27 @@ export async function updateRound(
       .execute();
     if (body.inviteeIds) await writeInvitees(trx, id, invitees);
     if (body.agenda) await writeAgenda(trx, id, body.agenda);
-    await recordAudit(trx, { actor, action: 'round.update', entityType: 'round', entityId: id, ip: actor.ip });
+    await recordAudit(trx, {
+      actor,
+      action: 'round.update',
+      entityType: 'round',
+      entityId: id,
+      ip: actor.ip,
+    });
     return detail(trx, actor, (await q.lockRound(trx, id))!);
   });
   return { round, newlyInvited: invitees.filter((u) => !before.includes(u)) };
 }
 
 /** Who can enter the media room: anyone who sees the round, with the join permission, before it ends. */
-export async function authorizeJoin(db: DB, actor: Actor, roundId: string): Promise<{ round: RoundRow; me: RoundPerson }> {
+export async function authorizeJoin(
+  db: DB,
+  actor: Actor,
+  roundId: string,
+): Promise<{ round: RoundRow; me: RoundPerson }> {
   const round = await visibleRound(db, actor, roundId);
-  if (!can(actor.role, Permission.RoundsJoin)) throw forbidden(`your role (${actor.role}) may not join rounds`);
+  if (!can(actor.role, Permission.RoundsJoin))
+    throw forbidden(`your role (${actor.role}) may not join rounds`);
   if (round.status === 'ended') throw new DomainError('invalid_transition', 'the round has ended');
   return { round, me: await person(db, actor.id) };
 }
@@ -261,7 +297,14 @@ export async function markLive(db: DB, actor: Actor, roundId: string): Promise<b
     .where('status', '=', 'scheduled')
     .executeTakeFirst();
   const live = Number(res.numUpdatedRows) > 0;
-  await recordAudit(db, { actor, action: 'round.join', entityType: 'round', entityId: roundId, ip: actor.ip, detail: { wentLive: live } });
+  await recordAudit(db, {
+    actor,
+    action: 'round.join',
+    entityType: 'round',
+    entityId: roundId,
+    ip: actor.ip,
+    detail: { wentLive: live },
+  });
   return live;
 }
 
@@ -270,13 +313,22 @@ export async function endRound(db: DB, actor: Actor, id: string): Promise<RoundD
   if (!isHost(actor, current)) throw forbidden('only the host ends a round');
   if (current.status === 'ended') throw new DomainError('invalid_transition', 'the round has already ended');
   return db.transaction().execute(async (trx) => {
-    await trx.updateTable('rounds').set({ status: 'ended', ended_at: new Date() }).where('id', '=', id).execute();
+    await trx
+      .updateTable('rounds')
+      .set({ status: 'ended', ended_at: new Date() })
+      .where('id', '=', id)
+      .execute();
     await recordAudit(trx, { actor, action: 'round.end', entityType: 'round', entityId: id, ip: actor.ip });
     return detail(trx, actor, (await q.lockRound(trx, id))!);
   });
 }
 
-export async function setAgendaItem(db: DB, actor: Actor, roundId: string, itemId: string | null): Promise<void> {
+export async function setAgendaItem(
+  db: DB,
+  actor: Actor,
+  roundId: string,
+  itemId: string | null,
+): Promise<void> {
   const round = await visibleRound(db, actor, roundId);
   if (!isHost(actor, round)) throw forbidden('only the host moves the agenda');
   if (itemId && !(await q.agenda(db, roundId)).some((a) => a.id === itemId)) throw notFound('agenda item');
@@ -302,20 +354,50 @@ export async function postChat(db: DB, actor: Actor, roundId: string, text: stri
     .values({ id: crypto.randomUUID(), round_id: roundId, user_id: actor.id, text: trimmed })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { id: row.id, roundId, userId: actor.id, displayName: actor.displayName, text: row.text, at: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    roundId,
+    userId: actor.id,
+    displayName: actor.displayName,
+    text: row.text,
+    at: row.created_at.toISOString(),
+  };
 }
 
 export function assertCanRecord(actor: Actor, round: RoundRow): void {
-  if (!isHost(actor, round) || !can(actor.role, Permission.RoundsRecord)) throw forbidden('only the host records a round');
+  if (!isHost(actor, round) || !can(actor.role, Permission.RoundsRecord))
+    throw forbidden('only the host records a round');
 }
 
-export async function recordingStarted(db: DB, actor: Actor, roundId: string, id: string, fileName: string): Promise<void> {
+export async function recordingStarted(
+  db: DB,
+  actor: Actor,
+  roundId: string,
+  id: string,
+  fileName: string,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('round_recordings')
-      .values({ id, round_id: roundId, status: 'recording', file_name: fileName, mime_type: 'video/webm', started_by: actor.id, started_at: new Date(), ended_at: null })
+      .values({
+        id,
+        round_id: roundId,
+        status: 'recording',
+        file_name: fileName,
+        mime_type: 'video/webm',
+        started_by: actor.id,
+        started_at: new Date(),
+        ended_at: null,
+      })
       .execute();
-    await recordAudit(trx, { actor, action: 'round.recording.start', entityType: 'round', entityId: roundId, ip: actor.ip, detail: { recordingId: id } });
+    await recordAudit(trx, {
+      actor,
+      action: 'round.recording.start',
+      entityType: 'round',
+      entityId: roundId,
+      ip: actor.ip,
+      detail: { recordingId: id },
+    });
   });
 }
 
@@ -328,11 +410,23 @@ export async function recordingFinished(db: DB, id: string, ok: boolean, sizeByt
 }
 
 /** A recording the actor may watch (they can see the round), audited as a read. */
-export async function recordingForViewing(db: DB, actor: Actor, roundId: string, recordingId: string): Promise<RecordingRow> {
+export async function recordingForViewing(
+  db: DB,
+  actor: Actor,
+  roundId: string,
+  recordingId: string,
+): Promise<RecordingRow> {
   await visibleRound(db, actor, roundId);
   const rec = await q.findRecording(db, roundId, recordingId);
   if (!rec) throw notFound('recording');
   if (rec.status !== 'ready') throw new DomainError('conflict', 'the recording is not finished yet');
-  await recordAudit(db, { actor, action: 'round.recording.view', entityType: 'round', entityId: roundId, ip: actor.ip, detail: { recordingId } });
+  await recordAudit(db, {
+    actor,
+    action: 'round.recording.view',
+    entityType: 'round',
+    entityId: roundId,
+    ip: actor.ip,
+    detail: { recordingId },
+  });
   return rec;
 }

@@ -52,7 +52,12 @@ describe('round signalling with real workers', () => {
     return (users[username] = { cookie, csrf: me.csrfToken, id: me.id });
   };
   const socketOf = async (u: User): Promise<Client & { notes: RoundNotification[] }> => {
-    const s = connect(srv.url, { path: '/socket.io', transports: ['websocket'], extraHeaders: { cookie: `${SESSION_COOKIE}=${u.cookie}` }, reconnection: false }) as Client & {
+    const s = connect(srv.url, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      extraHeaders: { cookie: `${SESSION_COOKIE}=${u.cookie}` },
+      reconnection: false,
+    }) as Client & {
       notes: RoundNotification[];
     };
     s.notes = [];
@@ -64,9 +69,16 @@ describe('round signalling with real workers', () => {
     });
     return s;
   };
-  const req = <M extends RoundMethod>(s: Client, method: M, data: RoundRequestData<M>): Promise<Ack<RoundResponse<M>>> =>
-    (s.timeout(10_000) as any).emitWithAck(`round:${method}`, data);
-  const waitFor = async (s: { notes: RoundNotification[] }, name: RoundNotification['name'], timeoutMs = 10_000) => {
+  const req = <M extends RoundMethod>(
+    s: Client,
+    method: M,
+    data: RoundRequestData<M>,
+  ): Promise<Ack<RoundResponse<M>>> => (s.timeout(10_000) as any).emitWithAck(`round:${method}`, data);
+  const waitFor = async (
+    s: { notes: RoundNotification[] },
+    name: RoundNotification['name'],
+    timeoutMs = 10_000,
+  ) => {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const n = s.notes.find((x) => x.name === name);
@@ -106,8 +118,14 @@ describe('round signalling with real workers', () => {
     const res = await req(s, 'join', { roundId });
     expect(res).toMatchObject({ ok: false, code: 'not_found' });
     expect((await http(users['linquan.doctor']!, 'GET', `/api/rounds/${roundId}`)).status).toBe(404);
-    expect(await req(s, 'createTransport', { direction: 'send' })).toMatchObject({ ok: false, code: 'invalid_transition' });
-    expect(await req(s, 'join', { roundId: 'nope' } as never)).toMatchObject({ ok: false, code: 'validation' });
+    expect(await req(s, 'createTransport', { direction: 'send' })).toMatchObject({
+      ok: false,
+      code: 'invalid_transition',
+    });
+    expect(await req(s, 'join', { roundId: 'nope' } as never)).toMatchObject({
+      ok: false,
+      code: 'validation',
+    });
   });
 
   let hostSock: Awaited<ReturnType<typeof socketOf>>;
@@ -122,9 +140,13 @@ describe('round signalling with real workers', () => {
     if (!b.ok) throw new Error(b.message);
     expect(b.data.peers.map((p) => p.displayName)).toEqual(['陈教授 Prof. Chen']);
     expect(b.data.peers[0]!.hospitalNameEn).toBe('Peking University First Hospital');
-    expect((b.data.routerRtpCapabilities as { codecs: { mimeType: string }[] }).codecs.map((c) => c.mimeType)).toContain('video/VP8');
+    expect(
+      (b.data.routerRtpCapabilities as { codecs: { mimeType: string }[] }).codecs.map((c) => c.mimeType),
+    ).toContain('video/VP8');
     const joined = await waitFor(hostSock, 'peerJoined');
-    expect(joined.name === 'peerJoined' && joined.data.peer.hospitalNameEn).toBe("Lankao County People's Hospital");
+    expect(joined.name === 'peerJoined' && joined.data.peer.hospitalNameEn).toBe(
+      "Lankao County People's Hospital",
+    );
     expect((await http(users['pku.cardio']!, 'GET', `/api/rounds/${roundId}`)).json.status).toBe('live');
     const st = await stats();
     const room = st.rooms.find((r: { roundId: string }) => r.roundId === roundId);
@@ -143,12 +165,22 @@ describe('round signalling with real workers', () => {
     expect(note.name === 'chatMessage' && note.data.message.text).toBe('你好 hello');
     const detail = (await http(users['pku.cardio']!, 'GET', `/api/rounds/${roundId}`)).json;
     const item = detail.agenda[1].id as string;
-    expect(await req(guestSock, 'setAgendaItem', { agendaItemId: item })).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await req(guestSock, 'setAgendaItem', { agendaItemId: item })).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
     expect((await req(hostSock, 'setAgendaItem', { agendaItemId: item })).ok).toBe(true);
     const moved = await waitFor(guestSock, 'agendaChanged');
     expect(moved.name === 'agendaChanged' && moved.data.agendaItemId).toBe(item);
     expect(await req(guestSock, 'startRecording', {})).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(await req(guestSock, 'produce', { transportId: t.data.id, kind: 'video', rtpParameters: {}, source: 'mic' })).toMatchObject({
+    expect(
+      await req(guestSock, 'produce', {
+        transportId: t.data.id,
+        kind: 'video',
+        rtpParameters: {},
+        source: 'mic',
+      }),
+    ).toMatchObject({
       ok: false,
       code: 'validation',
     });
@@ -159,7 +191,10 @@ describe('round signalling with real workers', () => {
     const res = await req(again, 'join', { roundId });
     expect(res.ok).toBe(true);
     await waitFor(guestSock, 'replaced');
-    expect(await req(guestSock, 'chat', { text: 'x' })).toMatchObject({ ok: false, code: 'invalid_transition' });
+    expect(await req(guestSock, 'chat', { text: 'x' })).toMatchObject({
+      ok: false,
+      code: 'invalid_transition',
+    });
     const room = (await stats()).rooms.find((r: { roundId: string }) => r.roundId === roundId);
     expect(room.peers).toHaveLength(2);
     guestSock = again;
@@ -184,7 +219,8 @@ describe('round signalling with real workers', () => {
     // The pool replaces the dead worker in its slot.
     const pids = async () => (await stats()).workers.map((w: { pid: number }) => w.pid) as number[];
     const until = Date.now() + 10_000;
-    while ((await pids()).includes(before.routers[0].workerPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    while ((await pids()).includes(before.routers[0].workerPid) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await pids()).not.toContain(before.routers[0].workerPid);
     expect(await pids()).toHaveLength(2);
   });

@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
-import type { ConsumerInfo, MediaSource, PeerInfo, ProducerInfo, RoundNotification, RoundPerson, TransportInfo } from '@consult/shared';
+import type {
+  ConsumerInfo,
+  MediaSource,
+  PeerInfo,
+  ProducerInfo,
+  RoundNotification,
+  RoundPerson,
+  TransportInfo,
+} from '@consult/shared';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 
 export interface TransportListen {
@@ -38,7 +46,12 @@ export class Peer extends EventEmitter<PeerEvents> {
   audioOnly = false;
   #closed = false;
 
-  constructor(opts: { person: RoundPerson; router: types.Router; socketId: string; notify: (n: RoundNotification) => void }) {
+  constructor(opts: {
+    person: RoundPerson;
+    router: types.Router;
+    socketId: string;
+    notify: (n: RoundNotification) => void;
+  }) {
     super();
     this.id = opts.person.userId;
     this.person = opts.person;
@@ -56,7 +69,12 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   info(): PeerInfo {
-    return { ...this.person, peerId: this.id, audioOnly: this.audioOnly, producers: [...this.producers.values()].map(producerInfo) };
+    return {
+      ...this.person,
+      peerId: this.id,
+      audioOnly: this.audioOnly,
+      producers: [...this.producers.values()].map(producerInfo),
+    };
   }
 
   async createTransport(direction: 'send' | 'recv', listen: TransportListen): Promise<TransportInfo> {
@@ -102,8 +120,14 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.transport(id).restartIce();
   }
 
-  async produce(transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters, source: MediaSource) {
-    if ((source === 'mic') !== (kind === 'audio')) throw badRequest(`source ${source} does not carry ${kind}`, 'source');
+  async produce(
+    transportId: string,
+    kind: types.MediaKind,
+    rtpParameters: types.RtpParameters,
+    source: MediaSource,
+  ) {
+    if ((source === 'mic') !== (kind === 'audio'))
+      throw badRequest(`source ${source} does not carry ${kind}`, 'source');
     for (const p of this.producers.values()) {
       if (p.appData.source === source) throw conflict(`already sending ${source}`);
     }
@@ -125,13 +149,15 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** A paused consumer of `producerId` (which must exist on this peer's router); the client resumes it. */
   async consume(producerId: string, meta: ProducerAppData): Promise<ConsumerInfo> {
-    if (!this.rtpCapabilities) throw new DomainError('invalid_transition', 'send ready (with rtpCapabilities) first');
+    if (!this.rtpCapabilities)
+      throw new DomainError('invalid_transition', 'send ready (with rtpCapabilities) first');
     if (!this.router.canConsume({ producerId, rtpCapabilities: this.rtpCapabilities })) {
       throw badRequest('cannot consume this producer with your capabilities', 'producerId');
     }
     const recv = [...this.transports.values()].find((t) => t.appData.direction === 'recv');
     if (!recv) throw new DomainError('invalid_transition', 'create a receive transport first');
-    for (const c of this.consumers.values()) if (c.producerId === producerId) throw conflict('already consuming it');
+    for (const c of this.consumers.values())
+      if (c.producerId === producerId) throw conflict('already consuming it');
     const consumer = await recv.consume<ProducerAppData>({
       producerId,
       rtpCapabilities: this.rtpCapabilities,
@@ -146,12 +172,18 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.consumers.delete(consumer.id);
       this.#acked.delete(consumer.id);
     });
-    consumer.on('producerclose', () => this.notify({ name: 'consumerClosed', data: { consumerId: consumer.id } }));
+    consumer.on('producerclose', () =>
+      this.notify({ name: 'consumerClosed', data: { consumerId: consumer.id } }),
+    );
     consumer.on('transportclose', () => undefined);
     consumer.on('layerschange', (l) =>
       this.notify({
         name: 'consumerLayersChanged',
-        data: { consumerId: consumer.id, spatialLayer: l?.spatialLayer ?? null, temporalLayer: l?.temporalLayer ?? null },
+        data: {
+          consumerId: consumer.id,
+          spatialLayer: l?.spatialLayer ?? null,
+          temporalLayer: l?.temporalLayer ?? null,
+        },
       }),
     );
     return {

@@ -104,7 +104,27 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     fs.writeFileSync(sdpFile, this.#sdp());
     const ff = spawn(
       this.#opts.ffmpegPath ?? 'ffmpeg',
-      ['-nostdin', '-loglevel', 'warning', '-protocol_whitelist', 'file,udp,rtp', '-fflags', '+genpts', '-i', sdpFile, '-map', '0', '-c', 'copy', '-flush_packets', '1', '-f', 'webm', '-y', this.file],
+      [
+        '-nostdin',
+        '-loglevel',
+        'warning',
+        '-protocol_whitelist',
+        'file,udp,rtp',
+        '-fflags',
+        '+genpts',
+        '-i',
+        sdpFile,
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-flush_packets',
+        '1',
+        '-f',
+        'webm',
+        '-y',
+        this.file,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.#ffmpeg = ff;
@@ -122,7 +142,15 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     // ffmpeg opens its sockets right after start; then media flows and keyframes are asked for until one lands.
     this.#timers.push(setTimeout(() => void this.#resume(), 400));
     for (const ms of [1000, 2000, 4000]) {
-      this.#timers.push(setTimeout(() => this.#legs.forEach((l) => l.kind === 'video' && void l.consumer.requestKeyFrame().catch(() => undefined)), ms));
+      this.#timers.push(
+        setTimeout(
+          () =>
+            this.#legs.forEach(
+              (l) => l.kind === 'video' && void l.consumer.requestKeyFrame().catch(() => undefined),
+            ),
+          ms,
+        ),
+      );
     }
   }
 
@@ -136,7 +164,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       const codec = l.consumer.rtpParameters.codecs[0]!;
       const name = codec.mimeType.split('/')[1]!;
       lines.push(`m=${l.kind} ${l.port} RTP/AVP ${codec.payloadType}`);
-      lines.push(`a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${codec.channels ? `/${codec.channels}` : ''}`);
+      lines.push(
+        `a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${codec.channels ? `/${codec.channels}` : ''}`,
+      );
       lines.push('a=sendonly');
     }
     return lines.join('\r\n') + '\r\n';

@@ -36,7 +36,13 @@ interface ProducerEntry {
 export interface RoomDump {
   roundId: string;
   peers: string[];
-  routers: { routerId: string; workerPid: number; transports: number; producers: number; consumers: number }[];
+  routers: {
+    routerId: string;
+    workerPid: number;
+    transports: number;
+    producers: number;
+    consumers: number;
+  }[];
   recording: boolean;
 }
 
@@ -92,7 +98,10 @@ export class Room extends EventEmitter<RoomEvents> {
     // Never two routers of one room on one worker (nothing to gain, and piping needs two workers).
     const same = this.#routers.find((r) => r.worker === pw.worker && !r.router.closed);
     if (same) return same;
-    const router = await pw.worker.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { roundId: this.roundId } });
+    const router = await pw.worker.createRouter({
+      mediaCodecs: MEDIA_CODECS,
+      appData: { roundId: this.roundId },
+    });
     const slot: RouterSlot = { router, worker: pw.worker, peers: 0 };
     router.on('workerclose', () => this.close('worker_died'));
     if (this.#closed) {
@@ -108,7 +117,8 @@ export class Room extends EventEmitter<RoomEvents> {
     }
     this.#routers.push(slot);
     // A new router of the room receives every existing producer.
-    for (const [producerId, e] of this.#producers) await e.home.pipeToRouter({ producerId, router }).catch(() => undefined);
+    for (const [producerId, e] of this.#producers)
+      await e.home.pipeToRouter({ producerId, router }).catch(() => undefined);
     return slot;
   }
 
@@ -122,7 +132,11 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   /** Add a peer; a previous peer of the same user (stale tab or dropped socket) is closed and told so. */
-  addPeer(opts: { person: RoundPerson; socketId: string; notify: (n: RoundNotification) => void }): Promise<Peer> {
+  addPeer(opts: {
+    person: RoundPerson;
+    socketId: string;
+    notify: (n: RoundNotification) => void;
+  }): Promise<Peer> {
     return this.#serial(async () => {
       if (this.#closed) throw new DomainError('conflict', 'the room closed; join again');
       const stale = this.peers.get(opts.person.userId);
@@ -150,9 +164,16 @@ export class Room extends EventEmitter<RoomEvents> {
     });
   }
 
+  /** A WebRTC transport for the peer on the room's listen address (SFU_LISTEN_IP / SFU_ANNOUNCED_IP). */
+  createTransport(peer: Peer, direction: 'send' | 'recv') {
+    return peer.createTransport(direction, this.#listen);
+  }
+
   /** Producers other peers can consume (everything except the peer's own). */
   consumableBy(peer: Peer): ProducerAppData[] {
-    return [...this.#producers.entries()].filter(([, e]) => e.meta.peerId !== peer.id).map(([id, e]) => ({ ...e.meta, producerId: id }));
+    return [...this.#producers.entries()]
+      .filter(([, e]) => e.meta.peerId !== peer.id)
+      .map(([id, e]) => ({ ...e.meta, producerId: id }));
   }
 
   producerMeta(producerId: string): ProducerAppData {
@@ -161,22 +182,36 @@ export class Room extends EventEmitter<RoomEvents> {
     return e.meta;
   }
 
-  async produce(peer: Peer, transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters, source: MediaSource) {
+  async produce(
+    peer: Peer,
+    transportId: string,
+    kind: types.MediaKind,
+    rtpParameters: types.RtpParameters,
+    source: MediaSource,
+  ) {
     const producer = await peer.produce(transportId, kind, rtpParameters, source);
     const entry: ProducerEntry = { meta: producer.appData, home: peer.router, producer };
     this.#producers.set(producer.id, entry);
     producer.observer.once('close', () => {
       this.#producers.delete(producer.id);
-      if (!this.#closed) this.broadcast({ name: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } }, peer.id);
+      if (!this.#closed)
+        this.broadcast(
+          { name: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } },
+          peer.id,
+        );
     });
     // Other routers of the room get it before anyone is told it exists.
     for (const r of this.#routers) {
-      if (r.router !== peer.router && !r.router.closed) await peer.router.pipeToRouter({ producerId: producer.id, router: r.router });
+      if (r.router !== peer.router && !r.router.closed)
+        await peer.router.pipeToRouter({ producerId: producer.id, router: r.router });
     }
     if (kind === 'audio' && this.#speaker && !this.#speaker.closed) {
       await this.#speaker.addProducer({ producerId: producer.id }).catch(() => undefined);
     }
-    this.broadcast({ name: 'newProducer', data: { peerId: peer.id, producer: producerInfo(producer) } }, peer.id);
+    this.broadcast(
+      { name: 'newProducer', data: { peerId: peer.id, producer: producerInfo(producer) } },
+      peer.id,
+    );
     return producer;
   }
 
@@ -196,11 +231,19 @@ export class Room extends EventEmitter<RoomEvents> {
     if (this.#recorder) throw conflict('already recording');
     const all = [...this.#producers.entries()];
     const pick = (source: MediaSource) =>
-      all.find(([, e]) => e.meta.source === source && e.meta.peerId === this.hostId)?.[0] ?? all.find(([, e]) => e.meta.source === source)?.[0] ?? null;
+      all.find(([, e]) => e.meta.source === source && e.meta.peerId === this.hostId)?.[0] ??
+      all.find(([, e]) => e.meta.source === source)?.[0] ??
+      null;
     const video = pick('screen') ?? pick('webcam');
     const audio = pick('mic');
     if (!video && !audio) throw conflict('nobody is sending audio or video yet');
-    const recorder = new Recorder({ router: this.#routers[0]!.router, videoProducerId: video, audioProducerId: audio, file, ...(ffmpegPath ? { ffmpegPath } : {}) });
+    const recorder = new Recorder({
+      router: this.#routers[0]!.router,
+      videoProducerId: video,
+      audioProducerId: audio,
+      file,
+      ...(ffmpegPath ? { ffmpegPath } : {}),
+    });
     this.#recorder = { recorder, id };
     recorder.once('done', () => {
       if (this.#recorder?.recorder === recorder) this.#recorder = null;
@@ -229,7 +272,13 @@ export class Room extends EventEmitter<RoomEvents> {
         .map(async (r) => {
           const d = await r.router.dump();
           const consumers = d.mapProducerIdConsumerIds.reduce((n, e) => n + e.values.length, 0);
-          return { routerId: r.router.id, workerPid: r.worker.pid, transports: d.transportIds.length, producers: d.mapProducerIdConsumerIds.length, consumers };
+          return {
+            routerId: r.router.id,
+            workerPid: r.worker.pid,
+            transports: d.transportIds.length,
+            producers: d.mapProducerIdConsumerIds.length,
+            consumers,
+          };
         }),
     );
     return { roundId: this.roundId, peers: [...this.peers.keys()], routers, recording: !!this.#recorder };

@@ -62,7 +62,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     // mediasoup reads MEDIASOUP_WORKER_BIN when its module loads: set it before the first import.
     process.env.MEDIASOUP_WORKER_BIN = bin;
     this.#ms = await import('mediasoup');
-    const started = await Promise.all(Array.from({ length: this.#config.workers }, (_, slot) => this.#spawn(slot)));
+    const started = await Promise.all(
+      Array.from({ length: this.#config.workers }, (_, slot) => this.#spawn(slot)),
+    );
     if (this.#closed) {
       for (const w of started) w.worker.close();
       return;

@@ -16,14 +16,58 @@ import { WorkerPool } from './WorkerPool';
 
 const silentLog = { info() {}, error() {}, warn() {}, debug() {} } as never;
 
-export function ffmpegRtp(kind: 'video' | 'audio', port: number, rtcpPort: number, opts: { pt: number; ssrc: number }): ChildProcess {
+export function ffmpegRtp(
+  kind: 'video' | 'audio',
+  port: number,
+  rtcpPort: number,
+  opts: { pt: number; ssrc: number },
+): ChildProcess {
   const input =
     kind === 'video'
-      ? ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-an', '-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '300k', '-g', '15']
-      : ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-vn', '-c:a', 'libopus', '-ac', '2', '-b:a', '48k'];
+      ? [
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=320x240:rate=15',
+          '-an',
+          '-c:v',
+          'libvpx',
+          '-deadline',
+          'realtime',
+          '-b:v',
+          '300k',
+          '-g',
+          '15',
+        ]
+      : [
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=frequency=440:sample_rate=48000',
+          '-vn',
+          '-c:a',
+          'libopus',
+          '-ac',
+          '2',
+          '-b:a',
+          '48k',
+        ];
   return spawn(
     'ffmpeg',
-    ['-nostdin', '-loglevel', 'error', '-re', ...input, '-ssrc', String(opts.ssrc), '-payload_type', String(opts.pt), '-f', 'rtp', `rtp://127.0.0.1:${port}?rtcpport=${rtcpPort}&pkt_size=1200`],
+    [
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      ...input,
+      '-ssrc',
+      String(opts.ssrc),
+      '-payload_type',
+      String(opts.pt),
+      '-f',
+      'rtp',
+      `rtp://127.0.0.1:${port}?rtcpport=${rtcpPort}&pkt_size=1200`,
+    ],
     { stdio: 'ignore' },
   );
 }
@@ -51,11 +95,19 @@ describe('SFU with a real mediasoup worker', () => {
     routerA = await w1!.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     routerB = await w2!.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     const ingest = async (kind: 'video' | 'audio', pt: number, ssrc: number) => {
-      const t = await routerA.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: true });
+      const t = await routerA.createPlainTransport({
+        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+        rtcpMux: false,
+        comedia: true,
+      });
       const p = await t.produce({
         kind,
         rtpParameters: {
-          codecs: [kind === 'video' ? { mimeType: 'video/VP8', payloadType: pt, clockRate: 90000 } : { mimeType: 'audio/opus', payloadType: pt, clockRate: 48000, channels: 2 }],
+          codecs: [
+            kind === 'video'
+              ? { mimeType: 'video/VP8', payloadType: pt, clockRate: 90000 }
+              : { mimeType: 'audio/opus', payloadType: pt, clockRate: 48000, channels: 2 },
+          ],
           encodings: [{ ssrc }],
         },
       });
@@ -77,21 +129,34 @@ describe('SFU with a real mediasoup worker', () => {
   });
 
   it('receives ffmpeg RTP on a PlainTransport, pipes it to a router on another worker and delivers it to a consumer', async () => {
-    await until(async () => ((await producer.getStats())[0]?.packetCount ?? 0) > 20, 15_000, 'producer packets');
+    await until(
+      async () => ((await producer.getStats())[0]?.packetCount ?? 0) > 20,
+      15_000,
+      'producer packets',
+    );
     await routerA.pipeToRouter({ producerId: producer.id, router: routerB });
 
     const sink = dgram.createSocket('udp4');
     let received = 0;
     sink.on('message', () => received++);
     await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
-    const out = await routerB.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+    const out = await routerB.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: true,
+      comedia: false,
+    });
     await out.connect({ ip: '127.0.0.1', port: sink.address().port });
-    const consumer = await out.consume({ producerId: producer.id, rtpCapabilities: routerB.rtpCapabilities, paused: true });
+    const consumer = await out.consume({
+      producerId: producer.id,
+      rtpCapabilities: routerB.rtpCapabilities,
+      paused: true,
+    });
     expect(consumer.kind).toBe('video');
     await consumer.resume();
     await until(() => received > 30, 15_000, 'consumed packets');
     // The worker's own counter agrees that RTP left the consumer (stats are sampled, so wait for them).
-    const sent = async () => (await consumer.getStats()).find((s) => s.type === 'outbound-rtp')?.packetCount ?? 0;
+    const sent = async () =>
+      (await consumer.getStats()).find((s) => s.type === 'outbound-rtp')?.packetCount ?? 0;
     await until(async () => (await sent()) > 30, 10_000, 'consumer outbound-rtp packetCount');
     expect(received).toBeGreaterThan(30);
     sink.close();
@@ -102,7 +167,12 @@ describe('SFU with a real mediasoup worker', () => {
   it('records the producers to a playable WebM with VP8 and Opus', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rec-'));
     const file = path.join(dir, 'r.webm');
-    const rec = new Recorder({ router: routerA, videoProducerId: producer.id, audioProducerId: audioProducer.id, file });
+    const rec = new Recorder({
+      router: routerA,
+      videoProducerId: producer.id,
+      audioProducerId: audioProducer.id,
+      file,
+    });
     const done = new Promise<[boolean, number]>((r) => rec.once('done', (ok, size) => r([ok, size])));
     await rec.start();
     await until(() => fs.existsSync(file) && fs.statSync(file).size > 20_000, 20_000, 'recording bytes');
@@ -110,7 +180,11 @@ describe('SFU with a real mediasoup worker', () => {
     const [ok, size] = await done;
     expect(ok).toBe(true);
     expect(size).toBeGreaterThan(20_000);
-    const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+    const probe = spawnSync(
+      'ffprobe',
+      ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file],
+      { encoding: 'utf8' },
+    );
     expect(probe.stdout.split('\n').filter(Boolean).sort()).toEqual(['opus', 'vp8']);
     fs.rmSync(dir, { recursive: true, force: true });
   });

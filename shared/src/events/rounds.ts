@@ -29,7 +29,12 @@ export const RoundRequestSchemas = {
   connectTransport: Type.Object({ transportId: Id, dtlsParameters: Opaque }, { additionalProperties: false }),
   restartIce: Type.Object({ transportId: Id }, { additionalProperties: false }),
   produce: Type.Object(
-    { transportId: Id, kind: Type.Union([Type.Literal('audio'), Type.Literal('video')]), rtpParameters: Opaque, source: SourceSchema },
+    {
+      transportId: Id,
+      kind: Type.Union([Type.Literal('audio'), Type.Literal('video')]),
+      rtpParameters: Opaque,
+      source: SourceSchema,
+    },
     { additionalProperties: false },
   ),
   closeProducer: Type.Object({ producerId: Id }, { additionalProperties: false }),
@@ -38,12 +43,22 @@ export const RoundRequestSchemas = {
   resumeConsumer: Type.Object({ consumerId: Id }, { additionalProperties: false }),
   pauseConsumer: Type.Object({ consumerId: Id }, { additionalProperties: false }),
   setPreferredLayers: Type.Object(
-    { consumerId: Id, spatialLayer: Type.Integer({ minimum: 0, maximum: 2 }), temporalLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 })) },
+    {
+      consumerId: Id,
+      spatialLayer: Type.Integer({ minimum: 0, maximum: 2 }),
+      temporalLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 })),
+    },
     { additionalProperties: false },
   ),
   setAudioOnly: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
-  chat: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
-  setAgendaItem: Type.Object({ agendaItemId: Type.Union([Uuid, Type.Null()]) }, { additionalProperties: false }),
+  chat: Type.Object(
+    { text: Type.String({ minLength: 1, maxLength: 2000 }) },
+    { additionalProperties: false },
+  ),
+  setAgendaItem: Type.Object(
+    { agendaItemId: Type.Union([Uuid, Type.Null()]) },
+    { additionalProperties: false },
+  ),
   startRecording: Type.Object({}, { additionalProperties: false }),
   stopRecording: Type.Object({}, { additionalProperties: false }),
   leave: Type.Object({}, { additionalProperties: false }),
@@ -97,9 +112,17 @@ export interface JoinResult {
 export type RoundRequest =
   | { method: 'join'; data: Static<typeof RoundRequestSchemas.join>; response: JoinResult }
   | { method: 'ready'; data: { rtpCapabilities: Opaque }; response: { consumable: number } }
-  | { method: 'createTransport'; data: Static<typeof RoundRequestSchemas.createTransport>; response: TransportInfo }
+  | {
+      method: 'createTransport';
+      data: Static<typeof RoundRequestSchemas.createTransport>;
+      response: TransportInfo;
+    }
   | { method: 'connectTransport'; data: { transportId: string; dtlsParameters: Opaque }; response: undefined }
-  | { method: 'restartIce'; data: Static<typeof RoundRequestSchemas.restartIce>; response: { iceParameters: Opaque } }
+  | {
+      method: 'restartIce';
+      data: Static<typeof RoundRequestSchemas.restartIce>;
+      response: { iceParameters: Opaque };
+    }
   | {
       method: 'produce';
       data: { transportId: string; kind: 'audio' | 'video'; rtpParameters: Opaque; source: MediaSource };
@@ -110,7 +133,11 @@ export type RoundRequest =
   | { method: 'consume'; data: Static<typeof RoundRequestSchemas.consume>; response: ConsumerInfo }
   | { method: 'resumeConsumer'; data: Static<typeof RoundRequestSchemas.resumeConsumer>; response: undefined }
   | { method: 'pauseConsumer'; data: Static<typeof RoundRequestSchemas.pauseConsumer>; response: undefined }
-  | { method: 'setPreferredLayers'; data: Static<typeof RoundRequestSchemas.setPreferredLayers>; response: undefined }
+  | {
+      method: 'setPreferredLayers';
+      data: Static<typeof RoundRequestSchemas.setPreferredLayers>;
+      response: undefined;
+    }
   | { method: 'setAudioOnly'; data: Static<typeof RoundRequestSchemas.setAudioOnly>; response: undefined }
   | { method: 'chat'; data: Static<typeof RoundRequestSchemas.chat>; response: ChatMessage }
   | { method: 'setAgendaItem'; data: Static<typeof RoundRequestSchemas.setAgendaItem>; response: undefined }
@@ -131,7 +158,10 @@ export type RoundNotification =
   | { name: 'producerClosed'; data: { peerId: string; producerId: string } }
   | { name: 'producerPaused'; data: { peerId: string; producerId: string; paused: boolean } }
   | { name: 'consumerClosed'; data: { consumerId: string } }
-  | { name: 'consumerLayersChanged'; data: { consumerId: string; spatialLayer: number | null; temporalLayer: number | null } }
+  | {
+      name: 'consumerLayersChanged';
+      data: { consumerId: string; spatialLayer: number | null; temporalLayer: number | null };
+    }
   | { name: 'activeSpeaker'; data: { peerId: string | null } }
   | { name: 'chatMessage'; data: { message: ChatMessage } }
   | { name: 'agendaChanged'; data: { agendaItemId: string | null } }

@@ -24,7 +24,9 @@ export function VideoTile(props: {
   useEffect(() => {
     const v = ref.current;
     if (!v || !onWidth) return;
-    const ro = new ResizeObserver(([e]) => e && onWidth(Math.round(e.contentRect.width * (window.devicePixelRatio || 1))));
+    const ro = new ResizeObserver(
+      ([e]) => e && onWidth(Math.round(e.contentRect.width * (window.devicePixelRatio || 1))),
+    );
     ro.observe(v);
     return () => ro.disconnect();
   }, [onWidth]);
@@ -35,7 +37,11 @@ export function VideoTile(props: {
       data-frames-decoded={props.framesDecoded ?? 0}
     >
       <video ref={ref} autoPlay playsInline muted className={props.mirror ? 'mirror' : undefined} />
-      {!track && <div className="rounds-tile-placeholder" aria-hidden="true">{props.label.slice(0, 1)}</div>}
+      {!track && (
+        <div className="rounds-tile-placeholder" aria-hidden="true">
+          {props.label.slice(0, 1)}
+        </div>
+      )}
       <figcaption>
         <strong>{props.label}</strong>
         {props.sublabel && <span> · {props.sublabel}</span>}

@@ -8,10 +8,7 @@
 import { Device, type types } from 'mediasoup-client';
 import type {
   Ack,
-  ChatMessage,
-  ErrorCode,
   MediaSource,
-  PeerInfo,
   RoundMethod,
   RoundNotification,
   RoundRequestData,
@@ -19,55 +16,10 @@ import type {
 } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { layerForWidth, LinkMonitor, type InboundCounters } from './linkQuality';
+import { LocalMedia } from './LocalMedia';
+import { RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
 
-export type RoomStatus = 'idle' | 'joining' | 'joined' | 'rejoining' | 'replaced' | 'ended' | 'left' | 'error';
-
-export interface RemoteMedia {
-  consumerId: string;
-  producerId: string;
-  source: MediaSource;
-  track: MediaStreamTrack;
-  paused: boolean;
-  /** From the consumer's inbound-rtp stats (video). */
-  framesDecoded: number;
-  spatialLayer: number | null;
-}
-export interface PeerView extends PeerInfo {
-  media: RemoteMedia[];
-}
-export interface RoomState {
-  status: RoomStatus;
-  error: { code: ErrorCode | 'media'; message: string } | null;
-  peers: PeerView[];
-  activeSpeaker: string | null;
-  agendaItemId: string | null;
-  recording: boolean;
-  chat: ChatMessage[];
-  micMuted: boolean;
-  camOn: boolean;
-  sharing: boolean;
-  audioOnly: boolean;
-  /** The link looks too weak for video: the UI offers audio-only. */
-  proposeAudioOnly: boolean;
-  localVideo: MediaStreamTrack | null;
-  localScreen: MediaStreamTrack | null;
-  rejoins: number;
-}
-
-export class RequestError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const SIMULCAST: RTCRtpEncodingParameters[] = [
-  { scaleResolutionDownBy: 4, maxBitrate: 120_000 },
-  { scaleResolutionDownBy: 2, maxBitrate: 350_000 },
-  { scaleResolutionDownBy: 1, maxBitrate: 1_000_000 },
-];
+export { RequestError, type PeerView, type RemoteMedia, type RoomState };
 
 export class RoomClient {
   readonly roundId: string;
@@ -93,12 +45,10 @@ export class RoomClient {
   #device: Device | null = null;
   #send: types.Transport | null = null;
   #recv: types.Transport | null = null;
-  #producers = new Map<MediaSource, types.Producer>();
+  #local = new LocalMedia((method, data) => this.request(method, data));
   #consumers = new Map<string, { consumer: types.Consumer; peerId: string }>();
   #tileWidths = new Map<string, number>();
   #bandwidthCap = 2;
-  #micTrack: MediaStreamTrack | null = null;
-  #camTrack: MediaStreamTrack | null = null;
   #statsTimer: ReturnType<typeof setInterval> | null = null;
   #link = new LinkMonitor();
   #wantJoined = false;
@@ -123,7 +73,9 @@ export class RoomClient {
   }
 
   async request<M extends RoundMethod>(method: M, data: RoundRequestData<M>): Promise<RoundResponse<M>> {
-    const s = this.#socket.timeout(15_000) as unknown as { emitWithAck(ev: string, d: unknown): Promise<Ack<RoundResponse<M>>> };
+    const s = this.#socket.timeout(15_000) as unknown as {
+      emitWithAck(ev: string, d: unknown): Promise<Ack<RoundResponse<M>>>;
+    };
     let res: Ack<RoundResponse<M>>;
     try {
       res = await s.emitWithAck(`round:${method}`, data);
@@ -148,7 +100,10 @@ export class RoomClient {
     this.#socket.on('round:notify', this.#onNotify);
     this.#socket.on('connect', this.#onConnect);
     window.addEventListener('online', this.#onNetworkChange);
-    (navigator as Navigator & { connection?: EventTarget }).connection?.addEventListener('change', this.#onNetworkChange);
+    (navigator as Navigator & { connection?: EventTarget }).connection?.addEventListener(
+      'change',
+      this.#onNetworkChange,
+    );
     await this.#joinOnce();
   }
 
@@ -168,19 +123,26 @@ export class RoomClient {
         chat: joined.chat,
       });
       const device = new Device();
-      await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities });
+      await device.load({
+        routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities,
+      });
       this.#device = device;
       const iceServers = joined.iceServers as RTCIceServer[];
       this.#send = await this.#transport('send', iceServers);
       this.#recv = await this.#transport('recv', iceServers);
       this.#set({ status: 'joined' });
       if (this.#state.audioOnly) await this.request('setAudioOnly', { enabled: true });
-      await this.request('ready', { rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown> });
+      await this.request('ready', {
+        rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown>,
+      });
       await this.#startLocalMedia();
       this.#statsTimer ??= setInterval(() => void this.#sampleStats(), 2000);
     } catch (e) {
       if (seq !== this.#joinSeq) return;
-      const err = e instanceof RequestError ? { code: e.code, message: e.message } : { code: 'media' as const, message: (e as Error).message };
+      const err =
+        e instanceof RequestError
+          ? { code: e.code, message: e.message }
+          : { code: 'media' as const, message: (e as Error).message };
       this.#set({ status: 'error', error: err });
       throw e;
     }
@@ -193,7 +155,8 @@ export class RoomClient {
         await this.#joinOnce();
         return;
       } catch (e) {
-        if (e instanceof RequestError && ['forbidden', 'not_found', 'invalid_transition'].includes(e.code)) return;
+        if (e instanceof RequestError && ['forbidden', 'not_found', 'invalid_transition'].includes(e.code))
+          return;
         await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5000)));
       }
     }
@@ -208,9 +171,15 @@ export class RoomClient {
       dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters,
       iceServers,
     };
-    const t = direction === 'send' ? this.#device!.createSendTransport(opts) : this.#device!.createRecvTransport(opts);
+    const t =
+      direction === 'send'
+        ? this.#device!.createSendTransport(opts)
+        : this.#device!.createRecvTransport(opts);
     t.on('connect', ({ dtlsParameters }, ok, fail) => {
-      this.request('connectTransport', { transportId: t.id, dtlsParameters: dtlsParameters as unknown as Record<string, unknown> }).then(ok, fail);
+      this.request('connectTransport', {
+        transportId: t.id,
+        dtlsParameters: dtlsParameters as unknown as Record<string, unknown>,
+      }).then(ok, fail);
     });
     t.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
       this.request('produce', {
@@ -238,67 +207,38 @@ export class RoomClient {
 
   /** ICE restart on both transports (network changed: Wi-Fi ↔ 4G, new address). */
   async restartIce(): Promise<void> {
-    await Promise.all([this.#send, this.#recv].filter((t): t is types.Transport => !!t).map((t) => this.#restartTransportIce(t)));
+    await Promise.all(
+      [this.#send, this.#recv]
+        .filter((t): t is types.Transport => !!t)
+        .map((t) => this.#restartTransportIce(t)),
+    );
   }
 
   async #startLocalMedia(): Promise<void> {
+    const send = this.#send!;
     try {
-      if (!this.#micTrack || this.#micTrack.readyState === 'ended') {
-        this.#micTrack = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0] ?? null;
-      }
-      if (this.#micTrack) {
-        const p = await this.#send!.produce({ track: this.#micTrack, appData: { source: 'mic' }, stopTracks: false });
-        this.#producers.set('mic', p);
-        if (this.#state.micMuted) await this.setMicMuted(true);
-      }
-      if (this.#state.camOn && !this.#state.audioOnly) await this.#startCamera();
-      if (this.#state.localScreen && this.#state.localScreen.readyState === 'live') await this.#produceScreen(this.#state.localScreen);
+      await this.#local.produceMic(send, this.#state.micMuted);
+      if (this.#state.camOn && !this.#state.audioOnly)
+        this.#set({ localVideo: await this.#local.startCamera(send), camOn: true });
+      if (this.#local.screen?.readyState === 'live')
+        await this.#local.produceScreen(send, this.#local.screen);
     } catch (e) {
       this.#set({ error: { code: 'media', message: (e as Error).message } });
     }
   }
 
-  async #startCamera(): Promise<void> {
-    if (!this.#camTrack || this.#camTrack.readyState === 'ended') {
-      this.#camTrack = (await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: 15 } })).getVideoTracks()[0] ?? null;
-    }
-    if (!this.#camTrack || !this.#send) return;
-    const p = await this.#send.produce({
-      track: this.#camTrack,
-      encodings: SIMULCAST,
-      codecOptions: { videoGoogleStartBitrate: 600 },
-      appData: { source: 'webcam' },
-      stopTracks: false,
-    });
-    this.#producers.set('webcam', p);
-    this.#set({ localVideo: this.#camTrack, camOn: true });
-  }
-
-  async #stopCamera(): Promise<void> {
-    const p = this.#producers.get('webcam');
-    this.#producers.delete('webcam');
-    if (p) {
-      p.close();
-      await this.request('closeProducer', { producerId: p.id }).catch(() => undefined);
-    }
-    this.#camTrack?.stop();
-    this.#camTrack = null;
-    this.#set({ localVideo: null, camOn: false });
-  }
-
   async setMicMuted(muted: boolean): Promise<void> {
-    const p = this.#producers.get('mic');
     this.#set({ micMuted: muted });
-    if (!p) return;
-    if (muted) p.pause();
-    else p.resume();
-    await this.request('pauseProducer', { producerId: p.id, paused: muted });
+    await this.#local.setMicMuted(muted);
   }
 
   async setCamera(on: boolean): Promise<void> {
     if (on === this.#state.camOn) return;
-    if (on) await this.#startCamera();
-    else await this.#stopCamera();
+    if (on) this.#set({ localVideo: await this.#local.startCamera(this.#send), camOn: true });
+    else {
+      await this.#local.stopCamera();
+      this.#set({ localVideo: null, camOn: false });
+    }
   }
 
   /** Audio-only: stop sending and receiving video (the server pauses our video consumers). */
@@ -306,8 +246,10 @@ export class RoomClient {
     this.#set({ audioOnly: enabled, proposeAudioOnly: false });
     this.#link.reset();
     await this.request('setAudioOnly', { enabled });
-    if (enabled) await this.#stopCamera();
-    else await this.#startCamera();
+    if (enabled) {
+      await this.#local.stopCamera();
+      this.#set({ localVideo: null, camOn: false });
+    } else this.#set({ localVideo: await this.#local.startCamera(this.#send), camOn: true });
   }
 
   dismissAudioOnlyProposal(): void {
@@ -318,25 +260,14 @@ export class RoomClient {
   async shareScreen(): Promise<void> {
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 10 }, audio: false });
     const track = stream.getVideoTracks()[0];
-    if (!track) return;
+    if (!track || !this.#send) return;
     this.#set({ localScreen: track, sharing: true });
     track.addEventListener('ended', () => void this.stopScreen());
-    await this.#produceScreen(track);
-  }
-
-  async #produceScreen(track: MediaStreamTrack): Promise<void> {
-    const p = await this.#send!.produce({ track, appData: { source: 'screen' }, stopTracks: false, encodings: [{ maxBitrate: 1_200_000 }] });
-    this.#producers.set('screen', p);
+    await this.#local.produceScreen(this.#send, track);
   }
 
   async stopScreen(): Promise<void> {
-    const p = this.#producers.get('screen');
-    this.#producers.delete('screen');
-    if (p) {
-      p.close();
-      await this.request('closeProducer', { producerId: p.id }).catch(() => undefined);
-    }
-    this.#state.localScreen?.stop();
+    await this.#local.stopScreen();
     this.#set({ localScreen: null, sharing: false });
   }
 
@@ -383,7 +314,10 @@ export class RoomClient {
       framesDecoded: 0,
       spatialLayer: null,
     };
-    this.#updatePeer(peerId, (p) => ({ ...p, media: [...p.media.filter((m) => m.producerId !== producerId), media] }));
+    this.#updatePeer(peerId, (p) => ({
+      ...p,
+      media: [...p.media.filter((m) => m.producerId !== producerId), media],
+    }));
     await this.request('resumeConsumer', { consumerId: consumer.id });
     void this.#applyLayer(consumer.id);
   }
@@ -393,13 +327,21 @@ export class RoomClient {
     if (!entry) return;
     entry.consumer.close();
     this.#consumers.delete(consumerId);
-    this.#updatePeer(entry.peerId, (p) => ({ ...p, media: p.media.filter((m) => m.consumerId !== consumerId) }));
+    this.#updatePeer(entry.peerId, (p) => ({
+      ...p,
+      media: p.media.filter((m) => m.consumerId !== consumerId),
+    }));
   }
 
   async #handle(n: RoundNotification): Promise<void> {
     switch (n.name) {
       case 'peerJoined':
-        this.#set({ peers: [...this.#state.peers.filter((p) => p.peerId !== n.data.peer.peerId), { ...n.data.peer, media: [] }] });
+        this.#set({
+          peers: [
+            ...this.#state.peers.filter((p) => p.peerId !== n.data.peer.peerId),
+            { ...n.data.peer, media: [] },
+          ],
+        });
         return;
       case 'peerLeft':
         for (const [id, e] of this.#consumers) if (e.peerId === n.data.peerId) this.#dropConsumer(id);
@@ -409,17 +351,29 @@ export class RoomClient {
         this.#updatePeer(n.data.peerId, (p) => ({ ...p, audioOnly: n.data.audioOnly }));
         return;
       case 'newProducer':
-        this.#updatePeer(n.data.peerId, (p) => ({ ...p, producers: [...p.producers.filter((x) => x.producerId !== n.data.producer.producerId), n.data.producer] }));
+        this.#updatePeer(n.data.peerId, (p) => ({
+          ...p,
+          producers: [
+            ...p.producers.filter((x) => x.producerId !== n.data.producer.producerId),
+            n.data.producer,
+          ],
+        }));
         await this.#consume(n.data.peerId, n.data.producer.producerId).catch(() => undefined);
         return;
       case 'producerClosed':
-        for (const [id, e] of this.#consumers) if (e.consumer.producerId === n.data.producerId) this.#dropConsumer(id);
-        this.#updatePeer(n.data.peerId, (p) => ({ ...p, producers: p.producers.filter((x) => x.producerId !== n.data.producerId) }));
+        for (const [id, e] of this.#consumers)
+          if (e.consumer.producerId === n.data.producerId) this.#dropConsumer(id);
+        this.#updatePeer(n.data.peerId, (p) => ({
+          ...p,
+          producers: p.producers.filter((x) => x.producerId !== n.data.producerId),
+        }));
         return;
       case 'producerPaused':
         this.#updatePeer(n.data.peerId, (p) => ({
           ...p,
-          media: p.media.map((m) => (m.producerId === n.data.producerId ? { ...m, paused: n.data.paused } : m)),
+          media: p.media.map((m) =>
+            m.producerId === n.data.producerId ? { ...m, paused: n.data.paused } : m,
+          ),
         }));
         return;
       case 'consumerClosed':
@@ -430,7 +384,9 @@ export class RoomClient {
         if (e) {
           this.#updatePeer(e.peerId, (p) => ({
             ...p,
-            media: p.media.map((m) => (m.consumerId === n.data.consumerId ? { ...m, spatialLayer: n.data.spatialLayer } : m)),
+            media: p.media.map((m) =>
+              m.consumerId === n.data.consumerId ? { ...m, spatialLayer: n.data.spatialLayer } : m,
+            ),
           }));
         }
         return;
@@ -439,7 +395,8 @@ export class RoomClient {
         this.#set({ activeSpeaker: n.data.peerId });
         return;
       case 'chatMessage':
-        if (!this.#state.chat.some((c) => c.id === n.data.message.id)) this.#set({ chat: [...this.#state.chat, n.data.message] });
+        if (!this.#state.chat.some((c) => c.id === n.data.message.id))
+          this.#set({ chat: [...this.#state.chat, n.data.message] });
         return;
       case 'agendaChanged':
         this.#set({ agendaItemId: n.data.agendaItemId });
@@ -473,16 +430,19 @@ export class RoomClient {
     for (const [id, { consumer }] of this.#consumers) {
       if (consumer.kind !== 'video' || consumer.closed) continue;
       const report = await consumer.getStats().catch(() => null);
-      report?.forEach((s: { type: string; framesDecoded?: number; packetsLost?: number; packetsReceived?: number }) => {
-        if (s.type !== 'inbound-rtp') return;
-        frames.set(id, s.framesDecoded ?? 0);
-        inbound.set(id, { packetsLost: s.packetsLost ?? 0, packetsReceived: s.packetsReceived ?? 0 });
-      });
+      report?.forEach(
+        (s: { type: string; framesDecoded?: number; packetsLost?: number; packetsReceived?: number }) => {
+          if (s.type !== 'inbound-rtp') return;
+          frames.set(id, s.framesDecoded ?? 0);
+          inbound.set(id, { packetsLost: s.packetsLost ?? 0, packetsReceived: s.packetsReceived ?? 0 });
+        },
+      );
     }
     let uplink: number | null = null;
     const sendStats = await this.#send?.getStats().catch(() => null);
     sendStats?.forEach((s: { type: string; nominated?: boolean; availableOutgoingBitrate?: number }) => {
-      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate !== undefined) uplink = s.availableOutgoingBitrate;
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate !== undefined)
+        uplink = s.availableOutgoingBitrate;
     });
     const { spatialCap, proposeAudioOnly } = this.#link.assess(inbound, uplink, this.#state.audioOnly);
     if (spatialCap !== this.#bandwidthCap) {
@@ -493,7 +453,9 @@ export class RoomClient {
       proposeAudioOnly: !this.#state.audioOnly && (proposeAudioOnly || this.#state.proposeAudioOnly),
       peers: this.#state.peers.map((p) => ({
         ...p,
-        media: p.media.map((m) => (frames.has(m.consumerId) ? { ...m, framesDecoded: frames.get(m.consumerId)! } : m)),
+        media: p.media.map((m) =>
+          frames.has(m.consumerId) ? { ...m, framesDecoded: frames.get(m.consumerId)! } : m,
+        ),
       })),
     });
   }
@@ -501,8 +463,7 @@ export class RoomClient {
   #teardownMedia(): void {
     for (const { consumer } of this.#consumers.values()) consumer.close();
     this.#consumers.clear();
-    for (const p of this.#producers.values()) p.close();
-    this.#producers.clear();
+    this.#local.closeProducers();
     this.#send?.close();
     this.#recv?.close();
     this.#send = this.#recv = null;
@@ -520,13 +481,13 @@ export class RoomClient {
     this.#socket.off('round:notify', this.#onNotify);
     this.#socket.off('connect', this.#onConnect);
     window.removeEventListener('online', this.#onNetworkChange);
-    (navigator as Navigator & { connection?: EventTarget }).connection?.removeEventListener('change', this.#onNetworkChange);
+    (navigator as Navigator & { connection?: EventTarget }).connection?.removeEventListener(
+      'change',
+      this.#onNetworkChange,
+    );
     const wasJoined = this.#send !== null;
     this.#teardownMedia();
-    this.#micTrack?.stop();
-    this.#camTrack?.stop();
-    this.#state.localScreen?.stop();
-    this.#micTrack = this.#camTrack = null;
+    this.#local.stopTracks();
     this.#set({ status: 'left', peers: [], localVideo: null, localScreen: null, sharing: false });
     if (wasJoined && this.#socket.connected) await this.request('leave', {}).catch(() => undefined);
   }

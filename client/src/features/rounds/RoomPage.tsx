@@ -29,11 +29,16 @@ export function RoomPage() {
   }, [client, params]);
 
   const act = (p: Promise<unknown>) => void p.catch(setError);
-  const widthFor = useCallback((consumerId: string) => (px: number) => client.setTileWidth(consumerId, px), [client]);
+  const widthFor = useCallback(
+    (consumerId: string) => (px: number) => client.setTileWidth(consumerId, px),
+    [client],
+  );
   const r = round.data;
   const isHost = r?.host.userId === me?.id;
   const currentItem = r?.agenda.find((a) => a.id === s.agendaItemId) ?? null;
-  const screens = s.peers.flatMap((p) => p.media.filter((m) => m.source === 'screen').map((m) => ({ peer: p, m })));
+  const screens = s.peers.flatMap((p) =>
+    p.media.filter((m) => m.source === 'screen').map((m) => ({ peer: p, m })),
+  );
 
   const send = (e: FormEvent) => {
     e.preventDefault();
@@ -61,12 +66,18 @@ export function RoomPage() {
           {t('rounds.agenda.current')}: {currentItem ? currentItem.title : t('rounds.agenda.none')}
         </span>
       </header>
-      {banner && <p className="alert" role="status">{banner}</p>}
+      {banner && (
+        <p className="alert" role="status">
+          {banner}
+        </p>
+      )}
       {s.error && (
         <p className="alert alert-error" role="alert" data-testid="room-error" data-code={s.error.code}>
           {s.error.code === 'unavailable'
             ? t('rounds.error.unavailable', { message: s.error.message })
-            : s.error.code === 'not_found' || s.error.code === 'forbidden' || s.error.code === 'invalid_transition'
+            : s.error.code === 'not_found' ||
+                s.error.code === 'forbidden' ||
+                s.error.code === 'invalid_transition'
               ? t(`rounds.error.${s.error.code}`)
               : s.error.message}
         </p>
@@ -103,7 +114,9 @@ export function RoomPage() {
               track={s.localScreen ?? s.localVideo}
               mirror={!s.localScreen}
               label={`${me?.displayName ?? ''} (${t('rounds.room.you')})`}
-              badge={s.micMuted ? t('rounds.room.muted') : s.audioOnly ? t('rounds.room.audioOnlyPeer') : undefined}
+              badge={
+                s.micMuted ? t('rounds.room.muted') : s.audioOnly ? t('rounds.room.audioOnlyPeer') : undefined
+              }
               speaking={s.activeSpeaker === me?.id}
               testId="tile-local"
             />
@@ -117,7 +130,13 @@ export function RoomPage() {
                     label={p.displayName}
                     sublabel={hospitalName(p, locale)}
                     speaking={s.activeSpeaker === p.peerId}
-                    badge={audio?.paused ? t('rounds.room.muted') : p.audioOnly ? t('rounds.room.audioOnlyPeer') : undefined}
+                    badge={
+                      audio?.paused
+                        ? t('rounds.room.muted')
+                        : p.audioOnly
+                          ? t('rounds.room.audioOnlyPeer')
+                          : undefined
+                    }
                     framesDecoded={video?.framesDecoded ?? 0}
                     testId={`tile-${p.peerId}`}
                     {...(video ? { onWidth: widthFor(video.consumerId) } : {})}
@@ -136,7 +155,11 @@ export function RoomPage() {
                 <li key={a.id} className={a.id === s.agendaItemId ? 'rounds-agenda-current' : undefined}>
                   {a.title}{' '}
                   {isHost && a.id !== s.agendaItemId && (
-                    <button className="btn btn-small" onClick={() => act(client.setAgendaItem(a.id))} data-testid={`agenda-set-${a.position}`}>
+                    <button
+                      className="btn btn-small"
+                      onClick={() => act(client.setAgendaItem(a.id))}
+                      data-testid={`agenda-set-${a.position}`}
+                    >
                       {t('rounds.agenda.set')}
                     </button>
                   )}
@@ -155,7 +178,13 @@ export function RoomPage() {
               ))}
             </ul>
             <form onSubmit={send}>
-              <input value={text} onChange={(e) => setText(e.target.value)} placeholder={t('rounds.room.chatPlaceholder')} maxLength={2000} data-testid="chat-input" />
+              <input
+                value={text}
+                onChange={(e) => setText(e.target.value)}
+                placeholder={t('rounds.room.chatPlaceholder')}
+                maxLength={2000}
+                data-testid="chat-input"
+              />
               <button className="btn btn-small">{t('rounds.room.send')}</button>
             </form>
           </section>
@@ -170,14 +199,26 @@ export function RoomPage() {
             {s.camOn ? t('rounds.room.camOff') : t('rounds.room.camOn')}
           </button>
         )}
-        <button className="btn" onClick={() => act(s.sharing ? client.stopScreen() : client.shareScreen())} data-testid="toggle-screen">
+        <button
+          className="btn"
+          onClick={() => act(s.sharing ? client.stopScreen() : client.shareScreen())}
+          data-testid="toggle-screen"
+        >
           {s.sharing ? t('rounds.room.stopShare') : t('rounds.room.share')}
         </button>
-        <button className="btn" onClick={() => act(client.setAudioOnly(!s.audioOnly))} data-testid="toggle-audio-only">
+        <button
+          className="btn"
+          onClick={() => act(client.setAudioOnly(!s.audioOnly))}
+          data-testid="toggle-audio-only"
+        >
           {s.audioOnly ? t('rounds.room.video') : t('rounds.room.audioOnly')}
         </button>
         {r?.canRecord && (
-          <button className="btn" onClick={() => act(s.recording ? client.stopRecording() : client.startRecording())} data-testid="toggle-record">
+          <button
+            className="btn"
+            onClick={() => act(s.recording ? client.stopRecording() : client.startRecording())}
+            data-testid="toggle-record"
+          >
             {s.recording ? t('rounds.room.stopRecord') : t('rounds.room.record')}
           </button>
         )}

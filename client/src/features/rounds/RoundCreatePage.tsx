@@ -7,7 +7,8 @@ import { useAsync } from '../../app/useAsync';
 import { candidates, createRound } from './api';
 import { hospitalName } from './format';
 
-const localInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+const localInput = (d: Date) =>
+  new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
 export function RoundCreatePage() {
   const { t, locale } = useI18n();
@@ -33,7 +34,11 @@ export function RoundCreatePage() {
         scheduledAt: new Date(when).toISOString(),
         durationMinutes: duration,
         inviteeIds: [...invited],
-        agenda: agenda.map((a) => ({ title: a.title, consultationId: a.consultationId || null, presenterId: a.presenterId || null })),
+        agenda: agenda.map((a) => ({
+          title: a.title,
+          consultationId: a.consultationId || null,
+          presenterId: a.presenterId || null,
+        })),
       });
       nav(`/rounds/${r.id}`);
     } catch (err) {
@@ -42,8 +47,10 @@ export function RoundCreatePage() {
       setBusy(false);
     }
   };
-  const toggle = (id: string) => setInvited((s) => (s.has(id) ? new Set([...s].filter((x) => x !== id)) : new Set([...s, id])));
-  const setItem = (i: number, patch: Partial<AgendaItemInput>) => setAgenda((a) => a.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  const toggle = (id: string) =>
+    setInvited((s) => (s.has(id) ? new Set([...s].filter((x) => x !== id)) : new Set([...s, id])));
+  const setItem = (i: number, patch: Partial<AgendaItemInput>) =>
+    setAgenda((a) => a.map((x, j) => (j === i ? { ...x, ...patch } : x)));
 
   return (
     <>
@@ -52,7 +59,13 @@ export function RoundCreatePage() {
         <div className="form-grid">
           <label>
             {t('rounds.field.title')}
-            <input name="title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+            <input
+              name="title"
+              required
+              maxLength={200}
+              value={title}
+              onChange={(e) => setTitle(e.target.value)}
+            />
           </label>
           <label>
             {t('rounds.field.kind')}
@@ -63,11 +76,24 @@ export function RoundCreatePage() {
           </label>
           <label>
             {t('rounds.field.scheduledAt')}
-            <input name="scheduledAt" type="datetime-local" required value={when} onChange={(e) => setWhen(e.target.value)} />
+            <input
+              name="scheduledAt"
+              type="datetime-local"
+              required
+              value={when}
+              onChange={(e) => setWhen(e.target.value)}
+            />
           </label>
           <label>
             {t('rounds.field.duration')}
-            <input name="duration" type="number" min={5} max={600} value={duration} onChange={(e) => setDuration(Number(e.target.value))} />
+            <input
+              name="duration"
+              type="number"
+              min={5}
+              max={600}
+              value={duration}
+              onChange={(e) => setDuration(Number(e.target.value))}
+            />
           </label>
         </div>
         <fieldset className="rounds-invitees">
@@ -77,7 +103,12 @@ export function RoundCreatePage() {
               <>
                 {list.map((p) => (
                   <label key={p.userId} className="rounds-invitee">
-                    <input type="checkbox" checked={invited.has(p.userId)} onChange={() => toggle(p.userId)} data-testid={`invite-${p.userId}`} />
+                    <input
+                      type="checkbox"
+                      checked={invited.has(p.userId)}
+                      onChange={() => toggle(p.userId)}
+                      data-testid={`invite-${p.userId}`}
+                    />
                     {p.displayName} <span className="muted">{hospitalName(p, locale)}</span>
                   </label>
                 ))}
@@ -91,18 +122,34 @@ export function RoundCreatePage() {
             <div className="form-grid" key={i}>
               <label>
                 {t('rounds.field.title')}
-                <input required maxLength={200} value={a.title} onChange={(e) => setItem(i, { title: e.target.value })} />
+                <input
+                  required
+                  maxLength={200}
+                  value={a.title}
+                  onChange={(e) => setItem(i, { title: e.target.value })}
+                />
               </label>
               <label>
                 {t('rounds.field.consultationId')}
-                <input value={a.consultationId ?? ''} onChange={(e) => setItem(i, { consultationId: e.target.value || null })} />
+                <input
+                  value={a.consultationId ?? ''}
+                  onChange={(e) => setItem(i, { consultationId: e.target.value || null })}
+                />
               </label>
-              <button type="button" className="btn btn-small" onClick={() => setAgenda((x) => x.filter((_, j) => j !== i))}>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => setAgenda((x) => x.filter((_, j) => j !== i))}
+              >
                 {t('rounds.agenda.remove')}
               </button>
             </div>
           ))}
-          <button type="button" className="btn btn-small" onClick={() => setAgenda((a) => [...a, { title: '' }])}>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => setAgenda((a) => [...a, { title: '' }])}
+          >
             {t('rounds.agenda.add')}
           </button>
         </fieldset>

@@ -44,11 +44,12 @@ export function RoundDetailPage() {
           <ErrorText error={error} />
           <div className="card">
             <p>
-              <span className={`badge round-status-${r.status}`}>{t(`rounds.status.${r.status}`)}</span> {t(`rounds.kind.${r.kind}`)} ·{' '}
-              {dt(r.scheduledAt)} · {r.durationMinutes} min
+              <span className={`badge round-status-${r.status}`}>{t(`rounds.status.${r.status}`)}</span>{' '}
+              {t(`rounds.kind.${r.kind}`)} · {dt(r.scheduledAt)} · {r.durationMinutes} min
             </p>
             <p>
-              {t('rounds.field.host')}: {r.host.displayName} <span className="muted">{hospitalName(r.host, locale)}</span>
+              {t('rounds.field.host')}: {r.host.displayName}{' '}
+              <span className="muted">{hospitalName(r.host, locale)}</span>
             </p>
             <h2>{t('rounds.field.invitees')}</h2>
             <ul data-testid="round-invitees">
@@ -61,7 +62,10 @@ export function RoundDetailPage() {
             <h2>{t('rounds.field.agenda')}</h2>
             <ol data-testid="round-agenda">
               {r.agenda.map((a) => (
-                <li key={a.id} className={a.id === r.currentAgendaItemId ? 'rounds-agenda-current' : undefined}>
+                <li
+                  key={a.id}
+                  className={a.id === r.currentAgendaItemId ? 'rounds-agenda-current' : undefined}
+                >
                   {a.title}
                   {a.consultationId && (
                     <>
@@ -81,10 +85,16 @@ export function RoundDetailPage() {
             {r.recordings.map((rec) => (
               <div key={rec.id} className="rounds-recording">
                 <p>
-                  {dt(rec.startedAt)} · {rec.status === 'ready' ? formatBytes(rec.sizeBytes) : t(`rounds.recording.${rec.status}`)}
+                  {dt(rec.startedAt)} ·{' '}
+                  {rec.status === 'ready' ? formatBytes(rec.sizeBytes) : t(`rounds.recording.${rec.status}`)}
                 </p>
                 {rec.status === 'ready' && (
-                  <video controls preload="metadata" src={recordingUrl(r.id, rec.id)} data-testid="recording-video" />
+                  <video
+                    controls
+                    preload="metadata"
+                    src={recordingUrl(r.id, rec.id)}
+                    data-testid="recording-video"
+                  />
                 )}
               </div>
             ))}

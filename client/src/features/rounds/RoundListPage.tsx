@@ -44,7 +44,9 @@ export function RoundListPage() {
                     <td>{dt(r.scheduledAt)}</td>
                     <td>
                       <Link to={`/rounds/${r.id}`}>{r.title}</Link>{' '}
-                      <span className={`badge round-status-${r.status}`}>{t(`rounds.status.${r.status}`)}</span>
+                      <span className={`badge round-status-${r.status}`}>
+                        {t(`rounds.status.${r.status}`)}
+                      </span>
                     </td>
                     <td>{t(`rounds.kind.${r.kind}`)}</td>
                     <td>

@@ -5,6 +5,8 @@ export const listRounds = () => get<RoundSummary[]>('/api/rounds');
 export const getRound = (id: string) => get<RoundDetail>(`/api/rounds/${id}`);
 export const candidates = () => get<RoundPerson[]>('/api/rounds/candidates');
 export const createRound = (body: RoundCreate) => post<RoundDetail>('/api/rounds', body);
-export const updateRound = (id: string, body: Partial<RoundCreate>) => patch<RoundDetail>(`/api/rounds/${id}`, body);
+export const updateRound = (id: string, body: Partial<RoundCreate>) =>
+  patch<RoundDetail>(`/api/rounds/${id}`, body);
 export const endRound = (id: string) => post<RoundDetail>(`/api/rounds/${id}/end`);
-export const recordingUrl = (roundId: string, recordingId: string) => `/api/rounds/${roundId}/recordings/${recordingId}/file`;
+export const recordingUrl = (roundId: string, recordingId: string) =>
+  `/api/rounds/${roundId}/recordings/${recordingId}/file`;

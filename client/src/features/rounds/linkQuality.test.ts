@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { layerForWidth, LinkMonitor, type InboundCounters } from './linkQuality';
 
-const counters = (lost: number, received: number): Map<string, InboundCounters> => new Map([['c1', { packetsLost: lost, packetsReceived: received }]]);
+const counters = (lost: number, received: number): Map<string, InboundCounters> =>
+  new Map([['c1', { packetsLost: lost, packetsReceived: received }]]);
 
 describe('simulcast layer by tile size', () => {
   it('thumbnails get the smallest layer, a stage tile the full one', () => {
@@ -14,7 +15,11 @@ describe('simulcast layer by tile size', () => {
 describe('weak-link monitor', () => {
   it('a clean link keeps full layers and proposes nothing', () => {
     const m = new LinkMonitor();
-    for (let i = 1; i <= 5; i++) expect(m.assess(counters(0, 100 * i), 800_000, false)).toEqual({ spatialCap: 2, proposeAudioOnly: false });
+    for (let i = 1; i <= 5; i++)
+      expect(m.assess(counters(0, 100 * i), 800_000, false)).toEqual({
+        spatialCap: 2,
+        proposeAudioOnly: false,
+      });
   });
 
   it('loss caps the layers at once and proposes audio-only after three weak intervals in a row', () => {

@@ -29,7 +29,11 @@ export class LinkMonitor {
   #weak = 0;
 
   /** One sampling interval: cumulative inbound counters per consumer, and the send-side estimate if known. */
-  assess(inbound: Map<string, InboundCounters>, availableOutgoingBitrate: number | null, audioOnly: boolean): LinkAssessment {
+  assess(
+    inbound: Map<string, InboundCounters>,
+    availableOutgoingBitrate: number | null,
+    audioOnly: boolean,
+  ): LinkAssessment {
     let lossy = false;
     for (const [id, now] of inbound) {
       const prev = this.#last.get(id) ?? { packetsLost: 0, packetsReceived: 0 };

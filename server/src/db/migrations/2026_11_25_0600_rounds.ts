@@ -7,7 +7,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'uuid', (c) => c.primaryKey())
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('ward_round', 'teaching')`))
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('scheduled').check(sql`status in ('scheduled', 'live', 'ended')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('scheduled')
+        .check(sql`status in ('scheduled', 'live', 'ended')`),
+    )
     .addColumn('scheduled_at', 'timestamptz', (c) => c.notNull())
     .addColumn('duration_minutes', 'integer', (c) => c.notNull().defaultTo(60))
     .addColumn('host_id', 'uuid', (c) => c.notNull().references('users.id'))
@@ -17,7 +22,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('ended_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('rounds_hospital_idx').on('rounds').columns(['hospital_id', 'scheduled_at']).execute();
+  await db.schema
+    .createIndex('rounds_hospital_idx')
+    .on('rounds')
+    .columns(['hospital_id', 'scheduled_at'])
+    .execute();
 
   await db.schema
     .createTable('round_invitees')
@@ -48,7 +57,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('text', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('round_chat_round_idx').on('round_chat_messages').columns(['round_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('round_chat_round_idx')
+    .on('round_chat_messages')
+    .columns(['round_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('round_recordings')
@@ -62,11 +75,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('started_at', 'timestamptz', (c) => c.notNull())
     .addColumn('ended_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('round_recordings_round_idx').on('round_recordings').column('round_id').execute();
+  await db.schema
+    .createIndex('round_recordings_round_idx')
+    .on('round_recordings')
+    .column('round_id')
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['round_recordings', 'round_chat_messages', 'round_agenda_items', 'round_invitees', 'rounds']) {
+  for (const t of [
+    'round_recordings',
+    'round_chat_messages',
+    'round_agenda_items',
+    'round_invitees',
+    'rounds',
+  ]) {
     await db.schema.dropTable(t).ifExists().cascade().execute();
   }
 }

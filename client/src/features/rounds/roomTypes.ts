@@ -1,0 +1,46 @@
+/** The room's observable state (what React renders) and the request error type. */
+import type { ChatMessage, ErrorCode, MediaSource, PeerInfo } from '@consult/shared';
+
+export type RoomStatus =
+  'idle' | 'joining' | 'joined' | 'rejoining' | 'replaced' | 'ended' | 'left' | 'error';
+
+export interface RemoteMedia {
+  consumerId: string;
+  producerId: string;
+  source: MediaSource;
+  track: MediaStreamTrack;
+  paused: boolean;
+  /** From the consumer's inbound-rtp stats (video). */
+  framesDecoded: number;
+  spatialLayer: number | null;
+}
+export interface PeerView extends PeerInfo {
+  media: RemoteMedia[];
+}
+export interface RoomState {
+  status: RoomStatus;
+  error: { code: ErrorCode | 'media'; message: string } | null;
+  peers: PeerView[];
+  activeSpeaker: string | null;
+  agendaItemId: string | null;
+  recording: boolean;
+  chat: ChatMessage[];
+  micMuted: boolean;
+  camOn: boolean;
+  sharing: boolean;
+  audioOnly: boolean;
+  /** The link looks too weak for video: the UI offers audio-only. */
+  proposeAudioOnly: boolean;
+  localVideo: MediaStreamTrack | null;
+  localScreen: MediaStreamTrack | null;
+  rejoins: number;
+}
+
+export class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
