@@ -207,8 +207,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginLockMinutes: intVar(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginRateLimit: intVar(env, 'LOGIN_RATE_LIMIT', 20, 1, 10000),
     seedDemo: env.SEED_DEMO !== 'false',
-    consultations: loadConsultationsConfig(env),
     imagingMaxInstanceMb: intVar(env, 'IMAGING_MAX_INSTANCE_MB', 1024, 1, 16384),
+    consultations: loadConsultationsConfig(env),
     sfu: loadSfuConfig(env),
   };
 }

@@ -9,9 +9,9 @@ import type {
   UserTable,
 } from './tables';
 import type * as consultations from '../consultations/tables';
-import type * as reports from '../reports/tables';
 import type * as imaging from '../imaging/tables';
 import type * as rounds from '../rounds/tables';
+import type * as reports from '../reports/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -33,8 +33,6 @@ export interface Database {
   consultation_messages: consultations.ConsultationMessageTable;
   consultation_attachments: consultations.ConsultationAttachmentTable;
   consultation_studies: consultations.ConsultationStudyTable;
-  reports: reports.ReportTable;
-  report_versions: reports.ReportVersionTable;
   imaging_patients: imaging.ImagingPatientTable;
   imaging_studies: imaging.ImagingStudyTable;
   imaging_series: imaging.ImagingSeriesTable;
@@ -45,6 +43,8 @@ export interface Database {
   round_agenda_items: rounds.RoundAgendaItemTable;
   round_chat_messages: rounds.RoundChatMessageTable;
   round_recordings: rounds.RoundRecordingTable;
+  reports: reports.ReportTable;
+  report_versions: reports.ReportVersionTable;
 }
 
 export type DB = Kysely<Database>;

@@ -1,10 +1,10 @@
 import type { Migration } from 'kysely';
 import * as foundation from './2026_11_25_0001_foundation';
 import * as consultations from './2026_11_25_0100_consultations';
-import * as reports from './2026_11_25_0700_reports';
-import * as dashboard from './2026_11_25_0710_dashboard';
 import * as imaging from './2026_11_25_0500_imaging';
 import * as rounds from './2026_11_25_0600_rounds';
+import * as reports from './2026_11_25_0700_reports';
+import * as dashboard from './2026_11_25_0710_dashboard';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -13,8 +13,8 @@ import * as rounds from './2026_11_25_0600_rounds';
 export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_foundation': foundation,
   '2026_11_25_0100_consultations': consultations,
-  '2026_11_25_0700_reports': reports,
-  '2026_11_25_0710_dashboard': dashboard,
   '2026_11_25_0500_imaging': imaging,
   '2026_11_25_0600_rounds': rounds,
+  '2026_11_25_0700_reports': reports,
+  '2026_11_25_0710_dashboard': dashboard,
 };
