@@ -18,14 +18,23 @@ describe('the HTTP surface', () => {
   it('answers unknown API routes with a JSON 404', async () => {
     const res = await t.app.inject({ url: '/api/no/such/thing' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ statusCode: 404, code: 'not_found', error: 'Not Found', message: 'no route GET /api/no/such/thing' });
+    expect(res.json()).toEqual({
+      statusCode: 404,
+      code: 'not_found',
+      error: 'Not Found',
+      message: 'no route GET /api/no/such/thing',
+    });
   });
 
   it('publishes an OpenAPI document generated from the route schemas, and a docs page', async () => {
     const doc = (await t.app.inject({ url: '/api/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(doc.paths['/api/auth/login'].post.requestBody.content['application/json'].schema.required).toEqual(['username', 'password']);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/hospitals', '/api/pairings', '/api/users', '/api/audit']));
+    expect(doc.paths['/api/auth/login'].post.requestBody.content['application/json'].schema.required).toEqual(
+      ['username', 'password'],
+    );
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/hospitals', '/api/pairings', '/api/users', '/api/audit']),
+    );
     const page = await t.app.inject({ url: '/api/docs' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
@@ -45,7 +54,11 @@ describe('database unavailable', () => {
     const app = await buildApp({ config: testConfig(), db: dbh.db, logger: false });
     try {
       const started = Date.now();
-      const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'a.b.c', password: 'whatever-1' } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'a.b.c', password: 'whatever-1' },
+      });
       expect(res.statusCode).toBe(503);
       expect(res.json().code).toBe('unavailable');
       expect(Date.now() - started).toBeLessThan(10_000);
@@ -63,7 +76,12 @@ describe('migrations', () => {
     for (const dialect of DIALECTS) {
       const tdb = await openTestDb(dialect);
       try {
-        const cols = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>`
+        const cols = await sql<{
+          table_name: string;
+          column_name: string;
+          data_type: string;
+          is_nullable: string;
+        }>`
           select table_name, column_name, data_type, is_nullable from information_schema.columns
           where table_schema = current_schema() order by table_name, column_name`.execute(tdb.dbh.db);
         shapes.push(cols.rows.map((r) => `${r.table_name}.${r.column_name}:${r.data_type}:${r.is_nullable}`));
@@ -96,7 +114,10 @@ describe('graceful shutdown', () => {
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;
-    const pending = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const pending = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => ({
+      status: r.status,
+      body: await r.json(),
+    }));
     await inside;
     let closed = false;
     const closing = app.close().then(() => (closed = true));
@@ -156,6 +177,8 @@ describe('the server process', () => {
       p.on('exit', (code) => resolve({ out, code }));
     });
     expect(res.code).toBe(2);
-    expect(res.out).toContain('configuration error: PORT must be an integer between 0 and 65535, got "eighty"');
+    expect(res.out).toContain(
+      'configuration error: PORT must be an integer between 0 and 65535, got "eighty"',
+    );
   }, 60_000);
 });

@@ -43,7 +43,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logger ?? { level: config.logLevel },
     trustProxy: true,
     bodyLimit: 2 * 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -60,18 +62,25 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
     if (err.validation) {
       const field = validationField(err);
-      return reply.code(400).send(errorBody('validation', `${field ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`, field));
+      return reply
+        .code(400)
+        .send(
+          errorBody('validation', `${field ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`, field),
+        );
     }
     if (isDatabaseUnavailable(err)) {
       req.log.error({ err }, 'database unavailable');
       return reply.code(503).send(errorBody('unavailable', 'the database is unavailable; try again shortly'));
     }
     const status = err.statusCode ?? 500;
-    if (status === 429) return reply.code(429).send(errorBody('rate_limited', 'too many requests; slow down'));
+    if (status === 429)
+      return reply.code(429).send(errorBody('rate_limited', 'too many requests; slow down'));
     if (status === 413) return reply.code(413).send(errorBody('payload_too_large', err.message));
     if (status === 415) return reply.code(415).send(errorBody('unsupported_media_type', err.message));
     if (status >= 400 && status < 500) {
-      return reply.code(status).send({ statusCode: status, code: 'validation', error: 'Bad Request', message: err.message });
+      return reply
+        .code(status)
+        .send({ statusCode: status, code: 'validation', error: 'Bad Request', message: err.message });
     }
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send(errorBody('internal', 'internal error; it has been logged'));

@@ -94,7 +94,11 @@ const urlVar = (env: NodeJS.ProcessEnv, name: string, protocols: string[]): stri
 /** Where infra/mediasoup-worker.sh caches the worker it builds (MEDIASOUP_CACHE_DIR overrides the root). */
 export const MEDIASOUP_VERSION = '3.19.3';
 export const cachedWorkerBin = (env: NodeJS.ProcessEnv) =>
-  path.join(env.MEDIASOUP_CACHE_DIR || '/var/cache/consult-platform', `mediasoup-${MEDIASOUP_VERSION}`, 'mediasoup-worker');
+  path.join(
+    env.MEDIASOUP_CACHE_DIR || '/var/cache/consult-platform',
+    `mediasoup-${MEDIASOUP_VERSION}`,
+    'mediasoup-worker',
+  );
 
 const isIp = (s: string) => net.isIP(s) !== 0;
 
@@ -123,17 +127,20 @@ function loadSfuConfig(env: NodeJS.ProcessEnv): SfuConfig {
     throw new ConfigError(`SFU_ANNOUNCED_IP must be an IP address or host name, got "${announced}"`);
   }
   if (listenIp === '0.0.0.0' || listenIp === '::') {
-    if (!announced) throw new ConfigError(`SFU_LISTEN_IP=${listenIp} needs SFU_ANNOUNCED_IP (the address browsers reach)`);
+    if (!announced)
+      throw new ConfigError(`SFU_LISTEN_IP=${listenIp} needs SFU_ANNOUNCED_IP (the address browsers reach)`);
   }
   const rtcMinPort = intVar(env, 'RTC_MIN_PORT', 40000, 1024, 65535);
   const rtcMaxPort = intVar(env, 'RTC_MAX_PORT', 49999, 1024, 65535);
-  if (rtcMaxPort < rtcMinPort) throw new ConfigError(`RTC_MAX_PORT (${rtcMaxPort}) is below RTC_MIN_PORT (${rtcMinPort})`);
+  if (rtcMaxPort < rtcMinPort)
+    throw new ConfigError(`RTC_MAX_PORT (${rtcMaxPort}) is below RTC_MIN_PORT (${rtcMinPort})`);
   const turnUrls = (env.TURN_URLS ?? '')
     .split(',')
     .map((u) => u.trim())
     .filter(Boolean);
   for (const u of turnUrls) {
-    if (!/^turns?:[^\s]+$/.test(u)) throw new ConfigError(`TURN_URLS entries must start with turn: or turns:, got "${u}"`);
+    if (!/^turns?:[^\s]+$/.test(u))
+      throw new ConfigError(`TURN_URLS entries must start with turn: or turns:, got "${u}"`);
   }
   const turnUsername = env.TURN_USERNAME || null;
   const turnCredential = env.TURN_CREDENTIAL || null;
@@ -158,7 +165,8 @@ const hoursVar = (env: NodeJS.ProcessEnv, name: string, dflt: number): number =>
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0 || n > 24 * 365) throw new ConfigError(`${name} must be a number of hours > 0, got "${raw}"`);
+  if (!Number.isFinite(n) || n <= 0 || n > 24 * 365)
+    throw new ConfigError(`${name} must be a number of hours > 0, got "${raw}"`);
   return n;
 };
 
@@ -169,7 +177,9 @@ function loadConsultationsConfig(env: NodeJS.ProcessEnv): ConsultationsConfig {
     routine: hoursVar(env, 'SLA_ROUTINE_HOURS', 72),
   };
   if (!(slaHours.emergency <= slaHours.urgent && slaHours.urgent <= slaHours.routine)) {
-    throw new ConfigError('SLA hours must not decrease with urgency: SLA_EMERGENCY_HOURS <= SLA_URGENT_HOURS <= SLA_ROUTINE_HOURS');
+    throw new ConfigError(
+      'SLA hours must not decrease with urgency: SLA_EMERGENCY_HOURS <= SLA_URGENT_HOURS <= SLA_ROUTINE_HOURS',
+    );
   }
   return {
     slaHours,
@@ -190,7 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const publicUrl = urlVar(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`;
   const level = env.LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
-    throw new ConfigError(`LOG_LEVEL must be one of fatal,error,warn,info,debug,trace,silent, got "${level}"`);
+    throw new ConfigError(
+      `LOG_LEVEL must be one of fatal,error,warn,info,debug,trace,silent, got "${level}"`,
+    );
   }
   return {
     port,

@@ -43,7 +43,20 @@ export function errorBody(code: ErrorCode, message: string, field?: string): Err
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
-  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001', '08003'].includes(e.code))
+  if (
+    e.code &&
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'ENOTFOUND',
+      '57P01',
+      '57P03',
+      '08006',
+      '08001',
+      '08003',
+    ].includes(e.code)
+  )
     return true;
   const m = e.message ?? '';
   return /timeout exceeded when trying to connect|Connection terminated|PGLite not initialized|PGlite is closed|driver has already been destroyed/i.test(

@@ -15,9 +15,13 @@ async function main(): Promise<void> {
   }
   const running = await startServer(config);
   const log = running.app.log;
-  log.info(`database: ${running.dbh.dialect}${config.databaseUrl ? '' : ` (embedded, ${config.dataDir}/pglite)`}`);
+  log.info(
+    `database: ${running.dbh.dialect}${config.databaseUrl ? '' : ` (embedded, ${config.dataDir}/pglite)`}`,
+  );
   if (running.seeded) console.log(`\n${demoLoginsText()}\n`);
-  console.log(`Remote consultation platform listening on ${running.url}  (API docs: ${running.url}/api/docs)`);
+  console.log(
+    `Remote consultation platform listening on ${running.url}  (API docs: ${running.url}/api/docs)`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

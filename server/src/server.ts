@@ -26,7 +26,11 @@ export async function startServer(
   try {
     await migrateToLatest(dbh.db);
     const seeded = config.seedDemo ? await seedDemo(dbh.db) : false;
-    const app = await buildApp({ config, db: dbh.db, ...(opts.logger !== undefined && { logger: opts.logger }) });
+    const app = await buildApp({
+      config,
+      db: dbh.db,
+      ...(opts.logger !== undefined && { logger: opts.logger }),
+    });
     await app.listen({ port: config.port, host: config.host });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -72,7 +72,14 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.StudiesUpload,
   ],
   radiologist: [...clinicalCommon, P.ConsultationsAccept, P.ReportsWrite, P.ReportsSign, P.StudiesUpload],
-  program_admin: [P.HospitalsRead, P.HospitalsManage, P.UsersRead, P.UsersManage, P.PairingsManage, P.StatsRead],
+  program_admin: [
+    P.HospitalsRead,
+    P.HospitalsManage,
+    P.UsersRead,
+    P.UsersManage,
+    P.PairingsManage,
+    P.StatsRead,
+  ],
   sys_admin: [
     P.HospitalsRead,
     P.HospitalsManage,

@@ -25,7 +25,9 @@ describe('foundation in a real browser', () => {
   it('county doctor signs in (zh-CN) and sees only her own hospital and its partner', async () => {
     const { page, context } = await newPage(browser, { locale: 'zh-CN' });
     await login(page, app.url, 'lankao.doctor');
-    await expect.poll(() => page.locator('[data-testid=current-hospital]').textContent()).toBe('兰考县人民医院');
+    await expect
+      .poll(() => page.locator('[data-testid=current-hospital]').textContent())
+      .toBe('兰考县人民医院');
     await expect.poll(() => page.locator('nav').textContent()).toContain('工作台');
     const table = page.locator('[data-testid=visible-hospitals]');
     await expect.poll(() => table.locator('tr').count()).toBe(2);
@@ -45,13 +47,17 @@ describe('foundation in a real browser', () => {
     // The account's saved locale (zh-CN) wins over the browser's on sign-in.
     await expect.poll(() => page.locator('[data-testid=locale-switch]').textContent()).toBe('English');
     await page.locator('[data-testid=locale-switch]').click();
-    await expect.poll(() => page.locator('[data-testid=current-hospital]').textContent()).toBe("Lankao County People's Hospital");
+    await expect
+      .poll(() => page.locator('[data-testid=current-hospital]').textContent())
+      .toBe("Lankao County People's Hospital");
     await expect.poll(() => page.locator('nav').textContent()).toContain('Home');
     await page.locator('[data-testid=logout]').click();
     await expect.poll(() => page.locator('[data-testid=login-submit]').count()).toBe(1);
     const second = await newPage(browser, { locale: 'zh-CN' });
     await login(second.page, app.url, 'lankao.doctor');
-    await expect.poll(() => second.page.locator('[data-testid=current-hospital]').textContent()).toBe("Lankao County People's Hospital");
+    await expect
+      .poll(() => second.page.locator('[data-testid=current-hospital]').textContent())
+      .toBe("Lankao County People's Hospital");
     await second.context.close();
     await context.close();
   });
@@ -62,7 +68,9 @@ describe('foundation in a real browser', () => {
     await page.locator('input[name=username]').fill('lankao.doctor');
     await page.locator('input[name=password]').fill('not-the-password');
     await page.locator('[data-testid=login-submit]').click();
-    await expect.poll(() => page.locator('[data-testid=login-error]').textContent()).toContain('wrong username or password');
+    await expect
+      .poll(() => page.locator('[data-testid=login-error]').textContent())
+      .toContain('wrong username or password');
     expect(await page.locator('[data-testid=current-user]').count()).toBe(0);
     await context.close();
   });
@@ -79,7 +87,9 @@ describe('foundation in a real browser', () => {
     await form.locator('input[name=program]').fill('PKU First – Wanquan tele-radiology');
     await form.locator('input[name=since]').fill('2026-11-01');
     await form.locator('button[type=submit]').click();
-    const row = page.locator('[data-testid=pairing-table] tr', { hasText: 'PKU First – Wanquan tele-radiology' });
+    const row = page.locator('[data-testid=pairing-table] tr', {
+      hasText: 'PKU First – Wanquan tele-radiology',
+    });
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.textContent()).toContain('张家口市万全区医院');
 

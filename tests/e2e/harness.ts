@@ -60,7 +60,10 @@ export async function startApp(opts: StartOptions = {}): Promise<AppProcess> {
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${out}`)), opts.timeoutMs ?? 90_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in time:\n${out}`)),
+      opts.timeoutMs ?? 90_000,
+    );
     const onData = () => {
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
@@ -93,13 +96,20 @@ export async function startApp(opts: StartOptions = {}): Promise<AppProcess> {
 }
 
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    headless: true,
+  });
 }
 
 const openPages = new Set<Page>();
 
 /** A fresh context (own cookies) and page; `locale` sets navigator.language, which picks the UI language. */
-export async function newPage(browser: Browser, opts: { locale?: string; viewport?: { width: number; height: number } } = {}) {
+export async function newPage(
+  browser: Browser,
+  opts: { locale?: string; viewport?: { width: number; height: number } } = {},
+) {
   const context: BrowserContext = await browser.newContext({
     locale: opts.locale ?? 'en-US',
     viewport: opts.viewport ?? { width: 1280, height: 860 },
@@ -112,7 +122,12 @@ export async function newPage(browser: Browser, opts: { locale?: string; viewpor
 }
 
 /** Sign in through the login form and wait for the app shell. */
-export async function login(page: Page, baseUrl: string, username: string, password = DEMO_PASSWORD): Promise<void> {
+export async function login(
+  page: Page,
+  baseUrl: string,
+  username: string,
+  password = DEMO_PASSWORD,
+): Promise<void> {
   await page.goto(baseUrl + '/');
   await page.locator('input[name=username]').fill(username);
   await page.locator('input[name=password]').fill(password);

@@ -13,7 +13,11 @@ function Shell() {
     .filter((n) => !n.permission || allowed(n.permission))
     .sort((a, b) => a.order - b.order);
   const routes = FEATURES.flatMap((f) => f.routes).filter((r) => !r.permission || allowed(r.permission));
-  const hospitalName = me.hospital ? (locale === 'zh-CN' ? me.hospital.nameZh : me.hospital.nameEn) : t(`role.${me.role}`);
+  const hospitalName = me.hospital
+    ? locale === 'zh-CN'
+      ? me.hospital.nameZh
+      : me.hospital.nameEn
+    : t(`role.${me.role}`);
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -34,7 +38,11 @@ function Shell() {
             {me.displayName} · {t(`role.${me.role}`)}
           </span>
           <span id="topbar-slot" />
-          <button className="btn btn-ghost" onClick={() => void changeLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')} data-testid="locale-switch">
+          <button
+            className="btn btn-ghost"
+            onClick={() => void changeLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')}
+            data-testid="locale-switch"
+          >
             {t('locale.switch')}
           </button>
           <button className="btn btn-ghost" onClick={() => void logout()} data-testid="logout">
@@ -44,7 +52,12 @@ function Shell() {
       </header>
       <nav className="sidebar" aria-label="main">
         {nav.map((n) => (
-          <NavLink key={n.path} to={n.path} end={n.path === '/'} className={({ isActive }) => (isActive ? 'nav-item active' : 'nav-item')}>
+          <NavLink
+            key={n.path}
+            to={n.path}
+            end={n.path === '/'}
+            className={({ isActive }) => (isActive ? 'nav-item active' : 'nav-item')}
+          >
             {t(n.labelKey)}
           </NavLink>
         ))}

@@ -17,16 +17,30 @@ export const setCsrfToken = (t: string | null) => {
 };
 
 /** fetch JSON from the API with the session cookie and CSRF header; throws ApiError on non-2xx. */
-export async function api<T>(method: string, url: string, body?: unknown, init: RequestInit = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...(init.headers as Record<string, string>) };
-  if (body !== undefined && !(body instanceof FormData) && !(body instanceof Blob)) headers['content-type'] = 'application/json';
+export async function api<T>(
+  method: string,
+  url: string,
+  body?: unknown,
+  init: RequestInit = {},
+): Promise<T> {
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...(init.headers as Record<string, string>),
+  };
+  if (body !== undefined && !(body instanceof FormData) && !(body instanceof Blob))
+    headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers[CSRF_HEADER] = csrfToken;
   const res = await fetch(url, {
     ...init,
     method,
     headers,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : body instanceof FormData || body instanceof Blob ? body : JSON.stringify(body),
+    body:
+      body === undefined
+        ? undefined
+        : body instanceof FormData || body instanceof Blob
+          ? body
+          : JSON.stringify(body),
   });
   if (res.status === 204) return undefined as T;
   const text = await res.text();

@@ -34,4 +34,16 @@ export interface FeatureModule {
   nav: NavEntry[];
 }
 
-export const FEATURES: FeatureModule[] = [homeFeature, adminFeature, consultationsFeature, patientsFeature, inboxFeature, statsFeature, roundsFeature, reportsFeature, dashboardFeature, imagingFeature, syncFeature];
+export const FEATURES: FeatureModule[] = [
+  homeFeature,
+  adminFeature,
+  consultationsFeature,
+  patientsFeature,
+  inboxFeature,
+  statsFeature,
+  roundsFeature,
+  reportsFeature,
+  dashboardFeature,
+  imagingFeature,
+  syncFeature,
+];

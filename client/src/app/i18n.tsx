@@ -38,7 +38,9 @@ interface I18n {
 const Ctx = createContext<I18n | null>(null);
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const [locale, setLocaleState] = useState<Locale>(() => (localStorage.getItem(STORAGE_KEY) as Locale | null) ?? browserLocale());
+  const [locale, setLocaleState] = useState<Locale>(
+    () => (localStorage.getItem(STORAGE_KEY) as Locale | null) ?? browserLocale(),
+  );
   const setLocale = useCallback((l: Locale) => {
     localStorage.setItem(STORAGE_KEY, l);
     document.documentElement.lang = l;
@@ -49,7 +51,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       locale,
       setLocale,
       t: (k, v) => translate(locale, k, v),
-      dt: (iso) => (iso ? new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }) : '—'),
+      dt: (iso) =>
+        iso ? new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }) : '—',
     }),
     [locale, setLocale],
   );

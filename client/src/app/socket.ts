@@ -8,7 +8,8 @@ let socket: AppSocket | null = null;
 
 /** The one socket.io connection (same origin, session cookie). Reconnects by itself. */
 export function connectSocket(): AppSocket {
-  if (!socket) socket = io({ path: '/socket.io', withCredentials: true, transports: ['websocket', 'polling'] });
+  if (!socket)
+    socket = io({ path: '/socket.io', withCredentials: true, transports: ['websocket', 'polling'] });
   return socket;
 }
 
@@ -20,7 +21,10 @@ export function disconnectSocket(): void {
 export const getSocket = (): AppSocket | null => socket;
 
 /** Subscribe to a server event while the component is mounted. */
-export function useSocketEvent<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]): void {
+export function useSocketEvent<E extends keyof ServerToClientEvents>(
+  event: E,
+  handler: ServerToClientEvents[E],
+): void {
   useEffect(() => {
     const s = connectSocket();
     s.on(event, handler as never);

@@ -15,7 +15,12 @@ export function Loadable<T>({ state, children }: { state: AsyncState<T>; childre
       </div>
     );
   }
-  if (state.data === undefined) return <p className="muted" aria-busy="true">{t('common.loading')}</p>;
+  if (state.data === undefined)
+    return (
+      <p className="muted" aria-busy="true">
+        {t('common.loading')}
+      </p>
+    );
   return <>{children(state.data)}</>;
 }
 

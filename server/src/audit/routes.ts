@@ -11,10 +11,18 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/audit',
     {
       preHandler: app.guard(Permission.AuditRead),
-      schema: { tags: ['audit'], querystring: AuditQuery, response: { 200: Type.Array(AuditEvent), ...errors } },
+      schema: {
+        tags: ['audit'],
+        querystring: AuditQuery,
+        response: { 200: Type.Array(AuditEvent), ...errors },
+      },
     },
     async (req) => {
-      let q = app.db.selectFrom('audit_events').selectAll().orderBy('seq', 'desc').limit(req.query.limit ?? 100);
+      let q = app.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .orderBy('seq', 'desc')
+        .limit(req.query.limit ?? 100);
       if (req.query.entityType) q = q.where('entity_type', '=', req.query.entityType);
       if (req.query.entityId) q = q.where('entity_id', '=', req.query.entityId);
       if (req.query.actorId) q = q.where('actor_id', '=', req.query.actorId);
@@ -38,7 +46,11 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/audit/verify',
     {
       preHandler: app.guard(Permission.AuditRead),
-      schema: { tags: ['audit'], summary: 'Check the hash chain', response: { 200: AuditVerifyResult, ...errors } },
+      schema: {
+        tags: ['audit'],
+        summary: 'Check the hash chain',
+        response: { 200: AuditVerifyResult, ...errors },
+      },
     },
     async () => verifyAuditChain(app.db),
   );

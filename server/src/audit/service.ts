@@ -22,7 +22,15 @@ const AUDIT_LOCK_KEY = 727_001;
 
 type HashedFields = Pick<
   AuditRow,
-  'actor_id' | 'actor_role' | 'hospital_id' | 'action' | 'entity_type' | 'entity_id' | 'outcome' | 'ip' | 'detail'
+  | 'actor_id'
+  | 'actor_role'
+  | 'hospital_id'
+  | 'action'
+  | 'entity_type'
+  | 'entity_id'
+  | 'outcome'
+  | 'ip'
+  | 'detail'
 > & { at: Date };
 
 /** The hash of a row covers every field and the previous row's hash. */
@@ -44,7 +52,12 @@ export function hashRow(prevHash: string, r: HashedFields): string {
 
 async function appendIn(trx: Trx, e: AuditInput): Promise<void> {
   await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
-  const last = await trx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const last = await trx
+    .selectFrom('audit_events')
+    .select('hash')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const prev = last?.hash ?? GENESIS_HASH;
   const fields: HashedFields = {
     actor_id: e.actor?.id ?? null,
@@ -97,11 +110,21 @@ export async function verifyAuditChain(db: DB): Promise<VerifyResult> {
     if (rows.length === 0) return { ok: true, checked, firstBadSeq: null, reason: null };
     for (const r of rows) {
       if (r.prev_hash !== prev) {
-        return { ok: false, checked, firstBadSeq: r.seq, reason: `row ${r.seq}: prev_hash does not match row before it` };
+        return {
+          ok: false,
+          checked,
+          firstBadSeq: r.seq,
+          reason: `row ${r.seq}: prev_hash does not match row before it`,
+        };
       }
       const expect = hashRow(prev, { ...r, at: new Date(r.at) });
       if (expect !== r.hash) {
-        return { ok: false, checked, firstBadSeq: r.seq, reason: `row ${r.seq}: contents do not match its hash` };
+        return {
+          ok: false,
+          checked,
+          firstBadSeq: r.seq,
+          reason: `row ${r.seq}: contents do not match its hash`,
+        };
       }
       prev = r.hash;
       checked++;

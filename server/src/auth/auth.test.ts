@@ -10,7 +10,11 @@ describe.each(DIALECTS)('sign-in and sessions on %s', (dialect) => {
   afterAll(() => t.close());
 
   const auditFor = async (username: string) => {
-    const u = await t.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirstOrThrow();
+    const u = await t.db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', username)
+      .executeTakeFirstOrThrow();
     return t.db
       .selectFrom('audit_events')
       .select(['action', 'outcome', 'detail'])
@@ -21,7 +25,11 @@ describe.each(DIALECTS)('sign-in and sessions on %s', (dialect) => {
   };
 
   it('signs in with a hashed password, sets an httpOnly SameSite cookie, and /me answers', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'lankao.doctor', password: 'Demo-2026-consult' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'lankao.doctor', password: 'Demo-2026-consult' },
+    });
     expect(res.statusCode).toBe(200);
     const c = res.cookies.find((x) => x.name === SESSION_COOKIE)!;
     expect(c.httpOnly).toBe(true);
@@ -29,13 +37,25 @@ describe.each(DIALECTS)('sign-in and sessions on %s', (dialect) => {
     expect(c.secure).toBeFalsy();
     const me = await t.app.inject({ url: '/api/auth/me', cookies: { [SESSION_COOKIE]: c.value } });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ username: 'lankao.doctor', role: 'county_doctor', hospital: { nameZh: '兰考县人民医院' } });
-    const row = await t.db.selectFrom('users').select('password_hash').where('username', '=', 'lankao.doctor').executeTakeFirstOrThrow();
+    expect(me.json()).toMatchObject({
+      username: 'lankao.doctor',
+      role: 'county_doctor',
+      hospital: { nameZh: '兰考县人民医院' },
+    });
+    const row = await t.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('username', '=', 'lankao.doctor')
+      .executeTakeFirstOrThrow();
     expect(row.password_hash.startsWith('$argon2id$')).toBe(true);
   });
 
   it('rejects a wrong password with 401 and records the failure', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'yonghe.doctor', password: 'wrong-password' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'yonghe.doctor', password: 'wrong-password' },
+    });
     expect(res.statusCode).toBe(401);
     expect(res.json().message).toBe('wrong username or password');
     const rows = await auditFor('yonghe.doctor');
@@ -44,27 +64,52 @@ describe.each(DIALECTS)('sign-in and sessions on %s', (dialect) => {
 
   it('locks the account after repeated failures, even for the right password, then unlocks after the lock time', async () => {
     for (let i = 0; i < 3; i++) {
-      const r = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'linquan.doctor', password: 'nope-nope' } });
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'linquan.doctor', password: 'nope-nope' },
+      });
       expect(r.statusCode).toBe(401);
     }
-    const locked = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'linquan.doctor', password: 'Demo-2026-consult' } });
+    const locked = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'linquan.doctor', password: 'Demo-2026-consult' },
+    });
     expect(locked.statusCode).toBe(423);
     expect(locked.json().message).toMatch(/locked/);
     // Time passes: the lock expires.
-    await t.db.updateTable('users').set({ locked_until: new Date(Date.now() - 1000) }).where('username', '=', 'linquan.doctor').execute();
-    const ok = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'linquan.doctor', password: 'Demo-2026-consult' } });
+    await t.db
+      .updateTable('users')
+      .set({ locked_until: new Date(Date.now() - 1000) })
+      .where('username', '=', 'linquan.doctor')
+      .execute();
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'linquan.doctor', password: 'Demo-2026-consult' },
+    });
     expect(ok.statusCode).toBe(200);
   });
 
   it('an unknown user gets the same answer as a wrong password', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'nobody.here', password: 'whatever-1' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'nobody.here', password: 'whatever-1' },
+    });
     expect(res.statusCode).toBe(401);
     expect(res.json().message).toBe('wrong username or password');
   });
 
   it('requires the CSRF token on state-changing requests', async () => {
     const s = await t.login('wanquan.doctor');
-    const noToken = await t.app.inject({ method: 'PUT', url: '/api/auth/me/locale', payload: { locale: 'en' }, cookies: { [SESSION_COOKIE]: s.cookie } });
+    const noToken = await t.app.inject({
+      method: 'PUT',
+      url: '/api/auth/me/locale',
+      payload: { locale: 'en' },
+      cookies: { [SESSION_COOKIE]: s.cookie },
+    });
     expect(noToken.statusCode).toBe(403);
     expect(noToken.json().code).toBe('csrf');
     const wrong = await t.app.inject({
@@ -88,17 +133,28 @@ describe.each(DIALECTS)('sign-in and sessions on %s', (dialect) => {
 
   it('an expired session is refused', async () => {
     const s = await t.login('pku.nephro');
-    await t.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).execute();
+    await t.db
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .execute();
     expect((await t.as(s, { url: '/api/auth/me' })).statusCode).toBe(401);
   });
 
   it('changing one’s password needs the current one and ends other sessions', async () => {
     const a = await t.login('anzhen.radiology');
     const b = await t.login('anzhen.radiology');
-    const bad = await t.as(a, { method: 'PUT', url: '/api/auth/me/password', payload: { currentPassword: 'wrong-one', newPassword: 'a-new-password-1' } });
+    const bad = await t.as(a, {
+      method: 'PUT',
+      url: '/api/auth/me/password',
+      payload: { currentPassword: 'wrong-one', newPassword: 'a-new-password-1' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('currentPassword');
-    const ok = await t.as(a, { method: 'PUT', url: '/api/auth/me/password', payload: { currentPassword: 'Demo-2026-consult', newPassword: 'a-new-password-1' } });
+    const ok = await t.as(a, {
+      method: 'PUT',
+      url: '/api/auth/me/password',
+      payload: { currentPassword: 'Demo-2026-consult', newPassword: 'a-new-password-1' },
+    });
     expect(ok.statusCode).toBe(200);
     expect((await t.as(a, { url: '/api/auth/me' })).statusCode).toBe(200);
     expect((await t.as(b, { url: '/api/auth/me' })).statusCode).toBe(401);
@@ -116,7 +172,11 @@ describe('login rate limit', () => {
   it('answers 429 once an address exceeds the per-minute login budget', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'x.y.z', password: 'whatever-1' } });
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'x.y.z', password: 'whatever-1' },
+      });
       codes.push(r.statusCode);
     }
     expect(codes).toEqual([401, 401, 401, 429, 429]);
@@ -131,7 +191,11 @@ describe('secure cookies behind HTTPS', () => {
   afterAll(() => t.close());
 
   it('marks the session cookie Secure when PUBLIC_URL is https', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'lankao.doctor', password: 'Demo-2026-consult' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'lankao.doctor', password: 'Demo-2026-consult' },
+    });
     expect(res.cookies.find((x) => x.name === SESSION_COOKIE)?.secure).toBe(true);
   });
 });

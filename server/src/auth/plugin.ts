@@ -55,7 +55,12 @@ export default fp<{ config: Config }>(
     app.addHook('onRoute', (route) => {
       const pre = [route.preHandler ?? []].flat() as Hook[];
       const guards = pre.filter((h) => h[GUARD]);
-      if (guards.length === 0 && PROTECTED.test(route.url) && !route.config?.public && !route.url.startsWith('/api/docs')) {
+      if (
+        guards.length === 0 &&
+        PROTECTED.test(route.url) &&
+        !route.config?.public &&
+        !route.url.startsWith('/api/docs')
+      ) {
         guards.push(makeGuard());
       }
       if (guards.length === 0) return;

@@ -31,7 +31,8 @@ export const insertSession = (
   row: { id: string; user_id: string; csrf_token: string; expires_at: Date; ip: string | null },
 ) => db.insertInto('sessions').values(row).execute();
 
-export const deleteSession = (db: Executor, id: string) => db.deleteFrom('sessions').where('id', '=', id).execute();
+export const deleteSession = (db: Executor, id: string) =>
+  db.deleteFrom('sessions').where('id', '=', id).execute();
 
 export const deleteUserSessions = (db: Executor, userId: string) =>
   db.deleteFrom('sessions').where('user_id', '=', userId).execute();

@@ -12,7 +12,13 @@ import { isSecure, type Config } from '../config';
 import { actorOf } from './plugin';
 import * as auth from './service';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 423: ErrorResponse, 429: ErrorResponse };
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  423: ErrorResponse,
+  429: ErrorResponse,
+};
 
 const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const cookieOpts = {
@@ -29,7 +35,13 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
       config: { public: true, rateLimit: { max: config.loginRateLimit, timeWindow: '1 minute' } },
     },
     async (req, reply) => {
-      const { cookieToken, actor } = await auth.login(app.db, config, req.body.username, req.body.password, req.ip);
+      const { cookieToken, actor } = await auth.login(
+        app.db,
+        config,
+        req.body.username,
+        req.body.password,
+        req.ip,
+      );
       reply.setCookie(SESSION_COOKIE, cookieToken, { ...cookieOpts, maxAge: config.sessionTtlHours * 3600 });
       return auth.me(app.db, actor);
     },
@@ -47,13 +59,19 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
 
   app.get(
     '/me',
-    { preHandler: app.guard(), schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: Me, ...errors } } },
+    {
+      preHandler: app.guard(),
+      schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: Me, ...errors } },
+    },
     async (req) => auth.me(app.db, actorOf(req)),
   );
 
   app.put(
     '/me/locale',
-    { preHandler: app.guard(), schema: { tags: ['auth'], body: LocaleBody, response: { 200: OkResponse, ...errors } } },
+    {
+      preHandler: app.guard(),
+      schema: { tags: ['auth'], body: LocaleBody, response: { 200: OkResponse, ...errors } },
+    },
     async (req) => {
       await auth.setLocale(app.db, actorOf(req), req.body.locale);
       return { ok: true as const };

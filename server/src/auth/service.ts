@@ -71,7 +71,11 @@ export async function login(
   const csrf = token();
   const sessionId = sha256(cookieToken);
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
+    await trx
+      .updateTable('users')
+      .set({ failed_logins: 0, locked_until: null })
+      .where('id', '=', user.id)
+      .execute();
     await q.insertSession(trx, {
       id: sessionId,
       user_id: user.id,
@@ -137,7 +141,13 @@ export async function actorFromCookie(
 export async function logout(db: DB, actor: Actor): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await q.deleteSession(trx, actor.sessionId);
-    await recordAudit(trx, { actor, action: 'auth.logout', entityType: 'user', entityId: actor.id, ip: actor.ip });
+    await recordAudit(trx, {
+      actor,
+      action: 'auth.logout',
+      entityType: 'user',
+      entityId: actor.id,
+      ip: actor.ip,
+    });
   });
 }
 
@@ -153,7 +163,9 @@ export async function me(db: DB, actor: Actor): Promise<Me> {
     displayName: user.display_name,
     role: user.role,
     locale: user.locale,
-    hospital: hospital ? { id: hospital.id, nameZh: hospital.name_zh, nameEn: hospital.name_en, tier: hospital.tier } : null,
+    hospital: hospital
+      ? { id: hospital.id, nameZh: hospital.name_zh, nameEn: hospital.name_en, tier: hospital.tier }
+      : null,
     departmentId: user.department_id,
     permissions: [...ROLE_PERMISSIONS[user.role]],
     csrfToken: actor.csrfToken,
@@ -173,7 +185,17 @@ export async function changePassword(db: DB, actor: Actor, current: string, next
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: hashed }).where('id', '=', actor.id).execute();
     // Other sessions end; this one stays.
-    await trx.deleteFrom('sessions').where('user_id', '=', actor.id).where('id', '!=', actor.sessionId).execute();
-    await recordAudit(trx, { actor, action: 'auth.password_change', entityType: 'user', entityId: actor.id, ip: actor.ip });
+    await trx
+      .deleteFrom('sessions')
+      .where('user_id', '=', actor.id)
+      .where('id', '!=', actor.sessionId)
+      .execute();
+    await recordAudit(trx, {
+      actor,
+      action: 'auth.password_change',
+      entityType: 'user',
+      entityId: actor.id,
+      ip: actor.ip,
+    });
   });
 }

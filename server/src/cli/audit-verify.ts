@@ -5,13 +5,19 @@ import { verifyAuditChain } from '../audit/service';
 
 async function main() {
   const config = loadConfig();
-  const dbh = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir });
+  const dbh = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    dataDir: config.dataDir,
+  });
   try {
     const res = await verifyAuditChain(dbh.db);
     if (res.ok) {
       console.log(`audit chain intact: ${res.checked} events verified`);
     } else {
-      console.error(`audit chain BROKEN at seq ${res.firstBadSeq}: ${res.reason} (${res.checked} events verified before it)`);
+      console.error(
+        `audit chain BROKEN at seq ${res.firstBadSeq}: ${res.reason} (${res.checked} events verified before it)`,
+      );
       process.exitCode = 1;
     }
   } finally {

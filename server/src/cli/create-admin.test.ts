@@ -11,7 +11,10 @@ const schema = freshSchema();
 const env = { ...process.env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'silent' };
 const cwd = path.resolve(import.meta.dirname, '../..');
 const cli = (args: string[], extra: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli/create-admin.ts', ...args], { cwd, env: { ...env, ...extra } }).then(
+  run(process.execPath, ['--import', 'tsx', 'src/cli/create-admin.ts', ...args], {
+    cwd,
+    env: { ...env, ...extra },
+  }).then(
     (r) => ({ code: 0, out: r.stdout + r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
@@ -33,7 +36,11 @@ describe('create-admin CLI on an empty production database', () => {
     const app = await buildApp({ config: testConfig({ seedDemo: false }), db: dbh.db, logger: false });
     try {
       expect(await dbh.db.selectFrom('hospitals').select('id').execute()).toEqual([]);
-      const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'root.admin', password: 'a-very-long-secret' } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'root.admin', password: 'a-very-long-secret' },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ role: 'sys_admin', hospital: null });
     } finally {

@@ -14,7 +14,9 @@ import { USERNAME_PATTERN } from '@consult/shared';
 async function main() {
   const [username, displayName = 'System Administrator'] = process.argv.slice(2);
   if (!username || !new RegExp(USERNAME_PATTERN).test(username)) {
-    console.error('usage: create-admin <username> ["display name"]  (username: lower-case letters, digits . _ -, 3-64)');
+    console.error(
+      'usage: create-admin <username> ["display name"]  (username: lower-case letters, digits . _ -, 3-64)',
+    );
     process.exit(2);
   }
   let password = process.env.ADMIN_PASSWORD ?? '';
@@ -28,10 +30,18 @@ async function main() {
     process.exit(2);
   }
   const config = loadConfig();
-  const dbh = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir });
+  const dbh = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    dataDir: config.dataDir,
+  });
   try {
     await migrateToLatest(dbh.db);
-    const exists = await dbh.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+    const exists = await dbh.db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', username)
+      .executeTakeFirst();
     if (exists) {
       console.error(`user "${username}" already exists`);
       process.exitCode = 1;
@@ -42,9 +52,23 @@ async function main() {
     await dbh.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('users')
-        .values({ id, username, display_name: displayName, role: 'sys_admin', hospital_id: null, department_id: null, locale: 'en', password_hash })
+        .values({
+          id,
+          username,
+          display_name: displayName,
+          role: 'sys_admin',
+          hospital_id: null,
+          department_id: null,
+          locale: 'en',
+          password_hash,
+        })
         .execute();
-      await recordAudit(trx, { actor: null, action: 'user.create_admin_cli', entityType: 'user', entityId: id });
+      await recordAudit(trx, {
+        actor: null,
+        action: 'user.create_admin_cli',
+        entityType: 'user',
+        entityId: id,
+      });
     });
     console.log(`created sys_admin "${username}" (${id})`);
   } finally {

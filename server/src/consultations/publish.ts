@@ -66,14 +66,12 @@ export async function publishChange(ctx: Ctx, e: ChangeEffect): Promise<void> {
   const audience = new Set(await audienceOf(ctx.db, c));
   if (e.before) for (const id of await audienceOf(ctx.db, e.before)) audience.add(id);
   if (audience.size) {
-    ctx.io
-      .to([...audience].map(userRoom))
-      .emit('consultation:changed', {
-        id: c.id,
-        state: c.state,
-        version: c.version,
-        from: e.before?.state ?? null,
-      });
+    ctx.io.to([...audience].map(userRoom)).emit('consultation:changed', {
+      id: c.id,
+      state: c.state,
+      version: c.version,
+      from: e.before?.state ?? null,
+    });
   }
   if (e.before && e.before.state === c.state) return;
   const r = await recipients(ctx.db, e);

@@ -149,14 +149,12 @@ const consultationRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
     },
     async (req, reply) => {
       if (!Buffer.isBuffer(req.body)) {
-        return reply
-          .code(415)
-          .send({
-            statusCode: 415,
-            code: 'unsupported_media_type',
-            error: 'Unsupported Media Type',
-            message: 'send the file as application/pdf or image/jpeg',
-          });
+        return reply.code(415).send({
+          statusCode: 415,
+          code: 'unsupported_media_type',
+          error: 'Unsupported Media Type',
+          message: 'send the file as application/pdf or image/jpeg',
+        });
       }
       const declaredType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
       const att = await thread.uploadAttachment(ctx, actorOf(req), req.params.id, {

@@ -76,11 +76,17 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   // Name the schema of the bookkeeping tables: without it Kysely looks for kysely_migration(_lock) in EVERY schema
   // and, finding another run's, skips creating ours ("relation kysely_migration_lock does not exist").
   const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0]?.s ?? 'public' });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: rows[0]?.s ?? 'public',
+  });
   const res = await migrator.migrateToLatest();
   if (res.error) {
     const failed = res.results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(res.error)}`, { cause: res.error });
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(res.error)}`, {
+      cause: res.error,
+    });
   }
   return res;
 }

@@ -153,10 +153,22 @@ describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
     for (const url of urls()) expect((await t.as(pku, { method: 'GET', url })).statusCode, url).toBe(200);
     for (const url of urls()) expect((await t.as(wanquan, { method: 'GET', url })).statusCode, url).toBe(404);
     // Only the owning hospital links the study to a patient case.
-    const link = await t.as(lankao, { method: 'PUT', url: `/api/imaging/studies/${studyId}/case`, payload: { caseId } });
+    const link = await t.as(lankao, {
+      method: 'PUT',
+      url: `/api/imaging/studies/${studyId}/case`,
+      payload: { caseId },
+    });
     expect(link.statusCode).toBe(200);
     expect(link.json().caseId).toBe(caseId);
-    expect((await t.as(pku, { method: 'PUT', url: `/api/imaging/studies/${studyId}/case`, payload: { caseId: null } })).statusCode).toBe(403);
+    expect(
+      (
+        await t.as(pku, {
+          method: 'PUT',
+          url: `/api/imaging/studies/${studyId}/case`,
+          payload: { caseId: null },
+        })
+      ).statusCode,
+    ).toBe(403);
     // The specialist reads the annotation but cannot change the author's.
     const upd = await t.as(pku, {
       method: 'PUT',

@@ -82,15 +82,13 @@ const apiRoutes =
           for await (const chunk of body) {
             if (w.size + chunk.length > deps.maxInstanceBytes) {
               await w.abort();
-              return reply
-                .code(400)
-                .send({
-                  status: 'rejected',
-                  reason: `the file is larger than the ${Math.round(deps.maxInstanceBytes / 1048576)} MiB limit`,
-                  studyInstanceUid: null,
-                  sopInstanceUid: null,
-                  studyId: null,
-                });
+              return reply.code(400).send({
+                status: 'rejected',
+                reason: `the file is larger than the ${Math.round(deps.maxInstanceBytes / 1048576)} MiB limit`,
+                studyInstanceUid: null,
+                sopInstanceUid: null,
+                studyId: null,
+              });
             }
             await w.write(chunk);
           }
@@ -100,15 +98,13 @@ const apiRoutes =
         }
         const sha256 = await w.finish();
         const r = await storeInstance(app.db, deps.store, actor, { tempPath: w.path, sha256, size: w.size });
-        return reply
-          .code((UPLOAD_STATUS[r.status] ?? 400) as 200)
-          .send({
-            status: r.status,
-            reason: r.reason,
-            studyInstanceUid: r.studyUid,
-            sopInstanceUid: r.sopInstanceUid,
-            studyId: r.studyId,
-          });
+        return reply.code((UPLOAD_STATUS[r.status] ?? 400) as 200).send({
+          status: r.status,
+          reason: r.reason,
+          studyInstanceUid: r.studyUid,
+          sopInstanceUid: r.sopInstanceUid,
+          studyId: r.studyId,
+        });
       },
     );
 

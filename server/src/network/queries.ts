@@ -11,9 +11,13 @@ export async function pairedHospitalIds(db: Executor, hospitalId: string): Promi
     .selectFrom('pairings')
     .select(['tertiary_hospital_id', 'county_hospital_id'])
     .where('active', '=', true)
-    .where((eb) => eb.or([eb('tertiary_hospital_id', '=', hospitalId), eb('county_hospital_id', '=', hospitalId)]))
+    .where((eb) =>
+      eb.or([eb('tertiary_hospital_id', '=', hospitalId), eb('county_hospital_id', '=', hospitalId)]),
+    )
     .execute();
-  return rows.map((r) => (r.tertiary_hospital_id === hospitalId ? r.county_hospital_id : r.tertiary_hospital_id));
+  return rows.map((r) =>
+    r.tertiary_hospital_id === hospitalId ? r.county_hospital_id : r.tertiary_hospital_id,
+  );
 }
 
 /** Ids for an `in` list; never empty (an empty `in ()` is a syntax error), a nil uuid matches nothing. */
@@ -32,7 +36,12 @@ export function findHospital(db: Executor, scope: HospitalScope, id: string) {
 }
 
 export function listDepartments(db: Executor, hospitalId: string) {
-  return db.selectFrom('departments').selectAll().where('hospital_id', '=', hospitalId).orderBy('name_en').execute();
+  return db
+    .selectFrom('departments')
+    .selectAll()
+    .where('hospital_id', '=', hospitalId)
+    .orderBy('name_en')
+    .execute();
 }
 
 export function listPairings(db: Executor, scope: HospitalScope) {
@@ -44,10 +53,23 @@ export function listPairings(db: Executor, scope: HospitalScope) {
   return q.execute();
 }
 
-export function listUsers(db: Executor, filter: { hospitalId?: string | undefined; role?: string | undefined }) {
+export function listUsers(
+  db: Executor,
+  filter: { hospitalId?: string | undefined; role?: string | undefined },
+) {
   let q = db
     .selectFrom('users')
-    .select(['id', 'username', 'display_name', 'role', 'hospital_id', 'department_id', 'locale', 'disabled', 'created_at'])
+    .select([
+      'id',
+      'username',
+      'display_name',
+      'role',
+      'hospital_id',
+      'department_id',
+      'locale',
+      'disabled',
+      'created_at',
+    ])
     .orderBy('username');
   if (filter.hospitalId) q = q.where('hospital_id', '=', filter.hospitalId);
   if (filter.role) q = q.where('role', '=', filter.role as never);

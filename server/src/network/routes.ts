@@ -22,7 +22,13 @@ import {
 import { actorOf } from '../auth/plugin';
 import * as svc from './service';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+};
 
 /** The hospital network: hospitals, departments, pairings and user accounts (program administration). */
 const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -32,13 +38,20 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/hospitals',
     {
       preHandler: app.guard(P.HospitalsRead),
-      schema: { tags: ['network'], summary: 'Hospitals visible to me', response: { 200: Type.Array(Hospital), ...errors } },
+      schema: {
+        tags: ['network'],
+        summary: 'Hospitals visible to me',
+        response: { 200: Type.Array(Hospital), ...errors },
+      },
     },
     async (req) => svc.listHospitals(app.db, actorOf(req)),
   );
   app.get(
     '/hospitals/:id',
-    { preHandler: app.guard(P.HospitalsRead), schema: { tags: ['network'], params: IdParams, response: { 200: Hospital, ...errors } } },
+    {
+      preHandler: app.guard(P.HospitalsRead),
+      schema: { tags: ['network'], params: IdParams, response: { 200: Hospital, ...errors } },
+    },
     async (req) => svc.getHospital(app.db, actorOf(req), req.params.id),
   );
   app.post(
@@ -53,7 +66,12 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/hospitals/:id',
     {
       preHandler: app.guard(P.HospitalsManage),
-      schema: { tags: ['network'], params: IdParams, body: HospitalUpdate, response: { 200: Hospital, ...errors } },
+      schema: {
+        tags: ['network'],
+        params: IdParams,
+        body: HospitalUpdate,
+        response: { 200: Hospital, ...errors },
+      },
     },
     async (req) => svc.updateHospital(app.db, actorOf(req), req.params.id, req.body),
   );
@@ -70,7 +88,12 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/hospitals/:id/departments',
     {
       preHandler: app.guard(P.HospitalsManage),
-      schema: { tags: ['network'], params: IdParams, body: DepartmentCreate, response: { 201: Department, ...errors } },
+      schema: {
+        tags: ['network'],
+        params: IdParams,
+        body: DepartmentCreate,
+        response: { 201: Department, ...errors },
+      },
     },
     async (req, reply) =>
       reply.code(201).send(await svc.createDepartment(app.db, actorOf(req), req.params.id, req.body)),
@@ -80,7 +103,11 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/pairings',
     {
       preHandler: app.guard(P.HospitalsRead),
-      schema: { tags: ['network'], summary: 'Counterpart-support pairings', response: { 200: Type.Array(Pairing), ...errors } },
+      schema: {
+        tags: ['network'],
+        summary: 'Counterpart-support pairings',
+        response: { 200: Type.Array(Pairing), ...errors },
+      },
     },
     async (req) => svc.listPairings(app.db, actorOf(req)),
   );
@@ -96,7 +123,12 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/pairings/:id',
     {
       preHandler: app.guard(P.PairingsManage),
-      schema: { tags: ['network'], params: IdParams, body: PairingUpdate, response: { 200: Pairing, ...errors } },
+      schema: {
+        tags: ['network'],
+        params: IdParams,
+        body: PairingUpdate,
+        response: { 200: Pairing, ...errors },
+      },
     },
     async (req) => svc.updatePairing(app.db, actorOf(req), req.params.id, req.body),
   );
@@ -111,7 +143,10 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
   app.post(
     '/users',
-    { preHandler: app.guard(P.UsersManage), schema: { tags: ['network'], body: UserCreate, response: { 201: User, ...errors } } },
+    {
+      preHandler: app.guard(P.UsersManage),
+      schema: { tags: ['network'], body: UserCreate, response: { 201: User, ...errors } },
+    },
     async (req, reply) => reply.code(201).send(await svc.createUser(app.db, actorOf(req), req.body)),
   );
   app.patch(
@@ -126,7 +161,13 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/users/:id/password',
     {
       preHandler: app.guard(P.UsersManage),
-      schema: { tags: ['network'], summary: 'Reset a password', params: IdParams, body: PasswordReset, response: { 200: OkResponse, ...errors } },
+      schema: {
+        tags: ['network'],
+        summary: 'Reset a password',
+        params: IdParams,
+        body: PasswordReset,
+        response: { 200: OkResponse, ...errors },
+      },
     },
     async (req) => {
       await svc.resetPassword(app.db, actorOf(req), req.params.id, req.body.password);

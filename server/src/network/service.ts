@@ -89,7 +89,13 @@ export async function createHospital(db: DB, actor: Actor, body: HospitalCreate)
         .values({ id, name_zh: body.nameZh, name_en: body.nameEn, tier: body.tier, region: body.region })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordAudit(trx, { actor, action: 'hospital.create', entityType: 'hospital', entityId: id, ip: actor.ip });
+      await recordAudit(trx, {
+        actor,
+        action: 'hospital.create',
+        entityType: 'hospital',
+        entityId: id,
+        ip: actor.ip,
+      });
       return toHospital(row);
     });
   } catch (e) {
@@ -97,7 +103,12 @@ export async function createHospital(db: DB, actor: Actor, body: HospitalCreate)
   }
 }
 
-export async function updateHospital(db: DB, actor: Actor, id: string, body: HospitalUpdate): Promise<Hospital> {
+export async function updateHospital(
+  db: DB,
+  actor: Actor,
+  id: string,
+  body: HospitalUpdate,
+): Promise<Hospital> {
   if (Object.keys(body).length === 0) throw badRequest('nothing to update');
   try {
     return await db.transaction().execute(async (trx) => {
@@ -113,7 +124,13 @@ export async function updateHospital(db: DB, actor: Actor, id: string, body: Hos
         .returningAll()
         .executeTakeFirst();
       if (!row) throw notFound('hospital');
-      await recordAudit(trx, { actor, action: 'hospital.update', entityType: 'hospital', entityId: id, ip: actor.ip });
+      await recordAudit(trx, {
+        actor,
+        action: 'hospital.update',
+        entityType: 'hospital',
+        entityId: id,
+        ip: actor.ip,
+      });
       return toHospital(row);
     });
   } catch (e) {
@@ -141,7 +158,13 @@ export async function createDepartment(
         .values({ id, hospital_id: hospitalId, name_zh: body.nameZh, name_en: body.nameEn })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordAudit(trx, { actor, action: 'department.create', entityType: 'department', entityId: id, ip: actor.ip });
+      await recordAudit(trx, {
+        actor,
+        action: 'department.create',
+        entityType: 'department',
+        entityId: id,
+        ip: actor.ip,
+      });
       return toDepartment(row);
     });
   } catch (e) {
@@ -160,7 +183,8 @@ export async function createPairing(db: DB, actor: Actor, body: PairingCreate): 
   ]);
   if (!t) throw badRequest('tertiary hospital does not exist', 'tertiaryHospitalId');
   if (!c) throw badRequest('county hospital does not exist', 'countyHospitalId');
-  if (t.tier !== 'tertiary') throw badRequest(`${t.name_en} is not a tertiary hospital`, 'tertiaryHospitalId');
+  if (t.tier !== 'tertiary')
+    throw badRequest(`${t.name_en} is not a tertiary hospital`, 'tertiaryHospitalId');
   if (c.tier !== 'county') throw badRequest(`${c.name_en} is not a county hospital`, 'countyHospitalId');
   const id = crypto.randomUUID();
   try {
@@ -176,7 +200,13 @@ export async function createPairing(db: DB, actor: Actor, body: PairingCreate): 
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordAudit(trx, { actor, action: 'pairing.create', entityType: 'pairing', entityId: id, ip: actor.ip });
+      await recordAudit(trx, {
+        actor,
+        action: 'pairing.create',
+        entityType: 'pairing',
+        entityId: id,
+        ip: actor.ip,
+      });
       return toPairing(row);
     });
   } catch (e) {
@@ -197,7 +227,13 @@ export async function updatePairing(db: DB, actor: Actor, id: string, body: Pair
       .returningAll()
       .executeTakeFirst();
     if (!row) throw notFound('pairing');
-    await recordAudit(trx, { actor, action: 'pairing.update', entityType: 'pairing', entityId: id, ip: actor.ip });
+    await recordAudit(trx, {
+      actor,
+      action: 'pairing.update',
+      entityType: 'pairing',
+      entityId: id,
+      ip: actor.ip,
+    });
     return toPairing(row);
   });
 }
@@ -206,20 +242,31 @@ export async function listUsers(db: DB, query: UserQuery): Promise<User[]> {
   return (await q.listUsers(db, query)).map(toUser);
 }
 
-async function checkPlacement(db: Executor, role: string, hospitalId: string | null, departmentId: string | null) {
+async function checkPlacement(
+  db: Executor,
+  role: string,
+  hospitalId: string | null,
+  departmentId: string | null,
+) {
   const clinical = isClinical(role as User['role']);
   if (clinical && !hospitalId) throw badRequest(`a ${role} must belong to a hospital`, 'hospitalId');
   if (hospitalId) {
     const h = await q.findHospital(db, { visible: null }, hospitalId);
     if (!h) throw badRequest('hospital does not exist', 'hospitalId');
-    if (role === 'county_doctor' && h.tier !== 'county') throw badRequest('a county doctor belongs to a county hospital', 'hospitalId');
+    if (role === 'county_doctor' && h.tier !== 'county')
+      throw badRequest('a county doctor belongs to a county hospital', 'hospitalId');
     if ((role === 'specialist' || role === 'radiologist') && h.tier !== 'tertiary') {
       throw badRequest(`a ${role} belongs to a tertiary hospital`, 'hospitalId');
     }
   }
   if (departmentId) {
-    const d = await db.selectFrom('departments').select('hospital_id').where('id', '=', departmentId).executeTakeFirst();
-    if (!d || d.hospital_id !== hospitalId) throw badRequest('department is not in that hospital', 'departmentId');
+    const d = await db
+      .selectFrom('departments')
+      .select('hospital_id')
+      .where('id', '=', departmentId)
+      .executeTakeFirst();
+    if (!d || d.hospital_id !== hospitalId)
+      throw badRequest('department is not in that hospital', 'departmentId');
   }
 }
 
@@ -246,7 +293,13 @@ export async function createUser(db: DB, actor: Actor, body: UserCreate): Promis
         })
         .returning(q.userColumns)
         .executeTakeFirstOrThrow();
-      await recordAudit(trx, { actor, action: 'user.create', entityType: 'user', entityId: id, ip: actor.ip });
+      await recordAudit(trx, {
+        actor,
+        action: 'user.create',
+        entityType: 'user',
+        entityId: id,
+        ip: actor.ip,
+      });
       return toUser(row);
     });
   } catch (e) {
@@ -258,10 +311,16 @@ export async function updateUser(db: DB, actor: Actor, id: string, body: UserUpd
   if (Object.keys(body).length === 0) throw badRequest('nothing to update');
   if (id === actor.id && body.disabled) throw badRequest('you cannot disable your own account', 'disabled');
   return db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('users').select(['role', 'hospital_id']).where('id', '=', id).executeTakeFirst();
+    const current = await trx
+      .selectFrom('users')
+      .select(['role', 'hospital_id'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!current) throw notFound('user');
-    if (current.role === 'sys_admin' && actor.role !== 'sys_admin') throw new DomainError('forbidden', 'only a sys_admin may change a sys_admin');
-    if (body.departmentId !== undefined) await checkPlacement(trx, current.role, current.hospital_id, body.departmentId);
+    if (current.role === 'sys_admin' && actor.role !== 'sys_admin')
+      throw new DomainError('forbidden', 'only a sys_admin may change a sys_admin');
+    if (body.departmentId !== undefined)
+      await checkPlacement(trx, current.role, current.hospital_id, body.departmentId);
     const row = await trx
       .updateTable('users')
       .set({
@@ -274,7 +333,8 @@ export async function updateUser(db: DB, actor: Actor, id: string, body: UserUpd
       .executeTakeFirstOrThrow();
     // A disabled user is signed out everywhere at once.
     if (body.disabled) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
-    const action = body.disabled === true ? 'user.disable' : body.disabled === false ? 'user.enable' : 'user.update';
+    const action =
+      body.disabled === true ? 'user.disable' : body.disabled === false ? 'user.enable' : 'user.update';
     await recordAudit(trx, { actor, action, entityType: 'user', entityId: id, ip: actor.ip });
     return toUser(row);
   });
@@ -285,13 +345,20 @@ export async function resetPassword(db: DB, actor: Actor, id: string, password: 
   await db.transaction().execute(async (trx) => {
     const current = await trx.selectFrom('users').select('role').where('id', '=', id).executeTakeFirst();
     if (!current) throw notFound('user');
-    if (current.role === 'sys_admin' && actor.role !== 'sys_admin') throw new DomainError('forbidden', 'only a sys_admin may reset a sys_admin');
+    if (current.role === 'sys_admin' && actor.role !== 'sys_admin')
+      throw new DomainError('forbidden', 'only a sys_admin may reset a sys_admin');
     await trx
       .updateTable('users')
       .set({ password_hash, failed_logins: 0, locked_until: null })
       .where('id', '=', id)
       .execute();
     await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
-    await recordAudit(trx, { actor, action: 'user.password_reset', entityType: 'user', entityId: id, ip: actor.ip });
+    await recordAudit(trx, {
+      actor,
+      action: 'user.password_reset',
+      entityType: 'user',
+      entityId: id,
+      ip: actor.ip,
+    });
   });
 }

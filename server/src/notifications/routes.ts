@@ -30,7 +30,10 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.guard(),
       schema: {
         tags: ['notifications'],
-        body: Type.Object({ ids: Type.Union([Type.Array(Uuid, { maxItems: 500 }), Type.Literal('all')]) }, { additionalProperties: false }),
+        body: Type.Object(
+          { ids: Type.Union([Type.Array(Uuid, { maxItems: 500 }), Type.Literal('all')]) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ updated: Type.Integer() }), ...errors },
       },
     },
@@ -44,7 +47,11 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (since !== null && (typeof since !== 'string' || Number.isNaN(Date.parse(since)))) {
           return ack({ ok: false, code: 'validation', message: 'since must be an ISO date-time or null' });
         }
-        const list = await listNotifications(app.db, socket.data.actor.id, { since, unreadOnly: since === null, limit: 200 });
+        const list = await listNotifications(app.db, socket.data.actor.id, {
+          since,
+          unreadOnly: since === null,
+          limit: 200,
+        });
         ack({ ok: true, data: list.items });
       } catch {
         ack({ ok: false, code: 'unavailable', message: 'could not load notifications' });

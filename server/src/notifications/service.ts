@@ -26,7 +26,12 @@ export const toNotification = (r: NotificationRow): Notification => ({
  * Persist one inbox entry per user and push it to their sockets (on every node, via the adapter).
  * Call after the change it announces has committed.
  */
-export async function notifyUsers(db: Executor, io: IoServer, userIds: string[], n: NotificationInput): Promise<void> {
+export async function notifyUsers(
+  db: Executor,
+  io: IoServer,
+  userIds: string[],
+  n: NotificationInput,
+): Promise<void> {
   const unique = [...new Set(userIds)];
   if (unique.length === 0) return;
   const rows = await db
@@ -54,7 +59,10 @@ export async function listNotifications(
   let q = db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
   if (opts.since) q = q.where('created_at', '>', new Date(opts.since));
   if (opts.unreadOnly) q = q.where('read_at', 'is', null);
-  const rows = await q.orderBy('created_at', 'desc').limit(opts.limit ?? 50).execute();
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .limit(opts.limit ?? 50)
+    .execute();
   const unread = await db
     .selectFrom('notifications')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -65,7 +73,11 @@ export async function listNotifications(
 }
 
 export async function markRead(db: DB, userId: string, ids: string[] | 'all'): Promise<number> {
-  let q = db.updateTable('notifications').set({ read_at: new Date() }).where('user_id', '=', userId).where('read_at', 'is', null);
+  let q = db
+    .updateTable('notifications')
+    .set({ read_at: new Date() })
+    .where('user_id', '=', userId)
+    .where('read_at', 'is', null);
   if (ids !== 'all') {
     if (ids.length === 0) return 0;
     q = q.where('id', 'in', ids);

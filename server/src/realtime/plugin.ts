@@ -32,7 +32,11 @@ declare module 'fastify' {
  */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    const io: IoServer = new Server(app.server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
+    const io: IoServer = new Server(app.server, {
+      path: '/socket.io',
+      serveClient: false,
+      cors: { origin: false },
+    });
     const handlers: ((s: IoSocket) => void)[] = [];
     let redis: { pub: ReturnType<typeof createClient>; sub: ReturnType<typeof createClient> } | null = null;
 

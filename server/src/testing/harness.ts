@@ -19,11 +19,16 @@ import { startServer, type Running } from '../server';
 export type Dialect = 'pglite' | 'postgres';
 
 /** The migrated PGlite template written by global-setup.ts (absent when a file runs outside that config). */
-export const PGLITE_TEMPLATE_FILE = path.join(os.tmpdir(), `consult-pglite-template-${process.env.PGLITE_TEMPLATE_KEY ?? 'dev'}.tar`);
+export const PGLITE_TEMPLATE_FILE = path.join(
+  os.tmpdir(),
+  `consult-pglite-template-${process.env.PGLITE_TEMPLATE_KEY ?? 'dev'}.tar`,
+);
 let templateBlob: Blob | null | undefined;
 function pgliteTemplate(): Blob | null {
   if (templateBlob === undefined) {
-    templateBlob = fs.existsSync(PGLITE_TEMPLATE_FILE) ? new Blob([fs.readFileSync(PGLITE_TEMPLATE_FILE)]) : null;
+    templateBlob = fs.existsSync(PGLITE_TEMPLATE_FILE)
+      ? new Blob([fs.readFileSync(PGLITE_TEMPLATE_FILE)])
+      : null;
   }
   return templateBlob;
 }
@@ -47,7 +52,13 @@ export async function dropSchema(schema: string): Promise<void> {
 export const tempDataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'consult-test-'));
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ LOG_LEVEL: 'silent' }), port: 0, seedDemo: true, dataDir: tempDataDir(), ...overrides };
+  return {
+    ...loadConfig({ LOG_LEVEL: 'silent' }),
+    port: 0,
+    seedDemo: true,
+    dataDir: tempDataDir(),
+    ...overrides,
+  };
 }
 
 export interface TestDb {
@@ -94,7 +105,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function makeTestApp(dialect: Dialect = 'pglite', overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function makeTestApp(
+  dialect: Dialect = 'pglite',
+  overrides: Partial<Config> = {},
+): Promise<TestApp> {
   const tdb = await openTestDb(dialect);
   const config = testConfig(overrides);
   await seedDemo(tdb.dbh.db);
@@ -105,7 +119,13 @@ export async function makeTestApp(dialect: Dialect = 'pglite', overrides: Partia
     if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
     const cookie = res.cookies.find((c) => c.name === SESSION_COOKIE)!;
     const me = res.json() as { id: string; csrfToken: string; hospital: { id: string } | null };
-    return { username, cookie: cookie.value, csrf: me.csrfToken, userId: me.id, hospitalId: me.hospital?.id ?? null };
+    return {
+      username,
+      cookie: cookie.value,
+      csrf: me.csrfToken,
+      userId: me.id,
+      hospitalId: me.hospital?.id ?? null,
+    };
   };
   const as = (s: Session | null, opts: InjectOptions) => {
     const method = (opts.method ?? 'GET').toUpperCase();
@@ -139,7 +159,10 @@ export async function startTestServer(
     databaseSchema: schema,
     ...overrides,
   });
-  const running = await startServer(config, { logger: false, pgliteTemplate: dialect === 'pglite' ? pgliteTemplate() : null });
+  const running = await startServer(config, {
+    logger: false,
+    pgliteTemplate: dialect === 'pglite' ? pgliteTemplate() : null,
+  });
   return {
     ...running,
     config,
@@ -154,6 +177,10 @@ export async function startTestServer(
 
 /** Look up a demo hospital's id by its English name prefix. */
 export async function hospitalId(db: TestApp['db'], nameEnPrefix: string): Promise<string> {
-  const row = await db.selectFrom('hospitals').select('id').where('name_en', 'like', `${nameEnPrefix}%`).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('hospitals')
+    .select('id')
+    .where('name_en', 'like', `${nameEnPrefix}%`)
+    .executeTakeFirstOrThrow();
   return row.id;
 }

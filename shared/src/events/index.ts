@@ -14,9 +14,7 @@ export * from './rounds';
 export * from './consultations';
 export * from './sync';
 
-export type Ack<T = undefined> =
-  | { ok: true; data: T }
-  | { ok: false; code: ErrorCode; message: string };
+export type Ack<T = undefined> = { ok: true; data: T } | { ok: false; code: ErrorCode; message: string };
 export type AckFn<T = undefined> = (res: Ack<T>) => void;
 
 /** Server → client: the inbox and live entity changes every capability can use. */
@@ -33,5 +31,10 @@ export interface CoreClientToServerEvents {
   'notification:sync': (since: string | null, ack: AckFn<Notification[]>) => void;
 }
 
-export type ServerToClientEvents = CoreServerToClientEvents & ConsultationServerToClientEvents & RoundServerToClientEvents & SyncServerToClientEvents;
-export type ClientToServerEvents = CoreClientToServerEvents & RoundClientToServerEvents & SyncClientToServerEvents;
+export type ServerToClientEvents = CoreServerToClientEvents &
+  ConsultationServerToClientEvents &
+  RoundServerToClientEvents &
+  SyncServerToClientEvents;
+export type ClientToServerEvents = CoreClientToServerEvents &
+  RoundClientToServerEvents &
+  SyncClientToServerEvents;

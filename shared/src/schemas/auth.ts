@@ -37,7 +37,10 @@ export const LocaleBody = Type.Object({ locale: LocaleSchema }, { additionalProp
 export type LocaleBody = Static<typeof LocaleBody>;
 
 export const ChangePasswordBody = Type.Object(
-  { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Type.String({ minLength: 10, maxLength: 256 }) },
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: 256 }),
+    newPassword: Type.String({ minLength: 10, maxLength: 256 }),
+  },
   { additionalProperties: false },
 );
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;

@@ -31,7 +31,9 @@ export function AuditPage() {
       <ErrorText error={error} />
       {verify && (
         <p className={verify.ok ? 'alert alert-ok' : 'alert alert-error'} role="status">
-          {verify.ok ? t('audit.ok', { n: verify.checked }) : t('audit.broken', { seq: verify.firstBadSeq ?? '?', reason: verify.reason ?? '' })}
+          {verify.ok
+            ? t('audit.ok', { n: verify.checked })
+            : t('audit.broken', { seq: verify.firstBadSeq ?? '?', reason: verify.reason ?? '' })}
         </p>
       )}
       <div className="card">

@@ -70,13 +70,35 @@ function NewHospitalForm({ onCreated }: { onCreated(): void }) {
   return (
     <form className="form-row" onSubmit={(e) => void submit(e)} aria-label={t('admin.hospital.new')}>
       <h3>{t('admin.hospital.new')}</h3>
-      <input placeholder={t('admin.hospital.nameZh')} aria-label={t('admin.hospital.nameZh')} value={form.nameZh} onChange={(e) => setForm({ ...form, nameZh: e.target.value })} required />
-      <input placeholder={t('admin.hospital.nameEn')} aria-label={t('admin.hospital.nameEn')} value={form.nameEn} onChange={(e) => setForm({ ...form, nameEn: e.target.value })} required />
-      <select aria-label={t('admin.hospital.tier')} value={form.tier} onChange={(e) => setForm({ ...form, tier: e.target.value as HospitalCreate['tier'] })}>
+      <input
+        placeholder={t('admin.hospital.nameZh')}
+        aria-label={t('admin.hospital.nameZh')}
+        value={form.nameZh}
+        onChange={(e) => setForm({ ...form, nameZh: e.target.value })}
+        required
+      />
+      <input
+        placeholder={t('admin.hospital.nameEn')}
+        aria-label={t('admin.hospital.nameEn')}
+        value={form.nameEn}
+        onChange={(e) => setForm({ ...form, nameEn: e.target.value })}
+        required
+      />
+      <select
+        aria-label={t('admin.hospital.tier')}
+        value={form.tier}
+        onChange={(e) => setForm({ ...form, tier: e.target.value as HospitalCreate['tier'] })}
+      >
         <option value="county">{t('tier.county')}</option>
         <option value="tertiary">{t('tier.tertiary')}</option>
       </select>
-      <input placeholder={t('admin.hospital.region')} aria-label={t('admin.hospital.region')} value={form.region} onChange={(e) => setForm({ ...form, region: e.target.value })} required />
+      <input
+        placeholder={t('admin.hospital.region')}
+        aria-label={t('admin.hospital.region')}
+        value={form.region}
+        onChange={(e) => setForm({ ...form, region: e.target.value })}
+        required
+      />
       <button className="btn btn-primary" type="submit">
         {t('common.create')}
       </button>
@@ -120,8 +142,20 @@ function Departments({ hospitalId, title }: { hospitalId: string; title: string 
         )}
       </Loadable>
       <form className="form-row" onSubmit={(e) => void submit(e)}>
-        <input placeholder={t('admin.hospital.nameZh')} aria-label={t('admin.hospital.nameZh')} value={nameZh} onChange={(e) => setNameZh(e.target.value)} required />
-        <input placeholder={t('admin.hospital.nameEn')} aria-label={t('admin.hospital.nameEn')} value={nameEn} onChange={(e) => setNameEn(e.target.value)} required />
+        <input
+          placeholder={t('admin.hospital.nameZh')}
+          aria-label={t('admin.hospital.nameZh')}
+          value={nameZh}
+          onChange={(e) => setNameZh(e.target.value)}
+          required
+        />
+        <input
+          placeholder={t('admin.hospital.nameEn')}
+          aria-label={t('admin.hospital.nameEn')}
+          value={nameEn}
+          onChange={(e) => setNameEn(e.target.value)}
+          required
+        />
         <button className="btn" type="submit">
           {t('admin.department.new')}
         </button>

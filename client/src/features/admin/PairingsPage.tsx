@@ -11,7 +11,12 @@ export function PairingsPage() {
   const { t } = useI18n();
   const { state: hospitals, nameOf } = useHospitals();
   const pairings = useAsync(() => get<Pairing[]>('/api/pairings'), []);
-  const [form, setForm] = useState({ tertiaryHospitalId: '', countyHospitalId: '', programName: '', since: new Date().toISOString().slice(0, 10) });
+  const [form, setForm] = useState({
+    tertiaryHospitalId: '',
+    countyHospitalId: '',
+    programName: '',
+    since: new Date().toISOString().slice(0, 10),
+  });
   const [error, setError] = useState<unknown>(null);
   const list = hospitals.data ?? [];
 
@@ -72,37 +77,67 @@ export function PairingsPage() {
           )}
         </Loadable>
       </div>
-      <form className="card form-grid" onSubmit={(e) => void submit(e)} aria-label={t('admin.pairing.new')} data-testid="pairing-form">
+      <form
+        className="card form-grid"
+        onSubmit={(e) => void submit(e)}
+        aria-label={t('admin.pairing.new')}
+        data-testid="pairing-form"
+      >
         <h2>{t('admin.pairing.new')}</h2>
         <label>
           {t('admin.pairing.tertiary')}
-          <select name="tertiary" value={form.tertiaryHospitalId} onChange={(e) => setForm({ ...form, tertiaryHospitalId: e.target.value })} required>
+          <select
+            name="tertiary"
+            value={form.tertiaryHospitalId}
+            onChange={(e) => setForm({ ...form, tertiaryHospitalId: e.target.value })}
+            required
+          >
             <option value="">—</option>
-            {list.filter((h) => h.tier === 'tertiary').map((h) => (
-              <option key={h.id} value={h.id}>
-                {nameOf(h.id)}
-              </option>
-            ))}
+            {list
+              .filter((h) => h.tier === 'tertiary')
+              .map((h) => (
+                <option key={h.id} value={h.id}>
+                  {nameOf(h.id)}
+                </option>
+              ))}
           </select>
         </label>
         <label>
           {t('admin.pairing.county')}
-          <select name="county" value={form.countyHospitalId} onChange={(e) => setForm({ ...form, countyHospitalId: e.target.value })} required>
+          <select
+            name="county"
+            value={form.countyHospitalId}
+            onChange={(e) => setForm({ ...form, countyHospitalId: e.target.value })}
+            required
+          >
             <option value="">—</option>
-            {list.filter((h) => h.tier === 'county').map((h) => (
-              <option key={h.id} value={h.id}>
-                {nameOf(h.id)}
-              </option>
-            ))}
+            {list
+              .filter((h) => h.tier === 'county')
+              .map((h) => (
+                <option key={h.id} value={h.id}>
+                  {nameOf(h.id)}
+                </option>
+              ))}
           </select>
         </label>
         <label>
           {t('admin.pairing.program')}
-          <input name="program" value={form.programName} onChange={(e) => setForm({ ...form, programName: e.target.value })} required />
+          <input
+            name="program"
+            value={form.programName}
+            onChange={(e) => setForm({ ...form, programName: e.target.value })}
+            required
+          />
         </label>
         <label>
           {t('admin.pairing.since')}
-          <input name="since" type="date" value={form.since} onChange={(e) => setForm({ ...form, since: e.target.value })} required />
+          <input
+            name="since"
+            type="date"
+            value={form.since}
+            onChange={(e) => setForm({ ...form, since: e.target.value })}
+            required
+          />
         </label>
         <button className="btn btn-primary" type="submit">
           {t('common.create')}

@@ -11,7 +11,10 @@ export function UsersPage() {
   const { t } = useI18n();
   const { state: hospitals, nameOf } = useHospitals();
   const [hospitalFilter, setHospitalFilter] = useState('');
-  const users = useAsync(() => get<User[]>(`/api/users${hospitalFilter ? `?hospitalId=${hospitalFilter}` : ''}`), [hospitalFilter]);
+  const users = useAsync(
+    () => get<User[]>(`/api/users${hospitalFilter ? `?hospitalId=${hospitalFilter}` : ''}`),
+    [hospitalFilter],
+  );
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -41,7 +44,11 @@ export function UsersPage() {
       <PageHeader
         title={t('nav.admin.users')}
         actions={
-          <select aria-label={t('admin.user.hospital')} value={hospitalFilter} onChange={(e) => setHospitalFilter(e.target.value)}>
+          <select
+            aria-label={t('admin.user.hospital')}
+            value={hospitalFilter}
+            onChange={(e) => setHospitalFilter(e.target.value)}
+          >
             <option value="">{t('admin.user.hospital')}: *</option>
             {(hospitals.data ?? []).map((h) => (
               <option key={h.id} value={h.id}>
@@ -105,7 +112,14 @@ function NewUserForm({
   nameOf(id: string | null): string;
 }) {
   const { t, locale } = useI18n();
-  const empty: UserCreate = { username: '', displayName: '', role: 'county_doctor', hospitalId: null, departmentId: null, password: '' };
+  const empty: UserCreate = {
+    username: '',
+    displayName: '',
+    role: 'county_doctor',
+    hospitalId: null,
+    departmentId: null,
+    password: '',
+  };
   const [form, setForm] = useState<UserCreate>(empty);
   const [error, setError] = useState<unknown>(null);
   const departments = useAsync(
@@ -124,19 +138,38 @@ function NewUserForm({
     }
   };
   return (
-    <form className="card form-grid" onSubmit={(e) => void submit(e)} aria-label={t('admin.user.new')} data-testid="user-form">
+    <form
+      className="card form-grid"
+      onSubmit={(e) => void submit(e)}
+      aria-label={t('admin.user.new')}
+      data-testid="user-form"
+    >
       <h2>{t('admin.user.new')}</h2>
       <label>
         {t('admin.user.username')}
-        <input name="username" value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} required />
+        <input
+          name="username"
+          value={form.username}
+          onChange={(e) => setForm({ ...form, username: e.target.value })}
+          required
+        />
       </label>
       <label>
         {t('admin.user.displayName')}
-        <input name="displayName" value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} required />
+        <input
+          name="displayName"
+          value={form.displayName}
+          onChange={(e) => setForm({ ...form, displayName: e.target.value })}
+          required
+        />
       </label>
       <label>
         {t('admin.user.role')}
-        <select name="role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
+        <select
+          name="role"
+          value={form.role}
+          onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
+        >
           {ROLES.map((r) => (
             <option key={r} value={r}>
               {t(`role.${r}`)}
@@ -146,7 +179,11 @@ function NewUserForm({
       </label>
       <label>
         {t('admin.user.hospital')}
-        <select name="hospital" value={form.hospitalId ?? ''} onChange={(e) => setForm({ ...form, hospitalId: e.target.value || null, departmentId: null })}>
+        <select
+          name="hospital"
+          value={form.hospitalId ?? ''}
+          onChange={(e) => setForm({ ...form, hospitalId: e.target.value || null, departmentId: null })}
+        >
           <option value="">—</option>
           {hospitals.map((h) => (
             <option key={h.id} value={h.id}>
@@ -157,7 +194,11 @@ function NewUserForm({
       </label>
       <label>
         {t('admin.user.department')}
-        <select name="department" value={form.departmentId ?? ''} onChange={(e) => setForm({ ...form, departmentId: e.target.value || null })}>
+        <select
+          name="department"
+          value={form.departmentId ?? ''}
+          onChange={(e) => setForm({ ...form, departmentId: e.target.value || null })}
+        >
           <option value="">—</option>
           {(departments.data ?? []).map((d) => (
             <option key={d.id} value={d.id}>
@@ -168,7 +209,15 @@ function NewUserForm({
       </label>
       <label>
         {t('admin.user.password')}
-        <input name="password" type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required minLength={10} />
+        <input
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          value={form.password}
+          onChange={(e) => setForm({ ...form, password: e.target.value })}
+          required
+          minLength={10}
+        />
       </label>
       <button className="btn btn-primary" type="submit">
         {t('common.create')}

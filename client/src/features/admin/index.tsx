@@ -14,8 +14,18 @@ export const adminFeature: FeatureModule = {
     { path: '/admin/audit', element: <AuditPage />, permission: Permission.AuditRead },
   ],
   nav: [
-    { path: '/admin/hospitals', labelKey: 'nav.admin.hospitals', permission: Permission.HospitalsManage, order: 80 },
-    { path: '/admin/pairings', labelKey: 'nav.admin.pairings', permission: Permission.PairingsManage, order: 81 },
+    {
+      path: '/admin/hospitals',
+      labelKey: 'nav.admin.hospitals',
+      permission: Permission.HospitalsManage,
+      order: 80,
+    },
+    {
+      path: '/admin/pairings',
+      labelKey: 'nav.admin.pairings',
+      permission: Permission.PairingsManage,
+      order: 81,
+    },
     { path: '/admin/users', labelKey: 'nav.admin.users', permission: Permission.UsersManage, order: 82 },
     { path: '/admin/audit', labelKey: 'nav.audit', permission: Permission.AuditRead, order: 90 },
   ],

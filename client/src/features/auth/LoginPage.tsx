@@ -37,7 +37,14 @@ export function LoginPage() {
         </div>
         <label>
           {t('login.username')}
-          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            required
+            autoFocus
+          />
         </label>
         <label>
           {t('login.password')}
@@ -58,7 +65,11 @@ export function LoginPage() {
         <button className="btn btn-primary" type="submit" disabled={busy} data-testid="login-submit">
           {t('login.submit')}
         </button>
-        <button type="button" className="btn btn-ghost" onClick={() => setLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')}>
+        <button
+          type="button"
+          className="btn btn-ghost"
+          onClick={() => setLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')}
+        >
           {t('locale.switch')}
         </button>
       </form>

@@ -28,7 +28,9 @@ export function HomePage() {
             <div className="grid-2">
               <div className="card">
                 <h2>{t('home.hospital')}</h2>
-                <p data-testid="home-hospital">{me.hospital ? name(byId.get(me.hospital.id)) ?? me.hospital.nameEn : t('common.none')}</p>
+                <p data-testid="home-hospital">
+                  {me.hospital ? (name(byId.get(me.hospital.id)) ?? me.hospital.nameEn) : t('common.none')}
+                </p>
               </div>
               <div className="card">
                 <h2>{t('home.network')}</h2>

@@ -39,7 +39,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('username', 'text', (c) => c.notNull().unique())
     .addColumn('display_name', 'text', (c) => c.notNull())
     .addColumn('role', 'text', (c) =>
-      c.notNull().check(sql`role in ('county_doctor','specialist','radiologist','program_admin','sys_admin')`),
+      c
+        .notNull()
+        .check(sql`role in ('county_doctor','specialist','radiologist','program_admin','sys_admin')`),
     )
     .addColumn('hospital_id', 'uuid', (c) => c.references('hospitals.id'))
     .addColumn('department_id', 'uuid', (c) => c.references('departments.id'))
@@ -79,7 +81,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('prev_hash', 'text', (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('audit_entity_idx').on('audit_events').columns(['entity_type', 'entity_id']).execute();
+  await db.schema
+    .createIndex('audit_entity_idx')
+    .on('audit_events')
+    .columns(['entity_type', 'entity_id'])
+    .execute();
   // Append-only at the database level too: updates and deletes raise. (The tamper test disables the trigger
   // as an attacker with DDL rights would; the hash chain is what catches that.)
   await sql`create or replace function audit_events_append_only() returns trigger language plpgsql as $$
@@ -106,7 +112,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['notifications', 'audit_events', 'sessions', 'users', 'pairings', 'departments', 'hospitals']) {
+  for (const t of [
+    'notifications',
+    'audit_events',
+    'sessions',
+    'users',
+    'pairings',
+    'departments',
+    'hospitals',
+  ]) {
     await db.schema.dropTable(t).ifExists().cascade().execute();
   }
   await sql`drop function if exists audit_events_append_only()`.execute(db);
