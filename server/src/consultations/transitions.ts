@@ -1,0 +1,158 @@
+import crypto from 'node:crypto';
+import {
+  checkTransition,
+  nextStates,
+  type ConsultationState,
+  type TransitionBody,
+  type TransitionRule,
+} from '@consult/shared';
+import { sql } from 'kysely';
+import type { Config } from '../config';
+import type { Trx } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { recordAudit } from '../audit/service';
+import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
+import type { ConsultationRow } from './tables';
+import * as q from './queries';
+import type { ChangeEffect } from './publish';
+
+type SideFacts = Pick<
+  ConsultationRow,
+  'requesting_hospital_id' | 'target_hospital_id' | 'assigned_to' | 'state'
+>;
+
+/** The hospital / assignee half of a transition check (the role half is the shared machine). */
+export function sideAllows(actor: Actor, rule: TransitionRule, c: SideFacts): boolean {
+  if (rule.side === 'requester') return actor.hospitalId === c.requesting_hospital_id;
+  if (actor.hospitalId !== c.target_hospital_id) return false;
+  if (rule.side === 'triage') return true;
+  // consultant: anyone of the target hospital while the request waits in the queue (the assignee normally; a
+  // colleague may take it over), only the assignee once accepted.
+  return c.state === 'triaged' || c.state === 'submitted' || c.assigned_to === actor.id;
+}
+
+export function allowedTransitions(actor: Actor, c: SideFacts): ConsultationState[] {
+  return nextStates(actor.role, c.state)
+    .filter((rule) => sideAllows(actor, rule, c))
+    .map((r) => r.to);
+}
+
+/**
+ * Take one transition inside the caller's transaction: lock the row (SELECT ... FOR UPDATE), check the shared
+ * machine (409 naming current and attempted state) and the side (requester / target hospital / assignee, 403),
+ * update it conditionally on the state read, record the transition and the audit entry. Returns what to publish
+ * AFTER commit with `publishChange`. Exported for other capabilities (reports: report_pending → completed).
+ */
+export async function applyTransition(
+  trx: Trx,
+  config: Config,
+  actor: Actor,
+  id: string,
+  body: TransitionBody,
+): Promise<ChangeEffect> {
+  const before = await q.lockForUpdate(trx, id);
+  if (!before) throw notFound('consultation');
+  const check = checkTransition(actor.role, before.state, body.to);
+  if (!check.ok) {
+    if (check.reason === 'forbidden') throw forbidden(check.message);
+    throw new DomainError(
+      'invalid_transition',
+      `invalid transition: the request is ${before.state}, cannot move to ${body.to}`,
+    );
+  }
+  if (!sideAllows(actor, check.rule, before)) {
+    throw forbidden(
+      check.rule.side === 'requester'
+        ? 'only the requesting hospital may do this'
+        : 'only the consulting side (assignee) may do this',
+    );
+  }
+  if (body.version !== undefined && body.version !== before.version) {
+    throw conflict(
+      `the request changed meanwhile (version ${before.version}, you saw ${body.version}); reload`,
+    );
+  }
+  if (check.rule.needs === 'reason' && !body.reason?.trim())
+    throw badRequest(`moving to ${body.to} needs a reason`, '/body/reason');
+  let assignee: string | null = before.assigned_to;
+  if (check.rule.needs === 'assignee') {
+    if (!body.assigneeId) throw badRequest('triage needs an assignee', '/body/assigneeId');
+    const u = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('id', '=', body.assigneeId)
+      .where('hospital_id', '=', before.target_hospital_id)
+      .where('role', 'in', ['specialist', 'radiologist'])
+      .where('disabled', '=', false)
+      .executeTakeFirst();
+    if (!u)
+      throw badRequest(
+        'the assignee must be a specialist or radiologist of the target hospital',
+        '/body/assigneeId',
+      );
+    assignee = u.id;
+  }
+  const now = new Date();
+  const to = body.to;
+  const responded = to === 'accepted' || to === 'declined' || to === 'returned_for_information';
+  const slaMs = config.consultations.slaHours[before.urgency] * 3600_000;
+  const res = await trx
+    .updateTable('consultations')
+    .set({
+      state: to,
+      version: sql<number>`version + 1`,
+      updated_at: now,
+      // accepted: the acceptor owns it; declined/returned: the responder keeps it in view; resubmitted: back to the queue
+      assigned_to:
+        to === 'accepted'
+          ? actor.id
+          : responded
+            ? (assignee ?? actor.id)
+            : to === 'submitted'
+              ? null
+              : assignee,
+      ...(to === 'submitted' && {
+        submitted_at: now,
+        sla_due_at: new Date(now.getTime() + slaMs),
+        responded_at: null,
+        sla_warned_at: null,
+        return_reason: null,
+      }),
+      ...(responded && { responded_at: before.responded_at ?? now }),
+      ...(to === 'accepted' && { accepted_at: now }),
+      ...(to === 'declined' && { decline_reason: body.reason ?? null }),
+      ...(to === 'returned_for_information' && { return_reason: body.reason ?? null }),
+      ...(to === 'completed' && { completed_at: now }),
+    })
+    .where('id', '=', id)
+    .where('state', '=', before.state)
+    .returningAll()
+    .executeTakeFirst();
+  if (!res)
+    throw new DomainError(
+      'invalid_transition',
+      `invalid transition: the request changed meanwhile, cannot move to ${to}`,
+    );
+  await trx
+    .insertInto('consultation_transitions')
+    .values({
+      id: crypto.randomUUID(),
+      consultation_id: id,
+      from_state: before.state,
+      to_state: to,
+      actor_id: actor.id,
+      actor_role: actor.role,
+      note: body.reason ?? null,
+      at: now,
+    })
+    .execute();
+  await recordAudit(trx, {
+    actor,
+    action: 'consultation.transition',
+    entityType: 'consultation',
+    entityId: id,
+    ip: actor.ip,
+    detail: { from: before.state, to },
+  });
+  return { before, after: res, actorId: actor.id };
+}
