@@ -121,6 +121,19 @@ describe.each(DIALECTS)('rounds over HTTP (%s)', (dialect) => {
     expect((await t.as(linquan, { url: `/api/rounds/${round.id}` })).statusCode).toBe(200);
   });
 
+  it('an edit of the invitees alone works (no other field changes) and removal hides the round', async () => {
+    const linquanId = await userId(t, 'linquan.doctor');
+    const res = await t.as(host, {
+      method: 'PATCH',
+      url: `/api/rounds/${round.id}`,
+      payload: { inviteeIds: [await userId(t, 'lankao.doctor')] },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect((res.json() as RoundDetail).invitees.map((i) => i.userId)).not.toContain(linquanId);
+    const linquan = await t.login('linquan.doctor');
+    expect((await t.as(linquan, { url: `/api/rounds/${round.id}` })).statusCode).toBe(404);
+  });
+
   it('only the host ends the round; an ended round can no longer be edited', async () => {
     expect((await t.as(lankao, { method: 'POST', url: `/api/rounds/${round.id}/end` })).statusCode).toBe(403);
     const ended = await t.as(host, { method: 'POST', url: `/api/rounds/${round.id}/end` });

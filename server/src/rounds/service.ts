@@ -250,17 +250,17 @@ export async function updateRound(
   if (body.agenda) await checkAgenda(db, actor, body.agenda, invitees);
   const round = await db.transaction().execute(async (trx) => {
     await q.lockRound(trx, id);
-    await trx
-      .updateTable('rounds')
-      .set({
-        ...(body.title !== undefined && { title: body.title }),
-        ...(body.kind !== undefined && { kind: body.kind }),
-        ...(body.scheduledAt !== undefined && { scheduled_at: new Date(body.scheduledAt) }),
-        ...(body.durationMinutes !== undefined && { duration_minutes: body.durationMinutes }),
-        ...(body.agenda !== undefined && { current_agenda_item_id: null }),
-      })
-      .where('id', '=', id)
-      .execute();
+    const fields = {
+      ...(body.title !== undefined && { title: body.title }),
+      ...(body.kind !== undefined && { kind: body.kind }),
+      ...(body.scheduledAt !== undefined && { scheduled_at: new Date(body.scheduledAt) }),
+      ...(body.durationMinutes !== undefined && { duration_minutes: body.durationMinutes }),
+      ...(body.agenda !== undefined && { current_agenda_item_id: null }),
+    };
+    // An edit of the invitees alone changes no column of the round itself (an empty SET is invalid SQL).
+    if (Object.keys(fields).length > 0) {
+      await trx.updateTable('rounds').set(fields).where('id', '=', id).execute();
+    }
     if (body.inviteeIds) await writeInvitees(trx, id, invitees);
     if (body.agenda) await writeAgenda(trx, id, body.agenda);
     await recordAudit(trx, {
