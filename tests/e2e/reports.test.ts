@@ -93,10 +93,12 @@ describe('remote diagnosis report in a real browser', () => {
     await cardio.call('POST', `/api/consultations/${c.id}/transitions`, { to: 'in_progress' });
     const reportUrl = `${app.url}/consultations/${c.id}/report`;
 
-    // The county doctor opens the report page first: nothing signed yet.
+    // The county doctor opens the report from the consultation page first: nothing signed yet.
     const cd = await newPage(browser, { locale: 'zh-CN' });
     await login(cd.page, app.url, 'lankao.doctor');
-    await cd.page.goto(reportUrl);
+    await cd.page.goto(`${app.url}/consultations/${c.id}`);
+    await cd.page.locator('[data-testid=open-report]').click();
+    await expect.poll(() => cd.page.url()).toBe(reportUrl);
     await expect.poll(() => cd.page.locator('.report-none').count(), { timeout: 20_000 }).toBe(1);
 
     // The specialist writes the report (autosaved) and signs it with the password.

@@ -18,6 +18,9 @@ import { SlaClock, StateBadge, UrgencyBadge } from './components';
 import { attachmentUrl, Thread } from './Thread';
 import './messages';
 
+/** States in which a report can exist: from acceptance on. */
+const REPORT_STATES: string[] = ['accepted', 'scheduled', 'in_progress', 'report_pending', 'completed'];
+
 /** One consultation: state and actions, question and history, timeline, patient summary, thread, studies. */
 export function ConsultationDetailPage() {
   const { id = '' } = useParams();
@@ -50,6 +53,11 @@ export function ConsultationDetailPage() {
                   <UrgencyBadge urgency={c.urgency} />
                   <StateBadge state={c.state} />
                   <SlaClock c={c} />
+                  {REPORT_STATES.includes(c.state) && (
+                    <Link className="btn" to={`/consultations/${c.id}/report`} data-testid="open-report">
+                      {t('consult.detail.openReport')}
+                    </Link>
+                  )}
                 </>
               }
             />
