@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { Pairing } from '@consult/shared';
+import type { Hospital, Pairing } from '@consult/shared';
 import { get, patch, post } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { useAsync } from '../../app/useAsync';
@@ -84,42 +84,22 @@ export function PairingsPage() {
         data-testid="pairing-form"
       >
         <h2>{t('admin.pairing.new')}</h2>
-        <label>
-          {t('admin.pairing.tertiary')}
-          <select
-            name="tertiary"
-            value={form.tertiaryHospitalId}
-            onChange={(e) => setForm({ ...form, tertiaryHospitalId: e.target.value })}
-            required
-          >
-            <option value="">—</option>
-            {list
-              .filter((h) => h.tier === 'tertiary')
-              .map((h) => (
-                <option key={h.id} value={h.id}>
-                  {nameOf(h.id)}
-                </option>
-              ))}
-          </select>
-        </label>
-        <label>
-          {t('admin.pairing.county')}
-          <select
-            name="county"
-            value={form.countyHospitalId}
-            onChange={(e) => setForm({ ...form, countyHospitalId: e.target.value })}
-            required
-          >
-            <option value="">—</option>
-            {list
-              .filter((h) => h.tier === 'county')
-              .map((h) => (
-                <option key={h.id} value={h.id}>
-                  {nameOf(h.id)}
-                </option>
-              ))}
-          </select>
-        </label>
+        <TierSelect
+          label={t('admin.pairing.tertiary')}
+          name="tertiary"
+          options={list.filter((h) => h.tier === 'tertiary')}
+          value={form.tertiaryHospitalId}
+          onChange={(v) => setForm({ ...form, tertiaryHospitalId: v })}
+          nameOf={nameOf}
+        />
+        <TierSelect
+          label={t('admin.pairing.county')}
+          name="county"
+          options={list.filter((h) => h.tier === 'county')}
+          value={form.countyHospitalId}
+          onChange={(v) => setForm({ ...form, countyHospitalId: v })}
+          nameOf={nameOf}
+        />
         <label>
           {t('admin.pairing.program')}
           <input
@@ -145,5 +125,29 @@ export function PairingsPage() {
         <ErrorText error={error} />
       </form>
     </section>
+  );
+}
+
+/** A required hospital picker limited to one tier. */
+function TierSelect(props: {
+  label: string;
+  name: string;
+  options: Hospital[];
+  value: string;
+  onChange(id: string): void;
+  nameOf(id: string): string;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name} value={props.value} onChange={(e) => props.onChange(e.target.value)} required>
+        <option value="">—</option>
+        {props.options.map((h) => (
+          <option key={h.id} value={h.id}>
+            {props.nameOf(h.id)}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
