@@ -15,6 +15,8 @@ import { SeriesThumb } from './SeriesThumb';
 import { TOOLS, WL_PRESETS } from './tools';
 import { ViewerController, type ViewportState } from './ViewerController';
 import './viewer.css';
+// Test hook (window.__renderFile) for tests/e2e/imaging-ts.test.ts.
+import './testHook';
 
 declare global {
   interface Window {
