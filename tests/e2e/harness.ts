@@ -147,3 +147,42 @@ export function screenshotsOnFailure(): void {
     }
   });
 }
+
+/** A user signed in over the API (no browser): the session cookie and CSRF token to send. */
+export interface ApiUser {
+  cookie: string;
+  csrf: string;
+  id: string;
+  hospitalId: string | null;
+}
+
+export async function apiLogin(
+  baseUrl: string,
+  username: string,
+  password = DEMO_PASSWORD,
+): Promise<ApiUser> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+  const cookie = /consult_sid=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0];
+  const me = (await res.json()) as { id: string; csrfToken: string; hospital: { id: string } | null };
+  return { cookie, csrf: me.csrfToken, id: me.id, hospitalId: me.hospital?.id ?? null };
+}
+
+/** Call the API as `who`; the body is JSON. Returns the status and the parsed body (null when not JSON). */
+export async function apiCall(baseUrl: string, who: ApiUser, method: string, url: string, body?: unknown) {
+  const res = await fetch(baseUrl + url, {
+    method,
+    headers: {
+      cookie: who.cookie,
+      'x-csrf-token': who.csrf,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test code reads arbitrary response fields
+  return { status: res.status, json: (await res.json().catch(() => null)) as any };
+}

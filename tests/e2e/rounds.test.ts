@@ -8,13 +8,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
-  DEMO_PASSWORD,
   launchBrowser,
   login,
   newPage,
   screenshotsOnFailure,
   startApp,
   type AppProcess,
+  apiCall,
+  apiLogin as harnessApiLogin,
+  type ApiUser,
 } from './harness';
 
 screenshotsOnFailure();
@@ -22,33 +24,10 @@ screenshotsOnFailure();
 let app: AppProcess;
 let browser: Browser;
 
-interface Api {
-  cookie: string;
-  csrf: string;
-  id: string;
-}
-const apiLogin = async (username: string): Promise<Api> => {
-  const res = await fetch(`${app.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
-  });
-  const cookie = /consult_sid=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0];
-  const me = (await res.json()) as { id: string; csrfToken: string };
-  return { cookie, csrf: me.csrfToken, id: me.id };
-};
-const call = async (who: Api, method: string, url: string, body?: unknown) => {
-  const res = await fetch(app.url + url, {
-    method,
-    headers: {
-      cookie: who.cookie,
-      'x-csrf-token': who.csrf,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: (await res.json().catch(() => null)) as any };
-};
+type Api = ApiUser;
+const apiLogin = (username: string) => harnessApiLogin(app.url, username);
+const call = (who: Api, method: string, url: string, body?: unknown) =>
+  apiCall(app.url, who, method, url, body);
 
 interface SfuStats {
   workers: { pid: number }[];

@@ -11,13 +11,15 @@ import { authorColor } from '@consult/shared';
 import {
   ARTIFACTS,
   CORPUS_DIR,
-  DEMO_PASSWORD,
   launchBrowser,
   login,
   newPage,
   screenshotsOnFailure,
   startApp,
   type AppProcess,
+  apiCall,
+  apiLogin as harnessApiLogin,
+  type ApiUser,
 } from './harness';
 
 screenshotsOnFailure();
@@ -26,34 +28,14 @@ const CT_DIR = path.join(CORPUS_DIR, 'generated/ct_series');
 let app: AppProcess;
 let browser: Browser;
 
-interface Api {
-  cookie: string;
-  csrf: string;
-  id: string;
-  hospitalId: string;
-}
+type Api = ApiUser & { hospitalId: string };
 const apiLogin = async (username: string): Promise<Api> => {
-  const res = await fetch(`${app.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
-  });
-  const cookie = /consult_sid=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0];
-  const me = (await res.json()) as { id: string; csrfToken: string; hospital: { id: string } };
-  return { cookie, csrf: me.csrfToken, id: me.id, hospitalId: me.hospital.id };
+  const u = await harnessApiLogin(app.url, username);
+  return { ...u, hospitalId: u.hospitalId! };
 };
 const call = async (who: Api, method: string, url: string, body?: unknown) => {
-  const res = await fetch(app.url + url, {
-    method,
-    headers: {
-      cookie: who.cookie,
-      'x-csrf-token': who.csrf,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = (await res.json().catch(() => null)) as any;
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  const { status, json } = await apiCall(app.url, who, method, url, body);
+  if (status >= 300) throw new Error(`${method} ${url}: ${status} ${JSON.stringify(json)}`);
   return json;
 };
 

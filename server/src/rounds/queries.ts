@@ -69,9 +69,9 @@ export function lockRound(db: Executor, id: string) {
   return db.selectFrom('rounds').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-/** People with their hospital names, for tiles and lists. */
-export function people(db: Executor, userIds: string[]) {
-  return db
+/** Users with their hospital's names: the shape tiles, lists and invitation pickers show. */
+const peopleQuery = (db: Executor) =>
+  db
     .selectFrom('users')
     .leftJoin('hospitals', 'hospitals.id', 'users.hospital_id')
     .select([
@@ -82,25 +82,16 @@ export function people(db: Executor, userIds: string[]) {
       'users.disabled',
       'hospitals.name_zh as hospital_name_zh',
       'hospitals.name_en as hospital_name_en',
-    ])
-    .where('users.id', 'in', inList(userIds))
-    .execute();
+    ]);
+
+/** People with their hospital names, for tiles and lists. */
+export function people(db: Executor, userIds: string[]) {
+  return peopleQuery(db).where('users.id', 'in', inList(userIds)).execute();
 }
 
 /** Clinical, active users of the given hospitals (round invitation candidates). */
 export function usersOfHospitals(db: Executor, hospitalIds: string[]) {
-  return db
-    .selectFrom('users')
-    .leftJoin('hospitals', 'hospitals.id', 'users.hospital_id')
-    .select([
-      'users.id',
-      'users.display_name',
-      'users.role',
-      'users.hospital_id',
-      'users.disabled',
-      'hospitals.name_zh as hospital_name_zh',
-      'hospitals.name_en as hospital_name_en',
-    ])
+  return peopleQuery(db)
     .where('users.hospital_id', 'in', inList(hospitalIds))
     .where('users.disabled', '=', false)
     .where('users.role', 'in', ['county_doctor', 'specialist', 'radiologist'])
