@@ -8,6 +8,8 @@ describe('configuration from the environment', () => {
     expect(c.port).toBe(3000);
     expect(c.dataDir.endsWith('/data')).toBe(true);
     expect(c.redisUrl).toBeNull();
+    expect(c.redisKeyPrefix).toBe('consult');
+    expect(loadConfig({ REDIS_KEY_PREFIX: 'staging-2' }).redisKeyPrefix).toBe('staging-2');
   });
   it.each([
     [{ PORT: 'abc' }, /PORT must be an integer between 0 and 65535, got "abc"/],
@@ -15,6 +17,7 @@ describe('configuration from the environment', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres: or postgresql:/],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
     [{ REDIS_URL: 'http://x' }, /REDIS_URL must use redis: or rediss:/],
+    [{ REDIS_KEY_PREFIX: 'a b' }, /REDIS_KEY_PREFIX must be 1-64 letters, digits/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ DATABASE_SCHEMA: 'Robert"; drop' }, /DATABASE_SCHEMA must be a lower-case SQL identifier/],
   ])('rejects %o with a clear message', (env, msg) => {

@@ -13,6 +13,11 @@ export interface Config {
   databaseSchema: string | null;
   dataDir: string;
   redisUrl: string | null;
+  /**
+   * Namespace of every Redis key and pub/sub channel this deployment uses (REDIS_KEY_PREFIX, default
+   * 'consult'). Nodes of one deployment share it; deployments (or test runs) sharing a Redis must not.
+   */
+  redisKeyPrefix: string;
   publicUrl: string;
   /** Serve the built client from this folder when it exists. */
   clientDist: string;
@@ -197,6 +202,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new ConfigError(`DATABASE_SCHEMA must be a lower-case SQL identifier, got "${schema}"`);
   }
+  const redisKeyPrefix = env.REDIS_KEY_PREFIX || 'consult';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(redisKeyPrefix)) {
+    throw new ConfigError(
+      `REDIS_KEY_PREFIX must be 1-64 letters, digits, '_', '.' or '-', got "${redisKeyPrefix}"`,
+    );
+  }
   const publicUrl = urlVar(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`;
   const level = env.LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
@@ -211,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseSchema: schema,
     dataDir,
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix,
     publicUrl,
     clientDist: path.resolve(env.CLIENT_DIST || path.join(import.meta.dirname, '../../client/dist')),
     logLevel: level,

@@ -48,7 +48,7 @@ type RedisModule = {
   createClient(o: { url: string }): { duplicate(): RedisLike; connect(): Promise<unknown> } & RedisLike;
 };
 type RedisLike = { connect(): Promise<unknown> };
-type AdapterModule = { createAdapter(pub: unknown, sub: unknown): unknown };
+type AdapterModule = { createAdapter(pub: unknown, sub: unknown, opts: { key: string }): unknown };
 type PgModule = {
   default: {
     Client: new (o: { connectionString: string }) => {
@@ -72,7 +72,7 @@ if (process.argv[2] === '--echo-server') {
     const pub = createClient({ url: redisUrl });
     const sub = pub.duplicate();
     await Promise.all([pub.connect(), sub.connect()]);
-    io.adapter(createAdapter(pub, sub));
+    io.adapter(createAdapter(pub, sub, { key: process.argv[4] ?? 'bench-echo' }));
   }
   io.on('connection', (s) => {
     s.on('join', (room: string, ack: () => void) => {
@@ -238,10 +238,12 @@ async function drive(
 // ---------------------------------------------------------------- baseline scenario
 async function baseline(nodes: 1 | 2): Promise<Result> {
   const servers: Proc[] = [];
+  // The two echo nodes share a Redis namespace of their own (never another run's or a server's).
+  const key = `bench-echo-${crypto.randomUUID()}`;
   for (let k = 0; k < nodes; k++) {
     servers.push(
       await startProc(
-        ['--import', 'tsx', import.meta.filename, '--echo-server', nodes === 2 ? REDIS_URL : '-'],
+        ['--import', 'tsx', import.meta.filename, '--echo-server', nodes === 2 ? REDIS_URL : '-', key],
         {},
         SERVER_DIR,
       ),
@@ -309,7 +311,7 @@ async function platform(nodes: 1 | 2): Promise<Result> {
     DATABASE_URL: PG_URL,
     DATABASE_SCHEMA: schema,
     LOG_LEVEL: 'warn',
-    ...(nodes === 2 ? { REDIS_URL } : {}),
+    ...(nodes === 2 ? { REDIS_URL, REDIS_KEY_PREFIX: `bench-${schema}` } : {}),
   };
   const servers: Proc[] = [];
   const { openDatabase } = await import('../../server/src/db/connect');

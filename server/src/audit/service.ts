@@ -17,7 +17,10 @@ export interface AuditInput {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
-/** Any constant works: every append takes this transaction-scoped lock so the chain has one order. */
+/**
+ * Any constant works: every append takes this transaction-scoped lock so the chain has one order. The second
+ * key is the schema's, since advisory locks are per database and each schema (DATABASE_SCHEMA) has its own chain.
+ */
 const AUDIT_LOCK_KEY = 727_001;
 
 type HashedFields = Pick<
@@ -51,7 +54,7 @@ export function hashRow(prevHash: string, r: HashedFields): string {
 }
 
 async function appendIn(trx: Trx, e: AuditInput): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY}, hashtext(current_schema()))`.execute(trx);
   const last = await trx
     .selectFrom('audit_events')
     .select('hash')

@@ -221,4 +221,28 @@ describe('socket.io across two instances (Redis adapter)', () => {
       s.disconnect();
     }
   });
+
+  it('keeps the clients of the other instances connected when one instance stops', async () => {
+    // A third instance of the same deployment (same Redis namespace, same database) that will be stopped.
+    const c = await startTestServer('postgres', {
+      redisUrl: 'redis://127.0.0.1:6379',
+      databaseSchema: a.schema,
+    });
+    const onB = connect(b.url, await login(b.url, 'pku.cardio'));
+    const onC = connect(c.url, await login(c.url, 'pku.cardio'));
+    try {
+      await Promise.all([connected(onB), connected(onC)]);
+      const cClientGone = new Promise((resolve) => onC.once('disconnect', resolve));
+      await c.close();
+      await cClientGone;
+      // Anything the stopping instance broadcast went through Redis before this request's event does.
+      const changed = waitFor(onB, 'consultation:changed', (e) => e.state === 'submitted');
+      const req = await newRequest(a.url, await login(a.url, 'lankao.doctor'), 'Peking University First');
+      expect((await changed).id).toBe(req.id);
+      expect(onB.connected).toBe(true);
+    } finally {
+      onB.disconnect();
+      onC.disconnect();
+    }
+  });
 });

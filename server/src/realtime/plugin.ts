@@ -46,7 +46,7 @@ export default fp<{ config: Config }>(
       pub.on('error', (err) => app.log.error({ err }, 'redis pub error'));
       sub.on('error', (err) => app.log.error({ err }, 'redis sub error'));
       await Promise.all([pub.connect(), sub.connect()]);
-      io.adapter(createAdapter(pub, sub));
+      io.adapter(createAdapter(pub, sub, { key: `${config.redisKeyPrefix}:socket.io` }));
       redis = { pub, sub };
     }
 
@@ -75,7 +75,9 @@ export default fp<{ config: Config }>(
       handlers.push(h);
     });
     app.addHook('preClose', async () => {
-      io.disconnectSockets(true);
+      // Only this node's clients: `io.disconnectSockets` goes through the adapter and would sign every node's
+      // clients out when one node of a cluster stops.
+      io.local.disconnectSockets(true);
       await io.close();
     });
     app.addHook('onClose', async () => {

@@ -25,7 +25,9 @@ const ROUND_URL = /^\/api\/rounds\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 export default fp<{ config: Config }>(
   async (app: FastifyInstance, { config }) => {
     const store: SyncStore = config.redisUrl
-      ? await RedisSyncStore.connect(config.redisUrl, {}, (err) => app.log.error({ err }, 'sync redis error'))
+      ? await RedisSyncStore.connect(config.redisUrl, { prefix: `${config.redisKeyPrefix}:sync:` }, (err) =>
+          app.log.error({ err }, 'sync redis error'),
+        )
       : new MemorySyncStore();
     const service = new SyncService(app.db, app.io, store, imagingAnnotationStore(app.db), app.log);
     app.decorate('sync', service);

@@ -51,9 +51,16 @@ export async function dropSchema(schema: string): Promise<void> {
 /** A fresh temporary DATA_DIR (blobs, keys, recordings); removed by the caller's close(). */
 export const tempDataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'consult-test-'));
 
+/**
+ * This test file's own Redis namespace (vitest loads this module once per file): servers started by one file
+ * share events and sync state; files running in parallel on the same Redis never see each other's.
+ */
+export const TEST_REDIS_PREFIX = `test-${crypto.randomUUID()}`;
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({ LOG_LEVEL: 'silent' }),
+    redisKeyPrefix: TEST_REDIS_PREFIX,
     port: 0,
     seedDemo: true,
     dataDir: tempDataDir(),
