@@ -1,9 +1,11 @@
 import { sql, type ExpressionBuilder } from 'kysely';
+import { can, Permission, ROLES, type Role } from '@consult/shared';
 import type { Database, Executor } from '../db/database';
 
 /**
- * Round participation, as synchronized viewing and the round-scoped study access see it: the round's host and
- * its invitees (round_invitees of the rounds capability) take part; the grant lasts while the round is live
+ * Round participation, as synchronized viewing and the round-scoped study access see it: the round's host, its
+ * invitees (round_invitees of the rounds capability) and the host hospital's colleagues whose role may join rounds
+ * (the rounds capability lets them see and join the round, so its viewer must not refuse them) take part; the grant lasts while the round is live
  * (scheduled rounds may already gather in the viewer, but their studies open only once the round is live).
  * Everything reads the rounds tables at the moment of the check, so a removal or the round's end applies to the
  * very next check.
@@ -33,7 +35,10 @@ export async function participation(
   return { roundId: row.id, status: row.status, isHost: row.host_id === userId };
 }
 
-/** Participant: host or invitee of the round `r`. */
+/** Roles that may join rounds (the permission table in shared/). */
+const JOINING_ROLES: Role[] = ROLES.filter((r) => can(r, Permission.RoundsJoin));
+
+/** Participant: host, invitee, or a same-hospital colleague of the host (with a joining role) of the round `r`. */
 // Typed loosely on purpose: it is used inside queries whose other tables differ (`r` must be in scope).
 function isParticipant(eb: ExpressionBuilder<any, any>, userId: string) {
   const e = eb as ExpressionBuilder<Database & { r: Database['rounds'] }, 'r'>;
@@ -45,6 +50,14 @@ function isParticipant(eb: ExpressionBuilder<any, any>, userId: string) {
         .select(sql<number>`1`.as('one'))
         .whereRef('ri.round_id', '=', 'r.id')
         .where('ri.user_id', '=', userId),
+    ),
+    e.exists(
+      e
+        .selectFrom('users as colleague')
+        .select(sql<number>`1`.as('one'))
+        .where('colleague.id', '=', userId)
+        .whereRef('colleague.hospital_id', '=', 'r.hospital_id')
+        .where('colleague.role', 'in', JOINING_ROLES),
     ),
   ]);
 }

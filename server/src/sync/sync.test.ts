@@ -300,6 +300,13 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     expect((await qido(outsider)).status).toBe(404);
     const outsiderSocket = await socket(outsider);
     expect(await cmd(outsiderSocket, 'join', { roundId })).toMatchObject({ ok: false, code: 'not_found' });
+    // A colleague of the host at PKU who was not invited may see and join the round (rounds capability), so the
+    // viewer lets them in too.
+    const colleague = await socket(await httpLogin(srv.url, 'pku.nephro'));
+    expect(await cmd(colleague, 'join', { roundId })).toMatchObject({
+      ok: true,
+      data: { me: { isHost: false }, studies: [{ studyUid: ct.studyUid }] },
+    });
 
     const g = await socket(guest);
     const snap = await cmd(g, 'join', { roundId });
