@@ -3,7 +3,9 @@
  * with three VP8 simulcast layers, screen), consumers of everyone else, and the weak-link behaviour: ICE restart on
  * network change or transport failure, automatic rejoin after a socket reconnect or a media-worker death,
  * audio-only mode (proposed when the link degrades), preferred layers chosen from tile size and bandwidth.
- * React subscribes with useSyncExternalStore(subscribe, getState).
+ * React subscribes with useSyncExternalStore(subscribe, getState). Server notifications are applied in
+ * roomNotifications.ts and the 2-second stats sampling runs in StatsSampler.ts, both through a narrow view of
+ * this client (`#inner`).
  */
 import { Device, type types } from 'mediasoup-client';
 import type {
@@ -15,9 +17,11 @@ import type {
   RoundResponse,
 } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
-import { layerForWidth, LinkMonitor, type InboundCounters } from './linkQuality';
+import { layerForWidth } from './linkQuality';
 import { LocalMedia } from './LocalMedia';
+import { handleNotification, type NotificationTarget } from './roomNotifications';
 import { RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
+import { StatsSampler, type SamplerTarget } from './StatsSampler';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
 
@@ -46,13 +50,24 @@ export class RoomClient {
   #send: types.Transport | null = null;
   #recv: types.Transport | null = null;
   #local = new LocalMedia((method, data) => this.request(method, data));
-  #consumers = new Map<string, { consumer: types.Consumer; peerId: string }>();
+  readonly #consumers = new Map<string, { consumer: types.Consumer; peerId: string }>();
   #tileWidths = new Map<string, number>();
-  #bandwidthCap = 2;
-  #statsTimer: ReturnType<typeof setInterval> | null = null;
-  #link = new LinkMonitor();
   #wantJoined = false;
   #joinSeq = 0;
+  /** What the notification handler and the stats sampler may see and do (the state stays private here). */
+  readonly #inner: NotificationTarget & SamplerTarget = {
+    getState: () => this.#state,
+    set: (patch) => this.#set(patch),
+    updatePeer: (peerId, fn) => this.#updatePeer(peerId, fn),
+    consumers: this.#consumers,
+    consume: (peerId, producerId) => this.#consume(peerId, producerId),
+    dropConsumer: (consumerId) => this.#dropConsumer(consumerId),
+    rejoin: () => this.#rejoin(),
+    stop: (status) => this.#stop(status),
+    sendTransport: () => this.#send,
+    applyLayer: (consumerId) => this.#applyLayer(consumerId),
+  };
+  readonly #stats = new StatsSampler(this.#inner);
 
   constructor(roundId: string, socket: AppSocket = connectSocket()) {
     this.roundId = roundId;
@@ -86,7 +101,7 @@ export class RoomClient {
     return res.data;
   }
 
-  #onNotify = (n: RoundNotification): void => void this.#handle(n);
+  #onNotify = (n: RoundNotification): void => void handleNotification(this.#inner, n);
   #onConnect = (): void => {
     // The socket came back (new connection id): the server closed our old peer, so join again.
     if (this.#wantJoined && this.#state.status !== 'joining') void this.#rejoin();
@@ -136,7 +151,7 @@ export class RoomClient {
         rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown>,
       });
       await this.#startLocalMedia();
-      this.#statsTimer ??= setInterval(() => void this.#sampleStats(), 2000);
+      this.#stats.start();
     } catch (e) {
       if (seq !== this.#joinSeq) return;
       const err =
@@ -244,7 +259,7 @@ export class RoomClient {
   /** Audio-only: stop sending and receiving video (the server pauses our video consumers). */
   async setAudioOnly(enabled: boolean): Promise<void> {
     this.#set({ audioOnly: enabled, proposeAudioOnly: false });
-    this.#link.reset();
+    this.#stats.resetLink();
     await this.request('setAudioOnly', { enabled });
     if (enabled) {
       await this.#local.stopCamera();
@@ -253,7 +268,7 @@ export class RoomClient {
   }
 
   dismissAudioOnlyProposal(): void {
-    this.#link.dismiss();
+    this.#stats.dismissProposal();
     this.#set({ proposeAudioOnly: false });
   }
 
@@ -288,7 +303,7 @@ export class RoomClient {
   async #applyLayer(consumerId: string): Promise<void> {
     const c = this.#consumers.get(consumerId)?.consumer;
     if (!c || c.kind !== 'video' || c.closed) return;
-    const wanted = Math.min(layerForWidth(this.#tileWidths.get(consumerId) ?? 320), this.#bandwidthCap);
+    const wanted = Math.min(layerForWidth(this.#tileWidths.get(consumerId) ?? 320), this.#stats.spatialCap);
     if (c.appData.layer === wanted) return;
     c.appData.layer = wanted;
     await this.request('setPreferredLayers', { consumerId, spatialLayer: wanted }).catch(() => undefined);
@@ -333,133 +348,6 @@ export class RoomClient {
     }));
   }
 
-  async #handle(n: RoundNotification): Promise<void> {
-    switch (n.name) {
-      case 'peerJoined':
-        this.#set({
-          peers: [
-            ...this.#state.peers.filter((p) => p.peerId !== n.data.peer.peerId),
-            { ...n.data.peer, media: [] },
-          ],
-        });
-        return;
-      case 'peerLeft':
-        for (const [id, e] of this.#consumers) if (e.peerId === n.data.peerId) this.#dropConsumer(id);
-        this.#set({ peers: this.#state.peers.filter((p) => p.peerId !== n.data.peerId) });
-        return;
-      case 'peerUpdated':
-        this.#updatePeer(n.data.peerId, (p) => ({ ...p, audioOnly: n.data.audioOnly }));
-        return;
-      case 'newProducer':
-        this.#updatePeer(n.data.peerId, (p) => ({
-          ...p,
-          producers: [
-            ...p.producers.filter((x) => x.producerId !== n.data.producer.producerId),
-            n.data.producer,
-          ],
-        }));
-        await this.#consume(n.data.peerId, n.data.producer.producerId).catch(() => undefined);
-        return;
-      case 'producerClosed':
-        for (const [id, e] of this.#consumers)
-          if (e.consumer.producerId === n.data.producerId) this.#dropConsumer(id);
-        this.#updatePeer(n.data.peerId, (p) => ({
-          ...p,
-          producers: p.producers.filter((x) => x.producerId !== n.data.producerId),
-        }));
-        return;
-      case 'producerPaused':
-        this.#updatePeer(n.data.peerId, (p) => ({
-          ...p,
-          media: p.media.map((m) =>
-            m.producerId === n.data.producerId ? { ...m, paused: n.data.paused } : m,
-          ),
-        }));
-        return;
-      case 'consumerClosed':
-        this.#dropConsumer(n.data.consumerId);
-        return;
-      case 'consumerLayersChanged': {
-        const e = this.#consumers.get(n.data.consumerId);
-        if (e) {
-          this.#updatePeer(e.peerId, (p) => ({
-            ...p,
-            media: p.media.map((m) =>
-              m.consumerId === n.data.consumerId ? { ...m, spatialLayer: n.data.spatialLayer } : m,
-            ),
-          }));
-        }
-        return;
-      }
-      case 'activeSpeaker':
-        this.#set({ activeSpeaker: n.data.peerId });
-        return;
-      case 'chatMessage':
-        if (!this.#state.chat.some((c) => c.id === n.data.message.id))
-          this.#set({ chat: [...this.#state.chat, n.data.message] });
-        return;
-      case 'agendaChanged':
-        this.#set({ agendaItemId: n.data.agendaItemId });
-        return;
-      case 'recordingChanged':
-        this.#set({ recording: n.data.recording });
-        return;
-      case 'rejoin':
-        await this.#rejoin();
-        return;
-      case 'replaced':
-        this.#wantJoined = false;
-        this.#teardownMedia();
-        this.#set({ status: 'replaced', peers: [] });
-        return;
-      case 'roundEnded':
-        this.#wantJoined = false;
-        this.#teardownMedia();
-        this.#set({ status: 'ended', peers: [] });
-        return;
-      default:
-        assertUnreachable(n);
-    }
-  }
-
-  /** Every 2 s: frames decoded per tile, and the link assessment (layer cap, audio-only proposal). */
-  async #sampleStats(): Promise<void> {
-    if (this.#state.status !== 'joined') return;
-    const frames = new Map<string, number>();
-    const inbound = new Map<string, InboundCounters>();
-    for (const [id, { consumer }] of this.#consumers) {
-      if (consumer.kind !== 'video' || consumer.closed) continue;
-      const report = await consumer.getStats().catch(() => null);
-      report?.forEach(
-        (s: { type: string; framesDecoded?: number; packetsLost?: number; packetsReceived?: number }) => {
-          if (s.type !== 'inbound-rtp') return;
-          frames.set(id, s.framesDecoded ?? 0);
-          inbound.set(id, { packetsLost: s.packetsLost ?? 0, packetsReceived: s.packetsReceived ?? 0 });
-        },
-      );
-    }
-    let uplink: number | null = null;
-    const sendStats = await this.#send?.getStats().catch(() => null);
-    sendStats?.forEach((s: { type: string; nominated?: boolean; availableOutgoingBitrate?: number }) => {
-      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate !== undefined)
-        uplink = s.availableOutgoingBitrate;
-    });
-    const { spatialCap, proposeAudioOnly } = this.#link.assess(inbound, uplink, this.#state.audioOnly);
-    if (spatialCap !== this.#bandwidthCap) {
-      this.#bandwidthCap = spatialCap;
-      for (const id of this.#consumers.keys()) void this.#applyLayer(id);
-    }
-    this.#set({
-      proposeAudioOnly: !this.#state.audioOnly && (proposeAudioOnly || this.#state.proposeAudioOnly),
-      peers: this.#state.peers.map((p) => ({
-        ...p,
-        media: p.media.map((m) =>
-          frames.has(m.consumerId) ? { ...m, framesDecoded: frames.get(m.consumerId)! } : m,
-        ),
-      })),
-    });
-  }
-
   #teardownMedia(): void {
     for (const { consumer } of this.#consumers.values()) consumer.close();
     this.#consumers.clear();
@@ -468,16 +356,22 @@ export class RoomClient {
     this.#recv?.close();
     this.#send = this.#recv = null;
     this.#device = null;
-    this.#link.reset();
+    this.#stats.resetLink();
     this.#set({ peers: this.#state.peers.map((p) => ({ ...p, media: [] })) });
+  }
+
+  /** Replaced by another tab or device, or the round ended: no rejoin from here on. */
+  #stop(status: 'replaced' | 'ended'): void {
+    this.#wantJoined = false;
+    this.#teardownMedia();
+    this.#set({ status, peers: [] });
   }
 
   /** Leave the round: close transports, stop devices, unsubscribe. */
   async leave(): Promise<void> {
     this.#wantJoined = false;
     this.#joinSeq++;
-    if (this.#statsTimer) clearInterval(this.#statsTimer);
-    this.#statsTimer = null;
+    this.#stats.stop();
     this.#socket.off('round:notify', this.#onNotify);
     this.#socket.off('connect', this.#onConnect);
     window.removeEventListener('online', this.#onNetworkChange);
@@ -491,8 +385,4 @@ export class RoomClient {
     this.#set({ status: 'left', peers: [], localVideo: null, localScreen: null, sharing: false });
     if (wasJoined && this.#socket.connected) await this.request('leave', {}).catch(() => undefined);
   }
-}
-
-function assertUnreachable(x: never): never {
-  throw new Error(`unhandled round notification ${JSON.stringify(x)}`);
 }

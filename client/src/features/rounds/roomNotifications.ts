@@ -1,0 +1,109 @@
+/**
+ * The room's answer to each server notification (`round:notify`): peers joining and leaving, their producers
+ * appearing, pausing and closing, consumer layer changes, the active speaker, chat, agenda and recording, and
+ * the server ending our presence (rejoin, replaced by another tab, round ended).
+ */
+import type { types } from 'mediasoup-client';
+import type { RoundNotification } from '@consult/shared';
+import type { PeerView, RoomState } from './roomTypes';
+
+/** The part of a RoomClient the notification handler works on. */
+export interface NotificationTarget {
+  getState(): RoomState;
+  set(patch: Partial<RoomState>): void;
+  updatePeer(peerId: string, fn: (p: PeerView) => PeerView): void;
+  /** Open consumers by id, with the peer each one belongs to. */
+  readonly consumers: ReadonlyMap<string, { consumer: types.Consumer; peerId: string }>;
+  consume(peerId: string, producerId: string): Promise<void>;
+  dropConsumer(consumerId: string): void;
+  rejoin(): Promise<void>;
+  /** The server ended our presence for good: stop wanting to be joined, tear the media down, show why. */
+  stop(status: 'replaced' | 'ended'): void;
+}
+
+export async function handleNotification(room: NotificationTarget, n: RoundNotification): Promise<void> {
+  switch (n.name) {
+    case 'peerJoined':
+      room.set({
+        peers: [
+          ...room.getState().peers.filter((p) => p.peerId !== n.data.peer.peerId),
+          { ...n.data.peer, media: [] },
+        ],
+      });
+      return;
+    case 'peerLeft':
+      for (const [id, e] of room.consumers) if (e.peerId === n.data.peerId) room.dropConsumer(id);
+      room.set({ peers: room.getState().peers.filter((p) => p.peerId !== n.data.peerId) });
+      return;
+    case 'peerUpdated':
+      room.updatePeer(n.data.peerId, (p) => ({ ...p, audioOnly: n.data.audioOnly }));
+      return;
+    case 'newProducer':
+      room.updatePeer(n.data.peerId, (p) => ({
+        ...p,
+        producers: [
+          ...p.producers.filter((x) => x.producerId !== n.data.producer.producerId),
+          n.data.producer,
+        ],
+      }));
+      await room.consume(n.data.peerId, n.data.producer.producerId).catch(() => undefined);
+      return;
+    case 'producerClosed':
+      for (const [id, e] of room.consumers)
+        if (e.consumer.producerId === n.data.producerId) room.dropConsumer(id);
+      room.updatePeer(n.data.peerId, (p) => ({
+        ...p,
+        producers: p.producers.filter((x) => x.producerId !== n.data.producerId),
+      }));
+      return;
+    case 'producerPaused':
+      room.updatePeer(n.data.peerId, (p) => ({
+        ...p,
+        media: p.media.map((m) => (m.producerId === n.data.producerId ? { ...m, paused: n.data.paused } : m)),
+      }));
+      return;
+    case 'consumerClosed':
+      room.dropConsumer(n.data.consumerId);
+      return;
+    case 'consumerLayersChanged': {
+      const e = room.consumers.get(n.data.consumerId);
+      if (e) {
+        room.updatePeer(e.peerId, (p) => ({
+          ...p,
+          media: p.media.map((m) =>
+            m.consumerId === n.data.consumerId ? { ...m, spatialLayer: n.data.spatialLayer } : m,
+          ),
+        }));
+      }
+      return;
+    }
+    case 'activeSpeaker':
+      room.set({ activeSpeaker: n.data.peerId });
+      return;
+    case 'chatMessage':
+      if (!room.getState().chat.some((c) => c.id === n.data.message.id))
+        room.set({ chat: [...room.getState().chat, n.data.message] });
+      return;
+    case 'agendaChanged':
+      room.set({ agendaItemId: n.data.agendaItemId });
+      return;
+    case 'recordingChanged':
+      room.set({ recording: n.data.recording });
+      return;
+    case 'rejoin':
+      await room.rejoin();
+      return;
+    case 'replaced':
+      room.stop('replaced');
+      return;
+    case 'roundEnded':
+      room.stop('ended');
+      return;
+    default:
+      assertUnreachable(n);
+  }
+}
+
+function assertUnreachable(x: never): never {
+  throw new Error(`unhandled round notification ${JSON.stringify(x)}`);
+}
