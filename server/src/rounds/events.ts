@@ -20,7 +20,8 @@ import { notifyUsers } from '../notifications/service';
 import type { Peer } from '../sfu/Peer';
 import type { Room } from '../sfu/Room';
 import type { Sfu } from '../sfu/Sfu';
-import * as svc from './service';
+import * as svc from './room-service';
+import { visibleRound } from './service';
 import { inviteeIds } from './queries';
 
 interface Joined {
@@ -198,7 +199,7 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
       },
       startRecording: async () => {
         const { room, roundId } = need();
-        svc.assertCanRecord(actor, await svc.visibleRound(app.db, actor, roundId));
+        svc.assertCanRecord(actor, await visibleRound(app.db, actor, roundId));
         if (room.recordingId) throw new DomainError('conflict', 'already recording');
         const id = crypto.randomUUID();
         const file = recordingPath(config, roundId, id);
@@ -238,7 +239,7 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
       },
       stopRecording: async () => {
         const { room, roundId } = need();
-        svc.assertCanRecord(actor, await svc.visibleRound(app.db, actor, roundId));
+        svc.assertCanRecord(actor, await visibleRound(app.db, actor, roundId));
         const id = room.recordingId;
         await room.stopRecording();
         if (id) await finishing.get(id);

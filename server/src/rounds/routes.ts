@@ -20,6 +20,7 @@ import { DomainError } from '../errors';
 import { notifyUsers } from '../notifications/service';
 import { Sfu } from '../sfu/Sfu';
 import { recordingPath, registerRoundSocket, waitForRecordings } from './events';
+import { recordingForViewing } from './room-service';
 import * as svc from './service';
 
 const errors = {
@@ -152,7 +153,7 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     '/rounds/:id/recordings/:recordingId/file',
     { preHandler: app.guard(P.RoundsJoin), schema: { tags: ['rounds'], params: RecordingParams } },
     async (req, reply) => {
-      const rec = await svc.recordingForViewing(app.db, actorOf(req), req.params.id, req.params.recordingId);
+      const rec = await recordingForViewing(app.db, actorOf(req), req.params.id, req.params.recordingId);
       const file = recordingPath(config, rec.round_id, rec.id);
       if (path.basename(file) !== rec.file_name || !fs.existsSync(file))
         throw new DomainError('not_found', 'recording file not found');

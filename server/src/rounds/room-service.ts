@@ -1,0 +1,160 @@
+/**
+ * What the live room (events.ts) stores and checks: who may join, a round going live, the agenda pointer, chat,
+ * and recordings (started, finished, watched).
+ */
+import crypto from 'node:crypto';
+import { can, Permission, type ChatMessage, type RoundPerson } from '@consult/shared';
+import type { DB, Executor } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { recordAudit } from '../audit/service';
+import { badRequest, DomainError, forbidden, notFound } from '../errors';
+import type { RecordingRow, RoundRow } from './tables';
+import * as q from './queries';
+import { isHost, toPerson, visibleRound } from './service';
+
+async function person(db: Executor, userId: string): Promise<RoundPerson> {
+  const [row] = await q.people(db, [userId]);
+  if (!row) throw notFound('user');
+  return toPerson(row);
+}
+
+/** Who can enter the media room: anyone who sees the round, with the join permission, before it ends. */
+export async function authorizeJoin(
+  db: DB,
+  actor: Actor,
+  roundId: string,
+): Promise<{ round: RoundRow; me: RoundPerson }> {
+  const round = await visibleRound(db, actor, roundId);
+  if (!can(actor.role, Permission.RoundsJoin))
+    throw forbidden(`your role (${actor.role}) may not join rounds`);
+  if (round.status === 'ended') throw new DomainError('invalid_transition', 'the round has ended');
+  return { round, me: await person(db, actor.id) };
+}
+
+/** First join turns a scheduled round live. Returns true when it just went live. */
+export async function markLive(db: DB, actor: Actor, roundId: string): Promise<boolean> {
+  const res = await db
+    .updateTable('rounds')
+    .set({ status: 'live', started_at: new Date() })
+    .where('id', '=', roundId)
+    .where('status', '=', 'scheduled')
+    .executeTakeFirst();
+  const live = Number(res.numUpdatedRows) > 0;
+  await recordAudit(db, {
+    actor,
+    action: 'round.join',
+    entityType: 'round',
+    entityId: roundId,
+    ip: actor.ip,
+    detail: { wentLive: live },
+  });
+  return live;
+}
+
+export async function setAgendaItem(
+  db: DB,
+  actor: Actor,
+  roundId: string,
+  itemId: string | null,
+): Promise<void> {
+  const round = await visibleRound(db, actor, roundId);
+  if (!isHost(actor, round)) throw forbidden('only the host moves the agenda');
+  if (itemId && !(await q.agenda(db, roundId)).some((a) => a.id === itemId)) throw notFound('agenda item');
+  await db.updateTable('rounds').set({ current_agenda_item_id: itemId }).where('id', '=', roundId).execute();
+}
+
+export async function chatHistory(db: DB, roundId: string): Promise<ChatMessage[]> {
+  return (await q.chatHistory(db, roundId)).reverse().map((r) => ({
+    id: r.id,
+    roundId: r.round_id,
+    userId: r.user_id,
+    displayName: r.display_name,
+    text: r.text,
+    at: r.created_at.toISOString(),
+  }));
+}
+
+export async function postChat(db: DB, actor: Actor, roundId: string, text: string): Promise<ChatMessage> {
+  const trimmed = text.trim();
+  if (!trimmed) throw badRequest('empty message', 'text');
+  const row = await db
+    .insertInto('round_chat_messages')
+    .values({ id: crypto.randomUUID(), round_id: roundId, user_id: actor.id, text: trimmed })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return {
+    id: row.id,
+    roundId,
+    userId: actor.id,
+    displayName: actor.displayName,
+    text: row.text,
+    at: row.created_at.toISOString(),
+  };
+}
+
+export function assertCanRecord(actor: Actor, round: RoundRow): void {
+  if (!isHost(actor, round) || !can(actor.role, Permission.RoundsRecord))
+    throw forbidden('only the host records a round');
+}
+
+export async function recordingStarted(
+  db: DB,
+  actor: Actor,
+  roundId: string,
+  id: string,
+  fileName: string,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('round_recordings')
+      .values({
+        id,
+        round_id: roundId,
+        status: 'recording',
+        file_name: fileName,
+        mime_type: 'video/webm',
+        started_by: actor.id,
+        started_at: new Date(),
+        ended_at: null,
+      })
+      .execute();
+    await recordAudit(trx, {
+      actor,
+      action: 'round.recording.start',
+      entityType: 'round',
+      entityId: roundId,
+      ip: actor.ip,
+      detail: { recordingId: id },
+    });
+  });
+}
+
+export async function recordingFinished(db: DB, id: string, ok: boolean, sizeBytes: number): Promise<void> {
+  await db
+    .updateTable('round_recordings')
+    .set({ status: ok ? 'ready' : 'failed', size_bytes: sizeBytes, ended_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** A recording the actor may watch (they can see the round), audited as a read. */
+export async function recordingForViewing(
+  db: DB,
+  actor: Actor,
+  roundId: string,
+  recordingId: string,
+): Promise<RecordingRow> {
+  await visibleRound(db, actor, roundId);
+  const rec = await q.findRecording(db, roundId, recordingId);
+  if (!rec) throw notFound('recording');
+  if (rec.status !== 'ready') throw new DomainError('conflict', 'the recording is not finished yet');
+  await recordAudit(db, {
+    actor,
+    action: 'round.recording.view',
+    entityType: 'round',
+    entityId: roundId,
+    ip: actor.ip,
+    detail: { recordingId },
+  });
+  return rec;
+}
