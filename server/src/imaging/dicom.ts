@@ -57,8 +57,9 @@ function parserMessage(e: unknown): string {
 }
 const clean = (m: string) => m.replace(/^dicomParser\.[A-Za-z0-9_.]+:\s*/, '');
 
-export function parseDataSet(bytes: Uint8Array): DataSet {
-  return dicomParser.parseDicom(bytes, { inflater } as never);
+/** Parse a Part 10 file; with `untilTag` parsing stops at that element (its value is not read). */
+export function parseDataSet(bytes: Uint8Array, untilTag?: string): DataSet {
+  return dicomParser.parseDicom(bytes, { inflater, ...(untilTag ? { untilTag } : {}) } as never);
 }
 
 export function text(ds: DataSet, tag: string, charset?: string): string {

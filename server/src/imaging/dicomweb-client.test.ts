@@ -81,6 +81,13 @@ describe('dicomweb-client against the server', () => {
       { Value: unknown[] }
     >[];
     expect(studies.map((s) => s['0020000D']!.Value[0])).toContain(A.studyUid);
+    // includefield as the client sends it: one comma-separated parameter, by keyword.
+    const withFields = (await client.searchForStudies({
+      queryParams: { StudyInstanceUID: A.studyUid, includefield: 'StudyDescription,PatientAge' },
+    })) as Record<string, { Value: unknown[] }>[];
+    expect(withFields).toHaveLength(1);
+    expect(withFields[0]!['00081030']!.Value).toEqual([A.studyDescription]);
+    expect(withFields[0]!['00101010']!.Value).toEqual(['000Y']);
     const series = (await client.searchForSeries({ studyInstanceUID: A.studyUid })) as Record<
       string,
       { Value: unknown[] }

@@ -73,20 +73,30 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
     '/studies',
     { preHandler: read, schema: { tags: ['dicomweb'], summary: 'QIDO-RS studies' } },
     async (req, reply) =>
-      json(reply, await qidoStudies(app.db, actorOf(req), req.query as QidoQuery, dicomwebBase(req))),
+      json(reply, await qidoStudies(app.db, store, actorOf(req), req.query as QidoQuery, dicomwebBase(req))),
   );
   app.get('/series', { preHandler: read, schema: { tags: ['dicomweb'] } }, async (req, reply) =>
-    json(reply, await qidoSeries(app.db, actorOf(req), null, req.query as QidoQuery, dicomwebBase(req))),
+    json(
+      reply,
+      await qidoSeries(app.db, store, actorOf(req), null, req.query as QidoQuery, dicomwebBase(req)),
+    ),
   );
   app.get('/instances', { preHandler: read, schema: { tags: ['dicomweb'] } }, async (req, reply) =>
     json(
       reply,
-      await qidoInstances(app.db, actorOf(req), null, null, req.query as QidoQuery, dicomwebBase(req)),
+      await qidoInstances(app.db, store, actorOf(req), null, null, req.query as QidoQuery, dicomwebBase(req)),
     ),
   );
   app.get('/studies/:study/series', { preHandler: read, schema: schema(['study']) }, async (req, reply) => {
     const p = req.params as P;
-    const rows = await qidoSeries(app.db, actorOf(req), p.study!, req.query as QidoQuery, dicomwebBase(req));
+    const rows = await qidoSeries(
+      app.db,
+      store,
+      actorOf(req),
+      p.study!,
+      req.query as QidoQuery,
+      dicomwebBase(req),
+    );
     return rows.length ? json(reply, rows) : notFoundStudy(app, req, reply, p.study!, rows);
   });
   app.get(
@@ -96,6 +106,7 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       const p = req.params as P;
       const rows = await qidoInstances(
         app.db,
+        store,
         actorOf(req),
         p.study!,
         null,
@@ -112,6 +123,7 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       const p = req.params as P;
       const rows = await qidoInstances(
         app.db,
+        store,
         actorOf(req),
         p.study!,
         p.series!,

@@ -1,3 +1,5 @@
+import * as PS36 from '@iwharris/dicom-data-dictionary';
+
 /**
  * VRs of common attributes, for data sets in Implicit VR Little Endian (whose elements carry no VR). Not a full
  * data dictionary: an implicit element not listed here is sent as UN (InlineBinary / BulkDataURI), which
@@ -30,3 +32,31 @@ export const VR_OF: Record<string, string> = Object.fromEntries(
     .split(/\s+/)
     .map((t) => [`x${t.slice(0, 8).toLowerCase()}`, t.slice(8)]),
 );
+
+/**
+ * Keyword ↔ tag resolution over the full PS3.6 data dictionary (published 2019e revision, as packaged by
+ * `@iwharris/dicom-data-dictionary`): QIDO `includefield` and matching keys name attributes by keyword.
+ * Repeating-group entries (`50xx`, `60xx`) are not keywords one can ask for and are left out.
+ */
+const TAG_OF_KEYWORD = new Map<string, string>();
+const KEYWORD_OF_TAG = new Map<string, string>();
+const VR_OF_TAG = new Map<string, string>();
+for (const e of Object.values(PS36.elements)) {
+  const tag = /^\(([0-9A-F]{4}),([0-9A-F]{4})\)$/.exec(e.tag);
+  if (!tag) continue;
+  const hex = `${tag[1]}${tag[2]}`;
+  if (e.keyword) {
+    TAG_OF_KEYWORD.set(e.keyword.toLowerCase(), hex);
+    KEYWORD_OF_TAG.set(hex, e.keyword);
+  }
+  // A single VR only ("US or SS" depends on Pixel Representation, so it stays unknown here).
+  if (/^[A-Z]{2}$/.test(e.vr)) VR_OF_TAG.set(hex, e.vr);
+}
+
+/** `StudyDescription` (any case) → `00081030`; undefined for a name the dictionary does not hold. */
+export const tagOfKeyword = (keyword: string): string | undefined =>
+  TAG_OF_KEYWORD.get(keyword.toLowerCase());
+/** `00081030` → `StudyDescription`. */
+export const keywordOfTag = (tag: string): string | undefined => KEYWORD_OF_TAG.get(tag.toUpperCase());
+/** The VR a tag is defined with (e.g. `00081030` → `LO`), when it has exactly one. */
+export const vrOfTag = (tag: string): string | undefined => VR_OF_TAG.get(tag.toUpperCase());

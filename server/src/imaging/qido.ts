@@ -2,41 +2,46 @@ import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { badRequest } from '../errors';
 import { num, str, type JsonDataSet } from './dicomjson';
+import { instanceHeader } from './header';
 import * as q from './queries';
+import {
+  assemble,
+  DEFAULTS,
+  fieldRequest,
+  needsHeader,
+  resolveTag,
+  type FieldRequest,
+  type Level,
+} from './qidofields';
+import type { BlobStore } from './storage';
 
 /** QIDO query parameters as received: keyword or tag keys, values possibly repeated. */
 export type QidoQuery = Record<string, string | string[] | undefined>;
 
-const KEYWORDS: Record<string, string> = {
-  patientname: '00100010',
-  patientid: '00100020',
-  studydate: '00080020',
-  accessionnumber: '00080050',
-  studyinstanceuid: '0020000D',
-  modalitiesinstudy: '00080061',
-  studydescription: '00081030',
-  seriesinstanceuid: '0020000E',
-  modality: '00080060',
-  seriesnumber: '00200011',
-  sopinstanceuid: '00080018',
-  sopclassuid: '00080016',
-  instancenumber: '00200013',
-};
+const RESERVED = ['limit', 'offset', 'includefield', 'fuzzymatching'];
 
-/** Normalise parameter names to upper-case hex tags; `limit`, `offset`, `includefield`, `fuzzymatching` kept. */
+/**
+ * Normalise parameter names to upper-case hex tags (keywords through the data dictionary); `limit`, `offset`,
+ * `includefield`, `fuzzymatching` kept; other names passed through.
+ */
 export function normalise(query: QidoQuery): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [k, raw] of Object.entries(query)) {
     if (raw === undefined) continue;
     const vals = Array.isArray(raw) ? raw : [raw];
     const lk = k.toLowerCase();
-    const key = ['limit', 'offset', 'includefield', 'fuzzymatching'].includes(lk)
-      ? lk
-      : (KEYWORDS[lk] ?? (/^[0-9a-f]{8}$/i.test(k) ? k.toUpperCase() : k));
+    const key = RESERVED.includes(lk) ? lk : (resolveTag(k) ?? k);
     out.set(key, [...(out.get(key) ?? []), ...vals]);
   }
   return out;
 }
+
+/** What the results carry beyond their required attributes: `includefield` and the matching keys. */
+export const fieldsOf = (m: Map<string, string[]>): FieldRequest =>
+  fieldRequest(
+    m.get('includefield') ?? [],
+    [...m.keys()].filter((k) => /^[0-9A-F]{8}$/.test(k)),
+  );
 
 const one = (m: Map<string, string[]>, tag: string) => {
   const v = m.get(tag);
@@ -112,12 +117,14 @@ export const instanceFilter = (m: Map<string, string[]>): q.InstanceFilter => ({
   instanceNumber: one(m, '00200013') === undefined ? undefined : Number(one(m, '00200013')),
 });
 
+/** Every attribute the index holds for a study (its Patient and Study attributes). */
 export function studyJson(r: q.StudyRow, base: string): JsonDataSet {
   return {
     '00080005': str('CS', 'ISO_IR 192'),
     '00080020': str('DA', r.study_date),
     '00080030': str('TM', r.study_time),
     '00080050': str('SH', r.accession_number),
+    '00080056': str('CS', 'ONLINE'),
     '00080061': str('CS', r.modalities ?? ''),
     '00080090': str('PN', r.referring_physician),
     '00081030': str('LO', r.study_description),
@@ -133,11 +140,8 @@ export function studyJson(r: q.StudyRow, base: string): JsonDataSet {
   };
 }
 
-export function seriesJson(
-  studyUid: string,
-  r: Awaited<ReturnType<typeof q.listSeries>>[number],
-  base: string,
-): JsonDataSet {
+/** Every attribute the index holds for a series. */
+export function seriesJson(studyUid: string, r: q.SeriesRow, base: string): JsonDataSet {
   return {
     '00080060': str('CS', r.modality),
     '0008103E': str('LO', r.series_description),
@@ -150,6 +154,7 @@ export function seriesJson(
   };
 }
 
+/** Every attribute the index holds for an instance. */
 export function instanceJson(studyUid: string, r: q.InstanceRow, base: string): JsonDataSet {
   return {
     '00080016': str('UI', r.sop_class_uid),
@@ -167,17 +172,52 @@ export function instanceJson(studyUid: string, r: q.InstanceRow, base: string): 
   };
 }
 
+/** One result before assembly: what the index says, and how to find the instance that speaks for it. */
+interface Candidate {
+  indexed: JsonDataSet;
+  /** Study or series id (its representative instance is looked up), or an instance's own blob hash. */
+  ref: string;
+}
+
+/**
+ * Assemble the page of results. The stored blob of a representative instance (one per result, its header only)
+ * is read only for results that want an attribute the index lacks, and never for the default attribute set.
+ */
+async function assembleAll(
+  store: BlobStore,
+  level: Level,
+  defaults: string[],
+  req: FieldRequest,
+  page: Candidate[],
+  blobsOf: (refs: string[]) => Promise<Map<string, string>>,
+): Promise<JsonDataSet[]> {
+  const need = page.filter((c) => needsHeader(level, defaults, req, c.indexed));
+  const blobs = need.length ? await blobsOf(need.map((c) => c.ref)) : new Map<string, string>();
+  const out: JsonDataSet[] = [];
+  for (const c of page) {
+    const sha = blobs.get(c.ref);
+    const header = sha ? await instanceHeader(store, sha) : null;
+    out.push(assemble(level, defaults, req, c.indexed, header));
+  }
+  return out;
+}
+
 /** Studies matching the query, scoped to the actor. */
-export async function qidoStudies(db: DB, actor: Actor, query: QidoQuery, base: string) {
+export async function qidoStudies(db: DB, store: BlobStore, actor: Actor, query: QidoQuery, base: string) {
   const m = normalise(query);
   const { limit, offset } = paging(m);
+  const req = fieldsOf(m);
   const rows = await q.searchStudies(db, actor, studyFilter(m), limit, offset);
-  return rows.map((r) => studyJson(r, base));
+  const page = rows.map((r) => ({ indexed: studyJson(r, base), ref: r.id }));
+  return assembleAll(store, 'study', DEFAULTS.study, req, page, (refs) =>
+    q.representativeBlobs(db, 'study', refs),
+  );
 }
 
 /** Series of one study, or (flat form) of every visible study matching the study-level keys. */
 export async function qidoSeries(
   db: DB,
+  store: BlobStore,
   actor: Actor,
   studyUid: string | null,
   query: QidoQuery,
@@ -185,19 +225,26 @@ export async function qidoSeries(
 ) {
   const m = normalise(query);
   const { limit, offset } = paging(m);
+  const req = fieldsOf(m);
   const studies = studyUid
     ? await q.findStudies(db, actor, studyUid)
     : await q.searchStudies(db, actor, { ...studyFilter(m), seriesUid: one(m, '0020000E') }, 1000, 0);
-  const out: JsonDataSet[] = [];
+  const all: Candidate[] = [];
   for (const s of studies) {
+    const study = studyJson(s, base);
     for (const se of await q.listSeries(db, s.id, seriesFilter(m)))
-      out.push(seriesJson(s.study_uid, se, base));
+      all.push({ indexed: { ...study, ...seriesJson(s.study_uid, se, base) }, ref: se.id });
   }
-  return out.slice(offset, offset + limit);
+  // All Series also carries the study attributes (PS3.18 §10.6.3.3.2).
+  const defaults = studyUid ? DEFAULTS.series : [...DEFAULTS.study, ...DEFAULTS.series];
+  return assembleAll(store, 'series', defaults, req, all.slice(offset, offset + limit), (refs) =>
+    q.representativeBlobs(db, 'series', refs),
+  );
 }
 
 export async function qidoInstances(
   db: DB,
+  store: BlobStore,
   actor: Actor,
   studyUid: string | null,
   seriesUid: string | null,
@@ -206,6 +253,7 @@ export async function qidoInstances(
 ) {
   const m = normalise(query);
   const { limit, offset } = paging(m);
+  const req = fieldsOf(m);
   const studies = studyUid
     ? await q.findStudies(db, actor, studyUid)
     : await q.searchStudies(
@@ -216,9 +264,32 @@ export async function qidoInstances(
         0,
       );
   const f = { ...instanceFilter(m), ...(seriesUid ? { seriesUid } : {}) };
-  const out: JsonDataSet[] = [];
+  const all: Candidate[] = [];
   for (const s of studies) {
-    for (const i of await q.listInstances(db, s.id, f)) out.push(instanceJson(s.study_uid, i, base));
+    const instances = await q.listInstances(db, s.id, f);
+    if (!instances.length) continue;
+    const study = studyJson(s, base);
+    const series = new Map((await q.listSeries(db, s.id)).map((se) => [se.id, se]));
+    for (const i of instances) {
+      const se = series.get(i.series_ref)!;
+      all.push({
+        indexed: { ...study, ...seriesJson(s.study_uid, se, base), ...instanceJson(s.study_uid, i, base) },
+        ref: i.sha256,
+      });
+    }
   }
-  return out.slice(offset, offset + limit);
+  // A study's instances carry the series attributes, All Instances the study ones too (PS3.18 §10.6.3.3.3).
+  const defaults = seriesUid
+    ? DEFAULTS.instance
+    : studyUid
+      ? [...DEFAULTS.series, ...DEFAULTS.instance]
+      : [...DEFAULTS.study, ...DEFAULTS.series, ...DEFAULTS.instance];
+  return assembleAll(
+    store,
+    'instance',
+    defaults,
+    req,
+    all.slice(offset, offset + limit),
+    async (refs) => new Map(refs.map((sha) => [sha, sha])),
+  );
 }

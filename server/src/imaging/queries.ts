@@ -210,6 +210,31 @@ export function listSeries(db: Executor, studyRef: string, f: SeriesFilter = {})
   return q.orderBy('se.series_number').orderBy('se.series_uid').execute();
 }
 
+export type SeriesRow = Awaited<ReturnType<typeof listSeries>>[number];
+
+/**
+ * The blob of one instance per study or series (lowest instance number): the instance whose header supplies the
+ * attributes QIDO returns that the index does not keep. One query for the whole page of results.
+ */
+export async function representativeBlobs(
+  db: Executor,
+  level: 'study' | 'series',
+  refs: string[],
+): Promise<Map<string, string>> {
+  if (!refs.length) return new Map();
+  const col = level === 'study' ? 'i.study_ref' : 'i.series_ref';
+  const rows = await db
+    .selectFrom('imaging_instances as i')
+    .select([sql.ref<string>(col).as('ref'), 'i.sha256'])
+    .distinctOn(col)
+    .where(col, 'in', refs)
+    .orderBy(col)
+    .orderBy('i.instance_number')
+    .orderBy('i.sop_uid')
+    .execute();
+  return new Map(rows.map((r) => [r.ref, r.sha256]));
+}
+
 export interface InstanceFilter {
   seriesUid?: string | undefined;
   sopInstanceUid?: string | undefined;

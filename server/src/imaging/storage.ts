@@ -85,6 +85,23 @@ export class BlobStore {
     return fs.promises.readFile(this.pathOf(sha256));
   }
 
+  /** The first `bytes` bytes of a blob (all of it when it is shorter). */
+  async readHead(sha256: string, bytes: number): Promise<Buffer> {
+    const fh = await fs.promises.open(this.pathOf(sha256), 'r');
+    try {
+      const buf = Buffer.alloc(bytes);
+      let got = 0;
+      while (got < bytes) {
+        const { bytesRead } = await fh.read(buf, got, bytes - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    } finally {
+      await fh.close();
+    }
+  }
+
   stream(sha256: string): fs.ReadStream {
     return fs.createReadStream(this.pathOf(sha256));
   }
