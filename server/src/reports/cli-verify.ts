@@ -5,7 +5,7 @@
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/connect';
 import { loadSigningKey } from './signing';
-import { verifyStored } from './service';
+import { verifyStored } from './review';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -24,6 +24,7 @@ import { actorOf } from '../auth/plugin';
 import { recordAudit } from '../audit/service';
 import { searchIcd10 } from './icd10/index';
 import { loadOrCreateSigningKey } from './signing';
+import * as review from './review';
 import * as svc from './service';
 import { loadVisible } from './view';
 import { loadDocument } from './document';
@@ -175,7 +176,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
         response: { 200: ReportDiff, ...errors },
       },
     },
-    async (req) => svc.diffVersions(ctx(), actorOf(req), req.params.id, req.query.from, req.query.to),
+    async (req) => review.diffVersions(ctx(), actorOf(req), req.params.id, req.query.from, req.query.to),
   );
   app.get(
     '/reports/:id/verify',
@@ -183,7 +184,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       preHandler: app.guard(P.ConsultationsRead),
       schema: { tags, params: IdParams, response: { 200: ReportVerifyResult, ...errors } },
     },
-    async (req) => svc.verifyReport(ctx(), actorOf(req), req.params.id),
+    async (req) => review.verifyReport(ctx(), actorOf(req), req.params.id),
   );
   app.post(
     '/reports/:id/acknowledge',
@@ -191,7 +192,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       preHandler: app.guard(P.ReportsAcknowledge),
       schema: { tags, params: IdParams, response: { 200: Report, ...errors } },
     },
-    async (req) => svc.acknowledge(ctx(), actorOf(req), req.params.id),
+    async (req) => review.acknowledge(ctx(), actorOf(req), req.params.id),
   );
 
   app.get(

@@ -1,0 +1,121 @@
+/**
+ * Signed reports as their readers use them: what changed between two versions, verification of the stored
+ * signature chain (the endpoint and the CLI), and the requesting hospital's acknowledgement.
+ */
+import type { Report, ReportDiff, ReportVerifyResult } from '@consult/shared';
+import type { Executor } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { recordAudit } from '../audit/service';
+import { conflict, DomainError, forbidden, notFound } from '../errors';
+import { userRoom } from '../realtime/plugin';
+import * as q from './queries';
+import { loadVisible, toReport } from './view';
+import { parsePayload, verifyVersions } from './payload';
+import { diffContent } from './diff';
+import type { SigningKey } from './signing';
+import { completeOnAcknowledgement, publishEffects, writeCasePlan } from './consultation-link';
+import { announce, type ReportsCtx } from './service';
+
+export async function diffVersions(
+  ctx: ReportsCtx,
+  actor: Actor,
+  id: string,
+  from: number,
+  to: number,
+): Promise<ReportDiff> {
+  const l = await loadVisible(ctx.db, actor, id);
+  const rows = await q.listVersions(ctx.db, l.report.id);
+  const a = rows.find((v) => v.version === from);
+  const b = rows.find((v) => v.version === to);
+  if (!a || !b) throw notFound('report version');
+  const pb = parsePayload(b);
+  return {
+    from,
+    to,
+    amendmentReason: pb.amendmentReason,
+    changes: diffContent(parsePayload(a).content, pb.content),
+  };
+}
+
+/** Verify one report's stored versions against the deployment key (used by the endpoint and the CLI). */
+export async function verifyStored(
+  db: Executor,
+  key: SigningKey,
+  reportId: string,
+): Promise<ReportVerifyResult> {
+  const rows = await q.listVersions(db, reportId);
+  const versions = verifyVersions(key, reportId, rows);
+  const report = await q.findReport(db, reportId);
+  const countOk = report?.current_version === rows.length;
+  if (!countOk)
+    versions.push({
+      version: rows.length + 1,
+      ok: false,
+      reason: 'report row and stored versions disagree on the version count',
+    });
+  return {
+    ok: versions.length > 0 && versions.every((v) => v.ok),
+    reportId,
+    keyFingerprint: key.fingerprint,
+    versions,
+  };
+}
+
+export async function verifyReport(ctx: ReportsCtx, actor: Actor, id: string): Promise<ReportVerifyResult> {
+  await loadVisible(ctx.db, actor, id);
+  return verifyStored(ctx.db, ctx.key, id);
+}
+
+export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Promise<Report> {
+  const { result, consultation, effect } = await ctx.db.transaction().execute(async (trx) => {
+    const l = await loadVisible(trx, actor, id, true);
+    const r = l.report;
+    const c = await q.findVisibleConsultation(trx, actor, r.consultation_id, true);
+    if (!c || actor.hospitalId !== c.requesting_hospital_id)
+      throw forbidden('only the requesting hospital acknowledges a report');
+    if (r.status === 'acknowledged') throw conflict('the report was already acknowledged');
+    if (r.status !== 'signed')
+      throw conflict('an amendment is being prepared; acknowledge once it is signed');
+    const versions = await q.listVersions(trx, r.id);
+    const check = verifyVersions(ctx.key, r.id, versions);
+    if (!check.every((v) => v.ok))
+      throw conflict('the stored report fails signature verification; contact the administrator');
+    const latest = parsePayload(versions.at(-1)!);
+    const nextDate = await writeCasePlan(trx, actor, c, latest);
+    // The first acknowledgement completes the consultation; acknowledging a later amendment only updates the plan.
+    if (c.state !== 'report_pending' && c.state !== 'completed') {
+      throw new DomainError(
+        'invalid_transition',
+        `the report cannot be acknowledged while the consultation is ${c.state}`,
+      );
+    }
+    const effect =
+      c.state === 'report_pending'
+        ? await completeOnAcknowledgement(trx, ctx.config, actor, c, `report v${latest.version} acknowledged`)
+        : null;
+    const updated = await trx
+      .updateTable('reports')
+      .set({
+        status: 'acknowledged',
+        acknowledged_at: new Date(),
+        acknowledged_by: actor.id,
+        next_follow_up_date: nextDate,
+      })
+      .where('id', '=', r.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      actor,
+      action: 'report.acknowledge',
+      entityType: 'report',
+      entityId: r.id,
+      ip: actor.ip,
+      detail: { version: latest.version },
+    });
+    return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effect };
+  });
+  await publishEffects(ctx.db, ctx.io, ctx.config, effect ? [effect] : []);
+  announce(ctx.io, consultation, id);
+  ctx.io.to(userRoom(result.authorId)).emit('entity:changed', { entityType: 'report', entityId: id });
+  return result;
+}
