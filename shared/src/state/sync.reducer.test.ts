@@ -1,89 +1,23 @@
+/** Sync reducer decisions: who presents, the shared viewport, and annotations (versions, permissions, replays). */
 import { describe, expect, it } from 'vitest';
-import { Value } from '@sinclair/typebox/value';
-import type { SyncEvent, SyncStateCommand } from '../events/sync';
-import { SyncCommandSchemas } from '../events/sync';
+import type { SyncStateCommand } from '../events/sync';
+import { authorColor } from '../schemas/sync';
+import { decideSyncCommand, initialSyncState, RECENT_OPS_LIMIT, runSyncCommand } from './sync.reducer';
 import {
-  authorColor,
-  registerSyncFormats,
-  SyncState as SyncStateSchema,
-  type SyncState,
-  type SyncViewport,
-} from '../schemas/sync';
-import {
-  applySyncEvent,
-  decideSyncCommand,
-  initialSyncState,
-  RECENT_OPS_LIMIT,
-  runSyncCommand,
-  SyncSequencer,
-  type SyncDecisionContext,
-} from './sync.reducer';
-
-registerSyncFormats();
-
-const ROUND = '00000000-0000-4000-8000-000000000001';
-const HOST = { userId: '00000000-0000-4000-8000-0000000000a1', displayName: 'Host 主持' };
-const RAD = { userId: '00000000-0000-4000-8000-0000000000a2', displayName: 'Radiologist 放射科' };
-const COUNTY = { userId: '00000000-0000-4000-8000-0000000000a3', displayName: 'County 县医院' };
-const STUDY = '1.2.826.0.1.3680043.8.498.1';
-const OTHER_STUDY = '1.2.826.0.1.3680043.8.498.2';
-const SERIES = '1.2.826.0.1.3680043.8.498.1.1';
-const ANN = '00000000-0000-4000-8000-0000000000f1';
-
-const ctx = (actor: typeof HOST, extra: Partial<SyncDecisionContext> = {}): SyncDecisionContext => ({
-  actor,
-  isHost: actor === HOST,
-  studyUids: [STUDY],
-  ...extra,
-});
-
-const vp = (imageIndex: number, over: Partial<SyncViewport> = {}): SyncViewport => ({
-  studyUid: STUDY,
-  seriesUid: SERIES,
-  imageIndex,
-  windowCenter: 40,
-  windowWidth: 400,
-  zoom: 1,
-  pan: [0, 0],
-  rotation: 0,
-  flipHorizontal: false,
-  flipVertical: false,
-  invert: false,
-  cine: { playing: false, fps: 10 },
-  ...over,
-});
-
-const target = { studyUid: STUDY, seriesUid: SERIES, sopInstanceUid: '1.2.3.7', frame: 0, imageIndex: 6 };
-const lengthData = {
-  points: [
-    [10, 10],
-    [60, 80],
-  ] as [number, number][],
-  stats: { lengthMm: 42.5 },
-};
-
-/** Run commands in order as the server would, returning the final state and every event. */
-function run(steps: [SyncStateCommand, SyncDecisionContext][], from = initialSyncState(ROUND)) {
-  let state = from;
-  const events: SyncEvent[] = [];
-  for (const [cmd, c] of steps) {
-    const r = runSyncCommand(state, cmd, c, 1000 + events.length);
-    if (!r.ok) throw new Error(`${cmd.type} refused: ${r.message}`);
-    if ('event' in r) {
-      state = r.state;
-      events.push(r.event);
-    }
-  }
-  return { state, events };
-}
-
-/** A round with the radiologist presenting the CT on slice 1. */
-function presenting() {
-  return run([
-    [{ type: 'takePresenter', roundId: ROUND }, ctx(RAD)],
-    [{ type: 'openStudy', roundId: ROUND, studyUid: STUDY, viewport: vp(0) }, ctx(RAD)],
-  ]);
-}
+  ROUND,
+  HOST,
+  RAD,
+  COUNTY,
+  STUDY,
+  OTHER_STUDY,
+  ANN,
+  ctx,
+  vp,
+  target,
+  lengthData,
+  run,
+  presenting,
+} from './sync.reducer.test-helper';
 
 describe('sync reducer: presenting', () => {
   it('lets the first participant become presenter and refuses a second one, but the host takes it back', () => {
@@ -347,119 +281,3 @@ describe('sync reducer: annotations', () => {
     expect(s.recentOps.at(-1)![0]).toBe(`op-${String(RECENT_OPS_LIMIT + 9).padStart(4, '0')}`);
   });
 });
-
-describe('sync reducer: sequenced events', () => {
-  it('gives every client the server state by applying the same events; replays change nothing', () => {
-    const p = presenting();
-    const more = run(
-      [
-        [{ type: 'viewport', roundId: ROUND, viewport: vp(6) }, ctx(RAD)],
-        [
-          {
-            type: 'annotationCommit',
-            roundId: ROUND,
-            opId: 'op-c',
-            annotation: { id: ANN, target, tool: 'Length', data: lengthData },
-          },
-          ctx(RAD),
-        ],
-      ],
-      p.state,
-    );
-    const server = more.state;
-    const events = [...p.events, ...more.events];
-    let client = initialSyncState(ROUND);
-    for (const e of [...events, ...events]) client = applySyncEvent(client, e).state;
-    expect(client).toEqual(server);
-    expect(Value.Check(SyncStateSchema, server)).toBe(true);
-  });
-
-  it('reports a gap instead of applying an event from the future', () => {
-    const { events } = presenting();
-    const r = applySyncEvent(initialSyncState(ROUND), events[1]!);
-    expect(r.status).toBe('gap');
-    expect(r.state.seq).toBe(0);
-  });
-
-  it('refuses events of another round', () => {
-    const { events } = presenting();
-    expect(() =>
-      applySyncEvent(initialSyncState('00000000-0000-4000-8000-000000000002'), events[0]!),
-    ).toThrow(TypeError);
-  });
-});
-
-function presentingWithMoves(n: number) {
-  const p = presenting();
-  const steps: [SyncStateCommand, SyncDecisionContext][] = [];
-  for (let i = 1; i <= n; i++) steps.push([{ type: 'viewport', roundId: ROUND, viewport: vp(i) }, ctx(RAD)]);
-  const more = run(steps, p.state);
-  return { state: more.state, events: [...p.events, ...more.events] };
-}
-
-describe('SyncSequencer (client ordering)', () => {
-  it('reorders events that arrive out of order and drops duplicates', () => {
-    const { state, events } = presentingWithMoves(5);
-    const seqr = new SyncSequencer(initialSyncState(ROUND));
-    const order = [0, 2, 1, 1, 4, 3, 6, 5, 0];
-    const applied: number[] = [];
-    for (const i of order) applied.push(...seqr.receive(events[i]!).map((e) => e.seq));
-    expect(applied).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(seqr.state).toEqual(state);
-    expect(seqr.hasGap).toBe(false);
-    expect(seqr.outOfOrder).toBe(3);
-    expect(seqr.duplicates).toBe(2);
-  });
-
-  it('holds a gap until a snapshot resets it, then applies what was buffered beyond the snapshot', () => {
-    const { events } = presentingWithMoves(5);
-    const seqr = new SyncSequencer(initialSyncState(ROUND));
-    seqr.receive(events[0]!);
-    seqr.receive(events[5]!); // seq 6 while 2..5 are lost
-    seqr.receive(events[6]!);
-    expect(seqr.hasGap).toBe(true);
-    expect(seqr.state.seq).toBe(1);
-    // Snapshot as of seq 5 (what `join` answers): the buffered 6 and 7 follow on at once.
-    let snap = initialSyncState(ROUND);
-    for (const e of events.slice(0, 5)) snap = applySyncEvent(snap, e).state;
-    seqr.reset(snap);
-    expect(seqr.state.seq).toBe(7);
-    expect(seqr.state.viewport?.imageIndex).toBe(5);
-    expect(seqr.hasGap).toBe(false);
-  });
-});
-
-describe('sync command schemas', () => {
-  it('refuse malformed payloads at the edge', () => {
-    expect(Value.Check(SyncCommandSchemas.viewport, { roundId: ROUND, viewport: vp(1) })).toBe(true);
-    expect(
-      Value.Check(SyncCommandSchemas.viewport, { roundId: ROUND, viewport: { ...vp(1), windowWidth: 0 } }),
-    ).toBe(false);
-    expect(
-      Value.Check(SyncCommandSchemas.viewport, {
-        roundId: ROUND,
-        viewport: { ...vp(1), studyUid: 'x; drop' },
-      }),
-    ).toBe(false);
-    expect(
-      Value.Check(SyncCommandSchemas.annotationUpdate, {
-        roundId: ROUND,
-        opId: 'abcdefgh',
-        id: ANN,
-        baseVersion: 0,
-        data: lengthData,
-      }),
-    ).toBe(false);
-    expect(
-      Value.Check(SyncCommandSchemas.laser, {
-        roundId: ROUND,
-        point: { imageIndex: 3, x: 1, y: 2 },
-        extra: 1,
-      }),
-    ).toBe(false);
-  });
-});
-
-// Keep the fixture type honest.
-const _typed: SyncState = initialSyncState(ROUND);
-void _typed;
