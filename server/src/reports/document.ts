@@ -4,6 +4,7 @@ import { notFound } from '../errors';
 import type { Loaded } from './view';
 import { parsePayload, type SignedPayload } from './payload';
 import * as q from './queries';
+import type { KeyImagePicture } from './key-image-pictures';
 
 export interface HospitalInfo {
   id: string;
@@ -41,6 +42,8 @@ export interface ReportDocument {
     numberOfSeries: number;
     numberOfInstances: number;
   }[];
+  /** The key images' pictures, aligned with payload.content.keyImages (the PDF export loads them). */
+  keyImagePictures?: KeyImagePicture[];
 }
 
 const dateText = (v: unknown): string =>

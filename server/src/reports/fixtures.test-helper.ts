@@ -153,7 +153,7 @@ export async function makeImaging(db: DB, consultationId: string, hospitalId: st
       id: annotationId,
       study_ref: st,
       instance_ref: inst,
-      frame: 2,
+      frame: 1, // 0-based: the second frame (key image frame 2)
       tool: 'Length',
       data: '{}',
       author_id: userId,

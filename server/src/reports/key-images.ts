@@ -49,7 +49,7 @@ export async function checkKeyImages(
       .select('id')
       .where('id', 'in', k.annotationIds)
       .where('instance_ref', '=', inst.id)
-      .where('frame', '=', k.frame)
+      .where('frame', '=', k.frame - 1) // annotations count frames from 0, key images from 1 (DICOM)
       .execute();
     const have = new Set(found.map((r) => r.id));
     const missing = k.annotationIds.find((a) => !have.has(a.toLowerCase()) && !have.has(a));

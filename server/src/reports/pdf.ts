@@ -1,11 +1,12 @@
 /**
  * The printable report (A4): letterheads of both hospitals, patient, question, findings, diagnosis,
- * recommendations, key images (listed by instance/frame/annotations: the imaging capability exposes no server-side
- * frame rendering), signer, signature fingerprint and version. Chinese text is set in an embedded (subset) CJK font.
+ * recommendations, key images (the frame rendered by the imaging capability with its marks and measurements, see
+ * pdf-key-images.ts), signer, signature fingerprint and version. Chinese text is set in an embedded (subset) CJK font.
  */
 import fs from 'node:fs';
 import PDFDocument from 'pdfkit';
 import type { ReportDocument } from './document';
+import { drawKeyImage } from './pdf-key-images';
 
 /** Debian's fonts-noto-cjk (infra/system-deps.sh); REPORT_CJK_FONT may point to another .ttc/.otf/.ttf. */
 const FONT_CANDIDATES: { file: string; face?: string; bold?: { file: string; face?: string } }[] = [
@@ -56,7 +57,7 @@ const L = {
     followUp: (d: number) => `随访间隔：${d} 天`,
     keyImages: '关键图像',
     frame: '帧',
-    annotations: '标注',
+    notRendered: (why: string) => `（图像未能在服务器端生成：${why}）`,
     studies: '相关检查',
     signedBy: '签署医生',
     signedAt: '签署时间',
@@ -89,7 +90,7 @@ const L = {
     followUp: (d: number) => `Follow-up interval: ${d} days`,
     keyImages: 'Key images',
     frame: 'frame',
-    annotations: 'annotations',
+    notRendered: (why: string) => `(picture not rendered on the server: ${why})`,
     studies: 'Linked studies',
     signedBy: 'Signed by',
     signedAt: 'Signed at',
@@ -194,11 +195,13 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
   if (r.followUpIntervalDays) para(t.followUp(r.followUpIntervalDays));
   if (c.keyImages.length > 0 || d.studies.length > 0) {
     heading(t.keyImages);
-    for (const k of c.keyImages) {
-      para(
-        `${k.caption || '—'} · SOP ${k.sopInstanceUid} · ${t.frame} ${k.frame}${k.annotationIds.length ? ` · ${t.annotations}: ${k.annotationIds.join(', ')}` : ''}`,
-      );
-    }
+    c.keyImages.forEach((k, i) => {
+      const caption = `${i + 1}. ${k.caption || '—'} · ${t.frame} ${k.frame}`;
+      const pic = d.keyImagePictures?.[i];
+      if (pic) drawKeyImage(pdf, pic, caption, t.notRendered);
+      else para(caption);
+      pdf.fontSize(7).fillColor('#666666').text(`SOP ${k.sopInstanceUid}`).fillColor('black').fontSize(10.5);
+    });
     if (d.studies.length) {
       pdf.moveDown(0.3);
       para(

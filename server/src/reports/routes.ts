@@ -29,6 +29,8 @@ import * as svc from './service';
 import { loadVisible } from './view';
 import { loadDocument } from './document';
 import { PdfRenderer } from './pdf-renderer';
+import { keyImagePictures } from './key-image-pictures';
+import { BlobStore } from '../imaging/storage';
 import { buildFhirBundle } from './fhir';
 import { listReports } from './list';
 
@@ -49,6 +51,8 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
   const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key, config });
   const pdfRenderer = new PdfRenderer();
   app.addHook('onClose', async () => pdfRenderer.close());
+  // Key images are rendered from the imaging capability's blobs (same DATA_DIR).
+  const blobs = new BlobStore(config.dataDir);
 
   app.get(
     '/reports/public-key',
@@ -210,6 +214,13 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const actor = actorOf(req);
       const l = await loadVisible(app.db, actor, req.params.id);
       const doc = await loadDocument(app.db, l, req.query.version);
+      doc.keyImagePictures = await keyImagePictures(
+        app.db,
+        blobs,
+        doc.consultation.id,
+        doc.requesting.id,
+        doc.payload.content.keyImages,
+      );
       const pdf = await pdfRenderer.render(doc, req.query.lang ?? 'zh-CN');
       await recordAudit(app.db, {
         actor,

@@ -1,0 +1,119 @@
+/**
+ * The pictures of a report's key images, for the printed report: each key image's frame rendered by the imaging
+ * capability (its own window), with the marks named in the key image as vector shapes in image pixels and their
+ * measurements as labels. A frame that cannot be rendered gets a note instead (the PDF says why).
+ */
+import type { ReportKeyImage } from '@consult/shared';
+import type { Executor } from '../db/database';
+import type { BlobStore } from '../imaging/storage';
+import { loadDataSet } from '../imaging/wado';
+import { RenderError, renderFrame } from '../imaging/render';
+import { measurementsOf } from '../imaging/sr';
+
+interface Pt {
+  x: number;
+  y: number;
+}
+
+export interface KeyImageMark {
+  shape: 'line' | 'polygon' | 'ellipse' | 'point' | 'arrow';
+  points: Pt[];
+  label: string;
+}
+
+export interface KeyImagePicture {
+  image: { contentType: 'image/png' | 'image/jpeg'; bytes: Uint8Array; width: number; height: number } | null;
+  marks: KeyImageMark[];
+  /** Why there is no picture (image null). */
+  note: string | null;
+}
+
+const SYMBOL: Record<string, string> = {
+  millimeter: 'mm',
+  'square millimeter': 'mm²',
+  degree: '°',
+  'Hounsfield unit': 'HU',
+  pixel: 'px',
+  'square pixel': 'px²',
+};
+
+/** One annotation as a drawable mark with its measurements (as the DICOM SR export reads them). */
+export function markOf(tool: string, data: Record<string, unknown>, modality: string): KeyImageMark | null {
+  const m = measurementsOf(tool, data, modality);
+  const label = [
+    ...m.values.map((v) => {
+      const unit = SYMBOL[v.unit[2]] ?? '';
+      const what = v.concept[2] === 'Mean' ? 'mean ' : v.concept[2] === 'Standard Deviation' ? 'SD ' : '';
+      return `${what}${v.value.toFixed(1)}${unit === '°' ? '' : ' '}${unit}`.trim();
+    }),
+    ...(m.text ? [m.text] : []),
+  ].join(' · ');
+  const h = (data.handles ?? {}) as { start?: Pt; end?: Pt };
+  if (tool === 'ArrowAnnotate' && m.graphic && h.start && typeof h.start.x === 'number')
+    return { shape: 'arrow', points: [m.graphic.points[0]!, { x: h.start.x, y: h.start.y }], label };
+  if (!m.graphic) return null;
+  const { type, points } = m.graphic;
+  if (type === 'POINT') return { shape: 'point', points, label };
+  if (type === 'ELLIPSE') return { shape: 'ellipse', points, label };
+  const closed = points.length > 2 && points[0]!.x === points.at(-1)!.x && points[0]!.y === points.at(-1)!.y;
+  return { shape: closed ? 'polygon' : 'line', points, label };
+}
+
+/** Pictures for each key image, in order; studies are looked up in the requesting hospital's archive. */
+export async function keyImagePictures(
+  db: Executor,
+  store: BlobStore,
+  consultationId: string,
+  hospitalId: string,
+  keyImages: ReportKeyImage[],
+): Promise<KeyImagePicture[]> {
+  const out: KeyImagePicture[] = [];
+  for (const k of keyImages) {
+    const inst = await db
+      .selectFrom('imaging_instances as im')
+      .innerJoin('imaging_studies as s', 's.id', 'im.study_ref')
+      .innerJoin('imaging_series as se', 'se.id', 'im.series_ref')
+      .innerJoin('consultation_studies as cs', (j) =>
+        j.onRef('cs.study_instance_uid', '=', 's.study_uid').on('cs.consultation_id', '=', consultationId),
+      )
+      .select(['im.id', 'im.sha256', 'im.transfer_syntax_uid', 'se.modality'])
+      .where('im.sop_uid', '=', k.sopInstanceUid)
+      .where('s.study_uid', '=', k.studyInstanceUid)
+      .where('s.hospital_id', '=', hospitalId)
+      .executeTakeFirst();
+    if (!inst) {
+      out.push({ image: null, marks: [], note: 'the instance is no longer linked to this consultation' });
+      continue;
+    }
+    const annotations = k.annotationIds.length
+      ? await db
+          .selectFrom('imaging_annotations')
+          .select(['id', 'tool', 'data'])
+          .where('instance_ref', '=', inst.id)
+          .where('frame', '=', k.frame - 1) // annotations count frames from 0, key images from 1 (DICOM)
+          .where('id', 'in', k.annotationIds)
+          .execute()
+      : [];
+    const marks = annotations
+      .map((a) => markOf(a.tool, JSON.parse(a.data) as Record<string, unknown>, inst.modality ?? ''))
+      .filter((m): m is KeyImageMark => m !== null);
+    try {
+      const ds = await loadDataSet(store, inst.sha256);
+      const r = await renderFrame(ds, inst.transfer_syntax_uid, k.frame);
+      out.push({
+        image: {
+          contentType: r.contentType,
+          bytes: new Uint8Array(r.bytes),
+          width: r.width,
+          height: r.height,
+        },
+        marks,
+        note: null,
+      });
+    } catch (err) {
+      const why = err instanceof RenderError ? err.message : 'the stored instance could not be read';
+      out.push({ image: null, marks, note: why });
+    }
+  }
+  return out;
+}
