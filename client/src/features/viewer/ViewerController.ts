@@ -1,4 +1,4 @@
-import { cornerstone, cornerstoneTools, initCornerstone, loadImage } from './cornerstone';
+import { cineRateOf, cornerstone, cornerstoneTools, initCornerstone, loadImage } from './cornerstone';
 import { TOOLS } from './tools';
 
 /** The viewport as issue 8 (synchronised viewing in rounds) reads and drives it. */
@@ -23,6 +23,11 @@ export interface AnnotationEvent {
 }
 
 type Listener<T> = (v: T) => void;
+/** A running cine: its rate and the timer of its next frame. */
+interface CineRun {
+  fps: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
 const EV = { rendered: 'cornerstoneimagerendered', newImage: 'cornerstonenewimage' };
 const TEV = {
   completed: 'cornerstonetoolsmeasurementcompleted',
@@ -40,7 +45,10 @@ export class ViewerController {
   #changeListeners = new Set<Listener<ViewportState>>();
   #annotationListeners = new Set<Listener<AnnotationEvent>>();
   #last = '';
-  #cine = false;
+  #cineListeners = new Set<Listener<boolean>>();
+  #cine: CineRun | null = null;
+  /** Bumped by every start and stop: a frame still loading for an earlier run is never shown. */
+  #cineRun = 0;
   #closed = false;
   #activeTool = 'Wwwc';
   #unbind: (() => void)[] = [];
@@ -73,7 +81,15 @@ export class ViewerController {
     return this.#activeTool;
   }
   get cinePlaying(): boolean {
-    return this.#cine;
+    return this.#cine !== null;
+  }
+  /** Frames per second of the running cine (0 when stopped). */
+  get cineFps(): number {
+    return this.#cine?.fps ?? 0;
+  }
+  /** The imageId cornerstone has on screen (the frame actually displayed), null before the first image. */
+  get displayedImageId(): string | null {
+    return this.#displayedImage()?.imageId ?? null;
   }
 
   /** Show a stack (ordered imageIds), starting at `index`. */
@@ -205,16 +221,50 @@ export class ViewerController {
     cornerstone.reset(this.element);
   }
 
-  playCine(fps = 10): void {
-    if (this.#imageIds.length < 2) return;
-    cornerstoneTools.playClip(this.element, fps);
-    this.#cine = true;
+  /**
+   * Play the stack as a loop, at `fps` or else the rate the image asks for (Frame Time, Cine Rate, Recommended
+   * Display Frame Rate; 10 fps when it names none). Each frame is loaded before the next is asked for, so a slow
+   * decode never piles up requests, and once stopped no frame still in flight is shown.
+   */
+  playCine(fps?: number): void {
+    if (this.#imageIds.length < 2 || this.#cine) return;
+    const rate = Math.min(60, Math.max(1, fps ?? cineRateOf(this.#displayedImage()) ?? 10));
+    const run = ++this.#cineRun;
+    const cine: CineRun = { fps: rate };
+    const step = async () => {
+      const started = performance.now();
+      const stack = cornerstoneTools.getToolState(this.element, 'stack')?.data?.[0] as
+        { imageIds: string[]; currentImageIdIndex: number } | undefined;
+      if (!stack) return this.stopCine();
+      const next = (stack.currentImageIdIndex + 1) % stack.imageIds.length;
+      try {
+        const image = await loadImage(stack.imageIds[next]!);
+        if (run !== this.#cineRun || this.#closed) return;
+        stack.currentImageIdIndex = next;
+        cornerstone.displayImage(this.element, image);
+      } catch {
+        if (run === this.#cineRun) this.stopCine();
+        return;
+      }
+      cine.timer = setTimeout(() => void step(), Math.max(0, 1000 / rate - (performance.now() - started)));
+    };
+    cine.timer = setTimeout(() => void step(), 1000 / rate);
+    this.#cine = cine;
+    for (const fn of this.#cineListeners) fn(true);
   }
 
   stopCine(): void {
     if (!this.#cine) return;
-    cornerstoneTools.stopClip(this.element);
-    this.#cine = false;
+    this.#cineRun++;
+    clearTimeout(this.#cine.timer);
+    this.#cine = null;
+    for (const fn of this.#cineListeners) fn(false);
+  }
+
+  /** Hear cine start (true) and stop (false). */
+  onCine(fn: Listener<boolean>): () => void {
+    this.#cineListeners.add(fn);
+    return () => this.#cineListeners.delete(fn);
   }
 
   resize(): void {
@@ -228,7 +278,16 @@ export class ViewerController {
     for (const u of this.#unbind) u();
     this.#changeListeners.clear();
     this.#annotationListeners.clear();
+    this.#cineListeners.clear();
     cornerstone.disable(this.element);
+  }
+
+  #displayedImage(): cornerstone.Image | undefined {
+    try {
+      return cornerstone.getEnabledElement(this.element).image;
+    } catch {
+      return undefined;
+    }
   }
 
   #emitChange(): void {

@@ -67,7 +67,8 @@ function Viewer({ study }: { study: StudyDetail }) {
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [count, setCount] = useState(0);
-  const [meta, setMeta] = useState<Record<string, string>>({});
+  const [meta, setMeta] = useState<MetaRow[]>([]);
+  const [cine, setCine] = useState(false);
   const [anns, setAnns] = useState<Annotation[]>([]);
 
   // One controller (and annotation sync) per mounted viewer.
@@ -81,12 +82,15 @@ function Viewer({ study }: { study: StudyDetail }) {
     window.__viewer = c;
     window.__viewerSync = sync;
     const off = c.onChange((s) => setVp(s));
+    const offCine = c.onCine(setCine);
     setCtrl(c);
     const onResize = () => c.resize();
     window.addEventListener('resize', onResize);
     return () => {
       window.removeEventListener('resize', onResize);
       off();
+      offCine();
+      setCine(false);
       sync.close();
       c.close();
       if (window.__viewer === c) delete window.__viewer;
@@ -126,22 +130,26 @@ function Viewer({ study }: { study: StudyDetail }) {
       | undefined;
     const gen = cornerstone.metaData.get('generalSeriesModule', imageId) as
       { modality?: string; seriesNumber?: number } | undefined;
+    const sop = cornerstone.metaData.get('sopCommonModule', imageId) as
+      { sopInstanceUID?: string } | undefined;
     const ref = stack[vp.imageIndex];
-    setMeta({
-      [t('viewer.meta.patient')]: `${study.patientName} (${study.patientId})`,
-      [t('viewer.meta.studyDate')]: study.studyDate,
-      [t('viewer.meta.modality')]: gen?.modality ?? current.modality,
-      [t('viewer.meta.series')]: `${current.seriesNumber ?? ''} ${current.description}`,
-      [t('viewer.meta.instance')]: ref?.sopInstanceUid ?? '',
-      [t('viewer.meta.size')]: plane?.rows ? `${plane.columns} × ${plane.rows}` : '',
-      [t('viewer.meta.spacing')]: plane?.pixelSpacing
-        ? plane.pixelSpacing.map((x) => x.toFixed(3)).join(' × ')
-        : '',
-      [t('viewer.meta.slice')]: plane?.sliceLocation !== undefined ? String(plane.sliceLocation) : '',
-      [t('viewer.meta.wl')]: `${Math.round(vp.windowWidth)} / ${Math.round(vp.windowCenter)}`,
-      [t('viewer.meta.zoom')]: `${vp.scale.toFixed(2)}×`,
-    });
-  }, [vp, stack, study, current, t]);
+    // Frames of this instance (a multi-frame instance is one stack entry per frame).
+    const framesOf = stack.filter((r) => r.sopInstanceUid === ref?.sopInstanceUid).length;
+    const rows: [string, string][] = [
+      ['patient', study.patientId ? `${study.patientName} (${study.patientId})` : study.patientName],
+      ['studyDate', study.studyDate],
+      ['modality', gen?.modality || current.modality],
+      ['series', `${current.seriesNumber ?? ''} ${current.description}`],
+      ['instance', sop?.sopInstanceUID || ref?.sopInstanceUid || ''],
+      ...(ref && framesOf > 1 ? [['frame', `${ref.frame + 1} / ${framesOf}`] as [string, string]] : []),
+      ['size', plane?.rows ? `${plane.columns} × ${plane.rows}` : ''],
+      ['spacing', plane?.pixelSpacing ? plane.pixelSpacing.map((x) => x.toFixed(3)).join(' × ') : ''],
+      ['slice', plane?.sliceLocation !== undefined ? String(plane.sliceLocation) : ''],
+      ['wl', `${Math.round(vp.windowWidth)} / ${Math.round(vp.windowCenter)}`],
+      ['zoom', `${vp.scale.toFixed(2)}×`],
+    ];
+    setMeta(rows.map(([id, value]) => ({ id, value })));
+  }, [vp, stack, study, current]);
 
   const run = useCallback(
     (name: CommandName, opts?: { preset?: string }) => ctrl && void COMMANDS[name](ctrl, opts),
@@ -225,8 +233,13 @@ function Viewer({ study }: { study: StudyDetail }) {
             </button>
           ))}
           {frames > 1 && (
-            <button className="btn btn-small" data-command="toggleCine" onClick={() => run('toggleCine')}>
-              {ctrl?.cinePlaying ? t('viewer.cmd.stop') : t('viewer.cmd.cine')}
+            <button
+              className="btn btn-small"
+              data-command="toggleCine"
+              aria-pressed={cine}
+              onClick={() => run('toggleCine')}
+            >
+              {cine ? t('viewer.cmd.stop') : t('viewer.cmd.cine')}
             </button>
           )}
           {canAnnotate && (
@@ -264,10 +277,10 @@ function Viewer({ study }: { study: StudyDetail }) {
       <aside className="viewer-meta" aria-label={t('viewer.metadata')}>
         <h3>{t('viewer.metadata')}</h3>
         <dl>
-          {Object.entries(meta).map(([k, v]) => (
-            <div key={k}>
-              <dt>{k}</dt>
-              <dd>{v}</dd>
+          {meta.map((m) => (
+            <div key={m.id} data-meta={m.id}>
+              <dt>{t(`viewer.meta.${m.id}`)}</dt>
+              <dd>{m.value}</dd>
             </div>
           ))}
         </dl>
@@ -312,6 +325,12 @@ function Viewer({ study }: { study: StudyDetail }) {
       </aside>
     </div>
   );
+}
+
+/** One line of the metadata panel: `viewer.meta.<id>` names it. */
+interface MetaRow {
+  id: string;
+  value: string;
 }
 
 /** The headline value of a measurement (length, angle, area), as the tool computed it. */

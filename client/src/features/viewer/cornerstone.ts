@@ -49,4 +49,25 @@ export function loadImage(imageId: string, timeoutMs = 20_000): Promise<cornerst
   ]);
 }
 
+/** The parsed DICOM data set the WADO-URI loader attaches to an image it loaded. */
+interface LoaderDataSet {
+  floatString(tag: string): number | undefined;
+}
+
+/**
+ * The display rate a multi-frame image asks for, in frames per second: from Frame Time (0018,1063), else Cine
+ * Rate (0018,0040), else Recommended Display Frame Rate (0008,2144); undefined when it names none.
+ */
+export function cineRateOf(image: cornerstone.Image | undefined): number | undefined {
+  const ds = (image as unknown as { data?: LoaderDataSet } | undefined)?.data;
+  if (!ds) return undefined;
+  const frameTime = ds.floatString('x00181063');
+  if (frameTime && frameTime > 0) return 1000 / frameTime;
+  for (const tag of ['x00180040', 'x00082144']) {
+    const rate = ds.floatString(tag);
+    if (rate && rate > 0) return rate;
+  }
+  return undefined;
+}
+
 export { cornerstone, cornerstoneTools };
