@@ -12,25 +12,19 @@
  * PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) in a fresh schema, dropped
  * at the end. SYNC_BENCH_SECONDS shortens the run (default 30).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { io as connect, type Socket } from 'socket.io-client';
+import { cpuSeconds, fromServer, SERVER_DIR, startProc, type Proc } from './server-process';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const SERVER_DIR = path.join(ROOT, 'server');
 const SECONDS = Number(process.env.SYNC_BENCH_SECONDS ?? 30);
 const RATE = 30;
 const FOLLOWERS = 50;
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const CLK_TCK = 100; // Linux USER_HZ
-/** Server-side packages resolve from the server package (the tests package does not depend on them). */
-const fromServer = createRequire(path.join(SERVER_DIR, 'package.json'));
 const serverImport = <T>(name: string): Promise<T> => import(fromServer.resolve(name)) as Promise<T>;
 
 /** The little of the server packages' APIs used here (the tests package does not depend on them). */
@@ -92,54 +86,6 @@ if (process.argv[2] === '--echo-server') {
 }
 
 // ---------------------------------------------------------------- helpers
-interface Proc {
-  url: string;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-function startProc(args: string[], env: Record<string, string>, cwd: string): Promise<Proc> {
-  const proc = spawn(process.execPath, args, {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 120_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout!.off('data', onData);
-        resolve({
-          url: m[1]!,
-          proc,
-          stop: async () => {
-            if (proc.exitCode !== null) return;
-            const done = new Promise((r) => proc.once('exit', r));
-            proc.kill('SIGTERM');
-            const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-            await done;
-            clearTimeout(t);
-          },
-        });
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.once('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
-  });
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
 const pct = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 

@@ -1,0 +1,68 @@
+/**
+ * Shared by the benchmarks: where the server package is, servers started as child processes (each prints
+ * "listening on http://127.0.0.1:<port>" once it accepts connections), and the CPU time a process has used.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const SERVER_DIR = path.join(ROOT, 'server');
+/** Server-side packages resolve from the server package (the tests package does not depend on them). */
+export const fromServer = createRequire(path.join(SERVER_DIR, 'package.json'));
+const CLK_TCK = 100; // Linux USER_HZ
+
+export interface Proc {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Run `node <args>` in `cwd` and wait (up to `timeoutMs`) for the URL it announces on stdout. */
+export function startProc(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 120_000,
+): Promise<Proc> {
+  const proc = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout!.off('data', onData);
+        resolve({
+          url: m[1]!,
+          proc,
+          stop: async () => {
+            if (proc.exitCode !== null) return;
+            const done = new Promise((r) => proc.once('exit', r));
+            proc.kill('SIGTERM');
+            const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+            await done;
+            clearTimeout(t);
+          },
+        });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.once('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
