@@ -17,7 +17,7 @@
  * BENCH_JOINS (default 5) joins are timed; BENCH_STEP_SECONDS (default 4) per consumer step; BENCH_ONLY=join or
  * BENCH_ONLY=consumers runs one part.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,16 +25,14 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 // Type-only, from the server package (the tests package does not depend on mediasoup).
 import type { types } from '../../server/node_modules/mediasoup/node/lib/index.js';
+import { fromServer, ROOT, SERVER_DIR, startProc, type Proc } from './server-process';
 type MediasoupModule = typeof import('../../server/node_modules/mediasoup/node/lib/index.js');
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const SERVER_DIR = path.join(ROOT, 'server');
 const JOINS = Number(process.env.BENCH_JOINS ?? 5);
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 4);
 const PUBLISHED_CONSUMERS_PER_CORE = 500;
 const PASSWORD = 'Demo-2026-consult';
 const fromTests = createRequire(path.join(ROOT, 'tests/package.json'));
-const fromServer = createRequire(path.join(SERVER_DIR, 'package.json'));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const { loadConfig } = await import(path.join(SERVER_DIR, 'src/config.ts'));
@@ -75,36 +73,16 @@ const P2P_FIRST_FRAME = `(async () => {
   return ms;
 })()`;
 
-async function startServer(): Promise<{ url: string; proc: ChildProcess; dataDir: string }> {
+async function startServer(): Promise<Proc & { dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-bench-'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: SERVER_DIR,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      SFU_LISTEN_IP: '127.0.0.1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (c) => reject(new Error(`server exited ${c}:\n${out}`)));
-  });
-  return { url, proc, dataDir };
+  const env = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    SFU_LISTEN_IP: '127.0.0.1',
+  };
+  return { ...(await startProc(['--import', 'tsx', 'src/main.ts'], env, SERVER_DIR, 90_000)), dataDir };
 }
 
 async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
