@@ -10,6 +10,8 @@ describe('configuration from the environment', () => {
     expect(c.redisUrl).toBeNull();
     expect(c.redisKeyPrefix).toBe('consult');
     expect(loadConfig({ REDIS_KEY_PREFIX: 'staging-2' }).redisKeyPrefix).toBe('staging-2');
+    expect(c.seedDemoCases).toBe(true);
+    expect(loadConfig({ SEED_DEMO_CASES: 'false' }).seedDemoCases).toBe(false);
   });
   it.each([
     [{ PORT: 'abc' }, /PORT must be an integer between 0 and 65535, got "abc"/],
@@ -19,6 +21,7 @@ describe('configuration from the environment', () => {
     [{ REDIS_URL: 'http://x' }, /REDIS_URL must use redis: or rediss:/],
     [{ REDIS_KEY_PREFIX: 'a b' }, /REDIS_KEY_PREFIX must be 1-64 letters, digits/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ SEED_DEMO_CASES: 'no' }, /SEED_DEMO_CASES must be true or false, got "no"/],
     [{ DATABASE_SCHEMA: 'Robert"; drop' }, /DATABASE_SCHEMA must be a lower-case SQL identifier/],
   ])('rejects %o with a clear message', (env, msg) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -29,6 +29,11 @@ export interface Config {
   /** Requests per minute per IP on the login route. */
   loginRateLimit: number;
   seedDemo: boolean;
+  /**
+   * On the start that seeds the demo network, also seed a small demo caseload (patients, cases, follow-ups and
+   * consultation requests in several states) through the services (SEED_DEMO_CASES, default true).
+   */
+  seedDemoCases: boolean;
   /** Consultation requests: response SLA per urgency, SLA warnings, attachment size. */
   consultations: ConsultationsConfig;
   /** Video ward rounds (mediasoup SFU). */
@@ -79,6 +84,15 @@ const intVar = (env: NodeJS.ProcessEnv, name: string, dflt: number, min: number,
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return n;
+};
+
+const boolVar = (env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const v = raw.trim().toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 };
 
 const urlVar = (env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | null => {
@@ -231,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginLockMinutes: intVar(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginRateLimit: intVar(env, 'LOGIN_RATE_LIMIT', 20, 1, 10000),
     seedDemo: env.SEED_DEMO !== 'false',
+    seedDemoCases: boolVar(env, 'SEED_DEMO_CASES', true),
     imagingMaxInstanceMb: intVar(env, 'IMAGING_MAX_INSTANCE_MB', 1024, 1, 16384),
     consultations: loadConsultationsConfig(env),
     sfu: loadSfuConfig(env),

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { startServer } from './server';
 import { demoLoginsText } from './seed/demo';
+import { demoCasesText } from './seed/demo-cases';
 
 async function main(): Promise<void> {
   let config;
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     `database: ${running.dbh.dialect}${config.databaseUrl ? '' : ` (embedded, ${config.dataDir}/pglite)`}`,
   );
   if (running.seeded) console.log(`\n${demoLoginsText()}\n`);
+  if (running.demoCases) console.log(`${demoCasesText(running.demoCases)}\n`);
   console.log(
     `Remote consultation platform listening on ${running.url}  (API docs: ${running.url}/api/docs)`,
   );

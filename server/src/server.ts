@@ -3,12 +3,15 @@ import type { Config } from './config';
 import { migrateToLatest, openDatabase, type DbHandle } from './db/connect';
 import { buildApp } from './app';
 import { seedDemo } from './seed/demo';
+import { seedDemoCases, type DemoCasesResult } from './seed/demo-cases';
 
 export interface Running {
   app: FastifyInstance;
   dbh: DbHandle;
   url: string;
   seeded: boolean;
+  /** The demo caseload seeded on this start (only with the demo network, when SEED_DEMO_CASES allows), or null. */
+  demoCases: DemoCasesResult | null;
   close(): Promise<void>;
 }
 
@@ -31,6 +34,16 @@ export async function startServer(
       db: dbh.db,
       ...(opts.logger !== undefined && { logger: opts.logger }),
     });
+    let demoCases: DemoCasesResult | null = null;
+    if (seeded && config.seedDemoCases) {
+      await app.ready();
+      try {
+        demoCases = await seedDemoCases({ db: dbh.db, io: app.io, config });
+      } catch (err) {
+        // Demo data is a convenience: the platform still starts, and says why the worklists are empty.
+        app.log.error({ err }, 'the demo caseload could not be seeded');
+      }
+    }
     await app.listen({ port: config.port, host: config.host });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -41,6 +54,7 @@ export async function startServer(
       dbh,
       url: `http://${host}:${port}`,
       seeded,
+      demoCases,
       close: async () => {
         if (closed) return;
         closed = true;

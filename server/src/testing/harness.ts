@@ -63,6 +63,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     redisKeyPrefix: TEST_REDIS_PREFIX,
     port: 0,
     seedDemo: true,
+    seedDemoCases: false,
     dataDir: tempDataDir(),
     ...overrides,
   };
