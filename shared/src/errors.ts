@@ -5,6 +5,7 @@ export const ERROR_STATUS = {
   csrf: 403,
   forbidden: 403,
   not_found: 404,
+  not_acceptable: 406,
   conflict: 409,
   invalid_transition: 409,
   payload_too_large: 413,

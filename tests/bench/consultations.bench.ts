@@ -127,6 +127,7 @@ async function main() {
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      SEED_DEMO_CASES: 'false',
       DATABASE_URL: PG_URL,
       DATABASE_SCHEMA: schema,
       SLA_CHECK_SECONDS: '0',

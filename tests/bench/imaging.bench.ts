@@ -173,6 +173,7 @@ async function benchOurs(
       DATABASE_URL: PG_URL,
       DATABASE_SCHEMA: schema,
       LOG_LEVEL: 'warn',
+      SEED_DEMO_CASES: 'false',
       SEED_DEMO: 'true',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

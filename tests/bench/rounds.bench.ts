@@ -80,6 +80,7 @@ async function startServer(): Promise<Proc & { dataDir: string }> {
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    SEED_DEMO_CASES: 'false',
     SFU_LISTEN_IP: '127.0.0.1',
   };
   return { ...(await startProc(['--import', 'tsx', 'src/main.ts'], env, SERVER_DIR, 90_000)), dataDir };

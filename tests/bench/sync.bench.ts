@@ -257,6 +257,7 @@ async function platform(nodes: 1 | 2): Promise<Result> {
     DATABASE_URL: PG_URL,
     DATABASE_SCHEMA: schema,
     LOG_LEVEL: 'warn',
+    SEED_DEMO_CASES: 'false',
     ...(nodes === 2 ? { REDIS_URL, REDIS_KEY_PREFIX: `bench-${schema}` } : {}),
   };
   const servers: Proc[] = [];

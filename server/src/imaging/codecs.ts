@@ -1,3 +1,4 @@
+/// <reference path="./codec-modules.d.ts" />
 /**
  * Decoders for compressed pixel data, server side (the browser viewer has its own in cornerstone's loader):
  * RLE Lossless (PS3.5 Annex G, here), JPEG Lossless (jpeg-lossless-decoder-js), and 8-bit JPEG (libjpeg-turbo),

@@ -7,6 +7,7 @@ import { dataSetToJson } from './dicomjson';
 import { qidoInstances, qidoSeries, qidoStudies, type QidoQuery } from './qido';
 import { stowParts, stowResponse } from './stow';
 import type { BlobStore } from './storage';
+import { renderedRoutes } from './rendered.routes';
 import {
   auditView,
   bulkData,
@@ -215,6 +216,7 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
         .send(multipartStream(store, parts, boundary));
     },
   );
+  await renderedRoutes(app, store, read, UID);
   app.get(
     '/studies/:study/series/:series/instances/:instance/bulkdata/:tag',
     { preHandler: read, schema: schema(['study', 'series', 'instance', 'tag']) },

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDataSet, text } from './dicom';
 import { RenderError, renderFrame, type RenderedFrame } from './render';
+import { DomainError } from '../errors';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../../../shared/dicom-corpus');
 const TS_DIR = path.join(CORPUS, 'generated/ts');
@@ -153,7 +154,7 @@ describe('rendering a frame to a picture', () => {
         expect(r.bytes.length, rel).toBeGreaterThan(0);
         rendered++;
       } catch (err) {
-        if (!(err instanceof RenderError) && !(err as { statusCode?: number }).statusCode) throw err;
+        if (!(err instanceof RenderError) && !(err instanceof DomainError)) throw err;
         reasons.add((err as Error).message.replace(/[0-9.]{10,}/g, '…'));
       }
     }

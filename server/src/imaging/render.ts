@@ -9,6 +9,7 @@ import { text } from './dicom';
 import { extractFrame } from './wado';
 import { decodeCompressed, samplesFromBytes, TS, type FrameGeometry, type Samples } from './codecs';
 import { encodePng } from './png';
+import { DomainError } from '../errors';
 
 /** The frame cannot be rendered here (the message names why; the caller decides between 4xx and a note). */
 export class RenderError extends Error {
@@ -18,6 +19,8 @@ export class RenderError extends Error {
 export interface RenderOptions {
   windowCenter?: number;
   windowWidth?: number;
+  /** 'png': decode JPEG Baseline too instead of passing it through. */
+  format?: 'png';
 }
 
 export interface RenderedFrame {
@@ -147,7 +150,7 @@ export async function renderFrame(
 ): Promise<RenderedFrame> {
   const m = pixelModule(ds);
   const windowAsked = opts.windowCenter !== undefined && opts.windowWidth !== undefined;
-  if (ts === TS.jpegBaseline && !windowAsked) {
+  if (ts === TS.jpegBaseline && !windowAsked && opts.format !== 'png') {
     const { bytes } = extractFrame(ds, ts, frame);
     return {
       width: m.cols,
@@ -161,7 +164,7 @@ export async function renderFrame(
   try {
     samples = await decode(ds, ts, frame, m);
   } catch (err) {
-    if (err instanceof RenderError) throw err;
+    if (err instanceof RenderError || err instanceof DomainError) throw err; // e.g. no such frame: 404
     throw new RenderError(`the frame could not be decoded: ${(err as Error).message}`);
   }
   const expected = m.rows * m.cols * m.samplesPerPixel;
