@@ -116,7 +116,11 @@ export class ViewerBridge {
       flipHorizontal: s.hflip,
       flipVertical: s.vflip,
       invert: s.invert,
-      cine: { playing: this.ctrl.cinePlaying, fps: 10 },
+      // The rate the presenter's cine really runs at (the file's frame time), 10 when stopped.
+      cine: {
+        playing: this.ctrl.cinePlaying,
+        fps: this.ctrl.cinePlaying ? Math.min(120, Math.max(1, this.ctrl.cineFps)) : 10,
+      },
     };
   }
 
