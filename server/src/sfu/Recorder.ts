@@ -1,15 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { types } from 'mediasoup';
+import { AudioMixer, MIX_RATE } from './AudioMixer';
+import { RtpLeg } from './RtpLeg';
+
+export { freeUdpPortPair } from './RtpLeg';
 
 export interface RecorderOptions {
   router: types.Router;
-  /** Producers on `router` to record: one video (screen share or camera) and one audio track. */
+  /** The one video to record (screen share or a camera), if any. */
   videoProducerId: string | null;
-  audioProducerId: string | null;
+  /** Every voice to mix in; more can be added while recording (`addAudio`). */
+  audioProducerIds: string[];
   /** Output .webm path (its folder is created). */
   file: string;
   ffmpegPath?: string;
@@ -20,46 +24,31 @@ export type RecorderEvents = {
   done: [ok: boolean, sizeBytes: number];
 };
 
-interface Leg {
-  kind: 'audio' | 'video';
-  transport: types.PlainTransport;
-  consumer: types.Consumer;
-  port: number;
+/** A voice being mixed: its RTP leg and the ffmpeg that decodes it to PCM for the mixer. */
+interface Voice {
+  leg: RtpLeg;
+  decoder: ChildProcess;
+  sdpFile: string;
 }
 
-/** Two consecutive free UDP ports (RTP, RTCP = RTP + 1) on 127.0.0.1 for ffmpeg to listen on. */
-export async function freeUdpPortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const a = dgram.createSocket('udp4');
-    const port = await new Promise<number>((resolve, reject) => {
-      a.once('error', reject);
-      a.bind(0, '127.0.0.1', () => resolve(a.address().port));
-    });
-    if (port % 2 === 1 || port >= 65535) {
-      a.close();
-      continue;
-    }
-    const b = dgram.createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      b.once('error', () => resolve(false));
-      b.bind(port + 1, '127.0.0.1', () => resolve(true));
-    });
-    a.close();
-    b.close();
-    if (ok) return port;
-  }
-  throw new Error('no free UDP port pair for the recorder');
-}
+/** Start consumers a moment after their reader: ffmpeg opens its sockets right after it starts. */
+const READER_READY_MS = 400;
 
 /**
- * Server-side recording: each recorded producer is consumed on a PlainTransport (rtcpMux off, as ffmpeg expects
- * RTCP on port + 1) that sends RTP to an ffmpeg reading an SDP file and copying VP8 + Opus into WebM, no
- * transcoding (-flush_packets: low-bitrate rounds otherwise sit in ffmpeg's 32 KB write buffer for a long time). Stop sends SIGINT so ffmpeg finalizes the file.
+ * Server-side recording of a round into WebM. Video: one producer consumed on a PlainTransport into ffmpeg and
+ * copied as VP8 (keyframes asked for until one lands). Audio: every participant's microphone, each decoded by its own
+ * ffmpeg to PCM and mixed by `AudioMixer` on the wall clock (silence for whoever is muted; voices that join later
+ * are added), then encoded once to Opus by the main ffmpeg. Stop ends the PCM stream and sends SIGINT so ffmpeg
+ * finalizes the file.
  */
 export class Recorder extends EventEmitter<RecorderEvents> {
   readonly file: string;
   readonly #opts: RecorderOptions;
-  #legs: Leg[] = [];
+  #video: RtpLeg | null = null;
+  #voices = new Map<string, Voice>();
+  /** Samples decoded per voice so far (for tests and diagnostics). */
+  #heard = new Map<string, number>();
+  #mixer: AudioMixer | null = null;
   #ffmpeg: ChildProcess | null = null;
   #timers: NodeJS.Timeout[] = [];
   #stderr = '';
@@ -76,32 +65,25 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return this.#stderr;
   }
 
-  async start(): Promise<void> {
-    const { router } = this.#opts;
-    const caps: types.RtpCapabilities = {
-      codecs: (router.rtpCapabilities.codecs ?? []).filter((c) => !/\/rtx$/i.test(c.mimeType)),
-      headerExtensions: [],
-    };
-    for (const [kind, producerId] of [
-      ['video', this.#opts.videoProducerId],
-      ['audio', this.#opts.audioProducerId],
-    ] as const) {
-      if (!producerId) continue;
-      const port = await freeUdpPortPair();
-      const transport = await router.createPlainTransport({
-        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-        rtcpMux: false,
-        comedia: false,
-      });
-      await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
-      const consumer = await transport.consume({ producerId, rtpCapabilities: caps, paused: true });
-      this.#legs.push({ kind, transport, consumer, port });
-    }
-    if (!this.#legs.length) throw new Error('nothing to record');
+  /** Samples of a voice decoded into the mix so far. */
+  heard(producerId: string): number {
+    return this.#heard.get(producerId) ?? 0;
+  }
 
+  /** Producer ids of the voices being mixed now. */
+  get voices(): string[] {
+    return [...this.#voices.keys()];
+  }
+
+  async start(): Promise<void> {
+    const { router, videoProducerId, audioProducerIds } = this.#opts;
+    if (!videoProducerId && audioProducerIds.length === 0) throw new Error('nothing to record');
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const sdpFile = `${this.file}.sdp`;
-    fs.writeFileSync(sdpFile, this.#sdp());
+    if (videoProducerId) this.#video = await RtpLeg.open(router, videoProducerId);
+    const videoSdp = `${this.file}.video.sdp`;
+    if (this.#video) fs.writeFileSync(videoSdp, this.#video.sdp());
+
+    const input = (args: string[]) => ['-thread_queue_size', '1024', ...args];
     const ff = spawn(
       this.#opts.ffmpegPath ?? 'ffmpeg',
       [
@@ -109,25 +91,20 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         '-loglevel',
         'warning',
         '-protocol_whitelist',
-        'file,udp,rtp',
+        'file,udp,rtp,pipe',
         '-fflags',
         '+genpts',
-        '-i',
-        sdpFile,
-        '-map',
-        '0',
-        '-c',
-        'copy',
-        '-flush_packets',
-        '1',
-        '-f',
-        'webm',
-        '-y',
-        this.file,
+        ...(this.#video ? input(['-i', videoSdp]) : []),
+        ...input(['-f', 's16le', '-ar', String(MIX_RATE), '-ac', '1', '-i', 'pipe:0']),
+        ...(this.#video ? ['-map', '0:v', '-map', '1:a', '-c:v', 'copy'] : ['-map', '0:a']),
+        ...['-c:a', 'libopus', '-b:a', '64k'],
+        // Low-bitrate rounds would otherwise sit in ffmpeg's write buffer for a long time.
+        ...['-flush_packets', '1', '-f', 'webm', '-y', this.file],
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['pipe', 'ignore', 'pipe'] },
     );
     this.#ffmpeg = ff;
+    ff.stdin!.on('error', () => undefined); // ffmpeg gone: its exit is handled below
     ff.stderr!.on('data', (d: Buffer) => {
       if (this.#stderr.length < 20_000) this.#stderr += d.toString();
     });
@@ -136,40 +113,69 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       ff.once('exit', (code) => resolve(code));
     });
     void this.#exited.then(() => {
-      fs.rmSync(sdpFile, { force: true });
+      fs.rmSync(videoSdp, { force: true });
       void this.#finish();
     });
-    // ffmpeg opens its sockets right after start; then media flows and keyframes are asked for until one lands.
-    this.#timers.push(setTimeout(() => void this.#resume(), 400));
-    for (const ms of [1000, 2000, 4000]) {
-      this.#timers.push(
-        setTimeout(
-          () =>
-            this.#legs.forEach(
-              (l) => l.kind === 'video' && void l.consumer.requestKeyFrame().catch(() => undefined),
-            ),
-          ms,
-        ),
-      );
+    this.#mixer = new AudioMixer(ff.stdin!);
+    this.#mixer.start();
+    for (const id of audioProducerIds) await this.addAudio(id);
+
+    const video = this.#video;
+    if (video) {
+      this.#later(READER_READY_MS, () => void video.consumer.resume().catch(() => undefined));
+      for (const ms of [1000, 2000, 4000])
+        this.#later(ms, () => void video.consumer.requestKeyFrame().catch(() => undefined));
     }
   }
 
-  async #resume(): Promise<void> {
-    for (const l of this.#legs) await l.consumer.resume().catch(() => undefined);
+  /** Mix one more voice in (a participant who started speaking after the recording began). */
+  async addAudio(producerId: string): Promise<void> {
+    if (this.#stopped || !this.#mixer || this.#voices.has(producerId)) return;
+    const leg = await RtpLeg.open(this.#opts.router, producerId);
+    if (this.#stopped) return leg.close();
+    const sdpFile = `${this.file}.${producerId}.sdp`;
+    fs.writeFileSync(sdpFile, leg.sdp());
+    const decoder = spawn(
+      this.#opts.ffmpegPath ?? 'ffmpeg',
+      [
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-protocol_whitelist',
+        'file,udp,rtp',
+        // The SDP names the codec: start decoding at once instead of probing seconds of a late joiner's voice.
+        ...['-analyzeduration', '0', '-probesize', '32', '-fflags', 'nobuffer'],
+        '-i',
+        sdpFile,
+        ...['-f', 's16le', '-ar', String(MIX_RATE), '-ac', '1', 'pipe:1'],
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const mixer = this.#mixer;
+    mixer.add(producerId);
+    decoder.stdout!.on('data', (pcm: Buffer) => {
+      this.#heard.set(producerId, (this.#heard.get(producerId) ?? 0) + pcm.length / 2);
+      mixer.push(producerId, pcm);
+    });
+    decoder.once('error', () => this.#removeAudio(producerId));
+    this.#voices.set(producerId, { leg, decoder, sdpFile });
+    // The participant left or stopped their microphone: their voice leaves the mix.
+    leg.consumer.once('producerclose', () => this.#removeAudio(producerId));
+    this.#later(READER_READY_MS, () => void leg.consumer.resume().catch(() => undefined));
   }
 
-  #sdp(): string {
-    const lines = ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=consult-recording', 'c=IN IP4 127.0.0.1', 't=0 0'];
-    for (const l of this.#legs) {
-      const codec = l.consumer.rtpParameters.codecs[0]!;
-      const name = codec.mimeType.split('/')[1]!;
-      lines.push(`m=${l.kind} ${l.port} RTP/AVP ${codec.payloadType}`);
-      lines.push(
-        `a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${codec.channels ? `/${codec.channels}` : ''}`,
-      );
-      lines.push('a=sendonly');
-    }
-    return lines.join('\r\n') + '\r\n';
+  #removeAudio(producerId: string): void {
+    const v = this.#voices.get(producerId);
+    if (!v) return;
+    this.#voices.delete(producerId);
+    this.#mixer?.remove(producerId);
+    v.decoder.kill('SIGKILL');
+    v.leg.close();
+    fs.rmSync(v.sdpFile, { force: true });
+  }
+
+  #later(ms: number, fn: () => void): void {
+    this.#timers.push(setTimeout(fn, ms));
   }
 
   /** Stop and finalize; resolves when ffmpeg has exited. Idempotent. */
@@ -177,8 +183,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (!this.#stopped) {
       this.#stopped = true;
       for (const t of this.#timers) clearTimeout(t);
+      this.#mixer?.stop();
+      for (const id of [...this.#voices.keys()]) this.#removeAudio(id);
       const ff = this.#ffmpeg;
       if (ff && ff.exitCode === null && ff.signalCode === null) {
+        ff.stdin?.end();
         ff.kill('SIGINT');
         const killer = setTimeout(() => ff.kill('SIGKILL'), 10_000);
         await this.#exited;
@@ -190,8 +199,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   #closeLegs(): void {
-    for (const l of this.#legs) l.transport.close();
-    this.#legs = [];
+    this.#video?.close();
+    this.#video = null;
+    for (const id of [...this.#voices.keys()]) this.#removeAudio(id);
   }
 
   #finished = false;
@@ -199,6 +209,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (this.#finished) return;
     this.#finished = true;
     for (const t of this.#timers) clearTimeout(t);
+    this.#mixer?.stop();
     this.#closeLegs();
     let size = 0;
     try {

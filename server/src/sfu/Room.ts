@@ -208,6 +208,8 @@ export class Room extends EventEmitter<RoomEvents> {
     if (kind === 'audio' && this.#speaker && !this.#speaker.closed) {
       await this.#speaker.addProducer({ producerId: producer.id }).catch(() => undefined);
     }
+    if (source === 'mic' && this.#recorder)
+      await this.#recorder.recorder.addAudio(producer.id).catch(() => undefined);
     this.broadcast(
       { name: 'newProducer', data: { peerId: peer.id, producer: producerInfo(producer) } },
       peer.id,
@@ -226,7 +228,10 @@ export class Room extends EventEmitter<RoomEvents> {
     for (const p of this.peers.values()) if (p.id !== exceptPeerId) p.notify(n);
   }
 
-  /** Record the screen share if any, else the host's (or anyone's) camera, with the host's (or anyone's) mic. */
+  /**
+   * Record the screen share if any, else the host's (or anyone's) camera, with every microphone mixed (voices that
+   * start later join the mix as they are produced).
+   */
   async startRecording(id: string, file: string, ffmpegPath?: string): Promise<Recorder> {
     if (this.#recorder) throw conflict('already recording');
     const all = [...this.#producers.entries()];
@@ -235,12 +240,12 @@ export class Room extends EventEmitter<RoomEvents> {
       all.find(([, e]) => e.meta.source === source)?.[0] ??
       null;
     const video = pick('screen') ?? pick('webcam');
-    const audio = pick('mic');
-    if (!video && !audio) throw conflict('nobody is sending audio or video yet');
+    const voices = all.filter(([, e]) => e.meta.source === 'mic').map(([id]) => id);
+    if (!video && voices.length === 0) throw conflict('nobody is sending audio or video yet');
     const recorder = new Recorder({
       router: this.#routers[0]!.router,
       videoProducerId: video,
-      audioProducerId: audio,
+      audioProducerIds: voices,
       file,
       ...(ffmpegPath ? { ffmpegPath } : {}),
     });

@@ -2,7 +2,7 @@
  * Integration with a real mediasoup worker: an ffmpeg producer into a PlainTransport (rtcpMux off, comedia),
  * piped to a router on a second worker, consumed there into a UDP socket that counts packets; then recorded to WebM.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,64 +13,9 @@ import { loadConfig } from '../config';
 import { MEDIA_CODECS } from './codecs';
 import { Recorder } from './Recorder';
 import { WorkerPool } from './WorkerPool';
+import { ffmpegRtp } from './testing';
 
 const silentLog = { info() {}, error() {}, warn() {}, debug() {} } as never;
-
-export function ffmpegRtp(
-  kind: 'video' | 'audio',
-  port: number,
-  rtcpPort: number,
-  opts: { pt: number; ssrc: number },
-): ChildProcess {
-  const input =
-    kind === 'video'
-      ? [
-          '-f',
-          'lavfi',
-          '-i',
-          'testsrc=size=320x240:rate=15',
-          '-an',
-          '-c:v',
-          'libvpx',
-          '-deadline',
-          'realtime',
-          '-b:v',
-          '300k',
-          '-g',
-          '15',
-        ]
-      : [
-          '-f',
-          'lavfi',
-          '-i',
-          'sine=frequency=440:sample_rate=48000',
-          '-vn',
-          '-c:a',
-          'libopus',
-          '-ac',
-          '2',
-          '-b:a',
-          '48k',
-        ];
-  return spawn(
-    'ffmpeg',
-    [
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-re',
-      ...input,
-      '-ssrc',
-      String(opts.ssrc),
-      '-payload_type',
-      String(opts.pt),
-      '-f',
-      'rtp',
-      `rtp://127.0.0.1:${port}?rtcpport=${rtcpPort}&pkt_size=1200`,
-    ],
-    { stdio: 'ignore' },
-  );
-}
 
 const until = async (cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => {
   const end = Date.now() + timeoutMs;
@@ -170,7 +115,7 @@ describe('SFU with a real mediasoup worker', () => {
     const rec = new Recorder({
       router: routerA,
       videoProducerId: producer.id,
-      audioProducerId: audioProducer.id,
+      audioProducerIds: [audioProducer.id],
       file,
     });
     const done = new Promise<[boolean, number]>((r) => rec.once('done', (ok, size) => r([ok, size])));
