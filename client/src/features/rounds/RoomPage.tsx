@@ -10,7 +10,7 @@ import { AudioSink, VideoTile } from './MediaTile';
 import { RoomClient } from './RoomClient';
 import './rounds.css';
 // [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync).
-import { SyncPanel } from '../sync';
+import { SyncPanel } from '../sync/SyncPanel';
 
 export function RoomPage() {
   const { id = '' } = useParams();
@@ -58,7 +58,13 @@ export function RoomPage() {
             : null;
 
   return (
-    <div className="rounds-room" data-testid="round-room" data-status={s.status} data-rejoins={s.rejoins}>
+    <div
+      className="rounds-room"
+      data-testid="round-room"
+      data-status={s.status}
+      data-rejoins={s.rejoins}
+      data-ice-restarts={s.iceRestarts}
+    >
       <header className="rounds-room-head">
         <h1>{r?.title ?? ''}</h1>
         {s.recording && <span className="badge rounds-rec">{t('rounds.room.recordingBadge')}</span>}
@@ -86,7 +92,11 @@ export function RoomPage() {
       {s.proposeAudioOnly && (
         <div className="alert" role="alert" data-testid="propose-audio-only">
           {t('rounds.room.proposeAudioOnly')}{' '}
-          <button className="btn btn-small btn-primary" onClick={() => act(client.setAudioOnly(true))}>
+          <button
+            className="btn btn-small btn-primary"
+            onClick={() => act(client.setAudioOnly(true))}
+            data-testid="accept-audio-only"
+          >
             {t('rounds.room.switch')}
           </button>{' '}
           <button className="btn btn-small" onClick={() => client.dismissAudioOnlyProposal()}>

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { Permission } from '@consult/shared';
 import type { FeatureModule } from '../../app/features';
 import './messages';
@@ -5,7 +6,9 @@ import './rounds.css';
 import { RoundListPage } from './RoundListPage';
 import { RoundCreatePage } from './RoundCreatePage';
 import { RoundDetailPage } from './RoundDetailPage';
-import { RoomPage } from './RoomPage';
+
+// The room (mediasoup-client, the synchronized viewer with cornerstone) loads only when someone enters a round.
+const RoomPage = lazy(() => import('./RoomPage').then((m) => ({ default: m.RoomPage })));
 
 export const roundsFeature: FeatureModule = {
   id: 'rounds',
@@ -13,7 +16,15 @@ export const roundsFeature: FeatureModule = {
     { path: '/rounds', element: <RoundListPage />, permission: Permission.RoundsJoin },
     { path: '/rounds/new', element: <RoundCreatePage />, permission: Permission.RoundsCreate },
     { path: '/rounds/:id', element: <RoundDetailPage />, permission: Permission.RoundsJoin },
-    { path: '/rounds/:id/room', element: <RoomPage />, permission: Permission.RoundsJoin },
+    {
+      path: '/rounds/:id/room',
+      element: (
+        <Suspense fallback={null}>
+          <RoomPage />
+        </Suspense>
+      ),
+      permission: Permission.RoundsJoin,
+    },
   ],
   nav: [{ path: '/rounds', labelKey: 'nav.rounds', permission: Permission.RoundsJoin, order: 40 }],
 };

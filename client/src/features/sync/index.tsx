@@ -5,6 +5,7 @@
 import type { FeatureModule } from '../../app/features';
 import './messages';
 
-export { SyncPanel } from './SyncPanel';
+// SyncPanel is imported by the round room from './SyncPanel' directly: re-exporting it here would pull the viewer
+// (cornerstone and its codecs) into the main bundle.
 
 export const syncFeature: FeatureModule = { id: 'sync', routes: [], nav: [] };
