@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
-import { CT_SERIES, stowBody } from './testkit';
+import { CT_SERIES, stowAs } from './testkit';
 
 /** Hospital scoping: another hospital's user gets 404 everywhere; a consultation link opens the study. */
 describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
@@ -21,17 +21,13 @@ describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
     lankao = await t.login('lankao.doctor');
     wanquan = await t.login('wanquan.doctor');
     pku = await t.login('pku.radiology');
-    const { body, contentType } = stowBody(
+    const res = await stowAs(
+      t,
+      lankao,
       CT_SERIES()
         .filter((f) => f.path.includes('slice_'))
         .map((f) => fs.readFileSync(f.abs)),
     );
-    const res = await t.as(lankao, {
-      method: 'POST',
-      url: '/dicomweb/studies',
-      headers: { 'content-type': contentType },
-      payload: body,
-    });
     expect(res.statusCode).toBe(200);
     const ref = res.json()['00081199'].Value[0]['00081190'].Value[0] as string;
     const m = /studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)/.exec(ref)!;

@@ -3,7 +3,7 @@ import dicomParser from 'dicom-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { COMPREHENSIVE_SR } from './sr';
-import { CT_SERIES, splitMultipart, stowBody } from './testkit';
+import { CT_SERIES, splitMultipart, stowAs } from './testkit';
 
 describe.each(DIALECTS)('annotations and SR export (%s)', (dialect) => {
   let t: TestApp;
@@ -25,17 +25,13 @@ describe.each(DIALECTS)('annotations and SR export (%s)', (dialect) => {
       .where('username', '!=', 'lankao.doctor')
       .executeTakeFirst();
     colleague = other ? await t.login(other.username) : author;
-    const { body, contentType } = stowBody(
+    const r = await stowAs(
+      t,
+      author,
       CT_SERIES()
         .filter((f) => f.path.includes('slice_'))
         .map((f) => fs.readFileSync(f.abs)),
     );
-    const r = await t.as(author, {
-      method: 'POST',
-      url: '/dicomweb/studies',
-      headers: { 'content-type': contentType },
-      payload: body,
-    });
     expect(r.statusCode).toBe(200);
     const list = (await t.as(author, { method: 'GET', url: '/api/imaging/studies' })).json();
     studyId = list[0].id;

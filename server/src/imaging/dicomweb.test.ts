@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { parsePart10 } from './dicom';
-import { corpusFiles, CT_SERIES, splitMultipart, stowBody } from './testkit';
+import { corpusFiles, CT_SERIES, splitMultipart, stowAs, stowBody } from './testkit';
 
 const file = (p: string) => fs.readFileSync(corpusFiles().find((f) => f.path === p)!.abs);
 type J = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string; InlineBinary?: string }>;
@@ -27,13 +27,7 @@ describe.each(DIALECTS)('DICOMweb QIDO/WADO (%s)', (dialect) => {
       file('generated/ts/jpeg_baseline.dcm'),
       file('deb-pydicom/test_files/CT_small.dcm'),
     ];
-    const { body, contentType } = stowBody(files);
-    const r = await t.as(s, {
-      method: 'POST',
-      url: '/dicomweb/studies',
-      headers: { 'content-type': contentType },
-      payload: body,
-    });
+    const r = await stowAs(t, s, files);
     expect(r.statusCode).toBe(200);
   });
   afterAll(async () => t?.close());

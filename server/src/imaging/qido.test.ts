@@ -4,7 +4,7 @@ import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/ha
 import { parsePart10 } from './dicom';
 import { forgetHeaders, headerStats } from './header';
 import { DEFAULTS } from './qidofields';
-import { corpusFiles, CT_SERIES, stowBody } from './testkit';
+import { corpusFiles, CT_SERIES, stowAs } from './testkit';
 
 /** QIDO-RS return attributes (PS3.18 §8.3.4 includefield, §10.6.3.3) on the shared corpus. */
 const file = (p: string) => fs.readFileSync(corpusFiles().find((f) => f.path === p)!.abs);
@@ -30,18 +30,12 @@ describe.each(DIALECTS)('QIDO-RS includefield (%s)', (dialect) => {
   beforeAll(async () => {
     t = await makeTestApp(dialect);
     s = await t.login('lankao.doctor');
-    const { body, contentType } = stowBody([
+    const r = await stowAs(t, s, [
       ...slices.map((f) => fs.readFileSync(f.abs)),
       file('deb-pydicom/test_files/CT_small.dcm'),
       file('deb-pydicom/test_files/MR_small.dcm'),
       file('npm-jpeg-lossless-decoder-js/jpeg_lossless_sel1-8bit.dcm'),
     ]);
-    const r = await t.as(s, {
-      method: 'POST',
-      url: '/dicomweb/studies',
-      headers: { 'content-type': contentType },
-      payload: body,
-    });
     expect(r.statusCode).toBe(200);
     forgetHeaders();
   });

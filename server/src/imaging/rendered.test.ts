@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type Session, type TestApp } from '../testing/harness';
-import { CORPUS, CT_SERIES, stowBody } from './testkit';
+import { CORPUS, CT_SERIES, stowAs } from './testkit';
 import { parseWindow } from './rendered.routes';
 
 const pngSize = (b: Buffer) => ({ width: b.readUInt32BE(16), height: b.readUInt32BE(20) });
@@ -16,13 +16,7 @@ describe('WADO-RS rendered', () => {
   let jpeg: { study: string; series: string; sop: string };
 
   const upload = async (file: string) => {
-    const { body, contentType } = stowBody([fs.readFileSync(file)]);
-    const r = await t.as(county, {
-      method: 'POST',
-      url: '/dicomweb/studies',
-      headers: { 'content-type': contentType },
-      payload: body,
-    });
+    const r = await stowAs(t, county, [fs.readFileSync(file)]);
     expect(r.statusCode).toBe(200);
     const sop = r.json()['00081199'].Value[0]['00081155'].Value[0] as string;
     const found = await t.as(county, { method: 'GET', url: `/dicomweb/instances?SOPInstanceUID=${sop}` });

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Session, TestApp } from '../testing/harness';
 
 /** `../shared/dicom-corpus` relative to the repository root (read-only; never copied into the repo). */
 export const CORPUS = path.resolve(import.meta.dirname, '../../..', '../shared/dicom-corpus');
@@ -48,6 +49,17 @@ export function stowBody(files: Uint8Array[], boundary = `b-${crypto.randomBytes
     body: Buffer.concat(chunks),
     contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`,
   };
+}
+
+/** STOW-RS the files to the test app as `who` (one multipart/related request). */
+export function stowAs(t: TestApp, who: Session, files: Uint8Array[]) {
+  const { body, contentType } = stowBody(files);
+  return t.as(who, {
+    method: 'POST',
+    url: '/dicomweb/studies',
+    headers: { 'content-type': contentType },
+    payload: body,
+  });
 }
 
 /** Split a multipart/related response into its parts' bodies. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '@consult/shared';
 import { makeTestApp, type Session, type TestApp } from '../testing/harness';
-import { CT_SERIES, stowBody } from '../imaging/testkit';
+import { CT_SERIES, stowAs } from '../imaging/testkit';
 import { makeConsultation, sampleContent } from './fixtures.test-helper';
 import { markOf } from './key-image-pictures';
 
@@ -36,13 +36,7 @@ describe('key images in the report PDF', () => {
     [cardio, county] = await Promise.all([t.login('pku.cardio'), t.login('lankao.doctor')]);
     const { consultationId } = await makeConsultation(t.db);
     const slice = CT_SERIES().find((f) => f.path.endsWith('slice_7.dcm'))!;
-    const { body, contentType } = stowBody([fs.readFileSync(slice.abs)]);
-    const stow = await t.as(county, {
-      method: 'POST',
-      url: '/dicomweb/studies',
-      headers: { 'content-type': contentType },
-      payload: body,
-    });
+    const stow = await stowAs(t, county, [fs.readFileSync(slice.abs)]);
     expect(stow.statusCode).toBe(200);
     const [study] = (await t.as(county, { method: 'GET', url: '/api/imaging/studies' })).json();
     const detail = (await t.as(county, { method: 'GET', url: `/api/imaging/studies/${study.id}` })).json();

@@ -14,18 +14,10 @@ import { loadConfig } from '../config';
 import { AudioMixer } from './AudioMixer';
 import { MEDIA_CODECS } from './codecs';
 import { Recorder } from './Recorder';
-import { syntheticProducer, tonePower } from './testing';
+import { syntheticProducer, tonePower, until } from './testing';
 import { WorkerPool } from './WorkerPool';
 
 const silentLog = { info() {}, error() {}, warn() {}, debug() {} } as never;
-
-const until = async (cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** The recording's audio as 48 kHz mono samples. */
 function decodedAudio(file: string): Int16Array {

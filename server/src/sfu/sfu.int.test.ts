@@ -13,17 +13,9 @@ import { loadConfig } from '../config';
 import { MEDIA_CODECS } from './codecs';
 import { Recorder } from './Recorder';
 import { WorkerPool } from './WorkerPool';
-import { ffmpegRtp } from './testing';
+import { ffmpegRtp, until } from './testing';
 
 const silentLog = { info() {}, error() {}, warn() {}, debug() {} } as never;
-
-const until = async (cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('SFU with a real mediasoup worker', () => {
   const config = { ...loadConfig({}).sfu, workers: 2 };

@@ -69,3 +69,12 @@ export function tonePower(samples: Int16Array, frequency: number, rate = 48_000)
   }
   return (s1 * s1 + s2 * s2 - k * s1 * s2) / (samples.length * samples.length);
 }
+
+/** Poll `cond` (sync or async) every 50 ms until it holds, or fail naming `what` after `timeoutMs`. */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
