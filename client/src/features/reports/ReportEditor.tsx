@@ -2,8 +2,12 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Report, ReportContent, ReportKeyImage } from '@consult/shared';
 import { ApiError } from '../../app/api';
 import { useI18n } from '../../app/i18n';
+import { ErrorText } from '../../app/ui';
 import { Icd10Picker } from './Icd10Picker';
+import { KeyImageCard } from './KeyImageCard';
+import { KeyImagePicker } from './KeyImagePicker';
 import { saveDraft } from './api';
+import { useKeyImageStudies } from './keyImageData';
 
 type SaveState =
   | { kind: 'saved'; at: string }
@@ -13,6 +17,8 @@ type SaveState =
   | { kind: 'error'; message: string };
 
 const AUTOSAVE_MS = 1200;
+/** ReportContent allows 30 key images. */
+const MAX_KEY_IMAGES = 30;
 
 /** The draft editor: every change autosaves after a pause; a stale revision shows the server's conflict message. */
 export function ReportEditor({
@@ -34,6 +40,12 @@ export function ReportEditor({
   const revision = useRef(draft.revision);
   const pending = useRef<ReportContent | null>(null);
   const inFlight = useRef(false);
+  const [picking, setPicking] = useState(false);
+  const closePicker = useCallback(() => setPicking(false), []);
+  const imaging = useKeyImageStudies(
+    report.consultationId,
+    content.keyImages.map((k) => k.studyInstanceUid),
+  );
 
   const flush = useCallback(async () => {
     if (inFlight.current || !pending.current) return;
@@ -175,79 +187,44 @@ export function ReportEditor({
       </label>
       <fieldset className="key-images">
         <legend>{t('reports.field.keyImages')}</legend>
+        <ErrorText error={imaging.error} />
         {content.keyImages.length === 0 && <p className="muted">{t('reports.keyImages.none')}</p>}
-        {content.keyImages.map((k, i) => (
-          <div key={i} className="key-image-row">
-            <input
-              aria-label={t('reports.field.studyUid')}
-              placeholder={t('reports.field.studyUid')}
-              value={k.studyInstanceUid}
-              disabled={locked}
-              onChange={(e) => setKey(i, { studyInstanceUid: e.target.value.trim() })}
+        <div className="key-image-grid">
+          {content.keyImages.map((k, i) => (
+            <KeyImageCard
+              key={`${k.sopInstanceUid}-${k.frame}-${i}`}
+              k={k}
+              study={imaging.data?.byUid.get(k.studyInstanceUid)}
+              editable={{
+                disabled: locked,
+                onCaption: (caption) => setKey(i, { caption }),
+                onRemove: () =>
+                  change({ ...content, keyImages: content.keyImages.filter((_, j) => j !== i) }),
+              }}
             />
-            <input
-              aria-label={t('reports.field.sopUid')}
-              placeholder={t('reports.field.sopUid')}
-              value={k.sopInstanceUid}
-              disabled={locked}
-              onChange={(e) => setKey(i, { sopInstanceUid: e.target.value.trim() })}
-            />
-            <input
-              aria-label={t('reports.field.frame')}
-              type="number"
-              min={1}
-              value={k.frame}
-              disabled={locked}
-              onChange={(e) => setKey(i, { frame: Math.max(1, Number(e.target.value) || 1) })}
-            />
-            <input
-              aria-label={t('reports.field.annotations')}
-              placeholder={t('reports.field.annotations')}
-              value={k.annotationIds.join(', ')}
-              disabled={locked}
-              onChange={(e) =>
-                setKey(i, {
-                  annotationIds: e.target.value
-                    .split(',')
-                    .map((s) => s.trim())
-                    .filter(Boolean),
-                })
-              }
-            />
-            <input
-              aria-label={t('reports.field.caption')}
-              placeholder={t('reports.field.caption')}
-              value={k.caption}
-              disabled={locked}
-              onChange={(e) => setKey(i, { caption: e.target.value })}
-            />
-            <button
-              type="button"
-              className="btn btn-small btn-ghost"
-              disabled={locked}
-              onClick={() => change({ ...content, keyImages: content.keyImages.filter((_, j) => j !== i) })}
-            >
-              {t('reports.field.remove')}
-            </button>
-          </div>
-        ))}
+          ))}
+        </div>
         <button
           type="button"
           className="btn btn-small"
-          disabled={locked}
-          onClick={() =>
-            change({
-              ...content,
-              keyImages: [
-                ...content.keyImages,
-                { studyInstanceUid: '', sopInstanceUid: '', frame: 1, annotationIds: [], caption: '' },
-              ],
-            })
-          }
+          data-testid="key-image-add"
+          disabled={locked || content.keyImages.length >= MAX_KEY_IMAGES}
+          onClick={() => setPicking(true)}
         >
           {t('reports.keyImages.add')}
         </button>
       </fieldset>
+      {picking && (
+        <KeyImagePicker
+          consultationId={report.consultationId}
+          onCancel={closePicker}
+          onAdd={(k, study) => {
+            imaging.put(study);
+            change({ ...content, keyImages: [...content.keyImages, k] });
+            setPicking(false);
+          }}
+        />
+      )}
     </div>
   );
 }

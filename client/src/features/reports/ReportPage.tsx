@@ -129,7 +129,7 @@ export function ReportPage() {
               )}
               {latest && (
                 <section className="card">
-                  <ReportView v={latest} />
+                  <ReportView v={latest} consultationId={report.consultationId} />
                   {report.acknowledgedAt && (
                     <p className="alert alert-ok report-acknowledged">
                       {t('reports.acknowledged', {

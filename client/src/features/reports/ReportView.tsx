@@ -1,10 +1,17 @@
 import type { ReportVersion } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
+import { ErrorText } from '../../app/ui';
+import { KeyImageCard } from './KeyImageCard';
+import { useKeyImageStudies } from './keyImageData';
 
-/** A signed version, read-only. */
-export function ReportView({ v }: { v: ReportVersion }) {
+/** A signed version, read-only; key images as pictures with their marks. */
+export function ReportView({ v, consultationId }: { v: ReportVersion; consultationId: string }) {
   const { t, dt, locale } = useI18n();
   const c = v.content;
+  const imaging = useKeyImageStudies(
+    consultationId,
+    c.keyImages.map((k) => k.studyInstanceUid),
+  );
   const r = c.recommendations;
   const text = (s: string) => (s.trim() ? s : t('reports.empty'));
   return (
@@ -41,15 +48,12 @@ export function ReportView({ v }: { v: ReportVersion }) {
       {c.keyImages.length > 0 && (
         <>
           <h3>{t('reports.field.keyImages')}</h3>
-          <ul className="plain-list">
+          <ErrorText error={imaging.error} />
+          <div className="key-image-grid">
             {c.keyImages.map((k, i) => (
-              <li key={i}>
-                {k.caption || '—'} · <span className="mono">{k.sopInstanceUid}</span> ·{' '}
-                {t('reports.field.frame')} {k.frame}
-                {k.annotationIds.length > 0 && ` · ${k.annotationIds.join(', ')}`}
-              </li>
+              <KeyImageCard key={i} k={k} study={imaging.data?.byUid.get(k.studyInstanceUid)} />
             ))}
-          </ul>
+          </div>
         </>
       )}
       <p className="muted small">
