@@ -12,13 +12,18 @@ const MAX_BACKLOG_SAMPLES = MIX_RATE / 2;
  * Inputs come and go while it runs (a participant who joins late is heard from then on).
  */
 export class AudioMixer {
-  readonly #out: Writable;
+  #out: Writable;
   #inputs = new Map<string, Int16Array[]>();
   #timer: NodeJS.Timeout | null = null;
   #start = 0;
   #emitted = 0;
 
   constructor(out: Writable) {
+    this.#out = out;
+  }
+
+  /** Send the stream somewhere else from the next tick on (the recorder started a new segment). */
+  setOutput(out: Writable): void {
     this.#out = out;
   }
 

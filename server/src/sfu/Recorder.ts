@@ -5,12 +5,13 @@ import path from 'node:path';
 import type { types } from 'mediasoup';
 import { AudioMixer, MIX_RATE } from './AudioMixer';
 import { RtpLeg } from './RtpLeg';
+import { READER_READY_MS, Segment } from './Segment';
 
 export { freeUdpPortPair } from './RtpLeg';
 
 export interface RecorderOptions {
   router: types.Router;
-  /** The one video to record (screen share or a camera), if any. */
+  /** The video to record first (screen share or a camera), if any; `switchVideo` changes it later. */
   videoProducerId: string | null;
   /** Every voice to mix in; more can be added while recording (`addAudio`). */
   audioProducerIds: string[];
@@ -20,7 +21,7 @@ export interface RecorderOptions {
 }
 
 export type RecorderEvents = {
-  /** ffmpeg exited: ok when a non-empty file was written. */
+  /** The recording ended (stopped, or ffmpeg failed): ok when a non-empty file was written. */
   done: [ok: boolean, sizeBytes: number];
 };
 
@@ -31,29 +32,27 @@ interface Voice {
   sdpFile: string;
 }
 
-/** Start consumers a moment after their reader: ffmpeg opens its sockets right after it starts. */
-const READER_READY_MS = 400;
-
 /**
- * Server-side recording of a round into WebM. Video: one producer consumed on a PlainTransport into ffmpeg and
- * copied as VP8 (keyframes asked for until one lands). Audio: every participant's microphone, each decoded by its own
- * ffmpeg to PCM and mixed by `AudioMixer` on the wall clock (silence for whoever is muted; voices that join later
- * are added), then encoded once to Opus by the main ffmpeg. Stop ends the PCM stream and sends SIGINT so ffmpeg
- * finalizes the file.
+ * Server-side recording of a round into one WebM. Video: one producer at a time, copied as VP8 (`Segment`); when
+ * the recorded video changes (someone starts sharing a screen) a new segment starts and the parts are joined
+ * losslessly at the end. Audio: every participant's microphone decoded by its own ffmpeg to PCM and mixed by
+ * `AudioMixer` on the wall clock (silence for whoever is muted; voices that start later join the mix), encoded once
+ * to Opus.
  */
 export class Recorder extends EventEmitter<RecorderEvents> {
   readonly file: string;
   readonly #opts: RecorderOptions;
-  #video: RtpLeg | null = null;
+  #segments: Segment[] = [];
+  #current: Segment | null = null;
   #voices = new Map<string, Voice>();
   /** Samples decoded per voice so far (for tests and diagnostics). */
   #heard = new Map<string, number>();
   #mixer: AudioMixer | null = null;
-  #ffmpeg: ChildProcess | null = null;
-  #timers: NodeJS.Timeout[] = [];
   #stderr = '';
-  #exited: Promise<number | null> | null = null;
   #stopped = false;
+  #stopping: Promise<void> | null = null;
+  /** Video switches run one after another. */
+  #switching: Promise<void> = Promise.resolve();
 
   constructor(opts: RecorderOptions) {
     super();
@@ -75,57 +74,58 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return [...this.#voices.keys()];
   }
 
+  /** The video being recorded now. */
+  get videoProducerId(): string | null {
+    return this.#current?.video?.producerId ?? null;
+  }
+
+  /** Bytes written so far over all parts. */
+  get bytesWritten(): number {
+    return this.#segments.reduce((n, s) => n + s.size, 0);
+  }
+
   async start(): Promise<void> {
-    const { router, videoProducerId, audioProducerIds } = this.#opts;
+    const { videoProducerId, audioProducerIds } = this.#opts;
     if (!videoProducerId && audioProducerIds.length === 0) throw new Error('nothing to record');
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    if (videoProducerId) this.#video = await RtpLeg.open(router, videoProducerId);
-    const videoSdp = `${this.file}.video.sdp`;
-    if (this.#video) fs.writeFileSync(videoSdp, this.#video.sdp());
-
-    const input = (args: string[]) => ['-thread_queue_size', '1024', ...args];
-    const ff = spawn(
-      this.#opts.ffmpegPath ?? 'ffmpeg',
-      [
-        '-nostdin',
-        '-loglevel',
-        'warning',
-        '-protocol_whitelist',
-        'file,udp,rtp,pipe',
-        '-fflags',
-        '+genpts',
-        ...(this.#video ? input(['-i', videoSdp]) : []),
-        ...input(['-f', 's16le', '-ar', String(MIX_RATE), '-ac', '1', '-i', 'pipe:0']),
-        ...(this.#video ? ['-map', '0:v', '-map', '1:a', '-c:v', 'copy'] : ['-map', '0:a']),
-        ...['-c:a', 'libopus', '-b:a', '64k'],
-        // Low-bitrate rounds would otherwise sit in ffmpeg's write buffer for a long time.
-        ...['-flush_packets', '1', '-f', 'webm', '-y', this.file],
-      ],
-      { stdio: ['pipe', 'ignore', 'pipe'] },
-    );
-    this.#ffmpeg = ff;
-    ff.stdin!.on('error', () => undefined); // ffmpeg gone: its exit is handled below
-    ff.stderr!.on('data', (d: Buffer) => {
-      if (this.#stderr.length < 20_000) this.#stderr += d.toString();
-    });
-    this.#exited = new Promise((resolve) => {
-      ff.once('error', () => resolve(null));
-      ff.once('exit', (code) => resolve(code));
-    });
-    void this.#exited.then(() => {
-      fs.rmSync(videoSdp, { force: true });
-      void this.#finish();
-    });
-    this.#mixer = new AudioMixer(ff.stdin!);
+    const first = await this.#startSegment(videoProducerId);
+    this.#mixer = new AudioMixer(first.stdin);
     this.#mixer.start();
     for (const id of audioProducerIds) await this.addAudio(id);
+  }
 
-    const video = this.#video;
-    if (video) {
-      this.#later(READER_READY_MS, () => void video.consumer.resume().catch(() => undefined));
-      for (const ms of [1000, 2000, 4000])
-        this.#later(ms, () => void video.consumer.requestKeyFrame().catch(() => undefined));
-    }
+  async #startSegment(videoProducerId: string | null): Promise<Segment> {
+    const seg = await Segment.start({
+      router: this.#opts.router,
+      videoProducerId,
+      file: `${this.file}.part${this.#segments.length}.webm`,
+      ...(this.#opts.ffmpegPath ? { ffmpegPath: this.#opts.ffmpegPath } : {}),
+      log: (line) => {
+        if (this.#stderr.length < 20_000) this.#stderr += line;
+      },
+    });
+    this.#segments.push(seg);
+    this.#current = seg;
+    // The part's ffmpeg died on its own (not switched away from, not stopped): the recording ends there.
+    void seg.exited.then(() => {
+      if (this.#current === seg && !this.#stopped) void this.stop();
+    });
+    return seg;
+  }
+
+  /**
+   * Record another video from now on (a screen share started, or the shared screen stopped and a camera takes
+   * over). Only while video is being recorded: the joined parts must have the same streams.
+   */
+  switchVideo(producerId: string): Promise<void> {
+    this.#switching = this.#switching.then(async () => {
+      const prev = this.#current;
+      if (this.#stopped || !prev?.video || prev.video.producerId === producerId) return;
+      const next = await this.#startSegment(producerId);
+      this.#mixer?.setOutput(next.stdin);
+      await prev.stop();
+    });
+    return this.#switching;
   }
 
   /** Mix one more voice in (a participant who started speaking after the recording began). */
@@ -138,16 +138,10 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const decoder = spawn(
       this.#opts.ffmpegPath ?? 'ffmpeg',
       [
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-protocol_whitelist',
-        'file,udp,rtp',
+        ...['-nostdin', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp'],
         // The SDP names the codec: start decoding at once instead of probing seconds of a late joiner's voice.
         ...['-analyzeduration', '0', '-probesize', '32', '-fflags', 'nobuffer'],
-        '-i',
-        sdpFile,
-        ...['-f', 's16le', '-ar', String(MIX_RATE), '-ac', '1', 'pipe:1'],
+        ...['-i', sdpFile, '-f', 's16le', '-ar', String(MIX_RATE), '-ac', '1', 'pipe:1'],
       ],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
@@ -161,7 +155,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#voices.set(producerId, { leg, decoder, sdpFile });
     // The participant left or stopped their microphone: their voice leaves the mix.
     leg.consumer.once('producerclose', () => this.#removeAudio(producerId));
-    this.#later(READER_READY_MS, () => void leg.consumer.resume().catch(() => undefined));
+    setTimeout(() => void leg.consumer.resume().catch(() => undefined), READER_READY_MS);
   }
 
   #removeAudio(producerId: string): void {
@@ -174,49 +168,71 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     fs.rmSync(v.sdpFile, { force: true });
   }
 
-  #later(ms: number, fn: () => void): void {
-    this.#timers.push(setTimeout(fn, ms));
-  }
-
-  /** Stop and finalize; resolves when ffmpeg has exited. Idempotent. */
-  async stop(): Promise<void> {
-    if (!this.#stopped) {
+  /** Stop, finalize and join the parts; resolves when the file is complete ('done' emitted). Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
       this.#stopped = true;
-      for (const t of this.#timers) clearTimeout(t);
+      await this.#switching.catch(() => undefined);
       this.#mixer?.stop();
       for (const id of [...this.#voices.keys()]) this.#removeAudio(id);
-      const ff = this.#ffmpeg;
-      if (ff && ff.exitCode === null && ff.signalCode === null) {
-        ff.stdin?.end();
-        ff.kill('SIGINT');
-        const killer = setTimeout(() => ff.kill('SIGKILL'), 10_000);
-        await this.#exited;
-        clearTimeout(killer);
-      }
-    }
-    await this.#exited;
-    this.#closeLegs();
+      await this.#current?.stop();
+      const size = await this.#join();
+      this.emit('done', size > 0, size);
+    })();
+    return this.#stopping;
   }
 
-  #closeLegs(): void {
-    this.#video?.close();
-    this.#video = null;
-    for (const id of [...this.#voices.keys()]) this.#removeAudio(id);
-  }
-
-  #finished = false;
-  async #finish(): Promise<void> {
-    if (this.#finished) return;
-    this.#finished = true;
-    for (const t of this.#timers) clearTimeout(t);
-    this.#mixer?.stop();
-    this.#closeLegs();
-    let size = 0;
+  /** One part: renamed into place. Several: joined without re-encoding (ffmpeg concat demuxer). */
+  async #join(): Promise<number> {
+    const parts = this.#segments
+      .map((s) => s.file)
+      .filter((f) => fs.existsSync(f) && fs.statSync(f).size > 0);
     try {
-      size = fs.statSync(this.file).size;
-    } catch {
-      size = 0;
+      if (parts.length === 1) fs.renameSync(parts[0]!, this.file);
+      if (parts.length > 1) {
+        const list = `${this.file}.parts.txt`;
+        fs.writeFileSync(list, parts.map((p) => `file '${p.replace(/'/g, "'\\''")}'`).join('\n') + '\n');
+        const ff = spawn(
+          this.#opts.ffmpegPath ?? 'ffmpeg',
+          [
+            '-nostdin',
+            '-loglevel',
+            'error',
+            '-f',
+            'concat',
+            '-safe',
+            '0',
+            '-i',
+            list,
+            '-c',
+            'copy',
+            '-y',
+            this.file,
+          ],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        ff.stderr!.on('data', (d: Buffer) => (this.#stderr += d.toString().slice(0, 2000)));
+        const code = await new Promise<number | null>((resolve) => {
+          ff.once('error', () => resolve(null));
+          ff.once('exit', (c) => resolve(c));
+        });
+        fs.rmSync(list, { force: true });
+        if (code !== 0 || !fs.existsSync(this.file)) {
+          // Never lose the recording: keep the parts beside it and make the first one the file.
+          this.#stderr += `\njoining ${parts.length} parts failed (${code}); parts kept beside the file`;
+          fs.copyFileSync(parts[0]!, this.file);
+          return fs.statSync(this.file).size;
+        }
+      }
+    } catch (err) {
+      this.#stderr += `\nfinalizing failed: ${(err as Error).message}`;
+      return 0;
     }
-    this.emit('done', size > 0, size);
+    for (const s of this.#segments) fs.rmSync(s.file, { force: true });
+    try {
+      return fs.statSync(this.file).size;
+    } catch {
+      return 0;
+    }
   }
 }

@@ -194,6 +194,12 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#producers.set(producer.id, entry);
     producer.observer.once('close', () => {
       this.#producers.delete(producer.id);
+      // The recorded video went away (screen share stopped, camera off): record the next best one.
+      const rec = this.#recorder?.recorder;
+      if (rec && rec.videoProducerId === producer.id) {
+        const next = this.#recordableVideo();
+        if (next) void rec.switchVideo(next).catch(() => undefined);
+      }
       if (!this.#closed)
         this.broadcast(
           { name: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } },
@@ -208,8 +214,11 @@ export class Room extends EventEmitter<RoomEvents> {
     if (kind === 'audio' && this.#speaker && !this.#speaker.closed) {
       await this.#speaker.addProducer({ producerId: producer.id }).catch(() => undefined);
     }
+    // A recording hears every microphone and shows a shared screen as soon as it starts.
     if (source === 'mic' && this.#recorder)
       await this.#recorder.recorder.addAudio(producer.id).catch(() => undefined);
+    if (source === 'screen' && this.#recorder)
+      await this.#recorder.recorder.switchVideo(producer.id).catch(() => undefined);
     this.broadcast(
       { name: 'newProducer', data: { peerId: peer.id, producer: producerInfo(producer) } },
       peer.id,
@@ -228,6 +237,16 @@ export class Room extends EventEmitter<RoomEvents> {
     for (const p of this.peers.values()) if (p.id !== exceptPeerId) p.notify(n);
   }
 
+  /** The video a recording shows: a screen share if any, else a camera (the host's first). */
+  #recordableVideo(): string | null {
+    const all = [...this.#producers.entries()];
+    const pick = (source: MediaSource) =>
+      all.find(([, e]) => e.meta.source === source && e.meta.peerId === this.hostId)?.[0] ??
+      all.find(([, e]) => e.meta.source === source)?.[0] ??
+      null;
+    return pick('screen') ?? pick('webcam');
+  }
+
   /**
    * Record the screen share if any, else the host's (or anyone's) camera, with every microphone mixed (voices that
    * start later join the mix as they are produced).
@@ -235,11 +254,7 @@ export class Room extends EventEmitter<RoomEvents> {
   async startRecording(id: string, file: string, ffmpegPath?: string): Promise<Recorder> {
     if (this.#recorder) throw conflict('already recording');
     const all = [...this.#producers.entries()];
-    const pick = (source: MediaSource) =>
-      all.find(([, e]) => e.meta.source === source && e.meta.peerId === this.hostId)?.[0] ??
-      all.find(([, e]) => e.meta.source === source)?.[0] ??
-      null;
-    const video = pick('screen') ?? pick('webcam');
+    const video = this.#recordableVideo();
     const voices = all.filter(([, e]) => e.meta.source === 'mic').map(([id]) => id);
     if (!video && voices.length === 0) throw conflict('nobody is sending audio or video yet');
     const recorder = new Recorder({

@@ -44,12 +44,13 @@ describe('recording mixes every voice', () => {
     pool.close();
   });
 
-  const produce = async (kind: 'video' | 'audio', pt: number, ssrc: number, frequency?: number) => {
-    const { producer, sender } = await syntheticProducer(router, kind, {
-      pt,
-      ssrc,
-      ...(frequency && { frequency }),
-    });
+  const produce = async (
+    kind: 'video' | 'audio',
+    pt: number,
+    ssrc: number,
+    more: { frequency?: number; colour?: string } = {},
+  ) => {
+    const { producer, sender } = await syntheticProducer(router, kind, { pt, ssrc, ...more });
     senders.push(sender);
     await until(
       async () => ((await producer.getStats())[0]?.packetCount ?? 0) > 10,
@@ -61,18 +62,18 @@ describe('recording mixes every voice', () => {
 
   it('hears two voices from the start and a third that joins later; a muted one leaves silence, not a stall', async () => {
     const video = await produce('video', 101, 1111);
-    const a = await produce('audio', 100, 2221, 440);
-    const b = await produce('audio', 100, 2222, 1000);
+    const a = await produce('audio', 100, 2221, { frequency: 440 });
+    const b = await produce('audio', 100, 2222, { frequency: 1000 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rec-mix-'));
     const file = path.join(dir, 'round.webm');
     const rec = new Recorder({ router, videoProducerId: video.id, audioProducerIds: [a.id, b.id], file });
     const done = new Promise<boolean>((r) => rec.once('done', (ok) => r(ok)));
     await rec.start();
-    const size = () => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+    const size = () => rec.bytesWritten;
     await until(() => size() > 40_000, 30_000, 'recorded bytes');
 
     // A participant who switches the microphone on after the recording started.
-    const c = await produce('audio', 100, 2223, 1760);
+    const c = await produce('audio', 100, 2223, { frequency: 1760 });
     await rec.addAudio(c.id);
     expect(rec.voices.sort()).toEqual([a.id, b.id, c.id].sort());
     // Two seconds of the late voice reach the mix (heard from then on, not after a long probe).
@@ -100,6 +101,60 @@ describe('recording mixes every voice', () => {
       },
     );
     expect(probe.stdout.split('\n').filter(Boolean).sort()).toEqual(['opus', 'vp8']);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('switches to a screen share started during the recording and joins the parts into one file', async () => {
+    const camera = await produce('video', 101, 3331);
+    const voice = await produce('audio', 100, 3332, { frequency: 660 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rec-switch-'));
+    const file = path.join(dir, 'round.webm');
+    const rec = new Recorder({ router, videoProducerId: camera.id, audioProducerIds: [voice.id], file });
+    const done = new Promise<boolean>((r) => rec.once('done', (ok) => r(ok)));
+    await rec.start();
+    await until(() => rec.bytesWritten > 30_000, 30_000, 'camera recorded');
+    const screen = await produce('video', 101, 3333, { colour: 'red' });
+    await rec.switchVideo(screen.id);
+    expect(rec.videoProducerId).toBe(screen.id);
+    const before = rec.bytesWritten;
+    await until(() => rec.bytesWritten > before + 10_000, 30_000, 'screen share recorded');
+    await rec.stop();
+    expect(await done).toBe(true);
+    // One file, no parts left beside it; one video and one audio stream.
+    expect(fs.readdirSync(dir)).toEqual(['round.webm']);
+    const probe = spawnSync(
+      'ffprobe',
+      ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(probe.stdout.split('\n').filter(Boolean).sort()).toEqual(['opus', 'vp8']);
+    // Frames sampled twice a second, shrunk to one pixel: the camera's test pattern first, the red screen last.
+    const px = spawnSync(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-i',
+        file,
+        '-map',
+        '0:v',
+        '-vf',
+        'fps=2,scale=1:1',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        'pipe:1',
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    ).stdout;
+    expect(px.length / 3).toBeGreaterThanOrEqual(4);
+    const isRed = (i: number) => px[i * 3]! > 180 && px[i * 3 + 1]! < 60 && px[i * 3 + 2]! < 60;
+    expect(isRed(0)).toBe(false);
+    expect(isRed(px.length / 3 - 1)).toBe(true);
+    expect(tonePower(decodedAudio(file), 660)).toBeGreaterThan(tonePower(decodedAudio(file), 2500) * 50);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

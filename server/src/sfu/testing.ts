@@ -2,17 +2,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { types } from 'mediasoup';
 
-/** ffmpeg sending a test pattern (VP8) or a sine tone (Opus) as RTP to 127.0.0.1:port, paced in real time. */
+/** ffmpeg sending a test pattern or a plain colour (VP8), or a sine tone (Opus) as RTP to 127.0.0.1:port, paced in real time. */
 export function ffmpegRtp(
   kind: 'video' | 'audio',
   port: number,
   rtcpPort: number,
-  opts: { pt: number; ssrc: number; frequency?: number },
+  opts: { pt: number; ssrc: number; frequency?: number; colour?: string },
 ): ChildProcess {
+  const pattern = opts.colour
+    ? `color=c=${opts.colour}:size=320x240:rate=15`
+    : 'testsrc=size=320x240:rate=15';
   const input =
     kind === 'video'
       ? [
-          ...['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-an'],
+          ...['-f', 'lavfi', '-i', pattern, '-an'],
           ...['-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '300k', '-g', '15'],
         ]
       : [
@@ -34,7 +37,7 @@ export function ffmpegRtp(
 export async function syntheticProducer(
   router: types.Router,
   kind: 'video' | 'audio',
-  opts: { pt: number; ssrc: number; frequency?: number },
+  opts: { pt: number; ssrc: number; frequency?: number; colour?: string },
 ): Promise<{ producer: types.Producer; sender: ChildProcess }> {
   const t = await router.createPlainTransport({
     listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
