@@ -4,6 +4,7 @@ import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/ha
 import { createRequest, move, createPatient, PDF_BYTES, JPEG_BYTES } from './testkit';
 import { consultationLinksForUser, canReachStudy, canReachPatient } from './links';
 import { checkSla } from './sla';
+import { offlineActor } from '../auth/actor';
 
 describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
   let t: TestApp;
@@ -218,26 +219,8 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('/body/studyInstanceUid');
-    const actor = async (s: Session) => ({
-      ...(await t.db
-        .selectFrom('users')
-        .select(['id', 'username', 'role', 'hospital_id', 'department_id', 'display_name'])
-        .where('id', '=', s.userId)
-        .executeTakeFirstOrThrow()),
-    });
-    const asActor = (u: Awaited<ReturnType<typeof actor>>) => ({
-      id: u.id,
-      username: u.username,
-      displayName: u.display_name,
-      role: u.role,
-      hospitalId: u.hospital_id,
-      departmentId: u.department_id,
-      sessionId: '',
-      csrfToken: '',
-      ip: null,
-    });
-    const cardioA = asActor(await actor(cardio));
-    const anzhenA = asActor(await actor(anzhen));
+    const cardioA = await offlineActor(t.db, { id: cardio.userId });
+    const anzhenA = await offlineActor(t.db, { id: anzhen.userId });
     const links = await consultationLinksForUser(t.db, cardioA);
     expect(links.studyInstanceUids).toContain(uid);
     expect(links.patientIds).toContain(c.patient.id);

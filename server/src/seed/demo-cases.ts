@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/actor';
+import { offlineActor } from '../auth/actor';
 import type { DB } from '../db/database';
 import * as patients from '../patients/service';
 import * as consultations from '../consultations/service';
@@ -19,26 +19,6 @@ export interface DemoCasesResult {
   lines: string[];
 }
 
-/** A demo user acting outside an HTTP request (no session, no IP). */
-async function actorFor(db: DB, username: string): Promise<Actor> {
-  const u = await db
-    .selectFrom('users')
-    .select(['id', 'username', 'display_name', 'role', 'hospital_id', 'department_id'])
-    .where('username', '=', username)
-    .executeTakeFirstOrThrow();
-  return {
-    id: u.id,
-    username: u.username,
-    displayName: u.display_name,
-    role: u.role,
-    hospitalId: u.hospital_id,
-    departmentId: u.department_id,
-    sessionId: '',
-    csrfToken: '',
-    ip: null,
-  };
-}
-
 /** ISO date `days` from today (UTC). */
 export function dayFromToday(days: number, today = new Date()): string {
   return new Date(today.getTime() + days * 86_400_000).toISOString().slice(0, 10);
@@ -56,7 +36,7 @@ export function demoNationalId(areaCode: string, birthDate: string): string {
 }
 
 async function seedPatient(ctx: consultations.ConsultationCtx, d: DemoPatient): Promise<string> {
-  const doctor = await actorFor(ctx.db, d.doctor);
+  const doctor = await offlineActor(ctx.db, { username: d.doctor });
   const file = await patients.createPatient(ctx.db, doctor, {
     ...d.patient,
     nationalId: demoNationalId(d.areaCode, d.patient.birthDate),
@@ -76,7 +56,7 @@ async function seedPatient(ctx: consultations.ConsultationCtx, d: DemoPatient): 
 
   const c = d.consultation;
   if (c) {
-    const consultant = await actorFor(ctx.db, c.consultant);
+    const consultant = await offlineActor(ctx.db, { username: c.consultant });
     const request = await consultations.createConsultation(ctx, doctor, {
       patientId: file.id,
       caseId,
