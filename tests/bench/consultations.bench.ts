@@ -10,21 +10,17 @@
  * postgres://postgres@127.0.0.1:5432/test) in a fresh schema dropped at the end. BENCH_SECONDS sets the duration
  * of each measurement (default 10).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { fromServer, SERVER_DIR, startProc, type Proc } from './server-process';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const SERVER_DIR = path.join(ROOT, 'server');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 const REQUESTS = 40;
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const fromServer = createRequire(path.join(SERVER_DIR, 'package.json'));
 const serverImport = <T>(name: string): Promise<T> => import(fromServer.resolve(name)) as Promise<T>;
 
 // ------------------------------------------------------------------ baseline server (child mode)
@@ -42,42 +38,6 @@ if (process.argv[2] === '--hello-server') {
   console.log(`listening on http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`);
 } else {
   await main();
-}
-
-function start(
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, args, {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1]!, proc });
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`server exited ${code}:\n${out}`)));
-  });
-}
-
-async function stop(p: ChildProcess) {
-  if (p.exitCode !== null) return;
-  const done = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
-  await done;
-  clearTimeout(t);
 }
 
 interface Measured {
@@ -120,21 +80,29 @@ async function json<T>(res: Response): Promise<T> {
 async function main() {
   const schema = `bench_${crypto.randomBytes(4).toString('hex')}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-bench-'));
-  const procs: ChildProcess[] = [];
+  const procs: Proc[] = [];
   try {
-    const platform = await start(['--import', 'tsx', 'src/main.ts'], SERVER_DIR, {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      SEED_DEMO_CASES: 'false',
-      DATABASE_URL: PG_URL,
-      DATABASE_SCHEMA: schema,
-      SLA_CHECK_SECONDS: '0',
-    });
-    procs.push(platform.proc);
-    const hello = await start(['--import', 'tsx', import.meta.filename, '--hello-server'], SERVER_DIR, {});
-    procs.push(hello.proc);
+    const platform = await startProc(
+      ['--import', 'tsx', 'src/main.ts'],
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        SEED_DEMO_CASES: 'false',
+        DATABASE_URL: PG_URL,
+        DATABASE_SCHEMA: schema,
+        SLA_CHECK_SECONDS: '0',
+      },
+      SERVER_DIR,
+    );
+    procs.push(platform);
+    const hello = await startProc(
+      ['--import', 'tsx', import.meta.filename, '--hello-server'],
+      {},
+      SERVER_DIR,
+    );
+    procs.push(hello);
 
     // A county doctor with a worklist of REQUESTS requests to the paired tertiary hospital.
     const login = await fetch(`${platform.url}/api/auth/login`, {
@@ -204,7 +172,7 @@ async function main() {
       process.exitCode = 1;
     }
   } finally {
-    for (const p of procs) await stop(p);
+    for (const p of procs) await p.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     type PgClient = { connect(): Promise<void>; query(q: string): Promise<unknown>; end(): Promise<void> };
     const { default: pg } = await serverImport<{
