@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the untyped codec packages' declarations must reach every program compiling this file (the tests package too)
 /// <reference path="./codec-modules.d.ts" />
 /**
  * Decoders for compressed pixel data, server side (the browser viewer has its own in cornerstone's loader):

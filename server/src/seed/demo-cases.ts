@@ -1,5 +1,4 @@
 import { offlineActor } from '../auth/actor';
-import type { DB } from '../db/database';
 import * as patients from '../patients/service';
 import * as consultations from '../consultations/service';
 import { postMessage } from '../consultations/thread';
