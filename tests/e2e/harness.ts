@@ -74,7 +74,8 @@ export async function startApp(opts: StartOptions = {}): Promise<AppProcess> {
       opts.timeoutMs ?? 90_000,
     );
     const onData = () => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      // HOST may be another local address (the weak-link test listens on its veth address).
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);

@@ -8,6 +8,7 @@ import {
   type Ack,
   type IceServer,
   type RoundMethod,
+  type RoundNotification,
   type RoundRequestData,
   type RoundResponse,
 } from '@consult/shared';
@@ -48,6 +49,9 @@ function errorAck(err: unknown, log: FastifyInstance['log']): Ack<never> {
   return { ok: false, code: 'internal', message: 'internal error; it has been logged' };
 }
 
+/** How long a peer whose socket dropped mid-call waits for the browser to come back and resume it. */
+const RESUME_GRACE_MS = 30_000;
+
 /** Pending recordings: resolved once ffmpeg has finished and the row is updated. */
 const finishing = new Map<string, Promise<void>>();
 
@@ -61,13 +65,43 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
     const actor: Actor = socket.data.actor;
     let joined: Joined | null = null;
 
+    /** This socket's peer, unless it closed or a newer socket of the same browser resumed it. */
+    const mine = (): Joined | null =>
+      joined && !joined.peer.closed && joined.peer.socketId === socket.id ? joined : null;
     const need = (): Joined => {
-      if (!joined || joined.peer.closed) throw new DomainError('invalid_transition', 'join a round first');
-      return joined;
+      const j = mine();
+      if (!j) throw new DomainError('invalid_transition', 'join a round first');
+      return j;
     };
     const leave = () => {
-      joined?.peer.close();
+      mine()?.peer.close();
       joined = null;
+    };
+    const notify = (n: RoundNotification) => socket.emit('round:notify', n);
+    const hold = (current: Joined) => {
+      joined = current;
+      current.peer.once('close', () => {
+        if (joined === current) joined = null;
+      });
+    };
+
+    /**
+     * After a network change the browser comes back on a new socket and restarts ICE on its transports. A
+     * transport id of this user's own peer (known only to the client that created it) moves that peer here:
+     * its media, consumers and layers survive, and it gets the notifications it missed.
+     */
+    const resume = async (transportId: string): Promise<void> => {
+      for (const room of sfu.rooms.values()) {
+        const peer = room.peers.get(actor.id);
+        if (!peer || peer.closed || !peer.transports.has(transportId)) continue;
+        await svc.authorizeJoin(app.db, actor, room.roundId);
+        // Both transports' restarts arrive together: the first one resumes, the second finds it done.
+        if (peer.closed || mine()?.peer === peer) return;
+        leave();
+        hold({ roundId: room.roundId, room, peer });
+        peer.attach(socket.id, notify);
+        return;
+      }
     };
 
     const handlers: Handlers = {
@@ -75,16 +109,8 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
         const { round, me } = await svc.authorizeJoin(app.db, actor, roundId);
         leave();
         const room = await sfu.room(roundId, round.host_id);
-        const peer = await room.addPeer({
-          person: me,
-          socketId: socket.id,
-          notify: (n) => socket.emit('round:notify', n),
-        });
-        const current: Joined = { roundId, room, peer };
-        joined = current;
-        peer.once('close', () => {
-          if (joined === current) joined = null;
-        });
+        const peer = await room.addPeer({ person: me, socketId: socket.id, notify });
+        hold({ roundId, room, peer });
         if (await svc.markLive(app.db, actor, roundId)) {
           const invited = await inviteeIds(app.db, roundId);
           await notifyUsers(
@@ -140,9 +166,10 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
         await need().peer.connectTransport(transportId, dtlsParameters as unknown as types.DtlsParameters);
         return undefined;
       },
-      restartIce: async ({ transportId }) => ({
-        iceParameters: (await need().peer.restartIce(transportId)) as never,
-      }),
+      restartIce: async ({ transportId }) => {
+        if (!mine()) await resume(transportId);
+        return { iceParameters: (await need().peer.restartIce(transportId)) as never };
+      },
       produce: async ({ transportId, kind, rtpParameters, source }) => {
         const { room, peer } = need();
         const p = await room.produce(
@@ -274,7 +301,23 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
         }) as never,
       );
     }
-    socket.on('disconnect', leave);
+    socket.on('disconnect', (reason) => {
+      const j = mine();
+      joined = null;
+      if (!j) return;
+      // Said goodbye, or the browser closed its media (tab closed): gone. Otherwise the network dropped under
+      // a live call: keep the peer for a while, for the browser's next socket to resume (see `resume`).
+      if (
+        reason === 'client namespace disconnect' ||
+        reason === 'server namespace disconnect' ||
+        !j.peer.mediaAlive
+      )
+        return j.peer.close();
+      j.peer.detach();
+      setTimeout(() => {
+        if (j.peer.detached && j.peer.socketId === socket.id) j.peer.close();
+      }, RESUME_GRACE_MS).unref();
+    });
   });
 }
 

@@ -11,6 +11,9 @@ import type {
 } from '@consult/shared';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 
+/** Notifications held for a detached peer; beyond this it is closed (its client rejoins). */
+const MAX_MISSED = 500;
+
 export interface TransportListen {
   listenIp: string;
   announcedAddress: string | null;
@@ -35,8 +38,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly id: string;
   readonly person: RoundPerson;
   readonly router: types.Router;
-  readonly socketId: string;
-  readonly #notify: (n: RoundNotification) => void;
+  #socketId: string;
+  /** Null while detached (the socket dropped without leaving): notifications wait in #missed. */
+  #notify: ((n: RoundNotification) => void) | null;
+  #missed: RoundNotification[] = [];
   readonly transports = new Map<string, types.WebRtcTransport>();
   readonly producers = new Map<string, types.Producer<ProducerAppData>>();
   readonly consumers = new Map<string, types.Consumer<ProducerAppData>>();
@@ -56,7 +61,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.id = opts.person.userId;
     this.person = opts.person;
     this.router = opts.router;
-    this.socketId = opts.socketId;
+    this.#socketId = opts.socketId;
     this.#notify = opts.notify;
   }
 
@@ -64,8 +69,43 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.#closed;
   }
 
+  /** The socket this peer answers to (a network change moves it to the browser's next socket). */
+  get socketId(): string {
+    return this.#socketId;
+  }
+  get detached(): boolean {
+    return this.#notify === null;
+  }
+
   notify(n: RoundNotification): void {
-    if (!this.#closed) this.#notify(n);
+    if (this.#closed) return;
+    if (this.#notify) this.#notify(n);
+    else if (this.#missed.length < MAX_MISSED) this.#missed.push(n);
+    else this.close(); // away too long for a resume to catch up: the client rejoins instead
+  }
+
+  /**
+   * The socket dropped without a `leave` (network change, laptop lid): keep transports, producers and
+   * consumers, and hold notifications, so the browser's next socket can resume this peer with an ICE restart.
+   */
+  detach(): void {
+    this.#notify = null;
+  }
+
+  /** A new socket of the same browser resumed this peer: it gets what it missed, then everything as usual. */
+  attach(socketId: string, notify: (n: RoundNotification) => void): void {
+    this.#socketId = socketId;
+    this.#notify = notify;
+    const missed = this.#missed;
+    this.#missed = [];
+    for (const n of missed) notify(n);
+  }
+
+  /** Some transport still has its DTLS session: the browser kept its media (it did not close the tab). */
+  get mediaAlive(): boolean {
+    for (const t of this.transports.values())
+      if (t.dtlsState === 'connecting' || t.dtlsState === 'connected') return true;
+    return false;
   }
 
   info(): PeerInfo {
@@ -98,6 +138,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (direction === 'send') await t.setMaxIncomingBitrate(2_500_000).catch(() => undefined);
     this.transports.set(t.id, t);
     t.observer.once('close', () => this.transports.delete(t.id));
+    // A detached peer whose browser then closes its media (the tab went away) will not come back.
+    t.on('dtlsstatechange', (state) => {
+      if (state === 'closed' && this.detached) this.close();
+    });
     return {
       id: t.id,
       iceParameters: t.iceParameters as never,
@@ -249,6 +293,7 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   #markClosed(): void {
     this.#closed = true;
+    this.#missed = [];
     this.transports.clear();
     this.producers.clear();
     this.consumers.clear();

@@ -1,7 +1,8 @@
 /**
  * The room, without React: mediasoup-client Device, one send and one receive transport, producers (mic, webcam
  * with three VP8 simulcast layers, screen), consumers of everyone else, and the weak-link behaviour: ICE restart on
- * network change or transport failure, automatic rejoin after a socket reconnect or a media-worker death,
+ * network change or transport failure (iceRestart.ts; after a socket reconnect it also resumes the server-side
+ * peer), automatic rejoin when that is not possible or a media worker died,
  * audio-only mode (proposed when the link degrades), preferred layers chosen from tile size and bandwidth.
  * React subscribes with useSyncExternalStore(subscribe, getState). Server notifications are applied in
  * roomNotifications.ts and the 2-second stats sampling runs in StatsSampler.ts, both through a narrow view of
@@ -19,6 +20,7 @@ import type {
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { layerForWidth } from './linkQuality';
 import { LocalMedia } from './LocalMedia';
+import { IceRestarter } from './iceRestart';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
 import { RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
@@ -44,6 +46,7 @@ export class RoomClient {
     localVideo: null,
     localScreen: null,
     rejoins: 0,
+    iceRestarts: 0,
   };
   #listeners = new Set<() => void>();
   #device: Device | null = null;
@@ -68,6 +71,10 @@ export class RoomClient {
     applyLayer: (consumerId) => this.#applyLayer(consumerId),
   };
   readonly #stats = new StatsSampler(this.#inner);
+  readonly #ice = new IceRestarter(
+    (method, data) => this.request(method, data),
+    () => this.#set({ iceRestarts: this.#state.iceRestarts + 1 }),
+  );
 
   constructor(roundId: string, socket: AppSocket = connectSocket()) {
     this.roundId = roundId;
@@ -103,10 +110,30 @@ export class RoomClient {
 
   #onNotify = (n: RoundNotification): void => void handleNotification(this.#inner, n);
   #onConnect = (): void => {
-    // The socket came back (new connection id): the server closed our old peer, so join again.
-    if (this.#wantJoined && this.#state.status !== 'joining') void this.#rejoin();
+    if (!this.#wantJoined) return;
+    if (this.#state.status === 'joined') void this.#resume();
+    else if (this.#state.status !== 'joining') void this.#rejoin();
   };
+
+  /**
+   * The socket came back on a new connection (a network change closes sockets): the server keeps our peer for
+   * a while, and an ICE restart on the new socket resumes it with all its media. Too late, or a failed
+   * restart: join again from scratch.
+   */
+  async #resume(): Promise<void> {
+    const seq = this.#joinSeq;
+    if (await this.restartIce()) return;
+    if (seq === this.#joinSeq && this.#wantJoined) await this.#rejoin();
+  }
   #onNetworkChange = (): void => void this.restartIce();
+  /** The tab closes: say goodbye now, or the server would wait for this peer to come back (see #resume). */
+  #onPageHide = (): void => void this.leave();
+  #listenToPage(on: boolean): void {
+    const m = on ? 'addEventListener' : 'removeEventListener';
+    window[m]('online', this.#onNetworkChange);
+    window[m]('pagehide', this.#onPageHide);
+    (navigator as Navigator & { connection?: EventTarget }).connection?.[m]('change', this.#onNetworkChange);
+  }
 
   /** Join with camera and microphone (unless audio-only). Safe to call again: it rejoins. */
   async join(opts: { audioOnly?: boolean } = {}): Promise<void> {
@@ -114,11 +141,7 @@ export class RoomClient {
     this.#wantJoined = true;
     this.#socket.on('round:notify', this.#onNotify);
     this.#socket.on('connect', this.#onConnect);
-    window.addEventListener('online', this.#onNetworkChange);
-    (navigator as Navigator & { connection?: EventTarget }).connection?.addEventListener(
-      'change',
-      this.#onNetworkChange,
-    );
+    this.#listenToPage(true);
     await this.#joinOnce();
   }
 
@@ -205,28 +228,15 @@ export class RoomClient {
       }).then(({ producerId }) => ok({ id: producerId }), fail);
     });
     t.on('connectionstatechange', (s) => {
-      if (s === 'failed' || s === 'disconnected') void this.#restartTransportIce(t);
+      if (s === 'failed' || s === 'disconnected') void this.#ice.restart(t);
     });
     return t;
   }
 
-  async #restartTransportIce(t: types.Transport): Promise<void> {
-    if (t.closed) return;
-    try {
-      const { iceParameters } = await this.request('restartIce', { transportId: t.id });
-      await t.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });
-    } catch {
-      /* the transport is gone (rejoin in progress) */
-    }
-  }
-
   /** ICE restart on both transports (network changed: Wi-Fi ↔ 4G, new address). */
-  async restartIce(): Promise<void> {
-    await Promise.all(
-      [this.#send, this.#recv]
-        .filter((t): t is types.Transport => !!t)
-        .map((t) => this.#restartTransportIce(t)),
-    );
+  async restartIce(): Promise<boolean> {
+    const ts = [this.#send, this.#recv].filter((t): t is types.Transport => !!t && !t.closed);
+    return ts.length === 2 && (await Promise.all(ts.map((t) => this.#ice.restart(t)))).every(Boolean);
   }
 
   async #startLocalMedia(): Promise<void> {
@@ -374,11 +384,7 @@ export class RoomClient {
     this.#stats.stop();
     this.#socket.off('round:notify', this.#onNotify);
     this.#socket.off('connect', this.#onConnect);
-    window.removeEventListener('online', this.#onNetworkChange);
-    (navigator as Navigator & { connection?: EventTarget }).connection?.removeEventListener(
-      'change',
-      this.#onNetworkChange,
-    );
+    this.#listenToPage(false);
     const wasJoined = this.#send !== null;
     this.#teardownMedia();
     this.#local.stopTracks();

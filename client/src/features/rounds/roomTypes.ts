@@ -34,6 +34,8 @@ export interface RoomState {
   localVideo: MediaStreamTrack | null;
   localScreen: MediaStreamTrack | null;
   rejoins: number;
+  /** ICE restarts completed (network change or a transport that lost its path). */
+  iceRestarts: number;
 }
 
 export class RequestError extends Error {
