@@ -44,6 +44,7 @@ const SfuStats = Type.Object({
           routerId: Type.String(),
           workerPid: Type.Integer(),
           transports: Type.Integer(),
+          peerTransports: Type.Integer(),
           producers: Type.Integer(),
           consumers: Type.Integer(),
         }),

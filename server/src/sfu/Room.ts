@@ -39,7 +39,10 @@ export interface RoomDump {
   routers: {
     routerId: string;
     workerPid: number;
+    /** Every transport of the router: the browsers' WebRTC ones, pipes between the room's routers, recorders'. */
     transports: number;
+    /** The browsers' transports alone (two per joined peer). */
+    peerTransports: number;
     producers: number;
     consumers: number;
   }[];
@@ -296,6 +299,9 @@ export class Room extends EventEmitter<RoomEvents> {
             routerId: r.router.id,
             workerPid: r.worker.pid,
             transports: d.transportIds.length,
+            peerTransports: [...this.peers.values()]
+              .filter((p) => p.router === r.router)
+              .reduce((n, p) => n + p.transports.size, 0),
             producers: d.mapProducerIdConsumerIds.length,
             consumers,
           };
