@@ -3,23 +3,16 @@
  * request; the specialist's triage queue shows it live; the specialist accepts; the county page shows
  * "accepted" live; a message round-trips. No page is reloaded after the first load.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, login, newPage, screenshotsOnFailure, startApp, type AppProcess } from './harness';
+import { login, newPage, screenshotsOnFailure, type AppProcess, withAppAndBrowser } from './harness';
 
 screenshotsOnFailure();
 
 let app: AppProcess;
 let browser: Browser;
 
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+withAppAndBrowser((a, b) => ([app, browser] = [a, b]));
 
 const T = { timeout: 20_000 };
 

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, login, newPage, screenshotsOnFailure, startApp, type AppProcess } from './harness';
+import { login, newPage, screenshotsOnFailure, type AppProcess, withAppAndBrowser } from './harness';
 
 screenshotsOnFailure();
 
 let app: AppProcess;
 let browser: Browser;
 
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+withAppAndBrowser((a, b) => ([app, browser] = [a, b]));
 
 describe('foundation in a real browser', () => {
   it('prints the demo logins on first start of an empty data dir', () => {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -195,4 +195,25 @@ export async function apiCall(baseUrl: string, who: ApiUser, method: string, url
   });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test code reads arbitrary response fields
   return { status: res.status, json: (await res.json().catch(() => null)) as any };
+}
+
+/**
+ * The platform and a browser for one test file: started before its tests, closed after them. `set` receives both
+ * (test files keep them in their own variables).
+ */
+export function withAppAndBrowser(
+  set: (app: AppProcess, browser: Browser) => void,
+  opts: StartOptions = {},
+): void {
+  let app: AppProcess | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    app = await startApp(opts);
+    browser = await launchBrowser();
+    set(app, browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
 }

@@ -5,16 +5,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
   CORPUS_DIR,
-  launchBrowser,
   login,
   newPage,
   screenshotsOnFailure,
-  startApp,
   type AppProcess,
+  withAppAndBrowser,
 } from './harness';
 import { parsePart10, text } from '../../server/src/imaging/dicom';
 
@@ -34,14 +33,7 @@ const XA = 'npm-jpeg-lossless-decoder-js/jpeg_lossless_sel1-8bit.dcm';
 let app: AppProcess;
 let browser: Browser;
 
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+withAppAndBrowser((a, b) => ([app, browser] = [a, b]));
 
 /** Read the viewer controller in the page (`read` runs in the browser). */
 const viewer = <T>(page: Page, read: (v: ViewerHook) => T) =>

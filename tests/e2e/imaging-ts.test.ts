@@ -10,16 +10,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
   CORPUS_DIR,
-  launchBrowser,
   login,
   newPage,
   screenshotsOnFailure,
-  startApp,
   type AppProcess,
+  withAppAndBrowser,
 } from './harness';
 
 screenshotsOnFailure();
@@ -138,14 +137,7 @@ let app: AppProcess;
 let browser: Browser;
 let viewerPage: Promise<Page> | undefined;
 
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+withAppAndBrowser((a, b) => ([app, browser] = [a, b]));
 
 /**
  * One signed-in page on the viewer route, opened by the first test that needs it (harness `login` polls, which

@@ -3,16 +3,15 @@
  * slice 7, measure a length, reload: the length is still there (persisted on the server).
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
   CORPUS_DIR,
-  launchBrowser,
   login,
   newPage,
   screenshotsOnFailure,
-  startApp,
   type AppProcess,
+  withAppAndBrowser,
 } from './harness';
 
 screenshotsOnFailure();
@@ -32,14 +31,7 @@ declare global {
 let app: AppProcess;
 let browser: Browser;
 
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+withAppAndBrowser((a, b) => ([app, browser] = [a, b]));
 
 /** Non-black pixels on the viewport's canvas. */
 const litPixels = (page: Page) =>

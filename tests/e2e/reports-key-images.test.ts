@@ -8,20 +8,19 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
   CORPUS_DIR,
   DEMO_PASSWORD,
   apiCall,
   apiLogin,
-  launchBrowser,
   login,
   newPage,
   screenshotsOnFailure,
-  startApp,
   type ApiUser,
   type AppProcess,
+  withAppAndBrowser,
 } from './harness';
 
 screenshotsOnFailure();
@@ -30,14 +29,7 @@ const CT_DIR = path.join(CORPUS_DIR, 'generated/ct_series');
 let app: AppProcess;
 let browser: Browser;
 
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+withAppAndBrowser((a, b) => ([app, browser] = [a, b]));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test code reads arbitrary response fields
 const call = async (who: ApiUser, method: string, url: string, body?: unknown): Promise<any> => {

@@ -2,16 +2,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
   DEMO_PASSWORD,
-  launchBrowser,
   login,
   newPage,
   screenshotsOnFailure,
-  startApp,
   type AppProcess,
+  withAppAndBrowser,
 } from './harness';
 
 screenshotsOnFailure();
@@ -49,14 +48,7 @@ async function apiAs(username: string) {
   return { me, call };
 }
 
-beforeAll(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+withAppAndBrowser((a, b) => ([app, browser] = [a, b]));
 
 describe('remote diagnosis report in a real browser', () => {
   it('specialist writes and signs in zh-CN; the county doctor sees it live, acknowledges, downloads PDF and FHIR', async () => {
