@@ -9,6 +9,7 @@ import type { BlobStore } from '../imaging/storage';
 import { loadDataSet } from '../imaging/wado';
 import { RenderError, renderFrame } from '../imaging/render';
 import { measurementsOf } from '../imaging/sr';
+import { keyImageInstance } from './key-images';
 
 interface Pt {
   x: number;
@@ -69,18 +70,7 @@ export async function keyImagePictures(
 ): Promise<KeyImagePicture[]> {
   const out: KeyImagePicture[] = [];
   for (const k of keyImages) {
-    const inst = await db
-      .selectFrom('imaging_instances as im')
-      .innerJoin('imaging_studies as s', 's.id', 'im.study_ref')
-      .innerJoin('imaging_series as se', 'se.id', 'im.series_ref')
-      .innerJoin('consultation_studies as cs', (j) =>
-        j.onRef('cs.study_instance_uid', '=', 's.study_uid').on('cs.consultation_id', '=', consultationId),
-      )
-      .select(['im.id', 'im.sha256', 'im.transfer_syntax_uid', 'se.modality'])
-      .where('im.sop_uid', '=', k.sopInstanceUid)
-      .where('s.study_uid', '=', k.studyInstanceUid)
-      .where('s.hospital_id', '=', hospitalId)
-      .executeTakeFirst();
+    const inst = await keyImageInstance(db, consultationId, [hospitalId], k);
     if (!inst) {
       out.push({ image: null, marks: [], note: 'the instance is no longer linked to this consultation' });
       continue;

@@ -8,6 +8,27 @@ import { badRequest } from '../errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The stored instance a key image points at, if it is in a study linked to the consultation. */
+export function keyImageInstance(
+  db: Executor,
+  consultationId: string,
+  hospitalIds: string[],
+  k: Pick<ReportKeyImage, 'studyInstanceUid' | 'sopInstanceUid'>,
+) {
+  return db
+    .selectFrom('imaging_instances as im')
+    .innerJoin('imaging_studies as s', 's.id', 'im.study_ref')
+    .innerJoin('imaging_series as se', 'se.id', 'im.series_ref')
+    .innerJoin('consultation_studies as cs', (j) =>
+      j.onRef('cs.study_instance_uid', '=', 's.study_uid').on('cs.consultation_id', '=', consultationId),
+    )
+    .select(['im.id', 'im.frames', 'im.sha256', 'im.transfer_syntax_uid', 'se.modality'])
+    .where('im.sop_uid', '=', k.sopInstanceUid)
+    .where('s.study_uid', '=', k.studyInstanceUid)
+    .where('s.hospital_id', 'in', hospitalIds)
+    .executeTakeFirst();
+}
+
 export async function checkKeyImages(
   db: Executor,
   consultationId: string,
@@ -16,17 +37,7 @@ export async function checkKeyImages(
 ): Promise<void> {
   for (const [i, k] of keyImages.entries()) {
     const field = `/body/content/keyImages/${i}`;
-    const inst = await db
-      .selectFrom('imaging_instances as im')
-      .innerJoin('imaging_studies as s', 's.id', 'im.study_ref')
-      .innerJoin('consultation_studies as cs', (j) =>
-        j.onRef('cs.study_instance_uid', '=', 's.study_uid').on('cs.consultation_id', '=', consultationId),
-      )
-      .select(['im.id', 'im.frames'])
-      .where('im.sop_uid', '=', k.sopInstanceUid)
-      .where('s.study_uid', '=', k.studyInstanceUid)
-      .where('s.hospital_id', 'in', hospitalIds)
-      .executeTakeFirst();
+    const inst = await keyImageInstance(db, consultationId, hospitalIds, k);
     if (!inst)
       throw badRequest(
         `key image ${i + 1}: instance ${k.sopInstanceUid} is not in a study linked to this consultation`,
