@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '@consult/shared';
+import { ERROR_STATUS, ErrorResponse, type ErrorBody, type ErrorCode } from '@consult/shared';
 
 /** A failure the caller can act on. Services throw these; one handler maps them to HTTP and socket acks. */
 export class DomainError extends Error {
@@ -64,3 +64,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     m,
   );
 }
+
+/** Response schemas of the errors any API route may answer (each body an ErrorResponse). */
+export const errorResponses = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+};

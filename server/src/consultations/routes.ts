@@ -23,17 +23,14 @@ import {
   TransitionBody,
 } from '@consult/shared';
 import type { Config } from '../config';
+import { errorResponses } from '../errors';
 import { actorOf } from '../auth/plugin';
 import * as svc from './service';
 import * as thread from './thread';
 import { startSlaWatcher } from './sla';
 
 const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
+  ...errorResponses,
   413: ErrorResponse,
   415: ErrorResponse,
 };

@@ -55,6 +55,19 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
     ),
   });
   const schema = (extra: (keyof P)[]) => ({ tags: ['dicomweb'], params: params(extra) });
+  /** One WADO-RS handler at study, series and instance level (`suffix`: '' or '/metadata'). */
+  const atEachLevel = (
+    suffix: string,
+    handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  ) => {
+    const levels: [string, (keyof P)[]][] = [
+      ['/studies/:study', ['study']],
+      ['/studies/:study/series/:series', ['study', 'series']],
+      ['/studies/:study/series/:series/instances/:instance', ['study', 'series', 'instance']],
+    ];
+    for (const [url, keys] of levels)
+      app.get(`${url}${suffix}`, { preHandler: read, schema: schema(keys) }, handler);
+  };
 
   const stow = async (req: FastifyRequest, reply: FastifyReply) => {
     const actor = actorOf(req);
@@ -147,17 +160,7 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       .type(`multipart/related; type="application/dicom"; boundary=${boundary}`)
       .send(multipartStream(store, parts, boundary));
   };
-  app.get('/studies/:study', { preHandler: read, schema: schema(['study']) }, retrieve);
-  app.get(
-    '/studies/:study/series/:series',
-    { preHandler: read, schema: schema(['study', 'series']) },
-    retrieve,
-  );
-  app.get(
-    '/studies/:study/series/:series/instances/:instance',
-    { preHandler: read, schema: schema(['study', 'series', 'instance']) },
-    retrieve,
-  );
+  atEachLevel('', retrieve);
 
   // ---- metadata (DICOM JSON with BulkDataURIs)
   const metadata = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -181,17 +184,7 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
     }
     return json(reply, out);
   };
-  app.get('/studies/:study/metadata', { preHandler: read, schema: schema(['study']) }, metadata);
-  app.get(
-    '/studies/:study/series/:series/metadata',
-    { preHandler: read, schema: schema(['study', 'series']) },
-    metadata,
-  );
-  app.get(
-    '/studies/:study/series/:series/instances/:instance/metadata',
-    { preHandler: read, schema: schema(['study', 'series', 'instance']) },
-    metadata,
-  );
+  atEachLevel('/metadata', metadata);
 
   // ---- frames and bulk data
   app.get(

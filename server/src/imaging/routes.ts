@@ -19,7 +19,7 @@ import {
 } from '@consult/shared';
 import type { Config } from '../config';
 import { actorOf } from '../auth/plugin';
-import { DomainError } from '../errors';
+import { DomainError, errorResponses } from '../errors';
 import { dicomwebRoutes, type ImagingDeps } from './dicomweb.routes';
 import { storeInstance } from './ingest';
 import * as svc from './service';
@@ -27,13 +27,7 @@ import { exportSr } from './sr';
 import { BlobStore, TempWriter } from './storage';
 import { wadoUriRoutes } from './wado-uri.routes';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = errorResponses;
 const UPLOAD_STATUS: Record<string, number> = {
   stored: 201,
   already_stored: 200,

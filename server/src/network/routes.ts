@@ -3,7 +3,6 @@ import { Type } from '@sinclair/typebox';
 import {
   Department,
   DepartmentCreate,
-  ErrorResponse,
   Hospital,
   HospitalCreate,
   HospitalUpdate,
@@ -19,16 +18,11 @@ import {
   UserQuery,
   UserUpdate,
 } from '@consult/shared';
+import { errorResponses } from '../errors';
 import { actorOf } from '../auth/plugin';
 import * as svc from './service';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = errorResponses;
 
 /** The hospital network: hospitals, departments, pairings and user accounts (program administration). */
 const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {

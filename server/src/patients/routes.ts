@@ -3,7 +3,6 @@ import {
   CaseCreate,
   CaseParams,
   CaseUpdate,
-  ErrorResponse,
   FollowUpCreate,
   IdParams,
   PatientCreate,
@@ -13,16 +12,11 @@ import {
   PatientUpdate,
   Permission,
 } from '@consult/shared';
+import { errorResponses } from '../errors';
 import { actorOf } from '../auth/plugin';
 import * as svc from './service';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = errorResponses;
 
 /** Patient files: patients, cases (one disease, one file) with their treatment plan, follow-ups. */
 const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {

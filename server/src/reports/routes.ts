@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
   ConsultationIdParams,
-  ErrorResponse,
   IdParams,
   Icd10Code,
   Icd10Query,
@@ -20,6 +19,7 @@ import {
   ReportVerifyResult,
 } from '@consult/shared';
 import type { Config } from '../config';
+import { errorResponses } from '../errors';
 import { actorOf } from '../auth/plugin';
 import { recordAudit } from '../audit/service';
 import { searchIcd10 } from './icd10/index';
@@ -34,13 +34,7 @@ import { BlobStore } from '../imaging/storage';
 import { buildFhirBundle } from './fhir';
 import { listReports } from './list';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = errorResponses;
 const tags = ['reports'];
 
 /** Remote diagnosis reports: drafts, signing, amendments, verification, acknowledgement, PDF and FHIR exports. */

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
-  ErrorResponse,
   IdParams,
   Permission,
   RecordingParams,
@@ -16,20 +15,14 @@ import {
 } from '@consult/shared';
 import type { Config } from '../config';
 import { actorOf } from '../auth/plugin';
-import { DomainError } from '../errors';
+import { DomainError, errorResponses } from '../errors';
 import { notifyUsers } from '../notifications/service';
 import { Sfu } from '../sfu/Sfu';
 import { recordingPath, registerRoundSocket, waitForRecordings } from './events';
 import { recordingForViewing } from './room-service';
 import * as svc from './service';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = errorResponses;
 
 const SfuStats = Type.Object({
   workerBin: Type.Union([Type.String(), Type.Null()]),
