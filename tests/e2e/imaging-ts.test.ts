@@ -20,23 +20,10 @@ import {
   type AppProcess,
   withAppAndBrowser,
 } from './harness';
+// The window.__renderFile hook's contract (declares it on Window).
+import type {} from '../../client/src/features/viewer/testHook.types';
 
 screenshotsOnFailure();
-
-interface RenderFileResult {
-  width: number;
-  height: number;
-  transferSyntax: string;
-  nonBlankPixels: number;
-  minPixelValue: number;
-  maxPixelValue: number;
-  ms: number;
-}
-declare global {
-  interface Window {
-    __renderFile?: (file: File, frame?: number) => Promise<RenderFileResult>;
-  }
-}
 
 interface Case {
   /** Transfer syntax name (DICOM PS3.6). */

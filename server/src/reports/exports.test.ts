@@ -1,20 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '@consult/shared';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
-import { makeConsultation, makeImaging, sampleContent } from './fixtures.test-helper';
+import { makeConsultation, makeImaging, pdfText, sampleContent } from './fixtures.test-helper';
 import { validateR4Bundle } from './fhir-validate';
 import { buildFhirBundle } from './fhir';
 import type { ReportDocument } from './document';
-
-const pdfText = (buf: Buffer): string => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-')), 'r.pdf');
-  fs.writeFileSync(file, buf);
-  return execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
-};
 
 describe.each(DIALECTS)('report exports (%s)', (dialect) => {
   let t: TestApp;

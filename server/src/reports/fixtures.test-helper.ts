@@ -1,5 +1,9 @@
 /** Test fixtures: a patient, a case and a consultation in a given state, inserted directly (tests only). */
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { ConsultationState, ReportContent } from '@consult/shared';
 import type { DB } from '../db/database';
 
@@ -167,3 +171,26 @@ export async function makeImaging(db: DB, consultationId: string, hospitalId: st
     .execute();
   return { studyUid, sopUid, annotationId };
 }
+
+/** Run a poppler tool on PDF bytes (written to a temporary file, removed after). */
+function poppler(tool: 'pdftotext' | 'pdfimages', pdf: Uint8Array, args: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-'));
+  const file = path.join(dir, 'r.pdf');
+  fs.writeFileSync(file, pdf);
+  try {
+    return execFileSync(tool, [...args, file, ...(tool === 'pdftotext' ? ['-'] : [])], { encoding: 'utf8' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The text of a PDF, as pdftotext extracts it. */
+export const pdfText = (pdf: Uint8Array): string => poppler('pdftotext', pdf, ['-enc', 'UTF-8']);
+
+/** The images of a PDF, one row of `pdfimages -list` columns each (page, num, type, width, height, ...). */
+export const pdfImages = (pdf: Uint8Array): string[][] =>
+  poppler('pdfimages', pdf, ['-list'])
+    .trim()
+    .split('\n')
+    .slice(2) // two header lines
+    .map((l) => l.trim().split(/\s+/));

@@ -3,27 +3,13 @@
  * imaging API, the report signed with it as a key image; the PDF carries the picture (pdfimages lists it) and the
  * measurement (pdftotext reads it).
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '@consult/shared';
 import { makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { CT_SERIES, stowAs } from '../imaging/testkit';
-import { makeConsultation, sampleContent } from './fixtures.test-helper';
+import { makeConsultation, pdfImages, pdfText, sampleContent } from './fixtures.test-helper';
 import { markOf } from './key-image-pictures';
-
-function poppler(tool: 'pdftotext' | 'pdfimages', pdf: Buffer, args: string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-'));
-  const file = path.join(dir, 'r.pdf');
-  fs.writeFileSync(file, pdf);
-  try {
-    return execFileSync(tool, [...args, file, ...(tool === 'pdftotext' ? ['-'] : [])], { encoding: 'utf8' });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('key images in the report PDF', () => {
   let t: TestApp;
@@ -97,15 +83,10 @@ describe('key images in the report PDF', () => {
   it('prints the key image as a picture with its numbered measurement', async () => {
     const res = await t.as(county, { method: 'GET', url: `/api/reports/${reportId}/pdf` });
     expect(res.statusCode).toBe(200);
-    // pdfimages -list: a header of two lines, then one line per image (page, num, type, width, height, ...).
-    const images = poppler('pdfimages', res.rawPayload, ['-list'])
-      .trim()
-      .split('\n')
-      .slice(2)
-      .map((l) => l.trim().split(/\s+/));
+    const images = pdfImages(res.rawPayload);
     expect(images).toHaveLength(1);
     expect(images[0]!.slice(3, 5)).toEqual(['128', '128']);
-    const text = poppler('pdftotext', res.rawPayload, ['-enc', 'UTF-8']);
+    const text = pdfText(res.rawPayload);
     expect(text).toContain('右肺下叶结节');
     expect(text).toContain('1. 62.5 mm');
   });

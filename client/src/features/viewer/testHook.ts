@@ -1,4 +1,5 @@
 import { cornerstone, initCornerstone, loadImage } from './cornerstone';
+import type { RenderFileResult } from './testHook.types';
 
 /**
  * TEST HOOK (e2e only, tests/e2e/imaging-ts.test.ts): renders a local DICOM file with the viewer's own initialised
@@ -8,24 +9,6 @@ import { cornerstone, initCornerstone, loadImage } from './cornerstone';
  * URL instead of a /wado URL), displayed in an offscreen 256x256 enabled element, and the canvas's non-black pixels
  * are counted. Exposed on `window` like `window.__viewer`; it only exists once the lazy viewer module has loaded.
  */
-export interface RenderFileResult {
-  width: number;
-  height: number;
-  /** Transfer Syntax UID read by the loader from the file meta header. */
-  transferSyntax: string;
-  /** Canvas pixels with R+G+B > 0 after the image was rendered. */
-  nonBlankPixels: number;
-  /** Stored pixel value range of the decoded image (constant = nothing to see). */
-  minPixelValue: number;
-  maxPixelValue: number;
-  ms: number;
-}
-
-declare global {
-  interface Window {
-    __renderFile?: (file: File, frame?: number) => Promise<RenderFileResult>;
-  }
-}
 
 async function renderFile(file: File, frame?: number): Promise<RenderFileResult> {
   initCornerstone();
