@@ -1,6 +1,5 @@
 import type { DB } from '../db/database';
-import type { Trx } from '../db/database';
-import { hashRow, recordAudit, type AuditInput } from '../audit/service';
+import { appendAuditEntries, type AuditInput } from '../audit/service';
 
 /**
  * Group commit for read audits. Every read of patient data is audited BEFORE its response is sent (the caller
@@ -33,7 +32,7 @@ class ReadAuditBatcher {
         const batch = this.#queue.splice(0, 500);
         try {
           await this.db.transaction().execute((trx) =>
-            appendBatch(
+            appendAuditEntries(
               trx,
               batch.map((p) => p.e),
             ),
@@ -47,44 +46,6 @@ class ReadAuditBatcher {
       this.#running = false;
     }
   }
-}
-
-/**
- * Append many entries in one transaction with one round trip for the rest: the first goes through recordAudit
- * (which takes the chain's lock for this transaction and links to the previous row); the others are chained in
- * memory with the same hashRow and inserted together, so the chain verifies exactly as if appended one by one.
- */
-async function appendBatch(trx: Trx, entries: AuditInput[]): Promise<void> {
-  const [first, ...rest] = entries;
-  if (!first) return;
-  await recordAudit(trx, first);
-  if (!rest.length) return;
-  const last = await trx
-    .selectFrom('audit_events')
-    .select('hash')
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirstOrThrow();
-  let prev = last.hash;
-  const rows = rest.map((e) => {
-    const fields = {
-      actor_id: e.actor?.id ?? null,
-      actor_role: e.actor?.role ?? null,
-      hospital_id: e.actor?.hospitalId ?? null,
-      action: e.action,
-      entity_type: e.entityType,
-      entity_id: e.entityId ?? null,
-      outcome: e.outcome ?? ('success' as const),
-      ip: e.ip ?? null,
-      detail: e.detail ? JSON.stringify(e.detail) : null,
-      at: new Date(Math.floor(Date.now())),
-    };
-    const hash = hashRow(prev, fields);
-    const row = { ...fields, prev_hash: prev, hash };
-    prev = hash;
-    return row;
-  });
-  await trx.insertInto('audit_events').values(rows).execute();
 }
 
 const batchers = new WeakMap<DB, ReadAuditBatcher>();
