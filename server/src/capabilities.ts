@@ -12,6 +12,7 @@ import dashboardRoutes from './dashboard/routes';
 import roundRoutes from './rounds/routes';
 import syncPlugin from './sync/plugin';
 import imagingPlugin from './imaging/routes';
+import accessRoutes from './access/routes';
 
 /**
  * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
@@ -23,6 +24,7 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(notificationRoutes, { prefix: '/api' });
   await app.register(patientRoutes, { prefix: '/api' });
   await app.register(consultationRoutes, { prefix: '/api', config });
+  await app.register(accessRoutes, { prefix: '/api' });
   await app.register(statsRoutes, { prefix: '/api' });
   await app.register(reportRoutes, { prefix: '/api', config });
   await app.register(dashboardRoutes, { prefix: '/api' });

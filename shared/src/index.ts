@@ -1,5 +1,6 @@
 export * from './roles';
 export * from './permissions';
+export * from './access';
 export * from './errors';
 export * from './schemas/common';
 export * from './schemas/auth';
@@ -16,3 +17,4 @@ export * from './state/sync.reducer';
 export * from './schemas/imaging';
 export * from './schemas/reports';
 export * from './schemas/dashboard';
+export * from './schemas/care-team';

@@ -39,3 +39,13 @@ export const deleteUserSessions = (db: Executor, userId: string) =>
 
 export const extendSession = (db: Executor, id: string, expiresAt: Date) =>
   db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', id).execute();
+
+export const liveSessions = (db: Executor, ids: string[]) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.id', 'sessions.user_id', 'users.role', 'users.hospital_id'])
+    .where('sessions.id', 'in', ids)
+    .where('sessions.expires_at', '>', new Date())
+    .where('users.disabled', '=', false)
+    .execute();

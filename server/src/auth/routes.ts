@@ -51,7 +51,9 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
     '/logout',
     { preHandler: app.guard(), schema: { tags: ['auth'], response: { 200: OkResponse, ...errors } } },
     async (req, reply) => {
-      await auth.logout(app.db, actorOf(req));
+      const actor = actorOf(req);
+      await auth.logout(app.db, actor);
+      app.endSessions({ sessionId: actor.sessionId });
       reply.clearCookie(SESSION_COOKIE, cookieOpts);
       return { ok: true as const };
     },
@@ -85,7 +87,9 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
       schema: { tags: ['auth'], body: ChangePasswordBody, response: { 200: OkResponse, ...errors } },
     },
     async (req) => {
-      await auth.changePassword(app.db, actorOf(req), req.body.currentPassword, req.body.newPassword);
+      const actor = actorOf(req);
+      await auth.changePassword(app.db, actor, req.body.currentPassword, req.body.newPassword);
+      app.endSessions({ userId: actor.id, exceptSessionId: actor.sessionId });
       return { ok: true as const };
     },
   );

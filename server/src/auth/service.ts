@@ -17,7 +17,7 @@ export interface LoginResult {
   actor: Actor;
 }
 
-type AuthConfig = Pick<Config, 'loginMaxFailures' | 'loginLockMinutes' | 'sessionTtlHours'>;
+export type AuthConfig = Pick<Config, 'loginMaxFailures' | 'loginLockMinutes' | 'sessionTtlHours'>;
 
 export async function login(
   db: DB,
@@ -114,7 +114,16 @@ export async function actorFromCookie(
   cookieToken: string,
   ip: string | null,
 ): Promise<Actor | null> {
-  const sid = sha256(cookieToken);
+  return actorFromSession(db, cfg, sha256(cookieToken), ip);
+}
+
+/** Resolve a session id (the stored hash) to an actor, as `actorFromCookie` (sockets re-check with this). */
+export async function actorFromSession(
+  db: DB,
+  cfg: AuthConfig,
+  sid: string,
+  ip: string | null,
+): Promise<Actor | null> {
   const row = await q.findSessionWithUser(db, sid);
   if (!row || row.disabled) return null;
   const now = Date.now();
@@ -198,4 +207,13 @@ export async function changePassword(db: DB, actor: Actor, current: string, next
       ip: actor.ip,
     });
   });
+}
+
+/** Of `sessionIds`, the ones still valid now (not expired, user active), with their user's current role and hospital. */
+export async function liveSessions(
+  db: DB,
+  sessionIds: string[],
+): Promise<Map<string, { userId: string; role: string; hospitalId: string | null }>> {
+  const rows = sessionIds.length ? await q.liveSessions(db, sessionIds) : [];
+  return new Map(rows.map((r) => [r.id, { userId: r.user_id, role: r.role, hospitalId: r.hospital_id }]));
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { createRequest, move, createPatient, PDF_BYTES, JPEG_BYTES } from './testkit';
-import { consultationLinksForUser, canReachStudy, canReachPatient } from './links';
+import { caseAudience, standing } from '../access/policy';
 import { checkSla } from './sla';
 import { offlineActor } from '../auth/actor';
 
@@ -181,7 +181,7 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
     ).toBe(404);
   });
 
-  it('links imaging studies and exposes them through consultationLinksForUser', async () => {
+  it('links imaging studies; the policy lets the triage queue, not another tertiary hospital, reach the case', async () => {
     const c = await createRequest(t, lankao);
     const uid = '1.2.840.113619.2.55.3.1234';
     const imagingInstalled = !!(
@@ -221,16 +221,14 @@ describe.each(DIALECTS)('consultation workflow (%s)', (dialect) => {
     expect(bad.json().field).toBe('/body/studyInstanceUid');
     const cardioA = await offlineActor(t.db, { id: cardio.userId });
     const anzhenA = await offlineActor(t.db, { id: anzhen.userId });
-    const links = await consultationLinksForUser(t.db, cardioA);
-    expect(links.studyInstanceUids).toContain(uid);
-    expect(links.patientIds).toContain(c.patient.id);
-    expect(await canReachStudy(t.db, cardioA, uid)).toBe(true);
-    expect(await canReachStudy(t.db, anzhenA, uid)).toBe(false);
-    expect(await canReachPatient(t.db, anzhenA, c.patient.id)).toBe(false);
+    expect((await standing(t.db, cardioA, c.id))?.relations).toEqual(['triage']);
+    expect((await standing(t.db, anzhenA, c.id))?.relations).toEqual([]);
+    expect(await caseAudience(t.db, c.id)).toContain(cardio.userId);
+    expect(await caseAudience(t.db, c.id)).not.toContain(anzhen.userId);
     expect(
       (await t.as(lankao, { method: 'DELETE', url: `/api/consultations/${c.id}/studies/${uid}` })).statusCode,
     ).toBe(200);
-    expect(await canReachStudy(t.db, cardioA, uid)).toBe(false);
+    expect((await t.as(anzhen, { url: `/api/patients/${c.patient.id}` })).statusCode).toBe(404);
   });
 
   it('shows the patient file read-only to the consultant and masks the national ID', async () => {

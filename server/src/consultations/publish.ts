@@ -5,7 +5,7 @@ import type { IoServer } from '../realtime/plugin';
 import { userRoom } from '../realtime/plugin';
 import { notifyUsers } from '../notifications/service';
 import type { ConsultationRow } from './tables';
-import { audienceOf } from './queries';
+import { caseAudience } from '../access/policy';
 
 /** A committed change to announce: the row before and after, and who did it. */
 export interface ChangeEffect {
@@ -63,8 +63,8 @@ async function recipients(
  */
 export async function publishChange(ctx: Ctx, e: ChangeEffect): Promise<void> {
   const c = e.after;
-  const audience = new Set(await audienceOf(ctx.db, c));
-  if (e.before) for (const id of await audienceOf(ctx.db, e.before)) audience.add(id);
+  const audience = new Set(await caseAudience(ctx.db, c));
+  if (e.before) for (const id of await caseAudience(ctx.db, e.before)) audience.add(id);
   if (audience.size) {
     ctx.io.to([...audience].map(userRoom)).emit('consultation:changed', {
       id: c.id,

@@ -3,9 +3,9 @@ import type { ConsultationQuery } from '@consult/shared';
 import { QUEUE_STATES } from '@consult/shared';
 import type { Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { visibleTo } from './links';
+import { visibleCases } from '../access/policy';
 
-/** Consultation queries: `db | trx` first; every read is filtered by `visibleTo(actor)` (404 for the rest). */
+/** Consultation queries: `db | trx` first; every read is filtered by the access policy (`visibleCases`) (404 for the rest). */
 
 const summaryColumns = [
   'c.id',
@@ -68,13 +68,13 @@ export function findVisible(db: Executor, actor: Actor, id: string) {
     .select(summaryColumns)
     .select(nameColumns)
     .where('c.id', '=', id)
-    .where(visibleTo(actor))
+    .where(visibleCases(actor))
     .executeTakeFirst();
 }
 
 /** Worklist / triage queue. Queue order: emergency first, then the SLA due soonest. */
 export async function listVisible(db: Executor, actor: Actor, q: ConsultationQuery) {
-  let base = baseSelect(db).where(visibleTo(actor));
+  let base = baseSelect(db).where(visibleCases(actor));
   const view = q.view ?? 'all';
   if (view === 'queue') {
     base = base.where('c.state', 'in', [...QUEUE_STATES]);
@@ -187,38 +187,10 @@ export function messagesOf(db: Executor, consultationId: string) {
 }
 export type MessageJoinedRow = Awaited<ReturnType<typeof messagesOf>>[number];
 
-/**
- * Users who may see the consultation in its current state: county doctors of the requesting hospital, the
- * target hospital's clinicians while it waits in the queue, and the assignee.
- */
-export async function audienceOf(
-  db: Executor,
-  c: {
-    requesting_hospital_id: string;
-    target_hospital_id: string;
-    state: string;
-    assigned_to: string | null;
-  },
-): Promise<string[]> {
-  const inQueue = (QUEUE_STATES as readonly string[]).includes(c.state);
-  const rows = await db
-    .selectFrom('users')
-    .select('id')
-    .where('disabled', '=', false)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('hospital_id', '=', c.requesting_hospital_id), eb('role', '=', 'county_doctor')]),
-        ...(inQueue
-          ? [
-              eb.and([
-                eb('hospital_id', '=', c.target_hospital_id),
-                eb('role', 'in', ['specialist', 'radiologist']),
-              ]),
-            ]
-          : []),
-        ...(c.assigned_to ? [eb('id', '=', c.assigned_to)] : []),
-      ]),
-    )
-    .execute();
-  return rows.map((r) => r.id);
-}
+export const setSharedForTeaching = (trx: Trx, id: string, shared: boolean) =>
+  trx
+    .updateTable('consultations')
+    .set({ shared_for_teaching: shared, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('shared_for_teaching', '<>', shared)
+    .executeTakeFirst();

@@ -20,6 +20,7 @@ import {
   StudyLink,
   StudyLinkBody,
   StudyParams,
+  TeachingShareBody,
   TransitionBody,
 } from '@consult/shared';
 import type { Config } from '../config';
@@ -104,6 +105,19 @@ const consultationRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
       },
     },
     async (req) => svc.transitionConsultation(ctx, actorOf(req), req.params.id, req.body),
+  );
+  app.put(
+    '/consultations/:id/teaching-share',
+    {
+      preHandler: app.guard(P.ConsultationsCreate),
+      schema: {
+        tags,
+        params: IdParams,
+        body: TeachingShareBody,
+        response: { 200: ConsultationDetail, ...errors },
+      },
+    },
+    async (req) => svc.setTeachingShare(ctx, actorOf(req), req.params.id, req.body.shared),
   );
   app.get(
     '/consultations/:id/assignable',

@@ -21,10 +21,11 @@ import type { ConsultationRow } from './tables';
 import * as q from './queries';
 import { toAttachment, toStudyLink } from './mapping';
 import { publishChange, type ChangeEffect } from './publish';
+import { assertCase, caseAccess, caseAudience, standing } from '../access/policy';
+import { userRoom } from '../realtime/plugin';
 
 import { applyTransition, allowedTransitions } from './transitions';
 
-export * from './links';
 export { applyTransition, allowedTransitions };
 
 /** What every consultation operation needs: the database, the socket.io server (live events) and config. */
@@ -106,10 +107,11 @@ export async function getConsultation(
   audit = true,
 ): Promise<ConsultationDetail> {
   const row = await loadVisible(db, actor, id);
-  const [transitions, attachments, studies] = await Promise.all([
+  const [transitions, attachments, studies, stand] = await Promise.all([
     q.transitionsOf(db, id),
     q.attachmentsOf(db, id),
     q.studiesOf(db, id),
+    standing(db, actor, id),
   ]);
   if (audit)
     await auditRead(db, {
@@ -136,6 +138,8 @@ export async function getConsultation(
     attachments: attachments.map(toAttachment),
     studies: studies.map(toStudyLink),
     allowedTransitions: allowedTransitions(actor, row),
+    access: caseAccess(stand?.relations ?? []),
+    sharedForTeaching: stand?.facts.shared_for_teaching ?? false,
   };
 }
 
@@ -361,6 +365,37 @@ export async function assignableFor(db: DB, actor: Actor, id: string): Promise<A
     role: u.role,
     departmentId: u.department_id,
   }));
+}
+
+/**
+ * The requesting hospital's consent (or its withdrawal) to show the case in teaching rounds to doctors outside
+ * its care team — read-only, only while such a round is live. Withdrawal applies to the very next request.
+ */
+export async function setTeachingShare(
+  ctx: ConsultationCtx,
+  actor: Actor,
+  id: string,
+  shared: boolean,
+): Promise<ConsultationDetail> {
+  await assertCase(ctx.db, actor, id, 'case:share-teaching');
+  const changed = await ctx.db.transaction().execute(async (trx) => {
+    const r = await q.setSharedForTeaching(trx, id, shared);
+    if (!Number(r.numUpdatedRows)) return false;
+    await recordAudit(trx, {
+      actor,
+      action: shared ? 'consultation.teaching_share' : 'consultation.teaching_unshare',
+      entityType: 'consultation',
+      entityId: id,
+      ip: actor.ip,
+    });
+    return true;
+  });
+  if (changed) {
+    const audience = await caseAudience(ctx.db, id);
+    if (audience.length)
+      ctx.io.to(audience.map(userRoom)).emit('entity:changed', { entityType: 'consultation', entityId: id });
+  }
+  return getConsultation(ctx.db, actor, id, false);
 }
 
 export { loadVisible };

@@ -74,6 +74,8 @@ export interface ConsultationTable {
   accepted_at: Timestamp | null;
   completed_at: Timestamp | null;
   sla_warned_at: Timestamp | null;
+  /** The requesting hospital's consent to show the case in teaching rounds to doctors outside its care team. */
+  shared_for_teaching: Generated<boolean>;
   version: Generated<number>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;

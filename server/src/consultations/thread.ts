@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sql } from 'kysely';
 import {
   TERMINAL_STATES,
   type Attachment,
@@ -15,7 +14,8 @@ import { recordAudit } from '../audit/service';
 import { auditRead } from './read-audit';
 import { notifyUsers } from '../notifications/service';
 import { userRoom } from '../realtime/plugin';
-import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
+import { assertCase, canViewStudyAt, caseAudience } from '../access/policy';
+import { badRequest, conflict, DomainError, notFound } from '../errors';
 import * as q from './queries';
 import { toAttachment, toMessage, toStudyLink } from './mapping';
 import { loadVisible, type ConsultationCtx } from './service';
@@ -41,6 +41,7 @@ export async function postMessage(
   id: string,
   body: MessageCreate,
 ): Promise<Message> {
+  await assertCase(ctx.db, actor, id, 'case:message');
   const c = await loadVisible(ctx.db, actor, id);
   if (c.state === 'draft')
     throw new DomainError('invalid_transition', 'the request is still a draft; submit it first');
@@ -86,7 +87,7 @@ export async function postMessage(
     const atts = (await q.attachmentsOf(trx, id)).filter((a) => a.message_id === msgId).map(toAttachment);
     return toMessage(m, atts);
   });
-  const audience = await q.audienceOf(ctx.db, c);
+  const audience = await caseAudience(ctx.db, c.id);
   if (audience.length) ctx.io.to(audience.map(userRoom)).emit('consultation:message', message);
   await notifyUsers(
     ctx.db,
@@ -121,6 +122,7 @@ export async function uploadAttachment(
   id: string,
   file: { fileName: string; declaredType: string; bytes: Buffer },
 ): Promise<Attachment> {
+  await assertCase(ctx.db, actor, id, 'case:message');
   const c = await loadVisible(ctx.db, actor, id);
   if (TERMINAL_STATES.includes(c.state))
     throw new DomainError('invalid_transition', `the request is ${c.state}; no more attachments`);
@@ -200,24 +202,10 @@ export async function readAttachment(ctx: ConsultationCtx, actor: Actor, id: str
   return { bytes, contentType: a.content_type, fileName: a.file_name };
 }
 
-/** Does an installed imaging capability know this study, at one of the consultation's two hospitals? */
-async function studyBelongs(db: DB, uid: string, hospitalIds: string[]): Promise<boolean> {
-  const present = await sql<{ t: string | null }>`select to_regclass('imaging_studies')::text as t`.execute(
-    db,
-  );
-  if (!present.rows[0]?.t) return true; // imaging not installed: the link is recorded; imaging re-checks on access
-  const r = await sql<{
-    one: number;
-  }>`select 1 as one from imaging_studies where study_uid = ${uid} and hospital_id in (${sql.join(hospitalIds)}) limit 1`.execute(
-    db,
-  );
-  return r.rows.length > 0;
-}
-
 /**
- * Link a DICOM study (StudyInstanceUID) to a consultation. The requesting hospital's county doctors or the
- * assignee may link; the study must belong to the requesting or target hospital. Imaging grants the consultation's
- * audience access through this link (see links.ts).
+ * Link a DICOM study (StudyInstanceUID) to a consultation. Care-team members who may link images (the policy)
+ * link a study they can see themselves, of the requesting or target hospital. The policy grants the case's team
+ * the study's images through this link (server/src/access).
  */
 export async function linkStudy(
   ctx: ConsultationCtx,
@@ -225,13 +213,12 @@ export async function linkStudy(
   id: string,
   uid: string,
 ): Promise<StudyLink> {
+  await assertCase(ctx.db, actor, id, 'case:link-images');
   const c = await loadVisible(ctx.db, actor, id);
-  const participant = actor.hospitalId === c.requesting_hospital_id || c.assigned_to === actor.id;
-  if (!participant) throw forbidden('only the requesting hospital or the assignee links studies');
   if (c.state === 'cancelled' || c.state === 'declined')
     throw new DomainError('invalid_transition', `the request is ${c.state}`);
-  if (!(await studyBelongs(ctx.db, uid, [c.requesting_hospital_id, c.target_hospital_id]))) {
-    throw badRequest('no such study at either hospital of this request', '/body/studyInstanceUid');
+  if (!(await canViewStudyAt(ctx.db, actor, uid, [c.requesting_hospital_id, c.target_hospital_id]))) {
+    throw badRequest('no such study of yours at either hospital of this request', '/body/studyInstanceUid');
   }
   const link = await ctx.db.transaction().execute(async (trx) => {
     const inserted = await trx
@@ -261,9 +248,8 @@ export async function unlinkStudy(
   id: string,
   uid: string,
 ): Promise<void> {
+  await assertCase(ctx.db, actor, id, 'case:link-images');
   const c = await loadVisible(ctx.db, actor, id);
-  const participant = actor.hospitalId === c.requesting_hospital_id || c.assigned_to === actor.id;
-  if (!participant) throw forbidden('only the requesting hospital or the assignee unlinks studies');
   await ctx.db.transaction().execute(async (trx) => {
     const res = await trx
       .deleteFrom('consultation_studies')
@@ -284,7 +270,7 @@ export async function unlinkStudy(
 }
 
 async function emitChanged(ctx: ConsultationCtx, c: q.SummaryRow) {
-  const audience = await q.audienceOf(ctx.db, c);
+  const audience = await caseAudience(ctx.db, c.id);
   if (audience.length)
     ctx.io
       .to(audience.map(userRoom))

@@ -14,6 +14,7 @@ import { recordAudit } from '../audit/service';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import type { ConsultationRow } from './tables';
 import * as q from './queries';
+import { keepOnTeam } from '../access/team';
 import type { ChangeEffect } from './publish';
 
 type SideFacts = Pick<
@@ -154,5 +155,7 @@ export async function applyTransition(
     ip: actor.ip,
     detail: { from: before.state, to },
   });
+  // The triager who hands the case to a colleague keeps it only by staying on the care team.
+  if (to === 'triaged' && body.keepOnTeam && assignee !== actor.id) await keepOnTeam(trx, actor, id);
   return { before, after: res, actorId: actor.id };
 }

@@ -12,6 +12,7 @@ import type * as consultations from '../consultations/tables';
 import type * as imaging from '../imaging/tables';
 import type * as rounds from '../rounds/tables';
 import type * as reports from '../reports/tables';
+import type * as access from '../access/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -45,6 +46,7 @@ export interface Database {
   round_recordings: rounds.RoundRecordingTable;
   reports: reports.ReportTable;
   report_versions: reports.ReportVersionTable;
+  care_team_members: access.CareTeamMemberTable;
 }
 
 export type DB = Kysely<Database>;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
+import type { CaseAction } from '@consult/shared';
 import { visibleStudy } from './access';
 
 /** Study search filters (already parsed from QIDO parameters). Text patterns use `*`/`?` wildcards. */
@@ -44,11 +45,11 @@ const studyColumns = [
   'p.sex',
 ] as const;
 
-function studyBase(db: Executor, actor: Actor) {
+function studyBase(db: Executor, actor: Actor, action?: CaseAction) {
   return db
     .selectFrom('imaging_studies')
     .innerJoin('imaging_patients as p', 'p.id', 'imaging_studies.patient_ref')
-    .where(visibleStudy(actor))
+    .where(visibleStudy(actor, action))
     .select(studyColumns)
     .select((eb) => [
       eb
@@ -182,8 +183,8 @@ export function findStudies(db: Executor, actor: Actor, studyUid: string) {
     .execute();
 }
 
-export function findStudyById(db: Executor, actor: Actor, id: string) {
-  return studyBase(db, actor).where('imaging_studies.id', '=', id).executeTakeFirst();
+export function findStudyById(db: Executor, actor: Actor, id: string, action?: CaseAction) {
+  return studyBase(db, actor, action).where('imaging_studies.id', '=', id).executeTakeFirst();
 }
 
 export interface SeriesFilter {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type {
+  CaseAction,
   Annotation,
   AnnotationCreate,
   AnnotationUpdate,
@@ -10,7 +11,7 @@ import type {
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
-import { badRequest, conflict, forbidden, notFound } from '../errors';
+import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import type { ImagingAnnotationRow } from './tables';
 import * as q from './queries';
 
@@ -58,9 +59,20 @@ export async function listStudies(db: DB, actor: Actor, query: StudyListQuery): 
   return rows.map(toStudySummary);
 }
 
-export async function visibleStudyOr404(db: DB, actor: Actor, id: string): Promise<q.StudyRow> {
+/**
+ * The study when the actor may do `action` on it (the access policy): 404 when they cannot even view it, 403
+ * when they view it without the right to write (a teaching round's audience is read-only).
+ */
+export async function visibleStudyOr404(
+  db: DB,
+  actor: Actor,
+  id: string,
+  action: CaseAction = 'case:view-images',
+): Promise<q.StudyRow> {
   const row = await q.findStudyById(db, actor, id);
   if (!row) throw notFound('study');
+  if (action !== 'case:view-images' && !(await q.findStudyById(db, actor, id, action)))
+    throw forbidden('you see this study in a teaching round only; it is read-only for you');
   return row;
 }
 
@@ -173,7 +185,7 @@ export async function createAnnotation(
   studyId: string,
   body: AnnotationCreate,
 ): Promise<Annotation> {
-  const study = await visibleStudyOr404(db, actor, studyId);
+  const study = await visibleStudyOr404(db, actor, studyId, 'case:annotate');
   const inst = await db
     .selectFrom('imaging_instances')
     .select(['id', 'frames'])
@@ -217,8 +229,8 @@ export async function createAnnotation(
 async function annotationForEdit(db: DB, actor: Actor, id: string, version: number) {
   const row = await db.selectFrom('imaging_annotations').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('annotation');
-  await visibleStudyOr404(db, actor, row.study_ref).catch(() => {
-    throw notFound('annotation');
+  await visibleStudyOr404(db, actor, row.study_ref, 'case:annotate').catch((e: unknown) => {
+    throw e instanceof DomainError && e.code === 'forbidden' ? e : notFound('annotation');
   });
   if (row.author_id !== actor.id) throw forbidden('only the author can change or delete an annotation');
   if (row.version !== version)

@@ -146,7 +146,7 @@ export async function exportSr(
   actor: Actor,
   studyId: string,
 ): Promise<SrExportResult> {
-  const study = await visibleStudyOr404(db, actor, studyId);
+  const study = await visibleStudyOr404(db, actor, studyId, 'case:annotate');
   const anns = await db
     .selectFrom('imaging_annotations as a')
     .innerJoin('imaging_instances as i', 'i.id', 'a.instance_ref')

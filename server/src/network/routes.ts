@@ -149,7 +149,13 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.guard(P.UsersManage),
       schema: { tags: ['network'], params: IdParams, body: UserUpdate, response: { 200: User, ...errors } },
     },
-    async (req) => svc.updateUser(app.db, actorOf(req), req.params.id, req.body),
+    async (req) => {
+      const user = await svc.updateUser(app.db, actorOf(req), req.params.id, req.body);
+      // Their open sockets end with their sessions, on every node (sign-out, transfer to another role/hospital).
+      if (req.body.disabled || req.body.role !== undefined || req.body.hospitalId !== undefined)
+        app.endSessions({ userId: req.params.id });
+      return user;
+    },
   );
   app.post(
     '/users/:id/password',
@@ -165,6 +171,7 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) => {
       await svc.resetPassword(app.db, actorOf(req), req.params.id, req.body.password);
+      app.endSessions({ userId: req.params.id });
       return { ok: true as const };
     },
   );

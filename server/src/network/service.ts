@@ -319,11 +319,19 @@ export async function updateUser(db: DB, actor: Actor, id: string, body: UserUpd
     if (!current) throw notFound('user');
     if (current.role === 'sys_admin' && actor.role !== 'sys_admin')
       throw new DomainError('forbidden', 'only a sys_admin may change a sys_admin');
-    if (body.departmentId !== undefined)
-      await checkPlacement(trx, current.role, current.hospital_id, body.departmentId);
+    if (body.role === 'sys_admin' && actor.role !== 'sys_admin')
+      throw new DomainError('forbidden', 'only a sys_admin may make a sys_admin');
+    const role = body.role ?? current.role;
+    const hospitalId = body.hospitalId !== undefined ? body.hospitalId : current.hospital_id;
+    const moved = role !== current.role || hospitalId !== current.hospital_id;
+    if (moved && id === actor.id) throw badRequest('you cannot change your own role or hospital', 'role');
+    if (body.departmentId !== undefined || moved)
+      await checkPlacement(trx, role, hospitalId, body.departmentId !== undefined ? body.departmentId : null);
     const row = await trx
       .updateTable('users')
       .set({
+        ...(moved && { role, hospital_id: hospitalId }),
+        ...(moved && body.departmentId === undefined && { department_id: null }),
         ...(body.displayName !== undefined && { display_name: body.displayName }),
         ...(body.departmentId !== undefined && { department_id: body.departmentId }),
         ...(body.disabled !== undefined && { disabled: body.disabled }),
@@ -331,11 +339,20 @@ export async function updateUser(db: DB, actor: Actor, id: string, body: UserUpd
       .where('id', '=', id)
       .returning(q.userColumns)
       .executeTakeFirstOrThrow();
-    // A disabled user is signed out everywhere at once.
-    if (body.disabled) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+    // A disabled or moved user is signed out everywhere at once (the route ends their sockets after commit).
+    if (body.disabled || moved) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
     const action =
       body.disabled === true ? 'user.disable' : body.disabled === false ? 'user.enable' : 'user.update';
-    await recordAudit(trx, { actor, action, entityType: 'user', entityId: id, ip: actor.ip });
+    await recordAudit(trx, {
+      actor,
+      action,
+      entityType: 'user',
+      entityId: id,
+      ip: actor.ip,
+      ...(moved && {
+        detail: { role, hospitalId, from: { role: current.role, hospitalId: current.hospital_id } },
+      }),
+    });
     return toUser(row);
   });
 }

@@ -1,26 +1,10 @@
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { PatientQuery } from '@consult/shared';
-import type { Database, Executor } from '../db/database';
+import type { Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { visibleTo } from '../consultations/links';
+import { visiblePatients } from '../access/policy';
 
-/**
- * Patient-file queries, scoped in SQL: a county doctor's own hospital; for the tertiary side, only patients of a
- * consultation visible to them (see consultations/links.ts). Admin roles match nothing.
- */
-export function patientScope(db: Executor, actor: Actor) {
-  return (eb: ExpressionBuilder<Database & { p: Database['patients'] }, 'p'>) => {
-    if (actor.role === 'county_doctor' && actor.hospitalId) return eb('p.hospital_id', '=', actor.hospitalId);
-    if ((actor.role === 'specialist' || actor.role === 'radiologist') && actor.hospitalId) {
-      return eb(
-        'p.id',
-        'in',
-        db.selectFrom('consultations as c').select('c.patient_id').where(visibleTo(actor)),
-      );
-    }
-    return sql<boolean>`false`;
-  };
-}
+/** Patient-file queries, scoped in SQL by the access policy (`visiblePatients`); admin roles match nothing. */
 
 /** The next follow-up due of a case: the next_due_date of its latest follow-up. */
 const nextDueSql = sql<
@@ -28,7 +12,7 @@ const nextDueSql = sql<
 >`(select f.next_due_date::text from case_follow_ups f where f.case_id = pc.id order by f.follow_up_date desc, f.created_at desc limit 1)`;
 
 export async function listPatients(db: Executor, actor: Actor, q: PatientQuery) {
-  let base = db.selectFrom('patients as p').where(patientScope(db, actor));
+  let base = db.selectFrom('patients as p').where(visiblePatients(actor));
   if (q.q?.trim()) {
     const term = q.q.trim();
     const digits = term.replace(/[^0-9Xx]/g, '').toUpperCase();
@@ -68,7 +52,7 @@ export function findPatient(db: Executor, actor: Actor, id: string) {
     .selectFrom('patients as p')
     .selectAll('p')
     .where('p.id', '=', id)
-    .where(patientScope(db, actor))
+    .where(visiblePatients(actor))
     .executeTakeFirst();
 }
 

@@ -7,6 +7,14 @@ import type { Config } from '../config';
 import type { Actor } from '../auth/actor';
 import { actorFromCookie } from '../auth/service';
 import { parseCookieHeader } from './cookies';
+import {
+  endSessions,
+  revalidateOnEvent,
+  sessionRoom,
+  startSessionSweep,
+  userRoomOf,
+  type EndSessions,
+} from './session-guard';
 
 export interface SocketData {
   actor: Actor;
@@ -14,20 +22,21 @@ export interface SocketData {
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-export const userRoom = (userId: string) => `user:${userId}`;
-export const hospitalRoom = (hospitalId: string) => `hospital:${hospitalId}`;
+export const userRoom = userRoomOf;
 
 declare module 'fastify' {
   interface FastifyInstance {
     io: IoServer;
     /** Capabilities register their socket handlers here; each runs for every authenticated connection. */
     onSocket(handler: (socket: IoSocket) => void): void;
+    /** Disconnect the sockets of a session or a user on every node (logout, disabling, password change). */
+    endSessions(what: EndSessions): void;
   }
 }
 
 /**
  * socket.io on the same HTTP server, authenticated by the session cookie (connections without a valid session
- * are refused), rooms per user and per hospital, and the Redis adapter when REDIS_URL is set so events raised
+ * are refused) and following that session afterwards (./session-guard.ts), rooms per user and per session, and the Redis adapter when REDIS_URL is set so events raised
  * on one node reach sockets on every node.
  */
 export default fp<{ config: Config }>(
@@ -63,18 +72,22 @@ export default fp<{ config: Config }>(
       }
     });
 
+    const revalidate = revalidateOnEvent(app.db, config, app.log);
     io.on('connection', (socket) => {
       const { actor } = socket.data;
-      void socket.join(userRoom(actor.id));
-      if (actor.hospitalId) void socket.join(hospitalRoom(actor.hospitalId));
+      void socket.join([userRoom(actor.id), sessionRoom(actor.sessionId)]);
+      revalidate(socket);
       for (const h of handlers) h(socket);
     });
+    const stopSweep = startSessionSweep(io, app.db, app.log);
 
     app.decorate('io', io);
     app.decorate('onSocket', (h: (s: IoSocket) => void) => {
       handlers.push(h);
     });
+    app.decorate('endSessions', (what: EndSessions) => endSessions(io, what));
     app.addHook('preClose', async () => {
+      stopSweep();
       // Only this node's clients: `io.disconnectSockets` goes through the adapter and would sign every node's
       // clients out when one node of a cluster stops.
       io.local.disconnectSockets(true);

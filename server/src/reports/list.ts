@@ -1,10 +1,11 @@
-/** "My reports": the consultant's own reports, or the signed reports of the county doctor's hospital. */
+/** "My reports": the reports of the cases whose care team the user is on (the access policy decides). */
 import { sql } from 'kysely';
 import type { ReportListItem, ReportListQuery } from '@consult/shared';
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { parsePayload } from './payload';
+import { visibleReports } from '../access/policy';
 
 export async function listReports(db: DB, actor: Actor, query: ReportListQuery): Promise<ReportListItem[]> {
   if (!actor.hospitalId) return [];
@@ -34,9 +35,7 @@ export async function listReports(db: DB, actor: Actor, query: ReportListQuery):
       'v.payload',
       'v.signed_at',
     ]);
-  q = county
-    ? q.where('c.requesting_hospital_id', '=', actor.hospitalId).where('r.current_version', '>', 0)
-    : q.where('r.author_id', '=', actor.id).where('c.target_hospital_id', '=', actor.hospitalId);
+  q = q.where(visibleReports(actor));
   if (query.status) q = q.where('r.status', '=', query.status);
   // What needs the viewer's action first: to acknowledge (county) or to finish (consultant).
   const first = county

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
+import { visibleCases } from '../access/policy';
 import type { ReportRow, ReportVersionRow } from './tables';
 
 /** The consultation facts the report rules need. */
@@ -30,26 +31,20 @@ const consultationCols = [
 ] as const;
 
 /**
- * A consultation the actor may see: their hospital is the requesting or the target side. Anything else (and
- * actors without a hospital) reads as absent, so the route answers 404.
+ * A consultation whose report the actor may read (the access policy: its care team). Anything else (and actors
+ * without a hospital) reads as absent, so the route answers 404.
  */
 export async function findVisibleConsultation(
   db: Executor,
-  actor: Pick<Actor, 'hospitalId'>,
+  actor: Actor,
   consultationId: string,
   lock = false,
 ): Promise<ConsultationFacts | undefined> {
-  if (!actor.hospitalId) return undefined;
   let q = db
     .selectFrom('consultations as c')
     .select(consultationCols)
     .where('c.id', '=', consultationId)
-    .where((eb) =>
-      eb.or([
-        eb('c.requesting_hospital_id', '=', actor.hospitalId!),
-        eb('c.target_hospital_id', '=', actor.hospitalId!),
-      ]),
-    );
+    .where(visibleCases(actor, 'case:read-report'));
   if (lock) q = q.forUpdate();
   return q.executeTakeFirst();
 }

@@ -27,10 +27,10 @@ describe.each(DIALECTS)('reports (%s)', (dialect) => {
   const save = (s: Session, baseRevision: number, content = sampleContent()) =>
     t.as(s, { method: 'PUT', url: `/api/reports/${reportId}/draft`, payload: { content, baseRevision } });
 
-  it('the assigned specialist opens a draft; another specialist may not', async () => {
+  it('the assigned specialist opens a draft; a colleague off the care team does not even see the case', async () => {
     expect(
       (await t.as(nephro, { method: 'POST', url: `/api/consultations/${consultationId}/report` })).statusCode,
-    ).toBe(403);
+    ).toBe(404);
     const res = await open();
     expect(res.statusCode).toBe(200);
     const r = res.json() as Report;

@@ -115,7 +115,7 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
     return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effect };
   });
   await publishEffects(ctx.db, ctx.io, ctx.config, effect ? [effect] : []);
-  announce(ctx.io, consultation, id);
+  await announce(ctx.db, ctx.io, consultation, id);
   ctx.io.to(userRoom(result.authorId)).emit('entity:changed', { entityType: 'report', entityId: id });
   return result;
 }

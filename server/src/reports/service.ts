@@ -5,13 +5,14 @@
 import crypto from 'node:crypto';
 import type { Report, ReportContent } from '@consult/shared';
 import { emptyReportContent } from '@consult/shared';
-import type { DB } from '../db/database';
+import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { verifyPassword } from '../auth/password';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import type { IoServer } from '../realtime/plugin';
-import { hospitalRoom } from '../realtime/plugin';
+import { userRoom } from '../realtime/plugin';
+import { caseAudience } from '../access/policy';
 import { notifyUsers } from '../notifications/service';
 import * as q from './queries';
 import { loadVisible, toReport, type Loaded } from './view';
@@ -53,9 +54,16 @@ function normalise(content: ReportContent): ReportContent {
   };
 }
 
-/** Tell both hospitals' open screens to refetch (after commit). */
-export function announce(io: IoServer, c: q.ConsultationFacts, reportId: string): void {
-  const rooms = [hospitalRoom(c.requesting_hospital_id), hospitalRoom(c.target_hospital_id)];
+/** Tell the open screens of the case's team (those who may read its report) to refetch (after commit). */
+export async function announce(
+  db: Executor,
+  io: IoServer,
+  c: q.ConsultationFacts,
+  reportId: string,
+): Promise<void> {
+  const audience = await caseAudience(db, c.id, 'case:read-report');
+  if (!audience.length) return;
+  const rooms = audience.map(userRoom);
   io.to(rooms).emit('entity:changed', { entityType: 'report', entityId: reportId });
   io.to(rooms).emit('entity:changed', { entityType: 'consultation', entityId: c.id });
 }
@@ -263,7 +271,7 @@ export async function signReport(
     return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effects };
   });
   await publishEffects(ctx.db, ctx.io, ctx.config, effects);
-  announce(ctx.io, consultation, id);
+  await announce(ctx.db, ctx.io, consultation, id);
   await notifyUsers(ctx.db, ctx.io, [consultation.requester_id], {
     kind: 'report.ready',
     entityType: 'consultation',

@@ -2,7 +2,9 @@
 import type { Report, ReportContent, ReportVersion } from '@consult/shared';
 import type { Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
+import { allows } from '@consult/shared';
 import { notFound } from '../errors';
+import { standing } from '../access/policy';
 import * as q from './queries';
 import { parsePayload } from './payload';
 import type { ReportRow, ReportVersionRow } from './tables';
@@ -10,13 +12,13 @@ import type { ReportRow, ReportVersionRow } from './tables';
 export interface Loaded {
   consultation: q.ConsultationFacts;
   report: ReportRow;
-  /** The actor works at the target (consulting) hospital: may see drafts. */
+  /** The actor is on the consulting side of the care team (the policy's case:read-draft): may see drafts. */
   consultingSide: boolean;
 }
 
 /**
- * Load a report the actor may see. The requesting side sees a report only once it has a signed version; drafts
- * stay with the consulting side. Everything else is 404 (existence is not leaked).
+ * Load a report the actor may see (the access policy): the case's care team sees signed versions; drafts stay with
+ * the consulting side (consultant and added colleagues). Everything else is 404 (existence is not leaked).
  */
 export async function loadVisible(
   db: Executor,
@@ -28,7 +30,10 @@ export async function loadVisible(
   if (!report) throw notFound('report');
   const consultation = await q.findVisibleConsultation(db, actor, report.consultation_id);
   if (!consultation) throw notFound('report');
-  const consultingSide = actor.hospitalId === consultation.target_hospital_id;
+  const consultingSide = allows(
+    (await standing(db, actor, consultation.id))?.relations ?? [],
+    'case:read-draft',
+  );
   if (!consultingSide && report.current_version === 0) throw notFound('report');
   return { consultation, report, consultingSide };
 }

@@ -1,17 +1,15 @@
 import type { Executor } from '../db/database';
 import type { RoundStatus } from '@consult/shared';
+import { roundParticipant, type Who } from '../access/relations';
 
 /** Ids for an `in` list; never empty (an empty `in ()` is a syntax error), a nil uuid matches nothing. */
 const inList = (ids: string[]) => (ids.length ? ids : ['00000000-0000-0000-0000-000000000000']);
 
 /**
- * Who may see a round: its host, its invitees, and the host's same-hospital colleagues (callers pass
- * `colleagueHospitalId` only when the actor's role may join rounds). Applied in every round query.
+ * Who may see a round: its participants, as the access policy defines them (`roundParticipant`: the host, its
+ * invitees, and the host's same-hospital colleagues whose role may join rounds). Applied in every round query.
  */
-export interface RoundScope {
-  userId: string;
-  colleagueHospitalId: string | null;
-}
+export type RoundScope = Who;
 
 export function listRounds(db: Executor, scope: RoundScope, status?: RoundStatus) {
   let q = db
@@ -29,17 +27,7 @@ export function listRounds(db: Executor, scope: RoundScope, status?: RoundStatus
         .select(eb.fn.countAll<number>().as('n'))
         .as('agenda_count'),
     ])
-    .where((eb) =>
-      eb.or([
-        eb('rounds.host_id', '=', scope.userId),
-        eb(
-          'rounds.id',
-          'in',
-          eb.selectFrom('round_invitees').select('round_id').where('user_id', '=', scope.userId),
-        ),
-        ...(scope.colleagueHospitalId ? [eb('rounds.hospital_id', '=', scope.colleagueHospitalId)] : []),
-      ]),
-    )
+    .where(() => roundParticipant(scope, 'rounds'))
     .orderBy('rounds.scheduled_at', 'desc')
     .limit(200);
   if (status) q = q.where('rounds.status', '=', status);
@@ -51,17 +39,7 @@ export function findRound(db: Executor, scope: RoundScope, id: string) {
     .selectFrom('rounds')
     .selectAll()
     .where('id', '=', id)
-    .where((eb) =>
-      eb.or([
-        eb('host_id', '=', scope.userId),
-        eb(
-          'id',
-          'in',
-          eb.selectFrom('round_invitees').select('round_id').where('user_id', '=', scope.userId),
-        ),
-        ...(scope.colleagueHospitalId ? [eb('hospital_id', '=', scope.colleagueHospitalId)] : []),
-      ]),
-    )
+    .where(() => roundParticipant(scope, 'rounds'))
     .executeTakeFirst();
 }
 
@@ -144,21 +122,4 @@ export function chatHistory(db: Executor, roundId: string, limit = 100) {
     .orderBy('round_chat_messages.created_at', 'desc')
     .limit(limit)
     .execute();
-}
-
-/** Consultations that exist and involve the host's hospital (requesting or answering), among `ids`. */
-export async function consultationsOfHospital(
-  db: Executor,
-  hospitalId: string,
-  ids: string[],
-): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom('consultations')
-    .select('id')
-    .where('id', 'in', inList(ids))
-    .where((eb) =>
-      eb.or([eb('requesting_hospital_id', '=', hospitalId), eb('target_hospital_id', '=', hospitalId)]),
-    )
-    .execute();
-  return new Set(rows.map((r) => r.id));
 }

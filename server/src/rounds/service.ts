@@ -23,6 +23,8 @@ import { pairedHospitalIds } from '../network/queries';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import type { AgendaRow, RecordingRow, RoundRow } from './tables';
 import * as q from './queries';
+import { actorWho } from '../access/relations';
+import { permittedCases } from '../access/policy';
 
 type PersonRow = Awaited<ReturnType<typeof q.people>>[number];
 
@@ -52,11 +54,8 @@ export const toRecording = (r: RecordingRow): Recording => ({
   startedBy: r.started_by,
 });
 
-/** Query-layer visibility: host, invitees, and same-hospital colleagues whose role may join rounds. */
-export const scopeOf = (actor: Actor): q.RoundScope => ({
-  userId: actor.id,
-  colleagueHospitalId: can(actor.role, Permission.RoundsJoin) ? actor.hospitalId : null,
-});
+/** Query-layer visibility: the round's participants (the access policy's `roundParticipant`). */
+export const scopeOf = (actor: Actor): q.RoundScope => actorWho(actor);
 
 export const isHost = (actor: Actor, r: RoundRow) => r.host_id === actor.id;
 
@@ -138,7 +137,10 @@ async function checkInvitees(db: Executor, actor: Actor, ids: string[]): Promise
   }
 }
 
-/** Agenda: presenters are the host or invitees; linked consultations exist and involve the host's hospital. */
+/**
+ * Agenda: presenters are the host or invitees; a case goes on it only when the host may present it (is on its
+ * care team, the access policy) and it has left the county (never a draft). Presenting grants nobody the case.
+ */
 async function checkAgenda(
   db: Executor,
   actor: Actor,
@@ -156,11 +158,21 @@ async function checkAgenda(
   });
   const cids = agenda.map((a) => a.consultationId).filter((c): c is string => !!c);
   if (!cids.length) return;
-  const found = await q.consultationsOfHospital(db, actor.hospitalId!, cids);
+  const found = await permittedCases(db, actor, cids, 'case:present');
   agenda.forEach((a, i) => {
-    if (a.consultationId && !found.has(a.consultationId)) {
-      throw badRequest(`agenda item ${i + 1}: consultation not found`, `agenda/${i}/consultationId`);
+    if (!a.consultationId) return;
+    const state = found.get(a.consultationId);
+    if (!state) {
+      throw badRequest(
+        `agenda item ${i + 1}: consultation not found among the cases whose care team you are on`,
+        `agenda/${i}/consultationId`,
+      );
     }
+    if (state === 'draft')
+      throw badRequest(
+        `agenda item ${i + 1}: a draft request cannot be presented`,
+        `agenda/${i}/consultationId`,
+      );
   });
 }
 

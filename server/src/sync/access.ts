@@ -1,14 +1,13 @@
-import { sql, type ExpressionBuilder } from 'kysely';
-import { can, Permission, ROLES, type Role } from '@consult/shared';
-import type { Database, Executor } from '../db/database';
+import { sql } from 'kysely';
+import type { Executor } from '../db/database';
+import { roundParticipant, type Who } from '../access/relations';
 
 /**
- * Round participation, as synchronized viewing and the round-scoped study access see it: the round's host, its
- * invitees (round_invitees of the rounds capability) and the host hospital's colleagues whose role may join rounds
- * (the rounds capability lets them see and join the round, so its viewer must not refuse them) take part; the grant lasts while the round is live
- * (scheduled rounds may already gather in the viewer, but their studies open only once the round is live).
- * Everything reads the rounds tables at the moment of the check, so a removal or the round's end applies to the
- * very next check.
+ * Round participation, as synchronized viewing sees it: the access policy's participants (the host, invitees,
+ * the host hospital's colleagues whose role may join rounds). Which studies a participant may open is the
+ * policy's question too (server/src/access: a round presents cases; it grants them to people outside the care
+ * team only with the requesting hospital's consent, read-only, while live). Everything reads the tables at the
+ * moment of the check, so a removal or the round's end applies to the very next check.
  */
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
@@ -29,38 +28,21 @@ export async function participation(
     .selectFrom('rounds as r')
     .select(['r.id', 'r.status', 'r.host_id'])
     .where('r.id', '=', roundId)
-    .where((eb) => isParticipant(eb, userId))
+    .where(() => isParticipant(userId))
     .executeTakeFirst();
   if (!row) return null;
   return { roundId: row.id, status: row.status, isHost: row.host_id === userId };
 }
 
-/** Roles that may join rounds (the permission table in shared/). */
-const JOINING_ROLES: Role[] = ROLES.filter((r) => can(r, Permission.RoundsJoin));
+/** A user by id, as the policy's "who" (their hospital and role read now, not at connect). */
+const userById = (userId: string): Who => ({
+  id: sql`${userId}::uuid`,
+  hospitalId: sql`(select u.hospital_id from users u where u.id = ${userId}::uuid)`,
+  role: sql`(select u.role from users u where u.id = ${userId}::uuid)`,
+});
 
-/** Participant: host, invitee, or a same-hospital colleague of the host (with a joining role) of the round `r`. */
-// Typed loosely on purpose: it is used inside queries whose other tables differ (`r` must be in scope).
-function isParticipant(eb: ExpressionBuilder<any, any>, userId: string) {
-  const e = eb as ExpressionBuilder<Database & { r: Database['rounds'] }, 'r'>;
-  return e.or([
-    e('r.host_id', '=', userId),
-    e.exists(
-      e
-        .selectFrom('round_invitees as ri')
-        .select(sql<number>`1`.as('one'))
-        .whereRef('ri.round_id', '=', 'r.id')
-        .where('ri.user_id', '=', userId),
-    ),
-    e.exists(
-      e
-        .selectFrom('users as colleague')
-        .select(sql<number>`1`.as('one'))
-        .where('colleague.id', '=', userId)
-        .whereRef('colleague.hospital_id', '=', 'r.hospital_id')
-        .where('colleague.role', 'in', JOINING_ROLES),
-    ),
-  ]);
-}
+/** Participant of the round `r`: the access policy's rule (server/src/access/relations.ts). */
+const isParticipant = (userId: string) => roundParticipant(userById(userId), 'r');
 
 /** StudyInstanceUIDs the round links: studies of the consultations on its agenda. */
 export async function roundStudyUids(db: Executor, roundId: string): Promise<string[]> {
@@ -89,27 +71,4 @@ export async function participant(
     .where('id', '=', userId)
     .executeTakeFirst();
   return u ? { userId: u.id, displayName: u.display_name } : null;
-}
-
-/**
- * The round-scoped branch of the imaging access rule (plugged into server/src/imaging/access.ts): the study is
- * linked to a consultation on the agenda of a LIVE round the user takes part in, and belongs to that
- * consultation's requesting hospital (a link cannot open another hospital's study sharing the UID).
- */
-export function liveRoundGrantsStudy(
-  eb: ExpressionBuilder<Database, 'imaging_studies'>,
-  userId: string | null,
-) {
-  return eb.exists(
-    eb
-      .selectFrom('rounds as r')
-      .innerJoin('round_agenda_items as ai', 'ai.round_id', 'r.id')
-      .innerJoin('consultation_studies as rcs', 'rcs.consultation_id', 'ai.consultation_id')
-      .innerJoin('consultations as rc', 'rc.id', 'ai.consultation_id')
-      .select(sql<number>`1`.as('one'))
-      .where('r.status', '=', 'live')
-      .whereRef('rcs.study_instance_uid', '=', 'imaging_studies.study_uid')
-      .whereRef('rc.requesting_hospital_id', '=', 'imaging_studies.hospital_id')
-      .where((w) => isParticipant(w, userId ?? NIL_UUID)),
-  );
 }

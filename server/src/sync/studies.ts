@@ -4,8 +4,10 @@ import type { Actor } from '../auth/actor';
 import { visibleStudy } from '../imaging/access';
 import { roundStudyUids } from './access';
 
-// (Kept apart from access.ts, which the imaging access rule imports: no import cycle.)
-/** The round's studies as `actor` can load them (imaging id when visible to them, else null). */
+/**
+ * The round's studies that `actor` may view (the access policy): a participant outside the care team sees none
+ * of a case whose hospital did not consent to teaching use — not even its UIDs.
+ */
 export async function roundStudies(db: Executor, roundId: string, actor: Actor): Promise<SyncStudy[]> {
   const uids = await roundStudyUids(db, roundId);
   if (!uids.length) return [];
@@ -16,8 +18,8 @@ export async function roundStudies(db: Executor, roundId: string, actor: Actor):
     .where(visibleStudy(actor))
     .orderBy('imaging_studies.created_at')
     .execute();
-  return uids.map((uid) => {
+  return uids.flatMap((uid) => {
     const r = rows.find((x) => x.study_uid === uid);
-    return { studyUid: uid, studyId: r?.id ?? null, description: r?.study_description ?? '' };
+    return r ? [{ studyUid: uid, studyId: r.id, description: r.study_description }] : [];
   });
 }

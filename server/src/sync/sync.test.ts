@@ -44,6 +44,7 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
   let host: HttpUser, radiologist: HttpUser, county: HttpUser, guest: HttpUser, outsider: HttpUser;
   let ct: { studyUid: string; studyId: string; seriesUid: string };
   let roundId: string;
+  let consultationId: string;
 
   const socket = async (u: HttpUser) => {
     const s = await syncSocket(srv.url, u);
@@ -59,7 +60,7 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     guest = await httpLogin(srv.url, 'anzhen.radiology');
     outsider = await httpLogin(srv.url, 'linquan.doctor');
     ct = await uploadCorpusCt(srv.url, county);
-    ({ roundId } = await seedLiveRound(srv.app.db, {
+    ({ roundId, consultationId } = await seedLiveRound(srv.app.db, {
       host: 'pku.cardio',
       invitees: ['pku.radiology', 'lankao.doctor', 'anzhen.radiology'],
       requester: 'lankao.doctor',
@@ -293,19 +294,37 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     expect(follower.lasers[0]).toMatchObject({ userId: radiologist.id, point: { x: 100, y: 120 } });
   });
 
-  it('grants the round’s studies to participants only while they take part; removal revokes sockets and DICOMweb at once', async () => {
+  it('a round presents a case only with the county’s consent, read-only, while the participant takes part; removal revokes sockets and DICOMweb at once', async () => {
     const qido = (u: HttpUser) => http(srv.url, u, 'GET', `/dicomweb/studies/${ct.studyUid}/metadata`);
-    // Anzhen takes no part in the consultation: only the live round opens the study.
-    expect((await qido(guest)).status).toBe(200);
+    // Anzhen takes no part in the consultation: the live round alone does not open the study.
+    expect((await qido(guest)).status).toBe(404);
     expect((await qido(outsider)).status).toBe(404);
     const outsiderSocket = await socket(outsider);
     expect(await cmd(outsiderSocket, 'join', { roundId })).toMatchObject({ ok: false, code: 'not_found' });
-    // A colleague of the host at PKU who was not invited may see and join the round (rounds capability), so the
-    // viewer lets them in too.
+    // A colleague of the host at PKU who was not invited may see and join the round (rounds capability), but
+    // sees none of the case's studies, not even their UIDs.
     const colleague = await socket(await httpLogin(srv.url, 'pku.nephro'));
     expect(await cmd(colleague, 'join', { roundId })).toMatchObject({
       ok: true,
-      data: { me: { isHost: false }, studies: [{ studyUid: ct.studyUid }] },
+      data: { me: { isHost: false }, studies: [] },
+    });
+    // The requesting county hospital consents to teaching use: the round's audience now sees it, read-only.
+    const share = await http(srv.url, county, 'PUT', `/api/consultations/${consultationId}/teaching-share`, {
+      shared: true,
+    });
+    expect(share.status, share.text).toBe(200);
+    expect((await qido(guest)).status).toBe(200);
+    expect((await qido(outsider)).status).toBe(404);
+    const annotate = await http(srv.url, guest, 'POST', `/api/imaging/studies/${ct.studyId}/annotations`, {
+      sopInstanceUid: '1.2.3',
+      frame: 0,
+      tool: 'Length',
+      data: {},
+    });
+    expect(annotate.status).toBe(403);
+    expect(await cmd(colleague, 'join', { roundId })).toMatchObject({
+      ok: true,
+      data: { studies: [{ studyUid: ct.studyUid }] },
     });
 
     const g = await socket(guest);

@@ -14,6 +14,8 @@ export const NOTIFICATION_KINDS = [
   'report.ready',
   'round.invited',
   'round.started',
+  'care_team.added',
+  'care_team.removed',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateTime, Text, Uuid } from './common';
+import { CaseAccess } from './care-team';
 import { CONSULTATION_STATES } from '../state/consultation.machine';
 import { RoleSchema } from './auth';
 
@@ -112,6 +113,10 @@ export const ConsultationDetail = Type.Composite([
     studies: Type.Array(StudyLink),
     /** States this user may move the request to now (buttons). */
     allowedTransitions: Type.Array(ConsultationStateSchema),
+    /** How this user stands to the case and what that lets them do. */
+    access: CaseAccess,
+    /** The requesting hospital consented to teaching use (rounds outside the care team). */
+    sharedForTeaching: Type.Boolean(),
   }),
 ]);
 export type ConsultationDetail = Static<typeof ConsultationDetail>;
@@ -153,6 +158,8 @@ export const TransitionBody = Type.Object(
     reason: Type.Optional(Text(2000)),
     /** Required for triaged: the specialist or radiologist of the target hospital to assign. */
     assigneeId: Type.Optional(Uuid),
+    /** For triaged: the triager stays on the care team after handing the case to a colleague (else loses it). */
+    keepOnTeam: Type.Optional(Type.Boolean()),
     /** Version the client saw; a mismatch answers 409 (optional). */
     version: Type.Optional(Type.Integer({ minimum: 0 })),
   },

@@ -83,6 +83,9 @@ export type UserCreate = Static<typeof UserCreate>;
 export const UserUpdate = Type.Object(
   {
     displayName: Type.Optional(Text(100)),
+    /** A new role and/or hospital (a transfer): the user is signed out everywhere and signs in again. */
+    role: Type.Optional(RoleSchema),
+    hospitalId: Type.Optional(Type.Union([Uuid, Type.Null()])),
     departmentId: Type.Optional(Type.Union([Uuid, Type.Null()])),
     disabled: Type.Optional(Type.Boolean()),
   },
