@@ -96,9 +96,10 @@ export function ctImage(patientName: string, patientId: string) {
   return { bytes, studyUid, seriesUid, sopUid };
 }
 
-async function ok(res: { statusCode: number; body: string }, what: string, codes = [200, 201]) {
-  if (!codes.includes(res.statusCode)) throw new Error(`${what}: ${res.statusCode} ${res.body}`);
-  return JSON.parse(res.body || 'null') as never;
+async function ok<T = unknown>(res: { statusCode: number; body: string }, what: string): Promise<T> {
+  if (res.statusCode !== 200 && res.statusCode !== 201)
+    throw new Error(`${what}: ${res.statusCode} ${res.body}`);
+  return JSON.parse(res.body || 'null') as T;
 }
 
 async function caseWithImages(
