@@ -18,18 +18,19 @@ import accessRoutes from './access/routes';
  * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
  */
 export async function registerCapabilities(app: FastifyInstance, config: Config): Promise<void> {
+  // sync first: its onRoute hook watches the round and case routes registered after it (a removal from a round,
+  // a care-team or consent change re-checks the live viewers at once).
+  await app.register(syncPlugin, { config });
   await app.register(authRoutes, { prefix: '/api/auth', config });
   await app.register(networkRoutes, { prefix: '/api' });
   await app.register(auditRoutes, { prefix: '/api' });
   await app.register(notificationRoutes, { prefix: '/api' });
   await app.register(patientRoutes, { prefix: '/api' });
   await app.register(consultationRoutes, { prefix: '/api', config });
-  await app.register(accessRoutes, { prefix: '/api' });
   await app.register(statsRoutes, { prefix: '/api' });
   await app.register(reportRoutes, { prefix: '/api', config });
   await app.register(dashboardRoutes, { prefix: '/api' });
   await app.register(imagingPlugin, { config });
-  // sync before rounds: its onRoute hook watches /api/rounds/:id changes (removal revokes viewer access at once).
-  await app.register(syncPlugin, { config });
   await app.register(roundRoutes, { prefix: '/api', config });
+  await app.register(accessRoutes, { prefix: '/api' });
 }

@@ -248,3 +248,28 @@ export function forbiddenMarkers(w: World, user: UserName | 'anonymous'): string
     user !== 'anonymous' && c.readers.includes(user) ? [] : c.markers,
   );
 }
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** A plausible value for a TypeBox schema (the shape of a socket payload), for generated event matrices. */
+export function sampleOf(schema: Record<string, unknown>): unknown {
+  if ('const' in schema) return schema.const;
+  if (Array.isArray(schema.anyOf)) return sampleOf(schema.anyOf[0] as Record<string, unknown>);
+  switch (schema.type) {
+    case 'object': {
+      const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+      const required = (schema.required ?? []) as string[];
+      return Object.fromEntries(required.map((k) => [k, sampleOf(props[k]!)]));
+    }
+    case 'array':
+      return Array.isArray(schema.items) ? (schema.items as Record<string, unknown>[]).map(sampleOf) : [];
+    case 'string':
+      return schema.format === 'uuid' ? NIL_UUID : '1.2.3';
+    case 'integer':
+    case 'number':
+      return typeof schema.minimum === 'number' ? schema.minimum : 1;
+    case 'boolean':
+      return false;
+    default:
+      return {};
+  }
+}

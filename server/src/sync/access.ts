@@ -72,3 +72,16 @@ export async function participant(
     .executeTakeFirst();
   return u ? { userId: u.id, displayName: u.display_name } : null;
 }
+
+/** Live rounds whose agenda presents the consultation (to re-check their viewers when access to it changes). */
+export async function liveRoundsPresenting(db: Executor, consultationId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('round_agenda_items as ai')
+    .innerJoin('rounds as r', 'r.id', 'ai.round_id')
+    .select('r.id')
+    .distinct()
+    .where('ai.consultation_id', '=', consultationId)
+    .where('r.status', '=', 'live')
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config';
 import { registerSyncHandlers } from './events';
 import { imagingAnnotationStore } from './persistence';
+import { liveRoundsPresenting } from './access';
 import { SyncService } from './service';
 import { MemorySyncStore, RedisSyncStore, type SyncStore } from './store';
 
@@ -13,14 +14,18 @@ declare module 'fastify' {
   }
 }
 
+const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 /** `/api/rounds/<uuid>...`: a request that may have changed who takes part in a round, or ended it. */
-const ROUND_URL = /^\/api\/rounds\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[/?]|$)/i;
+const ROUND_URL = new RegExp(`^/api/rounds/${UUID}(?:[/?]|$)`, 'i');
+/** `/api/consultations/<uuid>/...`: a change that may change who may view the case (team, consent, transitions). */
+const CASE_URL = new RegExp(`^/api/consultations/${UUID}/(team|teaching-share|transitions)(?:[/?]|$)`, 'i');
 
 /**
  * Synchronized viewing. Not encapsulated (fastify-plugin) so that its `onRoute` hook sees the routes the
  * capabilities registered after it: every successful change under /api/rounds/:id re-checks who may stay in
- * that round's viewer, so removal from a round (or its end) takes effect at once, on every node.
- * Registered in capabilities.ts BEFORE the rounds capability for that reason.
+ * that round's viewer, so removal from a round (or its end) takes effect at once, on every node; a change of
+ * a case's care team, consent or state re-checks the live rounds presenting it (who may view its studies).
+ * Registered in capabilities.ts BEFORE the rounds and access capabilities for that reason.
  */
 export default fp<{ config: Config }>(
   async (app: FastifyInstance, { config }) => {
@@ -35,20 +40,23 @@ export default fp<{ config: Config }>(
 
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
-      if (!route.url.startsWith('/api/rounds/') || methods.every((m) => m === 'GET' || m === 'HEAD')) return;
-      const existing = route.onResponse
-        ? Array.isArray(route.onResponse)
-          ? route.onResponse
-          : [route.onResponse]
-        : [];
-      route.onResponse = [
+      const watched = route.url.startsWith('/api/rounds/') || route.url.startsWith('/api/consultations/:id/');
+      if (!watched || methods.every((m) => m === 'GET' || m === 'HEAD')) return;
+      // onSend, not onResponse: the viewers are re-checked BEFORE the caller hears that the change is done, so
+      // nothing of a revoked case can reach a viewer after the change was acknowledged.
+      const existing = route.onSend ? (Array.isArray(route.onSend) ? route.onSend : [route.onSend]) : [];
+      route.onSend = [
         ...existing,
-        async (req, reply) => {
-          const m = ROUND_URL.exec(req.url);
-          if (!m || reply.statusCode >= 400 || req.method === 'GET') return;
-          await service
-            .revalidateRound(m[1]!.toLowerCase())
-            .catch((err) => req.log.error({ err }, 'sync revalidation failed'));
+        async (req, reply, payload) => {
+          if (reply.statusCode >= 400 || req.method === 'GET') return payload;
+          const round = ROUND_URL.exec(req.url)?.[1];
+          const c = CASE_URL.exec(req.url)?.[1];
+          const rounds = round ? [round] : c ? await liveRoundsPresenting(app.db, c.toLowerCase()) : [];
+          for (const id of rounds)
+            await service
+              .revalidateRound(id.toLowerCase())
+              .catch((err) => req.log.error({ err }, 'sync revalidation failed'));
+          return payload;
         },
       ];
     });

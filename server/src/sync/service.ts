@@ -13,6 +13,8 @@ import {
   type SyncSnapshot,
   type SyncState,
   type SyncStateCommand,
+  syncOpStudy,
+  withholdStudies,
 } from '@consult/shared';
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
@@ -20,7 +22,7 @@ import { recordAudit } from '../audit/service';
 import { DomainError, forbidden, notFound } from '../errors';
 import { userRoom, type IoServer, type IoSocket } from '../realtime/plugin';
 import { NIL_UUID, participant, participation, roundStudyUids } from './access';
-import { roundStudies } from './studies';
+import { studyAccess, withheldRoom, withheldRooms } from './studies';
 import type { AnnotationPersistence } from './persistence';
 import type { SyncStore } from './store';
 
@@ -62,9 +64,12 @@ export class SyncService {
     const p = await participation(this.db, roundId, actor.id);
     if (!p) throw notFound('round');
     if (p.status === 'ended') throw new DomainError('invalid_transition', 'the round has ended');
-    const studies = await roundStudies(this.db, roundId, actor);
-    // Join the room before reading the state: events after the read arrive; earlier ones are duplicates.
-    await socket.join(syncRoom(roundId));
+    const { visible: studies, denied } = await studyAccess(this.db, roundId, actor);
+    // Join the rooms before reading the state: events after the read arrive; earlier ones are duplicates. Studies
+    // this user may not view (a case presented without teaching consent) reach them as `withheld` only.
+    const rooms = withheldRooms(socket.rooms, roundId, denied);
+    for (const r of rooms.leave) await socket.leave(r);
+    await socket.join([syncRoom(roundId), ...rooms.join]);
     this.#sessionsOf(socket).set(roundId, { isHost: p.isHost });
     const state = await this.store.get(roundId);
     await recordAudit(this.db, {
@@ -74,7 +79,11 @@ export class SyncService {
       entityId: roundId,
       ip: actor.ip,
     });
-    return { state, me: { userId: actor.id, isHost: p.isHost, color: authorColor(actor.id) }, studies };
+    return {
+      state: withholdStudies(state, denied),
+      me: { userId: actor.id, isHost: p.isHost, color: authorColor(actor.id) },
+      studies,
+    };
   }
 
   async leave(socket: IoSocket, { roundId }: SyncCommandData<'leave'>): Promise<undefined> {
@@ -183,7 +192,11 @@ export class SyncService {
       drawers: state.drawers,
       at: Date.now(),
     });
-    this.io.to(syncRoom(ev.roundId)).emit('sync:event', ev);
+    const study = syncOpStudy(ev.op);
+    if (!study) return void this.io.to(syncRoom(ev.roundId)).emit('sync:event', ev);
+    const withheld = withheldRoom(ev.roundId, study);
+    this.io.to(syncRoom(ev.roundId)).except(withheld).emit('sync:event', ev);
+    this.io.to(withheld).emit('sync:event', { ...ev, op: { type: 'withheld' } });
   }
 
   async #rolesOf(roundId: string): Promise<Roles> {
@@ -202,7 +215,8 @@ export class SyncService {
     const roles = await this.#rolesOf(d.roundId);
     if (roles.presenterId !== actor.id && !roles.drawers.includes(actor.id))
       throw forbidden('the presenter has not allowed you to draw');
-    socket.to(syncRoom(d.roundId)).emit('sync:draft', {
+    const to = socket.to(syncRoom(d.roundId));
+    (d.draft ? to.except(withheldRoom(d.roundId, d.draft.target.studyUid)) : to).emit('sync:draft', {
       roundId: d.roundId,
       id: d.id,
       authorId: actor.id,
@@ -249,17 +263,26 @@ export class SyncService {
   }
 
   /**
-   * Re-check everyone in a round's viewer against the rounds tables (after the round changed): whoever no
-   * longer takes part is revoked; when the round ended, everyone is and its state is dropped.
+   * Re-check everyone in a round's viewer against current data (after the round, or the access to a case it
+   * presents, changed): whoever no longer takes part is revoked; the others' withheld studies are recomputed;
+   * when the round ended, everyone is revoked and its state is dropped.
    */
   async revalidateRound(roundId: string): Promise<void> {
     const sockets = await this.io.in(syncRoom(roundId)).fetchSockets();
     const users = [...new Set(sockets.map((s) => s.data.actor.id))];
     let ended = false;
+    const staying = new Set<string>();
     for (const userId of users) {
       const p = await participation(this.db, roundId, userId);
       if (p?.status === 'ended') ended = true;
       if (!p || p.status === 'ended') await this.revoke(roundId, userId, p ? 'ended' : 'removed');
+      else staying.add(userId);
+    }
+    // Those who stay: the studies they may view may have changed (agenda, consent, care team).
+    for (const s of sockets.filter((x) => staying.has(x.data.actor.id))) {
+      const rooms = withheldRooms(s.rooms, roundId, (await studyAccess(this.db, roundId, s.data.actor)).denied);
+      for (const r of rooms.leave) s.leave(r);
+      if (rooms.join.length) s.join(rooms.join);
     }
     if (!ended) {
       const r = await this.db

@@ -122,6 +122,23 @@ export async function makeTestApp(
   await seedDemo(tdb.dbh.db);
   const app = await buildApp({ config, db: tdb.dbh.db, logger: false });
   await app.ready();
+  const { login, as } = injectHelpers(app);
+  return {
+    app,
+    db: tdb.dbh.db,
+    config,
+    login,
+    as,
+    close: async () => {
+      await app.close();
+      await tdb.close();
+      if (!overrides.dataDir) fs.rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sign in and inject() as a session, against any built app (in-process or listening). */
+export function injectHelpers(app: FastifyInstance): Pick<TestApp, 'login' | 'as'> {
   const login = async (username: string, password = DEMO_PASSWORD): Promise<Session> => {
     const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
     if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
@@ -141,18 +158,7 @@ export async function makeTestApp(
     if (s && !['GET', 'HEAD', 'OPTIONS'].includes(method)) headers[CSRF_HEADER] = s.csrf;
     return app.inject({ ...opts, headers, ...(s ? { cookies: { [SESSION_COOKIE]: s.cookie } } : {}) });
   };
-  return {
-    app,
-    db: tdb.dbh.db,
-    config,
-    login,
-    as,
-    close: async () => {
-      await app.close();
-      await tdb.close();
-      if (!overrides.dataDir) fs.rmSync(config.dataDir, { recursive: true, force: true });
-    },
-  };
+  return { login, as };
 }
 
 /** A real listening server on 127.0.0.1 and a random port (for socket.io and browser tests). */

@@ -143,7 +143,12 @@ export type SyncOp =
   | { type: 'annotationUpserted'; annotation: SyncAnnotation }
   | { type: 'annotationDeleted'; id: string }
   | { type: 'drawersChanged'; drawers: string[] }
-  | { type: 'followChanged'; userId: string; following: boolean };
+  | { type: 'followChanged'; userId: string; following: boolean }
+  /**
+   * What a participant receives instead of an operation on a study they may not view (the access policy: a round
+   * shows a case outside its care team only with the requesting hospital's consent). Keeps the seq contiguous.
+   */
+  | { type: 'withheld' };
 
 export interface SyncEvent {
   roundId: string;

@@ -180,6 +180,8 @@ export function applySyncOp(state: SyncState, op: SyncOp): SyncState {
       const rest = state.detached.filter((u) => u !== op.userId);
       return { ...state, detached: op.following ? rest : [...rest, op.userId] };
     }
+    case 'withheld':
+      return state;
     default:
       return assertUnreachable(op);
   }
@@ -285,4 +287,31 @@ export class SyncSequencer {
       applied.push(next);
     }
   }
+}
+
+/** The study an operation concerns (null for the round-wide ones); a participant who may not view it gets `withheld`. */
+export function syncOpStudy(op: SyncOp): string | null {
+  switch (op.type) {
+    case 'studyOpened':
+      return op.studyUid;
+    case 'viewport':
+      return op.viewport.studyUid;
+    case 'annotationUpserted':
+      return op.annotation.target.studyUid;
+    default:
+      return null;
+  }
+}
+
+/** The state as a participant who may view none of `denied` sees it: those studies, views and marks left out. */
+export function withholdStudies(state: SyncState, denied: ReadonlySet<string>): SyncState {
+  if (!denied.size) return state;
+  return {
+    ...state,
+    studyUid: state.studyUid && denied.has(state.studyUid) ? null : state.studyUid,
+    viewport: state.viewport && denied.has(state.viewport.studyUid) ? null : state.viewport,
+    annotations: Object.fromEntries(
+      Object.entries(state.annotations).filter(([, a]) => !denied.has(a.target.studyUid)),
+    ),
+  };
 }
