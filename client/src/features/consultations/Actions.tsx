@@ -8,6 +8,7 @@ import {
 } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import { useMe, useSession } from '../../app/session';
+import './messages';
 import { ErrorText } from '../../app/ui';
 import { assignable, transition } from './api';
 
@@ -19,11 +20,15 @@ export function Actions({ c, onDone }: { c: ConsultationDetail; onDone(d: Consul
   const [pending, setPending] = useState<ConsultationState | null>(null);
   const [reason, setReason] = useState('');
   const [assignee, setAssignee] = useState('');
+  const [keepOnTeam, setKeepOnTeam] = useState(false);
   const [people, setPeople] = useState<Assignable[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
-  const run = async (to: ConsultationState, extra: { reason?: string; assigneeId?: string } = {}) => {
+  const run = async (
+    to: ConsultationState,
+    extra: { reason?: string; assigneeId?: string; keepOnTeam?: boolean } = {},
+  ) => {
     setBusy(true);
     try {
       const d = await transition(c.id, { to, version: c.version, ...extra });
@@ -110,7 +115,10 @@ export function Actions({ c, onDone }: { c: ConsultationDetail; onDone(d: Consul
           className="form-row"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(pending, { assigneeId: assignee });
+            void run(pending, {
+              assigneeId: assignee,
+              ...(assignee !== me.id && keepOnTeam && { keepOnTeam }),
+            });
           }}
         >
           <label>
@@ -123,6 +131,15 @@ export function Actions({ c, onDone }: { c: ConsultationDetail; onDone(d: Consul
                 </option>
               ))}
             </select>
+          </label>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              name="keepOnTeam"
+              checked={keepOnTeam}
+              onChange={(e) => setKeepOnTeam(e.target.checked)}
+            />{' '}
+            {t('consult.keepOnTeam')}
           </label>
           <button className="btn btn-primary" type="submit" disabled={busy || !assignee}>
             {t('consult.action.triaged')}

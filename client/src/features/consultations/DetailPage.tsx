@@ -8,12 +8,12 @@ import {
 } from '@consult/shared';
 import { get } from '../../app/api';
 import { useI18n } from '../../app/i18n';
-import { useMe } from '../../app/session';
 import { useSocketEvent } from '../../app/socket';
 import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import { getConsultation, linkStudy, unlinkStudy } from './api';
 import { Actions } from './Actions';
+import { CareTeam } from './CareTeam';
 import { SlaClock, StateBadge, UrgencyBadge } from './components';
 import { attachmentUrl, Thread } from './Thread';
 import './messages';
@@ -104,6 +104,7 @@ export function ConsultationDetailPage() {
               </div>
               <div>
                 <PatientSummary patientId={c.patient.id} />
+                <CareTeam c={c} onChange={reload} />
                 <div className="card">
                   <h2>{t('consult.detail.timeline')}</h2>
                   <ol className="timeline" data-testid="timeline">
@@ -185,10 +186,9 @@ function PatientSummary({ patientId }: { patientId: string }) {
 
 function Studies({ c, onChange }: { c: ConsultationDetail; onChange(): void }) {
   const { t, dt } = useI18n();
-  const me = useMe();
   const [uid, setUid] = useState('');
   const [error, setError] = useState<unknown>(null);
-  const participant = me.hospital?.id === c.requestingHospital.id || c.assignee?.id === me.id;
+  const participant = c.access.actions.includes('case:link-images');
   const canLink = participant && !TERMINAL_STATES.includes(c.state);
   const link = async (e: FormEvent) => {
     e.preventDefault();

@@ -1,6 +1,9 @@
 import type {
   Assignable,
   Attachment,
+  CareTeam,
+  CareTeamAdd,
+  CareTeamCandidate,
   ConsultationCreate,
   ConsultationDetail,
   ConsultationPage,
@@ -8,7 +11,7 @@ import type {
   StudyLink,
   TransitionBody,
 } from '@consult/shared';
-import { api, del, get, post } from '../../app/api';
+import { api, del, get, post, put } from '../../app/api';
 
 export const listConsultations = (view: 'all' | 'queue' | 'mine', extra = '') =>
   get<ConsultationPage>(`/api/consultations?view=${view}&limit=200${extra}`);
@@ -37,3 +40,12 @@ export const linkStudy = (id: string, studyInstanceUid: string) =>
   post<StudyLink>(`/api/consultations/${id}/studies`, { studyInstanceUid });
 export const unlinkStudy = (id: string, uid: string) =>
   del<{ ok: true }>(`/api/consultations/${id}/studies/${encodeURIComponent(uid)}`);
+export const getTeam = (id: string) => get<CareTeam>(`/api/consultations/${id}/team`);
+export const teamCandidates = (id: string) =>
+  get<CareTeamCandidate[]>(`/api/consultations/${id}/team/candidates`);
+export const addTeamMember = (id: string, body: CareTeamAdd) =>
+  post<CareTeam>(`/api/consultations/${id}/team`, body);
+export const removeTeamMember = (id: string, userId: string) =>
+  del<CareTeam | { ok: true }>(`/api/consultations/${id}/team/${userId}`);
+export const setTeachingShare = (id: string, shared: boolean) =>
+  put<ConsultationDetail>(`/api/consultations/${id}/teaching-share`, { shared });
