@@ -280,7 +280,11 @@ export class SyncService {
     }
     // Those who stay: the studies they may view may have changed (agenda, consent, care team).
     for (const s of sockets.filter((x) => staying.has(x.data.actor.id))) {
-      const rooms = withheldRooms(s.rooms, roundId, (await studyAccess(this.db, roundId, s.data.actor)).denied);
+      const rooms = withheldRooms(
+        s.rooms,
+        roundId,
+        (await studyAccess(this.db, roundId, s.data.actor)).denied,
+      );
       for (const r of rooms.leave) s.leave(r);
       if (rooms.join.length) s.join(rooms.join);
     }
