@@ -93,6 +93,20 @@ export function grantedActions(relations: readonly CaseRelation[]): CaseAction[]
   return Object.values(CaseAction).filter((a) => allows(relations, a));
 }
 
+/**
+ * Which relations take which side of a consultation's transitions (the role half is the state machine's):
+ * the requester side is the patient's hospital; triage is the queue; the consultant side is the queue while the
+ * request waits (a colleague may take it over) and the assignee once accepted.
+ */
+export const TRANSITION_SIDE_RELATIONS: Record<
+  'requester' | 'triage' | 'consultant',
+  readonly CaseRelation[]
+> = {
+  requester: ['owner'],
+  triage: ['triage'],
+  consultant: ['triage', 'consultant'],
+};
+
 /** Roles that hold a seat in a target hospital's triage queue (they triage or accept from it). */
 export const QUEUE_ROLES: readonly Role[] = ['specialist', 'radiologist'];
 /** Roles that may be added to a care team (the consulting side's clinicians). */

@@ -280,6 +280,7 @@ async function platform(nodes: 1 | 2): Promise<Result> {
       requester: 'lankao.doctor',
       consultant: 'pku.radiology',
       studyUid: STUDY,
+      sharedForTeaching: true,
     });
     await dbh.close();
     const presenterCookie = await login(servers[0]!.url, 'pku.radiology');

@@ -133,6 +133,16 @@ describe('synchronized viewing in a round, two browsers', () => {
     });
     for (const uid of slices.keys())
       await call(county, 'POST', `/api/consultations/${consultation.id}/studies`, { studyInstanceUid: uid });
+    // The host takes the case and brings the radiologist onto its care team: only the team presents a case.
+    await call(host, 'POST', `/api/consultations/${consultation.id}/transitions`, {
+      to: 'triaged',
+      assigneeId: host.id,
+    });
+    await call(host, 'POST', `/api/consultations/${consultation.id}/transitions`, { to: 'accepted' });
+    await call(host, 'POST', `/api/consultations/${consultation.id}/team`, {
+      userId: radiologist.id,
+      purpose: 'imaging',
+    });
     const round = await call(host, 'POST', '/api/rounds', {
       title: '胸部影像教学查房 Chest imaging teaching round',
       kind: 'teaching',

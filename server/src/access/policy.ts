@@ -19,7 +19,15 @@ import {
 import type { Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { DomainError, notFound } from '../errors';
-import { actorWho, caseWhere, patientWhere, relationColumns, studyWhere, userWho } from './relations';
+import {
+  actorWho,
+  caseWhere,
+  patientWhere,
+  relation,
+  relationColumns,
+  studyWhere,
+  userWho,
+} from './relations';
 
 /** The consultation facts the policy reads alongside the relations. */
 export interface CaseFacts {
@@ -177,6 +185,22 @@ export async function caseAudience(
     .select('u.id')
     .where('u.disabled', '=', false)
     .where(() => caseWhere(userWho('u'), action === 'case:view-images' ? 'case:read' : action))
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Active users who stand to the case in `rel` now (e.g. the triage queue that should hear of a new request). */
+export async function usersWithRelation(
+  db: Executor,
+  consultationId: string,
+  rel: CaseRelation,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users as u')
+    .innerJoin('consultations as c', (j) => j.on('c.id', '=', consultationId))
+    .select('u.id')
+    .where('u.disabled', '=', false)
+    .where(() => relation(rel, userWho('u')))
     .execute();
   return rows.map((r) => r.id);
 }

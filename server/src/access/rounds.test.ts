@@ -256,5 +256,25 @@ describe('rounds present cases, they do not grant them (two nodes)', () => {
     expect(
       (await t.as(w.s['pku.radiology'], { url: `/dicomweb/studies/${A.studyUid}/metadata` })).statusCode,
     ).toBe(200);
+    // A recording outlives the round: only the care teams of the cases it shows may watch it (the file is absent
+    // here, so the team gets past the policy to a 404 for the file; the consenting county's invitee does not).
+    const recId = crypto.randomUUID();
+    await t.db
+      .insertInto('round_recordings')
+      .values({
+        id: recId,
+        round_id: w.roundId,
+        status: 'ready',
+        file_name: `${recId}.webm`,
+        mime_type: 'video/webm',
+        size_bytes: 0,
+        started_by: w.s['pku.cardio'].userId,
+        started_at: new Date(),
+        ended_at: new Date(),
+      })
+      .execute();
+    const watch = (u: UserName) => t.as(w.s[u], { url: `/api/rounds/${w.roundId}/recordings/${recId}/file` });
+    expect((await watch('linquan.doctor')).statusCode).toBe(403);
+    expect((await watch('pku.radiology')).statusCode).toBe(404);
   }, 180_000);
 });

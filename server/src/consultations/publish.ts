@@ -5,7 +5,7 @@ import type { IoServer } from '../realtime/plugin';
 import { userRoom } from '../realtime/plugin';
 import { notifyUsers } from '../notifications/service';
 import type { ConsultationRow } from './tables';
-import { caseAudience } from '../access/policy';
+import { caseAudience, usersWithRelation } from '../access/policy';
 
 /** A committed change to announce: the row before and after, and who did it. */
 export interface ChangeEffect {
@@ -27,16 +27,9 @@ async function recipients(
 ): Promise<{ kind: NotificationKind; userIds: string[] } | null> {
   const c = e.after;
   switch (c.state) {
-    case 'submitted': {
-      const rows = await db
-        .selectFrom('users')
-        .select('id')
-        .where('hospital_id', '=', c.target_hospital_id)
-        .where('role', 'in', ['specialist', 'radiologist'])
-        .where('disabled', '=', false)
-        .execute();
-      return { kind: 'consultation.submitted', userIds: rows.map((r) => r.id) };
-    }
+    case 'submitted':
+      // The target hospital's triage queue (the access policy's triage relation).
+      return { kind: 'consultation.submitted', userIds: await usersWithRelation(db, c.id, 'triage') };
     case 'triaged':
       return { kind: 'consultation.assigned', userIds: c.assigned_to ? [c.assigned_to] : [] };
     case 'accepted':

@@ -137,7 +137,7 @@ export async function getConsultation(
     })),
     attachments: attachments.map(toAttachment),
     studies: studies.map(toStudyLink),
-    allowedTransitions: allowedTransitions(actor, row),
+    allowedTransitions: allowedTransitions(actor, row, stand?.relations ?? []),
     access: caseAccess(stand?.relations ?? []),
     sharedForTeaching: stand?.facts.shared_for_teaching ?? false,
   };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SLA_RUNNING_STATES } from '@consult/shared';
 import { notifyUsers } from '../notifications/service';
+import { usersWithRelation } from '../access/policy';
 import type { ConsultationCtx } from './service';
 
 /**
@@ -19,17 +20,8 @@ export async function checkSla(ctx: ConsultationCtx, now = new Date()): Promise<
     .returning(['id', 'target_hospital_id', 'assigned_to', 'urgency', 'sla_due_at'])
     .execute();
   for (const c of due) {
-    let userIds = c.assigned_to ? [c.assigned_to] : [];
-    if (!userIds.length) {
-      const rows = await ctx.db
-        .selectFrom('users')
-        .select('id')
-        .where('hospital_id', '=', c.target_hospital_id)
-        .where('role', 'in', ['specialist', 'radiologist'])
-        .where('disabled', '=', false)
-        .execute();
-      userIds = rows.map((r) => r.id);
-    }
+    // The assignee, else the triage queue (the access policy's triage relation).
+    const userIds = c.assigned_to ? [c.assigned_to] : await usersWithRelation(ctx.db, c.id, 'triage');
     await notifyUsers(ctx.db, ctx.io, userIds, {
       kind: 'consultation.sla_warning',
       entityType: 'consultation',

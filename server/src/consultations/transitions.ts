@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import {
   checkTransition,
   nextStates,
+  TRANSITION_SIDE_RELATIONS,
+  type CaseRelation,
   type ConsultationState,
   type TransitionBody,
   type TransitionRule,
@@ -15,26 +17,21 @@ import { badRequest, conflict, DomainError, forbidden, notFound } from '../error
 import type { ConsultationRow } from './tables';
 import * as q from './queries';
 import { keepOnTeam } from '../access/team';
+import { standing } from '../access/policy';
 import type { ChangeEffect } from './publish';
 
-type SideFacts = Pick<
-  ConsultationRow,
-  'requesting_hospital_id' | 'target_hospital_id' | 'assigned_to' | 'state'
->;
-
-/** The hospital / assignee half of a transition check (the role half is the shared machine). */
-export function sideAllows(actor: Actor, rule: TransitionRule, c: SideFacts): boolean {
-  if (rule.side === 'requester') return actor.hospitalId === c.requesting_hospital_id;
-  if (actor.hospitalId !== c.target_hospital_id) return false;
-  if (rule.side === 'triage') return true;
-  // consultant: anyone of the target hospital while the request waits in the queue (the assignee normally; a
-  // colleague may take it over), only the assignee once accepted.
-  return c.state === 'triaged' || c.state === 'submitted' || c.assigned_to === actor.id;
+/** The side half of a transition check (the role half is the shared machine): the access policy's relations. */
+export function sideAllows(relations: readonly CaseRelation[], rule: TransitionRule): boolean {
+  return TRANSITION_SIDE_RELATIONS[rule.side].some((r) => relations.includes(r));
 }
 
-export function allowedTransitions(actor: Actor, c: SideFacts): ConsultationState[] {
+export function allowedTransitions(
+  actor: Actor,
+  c: Pick<ConsultationRow, 'state'>,
+  relations: readonly CaseRelation[],
+): ConsultationState[] {
   return nextStates(actor.role, c.state)
-    .filter((rule) => sideAllows(actor, rule, c))
+    .filter((rule) => sideAllows(relations, rule))
     .map((r) => r.to);
 }
 
@@ -61,7 +58,7 @@ export async function applyTransition(
       `invalid transition: the request is ${before.state}, cannot move to ${body.to}`,
     );
   }
-  if (!sideAllows(actor, check.rule, before)) {
+  if (!sideAllows((await standing(trx, actor, id))?.relations ?? [], check.rule)) {
     throw forbidden(
       check.rule.side === 'requester'
         ? 'only the requesting hospital may do this'

@@ -10,6 +10,7 @@ import { recordAudit } from '../audit/service';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import type { RecordingRow, RoundRow } from './tables';
 import * as q from './queries';
+import { permittedCases } from '../access/policy';
 import { isHost, toPerson, visibleRound } from './service';
 
 async function person(db: Executor, userId: string): Promise<RoundPerson> {
@@ -148,6 +149,18 @@ export async function recordingForViewing(
   const rec = await q.findRecording(db, roundId, recordingId);
   if (!rec) throw notFound('recording');
   if (rec.status !== 'ready') throw new DomainError('conflict', 'the recording is not finished yet');
+  // A recording shows the cases presented: it outlives the round, so a teaching consent (live only) does not
+  // cover it — the viewer must be on the care team of every case on the agenda (the access policy).
+  const cases = [
+    ...new Set((await q.agenda(db, roundId)).flatMap((a) => (a.consultation_id ? [a.consultation_id] : []))),
+  ];
+  const readable = await permittedCases(db, actor, cases, 'case:read');
+  const hidden = cases.filter((c) => !readable.has(c)).length;
+  if (hidden)
+    throw new DomainError(
+      'forbidden',
+      `the recording shows ${hidden} case(s) whose care team you are not on; only their teams may watch it`,
+    );
   await recordAudit(db, {
     actor,
     action: 'round.recording.view',

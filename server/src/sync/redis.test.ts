@@ -106,6 +106,8 @@ describe('synchronized viewing across two nodes behind Redis', () => {
       requester: 'lankao.doctor',
       consultant: 'pku.radiology',
       studyUid: ct.studyUid,
+      // Invitees of other hospitals follow the case here: a teaching round with the county's consent.
+      sharedForTeaching: true,
     }));
   });
 

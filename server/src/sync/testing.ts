@@ -158,7 +158,15 @@ const userId = async (db: DB, username: string) =>
  */
 export async function seedLiveRound(
   db: DB,
-  opts: { host: string; invitees: string[]; requester: string; consultant: string; studyUid: string },
+  opts: {
+    host: string;
+    invitees: string[];
+    requester: string;
+    consultant: string;
+    studyUid: string;
+    /** The requesting hospital consented to teaching use (invitees outside the care team then view it). */
+    sharedForTeaching?: boolean;
+  },
 ): Promise<{ roundId: string; consultationId: string }> {
   const req = await userId(db, opts.requester);
   const con = await userId(db, opts.consultant);
@@ -217,8 +225,20 @@ export async function seedLiveRound(
         accepted_at: new Date(),
         completed_at: null,
         sla_warned_at: null,
+        shared_for_teaching: opts.sharedForTeaching ?? false,
       })
       .execute();
+    // The host put the case on the agenda, so the host is on its care team (the access policy requires it).
+    if (host.id !== con.id)
+      await trx
+        .insertInto('care_team_members')
+        .values({
+          consultation_id: consultationId,
+          user_id: host.id,
+          purpose: 'second_opinion',
+          added_by: con.id,
+        })
+        .execute();
     await trx
       .insertInto('consultation_studies')
       .values({ consultation_id: consultationId, study_instance_uid: opts.studyUid, linked_by: req.id })
