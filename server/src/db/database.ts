@@ -45,6 +45,8 @@ export interface Database {
   round_recordings: rounds.RoundRecordingTable;
   reports: reports.ReportTable;
   report_versions: reports.ReportVersionTable;
+  report_issuers: reports.ReportIssuerTable;
+  report_number_sequences: reports.ReportNumberSequenceTable;
 }
 
 export type DB = Kysely<Database>;

@@ -207,7 +207,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     async (req, reply) => {
       const actor = actorOf(req);
       const l = await loadVisible(app.db, actor, req.params.id);
-      const doc = await loadDocument(app.db, l, req.query.version);
+      const doc = await loadDocument(app.db, l, req.query.version, config.reportTimeZone);
       doc.keyImagePictures = await keyImagePictures(
         app.db,
         blobs,
@@ -247,7 +247,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     async (req, reply) => {
       const actor = actorOf(req);
       const l = await loadVisible(app.db, actor, req.params.id);
-      const doc = await loadDocument(app.db, l, req.query.version);
+      const doc = await loadDocument(app.db, l, req.query.version, config.reportTimeZone);
       await recordAudit(app.db, {
         actor,
         action: 'report.export_fhir',
