@@ -31,7 +31,10 @@ const BY_CODE: Record<ErrorCode, { 'zh-CN': string; en: string }> = {
     en: 'Too many failed sign-ins; the account is locked for a while',
   },
   rate_limited: { 'zh-CN': '操作过于频繁，请稍后再试', en: 'Too many attempts; please wait a moment' },
-  unavailable: { 'zh-CN': '服务暂时不可用，请稍后再试', en: 'The service is unavailable; please try again later' },
+  unavailable: {
+    'zh-CN': '服务暂时不可用，请稍后再试',
+    en: 'The service is unavailable; please try again later',
+  },
   internal: { 'zh-CN': '服务器内部错误，请联系管理员', en: 'Server error; please contact the administrator' },
 };
 
@@ -56,7 +59,10 @@ const REFINED: Record<string, { 'zh-CN': string; en: string }> = {
     'zh-CN': '该患者已有此疾病的病例（一病一档）',
     en: 'The patient already has a case file for this disease',
   },
-  'error.network': { 'zh-CN': '无法连接服务器，请检查网络', en: 'Cannot reach the server; check the network' },
+  'error.network': {
+    'zh-CN': '无法连接服务器，请检查网络',
+    en: 'Cannot reach the server; check the network',
+  },
   'error.withField': { 'zh-CN': '{message}（{field}）', en: '{message} ({field})' },
 };
 
@@ -92,4 +98,7 @@ function dict(l: Locale): Record<string, string> {
   return out;
 }
 
-export const errorMessages: Record<Locale, Record<string, string>> = { 'zh-CN': dict('zh-CN'), en: dict('en') };
+export const errorMessages: Record<Locale, Record<string, string>> = {
+  'zh-CN': dict('zh-CN'),
+  en: dict('en'),
+};
