@@ -34,9 +34,9 @@ export function checkFollowUp(body: FollowUpCreate, today = new Date()): void {
     !!body.notes?.trim() ||
     !!body.symptoms?.trim() ||
     sys !== null ||
-    body.glucose != null ||
-    body.weight != null ||
-    body.adherence != null;
+    body.glucose !== undefined ||
+    body.weight !== undefined ||
+    body.adherence !== undefined;
   if (!recorded) throw badRequest('a follow-up records at least one finding or a note', '/body/notes');
 }
 

@@ -112,12 +112,13 @@ export const FollowUpCreate = Type.Object(
   {
     date: IsoDate,
     notes: Type.Optional(Type.String({ maxLength: 4000 })),
-    systolic: Type.Optional(nullable(Type.Integer(FOLLOW_UP_LIMITS.systolic))),
-    diastolic: Type.Optional(nullable(Type.Integer(FOLLOW_UP_LIMITS.diastolic))),
-    glucose: Type.Optional(nullable(Type.Number(FOLLOW_UP_LIMITS.glucose))),
-    weight: Type.Optional(nullable(Type.Number(FOLLOW_UP_LIMITS.weight))),
+    // Not measured → left out (not null: a nullable number would let validation coerce 0 to null).
+    systolic: Type.Optional(Type.Integer(FOLLOW_UP_LIMITS.systolic)),
+    diastolic: Type.Optional(Type.Integer(FOLLOW_UP_LIMITS.diastolic)),
+    glucose: Type.Optional(Type.Number(FOLLOW_UP_LIMITS.glucose)),
+    weight: Type.Optional(Type.Number(FOLLOW_UP_LIMITS.weight)),
     symptoms: Type.Optional(Type.String({ maxLength: 2000 })),
-    adherence: Type.Optional(nullable(AdherenceSchema)),
+    adherence: Type.Optional(AdherenceSchema),
     nextDueDate: Type.Optional(nullable(IsoDate)),
   },
   { additionalProperties: false },

@@ -76,7 +76,8 @@ const blank = {
   nextDueDate: '',
 };
 
-const num = (s: string) => (s.trim() === '' ? null : Number(s));
+/** An entered number, or undefined (left out of the body) when the field is empty. */
+const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
 
 /** A visit: date, blood pressure, glucose, weight, symptoms, adherence, notes and the next date. */
 export function FollowUpForm({ url, onSaved }: { url: string; onSaved(p: PatientDetail): void }) {
@@ -87,15 +88,14 @@ export function FollowUpForm({ url, onSaved }: { url: string; onSaved(p: Patient
     setF({ ...f, [k]: e.target.value });
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const sys = num(f.systolic);
     const body: FollowUpCreate = {
       date: f.date,
-      systolic: sys === null ? null : Math.round(sys),
-      diastolic: num(f.diastolic) === null ? null : Math.round(num(f.diastolic)!),
+      systolic: num(f.systolic),
+      diastolic: num(f.diastolic),
       glucose: num(f.glucose),
       weight: num(f.weight),
       symptoms: f.symptoms,
-      adherence: f.adherence || null,
+      adherence: f.adherence || undefined,
       notes: f.notes,
       nextDueDate: f.nextDueDate || null,
     };
