@@ -54,6 +54,13 @@ async function expectChinese(page: Page, where: string): Promise<void> {
   expect(/[\u4e00-\u9fff]/.test(text), `${where}: no Chinese at all`).toBe(true);
 }
 
+/** Some demo accounts saved English as their language; switch them to Chinese (the switch names the other one). */
+async function useChinese(page: Page): Promise<void> {
+  const sw = page.locator('[data-testid=locale-switch]');
+  if ((await sw.textContent()) === '中文') await sw.click();
+  await expect.poll(() => sw.textContent(), T).toBe('English');
+}
+
 async function visit(page: Page, path: string): Promise<void> {
   await page.goto(app.url + path);
   await expect.poll(() => page.locator('[data-testid=current-user]').count(), T).toBe(1);
@@ -99,7 +106,9 @@ describe('zh-CN everywhere', () => {
     await page.locator('[data-testid=patient-row] a').first().click();
     await expect.poll(() => page.locator('[data-testid=patient-detail]').count(), T).toBe(1);
     await expectChinese(page, 'patient file');
-    expect(await page.locator('[data-testid=follow-up-form]').first().textContent()).toContain('收缩压');
+    const fuForm = page.locator('[data-testid=follow-up-form]').first();
+    expect(await fuForm.locator('input[name=systolic]').getAttribute('aria-label')).toBe('收缩压');
+    expect(await fuForm.textContent()).toContain('服药依从性');
 
     // A file that does not exist: the server's "patient not found" becomes a Chinese sentence.
     await page.goto(`${app.url}/patients/00000000-0000-4000-8000-000000000000`);
@@ -132,6 +141,7 @@ describe('zh-CN everywhere', () => {
       const { page, context } = await newPage(browser, { locale: 'zh-CN' });
       const dialogs = watchDialogs(page);
       await login(page, app.url, user);
+      await useChinese(page);
       for (const path of paths) await visit(page, path);
       if (user === 'sysadmin') {
         // Audit actions as words, not codes such as patient.follow_up.create.
