@@ -6,7 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { login, newPage, screenshotsOnFailure, type AppProcess, withAppAndBrowser } from './harness';
+import {
+  apiCall,
+  apiLogin,
+  login,
+  newPage,
+  screenshotsOnFailure,
+  type AppProcess,
+  withAppAndBrowser,
+} from './harness';
 
 screenshotsOnFailure();
 
@@ -161,5 +169,50 @@ describe('zh-CN everywhere', () => {
       expect(dialogs, user).toEqual([]);
       await context.close();
     }
+  });
+
+  it('a new request raises a toast naming the patient; it opens the request and marks it read', async () => {
+    const { page, context } = await newPage(browser, { locale: 'zh-CN' });
+    await login(page, app.url, 'pku.cardio');
+    await useChinese(page);
+    await visit(page, '/consultations');
+    const county = await apiLogin(app.url, 'lankao.doctor');
+    const hospitals = (await apiCall(app.url, county, 'GET', '/api/hospitals')).json as {
+      id: string;
+      nameEn: string;
+    }[];
+    const pku = hospitals.find((h) => h.nameEn.startsWith('Peking'))!.id;
+    const p = (
+      await apiCall(app.url, county, 'POST', '/api/patients', {
+        name: '孙凤英',
+        sex: 'female',
+        birthDate: '1962-07-01',
+      })
+    ).json as { id: string };
+    const withCase = (
+      await apiCall(app.url, county, 'POST', `/api/patients/${p.id}/cases`, {
+        diagnosis: '慢性肾脏病',
+        icd10: 'N18.3',
+      })
+    ).json as { cases: { id: string }[] };
+    const c = await apiCall(app.url, county, 'POST', '/api/consultations', {
+      patientId: p.id,
+      caseId: withCase.cases[0]!.id,
+      type: 'remote_consultation',
+      urgency: 'urgent',
+      clinicalQuestion: '肌酐进行性升高，是否需要调整治疗？',
+      targetHospitalId: pku,
+    });
+    expect(c.status).toBe(201);
+    const toast = page.locator('[data-testid=toast]').filter({ hasText: '孙凤英' });
+    await expect.poll(() => toast.count(), T).toBe(1);
+    expect(await toast.textContent()).toContain('新的会诊申请');
+    const unreadBefore = Number(await page.locator('[data-testid=inbox-unread]').textContent());
+    await toast.locator('button.link').click();
+    await expect.poll(() => page.url(), T).toContain(`/consultations/${(c.json as { id: string }).id}`);
+    await expect
+      .poll(async () => Number((await page.locator('[data-testid=inbox-unread]').textContent()) ?? 0), T)
+      .toBe(unreadBefore - 1);
+    await context.close();
   });
 });

@@ -58,8 +58,9 @@ export async function createRequest(
   s: Session,
   over: Record<string, unknown> = {},
   target = 'Peking University First',
+  patient: Record<string, unknown> = {},
 ): Promise<ConsultationDetail> {
-  const p = await createPatient(t, s);
+  const p = await createPatient(t, s, patient);
   const withCase = await createCase(t, s, p.id);
   const res = await t.as(s, {
     method: 'POST',

@@ -4,6 +4,7 @@ import type { DB, Executor } from '../db/database';
 import type { NotificationRow } from '../db/tables';
 import type { IoServer } from '../realtime/plugin';
 import { userRoom } from '../realtime/plugin';
+import { subjectOf } from './queries';
 
 export interface NotificationInput {
   kind: NotificationKind;
@@ -24,7 +25,8 @@ export const toNotification = (r: NotificationRow): Notification => ({
 
 /**
  * Persist one inbox entry per user and push it to their sockets (on every node, via the adapter).
- * Call after the change it announces has committed.
+ * Call after the change it announces has committed. The entry names its subject (the patient of a consultation,
+ * the title of a round) so the inbox and the toast can say who it is about.
  */
 export async function notifyUsers(
   db: Executor,
@@ -34,6 +36,7 @@ export async function notifyUsers(
 ): Promise<void> {
   const unique = [...new Set(userIds)];
   if (unique.length === 0) return;
+  const data = { ...(await subjectOf(db, n.entityType, n.entityId)), ...n.data };
   const rows = await db
     .insertInto('notifications')
     .values(
@@ -43,7 +46,7 @@ export async function notifyUsers(
         kind: n.kind,
         entity_type: n.entityType,
         entity_id: n.entityId,
-        data: JSON.stringify(n.data ?? {}),
+        data: JSON.stringify(data),
       })),
     )
     .returningAll()
