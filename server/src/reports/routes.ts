@@ -214,6 +214,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
         doc.consultation.id,
         doc.requesting.id,
         doc.payload.content.keyImages,
+        req.query.lang ?? 'zh-CN',
       );
       const pdf = await pdfRenderer.render(doc, req.query.lang ?? 'zh-CN');
       await recordAudit(app.db, {
