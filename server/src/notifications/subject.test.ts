@@ -1,6 +1,6 @@
 /** Notifications name what they are about (the patient, the round) and are marked read one by one or all at once. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NotificationList } from '@consult/shared';
+import type { ConsultationDetail, NotificationList } from '@consult/shared';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { createRequest } from '../consultations/testkit';
 
@@ -18,7 +18,7 @@ describe.each(DIALECTS)('notification subjects (%s)', (dialect) => {
 
   it('a new request names its patient in the consultant’s inbox; read one, then all', async () => {
     const names = ['赵桂芳', '钱秀兰'];
-    const requests = [];
+    const requests: ConsultationDetail[] = [];
     for (const name of names)
       requests.push(await createRequest(t, lankao, {}, 'Peking University First', { name }));
     const list = await inbox(cardio);
