@@ -18,7 +18,7 @@ export function OverduePage() {
     <section>
       <PageHeader title={t('patients.overdueTitle')} />
       <div className="card form-row" style={{ marginTop: 0 }}>
-        <label>
+        <label style={{ display: 'flex', alignItems: 'center', gap: 6 }}>
           <input type="checkbox" checked={poorOnly} onChange={(e) => setPoorOnly(e.target.checked)} />{' '}
           {t('patients.filter.poverty')}
         </label>
