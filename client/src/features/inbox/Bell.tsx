@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import type { Notification } from '@consult/shared';
-import { I18nProvider, useI18n } from '../../app/i18n';
+import { hasMessage, I18nProvider, useI18n } from '../../app/i18n';
 import { hrefOf, markRead, onArrival, resetInbox, useInbox } from './store';
 import './inbox.css';
 import './messages';
@@ -19,13 +19,19 @@ export const subjectOf = (n: Notification): string | null => {
 };
 
 export function NotificationText({ n, time = true }: { n: Notification; time?: boolean }) {
-  const { t, dt } = useI18n();
+  const { t, dt, locale } = useI18n();
   const subject = subjectOf(n);
+  const stateKey = `consult.state.${String(n.data.state)}`;
+  // A generic state change says which state it moved to.
+  const action =
+    n.kind === 'consultation.state_changed' && hasMessage(locale, stateKey)
+      ? t('inbox.kind.stateTo', { action: t(`inbox.kind.${n.kind}`), state: t(stateKey) })
+      : t(`inbox.kind.${n.kind}`);
   return (
     <>
       {subject && <strong className="notification-subject">{subject}</strong>}
       {subject && ' · '}
-      <span>{t(`inbox.kind.${n.kind}`)}</span>
+      <span>{action}</span>
       {time && <span className="muted"> · {dt(n.createdAt)}</span>}
     </>
   );
