@@ -12,6 +12,8 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ REDIS_KEY_PREFIX: 'staging-2' }).redisKeyPrefix).toBe('staging-2');
     expect(c.seedDemoCases).toBe(true);
     expect(loadConfig({ SEED_DEMO_CASES: 'false' }).seedDemoCases).toBe(false);
+    expect(c.reportTimeZone).toBe('Asia/Shanghai');
+    expect(loadConfig({ REPORT_TIME_ZONE: 'Asia/Urumqi' }).reportTimeZone).toBe('Asia/Urumqi');
   });
   it.each([
     [{ PORT: 'abc' }, /PORT must be an integer between 0 and 65535, got "abc"/],
@@ -23,6 +25,10 @@ describe('configuration from the environment', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ SEED_DEMO_CASES: 'no' }, /SEED_DEMO_CASES must be true or false, got "no"/],
     [{ DATABASE_SCHEMA: 'Robert"; drop' }, /DATABASE_SCHEMA must be a lower-case SQL identifier/],
+    [
+      { REPORT_TIME_ZONE: 'Beijing' },
+      /REPORT_TIME_ZONE must be an IANA time zone such as Asia\/Shanghai, got "Beijing"/,
+    ],
   ])('rejects %o with a clear message', (env, msg) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(msg);

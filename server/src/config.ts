@@ -40,6 +40,8 @@ export interface Config {
   sfu: SfuConfig;
   /** Largest single DICOM instance accepted by upload/STOW, in MiB (IMAGING_MAX_INSTANCE_MB). */
   imagingMaxInstanceMb: number;
+  /** IANA time zone of the times printed on reports and the year of report numbers (REPORT_TIME_ZONE). */
+  reportTimeZone: string;
 }
 
 export interface SfuConfig {
@@ -106,6 +108,16 @@ const urlVar = (env: NodeJS.ProcessEnv, name: string, protocols: string[]): stri
   }
   if (!protocols.includes(u.protocol)) {
     throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${u.protocol}"`);
+  }
+  return raw;
+};
+
+const timeZoneVar = (env: NodeJS.ProcessEnv, name: string, dflt: string): string => {
+  const raw = env[name] || dflt;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+  } catch {
+    throw new ConfigError(`${name} must be an IANA time zone such as Asia/Shanghai, got "${raw}"`);
   }
   return raw;
 };
@@ -247,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: env.SEED_DEMO !== 'false',
     seedDemoCases: boolVar(env, 'SEED_DEMO_CASES', true),
     imagingMaxInstanceMb: intVar(env, 'IMAGING_MAX_INSTANCE_MB', 1024, 1, 16384),
+    reportTimeZone: timeZoneVar(env, 'REPORT_TIME_ZONE', 'Asia/Shanghai'),
     consultations: loadConsultationsConfig(env),
     sfu: loadSfuConfig(env),
   };

@@ -42,7 +42,7 @@ describe('consultation request in two browsers', () => {
     await c.locator('[data-testid=patient-form] input[name=name]').fill('赵桂芳');
     await c.locator('[data-testid=patient-form] select[name=sex]').selectOption('female');
     await c.locator('[data-testid=patient-form] input[name=birthDate]').fill('1956-08-09');
-    await c.locator('[data-testid=patient-form] input[name=nationalId]').fill('41022519560809102X');
+    await c.locator('[data-testid=patient-form] input[name=nationalId]').fill('410225195608091025');
     await c.locator('[data-testid=patient-form] input[name=village]').fill('谷营镇');
     await c.locator('[data-testid=patient-form] input[name=povertyRegistered]').check();
     await c.locator('[data-testid=patient-save]').click();

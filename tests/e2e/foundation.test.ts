@@ -63,7 +63,7 @@ describe('foundation in a real browser', () => {
     await page.locator('[data-testid=login-submit]').click();
     await expect
       .poll(() => page.locator('[data-testid=login-error]').textContent())
-      .toContain('wrong username or password');
+      .toMatch(/wrong username or password/i);
     expect(await page.locator('[data-testid=current-user]').count()).toBe(0);
     await context.close();
   });

@@ -127,6 +127,8 @@ describe('key images in the report, in a real browser', () => {
     await expect.poll(() => loadedWidth(thumb7.locator('img')), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await thumb7.textContent()).toContain('1 mark(s)');
     await thumb7.click();
+    // The marks on the frame come ticked: a measurement is not silently left out of the report.
+    expect(await picker.getByRole('checkbox', { name: /Length 62\.5 mm/ }).isChecked()).toBe(true);
     await picker.getByRole('checkbox', { name: /Length 62\.5 mm/ }).check();
     await picker.getByLabel('Caption').fill('Right lower lobe mass');
     // The preview shows the picked frame with the ticked length drawn over it.

@@ -124,7 +124,7 @@ describe('remote diagnosis report in a real browser', () => {
       .poll(() => sp.page.locator('.autosave-conflict').textContent(), { timeout: 20_000 })
       .toContain('保存冲突');
     expect(await sp.page.locator('.autosave-conflict').textContent()).toMatch(
-      /changed by 陈教授 Prof\. Chen/,
+      /陈教授 Prof\. Chen 于 .+ 修改了草稿/,
     );
     await sp2.context.close();
     await sp.page.getByRole('button', { name: '重新加载草稿（放弃我的修改）' }).click();
@@ -206,7 +206,8 @@ describe('remote diagnosis report in a real browser', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dash-')), 'd.csv');
     await dl.saveAs(file);
     const csv = fs.readFileSync(file, 'utf8');
-    expect(csv.split('\r\n')[1]).toMatch(/^"total",.*"1"/);
+    // Headed in the program administrator's language (zh-CN).
+    expect(csv.split('\r\n')[1]).toMatch(/^"合计",.*"1"/);
     expect(csv).toContain('"兰考县人民医院"');
     await context.close();
   });

@@ -3,6 +3,7 @@ import { I18nProvider, useI18n } from './i18n';
 import { SessionProvider, useSession } from './session';
 import { FEATURES } from './features';
 import { LoginPage } from '../features/auth/LoginPage';
+import { PromptHost } from './prompt';
 
 function Shell() {
   const { me, loading, logout, allowed, changeLocale } = useSession();
@@ -21,8 +22,9 @@ function Shell() {
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
-        Skip to content
+        {t('app.skip')}
       </a>
+      <PromptHost />
       <header className="topbar">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">

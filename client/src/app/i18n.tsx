@@ -1,13 +1,17 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { Locale } from '@consult/shared';
 import { core } from './messages';
+import { errorMessages } from './i18n/errors';
 
 /**
  * zh-CN / en. Each feature ships its own dictionary (`features/<x>/messages.ts`) and registers it with
  * `registerMessages`; keys are namespaced by feature (`consult.queue.title`).
  */
 export type Dict = Record<string, string>;
-const dictionaries: Record<Locale, Dict> = { 'zh-CN': { ...core['zh-CN'] }, en: { ...core.en } };
+const dictionaries: Record<Locale, Dict> = {
+  'zh-CN': { ...core['zh-CN'], ...errorMessages['zh-CN'] },
+  en: { ...core.en, ...errorMessages.en },
+};
 
 export function registerMessages(m: Record<Locale, Dict>): void {
   Object.assign(dictionaries['zh-CN'], m['zh-CN']);
@@ -22,10 +26,18 @@ export function translate(locale: Locale, key: string, vars?: Record<string, str
   return vars ? s.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`)) : s;
 }
 
+/** Whether a key exists (in the locale, or in English as the fallback). */
+export const hasMessage = (locale: Locale, key: string) =>
+  key in dictionaries[locale] || key in dictionaries.en;
+
 export const browserLocale = (): Locale =>
   typeof navigator !== 'undefined' && navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
 
 const STORAGE_KEY = 'consult.locale';
+
+/** The locale the UI shows, for code outside React (the API client's error messages). */
+let shown: Locale = 'zh-CN';
+export const currentLocale = (): Locale => shown;
 
 interface I18n {
   locale: Locale;
@@ -39,9 +51,10 @@ const Ctx = createContext<I18n | null>(null);
 
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [locale, setLocaleState] = useState<Locale>(
-    () => (localStorage.getItem(STORAGE_KEY) as Locale | null) ?? browserLocale(),
+    () => (shown = (localStorage.getItem(STORAGE_KEY) as Locale | null) ?? browserLocale()),
   );
   const setLocale = useCallback((l: Locale) => {
+    shown = l;
     localStorage.setItem(STORAGE_KEY, l);
     document.documentElement.lang = l;
     setLocaleState(l);

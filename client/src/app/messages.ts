@@ -5,6 +5,7 @@ export const core: Record<Locale, Record<string, string>> = {
   'zh-CN': {
     'app.title': '远程会诊平台',
     'app.subtitle': '三级医院 · 县医院 对口支援',
+    'app.skip': '跳到正文',
     'login.title': '登录',
     'login.username': '用户名',
     'login.password': '密码',
@@ -21,6 +22,7 @@ export const core: Record<Locale, Record<string, string>> = {
     'common.retry': '重试',
     'common.save': '保存',
     'common.cancel': '取消',
+    'common.ok': '确定',
     'common.create': '新建',
     'common.edit': '编辑',
     'common.yes': '是',
@@ -42,6 +44,7 @@ export const core: Record<Locale, Record<string, string>> = {
   en: {
     'app.title': 'Remote Consultation',
     'app.subtitle': 'Tertiary · county hospital counterpart support',
+    'app.skip': 'Skip to content',
     'login.title': 'Sign in',
     'login.username': 'Username',
     'login.password': 'Password',
@@ -58,6 +61,7 @@ export const core: Record<Locale, Record<string, string>> = {
     'common.retry': 'Retry',
     'common.save': 'Save',
     'common.cancel': 'Cancel',
+    'common.ok': 'OK',
     'common.create': 'Create',
     'common.edit': 'Edit',
     'common.yes': 'Yes',

@@ -1,14 +1,15 @@
 import type { ReactNode } from 'react';
 import { useI18n } from './i18n';
+import { errorText } from './api';
 import type { AsyncState } from './useAsync';
 
 /** Loading / error / content, the same way on every page. */
 export function Loadable<T>({ state, children }: { state: AsyncState<T>; children: (data: T) => ReactNode }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   if (state.error) {
     return (
       <div className="alert alert-error" role="alert">
-        <strong>{t('common.error')}:</strong> {state.error.message}{' '}
+        <strong>{t('common.error')}:</strong> {errorText(locale, state.error)}{' '}
         <button className="btn btn-small" onClick={state.reload}>
           {t('common.retry')}
         </button>
@@ -25,8 +26,9 @@ export function Loadable<T>({ state, children }: { state: AsyncState<T>; childre
 }
 
 export function ErrorText({ error }: { error: unknown }) {
+  const { locale } = useI18n();
   if (!error) return null;
-  const msg = error instanceof Error ? error.message : String(error);
+  const msg = errorText(locale, error);
   return (
     <p className="alert alert-error" role="alert">
       {msg}

@@ -6,6 +6,8 @@ import type {
   InsuranceType,
   Sex,
   Role,
+  Adherence,
+  FollowUpKind,
 } from '@consult/shared';
 import type { Selectable } from 'kysely';
 import type { DateCol, GeneratedTimestamp, Timestamp } from '../db/tables';
@@ -23,6 +25,8 @@ export interface PatientTable {
   village: string | null;
   poverty_registered: Generated<boolean>;
   insurance_type: Generated<InsuranceType>;
+  /** 2026_12_03_0400_follow_ups */
+  record_number: Generated<string | null>;
   created_by: string;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
@@ -48,6 +52,18 @@ export interface CaseFollowUpTable {
   notes: string;
   next_due_date: DateCol | null;
   created_at: GeneratedTimestamp;
+  // Structured entry (2026_12_03_0400_follow_ups; written by patients/service.ts).
+  kind: Generated<FollowUpKind>;
+  systolic: number | null;
+  diastolic: number | null;
+  glucose: number | null;
+  weight: number | null;
+  symptoms: Generated<string>;
+  adherence: Adherence | null;
+  report_id: string | null;
+  report_number: string | null;
+  report_version: number | null;
+  report_diagnosis: string | null;
 }
 
 export interface ConsultationTable {

@@ -1,11 +1,13 @@
 /** Test helpers for the consultations capability (patients, requests) over the harness's inject(). */
-import type { ConsultationDetail, PatientDetail } from '@consult/shared';
+import { nationalIdCheckChar, type ConsultationDetail, type PatientDetail } from '@consult/shared';
 import { hospitalId, type Session, type TestApp } from '../testing/harness';
 
 let seq = 0;
-/** A fresh national ID (18 chars) per call so files never clash. */
-export const nextNationalId = () =>
-  `410225${String(19600101 + (seq++ % 28)).padStart(8, '0')}${String(1000 + seq).slice(-4)}`;
+/** A fresh valid national ID (GB 11643-1999) of that birth date per call, so files never clash. */
+export function nextNationalId(birthDate = '1958-03-12'): string {
+  const first17 = `410225${birthDate.replaceAll('-', '')}${String(seq++ % 1000).padStart(3, '0')}`;
+  return first17 + nationalIdCheckChar(first17);
+}
 
 export async function createPatient(
   t: TestApp,
@@ -19,7 +21,7 @@ export async function createPatient(
       name: '王秀兰',
       sex: 'female',
       birthDate: '1958-03-12',
-      nationalId: nextNationalId(),
+      nationalId: nextNationalId(typeof over.birthDate === 'string' ? over.birthDate : undefined),
       povertyRegistered: true,
       village: '东坝头乡张庄村',
       ...over,
@@ -56,8 +58,9 @@ export async function createRequest(
   s: Session,
   over: Record<string, unknown> = {},
   target = 'Peking University First',
+  patient: Record<string, unknown> = {},
 ): Promise<ConsultationDetail> {
-  const p = await createPatient(t, s);
+  const p = await createPatient(t, s, patient);
   const withCase = await createCase(t, s, p.id);
   const res = await t.as(s, {
     method: 'POST',

@@ -39,14 +39,27 @@ describe.each(DIALECTS)('program dashboard filters and export (%s)', (dialect) =
       .trim()
       .split('\r\n');
     expect(res.body.startsWith('\uFEFF')).toBe(true);
-    expect(lines[0]).toContain('"medianHoursToReport"');
+    // Headed in the user's language (zh-CN by default) …
+    expect(lines[0]).toContain('"出报告中位时长（小时）"');
+    expect(lines[0]).not.toMatch(/[A-Za-z]{3,}/);
     const total = expected(g, ALL_COUNTIES, poorCounty);
     expect(lines[1]).toBe(
-      `"total","","","","2025-01-01","2025-12-31",${Object.values(total)
+      `"合计","","","","2025-01-01","2025-12-31",${Object.values(total)
         .map((v) => `"${v ?? ''}"`)
         .join(',')}`,
     );
     expect(lines.some((l) => l.includes('"测试县1人民医院"'))).toBe(true);
+    // … and in English once the user switched.
+    await t.as(admin, { method: 'PUT', url: '/api/auth/me/locale', payload: { locale: 'en' } });
+    const en = await t.as(admin, { method: 'GET', url: '/api/dashboard.csv?from=2025-01-01&to=2025-12-31' });
+    const enLines = en.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(enLines[0]).toContain('"Median hours to report"');
+    expect(enLines[1]!.startsWith('"Total",')).toBe(true);
+    expect(enLines.some((l) => /[\u4e00-\u9fff]/.test(l.split(',')[3] ?? ''))).toBe(false);
+    await t.as(admin, { method: 'PUT', url: '/api/auth/me/locale', payload: { locale: 'zh-CN' } });
     const doctor = await t.login('lankao.doctor');
     expect(
       (await t.as(doctor, { method: 'GET', url: '/api/dashboard?from=2025-01-01&to=2025-12-31' })).statusCode,

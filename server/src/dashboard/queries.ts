@@ -5,7 +5,7 @@
  * rounds (status, started_at), round_invitees (user_id), round_recordings (round_id).
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { DashboardQuery } from '@consult/shared';
+import type { DashboardQuery, Locale } from '@consult/shared';
 import type { Executor } from '../db/database';
 
 /** The pairings in scope (the filter): the (tertiary, county) pairs whose activity counts. */
@@ -179,4 +179,9 @@ export async function scopePairings(
     .orderBy('pr.program_name')
     .orderBy('c.name_en')
     .execute();
+}
+
+export async function userLocale(db: Executor, userId: string): Promise<Locale> {
+  const u = await db.selectFrom('users').select('locale').where('id', '=', userId).executeTakeFirst();
+  return u?.locale ?? 'zh-CN';
 }

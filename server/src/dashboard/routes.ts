@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Dashboard, DashboardFilters, DashboardQuery, ErrorResponse, Permission } from '@consult/shared';
 import { actorOf } from '../auth/plugin';
 import * as svc from './service';
+import { dashboardCsv } from './csv';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
 const tags = ['dashboard'];
@@ -35,7 +36,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="dashboard-${d.from}-${d.to}.csv"`)
-        .send(svc.dashboardCsv(d));
+        .send(dashboardCsv(d, await svc.localeOf(app.db, actorOf(req))));
     },
   );
 };

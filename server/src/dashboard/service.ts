@@ -1,6 +1,5 @@
 /** The program dashboard: figures per program, pairing and county hospital, plus monthly series and CSV. */
 import type { Dashboard, DashboardFilters, DashboardMetrics, DashboardQuery } from '@consult/shared';
-import { DASHBOARD_METRIC_KEYS } from '@consult/shared';
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
@@ -149,34 +148,5 @@ export async function dashboardFilters(db: DB): Promise<DashboardFilters> {
   };
 }
 
-const csvCell = (v: unknown): string => {
-  const s = v === null || v === undefined ? '' : String(v);
-  // Quote always; neutralise spreadsheet formulas.
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-  return `"${safe.replace(/"/g, '""')}"`;
-};
-
-/** One CSV (UTF-8 with BOM so spreadsheet software shows Chinese): a row per total, program, pairing and county. */
-export function dashboardCsv(d: Dashboard): string {
-  const head = [
-    'level',
-    'program',
-    'tertiary_hospital',
-    'county_hospital',
-    'from',
-    'to',
-    ...DASHBOARD_METRIC_KEYS,
-  ];
-  const row = (level: string, program: string, tertiary: string, county: string, m: DashboardMetrics) =>
-    [level, program, tertiary, county, d.from, d.to, ...DASHBOARD_METRIC_KEYS.map((k) => m[k])]
-      .map(csvCell)
-      .join(',');
-  const lines = [
-    head.map(csvCell).join(','),
-    row('total', '', '', '', d.totals),
-    ...d.programs.map((p) => row('program', p.programName, '', '', p)),
-    ...d.pairings.map((p) => row('pairing', p.programName, p.tertiaryNameZh, p.countyNameZh, p)),
-    ...d.counties.map((c) => row('county', '', '', c.nameZh, c)),
-  ];
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
-}
+/** The language the user chose (their CSV headers follow it). */
+export const localeOf = (db: DB, actor: Actor) => q.userLocale(db, actor.id);

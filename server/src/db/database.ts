@@ -47,6 +47,8 @@ export interface Database {
   reports: reports.ReportTable;
   report_versions: reports.ReportVersionTable;
   care_team_members: access.CareTeamMemberTable;
+  report_issuers: reports.ReportIssuerTable;
+  report_number_sequences: reports.ReportNumberSequenceTable;
 }
 
 export type DB = Kysely<Database>;

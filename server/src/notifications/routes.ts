@@ -22,7 +22,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: NotificationList, ...errors },
       },
     },
-    async (req) => listNotifications(app.db, actorOf(req).id, req.query),
+    async (req) => listNotifications(app.db, actorOf(req), req.query),
   );
   app.post(
     '/notifications/read',
@@ -47,7 +47,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (since !== null && (typeof since !== 'string' || Number.isNaN(Date.parse(since)))) {
           return ack({ ok: false, code: 'validation', message: 'since must be an ISO date-time or null' });
         }
-        const list = await listNotifications(app.db, socket.data.actor.id, {
+        const list = await listNotifications(app.db, socket.data.actor, {
           since,
           unreadOnly: since === null,
           limit: 200,

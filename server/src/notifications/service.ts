@@ -4,6 +4,8 @@ import type { DB, Executor } from '../db/database';
 import type { NotificationRow } from '../db/tables';
 import type { IoServer } from '../realtime/plugin';
 import { userRoom } from '../realtime/plugin';
+import { readableSubjects, subjectOf } from './queries';
+import type { Actor } from '../auth/actor';
 
 export interface NotificationInput {
   kind: NotificationKind;
@@ -24,7 +26,8 @@ export const toNotification = (r: NotificationRow): Notification => ({
 
 /**
  * Persist one inbox entry per user and push it to their sockets (on every node, via the adapter).
- * Call after the change it announces has committed.
+ * Call after the change it announces has committed. The entry names its subject (the patient of a consultation,
+ * the title of a round) so the inbox and the toast can say who it is about.
  */
 export async function notifyUsers(
   db: Executor,
@@ -34,6 +37,10 @@ export async function notifyUsers(
 ): Promise<void> {
   const unique = [...new Set(userIds)];
   if (unique.length === 0) return;
+  const subject = await subjectOf(db, n.entityType, n.entityId);
+  // The patient's name is not stored with the entry: access to the case can end, the inbox row stays.
+  const { patientName, ...stored } = subject;
+  const data = { ...stored, ...n.data };
   const rows = await db
     .insertInto('notifications')
     .values(
@@ -43,19 +50,24 @@ export async function notifyUsers(
         kind: n.kind,
         entity_type: n.entityType,
         entity_id: n.entityId,
-        data: JSON.stringify(n.data ?? {}),
+        data: JSON.stringify(data),
       })),
     )
     .returningAll()
     .execute();
-  for (const r of rows) io.to(userRoom(r.user_id)).emit('notification:new', toNotification(r));
+  for (const r of rows) {
+    const pushed = toNotification(r);
+    if (patientName) pushed.data = { ...pushed.data, patientName };
+    io.to(userRoom(r.user_id)).emit('notification:new', pushed);
+  }
 }
 
 export async function listNotifications(
   db: DB,
-  userId: string,
+  actor: Actor,
   opts: { since?: string | null; unreadOnly?: boolean; limit?: number },
 ): Promise<NotificationList> {
+  const userId = actor.id;
   let q = db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
   if (opts.since) q = q.where('created_at', '>', new Date(opts.since));
   if (opts.unreadOnly) q = q.where('read_at', 'is', null);
@@ -69,7 +81,17 @@ export async function listNotifications(
     .where('user_id', '=', userId)
     .where('read_at', 'is', null)
     .executeTakeFirstOrThrow();
-  return { items: rows.map(toNotification), unread: Number(unread.n) };
+  const names = await readableSubjects(
+    db,
+    actor,
+    rows.filter((r) => r.entity_type === 'consultation').map((r) => r.entity_id),
+  );
+  const items = rows.map((r) => {
+    const n = toNotification(r);
+    const patientName = r.entity_type === 'consultation' ? names.get(r.entity_id) : undefined;
+    return patientName ? { ...n, data: { ...n.data, patientName } } : n;
+  });
+  return { items, unread: Number(unread.n) };
 }
 
 export async function markRead(db: DB, userId: string, ids: string[] | 'all'): Promise<number> {

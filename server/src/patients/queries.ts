@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import type { PatientQuery } from '@consult/shared';
-import type { Executor } from '../db/database';
+import type { OverdueQuery, PatientQuery } from '@consult/shared';
+import type { Insertable } from 'kysely';
+import type { Database, Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { visiblePatients } from '../access/policy';
 
@@ -76,5 +77,63 @@ export function followUpsOf(db: Executor, caseIds: string[]) {
     .where('f.case_id', 'in', caseIds)
     .orderBy('f.follow_up_date', 'desc')
     .orderBy('f.created_at', 'desc')
+    .execute();
+}
+
+export function caseOfPatient(db: Executor, patientId: string, caseId: string) {
+  return db
+    .selectFrom('patient_cases')
+    .select('id')
+    .where('id', '=', caseId)
+    .where('patient_id', '=', patientId)
+    .executeTakeFirst();
+}
+
+export async function insertFollowUp(trx: Trx, row: Insertable<Database['case_follow_ups']>): Promise<void> {
+  await trx.insertInto('case_follow_ups').values(row).execute();
+}
+
+export async function setCasePlan(trx: Trx, caseId: string, plan: string, at: Date): Promise<void> {
+  await trx
+    .updateTable('patient_cases')
+    .set({ treatment_plan: plan, updated_at: at })
+    .where('id', '=', caseId)
+    .execute();
+}
+
+/** Open cases whose latest follow-up's next due date is before `today`, in the actor's patient scope. */
+export function overdueFollowUps(db: Executor, actor: Actor, q: OverdueQuery, today: string) {
+  const lastDate = sql<
+    string | null
+  >`(select max(f.follow_up_date)::text from case_follow_ups f where f.case_id = pc.id)`;
+  let base = db
+    .selectFrom('patient_cases as pc')
+    .innerJoin('patients as p', 'p.id', 'pc.patient_id')
+    .innerJoin('hospitals as h', 'h.id', 'p.hospital_id')
+    .where(visiblePatients(actor))
+    .where('pc.status', '<>', 'resolved')
+    .where(nextDueSql, '<', today);
+  if (q.povertyRegistered !== undefined) base = base.where('p.poverty_registered', '=', q.povertyRegistered);
+  return base
+    .select([
+      'p.id as patient_id',
+      'p.name',
+      'p.sex',
+      'p.birth_date',
+      'p.village',
+      'p.phone',
+      'p.poverty_registered',
+      'p.hospital_id',
+      'h.name_zh as hospital_name',
+      'pc.id as case_id',
+      'pc.diagnosis',
+      'pc.icd10',
+      'pc.status',
+      nextDueSql.as('due_date'),
+      lastDate.as('last_date'),
+    ])
+    .orderBy('due_date')
+    .orderBy('p.name')
+    .limit(q.limit ?? 200)
     .execute();
 }

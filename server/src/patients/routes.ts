@@ -10,11 +10,14 @@ import {
   PatientPage,
   PatientQuery,
   PatientUpdate,
+  OverdueList,
+  OverdueQuery,
   Permission,
 } from '@consult/shared';
 import { errorResponses } from '../errors';
 import { actorOf } from '../auth/plugin';
 import * as svc from './service';
+import * as followUps from './follow-ups';
 
 const errors = errorResponses;
 
@@ -37,6 +40,14 @@ const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags, body: PatientCreate, response: { 201: PatientDetail, ...errors } },
     },
     async (req, reply) => reply.code(201).send(await svc.createPatient(app.db, actorOf(req), req.body)),
+  );
+  app.get(
+    '/follow-ups/overdue',
+    {
+      preHandler: app.guard(P.PatientsRead),
+      schema: { tags, querystring: OverdueQuery, response: { 200: OverdueList, ...errors } },
+    },
+    async (req) => followUps.listOverdue(app.db, actorOf(req), req.query),
   );
   app.get(
     '/patients/:id',
@@ -80,7 +91,7 @@ const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) =>
       reply
         .code(201)
-        .send(await svc.addFollowUp(app.db, actorOf(req), req.params.id, req.params.caseId, req.body)),
+        .send(await followUps.addFollowUp(app.db, actorOf(req), req.params.id, req.params.caseId, req.body)),
   );
 };
 

@@ -4,7 +4,9 @@ import {
   Permission,
   type CaseCreate,
   type CaseUpdate,
-  type FollowUpCreate,
+  checkNationalId,
+  nationalIdBirthDate,
+  type FollowUp,
   type Patient,
   type PatientCase,
   type PatientCreate,
@@ -15,10 +17,10 @@ import {
 } from '@consult/shared';
 import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
-import type { PatientRow } from '../consultations/tables';
+import type { CaseFollowUpRow, PatientRow } from '../consultations/tables';
 import { recordAudit } from '../audit/service';
 import { auditRead } from '../consultations/read-audit';
-import { badRequest, conflict, forbidden, notFound } from '../errors';
+import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import * as q from './queries';
 
 /** Patient files: a county hospital owns them; consultants read them through a request (read-only). */
@@ -47,6 +49,7 @@ export function toPatient(actor: Actor, r: PatientRow): Patient {
     village: r.village,
     povertyRegistered: r.poverty_registered,
     insuranceType: r.insurance_type,
+    recordNumber: r.record_number,
     editable: owns(actor, r),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
@@ -54,8 +57,16 @@ export function toPatient(actor: Actor, r: PatientRow): Patient {
 }
 
 function uniqueClash(err: unknown, what: string, field: string): never {
-  if ((err as { code?: string }).code === '23505') throw conflict(`${what} already exists`);
-  void field;
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e.code === '23505') {
+    if (`${e.constraint ?? ''} ${e.message ?? ''}`.includes('record_number'))
+      throw new DomainError(
+        'conflict',
+        'a patient file with this record number already exists',
+        '/body/recordNumber',
+      );
+    throw new DomainError('conflict', `${what} already exists`, field);
+  }
   throw err;
 }
 
@@ -79,6 +90,30 @@ export async function listPatients(db: DB, actor: Actor, query: PatientQuery): P
   };
 }
 
+export function toFollowUp(f: CaseFollowUpRow & { display_name: string }): FollowUp {
+  return {
+    id: f.id,
+    caseId: f.case_id,
+    kind: f.kind,
+    date: f.follow_up_date,
+    byUserId: f.by_user_id,
+    byName: f.display_name,
+    notes: f.notes,
+    systolic: f.systolic,
+    diastolic: f.diastolic,
+    glucose: f.glucose,
+    weight: f.weight,
+    symptoms: f.symptoms,
+    adherence: f.adherence,
+    nextDueDate: f.next_due_date,
+    reportId: f.report_id,
+    reportNumber: f.report_number,
+    reportVersion: f.report_version,
+    reportDiagnosis: f.report_diagnosis,
+    createdAt: f.created_at.toISOString(),
+  };
+}
+
 async function loadCases(db: Executor, patientId: string): Promise<PatientCase[]> {
   const cases = await q.casesOf(db, patientId);
   const fus = await q.followUpsOf(
@@ -93,18 +128,7 @@ async function loadCases(db: Executor, patientId: string): Promise<PatientCase[]
     status: c.status,
     treatmentPlan: c.treatment_plan,
     nextFollowUpDue: c.next_due,
-    followUps: fus
-      .filter((f) => f.case_id === c.id)
-      .map((f) => ({
-        id: f.id,
-        caseId: f.case_id,
-        date: f.follow_up_date,
-        byUserId: f.by_user_id,
-        byName: f.display_name,
-        notes: f.notes,
-        nextDueDate: f.next_due_date,
-        createdAt: f.created_at.toISOString(),
-      })),
+    followUps: fus.filter((f) => f.case_id === c.id).map(toFollowUp),
     createdAt: c.created_at.toISOString(),
     updatedAt: c.updated_at.toISOString(),
   }));
@@ -124,10 +148,30 @@ function checkBirthDate(d: string | undefined) {
     throw badRequest('birth date must be a real date, not in the future', '/body/birthDate');
 }
 
+const ID_FAULTS = {
+  format: 'the national ID must be 17 digits followed by a digit or X',
+  birth_date: 'the national ID does not encode a valid birth date',
+  check_digit: 'the national ID check digit is wrong (GB 11643-1999)',
+} as const;
+
+/** A new or changed resident ID number: valid (GB 11643-1999) and agreeing with the birth date. */
+function checkIdNumber(id: string | null | undefined, birthDate: string) {
+  if (!id) return;
+  const fault = checkNationalId(id);
+  if (fault) throw badRequest(ID_FAULTS[fault], '/body/nationalId');
+  checkIdBirthDate(id, birthDate);
+}
+
+function checkIdBirthDate(id: string, birthDate: string) {
+  if (nationalIdBirthDate(id) !== birthDate)
+    throw badRequest('the birth date in the national ID differs from the birth date', '/body/nationalId');
+}
+
 export async function createPatient(db: DB, actor: Actor, body: PatientCreate): Promise<PatientDetail> {
   if (actor.role !== 'county_doctor' || !actor.hospitalId)
     throw forbidden('only county doctors create patient files');
   checkBirthDate(body.birthDate);
+  checkIdNumber(body.nationalId, body.birthDate);
   const id = crypto.randomUUID();
   try {
     await db.transaction().execute(async (trx) => {
@@ -145,6 +189,7 @@ export async function createPatient(db: DB, actor: Actor, body: PatientCreate): 
           village: body.village ?? null,
           poverty_registered: body.povertyRegistered ?? false,
           insurance_type: body.insuranceType ?? 'urban_rural_resident',
+          record_number: body.recordNumber?.trim() || null,
           created_by: actor.id,
         })
         .execute();
@@ -162,7 +207,7 @@ export async function createPatient(db: DB, actor: Actor, body: PatientCreate): 
   return getPatient(db, actor, id, false);
 }
 
-async function loadOwned(db: Executor, actor: Actor, id: string): Promise<PatientRow> {
+export async function loadOwned(db: Executor, actor: Actor, id: string): Promise<PatientRow> {
   const row = await q.findPatient(db, actor, id);
   if (!row) throw notFound('patient');
   if (!owns(actor, row))
@@ -178,7 +223,10 @@ export async function updatePatient(
 ): Promise<PatientDetail> {
   if (Object.keys(body).length === 0) throw badRequest('nothing to update');
   checkBirthDate(body.birthDate);
-  await loadOwned(db, actor, id);
+  const before = await loadOwned(db, actor, id);
+  if (body.nationalId) checkIdNumber(body.nationalId, body.birthDate ?? before.birth_date);
+  else if (body.birthDate && before.national_id?.length === 18 && body.nationalId === undefined)
+    checkIdBirthDate(before.national_id, body.birthDate);
   try {
     await db.transaction().execute(async (trx) => {
       await trx
@@ -195,6 +243,7 @@ export async function updatePatient(
           ...(body.village !== undefined && { village: body.village }),
           ...(body.povertyRegistered !== undefined && { poverty_registered: body.povertyRegistered }),
           ...(body.insuranceType !== undefined && { insurance_type: body.insuranceType }),
+          ...(body.recordNumber !== undefined && { record_number: body.recordNumber?.trim() || null }),
           updated_at: new Date(),
         })
         .where('id', '=', id)
@@ -287,46 +336,5 @@ export async function updateCase(
   } catch (e) {
     uniqueClash(e, `a case for ${body.icd10}`, '/body/icd10');
   }
-  return getPatient(db, actor, patientId, false);
-}
-
-export async function addFollowUp(
-  db: DB,
-  actor: Actor,
-  patientId: string,
-  caseId: string,
-  body: FollowUpCreate,
-): Promise<PatientDetail> {
-  await loadOwned(db, actor, patientId);
-  if (body.nextDueDate && body.nextDueDate < body.date)
-    throw badRequest('the next due date must be on or after the follow-up date', '/body/nextDueDate');
-  await db.transaction().execute(async (trx) => {
-    const c = await trx
-      .selectFrom('patient_cases')
-      .select('id')
-      .where('id', '=', caseId)
-      .where('patient_id', '=', patientId)
-      .executeTakeFirst();
-    if (!c) throw notFound('case');
-    await trx
-      .insertInto('case_follow_ups')
-      .values({
-        id: crypto.randomUUID(),
-        case_id: caseId,
-        follow_up_date: body.date,
-        by_user_id: actor.id,
-        notes: body.notes,
-        next_due_date: body.nextDueDate ?? null,
-      })
-      .execute();
-    await recordAudit(trx, {
-      actor,
-      action: 'patient.follow_up.create',
-      entityType: 'patient',
-      entityId: patientId,
-      ip: actor.ip,
-      detail: { caseId },
-    });
-  });
   return getPatient(db, actor, patientId, false);
 }

@@ -17,6 +17,7 @@ import { publishChange, type ChangeEffect } from '../consultations/publish';
 import * as cq from '../consultations/queries';
 import type { ConsultationFacts } from './queries';
 import type { SignedPayload } from './payload';
+import { recordReportAcknowledgement } from '../patients/follow-ups';
 
 /**
  * Signing moves the consultation to report_pending (via in_progress when it was accepted/scheduled), as the
@@ -111,39 +112,33 @@ const addDays = (d: Date, days: number) =>
   new Date(d.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
- * "One disease, one case file": the acknowledged recommendations become the case's treatment plan and, with a
- * follow-up interval, a follow-up entry whose next due date the county worklist watches. Returns that date.
+ * "One disease, one case file": the acknowledged recommendations become the treatment plan of the case this
+ * consultation concerns (never another case of the patient) and, through the patients service, a structured
+ * follow-up entry naming the report, whose next due date the county worklist watches. Returns that date.
  */
 export async function writeCasePlan(
   trx: Trx,
   actor: Actor,
   c: ConsultationFacts,
   p: SignedPayload,
+  reportNumber: string | null,
 ): Promise<string | null> {
   const rec = p.content.recommendations;
-  const plan = [rec.treatmentPlan.trim(), rec.referral ? `Referral: ${rec.referralNote.trim()}`.trim() : '']
+  // The plan is read at the county hospital, whose working language is Chinese (the clinician's words stay as
+  // written; only the referral label is ours).
+  const plan = [rec.treatmentPlan.trim(), rec.referral ? `建议转诊：${rec.referralNote.trim()}` : '']
     .filter(Boolean)
     .join('\n');
-  const now = new Date();
-  if (plan) {
-    await trx
-      .updateTable('patient_cases')
-      .set({ treatment_plan: plan, updated_at: now })
-      .where('id', '=', c.case_id)
-      .execute();
-  }
-  const next = rec.followUpIntervalDays ? addDays(now, rec.followUpIntervalDays) : null;
+  const next = rec.followUpIntervalDays ? addDays(new Date(), rec.followUpIntervalDays) : null;
   const primary = p.content.diagnoses.find((d) => d.primary) ?? p.content.diagnoses[0];
-  await trx
-    .insertInto('case_follow_ups')
-    .values({
-      id: crypto.randomUUID(),
-      case_id: c.case_id,
-      follow_up_date: now.toISOString().slice(0, 10),
-      by_user_id: actor.id,
-      notes: `Remote diagnosis report v${p.version} acknowledged${primary ? ` (${primary.code} ${primary.titleZh})` : ''}`,
-      next_due_date: next,
-    })
-    .execute();
+  await recordReportAcknowledgement(trx, actor, {
+    caseId: c.case_id,
+    reportId: p.reportId,
+    reportNumber,
+    version: p.version,
+    diagnosisCode: primary?.code ?? null,
+    plan,
+    nextDueDate: next,
+  });
   return next;
 }

@@ -1,7 +1,8 @@
 /** Everything an export (PDF, FHIR) needs about one signed report version, loaded in one place. */
+import type { ReportPatientHeader } from '@consult/shared';
 import type { Executor } from '../db/database';
 import { notFound } from '../errors';
-import type { Loaded } from './view';
+import { patientHeader, type Loaded } from './view';
 import { parsePayload, type SignedPayload } from './payload';
 import * as q from './queries';
 import type { KeyImagePicture } from './key-image-pictures';
@@ -15,6 +16,12 @@ export interface HospitalInfo {
 
 export interface ReportDocument {
   reportId: string;
+  /** Human report number (absent on documents built before numbers existed). */
+  reportNumber?: string | null;
+  /** IANA zone the PDF prints times in (default Asia/Shanghai). */
+  timeZone?: string;
+  /** The printed header (masked ID, record number, age); absent → name, sex and birth date only. */
+  header?: ReportPatientHeader;
   status: string;
   acknowledgedAt: string | null;
   payload: SignedPayload;
@@ -58,7 +65,12 @@ async function hospital(db: Executor, id: string): Promise<HospitalInfo> {
   return { id: h.id, nameZh: h.name_zh, nameEn: h.name_en, region: h.region };
 }
 
-export async function loadDocument(db: Executor, l: Loaded, version?: number): Promise<ReportDocument> {
+export async function loadDocument(
+  db: Executor,
+  l: Loaded,
+  version?: number,
+  timeZone = 'Asia/Shanghai',
+): Promise<ReportDocument> {
   const rows = await q.listVersions(db, l.report.id);
   const row = version ? rows.find((r) => r.version === version) : rows.at(-1);
   if (!row) throw notFound('signed report version');
@@ -113,6 +125,9 @@ export async function loadDocument(db: Executor, l: Loaded, version?: number): P
     .execute();
   return {
     reportId: l.report.id,
+    reportNumber: l.report.report_number,
+    timeZone,
+    header: await patientHeader(db, l.consultation.patient_id, l.report.first_signed_at),
     status: l.report.status,
     acknowledgedAt: l.report.acknowledged_at?.toISOString() ?? null,
     payload,

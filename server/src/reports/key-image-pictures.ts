@@ -38,13 +38,26 @@ const SYMBOL: Record<string, string> = {
   'square pixel': 'px²',
 };
 
+/** The words before a region's mean and standard deviation, in the language the report is printed in. */
+export const STAT_WORDS = {
+  'zh-CN': { mean: '均值 ', sd: '标准差 ' },
+  en: { mean: 'mean ', sd: 'SD ' },
+} as const;
+type StatWords = (typeof STAT_WORDS)[keyof typeof STAT_WORDS];
+
 /** One annotation as a drawable mark with its measurements (as the DICOM SR export reads them). */
-export function markOf(tool: string, data: Record<string, unknown>, modality: string): KeyImageMark | null {
+export function markOf(
+  tool: string,
+  data: Record<string, unknown>,
+  modality: string,
+  words: StatWords = STAT_WORDS.en,
+): KeyImageMark | null {
   const m = measurementsOf(tool, data, modality);
   const label = [
     ...m.values.map((v) => {
       const unit = SYMBOL[v.unit[2]] ?? '';
-      const what = v.concept[2] === 'Mean' ? 'mean ' : v.concept[2] === 'Standard Deviation' ? 'SD ' : '';
+      const what =
+        v.concept[2] === 'Mean' ? words.mean : v.concept[2] === 'Standard Deviation' ? words.sd : '';
       return `${what}${v.value.toFixed(1)}${unit === '°' ? '' : ' '}${unit}`.trim();
     }),
     ...(m.text ? [m.text] : []),
@@ -67,6 +80,7 @@ export async function keyImagePictures(
   consultationId: string,
   hospitalId: string,
   keyImages: ReportKeyImage[],
+  lang: keyof typeof STAT_WORDS = 'zh-CN',
 ): Promise<KeyImagePicture[]> {
   const out: KeyImagePicture[] = [];
   for (const k of keyImages) {
@@ -85,7 +99,9 @@ export async function keyImagePictures(
           .execute()
       : [];
     const marks = annotations
-      .map((a) => markOf(a.tool, JSON.parse(a.data) as Record<string, unknown>, inst.modality ?? ''))
+      .map((a) =>
+        markOf(a.tool, JSON.parse(a.data) as Record<string, unknown>, inst.modality ?? '', STAT_WORDS[lang]),
+      )
       .filter((m): m is KeyImageMark => m !== null);
     try {
       const ds = await loadDataSet(store, inst.sha256);

@@ -9,7 +9,7 @@ import type { Report } from '@consult/shared';
 import { makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { CT_SERIES, stowAs } from '../imaging/testkit';
 import { makeConsultation, pdfImages, pdfText, sampleContent } from './fixtures.test-helper';
-import { markOf } from './key-image-pictures';
+import { markOf, STAT_WORDS } from './key-image-pictures';
 
 describe('key images in the report PDF', () => {
   let t: TestApp;
@@ -120,6 +120,18 @@ describe('key images in the report PDF', () => {
         'CT',
       ),
     ).toMatchObject({ shape: 'polygon', label: '25.0 mm² · mean 40.0 HU · SD 3.0 HU' });
+    // Printed in Chinese, the region's statistics are named in Chinese.
+    expect(
+      markOf(
+        'RectangleRoi',
+        {
+          ...h({ start: { x: 0, y: 0 }, end: { x: 10, y: 10 } }),
+          cachedStats: { area: 25, mean: 40, stdDev: 3 },
+        },
+        'CT',
+        STAT_WORDS['zh-CN'],
+      )?.label,
+    ).toBe('25.0 mm² · 均值 40.0 HU · 标准差 3.0 HU');
     expect(markOf('EllipticalRoi', h({ start: { x: 0, y: 0 }, end: { x: 10, y: 4 } }), 'MR')?.shape).toBe(
       'ellipse',
     );

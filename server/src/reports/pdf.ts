@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import PDFDocument from 'pdfkit';
+import { localDateTime } from '@consult/shared';
 import type { ReportDocument } from './document';
 import { drawKeyImage } from './pdf-key-images';
 
@@ -43,6 +44,11 @@ const L = {
     patient: '患者',
     sex: { male: '男', female: '女', unknown: '未知' } as Record<string, string>,
     born: '出生日期',
+    age: (n: number) => `${n}岁`,
+    nationalId: '身份证号',
+    recordNumber: '病历号',
+    reportNumber: '报告编号',
+    zone: (z: string) => `（${z === 'Asia/Shanghai' ? '北京时间' : z}）`,
     poverty: '建档立卡贫困户',
     requester: '申请医生',
     question: '会诊问题',
@@ -76,6 +82,11 @@ const L = {
     patient: 'Patient',
     sex: { male: 'male', female: 'female', unknown: 'unknown' } as Record<string, string>,
     born: 'Born',
+    age: (n: number) => `${n} y`,
+    nationalId: 'ID No.',
+    recordNumber: 'Record No.',
+    reportNumber: 'Report No.',
+    zone: (z: string) => ` (${z === 'Asia/Shanghai' ? 'China Standard Time' : z})`,
     poverty: 'poverty-registered household',
     requester: 'Requesting doctor',
     question: 'Clinical question',
@@ -148,6 +159,8 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
   };
   const para = (s: string) => pdf.text(s.trim() || t.none, { align: 'left' });
   const c = d.payload.content;
+  const zone = d.timeZone ?? 'Asia/Shanghai';
+  const when = (iso: string) => `${localDateTime(iso, zone)}${t.zone(zone)}`;
 
   // Letterheads: consulting hospital on the left, requesting hospital on the right.
   const top = pdf.y;
@@ -164,12 +177,27 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
   pdf.moveDown(0.6);
   const title = d.consultation.type === 'remote_image_diagnosis' ? t.imageTitle : t.title;
   pdf.font('bold').fontSize(17).text(title, { align: 'center' });
-  pdf.font('body').fontSize(9).text(`${t.version} ${d.payload.version} · ${d.reportId}`, { align: 'center' });
+  const number = d.reportNumber ? `${t.reportNumber} ${d.reportNumber} · ` : '';
+  pdf
+    .font('body')
+    .fontSize(9)
+    .text(`${number}${t.version} ${d.payload.version} · ${d.reportId}`, { align: 'center' });
 
   heading(t.patient);
   const p = d.patient;
+  const h = d.header;
   para(
-    `${p.name} · ${t.sex[p.sex] ?? p.sex} · ${t.born} ${p.birthDate}${p.povertyRegistered ? ` · ${t.poverty}` : ''}`,
+    [
+      p.name,
+      t.sex[p.sex] ?? p.sex,
+      h ? t.age(h.ageYears) : null,
+      `${t.born} ${p.birthDate}`,
+      h?.nationalIdMasked ? `${t.nationalId} ${h.nationalIdMasked}` : null,
+      h?.recordNumber ? `${t.recordNumber} ${h.recordNumber}` : null,
+      p.povertyRegistered ? t.poverty : null,
+    ]
+      .filter(Boolean)
+      .join(' · '),
   );
   para(`${t.requester}: ${d.consultation.requesterName}`);
   heading(t.question);
@@ -212,14 +240,11 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
 
   heading(t.signedBy);
   para(`${d.payload.signer.name} · ${hname(d.signerHospital)}`);
-  para(
-    `${t.signedAt}: ${d.payload.signedAt.replace('T', ' ').slice(0, 19)} UTC · ${t.version} ${d.payload.version}`,
-  );
+  para(`${t.signedAt}: ${when(d.payload.signedAt)} · ${t.version} ${d.payload.version}`);
   if (d.payload.amendmentReason) para(`${t.amendment}: ${d.payload.amendmentReason}`);
   para(`${t.fingerprint} (Ed25519, SHA-256): ${shortFingerprint(d.keyFingerprint)}`);
   pdf.fontSize(7).text(`${t.signature}: ${d.signature}`);
-  if (d.acknowledgedAt)
-    pdf.fontSize(10.5).text(`${t.acknowledged}: ${d.acknowledgedAt.replace('T', ' ').slice(0, 19)} UTC`);
+  if (d.acknowledgedAt) pdf.fontSize(10.5).text(`${t.acknowledged}: ${when(d.acknowledgedAt)}`);
   pdf.end();
   return done;
 }

@@ -104,3 +104,22 @@ export async function saveDraftIfRevision(
     .returningAll()
     .executeTakeFirst();
 }
+
+/** The patient of a consultation with the requesting hospital's names, for the report header. */
+export function patientHeaderRow(db: Executor, patientId: string) {
+  return db
+    .selectFrom('patients as p')
+    .innerJoin('hospitals as h', 'h.id', 'p.hospital_id')
+    .select([
+      'p.name',
+      'p.sex',
+      sql<string>`p.birth_date::text`.as('birth_date'),
+      'p.national_id',
+      'p.record_number',
+      'p.poverty_registered',
+      'h.name_zh',
+      'h.name_en',
+    ])
+    .where('p.id', '=', patientId)
+    .executeTakeFirstOrThrow();
+}

@@ -81,7 +81,7 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
     if (!check.every((v) => v.ok))
       throw conflict('the stored report fails signature verification; contact the administrator');
     const latest = parsePayload(versions.at(-1)!);
-    const nextDate = await writeCasePlan(trx, actor, c, latest);
+    const nextDate = await writeCasePlan(trx, actor, c, latest, r.report_number);
     // The first acknowledgement completes the consultation; acknowledging a later amendment only updates the plan.
     if (c.state !== 'report_pending' && c.state !== 'completed') {
       throw new DomainError(
@@ -112,7 +112,11 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
       ip: actor.ip,
       detail: { version: latest.version },
     });
-    return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effect };
+    return {
+      result: await toReport(trx, { ...l, report: updated }, ctx.config.reportTimeZone),
+      consultation: c,
+      effect,
+    };
   });
   await publishEffects(ctx.db, ctx.io, ctx.config, effect ? [effect] : []);
   await announce(ctx.db, ctx.io, consultation, id);

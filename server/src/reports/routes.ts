@@ -207,13 +207,14 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     async (req, reply) => {
       const actor = actorOf(req);
       const l = await loadVisible(app.db, actor, req.params.id);
-      const doc = await loadDocument(app.db, l, req.query.version);
+      const doc = await loadDocument(app.db, l, req.query.version, config.reportTimeZone);
       doc.keyImagePictures = await keyImagePictures(
         app.db,
         blobs,
         doc.consultation.id,
         doc.requesting.id,
         doc.payload.content.keyImages,
+        req.query.lang ?? 'zh-CN',
       );
       const pdf = await pdfRenderer.render(doc, req.query.lang ?? 'zh-CN');
       await recordAudit(app.db, {
@@ -247,7 +248,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     async (req, reply) => {
       const actor = actorOf(req);
       const l = await loadVisible(app.db, actor, req.params.id);
-      const doc = await loadDocument(app.db, l, req.query.version);
+      const doc = await loadDocument(app.db, l, req.query.version, config.reportTimeZone);
       await recordAudit(app.db, {
         actor,
         action: 'report.export_fhir',

@@ -22,6 +22,7 @@ import type { SigningKey } from './signing';
 import { checkKeyImages } from './key-images';
 import type { Config } from '../config';
 import { publishEffects, toReportPending } from './consultation-link';
+import { nextReportNumber } from './numbering';
 
 export interface ReportsCtx {
   db: DB;
@@ -75,7 +76,7 @@ export async function openReport(ctx: ReportsCtx, actor: Actor, consultationId: 
     const existing = await q.findReportByConsultation(trx, consultationId);
     if (existing) {
       const l = await loadVisible(trx, actor, existing.id);
-      return toReport(trx, l);
+      return toReport(trx, l, ctx.config.reportTimeZone);
     }
     if (c.assigned_to !== actor.id)
       throw forbidden('only the consultant assigned to this consultation may write its report');
@@ -99,7 +100,7 @@ export async function openReport(ctx: ReportsCtx, actor: Actor, consultationId: 
       ip: actor.ip,
       detail: { consultationId: c.id },
     });
-    return toReport(trx, { consultation: c, report, consultingSide: true });
+    return toReport(trx, { consultation: c, report, consultingSide: true }, ctx.config.reportTimeZone);
   });
 }
 
@@ -123,7 +124,7 @@ export async function getReport(ctx: ReportsCtx, actor: Actor, id: string): Prom
     entityId: id,
     ip: actor.ip,
   });
-  return toReport(ctx.db, l);
+  return toReport(ctx.db, l, ctx.config.reportTimeZone);
 }
 
 export async function saveDraft(
@@ -169,7 +170,7 @@ export async function saveDraft(
       ip: actor.ip,
       detail: { revision: saved.draft_revision },
     });
-    return toReport(trx, { ...l, report: saved });
+    return toReport(trx, { ...l, report: saved }, ctx.config.reportTimeZone);
   });
 }
 
@@ -254,6 +255,10 @@ export async function signReport(
         amendment_reason: null,
         current_version: version,
         first_signed_at: r.first_signed_at ?? signedAt,
+        ...(r.report_number === null &&
+          actor.hospitalId && {
+            report_number: await nextReportNumber(trx, actor.hospitalId, signedAt, ctx.config.reportTimeZone),
+          }),
       })
       .where('id', '=', r.id)
       .returningAll()
@@ -268,7 +273,11 @@ export async function signReport(
       ip: actor.ip,
       detail: { version, keyFingerprint: ctx.key.fingerprint },
     });
-    return { result: await toReport(trx, { ...l, report: updated }), consultation: c, effects };
+    return {
+      result: await toReport(trx, { ...l, report: updated }, ctx.config.reportTimeZone),
+      consultation: c,
+      effects,
+    };
   });
   await publishEffects(ctx.db, ctx.io, ctx.config, effects);
   await announce(ctx.db, ctx.io, consultation, id);
@@ -316,6 +325,6 @@ export async function startAmendment(
       ip: actor.ip,
       detail: { fromVersion: r.current_version },
     });
-    return toReport(trx, { ...l, report: updated });
+    return toReport(trx, { ...l, report: updated }, ctx.config.reportTimeZone);
   });
 }

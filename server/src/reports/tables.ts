@@ -19,7 +19,22 @@ export interface ReportTable {
   acknowledged_at: Timestamp | null;
   acknowledged_by: string | null;
   next_follow_up_date: DateCol | null;
+  /** Human number (CODE-YYYY-NNNNNN), assigned at first signing; outside the signed payload. Null before. */
+  report_number: Generated<string | null>;
   created_at: GeneratedTimestamp;
+}
+
+/** The short code a signing hospital's report numbers start with (derived once from its English name). */
+export interface ReportIssuerTable {
+  hospital_id: string;
+  code: string;
+}
+
+/** The last report number issued per hospital and year. */
+export interface ReportNumberSequenceTable {
+  hospital_id: string;
+  year: number;
+  last_seq: number;
 }
 
 /** Signed versions: never updated or deleted by the application. */

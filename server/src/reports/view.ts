@@ -1,10 +1,17 @@
 /** Row → DTO mapping and the scoped loaders every report use case starts from. */
-import type { Report, ReportContent, ReportVersion } from '@consult/shared';
+import {
+  ageOn,
+  type Report,
+  type ReportContent,
+  type ReportPatientHeader,
+  type ReportVersion,
+} from '@consult/shared';
 import type { Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { allows } from '@consult/shared';
 import { notFound } from '../errors';
 import { standing } from '../access/policy';
+import { maskNationalId } from '../patients/service';
 import * as q from './queries';
 import { parsePayload } from './payload';
 import type { ReportRow, ReportVersionRow } from './tables';
@@ -52,13 +59,35 @@ export function toVersion(row: ReportVersionRow): ReportVersion {
   };
 }
 
-export async function toReport(db: Executor, l: Loaded): Promise<Report> {
+/** The header of a report: the patient as the requesting hospital keeps them, the ID number masked. */
+export async function patientHeader(
+  db: Executor,
+  patientId: string,
+  at: Date | null,
+): Promise<ReportPatientHeader> {
+  const p = await q.patientHeaderRow(db, patientId);
+  return {
+    name: p.name,
+    sex: p.sex,
+    birthDate: p.birth_date,
+    ageYears: ageOn(p.birth_date, (at ?? new Date()).toISOString().slice(0, 10)),
+    nationalIdMasked: p.national_id ? maskNationalId(p.national_id) : null,
+    recordNumber: p.record_number,
+    hospitalZh: p.name_zh,
+    hospitalEn: p.name_en,
+  };
+}
+
+export async function toReport(db: Executor, l: Loaded, timeZone: string): Promise<Report> {
   const r = l.report;
   const rows = await q.listVersions(db, r.id);
   const names = await q.userNames(db, [r.author_id, r.draft_updated_by, r.acknowledged_by]);
   const showDraft = l.consultingSide && r.draft_content !== null;
   return {
     id: r.id,
+    reportNumber: r.report_number,
+    timeZone,
+    patient: await patientHeader(db, l.consultation.patient_id, r.first_signed_at),
     consultationId: r.consultation_id,
     status: r.status,
     authorId: r.author_id,

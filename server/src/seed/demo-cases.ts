@@ -1,5 +1,6 @@
 import { offlineActor } from '../auth/actor';
 import * as patients from '../patients/service';
+import { addFollowUp } from '../patients/follow-ups';
 import * as consultations from '../consultations/service';
 import { postMessage } from '../consultations/thread';
 import { DEMO_PATIENTS, type DemoPatient } from './demo-cases.data';
@@ -43,7 +44,7 @@ async function seedPatient(ctx: consultations.ConsultationCtx, d: DemoPatient): 
   const withCase = await patients.createCase(ctx.db, doctor, file.id, d.case);
   const caseId = withCase.cases[0]!.id;
   for (const f of d.followUps) {
-    await patients.addFollowUp(ctx.db, doctor, file.id, caseId, {
+    await addFollowUp(ctx.db, doctor, file.id, caseId, {
       date: dayFromToday(f.day),
       notes: f.notes,
       nextDueDate: dayFromToday(f.nextDueDay),

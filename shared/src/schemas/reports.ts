@@ -91,8 +91,49 @@ export const ReportDraft = Type.Object({
 });
 export type ReportDraft = Static<typeof ReportDraft>;
 
+/** Who the report is about, as printed on its header (ID number always masked). */
+export const ReportPatientHeader = Type.Object({
+  name: Type.String(),
+  sex: Type.Union([Type.Literal('male'), Type.Literal('female'), Type.Literal('unknown')]),
+  birthDate: IsoDate,
+  /** Whole years at the first signature (or today, before it). */
+  ageYears: Type.Integer({ minimum: 0 }),
+  nationalIdMasked: Type.Union([Type.String(), Type.Null()]),
+  /** The requesting hospital's own record number of the patient (病历号), if kept. */
+  recordNumber: Type.Union([Type.String(), Type.Null()]),
+  hospitalZh: Type.String(),
+  hospitalEn: Type.String(),
+});
+export type ReportPatientHeader = Static<typeof ReportPatientHeader>;
+
+/** An ISO UTC instant as local wall time in a zone: "2026-12-03 16:05". */
+export function localDateTime(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(iso));
+  const v = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${v('year')}-${v('month')}-${v('day')} ${v('hour')}:${v('minute')}`;
+}
+
+/** Whole years between a birth date and a day (both YYYY-MM-DD). */
+export function ageOn(birthDate: string, day: string): number {
+  const years = Number(day.slice(0, 4)) - Number(birthDate.slice(0, 4));
+  return Math.max(0, day.slice(5) < birthDate.slice(5) ? years - 1 : years);
+}
+
 export const Report = Type.Object({
   id: Uuid,
+  /** Human report number (CODE-YYYY-NNNNNN), assigned at the first signature; null before. */
+  reportNumber: Type.Union([Type.String(), Type.Null()]),
+  /** IANA zone the report's times are shown in (REPORT_TIME_ZONE, default Asia/Shanghai); the wire stays UTC. */
+  timeZone: Type.String(),
+  patient: ReportPatientHeader,
   consultationId: Uuid,
   status: ReportStatusSchema,
   authorId: Uuid,

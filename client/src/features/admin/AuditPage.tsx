@@ -1,13 +1,17 @@
 import { useState } from 'react';
 import type { AuditEvent, AuditVerifyResult } from '@consult/shared';
 import { get } from '../../app/api';
-import { useI18n } from '../../app/i18n';
+import { hasMessage, useI18n } from '../../app/i18n';
 import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import './messages';
+import './auditLabels';
 
 export function AuditPage() {
-  const { t, dt } = useI18n();
+  const { t, dt, locale } = useI18n();
+  /** A code's label, or the code itself when a newer server writes one this client does not know. */
+  const label = (prefix: string, code: string | null) =>
+    code === null ? '—' : hasMessage(locale, `${prefix}.${code}`) ? t(`${prefix}.${code}`) : code;
   const events = useAsync(() => get<AuditEvent[]>('/api/audit?limit=200'), []);
   const [verify, setVerify] = useState<AuditVerifyResult | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -56,13 +60,17 @@ export function AuditPage() {
                     <td>{e.seq}</td>
                     <td>{dt(e.at)}</td>
                     <td>
-                      {e.actorRole ?? '—'} <span className="muted mono">{e.actorId?.slice(0, 8)}</span>
+                      {e.actorRole ? t(`role.${e.actorRole}`) : '—'}{' '}
+                      <span className="muted mono">{e.actorId?.slice(0, 8)}</span>
                     </td>
-                    <td className="mono">{e.action}</td>
+                    <td title={e.action}>{label('audit.action', e.action)}</td>
                     <td>
-                      {e.entityType} <span className="muted mono">{e.entityId?.slice(0, 8)}</span>
+                      {label('audit.entity', e.entityType)}{' '}
+                      <span className="muted mono">{e.entityId?.slice(0, 8)}</span>
                     </td>
-                    <td className={e.outcome === 'success' ? '' : 'text-warn'}>{e.outcome}</td>
+                    <td className={e.outcome === 'success' ? '' : 'text-warn'}>
+                      {label('audit.outcome', e.outcome)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ROLES, type Department, type Role, type User, type UserCreate } from '@consult/shared';
 import { get, patch, post } from '../../app/api';
 import { useI18n } from '../../app/i18n';
+import { askText } from '../../app/prompt';
 import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import { useHospitals } from './useHospitals';
@@ -28,7 +29,13 @@ export function UsersPage() {
     }
   };
   const reset = async (u: User) => {
-    const password = window.prompt(`${t('admin.user.newPassword')} — ${u.username}`);
+    const password = await askText({
+      titleKey: 'admin.user.resetTitle',
+      vars: { username: u.username },
+      labelKey: 'admin.user.newPassword',
+      type: 'password',
+      minLength: 10,
+    });
     if (!password) return;
     try {
       await post(`/api/users/${u.id}/password`, { password });

@@ -7,7 +7,8 @@ import {
   type StudySummary,
   type UploadResult,
 } from '@consult/shared';
-import { del, get, post, put } from '../../app/api';
+import { del, errorBody, get, localizedError, post, put } from '../../app/api';
+import { currentLocale } from '../../app/i18n';
 
 export const listStudies = (q: { patientName?: string; modality?: string } = {}) => {
   const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][]).toString();
@@ -53,12 +54,13 @@ export function uploadFile(
       try {
         const body = JSON.parse(xhr.responseText) as Partial<UploadResult> & { message?: string };
         if (body.status) resolve(body as UploadResult);
-        else fail(body.message ?? `HTTP ${xhr.status}`);
+        // An error body (too large, signed out, …) in the user's language, like every other API error.
+        else fail(localizedError(currentLocale(), xhr.status, errorBody(body)));
       } catch {
-        fail(`HTTP ${xhr.status}`);
+        fail(localizedError(currentLocale(), xhr.status, {}));
       }
     };
-    xhr.onerror = () => fail('network error');
+    xhr.onerror = () => fail(localizedError(currentLocale(), 0, {}));
     xhr.onabort = () => fail('cancelled');
     signal?.addEventListener('abort', () => xhr.abort());
     xhr.send(file);

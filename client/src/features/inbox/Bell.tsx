@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import type { Notification } from '@consult/shared';
-import { I18nProvider, useI18n } from '../../app/i18n';
-import { hrefOf, markRead, resetInbox, useInbox } from './store';
+import { hasMessage, I18nProvider, useI18n } from '../../app/i18n';
+import { hrefOf, markRead, onArrival, resetInbox, useInbox } from './store';
 import './inbox.css';
 import './messages';
 
@@ -12,13 +12,67 @@ export function go(href: string) {
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
-export function NotificationText({ n }: { n: Notification }) {
-  const { t, dt } = useI18n();
+/** Who or what a notification is about: the patient, else the round's title. */
+export const subjectOf = (n: Notification): string | null => {
+  const s = n.data.patientName ?? n.data.roundTitle;
+  return typeof s === 'string' && s ? s : null;
+};
+
+export function NotificationText({ n, time = true }: { n: Notification; time?: boolean }) {
+  const { t, dt, locale } = useI18n();
+  const subject = subjectOf(n);
+  const stateKey = `consult.state.${String(n.data.state)}`;
+  // A generic state change says which state it moved to.
+  const action =
+    n.kind === 'consultation.state_changed' && hasMessage(locale, stateKey)
+      ? t('inbox.kind.stateTo', { action: t(`inbox.kind.${n.kind}`), state: t(stateKey) })
+      : t(`inbox.kind.${n.kind}`);
   return (
     <>
-      <span>{t(`inbox.kind.${n.kind}`)}</span>
-      <span className="muted"> · {dt(n.createdAt)}</span>
+      {subject && <strong className="notification-subject">{subject}</strong>}
+      {subject && ' · '}
+      <span>{action}</span>
+      {time && <span className="muted"> · {dt(n.createdAt)}</span>}
     </>
+  );
+}
+
+/** A live notification shown for a few seconds under the bell; a click opens its object and marks it read. */
+function Toasts({ open }: { open(n: Notification): void }) {
+  const { t } = useI18n();
+  const [shown, setShown] = useState<Notification[]>([]);
+  useEffect(
+    () =>
+      onArrival((n) => {
+        setShown((s) => [n, ...s].slice(0, 3));
+        setTimeout(() => setShown((s) => s.filter((x) => x.id !== n.id)), 8000);
+      }),
+    [],
+  );
+  if (shown.length === 0) return null;
+  return (
+    <div className="toasts" role="status" aria-live="polite">
+      {shown.map((n) => (
+        <div key={n.id} className="toast" data-testid="toast">
+          <button
+            className="link"
+            onClick={() => {
+              setShown((s) => s.filter((x) => x.id !== n.id));
+              open(n);
+            }}
+          >
+            <NotificationText n={n} time={false} />
+          </button>
+          <button
+            className="btn btn-ghost btn-small"
+            aria-label={t('inbox.toast.close')}
+            onClick={() => setShown((s) => s.filter((x) => x.id !== n.id))}
+          >
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
   );
 }
 
@@ -33,6 +87,7 @@ function Bell() {
   };
   return (
     <div className="bell">
+      <Toasts open={openItem} />
       <button
         className="btn btn-ghost bell-button"
         aria-label={t('inbox.bell')}

@@ -34,6 +34,17 @@ export function InboxPage() {
                       <NotificationText n={n} />
                     </Link>
                   </td>
+                  <td className="actions">
+                    {!n.readAt && (
+                      <button
+                        className="btn btn-small"
+                        data-testid="mark-read"
+                        onClick={() => void markRead([n.id])}
+                      >
+                        {t('inbox.markRead')}
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -14,6 +14,12 @@ interface InboxState {
 }
 let state: InboxState = { items: [], unread: 0, loaded: false };
 const listeners = new Set<() => void>();
+/** Listeners of notifications that arrive live (the toast), not of the ones loaded or synced. */
+const arrivals = new Set<(n: Notification) => void>();
+export function onArrival(l: (n: Notification) => void): () => void {
+  arrivals.add(l);
+  return () => arrivals.delete(l);
+}
 const emit = () => listeners.forEach((l) => l());
 const set = (s: InboxState) => {
   state = s;
@@ -35,7 +41,11 @@ function wire() {
   if (wired) return;
   wired = true;
   const s = connectSocket();
-  s.on('notification:new', (n) => merge([n]));
+  s.on('notification:new', (n) => {
+    const known = state.items.some((x) => x.id === n.id);
+    merge([n]);
+    if (!known) arrivals.forEach((l) => l(n));
+  });
   s.on('connect', () => {
     const since = state.items[0]?.createdAt ?? null;
     if (!state.loaded) return;
@@ -89,10 +99,12 @@ export function useInbox(): InboxState {
   return s;
 }
 
-/** Where a notification leads. */
+/** Where a notification leads: the report itself when one is ready, else the consultation or the round. */
 export const hrefOf = (n: Notification) =>
-  n.entityType === 'consultation'
-    ? `/consultations/${n.entityId}`
-    : n.entityType === 'round'
-      ? `/rounds/${n.entityId}`
-      : '/inbox';
+  n.kind === 'report.ready' && n.entityType === 'consultation'
+    ? `/consultations/${n.entityId}/report`
+    : n.entityType === 'consultation'
+      ? `/consultations/${n.entityId}`
+      : n.entityType === 'round'
+        ? `/rounds/${n.entityId}`
+        : '/inbox';

@@ -13,6 +13,7 @@ import { useI18n } from '../../app/i18n';
 import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import './messages';
+import { FollowUpForm, FollowUpTable } from './FollowUps';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -56,6 +57,8 @@ export function PatientDetailPage() {
                   <dd>{t(`patients.sex.${patient.sex}`)}</dd>
                   <dt>{t('patients.birthDate')}</dt>
                   <dd>{patient.birthDate}</dd>
+                  <dt>{t('patients.recordNumber')}</dt>
+                  <dd className="mono">{patient.recordNumber ?? '—'}</dd>
                   <dt>{t('patients.nationalId')}</dt>
                   <dd className="mono">{patient.nationalId ?? '—'}</dd>
                   <dt>{t('patients.phone')}</dt>
@@ -112,29 +115,12 @@ function CaseCard({
   const { t } = useI18n();
   const [plan, setPlan] = useState(k.treatmentPlan);
   const [status, setStatus] = useState<CaseStatus>(k.status);
-  const [fu, setFu] = useState({ date: today(), notes: '', nextDueDate: '' });
   const [error, setError] = useState<unknown>(null);
   const overdue = k.status !== 'resolved' && !!k.nextFollowUpDue && k.nextFollowUpDue < today();
   const base = `/api/patients/${patient.id}/cases/${k.id}`;
   const save = async () => {
     try {
       onSaved(await patch<PatientDetail>(base, { treatmentPlan: plan, status }));
-      setError(null);
-    } catch (err) {
-      setError(err);
-    }
-  };
-  const addFu = async (e: FormEvent) => {
-    e.preventDefault();
-    try {
-      onSaved(
-        await post<PatientDetail>(`${base}/follow-ups`, {
-          date: fu.date,
-          notes: fu.notes,
-          nextDueDate: fu.nextDueDate || null,
-        }),
-      );
-      setFu({ date: today(), notes: '', nextDueDate: '' });
       setError(null);
     } catch (err) {
       setError(err);
@@ -180,48 +166,8 @@ function CaseCard({
         <p className="pre">{k.treatmentPlan}</p>
       )}
       <h4>{t('patients.followUps')}</h4>
-      <table className="table table-dense">
-        <tbody>
-          {k.followUps.map((f) => (
-            <tr key={f.id}>
-              <td>{f.date}</td>
-              <td className="pre">{f.notes}</td>
-              <td>{f.byName}</td>
-              <td>{f.nextDueDate ? `→ ${f.nextDueDate}` : ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {patient.editable && (
-        <form className="form-row" onSubmit={(e) => void addFu(e)}>
-          <input
-            type="date"
-            aria-label={t('patients.fuDate')}
-            value={fu.date}
-            onChange={(e) => setFu({ ...fu, date: e.target.value })}
-            required
-          />
-          <input
-            aria-label={t('patients.fuNotes')}
-            placeholder={t('patients.fuNotes')}
-            value={fu.notes}
-            onChange={(e) => setFu({ ...fu, notes: e.target.value })}
-            required
-            style={{ flex: 1 }}
-          />
-          <label>
-            {t('patients.fuNext')}{' '}
-            <input
-              type="date"
-              value={fu.nextDueDate}
-              onChange={(e) => setFu({ ...fu, nextDueDate: e.target.value })}
-            />
-          </label>
-          <button className="btn" type="submit">
-            {t('patients.addFollowUp')}
-          </button>
-        </form>
-      )}
+      <FollowUpTable items={k.followUps} />
+      {patient.editable && <FollowUpForm url={`${base}/follow-ups`} onSaved={onSaved} />}
       <ErrorText error={error} />
     </div>
   );

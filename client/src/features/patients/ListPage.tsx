@@ -64,6 +64,7 @@ export function PatientListPage() {
                     <th>{t('patients.name')}</th>
                     <th>{t('patients.sex')}</th>
                     <th>{t('patients.birthDate')}</th>
+                    <th>{t('patients.recordNumber')}</th>
                     <th>{t('patients.nationalId')}</th>
                     <th>{t('patients.village')}</th>
                     <th>{t('patients.caseCount')}</th>
@@ -83,11 +84,16 @@ export function PatientListPage() {
                       </td>
                       <td>{t(`patients.sex.${p.sex}`)}</td>
                       <td>{p.birthDate}</td>
+                      <td className="mono">{p.recordNumber ?? '—'}</td>
                       <td className="mono">{p.nationalId ?? '—'}</td>
                       <td>{p.village ?? ''}</td>
                       <td>{p.caseCount}</td>
                       <td>
-                        {p.povertyRegistered && <span className="badge">{t('patients.filter.poverty')}</span>}{' '}
+                        {p.povertyRegistered && (
+                          <span className="badge" data-testid="poverty-flag">
+                            {t('patients.filter.poverty')}
+                          </span>
+                        )}{' '}
                         {p.chronic && <span className="badge">{t('patients.filter.chronic')}</span>}{' '}
                         {p.overdueFollowUp && (
                           <span className="badge badge-emergency">{t('patients.filter.overdue')}</span>

@@ -1,8 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import {
+  checkNationalId,
   INSURANCE_TYPES,
+  nationalIdBirthDate,
   NATIONAL_ID_PATTERN,
+  RECORD_NUMBER_PATTERN,
   SEXES,
   type InsuranceType,
   type PatientCreate,
@@ -15,9 +18,19 @@ import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import './messages';
 
+/** The fault of a typed ID number, as an i18n key, or null (empty is allowed: the ID is optional). */
+export function idFaultKey(id: string, birthDate: string): string | null {
+  if (!id) return null;
+  const fault = checkNationalId(id.toUpperCase());
+  if (fault) return `patients.idFault.${fault}`;
+  return birthDate && nationalIdBirthDate(id) !== birthDate ? 'patients.idFault.mismatch' : null;
+}
+
 const empty = {
   name: '',
-  sex: 'female' as Sex,
+  // No default: the doctor chooses (a defaulted sex was silently saved wrong).
+  sex: '' as Sex | '',
+  recordNumber: '',
   birthDate: '',
   nationalId: '',
   phone: '',
@@ -44,6 +57,7 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
           ...initial,
           nationalId: '',
           phone: initial.phone ?? '',
+          recordNumber: initial.recordNumber ?? '',
           address: initial.address ?? '',
           village: initial.village ?? '',
         }
@@ -51,11 +65,14 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
   );
   const [error, setError] = useState<unknown>(null);
   const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF({ ...f, [k]: v });
+  const idFault = idFaultKey(f.nationalId.trim(), f.birthDate);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (!f.sex || idFault) return;
     const body: PatientCreate = {
       name: f.name,
       sex: f.sex,
+      recordNumber: f.recordNumber.trim() || null,
       birthDate: f.birthDate,
       phone: f.phone || null,
       address: f.address || null,
@@ -63,7 +80,11 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
       povertyRegistered: f.povertyRegistered,
       insuranceType: f.insuranceType,
       // editing: an empty field keeps the stored (masked) number
-      ...(f.nationalId ? { nationalId: f.nationalId } : initial ? {} : { nationalId: null }),
+      ...(f.nationalId.trim()
+        ? { nationalId: f.nationalId.trim().toUpperCase() }
+        : initial
+          ? {}
+          : { nationalId: null }),
     };
     try {
       const p = initial
@@ -90,7 +111,10 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
         </label>
         <label>
           {t('patients.sex')}
-          <select name="sex" value={f.sex} onChange={(e) => set('sex', e.target.value as Sex)}>
+          <select name="sex" value={f.sex} onChange={(e) => set('sex', e.target.value as Sex)} required>
+            <option value="" disabled>
+              {t('patients.sex.choose')}
+            </option>
             {SEXES.map((s) => (
               <option key={s} value={s}>
                 {t(`patients.sex.${s}`)}
@@ -116,6 +140,23 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
             placeholder={initial?.nationalId ?? ''}
             onChange={(e) => set('nationalId', e.target.value)}
             pattern={NATIONAL_ID_PATTERN}
+            aria-invalid={!!idFault}
+            aria-describedby="national-id-fault"
+          />
+          {idFault && (
+            <span id="national-id-fault" className="text-warn" role="alert" data-testid="national-id-fault">
+              {t(idFault)}
+            </span>
+          )}
+        </label>
+        <label>
+          {t('patients.recordNumber')}
+          <input
+            name="recordNumber"
+            value={f.recordNumber}
+            onChange={(e) => set('recordNumber', e.target.value)}
+            pattern={RECORD_NUMBER_PATTERN}
+            maxLength={40}
           />
         </label>
         <label>
@@ -165,7 +206,7 @@ function PatientForm({ initial }: { initial: PatientDetail | null }) {
         </label>
         <ErrorText error={error} />
         <div className="actions-bar">
-          <button className="btn btn-primary" type="submit" data-testid="patient-save">
+          <button className="btn btn-primary" type="submit" data-testid="patient-save" disabled={!!idFault}>
             {t('common.save')}
           </button>
         </div>

@@ -29,7 +29,8 @@ export function KeyImagePicker({
   const [seriesUid, setSeriesUid] = useState<string | null>(null);
   const [sop, setSop] = useState<string | null>(null);
   const [frame, setFrame] = useState(1);
-  const [checked, setChecked] = useState<string[]>([]);
+  // Every mark on the frame is ticked by default; the doctor unticks the ones to leave out.
+  const [unticked, setUnticked] = useState<string[]>([]);
   const [caption, setCaption] = useState('');
 
   useEffect(() => {
@@ -46,7 +47,7 @@ export function KeyImagePicker({
   const instance = images.find((i) => i.sopInstanceUid === sop) ?? null;
   const annotations = current?.annotations ?? [];
   const onFrame = instance ? marksOn(annotations, instance.sopInstanceUid, frame) : [];
-  const ticked = onFrame.filter((a) => checked.includes(a.id));
+  const ticked = onFrame.filter((a) => !unticked.includes(a.id));
   const modality = series?.modality ?? '';
 
   const pickSeries = (s: SeriesSummary) => {
@@ -56,12 +57,12 @@ export function KeyImagePicker({
   const pickImage = (i: InstanceSummary) => {
     setSop(i.sopInstanceUid);
     setFrame(1);
-    setChecked([]);
+    setUnticked([]);
   };
   const pickFrame = (n: number) => {
     if (!instance) return;
     setFrame(Math.min(instance.frames, Math.max(1, Math.round(n) || 1)));
-    setChecked([]);
+    setUnticked([]);
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -229,9 +230,9 @@ export function KeyImagePicker({
                       <input
                         type="checkbox"
                         value={a.id}
-                        checked={checked.includes(a.id)}
+                        checked={!unticked.includes(a.id)}
                         onChange={(e) =>
-                          setChecked((c) => (e.target.checked ? [...c, a.id] : c.filter((x) => x !== a.id)))
+                          setUnticked((u) => (e.target.checked ? u.filter((x) => x !== a.id) : [...u, a.id]))
                         }
                       />{' '}
                       {text.what} <span className="muted">· {text.author}</span>

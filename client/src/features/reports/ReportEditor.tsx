@@ -6,7 +6,7 @@ import { ErrorText } from '../../app/ui';
 import { Icd10Picker } from './Icd10Picker';
 import { KeyImageCard } from './KeyImageCard';
 import { KeyImagePicker } from './KeyImagePicker';
-import { saveDraft } from './api';
+import { getReportOf, saveDraft } from './api';
 import { useKeyImageStudies } from './keyImageData';
 
 type SaveState =
@@ -63,12 +63,23 @@ export function ReportEditor({
       );
       onSaved(r);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409) setState({ kind: 'conflict', message: e.message });
-      else setState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
+      if (e instanceof ApiError && e.status === 409) {
+        // Who changed it, and when, read from the stored draft (in the user's language, not the server's).
+        const fresh = await getReportOf(report.consultationId).catch(() => null);
+        setState({
+          kind: 'conflict',
+          message: fresh?.draft
+            ? t('reports.autosave.changedBy', {
+                name: fresh.draft.updatedByName,
+                time: dt(fresh.draft.updatedAt),
+              })
+            : e.message,
+        });
+      } else setState({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
     } finally {
       inFlight.current = false;
     }
-  }, [report.id, onSaved]);
+  }, [report.id, report.consultationId, onSaved, t, dt]);
 
   useEffect(() => onSettled(state.kind === 'saved'), [state.kind, onSettled]);
   useEffect(() => {

@@ -12,11 +12,12 @@ import { ReportEditor } from './ReportEditor';
 import { ReportView } from './ReportView';
 import { VersionHistory } from './VersionHistory';
 import { AmendDialog, SignDialog } from './dialogs';
+import { PatientHeader, useReportTime } from './PatientHeader';
 
 /** `/consultations/:consultationId/report`: write, sign, amend (consultant); read, acknowledge, export (both sides). */
 export function ReportPage() {
   const { consultationId = '' } = useParams();
-  const { t, dt, locale } = useI18n();
+  const { t, locale } = useI18n();
   const { me, allowed } = useSession();
   const state = useAsync(
     () =>
@@ -62,6 +63,7 @@ export function ReportPage() {
       throw e;
     }
   };
+  const reportTime = useReportTime(report?.timeZone ?? 'Asia/Shanghai');
   const isAuthor = !!report && report.authorId === me?.id;
   const latest = report?.versions.at(-1);
   const onSaved = useCallback((r: Report) => setLocal(r), []);
@@ -101,6 +103,7 @@ export function ReportPage() {
             </div>
           ) : (
             <>
+              <PatientHeader report={report} />
               {report.draft && isAuthor && (
                 <section className="card">
                   <ReportEditor
@@ -129,12 +132,12 @@ export function ReportPage() {
               )}
               {latest && (
                 <section className="card">
-                  <ReportView v={latest} consultationId={report.consultationId} />
+                  <ReportView v={latest} consultationId={report.consultationId} timeZone={report.timeZone} />
                   {report.acknowledgedAt && (
                     <p className="alert alert-ok report-acknowledged">
                       {t('reports.acknowledged', {
                         name: report.acknowledgedByName ?? '',
-                        time: dt(report.acknowledgedAt),
+                        time: reportTime(report.acknowledgedAt),
                       })}
                       {report.nextFollowUpDate && (
                         <> · {t('reports.nextFollowUp', { date: report.nextFollowUpDate })}</>

@@ -3,10 +3,20 @@ import { useI18n } from '../../app/i18n';
 import { ErrorText } from '../../app/ui';
 import { KeyImageCard } from './KeyImageCard';
 import { useKeyImageStudies } from './keyImageData';
+import { useReportTime } from './PatientHeader';
 
 /** A signed version, read-only; key images as pictures with their marks. */
-export function ReportView({ v, consultationId }: { v: ReportVersion; consultationId: string }) {
-  const { t, dt, locale } = useI18n();
+export function ReportView({
+  v,
+  consultationId,
+  timeZone,
+}: {
+  v: ReportVersion;
+  consultationId: string;
+  timeZone: string;
+}) {
+  const { t, locale } = useI18n();
+  const time = useReportTime(timeZone);
   const c = v.content;
   const imaging = useKeyImageStudies(
     consultationId,
@@ -18,7 +28,7 @@ export function ReportView({ v, consultationId }: { v: ReportVersion; consultati
     <article className="report-view" data-version={v.version}>
       <p className="muted">
         {t('reports.version', { n: v.version })} ·{' '}
-        {t('reports.signedBy', { name: v.signerName, time: dt(v.signedAt) })}
+        {t('reports.signedBy', { name: v.signerName, time: time(v.signedAt) })}
       </p>
       {v.amendmentReason && (
         <p className="alert">{t('reports.amendment.reason', { reason: v.amendmentReason })}</p>

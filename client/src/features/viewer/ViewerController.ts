@@ -1,5 +1,24 @@
 import { cineRateOf, cornerstone, cornerstoneTools, initCornerstone, loadImage } from './cornerstone';
 import { TOOLS } from './tools';
+import { askText } from '../../app/prompt';
+
+/** The arrow's text is asked in the app's own dialog (cornerstone's default is a browser prompt, in English). */
+const ARROW_TEXT = {
+  getTextCallback: (done: (text: string | undefined) => void) =>
+    void askText({ titleKey: 'viewer.arrow.title', labelKey: 'viewer.arrow.label' }).then((v) =>
+      done(v?.trim() || undefined),
+    ),
+  changeTextCallback: (
+    data: { text?: string },
+    _event: unknown,
+    done: (text: string | undefined, remove?: boolean) => void,
+  ) =>
+    void askText({
+      titleKey: 'viewer.arrow.edit',
+      labelKey: 'viewer.arrow.label',
+      initial: data.text ?? '',
+    }).then((v) => (v === null ? done(data.text) : done(v.trim() || data.text))),
+};
 
 /** The viewport as issue 8 (synchronised viewing in rounds) reads and drives it. */
 export interface ViewportState {
@@ -57,7 +76,12 @@ export class ViewerController {
     initCornerstone();
     this.element = element;
     cornerstone.enable(element);
-    for (const t of TOOLS) cornerstoneTools.addToolForElement(element, cornerstoneTools[t.tool]);
+    for (const t of TOOLS)
+      cornerstoneTools.addToolForElement(
+        element,
+        cornerstoneTools[t.tool],
+        t.name === 'ArrowAnnotate' ? { configuration: ARROW_TEXT } : undefined,
+      );
     cornerstoneTools.addToolForElement(element, cornerstoneTools.StackScrollMouseWheelTool);
     cornerstoneTools.addToolForElement(element, cornerstoneTools.ZoomMouseWheelTool);
     cornerstoneTools.setToolActiveForElement(element, 'StackScrollMouseWheel', {});

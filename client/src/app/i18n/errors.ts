@@ -1,0 +1,104 @@
+import type { ErrorCode, Locale } from '@consult/shared';
+
+/**
+ * The one table of server error messages, keyed by the code every error body carries (shared/src/errors.ts).
+ * Typed as a Record over ErrorCode, so a new code without both languages does not compile. The API client
+ * (app/api.ts) turns every failed request into one of these, optionally refined by the offending field
+ * (`error.validation.password`) or by the request (`error.unauthenticated.login`).
+ */
+const BY_CODE: Record<ErrorCode, { 'zh-CN': string; en: string }> = {
+  validation: { 'zh-CN': '输入有误，请检查后重试', en: 'Some input is not valid; please check it' },
+  unauthenticated: { 'zh-CN': '登录已过期，请重新登录', en: 'Your session has ended; please sign in again' },
+  csrf: { 'zh-CN': '页面已过期，请刷新后重试', en: 'The page is out of date; reload it and try again' },
+  forbidden: { 'zh-CN': '您没有权限执行此操作', en: 'You are not allowed to do this' },
+  not_found: {
+    'zh-CN': '找不到该内容，或您无权查看',
+    en: 'Not found, or you may not see it',
+  },
+  not_acceptable: { 'zh-CN': '无法提供所请求的格式', en: 'That format cannot be provided' },
+  conflict: {
+    'zh-CN': '操作冲突：内容已被修改或已存在，请刷新后重试',
+    en: 'Conflict: it was changed or already exists; reload and try again',
+  },
+  invalid_transition: {
+    'zh-CN': '当前状态下不能执行此操作，请刷新查看最新状态',
+    en: 'Not possible in the current state; reload to see it',
+  },
+  payload_too_large: { 'zh-CN': '文件过大', en: 'The file is too large' },
+  unsupported_media_type: { 'zh-CN': '不支持的文件类型', en: 'This file type is not supported' },
+  locked: {
+    'zh-CN': '多次登录失败，账号已被临时锁定，请稍后再试',
+    en: 'Too many failed sign-ins; the account is locked for a while',
+  },
+  rate_limited: { 'zh-CN': '操作过于频繁，请稍后再试', en: 'Too many attempts; please wait a moment' },
+  unavailable: {
+    'zh-CN': '服务暂时不可用，请稍后再试',
+    en: 'The service is unavailable; please try again later',
+  },
+  internal: { 'zh-CN': '服务器内部错误，请联系管理员', en: 'Server error; please contact the administrator' },
+};
+
+/** Refinements by field (`error.<code>.<field>`) or request context (`error.<code>.<context>`). */
+const REFINED: Record<string, { 'zh-CN': string; en: string }> = {
+  'error.unauthenticated.login': { 'zh-CN': '用户名或密码错误', en: 'Wrong username or password' },
+  'error.forbidden.login': { 'zh-CN': '该账号已停用', en: 'This account is disabled' },
+  'error.validation.password': { 'zh-CN': '密码不正确', en: 'The password is not correct' },
+  'error.validation.nationalId': {
+    'zh-CN': '身份证号无效：须为 18 位、出生日期有效、校验码正确，且与出生日期一致',
+    en: 'Invalid national ID: 18 characters, a real birth date matching the form, and a correct check digit',
+  },
+  'error.conflict.nationalId': {
+    'zh-CN': '本院已有该身份证号的患者档案',
+    en: 'A patient file with this national ID already exists',
+  },
+  'error.conflict.recordNumber': {
+    'zh-CN': '本院已有该病历号的患者档案',
+    en: 'A patient file with this record number already exists',
+  },
+  'error.conflict.icd10': {
+    'zh-CN': '该患者已有此疾病的病例（一病一档）',
+    en: 'The patient already has a case file for this disease',
+  },
+  'error.network': {
+    'zh-CN': '无法连接服务器，请检查网络',
+    en: 'Cannot reach the server; check the network',
+  },
+  'error.withField': { 'zh-CN': '{message}（{field}）', en: '{message} ({field})' },
+};
+
+/** Field names as the forms label them, for `error.withField`. */
+const FIELDS: Record<string, { 'zh-CN': string; en: string }> = {
+  name: { 'zh-CN': '姓名', en: 'Name' },
+  sex: { 'zh-CN': '性别', en: 'Sex' },
+  birthDate: { 'zh-CN': '出生日期', en: 'Birth date' },
+  phone: { 'zh-CN': '电话', en: 'Phone' },
+  icd10: { 'zh-CN': 'ICD-10 编码', en: 'ICD-10 code' },
+  diagnosis: { 'zh-CN': '诊断', en: 'Diagnosis' },
+  date: { 'zh-CN': '日期', en: 'Date' },
+  nextDueDate: { 'zh-CN': '下次随访日期', en: 'Next follow-up date' },
+  systolic: { 'zh-CN': '收缩压', en: 'Systolic pressure' },
+  diastolic: { 'zh-CN': '舒张压', en: 'Diastolic pressure' },
+  glucose: { 'zh-CN': '血糖', en: 'Glucose' },
+  weight: { 'zh-CN': '体重', en: 'Weight' },
+  notes: { 'zh-CN': '备注', en: 'Notes' },
+  clinicalQuestion: { 'zh-CN': '会诊问题', en: 'Clinical question' },
+  impression: { 'zh-CN': '印象', en: 'Impression' },
+  username: { 'zh-CN': '用户名', en: 'Username' },
+  reason: { 'zh-CN': '原因', en: 'Reason' },
+  title: { 'zh-CN': '标题', en: 'Title' },
+  scheduledAt: { 'zh-CN': '时间', en: 'Time' },
+  file: { 'zh-CN': '文件', en: 'File' },
+};
+
+function dict(l: Locale): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [code, m] of Object.entries(BY_CODE)) out[`error.${code}`] = m[l];
+  for (const [k, m] of Object.entries(REFINED)) out[k] = m[l];
+  for (const [k, m] of Object.entries(FIELDS)) out[`field.${k}`] = m[l];
+  return out;
+}
+
+export const errorMessages: Record<Locale, Record<string, string>> = {
+  'zh-CN': dict('zh-CN'),
+  en: dict('en'),
+};
