@@ -4,6 +4,7 @@
 #   2. the mediasoup worker, built offline once and cached by version outside the repo
 #                                                  (infra/mediasoup-worker.sh; ~7 min the first time)
 #   3. the workspace's npm dependencies             (pnpm install, lockfile frozen)
+#   4. the client and server builds                 (infra/build.mjs; skipped when up to date)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,3 +15,5 @@ hash -r
 worker=$(bash infra/mediasoup-worker.sh | tail -1)
 echo "mediasoup worker: $worker"
 pnpm install --frozen-lockfile --reporter=append-only | tail -3
+# The artefacts `pnpm start` serves: the client (Vite) and the server bundle (esbuild), rebuilt when stale.
+node infra/build.mjs

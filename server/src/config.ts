@@ -22,6 +22,8 @@ export interface Config {
   /** Serve the built client from this folder when it exists. */
   clientDist: string;
   logLevel: string;
+  /** Bearer token that unlocks /metrics from anywhere (METRICS_TOKEN, >= 16 chars); without it, loopback only. */
+  metricsToken: string | null;
   /** Sessions idle longer than this are expired. */
   sessionTtlHours: number;
   loginMaxFailures: number;
@@ -229,6 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `LOG_LEVEL must be one of fatal,error,warn,info,debug,trace,silent, got "${level}"`,
     );
   }
+  const metricsToken = env.METRICS_TOKEN || null;
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces');
+  }
   return {
     port,
     host,
@@ -240,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     clientDist: path.resolve(env.CLIENT_DIST || path.join(import.meta.dirname, '../../client/dist')),
     logLevel: level,
+    metricsToken,
     sessionTtlHours: intVar(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
     loginMaxFailures: intVar(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: intVar(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
