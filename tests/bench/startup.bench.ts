@@ -55,7 +55,11 @@ const children = (pid: number): number[] => {
 
 async function startOnce(variant: Variant, dataDir: string): Promise<Sample> {
   const t0 = performance.now();
-  const p = await startProc([...VARIANTS[variant]], { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' }, SERVER_DIR);
+  const p = await startProc(
+    [...VARIANTS[variant]],
+    { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    SERVER_DIR,
+  );
   const ms = performance.now() - t0;
   try {
     const res = await fetch(`${p.url}/api/health`);
@@ -102,7 +106,10 @@ const fmt = (label: string, xs: Sample[]) => {
   return { ms, rss, total };
 };
 
-const build = spawnSync(process.execPath, [path.join(ROOT, 'infra/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+const build = spawnSync(process.execPath, [path.join(ROOT, 'infra/build.mjs')], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
 if (build.status !== 0) throw new Error('infra/build.mjs failed');
 
 console.log(`start-up, median of ${RUNS} run(s) per variant`);

@@ -117,9 +117,13 @@ describe('health: liveness and readiness', () => {
     const port = await freePort();
     let redis: ChildProcess | null = null;
     const startRedis = async () => {
-      redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: 'ignore',
-      });
+      redis = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: 'ignore',
+        },
+      );
       await until(
         () =>
           new Promise<boolean>((resolve) => {

@@ -52,7 +52,10 @@ export default fp<{ config: Config }>(
       // Its own connection: the socket.io adapter's clients are busy with pub/sub. No reconnect storm on outage.
       const redis = createClient({
         url: config.redisUrl,
-        socket: { connectTimeout: CHECK_TIMEOUT_MS, reconnectStrategy: (n) => Math.min(1000 * 2 ** n, 10_000) },
+        socket: {
+          connectTimeout: CHECK_TIMEOUT_MS,
+          reconnectStrategy: (n) => Math.min(1000 * 2 ** n, 10_000),
+        },
       });
       redis.on('error', () => {
         /* reported by the check */
@@ -68,7 +71,11 @@ export default fp<{ config: Config }>(
       });
     }
 
-    const opts = { config: { public: true }, schema: { tags: ['ops'], hide: false }, logLevel: 'warn' } as const;
+    const opts = {
+      config: { public: true },
+      schema: { tags: ['ops'], hide: false },
+      logLevel: 'warn',
+    } as const;
     app.get('/health/live', opts, async () => ({ status: 'ok' }));
     app.get('/health/ready', opts, async (_req, reply) => {
       const names = [...checks.keys()];

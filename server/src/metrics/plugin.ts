@@ -122,7 +122,12 @@ export default fp<{ config: Config }>(
         if (!metricsAllowed(req, config.metricsToken)) {
           return reply
             .code(403)
-            .send(errorBody('forbidden', 'metrics: send Authorization: Bearer <METRICS_TOKEN>, or ask from loopback'));
+            .send(
+              errorBody(
+                'forbidden',
+                'metrics: send Authorization: Bearer <METRICS_TOKEN>, or ask from loopback',
+              ),
+            );
         }
         return reply.type(registry.contentType).send(await registry.metrics());
       },
