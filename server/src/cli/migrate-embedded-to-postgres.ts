@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { migrateToLatest, openDatabase } from '../db/connect';
-import { dumpDatabase, loadDatabase, SnapshotError, checkDump, FORMAT } from './snapshot';
+import { dumpDatabase, loadDatabase, SnapshotError, checkDump, FORMAT, type Manifest } from './snapshot';
 import { nonEmptyTables } from './snapshot-queries';
 import { runCli } from './run';
 
@@ -31,7 +31,7 @@ runCli(async () => {
     } finally {
       await src.close();
     }
-    const manifest = {
+    const manifest: Manifest = {
       format: FORMAT,
       createdAt: new Date().toISOString(),
       dialect: 'pglite' as const,

@@ -20,6 +20,14 @@ export async function applicationTables(ex: DB | Trx): Promise<string[]> {
   return rows.map((r) => r.t).filter((t) => !SKIP.has(t));
 }
 
+/** Whether the current schema holds the platform's tables at all (its migrations ran there). */
+export async function hasPlatformSchema(db: DB): Promise<boolean> {
+  const { rows } = await sql<{ r: string | null }>`select to_regclass('kysely_migration')::text as r`.execute(
+    db,
+  );
+  return rows[0]?.r != null;
+}
+
 export async function appliedMigrations(ex: DB | Trx): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(ex);
   return rows.map((r) => r.name);

@@ -233,6 +233,21 @@ function flipInRows(b: Buffer): Buffer {
   return copy;
 }
 
+describe('backup of nothing', () => {
+  it('says so instead of writing an empty archive (no embedded database; a schema without the platform)', () => {
+    const empty = target('pglite');
+    const out = path.join(empty.dataDir, 'never.tar');
+    const r = cli('cli/backup.ts', [out], empty);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/no embedded database in .*: nothing to back up/);
+    const pgEmpty = target('postgres');
+    const r2 = cli('cli/backup.ts', [out], pgEmpty);
+    expect(r2.code).toBe(2);
+    expect(r2.out).toContain(`schema ${pgEmpty.schema} holds no platform data`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
 describe('migrate-embedded-to-postgres', () => {
   it('moves the embedded data to PostgreSQL: the platform starts there with the study, the signed report and the audit chain', async () => {
     const src = target('pglite');

@@ -18,7 +18,7 @@ import type { DB } from '../db/database';
 import { migrations as knownMigrations } from '../db/migrations/index';
 import { readSnapshot, writeSnapshot } from './snapshot-queries';
 
-export const FORMAT = 'consult-snapshot/1';
+export const FORMAT = 'consult-snapshot/1' as const;
 
 export interface Manifest {
   format: typeof FORMAT;
