@@ -8,7 +8,8 @@ set -euo pipefail
 need_apt=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 PKGS=(chromium ffmpeg poppler-utils fonts-noto-cjk ninja-build pkg-config g++ patch libuv1-dev libssl-dev
-  libsrtp2-dev libusrsctp-dev libabsl-dev flatbuffers-compiler libflatbuffers-dev orthanc orthanc-dicomweb)
+  libsrtp2-dev libusrsctp-dev libabsl-dev flatbuffers-compiler libflatbuffers-dev orthanc orthanc-dicomweb
+  coturn)
 for p in "${PKGS[@]}"; do have "$p" || need_apt+=("$p"); done
 
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

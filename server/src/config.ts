@@ -61,6 +61,12 @@ export interface SfuConfig {
   turnUrls: string[];
   turnUsername: string | null;
   turnCredential: string | null;
+  /**
+   * coturn's REST-API shared secret (TURN_SECRET, `static-auth-secret`): each browser gets its own credential that
+   * expires after turnTtlSeconds (TURN_TTL_SECONDS, default 12 h) instead of one static password.
+   */
+  turnSecret: string | null;
+  turnTtlSeconds: number;
 }
 
 export interface ConsultationsConfig {
@@ -165,8 +171,17 @@ function loadSfuConfig(env: NodeJS.ProcessEnv): SfuConfig {
   }
   const turnUsername = env.TURN_USERNAME || null;
   const turnCredential = env.TURN_CREDENTIAL || null;
-  if (turnUrls.length && (!turnUsername || !turnCredential)) {
-    throw new ConfigError('TURN_URLS needs TURN_USERNAME and TURN_CREDENTIAL');
+  const turnSecret = env.TURN_SECRET || null;
+  if (turnSecret !== null && turnSecret.length < 16) {
+    throw new ConfigError('TURN_SECRET must be at least 16 characters');
+  }
+  if (turnSecret && (turnUsername || turnCredential)) {
+    throw new ConfigError(
+      'set either TURN_SECRET (time-limited credentials) or TURN_USERNAME/TURN_CREDENTIAL, not both',
+    );
+  }
+  if (turnUrls.length && !turnSecret && (!turnUsername || !turnCredential)) {
+    throw new ConfigError('TURN_URLS needs TURN_SECRET, or TURN_USERNAME and TURN_CREDENTIAL');
   }
   return {
     workerBin,
@@ -179,6 +194,8 @@ function loadSfuConfig(env: NodeJS.ProcessEnv): SfuConfig {
     turnUrls,
     turnUsername,
     turnCredential,
+    turnSecret,
+    turnTtlSeconds: intVar(env, 'TURN_TTL_SECONDS', 12 * 3600, 60, 7 * 24 * 3600),
   };
 }
 
