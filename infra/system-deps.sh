@@ -25,6 +25,11 @@ if [ ${#need_apt[@]} -gt 0 ] || ! command -v meson >/dev/null || ! meson --versi
   fi
   $SUDO apt-get update -qq
   [ ${#need_apt[@]} -gt 0 ] && $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+  # coturn is here for its tools and the TURN tests, which start their own on loopback; a TURN host is set up
+  # separately (infra/turn/README.md), so the package's default service stays off on this machine.
+  if printf '%s\n' "${need_apt[@]}" | grep -qx coturn && command -v systemctl >/dev/null; then
+    $SUDO systemctl disable --now coturn >/dev/null 2>&1 || true
+  fi
   if ! command -v meson >/dev/null || ! meson --version | grep -qE '^1\.([1-9]|[1-9][0-9])\.'; then
     $SUDO apt-get install -y -qq -t bookworm-backports meson
   fi
