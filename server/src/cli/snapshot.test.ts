@@ -208,7 +208,7 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     ['empty', () => Buffer.alloc(0), /cannot be read|not a platform snapshot/],
   ];
   for (const [name, mutate, message] of damage) {
-    it(`refuses a ${name} archive and restores nothing`, () => {
+    it(`refuses a damaged archive (${name}) and restores nothing`, () => {
       const bad = path.join(backups, `bad-${name.replace(/\W+/g, '-')}.tar`);
       fs.writeFileSync(bad, mutate(fs.readFileSync(archive)));
       const dst = target(dialect);
