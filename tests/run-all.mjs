@@ -12,7 +12,8 @@ fs.rmSync(out, { force: true });
 
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
 
-const build = run('pnpm', ['--filter', '@consult/client', 'build']);
+// The client (the e2e tests serve it) and the server bundle, each only when stale (infra/build.mjs).
+const build = run('node', ['infra/build.mjs']);
 if (build.status !== 0) {
   console.log('tests: 0 passed, 1 failed');
   process.exit(1);

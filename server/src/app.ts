@@ -11,6 +11,9 @@ import type { DB } from './db/database';
 import dbPlugin from './plugins/db';
 import authPlugin from './auth/plugin';
 import realtimePlugin from './realtime/plugin';
+import healthPlugin from './health/plugin';
+import metricsPlugin from './metrics/plugin';
+import requestIdPlugin, { requestId } from './metrics/request-id';
 import { registerCapabilities } from './capabilities';
 import { DomainError, errorBody, isDatabaseUnavailable } from './errors';
 
@@ -42,6 +45,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
     trustProxy: true,
+    genReqId: requestId,
     bodyLimit: 2 * 1024 * 1024,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -86,6 +90,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return reply.code(500).send(errorBody('internal', 'internal error; it has been logged'));
   });
 
+  await app.register(requestIdPlugin);
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
@@ -98,6 +103,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(dbPlugin, { db });
   await app.register(authPlugin, { config });
   await app.register(realtimePlugin, { config });
+  await app.register(healthPlugin, { config });
+  await app.register(metricsPlugin, { config });
 
   app.get('/api/health', { config: { public: true }, schema: { tags: ['ops'] } }, async () => {
     await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();

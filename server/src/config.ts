@@ -22,6 +22,8 @@ export interface Config {
   /** Serve the built client from this folder when it exists. */
   clientDist: string;
   logLevel: string;
+  /** Bearer token that unlocks /metrics from anywhere (METRICS_TOKEN, >= 16 chars); without it, loopback only. */
+  metricsToken: string | null;
   /** Sessions idle longer than this are expired. */
   sessionTtlHours: number;
   loginMaxFailures: number;
@@ -61,6 +63,12 @@ export interface SfuConfig {
   turnUrls: string[];
   turnUsername: string | null;
   turnCredential: string | null;
+  /**
+   * coturn's REST-API shared secret (TURN_SECRET, `static-auth-secret`): each browser gets its own credential that
+   * expires after turnTtlSeconds (TURN_TTL_SECONDS, default 12 h) instead of one static password.
+   */
+  turnSecret: string | null;
+  turnTtlSeconds: number;
 }
 
 export interface ConsultationsConfig {
@@ -175,8 +183,17 @@ function loadSfuConfig(env: NodeJS.ProcessEnv): SfuConfig {
   }
   const turnUsername = env.TURN_USERNAME || null;
   const turnCredential = env.TURN_CREDENTIAL || null;
-  if (turnUrls.length && (!turnUsername || !turnCredential)) {
-    throw new ConfigError('TURN_URLS needs TURN_USERNAME and TURN_CREDENTIAL');
+  const turnSecret = env.TURN_SECRET || null;
+  if (turnSecret !== null && turnSecret.length < 16) {
+    throw new ConfigError('TURN_SECRET must be at least 16 characters');
+  }
+  if (turnSecret && (turnUsername || turnCredential)) {
+    throw new ConfigError(
+      'set either TURN_SECRET (time-limited credentials) or TURN_USERNAME/TURN_CREDENTIAL, not both',
+    );
+  }
+  if (turnUrls.length && !turnSecret && (!turnUsername || !turnCredential)) {
+    throw new ConfigError('TURN_URLS needs TURN_SECRET, or TURN_USERNAME and TURN_CREDENTIAL');
   }
   return {
     workerBin,
@@ -189,6 +206,8 @@ function loadSfuConfig(env: NodeJS.ProcessEnv): SfuConfig {
     turnUrls,
     turnUsername,
     turnCredential,
+    turnSecret,
+    turnTtlSeconds: intVar(env, 'TURN_TTL_SECONDS', 12 * 3600, 60, 7 * 24 * 3600),
   };
 }
 
@@ -241,6 +260,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `LOG_LEVEL must be one of fatal,error,warn,info,debug,trace,silent, got "${level}"`,
     );
   }
+  const metricsToken = env.METRICS_TOKEN || null;
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces');
+  }
   return {
     port,
     host,
@@ -252,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     clientDist: path.resolve(env.CLIENT_DIST || path.join(import.meta.dirname, '../../client/dist')),
     logLevel: level,
+    metricsToken,
     sessionTtlHours: intVar(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
     loginMaxFailures: intVar(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: intVar(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),

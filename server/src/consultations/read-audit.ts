@@ -9,6 +9,8 @@ import { appendAuditEntries, type AuditInput } from '../audit/service';
  */
 interface Pending {
   e: AuditInput;
+  /** When it was queued (performance.now()), for the audit lag metric. */
+  at: number;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -16,13 +18,23 @@ interface Pending {
 class ReadAuditBatcher {
   #queue: Pending[] = [];
   #running = false;
+  #inFlight: Pending[] = [];
   constructor(private readonly db: DB) {}
 
   record(e: AuditInput): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ e, resolve, reject });
+      this.#queue.push({ e, at: performance.now(), resolve, reject });
       if (!this.#running) void this.#drain();
     });
+  }
+
+  /** Entries not yet committed to the chain (queued or in the running batch) and the oldest one's age in ms. */
+  backlog(): { entries: number; oldestMs: number } {
+    const oldest = this.#inFlight[0] ?? this.#queue[0];
+    return {
+      entries: this.#inFlight.length + this.#queue.length,
+      oldestMs: oldest ? performance.now() - oldest.at : 0,
+    };
   }
 
   async #drain(): Promise<void> {
@@ -30,6 +42,7 @@ class ReadAuditBatcher {
     try {
       while (this.#queue.length) {
         const batch = this.#queue.splice(0, 500);
+        this.#inFlight = batch;
         try {
           await this.db.transaction().execute((trx) =>
             appendAuditEntries(
@@ -41,6 +54,7 @@ class ReadAuditBatcher {
         } catch (err) {
           for (const p of batch) p.reject(err);
         }
+        this.#inFlight = [];
       }
     } finally {
       this.#running = false;
@@ -55,4 +69,9 @@ export function auditRead(db: DB, e: AuditInput): Promise<void> {
   let b = batchers.get(db);
   if (!b) batchers.set(db, (b = new ReadAuditBatcher(db)));
   return b.record(e);
+}
+
+/** The read audits of `db` waiting for their group commit (the audit chain's lag behind the reads it records). */
+export function readAuditBacklog(db: DB): { entries: number; oldestMs: number } {
+  return batchers.get(db)?.backlog() ?? { entries: 0, oldestMs: 0 };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, sql, type MigrationResultSet } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -31,6 +32,10 @@ pg.types.setTypeParser(20, (v) => Number(v));
 // `date` columns stay 'YYYY-MM-DD' text instead of a local-midnight Date.
 pg.types.setTypeParser(1082, (v) => v);
 
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+/** The pg pool behind a PostgreSQL handle's Kysely instance (null on PGlite), for the pool metrics. */
+export const poolOf = (db: Kysely<Database>): pg.Pool | null => pools.get(db) ?? null;
+
 export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
     const schema = opts.schema ?? null;
@@ -56,6 +61,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       /* idle client errors surface on the next query */
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pools.set(db, pool);
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   let dir: string | undefined;

@@ -14,6 +14,7 @@ import {
 } from '@consult/shared';
 import type { types } from 'mediasoup';
 import type { Actor } from '../auth/actor';
+import { turnCredentials } from '../sfu/turn';
 import type { Config } from '../config';
 import type { IoSocket } from '../realtime/plugin';
 import { DomainError } from '../errors';
@@ -35,11 +36,12 @@ type Handlers = { [M in RoundMethod]: (data: RoundRequestData<M>) => Promise<Rou
 export const recordingPath = (config: Config, roundId: string, recordingId: string) =>
   path.join(config.dataDir, 'recordings', roundId, `${recordingId}.webm`);
 
-export function iceServers(config: Config): IceServer[] {
+/** The TURN relays for one user: a credential of their own that expires (TURN_SECRET), or the static one. */
+export function iceServers(config: Config, userId: string): IceServer[] {
   const c = config.sfu;
-  return c.turnUrls.length
-    ? [{ urls: c.turnUrls, username: c.turnUsername!, credential: c.turnCredential! }]
-    : [];
+  if (!c.turnUrls.length) return [];
+  if (c.turnSecret) return [{ urls: c.turnUrls, ...turnCredentials(c.turnSecret, userId, c.turnTtlSeconds) }];
+  return [{ urls: c.turnUrls, username: c.turnUsername!, credential: c.turnCredential! }];
 }
 
 function errorAck(err: unknown, log: FastifyInstance['log']): Ack<never> {
@@ -128,7 +130,7 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
         return {
           peerId: peer.id,
           routerRtpCapabilities: peer.router.rtpCapabilities as never,
-          iceServers: iceServers(config),
+          iceServers: iceServers(config, actor.id),
           peers: [...room.peers.values()].filter((p) => p !== peer).map((p) => p.info()),
           currentAgendaItemId: round.current_agenda_item_id,
           recording: room.recordingId !== null,

@@ -18,6 +18,7 @@ import { actorOf } from '../auth/plugin';
 import { DomainError, errorResponses } from '../errors';
 import { notifyUsers } from '../notifications/service';
 import { Sfu } from '../sfu/Sfu';
+import { observeSfu } from '../metrics/sfu';
 import { recordingPath, registerRoundSocket, waitForRecordings } from './events';
 import { recordingForViewing } from './room-service';
 import * as svc from './service';
@@ -50,6 +51,7 @@ const SfuStats = Type.Object({
 const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const P = Permission;
   const sfu = new Sfu(config.sfu, app.log);
+  observeSfu(app, sfu);
   registerRoundSocket(app, config, sfu);
   app.addHook('onClose', async () => {
     sfu.close();

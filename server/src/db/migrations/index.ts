@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as foundation from './2026_11_25_0001_foundation';
 import * as consultations from './2026_11_25_0100_consultations';
 import * as imaging from './2026_11_25_0500_imaging';

@@ -1,0 +1,143 @@
+/**
+ * Start-up benchmark (`pnpm bench startup`): how long `pnpm start`'s server takes until it accepts connections,
+ *   - cold, from an empty DATA_DIR (embedded PGlite initdb, migrations, demo network and caseload seeded), and
+ *   - warm, from existing data (the same DATA_DIR again),
+ * and its idle memory (RSS of the Node process, and with its mediasoup workers) a few seconds after start.
+ *
+ * Ours: the built server (`node --enable-source-maps server/dist/main.mjs`, infra/build.mjs's esbuild bundle).
+ * Baseline, measured in the same run on the same machine: the same server run from source through tsx
+ * (`node --import tsx src/main.ts`, how `pnpm start` ran before the build existed). Once, the previous `pnpm start`
+ * as a whole is also timed: a client build followed by the tsx start, which every start used to pay.
+ * BENCH_RUNS sets the runs per variant (default 2; the median is printed).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, SERVER_DIR, startProc } from './server-process';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 2);
+/** Idle settle time before reading RSS: start-up garbage collected, timers quiet. A measurement window, not a wait. */
+const IDLE_MS = 5000;
+
+const VARIANTS = {
+  built: ['--enable-source-maps', 'dist/main.mjs'],
+  source: ['--import', 'tsx', 'src/main.ts'],
+} as const;
+type Variant = keyof typeof VARIANTS;
+
+interface Sample {
+  ms: number;
+  rssMb: number;
+  totalRssMb: number;
+}
+
+const rssKb = (pid: number): number => {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+};
+const children = (pid: number): number[] => {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+};
+
+async function startOnce(variant: Variant, dataDir: string): Promise<Sample> {
+  const t0 = performance.now();
+  const p = await startProc(
+    [...VARIANTS[variant]],
+    { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    SERVER_DIR,
+  );
+  const ms = performance.now() - t0;
+  try {
+    const res = await fetch(`${p.url}/api/health`);
+    if (!res.ok) throw new Error(`${variant}: /api/health answered ${res.status}`);
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const pid = p.proc.pid!;
+    const own = rssKb(pid);
+    const total = own + children(pid).reduce((s, c) => s + rssKb(c), 0);
+    return { ms, rssMb: own / 1024, totalRssMb: total / 1024 };
+  } finally {
+    await p.stop();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function measure(variant: Variant): Promise<{ cold: Sample[]; warm: Sample[] }> {
+  const cold: Sample[] = [];
+  const warm: Sample[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-startup-${variant}-`));
+    try {
+      cold.push(await startOnce(variant, dir));
+      warm.push(await startOnce(variant, dir));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return { cold, warm };
+}
+
+const fmt = (label: string, xs: Sample[]) => {
+  const ms = median(xs.map((x) => x.ms));
+  const rss = median(xs.map((x) => x.rssMb));
+  const total = median(xs.map((x) => x.totalRssMb));
+  console.log(
+    `  ${label.padEnd(40)} start ${(ms / 1000).toFixed(2).padStart(6)} s   idle RSS ${rss.toFixed(0).padStart(4)} MB` +
+      `   with SFU workers ${total.toFixed(0).padStart(4)} MB`,
+  );
+  return { ms, rss, total };
+};
+
+const build = spawnSync(process.execPath, [path.join(ROOT, 'infra/build.mjs')], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
+if (build.status !== 0) throw new Error('infra/build.mjs failed');
+
+console.log(`start-up, median of ${RUNS} run(s) per variant`);
+const ours = await measure('built');
+const base = await measure('source');
+const oc = fmt('built  (dist/main.mjs), empty data', ours.cold);
+const ow = fmt('built  (dist/main.mjs), existing data', ours.warm);
+const bc = fmt('source (tsx), empty data', base.cold);
+const bw = fmt('source (tsx), existing data', base.warm);
+console.log(`ratio cold start (built / source): ${(oc.ms / bc.ms).toFixed(2)}`);
+console.log(`ratio warm start (built / source): ${(ow.ms / bw.ms).toFixed(2)}`);
+console.log(`ratio idle RSS, node process (built / source): ${(ow.rss / bw.rss).toFixed(2)}`);
+
+// The previous `pnpm start`: a client build on every start, then the tsx start (existing data).
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-startup-before-'));
+try {
+  await startOnce('source', dir);
+  const t0 = performance.now();
+  const b = spawnSync('pnpm', ['--filter', '@consult/client', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  if (b.status !== 0) throw new Error('client build failed');
+  const clientMs = performance.now() - t0;
+  const s = await startOnce('source', dir);
+  const beforeMs = clientMs + s.ms;
+  console.log(
+    `  previous pnpm start (client build ${(clientMs / 1000).toFixed(1)} s + tsx start), existing data: ` +
+      `${(beforeMs / 1000).toFixed(2)} s`,
+  );
+  console.log(`ratio warm start (built / previous pnpm start): ${(ow.ms / beforeMs).toFixed(3)}`);
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,191 @@
+/**
+ * The built artefacts `pnpm start` serves (infra/build.mjs): the esbuild server bundle starts on an empty data dir
+ * without tsx, serves the built client to a real browser where a demo user signs in, finds files shipped next to
+ * the bundle (ICD-10 table), runs the bundled PDF worker thread, and the build is redone only when stale.
+ * (The other e2e tests run the server from source through tsx; this file covers the bundle.)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { ReportDocument } from '../../server/src/reports/document';
+import { pdfText, sampleContent } from '../../server/src/reports/fixtures.test-helper';
+import { DEMO_PASSWORD, launchBrowser, login, newPage, REPO_ROOT } from './harness';
+
+const DIST = path.join(REPO_ROOT, 'server/dist');
+const build = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(REPO_ROOT, 'infra/build.mjs'), ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+
+describe('the build', () => {
+  it('is redone only when stale: --check names a stale server bundle, a build makes it current', () => {
+    const first = build();
+    expect(first.status, first.stderr).toBe(0);
+    const check = build('--check');
+    expect(check.status, check.stdout).toBe(0);
+    expect(check.stdout).toBe('');
+
+    const old = new Date('2001-01-01T00:00:00Z');
+    fs.utimesSync(path.join(DIST, 'main.mjs'), old, old);
+    const stale = build('--check');
+    expect(stale.status).toBe(1);
+    expect(stale.stdout).toContain('server: stale');
+    expect(stale.stdout).not.toContain('client');
+
+    const again = build();
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('build server (stale)');
+    expect(again.stdout).not.toContain('build client');
+    expect(build('--check').status).toBe(0);
+    for (const f of ['main.mjs', 'pdf-worker-entry.mjs', 'codes.tsv'])
+      expect(fs.existsSync(path.join(DIST, f))).toBe(true);
+    // Workspace contracts are bundled in; no TypeScript is left to load at run time.
+    expect(fs.readFileSync(path.join(DIST, 'main.mjs'), 'utf8')).not.toMatch(/from ["']@consult\/shared["']/);
+  });
+});
+
+describe('the built server', () => {
+  let url = '';
+  let out = '';
+  let proc: ReturnType<typeof spawn>;
+  let browser: Browser;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-built-'));
+
+  beforeAll(async () => {
+    expect(build().status).toBe(0);
+    proc = spawn(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], {
+      cwd: path.join(REPO_ROOT, 'server'),
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO_CASES: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "listening on" within 120 s:\n${out}`)), 120_000);
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`exited ${code}:\n${out}`));
+      });
+    });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (proc && proc.exitCode === null) {
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await gone;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts on an empty data dir without tsx, seeds the demo network and is ready', async () => {
+    expect(out).toContain('lankao.doctor');
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.database?.ok).toBe(
+      true,
+    );
+  });
+
+  it('serves the built client: a demo user signs in in Chromium and searches ICD-10 (the table shipped beside the bundle)', async () => {
+    const { page } = await newPage(browser);
+    await login(page, url, 'pku.cardio', DEMO_PASSWORD);
+    const codes = await page.evaluate(async () => {
+      const r = await fetch('/api/reports/icd10?q=I21');
+      return { status: r.status, body: (await r.json()) as { code: string }[] };
+    });
+    expect(codes.status).toBe(200);
+    expect(codes.body.map((c) => c.code)).toContain('I21.0');
+  });
+
+  it('runs the bundled PDF worker thread: a signed report renders to a PDF with its CJK text', async () => {
+    const w = new Worker(path.join(DIST, 'pdf-worker-entry.mjs'));
+    try {
+      const answer = await new Promise<{ id: number; ok: boolean; pdf?: Uint8Array; message?: string }>(
+        (resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+          w.postMessage({ id: 7, doc: reportDocument(), lang: 'zh-CN' });
+        },
+      );
+      expect(answer, answer.message).toMatchObject({ id: 7, ok: true });
+      const text = pdfText(answer.pdf!);
+      expect(text).toContain('王某');
+      expect(text).toContain('兰考县人民医院');
+    } finally {
+      await w.terminate();
+    }
+  });
+});
+
+/** A complete signed report as the reports capability loads it (names and ids invented). */
+function reportDocument(): ReportDocument {
+  const h = {
+    id: '44444444-4444-4444-8444-444444444444',
+    nameZh: '北京大学第一医院',
+    nameEn: 'PKU First',
+    region: '北京市',
+  };
+  return {
+    reportId: '11111111-1111-4111-8111-111111111111',
+    status: 'signed',
+    acknowledgedAt: null,
+    signature: 'c2ln',
+    keyFingerprint: 'ab'.repeat(32),
+    payload: {
+      type: 'consult.remote-diagnosis-report/1',
+      reportId: '11111111-1111-4111-8111-111111111111',
+      consultationId: '22222222-2222-4222-8222-222222222222',
+      version: 1,
+      signedAt: '2026-11-25T08:00:00.000Z',
+      signer: {
+        id: '33333333-3333-4333-8333-333333333333',
+        name: '陈教授',
+        role: 'specialist',
+        hospitalId: h.id,
+      },
+      amendmentReason: null,
+      previous: null,
+      content: sampleContent(),
+    },
+    consultation: {
+      id: '22222222-2222-4222-8222-222222222222',
+      type: 'remote_consultation',
+      urgency: 'urgent',
+      clinicalQuestion: '胸痛',
+      historySummary: '',
+      submittedAt: null,
+      requesterId: '55555555-5555-4555-8555-555555555555',
+      requesterName: '张伟',
+    },
+    patient: {
+      id: '66666666-6666-4666-8666-666666666666',
+      name: '王某',
+      sex: 'male',
+      birthDate: '1961-04-12',
+      povertyRegistered: true,
+    },
+    requesting: {
+      id: '77777777-7777-4777-8777-777777777777',
+      nameZh: '兰考县人民医院',
+      nameEn: 'Lankao',
+      region: '河南',
+    },
+    consulting: h,
+    signerHospital: h,
+    studies: [],
+  };
+}
