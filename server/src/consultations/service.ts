@@ -381,13 +381,13 @@ export async function setTeachingShare(
   const changed = await ctx.db.transaction().execute(async (trx) => {
     const r = await q.setSharedForTeaching(trx, id, shared);
     if (!Number(r.numUpdatedRows)) return false;
-    await recordAudit(trx, {
-      actor,
-      action: shared ? 'consultation.teaching_share' : 'consultation.teaching_unshare',
-      entityType: 'consultation',
-      entityId: id,
-      ip: actor.ip,
-    });
+    const audit = { actor, entityType: 'consultation', entityId: id, ip: actor.ip };
+    await recordAudit(
+      trx,
+      shared
+        ? { ...audit, action: 'consultation.teaching_share' }
+        : { ...audit, action: 'consultation.teaching_unshare' },
+    );
     return true;
   });
   if (changed) {
