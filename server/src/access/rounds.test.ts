@@ -7,7 +7,6 @@
  *    an agenda edit, a withdrawn consent and the end of the round close it again at once.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import {
@@ -16,19 +15,11 @@ import {
   SESSION_COOKIE,
   SYNC_COMMANDS,
   SyncCommandSchemas,
-  type SyncViewport,
 } from '@consult/shared';
-import {
-  dropSchema,
-  freshSchema,
-  injectHelpers,
-  PG_URL,
-  tempDataDir,
-  testConfig,
-  type TestApp,
-} from '../testing/harness';
-import { startServer, type Running } from '../server';
-import { cmd, until, type SyncClient } from '../sync/testing';
+import { injectHelpers, testConfig, type TestApp } from '../testing/harness';
+import type { Running } from '../server';
+import { cmd, until, viewportAt, type SyncClient } from '../sync/testing';
+import { cluster } from '../testing/cluster';
 import {
   buildWorld,
   forbiddenMarkers,
@@ -37,8 +28,6 @@ import {
   type UserName,
   type World,
 } from './world.test-helper';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 type Recorder = SyncClient & { seen: string[] };
 
@@ -69,49 +58,20 @@ const ack = (s: Recorder, event: string, data: unknown) =>
     .catch((e: Error) => ({ timeout: e.message }));
 
 describe('rounds present cases, they do not grant them (two nodes)', () => {
-  const schema = freshSchema();
-  const dataDir = tempDataDir();
-  const redisKeyPrefix = `test-${crypto.randomUUID()}`;
+  const nodes = cluster();
   let a: Running;
   let b: Running;
   let t: TestApp;
   let w: World;
   const sockets: Recorder[] = [];
-  const node = () =>
-    startServer(
-      testConfig({
-        host: '127.0.0.1',
-        databaseUrl: PG_URL,
-        databaseSchema: schema,
-        redisUrl: REDIS_URL,
-        redisKeyPrefix,
-        dataDir,
-      }),
-      { logger: false },
-    );
   const on = async (n: Running, u: UserName) => {
     const s = await socketFor(n.url, w.s[u].cookie);
     sockets.push(s);
     return s;
   };
-  const viewportOf = (uid: string, series: string, imageIndex = 0): SyncViewport => ({
-    studyUid: uid,
-    seriesUid: series,
-    imageIndex,
-    windowCenter: 40,
-    windowWidth: 400,
-    zoom: 1,
-    pan: [0, 0],
-    rotation: 0,
-    flipHorizontal: false,
-    flipVertical: false,
-    invert: false,
-    cine: { playing: false, fps: 10 },
-  });
-
   beforeAll(async () => {
-    a = await node();
-    b = await node();
+    a = await nodes.node();
+    b = await nodes.node();
     t = {
       app: a.app,
       db: a.app.db,
@@ -123,10 +83,7 @@ describe('rounds present cases, they do not grant them (two nodes)', () => {
   }, 300_000);
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
-    await b?.close();
-    await a?.close();
-    await dropSchema(schema);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await nodes.close();
   });
 
   it('every socket event from every user: nothing of a case reaches anyone outside its care team', async () => {
@@ -137,7 +94,7 @@ describe('rounds present cases, they do not grant them (two nodes)', () => {
     const open = await cmd(host, 'openStudy', {
       roundId: w.roundId,
       studyUid: A.studyUid,
-      viewport: viewportOf(A.studyUid, A.seriesUid),
+      viewport: viewportAt(A.studyUid, A.seriesUid, 0),
     });
     expect(open.ok).toBe(true);
 
@@ -170,7 +127,7 @@ describe('rounds present cases, they do not grant them (two nodes)', () => {
     // A last presenter move that everyone in the viewer must have received before the check.
     const last = await cmd(host, 'viewport', {
       roundId: w.roundId,
-      viewport: viewportOf(A.studyUid, A.seriesUid, 0),
+      viewport: viewportAt(A.studyUid, A.seriesUid, 0),
     });
     if (!last.ok) throw new Error(last.message);
     await until(
@@ -216,7 +173,7 @@ describe('rounds present cases, they do not grant them (two nodes)', () => {
     const move = async (i: number) => {
       const r = await cmd(host, 'viewport', {
         roundId: w.roundId,
-        viewport: viewportOf(A.studyUid, A.seriesUid, i),
+        viewport: viewportAt(A.studyUid, A.seriesUid, i),
       });
       if (!r.ok) throw new Error(r.message);
       await until(() => seat.events.some((e) => e.seq === r.data.seq), `event ${r.data.seq} on node b`);

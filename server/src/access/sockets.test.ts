@@ -4,15 +4,11 @@
  * sessions only), a reset, an expired session, and a role changed behind the API's back (SQL). Waits are bounded
  * and measured; nothing sleeps.
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { dropSchema, freshSchema, PG_URL, tempDataDir, testConfig } from '../testing/harness';
-import { startServer, type Running } from '../server';
+import type { Running } from '../server';
+import { cluster } from '../testing/cluster';
 import { http, httpLogin, syncSocket, type HttpUser, type SyncClient } from '../sync/testing';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Resolves with the ms it took the socket to be disconnected by the server (rejects after `ms`). */
 function closedWithin(s: SyncClient, ms: number): Promise<number> {
@@ -39,24 +35,10 @@ const stillServed = (s: SyncClient) =>
   });
 
 describe('sockets follow sessions across nodes', () => {
-  const schema = freshSchema();
-  const dataDir = tempDataDir();
-  const redisKeyPrefix = `test-${crypto.randomUUID()}`;
+  const nodes = cluster();
   let a: Running;
   let b: Running;
   const sockets: SyncClient[] = [];
-  const node = () =>
-    startServer(
-      testConfig({
-        host: '127.0.0.1',
-        databaseUrl: PG_URL,
-        databaseSchema: schema,
-        redisUrl: REDIS_URL,
-        redisKeyPrefix,
-        dataDir,
-      }),
-      { logger: false },
-    );
   const socketOn = async (n: Running, u: HttpUser) => {
     const s = await syncSocket(n.url, u);
     sockets.push(s);
@@ -64,15 +46,12 @@ describe('sockets follow sessions across nodes', () => {
   };
 
   beforeAll(async () => {
-    a = await node();
-    b = await node();
+    a = await nodes.node();
+    b = await nodes.node();
   }, 180_000);
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
-    await b?.close();
-    await a?.close();
-    await dropSchema(schema);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await nodes.close();
   });
 
   it('logout ends that session’s sockets on the other node, and only that session’s', async () => {

@@ -6,9 +6,8 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSyncCommand, type SyncState, type SyncViewport } from '@consult/shared';
-import fs from 'node:fs';
-import { dropSchema, freshSchema, PG_URL, tempDataDir, testConfig } from '../testing/harness';
-import { startServer, type Running } from '../server';
+import type { Running } from '../server';
+import { cluster, TEST_REDIS_URL as REDIS_URL } from '../testing/cluster';
 import { RedisSyncStore } from './store';
 import {
   cmd,
@@ -21,8 +20,6 @@ import {
   type HttpUser,
   type SyncClient,
 } from './testing';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('RedisSyncStore', () => {
   it('sequences concurrent changes from two nodes without losing or repeating one', async () => {
@@ -65,28 +62,11 @@ describe('RedisSyncStore', () => {
 });
 
 describe('synchronized viewing across two nodes behind Redis', () => {
-  const schema = freshSchema();
-  // Nodes share the database, Redis (under this run's own key prefix) and the blob storage (as deployed nodes
-  // share a volume).
-  const dataDir = tempDataDir();
-  const redisKeyPrefix = `test-${crypto.randomUUID()}`;
+  // Nodes share the database, Redis (under this file's own key prefix) and the blob storage.
+  const nodes = cluster();
   let nodeA: Running;
   let nodeB: Running;
-  /** A node on the shared schema and Redis (SYNC_LOG=1 prints its errors). */
-  const startNode = () =>
-    startServer(
-      testConfig({
-        host: '127.0.0.1',
-        databaseUrl: PG_URL,
-        databaseSchema: schema,
-        redisUrl: REDIS_URL,
-        redisKeyPrefix,
-        dataDir,
-      }),
-      {
-        logger: process.env.SYNC_LOG ? { level: 'error' } : false,
-      },
-    );
+  const startNode = () => nodes.node();
   const sockets: SyncClient[] = [];
   let roundId: string;
   let ct: { studyUid: string; studyId: string; seriesUid: string };
@@ -113,10 +93,7 @@ describe('synchronized viewing across two nodes behind Redis', () => {
 
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
-    await nodeB?.close();
-    await nodeA?.close();
-    await dropSchema(schema);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await nodes.close();
   });
 
   const on = async (node: 'a' | 'b', username: string) => {

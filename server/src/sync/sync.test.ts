@@ -3,7 +3,6 @@
  * corpus CT uploaded through the imaging API, a live round whose agenda links it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SyncViewport } from '@consult/shared';
 import { DIALECTS, startTestServer } from '../testing/harness';
 import {
   cmd,
@@ -13,30 +12,12 @@ import {
   syncSocket,
   until,
   uploadCorpusCt,
+  viewportAt,
   type HttpUser,
   type SyncClient,
 } from './testing';
 
-const vp = (
-  studyUid: string,
-  seriesUid: string,
-  imageIndex: number,
-  over: Partial<SyncViewport> = {},
-): SyncViewport => ({
-  studyUid,
-  seriesUid,
-  imageIndex,
-  windowCenter: 40,
-  windowWidth: 400,
-  zoom: 1,
-  pan: [0, 0],
-  rotation: 0,
-  flipHorizontal: false,
-  flipVertical: false,
-  invert: false,
-  cine: { playing: false, fps: 10 },
-  ...over,
-});
+const vp = viewportAt;
 
 describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
   let srv: Awaited<ReturnType<typeof startTestServer>>;

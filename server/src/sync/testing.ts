@@ -18,6 +18,7 @@ import {
   type SyncEvent,
   type SyncLaserEvent,
   type SyncRevokedEvent,
+  type SyncViewport,
 } from '@consult/shared';
 import type { DB } from '../db/database';
 
@@ -278,3 +279,25 @@ export async function seedLiveRound(
   });
   return { roundId, consultationId };
 }
+
+/** A viewport on one image of a series, lung-neutral defaults (tests and benchmarks). */
+export const viewportAt = (
+  studyUid: string,
+  seriesUid: string,
+  imageIndex: number,
+  over: Partial<SyncViewport> = {},
+): SyncViewport => ({
+  studyUid,
+  seriesUid,
+  imageIndex,
+  windowCenter: 40,
+  windowWidth: 400,
+  zoom: 1,
+  pan: [0, 0],
+  rotation: 0,
+  flipHorizontal: false,
+  flipVertical: false,
+  invert: false,
+  cine: { playing: false, fps: 10 },
+  ...over,
+});
