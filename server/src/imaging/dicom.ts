@@ -10,6 +10,8 @@ export interface InstanceAttrs {
   studyUid: string;
   seriesUid: string;
   patientId: string;
+  /** Issuer of Patient ID (0010,0021). */
+  issuer: string;
   patientName: string;
   birthDate: string;
   sex: string;
@@ -164,6 +166,7 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
       studyUid: text(ds, 'x0020000d'),
       seriesUid: text(ds, 'x0020000e'),
       patientId: text(ds, 'x00100020', cs),
+      issuer: text(ds, 'x00100021', cs),
       patientName: text(ds, 'x00100010', cs),
       birthDate: text(ds, 'x00100030'),
       sex: text(ds, 'x00100040'),

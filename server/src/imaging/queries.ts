@@ -261,3 +261,57 @@ export function listInstances(db: Executor, studyRef: string, f: InstanceFilter 
     .execute();
 }
 export type InstanceRow = Awaited<ReturnType<typeof listInstances>>[number];
+
+/**
+ * Every index row, in any hospital, that already holds one of an incoming instance's identities: the study (with
+ * its hospital and patient), the series (with its study) and the SOP instance (with its study). Ingest judges
+ * them in identity.ts; this reads across hospitals on purpose and never returns rows to a caller.
+ */
+export async function identityHolders(db: Executor, uids: { study: string; series: string; sop: string }) {
+  const [studies, series, instances] = await Promise.all([
+    db
+      .selectFrom('imaging_studies as s')
+      .innerJoin('imaging_patients as p', 'p.id', 's.patient_ref')
+      .innerJoin('hospitals as h', 'h.id', 's.hospital_id')
+      .select([
+        's.id',
+        's.hospital_id',
+        'h.name_en as hospital_name',
+        'p.id as patient_ref',
+        'p.patient_id',
+        'p.issuer',
+        'p.patient_name',
+      ])
+      .where('s.study_uid', '=', uids.study)
+      .execute(),
+    db
+      .selectFrom('imaging_series as se')
+      .innerJoin('imaging_studies as s', 's.id', 'se.study_ref')
+      .select(['s.study_uid', 's.hospital_id'])
+      .where('se.series_uid', '=', uids.series)
+      .execute(),
+    db
+      .selectFrom('imaging_instances as i')
+      .innerJoin('imaging_studies as s', 's.id', 'i.study_ref')
+      .select(['s.study_uid', 's.hospital_id'])
+      .where('i.sop_uid', '=', uids.sop)
+      .execute(),
+  ]);
+  return { studies, series, instances };
+}
+export type IdentityHolders = Awaited<ReturnType<typeof identityHolders>>;
+
+/**
+ * Serialise the ingest transactions that touch the same study, series or SOP instance (across hospitals and
+ * server nodes) until commit: transaction-scoped advisory locks, taken in a fixed order (study, series, instance;
+ * one lock space each) so two transactions never wait on each other in a cycle.
+ */
+export async function lockIdentities(trx: Executor, uids: { study: string; series: string; sop: string }) {
+  for (const [space, uid] of [
+    [1, uids.study],
+    [2, uids.series],
+    [3, uids.sop],
+  ] as const) {
+    await sql`select pg_advisory_xact_lock(${space}::int, hashtext(${uid}))`.execute(trx);
+  }
+}
