@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { decodeText } from './charset';
+import { validateDataSet } from './validate';
 
 /** Index attributes of one instance, as QIDO needs them. Text is decoded; '' when absent. */
 export interface InstanceAttrs {
@@ -39,10 +40,13 @@ export type ParseOutcome =
 const UID_RE = /^[0-9]+(\.[0-9]+)*$/;
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 export const DEFLATED_TS = '1.2.840.10008.1.2.1.99';
+/** Largest data set a deflated file may inflate to. */
+const MAX_INFLATED = 1024 * 1024 * 1024;
 
 /** Node's zlib for the deflated transfer syntax (the parser's own fallback needs `require`). */
 function inflater(byteArray: Uint8Array, position: number): Uint8Array {
-  const inflated = zlib.inflateRawSync(byteArray.subarray(position));
+  // A deflate bomb stops at the limit (zlib throws) instead of exhausting memory.
+  const inflated = zlib.inflateRawSync(byteArray.subarray(position), { maxOutputLength: MAX_INFLATED });
   const full = new Uint8Array(position + inflated.length);
   full.set(byteArray.subarray(0, position), 0);
   full.set(inflated, position);
@@ -52,6 +56,9 @@ function inflater(byteArray: Uint8Array, position: number): Uint8Array {
 /** Message of a dicom-parser failure (it throws strings, Errors, or `{ exception, dataSet }`). */
 function parserMessage(e: unknown): string {
   if (typeof e === 'string') return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return 'sequences are nested too deeply';
+  if (e instanceof RangeError && /maxOutputLength|buffer/i.test(e.message))
+    return `the deflated data set inflates beyond ${MAX_INFLATED / 1048576} MiB`;
   if (e instanceof Error) return e.message;
   const x = e as { exception?: unknown } | null;
   if (x && x.exception !== undefined) return parserMessage(x.exception);
@@ -154,8 +161,18 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
   if (px && px.length !== 0xffffffff && px.dataOffset + px.length > ds.byteArray.length) {
     return { ok: false, reason: 'the pixel data (7FE0,0010) is truncated' };
   }
+  for (const [tag, name] of [
+    ['x00200011', 'SeriesNumber (0020,0011)'],
+    ['x00200013', 'InstanceNumber (0020,0013)'],
+  ] as const) {
+    const v = int(ds, tag);
+    if (v !== null && (v < -2147483648 || v > 2147483647))
+      return { ok: false, reason: `${name} is ${v}, beyond the range of an Integer String (IS)` };
+  }
+  const checked = validateDataSet(ds);
+  if (!checked.ok) return { ok: false, reason: checked.reason };
+  const g = checked.geometry;
   const cs = text(ds, 'x00080005');
-  const frames = int(ds, 'x00280008');
   return {
     ok: true,
     dataSet: ds,
@@ -181,10 +198,10 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
       seriesDescription: text(ds, 'x0008103e', cs),
       bodyPart: text(ds, 'x00180015'),
       instanceNumber: int(ds, 'x00200013'),
-      rows: int(ds, 'x00280010'),
-      columns: int(ds, 'x00280011'),
-      frames: px ? Math.max(1, frames ?? 1) : 0,
-      bitsAllocated: int(ds, 'x00280100'),
+      rows: g.rows,
+      columns: g.columns,
+      frames: g.frames,
+      bitsAllocated: g.bitsAllocated,
     },
   };
 }

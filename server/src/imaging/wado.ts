@@ -116,10 +116,13 @@ export function extractFrame(
 ): { bytes: Uint8Array; contentType: string } {
   const el = ds.elements.x7fe00010;
   if (!el) throw notFound('pixel data');
+  // Stored instances were validated at ingest (validate.ts): the header's frame count fits the bytes. The
+  // checks below still bound every read by the bytes present, whatever the header says.
   const frames = Math.max(1, Number.parseInt(text(ds, 'x00280008') || '1', 10) || 1);
   if (!Number.isInteger(n) || n < 1 || n > frames) throw notFound(`frame ${n} (the instance has ${frames})`);
   if (el.encapsulatedPixelData) {
     const fragments = el.fragments ?? [];
+    if (n > fragments.length) throw notFound(`frame ${n} (the pixel data holds ${fragments.length} fragments)`);
     let bytes: Uint8Array;
     if (el.basicOffsetTable && el.basicOffsetTable.length === frames)
       bytes = dicomParser.readEncapsulatedImageFrame(ds, el, n - 1);
@@ -144,7 +147,9 @@ export function extractFrame(
   const frameBits = rows * cols * spp * bits;
   const start = el.dataOffset + Math.floor(((n - 1) * frameBits) / 8);
   const len = Math.ceil(frameBits / 8);
-  const bytes = ds.byteArray.subarray(start, Math.min(start + len, el.dataOffset + el.length));
+  if (start + len > Math.min(el.dataOffset + el.length, ds.byteArray.length))
+    throw notFound(`frame ${n} (its bytes are not in the pixel data)`);
+  const bytes = ds.byteArray.subarray(start, start + len);
   const ts = transferSyntaxUid === DEFLATED_TS ? '1.2.840.10008.1.2.1' : transferSyntaxUid;
   return { bytes, contentType: `application/octet-stream; transfer-syntax=${ts}` };
 }
