@@ -132,6 +132,9 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
       reason: `the data set is truncated, malformed or not encoded in the transfer syntax its meta header declares (${clean(parserMessage(e))})`,
     };
   }
+  // Structure and pixel geometry first: an element running past the end hides what follows it.
+  const checked = validateDataSet(ds);
+  if (!checked.ok) return { ok: false, reason: checked.reason };
   const metaClass = text(meta, 'x00020002');
   const metaInst = text(meta, 'x00020003');
   const sopClassUid = text(ds, 'x00080016') || metaClass;
@@ -169,8 +172,6 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
     if (v !== null && (v < -2147483648 || v > 2147483647))
       return { ok: false, reason: `${name} is ${v}, beyond the range of an Integer String (IS)` };
   }
-  const checked = validateDataSet(ds);
-  if (!checked.ok) return { ok: false, reason: checked.reason };
   const g = checked.geometry;
   const cs = text(ds, 'x00080005');
   return {

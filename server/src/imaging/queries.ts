@@ -315,3 +315,41 @@ export async function lockIdentities(trx: Executor, uids: { study: string; serie
     await sql`select pg_advisory_xact_lock(${space}::int, hashtext(${uid}))`.execute(trx);
   }
 }
+
+/** Which of these blob hashes an instance row references. */
+export async function referencedBlobs(db: Executor, shas: string[]): Promise<Set<string>> {
+  if (!shas.length) return new Set();
+  const rows = await db
+    .selectFrom('imaging_instances')
+    .select('sha256')
+    .distinct()
+    .where('sha256', 'in', shas)
+    .execute();
+  return new Set(rows.map((r) => r.sha256));
+}
+
+/** Patient records the identity migration split from a shared empty-ID record, each with one of its blobs. */
+export function patientsToRefresh(db: Executor) {
+  return db
+    .selectFrom('imaging_patients as p')
+    .innerJoin('imaging_studies as s', 's.patient_ref', 'p.id')
+    .innerJoin('imaging_instances as i', 'i.study_ref', 's.id')
+    .select(['p.id', 'i.sha256'])
+    .distinctOn('p.id')
+    .where('p.refresh_demographics', '=', true)
+    .orderBy('p.id')
+    .orderBy('i.created_at')
+    .execute();
+}
+
+export function setDemographics(
+  db: Executor,
+  id: string,
+  d: { patient_name: string; sex: string; birth_date: string },
+) {
+  return db
+    .updateTable('imaging_patients')
+    .set({ ...d, refresh_demographics: false })
+    .where('id', '=', id)
+    .execute();
+}

@@ -101,22 +101,30 @@ export function validateDataSet(ds: DataSet): { ok: true; geometry: PixelGeometr
     if (!Number.isFinite(v) || !ok(v)) return fault(`${name} ${tag} is ${String(v)}; it must be ${want}`);
   }
   if (!Number.isFinite(frames) || frames < 1)
-    return fault(`NumberOfFrames (0028,0008) is "${(ds.string('x00280008') ?? '').trim()}"; it must be a whole number ≥ 1`);
+    return fault(
+      `NumberOfFrames (0028,0008) is "${(ds.string('x00280008') ?? '').trim()}"; it must be a whole number ≥ 1`,
+    );
   const geometry = { frames, rows: rows!, columns: columns!, bitsAllocated: bits! };
   const dims = `Rows ${rows} × Columns ${columns} × SamplesPerPixel ${spp} × BitsAllocated ${bits}`;
   if (px.encapsulatedPixelData) {
     const fragments = px.fragments?.length ?? 0;
     if (fragments === 0) return fault('the encapsulated pixel data (7FE0,0010) holds no fragments');
     if (frames > fragments)
-      return fault(`NumberOfFrames (0028,0008) is ${frames} but the encapsulated pixel data holds only ${fragments} fragment(s); each frame needs at least one`);
+      return fault(
+        `NumberOfFrames (0028,0008) is ${frames} but the encapsulated pixel data holds only ${fragments} fragment(s); each frame needs at least one`,
+      );
     const bot = px.basicOffsetTable ?? [];
     if (bot.length > 0) {
       const total = (px.fragments ?? []).reduce((s, f) => s + f.length + 8, 0);
       if (bot.length !== frames)
-        return fault(`the Basic Offset Table lists ${bot.length} frame(s) but NumberOfFrames (0028,0008) is ${frames}`);
+        return fault(
+          `the Basic Offset Table lists ${bot.length} frame(s) but NumberOfFrames (0028,0008) is ${frames}`,
+        );
       for (let k = 0; k < bot.length; k++) {
         if (bot[k]! >= total || (k > 0 && bot[k]! <= bot[k - 1]!))
-          return fault(`the Basic Offset Table entry ${k + 1} (${bot[k]}) is out of order or beyond the ${total} bytes of fragments`);
+          return fault(
+            `the Basic Offset Table entry ${k + 1} (${bot[k]}) is out of order or beyond the ${total} bytes of fragments`,
+          );
       }
     }
     return { ok: true, geometry };
@@ -125,6 +133,8 @@ export function validateDataSet(ds: DataSet): { ok: true; geometry: PixelGeometr
     return fault('the native (uncompressed) pixel data (7FE0,0010) has an undefined length');
   const needed = Math.ceil((frames * rows! * columns! * spp * bits!) / 8);
   if (needed > px.length)
-    return fault(`NumberOfFrames (0028,0008) ${frames} × ${dims} needs ${needed} bytes of pixel data, but the pixel data (7FE0,0010) holds ${px.length}`);
+    return fault(
+      `NumberOfFrames (0028,0008) ${frames} × ${dims} needs ${needed} bytes of pixel data, but the pixel data (7FE0,0010) holds ${px.length}`,
+    );
   return { ok: true, geometry };
 }

@@ -122,7 +122,8 @@ export function extractFrame(
   if (!Number.isInteger(n) || n < 1 || n > frames) throw notFound(`frame ${n} (the instance has ${frames})`);
   if (el.encapsulatedPixelData) {
     const fragments = el.fragments ?? [];
-    if (n > fragments.length) throw notFound(`frame ${n} (the pixel data holds ${fragments.length} fragments)`);
+    if (n > fragments.length)
+      throw notFound(`frame ${n} (the pixel data holds ${fragments.length} fragments)`);
     let bytes: Uint8Array;
     if (el.basicOffsetTable && el.basicOffsetTable.length === frames)
       bytes = dicomParser.readEncapsulatedImageFrame(ds, el, n - 1);
