@@ -69,7 +69,7 @@ export function otherUid(uid: string, salt: number): string {
 }
 
 /** A copy of `bytes` with a new top-level element `tag` (explicit VR little endian files) in tag order. */
-export function withElement(bytes: Uint8Array, tag: string, vr: string, value: string): Buffer {
+export function withElement(bytes: Uint8Array, tag: string, vr: string, value: string | Uint8Array): Buffer {
   const ds = parseDataSet(bytes);
   const next = Object.keys(ds.elements)
     .filter((t) => t > tag && !t.startsWith('x0002') && !t.startsWith('xfffe'))
@@ -77,13 +77,15 @@ export function withElement(bytes: Uint8Array, tag: string, vr: string, value: s
   if (!next) throw new Error(`no element after ${tag}`);
   const el = ds.elements[next]!;
   const headerAt = el.dataOffset - (el.vr !== undefined && LONG_VR.has(el.vr) ? 12 : 8);
-  let v = Buffer.from(value, 'latin1');
+  let v = typeof value === 'string' ? Buffer.from(value, 'latin1') : Buffer.from(value);
   if (v.length % 2) v = Buffer.concat([v, Buffer.from(' ')]);
-  const head = Buffer.alloc(8);
+  const long = LONG_VR.has(vr);
+  const head = Buffer.alloc(long ? 12 : 8);
   head.writeUInt16LE(Number.parseInt(tag.slice(1, 5), 16), 0);
   head.writeUInt16LE(Number.parseInt(tag.slice(5, 9), 16), 2);
   head.write(vr, 4, 'latin1');
-  head.writeUInt16LE(v.length, 6);
+  if (long) head.writeUInt32LE(v.length, 8);
+  else head.writeUInt16LE(v.length, 6);
   return Buffer.concat([
     Buffer.from(bytes.subarray(0, headerAt)),
     head,
@@ -91,3 +93,10 @@ export function withElement(bytes: Uint8Array, tag: string, vr: string, value: s
     Buffer.from(bytes.subarray(headerAt)),
   ]);
 }
+
+/** Little-endian 16-bit words. */
+export const words = (values: number[]) => {
+  const b = Buffer.alloc(values.length * 2);
+  values.forEach((v, i) => b.writeUInt16LE(v, i * 2));
+  return b;
+};
