@@ -221,7 +221,7 @@ describe('palette colour and MONOCHROME1 at the extremes', () => {
     const base = fs.readFileSync(CORPUS_FILE('deb-pydicom/test_files/dicomdirtests/77654033/CR1/6154'));
     const ds = parseDataSet(base);
     const px = ds.elements.x7fe00010!;
-    let flat = Buffer.from(base);
+    let flat: Buffer = Buffer.from(base);
     flat.fill(0, px.dataOffset, px.dataOffset + px.length);
     for (const tag of ['x00281050', 'x00281051'] as const)
       if (ds.elements[tag]) flat = withValue(flat, tag, '');

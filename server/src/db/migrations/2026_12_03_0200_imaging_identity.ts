@@ -65,6 +65,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('imaging_patients_key').execute();
+  await db.schema
+    .alterTable('imaging_patients')
+    .addUniqueConstraint('imaging_patients_key', ['hospital_id', 'patient_id'])
+    .execute();
   await db.schema.alterTable('imaging_patients').dropColumn('refresh_demographics').execute();
   await db.schema.alterTable('imaging_patients').dropColumn('issuer').execute();
 }
