@@ -232,6 +232,39 @@ describe.each(DIALECTS)('imaging identity (%s)', (dialect) => {
     expect(await seenBy(lankao)).toEqual(county);
   });
 
+  it('two hospitals sending the same new study at once: one is stored, the other refused, never both', async () => {
+    for (let round = 0; round < 4; round++) {
+      const uid = otherUid(a.studyUid, 500 + round);
+      const series = otherUid(a.seriesUid, 500 + round);
+      const copy = (k: number, pid: string) =>
+        withValue(
+          withValue(
+            withValue(withValue(slices[k]!, STUDY, uid, '\0'), SERIES, series, '\0'),
+            SOP,
+            otherUid(sopOf(slices[k]!), 500 + round * 10 + k),
+            '\0',
+          ),
+          PID,
+          pid,
+        );
+      const [x, y] = await Promise.all([
+        stowAs(t, lankao, [copy(0, 'LK-R'), copy(1, 'LK-R')]),
+        stowAs(t, linquan, [copy(2, 'LQ-R'), copy(3, 'LQ-R')]),
+      ]);
+      const statuses = [x.statusCode, y.statusCode];
+      // Whole requests win or lose: the loser's parts all name the other hospital.
+      expect(statuses.sort(), `round ${round}`).toEqual([200, 409]);
+      const loser = x.statusCode === 409 ? x : y;
+      expect(failure(loser.json()).reason).toMatch(/another hospital/);
+      const held = await t.db
+        .selectFrom('imaging_studies')
+        .select(['hospital_id'])
+        .where('study_uid', '=', uid)
+        .execute();
+      expect(held).toHaveLength(1);
+    }
+  });
+
   it('patients match on issuer + Patient ID: one record for two studies of one patient, two for another issuer', async () => {
     const base = withValue(slices[4]!, PID, 'LK-77');
     const study = (k: number, issuer?: string) => {
