@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { decodeText } from './charset';
 import { validateDataSet } from './validate';
+import { vrOfTag } from './dictionary';
 
 /** Index attributes of one instance, as QIDO needs them. Text is decoded; '' when absent. */
 export interface InstanceAttrs {
@@ -31,6 +32,8 @@ export interface InstanceAttrs {
   columns: number | null;
   frames: number;
   bitsAllocated: number | null;
+  /** Where frames sit in the file, for range reads (native pixel data, not deflated); else null. */
+  frameIndex: { offset: number; length: number } | null;
 }
 
 export type ParseOutcome =
@@ -86,8 +89,8 @@ export function text(ds: DataSet, tag: string, charset?: string): string {
 function int(ds: DataSet, tag: string): number | null {
   const el = ds.elements[tag];
   if (!el || el.length === 0) return null;
-  if (el.length === 2 && (el.vr === 'US' || el.vr === undefined || el.vr === 'SS'))
-    return ds.uint16(tag) ?? null;
+  const vr = el.vr ?? vrOfTag(tag.slice(1));
+  if (el.length === 2 && (vr === 'US' || vr === 'SS')) return ds.uint16(tag) ?? null;
   const n = Number.parseInt(text(ds, tag), 10);
   return Number.isFinite(n) ? n : null;
 }
@@ -203,6 +206,8 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
       columns: g.columns,
       frames: g.frames,
       bitsAllocated: g.bitsAllocated,
+      // Offsets into a deflated data set are offsets into the inflated bytes, not the file.
+      frameIndex: ts === DEFLATED_TS ? null : g.frameIndex,
     },
   };
 }

@@ -135,6 +135,8 @@ export async function storeInstance(
           columns: a.columns,
           frames: a.frames,
           bits_allocated: a.bitsAllocated,
+          pixel_offset: a.frameIndex?.offset ?? null,
+          frame_length: a.frameIndex?.length ?? null,
           sha256: file.sha256,
           size: file.size,
           uploaded_by: actor.id,

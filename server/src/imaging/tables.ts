@@ -61,6 +61,9 @@ export interface ImagingInstanceTable {
   columns: number | null;
   frames: number;
   bits_allocated: number | null;
+  /** Native, not deflated pixel data: byte offset of frame 1 in the blob and the bytes per frame (range reads). */
+  pixel_offset: ColumnType<string | number | null, number | null | undefined, number | null>;
+  frame_length: ColumnType<string | number | null, number | null | undefined, number | null>;
   sha256: string;
   size: BigCol;
   uploaded_by: string | null;

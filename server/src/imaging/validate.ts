@@ -1,5 +1,5 @@
 import type { DataSet, Element } from 'dicom-parser';
-import { keywordOfTag } from './dictionary';
+import { keywordOfTag, vrOfTag } from './dictionary';
 
 /**
  * Untrusted header values never size work (issue 12): every value that later drives allocation or a loop —
@@ -24,6 +24,8 @@ export interface PixelGeometry {
   rows: number | null;
   columns: number | null;
   bitsAllocated: number | null;
+  /** Native pixel data with byte-aligned frames: offset of frame 1 in the data set's bytes and bytes per frame. */
+  frameIndex: { offset: number; length: number } | null;
 }
 
 const tagLabel = (tag: string) => {
@@ -66,7 +68,9 @@ function checkElement(tag: string, el: Element, size: number, depth: number): st
 function numberOf(ds: DataSet, tag: string): number | undefined {
   const el = ds.elements[tag];
   if (!el || el.length === 0) return undefined;
-  if (el.vr === 'US' || (el.vr === undefined && el.length === 2)) return ds.uint16(tag) ?? Number.NaN;
+  // Implicit VR carries no VR: the dictionary's decides (NumberOfFrames is IS text even when 2 bytes long).
+  const vr = el.vr ?? vrOfTag(tag.slice(1));
+  if (vr === 'US') return el.length === 2 ? (ds.uint16(tag) ?? Number.NaN) : Number.NaN;
   const s = (ds.string(tag) ?? '').trim();
   return /^[+]?\d{1,15}$/.test(s) ? Number(s) : Number.NaN;
 }
@@ -86,7 +90,10 @@ export function validateDataSet(ds: DataSet): { ok: true; geometry: PixelGeometr
   if (!px) {
     const n = (v: number | undefined) =>
       v !== undefined && Number.isFinite(v) && v <= LIMITS.maxDimension ? v : null;
-    return { ok: true, geometry: { frames: 0, rows: n(rows), columns: n(columns), bitsAllocated: n(bits) } };
+    return {
+      ok: true,
+      geometry: { frames: 0, rows: n(rows), columns: n(columns), bitsAllocated: n(bits), frameIndex: null },
+    };
   }
   const spp = numberOf(ds, 'x00280002') ?? 1;
   const framesRaw = numberOf(ds, 'x00280008');
@@ -104,7 +111,13 @@ export function validateDataSet(ds: DataSet): { ok: true; geometry: PixelGeometr
     return fault(
       `NumberOfFrames (0028,0008) is "${(ds.string('x00280008') ?? '').trim()}"; it must be a whole number ≥ 1`,
     );
-  const geometry = { frames, rows: rows!, columns: columns!, bitsAllocated: bits! };
+  const geometry: PixelGeometry = {
+    frames,
+    rows: rows!,
+    columns: columns!,
+    bitsAllocated: bits!,
+    frameIndex: null,
+  };
   const dims = `Rows ${rows} × Columns ${columns} × SamplesPerPixel ${spp} × BitsAllocated ${bits}`;
   if (px.encapsulatedPixelData) {
     const fragments = px.fragments?.length ?? 0;
@@ -136,5 +149,7 @@ export function validateDataSet(ds: DataSet): { ok: true; geometry: PixelGeometr
     return fault(
       `NumberOfFrames (0028,0008) ${frames} × ${dims} needs ${needed} bytes of pixel data, but the pixel data (7FE0,0010) holds ${px.length}`,
     );
+  if (bits! >= 8)
+    geometry.frameIndex = { offset: px.dataOffset, length: (rows! * columns! * spp * bits!) / 8 };
   return { ok: true, geometry };
 }

@@ -8,6 +8,13 @@ import { sql, type Kysely } from 'kysely';
 // those records are flagged so the server re-reads name, sex and birth date from each study's own header at the
 // next start (a migration cannot read blobs). Frozen in time: never import app code here.
 export async function up(db: Kysely<any>): Promise<void> {
+  // Frame index of native pixel data (issue 12): frames are read by range. NULL for older rows, encapsulated or
+  // deflated data (read whole).
+  await db.schema
+    .alterTable('imaging_instances')
+    .addColumn('pixel_offset', 'bigint')
+    .addColumn('frame_length', 'bigint')
+    .execute();
   await db.schema
     .alterTable('imaging_patients')
     .addColumn('issuer', 'text', (c) => c.notNull().defaultTo(''))
@@ -64,6 +71,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .alterTable('imaging_instances')
+    .dropColumn('pixel_offset')
+    .dropColumn('frame_length')
+    .execute();
   await db.schema.dropIndex('imaging_patients_key').execute();
   await db.schema
     .alterTable('imaging_patients')
