@@ -50,6 +50,7 @@ const ONLY_DCMTK: Record<string, string> = {
   'deb-pydicom/test_files/SC_rgb_rle_32bit_2frame.dcm': C16,
   'deb-pydicom/test_files/liver_1frame.dcm': B1,
   'deb-pydicom/test_files/liver_expb_1frame.dcm': B1,
+  'deb-pydicom/test_files/rtdose.dcm': G32,
   'deb-pydicom/test_files/rtdose_1frame.dcm': G32,
   'deb-pydicom/test_files/rtdose_expb.dcm': G32,
   'deb-pydicom/test_files/rtdose_expb_1frame.dcm': G32,
