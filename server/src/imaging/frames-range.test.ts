@@ -6,6 +6,7 @@ import { parseDataSet, parsePart10 } from './dicom';
 import { BlobStore } from './storage';
 import { corpusFiles, splitMultipart, stowAs } from './testkit';
 import { extractFrame } from './wado';
+import { RenderError, renderFrame } from './render';
 
 const FILES = [
   'generated/mf16.dcm',
@@ -32,7 +33,7 @@ describe.each(DIALECTS)('frames by range (%s)', (dialect) => {
     await t?.close();
   });
 
-  it('serves every frame byte-identical to the frame in the file, reading only its range for native data', async () => {
+  it('serves every frame (raw and rendered) as from the whole file, reading only its range for native data', async () => {
     const wholeReads = vi.spyOn(BlobStore.prototype, 'read');
     let ranged = 0;
     for (const b of files) {
@@ -51,6 +52,23 @@ describe.each(DIALECTS)('frames by range (%s)', (dialect) => {
         );
       }
       expect((await t.as(s, { method: 'GET', url: `${url}/${a.frames + 1}` })).statusCode).toBe(404);
+      // Rendered frames too: the same picture as rendering the whole file (or the same refusal).
+      for (const n of [1, a.frames]) {
+        const res = await t.as(s, {
+          method: 'GET',
+          url: `${url}/${n}/rendered`,
+          headers: { accept: 'image/png' },
+        });
+        const whole = await renderFrame(ds, a.transferSyntaxUid, n, { format: 'png' }).catch((e: Error) => e);
+        if (whole instanceof RenderError) {
+          expect(res.statusCode).toBe(400);
+          expect(res.json().message).toContain(whole.message);
+        } else {
+          expect(res.statusCode).toBe(200);
+          expect(Buffer.compare(res.rawPayload, (whole as { bytes: Buffer }).bytes)).toBe(0);
+        }
+      }
+      expect((await t.as(s, { method: 'GET', url: `${url}/${a.frames + 1}/rendered` })).statusCode).toBe(404);
       if (a.frameIndex) {
         ranged++;
         expect(wholeReads.mock.calls.length, 'native frames never read the whole blob').toBe(before);

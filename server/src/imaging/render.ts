@@ -73,8 +73,14 @@ function pixelModule(ds: DataSet): PixelModule {
 /** Transfer syntaxes whose pixel data is stored as it is (no codec). */
 const NATIVE = new Set<string>([TS.implicitLE, TS.explicitLE, TS.deflated, TS.explicitBE]);
 
-async function decode(ds: DataSet, ts: string, frame: number, m: PixelModule): Promise<Samples> {
-  const { bytes } = extractFrame(ds, ts, frame);
+async function decode(
+  ds: DataSet,
+  ts: string,
+  frame: number,
+  m: PixelModule,
+  given?: Uint8Array,
+): Promise<Samples> {
+  const bytes = given ?? extractFrame(ds, ts, frame).bytes;
   if (NATIVE.has(ts)) return samplesFromBytes(bytes, m, ts === TS.explicitBE);
   const samples = await decodeCompressed(ts, bytes, m);
   if (!samples) throw new RenderError(`frames in transfer syntax ${ts} are not rendered on the server`);
@@ -205,6 +211,8 @@ export async function renderFrame(
   ts: string,
   frame: number,
   opts: RenderOptions = {},
+  /** The frame's stored bytes when the caller read them by range (then `ds` may be the header only). */
+  frameBytes?: Uint8Array,
 ): Promise<RenderedFrame> {
   const m = pixelModule(ds);
   const windowAsked = opts.windowCenter !== undefined && opts.windowWidth !== undefined;
@@ -220,7 +228,7 @@ export async function renderFrame(
   }
   let samples: Samples;
   try {
-    samples = await decode(ds, ts, frame, m);
+    samples = await decode(ds, ts, frame, m, frameBytes);
   } catch (err) {
     if (err instanceof RenderError || err instanceof DomainError) throw err; // e.g. no such frame: 404
     throw new RenderError(`the frame could not be decoded: ${(err as Error).message}`);
