@@ -13,7 +13,8 @@ import { corpusFiles, splitMultipart, stowBody, type CorpusFile } from './testki
  * The whole shared corpus through STOW-RS, one file per request so each file's outcome is known.
  * The corpus holds the same SOP Instance UID in several encodings (e.g. one image in 17 transfer syntaxes);
  * our policy stores the first and answers 409 for different bytes under the same UID in the same hospital.
- * So files are split into generations (k-th file of each UID), each uploaded by a user of its own hospital.
+ * So files are split into generations (k-th file of each UID), each uploaded by a user of its own hospital; as a
+ * study belongs to one hospital, a later generation's file of a study stored by an earlier one is refused (409).
  */
 
 /** README "not valid or not storable": each must be rejected, with a reason naming the fault. */
@@ -147,11 +148,31 @@ describe.each(DIALECTS)('STOW-RS of the whole corpus (%s)', (dialect) => {
     }
   });
 
-  it('stores every valid file, and QIDO finds each one', async () => {
+  it('stores every valid file unless another hospital holds its study (then 409 naming it), and QIDO finds each stored one', async () => {
     const valid = outcomes.filter((o) => isValid(o.file, manifest.get(o.file.path) ?? ''));
     expect(valid.length).toBeGreaterThan(180);
-    for (const o of valid) {
-      expect(o.status, o.file.path).toBe(200);
+    // A study belongs to one hospital: the hospital of the first generation that stored it.
+    const owner = new Map<string, number>();
+    let refused = 0;
+    for (const o of outcomes) {
+      const r = parsePart10(fs.readFileSync(o.file.abs));
+      if (!r.ok) continue;
+      const g = genOf.get(o.file.path)!;
+      const held = owner.get(r.attrs.studyUid);
+      if (!valid.includes(o)) {
+        if (o.status === 200 && held === undefined) owner.set(r.attrs.studyUid, g);
+        continue;
+      }
+      if (held !== undefined && held !== g) {
+        expect(o.status, o.file.path).toBe(409);
+        expect(failureText(o).reason, o.file.path).toMatch(
+          /already belongs to a patient of another hospital/,
+        );
+        refused++;
+        continue;
+      }
+      owner.set(r.attrs.studyUid, g);
+      expect(o.status, `${o.file.path} ${failureText(o).reason}`).toBe(200);
       const ref = (o.body['00081199']!.Value![0] as Record<string, { Value: string[] }>)['00081155']!
         .Value[0]!;
       const s = sessions[genOf.get(o.file.path)!]!;
@@ -159,6 +180,7 @@ describe.each(DIALECTS)('STOW-RS of the whole corpus (%s)', (dialect) => {
       expect(q.statusCode).toBe(200);
       expect(q.json(), o.file.path).toHaveLength(1);
     }
+    expect(refused).toBeGreaterThan(0);
   });
 
   it('WADO-RS returns every stored file byte-identical', async () => {

@@ -1,6 +1,8 @@
 import zlib from 'node:zlib';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { decodeText } from './charset';
+import { validateDataSet } from './validate';
+import { vrOfTag } from './dictionary';
 
 /** Index attributes of one instance, as QIDO needs them. Text is decoded; '' when absent. */
 export interface InstanceAttrs {
@@ -10,6 +12,8 @@ export interface InstanceAttrs {
   studyUid: string;
   seriesUid: string;
   patientId: string;
+  /** Issuer of Patient ID (0010,0021). */
+  issuer: string;
   patientName: string;
   birthDate: string;
   sex: string;
@@ -28,6 +32,8 @@ export interface InstanceAttrs {
   columns: number | null;
   frames: number;
   bitsAllocated: number | null;
+  /** Where frames sit in the file, for range reads (native pixel data, not deflated); else null. */
+  frameIndex: { offset: number; length: number } | null;
 }
 
 export type ParseOutcome =
@@ -37,10 +43,13 @@ export type ParseOutcome =
 const UID_RE = /^[0-9]+(\.[0-9]+)*$/;
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 export const DEFLATED_TS = '1.2.840.10008.1.2.1.99';
+/** Largest data set a deflated file may inflate to. */
+const MAX_INFLATED = 1024 * 1024 * 1024;
 
 /** Node's zlib for the deflated transfer syntax (the parser's own fallback needs `require`). */
 function inflater(byteArray: Uint8Array, position: number): Uint8Array {
-  const inflated = zlib.inflateRawSync(byteArray.subarray(position));
+  // A deflate bomb stops at the limit (zlib throws) instead of exhausting memory.
+  const inflated = zlib.inflateRawSync(byteArray.subarray(position), { maxOutputLength: MAX_INFLATED });
   const full = new Uint8Array(position + inflated.length);
   full.set(byteArray.subarray(0, position), 0);
   full.set(inflated, position);
@@ -50,6 +59,9 @@ function inflater(byteArray: Uint8Array, position: number): Uint8Array {
 /** Message of a dicom-parser failure (it throws strings, Errors, or `{ exception, dataSet }`). */
 function parserMessage(e: unknown): string {
   if (typeof e === 'string') return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return 'sequences are nested too deeply';
+  if (e instanceof RangeError && /maxOutputLength|buffer/i.test(e.message))
+    return `the deflated data set inflates beyond ${MAX_INFLATED / 1048576} MiB`;
   if (e instanceof Error) return e.message;
   const x = e as { exception?: unknown } | null;
   if (x && x.exception !== undefined) return parserMessage(x.exception);
@@ -77,8 +89,8 @@ export function text(ds: DataSet, tag: string, charset?: string): string {
 function int(ds: DataSet, tag: string): number | null {
   const el = ds.elements[tag];
   if (!el || el.length === 0) return null;
-  if (el.length === 2 && (el.vr === 'US' || el.vr === undefined || el.vr === 'SS'))
-    return ds.uint16(tag) ?? null;
+  const vr = el.vr ?? vrOfTag(tag.slice(1));
+  if (el.length === 2 && (vr === 'US' || vr === 'SS')) return ds.uint16(tag) ?? null;
   const n = Number.parseInt(text(ds, tag), 10);
   return Number.isFinite(n) ? n : null;
 }
@@ -123,6 +135,9 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
       reason: `the data set is truncated, malformed or not encoded in the transfer syntax its meta header declares (${clean(parserMessage(e))})`,
     };
   }
+  // Structure and pixel geometry first: an element running past the end hides what follows it.
+  const checked = validateDataSet(ds);
+  if (!checked.ok) return { ok: false, reason: checked.reason };
   const metaClass = text(meta, 'x00020002');
   const metaInst = text(meta, 'x00020003');
   const sopClassUid = text(ds, 'x00080016') || metaClass;
@@ -152,8 +167,16 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
   if (px && px.length !== 0xffffffff && px.dataOffset + px.length > ds.byteArray.length) {
     return { ok: false, reason: 'the pixel data (7FE0,0010) is truncated' };
   }
+  for (const [tag, name] of [
+    ['x00200011', 'SeriesNumber (0020,0011)'],
+    ['x00200013', 'InstanceNumber (0020,0013)'],
+  ] as const) {
+    const v = int(ds, tag);
+    if (v !== null && (v < -2147483648 || v > 2147483647))
+      return { ok: false, reason: `${name} is ${v}, beyond the range of an Integer String (IS)` };
+  }
+  const g = checked.geometry;
   const cs = text(ds, 'x00080005');
-  const frames = int(ds, 'x00280008');
   return {
     ok: true,
     dataSet: ds,
@@ -164,6 +187,7 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
       studyUid: text(ds, 'x0020000d'),
       seriesUid: text(ds, 'x0020000e'),
       patientId: text(ds, 'x00100020', cs),
+      issuer: text(ds, 'x00100021', cs),
       patientName: text(ds, 'x00100010', cs),
       birthDate: text(ds, 'x00100030'),
       sex: text(ds, 'x00100040'),
@@ -178,10 +202,12 @@ export function parsePart10(bytes: Uint8Array): ParseOutcome {
       seriesDescription: text(ds, 'x0008103e', cs),
       bodyPart: text(ds, 'x00180015'),
       instanceNumber: int(ds, 'x00200013'),
-      rows: int(ds, 'x00280010'),
-      columns: int(ds, 'x00280011'),
-      frames: px ? Math.max(1, frames ?? 1) : 0,
-      bitsAllocated: int(ds, 'x00280100'),
+      rows: g.rows,
+      columns: g.columns,
+      frames: g.frames,
+      bitsAllocated: g.bitsAllocated,
+      // Offsets into a deflated data set are offsets into the inflated bytes, not the file.
+      frameIndex: ts === DEFLATED_TS ? null : g.frameIndex,
     },
   };
 }

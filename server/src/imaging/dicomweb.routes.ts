@@ -12,6 +12,7 @@ import {
   auditView,
   bulkData,
   extractFrame,
+  framesByRange,
   loadDataSet,
   multipartStream,
   newBoundary,
@@ -197,11 +198,16 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       const r = rows[0]!;
       if (r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
       await auditView(app.db, actor, study.id, 'frames');
-      const ds = await loadDataSet(store, r.sha256);
-      const parts: Part[] = p.frames!.split(',').map((n) => {
-        const f = extractFrame(ds, r.transfer_syntax_uid, Number(n));
-        return { contentType: f.contentType, bytes: f.bytes };
-      });
+      let parts: Part[];
+      if (r.pixel_offset !== null && r.frame_length !== null)
+        parts = await framesByRange(store, r, p.frames!);
+      else {
+        const ds = await loadDataSet(store, r.sha256);
+        parts = p.frames!.split(',').map((n) => {
+          const f = extractFrame(ds, r.transfer_syntax_uid, Number(n));
+          return { contentType: f.contentType, bytes: f.bytes };
+        });
+      }
       const boundary = newBoundary();
       const mediaType = parts[0]!.contentType.split(';')[0];
       return reply

@@ -5,6 +5,8 @@ import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { parsePart10, type InstanceAttrs } from './dicom';
 import type { BlobStore } from './storage';
+import { judgeIdentity } from './identity';
+import { identityHolders, lockIdentities } from './queries';
 
 /**
  * Outcome of storing one instance.
@@ -103,12 +105,20 @@ export async function storeInstance(
       .where('sop_uid', '=', a.sopInstanceUid)
       .executeTakeFirst();
     if (prior) return priorOutcome(prior, file.sha256, a);
+    // Identity first, before anything is written: a refused instance leaves no blob, row or temp file.
+    const fault = judgeIdentity(hospitalId, a, await identityHolders(db, idsOf(a)));
+    if (fault) return failed('conflict', fault.reason, fault.failureCode, a);
 
     await store.commitTemp(file.tempPath, file.sha256);
     consumed = true;
     if (ingestHooks.afterBlob) await ingestHooks.afterBlob(file.sha256);
 
     return await db.transaction().execute(async (trx) => {
+      // Again under the identity locks: a concurrent upload may have claimed the study meanwhile. Then nothing
+      // is indexed; the blob, if no instance shares it, is removed by the start-up sweep of unreferenced blobs.
+      await lockIdentities(trx, idsOf(a));
+      const raced = judgeIdentity(hospitalId, a, await identityHolders(trx, idsOf(a)));
+      if (raced) return failed('conflict', raced.reason, raced.failureCode, a);
       const studyId = await upsertHierarchy(trx, hospitalId, actor.id, a);
       const inserted = await trx
         .insertInto('imaging_instances')
@@ -125,6 +135,8 @@ export async function storeInstance(
           columns: a.columns,
           frames: a.frames,
           bits_allocated: a.bitsAllocated,
+          pixel_offset: a.frameIndex?.offset ?? null,
+          frame_length: a.frameIndex?.length ?? null,
           sha256: file.sha256,
           size: file.size,
           uploaded_by: actor.id,
@@ -164,6 +176,8 @@ export async function storeInstance(
   }
 }
 
+const idsOf = (a: InstanceAttrs) => ({ study: a.studyUid, series: a.seriesUid, sop: a.sopInstanceUid });
+
 const uids = (a: InstanceAttrs) => ({
   sopClassUid: a.sopClassUid,
   sopInstanceUid: a.sopInstanceUid,
@@ -193,26 +207,20 @@ function priorOutcome(
   );
 }
 
-/** Insert-or-find patient, study and series; safe under concurrent uploads of the same study. */
+/**
+ * Insert-or-find patient, study and series (judged by identity.ts and under its locks, so concurrent uploads of
+ * one study serialise here). A patient with a Patient ID is found by hospital + issuer + ID; without one, the
+ * study's own patient record, or a new record for a new study.
+ */
 async function upsertHierarchy(trx: Trx, hospitalId: string, userId: string, a: InstanceAttrs) {
-  await trx
-    .insertInto('imaging_patients')
-    .values({
-      id: uuid(),
-      hospital_id: hospitalId,
-      patient_id: a.patientId,
-      patient_name: a.patientName,
-      birth_date: a.birthDate,
-      sex: a.sex,
-    })
-    .onConflict((oc) => oc.columns(['hospital_id', 'patient_id']).doNothing())
-    .execute();
-  const patient = await trx
-    .selectFrom('imaging_patients')
-    .select('id')
-    .where('hospital_id', '=', hospitalId)
-    .where('patient_id', '=', a.patientId)
-    .executeTakeFirstOrThrow();
+  const patient = a.patientId
+    ? await patientById(trx, hospitalId, a)
+    : ((await trx
+        .selectFrom('imaging_studies')
+        .select('patient_ref as id')
+        .where('hospital_id', '=', hospitalId)
+        .where('study_uid', '=', a.studyUid)
+        .executeTakeFirst()) ?? (await newPatient(trx, hospitalId, a)));
   await trx
     .insertInto('imaging_studies')
     .values({
@@ -256,4 +264,37 @@ async function upsertHierarchy(trx: Trx, hospitalId: string, userId: string, a: 
     .where('series_uid', '=', a.seriesUid)
     .executeTakeFirstOrThrow();
   return { study: study.id, series: series.id };
+}
+
+const patientRow = (hospitalId: string, a: InstanceAttrs) => ({
+  id: uuid(),
+  hospital_id: hospitalId,
+  patient_id: a.patientId,
+  issuer: a.issuer,
+  patient_name: a.patientName,
+  birth_date: a.birthDate,
+  sex: a.sex,
+});
+
+async function patientById(trx: Trx, hospitalId: string, a: InstanceAttrs) {
+  await trx
+    .insertInto('imaging_patients')
+    .values(patientRow(hospitalId, a))
+    .onConflict((oc) =>
+      oc.columns(['hospital_id', 'issuer', 'patient_id']).where('patient_id', '<>', '').doNothing(),
+    )
+    .execute();
+  return trx
+    .selectFrom('imaging_patients')
+    .select('id')
+    .where('hospital_id', '=', hospitalId)
+    .where('issuer', '=', a.issuer)
+    .where('patient_id', '=', a.patientId)
+    .executeTakeFirstOrThrow();
+}
+
+async function newPatient(trx: Trx, hospitalId: string, a: InstanceAttrs) {
+  const row = patientRow(hospitalId, a);
+  await trx.insertInto('imaging_patients').values(row).execute();
+  return { id: row.id };
 }

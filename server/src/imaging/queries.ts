@@ -262,3 +262,95 @@ export function listInstances(db: Executor, studyRef: string, f: InstanceFilter 
     .execute();
 }
 export type InstanceRow = Awaited<ReturnType<typeof listInstances>>[number];
+
+/**
+ * Every index row, in any hospital, that already holds one of an incoming instance's identities: the study (with
+ * its hospital and patient), the series (with its study) and the SOP instance (with its study). Ingest judges
+ * them in identity.ts; this reads across hospitals on purpose and never returns rows to a caller.
+ */
+export async function identityHolders(db: Executor, uids: { study: string; series: string; sop: string }) {
+  const [studies, series, instances] = await Promise.all([
+    db
+      .selectFrom('imaging_studies as s')
+      .innerJoin('imaging_patients as p', 'p.id', 's.patient_ref')
+      .innerJoin('hospitals as h', 'h.id', 's.hospital_id')
+      .select([
+        's.id',
+        's.hospital_id',
+        'h.name_en as hospital_name',
+        'p.id as patient_ref',
+        'p.patient_id',
+        'p.issuer',
+        'p.patient_name',
+      ])
+      .where('s.study_uid', '=', uids.study)
+      .execute(),
+    db
+      .selectFrom('imaging_series as se')
+      .innerJoin('imaging_studies as s', 's.id', 'se.study_ref')
+      .select(['s.study_uid', 's.hospital_id'])
+      .where('se.series_uid', '=', uids.series)
+      .execute(),
+    db
+      .selectFrom('imaging_instances as i')
+      .innerJoin('imaging_studies as s', 's.id', 'i.study_ref')
+      .select(['s.study_uid', 's.hospital_id'])
+      .where('i.sop_uid', '=', uids.sop)
+      .execute(),
+  ]);
+  return { studies, series, instances };
+}
+export type IdentityHolders = Awaited<ReturnType<typeof identityHolders>>;
+
+/**
+ * Serialise the ingest transactions that touch the same study, series or SOP instance (across hospitals and
+ * server nodes) until commit: transaction-scoped advisory locks, taken in a fixed order (study, series, instance;
+ * one lock space each) so two transactions never wait on each other in a cycle.
+ */
+export async function lockIdentities(trx: Executor, uids: { study: string; series: string; sop: string }) {
+  for (const [space, uid] of [
+    [1, uids.study],
+    [2, uids.series],
+    [3, uids.sop],
+  ] as const) {
+    await sql`select pg_advisory_xact_lock(${space}::int, hashtext(${uid}))`.execute(trx);
+  }
+}
+
+/** Which of these blob hashes an instance row references. */
+export async function referencedBlobs(db: Executor, shas: string[]): Promise<Set<string>> {
+  if (!shas.length) return new Set();
+  const rows = await db
+    .selectFrom('imaging_instances')
+    .select('sha256')
+    .distinct()
+    .where('sha256', 'in', shas)
+    .execute();
+  return new Set(rows.map((r) => r.sha256));
+}
+
+/** Patient records the identity migration split from a shared empty-ID record, each with one of its blobs. */
+export function patientsToRefresh(db: Executor) {
+  return db
+    .selectFrom('imaging_patients as p')
+    .innerJoin('imaging_studies as s', 's.patient_ref', 'p.id')
+    .innerJoin('imaging_instances as i', 'i.study_ref', 's.id')
+    .select(['p.id', 'i.sha256'])
+    .distinctOn('p.id')
+    .where('p.refresh_demographics', '=', true)
+    .orderBy('p.id')
+    .orderBy('i.created_at')
+    .execute();
+}
+
+export function setDemographics(
+  db: Executor,
+  id: string,
+  d: { patient_name: string; sex: string; birth_date: string },
+) {
+  return db
+    .updateTable('imaging_patients')
+    .set({ ...d, refresh_demographics: false })
+    .where('id', '=', id)
+    .execute();
+}

@@ -11,7 +11,7 @@ import { parseDataSet, text } from './dicom';
 import { RenderError, renderFrame, type RenderedFrame } from './render';
 import { DomainError } from '../errors';
 
-const CORPUS = path.resolve(import.meta.dirname, '../../../../shared/dicom-corpus');
+import { CORPUS } from './testkit';
 const TS_DIR = path.join(CORPUS, 'generated/ts');
 
 const load = (file: string) => {

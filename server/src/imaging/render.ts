@@ -2,7 +2,8 @@
  * Server-side rendering of one frame to an 8-bit picture (PS3.18 "rendered" resources; key images in the printed
  * report): decode the stored pixels, apply the modality LUT (rescale slope/intercept) and the VOI window (asked
  * for, else the instance's first Window Center/Width, else the frame's range; PS3.3 C.11.2.1.2 linear function),
- * MONOCHROME1 inverted; RGB and YBR_FULL colour as RGB. JPEG Baseline is handed on as it is (already 8-bit).
+ * MONOCHROME1 inverted (a flat frame at the bottom of the range: MONOCHROME1 white); PALETTE COLOR through its
+ * Red/Green/Blue lookup tables; RGB and YBR_FULL colour as RGB. JPEG Baseline is handed on as it is (already 8-bit).
  */
 import type { DataSet } from 'dicom-parser';
 import { text } from './dicom';
@@ -72,8 +73,14 @@ function pixelModule(ds: DataSet): PixelModule {
 /** Transfer syntaxes whose pixel data is stored as it is (no codec). */
 const NATIVE = new Set<string>([TS.implicitLE, TS.explicitLE, TS.deflated, TS.explicitBE]);
 
-async function decode(ds: DataSet, ts: string, frame: number, m: PixelModule): Promise<Samples> {
-  const { bytes } = extractFrame(ds, ts, frame);
+async function decode(
+  ds: DataSet,
+  ts: string,
+  frame: number,
+  m: PixelModule,
+  given?: Uint8Array,
+): Promise<Samples> {
+  const bytes = given ?? extractFrame(ds, ts, frame).bytes;
   if (NATIVE.has(ts)) return samplesFromBytes(bytes, m, ts === TS.explicitBE);
   const samples = await decodeCompressed(ts, bytes, m);
   if (!samples) throw new RenderError(`frames in transfer syntax ${ts} are not rendered on the server`);
@@ -98,7 +105,9 @@ function toGrey(s: Samples, m: PixelModule, opts: RenderOptions) {
   const win =
     opts.windowCenter !== undefined && opts.windowWidth !== undefined
       ? { center: opts.windowCenter, width: Math.max(1, opts.windowWidth) }
-      : (m.window ?? { center: (hi + lo) / 2, width: Math.max(1, hi - lo) });
+      : (m.window ??
+        // A flat frame (every value equal) shows at the bottom of the range: MONOCHROME2 black, MONOCHROME1 white.
+        (hi === lo ? { center: lo + 1, width: 1 } : { center: (hi + lo) / 2, width: Math.max(1, hi - lo) }));
   const c = win.center - 0.5;
   const w = win.width - 1;
   const out = new Uint8Array(n);
@@ -141,12 +150,69 @@ function toRgb(s: Samples, m: PixelModule): Uint8Array {
   return out;
 }
 
+interface Palette {
+  first: number;
+  /** Red, green and blue 8-bit tables of equal length. */
+  tables: [Uint8Array, Uint8Array, Uint8Array];
+}
+
+/**
+ * The Red/Green/Blue Palette Color LUTs (PS3.3 C.7.6.3.1.5–6): descriptor [entries (0 = 65536), first mapped
+ * value, bits per entry], data as 8- or 16-bit entries (16-bit ones scaled to 8). Segmented LUTs are refused.
+ */
+function paletteOf(ds: DataSet): Palette {
+  if (ds.elements.x00281221 || ds.elements.x00281222 || ds.elements.x00281223)
+    throw new RenderError('segmented palette colour lookup tables are not rendered');
+  const tables: Uint8Array[] = [];
+  let first = 0;
+  for (const [desc, data, name] of [
+    ['x00281101', 'x00281201', 'Red'],
+    ['x00281102', 'x00281202', 'Green'],
+    ['x00281103', 'x00281203', 'Blue'],
+  ] as const) {
+    const d = ds.elements[desc];
+    const el = ds.elements[data];
+    if (!d || d.length < 6 || !el)
+      throw new RenderError(`PALETTE COLOR without a ${name} Palette Color Lookup Table`);
+    const entries = ds.uint16(desc, 0) || 65536;
+    first = ds.uint16(desc, 1) ?? 0;
+    const bits = ds.uint16(desc, 2) ?? 16;
+    const bytes = el.length === entries ? 1 : 2;
+    if (el.length < entries * bytes)
+      throw new RenderError(
+        `the ${name} Palette Color Lookup Table holds ${el.length} bytes for ${entries} entries`,
+      );
+    const raw = Array.from({ length: entries }, (_x, i) =>
+      bytes === 1 ? ds.byteArray[el.dataOffset + i]! : ds.uint16(data, i)!,
+    );
+    // 16-bit entries scale to 8 bits; tables declared 16-bit but holding 8-bit values are used as they are.
+    const shift = bits > 8 && raw.some((v) => v > 255) ? 8 : 0;
+    tables.push(Uint8Array.from(raw, (v) => v >> shift));
+  }
+  return { first, tables: tables as Palette['tables'] };
+}
+
+function toPaletteRgb(s: Samples, m: PixelModule, p: Palette): Uint8Array {
+  const n = m.rows * m.cols;
+  const last = p.tables[0].length - 1;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const k = Math.min(last, Math.max(0, s[i]! - p.first));
+    out[i * 3] = p.tables[0][k]!;
+    out[i * 3 + 1] = p.tables[1][k]!;
+    out[i * 3 + 2] = p.tables[2][k]!;
+  }
+  return out;
+}
+
 /** Render frame `frame` (1-based) of a parsed instance stored in transfer syntax `ts`. */
 export async function renderFrame(
   ds: DataSet,
   ts: string,
   frame: number,
   opts: RenderOptions = {},
+  /** The frame's stored bytes when the caller read them by range (then `ds` may be the header only). */
+  frameBytes?: Uint8Array,
 ): Promise<RenderedFrame> {
   const m = pixelModule(ds);
   const windowAsked = opts.windowCenter !== undefined && opts.windowWidth !== undefined;
@@ -162,7 +228,7 @@ export async function renderFrame(
   }
   let samples: Samples;
   try {
-    samples = await decode(ds, ts, frame, m);
+    samples = await decode(ds, ts, frame, m, frameBytes);
   } catch (err) {
     if (err instanceof RenderError || err instanceof DomainError) throw err; // e.g. no such frame: 404
     throw new RenderError(`the frame could not be decoded: ${(err as Error).message}`);
@@ -170,7 +236,18 @@ export async function renderFrame(
   const expected = m.rows * m.cols * m.samplesPerPixel;
   if (samples.length < expected)
     throw new RenderError(`the frame holds ${samples.length} samples, the header says ${expected}`);
+  if (m.samplesPerPixel === 1 && m.photometric === 'PALETTE COLOR') {
+    return {
+      width: m.cols,
+      height: m.rows,
+      contentType: 'image/png',
+      bytes: encodePng(m.cols, m.rows, 3, toPaletteRgb(samples, m, paletteOf(ds))),
+      window: null,
+    };
+  }
   if (m.samplesPerPixel === 1) {
+    if (!m.photometric.startsWith('MONOCHROME'))
+      throw new RenderError(`photometric interpretation ${m.photometric} is not rendered`);
     const { pixels, window } = toGrey(samples, m, opts);
     return {
       width: m.cols,

@@ -9,7 +9,8 @@ import { actorOf } from '../auth/plugin';
 import { badRequest, DomainError } from '../errors';
 import { RenderError, renderFrame, type RenderOptions } from './render';
 import type { BlobStore } from './storage';
-import { auditView, loadDataSet, resolveInstances } from './wado';
+import { auditView, framesByRange, loadDataSet, resolveInstances } from './wado';
+import { parseDataSet } from './dicom';
 
 type Params = { study: string; series: string; instance: string; frame?: string };
 
@@ -68,13 +69,22 @@ export async function renderedRoutes(
     const r = rows[0]!;
     if (r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
     await auditView(app.db, actor, study.id, 'rendered');
-    const ds = await loadDataSet(store, r.sha256);
+    const frame = Number(p.frame ?? 1);
+    // Native frames with a frame index: the header and that frame's bytes only, never the whole blob.
+    const ranged = r.pixel_offset !== null && r.frame_length !== null;
+    const [part] = ranged ? await framesByRange(store, r, String(frame)) : [];
+    const ds = ranged
+      ? parseDataSet(await store.readHead(r.sha256, Number(r.pixel_offset)), 'x7fe00010')
+      : await loadDataSet(store, r.sha256);
     let out;
     try {
-      out = await renderFrame(ds, r.transfer_syntax_uid, Number(p.frame ?? 1), {
-        ...opts,
-        ...(!ok.jpeg && { format: 'png' as const }),
-      });
+      out = await renderFrame(
+        ds,
+        r.transfer_syntax_uid,
+        frame,
+        { ...opts, ...(!ok.jpeg && { format: 'png' as const }) },
+        part?.bytes,
+      );
     } catch (err) {
       if (err instanceof RenderError) throw badRequest(`cannot render this frame: ${err.message}`);
       throw err;

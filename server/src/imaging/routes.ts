@@ -26,6 +26,7 @@ import * as svc from './service';
 import { exportSr } from './sr';
 import { BlobStore, TempWriter } from './storage';
 import { wadoUriRoutes } from './wado-uri.routes';
+import { sweepLeftovers } from './sweep';
 
 const errors = errorResponses;
 const UPLOAD_STATUS: Record<string, number> = {
@@ -205,8 +206,12 @@ const apiRoutes =
 /** Imaging capability: /dicomweb (STOW/QIDO/WADO-RS), /wado (WADO-URI), /api/imaging (JSON API). */
 const imagingPlugin: FastifyPluginAsync<{ config: Config }> = async (app: FastifyInstance, { config }) => {
   const store = new BlobStore(config.dataDir);
-  const swept = store.sweepTemp();
-  if (swept) app.log.warn({ swept }, 'removed imaging temp files left by an earlier crash');
+  const swept = await sweepLeftovers(app.db, store);
+  if (swept.temp || swept.blobs || swept.patients)
+    app.log.warn(
+      swept,
+      'imaging: removed crash leftovers (temp parts, unreferenced blobs); refreshed split patients',
+    );
   const deps: ImagingDeps = { store, maxInstanceBytes: config.imagingMaxInstanceMb * 1024 * 1024 };
   await app.register(async (a) => dicomwebRoutes(a, deps), { prefix: '/dicomweb' });
   await app.register(async (a) => wadoUriRoutes(a, deps), { prefix: '/wado' });

@@ -85,14 +85,14 @@ export class BlobStore {
     return fs.promises.readFile(this.pathOf(sha256));
   }
 
-  /** The first `bytes` bytes of a blob (all of it when it is shorter). */
-  async readHead(sha256: string, bytes: number): Promise<Buffer> {
+  /** `length` bytes of a blob from `offset` (fewer when the blob ends first). */
+  async readRange(sha256: string, offset: number, length: number): Promise<Buffer> {
     const fh = await fs.promises.open(this.pathOf(sha256), 'r');
     try {
-      const buf = Buffer.alloc(bytes);
+      const buf = Buffer.alloc(length);
       let got = 0;
-      while (got < bytes) {
-        const { bytesRead } = await fh.read(buf, got, bytes - got, got);
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
         if (bytesRead === 0) break;
         got += bytesRead;
       }
@@ -100,6 +100,11 @@ export class BlobStore {
     } finally {
       await fh.close();
     }
+  }
+
+  /** The first `bytes` bytes of a blob (all of it when it is shorter). */
+  readHead(sha256: string, bytes: number): Promise<Buffer> {
+    return this.readRange(sha256, 0, bytes);
   }
 
   stream(sha256: string): fs.ReadStream {

@@ -7,8 +7,12 @@ type BigCol = ColumnType<string | number, number, number>;
 export interface ImagingPatientTable {
   id: string;
   hospital_id: string;
-  /** (0010,0020); '' when absent. */
+  /** (0010,0020); '' when absent (then the record belongs to exactly one study). */
   patient_id: string;
+  /** Issuer of Patient ID (0010,0021); '' when absent. Patients match on hospital + issuer + patient_id. */
+  issuer: ColumnType<string, string | undefined, string>;
+  /** Set by the identity migration on records split from a shared empty-ID record: re-read from the header. */
+  refresh_demographics: ColumnType<boolean, boolean | undefined, boolean>;
   /** (0010,0010) decoded with Specific Character Set, DICOM PN form (`Family^Given=Ideographic`). */
   patient_name: string;
   birth_date: string;
@@ -57,6 +61,9 @@ export interface ImagingInstanceTable {
   columns: number | null;
   frames: number;
   bits_allocated: number | null;
+  /** Native, not deflated pixel data: byte offset of frame 1 in the blob and the bytes per frame (range reads). */
+  pixel_offset: ColumnType<string | number | null, number | null | undefined, number | null>;
+  frame_length: ColumnType<string | number | null, number | null | undefined, number | null>;
   sha256: string;
   size: BigCol;
   uploaded_by: string | null;

@@ -4,8 +4,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Session, TestApp } from '../testing/harness';
 
-/** `../shared/dicom-corpus` relative to the repository root (read-only; never copied into the repo). */
-export const CORPUS = path.resolve(import.meta.dirname, '../../..', '../shared/dicom-corpus');
+/**
+ * `../shared/dicom-corpus` relative to the repository root (read-only; never copied into the repo); from a git
+ * worktree nested one level deeper, the nearest ancestor holding `shared/dicom-corpus`.
+ */
+export const CORPUS = (() => {
+  let dir = path.resolve(import.meta.dirname, '../../..', '..');
+  for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+    const p = path.join(dir, 'shared/dicom-corpus');
+    if (fs.existsSync(path.join(p, 'MANIFEST.tsv'))) return p;
+  }
+  return path.resolve(import.meta.dirname, '../../..', '../shared/dicom-corpus');
+})();
 
 export interface CorpusFile {
   path: string;

@@ -116,10 +116,14 @@ export function extractFrame(
 ): { bytes: Uint8Array; contentType: string } {
   const el = ds.elements.x7fe00010;
   if (!el) throw notFound('pixel data');
+  // Stored instances were validated at ingest (validate.ts): the header's frame count fits the bytes. The
+  // checks below still bound every read by the bytes present, whatever the header says.
   const frames = Math.max(1, Number.parseInt(text(ds, 'x00280008') || '1', 10) || 1);
   if (!Number.isInteger(n) || n < 1 || n > frames) throw notFound(`frame ${n} (the instance has ${frames})`);
   if (el.encapsulatedPixelData) {
     const fragments = el.fragments ?? [];
+    if (n > fragments.length)
+      throw notFound(`frame ${n} (the pixel data holds ${fragments.length} fragments)`);
     let bytes: Uint8Array;
     if (el.basicOffsetTable && el.basicOffsetTable.length === frames)
       bytes = dicomParser.readEncapsulatedImageFrame(ds, el, n - 1);
@@ -144,9 +148,41 @@ export function extractFrame(
   const frameBits = rows * cols * spp * bits;
   const start = el.dataOffset + Math.floor(((n - 1) * frameBits) / 8);
   const len = Math.ceil(frameBits / 8);
-  const bytes = ds.byteArray.subarray(start, Math.min(start + len, el.dataOffset + el.length));
+  if (start + len > Math.min(el.dataOffset + el.length, ds.byteArray.length))
+    throw notFound(`frame ${n} (its bytes are not in the pixel data)`);
+  const bytes = ds.byteArray.subarray(start, start + len);
   const ts = transferSyntaxUid === DEFLATED_TS ? '1.2.840.10008.1.2.1' : transferSyntaxUid;
   return { bytes, contentType: `application/octet-stream; transfer-syntax=${ts}` };
+}
+
+/**
+ * Frames of native pixel data read by range through the frame index stored at ingest (`pixel_offset`,
+ * `frame_length`; validated against the file then): only the asked frames' bytes are read, never the blob.
+ */
+export async function framesByRange(
+  store: BlobStore,
+  r: {
+    sha256: string;
+    transfer_syntax_uid: string;
+    frames: number;
+    pixel_offset: unknown;
+    frame_length: unknown;
+  },
+  list: string,
+): Promise<Part[]> {
+  const offset = Number(r.pixel_offset);
+  const length = Number(r.frame_length);
+  const parts: Part[] = [];
+  for (const s of list.split(',')) {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1 || n > r.frames)
+      throw notFound(`frame ${s} (the instance has ${r.frames})`);
+    parts.push({
+      contentType: `application/octet-stream; transfer-syntax=${r.transfer_syntax_uid}`,
+      bytes: await store.readRange(r.sha256, offset + (n - 1) * length, length),
+    });
+  }
+  return parts;
 }
 
 /** A top-level element's value bytes (BulkDataURI target). */

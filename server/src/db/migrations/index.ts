@@ -6,6 +6,7 @@ import * as rounds from './2026_11_25_0600_rounds';
 import * as reports from './2026_11_25_0700_reports';
 import * as dashboard from './2026_11_25_0710_dashboard';
 import * as careTeam from './2026_12_03_0100_care_team';
+import * as imagingIdentity from './2026_12_03_0200_imaging_identity';
 import * as followUps from './2026_12_03_0400_follow_ups';
 
 /**
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0700_reports': reports,
   '2026_11_25_0710_dashboard': dashboard,
   '2026_12_03_0100_care_team': careTeam,
+  '2026_12_03_0200_imaging_identity': imagingIdentity,
   '2026_12_03_0400_follow_ups': followUps,
 };
