@@ -9,10 +9,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config';
 import type { DB } from './db/database';
 import dbPlugin from './plugins/db';
+import inputGuard from './plugins/input-guard';
+import securityHeaders from './plugins/security-headers';
+import { loadCheckpointKey, useCheckpointKey } from './audit/checkpoint';
 import authPlugin from './auth/plugin';
 import realtimePlugin from './realtime/plugin';
 import { registerCapabilities } from './capabilities';
-import { DomainError, errorBody, isDatabaseUnavailable } from './errors';
+import { DomainError, errorBody, isDatabaseUnavailable, isRefusedValue } from './errors';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,9 +42,12 @@ function validationField(err: FastifyError): string | undefined {
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config, db } = opts;
+  useCheckpointKey(loadCheckpointKey(config));
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
-    trustProxy: true,
+    // X-Forwarded-For only from the configured proxies: anyone else's is ignored, so the rate limits, lockouts
+    // and the audit log see the real peer address.
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
     bodyLimit: 2 * 1024 * 1024,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -68,6 +74,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           errorBody('validation', `${field ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`, field),
         );
     }
+    if (isRefusedValue(err)) {
+      // A value the schemas let through but the database refused (a safety net: it should never happen).
+      req.log.warn({ err }, 'database refused a value');
+      return reply.code(400).send(errorBody('validation', `a value was refused: ${err.message}`));
+    }
     if (isDatabaseUnavailable(err)) {
       req.log.error({ err }, 'database unavailable');
       return reply.code(503).send(errorBody('unavailable', 'the database is unavailable; try again shortly'));
@@ -86,6 +97,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return reply.code(500).send(errorBody('internal', 'internal error; it has been logged'));
   });
 
+  await app.register(securityHeaders);
+  // Before swagger and the capabilities: its onRoute hook bounds every route's integers and guards its text.
+  await app.register(inputGuard);
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {

@@ -69,6 +69,17 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
+/**
+ * PostgreSQL "data exception" errors (class 22: out of range, invalid text, bad encoding, too long): a value
+ * the request validation should have refused. Mapped to 400 so a gap in a schema is a clear refusal, never a 500.
+ */
+export function isRefusedValue(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown } | null;
+  return (
+    !!e && typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code) && typeof e.severity === 'string'
+  );
+}
+
 /** Response schemas of the errors any API route may answer (each body an ErrorResponse). */
 export const errorResponses = {
   400: ErrorResponse,

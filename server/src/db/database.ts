@@ -12,6 +12,8 @@ import type * as consultations from '../consultations/tables';
 import type * as imaging from '../imaging/tables';
 import type * as rounds from '../rounds/tables';
 import type * as reports from '../reports/tables';
+import type { AuditCheckpointTable } from '../audit/tables';
+import type { LoginFailureTable } from '../auth/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -24,6 +26,8 @@ export interface Database {
   users: UserTable;
   sessions: SessionTable;
   audit_events: AuditEventTable;
+  audit_checkpoint: AuditCheckpointTable;
+  login_failures: LoginFailureTable;
   notifications: NotificationTable;
   patients: consultations.PatientTable;
   patient_cases: consultations.PatientCaseTable;

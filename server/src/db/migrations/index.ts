@@ -5,6 +5,7 @@ import * as imaging from './2026_11_25_0500_imaging';
 import * as rounds from './2026_11_25_0600_rounds';
 import * as reports from './2026_11_25_0700_reports';
 import * as dashboard from './2026_11_25_0710_dashboard';
+import * as hardening from './2026_12_03_0300_hardening';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0600_rounds': rounds,
   '2026_11_25_0700_reports': reports,
   '2026_11_25_0710_dashboard': dashboard,
+  '2026_12_03_0300_hardening': hardening,
 };
