@@ -18,10 +18,11 @@ export const INT_MAX = 2147483647;
 
 const UNSTORABLE = /\0|\p{Cs}/u;
 
+/** A parsed JSON object or query string (whose parser gives objects a bare prototype) — not a Buffer or stream. */
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === Object.prototype || proto === null;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as object | null;
+  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
 };
 
 /** The path (`/body/a/0/b`) of the first string or key holding NUL or a lone surrogate; iterative (any depth). */
@@ -45,7 +46,7 @@ export function findUnstorableText(value: unknown, root: string): string | null 
 async function rejectUnstorableText(req: FastifyRequest): Promise<void> {
   const field =
     findUnstorableText(req.params, '/params') ??
-    findUnstorableText(req.query, '/query') ??
+    findUnstorableText(req.query, '/querystring') ??
     findUnstorableText(req.body, '/body');
   if (field) {
     throw new DomainError(
