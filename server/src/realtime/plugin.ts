@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -13,6 +14,13 @@ export interface SocketData {
 }
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** PUBLIC_URL's origin; when it was left to its default with PORT=0, the port actually listened on. */
+function publicOrigin(publicUrl: string, address: string | AddressInfo | null): string {
+  const u = new URL(publicUrl);
+  if (u.port === '0' && address && typeof address === 'object') u.port = String(address.port);
+  return u.origin;
+}
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const hospitalRoom = (hospitalId: string) => `hospital:${hospitalId}`;
@@ -36,6 +44,13 @@ export default fp<{ config: Config }>(
       path: '/socket.io',
       serveClient: false,
       cors: { origin: false },
+      // Cross-site WebSocket hijacking: a page on another site could open a socket carrying the user's cookie.
+      // Browsers send Origin on every WebSocket and cross-origin request; one other than PUBLIC_URL's is refused.
+      // (No Origin: not a browser's cross-site request; such clients still need a valid session cookie.)
+      allowRequest: (req, done) => {
+        const origin = req.headers.origin;
+        done(null, origin === undefined || origin === publicOrigin(config.publicUrl, app.server.address()));
+      },
     });
     const handlers: ((s: IoSocket) => void)[] = [];
     let redis: { pub: ReturnType<typeof createClient>; sub: ReturnType<typeof createClient> } | null = null;
