@@ -2,8 +2,10 @@ import fp from 'fastify-plugin';
 
 /**
  * Security and caching headers on every response, set in one place:
- * - a Content-Security-Policy with no inline script (scripts only from this origin; 'wasm-unsafe-eval' lets the
- *   viewer compile its WebAssembly image codecs, which is not script evaluation), framing refused
+ * - a Content-Security-Policy with no inline script: scripts only from this origin's files. 'unsafe-eval' is
+ *   allowed because the viewer's WebAssembly image codecs (cornerstone's Emscripten/embind builds, run in a blob:
+ *   worker) build their bindings with `new Function` — tests/e2e/csp.test.ts shows the decode failing without it;
+ *   it permits no inline <script>, no inline event handler and no script from elsewhere. Framing refused
  *   (frame-ancestors 'none', and X-Frame-Options for old browsers), nosniff, and no Referer leaving the site;
  * - Cache-Control: no-store on everything that may carry patient data — every /api, /dicomweb, /wado and /fhir
  *   answer, errors included — so neither the browser nor a proxy keeps a copy; immutable long caching only for
@@ -11,13 +13,14 @@ import fp from 'fastify-plugin';
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
+  "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
   // Inline STYLE only (React style props, the API docs page); never inline script.
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",
   "font-src 'self' data:",
-  "connect-src 'self'",
+  // The codecs' workers fetch their embedded WebAssembly from data: URLs (no network involved).
+  "connect-src 'self' data: blob:",
   "worker-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'self'",
