@@ -60,6 +60,18 @@ export default fp<{ config: Config }>(
       const sub = pub.duplicate();
       pub.on('error', (err) => app.log.error({ err }, 'redis pub error'));
       sub.on('error', (err) => app.log.error({ err }, 'redis sub error'));
+      // The adapter publishes fire-and-forget: a publish that fails while Redis is away (the server restarting)
+      // must be logged, not left as an unhandled rejection — that would end the process. node-redis reconnects
+      // and resubscribes by itself; events raised during the outage reach only this node's sockets.
+      const publish = pub.publish.bind(pub);
+      (pub as { publish: typeof publish }).publish = ((...args: Parameters<typeof publish>) =>
+        publish(...args).catch((err: unknown) => {
+          app.log.warn(
+            { err },
+            'redis publish failed (Redis unavailable); the event reached local sockets only',
+          );
+          return 0;
+        })) as typeof pub.publish;
       await Promise.all([pub.connect(), sub.connect()]);
       io.adapter(createAdapter(pub, sub, { key: `${config.redisKeyPrefix}:socket.io` }));
       redis = { pub, sub };
@@ -96,7 +108,12 @@ export default fp<{ config: Config }>(
       await io.close();
     });
     app.addHook('onClose', async () => {
-      if (redis) await Promise.allSettled([redis.pub.quit(), redis.sub.quit()]);
+      // QUIT may never settle after Redis restarted: bounded, then the sockets are dropped.
+      const quit = (c: ReturnType<typeof createClient>) =>
+        Promise.race([c.quit(), new Promise((r) => setTimeout(r, 5000).unref())]).finally(() => {
+          if (c.isOpen) c.destroy();
+        });
+      if (redis) await Promise.allSettled([quit(redis.pub), quit(redis.sub)]);
     });
   },
   { name: 'realtime', dependencies: ['db'] },
