@@ -12,7 +12,8 @@ export default defineConfig({
       '/api': target,
       '/dicomweb': target,
       '/wado': target,
-      '/socket.io': { target, ws: true },
+      // The server accepts socket.io handshakes only from its own origin (PUBLIC_URL): present that one.
+      '/socket.io': { target, ws: true, headers: { origin: new URL(target).origin } },
     },
   },
   build: { outDir: 'dist', sourcemap: true, chunkSizeWarningLimit: 4000 },

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { ErrorBody } from '@consult/shared';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -9,13 +10,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config';
 import type { DB } from './db/database';
 import dbPlugin from './plugins/db';
+import inputGuard from './plugins/input-guard';
+import securityHeaders from './plugins/security-headers';
+import { loadCheckpointKey, useCheckpointKey } from './audit/checkpoint';
 import authPlugin from './auth/plugin';
 import realtimePlugin from './realtime/plugin';
 import healthPlugin from './health/plugin';
 import metricsPlugin from './metrics/plugin';
 import requestIdPlugin, { requestId } from './metrics/request-id';
 import { registerCapabilities } from './capabilities';
-import { DomainError, errorBody, isDatabaseUnavailable } from './errors';
+import { DomainError, errorBody, isDatabaseUnavailable, isRefusedValue } from './errors';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -42,9 +46,12 @@ function validationField(err: FastifyError): string | undefined {
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config, db } = opts;
+  useCheckpointKey(loadCheckpointKey(config));
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
-    trustProxy: true,
+    // X-Forwarded-For only from the configured proxies: anyone else's is ignored, so the rate limits, lockouts
+    // and the audit log see the real peer address.
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
     genReqId: requestId,
     bodyLimit: 2 * 1024 * 1024,
     ajv: {
@@ -60,37 +67,49 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     for (const m of [r.method].flat()) routes.push({ method: m, url: r.url });
   });
 
+  // Error bodies are sent pre-serialized: they are always an ErrorBody, whatever a route declares for that status
+  // (a route whose 400 schema is something else must still answer 400, never a serialization 500).
+  const sendError = (reply: FastifyReply, body: ErrorBody) =>
+    reply.code(body.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(body));
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof DomainError) {
-      return reply.code(err.status).send(errorBody(err.code, err.message, err.field));
-    }
+    if (err instanceof DomainError) return sendError(reply, errorBody(err.code, err.message, err.field));
     if (err.validation) {
       const field = validationField(err);
-      return reply
-        .code(400)
-        .send(
-          errorBody('validation', `${field ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`, field),
-        );
+      return sendError(
+        reply,
+        errorBody('validation', `${field ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`, field),
+      );
+    }
+    if (isRefusedValue(err)) {
+      // A value the schemas let through but the database refused (a safety net: it should never happen).
+      req.log.warn({ err }, 'database refused a value');
+      return sendError(reply, errorBody('validation', `a value was refused: ${err.message}`));
     }
     if (isDatabaseUnavailable(err)) {
       req.log.error({ err }, 'database unavailable');
-      return reply.code(503).send(errorBody('unavailable', 'the database is unavailable; try again shortly'));
+      return sendError(reply, errorBody('unavailable', 'the database is unavailable; try again shortly'));
     }
     const status = err.statusCode ?? 500;
-    if (status === 429)
-      return reply.code(429).send(errorBody('rate_limited', 'too many requests; slow down'));
-    if (status === 413) return reply.code(413).send(errorBody('payload_too_large', err.message));
-    if (status === 415) return reply.code(415).send(errorBody('unsupported_media_type', err.message));
+    if (status === 429) return sendError(reply, errorBody('rate_limited', 'too many requests; slow down'));
+    if (status === 413) return sendError(reply, errorBody('payload_too_large', err.message));
+    if (status === 415) return sendError(reply, errorBody('unsupported_media_type', err.message));
     if (status >= 400 && status < 500) {
-      return reply
-        .code(status)
-        .send({ statusCode: status, code: 'validation', error: 'Bad Request', message: err.message });
+      return sendError(reply, {
+        statusCode: status,
+        code: 'validation',
+        error: 'Bad Request',
+        message: err.message,
+      });
     }
     req.log.error({ err }, 'unhandled error');
-    return reply.code(500).send(errorBody('internal', 'internal error; it has been logged'));
+    return sendError(reply, errorBody('internal', 'internal error; it has been logged'));
   });
 
   await app.register(requestIdPlugin);
+  await app.register(securityHeaders);
+  // Before swagger and the capabilities: its onRoute hook bounds every route's integers and guards its text.
+  await app.register(inputGuard);
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {

@@ -44,6 +44,13 @@ export interface Config {
   imagingMaxInstanceMb: number;
   /** IANA time zone of the times printed on reports and the year of report numbers (REPORT_TIME_ZONE). */
   reportTimeZone: string;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (TRUST_PROXY: comma-separated addresses or CIDRs; default
+   * none). Only then is the client address (rate limits, lockouts, audit) taken from the header.
+   */
+  trustProxy: string[];
+  /** HMAC key of the audit chain's head checkpoint (AUDIT_CHECKPOINT_KEY); null → DATA_DIR/keys/audit-checkpoint.key. */
+  auditCheckpointKey: string | null;
 }
 
 export interface SfuConfig {
@@ -140,6 +147,23 @@ export const cachedWorkerBin = (env: NodeJS.ProcessEnv) =>
   );
 
 const isIp = (s: string) => net.isIP(s) !== 0;
+
+/** TRUST_PROXY: addresses or CIDRs (a.b.c.d/n, ::1/128) of the reverse proxies in front of the server. */
+function trustProxyVar(env: NodeJS.ProcessEnv): string[] {
+  const entries = (env.TRUST_PROXY ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const e of entries) {
+    const [addr = '', bits, ...rest] = e.split('/');
+    const max = net.isIPv4(addr) ? 32 : 128;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (!isIp(addr) || !okBits || rest.length) {
+      throw new ConfigError(`TRUST_PROXY entries must be IP addresses or CIDRs (10.0.0.0/8), got "${e}"`);
+    }
+  }
+  return entries;
+}
 
 function loadSfuConfig(env: NodeJS.ProcessEnv): SfuConfig {
   let workerBin: string | null = null;
@@ -264,6 +288,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
     throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces');
   }
+  const auditCheckpointKey = env.AUDIT_CHECKPOINT_KEY || null;
+  if (auditCheckpointKey && auditCheckpointKey.length < 32) {
+    throw new ConfigError('AUDIT_CHECKPOINT_KEY must be at least 32 characters (a random secret)');
+  }
   return {
     port,
     host,
@@ -286,6 +314,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reportTimeZone: timeZoneVar(env, 'REPORT_TIME_ZONE', 'Asia/Shanghai'),
     consultations: loadConsultationsConfig(env),
     sfu: loadSfuConfig(env),
+    trustProxy: trustProxyVar(env),
+    auditCheckpointKey,
   };
 }
 

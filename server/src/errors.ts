@@ -51,8 +51,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
       'ECONNRESET',
       'ETIMEDOUT',
       'ENOTFOUND',
-      '57P01',
-      '57P03',
+      'EPIPE',
+      'EHOSTUNREACH',
+      '57P01', // admin shutdown (a restart terminates every backend)
+      '57P02', // crash shutdown
+      '57P03', // cannot connect now (starting up / shutting down)
+      '53300', // too many connections
       '08006',
       '08001',
       '08003',
@@ -60,8 +64,19 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   )
     return true;
   const m = e.message ?? '';
-  return /timeout exceeded when trying to connect|Connection terminated|PGLite not initialized|PGlite is closed|driver has already been destroyed/i.test(
+  return /timeout exceeded when trying to connect|Connection terminated|is not queryable|PGLite not initialized|PGlite is closed|driver has already been destroyed/i.test(
     m,
+  );
+}
+
+/**
+ * PostgreSQL "data exception" errors (class 22: out of range, invalid text, bad encoding, too long): a value
+ * the request validation should have refused. Mapped to 400 so a gap in a schema is a clear refusal, never a 500.
+ */
+export function isRefusedValue(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown } | null;
+  return (
+    !!e && typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code) && typeof e.severity === 'string'
   );
 }
 

@@ -20,11 +20,14 @@ export async function startServer(
   config: Config,
   opts: { logger?: boolean | object; pgliteTemplate?: Blob | null } = {},
 ): Promise<Running> {
+  let logTo: FastifyInstance | null = null;
   const dbh = await openDatabase({
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,
     dataDir: config.dataDir,
     pgliteTemplate: opts.pgliteTemplate ?? null,
+    // A lost connection is not a crash: the request that needed it answers 503 and the pool reconnects.
+    onConnectionError: (err) => logTo?.log.warn({ err }, 'database connection lost'),
   });
   try {
     await migrateToLatest(dbh.db);
@@ -34,6 +37,7 @@ export async function startServer(
       db: dbh.db,
       ...(opts.logger !== undefined && { logger: opts.logger }),
     });
+    logTo = app;
     let demoCases: DemoCasesResult | null = null;
     if (seeded && config.seedDemoCases) {
       await app.ready();

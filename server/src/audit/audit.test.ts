@@ -97,12 +97,19 @@ describe.each(DIALECTS)('audit trail on %s', (dialect) => {
 });
 
 describe('audit:verify command', () => {
-  it('exits 0 on an intact chain and 1 naming the first bad row after an edit (PostgreSQL)', async () => {
+  it('exits 0 on an intact chain and 1 naming the bad row after an edit (PostgreSQL)', async () => {
     const t = await makeTestApp('postgres');
     try {
       await t.login('program');
       const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(t.db)).rows[0]!.s;
-      const env = { ...process.env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'silent' };
+      // The CLI signs nothing but checks the head checkpoint with the deployment's key, found in DATA_DIR/keys.
+      const env = {
+        ...process.env,
+        DATABASE_URL: PG_URL,
+        DATABASE_SCHEMA: schema,
+        DATA_DIR: t.config.dataDir,
+        LOG_LEVEL: 'silent',
+      };
       const cli = path.resolve(import.meta.dirname, '../cli/audit-verify.ts');
       const cwd = path.resolve(import.meta.dirname, '../..');
       const ok = await run(process.execPath, ['--import', 'tsx', cli], { env, cwd });
@@ -121,7 +128,9 @@ describe('audit:verify command', () => {
         (e: { code: number; stderr: string }) => e,
       );
       expect((bad as { code: number }).code).toBe(1);
-      expect((bad as { stderr: string }).stderr).toContain(`BROKEN at seq ${first}`);
+      expect((bad as { stderr: string }).stderr).toContain(
+        `seq ${first}: row ${first}: its contents do not match its hash`,
+      );
     } finally {
       await t.close();
     }

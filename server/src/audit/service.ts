@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import type { AuditOutcome } from '@consult/shared';
 import type { DB, Executor, Trx } from '../db/database';
 import type { AuditRow } from '../db/tables';
 import type { Actor } from '../auth/actor';
+import { headSignatureValid, signHead } from './checkpoint';
+import * as q from './queries';
 
 export interface AuditInput {
   actor: Pick<Actor, 'id' | 'role' | 'hospitalId'> | null;
@@ -17,11 +18,6 @@ export interface AuditInput {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
-/**
- * Any constant works: every append takes this transaction-scoped lock so the chain has one order. The second
- * key is the schema's, since advisory locks are per database and each schema (DATABASE_SCHEMA) has its own chain.
- */
-const AUDIT_LOCK_KEY = 727_001;
 
 type HashedFields = Pick<
   AuditRow,
@@ -35,6 +31,18 @@ type HashedFields = Pick<
   | 'ip'
   | 'detail'
 > & { at: Date };
+
+/**
+ * Text exactly as PostgreSQL and PGlite store it. Neither can store NUL, and a lone UTF-16 surrogate is replaced
+ * when the driver encodes UTF-8, so the row read back would differ from the row hashed. Both become U+FFFD here,
+ * BEFORE hashing: what is hashed is exactly what is stored, whatever a caller passes in. (Requests never get this
+ * far with such text: the input guard answers 400 first.)
+ */
+export function storableText(s: string): string;
+export function storableText(s: string | null): string | null;
+export function storableText(s: string | null): string | null {
+  return s === null ? null : s.replace(/\0|\p{Cs}/gu, '\uFFFD');
+}
 
 /** The hash of a row covers every field and the previous row's hash. */
 export function hashRow(prevHash: string, r: HashedFields): string {
@@ -54,30 +62,36 @@ export function hashRow(prevHash: string, r: HashedFields): string {
 }
 
 /**
- * Append entries in order, chained to the last row: one lock for the transaction, one read of the chain's head,
- * one insert for all of them (the chain verifies exactly as if they were appended one by one).
+ * The hash the next row links to: the signed checkpoint's when it is intact (so rows appended after someone
+ * deleted the chain's tail do not link to the shortened chain, and the verifier still sees the gap), else the
+ * last row's (a fresh database, or a checkpoint the verifier will report).
+ */
+async function chainHead(trx: Trx): Promise<string> {
+  const cp = await q.readCheckpoint(trx);
+  if (cp && headSignatureValid(cp.seq, cp.hash, cp.signature)) return cp.hash;
+  return (await q.lastRow(trx))?.hash ?? GENESIS_HASH;
+}
+
+/**
+ * Append entries in order, chained to the head: one lock for the transaction, one read of the chain's head,
+ * one insert for all of them (the chain verifies exactly as if they were appended one by one), and the signed
+ * head checkpoint moved to the last of them.
  */
 export async function appendAuditEntries(trx: Trx, entries: AuditInput[]): Promise<void> {
   if (!entries.length) return;
-  await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY}, hashtext(current_schema()))`.execute(trx);
-  const last = await trx
-    .selectFrom('audit_events')
-    .select('hash')
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  let prev = last?.hash ?? GENESIS_HASH;
+  await q.lockChain(trx);
+  let prev = await chainHead(trx);
   const rows = entries.map((e) => {
     const fields: HashedFields = {
-      actor_id: e.actor?.id ?? null,
-      actor_role: e.actor?.role ?? null,
-      hospital_id: e.actor?.hospitalId ?? null,
-      action: e.action,
-      entity_type: e.entityType,
-      entity_id: e.entityId ?? null,
+      actor_id: storableText(e.actor?.id ?? null),
+      actor_role: storableText(e.actor?.role ?? null),
+      hospital_id: storableText(e.actor?.hospitalId ?? null),
+      action: storableText(e.action),
+      entity_type: storableText(e.entityType),
+      entity_id: storableText(e.entityId ?? null),
       outcome: e.outcome ?? 'success',
-      ip: e.ip ?? null,
-      detail: e.detail ? JSON.stringify(e.detail) : null,
+      ip: storableText(e.ip ?? null),
+      detail: storableText(e.detail ? JSON.stringify(e.detail) : null),
       // Millisecond precision so the value read back hashes the same.
       at: new Date(Math.floor(Date.now())),
     };
@@ -86,7 +100,8 @@ export async function appendAuditEntries(trx: Trx, entries: AuditInput[]): Promi
     prev = hash;
     return row;
   });
-  await trx.insertInto('audit_events').values(rows).execute();
+  const head = await q.insertRows(trx, rows);
+  await q.writeCheckpoint(trx, { ...head, signature: signHead(head.seq, head.hash) });
 }
 
 /**
@@ -98,48 +113,88 @@ export async function recordAudit(ex: Executor, e: AuditInput): Promise<void> {
   await (ex as DB).transaction().execute((trx) => appendAuditEntries(trx, [e]));
 }
 
-export interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  firstBadSeq: number | null;
-  reason: string | null;
+export interface AuditProblem {
+  /** The row at fault; null for a fault of the chain as a whole (its checkpoint). */
+  seq: number | null;
+  reason: string;
 }
 
-/** Walk the chain in order; name the first row whose hash or link does not match. */
+export interface VerifyResult {
+  ok: boolean;
+  /** Rows read. */
+  checked: number;
+  /** The first problem's row and reason (kept for callers that show one). */
+  firstBadSeq: number | null;
+  reason: string | null;
+  /** EVERY problem found, in chain order (at most MAX_PROBLEMS; `problemCount` says how many in all). */
+  problems: AuditProblem[];
+  problemCount: number;
+}
+
+const MAX_PROBLEMS = 10_000;
+
+/**
+ * Walk the whole chain and report every bad row, not only the first: a row whose contents do not match its
+ * hash (edited), a row whose link does not match the row before it (a row removed, inserted or re-hashed), and a
+ * chain that ends before its signed head checkpoint (the tail was deleted).
+ */
 export async function verifyAuditChain(db: DB): Promise<VerifyResult> {
+  const problems: AuditProblem[] = [];
+  let problemCount = 0;
+  const report = (seq: number | null, reason: string) => {
+    problemCount++;
+    if (problems.length < MAX_PROBLEMS) problems.push({ seq, reason });
+  };
+  const cp = await q.readCheckpoint(db);
   let prev = GENESIS_HASH;
+  let prevSeq = 0;
   let checked = 0;
-  let after = 0;
+  let hashAtCheckpoint: string | null = null;
   for (;;) {
-    const rows = await db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('seq', '>', after)
-      .orderBy('seq')
-      .limit(1000)
-      .execute();
-    if (rows.length === 0) return { ok: true, checked, firstBadSeq: null, reason: null };
+    const rows = await q.rowsAfter(db, prevSeq, 1000);
+    if (rows.length === 0) break;
     for (const r of rows) {
+      const faults: string[] = [];
       if (r.prev_hash !== prev) {
-        return {
-          ok: false,
-          checked,
-          firstBadSeq: r.seq,
-          reason: `row ${r.seq}: prev_hash does not match row before it`,
-        };
+        faults.push(
+          `its link does not match the row before it (seq ${prevSeq || 'none'}): rows were removed or changed`,
+        );
       }
-      const expect = hashRow(prev, { ...r, at: new Date(r.at) });
-      if (expect !== r.hash) {
-        return {
-          ok: false,
-          checked,
-          firstBadSeq: r.seq,
-          reason: `row ${r.seq}: contents do not match its hash`,
-        };
+      if (hashRow(r.prev_hash, { ...r, at: new Date(r.at) }) !== r.hash) {
+        faults.push('its contents do not match its hash');
       }
+      if (faults.length) report(r.seq, `row ${r.seq}: ${faults.join('; ')}`);
+      if (cp && r.seq === cp.seq) hashAtCheckpoint = r.hash;
       prev = r.hash;
+      prevSeq = r.seq;
       checked++;
-      after = r.seq;
     }
   }
+  if (!cp) {
+    if (checked > 0) report(null, 'the signed head checkpoint is missing');
+  } else if (!headSignatureValid(cp.seq, cp.hash, cp.signature)) {
+    report(null, 'the head checkpoint signature is invalid (forged, or signed with another key)');
+  } else if (prevSeq < cp.seq) {
+    report(
+      cp.seq,
+      `the chain ends at seq ${prevSeq} but its signed head is seq ${cp.seq}: rows at its tail were deleted`,
+    );
+  } else if (hashAtCheckpoint !== cp.hash) {
+    report(cp.seq, `row ${cp.seq}: missing or changed, but it is the signed head of the chain`);
+  } else if (prevSeq > cp.seq) {
+    // Every append moves the checkpoint; rows past it were written by something that does not hold the key.
+    report(
+      cp.seq,
+      `rows after the signed head (seq ${cp.seq}) up to seq ${prevSeq} were not appended by the server`,
+    );
+  }
+  const first = problems[0] ?? null;
+  return {
+    ok: problemCount === 0,
+    checked,
+    firstBadSeq: first?.seq ?? null,
+    reason: first?.reason ?? null,
+    problems,
+    problemCount,
+  };
 }

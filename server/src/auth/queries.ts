@@ -49,3 +49,34 @@ export const liveSessions = (db: Executor, ids: string[]) =>
     .where('sessions.expires_at', '>', new Date())
     .where('users.disabled', '=', false)
     .execute();
+
+/** Failed logins of one account from one client address (see `login`). */
+export const findLoginFailures = (db: Executor, userId: string, client: string) =>
+  db
+    .selectFrom('login_failures')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('client', '=', client)
+    .executeTakeFirst();
+
+export const saveLoginFailures = (
+  db: Executor,
+  row: { user_id: string; client: string; failures: number; locked_until: Date | null },
+) =>
+  db
+    .insertInto('login_failures')
+    .values({ ...row, updated_at: new Date() })
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'client']).doUpdateSet({
+        failures: row.failures,
+        locked_until: row.locked_until,
+        updated_at: new Date(),
+      }),
+    )
+    .execute();
+
+export const deleteLoginFailures = (db: Executor, userId: string, client?: string) => {
+  let q = db.deleteFrom('login_failures').where('user_id', '=', userId);
+  if (client !== undefined) q = q.where('client', '=', client);
+  return q.execute();
+};

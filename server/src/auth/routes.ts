@@ -16,7 +16,6 @@ const errors = {
   400: ErrorResponse,
   401: ErrorResponse,
   403: ErrorResponse,
-  423: ErrorResponse,
   429: ErrorResponse,
 };
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { ROLE_PERMISSIONS, type Locale, type Me } from '@consult/shared';
-import type { DB } from '../db/database';
+import type { DB, Executor } from '../db/database';
 import type { Config } from '../config';
 import { DomainError } from '../errors';
 import { recordAudit } from '../audit/service';
@@ -19,6 +19,20 @@ export interface LoginResult {
 
 export type AuthConfig = Pick<Config, 'loginMaxFailures' | 'loginLockMinutes' | 'sessionTtlHours'>;
 
+/**
+ * The one answer to every refused sign-in — unknown user, wrong password, locked — so the answer never tells
+ * whether a username exists or is locked. (A disabled account is told so, but only with its right password.)
+ */
+const refused = () => new DomainError('unauthenticated', 'wrong username or password');
+
+/**
+ * Sign in. Failed attempts are counted per account AND client address: after LOGIN_MAX_FAILURES in a row from
+ * one address, that address may not sign in to that account for LOGIN_LOCK_MINUTES, while the same account from
+ * any other address still can. So guessing is throttled (plus the per-address rate limit) without letting
+ * anyone lock a known user out — a lock keyed on the account alone would let a stranger keep a doctor locked out
+ * for ever by failing every 15 minutes. Every refusal costs one argon2 verification (a dummy hash for an unknown
+ * user, the real one even when locked), so timing tells nothing either.
+ */
 export async function login(
   db: DB,
   cfg: AuthConfig,
@@ -41,27 +55,30 @@ export async function login(
   if (!user) {
     await burnVerify(password);
     await fail('unknown user', null);
-    throw new DomainError('unauthenticated', 'wrong username or password');
+    throw refused();
   }
-  if (user.locked_until && user.locked_until.getTime() > Date.now()) {
-    await fail('locked', user.id);
-    const mins = Math.ceil((user.locked_until.getTime() - Date.now()) / 60000);
-    throw new DomainError('locked', `account locked after repeated failed logins; try again in ${mins} min`);
-  }
+  const client = ip ?? 'unknown';
+  const now = Date.now();
+  const record = await q.findLoginFailures(db, user.id, client);
+  const locked = !!record?.locked_until && record.locked_until.getTime() > now;
   const ok = await verifyPassword(user.password_hash, password);
+  if (locked) {
+    await fail('locked for this client', user.id);
+    throw refused();
+  }
   if (!ok) {
-    const failures = user.failed_logins + 1;
+    // A streak older than the lock time is forgotten: only consecutive recent failures count.
+    const stale = !record || now - record.updated_at.getTime() > cfg.loginLockMinutes * 60000;
+    const failures = (stale ? 0 : record.failures) + 1;
     const lock = failures >= cfg.loginMaxFailures;
-    await db
-      .updateTable('users')
-      .set({
-        failed_logins: lock ? 0 : failures,
-        locked_until: lock ? new Date(Date.now() + cfg.loginLockMinutes * 60000) : null,
-      })
-      .where('id', '=', user.id)
-      .execute();
-    await fail(lock ? 'bad password; account locked' : 'bad password', user.id);
-    throw new DomainError('unauthenticated', 'wrong username or password');
+    await q.saveLoginFailures(db, {
+      user_id: user.id,
+      client,
+      failures: lock ? 0 : failures,
+      locked_until: lock ? new Date(now + cfg.loginLockMinutes * 60000) : null,
+    });
+    await fail(lock ? 'bad password; locked for this client' : 'bad password', user.id);
+    throw refused();
   }
   if (user.disabled) {
     await fail('disabled', user.id);
@@ -71,11 +88,7 @@ export async function login(
   const csrf = token();
   const sessionId = sha256(cookieToken);
   await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('users')
-      .set({ failed_logins: 0, locked_until: null })
-      .where('id', '=', user.id)
-      .execute();
+    await q.deleteLoginFailures(trx, user.id, client);
     await q.insertSession(trx, {
       id: sessionId,
       user_id: user.id,
@@ -106,6 +119,9 @@ export async function login(
     },
   };
 }
+
+/** Lift every sign-in lock of a user (an administrator reset their password). */
+export const clearLoginLocks = (ex: Executor, userId: string) => q.deleteLoginFailures(ex, userId);
 
 /** Resolve a cookie to an actor; null when absent, expired, or the user is disabled. */
 export async function actorFromCookie(

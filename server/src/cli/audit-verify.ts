@@ -1,10 +1,12 @@
-/** Verify the audit hash chain: exit 0 when intact; exit 1 naming the first bad row otherwise. */
+/** Verify the audit hash chain: exit 0 when intact; exit 1 naming EVERY bad row (and a deleted tail) otherwise. */
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/connect';
 import { verifyAuditChain } from '../audit/service';
+import { loadCheckpointKey, useCheckpointKey } from '../audit/checkpoint';
 
 async function main() {
   const config = loadConfig();
+  useCheckpointKey(loadCheckpointKey(config));
   const dbh = await openDatabase({
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,
@@ -15,9 +17,9 @@ async function main() {
     if (res.ok) {
       console.log(`audit chain intact: ${res.checked} events verified`);
     } else {
-      console.error(
-        `audit chain BROKEN at seq ${res.firstBadSeq}: ${res.reason} (${res.checked} events verified before it)`,
-      );
+      console.error(`audit chain BROKEN: ${res.problemCount} problem(s) in ${res.checked} events`);
+      for (const p of res.problems)
+        console.error(`  ${p.seq === null ? 'chain' : `seq ${p.seq}`}: ${p.reason}`);
       process.exitCode = 1;
     }
   } finally {

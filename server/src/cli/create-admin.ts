@@ -9,6 +9,7 @@ import { loadConfig } from '../config';
 import { migrateToLatest, openDatabase } from '../db/connect';
 import { hashPassword } from '../auth/password';
 import { recordAudit } from '../audit/service';
+import { loadCheckpointKey, useCheckpointKey } from '../audit/checkpoint';
 import { USERNAME_PATTERN } from '@consult/shared';
 
 async function main() {
@@ -30,6 +31,7 @@ async function main() {
     process.exit(2);
   }
   const config = loadConfig();
+  useCheckpointKey(loadCheckpointKey(config));
   const dbh = await openDatabase({
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,

@@ -19,6 +19,8 @@ export interface DbOptions {
    * directory is new. Tests use a migrated template to skip initdb, which is most of PGlite's start-up time.
    */
   pgliteTemplate?: Blob | null;
+  /** PostgreSQL only: told about connection errors of pooled clients (logged by the server; never thrown). */
+  onConnectionError?: (err: Error) => void;
 }
 
 export interface DbHandle {
@@ -42,6 +44,9 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     if (schema) {
       // Create the schema with a short-lived client so the pool's search_path can point at it.
       const c = new pg.Client({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 3000 });
+      c.on('error', () => {
+        /* surfaces as the failure of the query or of end() below */
+      });
       await c.connect();
       try {
         await c.query(`create schema if not exists "${schema}"`);
@@ -57,8 +62,15 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       statement_timeout: 15000,
       ...(schema ? { options: `-c search_path="${schema}",public` } : {}),
     });
-    pool.on('error', () => {
-      /* idle client errors surface on the next query */
+    // A restart of PostgreSQL terminates every backend (57P01 "terminating connection due to administrator
+    // command"); each pg client then emits 'error'. The pool listens on IDLE clients only, so a client that is
+    // checked out between two queries (inside a transaction, awaiting other work) would emit it with no listener
+    // and kill the process. Every client gets a permanent listener: the error marks it unqueryable, its next
+    // query fails (→ 503, see errors.ts) and the pool discards it on release, so the pool heals by itself.
+    const onClientError = (err: Error) => opts.onConnectionError?.(err);
+    pool.on('error', onClientError);
+    pool.on('connect', (client) => {
+      client.on('error', onClientError);
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db, pool);

@@ -13,6 +13,8 @@ import type * as imaging from '../imaging/tables';
 import type * as rounds from '../rounds/tables';
 import type * as reports from '../reports/tables';
 import type * as access from '../access/tables';
+import type { AuditCheckpointTable } from '../audit/tables';
+import type { LoginFailureTable } from '../auth/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -25,6 +27,8 @@ export interface Database {
   users: UserTable;
   sessions: SessionTable;
   audit_events: AuditEventTable;
+  audit_checkpoint: AuditCheckpointTable;
+  login_failures: LoginFailureTable;
   notifications: NotificationTable;
   patients: consultations.PatientTable;
   patient_cases: consultations.PatientCaseTable;

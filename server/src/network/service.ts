@@ -19,6 +19,7 @@ import type { DepartmentRow, HospitalRow, PairingRow, UserRow } from '../db/tabl
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { hashPassword } from '../auth/password';
+import { clearLoginLocks } from '../auth/service';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import * as q from './queries';
 
@@ -370,6 +371,7 @@ export async function resetPassword(db: DB, actor: Actor, id: string, password: 
       .where('id', '=', id)
       .execute();
     await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+    await clearLoginLocks(trx, id);
     await recordAudit(trx, {
       actor,
       action: 'user.password_reset',

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -22,6 +23,13 @@ export interface SocketData {
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
+/** PUBLIC_URL's origin; when it was left to its default with PORT=0, the port actually listened on. */
+function publicOrigin(publicUrl: string, address: string | AddressInfo | null): string {
+  const u = new URL(publicUrl);
+  if (u.port === '0' && address && typeof address === 'object') u.port = String(address.port);
+  return u.origin;
+}
+
 export const userRoom = userRoomOf;
 
 declare module 'fastify' {
@@ -45,6 +53,13 @@ export default fp<{ config: Config }>(
       path: '/socket.io',
       serveClient: false,
       cors: { origin: false },
+      // Cross-site WebSocket hijacking: a page on another site could open a socket carrying the user's cookie.
+      // Browsers send Origin on every WebSocket and cross-origin request; one other than PUBLIC_URL's is refused.
+      // (No Origin: not a browser's cross-site request; such clients still need a valid session cookie.)
+      allowRequest: (req, done) => {
+        const origin = req.headers.origin;
+        done(null, origin === undefined || origin === publicOrigin(config.publicUrl, app.server.address()));
+      },
     });
     const handlers: ((s: IoSocket) => void)[] = [];
     let redis: { pub: ReturnType<typeof createClient>; sub: ReturnType<typeof createClient> } | null = null;
@@ -54,6 +69,18 @@ export default fp<{ config: Config }>(
       const sub = pub.duplicate();
       pub.on('error', (err) => app.log.error({ err }, 'redis pub error'));
       sub.on('error', (err) => app.log.error({ err }, 'redis sub error'));
+      // The adapter publishes fire-and-forget: a publish that fails while Redis is away (the server restarting)
+      // must be logged, not left as an unhandled rejection — that would end the process. node-redis reconnects
+      // and resubscribes by itself; events raised during the outage reach only this node's sockets.
+      const publish = pub.publish.bind(pub);
+      (pub as { publish: typeof publish }).publish = ((...args: Parameters<typeof publish>) =>
+        publish(...args).catch((err: unknown) => {
+          app.log.warn(
+            { err },
+            'redis publish failed (Redis unavailable); the event reached local sockets only',
+          );
+          return 0;
+        })) as typeof pub.publish;
       await Promise.all([pub.connect(), sub.connect()]);
       io.adapter(createAdapter(pub, sub, { key: `${config.redisKeyPrefix}:socket.io` }));
       redis = { pub, sub };
@@ -94,7 +121,12 @@ export default fp<{ config: Config }>(
       await io.close();
     });
     app.addHook('onClose', async () => {
-      if (redis) await Promise.allSettled([redis.pub.quit(), redis.sub.quit()]);
+      // QUIT may never settle after Redis restarted: bounded, then the sockets are dropped.
+      const quit = (c: ReturnType<typeof createClient>) =>
+        Promise.race([c.quit(), new Promise((r) => setTimeout(r, 5000).unref())]).finally(() => {
+          if (c.isOpen) c.destroy();
+        });
+      if (redis) await Promise.allSettled([quit(redis.pub), quit(redis.sub)]);
     });
   },
   { name: 'realtime', dependencies: ['db'] },

@@ -218,6 +218,9 @@ export class RedisSyncStore implements SyncStore {
 
   async close(): Promise<void> {
     this.#cache.clear();
-    await this.#client.quit().catch(() => undefined);
+    // QUIT waits for Redis to answer; after Redis restarted it may never settle: bounded, then the socket dropped.
+    await withTimeout(this.#client.quit(), this.#timeoutMs, 'redis QUIT').catch(() => {
+      if (this.#client.isOpen) this.#client.destroy();
+    });
   }
 }

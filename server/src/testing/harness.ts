@@ -62,6 +62,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     ...loadConfig({ LOG_LEVEL: 'silent' }),
     redisKeyPrefix: TEST_REDIS_PREFIX,
     port: 0,
+    // PUBLIC_URL left to its default: the origin the server actually listens on (port 0 → the chosen port).
+    publicUrl: 'http://127.0.0.1:0',
     seedDemo: true,
     seedDemoCases: false,
     dataDir: tempDataDir(),

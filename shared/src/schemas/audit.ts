@@ -32,5 +32,10 @@ export const AuditVerifyResult = Type.Object({
   checked: Type.Integer(),
   firstBadSeq: Type.Union([Type.Integer(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()]),
+  /** Every problem found (edited rows, broken links, a deleted tail), not only the first. */
+  problems: Type.Array(
+    Type.Object({ seq: Type.Union([Type.Integer(), Type.Null()]), reason: Type.String() }),
+  ),
+  problemCount: Type.Integer(),
 });
 export type AuditVerifyResult = Static<typeof AuditVerifyResult>;
