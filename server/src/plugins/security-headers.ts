@@ -28,11 +28,12 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const PATIENT_DATA = /^\/(api|dicomweb|wado|fhir)(\/|$)/;
+/** Patient data, and live operational state (health, metrics): never stored by a browser or a proxy. */
+const NO_STORE = /^\/(api|dicomweb|wado|fhir|health|metrics)(\/|$)/;
 const HASHED_ASSET = /^\/assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
 
 export function cacheControlFor(path: string, status: number): string {
-  if (PATIENT_DATA.test(path)) return 'no-store';
+  if (NO_STORE.test(path)) return 'no-store';
   if (status === 200 && HASHED_ASSET.test(path)) return 'public, max-age=31536000, immutable';
   return 'no-cache';
 }
