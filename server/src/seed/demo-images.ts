@@ -49,12 +49,14 @@ export function phantomHu(x: number, y: number, k: number, n: number): number {
 function pixelData(k: number, n: number): Uint8Array {
   const b = Buffer.alloc(DEMO_SIZE * DEMO_SIZE * 2);
   for (let y = 0; y < DEMO_SIZE; y++)
-    for (let x = 0; x < DEMO_SIZE; x++) b.writeUInt16LE(phantomHu(x, y, k, n) + 1024, (y * DEMO_SIZE + x) * 2);
+    for (let x = 0; x < DEMO_SIZE; x++)
+      b.writeUInt16LE(phantomHu(x, y, k, n) + 1024, (y * DEMO_SIZE + x) * 2);
   return new Uint8Array(b);
 }
 
 const da = (iso: string) => iso.replaceAll('-', '');
-const daysAgo = (n: number, today: Date) => da(new Date(today.getTime() - n * 86_400_000).toISOString().slice(0, 10));
+const daysAgo = (n: number, today: Date) =>
+  da(new Date(today.getTime() - n * 86_400_000).toISOString().slice(0, 10));
 
 /** The Part 10 files of one synthetic CT study (Explicit VR Little Endian, UTF-8). */
 export function demoCtStudy(
