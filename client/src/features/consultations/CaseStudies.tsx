@@ -72,8 +72,10 @@ export function CaseStudies({ c, onChange }: { c: ConsultationDetail; onChange()
             <li key={link.studyInstanceUid} data-testid="case-study">
               {s ? (
                 <StudyFacts s={s} />
-              ) : (
+              ) : studies.data ? (
                 <small className="muted mono study-uid">{link.studyInstanceUid}</small>
+              ) : (
+                <span className="muted">…</span>
               )}
               <div className="muted">
                 {t('caseImages.linkedBy', { who: link.linkedBy.displayName, at: dt(link.linkedAt) })}
