@@ -23,7 +23,25 @@ export function StudyFacts({ s }: { s: StudySummary }) {
   );
 }
 
-type Sort = 'date-desc' | 'date-asc' | 'patient';
+export type StudySort = 'date-desc' | 'date-asc' | 'patient';
+
+const ORDER: Record<StudySort, (a: StudySummary, b: StudySummary) => number> = {
+  'date-desc': (a, b) => b.studyDate.localeCompare(a.studyDate),
+  'date-asc': (a, b) => a.studyDate.localeCompare(b.studyDate),
+  patient: (a, b) => a.patientName.localeCompare(b.patientName, 'zh-CN'),
+};
+
+/** The picker's rows: free text over patient name, patient ID and description; one modality; an order. */
+export function filterStudies(
+  studies: StudySummary[],
+  f: { text: string; modality: string; sort: StudySort },
+): StudySummary[] {
+  const q = f.text.trim().toLowerCase();
+  const hit = (s: StudySummary) =>
+    (!q || [s.patientName, s.patientId, s.description].some((v) => v.toLowerCase().includes(q))) &&
+    (!f.modality || s.modalities.includes(f.modality));
+  return studies.filter(hit).sort(ORDER[f.sort]);
+}
 
 /**
  * Choose a study of the hospital by patient, date, modality, description and image count — never by typing a
@@ -43,20 +61,12 @@ export function StudyPicker({
   const { t } = useI18n();
   const [text, setText] = useState(patientName);
   const [modality, setModality] = useState('');
-  const [sort, setSort] = useState<Sort>('date-desc');
+  const [sort, setSort] = useState<StudySort>('date-desc');
   const modalities = useMemo(() => [...new Set(studies.flatMap((s) => s.modalities))].sort(), [studies]);
-  const rows = useMemo(() => {
-    const q = text.trim().toLowerCase();
-    const hit = (s: StudySummary) =>
-      (!q || [s.patientName, s.patientId, s.description].some((v) => v.toLowerCase().includes(q))) &&
-      (!modality || s.modalities.includes(modality));
-    const by: Record<Sort, (a: StudySummary, b: StudySummary) => number> = {
-      'date-desc': (a, b) => b.studyDate.localeCompare(a.studyDate),
-      'date-asc': (a, b) => a.studyDate.localeCompare(b.studyDate),
-      patient: (a, b) => a.patientName.localeCompare(b.patientName),
-    };
-    return studies.filter(hit).sort(by[sort]);
-  }, [studies, text, modality, sort]);
+  const rows = useMemo(
+    () => filterStudies(studies, { text, modality, sort }),
+    [studies, text, modality, sort],
+  );
 
   return (
     <div className="study-picker" data-testid="study-picker">
@@ -82,7 +92,7 @@ export function StudyPicker({
         </select>
         <select
           value={sort}
-          onChange={(e) => setSort(e.target.value as Sort)}
+          onChange={(e) => setSort(e.target.value as StudySort)}
           aria-label={t('caseImages.sort')}
         >
           <option value="date-desc">{t('caseImages.sort.dateDesc')}</option>
