@@ -72,6 +72,11 @@ describe('images in the case', () => {
     await form.locator('select[name=type]').selectOption('remote_image_diagnosis');
     await form.locator('textarea[name=clinicalQuestion]').fill('右肺上叶结节，请协助判断性质。');
     expect(await form.textContent()).toContain('患者影像');
+    await form.locator('[data-testid=request-attachments]').setInputFiles({
+      name: '门诊病历.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'),
+    });
     await form.locator('[data-testid=request-image-folder]').setInputFiles(CT_FOLDER);
 
     // One progress bar over the whole batch, running to 100 %.
@@ -105,6 +110,22 @@ describe('images in the case', () => {
     expect(card).toMatch(/CT/);
     expect(card).toMatch(/\d+ 幅图像/);
     expect(await doc.page.locator('[data-testid=case-studies] input:not([type=file])').count()).toBe(0);
+    // The attachment came with the request.
+    await expect.poll(() => detail.textContent(), T).toContain('门诊病历.pdf');
+
+    // Studies are chosen, never typed: unlink one, then pick it again from the hospital's studies.
+    await doc.page.locator('[data-testid=case-study] button.link').first().click();
+    await expect.poll(() => linked.count(), T).toBe(studyCount - 1);
+    await doc.page.locator('[data-testid=choose-study]').click();
+    const picker = doc.page.locator('[data-testid=study-picker]');
+    // It starts on the request's patient; the corpus studies carry another name, so none match yet.
+    expect(await picker.locator('[data-testid=study-filter]').inputValue()).toBe('周桂芳');
+    await expect.poll(() => picker.locator('[data-testid=study-choice]').count(), T).toBe(0);
+    await picker.locator('[data-testid=study-filter]').fill('');
+    await expect.poll(() => picker.locator('[data-testid=study-choice]').count(), T).toBe(1);
+    expect(await picker.locator('[data-testid=study-choice]').textContent()).toMatch(/\d{4}-\d{2}-\d{2}.*CT/);
+    await picker.locator('[data-testid=pick-study]').click();
+    await expect.poll(() => linked.count(), T).toBe(studyCount);
 
     // The specialist accepts over the API, then opens the images from the case.
     const cardio = await apiLogin(app.url, 'pku.cardio');
@@ -124,6 +145,14 @@ describe('images in the case', () => {
     const panel = spec.page.locator('[data-testid=viewer-case-panel]');
     await expect.poll(() => panel.textContent(), T).toContain('右肺上叶结节，请协助判断性质。');
     expect(await panel.textContent()).toContain('周桂芳');
+
+    // The report page links to the case's images too.
+    await spec.page.goto(`${app.url}/consultations/${id}/report`);
+    const fromReport = spec.page.locator('[data-testid=report-open-images]');
+    await expect.poll(() => fromReport.count(), T).toBe(1);
+    expect(await fromReport.textContent()).toContain(`本病例影像 (${studyCount})`);
+    await fromReport.click();
+    await expect.poll(() => litPixels(spec.page), T).toBeGreaterThan(1000);
 
     // A specialist off the team (the request left the queue when accepted) sees neither case nor images.
     const nephro = await apiLogin(app.url, 'pku.nephro');
