@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import type { UploadResult } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import { useMe } from '../../app/session';
+import { ErrorText } from '../../app/ui';
 import { setUploadCsrf, uploadFile } from '../imaging/api';
 import '../imaging/messages';
 import './images.messages';
@@ -37,6 +38,7 @@ export function ImageUpload({
   const [count, setCount] = useState({ done: 0, all: 0 });
   const [results, setResults] = useState<UploadResult[]>([]);
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
 
   const start = async (list: File[]) => {
     if (!list.length) return;
@@ -49,6 +51,7 @@ export function ImageUpload({
     setLoaded(0);
     setCount({ done: 0, all: list.length });
     setResults([]);
+    setError(null);
     const out: UploadResult[] = new Array<UploadResult>(list.length);
     let next = 0;
     let done = 0;
@@ -78,6 +81,8 @@ export function ImageUpload({
     ];
     try {
       await onDone({ studyUids, results: out });
+    } catch (err) {
+      setError(err);
     } finally {
       setBusy(false);
       onBusy?.(false);
@@ -158,6 +163,7 @@ export function ImageUpload({
           {refused.length > 10 && <li className="muted">… +{refused.length - 10}</li>}
         </ul>
       )}
+      <ErrorText error={error} />
     </div>
   );
 }
