@@ -1,3 +1,4 @@
+import type { DemoStudy } from './demo-images';
 import type { CaseStatus, ConsultationType, InsuranceType, Sex, Urgency } from '@consult/shared';
 
 /**
@@ -40,6 +41,8 @@ export interface DemoPatient {
     clinicalQuestion: string;
     historySummary: string;
     outcome: DemoOutcome;
+    /** A small synthetic CT study the county doctor uploads with the request (demo-images.ts generates it). */
+    study?: DemoStudy;
   };
 }
 
@@ -91,6 +94,13 @@ export const DEMO_PATIENTS: DemoPatient[] = [
         '高血压3级患者，近1周反复胸闷、活动后气短加重，心电图 V4–V6 导联 ST 段压低约 0.1 mV，心脏超声示左室肥厚、射血分数 48%。请会诊：1. 是否考虑高血压性心脏病合并冠心病？2. 是否需转上级医院行冠状动脉造影？3. 降压及抗心肌缺血方案如何调整？',
       historySummary:
         '男，建档立卡贫困户（因病致贫）。高血压病史 15 年，服药依从性差；吸烟 40 年，每日约 20 支。慢病随访已逾期。3 天前因“反复胸闷、气短 1 周”经急诊入院：血压 178/104 mmHg，心率 92 次/分，双肺底少量湿啰音，双下肢轻度凹陷性水肿。肌钙蛋白 I 两次阴性，NT-proBNP 1250 pg/mL，血肌酐 98 μmol/L，血钾 4.1 mmol/L，LDL-C 3.8 mmol/L。现予硝酸酯类、利尿剂及原降压方案，症状稍缓解。',
+      study: {
+        daysAgo: 3,
+        description: '胸部CT平扫',
+        seriesDescription: '胸部 5mm 轴位',
+        bodyPart: 'CHEST',
+        slices: 4,
+      },
       outcome: { kind: 'submitted' },
     },
   },
@@ -163,6 +173,13 @@ export const DEMO_PATIENTS: DemoPatient[] = [
         '慢性肾脏病4期，近半年 eGFR 由 28 降至 19 ml/min/1.73m²，伴高钾血症（5.6 mmol/L）及肾性贫血（Hb 82 g/L）。请协助评估：1. 肾脏替代治疗的时机与方式；2. 是否现在行动静脉内瘘成形术；3. 高钾血症的处理。',
       historySummary:
         '女，建档立卡贫困户。2型糖尿病 18 年，糖尿病肾病 5 年，高血压 10 年。尿量约 1200 ml/日，无明显水肿。近期：血肌酐 246 μmol/L，尿素氮 18.6 mmol/L，血钾 5.6 mmol/L，血红蛋白 82 g/L，白蛋白 36 g/L，尿蛋白 2+。未使用 ACEI/ARB。',
+      study: {
+        daysAgo: 21,
+        description: '腹部CT平扫（双肾）',
+        seriesDescription: '腹部 5mm 轴位',
+        bodyPart: 'ABDOMEN',
+        slices: 4,
+      },
       outcome: {
         kind: 'accepted',
         thread: [
@@ -215,6 +232,13 @@ export const DEMO_PATIENTS: DemoPatient[] = [
       clinicalQuestion: '慢性心力衰竭患者近两周气短加重、体重增加，是否需要调整利尿剂及抗心衰药物方案？',
       historySummary:
         '男，建档立卡贫困户。冠心病史 8 年，心力衰竭 3 年。近两周活动耐量下降，夜间阵发性呼吸困难。',
+      study: {
+        daysAgo: 12,
+        description: '胸部CT平扫',
+        seriesDescription: '胸部 5mm 轴位',
+        bodyPart: 'CHEST',
+        slices: 3,
+      },
       outcome: {
         kind: 'returned',
         reason:

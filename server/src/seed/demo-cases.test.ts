@@ -7,6 +7,7 @@ import type {
   NotificationList,
   PatientDetail,
   PatientPage,
+  StudySummary,
 } from '@consult/shared';
 import { SESSION_COOKIE } from '@consult/shared';
 import {
@@ -35,7 +36,22 @@ async function signIn(srv: Server, username: string) {
     expect(r.statusCode, `${username} GET ${url}: ${r.body}`).toBe(status);
     return r.json() as T;
   };
-  return { get };
+  /** A DICOMweb (or any) GET as them: status, content type and body bytes. */
+  const raw = async (url: string, accept = 'application/dicom+json') => {
+    const r = await srv.app.inject({ url, headers: { accept }, cookies: { [SESSION_COOKIE]: cookie } });
+    return { status: r.statusCode, type: String(r.headers['content-type'] ?? ''), body: r.rawPayload };
+  };
+  return { get, raw };
+}
+
+type DicomJson = Record<string, { vr: string; Value?: unknown[] }>[];
+const first = (ds: DicomJson[number], tag: string) => ds[tag]?.Value?.[0];
+
+/** QIDO for one study UID as a user: the matching study rows (an empty answer may be 204 or []). */
+async function qidoStudy(user: Awaited<ReturnType<typeof signIn>>, uid: string): Promise<DicomJson> {
+  const r = await user.raw(`/dicomweb/studies?StudyInstanceUID=${uid}&includefield=all`);
+  expect([200, 204]).toContain(r.status);
+  return r.status === 204 || r.body.length === 0 ? [] : (JSON.parse(r.body.toString('utf8')) as DicomJson);
 }
 
 /** ISO 7064 MOD 11-2 as GB 11643 states it: the weighted sum of all 18 characters (X = 10) is 1 modulo 11. */
@@ -92,6 +108,7 @@ describe.each(DIALECTS)('demo caseload seeded on first start (%s)', (dialect) =>
     expect(text).toMatch(/lankao\.doctor +刘建国.*follow-up overdue; urgent request waiting/);
     expect(text).toMatch(/linquan\.doctor +陈桂兰.*accepted by pku\.nephro, 3 messages/);
     expect(text).toMatch(/yonghe\.doctor +贺海平.*returned for information/);
+    expect(text).toMatch(/刘建国.*胸部CT平扫 \(4 images\) linked/);
   });
 
   it("puts the urgent request and the overdue follow-up on Lankao's worklist", async () => {
@@ -209,6 +226,75 @@ describe.each(DIALECTS)('demo caseload seeded on first start (%s)', (dialect) =>
     expect(patients.items.map((p) => p.name)).toEqual(['贺海平']);
     await yonghe.get(`/api/patients/${req.patient.id}`, 404);
     await yonghe.get(`/api/consultations/${req.id}`, 404);
+  });
+
+  it('links a synthetic CT study to each request, seen through DICOMweb by the care team only', async () => {
+    const who = {
+      lankao: await signIn(srv!, 'lankao.doctor'),
+      linquan: await signIn(srv!, 'linquan.doctor'),
+      yonghe: await signIn(srv!, 'yonghe.doctor'),
+      cardio: await signIn(srv!, 'pku.cardio'),
+      nephro: await signIn(srv!, 'pku.nephro'),
+    };
+    const studyOf = async (user: Awaited<ReturnType<typeof signIn>>) => {
+      const [req] = (await user.get<ConsultationPage>('/api/consultations?view=mine')).items;
+      const detail = await user.get<ConsultationDetail>(`/api/consultations/${req!.id}`);
+      expect(detail.studies).toHaveLength(1);
+      return { req: detail, uid: detail.studies[0]!.studyInstanceUid };
+    };
+    const liu = await studyOf(who.lankao);
+    const chen = await studyOf(who.linquan);
+    const he = await studyOf(who.yonghe);
+    expect(new Set([liu.uid, chen.uid, he.uid]).size).toBe(3);
+
+    // The owner sees the study with the patient's demographics, as a CT of 4 slices acquired 3 days ago.
+    const [row] = await qidoStudy(who.lankao, liu.uid);
+    expect(first(row!, '00100010')).toEqual({ Alphabetic: '刘建国' });
+    expect(first(row!, '00100030')).toBe('19570314');
+    expect(first(row!, '00100040')).toBe('M');
+    expect(first(row!, '00080020')).toBe(dayFromToday(-3).replaceAll('-', ''));
+    expect(first(row!, '00081030')).toBe('胸部CT平扫');
+    expect(row!['00080061']?.Value).toEqual(['CT']);
+    expect(first(row!, '00201208')).toBe(4);
+    // The study is tied to the patient's case too, and shows in the hospital's study list.
+    const listed = await who.lankao.get<StudySummary[]>('/api/imaging/studies');
+    const summary = listed.find((x) => x.studyInstanceUid === liu.uid)!;
+    expect(summary).toMatchObject({ patientName: '刘建国', numInstances: 4, modalities: ['CT'] });
+    expect(summary.caseId).toBe(liu.req.caseId);
+
+    // Every slice renders: real pixel data, a phantom with air outside and a body inside.
+    const instances = await who.lankao.raw(`/dicomweb/studies/${liu.uid}/instances`);
+    const sops = (JSON.parse(instances.body.toString('utf8')) as DicomJson).map((i) => [
+      first(i, '0020000E'),
+      first(i, '00080018'),
+    ]);
+    expect(sops).toHaveLength(4);
+    for (const [series, sop] of sops) {
+      const png = await who.lankao.raw(
+        `/dicomweb/studies/${liu.uid}/series/${series}/instances/${sop}/rendered`,
+        'image/png',
+      );
+      expect(png.status).toBe(200);
+      expect(png.type).toContain('image/png');
+      expect(png.body.subarray(1, 4).toString('latin1')).toBe('PNG');
+    }
+
+    // Care teams: PKU's triage queue (Liu's request is submitted there) and the consultant (nephro, Chen's).
+    expect(await qidoStudy(who.cardio, liu.uid)).toHaveLength(1);
+    expect(await qidoStudy(who.nephro, liu.uid)).toHaveLength(1);
+    expect(await qidoStudy(who.nephro, chen.uid)).toHaveLength(1);
+    expect(await qidoStudy(who.linquan, chen.uid)).toHaveLength(1);
+    // Nobody else: another county hospital, a specialist not on that team.
+    expect(await qidoStudy(who.yonghe, liu.uid)).toEqual([]);
+    expect(await qidoStudy(who.linquan, liu.uid)).toEqual([]);
+    expect(await qidoStudy(who.cardio, chen.uid)).toEqual([]);
+    expect(await qidoStudy(who.nephro, he.uid)).toEqual([]);
+    // A returned request stays in view of the specialist who returned it, and of its county.
+    expect(await qidoStudy(who.cardio, he.uid)).toHaveLength(1);
+    expect(await qidoStudy(who.yonghe, he.uid)).toHaveLength(1);
+    const denied = await who.yonghe.raw(`/dicomweb/studies/${liu.uid}/metadata`);
+    expect(denied.status).toBe(404);
+    expect(denied.body.toString('utf8')).not.toContain('刘建国');
   });
 
   it('seeds nothing on a second start on the same data', async () => {

@@ -4,6 +4,7 @@ import { addFollowUp } from '../patients/follow-ups';
 import * as consultations from '../consultations/service';
 import { postMessage } from '../consultations/thread';
 import { DEMO_PATIENTS, type DemoPatient } from './demo-cases.data';
+import { seedDemoStudy } from './demo-images';
 
 /**
  * Seed a small demo caseload on the start that seeded the demo network, so every worklist has something in it:
@@ -67,6 +68,22 @@ async function seedPatient(ctx: consultations.ConsultationCtx, d: DemoPatient): 
       targetHospitalId: consultant.hospitalId!,
       targetDepartmentId: consultant.departmentId,
     });
+    let images: string | null = null;
+    if (c.study) {
+      const { instances } = await seedDemoStudy(
+        ctx,
+        doctor,
+        { caseId, consultationId: request.id },
+        {
+          name: d.patient.name,
+          patientId: `DEMO${d.areaCode}${d.patient.birthDate.replaceAll('-', '')}`,
+          sex: d.patient.sex,
+          birthDate: d.patient.birthDate,
+        },
+        c.study,
+      );
+      images = `${c.study.description} (${instances} images) linked`;
+    }
     const move = (body: Parameters<typeof consultations.transitionConsultation>[3]) =>
       consultations.transitionConsultation(ctx, consultant, request.id, body);
     const o = c.outcome;
@@ -83,6 +100,7 @@ async function seedPatient(ctx: consultations.ConsultationCtx, d: DemoPatient): 
       await move({ to: 'returned_for_information', reason: o.reason });
       facts.push(`request returned for information by ${c.consultant}`);
     }
+    if (images) facts.push(images);
   }
   return `  ${d.doctor.padEnd(16)} ${facts.join('; ')}`;
 }

@@ -1,19 +1,15 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import {
-  TERMINAL_STATES,
-  type ConsultationChangedEvent,
-  type ConsultationDetail,
-  type PatientDetail,
-} from '@consult/shared';
+import { type ConsultationChangedEvent, type ConsultationDetail, type PatientDetail } from '@consult/shared';
 import { get } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { useSocketEvent } from '../../app/socket';
 import { useAsync } from '../../app/useAsync';
-import { ErrorText, Loadable, PageHeader } from '../../app/ui';
-import { getConsultation, linkStudy, unlinkStudy } from './api';
+import { Loadable, PageHeader } from '../../app/ui';
+import { getConsultation } from './api';
 import { Actions } from './Actions';
 import { CareTeam } from './CareTeam';
+import { CaseStudies } from './CaseStudies';
 import { SlaClock, StateBadge, UrgencyBadge } from './components';
 import { attachmentUrl, Thread } from './Thread';
 import './messages';
@@ -134,7 +130,7 @@ export function ConsultationDetailPage() {
                     </ul>
                   </div>
                 )}
-                <Studies c={c} onChange={reload} />
+                <CaseStudies c={c} onChange={reload} />
               </div>
             </div>
           </section>
@@ -180,66 +176,6 @@ function PatientSummary({ patientId }: { patientId: string }) {
           </>
         )}
       </Loadable>
-    </div>
-  );
-}
-
-function Studies({ c, onChange }: { c: ConsultationDetail; onChange(): void }) {
-  const { t, dt } = useI18n();
-  const [uid, setUid] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const participant = c.access.actions.includes('case:link-images');
-  const canLink = participant && !TERMINAL_STATES.includes(c.state);
-  const link = async (e: FormEvent) => {
-    e.preventDefault();
-    try {
-      await linkStudy(c.id, uid.trim());
-      setUid('');
-      setError(null);
-      onChange();
-    } catch (err) {
-      setError(err);
-    }
-  };
-  if (!canLink && c.studies.length === 0) return null;
-  return (
-    <div className="card">
-      <h2>{t('consult.detail.studies')}</h2>
-      <ul className="plain-list">
-        {c.studies.map((s) => (
-          <li key={s.studyInstanceUid}>
-            <span className="mono">{s.studyInstanceUid}</span>{' '}
-            <span className="muted">
-              {s.linkedBy.displayName} · {dt(s.linkedAt)}
-            </span>{' '}
-            {participant && (
-              <button
-                className="link"
-                onClick={() => void unlinkStudy(c.id, s.studyInstanceUid).then(onChange, setError)}
-              >
-                {t('consult.detail.unlink')}
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
-      {canLink && (
-        <form className="form-row" onSubmit={(e) => void link(e)}>
-          <input
-            name="studyInstanceUid"
-            placeholder={t('consult.detail.studyUid')}
-            value={uid}
-            onChange={(e) => setUid(e.target.value)}
-            pattern="[0-9]+(\.[0-9]+)*"
-            maxLength={64}
-            required
-          />
-          <button className="btn" type="submit">
-            {t('consult.detail.linkStudy')}
-          </button>
-        </form>
-      )}
-      <ErrorText error={error} />
     </div>
   );
 }

@@ -8,14 +8,20 @@ import {
   type Hospital,
   type PatientDetail,
   type PatientPage,
+  type StudySummary,
   type Urgency,
 } from '@consult/shared';
 import { get } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
-import { createConsultation } from './api';
+import { listStudies } from '../imaging/api';
+import { createConsultation, transition, uploadAttachment } from './api';
+import { linkAll, STUDY_LOOKUP_LIMIT } from './CaseStudies';
+import { ImageUpload, type UploadOutcome } from './ImageUpload';
+import { StudyFacts } from './StudyPicker';
 import './messages';
+import './images.messages';
 
 /** A county doctor asks a paired tertiary hospital: patient + case, type, urgency, question, target. */
 export function NewConsultationPage() {
@@ -32,6 +38,9 @@ export function NewConsultationPage() {
   const [department, setDepartment] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [uploading, setUploading] = useState(false);
+  const [studies, setStudies] = useState<StudySummary[]>([]);
+  const [attachments, setAttachments] = useState<File[]>([]);
 
   const base = useAsync(async () => {
     const [patients, hospitals] = await Promise.all([
@@ -58,11 +67,21 @@ export function NewConsultationPage() {
     if (cases.length && !cases.some((c) => c.id === caseId)) setCaseId(cases[0]!.id);
   }, [patient.data, caseId]);
 
+  /** The studies a batch landed in, as the list API describes them (patient, date, modality, count). */
+  const uploaded = async ({ studyUids }: UploadOutcome) => {
+    const all = await listStudies({ limit: STUDY_LOOKUP_LIMIT });
+    const got = all.filter((x) => studyUids.includes(x.studyInstanceUid));
+    setStudies((prev) => [...prev, ...got.filter((g) => !prev.some((p) => p.id === g.id))]);
+  };
+  const patientName = patient.data?.name ?? '';
+
   const name = (h: { nameZh: string; nameEn: string }) => (locale === 'zh-CN' ? h.nameZh : h.nameEn);
   const submit = async (e: FormEvent, submitNow: boolean) => {
     e.preventDefault();
     setBusy(true);
+    let createdId: string | null = null;
     try {
+      // Created as a draft first, so a request is never submitted without the images and attachments it names.
       const c = await createConsultation({
         patientId,
         caseId,
@@ -72,11 +91,20 @@ export function NewConsultationPage() {
         historySummary: history,
         targetHospitalId: target,
         targetDepartmentId: department || null,
-        submit: submitNow,
+        submit: false,
       });
+      createdId = c.id;
+      await linkAll(
+        c.id,
+        studies.map((x) => x.studyInstanceUid),
+      );
+      for (const f of attachments) await uploadAttachment(c.id, f);
+      if (submitNow) await transition(c.id, { to: 'submitted' });
       navigate(`/consultations/${c.id}`);
     } catch (err) {
       setError(err);
+      // Whatever was saved stays a draft the doctor can complete on its page.
+      if (createdId) navigate(`/consultations/${createdId}`);
     } finally {
       setBusy(false);
     }
@@ -189,17 +217,61 @@ export function NewConsultationPage() {
                 maxLength={16000}
               />
             </label>
+            <fieldset className="case-images" style={{ gridColumn: '1 / -1' }}>
+              <legend>{t('caseImages.title')}</legend>
+              <p className="muted">{t('caseImages.help')}</p>
+              <ImageUpload onBusy={setUploading} onDone={uploaded} disabled={busy} />
+              {studies.length > 0 && (
+                <>
+                  <h3>{t('caseImages.uploaded')}</h3>
+                  <ul className="plain-list" data-testid="request-studies">
+                    {studies.map((x) => (
+                      <li key={x.id} data-testid="request-study">
+                        <StudyFacts s={x} />
+                        {patientName && !x.patientName.includes(patientName) && (
+                          <div className="alert alert-error">
+                            {t('caseImages.patientMismatch', { name: x.patientName })}
+                          </div>
+                        )}
+                        <button
+                          className="link"
+                          type="button"
+                          onClick={() => setStudies((prev) => prev.filter((p) => p.id !== x.id))}
+                        >
+                          {t('consult.detail.unlink')}
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
+              <label>
+                {t('caseImages.attachments')}
+                <input
+                  type="file"
+                  multiple
+                  data-testid="request-attachments"
+                  onChange={(e) => setAttachments([...(e.target.files ?? [])])}
+                />
+              </label>
+              {uploading && <p className="muted">{t('caseImages.pendingUpload')}</p>}
+            </fieldset>
             <ErrorText error={error} />
             <div className="actions-bar">
               <button
                 className="btn btn-primary"
                 type="submit"
-                disabled={busy}
+                disabled={busy || uploading}
                 data-testid="consultation-submit"
               >
                 {t('consult.form.submit')}
               </button>
-              <button className="btn" type="button" disabled={busy} onClick={(e) => void submit(e, false)}>
+              <button
+                className="btn"
+                type="button"
+                disabled={busy || uploading}
+                onClick={(e) => void submit(e, false)}
+              >
                 {t('consult.form.saveDraft')}
               </button>
             </div>

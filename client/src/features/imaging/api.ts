@@ -10,8 +10,12 @@ import {
 import { del, errorBody, get, localizedError, post, put } from '../../app/api';
 import { currentLocale } from '../../app/i18n';
 
-export const listStudies = (q: { patientName?: string; modality?: string } = {}) => {
-  const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v) as [string, string][]).toString();
+export const listStudies = (q: { patientName?: string; modality?: string; limit?: number } = {}) => {
+  const qs = new URLSearchParams(
+    Object.entries(q)
+      .filter(([, v]) => v)
+      .map(([k, v]) => [k, String(v)]),
+  ).toString();
   return get<StudySummary[]>(`/api/imaging/studies${qs ? `?${qs}` : ''}`);
 };
 export const getStudy = (id: string) => get<StudyDetail>(`/api/imaging/studies/${id}`);

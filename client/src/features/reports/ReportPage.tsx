@@ -13,6 +13,7 @@ import { ReportView } from './ReportView';
 import { VersionHistory } from './VersionHistory';
 import { AmendDialog, SignDialog } from './dialogs';
 import { PatientHeader, useReportTime } from './PatientHeader';
+import { CaseImagesLink } from '../consultations/CaseImagesLink';
 
 /** `/consultations/:consultationId/report`: write, sign, amend (consultant); read, acknowledge, export (both sides). */
 export function ReportPage() {
@@ -79,6 +80,7 @@ export function ReportPage() {
                 {t(`reports.status.${report.status}`)}
               </span>
             )}
+            <CaseImagesLink consultationId={consultationId} />
             <Link className="btn btn-ghost" to={`/consultations/${consultationId}`}>
               {t('reports.back')}
             </Link>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import type { Annotation, SeriesSummary, StudyDetail } from '@consult/shared';
 import { Permission } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
@@ -8,6 +8,7 @@ import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import * as api from '../imaging/api';
 import { AnnotationSync } from './AnnotationSync';
+import { CasePanel } from './CasePanel';
 import { COMMANDS, HOTKEYS, type CommandName } from './commands';
 import { cornerstone } from './cornerstone';
 import { imageSeries, stackOf } from './imageIds';
@@ -28,6 +29,8 @@ declare global {
 
 export function ViewerPage() {
   const { id = '' } = useParams();
+  const [params] = useSearchParams();
+  const consultationId = params.get('consultation');
   const { t } = useI18n();
   const state = useAsync(() => api.getStudy(id), [id]);
   return (
@@ -37,16 +40,19 @@ export function ViewerPage() {
           <PageHeader
             title={`${study.patientName || t('viewer.noName')} · ${study.description || study.studyInstanceUid}`}
             actions={
-              <Link className="btn" to="/imaging">
-                {t('viewer.back')}
+              <Link className="btn" to={consultationId ? `/consultations/${consultationId}` : '/imaging'}>
+                {consultationId ? t('caseImages.backToCase') : t('viewer.back')}
               </Link>
             }
           />
-          {imageSeries(study).length === 0 ? (
-            <p className="muted">{t('viewer.noImages')}</p>
-          ) : (
-            <Viewer study={study} />
-          )}
+          <div className={consultationId ? 'viewer-with-case' : undefined}>
+            {imageSeries(study).length === 0 ? (
+              <p className="muted">{t('viewer.noImages')}</p>
+            ) : (
+              <Viewer study={study} />
+            )}
+            {consultationId && <CasePanel consultationId={consultationId} studyId={study.id} />}
+          </div>
         </div>
       )}
     </Loadable>
