@@ -15,6 +15,7 @@ import { useSocketEvent } from '../../app/socket';
 import { useAsync } from '../../app/useAsync';
 import { Loadable, PageHeader } from '../../app/ui';
 import { CaseRow, Section, Sla } from './Section';
+import { Network } from './Network';
 import '../consultations/messages';
 import './messages';
 import './home.css';
@@ -49,6 +50,7 @@ export function HomePage() {
           }
         }}
       </Loadable>
+      <Network />
     </section>
   );
 }
