@@ -14,7 +14,8 @@ import { useMe } from '../../app/session';
 import { useSocketEvent } from '../../app/socket';
 import { useAsync } from '../../app/useAsync';
 import { Loadable, PageHeader } from '../../app/ui';
-import { CaseRow, Section, Sla } from './Section';
+import { SlaClock } from '../consultations/components';
+import { CaseRow, Section } from './Section';
 import { Network } from './Network';
 import '../consultations/messages';
 import './messages';
@@ -143,7 +144,7 @@ function Specialist({ w }: { w: SpecialistWorklist }) {
             c={c}
             extra={
               <>
-                <Sla c={c} />{' '}
+                <SlaClock c={c} />{' '}
                 {c.assigneeName && (
                   <span className="muted">{t('home.assignee', { name: c.assigneeName })}</span>
                 )}

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { WorklistCase } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
-import { SlaClock, StateBadge, UrgencyBadge } from '../consultations/components';
+import { StateBadge, UrgencyBadge } from '../consultations/components';
 
 /** One section of the worklist: a title with its count, its rows, an empty state, and "more" when cut. */
 export function Section<T>({
@@ -55,6 +55,7 @@ export function CaseRow({ c, extra }: { c: WorklistCase; extra?: ReactNode }) {
     <li
       data-testid="worklist-row"
       data-id={c.consultationId}
+      data-breached={c.slaBreached}
       className={c.slaBreached ? 'worklist-breached' : undefined}
     >
       <Link to={`/consultations/${c.consultationId}`}>
@@ -64,20 +65,5 @@ export function CaseRow({ c, extra }: { c: WorklistCase; extra?: ReactNode }) {
       <StateBadge state={c.state} /> <UrgencyBadge urgency={c.urgency} />{' '}
       <span className="muted">{locale === 'zh-CN' ? c.counterpartZh : c.counterpartEn}</span> {extra}
     </li>
-  );
-}
-
-/** The SLA clock of a waiting request, flagged when breached. */
-export function Sla({ c }: { c: WorklistCase }) {
-  const { t } = useI18n();
-  return (
-    <>
-      <SlaClock c={c} />
-      {c.slaBreached && (
-        <span className="badge badge-emergency" data-testid="sla-breached">
-          {t('home.breached')}
-        </span>
-      )}
-    </>
   );
 }
