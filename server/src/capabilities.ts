@@ -13,6 +13,7 @@ import roundRoutes from './rounds/routes';
 import syncPlugin from './sync/plugin';
 import imagingPlugin from './imaging/routes';
 import accessRoutes from './access/routes';
+import worklistRoutes from './worklist/routes';
 
 /**
  * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
@@ -33,4 +34,5 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(imagingPlugin, { config });
   await app.register(roundRoutes, { prefix: '/api', config });
   await app.register(accessRoutes, { prefix: '/api' });
+  await app.register(worklistRoutes, { prefix: '/api', config });
 }

@@ -18,3 +18,4 @@ export * from './schemas/imaging';
 export * from './schemas/reports';
 export * from './schemas/dashboard';
 export * from './schemas/care-team';
+export * from './schemas/worklist';
