@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { allMessages, translate } from './i18n';
 
 // Every feature registers its strings from its messages.ts; load them all.
-const modules = import.meta.glob('../features/*/messages.ts', { eager: true });
+const modules = import.meta.glob(['../features/*/messages.ts', '../features/*/*.messages.ts'], {
+  eager: true,
+});
 
 describe('translations', () => {
   it('loads every feature dictionary', () => {

@@ -16,9 +16,12 @@ const clientSrc = path.resolve(here, '../..');
 const serverSrc = path.resolve(clientSrc, '../../server/src');
 
 // Every dictionary registers itself on import.
-const modules = import.meta.glob(['../../features/*/messages.ts', '../../features/admin/auditLabels.ts'], {
-  eager: true,
-});
+const modules = import.meta.glob(
+  ['../../features/*/messages.ts', '../../features/*/*.messages.ts', '../../features/admin/auditLabels.ts'],
+  {
+    eager: true,
+  },
+);
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
