@@ -206,8 +206,15 @@ const apiRoutes =
 /** Imaging capability: /dicomweb (STOW/QIDO/WADO-RS), /wado (WADO-URI), /api/imaging (JSON API). */
 const imagingPlugin: FastifyPluginAsync<{ config: Config }> = async (app: FastifyInstance, { config }) => {
   const store = new BlobStore(config.dataDir);
-  const swept = await sweepLeftovers(app.db, store);
-  if (swept.temp || swept.blobs || swept.patients)
+  // A node that starts while the database is down still starts (and answers 503): the sweep waits for the next start.
+  const swept = await sweepLeftovers(app.db, store).catch((err: unknown) => {
+    app.log.warn(
+      { err },
+      'imaging: start-up sweep skipped (database unavailable); it runs at the next start',
+    );
+    return null;
+  });
+  if (swept && (swept.temp || swept.blobs || swept.patients))
     app.log.warn(
       swept,
       'imaging: removed crash leftovers (temp parts, unreferenced blobs); refreshed split patients',
