@@ -172,7 +172,11 @@ describe('turn credentials: a real coturn on loopback', () => {
     const c = turnCredentials(SECRET, crypto.randomUUID(), 600);
     const r = relays(c.username, c.credential);
     expect(r.ok, r.out.slice(-1500)).toBe(true);
-    expect(r.out).toMatch(/tot_recv_msgs=8/);
+    // The client's final tally (how many rounds it sends depends on timing): everything sent came back relayed.
+    const total = /start_mclient: tot_send_msgs=(\d+), tot_recv_msgs=(\d+)/.exec(r.out);
+    expect(total, r.out.slice(-1500)).not.toBeNull();
+    expect(Number(total![1])).toBeGreaterThan(0);
+    expect(Number(total![2])).toBe(Number(total![1]));
   });
 
   const refused: [string, () => { username: string; credential: string }][] = [
