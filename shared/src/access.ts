@@ -22,9 +22,6 @@ import type { Role } from './roles';
 export const CASE_RELATIONS = ['owner', 'triage', 'consultant', 'member', 'teaching'] as const;
 export type CaseRelation = (typeof CASE_RELATIONS)[number];
 
-/** Relations that make a user part of the case's care team (rounds present cases to others, they don't grant). */
-export const CARE_TEAM_RELATIONS: readonly CaseRelation[] = ['owner', 'triage', 'consultant', 'member'];
-
 export const CaseAction = {
   /** The request, its patient file (read-only for the tertiary side), thread and attachments. */
   Read: 'case:read',

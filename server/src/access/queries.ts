@@ -1,6 +1,20 @@
-/** Care-team queries (the access capability's own table): `db | trx` first. */
-import type { TeamPurpose } from '@consult/shared';
+/**
+ * The access capability's SQL: the policy's questions about cases (standing, audiences, permitted sets) and the
+ * care team (its own table). `db | trx` first.
+ */
+import { sql } from 'kysely';
+import { CASE_RELATIONS, type CaseAction, type CaseRelation, type TeamPurpose } from '@consult/shared';
 import type { Executor } from '../db/database';
+import type { Actor } from '../auth/actor';
+import {
+  actorWho,
+  caseWhere,
+  relation,
+  relationColumns,
+  userWho,
+  visibleCases,
+  visibleStudies,
+} from './relations';
 
 export const membersOf = (db: Executor, consultationId: string) =>
   db
@@ -58,4 +72,150 @@ export async function deleteMember(db: Executor, consultationId: string, userId:
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
+}
+
+/** The consultation facts the policy reads alongside the relations. */
+export interface CaseFacts {
+  id: string;
+  state: string;
+  patient_id: string;
+  case_id: string;
+  requesting_hospital_id: string;
+  target_hospital_id: string;
+  requester_id: string;
+  assigned_to: string | null;
+  shared_for_teaching: boolean;
+}
+
+export interface CaseStanding {
+  facts: CaseFacts;
+  relations: CaseRelation[];
+}
+
+/** How the actor stands to the case now (null when the case does not exist). */
+export async function standing(
+  db: Executor,
+  actor: Actor,
+  consultationId: string,
+): Promise<CaseStanding | null> {
+  const row = await db
+    .selectFrom('consultations as c')
+    .select([
+      'c.id',
+      'c.state',
+      'c.patient_id',
+      'c.case_id',
+      'c.requesting_hospital_id',
+      'c.target_hospital_id',
+      'c.requester_id',
+      'c.assigned_to',
+      'c.shared_for_teaching',
+    ])
+    .select(relationColumns(actorWho(actor)))
+    .where('c.id', '=', consultationId)
+    .executeTakeFirst();
+  if (!row) return null;
+  const flags = row as unknown as Record<string, unknown>;
+  const relations = CASE_RELATIONS.filter((r) => flags[`rel_${r}`] === true);
+  const { id, state, patient_id, case_id, requesting_hospital_id, target_hospital_id } = row;
+  return {
+    facts: {
+      id,
+      state,
+      patient_id,
+      case_id,
+      requesting_hospital_id,
+      target_hospital_id,
+      requester_id: row.requester_id,
+      assigned_to: row.assigned_to,
+      shared_for_teaching: row.shared_for_teaching,
+    },
+    relations,
+  };
+}
+
+/** The columns of a consultation the relations read (a row as it was before a change, for its old audience). */
+export type CaseSnapshot = Pick<
+  CaseFacts,
+  'id' | 'state' | 'requesting_hospital_id' | 'target_hospital_id' | 'assigned_to'
+>;
+
+const snapshotTable = (c: CaseSnapshot) =>
+  sql`(select ${c.id}::uuid as id, ${c.state}::text as state,
+    ${c.requesting_hospital_id}::uuid as requesting_hospital_id, ${c.target_hospital_id}::uuid as target_hospital_id,
+    ${c.assigned_to}::uuid as assigned_to, false as shared_for_teaching)`.as('c');
+
+/**
+ * Active users who may do `action` on the case (the audience of a push or a notification): as it is now, or as a
+ * snapshot row stood (who could see it before a change). Teaching viewers are never an audience: a round shows
+ * a case, it does not subscribe anyone to it.
+ */
+export async function caseAudience(
+  db: Executor,
+  c: string | CaseSnapshot,
+  action: CaseAction = 'case:read',
+): Promise<string[]> {
+  const base =
+    typeof c === 'string'
+      ? db.selectFrom('users as u').innerJoin('consultations as c', (j) => j.on('c.id', '=', c))
+      : db.selectFrom('users as u').innerJoin(snapshotTable(c), (j) => j.onTrue());
+  const rows = await base
+    .select('u.id')
+    .where('u.disabled', '=', false)
+    .where(() => caseWhere(userWho('u'), action === 'case:view-images' ? 'case:read' : action))
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Active users who stand to the case in `rel` now (e.g. the triage queue that should hear of a new request). */
+export async function usersWithRelation(
+  db: Executor,
+  consultationId: string,
+  rel: CaseRelation,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users as u')
+    .innerJoin('consultations as c', (j) => j.on('c.id', '=', consultationId))
+    .select('u.id')
+    .where('u.disabled', '=', false)
+    .where(() => relation(rel, userWho('u')))
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * May the actor view this study (by UID) at one of `hospitalIds`? Used before linking a study to a case: nobody
+ * links what they cannot see themselves.
+ */
+export async function canViewStudyAt(
+  db: Executor,
+  actor: Actor,
+  studyUid: string,
+  hospitalIds: string[],
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('imaging_studies')
+    .select('id')
+    .where('study_uid', '=', studyUid)
+    .where('hospital_id', 'in', hospitalIds)
+    .where(visibleStudies(actor))
+    .executeTakeFirst();
+  return !!row;
+}
+
+/** Of `ids`, the cases the actor may do `action` on, with their state. */
+export async function permittedCases(
+  db: Executor,
+  actor: Actor,
+  ids: string[],
+  action: CaseAction,
+): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await db
+    .selectFrom('consultations as c')
+    .select(['c.id', 'c.state'])
+    .where('c.id', 'in', ids)
+    .where(visibleCases(actor, action))
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.state]));
 }

@@ -125,3 +125,27 @@ export function patientWhere(who: Who, p = 'p'): RawBuilder<SqlBool> {
       and ${caseWhere(who, 'case:read', 'pc_c')})`,
   ]);
 }
+
+/** WHERE for `consultations as c`: cases the actor may do `action` on (default: read). */
+export const visibleCases =
+  (actor: Actor, action: CaseAction = 'case:read') =>
+  (): Expression<SqlBool> =>
+    caseWhere(actorWho(actor), action);
+
+/** WHERE for `imaging_studies`: studies the actor may do `action` on (default: view). */
+export const visibleStudies =
+  (actor: Actor, action: CaseAction = 'case:view-images') =>
+  (): Expression<SqlBool> =>
+    studyWhere(actorWho(actor), action);
+
+/**
+ * WHERE for `reports as r` joined to its `consultations as c`: signed reports of cases whose report the actor may
+ * read; drafts (no signed version yet) only for those who may read drafts (the consulting side of the team).
+ */
+export const visibleReports = (actor: Actor) => (): Expression<SqlBool> => {
+  const who = actorWho(actor);
+  return sql<SqlBool>`(${caseWhere(who, 'case:read-report')} and (r.current_version > 0 or ${caseWhere(who, 'case:read-draft')}))`;
+};
+
+/** WHERE for `patients as p`: patient files the actor may read. */
+export const visiblePatients = (actor: Actor) => (): Expression<SqlBool> => patientWhere(actorWho(actor));
