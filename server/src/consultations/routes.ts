@@ -28,6 +28,7 @@ import { errorResponses } from '../errors';
 import { actorOf } from '../auth/plugin';
 import * as svc from './service';
 import * as thread from './thread';
+import { setTeachingShare } from './teaching';
 import { startSlaWatcher } from './sla';
 
 const errors = {
@@ -117,7 +118,7 @@ const consultationRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
         response: { 200: ConsultationDetail, ...errors },
       },
     },
-    async (req) => svc.setTeachingShare(ctx, actorOf(req), req.params.id, req.body.shared),
+    async (req) => setTeachingShare(ctx, actorOf(req), req.params.id, req.body.shared),
   );
   app.get(
     '/consultations/:id/assignable',

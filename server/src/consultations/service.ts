@@ -21,8 +21,7 @@ import type { ConsultationRow } from './tables';
 import * as q from './queries';
 import { toAttachment, toStudyLink } from './mapping';
 import { publishChange, type ChangeEffect } from './publish';
-import { assertCase, caseAccess, caseAudience, standing } from '../access/policy';
-import { userRoom } from '../realtime/plugin';
+import { caseAccess, standing } from '../access/policy';
 
 import { applyTransition, allowedTransitions } from './transitions';
 
@@ -365,37 +364,6 @@ export async function assignableFor(db: DB, actor: Actor, id: string): Promise<A
     role: u.role,
     departmentId: u.department_id,
   }));
-}
-
-/**
- * The requesting hospital's consent (or its withdrawal) to show the case in teaching rounds to doctors outside
- * its care team — read-only, only while such a round is live. Withdrawal applies to the very next request.
- */
-export async function setTeachingShare(
-  ctx: ConsultationCtx,
-  actor: Actor,
-  id: string,
-  shared: boolean,
-): Promise<ConsultationDetail> {
-  await assertCase(ctx.db, actor, id, 'case:share-teaching');
-  const changed = await ctx.db.transaction().execute(async (trx) => {
-    const r = await q.setSharedForTeaching(trx, id, shared);
-    if (!Number(r.numUpdatedRows)) return false;
-    const audit = { actor, entityType: 'consultation', entityId: id, ip: actor.ip };
-    await recordAudit(
-      trx,
-      shared
-        ? { ...audit, action: 'consultation.teaching_share' }
-        : { ...audit, action: 'consultation.teaching_unshare' },
-    );
-    return true;
-  });
-  if (changed) {
-    const audience = await caseAudience(ctx.db, id);
-    if (audience.length)
-      ctx.io.to(audience.map(userRoom)).emit('entity:changed', { entityType: 'consultation', entityId: id });
-  }
-  return getConsultation(ctx.db, actor, id, false);
 }
 
 export { loadVisible };
