@@ -99,7 +99,11 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
     provider: { getMigrations: async () => migrations },
     migrationTableSchema: rows[0]?.s ?? 'public',
   });
-  const res = await migrator.migrateToLatest();
+  let res = await migrator.migrateToLatest();
+  // Kysely's introspection of the bookkeeping tables reads the catalog of EVERY schema; on a shared server another
+  // schema dropped at that moment fails it with 42P01 before any migration ran. That read (not a migration) is
+  // retried, a bounded number of times; a failing migration is never retried.
+  for (let attempt = 1; attempt < 3 && catalogRace(res); attempt++) res = await migrator.migrateToLatest();
   if (res.error) {
     const failed = res.results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(res.error)}`, {
@@ -108,6 +112,11 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   }
   return res;
 }
+
+const catalogRace = (res: MigrationResultSet): boolean =>
+  !!res.error &&
+  (res.error as { code?: string }).code === '42P01' &&
+  !(res.results ?? []).some((r) => r.status !== 'NotExecuted');
 
 /** Cheap liveness probe used by /api/health. */
 export async function ping(db: Kysely<Database>): Promise<void> {
