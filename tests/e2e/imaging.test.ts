@@ -109,11 +109,22 @@ describe('imaging in the browser', () => {
     await page.locator('input[type=range]').fill('7');
     await expect.poll(() => viewerIndex(page)).toBe(6);
     await expect.poll(() => lengthsOnSlice(page, 6), { timeout: 10_000 }).toBe(1);
+    // The value the viewer shows (computed by the one annotation model) is the value the server stored.
     const length = await page.evaluate(() => {
       const v = window.__viewer!;
-      return v.annotationsOf(v.imageIds[6]!).Length!.data[0]!.length as number;
+      const d = v.annotationsOf(v.imageIds[6]!).Length!.data[0]!;
+      return (d.measurements as { value: number; unit: string }[])[0]!;
     });
-    expect(length).toBeGreaterThan(10);
+    expect(length.unit).toBe('mm');
+    expect(length.value).toBeGreaterThan(10);
+    const stored = await page.evaluate(async () => {
+      const res = await fetch(
+        `${location.pathname.replace('/imaging/studies/', '/api/imaging/studies/')}/annotations`,
+      );
+      return ((await res.json()) as { measurements: { value: number; unit: string }[] }[])[0]!.measurements[0]!;
+    });
+    expect(stored.unit).toBe('mm');
+    expect(Math.abs(stored.value - length.value)).toBeLessThan(1e-9);
     // Other slices carry no measurement.
     expect(await lengthsOnSlice(page, 5)).toBe(0);
 

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { formatMeasurement } from '@consult/shared';
 import {
   CORPUS_DIR,
   DEMO_PASSWORD,
@@ -105,8 +106,14 @@ describe('key images in the report, in a real browser', () => {
       sopInstanceUid: slice7,
       frame: 0,
       tool: 'Length',
-      data: { handles: { start: { x: 20, y: 64 }, end: { x: 100, y: 64 } }, length: 62.5, unit: 'mm' },
+      points: [
+        [20, 64],
+        [100, 64],
+      ],
     });
+    // The value the server measured (the one annotation model), as every screen and the PDF print it.
+    const len = formatMeasurement(length.measurements[0], 'en');
+    const lenRe = new RegExp(`Length ${len.replace('.', '\\.')}`);
     const reportUrl = `${app.url}/consultations/${consultationId}/report`;
 
     // The specialist (who switches the interface to English) opens the report and the key-image picker.
@@ -128,8 +135,8 @@ describe('key images in the report, in a real browser', () => {
     expect(await thumb7.textContent()).toContain('1 mark(s)');
     await thumb7.click();
     // The marks on the frame come ticked: a measurement is not silently left out of the report.
-    expect(await picker.getByRole('checkbox', { name: /Length 62\.5 mm/ }).isChecked()).toBe(true);
-    await picker.getByRole('checkbox', { name: /Length 62\.5 mm/ }).check();
+    expect(await picker.getByRole('checkbox', { name: lenRe }).isChecked()).toBe(true);
+    await picker.getByRole('checkbox', { name: lenRe }).check();
     await picker.getByLabel('Caption').fill('Right lower lobe mass');
     // The preview shows the picked frame with the ticked length drawn over it.
     const preview = picker.locator('.picker-chosen .key-image-figure');
@@ -151,7 +158,7 @@ describe('key images in the report, in a real browser', () => {
     await expect
       .poll(() => loadedWidth(cards.first().locator('img')), { timeout: 20_000 })
       .toBeGreaterThan(0);
-    expect(await cards.first().textContent()).toContain('Length 62.5 mm');
+    expect(await cards.first().textContent()).toContain(`Length ${len}`);
     await autosaved(sp.page);
     const report = await call(cardio, 'GET', `/api/consultations/${consultationId}/report`);
     expect(report.draft.content.keyImages).toEqual([
@@ -178,7 +185,7 @@ describe('key images in the report, in a real browser', () => {
     const card = cd.page.locator('.report-view .key-image-card');
     await expect.poll(() => card.count(), { timeout: 20_000 }).toBe(1);
     await expect.poll(() => loadedWidth(card.locator('img')), { timeout: 20_000 }).toBeGreaterThan(0);
-    await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain('长度 62.5 mm');
+    await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain(`长度 ${len}`);
     expect(await card.textContent()).toContain('Right lower lobe mass');
     expect(await card.locator('svg polyline').count()).toBe(1);
 
@@ -197,7 +204,7 @@ describe('key images in the report, in a real browser', () => {
       .slice(2);
     expect(images).toHaveLength(1);
     const text = execFileSync('pdftotext', ['-enc', 'UTF-8', pdfPath, '-'], { encoding: 'utf8' });
-    expect(text).toContain('62.5 mm');
+    expect(text).toContain(len);
     fs.rmSync(dir, { recursive: true, force: true });
     await sp.context.close();
     await cd.context.close();
@@ -208,22 +215,24 @@ describe('key images in the report, in a real browser', () => {
     // 3 frames; an angle on the first frame, a length on the second (annotation frames count from 0).
     const mf = await upload(county, path.join(CORPUS_DIR, 'generated/mf16.dcm'));
     const consultationId = await consultationWithStudies(county, cardio, [mf.studyInstanceUid]);
-    const mark = (frame: number, tool: string, data: object) =>
+    const mark = (frame: number, tool: string, points: number[][]) =>
       call(cardio, 'POST', `/api/imaging/studies/${mf.studyId}/annotations`, {
         sopInstanceUid: mf.sopInstanceUid,
         frame,
         tool,
-        data,
+        points,
       });
-    await mark(0, 'Angle', {
-      handles: { start: { x: 10, y: 10 }, middle: { x: 50, y: 50 }, end: { x: 90, y: 10 } },
-      rAngle: 90,
-    });
-    const length = await mark(1, 'Length', {
-      handles: { start: { x: 30, y: 200 }, end: { x: 200, y: 200 } },
-      length: 41.2,
-      unit: 'mm',
-    });
+    const angle = await mark(0, 'Angle', [
+      [10, 10],
+      [50, 50],
+      [90, 10],
+    ]);
+    const length = await mark(1, 'Length', [
+      [30, 200],
+      [200, 200],
+    ]);
+    const deg = formatMeasurement(angle.measurements[0], 'zh-CN');
+    const len2 = formatMeasurement(length.measurements[0], 'zh-CN');
 
     // This time in Chinese (the interface language is the user's setting, carried from sign-in).
     await call(cardio, 'PUT', '/api/auth/me/locale', { locale: 'zh-CN' });
@@ -236,19 +245,19 @@ describe('key images in the report, in a real browser', () => {
     await picker.locator('.picker-thumb').first().click();
     expect(await picker.getByText('第 1 帧 / 共 3 帧').count()).toBe(1);
     expect(await picker.getByRole('checkbox').count()).toBe(1);
-    expect(await picker.locator('.picker-marks').textContent()).toContain('角度 90.0°');
+    expect(await picker.locator('.picker-marks').textContent()).toContain(`角度 ${deg}`);
     await picker.getByRole('button', { name: '第 2 帧', exact: true }).click();
     expect(await picker.getByText('第 2 帧 / 共 3 帧').count()).toBe(1);
     const preview = picker.locator('.picker-chosen img');
     await expect.poll(() => preview.getAttribute('src')).toMatch(/\/frames\/2\/rendered$/);
     await expect.poll(() => loadedWidth(preview), { timeout: 20_000 }).toBeGreaterThan(0);
-    await picker.getByRole('checkbox', { name: /长度 41\.2 mm/ }).check();
+    await picker.getByRole('checkbox', { name: `长度 ${len2}` }).check();
     await picker.getByRole('button', { name: '添加', exact: true }).click();
 
     const card = page.locator('.report-editor .key-image-card');
     await expect.poll(() => loadedWidth(card.locator('img')), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await card.textContent()).toContain('第 2 帧 / 共 3 帧');
-    expect(await card.textContent()).toContain('长度 41.2 mm');
+    expect(await card.textContent()).toContain(`长度 ${len2}`);
     await autosaved(page);
     const report = await call(cardio, 'GET', `/api/consultations/${consultationId}/report`);
     expect(report.draft.content.keyImages).toEqual([

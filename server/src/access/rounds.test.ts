@@ -190,7 +190,15 @@ describe('rounds present cases, they do not grant them (two nodes)', () => {
     const mark = await t.as(outsider, {
       method: 'POST',
       url: `/api/imaging/studies/${A.imagingStudyId}/annotations`,
-      payload: { sopInstanceUid: A.sopUid, frame: 0, tool: 'Length', data: {} },
+      payload: {
+        sopInstanceUid: A.sopUid,
+        frame: 0,
+        tool: 'Length',
+        points: [
+          [1, 1],
+          [2, 2],
+        ],
+      },
     });
     expect(mark.statusCode).toBe(403);
 

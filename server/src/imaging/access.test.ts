@@ -42,7 +42,15 @@ describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
     const a = await t.as(lankao, {
       method: 'POST',
       url: `/api/imaging/studies/${studyId}/annotations`,
-      payload: { sopInstanceUid: sop, frame: 0, tool: 'Length', data: { handles: {}, length: 12.5 } },
+      payload: {
+        sopInstanceUid: sop,
+        frame: 0,
+        tool: 'Length',
+        points: [
+          [1, 1],
+          [20, 1],
+        ],
+      },
     });
     expect(a.statusCode).toBe(201);
     annotationId = a.json().id;
@@ -79,13 +87,19 @@ describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
       const upd = await t.as(s, {
         method: 'PUT',
         url: `/api/imaging/annotations/${annotationId}`,
-        payload: { data: { x: 1 }, version: 1 },
+        payload: {
+          points: [
+            [1, 1],
+            [3, 3],
+          ],
+          version: 1,
+        },
       });
       expect(upd.statusCode).toBe(404);
       const add = await t.as(s, {
         method: 'POST',
         url: `/api/imaging/studies/${studyId}/annotations`,
-        payload: { sopInstanceUid: sop, frame: 0, tool: 'Probe', data: {} },
+        payload: { sopInstanceUid: sop, frame: 0, tool: 'Probe', points: [[5, 5]] },
       });
       expect(add.statusCode).toBe(404);
     }
@@ -169,7 +183,13 @@ describe.each(DIALECTS)('imaging access (%s)', (dialect) => {
     const upd = await t.as(pku, {
       method: 'PUT',
       url: `/api/imaging/annotations/${annotationId}`,
-      payload: { data: { x: 1 }, version: 1 },
+      payload: {
+        points: [
+          [1, 1],
+          [3, 3],
+        ],
+        version: 1,
+      },
     });
     expect(upd.statusCode).toBe(403);
     // Every image view is audited with who and which study.
