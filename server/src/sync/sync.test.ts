@@ -272,7 +272,7 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
     // Only the author changes a mark.
     expect(
       await cmd(follower, 'annotationDelete', { roundId, opId: `del-f-${id}`, id, baseVersion: 2 }),
-    ).toMatchObject({ ok: false, code: 'forbidden' });
+    ).toMatchObject({ ok: false, code: 'not_author' });
     expect((await cmd(pres, 'annotationDelete', { roundId, opId: `del-${id}`, id, baseVersion: 2 })).ok).toBe(
       true,
     );

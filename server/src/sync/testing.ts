@@ -21,11 +21,10 @@ import {
   type SyncViewport,
 } from '@consult/shared';
 import type { DB } from '../db/database';
+import { CORPUS } from '../imaging/testkit';
 
-export const CT_DIR = path.resolve(
-  import.meta.dirname,
-  '../../../../shared/dicom-corpus/generated/ct_series',
-);
+/** The corpus CT series (found from a worktree too, as the imaging test kit finds the corpus). */
+export const CT_DIR = path.join(CORPUS, 'generated/ct_series');
 export const DEMO_PASSWORD = 'Demo-2026-consult';
 
 export interface HttpUser {

@@ -243,8 +243,8 @@ describe('sync reducer: annotations', () => {
       baseVersion: 1,
       data: lengthData,
     });
-    expect(decideSyncCommand(s, upd('x1'), ctx(COUNTY))).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(decideSyncCommand(s, upd('x2'), ctx(HOST))).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(decideSyncCommand(s, upd('x1'), ctx(COUNTY))).toMatchObject({ ok: false, code: 'not_author' });
+    expect(decideSyncCommand(s, upd('x2'), ctx(HOST))).toMatchObject({ ok: false, code: 'not_author' });
     expect(decideSyncCommand(s, upd('x3'), ctx(RAD)).ok).toBe(true);
   });
 
