@@ -121,7 +121,8 @@ describe('imaging in the browser', () => {
       const res = await fetch(
         `${location.pathname.replace('/imaging/studies/', '/api/imaging/studies/')}/annotations`,
       );
-      return ((await res.json()) as { measurements: { value: number; unit: string }[] }[])[0]!.measurements[0]!;
+      return ((await res.json()) as { measurements: { value: number; unit: string }[] }[])[0]!
+        .measurements[0]!;
     });
     expect(stored.unit).toBe('mm');
     expect(Math.abs(stored.value - length.value)).toBeLessThan(1e-9);

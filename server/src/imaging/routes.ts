@@ -157,7 +157,9 @@ const apiRoutes =
         },
       },
       async (req, reply) =>
-        reply.code(201).send(await ann.createAnnotation(app.db, deps.store, actorOf(req), req.params.id, req.body)),
+        reply
+          .code(201)
+          .send(await ann.createAnnotation(app.db, deps.store, actorOf(req), req.params.id, req.body)),
     );
     app.put(
       '/annotations/:id',

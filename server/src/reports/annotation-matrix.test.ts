@@ -130,7 +130,7 @@ describe('one annotation value: shown = stored = SR = PDF, per tool and image', 
     shown: MeasureImage;
     stored: Annotation;
   }[] = [];
-  let srBytes: Uint8Array[] = [];
+  const srBytes: Uint8Array[] = [];
   let pdf = '';
 
   beforeAll(async () => {
@@ -256,7 +256,10 @@ describe('one annotation value: shown = stored = SR = PDF, per tool and image', 
     for (const [i, bytes] of srBytes.entries()) {
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sr-')), 'sr.dcm');
       fs.writeFileSync(file, bytes);
-      const dump = execFileSync('dsrdump', ['-Ee', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const dump = execFileSync('dsrdump', ['-Ee', file], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       if (process.env.SHOW_PDF) console.log(dump);
       fs.rmSync(path.dirname(file), { recursive: true });
       const numbers = [...dump.matchAll(/NUM:\([^)]*\)="([^"]+)" \(([^,]+),UCUM/g)].map((x) => [

@@ -35,7 +35,13 @@ export default fp<{ config: Config }>(
           app.log.error({ err }, 'sync redis error'),
         )
       : new MemorySyncStore();
-    const service = new SyncService(app.db, app.io, store, imagingAnnotationStore(app.db, new BlobStore(config.dataDir)), app.log);
+    const service = new SyncService(
+      app.db,
+      app.io,
+      store,
+      imagingAnnotationStore(app.db, new BlobStore(config.dataDir)),
+      app.log,
+    );
     app.decorate('sync', service);
     app.onSocket((socket) => registerSyncHandlers(socket, service, app.log));
 

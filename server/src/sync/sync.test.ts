@@ -310,7 +310,10 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
       sopInstanceUid: '1.2.3',
       frame: 0,
       tool: 'Length',
-      data: {},
+      points: [
+        [1, 1],
+        [2, 2],
+      ],
     });
     expect(annotate.status).toBe(403);
     expect(await cmd(colleague, 'join', { roundId })).toMatchObject({

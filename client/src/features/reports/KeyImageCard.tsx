@@ -111,7 +111,6 @@ export function KeyImageCard({
   const where = study?.study ? locate(study.study, k.sopInstanceUid) : null;
   const byId = new Map(study?.annotations.map((a) => [a.id.toLowerCase(), a]));
   const found = k.annotationIds.flatMap((id) => byId.get(id.toLowerCase()) ?? []);
-  const modality = where?.series.modality ?? '';
   const n = where?.instance.instanceNumber;
   return (
     <figure className="key-image-card" data-sop={k.sopInstanceUid} data-frame={k.frame}>

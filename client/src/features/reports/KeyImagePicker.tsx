@@ -48,7 +48,6 @@ export function KeyImagePicker({
   const annotations = current?.annotations ?? [];
   const onFrame = instance ? marksOn(annotations, instance.sopInstanceUid, frame) : [];
   const ticked = onFrame.filter((a) => !unticked.includes(a.id));
-  const modality = series?.modality ?? '';
 
   const pickSeries = (s: SeriesSummary) => {
     setSeriesUid(s.seriesInstanceUid);
