@@ -110,11 +110,15 @@ describe('imaging in the browser', () => {
     await expect.poll(() => viewerIndex(page)).toBe(6);
     await expect.poll(() => lengthsOnSlice(page, 6), { timeout: 10_000 }).toBe(1);
     // The value the viewer shows (computed by the one annotation model) is the value the server stored.
-    const length = await page.evaluate(() => {
-      const v = window.__viewer!;
-      const d = v.annotationsOf(v.imageIds[6]!).Length!.data[0]!;
-      return (d.measurements as { value: number; unit: string }[])[0]!;
-    });
+    // (the canvas draws the restored mark with its values once the slice renders)
+    const shownLength = () =>
+      page.evaluate(() => {
+        const v = window.__viewer!;
+        const d = v.annotationsOf(v.imageIds[6]!).Length!.data[0]!;
+        return (d.measurements as { value: number; unit: string }[] | undefined)?.[0] ?? null;
+      });
+    await expect.poll(shownLength, { timeout: 10_000 }).not.toBeNull();
+    const length = (await shownLength())!;
     expect(length.unit).toBe('mm');
     expect(length.value).toBeGreaterThan(10);
     const stored = await page.evaluate(async () => {
