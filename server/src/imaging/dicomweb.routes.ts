@@ -88,7 +88,11 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
     '/studies',
     { preHandler: read, schema: { tags: ['dicomweb'], summary: 'QIDO-RS studies' } },
     async (req, reply) =>
-      sendQido(req, reply, await qidoStudies(app.db, store, actorOf(req), req.query as QidoQuery, dicomwebBase(req))),
+      sendQido(
+        req,
+        reply,
+        await qidoStudies(app.db, store, actorOf(req), req.query as QidoQuery, dicomwebBase(req)),
+      ),
   );
   app.get('/series', { preHandler: read, schema: { tags: ['dicomweb'] } }, async (req, reply) =>
     sendQido(
@@ -106,7 +110,14 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
   );
   app.get('/studies/:study/series', { preHandler: read, schema: schema(['study']) }, async (req, reply) => {
     const p = req.params as P;
-    const r = await qidoSeries(app.db, store, actorOf(req), p.study!, req.query as QidoQuery, dicomwebBase(req));
+    const r = await qidoSeries(
+      app.db,
+      store,
+      actorOf(req),
+      p.study!,
+      req.query as QidoQuery,
+      dicomwebBase(req),
+    );
     if (!r.results.length) await assertStudyVisible(app, req, p.study!);
     return sendQido(req, reply, r);
   });

@@ -66,7 +66,13 @@ export function parseAccept(header: string | undefined): MediaRange[] {
     const p = new Map(
       params.map((x) => {
         const i = x.indexOf('=');
-        return [x.slice(0, i).trim().toLowerCase(), x.slice(i + 1).trim().replace(/^"|"$/g, '')] as const;
+        return [
+          x.slice(0, i).trim().toLowerCase(),
+          x
+            .slice(i + 1)
+            .trim()
+            .replace(/^"|"$/g, ''),
+        ] as const;
       }),
     );
     const base = head.toLowerCase();
@@ -76,7 +82,10 @@ export function parseAccept(header: string | undefined): MediaRange[] {
     const ts = p.get('transfer-syntax');
     ranges.push({ type: ALIASES[type] ?? type, ...(ts !== undefined && { transferSyntax: ts }), q });
   }
-  return ranges.map((r, i) => ({ r, i })).sort((a, b) => b.r.q - a.r.q || a.i - b.i).map((x) => x.r);
+  return ranges
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => b.r.q - a.r.q || a.i - b.i)
+    .map((x) => x.r);
 }
 
 const typeMatches = (range: string, type: string) =>

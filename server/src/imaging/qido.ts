@@ -29,7 +29,16 @@ export interface QidoResult {
 }
 
 /** The matching keys each search resource uses (PS3.18 §10.6.1.2.1; everything else is ignored with a warning). */
-const STUDY_KEYS = ['00100010', '00100020', '00080050', '00081030', '00080020', '0020000D', '00080061', '00080060'];
+const STUDY_KEYS = [
+  '00100010',
+  '00100020',
+  '00080050',
+  '00081030',
+  '00080020',
+  '0020000D',
+  '00080061',
+  '00080060',
+];
 const SERIES_KEYS = ['0020000E', '00080060', '00200011'];
 const INSTANCE_KEYS = ['0020000E', '00080018', '00080016', '00200013'];
 type Resource = 'studies' | 'series' | 'study-series' | 'instances' | 'study-instances' | 'series-instances';
@@ -285,8 +294,13 @@ export async function qidoSeries(
   }
   // All Series also carries the study attributes (PS3.18 §10.6.3.3.2).
   const defaults = studyUid ? DEFAULTS.series : [...DEFAULTS.study, ...DEFAULTS.series];
-  const results = await assembleAll(store, 'series', defaults, req, all.slice(offset, offset + limit), (refs) =>
-    q.representativeBlobs(db, 'series', refs),
+  const results = await assembleAll(
+    store,
+    'series',
+    defaults,
+    req,
+    all.slice(offset, offset + limit),
+    (refs) => q.representativeBlobs(db, 'series', refs),
   );
   return {
     results,

@@ -98,7 +98,9 @@ export async function searchStudies(
       const p = `${likePattern(v.toLowerCase())}%`;
       q = q.where((eb) =>
         eb.or(
-          ['', '%^', '% ', '%='].map((before) => eb(eb.fn('lower', ['p.patient_name']), 'like', `${before}${p}`)),
+          ['', '%^', '% ', '%='].map((before) =>
+            eb(eb.fn('lower', ['p.patient_name']), 'like', `${before}${p}`),
+          ),
         ),
       );
     } else {

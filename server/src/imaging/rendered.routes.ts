@@ -112,7 +112,13 @@ export async function renderedRoutes(
       : await loadDataSet(store, r.sha256);
     let out;
     try {
-      out = await renderFrame(ds, r.transfer_syntax_uid, frame, { ...opts, ...(format && { format }) }, part?.bytes);
+      out = await renderFrame(
+        ds,
+        r.transfer_syntax_uid,
+        frame,
+        { ...opts, ...(format && { format }) },
+        part?.bytes,
+      );
     } catch (err) {
       if (err instanceof RenderError) throw badRequest(`cannot render this frame: ${err.message}`);
       throw err;
@@ -134,13 +140,17 @@ export async function renderedRoutes(
       params: params(keys, withFrame),
       querystring,
     });
-    app.get(`${base}/thumbnail`, { preHandler: read, schema: schema('WADO-RS thumbnail (JPEG/PNG)') }, (req, reply) =>
-      render(req, reply, true),
+    app.get(
+      `${base}/thumbnail`,
+      { preHandler: read, schema: schema('WADO-RS thumbnail (JPEG/PNG)') },
+      (req, reply) => render(req, reply, true),
     );
     // Rendered instances and frames (study/series-level rendered multi-picture resources are not offered).
     if (keys.includes('instance'))
-      app.get(`${base}/rendered`, { preHandler: read, schema: schema('WADO-RS rendered (JPEG/PNG)') }, (req, reply) =>
-        render(req, reply, false),
+      app.get(
+        `${base}/rendered`,
+        { preHandler: read, schema: schema('WADO-RS rendered (JPEG/PNG)') },
+        (req, reply) => render(req, reply, false),
       );
   }
 }

@@ -47,7 +47,10 @@ export function sendQido(req: FastifyRequest, reply: FastifyReply, r: QidoResult
   const warnings: string[] = [];
   if (r.ignored.length)
     warnings.push(
-      warning(req, `The following query keys are not supported (unsupported query key) and were ignored: ${r.ignored.join(', ')}`),
+      warning(
+        req,
+        `The following query keys are not supported (unsupported query key) and were ignored: ${r.ignored.join(', ')}`,
+      ),
     );
   if (r.remaining === null) warnings.push(warning(req, 'There are additional results that can be requested'));
   else if (r.remaining > 0)

@@ -82,21 +82,27 @@ export async function frameParts(
 ): Promise<Part[]> {
   const stored = r.transfer_syntax_uid;
   const choice = chooseFrames(ranges, stored, canDecode(r));
-  if (!choice) throw notAcceptable(`frames of ${r.sop_uid} (stored as ${stored})`, frameOffers(stored, canDecode(r)));
+  if (!choice)
+    throw notAcceptable(`frames of ${r.sop_uid} (stored as ${stored})`, frameOffers(stored, canDecode(r)));
   const native = NATIVE_TS.has(stored);
   if (!choice.decode) {
     if (r.pixel_offset !== null && r.frame_length !== null) {
       const parts = await framesByRange(store, r, list);
       // Implicit VR and deflated storage hold the same little-endian pixel bytes as Explicit VR Little Endian.
       return choice.ts === EXPLICIT_LE && native
-        ? parts.map((p) => ({ ...p, contentType: `application/octet-stream; transfer-syntax=${EXPLICIT_LE}` }))
+        ? parts.map((p) => ({
+            ...p,
+            contentType: `application/octet-stream; transfer-syntax=${EXPLICIT_LE}`,
+          }))
         : parts;
     }
     const ds = await loadDataSet(store, r.sha256);
     return list.split(',').map((n) => {
       const f = extractFrame(ds, stored, Number(n));
       const contentType =
-        choice.ts === EXPLICIT_LE && native ? `application/octet-stream; transfer-syntax=${EXPLICIT_LE}` : f.contentType;
+        choice.ts === EXPLICIT_LE && native
+          ? `application/octet-stream; transfer-syntax=${EXPLICIT_LE}`
+          : f.contentType;
       return { contentType, bytes: f.bytes };
     });
   }

@@ -30,7 +30,10 @@ async function transcode(file: string): Promise<Buffer> {
   // dcmtk parses it and reports nothing wrong (it writes warnings and errors to stderr).
   const target = path.join(tmp, path.basename(file));
   fs.writeFileSync(target, out);
-  const dump = execFileSync('dcmdump', ['-q', target], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const dump = execFileSync('dcmdump', ['-q', target], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   expect(dump).toContain('PixelData');
   return out;
 }
@@ -61,9 +64,15 @@ describe('transcoding to Explicit VR Little Endian', () => {
     const sets: [string, string[]][] = [
       [
         'generated/ts/implicit_le.dcm',
-        ['rle', 'gdcm_rle', 'j2k_lossless', 'jpegls_lossless', 'gdcm_jpegls', 'jpeg_lossless_p14', 'jpeg_lossless_sv1'].map(
-          (n) => `generated/ts/${n}.dcm`,
-        ),
+        [
+          'rle',
+          'gdcm_rle',
+          'j2k_lossless',
+          'jpegls_lossless',
+          'gdcm_jpegls',
+          'jpeg_lossless_p14',
+          'jpeg_lossless_sv1',
+        ].map((n) => `generated/ts/${n}.dcm`),
       ],
       [
         'deb-pydicom/test_files/MR_small_implicit.dcm',
@@ -90,7 +99,11 @@ describe('transcoding to Explicit VR Little Endian', () => {
     const planes = pixels(fs.readFileSync(theirs));
     const byPlane = parseDataSet(fs.readFileSync(theirs)).uint16('x00280006') === 1;
     const n = planes.length / 3;
-    const interleaved = byPlane ? Buffer.from(Array.from({ length: planes.length }, (_x, i) => planes[(i % 3) * n + Math.floor(i / 3)]!)) : planes;
+    const interleaved = byPlane
+      ? Buffer.from(
+          Array.from({ length: planes.length }, (_x, i) => planes[(i % 3) * n + Math.floor(i / 3)]!),
+        )
+      : planes;
     expect(Buffer.compare(ours, interleaved)).toBe(0);
     // YCbCr JPEG is decoded to RGB and says so.
     const ybr = parseDataSet(await transcode('deb-pydicom/test_files/SC_rgb_dcmtk_+eb+cy+np.dcm'));
@@ -98,7 +111,11 @@ describe('transcoding to Explicit VR Little Endian', () => {
   });
 
   it('keeps sequences, private and UN-encoded elements readable', async () => {
-    for (const file of ['deb-pydicom/test_files/priv_SQ.dcm', 'deb-pydicom/test_files/rtplan.dcm', 'deb-pydicom/test_files/UN_sequence.dcm']) {
+    for (const file of [
+      'deb-pydicom/test_files/priv_SQ.dcm',
+      'deb-pydicom/test_files/rtplan.dcm',
+      'deb-pydicom/test_files/UN_sequence.dcm',
+    ]) {
       const ds = parseDataSet(fs.readFileSync(corpus(file)));
       const out = await toExplicitLittle(ds, text(ds, 'x00020010'));
       const target = path.join(tmp, path.basename(file));

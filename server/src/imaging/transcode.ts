@@ -21,7 +21,20 @@ export class TranscodeError extends Error {
 const LONG = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
 /** Bytes per value unit to swap when reading Big Endian (AT is a pair of 16-bit values). */
 const SWAP: Record<string, number> = {
-  US: 2, SS: 2, OW: 2, AT: 2, UL: 4, SL: 4, FL: 4, OF: 4, OL: 4, FD: 8, OD: 8, SV: 8, UV: 8, OV: 8,
+  US: 2,
+  SS: 2,
+  OW: 2,
+  AT: 2,
+  UL: 4,
+  SL: 4,
+  FL: 4,
+  OF: 4,
+  OL: 4,
+  FD: 8,
+  OD: 8,
+  SV: 8,
+  UV: 8,
+  OV: 8,
 };
 const UNDEFINED = 0xffffffff;
 const MAX_DEPTH = 64;
@@ -65,7 +78,8 @@ function header(tag: number, vr: string, length: number): Buffer {
 }
 
 function element(tag: number, vr: string, value: Buffer): Buffer {
-  const even = value.length % 2 ? Buffer.concat([value, Buffer.from([vr === 'UI' || LONG.has(vr) ? 0 : 0x20])]) : value;
+  const even =
+    value.length % 2 ? Buffer.concat([value, Buffer.from([vr === 'UI' || LONG.has(vr) ? 0 : 0x20])]) : value;
   // A short-form VR cannot carry more than 64 KiB (e.g. an Implicit VR LUT guessed as US): send it as UN.
   const vrOut = !LONG.has(vr) && even.length > 0xffff ? 'UN' : vr;
   return Buffer.concat([header(tag, vrOut, even.length), even]);
