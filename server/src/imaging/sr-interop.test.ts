@@ -1,7 +1,9 @@
 /**
- * The TID 1500 measurement report export, checked by an independent validator: dciodvfy (dicom3tools) reports no
- * error on SR documents exported from measurements on corpus images (CT and MR, single- and multi-frame), and the
- * document carries the header modules and the Image Library group validators look for.
+ * Measurement reports across systems. The TID 1500 export, checked by an independent validator: dciodvfy
+ * (dicom3tools) reports no error on SR documents exported from measurements on corpus images (CT and MR, single-
+ * and multi-frame), and the document carries the header modules and the Image Library group validators look for.
+ * And a report made elsewhere (written by dcmtk's dump2dcm, Implicit VR, TID 1410-style group) comes back as
+ * read-only marks on the images it refers to, like our own.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +22,7 @@ function validatorErrors(file: string): string[] {
   return `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /^Error/.test(l.trim()));
 }
 
-describe('SR export validated by dciodvfy', () => {
+describe('SR export validated by dciodvfy, SR from elsewhere read as marks', () => {
   let t: TestApp;
   let doctor: Session;
 
@@ -107,5 +109,54 @@ describe('SR export validated by dciodvfy', () => {
       const file = await exportFrom([path.join(CORPUS, f)], [length, ellipse]);
       expect(validatorErrors(file), f).toEqual([]);
     }
+  });
+
+  it('reads a report made elsewhere as read-only marks on its images', async () => {
+    const ct = CT_SERIES().filter((f) => f.path.includes('slice_'));
+    const file = await exportFrom([ct[0]!.abs], [length]);
+    const ours = parseDataSet(fs.readFileSync(file));
+    const image = parseDataSet(fs.readFileSync(ct[0]!.abs));
+    const dump = fs
+      .readFileSync(path.join(import.meta.dirname, 'fixtures/external-sr.dump'), 'utf8')
+      .replace('@SOP@', `${text(ours, 'x00080018')}.1`)
+      .replace('@SERIES@', `${text(ours, 'x0020000e')}.1`)
+      .replace('@STUDY@', text(ours, 'x0020000d'))
+      .replace('@NAME@', text(image, 'x00100010'))
+      .replace('@PID@', text(image, 'x00100020'))
+      .replace('@IMAGE@', text(image, 'x00080018'));
+    fs.writeFileSync(path.join(tmp, 'external.dump'), dump);
+    execFileSync('dump2dcm', ['+ti', path.join(tmp, 'external.dump'), path.join(tmp, 'external.dcm')]);
+    expect((await stowAs(t, doctor, [fs.readFileSync(path.join(tmp, 'external.dcm'))])).statusCode).toBe(200);
+    const list = (await t.as(doctor, { method: 'GET', url: '/api/imaging/studies' })).json() as {
+      id: string;
+      studyInstanceUid: string;
+    }[];
+    const studyId = list.find((s) => s.studyInstanceUid === text(ours, 'x0020000d'))!.id;
+    const r = await t.as(doctor, { method: 'GET', url: `/api/imaging/studies/${studyId}/sr-marks` });
+    expect(r.statusCode).toBe(200);
+    const marks = r.json() as {
+      srSopInstanceUid: string;
+      sopInstanceUid: string;
+      label: string;
+      points: unknown[];
+      values: { value: number; unit: string }[];
+    }[];
+    const external = marks.find((m) => m.srSopInstanceUid === `${text(ours, 'x00080018')}.1`)!;
+    expect(external).toMatchObject({
+      sopInstanceUid: text(image, 'x00080018'),
+      label: 'Long Axis',
+      points: [
+        { x: 10, y: 20 },
+        { x: 50, y: 60 },
+      ],
+      values: [{ value: 42.5, unit: 'mm' }],
+    });
+    const own = marks.find((m) => m.srSopInstanceUid === text(ours, 'x00080018'))!;
+    expect(own.values.map((v) => v.value)).toContain(78.1);
+    // Another hospital sees nothing of it.
+    const outsider = await t.login('wanquan.doctor');
+    expect(
+      (await t.as(outsider, { method: 'GET', url: `/api/imaging/studies/${studyId}/sr-marks` })).statusCode,
+    ).toBe(404);
   });
 });
