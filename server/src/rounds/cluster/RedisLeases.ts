@@ -30,6 +30,7 @@ interface Held {
   token: number;
   /** performance.now() after which this node stops acting for the round, whatever Redis says. */
   deadline: number;
+  renewing?: boolean;
 }
 
 export interface RedisLeasesOptions {
@@ -62,7 +63,6 @@ export class RedisLeases extends EventEmitter<LeaseEvents> implements RoundLease
   readonly #log: FastifyBaseLogger;
   readonly #held = new Map<string, Held>();
   readonly #timer: NodeJS.Timeout;
-  #renewing = false;
 
   private constructor(client: RedisClient, opts: RedisLeasesOptions) {
     super();
@@ -71,7 +71,7 @@ export class RedisLeases extends EventEmitter<LeaseEvents> implements RoundLease
     this.ttlMs = opts.ttlMs;
     this.#prefix = opts.prefix;
     this.#log = opts.log.child({ class: 'RedisLeases', nodeId: opts.nodeId });
-    this.#timer = setInterval(() => void this.#renewAll(), Math.max(50, Math.floor(opts.ttlMs / 5)));
+    this.#timer = setInterval(() => this.#renewAll(), Math.max(50, Math.floor(opts.ttlMs / 5)));
     this.#timer.unref();
   }
 
@@ -142,33 +142,29 @@ export class RedisLeases extends EventEmitter<LeaseEvents> implements RoundLease
     this.emit('lost', roundId, h.token);
   }
 
-  async #renewAll(): Promise<void> {
-    if (this.#renewing) return;
-    this.#renewing = true;
-    try {
-      await Promise.all(
-        [...this.#held].map(async ([roundId, h]) => {
-          const sent = performance.now();
-          if (sent >= h.deadline) return this.#lose(roundId, h, 'deadline passed before renewal');
-          try {
-            const ok = await this.#client.sendCommand([
-              'EVAL',
-              RENEW,
-              '1',
-              this.#key(roundId).lease,
-              this.#value(h.token),
-              String(this.ttlMs),
-            ]);
-            if (Number(ok) === 1) h.deadline = sent + this.ttlMs - this.#drift;
+  /**
+   * Every tick: a lease past its local deadline is lost at once (even while a renewal hangs on an unreachable
+   * Redis); the others are renewed, one renewal in flight per round.
+   */
+  #renewAll(): void {
+    for (const [roundId, h] of this.#held) {
+      const sent = performance.now();
+      if (sent >= h.deadline) {
+        this.#lose(roundId, h, 'deadline passed without a renewal');
+        continue;
+      }
+      if (h.renewing) continue;
+      h.renewing = true;
+      void this.#client
+        .sendCommand(['EVAL', RENEW, '1', this.#key(roundId).lease, this.#value(h.token), String(this.ttlMs)])
+        .then(
+          (ok) => {
+            if (Number(ok) === 1) h.deadline = Math.max(h.deadline, sent + this.ttlMs - this.#drift);
             else this.#lose(roundId, h, 'held by another node');
-          } catch (err) {
-            this.#log.warn({ err, roundId }, 'round lease renewal failed');
-            if (performance.now() >= h.deadline) this.#lose(roundId, h, 'renewal failed until the deadline');
-          }
-        }),
-      );
-    } finally {
-      this.#renewing = false;
+          },
+          (err: unknown) => this.#log.warn({ err, roundId }, 'round lease renewal failed'),
+        )
+        .finally(() => (h.renewing = false));
     }
   }
 
