@@ -117,7 +117,11 @@ export class RoundSession {
     const j = this.#mine();
     this.#joined = null;
     if (!j) return;
-    if (reason === 'client namespace disconnect' || reason === 'server namespace disconnect' || !j.peer.mediaAlive)
+    if (
+      reason === 'client namespace disconnect' ||
+      reason === 'server namespace disconnect' ||
+      !j.peer.mediaAlive
+    )
       return j.peer.close();
     j.peer.detach();
     setTimeout(() => {
@@ -180,7 +184,10 @@ export class RoundSession {
       return room.createTransport(peer, direction);
     },
     connectTransport: async ({ transportId, dtlsParameters }) => {
-      await this.#need().peer.connectTransport(transportId, dtlsParameters as unknown as types.DtlsParameters);
+      await this.#need().peer.connectTransport(
+        transportId,
+        dtlsParameters as unknown as types.DtlsParameters,
+      );
       return undefined;
     },
     restartIce: async ({ transportId }) => {

@@ -28,7 +28,11 @@ export interface RoundSignalling {
  * cluster/RedisLeases.ts); a socket on any node reaches it through the node bus (cluster/RoundRouter.ts), and
  * its browser's media connects to the owner's announced address. See README "Rounds across nodes".
  */
-export async function registerRoundSocket(app: FastifyInstance, config: Config, sfu: Sfu): Promise<RoundSignalling> {
+export async function registerRoundSocket(
+  app: FastifyInstance,
+  config: Config,
+  sfu: Sfu,
+): Promise<RoundSignalling> {
   const nodeId = `${os.hostname()}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
   let leases: RoundLeases;
   let bus: NodeBus | null = null;

@@ -319,7 +319,8 @@ export class Room extends EventEmitter<RoomEvents> {
     if (this.#closed) return;
     this.#closed = true;
     if (reason === 'worker_died') this.broadcast({ name: 'rejoin', data: { reason: 'worker_died' } });
-    if (reason === 'moved' || reason === 'shutdown') this.broadcast({ name: 'rejoin', data: { reason: 'moved' } });
+    if (reason === 'moved' || reason === 'shutdown')
+      this.broadcast({ name: 'rejoin', data: { reason: 'moved' } });
     if (reason === 'ended') this.broadcast({ name: 'roundEnded', data: {} });
     const rec = this.#recorder;
     this.#recorder = null;

@@ -40,7 +40,13 @@ export class NodeBus {
     throw new Error('no handler');
   };
 
-  private constructor(pub: RedisClient, sub: RedisClient, prefix: string, nodeId: string, log: FastifyBaseLogger) {
+  private constructor(
+    pub: RedisClient,
+    sub: RedisClient,
+    prefix: string,
+    nodeId: string,
+    log: FastifyBaseLogger,
+  ) {
     this.#pub = pub;
     this.#sub = sub;
     this.#prefix = prefix;
@@ -48,7 +54,12 @@ export class NodeBus {
     this.#log = log.child({ class: 'NodeBus', nodeId });
   }
 
-  static async connect(url: string, prefix: string, nodeId: string, log: FastifyBaseLogger): Promise<NodeBus> {
+  static async connect(
+    url: string,
+    prefix: string,
+    nodeId: string,
+    log: FastifyBaseLogger,
+  ): Promise<NodeBus> {
     const pub = createClient({ url });
     const sub = pub.duplicate();
     pub.on('error', (err) => log.warn({ err }, 'node bus redis error'));

@@ -36,7 +36,13 @@ export class RoundHost {
   readonly #watched = new WeakSet<Room>();
   readonly #sweep: NodeJS.Timeout | null;
 
-  constructor(o: { app: FastifyInstance; config: Config; sfu: Sfu; leases: RoundLeases; bus: NodeBus | null }) {
+  constructor(o: {
+    app: FastifyInstance;
+    config: Config;
+    sfu: Sfu;
+    leases: RoundLeases;
+    bus: NodeBus | null;
+  }) {
     this.#app = o.app;
     this.#config = o.config;
     this.#sfu = o.sfu;
@@ -54,7 +60,10 @@ export class RoundHost {
 
   async call(c: RoundCall, entryNodeId: string): Promise<CallResult> {
     if (c.roundId !== null && c.token !== null && !this.#leases.holds(c.roundId, c.token))
-      return { moved: true, ack: { ok: false, code: 'unavailable', message: 'the round moved; join it again' } };
+      return {
+        moved: true,
+        ack: { ok: false, code: 'unavailable', message: 'the round moved; join it again' },
+      };
     let session = this.#sessions.get(c.socketId);
     if (!session) {
       session = new RoundSession({
@@ -77,7 +86,8 @@ export class RoundHost {
     const roundId = session.roundId;
     if (roundId) this.#watch(roundId);
     else if (this.#sessions.get(c.socketId) === session) this.#sessions.delete(c.socketId);
-    if (c.method === 'join' && c.roundId && !this.#sfu.rooms.has(c.roundId)) await this.#leases.release(c.roundId);
+    if (c.method === 'join' && c.roundId && !this.#sfu.rooms.has(c.roundId))
+      await this.#leases.release(c.roundId);
     return { ack };
   }
 

@@ -40,7 +40,9 @@ export class RoundRouter {
     this.#bus = o.bus;
     this.#log = o.app.log.child({ class: 'RoundRouter', nodeId: o.leases.nodeId });
     o.app.onSocket((socket) => this.#attach(socket));
-    this.#watch = o.bus ? setInterval(() => void this.#checkRoutes(), Math.max(100, o.leases.ttlMs / 5)) : null;
+    this.#watch = o.bus
+      ? setInterval(() => void this.#checkRoutes(), Math.max(100, o.leases.ttlMs / 5))
+      : null;
     this.#watch?.unref();
     o.bus?.handle(async (body, from) => this.#onBus(body as BusMessage, from));
   }
@@ -125,7 +127,11 @@ export class RoundRouter {
     for (;;) {
       const holder = await this.#leases.acquire(roundId);
       if (prev && prev.nodeId !== holder.nodeId)
-        this.#tell(prev.nodeId, { kind: 'disconnect', socketId: socket.id, reason: 'client namespace disconnect' });
+        this.#tell(prev.nodeId, {
+          kind: 'disconnect',
+          socketId: socket.id,
+          reason: 'client namespace disconnect',
+        });
       const call: RoundCall = {
         kind: 'call',
         socketId: socket.id,
@@ -140,13 +146,17 @@ export class RoundRouter {
         res = await this.#send(holder.nodeId, call);
       } catch (err) {
         if (!(err instanceof NodeUnreachableError || err instanceof NodeTimeoutError)) throw err;
-        this.#log.info({ roundId, owner: holder.nodeId, err: err.message }, 'round owner gone; waiting for its lease');
+        this.#log.info(
+          { roundId, owner: holder.nodeId, err: err.message },
+          'round owner gone; waiting for its lease',
+        );
       }
       if (res && !res.moved) {
         if (res.ack.ok) this.#routes.set(socket.id, { roundId, nodeId: holder.nodeId, token: holder.token });
         return res.ack;
       }
-      if (Date.now() > deadline) return unavailable('the round’s node is gone and its lease has not expired yet');
+      if (Date.now() > deadline)
+        return unavailable('the round’s node is gone and its lease has not expired yet');
       await this.#leaseChange(roundId, holder, deadline);
     }
   }
@@ -204,7 +214,8 @@ export class RoundRouter {
   async #checkRoutes(): Promise<void> {
     const remote = [...this.#routes.values()].filter((r) => r.nodeId !== this.#self);
     const gone = (r: Route) => {
-      for (const [socketId, x] of this.#routes) if (x.roundId === r.roundId && x.nodeId === r.nodeId) this.#moved(socketId);
+      for (const [socketId, x] of this.#routes)
+        if (x.roundId === r.roundId && x.nodeId === r.nodeId) this.#moved(socketId);
     };
     try {
       // A dead owner is known at once (its bus subscription closed with its process); its browsers rejoin now,

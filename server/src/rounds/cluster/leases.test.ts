@@ -52,7 +52,10 @@ async function holderProcess(nodeId: string) {
   readline.createInterface({ input: proc.stdout! }).on('line', (l) => lines.push(JSON.parse(l)));
   const next = async (key: string) => {
     await waitFor(() => lines.some((l) => key in l), 30_000, `lease holder: ${key}`);
-    return lines.splice(lines.findIndex((l) => key in l), 1)[0]![key];
+    return lines.splice(
+      lines.findIndex((l) => key in l),
+      1,
+    )[0]![key];
   };
   await next('ready');
   return {

@@ -20,6 +20,4 @@ export interface CallResult {
 }
 
 export type BusMessage =
-  | RoundCall
-  | { kind: 'disconnect'; socketId: string; reason: string }
-  | { kind: 'end'; roundId: string };
+  RoundCall | { kind: 'disconnect'; socketId: string; reason: string } | { kind: 'end'; roundId: string };
