@@ -80,8 +80,11 @@ export class RoundSession {
     this.#mine()?.peer.close();
     this.#joined = null;
   }
+  /** To the socket here when it is connected to this node, else through the adapter to its node. */
   readonly #notify = (n: RoundNotification): void => {
-    this.#app.io.to(this.socketId).emit('round:notify', n);
+    const here = this.#app.io.sockets.sockets.get(this.socketId);
+    if (here) here.emit('round:notify', n);
+    else this.#app.io.to(this.socketId).emit('round:notify', n);
   };
   #hold(current: Joined): void {
     this.#joined = current;
