@@ -18,7 +18,7 @@ import {
   type ServerToClientEvents,
 } from '@consult/shared';
 import { loadConfig } from '../../config';
-import { DEMO_PASSWORD, startTestServer } from '../../testing/harness';
+import { DEMO_PASSWORD, dropSchema, freshSchema, startTestServer } from '../../testing/harness';
 import { waitFor } from '../../testing/load';
 import { startPrivateRedis, type PrivateRedis } from '../../testing/private-services';
 
@@ -34,6 +34,7 @@ let redis: PrivateRedis;
 let a: Srv;
 let b: Srv;
 let roundId: string;
+const schema = freshSchema();
 const users: Record<string, User> = {};
 const sockets: Client[] = [];
 
@@ -89,8 +90,9 @@ const rooms = async (srv: Srv) =>
 beforeAll(async () => {
   redis = await startPrivateRedis();
   const sfu = { ...loadConfig({}).sfu, workers: 1, roundLeaseMs: 1000 };
-  a = await startTestServer('postgres', { redisUrl: redis.url, sfu });
-  b = await startTestServer('postgres', { redisUrl: redis.url, sfu, databaseSchema: a.schema });
+  // Both name the schema, so stopping node A leaves the shared database to node B (dropped in afterAll).
+  a = await startTestServer('postgres', { redisUrl: redis.url, sfu, databaseSchema: schema });
+  b = await startTestServer('postgres', { redisUrl: redis.url, sfu, databaseSchema: schema });
   const host = await login(a, 'pku.cardio');
   const guest = await login(b, 'lankao.doctor');
   await login(a, 'sysadmin');
@@ -110,6 +112,7 @@ afterAll(async () => {
   await b?.close();
   await a?.close().catch(() => undefined);
   await redis?.destroy();
+  await dropSchema(schema);
 }, 120_000);
 
 describe('a round across two nodes (signalling)', () => {
@@ -122,7 +125,9 @@ describe('a round across two nodes (signalling)', () => {
     expect((await req(hostSock, 'join', { roundId })).ok).toBe(true);
     const joined = await req(guestSock, 'join', { roundId });
     if (!joined.ok) throw new Error(joined.message);
-    expect(joined.data.peers.map((p) => p.peerId)).toEqual([users['pku.cardio']!.id]);
+    expect(joined.data.peers.map((p) => p.peerId), JSON.stringify(joined.data.peers)).toEqual([
+      users['pku.cardio']!.id,
+    ]);
     // The host (node A) hears of the guest (node B) through the adapter.
     await waitFor(() => hostSock.notes.some((n) => n.name === 'peerJoined'), 10_000, 'peerJoined on A');
     expect((await rooms(a)).find((r) => r.roundId === roundId)?.peers).toHaveLength(2);
