@@ -259,13 +259,40 @@ describe('a round across two nodes in two network namespaces', () => {
     expect(oldHostView).not.toBeNull();
     expect(oldGuestView).not.toBeNull();
 
+    for (const page of [hostPage, guestPage])
+      await page.evaluate(() => {
+        const log: [string, number][] = [];
+        (window as unknown as { __statusLog: typeof log }).__statusLog = log;
+        const room = document.querySelector('[data-testid=round-room]')!;
+        new MutationObserver(() => log.push([room.getAttribute('data-status') ?? '', Date.now()])).observe(
+          room,
+          {
+            attributes: true,
+            attributeFilter: ['data-status'],
+          },
+        );
+      });
     const killedAt = Date.now();
     await nodes[0]!.kill('SIGKILL');
     const back = await Promise.all([
       newVideoPlaying(hostPage, `tile-${guest.id}`, oldHostView).then(() => Date.now() - killedAt),
       newVideoPlaying(guestPage, `tile-${host.id}`, oldGuestView).then(() => Date.now() - killedAt),
     ]);
-    console.log(`failover: host's browser back with video after ${back[0]} ms, guest's after ${back[1]} ms`);
+    const timeline = async (page: Page) =>
+      (await page.evaluate(() => (window as unknown as { __statusLog: [string, number][] }).__statusLog))
+        .map(([st, at]) => `${st}@${at - killedAt}`)
+        .concat(
+          Object.entries(
+            (await page.evaluate(
+              () => (window as unknown as { __probe?: Record<string, number> }).__probe,
+            )) ?? {},
+          ).map(([k, at]) => `${k}@${at - killedAt}`),
+        )
+        .join(' ');
+    console.log(
+      `failover: host's browser back with video after ${back[0]} ms (${await timeline(hostPage)}), ` +
+        `guest's after ${back[1]} ms (${await timeline(guestPage)})`,
+    );
     expect(Math.max(...back)).toBeLessThan(FAILOVER_BUDGET_MS);
 
     // Both went through the visible "rejoining" state, are joined again, and decode video (getStats).

@@ -46,6 +46,10 @@ export async function registerRoundSocket(
       log: app.log,
     });
     bus = await NodeBus.connect(config.redisUrl, `${prefix}node:`, nodeId, app.log);
+    // Any node of a cluster may have to take a round over: its media workers are started now, not on the
+    // takeover (loading mediasoup and spawning a worker would add seconds to the failover).
+    if (config.sfu.workerBin)
+      void sfu.pool.ready().catch((err: unknown) => app.log.warn({ err }, 'media workers did not start'));
   } else leases = new LocalLeases(nodeId);
   const host = new RoundHost({ app, config, sfu, leases, bus });
   const router = new RoundRouter({ app, host, leases, bus });

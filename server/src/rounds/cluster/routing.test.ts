@@ -125,9 +125,10 @@ describe('a round across two nodes (signalling)', () => {
     expect((await req(hostSock, 'join', { roundId })).ok).toBe(true);
     const joined = await req(guestSock, 'join', { roundId });
     if (!joined.ok) throw new Error(joined.message);
-    expect(joined.data.peers.map((p) => p.peerId), JSON.stringify(joined.data.peers)).toEqual([
-      users['pku.cardio']!.id,
-    ]);
+    expect(
+      joined.data.peers.map((p) => p.peerId),
+      JSON.stringify(joined.data.peers),
+    ).toEqual([users['pku.cardio']!.id]);
     // The host (node A) hears of the guest (node B) through the adapter.
     await waitFor(() => hostSock.notes.some((n) => n.name === 'peerJoined'), 10_000, 'peerJoined on A');
     expect((await rooms(a)).find((r) => r.roundId === roundId)?.peers).toHaveLength(2);
