@@ -52,9 +52,10 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
   const P = Permission;
   const sfu = new Sfu(config.sfu, app.log);
   observeSfu(app, sfu);
-  registerRoundSocket(app, config, sfu);
+  const signalling = await registerRoundSocket(app, config, sfu);
   app.addHook('onClose', async () => {
     sfu.close();
+    await signalling.close();
     await waitForRecordings();
   });
 
@@ -138,8 +139,7 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     },
     async (req) => {
       const round = await svc.endRound(app.db, actorOf(req), req.params.id);
-      sfu.rooms.get(round.id)?.close('ended');
-      await waitForRecordings();
+      await signalling.endRound(round.id);
       return svc.getRound(app.db, actorOf(req), round.id);
     },
   );

@@ -27,7 +27,8 @@ export const RoundRequestSchemas = {
     { additionalProperties: false },
   ),
   connectTransport: Type.Object({ transportId: Id, dtlsParameters: Opaque }, { additionalProperties: false }),
-  restartIce: Type.Object({ transportId: Id }, { additionalProperties: false }),
+  /** roundId: which round the transport belongs to, so a new socket on another node finds the round's node. */
+  restartIce: Type.Object({ transportId: Id, roundId: Type.Optional(Id) }, { additionalProperties: false }),
   produce: Type.Object(
     {
       transportId: Id,
@@ -166,8 +167,11 @@ export type RoundNotification =
   | { name: 'chatMessage'; data: { message: ChatMessage } }
   | { name: 'agendaChanged'; data: { agendaItemId: string | null } }
   | { name: 'recordingChanged'; data: { recording: boolean; recordingId: string | null } }
-  /** The media server lost this round's state (worker died): join again. Clients do so automatically. */
-  | { name: 'rejoin'; data: { reason: 'worker_died' | 'room_closed' } }
+  /**
+   * The media server lost this round's state (worker died), or the round moved to another node (its node stopped
+   * or lost the round's lease): join again. Clients do so automatically.
+   */
+  | { name: 'rejoin'; data: { reason: 'worker_died' | 'room_closed' | 'moved' } }
   /** The same user joined from elsewhere; this connection's peer was closed. Do not rejoin. */
   | { name: 'replaced'; data: Record<string, never> }
   | { name: 'roundEnded'; data: Record<string, never> };

@@ -71,14 +71,16 @@ export class RoomClient {
     applyLayer: (consumerId) => this.#applyLayer(consumerId),
   };
   readonly #stats = new StatsSampler(this.#inner);
-  readonly #ice = new IceRestarter(
-    (method, data) => this.request(method, data),
-    () => this.#set({ iceRestarts: this.#state.iceRestarts + 1 }),
-  );
+  readonly #ice: IceRestarter;
 
   constructor(roundId: string, socket: AppSocket = connectSocket()) {
     this.roundId = roundId;
     this.#socket = socket;
+    this.#ice = new IceRestarter(
+      roundId,
+      (method, data) => this.request(method, data),
+      () => this.#set({ iceRestarts: this.#state.iceRestarts + 1 }),
+    );
   }
 
   subscribe = (fn: () => void): (() => void) => {
@@ -228,7 +230,13 @@ export class RoomClient {
       }).then(({ producerId }) => ok({ id: producerId }), fail);
     });
     t.on('connectionstatechange', (s) => {
-      if (s === 'failed' || s === 'disconnected') void this.#ice.restart(t);
+      if (s !== 'failed' && s !== 'disconnected') return;
+      // No restart possible (the round's node is gone, the peer too) and the media failed: join again, which
+      // reaches the round wherever it is served now.
+      void this.#ice.restart(t).then((ok) => {
+        if (!ok && s === 'failed' && !t.closed && this.#wantJoined && this.#state.status === 'joined')
+          void this.#rejoin();
+      });
     });
     return t;
   }
