@@ -25,6 +25,8 @@ import type { Sfu } from '../sfu/Sfu';
 import * as svc from './room-service';
 import { visibleRound } from './service';
 import { inviteeIds } from './queries';
+import { handsRaised, lowerHand, raiseHand } from './hands';
+import { joinPath } from './invitations';
 
 interface Joined {
   roundId: string;
@@ -123,7 +125,7 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
               kind: 'round.started',
               entityType: 'round',
               entityId: roundId,
-              data: { title: round.title },
+              data: { title: round.title, joinPath: joinPath(roundId) },
             },
           );
         }
@@ -135,6 +137,7 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
           currentAgendaItemId: round.current_agenda_item_id,
           recording: room.recordingId !== null,
           chat: await svc.chatHistory(app.db, roundId),
+          handsRaised: handsRaised(room),
         };
       },
       ready: async ({ rtpCapabilities }) => {
@@ -224,6 +227,16 @@ export function registerRoundSocket(app: FastifyInstance, config: Config, sfu: S
         const { room, roundId } = need();
         await svc.setAgendaItem(app.db, actor, roundId, agendaItemId);
         room.broadcast({ name: 'agendaChanged', data: { agendaItemId } });
+        return undefined;
+      },
+      raiseHand: async ({ raised }) => {
+        const { room, peer } = need();
+        raiseHand(room, peer.id, raised);
+        return undefined;
+      },
+      lowerHand: async ({ peerId }) => {
+        const { room, roundId } = need();
+        await lowerHand(app.db, actor, room, peerId, () => app.sync.presenterOf(roundId));
         return undefined;
       },
       startRecording: async () => {

@@ -262,6 +262,11 @@ export class SyncService {
     }
   }
 
+  /** Who presents in the round's shared viewer now (null: nobody). Rounds ask it: the presenter lowers hands. */
+  async presenterOf(roundId: string): Promise<string | null> {
+    return (await this.store.get(roundId)).presenter?.userId ?? null;
+  }
+
   /**
    * Re-check everyone in a round's viewer against current data (after the round, or the access to a case it
    * presents, changed): whoever no longer takes part is revoked; the others' withheld studies are recomputed;
