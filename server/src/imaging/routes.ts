@@ -23,6 +23,7 @@ import { DomainError, errorResponses } from '../errors';
 import { dicomwebRoutes, type ImagingDeps } from './dicomweb.routes';
 import { storeInstance } from './ingest';
 import * as svc from './service';
+import * as ann from './annotations';
 import { exportSr } from './sr';
 import { BlobStore, TempWriter } from './storage';
 import { wadoUriRoutes } from './wado-uri.routes';
@@ -142,7 +143,7 @@ const apiRoutes =
         preHandler: app.guard(P.StudiesRead),
         schema: { tags: ['imaging'], params: IdParams, response: { 200: Type.Array(Annotation), ...errors } },
       },
-      async (req) => svc.listAnnotations(app.db, actorOf(req), req.params.id),
+      async (req) => ann.listAnnotations(app.db, deps.store, actorOf(req), req.params.id),
     );
     app.post(
       '/studies/:id/annotations',
@@ -156,7 +157,7 @@ const apiRoutes =
         },
       },
       async (req, reply) =>
-        reply.code(201).send(await svc.createAnnotation(app.db, actorOf(req), req.params.id, req.body)),
+        reply.code(201).send(await ann.createAnnotation(app.db, deps.store, actorOf(req), req.params.id, req.body)),
     );
     app.put(
       '/annotations/:id',
@@ -169,7 +170,7 @@ const apiRoutes =
           response: { 200: Annotation, ...errors },
         },
       },
-      async (req) => svc.updateAnnotation(app.db, actorOf(req), req.params.id, req.body),
+      async (req) => ann.updateAnnotation(app.db, deps.store, actorOf(req), req.params.id, req.body),
     );
     app.delete(
       '/annotations/:id',
@@ -183,7 +184,7 @@ const apiRoutes =
         },
       },
       async (req) => {
-        await svc.deleteAnnotation(app.db, actorOf(req), req.params.id, req.query.version);
+        await ann.deleteAnnotation(app.db, actorOf(req), req.params.id, req.query.version);
         return { ok: true as const };
       },
     );

@@ -139,7 +139,10 @@ export class SyncService {
     if ('duplicateOf' in pre) return { seq: pre.duplicateOf, version: before.annotations[id]?.version ?? 0 };
 
     if (cmd.type === 'annotationCommit') {
-      ctx.storeId = await this.annotations.create(actor, cmd.annotation);
+      const stored = await this.annotations.create(actor, cmd.annotation);
+      ctx.storeId = stored.id;
+      // Everyone sees the values the store computed (the one measurement), not the author's preview.
+      cmd.annotation.data = { ...cmd.annotation.data, measurements: stored.measurements };
       try {
         const r = await this.#sequence(cmd, ctx);
         return { seq: r.seq, version: 1 };
@@ -153,7 +156,8 @@ export class SyncService {
     }
     const cur = before.annotations[cmd.id]!;
     if (cur.storeId) {
-      if (cmd.type === 'annotationUpdate') await this.annotations.update(actor, cur, cmd.data);
+      if (cmd.type === 'annotationUpdate')
+        cmd.data = { ...cmd.data, measurements: await this.annotations.update(actor, cur, cmd.data) };
       else await this.annotations.remove(actor, cur.storeId, cmd.baseVersion);
     }
     const r = await this.#sequence(cmd, ctx);
