@@ -101,7 +101,10 @@ async function controlsInView(page: Page) {
 }
 
 const attr = (page: Page, testId: string, name: string) =>
-  page.locator(`[data-testid="${testId}"]`).getAttribute(name, { timeout: 1000 }).catch(() => null);
+  page
+    .locator(`[data-testid="${testId}"]`)
+    .getAttribute(name, { timeout: 1000 })
+    .catch(() => null);
 
 describe('a round from the case, and its room at laptop and desktop sizes', () => {
   let caseId: string;
@@ -113,9 +116,9 @@ describe('a round from the case, and its room at laptop and desktop sizes', () =
     await login(page, app.url, 'pku.cardio');
     await page.goto(`${app.url}/consultations/${caseId}`);
     await page.locator('[data-testid=schedule-round]').click();
-    await expect.poll(() => page.locator('input[name=title]').inputValue(), T).toBe(
-      '赵桂芳 · 三联降压仍控制不佳，下一步方案？',
-    );
+    await expect
+      .poll(() => page.locator('input[name=title]').inputValue(), T)
+      .toBe('赵桂芳 · 三联降压仍控制不佳，下一步方案？');
     expect(await page.locator('[data-testid=round-from-case]').textContent()).toContain('已排期');
     expect(await page.locator('[data-testid=agenda-title-0]').inputValue()).toBe(
       '赵桂芳 · 三联降压仍控制不佳，下一步方案？',
@@ -181,9 +184,13 @@ describe('a round from the case, and its room at laptop and desktop sizes', () =
       // A raised hand reaches the host, who lowers it.
       await countyPage.locator('[data-testid=toggle-hand]').click();
       await expect.poll(() => attr(hostPage, `participant-${county.id}`, 'data-hand'), T).toBe('true');
-      expect(await hostPage.locator(`[data-testid="tile-${county.id}"] figcaption`).textContent()).toContain('✋');
+      expect(await hostPage.locator(`[data-testid="tile-${county.id}"] figcaption`).textContent()).toContain(
+        '✋',
+      );
       fs.mkdirSync(ARTIFACTS, { recursive: true });
-      await hostPage.screenshot({ path: path.join(ARTIFACTS, `round-room-${size.width}x${size.height}.png`) });
+      await hostPage.screenshot({
+        path: path.join(ARTIFACTS, `round-room-${size.width}x${size.height}.png`),
+      });
       await hostPage.locator(`[data-testid="lower-hand-${county.id}"]`).click();
       await expect.poll(() => attr(countyPage, `participant-${county.id}`, 'data-hand'), T).toBe('false');
       expect(await attr(countyPage, 'toggle-hand', 'aria-pressed')).toBe('false');
@@ -197,7 +204,9 @@ describe('a round from the case, and its room at laptop and desktop sizes', () =
       });
 
       await countyPage.locator('[data-testid=room-leave]').click();
-      await expect.poll(() => hostPage.locator(`[data-testid="participant-${county.id}"]`).count(), T).toBe(0);
+      await expect
+        .poll(() => hostPage.locator(`[data-testid="participant-${county.id}"]`).count(), T)
+        .toBe(0);
       await hostPage.close();
       await countyPage.close();
     }, 300_000);

@@ -1,9 +1,4 @@
-import type {
-  CaseAction,
-  StudyDetail,
-  StudyListQuery,
-  StudySummary,
-} from '@consult/shared';
+import type { CaseAction, StudyDetail, StudyListQuery, StudySummary } from '@consult/shared';
 import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';

@@ -36,8 +36,12 @@ describe.each(DIALECTS)('rounds from the case (%s)', (dialect) => {
     radiology = await t.login('pku.radiology');
     nephro = await t.login('pku.nephro');
     linquan = await t.login('linquan.doctor');
-    c = await createRequest(t, lankao, { clinicalQuestion: '胸痛3天，是否需要冠脉造影？\nChest pain, angiography?' });
-    expect((await move(t, cardio, c.id, { to: 'triaged', assigneeId: ids['pku.cardio'] })).statusCode).toBe(200);
+    c = await createRequest(t, lankao, {
+      clinicalQuestion: '胸痛3天，是否需要冠脉造影？\nChest pain, angiography?',
+    });
+    expect((await move(t, cardio, c.id, { to: 'triaged', assigneeId: ids['pku.cardio'] })).statusCode).toBe(
+      200,
+    );
     expect((await move(t, cardio, c.id, { to: 'accepted' })).statusCode).toBe(200);
     const added = await t.as(cardio, {
       method: 'POST',
@@ -46,7 +50,9 @@ describe.each(DIALECTS)('rounds from the case (%s)', (dialect) => {
     });
     expect(added.statusCode, added.body).toBe(200);
     c2 = await createRequest(t, lankao, { clinicalQuestion: '血压控制不佳' }, undefined, { name: '李建国' });
-    expect((await move(t, cardio, c2.id, { to: 'triaged', assigneeId: ids['pku.cardio'] })).statusCode).toBe(200);
+    expect((await move(t, cardio, c2.id, { to: 'triaged', assigneeId: ids['pku.cardio'] })).statusCode).toBe(
+      200,
+    );
     expect((await move(t, cardio, c2.id, { to: 'accepted' })).statusCode).toBe(200);
     const second = await t.as(cardio, {
       method: 'POST',
@@ -69,7 +75,9 @@ describe.each(DIALECTS)('rounds from the case (%s)', (dialect) => {
     expect(d.title).toBe('王秀兰 · 胸痛3天，是否需要冠脉造影？ Chest pain, angiography?');
     expect(d.title).not.toMatch(UUID);
     expect(d.case.consultationId).toBe(c.id);
-    expect(d.invitees.map((p) => p.userId).sort()).toEqual([ids['lankao.doctor'], ids['pku.radiology']].sort());
+    expect(d.invitees.map((p) => p.userId).sort()).toEqual(
+      [ids['lankao.doctor'], ids['pku.radiology']].sort(),
+    );
     expect(d.invitees.find((p) => p.userId === ids['pku.radiology'])?.hospitalNameEn).toBe(
       'Peking University First Hospital',
     );
@@ -79,7 +87,9 @@ describe.each(DIALECTS)('rounds from the case (%s)', (dialect) => {
     expect(memberRes.statusCode, memberRes.body).toBe(200);
     const member = memberRes.json() as RoundDraft;
     expect(member.schedulesCase).toBe(false);
-    expect(member.invitees.map((p) => p.userId).sort()).toEqual([ids['lankao.doctor'], ids['pku.cardio']].sort());
+    expect(member.invitees.map((p) => p.userId).sort()).toEqual(
+      [ids['lankao.doctor'], ids['pku.cardio']].sort(),
+    );
   });
 
   it('nobody off the care team gets a draft or sees the case among the presentable ones', async () => {
@@ -102,7 +112,9 @@ describe.each(DIALECTS)('rounds from the case (%s)', (dialect) => {
 
   it('a request closed without an answer cannot be presented', async () => {
     const other = await createRequest(t, lankao);
-    expect((await move(t, cardio, other.id, { to: 'triaged', assigneeId: ids['pku.cardio'] })).statusCode).toBe(200);
+    expect(
+      (await move(t, cardio, other.id, { to: 'triaged', assigneeId: ids['pku.cardio'] })).statusCode,
+    ).toBe(200);
     expect((await move(t, cardio, other.id, { to: 'accepted' })).statusCode).toBe(200);
     expect((await draftOf(cardio, other.id)).statusCode).toBe(200);
     expect((await move(t, lankao, other.id, { to: 'cancelled', reason: '患者已转院' })).statusCode).toBe(200);
@@ -146,7 +158,11 @@ describe.each(DIALECTS)('rounds from the case (%s)', (dialect) => {
   });
 
   it('creates the round, schedules the request in the same step and invites with a join link', async () => {
-    const res = await t.as(cardio, { method: 'POST', url: '/api/rounds', payload: base({ scheduleCase: c.id }) });
+    const res = await t.as(cardio, {
+      method: 'POST',
+      url: '/api/rounds',
+      payload: base({ scheduleCase: c.id }),
+    });
     expect(res.statusCode, res.body).toBe(201);
     round = res.json();
     expect(await caseState()).toBe('scheduled');
@@ -166,7 +182,9 @@ describe.each(DIALECTS)('rounds from the case (%s)', (dialect) => {
       .select('action')
       .where('entity_id', 'in', [round.id, c.id])
       .execute();
-    expect(actions.map((a) => a.action)).toEqual(expect.arrayContaining(['round.create', 'consultation.transition']));
+    expect(actions.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['round.create', 'consultation.transition']),
+    );
   });
 
   it('an invitee off the care team sees the agenda item withheld (title and case)', async () => {

@@ -69,9 +69,7 @@ export async function roundDraft(db: DB, actor: Actor, consultationId: string): 
     team.members.map((m) => m.userId).filter((id) => id !== actor.id),
   );
   const invitees: RoundPerson[] = rows
-    .filter(
-      (u) => !u.disabled && can(u.role, Permission.RoundsJoin) && hospitals.has(u.hospital_id ?? ''),
-    )
+    .filter((u) => !u.disabled && can(u.role, Permission.RoundsJoin) && hospitals.has(u.hospital_id ?? ''))
     .map(toPerson);
   const c = toCase(row);
   return {

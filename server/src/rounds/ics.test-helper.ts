@@ -20,7 +20,10 @@ export function checkIcs(body: string): string[] {
   expect(lines.some((l) => l.startsWith('PRODID:'))).toBe(true);
   const event = lines.slice(lines.indexOf('BEGIN:VEVENT'), lines.indexOf('END:VEVENT'));
   for (const name of ['UID', 'DTSTAMP', 'DTSTART', 'SUMMARY', 'URL'])
-    expect(event.filter((l) => l.startsWith(`${name}:`)), name).toHaveLength(1);
+    expect(
+      event.filter((l) => l.startsWith(`${name}:`)),
+      name,
+    ).toHaveLength(1);
   for (const name of ['DTSTAMP', 'DTSTART', 'DTEND'])
     expect(event.find((l) => l.startsWith(`${name}:`))).toMatch(new RegExp(`^${name}:\\d{8}T\\d{6}Z$`));
   // TEXT values: every `;` `,` `\` escaped, no raw line break (§3.3.11).

@@ -5,7 +5,25 @@ import { checkIcs } from './ics.test-helper';
 
 /** Deterministic pseudo-random text over ASCII, separators, CJK, and astral characters (4 UTF-8 octets). */
 function* texts(seed = 20261203): Generator<string> {
-  const alphabet = ['a', 'Z', ' ', ',', ';', '\\', '\n', ':', '"', '会', '诊', '查', '房', '·', '😷', '𠀀', 'é'];
+  const alphabet = [
+    'a',
+    'Z',
+    ' ',
+    ',',
+    ';',
+    '\\',
+    '\n',
+    ':',
+    '"',
+    '会',
+    '诊',
+    '查',
+    '房',
+    '·',
+    '😷',
+    '𠀀',
+    'é',
+  ];
   let x = seed;
   for (let n = 0; n < 300; n++) {
     let s = '';

@@ -186,15 +186,20 @@ describe('round signalling with real workers', () => {
     });
   });
 
-  it('raises a hand for everyone to see; only the host or presenter lowers another\'s; a late joiner sees it', async () => {
+  it("raises a hand for everyone to see; only the host or presenter lowers another's; a late joiner sees it", async () => {
     const guestId = users['lankao.doctor']!.id;
     const hostId = users['pku.cardio']!.id;
     expect((await req(guestSock, 'raiseHand', { raised: true })).ok).toBe(true);
     const up = await waitFor(hostSock, 'handChanged');
     expect(up.data).toEqual({ peerId: guestId, raised: true, by: null });
     await waitFor(guestSock, 'handChanged');
-    expect(await req(guestSock, 'lowerHand', { peerId: hostId })).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(await req(guestSock, 'raiseHand', { raised: 'yes' } as never)).toMatchObject({ code: 'validation' });
+    expect(await req(guestSock, 'lowerHand', { peerId: hostId })).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    expect(await req(guestSock, 'raiseHand', { raised: 'yes' } as never)).toMatchObject({
+      code: 'validation',
+    });
     // The host joins again (a reload): the hand is still up in the join answer.
     const again = await req(hostSock, 'join', { roundId });
     if (!again.ok) throw new Error(again.message);

@@ -57,19 +57,27 @@ describe.each(DIALECTS)('saved marks in the round viewer (%s)', (dialect) => {
 
   it('a stored mark appears for the team on the right image, withheld from others, editable by its author only', async () => {
     const detail = await http(srv.url, radiologist, 'GET', `/api/imaging/studies/${ct.studyId}`);
-    const series = detail.json.series.find((s: { seriesInstanceUid: string }) => s.seriesInstanceUid === ct.seriesUid);
+    const series = detail.json.series.find(
+      (s: { seriesInstanceUid: string }) => s.seriesInstanceUid === ct.seriesUid,
+    );
     const stack = [...series.instances].sort(
       (a: { instanceNumber: number }, b: { instanceNumber: number }) => a.instanceNumber - b.instanceNumber,
     );
-    const stored = await http(srv.url, radiologist, 'POST', `/api/imaging/studies/${ct.studyId}/annotations`, {
-      sopInstanceUid: stack[4].sopInstanceUid,
-      frame: 0,
-      tool: 'Length',
-      points: [
-        [10, 10],
-        [40, 50],
-      ],
-    });
+    const stored = await http(
+      srv.url,
+      radiologist,
+      'POST',
+      `/api/imaging/studies/${ct.studyId}/annotations`,
+      {
+        sopInstanceUid: stack[4].sopInstanceUid,
+        frame: 0,
+        tool: 'Length',
+        points: [
+          [10, 10],
+          [40, 50],
+        ],
+      },
+    );
     expect(stored.status, JSON.stringify(stored.json)).toBe(201);
 
     const pres = await socket(radiologist);
@@ -78,7 +86,11 @@ describe.each(DIALECTS)('saved marks in the round viewer (%s)', (dialect) => {
     for (const s of [pres, follower, outsider]) expect((await cmd(s, 'join', { roundId })).ok).toBe(true);
     expect((await cmd(pres, 'takePresenter', { roundId })).ok).toBe(true);
     const open = () =>
-      cmd(pres, 'openStudy', { roundId, studyUid: ct.studyUid, viewport: viewportAt(ct.studyUid, ct.seriesUid, 0) });
+      cmd(pres, 'openStudy', {
+        roundId,
+        studyUid: ct.studyUid,
+        viewport: viewportAt(ct.studyUid, ct.seriesUid, 0),
+      });
     expect((await open()).ok).toBe(true);
 
     await until(() => upserted(follower, stored.json.id).length === 1, 'the saved mark in the round');
@@ -93,10 +105,15 @@ describe.each(DIALECTS)('saved marks in the round viewer (%s)', (dialect) => {
     expect(JSON.stringify(outsider.events)).not.toContain(stored.json.id);
     expect(outsider.events.some((e) => e.op.type === 'withheld')).toBe(true);
 
-    const moved = { points: [[12, 12], [44, 52]] as [number, number][] };
+    const moved = {
+      points: [
+        [12, 12],
+        [44, 52],
+      ] as [number, number][],
+    };
     const notMine = await cmd(follower, 'annotationUpdate', {
       roundId,
-      opId: 'saved-1',
+      opId: 'saved-op-1',
       id: mark.id,
       baseVersion: 1,
       data: moved,
@@ -104,7 +121,7 @@ describe.each(DIALECTS)('saved marks in the round viewer (%s)', (dialect) => {
     expect(notMine).toMatchObject({ ok: false, code: 'not_author' });
     const mine = await cmd(pres, 'annotationUpdate', {
       roundId,
-      opId: 'saved-2',
+      opId: 'saved-op-2',
       id: mark.id,
       baseVersion: 1,
       data: moved,

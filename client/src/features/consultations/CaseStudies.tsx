@@ -73,7 +73,11 @@ export function CaseStudies({ c, onChange }: { c: ConsultationDetail; onChange()
           const s = link.study;
           return (
             <li key={link.studyInstanceUid} data-testid="case-study">
-              {s ? <StudyFacts s={s} /> : <small className="muted mono study-uid">{link.studyInstanceUid}</small>}
+              {s ? (
+                <StudyFacts s={s} />
+              ) : (
+                <small className="muted mono study-uid">{link.studyInstanceUid}</small>
+              )}
               <div className="muted">
                 {t('caseImages.linkedBy', { who: link.linkedBy.displayName, at: dt(link.linkedAt) })}
               </div>

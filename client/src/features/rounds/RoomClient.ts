@@ -22,13 +22,7 @@ import { layerForWidth } from './linkQuality';
 import { LocalMedia } from './LocalMedia';
 import { IceRestarter } from './iceRestart';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
-import {
-  initialRoomState,
-  RequestError,
-  type PeerView,
-  type RemoteMedia,
-  type RoomState,
-} from './roomTypes';
+import { initialRoomState, RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };

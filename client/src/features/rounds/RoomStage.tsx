@@ -103,7 +103,12 @@ export function RoomStage(props: {
       ))}
       {speakerId ? (
         <>
-          <div className="rounds-speaker">{render(tiles.find((x) => x.id === speakerId)!, true)}</div>
+          <div className="rounds-speaker">
+            {render(
+              tiles.find((x) => x.id === speakerId)!,
+              true,
+            )}
+          </div>
           <div className="rounds-strip">{tiles.filter((x) => x.id !== speakerId).map((x) => render(x))}</div>
         </>
       ) : (

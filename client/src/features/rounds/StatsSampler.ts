@@ -85,7 +85,11 @@ export class StatsSampler {
     }
     const send = await transportStats(room.sendTransport());
     const recv = await transportStats(room.recvTransport());
-    const { spatialCap, proposeAudioOnly } = this.#link.assess(inbound, send.uplink, room.getState().audioOnly);
+    const { spatialCap, proposeAudioOnly } = this.#link.assess(
+      inbound,
+      send.uplink,
+      room.getState().audioOnly,
+    );
     if (spatialCap !== this.#spatialCap) {
       this.#spatialCap = spatialCap;
       for (const id of room.consumers.keys()) void room.applyLayer(id);

@@ -23,7 +23,8 @@ registerMessages({
     'rounds.fromCase.title': '从病例安排查房',
     'rounds.fromCase.help': '已按本病例预填主题、议程和诊疗团队成员，可在创建前修改。',
     'rounds.fromCase.schedules': '创建后本会诊申请将变为“已排期”。',
-    'rounds.fromCase.notOnTeam': '不在议程病例的诊疗团队：该病例的议程内容将对其隐藏；查房主题对所有受邀人员可见。',
+    'rounds.fromCase.notOnTeam':
+      '不在议程病例的诊疗团队：该病例的议程内容将对其隐藏；查房主题对所有受邀人员可见。',
     'rounds.calendar': '下载日历文件 (.ics)',
     'rounds.joinLink': '加入链接',
   },
@@ -46,7 +47,8 @@ registerMessages({
     'rounds.agenda.noCase': 'No case (free topic)',
     'rounds.agenda.search': 'Filter by patient name or question',
     'rounds.fromCase.title': 'Schedule a round from the case',
-    'rounds.fromCase.help': 'Title, agenda and the care team are prefilled from this case; adjust before creating.',
+    'rounds.fromCase.help':
+      'Title, agenda and the care team are prefilled from this case; adjust before creating.',
     'rounds.fromCase.schedules': 'Creating the round moves this request to “Scheduled”.',
     'rounds.fromCase.notOnTeam':
       'Not on the care team of a case on the agenda: that item is withheld from them; everyone invited sees the round’s title.',
