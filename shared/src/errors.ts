@@ -4,6 +4,8 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   csrf: 403,
   forbidden: 403,
+  /** A mark (annotation) is changed or deleted by someone other than its author. */
+  not_author: 403,
   not_found: 404,
   not_acceptable: 406,
   conflict: 409,

@@ -16,6 +16,7 @@ export * from './schemas/sync';
 export * from './state/sync.reducer';
 export * from './schemas/imaging';
 export * from './schemas/sr-marks';
+export * from './annotations/index';
 export * from './schemas/reports';
 export * from './schemas/dashboard';
 export * from './schemas/care-team';

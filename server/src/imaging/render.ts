@@ -38,7 +38,7 @@ export interface RenderedFrame {
   window: { center: number; width: number } | null;
 }
 
-interface PixelModule extends FrameGeometry {
+export interface PixelModule extends FrameGeometry {
   bitsStored: number;
   photometric: string;
   planar: number;
@@ -53,7 +53,7 @@ const num = (ds: DataSet, tag: string): number | null => {
   return Number.isFinite(n) ? n : null;
 };
 
-function pixelModule(ds: DataSet): PixelModule {
+export function pixelModule(ds: DataSet): PixelModule {
   const rows = ds.uint16('x00280010') ?? 0;
   const cols = ds.uint16('x00280011') ?? 0;
   if (!rows || !cols) throw new RenderError('the instance has no image pixel module (Rows/Columns)');
@@ -77,7 +77,7 @@ function pixelModule(ds: DataSet): PixelModule {
 /** Transfer syntaxes whose pixel data is stored as it is (no codec). */
 const NATIVE = new Set<string>([TS.implicitLE, TS.explicitLE, TS.deflated, TS.explicitBE]);
 
-async function decode(
+export async function decode(
   ds: DataSet,
   ts: string,
   frame: number,

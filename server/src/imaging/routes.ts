@@ -24,6 +24,7 @@ import { DomainError, errorResponses } from '../errors';
 import { dicomwebRoutes, type ImagingDeps } from './dicomweb.routes';
 import { storeInstance } from './ingest';
 import * as svc from './service';
+import * as ann from './annotations';
 import { exportSr } from './sr';
 import { studySrMarks } from './sr-read';
 import { BlobStore, TempWriter } from './storage';
@@ -144,7 +145,7 @@ const apiRoutes =
         preHandler: app.guard(P.StudiesRead),
         schema: { tags: ['imaging'], params: IdParams, response: { 200: Type.Array(Annotation), ...errors } },
       },
-      async (req) => svc.listAnnotations(app.db, actorOf(req), req.params.id),
+      async (req) => ann.listAnnotations(app.db, deps.store, actorOf(req), req.params.id),
     );
     // Marks of the measurement reports (DICOM SR) in the study, from this platform or elsewhere: read-only.
     app.get(
@@ -167,7 +168,7 @@ const apiRoutes =
         },
       },
       async (req, reply) =>
-        reply.code(201).send(await svc.createAnnotation(app.db, actorOf(req), req.params.id, req.body)),
+        reply.code(201).send(await ann.createAnnotation(app.db, deps.store, actorOf(req), req.params.id, req.body)),
     );
     app.put(
       '/annotations/:id',
@@ -180,7 +181,7 @@ const apiRoutes =
           response: { 200: Annotation, ...errors },
         },
       },
-      async (req) => svc.updateAnnotation(app.db, actorOf(req), req.params.id, req.body),
+      async (req) => ann.updateAnnotation(app.db, deps.store, actorOf(req), req.params.id, req.body),
     );
     app.delete(
       '/annotations/:id',
@@ -194,7 +195,7 @@ const apiRoutes =
         },
       },
       async (req) => {
-        await svc.deleteAnnotation(app.db, actorOf(req), req.params.id, req.query.version);
+        await ann.deleteAnnotation(app.db, actorOf(req), req.params.id, req.query.version);
         return { ok: true as const };
       },
     );

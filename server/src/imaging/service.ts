@@ -1,18 +1,8 @@
-import crypto from 'node:crypto';
-import type {
-  CaseAction,
-  Annotation,
-  AnnotationCreate,
-  AnnotationUpdate,
-  StudyDetail,
-  StudyListQuery,
-  StudySummary,
-} from '@consult/shared';
-import type { DB } from '../db/database';
+import type { CaseAction, StudyDetail, StudyListQuery, StudySummary } from '@consult/shared';
+import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
-import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
-import type { ImagingAnnotationRow } from './tables';
+import { forbidden, notFound } from '../errors';
 import * as q from './queries';
 
 export const toStudySummary = (r: q.StudyRow): StudySummary => ({
@@ -57,6 +47,27 @@ export async function listStudies(db: DB, actor: Actor, query: StudyListQuery): 
     detail: { count: rows.length },
   });
   return rows.map(toStudySummary);
+}
+
+/**
+ * Summaries of the studies with these UIDs that the actor may view (the access policy), by UID; when a UID is
+ * held at several hospitals, `preferHospitalId`'s copy wins. For a case's links (its "Open images").
+ */
+export async function studiesByUid(
+  db: Executor,
+  actor: Actor,
+  uids: string[],
+  preferHospitalId: string,
+): Promise<Map<string, StudySummary>> {
+  if (!uids.length) return new Map();
+  const rows = await q.searchStudies(db, actor, { studyUids: uids }, uids.length * 4, 0);
+  const out = new Map<string, StudySummary>();
+  for (const r of rows) {
+    const held = out.get(r.study_uid);
+    if (!held || (held.hospitalId !== preferHospitalId && r.hospital_id === preferHospitalId))
+      out.set(r.study_uid, toStudySummary(r));
+  }
+  return out;
 }
 
 /**
@@ -131,158 +142,4 @@ export async function linkCase(
     });
   });
   return toStudySummary({ ...study, case_id: caseId });
-}
-
-// ---- annotations
-
-const MAX_DATA = 64 * 1024;
-
-function toAnnotation(r: ImagingAnnotationRow & { sop_uid: string; author_name: string }): Annotation {
-  return {
-    id: r.id,
-    studyId: r.study_ref,
-    sopInstanceUid: r.sop_uid,
-    frame: r.frame,
-    tool: r.tool as Annotation['tool'],
-    data: JSON.parse(r.data) as Record<string, unknown>,
-    authorId: r.author_id,
-    authorName: r.author_name,
-    version: r.version,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  };
-}
-
-function annotationQuery(db: DB) {
-  return db
-    .selectFrom('imaging_annotations as a')
-    .innerJoin('imaging_instances as i', 'i.id', 'a.instance_ref')
-    .innerJoin('users as u', 'u.id', 'a.author_id')
-    .selectAll('a')
-    .select(['i.sop_uid', 'u.display_name as author_name']);
-}
-
-export async function listAnnotations(db: DB, actor: Actor, studyId: string): Promise<Annotation[]> {
-  const study = await visibleStudyOr404(db, actor, studyId);
-  const rows = await annotationQuery(db)
-    .where('a.study_ref', '=', study.id)
-    .orderBy('a.created_at')
-    .orderBy('a.id')
-    .execute();
-  return rows.map(toAnnotation);
-}
-
-function dataText(data: Record<string, unknown>): string {
-  const s = JSON.stringify(data);
-  if (s.length > MAX_DATA)
-    throw badRequest(`annotation data is larger than ${MAX_DATA / 1024} KiB`, '/body/data');
-  return s;
-}
-
-export async function createAnnotation(
-  db: DB,
-  actor: Actor,
-  studyId: string,
-  body: AnnotationCreate,
-): Promise<Annotation> {
-  const study = await visibleStudyOr404(db, actor, studyId, 'case:annotate');
-  const inst = await db
-    .selectFrom('imaging_instances')
-    .select(['id', 'frames'])
-    .where('study_ref', '=', study.id)
-    .where('sop_uid', '=', body.sopInstanceUid)
-    .executeTakeFirst();
-  if (!inst) throw badRequest('the SOP Instance UID is not part of this study', '/body/sopInstanceUid');
-  if (body.frame >= Math.max(1, inst.frames))
-    throw badRequest(`frame ${body.frame} is beyond the instance's ${inst.frames} frame(s)`, '/body/frame');
-  const id = crypto.randomUUID();
-  const now = new Date();
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('imaging_annotations')
-      .values({
-        id,
-        study_ref: study.id,
-        instance_ref: inst.id,
-        frame: body.frame,
-        tool: body.tool,
-        data: dataText(body.data),
-        author_id: actor.id,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    await recordAudit(trx, {
-      actor,
-      action: 'imaging.annotation.create',
-      entityType: 'imaging_annotation',
-      entityId: id,
-      ip: actor.ip,
-      detail: { studyId: study.id, tool: body.tool },
-    });
-  });
-  return toAnnotation(await annotationQuery(db).where('a.id', '=', id).executeTakeFirstOrThrow());
-}
-
-/** The annotation, if its study is visible; the author check is separate (others may read, only the author edits). */
-async function annotationForEdit(db: DB, actor: Actor, id: string, version: number) {
-  const row = await db.selectFrom('imaging_annotations').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('annotation');
-  await visibleStudyOr404(db, actor, row.study_ref, 'case:annotate').catch((e: unknown) => {
-    throw e instanceof DomainError && e.code === 'forbidden' ? e : notFound('annotation');
-  });
-  if (row.author_id !== actor.id) throw forbidden('only the author can change or delete an annotation');
-  if (row.version !== version)
-    throw conflict(
-      `the annotation was changed by its author meanwhile (now version ${row.version}); reload it`,
-    );
-  return row;
-}
-
-export async function updateAnnotation(
-  db: DB,
-  actor: Actor,
-  id: string,
-  body: AnnotationUpdate,
-): Promise<Annotation> {
-  await annotationForEdit(db, actor, id, body.version);
-  const data = dataText(body.data);
-  await db.transaction().execute(async (trx) => {
-    const res = await trx
-      .updateTable('imaging_annotations')
-      .set({ data, version: body.version + 1, updated_at: new Date() })
-      .where('id', '=', id)
-      .where('version', '=', body.version)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) throw conflict('the annotation was changed meanwhile; reload it');
-    await recordAudit(trx, {
-      actor,
-      action: 'imaging.annotation.update',
-      entityType: 'imaging_annotation',
-      entityId: id,
-      ip: actor.ip,
-      detail: { version: body.version + 1 },
-    });
-  });
-  return toAnnotation(await annotationQuery(db).where('a.id', '=', id).executeTakeFirstOrThrow());
-}
-
-export async function deleteAnnotation(db: DB, actor: Actor, id: string, version: number): Promise<void> {
-  await annotationForEdit(db, actor, id, version);
-  await db.transaction().execute(async (trx) => {
-    const res = await trx
-      .deleteFrom('imaging_annotations')
-      .where('id', '=', id)
-      .where('version', '=', version)
-      .executeTakeFirst();
-    if (Number(res.numDeletedRows) !== 1) throw conflict('the annotation was changed meanwhile; reload it');
-    await recordAudit(trx, {
-      actor,
-      action: 'imaging.annotation.delete',
-      entityType: 'imaging_annotation',
-      entityId: id,
-      ip: actor.ip,
-    });
-  });
 }

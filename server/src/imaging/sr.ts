@@ -1,5 +1,11 @@
 import fs from 'node:fs';
-import type { SrExportResult } from '@consult/shared';
+import {
+  scoordOf,
+  type AnnotationTool,
+  type MeasurementKind,
+  type MeasurementUnit,
+  type SrExportResult,
+} from '@consult/shared';
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { badRequest } from '../errors';
@@ -8,6 +14,8 @@ import { imageLibrary, srDocument, type SrImage } from './sr-document';
 import { storeInstance } from './ingest';
 import * as q from './queries';
 import { visibleStudyOr404 } from './service';
+import { annotationRows } from './annotation-queries';
+import { measuredRows } from './annotations';
 import { TempWriter, type BlobStore } from './storage';
 
 /** Comprehensive SR Storage: TID 1500 with SCOORD needs it (Enhanced SR would also do). */
@@ -38,97 +46,24 @@ const C = {
   mean: ['373098007', 'SCT', 'Mean'] as Code,
   sd: ['386136009', 'SCT', 'Standard Deviation'] as Code,
 };
-const UNITS: Record<string, Code> = {
+/** The model's units as UCUM codes (PS3.16 CID 7181/82, UCUM). */
+const UNITS: Record<MeasurementUnit, Code> = {
   mm: ['mm', 'UCUM', 'millimeter'],
   mm2: ['mm2', 'UCUM', 'square millimeter'],
   deg: ['deg', 'UCUM', 'degree'],
   HU: ["[hnsf'U]", 'UCUM', 'Hounsfield unit'],
   px: ['{pixel}', 'UCUM', 'pixel'],
   px2: ['{pixel}2', 'UCUM', 'square pixel'],
-  none: ['1', 'UCUM', 'no units'],
+  raw: ['1', 'UCUM', 'no units'],
 };
-
-interface Pt {
-  x: number;
-  y: number;
-}
-const pt = (v: unknown): Pt | null => {
-  const p = v as { x?: unknown; y?: unknown } | null;
-  return p && typeof p.x === 'number' && typeof p.y === 'number' ? { x: p.x, y: p.y } : null;
+const CONCEPTS: Record<MeasurementKind, Code> = {
+  length: C.length,
+  angle: C.angle,
+  area: C.area,
+  mean: C.mean,
+  sd: C.sd,
+  value: C.mean,
 };
-const numOf = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-/** Measurements (concept, value, unit) and the graphic (type, points) of one cornerstone-tools annotation. */
-export function measurementsOf(tool: string, data: Record<string, unknown>, modality: string) {
-  const h = (data.handles ?? {}) as Record<string, unknown>;
-  const stats = (data.cachedStats ?? data.meanStdDev ?? {}) as Record<string, unknown>;
-  const mm = (data.unit as string | undefined) === 'pixels' ? 'px' : 'mm';
-  const intensity = modality === 'CT' ? 'HU' : 'none';
-  const out: { concept: Code; value: number; unit: Code }[] = [];
-  const push = (concept: Code, v: unknown, unit: string) => {
-    const n = numOf(v);
-    if (n !== null) out.push({ concept, value: n, unit: UNITS[unit]! });
-  };
-  let graphic: { type: string; points: Pt[] } | null = null;
-  const start = pt(h.start);
-  const end = pt(h.end);
-  switch (tool) {
-    case 'Length':
-      push(C.length, data.length, mm);
-      if (start && end) graphic = { type: 'POLYLINE', points: [start, end] };
-      break;
-    case 'Angle': {
-      push(C.angle, data.rAngle, 'deg');
-      const mid = pt(h.middle);
-      if (start && mid && end) graphic = { type: 'POLYLINE', points: [start, mid, end] };
-      break;
-    }
-    case 'Probe':
-      push(C.mean, stats.mo ?? (data as { value?: unknown }).value, intensity);
-      if (end) graphic = { type: 'POINT', points: [end] };
-      break;
-    case 'EllipticalRoi':
-    case 'RectangleRoi':
-      push(C.area, stats.area, mm === 'mm' ? 'mm2' : 'px2');
-      push(C.mean, stats.mean, intensity);
-      push(C.sd, stats.stdDev, intensity);
-      if (start && end) {
-        graphic =
-          tool === 'RectangleRoi'
-            ? {
-                type: 'POLYLINE',
-                points: [start, { x: end.x, y: start.y }, end, { x: start.x, y: end.y }, start],
-              }
-            : { type: 'ELLIPSE', points: ellipseAxes(start, end) };
-      }
-      break;
-    case 'FreehandRoi': {
-      push(C.area, data.area, mm === 'mm' ? 'mm2' : 'px2');
-      push(C.mean, stats.mean, intensity);
-      push(C.sd, stats.stdDev, intensity);
-      const pts = (Array.isArray(h.points) ? h.points : []).map(pt).filter((p): p is Pt => p !== null);
-      if (pts.length >= 3) graphic = { type: 'POLYLINE', points: [...pts, pts[0]!] };
-      break;
-    }
-    case 'ArrowAnnotate':
-      if (end) graphic = { type: 'POINT', points: [end] };
-      break;
-  }
-  return { values: out, graphic, text: typeof data.text === 'string' ? data.text : null };
-}
-
-function ellipseAxes(a: Pt, b: Pt): Pt[] {
-  const cx = (a.x + b.x) / 2;
-  const cy = (a.y + b.y) / 2;
-  const rx = Math.abs(b.x - a.x) / 2;
-  const ry = Math.abs(b.y - a.y) / 2;
-  return [
-    { x: cx - rx, y: cy },
-    { x: cx + rx, y: cy },
-    { x: cx, y: cy - ry },
-    { x: cx, y: cy + ry },
-  ];
-}
 
 const rel = (type: string, valueType: string, concept: Code, extra: Item = {}): Item => ({
   '0040A010': ['CS', type],
@@ -136,6 +71,15 @@ const rel = (type: string, valueType: string, concept: Code, extra: Item = {}): 
   '0040A043': ['SQ', [code(concept)]],
   ...extra,
 });
+
+/** A DS value: at most 16 characters (PS3.5 6.2). */
+const dsValue = (v: number) => {
+  for (let p = 12; p > 1; p--) {
+    const t = String(Number(v.toPrecision(p)));
+    if (t.length <= 16) return Number(t);
+  }
+  return Number(v.toPrecision(1));
+};
 
 /** Build the study's measurement report from its persisted annotations and store it back as an instance. */
 export async function exportSr(
@@ -145,29 +89,21 @@ export async function exportSr(
   studyId: string,
 ): Promise<SrExportResult> {
   const study = await visibleStudyOr404(db, actor, studyId, 'case:annotate');
-  const anns = await db
-    .selectFrom('imaging_annotations as a')
-    .innerJoin('imaging_instances as i', 'i.id', 'a.instance_ref')
-    .innerJoin('imaging_series as se', 'se.id', 'i.series_ref')
-    .select([
-      'a.id',
-      'a.tool',
-      'a.data',
-      'a.frame',
-      'i.sop_uid',
-      'i.sop_class_uid',
-      'i.frames',
-      'se.series_uid',
-      'se.modality',
-    ])
-    .where('a.study_ref', '=', study.id)
-    .orderBy('a.created_at')
-    .execute();
+  const anns = await measuredRows(
+    db,
+    store,
+    await annotationRows(db)
+      .where('a.study_ref', '=', study.id)
+      .orderBy('a.created_at')
+      .orderBy('a.id')
+      .execute(),
+  );
   if (anns.length === 0) throw badRequest('the study has no measurements to export');
   const groups: Item[] = [];
   const images = new Map<string, SrImage>();
   anns.forEach((a, k) => {
-    const m = measurementsOf(a.tool, JSON.parse(a.data) as Record<string, unknown>, a.modality);
+    const tool = a.tool as AnnotationTool;
+    const graphic = scoordOf(tool, a.pointList);
     images.set(a.sop_uid, {
       sopClass: a.sop_class_uid,
       sop: a.sop_uid,
@@ -187,12 +123,12 @@ export async function exportSr(
       ],
     });
     delete imageRef['0040A043'];
-    const scoord: Item[] = m.graphic
+    const scoord: Item[] = graphic
       ? [
           {
             ...rel('INFERRED FROM', 'SCOORD', C.finding),
-            '00700023': ['CS', m.graphic.type],
-            '00700022': ['FL', m.graphic.points.flatMap((p) => [p.x, p.y])],
+            '00700023': ['CS', graphic.type],
+            '00700022': ['FL', graphic.data],
             '0040A730': ['SQ', [imageRef]],
           },
         ]
@@ -201,19 +137,19 @@ export async function exportSr(
     const items: Item[] = [
       rel('HAS OBS CONTEXT', 'TEXT', C.trackingId, { '0040A160': ['UT', `${a.tool} #${k + 1}`] }),
       rel('HAS OBS CONTEXT', 'UIDREF', C.trackingUid, { '0040A124': ['UI', newUid()] }),
-      ...m.values.map((v) =>
-        rel('CONTAINS', 'NUM', v.concept, {
+      ...a.measured.map((v) =>
+        rel('CONTAINS', 'NUM', CONCEPTS[v.kind], {
           '0040A300': [
             'SQ',
-            [{ '0040A30A': ['DS', Number(v.value.toPrecision(12))], '004008EA': ['SQ', [code(v.unit)]] }],
+            [{ '0040A30A': ['DS', dsValue(v.value)], '004008EA': ['SQ', [code(UNITS[v.unit])]] }],
           ],
           '0040A730': ['SQ', scoord],
         }),
       ),
-      ...(m.values.length === 0
+      ...(a.measured.length === 0
         ? [
             rel('CONTAINS', 'TEXT', C.finding, {
-              '0040A160': ['UT', m.text ?? a.tool],
+              '0040A160': ['UT', a.text ?? a.tool],
               '0040A730': ['SQ', scoord],
             }),
           ]

@@ -76,8 +76,12 @@ export interface ImagingAnnotationTable {
   instance_ref: string;
   frame: number;
   tool: string;
-  /** JSON text: the tool's measurement data (handles, values). */
-  data: string;
+  /** JSON text: the annotation model's points, [x, y] in image pixels (shared/src/annotations/model.ts). */
+  points: string;
+  /** The arrow's words, or a label; null when none. */
+  text: string | null;
+  /** JSON text: Measurement[] computed by the server; null on rows migrated from the old shape until first read. */
+  measurements: string | null;
   author_id: string;
   version: number;
   created_at: GeneratedTimestamp;

@@ -159,7 +159,8 @@ export async function makeImaging(db: DB, consultationId: string, hospitalId: st
       instance_ref: inst,
       frame: 1, // 0-based: the second frame (key image frame 2)
       tool: 'Length',
-      data: '{}',
+      points: '[[0,0],[1,1]]',
+      measurements: '[]',
       author_id: userId,
       version: 1,
       updated_at: new Date(),

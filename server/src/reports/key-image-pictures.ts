@@ -3,12 +3,21 @@
  * capability (its own window), with the marks named in the key image as vector shapes in image pixels and their
  * measurements as labels. A frame that cannot be rendered gets a note instead (the PDF says why).
  */
-import type { ReportKeyImage } from '@consult/shared';
+import {
+  markLabel,
+  shapeOf,
+  type AnnotationTool,
+  type ImagePoint,
+  type MarkLang,
+  type Measurement,
+  type ReportKeyImage,
+} from '@consult/shared';
 import type { Executor } from '../db/database';
 import type { BlobStore } from '../imaging/storage';
 import { loadDataSet } from '../imaging/wado';
 import { RenderError, renderFrame } from '../imaging/render';
-import { measurementsOf } from '../imaging/sr';
+import { annotationRows } from '../imaging/annotation-queries';
+import { measuredRows, toAnnotation } from '../imaging/annotations';
 import { keyImageInstance } from './key-images';
 
 interface Pt {
@@ -29,48 +38,38 @@ export interface KeyImagePicture {
   note: string | null;
 }
 
-const SYMBOL: Record<string, string> = {
-  millimeter: 'mm',
-  'square millimeter': 'mm²',
-  degree: '°',
-  'Hounsfield unit': 'HU',
-  pixel: 'px',
-  'square pixel': 'px²',
-};
-
-/** The words before a region's mean and standard deviation, in the language the report is printed in. */
-export const STAT_WORDS = {
-  'zh-CN': { mean: '均值 ', sd: '标准差 ' },
-  en: { mean: 'mean ', sd: 'SD ' },
-} as const;
-type StatWords = (typeof STAT_WORDS)[keyof typeof STAT_WORDS];
-
-/** One annotation as a drawable mark with its measurements (as the DICOM SR export reads them). */
+/** One stored mark as a drawable shape, labelled by the model's formatter in the report's language. */
 export function markOf(
-  tool: string,
-  data: Record<string, unknown>,
-  modality: string,
-  words: StatWords = STAT_WORDS.en,
+  a: { tool: AnnotationTool; points: ImagePoint[]; measurements: Measurement[]; text: string | null },
+  lang: MarkLang,
 ): KeyImageMark | null {
-  const m = measurementsOf(tool, data, modality);
-  const label = [
-    ...m.values.map((v) => {
-      const unit = SYMBOL[v.unit[2]] ?? '';
-      const what =
-        v.concept[2] === 'Mean' ? words.mean : v.concept[2] === 'Standard Deviation' ? words.sd : '';
-      return `${what}${v.value.toFixed(1)}${unit === '°' ? '' : ' '}${unit}`.trim();
-    }),
-    ...(m.text ? [m.text] : []),
-  ].join(' · ');
-  const h = (data.handles ?? {}) as { start?: Pt; end?: Pt };
-  if (tool === 'ArrowAnnotate' && m.graphic && h.start && typeof h.start.x === 'number')
-    return { shape: 'arrow', points: [m.graphic.points[0]!, { x: h.start.x, y: h.start.y }], label };
-  if (!m.graphic) return null;
-  const { type, points } = m.graphic;
-  if (type === 'POINT') return { shape: 'point', points, label };
-  if (type === 'ELLIPSE') return { shape: 'ellipse', points, label };
-  const closed = points.length > 2 && points[0]!.x === points.at(-1)!.x && points[0]!.y === points.at(-1)!.y;
-  return { shape: closed ? 'polygon' : 'line', points, label };
+  const label = markLabel(a, lang);
+  const s = shapeOf(a.tool, a.points);
+  if (!s) return null;
+  const P = ([x, y]: ImagePoint): Pt => ({ x, y });
+  switch (s.kind) {
+    case 'point':
+      return { shape: 'point', points: [P(s.at)], label };
+    case 'arrow':
+      return { shape: 'arrow', points: [P(s.tail), P(s.head)], label };
+    case 'ellipse':
+      return {
+        shape: 'ellipse',
+        points: [
+          { x: s.cx - s.rx, y: s.cy },
+          { x: s.cx + s.rx, y: s.cy },
+          { x: s.cx, y: s.cy - s.ry },
+          { x: s.cx, y: s.cy + s.ry },
+        ],
+        label,
+      };
+    case 'polyline': {
+      const pts = s.points.map(P);
+      return s.closed
+        ? { shape: 'polygon', points: [...pts, pts[0]!], label }
+        : { shape: 'line', points: pts, label };
+    }
+  }
 }
 
 /** Pictures for each key image, in order; studies are looked up in the requesting hospital's archive. */
@@ -80,7 +79,7 @@ export async function keyImagePictures(
   consultationId: string,
   hospitalId: string,
   keyImages: ReportKeyImage[],
-  lang: keyof typeof STAT_WORDS = 'zh-CN',
+  lang: MarkLang = 'zh-CN',
 ): Promise<KeyImagePicture[]> {
   const out: KeyImagePicture[] = [];
   for (const k of keyImages) {
@@ -89,19 +88,17 @@ export async function keyImagePictures(
       out.push({ image: null, marks: [], note: 'the instance is no longer linked to this consultation' });
       continue;
     }
-    const annotations = k.annotationIds.length
-      ? await db
-          .selectFrom('imaging_annotations')
-          .select(['id', 'tool', 'data'])
-          .where('instance_ref', '=', inst.id)
-          .where('frame', '=', k.frame - 1) // annotations count frames from 0, key images from 1 (DICOM)
-          .where('id', 'in', k.annotationIds)
+    const rows = k.annotationIds.length
+      ? await annotationRows(db)
+          .where('a.instance_ref', '=', inst.id)
+          .where('a.frame', '=', k.frame - 1) // annotations count frames from 0, key images from 1 (DICOM)
+          .where('a.id', 'in', k.annotationIds)
+          .orderBy('a.created_at')
+          .orderBy('a.id')
           .execute()
       : [];
-    const marks = annotations
-      .map((a) =>
-        markOf(a.tool, JSON.parse(a.data) as Record<string, unknown>, inst.modality ?? '', STAT_WORDS[lang]),
-      )
+    const marks = (await measuredRows(db, store, rows))
+      .map((a) => markOf({ ...toAnnotation(a) }, lang))
       .filter((m): m is KeyImageMark => m !== null);
     try {
       const ds = await loadDataSet(store, inst.sha256);

@@ -5,17 +5,24 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '@consult/shared';
+import {
+  markLabel,
+  type AnnotationTool,
+  type ImagePoint,
+  type Measurement,
+  type Report,
+} from '@consult/shared';
 import { makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { CT_SERIES, stowAs } from '../imaging/testkit';
 import { makeConsultation, pdfImages, pdfText, sampleContent } from './fixtures.test-helper';
-import { markOf, STAT_WORDS } from './key-image-pictures';
+import { markOf } from './key-image-pictures';
 
 describe('key images in the report PDF', () => {
   let t: TestApp;
   let cardio: Session;
   let county: Session;
   let reportId: string;
+  let printedLength: string;
 
   beforeAll(async () => {
     t = await makeTestApp('pglite');
@@ -42,10 +49,14 @@ describe('key images in the report PDF', () => {
         sopInstanceUid: sop,
         frame: 0,
         tool: 'Length',
-        data: { handles: { start: { x: 20, y: 64 }, end: { x: 100, y: 64 } }, length: 62.5, unit: 'mm' },
+        points: [
+          [20, 64],
+          [100, 64],
+        ],
       },
     });
     expect(mark.statusCode, mark.body).toBe(201);
+    printedLength = markLabel(mark.json(), 'zh-CN');
     reportId = (
       (
         await t.as(cardio, { method: 'POST', url: `/api/consultations/${consultationId}/report` })
@@ -88,13 +99,34 @@ describe('key images in the report PDF', () => {
     expect(images[0]!.slice(3, 5)).toEqual(['128', '128']);
     const text = pdfText(res.rawPayload);
     expect(text).toContain('右肺下叶结节');
-    expect(text).toContain('1. 62.5 mm');
+    expect(printedLength).toMatch(/^\d+\.\d mm$/);
+    expect(text).toContain(`1. ${printedLength}`);
   });
 
-  it('turns each annotation tool into a drawable mark with its measurements', () => {
-    const h = (o: object) => ({ handles: o });
+  it('turns each annotation tool into a drawable mark labelled by the model formatter', () => {
+    const mark = (
+      tool: AnnotationTool,
+      points: ImagePoint[],
+      measurements: Measurement[] = [],
+      text = '',
+    ) => ({
+      tool,
+      points,
+      measurements,
+      text: text || null,
+    });
     expect(
-      markOf('Length', { ...h({ start: { x: 0, y: 0 }, end: { x: 3, y: 4 } }), length: 5 }, 'CT'),
+      markOf(
+        mark(
+          'Length',
+          [
+            [0, 0],
+            [3, 4],
+          ],
+          [{ kind: 'length', value: 5, unit: 'mm' }],
+        ),
+        'en',
+      ),
     ).toEqual({
       shape: 'line',
       points: [
@@ -105,38 +137,74 @@ describe('key images in the report PDF', () => {
     });
     expect(
       markOf(
-        'Angle',
-        { ...h({ start: { x: 0, y: 0 }, middle: { x: 1, y: 1 }, end: { x: 2, y: 0 } }), rAngle: 90 },
-        'CT',
+        mark(
+          'Angle',
+          [
+            [0, 0],
+            [1, 1],
+            [2, 0],
+          ],
+          [{ kind: 'angle', value: 124.82, unit: 'deg' }],
+        ),
+        'zh-CN',
       )?.label,
-    ).toBe('90.0°');
+    ).toBe('124.8°');
+    const stats: Measurement[] = [
+      { kind: 'area', value: 25, unit: 'mm2' },
+      { kind: 'mean', value: 40, unit: 'HU' },
+      { kind: 'sd', value: 3, unit: 'HU' },
+    ];
     expect(
       markOf(
-        'RectangleRoi',
-        {
-          ...h({ start: { x: 0, y: 0 }, end: { x: 10, y: 10 } }),
-          cachedStats: { area: 25, mean: 40, stdDev: 3 },
-        },
-        'CT',
+        mark(
+          'RectangleRoi',
+          [
+            [0, 0],
+            [10, 10],
+          ],
+          stats,
+        ),
+        'en',
       ),
-    ).toMatchObject({ shape: 'polygon', label: '25.0 mm² · mean 40.0 HU · SD 3.0 HU' });
-    // Printed in Chinese, the region's statistics are named in Chinese.
+    ).toMatchObject({
+      shape: 'polygon',
+      label: 'Area 25.0 mm² · Mean 40.0 HU · SD 3.0 HU',
+    });
     expect(
       markOf(
-        'RectangleRoi',
-        {
-          ...h({ start: { x: 0, y: 0 }, end: { x: 10, y: 10 } }),
-          cachedStats: { area: 25, mean: 40, stdDev: 3 },
-        },
-        'CT',
-        STAT_WORDS['zh-CN'],
+        mark(
+          'RectangleRoi',
+          [
+            [0, 0],
+            [10, 10],
+          ],
+          stats,
+        ),
+        'zh-CN',
       )?.label,
-    ).toBe('25.0 mm² · 均值 40.0 HU · 标准差 3.0 HU');
-    expect(markOf('EllipticalRoi', h({ start: { x: 0, y: 0 }, end: { x: 10, y: 4 } }), 'MR')?.shape).toBe(
-      'ellipse',
-    );
+    ).toBe('面积 25.0 mm² · 均值 40.0 HU · 标准差 3.0 HU');
     expect(
-      markOf('ArrowAnnotate', { ...h({ start: { x: 5, y: 5 }, end: { x: 20, y: 20 } }), text: '结节' }, 'CT'),
+      markOf(
+        mark('EllipticalRoi', [
+          [0, 0],
+          [10, 4],
+        ]),
+        'en',
+      )?.shape,
+    ).toBe('ellipse');
+    expect(
+      markOf(
+        mark(
+          'ArrowAnnotate',
+          [
+            [5, 5],
+            [20, 20],
+          ],
+          [],
+          '结节',
+        ),
+        'zh-CN',
+      ),
     ).toEqual({
       shape: 'arrow',
       points: [
@@ -145,7 +213,7 @@ describe('key images in the report PDF', () => {
       ],
       label: '结节',
     });
-    // Data without usable handles draws nothing (it is opaque to the server and may come from another tool version).
-    expect(markOf('Length', { handles: { start: 'x' } }, 'CT')).toBeNull();
+    // A migrated row whose old geometry could not be read draws nothing.
+    expect(markOf(mark('Length', []), 'en')).toBeNull();
   });
 });

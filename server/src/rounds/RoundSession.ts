@@ -15,6 +15,8 @@ import { inviteeIds } from './queries';
 import { finishing, recordingPath } from './recording-jobs';
 import * as svc from './room-service';
 import { visibleRound } from './service';
+import { handsRaised, lowerHand, raiseHand } from './hands';
+import { joinPath } from './invitations';
 
 interface Joined {
   roundId: string;
@@ -146,7 +148,7 @@ export class RoundSession {
           db,
           this.#app.io,
           [round.host_id, ...invited].filter((u) => u !== this.actor.id),
-          { kind: 'round.started', entityType: 'round', entityId: roundId, data: { title: round.title } },
+          { kind: 'round.started', entityType: 'round', entityId: roundId, data: { title: round.title, joinPath: joinPath(roundId) } },
         );
       }
       return {
@@ -157,6 +159,7 @@ export class RoundSession {
         currentAgendaItemId: round.current_agenda_item_id,
         recording: room.recordingId !== null,
         chat: await svc.chatHistory(db, roundId),
+        handsRaised: handsRaised(room),
       };
     },
     ready: async ({ rtpCapabilities }) => {
@@ -249,6 +252,16 @@ export class RoundSession {
       const { room, roundId } = this.#need();
       await svc.setAgendaItem(this.#app.db, this.actor, roundId, agendaItemId);
       room.broadcast({ name: 'agendaChanged', data: { agendaItemId } });
+      return undefined;
+    },
+    raiseHand: async ({ raised }) => {
+      const { room, peer } = this.#need();
+      raiseHand(room, peer.id, raised);
+      return undefined;
+    },
+    lowerHand: async ({ peerId }) => {
+      const { room, roundId } = this.#need();
+      await lowerHand(this.#app.db, this.actor, room, peerId, () => this.#app.sync.presenterOf(roundId));
       return undefined;
     },
     startRecording: async () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config';
 import { registerSyncHandlers } from './events';
 import { imagingAnnotationStore } from './persistence';
+import { BlobStore } from '../imaging/storage';
 import { liveRoundsPresenting } from './access';
 import { SyncService } from './service';
 import { MemorySyncStore, RedisSyncStore, type SyncStore } from './store';
@@ -34,7 +35,7 @@ export default fp<{ config: Config }>(
           app.log.error({ err }, 'sync redis error'),
         )
       : new MemorySyncStore();
-    const service = new SyncService(app.db, app.io, store, imagingAnnotationStore(app.db), app.log);
+    const service = new SyncService(app.db, app.io, store, imagingAnnotationStore(app.db, new BlobStore(config.dataDir)), app.log);
     app.decorate('sync', service);
     app.onSocket((socket) => registerSyncHandlers(socket, service, app.log));
 

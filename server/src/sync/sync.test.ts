@@ -188,7 +188,8 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
             [10, 10],
             [60, 80],
           ],
-          stats: { lengthMm: 42.5 },
+          // the author's preview; the store measures again and everyone gets its value
+          measurements: [{ kind: 'length', value: 1, unit: 'px' }],
         },
       },
     });
@@ -224,7 +225,16 @@ describe.each(DIALECTS)('synchronized viewing in a round (%s)', (dialect) => {
       sopInstanceUid: target.sopInstanceUid,
       version: 1,
     });
-    expect(stored.json[0].data).toMatchObject({ syncId: id, imageIndex: 6 });
+    // Stored in the one annotation model, measured by the store with the image's PixelSpacing.
+    expect(stored.json[0].points).toEqual([
+      [10, 10],
+      [60, 80],
+    ]);
+    expect(stored.json[0].measurements).toEqual([{ kind: 'length', value: expect.any(Number), unit: 'mm' }]);
+    const upserted = follower.events.find(
+      (e) => e.op.type === 'annotationUpserted' && e.op.annotation.id === id,
+    )!.op as { annotation: { data: { measurements?: unknown } } };
+    expect(upserted.annotation.data.measurements).toEqual(stored.json[0].measurements);
 
     // Two devices edit version 1 at once: exactly one wins.
     const [a, b] = await Promise.all([

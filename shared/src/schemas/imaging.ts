@@ -79,57 +79,6 @@ export const StudyCaseLink = Type.Object(
 );
 export type StudyCaseLink = Static<typeof StudyCaseLink>;
 
-/** Measurement and annotation tools of the viewer (cornerstone-tools names). */
-export const ANNOTATION_TOOLS = [
-  'Length',
-  'Angle',
-  'Probe',
-  'EllipticalRoi',
-  'RectangleRoi',
-  'FreehandRoi',
-  'ArrowAnnotate',
-] as const;
-export const AnnotationTool = Type.Union(ANNOTATION_TOOLS.map((t) => Type.Literal(t)));
-export type AnnotationTool = Static<typeof AnnotationTool>;
-
-/** Tool data as cornerstone-tools keeps it (handles in image pixels, computed values); opaque to the server. */
-export const AnnotationData = Type.Record(Type.String(), Type.Unknown());
-
-export const Annotation = Type.Object({
-  id: Uuid,
-  studyId: Uuid,
-  sopInstanceUid: Type.String(),
-  /** 0-based frame of a multi-frame instance; 0 otherwise. */
-  frame: Type.Integer({ minimum: 0 }),
-  tool: AnnotationTool,
-  data: AnnotationData,
-  authorId: Uuid,
-  authorName: Type.String(),
-  version: Type.Integer({ minimum: 1 }),
-  createdAt: IsoDateTime,
-  updatedAt: IsoDateTime,
-});
-export type Annotation = Static<typeof Annotation>;
-
-export const AnnotationCreate = Type.Object(
-  {
-    sopInstanceUid: Type.String({ minLength: 1, maxLength: 64 }),
-    frame: Type.Integer({ minimum: 0, default: 0 }),
-    tool: AnnotationTool,
-    data: AnnotationData,
-  },
-  { additionalProperties: false },
-);
-export type AnnotationCreate = Static<typeof AnnotationCreate>;
-
-/** Optimistic concurrency: `version` is the version the editor started from; a newer one on the server → 409. */
-export const AnnotationUpdate = Type.Object(
-  { data: AnnotationData, version: Type.Integer({ minimum: 1 }) },
-  { additionalProperties: false },
-);
-export type AnnotationUpdate = Static<typeof AnnotationUpdate>;
-export const AnnotationDeleteQuery = Type.Object({ version: Type.Integer({ minimum: 1 }) });
-
 export const SrExportResult = Type.Object({
   sopInstanceUid: Type.String(),
   seriesInstanceUid: Type.String(),

@@ -1,5 +1,6 @@
 import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { Uuid } from './common';
+import { MarkPoints, MarkText, Measurement, type AnnotationTool } from '../annotations/model';
 
 /**
  * Synchronized viewing in rounds: the per-round shared viewer state (what the presenter shows, who presents,
@@ -11,8 +12,8 @@ import { Uuid } from './common';
 export const DicomUid = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9.]+$' });
 
 /**
- * Tools whose marks are shared live and persisted through the imaging annotation store (the same names as the
- * imaging capability's ANNOTATION_TOOLS, minus Probe).
+ * Tools whose marks are shared live and persisted through the imaging annotation store: the annotation model's
+ * tools (annotations/model.ts), minus Probe.
  */
 export const SYNC_TOOLS = [
   'Length',
@@ -21,7 +22,7 @@ export const SYNC_TOOLS = [
   'RectangleRoi',
   'FreehandRoi',
   'ArrowAnnotate',
-] as const;
+] as const satisfies readonly AnnotationTool[];
 export type SyncTool = (typeof SYNC_TOOLS)[number];
 export const SyncToolSchema = Type.Union(SYNC_TOOLS.map((t) => Type.Literal(t)));
 
@@ -55,14 +56,15 @@ export const SyncViewport = Type.Object(
 );
 export type SyncViewport = Static<typeof SyncViewport>;
 
-/** A tool's geometry and label, opaque to the server (bounded in size by the event validator). */
+/**
+ * A mark's geometry, text and values in the annotation model's shape (annotations/model.ts): points in image
+ * pixels, measurements from `measure()` (the author's viewer computes them for display; the store recomputes).
+ */
 export const SyncAnnotationData = Type.Object(
   {
-    /** Image-space points [x, y] (pixels of the referenced image). */
-    points: Type.Array(Type.Tuple([Finite(), Finite()]), { maxItems: 2000 }),
-    label: Type.Optional(Type.String({ maxLength: 200 })),
-    /** Derived values the author's viewer computed (length in mm, area, mean HU ...). */
-    stats: Type.Optional(Type.Record(Type.String({ maxLength: 40 }), Type.Number())),
+    points: MarkPoints,
+    text: Type.Optional(MarkText),
+    measurements: Type.Optional(Type.Array(Measurement, { maxItems: 8 })),
   },
   { additionalProperties: false },
 );

@@ -49,7 +49,7 @@ export const lengthData = {
     [10, 10],
     [60, 80],
   ] as [number, number][],
-  stats: { lengthMm: 42.5 },
+  measurements: [{ kind: 'length' as const, value: 42.5, unit: 'mm' as const }],
 };
 
 /** Run commands in order as the server would, returning the final state and every event. */

@@ -123,7 +123,8 @@ export function decideSyncCommand(
       const cur = state.annotations[cmd.id];
       if (!cur) return refuse('not_found', 'annotation not found (deleted?)');
       // Only the author edits or deletes a mark (the imaging annotation store enforces the same).
-      if (cur.authorId !== me) return refuse('forbidden', 'only the author can change this annotation');
+      if (cur.authorId !== me)
+        return refuse('not_author', 'only the author of a mark can change or delete it');
       if (cmd.baseVersion !== cur.version) {
         return refuse(
           'conflict',

@@ -11,6 +11,10 @@ const BY_CODE: Record<ErrorCode, { 'zh-CN': string; en: string }> = {
   unauthenticated: { 'zh-CN': '登录已过期，请重新登录', en: 'Your session has ended; please sign in again' },
   csrf: { 'zh-CN': '页面已过期，请刷新后重试', en: 'The page is out of date; reload it and try again' },
   forbidden: { 'zh-CN': '您没有权限执行此操作', en: 'You are not allowed to do this' },
+  not_author: {
+    'zh-CN': '只有标记的作者可以修改或删除它',
+    en: 'Only the author of a mark can change or delete it',
+  },
   not_found: {
     'zh-CN': '找不到该内容，或您无权查看',
     en: 'Not found, or you may not see it',

@@ -1,6 +1,7 @@
 import {
   CSRF_HEADER,
   type Annotation,
+  type AnnotationUpdate,
   type AnnotationCreate,
   type SrExportResult,
   type StudyDetail,
@@ -23,8 +24,8 @@ export const listAnnotations = (studyId: string) =>
   get<Annotation[]>(`/api/imaging/studies/${studyId}/annotations`);
 export const createAnnotation = (studyId: string, body: AnnotationCreate) =>
   post<Annotation>(`/api/imaging/studies/${studyId}/annotations`, body);
-export const updateAnnotation = (id: string, data: Record<string, unknown>, version: number) =>
-  put<Annotation>(`/api/imaging/annotations/${id}`, { data, version });
+export const updateAnnotation = (id: string, shape: Omit<AnnotationUpdate, 'version'>, version: number) =>
+  put<Annotation>(`/api/imaging/annotations/${id}`, { ...shape, version });
 export const deleteAnnotation = (id: string, version: number) =>
   del<{ ok: true }>(`/api/imaging/annotations/${id}?version=${version}`);
 export const exportSr = (studyId: string) => post<SrExportResult>(`/api/imaging/studies/${studyId}/sr`);

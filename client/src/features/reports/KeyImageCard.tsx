@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import type { Annotation, ReportKeyImage } from '@consult/shared';
+import { markLabel, type Annotation, type ReportKeyImage } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import type { LinkedStudy } from './keyImageData';
-import { locate, measurementOf, renderedUrl, shapeOf, type Shape } from './keyImageMarks';
+import { locate, renderedUrl, shapeOf, type Shape } from './keyImageMarks';
 
 /** A frame rendered by the server with the given marks drawn over it, numbered 1, 2, … in list order. */
 export function KeyImageFigure({
@@ -88,14 +88,9 @@ function MarkShape({ shape, n, size }: { shape: Shape | null; n: number; size: n
 
 /** "Length 62.5 mm · Dr. Chen": the tool in the reader's language, its measurement and its author. */
 export function useMarkText() {
-  const { t } = useI18n();
-  const labels = {
-    area: t('reports.measure.area'),
-    mean: t('reports.measure.mean'),
-    sd: t('reports.measure.sd'),
-  };
-  return (a: Annotation, modality: string) => {
-    const m = measurementOf(a, modality, labels);
+  const { t, locale } = useI18n();
+  return (a: Annotation) => {
+    const m = markLabel(a, locale);
     return { what: `${t(`reports.tool.${a.tool}`)}${m ? ` ${m}` : ''}`, author: a.authorName };
   };
 }
@@ -155,7 +150,7 @@ export function KeyImageCard({
         {found.length > 0 && (
           <ol className="key-image-marks">
             {found.map((mark) => {
-              const text = markText(mark, modality);
+              const text = markText(mark);
               return (
                 <li key={mark.id}>
                   <span className="key-image-measure">{text.what}</span>{' '}

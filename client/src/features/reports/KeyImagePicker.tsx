@@ -224,7 +224,7 @@ export function KeyImagePicker({
                 <legend>{t('reports.picker.marksOnFrame')}</legend>
                 {onFrame.length === 0 && <p className="muted">{t('reports.picker.noMarks')}</p>}
                 {onFrame.map((a) => {
-                  const text = markText(a, modality);
+                  const text = markText(a);
                   return (
                     <label key={a.id} className="form-row inline">
                       <input

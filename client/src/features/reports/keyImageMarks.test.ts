@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Annotation, SeriesSummary } from '@consult/shared';
-import { imageInstances, marksOn, measurementOf, renderedUrl, shapeOf } from './keyImageMarks';
+import { imageInstances, marksOn, renderedUrl, shapeOf } from './keyImageMarks';
 
 const mark = (over: Partial<Annotation>): Annotation => ({
   id: '00000000-0000-4000-8000-0000000000f1',
   studyId: '00000000-0000-4000-8000-0000000000a1',
+  seriesInstanceUid: '1.2.3',
   sopInstanceUid: '1.2.3.7',
   frame: 0,
   tool: 'Length',
-  data: { handles: { start: { x: 20, y: 64 }, end: { x: 100, y: 64 } }, length: 62.5, unit: 'mm' },
+  points: [
+    [20, 64],
+    [100, 64],
+  ],
+  text: null,
+  measurements: [{ kind: 'length', value: 62.5, unit: 'mm' }],
   authorId: '00000000-0000-4000-8000-0000000000b1',
   authorName: 'Prof. Chen',
   version: 1,
@@ -29,24 +35,6 @@ describe('key image marks', () => {
     expect(marksOn(a, '1.2.3.7', 2)).toEqual([]);
   });
 
-  it('reads measurements as the viewer computed them', () => {
-    expect(measurementOf(mark({}))).toBe('62.5 mm');
-    expect(measurementOf(mark({ data: { length: 40, unit: 'pixels' } }))).toBe('40.0 px');
-    expect(measurementOf(mark({ tool: 'Angle', data: { rAngle: 45.04 } }))).toBe('45.0°');
-    expect(measurementOf(mark({ tool: 'Probe', data: { cachedStats: { mo: 41.26 } } }), 'CT')).toBe(
-      '41.3 HU',
-    );
-    expect(
-      measurementOf(
-        mark({ tool: 'EllipticalRoi', data: { cachedStats: { area: 120, mean: 40.2, stdDev: 3.15 } } }),
-        'CT',
-        { area: '面积', mean: '均值', sd: '标准差' },
-      ),
-    ).toBe('面积 120.0 mm² · 均值 40.2 HU · 标准差 3.1 HU');
-    expect(measurementOf(mark({ tool: 'ArrowAnnotate', data: { text: 'lesion' } }))).toBe('lesion');
-    expect(measurementOf(mark({ data: {} }))).toBe('');
-  });
-
   it('outlines marks in image pixels', () => {
     expect(shapeOf(mark({}))).toEqual({
       kind: 'polyline',
@@ -58,15 +46,27 @@ describe('key image marks', () => {
     });
     expect(
       shapeOf(
-        mark({ tool: 'EllipticalRoi', data: { handles: { start: { x: 0, y: 0 }, end: { x: 10, y: 20 } } } }),
+        mark({
+          tool: 'EllipticalRoi',
+          points: [
+            [0, 0],
+            [10, 20],
+          ],
+        }),
       ),
     ).toEqual({ kind: 'ellipse', cx: 5, cy: 10, rx: 5, ry: 10 });
     expect(
       shapeOf(
-        mark({ tool: 'ArrowAnnotate', data: { handles: { start: { x: 1, y: 2 }, end: { x: 9, y: 9 } } } }),
+        mark({
+          tool: 'ArrowAnnotate',
+          points: [
+            [1, 2],
+            [9, 9],
+          ],
+        }),
       ),
     ).toEqual({ kind: 'arrow', from: { x: 9, y: 9 }, to: { x: 1, y: 2 } });
-    expect(shapeOf(mark({ data: { handles: { start: { x: 'a' } } } }))).toBeNull();
+    expect(shapeOf(mark({ points: [] }))).toBeNull();
   });
 
   it('lists a series’ images in instance-number order, without documents', () => {

@@ -22,7 +22,7 @@ import { layerForWidth } from './linkQuality';
 import { LocalMedia } from './LocalMedia';
 import { IceRestarter } from './iceRestart';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
-import { RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
+import { initialRoomState, RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
@@ -30,24 +30,8 @@ export { RequestError, type PeerView, type RemoteMedia, type RoomState };
 export class RoomClient {
   readonly roundId: string;
   #socket: AppSocket;
-  #state: RoomState = {
-    status: 'idle',
-    error: null,
-    peers: [],
-    activeSpeaker: null,
-    agendaItemId: null,
-    recording: false,
-    chat: [],
-    micMuted: false,
-    camOn: true,
-    sharing: false,
-    audioOnly: false,
-    proposeAudioOnly: false,
-    localVideo: null,
-    localScreen: null,
-    rejoins: 0,
-    iceRestarts: 0,
-  };
+  #state: RoomState = initialRoomState();
+
   #listeners = new Set<() => void>();
   #device: Device | null = null;
   #send: types.Transport | null = null;
@@ -68,6 +52,7 @@ export class RoomClient {
     rejoin: () => this.#rejoin(),
     stop: (status) => this.#stop(status),
     sendTransport: () => this.#send,
+    recvTransport: () => this.#recv,
     applyLayer: (consumerId) => this.#applyLayer(consumerId),
   };
   readonly #stats = new StatsSampler(this.#inner);
@@ -161,6 +146,7 @@ export class RoomClient {
         agendaItemId: joined.currentAgendaItemId,
         recording: joined.recording,
         chat: joined.chat,
+        hands: joined.handsRaised,
       });
       const device = new Device();
       await device.load({
@@ -309,6 +295,9 @@ export class RoomClient {
     if (!this.#state.chat.some((c) => c.id === m.id)) this.#set({ chat: [...this.#state.chat, m] });
   }
   setAgendaItem = (agendaItemId: string | null) => this.request('setAgendaItem', { agendaItemId });
+  raiseHand = (raised: boolean) => this.request('raiseHand', { raised });
+  /** The host or presenter lowers someone's hand. */
+  lowerHand = (peerId: string) => this.request('lowerHand', { peerId });
   startRecording = () => this.request('startRecording', {});
   stopRecording = () => this.request('stopRecording', {});
 
@@ -382,7 +371,7 @@ export class RoomClient {
   #stop(status: 'replaced' | 'ended'): void {
     this.#wantJoined = false;
     this.#teardownMedia();
-    this.#set({ status, peers: [] });
+    this.#set({ status, peers: [], hands: [] });
   }
 
   /** Leave the round: close transports, stop devices, unsubscribe. */
@@ -396,7 +385,7 @@ export class RoomClient {
     const wasJoined = this.#send !== null;
     this.#teardownMedia();
     this.#local.stopTracks();
-    this.#set({ status: 'left', peers: [], localVideo: null, localScreen: null, sharing: false });
+    this.#set({ status: 'left', peers: [], hands: [], localVideo: null, localScreen: null, sharing: false });
     if (wasJoined && this.#socket.connected) await this.request('leave', {}).catch(() => undefined);
   }
 }

@@ -4,6 +4,8 @@ import { useI18n } from '../../app/i18n';
 import * as imagingApi from '../imaging/api';
 import { imageSeries, stackOf } from '../viewer/imageIds';
 import { TOOLS, WL_PRESETS } from '../viewer/tools';
+import { markContext } from '../viewer/markTools';
+import { useSession } from '../../app/session';
 import { ViewerController } from '../viewer/ViewerController';
 import { SyncClient } from './SyncClient';
 import { ViewerBridge } from './ViewerBridge';
@@ -51,7 +53,8 @@ export function SyncPanel({ roundId, participants }: { roundId: string; particip
 }
 
 function Panel({ client, participants }: { client: SyncClient; participants: Participant[] }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
+  const { me } = useSession();
   const view = useSyncExternalStore(client.subscribe, client.getView);
   const el = useRef<HTMLDivElement>(null);
   const [pair, setPair] = useState<{ ctrl: ViewerController; bridge: ViewerBridge } | null>(null);
@@ -62,6 +65,13 @@ function Panel({ client, participants }: { client: SyncClient; participants: Par
   const [loadError, setLoadError] = useState<string | null>(null);
   const laserAt = useRef(0);
   const [, setTick] = useState(0);
+
+  // Marks' text in the user's language; others' marks locked (the one annotation model's viewer tools).
+  useEffect(() => {
+    markContext.lang = locale;
+    markContext.me = me?.id ?? null;
+    pair?.ctrl.redraw();
+  }, [locale, me, pair]);
 
   useEffect(() => {
     if (!el.current) return;

@@ -31,9 +31,10 @@ describe('shared marks ↔ viewer tool state', () => {
       invalidated: true,
     });
     expect(d.handles).toMatchObject({ start: { x: 10, y: 20 }, end: { x: 60, y: 80 } });
-    expect(toWire('Length', { ...d, length: 42.5 })).toEqual({
+    const shown = [{ kind: 'length' as const, value: 42.5, unit: 'mm' as const }];
+    expect(toWire('Length', { ...d, measurements: shown })).toEqual({
       points: mark({}).data.points,
-      stats: { length: 42.5 },
+      measurements: shown,
     });
   });
 
@@ -63,11 +64,11 @@ describe('shared marks ↔ viewer tool state', () => {
             [1, 1],
             [9, 9],
           ],
-          label: '结节 nodule',
+          text: '结节 nodule',
         },
       }),
     );
-    expect(toWire('ArrowAnnotate', arrow).label).toBe('结节 nodule');
+    expect(toWire('ArrowAnnotate', arrow).text).toBe('结节 nodule');
     const outline: [number, number][] = [
       [0, 0],
       [10, 0],
@@ -78,7 +79,7 @@ describe('shared marks ↔ viewer tool state', () => {
     expect(toWire('FreehandRoi', free).points).toEqual(outline);
   });
 
-  it('drops non-numeric stats and never sends local flags', () => {
+  it('sends geometry only: the stats cornerstone keeps and local flags never go out', () => {
     const wire = toWire('EllipticalRoi', {
       handles: { start: { x: 1, y: 2 }, end: { x: 3, y: 4 } },
       cachedStats: { area: 12.5, mean: -650, unit: 'HU', bogus: Number.NaN },
@@ -89,7 +90,6 @@ describe('shared marks ↔ viewer tool state', () => {
         [1, 2],
         [3, 4],
       ],
-      stats: { area: 12.5, mean: -650 },
     });
   });
 });

@@ -2,6 +2,7 @@ import type { Annotation, AnnotationTool } from '@consult/shared';
 import { ApiError } from '../../app/api';
 import * as api from '../imaging/api';
 import type { AnnotationEvent, ViewerController } from './ViewerController';
+import { pointsOf, toolDataOf, type ToolData } from './marks';
 
 /** Where an imageId points in the study. */
 export interface ImageRef {
@@ -10,17 +11,13 @@ export interface ImageRef {
   frame: number;
 }
 
-interface ServerMark {
-  id: string;
-  version: number;
-  authorId: string;
-}
-type Data = Record<string, unknown> & { uuid?: string; _server?: ServerMark };
+type Data = ToolData;
 
-const strip = (d: Data): Record<string, unknown> => {
-  const { _server: _s, active: _a, highlight: _h, ...rest } = d;
-  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
-};
+/** The model's geometry and text of a cornerstone mark. */
+const shapeOf = (tool: AnnotationTool, d: Data) => ({
+  points: pointsOf(tool, d),
+  ...(typeof d.text === 'string' && d.text.trim() ? { text: d.text.trim().slice(0, 200) } : {}),
+});
 
 /**
  * Keeps the viewer's measurements and the server in step: restores them on load, creates on completion, saves
@@ -60,7 +57,10 @@ export class AnnotationSync {
   #restore(a: Annotation): void {
     const ref = this.refs.find((r) => r.sopInstanceUid === a.sopInstanceUid && r.frame === a.frame);
     if (!ref) return;
-    const data: Data = { ...a.data, _server: { id: a.id, version: a.version, authorId: a.authorId } };
+    const data = toolDataOf(a.tool, a.points, a.text, {
+      uuid: a.id,
+      _server: { id: a.id, version: a.version, authorId: a.authorId },
+    });
     this.viewer.restoreAnnotation(ref.imageId, a.tool, data);
   }
 
@@ -69,14 +69,15 @@ export class AnnotationSync {
     const ref = this.refs.find((r) => r.imageId === e.imageId);
     if (!ref) return;
     const key = String(data.uuid ?? '');
+    const tool = e.toolName as AnnotationTool;
     if (e.type === 'added') {
       if (data._server) return;
       const p = api
         .createAnnotation(this.studyId, {
           sopInstanceUid: ref.sopInstanceUid,
           frame: ref.frame,
-          tool: e.toolName as AnnotationTool,
-          data: strip(data),
+          tool,
+          ...shapeOf(tool, data),
         })
         .then((a) => {
           data._server = { id: a.id, version: a.version, authorId: a.authorId };
@@ -114,7 +115,7 @@ export class AnnotationSync {
       setTimeout(() => {
         this.#timers.delete(key);
         api
-          .updateAnnotation(mark.id, strip(data), mark.version)
+          .updateAnnotation(mark.id, shapeOf(tool, data), mark.version)
           .then((a) => {
             mark.version = a.version;
             this.#setList(this.list.map((x) => (x.id === a.id ? a : x)));

@@ -1,5 +1,6 @@
 import { cineRateOf, cornerstone, cornerstoneTools, initCornerstone, loadImage } from './cornerstone';
 import { TOOLS } from './tools';
+import { toolClass } from './markTools';
 import { askText } from '../../app/prompt';
 
 /** The arrow's text is asked in the app's own dialog (cornerstone's default is a browser prompt, in English). */
@@ -79,7 +80,7 @@ export class ViewerController {
     for (const t of TOOLS)
       cornerstoneTools.addToolForElement(
         element,
-        cornerstoneTools[t.tool],
+        toolClass(t.tool),
         t.name === 'ArrowAnnotate' ? { configuration: ARROW_TEXT } : undefined,
       );
     cornerstoneTools.addToolForElement(element, cornerstoneTools.StackScrollMouseWheelTool);

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { Annotation, SeriesSummary, StudyDetail } from '@consult/shared';
-import { Permission } from '@consult/shared';
+import { markLabel, Permission } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import { useSession } from '../../app/session';
+import { markContext } from './markTools';
 import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import * as api from '../imaging/api';
@@ -60,7 +61,7 @@ export function ViewerPage() {
 }
 
 function Viewer({ study }: { study: StudyDetail }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { me, allowed } = useSession();
   const series = useMemo(() => imageSeries(study), [study]);
   const [current, setCurrent] = useState<SeriesSummary>(series[0]!);
@@ -80,6 +81,7 @@ function Viewer({ study }: { study: StudyDetail }) {
   // One controller (and annotation sync) per mounted viewer.
   useEffect(() => {
     if (!el.current || !me) return;
+    markContext.me = me.id;
     const c = new ViewerController(el.current);
     const sync = new AnnotationSync(c, study.id, me.id, allRefs);
     sync.onError = (m) => setNote(m === 'conflict' ? t('viewer.conflict') : m);
@@ -104,6 +106,12 @@ function Viewer({ study }: { study: StudyDetail }) {
       setCtrl(null);
     };
   }, [study.id, me, allRefs, t]);
+
+  // Marks' canvas text is written in the user's language.
+  useEffect(() => {
+    markContext.lang = locale;
+    ctrl?.redraw();
+  }, [locale, ctrl]);
 
   useEffect(() => {
     if (!ctrl) return;
@@ -297,7 +305,7 @@ function Viewer({ study }: { study: StudyDetail }) {
           <ul className="viewer-annotations" data-testid="annotation-list">
             {anns.map((a) => {
               const at = stack.findIndex((r) => r.sopInstanceUid === a.sopInstanceUid && r.frame === a.frame);
-              const value = measurementText(a);
+              const value = markLabel(a, locale);
               return (
                 <li key={a.id}>
                   <span>
@@ -337,21 +345,4 @@ function Viewer({ study }: { study: StudyDetail }) {
 interface MetaRow {
   id: string;
   value: string;
-}
-
-/** The headline value of a measurement (length, angle, area), as the tool computed it. */
-function measurementText(a: Annotation): string {
-  const d = a.data as {
-    length?: number;
-    rAngle?: number;
-    unit?: string;
-    cachedStats?: { area?: number };
-    area?: number;
-    text?: string;
-  };
-  if (typeof d.length === 'number') return `${d.length.toFixed(1)} ${d.unit ?? 'mm'}`;
-  if (typeof d.rAngle === 'number') return `${d.rAngle.toFixed(1)}°`;
-  const area = d.cachedStats?.area ?? d.area;
-  if (typeof area === 'number') return `${area.toFixed(1)} mm²`;
-  return d.text ?? '';
 }

@@ -1,0 +1,4 @@
+export * from './model';
+export * from './measure';
+export * from './format';
+export * from './graphic';
