@@ -76,6 +76,11 @@ export interface SfuConfig {
    */
   turnSecret: string | null;
   turnTtlSeconds: number;
+  /**
+   * With REDIS_URL, one node owns each live round through a Redis lease of this many ms (ROUND_LEASE_MS, default
+   * 2500), renewed every fifth of it: also how long a dead node's rounds wait before a survivor takes them.
+   */
+  roundLeaseMs: number;
 }
 
 export interface ConsultationsConfig {
@@ -232,6 +237,7 @@ function loadSfuConfig(env: NodeJS.ProcessEnv): SfuConfig {
     turnCredential,
     turnSecret,
     turnTtlSeconds: intVar(env, 'TURN_TTL_SECONDS', 12 * 3600, 60, 7 * 24 * 3600),
+    roundLeaseMs: intVar(env, 'ROUND_LEASE_MS', 2500, 500, 60_000),
   };
 }
 

@@ -15,6 +15,7 @@ export * from './schemas/stats';
 export * from './schemas/sync';
 export * from './state/sync.reducer';
 export * from './schemas/imaging';
+export * from './schemas/sr-marks';
 export * from './annotations/index';
 export * from './schemas/reports';
 export * from './schemas/dashboard';

@@ -6,10 +6,18 @@ export type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 let socket: AppSocket | null = null;
 
-/** The one socket.io connection (same origin, session cookie). Reconnects by itself. */
+/**
+ * The one socket.io connection (same origin, session cookie). Reconnects by itself, the first time after
+ * 0.25–0.75 s: when a node of a cluster dies its browsers reach a survivor quickly (a round moves within 5 s).
+ */
 export function connectSocket(): AppSocket {
   if (!socket)
-    socket = io({ path: '/socket.io', withCredentials: true, transports: ['websocket', 'polling'] });
+    socket = io({
+      path: '/socket.io',
+      withCredentials: true,
+      transports: ['websocket', 'polling'],
+      reconnectionDelay: 500,
+    });
   return socket;
 }
 

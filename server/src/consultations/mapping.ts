@@ -1,4 +1,4 @@
-import type { Attachment, Message, Role, StudyLink } from '@consult/shared';
+import type { Attachment, Message, Role, StudyLink, StudySummary } from '@consult/shared';
 import type { ConsultationAttachmentRow, ConsultationStudyRow } from './tables';
 
 export const toAttachment = (a: ConsultationAttachmentRow & { uploader_name: string }): Attachment => ({
@@ -13,11 +13,15 @@ export const toAttachment = (a: ConsultationAttachmentRow & { uploader_name: str
   createdAt: a.created_at.toISOString(),
 });
 
-export const toStudyLink = (s: ConsultationStudyRow & { display_name: string }): StudyLink => ({
+export const toStudyLink = (
+  s: ConsultationStudyRow & { display_name: string },
+  studies: ReadonlyMap<string, StudySummary>,
+): StudyLink => ({
   consultationId: s.consultation_id,
   studyInstanceUid: s.study_instance_uid,
   linkedBy: { id: s.linked_by, displayName: s.display_name },
   linkedAt: s.linked_at.toISOString(),
+  study: studies.get(s.study_instance_uid) ?? null,
 });
 
 export const toMessage = (

@@ -22,6 +22,7 @@ import * as q from './queries';
 import { toAttachment, toStudyLink } from './mapping';
 import { publishChange, type ChangeEffect } from './publish';
 import { caseAccess, standing } from '../access/policy';
+import { studiesByUid } from '../imaging/service';
 
 import { applyTransition, allowedTransitions } from './transitions';
 
@@ -112,6 +113,12 @@ export async function getConsultation(
     q.studiesOf(db, id),
     standing(db, actor, id),
   ]);
+  const linked = await studiesByUid(
+    db,
+    actor,
+    studies.map((s) => s.study_instance_uid),
+    row.requesting_hospital_id,
+  );
   if (audit)
     await auditRead(db, {
       actor,
@@ -135,7 +142,7 @@ export async function getConsultation(
       at: t.at.toISOString(),
     })),
     attachments: attachments.map(toAttachment),
-    studies: studies.map(toStudyLink),
+    studies: studies.map((s) => toStudyLink(s, linked)),
     allowedTransitions: allowedTransitions(actor, row, stand?.relations ?? []),
     access: caseAccess(stand?.relations ?? []),
     sharedForTeaching: stand?.facts.shared_for_teaching ?? false,

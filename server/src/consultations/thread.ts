@@ -19,6 +19,7 @@ import { badRequest, conflict, DomainError, notFound } from '../errors';
 import * as q from './queries';
 import { toAttachment, toMessage, toStudyLink } from './mapping';
 import { loadVisible, type ConsultationCtx } from './service';
+import { studiesByUid } from '../imaging/service';
 
 /** Discussion thread, attachments (PDF/JPEG by magic bytes) and imaging-study links of one consultation. */
 
@@ -236,7 +237,8 @@ export async function linkStudy(
       ip: actor.ip,
       detail: { studyInstanceUid: uid },
     });
-    return toStudyLink({ ...inserted, display_name: actor.displayName });
+    const linked = await studiesByUid(trx, actor, [uid], c.requesting_hospital_id);
+    return toStudyLink({ ...inserted, display_name: actor.displayName }, linked);
   });
   await emitChanged(ctx, c);
   return link;

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api as dwc } from 'dicomweb-client';
 import { CSRF_HEADER, SESSION_COOKIE } from '@consult/shared';
 import { DEMO_PASSWORD, startTestServer } from '../testing/harness';
-import { parsePart10 } from './dicom';
-import { CT_SERIES } from './testkit';
+import path from 'node:path';
+import { parseDataSet, parsePart10, text } from './dicom';
+import { CORPUS, CT_SERIES } from './testkit';
 
 /**
  * Interoperability: the off-the-shelf `dicomweb-client` npm package (written for browsers, XMLHttpRequest)
@@ -38,8 +39,18 @@ interface Client {
     seriesInstanceUID: string;
     sopInstanceUID: string;
     frameNumbers: number[];
+    mediaTypes?: MediaType[];
   }): Promise<ArrayBuffer[]>;
+  _httpGetMultipartApplicationDicom(url: string, mediaTypes: MediaType[]): Promise<ArrayBuffer[]>;
+  retrieveInstanceRendered(
+    o: InstanceRef & { mediaTypes?: MediaType[] },
+  ): Promise<ArrayBuffer | ArrayBuffer[]>;
+  retrieveInstanceThumbnail(
+    o: InstanceRef & { mediaTypes?: MediaType[]; queryParams?: object },
+  ): Promise<ArrayBuffer | ArrayBuffer[]>;
 }
+type MediaType = { mediaType: string; transferSyntaxUID?: string };
+type InstanceRef = { studyInstanceUID: string; seriesInstanceUID: string; sopInstanceUID: string };
 
 describe('dicomweb-client against the server', () => {
   let srv: Awaited<ReturnType<typeof startTestServer>>;
@@ -121,5 +132,57 @@ describe('dicomweb-client against the server', () => {
     })) as ArrayBuffer[];
     expect(frames).toHaveLength(1);
     expect(frames[0]!.byteLength).toBe(A.rows! * A.columns! * (A.bitsAllocated! / 8));
+  });
+
+  it('negotiates transfer syntaxes, renders and makes thumbnails as the client asks', async () => {
+    const j2k = fs.readFileSync(path.join(CORPUS, 'deb-pydicom/test_files/MR_small_jp2klossless.dcm'));
+    await client.storeInstances({
+      datasets: [j2k.buffer.slice(j2k.byteOffset, j2k.byteOffset + j2k.byteLength) as ArrayBuffer],
+    });
+    const J = parsePart10(j2k);
+    if (!J.ok) throw new Error('corpus');
+    const ref = {
+      studyInstanceUID: J.attrs.studyUid,
+      seriesInstanceUID: J.attrs.seriesUid,
+      sopInstanceUID: J.attrs.sopInstanceUid,
+    };
+    // Explicit VR Little Endian asked for: transcoded; '*': as stored. (0.11.3's retrieveStudy/retrieveInstance
+    // refuse any mediaTypes argument — its common-type check yields "application/" — so the test calls the
+    // method they delegate to, which builds the Accept header.)
+    const url = `${srv.url}/dicomweb/studies/${ref.studyInstanceUID}`;
+    const [explicit] = await client._httpGetMultipartApplicationDicom(url, [
+      { mediaType: 'application/dicom', transferSyntaxUID: '1.2.840.10008.1.2.1' },
+    ]);
+    expect(text(parseDataSet(new Uint8Array(explicit!)), 'x00020010')).toBe('1.2.840.10008.1.2.1');
+    const [stored] = await client._httpGetMultipartApplicationDicom(url, [
+      { mediaType: 'application/dicom', transferSyntaxUID: '*' },
+    ]);
+    expect(Buffer.compare(Buffer.from(stored!), j2k)).toBe(0);
+    // Frames: native pixels by default, the JPEG 2000 codestream when image/jp2 is asked for.
+    const [native] = await client.retrieveInstanceFrames({ ...ref, frameNumbers: [1] });
+    expect(native!.byteLength).toBe(64 * 64 * 2);
+    const [codestream] = await client.retrieveInstanceFrames({
+      ...ref,
+      frameNumbers: [1],
+      mediaTypes: [
+        { mediaType: 'image/jp2', transferSyntaxUID: '1.2.840.10008.1.2.4.90' },
+        { mediaType: 'application/octet-stream' },
+      ],
+    });
+    expect(codestream!.byteLength).toBeLessThan(native!.byteLength);
+    // The client hands images back as a one-element list (a single-part body) or as the bytes themselves.
+    const bytes = (x: ArrayBuffer | ArrayBuffer[]) => Buffer.from(Array.isArray(x) ? x[0]! : x);
+    const jpeg = await client.retrieveInstanceRendered({ ...ref, mediaTypes: [{ mediaType: 'image/jpeg' }] });
+    expect([...bytes(jpeg).subarray(0, 2)]).toEqual([0xff, 0xd8]);
+    const thumb = await client.retrieveInstanceThumbnail({
+      ...ref,
+      mediaTypes: [{ mediaType: 'image/png' }],
+    });
+    expect(bytes(thumb).readUInt32BE(16)).toBeLessThanOrEqual(128);
+    // Fuzzy matching as a query parameter.
+    const fuzzy = await client.searchForStudies({
+      queryParams: { PatientName: 'compressed', fuzzymatching: 'true' },
+    });
+    expect(fuzzy.map((x) => x['0020000D']!.Value![0])).toContain(A.studyUid);
   });
 });

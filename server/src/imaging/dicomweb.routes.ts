@@ -8,11 +8,12 @@ import { qidoInstances, qidoSeries, qidoStudies, type QidoQuery } from './qido';
 import { stowParts, stowResponse } from './stow';
 import type { BlobStore } from './storage';
 import { renderedRoutes } from './rendered.routes';
+import { parseAccept } from './negotiate';
+import { sendDicomJson, sendQido } from './respond';
+import { frameParts, instanceParts } from './retrieve';
 import {
   auditView,
   bulkData,
-  extractFrame,
-  framesByRange,
   loadDataSet,
   multipartStream,
   newBoundary,
@@ -41,7 +42,6 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
 
   const read = app.guard(Permission.StudiesRead);
   const upload = app.guard(Permission.StudiesUpload);
-  const json = (reply: FastifyReply, body: unknown) => reply.type('application/dicom+json').send(body);
   const params = (extra: (keyof P)[]) => ({
     type: 'object',
     properties: Object.fromEntries(
@@ -83,28 +83,34 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
   app.post('/studies', { preHandler: upload, schema: { tags: ['dicomweb'], summary: 'STOW-RS' } }, stow);
   app.post('/studies/:study', { preHandler: upload, schema: schema(['study']) }, stow);
 
-  // ---- QIDO-RS
+  // ---- QIDO-RS (Warning headers for ignored keys and further pages; gzip/deflate when accepted)
   app.get(
     '/studies',
     { preHandler: read, schema: { tags: ['dicomweb'], summary: 'QIDO-RS studies' } },
     async (req, reply) =>
-      json(reply, await qidoStudies(app.db, store, actorOf(req), req.query as QidoQuery, dicomwebBase(req))),
+      sendQido(
+        req,
+        reply,
+        await qidoStudies(app.db, store, actorOf(req), req.query as QidoQuery, dicomwebBase(req)),
+      ),
   );
   app.get('/series', { preHandler: read, schema: { tags: ['dicomweb'] } }, async (req, reply) =>
-    json(
+    sendQido(
+      req,
       reply,
       await qidoSeries(app.db, store, actorOf(req), null, req.query as QidoQuery, dicomwebBase(req)),
     ),
   );
   app.get('/instances', { preHandler: read, schema: { tags: ['dicomweb'] } }, async (req, reply) =>
-    json(
+    sendQido(
+      req,
       reply,
       await qidoInstances(app.db, store, actorOf(req), null, null, req.query as QidoQuery, dicomwebBase(req)),
     ),
   );
   app.get('/studies/:study/series', { preHandler: read, schema: schema(['study']) }, async (req, reply) => {
     const p = req.params as P;
-    const rows = await qidoSeries(
+    const r = await qidoSeries(
       app.db,
       store,
       actorOf(req),
@@ -112,23 +118,18 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       req.query as QidoQuery,
       dicomwebBase(req),
     );
-    return rows.length ? json(reply, rows) : notFoundStudy(app, req, reply, p.study!, rows);
+    if (!r.results.length) await assertStudyVisible(app, req, p.study!);
+    return sendQido(req, reply, r);
   });
   app.get(
     '/studies/:study/instances',
     { preHandler: read, schema: schema(['study']) },
     async (req, reply) => {
       const p = req.params as P;
-      const rows = await qidoInstances(
-        app.db,
-        store,
-        actorOf(req),
-        p.study!,
-        null,
-        req.query as QidoQuery,
-        dicomwebBase(req),
-      );
-      return rows.length ? json(reply, rows) : notFoundStudy(app, req, reply, p.study!, rows);
+      const q = req.query as QidoQuery;
+      const r = await qidoInstances(app.db, store, actorOf(req), p.study!, null, q, dicomwebBase(req));
+      if (!r.results.length) await assertStudyVisible(app, req, p.study!);
+      return sendQido(req, reply, r);
     },
   );
   app.get(
@@ -136,27 +137,27 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
     { preHandler: read, schema: schema(['study', 'series']) },
     async (req, reply) => {
       const p = req.params as P;
-      const rows = await qidoInstances(
-        app.db,
-        store,
-        actorOf(req),
-        p.study!,
-        p.series!,
-        req.query as QidoQuery,
-        dicomwebBase(req),
-      );
-      return rows.length ? json(reply, rows) : notFoundStudy(app, req, reply, p.study!, rows);
+      const q = req.query as QidoQuery;
+      const r = await qidoInstances(app.db, store, actorOf(req), p.study!, p.series!, q, dicomwebBase(req));
+      if (!r.results.length) await assertStudyVisible(app, req, p.study!);
+      return sendQido(req, reply, r);
     },
   );
 
-  // ---- WADO-RS retrieve (byte-identical Part 10 files)
+  // ---- WADO-RS retrieve (Part 10 files as stored, or transcoded as the Accept header asks)
   const retrieve = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = req.params as P;
     const actor = actorOf(req);
     const { study, rows } = await resolveInstances(app.db, actor, p.study!, p.series, p.instance);
     await auditView(app.db, actor, study.id, 'wado-rs');
+    const base = dicomwebBase(req);
+    const parts = await instanceParts(
+      store,
+      rows,
+      parseAccept(req.headers.accept),
+      (r) => `${base}/studies/${study.study_uid}/series/${r.series_uid}/instances/${r.sop_uid}`,
+    );
     const boundary = newBoundary();
-    const parts: Part[] = rows.map((r) => ({ contentType: 'application/dicom', sha256: r.sha256 }));
     return reply
       .type(`multipart/related; type="application/dicom"; boundary=${boundary}`)
       .send(multipartStream(store, parts, boundary));
@@ -183,7 +184,7 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
         }),
       );
     }
-    return json(reply, out);
+    return sendDicomJson(req, reply, out);
   };
   atEachLevel('/metadata', metadata);
 
@@ -198,16 +199,7 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       const r = rows[0]!;
       if (r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
       await auditView(app.db, actor, study.id, 'frames');
-      let parts: Part[];
-      if (r.pixel_offset !== null && r.frame_length !== null)
-        parts = await framesByRange(store, r, p.frames!);
-      else {
-        const ds = await loadDataSet(store, r.sha256);
-        parts = p.frames!.split(',').map((n) => {
-          const f = extractFrame(ds, r.transfer_syntax_uid, Number(n));
-          return { contentType: f.contentType, bytes: f.bytes };
-        });
-      }
+      const parts = await frameParts(store, r, p.frames!, parseAccept(req.headers.accept));
       const boundary = newBoundary();
       const mediaType = parts[0]!.contentType.split(';')[0];
       return reply
@@ -234,15 +226,8 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
   );
 }
 
-/** An empty result under a study: 404 when the study itself is not visible, else an empty list. */
-async function notFoundStudy(
-  app: FastifyInstance,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  studyUid: string,
-  rows: unknown[],
-) {
+/** An empty result under a study: 404 when the study itself is not visible (else the empty list stands). */
+async function assertStudyVisible(app: FastifyInstance, req: FastifyRequest, studyUid: string) {
   const s = await findStudies(app.db, actorOf(req), studyUid);
   if (!s.length) throw notFound('study');
-  return reply.type('application/dicom+json').send(rows);
 }

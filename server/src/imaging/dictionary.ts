@@ -41,6 +41,8 @@ export const VR_OF: Record<string, string> = Object.fromEntries(
 const TAG_OF_KEYWORD = new Map<string, string>();
 const KEYWORD_OF_TAG = new Map<string, string>();
 const VR_OF_TAG = new Map<string, string>();
+/** Tags defined with a choice of VRs ("US or SS", "OB or OW"): the one that keeps the bytes as they are. */
+const AMBIGUOUS_VR = new Map<string, string>();
 for (const e of Object.values(PS36.elements)) {
   const tag = /^\(([0-9A-F]{4}),([0-9A-F]{4})\)$/.exec(e.tag);
   if (!tag) continue;
@@ -51,6 +53,7 @@ for (const e of Object.values(PS36.elements)) {
   }
   // A single VR only ("US or SS" depends on Pixel Representation, so it stays unknown here).
   if (/^[A-Z]{2}$/.test(e.vr)) VR_OF_TAG.set(hex, e.vr);
+  else if (/ or /.test(e.vr)) AMBIGUOUS_VR.set(hex, e.vr.includes('OW') ? 'OW' : e.vr.slice(0, 2));
 }
 
 /** `StudyDescription` (any case) → `00081030`; undefined for a name the dictionary does not hold. */
@@ -60,3 +63,12 @@ export const tagOfKeyword = (keyword: string): string | undefined =>
 export const keywordOfTag = (tag: string): string | undefined => KEYWORD_OF_TAG.get(tag.toUpperCase());
 /** The VR a tag is defined with (e.g. `00081030` → `LO`), when it has exactly one. */
 export const vrOfTag = (tag: string): string | undefined => VR_OF_TAG.get(tag.toUpperCase());
+
+/**
+ * The VR to write for an element read from Implicit VR data: the dictionary's, a byte-preserving choice among
+ * several ("US or SS" → US, "OB or OW" → OW), UL for group lengths, else UN (private and unknown tags).
+ */
+export const vrForImplicit = (tag: string): string =>
+  vrOfTag(tag) ??
+  AMBIGUOUS_VR.get(tag.toUpperCase()) ??
+  (VR_OF[`x${tag.toLowerCase()}`] || (tag.endsWith('0000') ? 'UL' : 'UN'));

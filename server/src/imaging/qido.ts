@@ -20,6 +20,54 @@ export type QidoQuery = Record<string, string | string[] | undefined>;
 
 const RESERVED = ['limit', 'offset', 'includefield', 'fuzzymatching'];
 
+/** What a QIDO search answers: the page, how many more match (null: more, count unknown), warnings. */
+export interface QidoResult {
+  results: JsonDataSet[];
+  remaining: number | null;
+  /** Query keys given but not used for matching (as the client spelled them); they earn a Warning header. */
+  ignored: string[];
+}
+
+/** The matching keys each search resource uses (PS3.18 §10.6.1.2.1; everything else is ignored with a warning). */
+const STUDY_KEYS = [
+  '00100010',
+  '00100020',
+  '00080050',
+  '00081030',
+  '00080020',
+  '0020000D',
+  '00080061',
+  '00080060',
+];
+const SERIES_KEYS = ['0020000E', '00080060', '00200011'];
+const INSTANCE_KEYS = ['0020000E', '00080018', '00080016', '00200013'];
+type Resource = 'studies' | 'series' | 'study-series' | 'instances' | 'study-instances' | 'series-instances';
+const KEYS: Record<Resource, string[]> = {
+  studies: STUDY_KEYS,
+  series: [...STUDY_KEYS, ...SERIES_KEYS],
+  'study-series': ['0020000D', ...SERIES_KEYS],
+  instances: [...STUDY_KEYS, ...INSTANCE_KEYS],
+  'study-instances': ['0020000D', ...INSTANCE_KEYS],
+  'series-instances': ['0020000D', '0020000E', ...INSTANCE_KEYS.slice(1)],
+};
+
+/** The query keys (as given) that this resource does not match on. */
+export function ignoredKeys(query: QidoQuery, resource: Resource): string[] {
+  return Object.keys(query).filter((k) => {
+    if (RESERVED.includes(k.toLowerCase())) return false;
+    const tag = resolveTag(k);
+    return !tag || !KEYS[resource].includes(tag);
+  });
+}
+
+/** `fuzzymatching=true|false` (absent: false). */
+export function fuzzy(m: Map<string, string[]>): boolean {
+  const v = one(m, 'fuzzymatching');
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  throw badRequest('fuzzymatching must be true or false', '/query/fuzzymatching');
+}
+
 /**
  * Normalise parameter names to upper-case hex tags (keywords through the data dictionary); `limit`, `offset`,
  * `includefield`, `fuzzymatching` kept; other names passed through.
@@ -94,6 +142,7 @@ export function studyFilter(m: Map<string, string[]>): q.StudyFilter {
   const range = dateRange(one(m, '00080020'));
   return {
     patientName: one(m, '00100010'),
+    fuzzyNames: fuzzy(m),
     patientId: one(m, '00100020'),
     accessionNumber: one(m, '00080050'),
     studyDescription: one(m, '00081030'),
@@ -203,15 +252,23 @@ async function assembleAll(
 }
 
 /** Studies matching the query, scoped to the actor. */
-export async function qidoStudies(db: DB, store: BlobStore, actor: Actor, query: QidoQuery, base: string) {
+export async function qidoStudies(
+  db: DB,
+  store: BlobStore,
+  actor: Actor,
+  query: QidoQuery,
+  base: string,
+): Promise<QidoResult> {
   const m = normalise(query);
   const { limit, offset } = paging(m);
   const req = fieldsOf(m);
-  const rows = await q.searchStudies(db, actor, studyFilter(m), limit, offset);
-  const page = rows.map((r) => ({ indexed: studyJson(r, base), ref: r.id }));
-  return assembleAll(store, 'study', DEFAULTS.study, req, page, (refs) =>
+  // One row beyond the page tells whether more match (the count itself would cost a second query).
+  const rows = await q.searchStudies(db, actor, studyFilter(m), limit + 1, offset);
+  const page = rows.slice(0, limit).map((r) => ({ indexed: studyJson(r, base), ref: r.id }));
+  const results = await assembleAll(store, 'study', DEFAULTS.study, req, page, (refs) =>
     q.representativeBlobs(db, 'study', refs),
   );
+  return { results, remaining: rows.length > limit ? null : 0, ignored: ignoredKeys(query, 'studies') };
 }
 
 /** Series of one study, or (flat form) of every visible study matching the study-level keys. */
@@ -222,7 +279,7 @@ export async function qidoSeries(
   studyUid: string | null,
   query: QidoQuery,
   base: string,
-) {
+): Promise<QidoResult> {
   const m = normalise(query);
   const { limit, offset } = paging(m);
   const req = fieldsOf(m);
@@ -237,9 +294,19 @@ export async function qidoSeries(
   }
   // All Series also carries the study attributes (PS3.18 §10.6.3.3.2).
   const defaults = studyUid ? DEFAULTS.series : [...DEFAULTS.study, ...DEFAULTS.series];
-  return assembleAll(store, 'series', defaults, req, all.slice(offset, offset + limit), (refs) =>
-    q.representativeBlobs(db, 'series', refs),
+  const results = await assembleAll(
+    store,
+    'series',
+    defaults,
+    req,
+    all.slice(offset, offset + limit),
+    (refs) => q.representativeBlobs(db, 'series', refs),
   );
+  return {
+    results,
+    remaining: Math.max(0, all.length - offset - limit),
+    ignored: ignoredKeys(query, studyUid ? 'study-series' : 'series'),
+  };
 }
 
 export async function qidoInstances(
@@ -250,7 +317,7 @@ export async function qidoInstances(
   seriesUid: string | null,
   query: QidoQuery,
   base: string,
-) {
+): Promise<QidoResult> {
   const m = normalise(query);
   const { limit, offset } = paging(m);
   const req = fieldsOf(m);
@@ -284,7 +351,7 @@ export async function qidoInstances(
     : studyUid
       ? [...DEFAULTS.series, ...DEFAULTS.instance]
       : [...DEFAULTS.study, ...DEFAULTS.series, ...DEFAULTS.instance];
-  return assembleAll(
+  const results = await assembleAll(
     store,
     'instance',
     defaults,
@@ -292,4 +359,9 @@ export async function qidoInstances(
     all.slice(offset, offset + limit),
     async (refs) => new Map(refs.map((sha) => [sha, sha])),
   );
+  return {
+    results,
+    remaining: Math.max(0, all.length - offset - limit),
+    ignored: ignoredKeys(query, seriesUid ? 'series-instances' : studyUid ? 'study-instances' : 'instances'),
+  };
 }

@@ -7,6 +7,8 @@ import { visibleStudy } from './access';
 /** Study search filters (already parsed from QIDO parameters). Text patterns use `*`/`?` wildcards. */
 export interface StudyFilter {
   patientName?: string | undefined;
+  /** `fuzzymatching=true`: a name matches when any of its words starts with the value (case-insensitive). */
+  fuzzyNames?: boolean | undefined;
   patientId?: string | undefined;
   studyDateFrom?: string | undefined;
   studyDateTo?: string | undefined;
@@ -90,6 +92,16 @@ export async function searchStudies(
           eb(eb.fn('lower', ['p.patient_name']), 'like', p),
           eb(eb.fn('lower', ['p.patient_name']), 'like', `%=${p}`),
         ]),
+      );
+    } else if (f.fuzzyNames) {
+      // Any name component or word (family, given, middle; alphabetic, ideographic, phonetic groups).
+      const p = `${likePattern(v.toLowerCase())}%`;
+      q = q.where((eb) =>
+        eb.or(
+          ['', '%^', '% ', '%='].map((before) =>
+            eb(eb.fn('lower', ['p.patient_name']), 'like', `${before}${p}`),
+          ),
+        ),
       );
     } else {
       const lv = v.toLowerCase();

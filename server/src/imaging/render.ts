@@ -9,7 +9,7 @@ import type { DataSet } from 'dicom-parser';
 import { text } from './dicom';
 import { extractFrame } from './wado';
 import { decodeCompressed, samplesFromBytes, TS, type FrameGeometry, type Samples } from './codecs';
-import { encodePng } from './png';
+import { encodePicture, fitted, scale, type Viewport } from './picture';
 import { DomainError } from '../errors';
 
 /** The frame cannot be rendered here (the message names why; the caller decides between 4xx and a note). */
@@ -20,14 +20,18 @@ export class RenderError extends Error {
 export interface RenderOptions {
   windowCenter?: number;
   windowWidth?: number;
-  /** 'png': decode JPEG Baseline too instead of passing it through. */
-  format?: 'png';
+  /** 'png' or 'jpeg': always decode and encode in that format (JPEG Baseline is otherwise passed through). */
+  format?: 'png' | 'jpeg';
+  /** Fit inside this size (area average; never enlarged). */
+  viewport?: Viewport;
+  /** JPEG quality 1–100. */
+  quality?: number;
 }
 
 export interface RenderedFrame {
   width: number;
   height: number;
-  /** PNG, or JPEG when the stored frame is already 8-bit JPEG Baseline. */
+  /** PNG (the default), or JPEG when asked for or when the stored frame is already 8-bit JPEG Baseline. */
   contentType: 'image/png' | 'image/jpeg';
   bytes: Buffer;
   /** The VOI window applied (null for colour and pass-through JPEG). */
@@ -216,7 +220,7 @@ export async function renderFrame(
 ): Promise<RenderedFrame> {
   const m = pixelModule(ds);
   const windowAsked = opts.windowCenter !== undefined && opts.windowWidth !== undefined;
-  if (ts === TS.jpegBaseline && !windowAsked && opts.format !== 'png') {
+  if (ts === TS.jpegBaseline && !windowAsked && !opts.format && !opts.viewport) {
     const { bytes } = extractFrame(ds, ts, frame);
     return {
       width: m.cols,
@@ -237,25 +241,13 @@ export async function renderFrame(
   if (samples.length < expected)
     throw new RenderError(`the frame holds ${samples.length} samples, the header says ${expected}`);
   if (m.samplesPerPixel === 1 && m.photometric === 'PALETTE COLOR') {
-    return {
-      width: m.cols,
-      height: m.rows,
-      contentType: 'image/png',
-      bytes: encodePng(m.cols, m.rows, 3, toPaletteRgb(samples, m, paletteOf(ds))),
-      window: null,
-    };
+    return picture(m, 3, toPaletteRgb(samples, m, paletteOf(ds)), null, opts);
   }
   if (m.samplesPerPixel === 1) {
     if (!m.photometric.startsWith('MONOCHROME'))
       throw new RenderError(`photometric interpretation ${m.photometric} is not rendered`);
     const { pixels, window } = toGrey(samples, m, opts);
-    return {
-      width: m.cols,
-      height: m.rows,
-      contentType: 'image/png',
-      bytes: encodePng(m.cols, m.rows, 1, pixels),
-      window,
-    };
+    return picture(m, 1, pixels, window, opts);
   }
   if (m.samplesPerPixel !== 3)
     throw new RenderError(`${m.samplesPerPixel} samples per pixel are not rendered`);
@@ -264,11 +256,30 @@ export async function renderFrame(
     m.planar = 0;
     if (ts !== TS.rle && m.photometric.startsWith('YBR')) m.photometric = 'RGB';
   }
+  return picture(m, 3, toRgb(samples, m), null, opts);
+}
+
+/** Scale to the viewport and encode (PNG unless JPEG is asked for). */
+function picture(
+  m: PixelModule,
+  channels: 1 | 3,
+  pixels: Uint8Array,
+  window: RenderedFrame['window'],
+  opts: RenderOptions,
+): RenderedFrame {
+  const size = fitted(m.cols, m.rows, opts.viewport);
+  const format = opts.format ?? 'png';
   return {
-    width: m.cols,
-    height: m.rows,
-    contentType: 'image/png',
-    bytes: encodePng(m.cols, m.rows, 3, toRgb(samples, m)),
-    window: null,
+    ...size,
+    contentType: format === 'jpeg' ? 'image/jpeg' : 'image/png',
+    bytes: encodePicture(
+      format,
+      size.width,
+      size.height,
+      channels,
+      scale(pixels, m.cols, m.rows, channels, size),
+      opts.quality,
+    ),
+    window,
   };
 }

@@ -1,18 +1,22 @@
 /**
  * WADO-RS rendered resources (PS3.18 §9.5.1.2, §8.3.5.1): a frame as a consumer-format picture, windowed on the
  * server — for thumbnails, reports and any client without a DICOM decoder. `window=center,width[,LINEAR]` picks the
- * VOI window (default: the instance's own). PNG always; JPEG Baseline frames pass through as JPEG when the client
- * accepts it. The instance-level resource renders the first frame.
+ * VOI window (default: the instance's own), `viewport=w,h` the size, `quality` the JPEG quality. JPEG or PNG as the
+ * Accept header prefers (PNG when anything goes; stored JPEG Baseline frames then pass through as they are).
+ * Thumbnails (§9.5.1.2.3) at study, series, instance and frame level: 128×128 unless a viewport is given; study
+ * and series show their middle image. The instance-level resources render the first frame.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../auth/plugin';
 import { badRequest, DomainError } from '../errors';
 import { RenderError, renderFrame, type RenderOptions } from './render';
+import { parseAccept } from './negotiate';
+import type { PictureFormat, Viewport } from './picture';
 import type { BlobStore } from './storage';
 import { auditView, framesByRange, loadDataSet, resolveInstances } from './wado';
 import { parseDataSet } from './dicom';
 
-type Params = { study: string; series: string; instance: string; frame?: string };
+type Params = { study: string; series?: string; instance?: string; frame?: string };
 
 /** `window=center,width[,function]`; only the LINEAR function (the one the viewer uses). */
 export function parseWindow(raw: unknown): RenderOptions {
@@ -29,14 +33,37 @@ export function parseWindow(raw: unknown): RenderOptions {
   return { windowCenter: center, windowWidth: width };
 }
 
-/** Which of PNG / JPEG the Accept header allows (absent = anything). */
-function acceptable(req: FastifyRequest): { png: boolean; jpeg: boolean } {
-  const accept = req.headers.accept;
-  if (!accept) return { png: true, jpeg: true };
-  const types = accept.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
-  const any = types.includes('*/*') || types.includes('image/*');
-  return { png: any || types.includes('image/png'), jpeg: any || types.includes('image/jpeg') };
+/** `viewport=width,height` (PS3.18 §8.3.5.1.3): the picture fits inside it. */
+export function parseViewport(raw: unknown): Viewport | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^(\d{1,5}),(\d{1,5})$/.exec(String(raw));
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
+    throw badRequest('viewport must be "width,height" in pixels', '/querystring/viewport');
+  return { width: Number(m[1]), height: Number(m[2]) };
 }
+
+function parseQuality(raw: unknown): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const q = Number(raw);
+  if (!Number.isInteger(q) || q < 1 || q > 100)
+    throw badRequest('quality must be an integer from 1 to 100', '/querystring/quality');
+  return q;
+}
+
+/**
+ * The picture format from the Accept header: the first acceptable of image/jpeg and image/png in the client's
+ * order of preference; undefined when anything goes (no Accept, image/*, *\/*): then PNG, or the stored JPEG.
+ */
+function formatFor(req: FastifyRequest): PictureFormat | undefined {
+  for (const r of parseAccept(req.headers.accept)) {
+    if (r.type === '*/*' || r.type === 'image/*') return undefined;
+    if (r.type === 'image/jpeg') return 'jpeg';
+    if (r.type === 'image/png') return 'png';
+  }
+  throw new DomainError('not_acceptable', 'rendered frames are served as image/jpeg or image/png');
+}
+
+const THUMBNAIL: Viewport = { width: 128, height: 128 };
 
 export async function renderedRoutes(
   app: FastifyInstance,
@@ -44,31 +71,38 @@ export async function renderedRoutes(
   read: ReturnType<FastifyInstance['guard']>,
   uid: Record<string, unknown>,
 ): Promise<void> {
-  const params = (withFrame: boolean) => ({
+  const params = (keys: string[], withFrame: boolean) => ({
     type: 'object',
     properties: {
-      study: uid,
-      series: uid,
-      instance: uid,
+      ...Object.fromEntries(keys.map((k) => [k, uid])),
       ...(withFrame && { frame: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' } }),
     },
   });
   const querystring = {
     type: 'object',
-    properties: { window: { type: 'string', maxLength: 100 }, quality: { type: 'string' } },
+    properties: {
+      window: { type: 'string', maxLength: 100 },
+      quality: { type: 'string', maxLength: 3 },
+      viewport: { type: 'string', maxLength: 20 },
+    },
   };
 
-  const rendered = async (req: FastifyRequest, reply: FastifyReply) => {
+  const render = async (req: FastifyRequest, reply: FastifyReply, thumbnail: boolean) => {
     const p = req.params as Params;
-    const opts = parseWindow((req.query as { window?: string }).window);
-    const ok = acceptable(req);
-    if (!ok.png && !ok.jpeg)
-      throw new DomainError('not_acceptable', 'rendered frames are served as image/png (or image/jpeg)');
+    const query = req.query as { window?: string; viewport?: string; quality?: string };
+    const opts: RenderOptions = {
+      ...parseWindow(query.window),
+      viewport: parseViewport(query.viewport) ?? (thumbnail ? THUMBNAIL : undefined),
+      quality: parseQuality(query.quality),
+    };
+    const format = formatFor(req);
     const actor = actorOf(req);
-    const { study, rows } = await resolveInstances(app.db, actor, p.study, p.series, p.instance);
-    const r = rows[0]!;
-    if (r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
-    await auditView(app.db, actor, study.id, 'rendered');
+    const { study, rows: all } = await resolveInstances(app.db, actor, p.study, p.series, p.instance);
+    // Study and series thumbnails show the middle image of those with pixel data.
+    const pictures = all.filter((r) => r.frames > 0);
+    const r = p.instance ? all[0]! : pictures[Math.floor(pictures.length / 2)];
+    if (!r || r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
+    await auditView(app.db, actor, study.id, thumbnail ? 'thumbnail' : 'rendered');
     const frame = Number(p.frame ?? 1);
     // Native frames with a frame index: the header and that frame's bytes only, never the whole blob.
     const ranged = r.pixel_offset !== null && r.frame_length !== null;
@@ -82,31 +116,41 @@ export async function renderedRoutes(
         ds,
         r.transfer_syntax_uid,
         frame,
-        { ...opts, ...(!ok.jpeg && { format: 'png' as const }) },
+        { ...opts, ...(format && { format }) },
         part?.bytes,
       );
     } catch (err) {
       if (err instanceof RenderError) throw badRequest(`cannot render this frame: ${err.message}`);
       throw err;
     }
-    if (out.contentType === 'image/png' && !ok.png)
-      throw new DomainError(
-        'not_acceptable',
-        'this frame is rendered as image/png only (ask for it in Accept)',
-      );
     return reply.type(out.contentType).header('cache-control', 'private, max-age=300').send(out.bytes);
   };
 
-  const base = '/studies/:study/series/:series/instances/:instance';
-  const summary = 'WADO-RS rendered (PNG/JPEG)';
-  app.get(
-    `${base}/rendered`,
-    { preHandler: read, schema: { tags: ['dicomweb'], summary, params: params(false), querystring } },
-    rendered,
-  );
-  app.get(
-    `${base}/frames/:frame/rendered`,
-    { preHandler: read, schema: { tags: ['dicomweb'], summary, params: params(true), querystring } },
-    rendered,
-  );
+  const levels: [string, string[]][] = [
+    ['/studies/:study', ['study']],
+    ['/studies/:study/series/:series', ['study', 'series']],
+    ['/studies/:study/series/:series/instances/:instance', ['study', 'series', 'instance']],
+    ['/studies/:study/series/:series/instances/:instance/frames/:frame', ['study', 'series', 'instance']],
+  ];
+  for (const [base, keys] of levels) {
+    const withFrame = base.endsWith(':frame');
+    const schema = (summary: string) => ({
+      tags: ['dicomweb'],
+      summary,
+      params: params(keys, withFrame),
+      querystring,
+    });
+    app.get(
+      `${base}/thumbnail`,
+      { preHandler: read, schema: schema('WADO-RS thumbnail (JPEG/PNG)') },
+      (req, reply) => render(req, reply, true),
+    );
+    // Rendered instances and frames (study/series-level rendered multi-picture resources are not offered).
+    if (keys.includes('instance'))
+      app.get(
+        `${base}/rendered`,
+        { preHandler: read, schema: schema('WADO-RS rendered (JPEG/PNG)') },
+        (req, reply) => render(req, reply, false),
+      );
+  }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
+  SrMark,
   Annotation,
   AnnotationCreate,
   AnnotationDeleteQuery,
@@ -25,6 +26,7 @@ import { storeInstance } from './ingest';
 import * as svc from './service';
 import * as ann from './annotations';
 import { exportSr } from './sr';
+import { studySrMarks } from './sr-read';
 import { BlobStore, TempWriter } from './storage';
 import { wadoUriRoutes } from './wado-uri.routes';
 import { sweepLeftovers } from './sweep';
@@ -144,6 +146,15 @@ const apiRoutes =
         schema: { tags: ['imaging'], params: IdParams, response: { 200: Type.Array(Annotation), ...errors } },
       },
       async (req) => ann.listAnnotations(app.db, deps.store, actorOf(req), req.params.id),
+    );
+    // Marks of the measurement reports (DICOM SR) in the study, from this platform or elsewhere: read-only.
+    app.get(
+      '/studies/:id/sr-marks',
+      {
+        preHandler: app.guard(P.StudiesRead),
+        schema: { tags: ['imaging'], params: IdParams, response: { 200: Type.Array(SrMark), ...errors } },
+      },
+      async (req) => studySrMarks(app.db, deps.store, actorOf(req), req.params.id),
     );
     app.post(
       '/studies/:id/annotations',

@@ -1,5 +1,5 @@
 import type { CaseAction, StudyDetail, StudyListQuery, StudySummary } from '@consult/shared';
-import type { DB } from '../db/database';
+import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { forbidden, notFound } from '../errors';
@@ -47,6 +47,27 @@ export async function listStudies(db: DB, actor: Actor, query: StudyListQuery): 
     detail: { count: rows.length },
   });
   return rows.map(toStudySummary);
+}
+
+/**
+ * Summaries of the studies with these UIDs that the actor may view (the access policy), by UID; when a UID is
+ * held at several hospitals, `preferHospitalId`'s copy wins. For a case's links (its "Open images").
+ */
+export async function studiesByUid(
+  db: Executor,
+  actor: Actor,
+  uids: string[],
+  preferHospitalId: string,
+): Promise<Map<string, StudySummary>> {
+  if (!uids.length) return new Map();
+  const rows = await q.searchStudies(db, actor, { studyUids: uids }, uids.length * 4, 0);
+  const out = new Map<string, StudySummary>();
+  for (const r of rows) {
+    const held = out.get(r.study_uid);
+    if (!held || (held.hospitalId !== preferHospitalId && r.hospital_id === preferHospitalId))
+      out.set(r.study_uid, toStudySummary(r));
+  }
+  return out;
 }
 
 /**

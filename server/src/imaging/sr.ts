@@ -10,6 +10,7 @@ import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { badRequest } from '../errors';
 import { newUid, part10, type Item } from './dicomwriter';
+import { imageLibrary, srDocument, type SrImage } from './sr-document';
 import { storeInstance } from './ingest';
 import * as q from './queries';
 import { visibleStudyOr404 } from './service';
@@ -80,9 +81,6 @@ const dsValue = (v: number) => {
   return Number(v.toPrecision(1));
 };
 
-const dicomDate = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
-const dicomTime = (d: Date) => d.toISOString().slice(11, 19).replace(/:/g, '');
-
 /** Build the study's measurement report from its persisted annotations and store it back as an instance. */
 export async function exportSr(
   db: DB,
@@ -102,11 +100,16 @@ export async function exportSr(
   );
   if (anns.length === 0) throw badRequest('the study has no measurements to export');
   const groups: Item[] = [];
-  const images = new Map<string, { sopClass: string; sop: string; series: string }>();
+  const images = new Map<string, SrImage>();
   anns.forEach((a, k) => {
     const tool = a.tool as AnnotationTool;
     const graphic = scoordOf(tool, a.pointList);
-    images.set(a.sop_uid, { sopClass: a.sop_class_uid, sop: a.sop_uid, series: a.series_uid });
+    images.set(a.sop_uid, {
+      sopClass: a.sop_class_uid,
+      sop: a.sop_uid,
+      series: a.series_uid,
+      modality: a.modality,
+    });
     const imageRef: Item = rel('SELECTED FROM', 'IMAGE', C.library, {
       '00081199': [
         'SQ',
@@ -156,83 +159,29 @@ export async function exportSr(
       rel('CONTAINS', 'CONTAINER', C.group, { '0040A050': ['CS', 'SEPARATE'], '0040A730': ['SQ', items] }),
     );
   });
-  const now = new Date();
   const sop = newUid();
   const series = newUid();
-  const bySeries = new Map<string, Item[]>();
-  for (const im of images.values())
-    bySeries.set(im.series, [
-      ...(bySeries.get(im.series) ?? []),
-      { '00081150': ['UI', im.sopClass], '00081155': ['UI', im.sop] },
-    ]);
-  const ds: Item = {
-    '00080005': ['CS', 'ISO_IR 192'],
-    '00080016': ['UI', COMPREHENSIVE_SR],
-    '00080018': ['UI', sop],
-    '00080020': ['DA', study.study_date],
-    '00080023': ['DA', dicomDate(now)],
-    '00080030': ['TM', study.study_time],
-    '00080033': ['TM', dicomTime(now)],
-    '00080050': ['SH', study.accession_number],
-    '00080060': ['CS', 'SR'],
-    '00080070': ['LO', 'Consult platform'],
-    '00080090': ['PN', study.referring_physician],
-    '0008103E': ['LO', 'Measurements'],
-    '00100010': ['PN', study.patient_name],
-    '00100020': ['LO', study.patient_id],
-    '00100030': ['DA', study.birth_date],
-    '00100040': ['CS', study.sex],
-    '0020000D': ['UI', study.study_uid],
-    '0020000E': ['UI', series],
-    '00200010': ['SH', study.study_id],
-    '00200011': ['IS', 9000 + ((await q.listSeries(db, study.id)).length % 999)],
-    '00200013': ['IS', 1],
-    '0040A040': ['CS', 'CONTAINER'],
-    '0040A043': ['SQ', [code(C.report)]],
-    '0040A050': ['CS', 'SEPARATE'],
-    '0040A491': ['CS', 'COMPLETE'],
-    '0040A493': ['CS', 'UNVERIFIED'],
-    '0040A504': ['SQ', [{ '00080105': ['CS', 'DCMR'], '0040DB00': ['CS', '1500'] }]],
-    '0040A375': [
-      'SQ',
-      [
-        {
-          '0020000D': ['UI', study.study_uid],
-          '00081115': [
-            'SQ',
-            [...bySeries].map(([s, refs]): Item => ({ '0020000E': ['UI', s], '00081199': ['SQ', refs] })),
-          ],
-        },
-      ],
+  const ds = srDocument({
+    sopClass: COMPREHENSIVE_SR,
+    sop,
+    series,
+    seriesNumber: 9000 + ((await q.listSeries(db, study.id)).length % 999),
+    study,
+    images: [...images.values()],
+    now: new Date(),
+    content: [
+      rel('HAS CONCEPT MOD', 'CODE', C.language, { '0040A168': ['SQ', [code(C.enUS)]] }),
+      rel('HAS OBS CONTEXT', 'PNAME', C.observer, {
+        '0040A123': ['PN', actor.displayName.replace(/[\\^=]/g, ' ')],
+      }),
+      rel('HAS CONCEPT MOD', 'CODE', C.procedure, { '0040A168': ['SQ', [code(C.imagingProcedure)]] }),
+      imageLibrary([...images.values()]),
+      rel('CONTAINS', 'CONTAINER', C.measurements, {
+        '0040A050': ['CS', 'SEPARATE'],
+        '0040A730': ['SQ', groups],
+      }),
     ],
-    '0040A730': [
-      'SQ',
-      [
-        rel('HAS CONCEPT MOD', 'CODE', C.language, { '0040A168': ['SQ', [code(C.enUS)]] }),
-        rel('HAS OBS CONTEXT', 'PNAME', C.observer, {
-          '0040A123': ['PN', actor.displayName.replace(/[\\^=]/g, ' ')],
-        }),
-        rel('HAS CONCEPT MOD', 'CODE', C.procedure, { '0040A168': ['SQ', [code(C.imagingProcedure)]] }),
-        rel('CONTAINS', 'CONTAINER', C.library, {
-          '0040A050': ['CS', 'SEPARATE'],
-          '0040A730': [
-            'SQ',
-            [...images.values()].map((im) => {
-              const it = rel('CONTAINS', 'IMAGE', C.library, {
-                '00081199': ['SQ', [{ '00081150': ['UI', im.sopClass], '00081155': ['UI', im.sop] }]],
-              });
-              delete it['0040A043'];
-              return it;
-            }),
-          ],
-        }),
-        rel('CONTAINS', 'CONTAINER', C.measurements, {
-          '0040A050': ['CS', 'SEPARATE'],
-          '0040A730': ['SQ', groups],
-        }),
-      ],
-    ],
-  };
+  });
   const bytes = part10(ds, COMPREHENSIVE_SR, sop);
   const w = new TempWriter(store);
   await w.write(bytes);

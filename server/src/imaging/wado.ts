@@ -11,9 +11,10 @@ import type { BlobStore } from './storage';
 
 export interface Part {
   contentType: string;
-  /** Either a blob to stream or bytes. */
+  /** A blob to stream, bytes, or bytes made when the part is sent (e.g. a transcoding). */
   sha256?: string;
   bytes?: Uint8Array;
+  produce?: () => Promise<Uint8Array>;
   location?: string;
 }
 
@@ -27,6 +28,7 @@ export function multipartStream(store: BlobStore, parts: Part[], boundary: strin
         `--${boundary}\r\nContent-Type: ${p.contentType}\r\n${p.location ? `Content-Location: ${p.location}\r\n` : ''}\r\n`,
       );
       if (p.bytes) yield p.bytes;
+      else if (p.produce) yield await p.produce();
       else if (p.sha256) for await (const c of store.stream(p.sha256)) yield c as Buffer;
       yield Buffer.from('\r\n');
     }

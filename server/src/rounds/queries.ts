@@ -1,6 +1,7 @@
 import type { Executor } from '../db/database';
 import type { RoundStatus } from '@consult/shared';
-import { roundParticipant, type Who } from '../access/relations';
+import type { Actor } from '../auth/actor';
+import { roundParticipant, visibleCases, type Who } from '../access/relations';
 
 /** Ids for an `in` list; never empty (an empty `in ()` is a syntax error), a nil uuid matches nothing. */
 const inList = (ids: string[]) => (ids.length ? ids : ['00000000-0000-0000-0000-000000000000']);
@@ -122,4 +123,32 @@ export function chatHistory(db: Executor, roundId: string, limit = 100) {
     .orderBy('round_chat_messages.created_at', 'desc')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Cases the actor may put on an agenda (the access policy's `case:present`: on the care team), never drafts nor
+ * requests closed without an answer; newest change first, optionally filtered by patient name or question.
+ */
+export function presentableCases(db: Executor, actor: Actor, opts: { ids?: string[]; text?: string }) {
+  let q = db
+    .selectFrom('consultations as c')
+    .innerJoin('patients as p', 'p.id', 'c.patient_id')
+    .innerJoin('hospitals as h', 'h.id', 'c.requesting_hospital_id')
+    .select([
+      'c.id',
+      'c.state',
+      'c.clinical_question',
+      'c.updated_at',
+      'p.name as patient_name',
+      'h.name_zh',
+      'h.name_en',
+    ])
+    .where('c.state', 'not in', ['draft', 'cancelled', 'declined'])
+    .where(visibleCases(actor, 'case:present'));
+  if (opts.ids) q = q.where('c.id', 'in', inList(opts.ids));
+  if (opts.text) {
+    const like = `%${opts.text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    q = q.where((eb) => eb.or([eb('p.name', 'like', like), eb('c.clinical_question', 'like', like)]));
+  }
+  return q.orderBy('c.updated_at', 'desc').orderBy('c.id').limit(100).execute();
 }

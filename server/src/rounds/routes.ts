@@ -5,6 +5,10 @@ import { Type } from '@sinclair/typebox';
 import {
   IdParams,
   Permission,
+  PresentableCase,
+  PresentableQuery,
+  RoundDraft,
+  RoundDraftQuery,
   RecordingParams,
   RoundCreate,
   RoundDetail,
@@ -16,12 +20,14 @@ import {
 import type { Config } from '../config';
 import { actorOf } from '../auth/plugin';
 import { DomainError, errorResponses } from '../errors';
-import { notifyUsers } from '../notifications/service';
+import { publishChange } from '../consultations/publish';
 import { Sfu } from '../sfu/Sfu';
 import { observeSfu } from '../metrics/sfu';
 import { recordingPath, registerRoundSocket, waitForRecordings } from './events';
 import { recordingForViewing } from './room-service';
 import * as svc from './service';
+import { presentableCases, roundDraft } from './from-case';
+import { notifyInvited, roundCalendar } from './invitations';
 
 const errors = errorResponses;
 
@@ -52,9 +58,10 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
   const P = Permission;
   const sfu = new Sfu(config.sfu, app.log);
   observeSfu(app, sfu);
-  registerRoundSocket(app, config, sfu);
+  const signalling = await registerRoundSocket(app, config, sfu);
   app.addHook('onClose', async () => {
     sfu.close();
+    await signalling.close();
     await waitForRecordings();
   });
 
@@ -82,6 +89,32 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     },
     async (req) => svc.candidates(app.db, actorOf(req)),
   );
+  app.get(
+    '/rounds/presentable',
+    {
+      preHandler: app.guard(P.RoundsCreate),
+      schema: {
+        tags: ['rounds'],
+        summary: 'Cases the caller may put on an agenda (on their care team)',
+        querystring: PresentableQuery,
+        response: { 200: Type.Array(PresentableCase), ...errors },
+      },
+    },
+    async (req) => presentableCases(app.db, actorOf(req), req.query),
+  );
+  app.get(
+    '/rounds/draft',
+    {
+      preHandler: app.guard(P.RoundsCreate),
+      schema: {
+        tags: ['rounds'],
+        summary: 'A round prefilled from a case: title, the case on the agenda, its care team invited',
+        querystring: RoundDraftQuery,
+        response: { 200: RoundDraft, ...errors },
+      },
+    },
+    async (req) => roundDraft(app.db, actorOf(req), req.query.consultationId),
+  );
   app.post(
     '/rounds',
     {
@@ -90,13 +123,9 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     },
     async (req, reply) => {
       const actor = actorOf(req);
-      const { round, invited } = await svc.createRound(app.db, actor, req.body);
-      await notifyUsers(app.db, app.io, invited, {
-        kind: 'round.invited',
-        entityType: 'round',
-        entityId: round.id,
-        data: { title: round.title, scheduledAt: round.scheduledAt },
-      });
+      const { round, invited, scheduled } = await svc.createRound(app.db, config, actor, req.body);
+      if (scheduled) await publishChange({ db: app.db, io: app.io, config }, scheduled);
+      await notifyInvited(app.db, app.io, round, invited);
       return reply.code(201).send(round);
     },
   );
@@ -107,6 +136,20 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
       schema: { tags: ['rounds'], params: IdParams, response: { 200: RoundDetail, ...errors } },
     },
     async (req) => svc.getRound(app.db, actorOf(req), req.params.id),
+  );
+  app.get(
+    '/rounds/:id/calendar.ics',
+    {
+      preHandler: app.guard(P.RoundsJoin),
+      schema: { tags: ['rounds'], summary: 'The round as an iCalendar (RFC 5545) file', params: IdParams },
+    },
+    async (req, reply) => {
+      const { fileName, body } = await roundCalendar(app.db, config, actorOf(req), req.params.id);
+      return reply
+        .header('content-type', 'text/calendar; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${fileName}"`)
+        .send(body);
+    },
   );
   app.patch(
     '/rounds/:id',
@@ -121,12 +164,7 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     },
     async (req) => {
       const { round, newlyInvited } = await svc.updateRound(app.db, actorOf(req), req.params.id, req.body);
-      await notifyUsers(app.db, app.io, newlyInvited, {
-        kind: 'round.invited',
-        entityType: 'round',
-        entityId: round.id,
-        data: { title: round.title, scheduledAt: round.scheduledAt },
-      });
+      await notifyInvited(app.db, app.io, round, newlyInvited);
       return round;
     },
   );
@@ -138,8 +176,7 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     },
     async (req) => {
       const round = await svc.endRound(app.db, actorOf(req), req.params.id);
-      sfu.rooms.get(round.id)?.close('ended');
-      await waitForRecordings();
+      await signalling.endRound(round.id);
       return svc.getRound(app.db, actorOf(req), round.id);
     },
   );

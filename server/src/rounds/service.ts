@@ -25,6 +25,9 @@ import type { AgendaRow, RecordingRow, RoundRow } from './tables';
 import * as q from './queries';
 import { actorWho } from '../access/relations';
 import { permittedCases } from '../access/policy';
+import type { Config } from '../config';
+import type { ChangeEffect } from '../consultations/publish';
+import { scheduleCase } from './from-case';
 
 type PersonRow = Awaited<ReturnType<typeof q.people>>[number];
 
@@ -36,13 +39,26 @@ export const toPerson = (r: PersonRow): RoundPerson => ({
   hospitalNameZh: r.hospital_name_zh,
   hospitalNameEn: r.hospital_name_en,
 });
-const toAgendaItem = (r: AgendaRow): AgendaItem => ({
-  id: r.id,
-  position: r.position,
-  title: r.title,
-  consultationId: r.consultation_id,
-  presenterId: r.presenter_id,
-});
+/** An agenda item as this participant sees it: a case they may not read is withheld (title and case). */
+const toAgendaItem = (r: AgendaRow, readable: Map<string, string>): AgendaItem => {
+  const withheld = !!r.consultation_id && !readable.has(r.consultation_id);
+  return {
+    id: r.id,
+    position: r.position,
+    title: withheld ? '' : r.title,
+    consultationId: withheld ? null : r.consultation_id,
+    presenterId: r.presenter_id,
+    withheld,
+  };
+};
+
+/** The round's agenda for this actor: items of cases they may not read (the access policy) withheld. */
+export async function agendaFor(db: Executor, actor: Actor, roundId: string): Promise<AgendaItem[]> {
+  const rows = await q.agenda(db, roundId);
+  const cids = rows.map((a) => a.consultation_id).filter((c): c is string => !!c);
+  const readable = await permittedCases(db, actor, cids, 'case:read');
+  return rows.map((a) => toAgendaItem(a, readable));
+}
 export const toRecording = (r: RecordingRow): Recording => ({
   id: r.id,
   roundId: r.round_id,
@@ -96,7 +112,7 @@ async function detail(db: Executor, actor: Actor, r: RoundRow): Promise<RoundDet
     durationMinutes: r.duration_minutes,
     host: ppl.get(r.host_id)!,
     invitees: invitees.map((id) => ppl.get(id)).filter((p): p is RoundPerson => !!p),
-    agenda: (await q.agenda(db, r.id)).map(toAgendaItem),
+    agenda: await agendaFor(db, actor, r.id),
     currentAgendaItemId: r.current_agenda_item_id,
     recordings: (await q.recordings(db, r.id)).map(toRecording),
     startedAt: r.started_at ? r.started_at.toISOString() : null,
@@ -205,14 +221,16 @@ async function writeInvitees(trx: Trx, roundId: string, ids: string[]): Promise<
 
 export async function createRound(
   db: DB,
+  config: Config,
   actor: Actor,
   body: RoundCreate,
-): Promise<{ round: RoundDetail; invited: string[] }> {
+): Promise<{ round: RoundDetail; invited: string[]; scheduled: ChangeEffect | null }> {
   if (!actor.hospitalId) throw forbidden('only hospital staff host rounds');
   const invitees = body.inviteeIds.filter((id) => id !== actor.id);
   await checkInvitees(db, actor, invitees);
   await checkAgenda(db, actor, body.agenda, invitees);
   const id = crypto.randomUUID();
+  let scheduled: ChangeEffect | null = null;
   const round = await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('rounds')
@@ -231,6 +249,10 @@ export async function createRound(
       .execute();
     await writeInvitees(trx, id, invitees);
     await writeAgenda(trx, id, body.agenda);
+    if (body.scheduleCase) {
+      const cases = body.agenda.map((a) => a.consultationId ?? '');
+      scheduled = await scheduleCase(trx, config, actor, body.scheduleCase, cases);
+    }
     await recordAudit(trx, {
       actor,
       action: 'round.create',
@@ -240,7 +262,7 @@ export async function createRound(
     });
     return detail(trx, actor, (await q.lockRound(trx, id))!);
   });
-  return { round, invited: invitees };
+  return { round, invited: invitees, scheduled };
 }
 
 export async function updateRound(

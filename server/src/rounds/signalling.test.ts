@@ -186,6 +186,34 @@ describe('round signalling with real workers', () => {
     });
   });
 
+  it("raises a hand for everyone to see; only the host or presenter lowers another's; a late joiner sees it", async () => {
+    const guestId = users['lankao.doctor']!.id;
+    const hostId = users['pku.cardio']!.id;
+    expect((await req(guestSock, 'raiseHand', { raised: true })).ok).toBe(true);
+    const up = await waitFor(hostSock, 'handChanged');
+    expect(up.data).toEqual({ peerId: guestId, raised: true, by: null });
+    await waitFor(guestSock, 'handChanged');
+    expect(await req(guestSock, 'lowerHand', { peerId: hostId })).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    expect(await req(guestSock, 'raiseHand', { raised: 'yes' } as never)).toMatchObject({
+      code: 'validation',
+    });
+    // The host joins again (a reload): the hand is still up in the join answer.
+    const again = await req(hostSock, 'join', { roundId });
+    if (!again.ok) throw new Error(again.message);
+    expect(again.data.handsRaised).toEqual([guestId]);
+    expect((await req(hostSock, 'lowerHand', { peerId: guestId })).ok).toBe(true);
+    const down = await waitFor(guestSock, 'handChanged');
+    expect(down.data).toEqual({ peerId: guestId, raised: false, by: hostId });
+    // Lowering a hand that is down changes nothing and tells nobody.
+    expect((await req(hostSock, 'lowerHand', { peerId: guestId })).ok).toBe(true);
+    expect((await req(guestSock, 'chat', { text: 'after' })).ok).toBe(true);
+    await waitFor(guestSock, 'chatMessage');
+    expect(guestSock.notes.some((n) => n.name === 'handChanged')).toBe(false);
+  });
+
   it('a second connection of the same user replaces the stale peer', async () => {
     const again = await socketOf(users['lankao.doctor']!);
     const res = await req(again, 'join', { roundId });

@@ -20,7 +20,8 @@ export type RoomEvents = {
   /** The room closed (last peer left, worker died, round ended); `reason` says why. */
   close: [reason: RoomCloseReason];
 };
-export type RoomCloseReason = 'empty' | 'worker_died' | 'ended' | 'shutdown';
+/** `moved`: this node lost the round's lease (another node serves it now). */
+export type RoomCloseReason = 'empty' | 'worker_died' | 'ended' | 'shutdown' | 'moved';
 
 interface RouterSlot {
   router: types.Router;
@@ -310,11 +311,16 @@ export class Room extends EventEmitter<RoomEvents> {
     return { roundId: this.roundId, peers: [...this.peers.keys()], routers, recording: !!this.#recorder };
   }
 
-  /** Close everything. Peers are told to rejoin when the media server failed under them. Idempotent. */
+  /**
+   * Close everything. Peers are told to rejoin when the media server failed under them or the round moves to
+   * another node. Idempotent.
+   */
   close(reason: RoomCloseReason): void {
     if (this.#closed) return;
     this.#closed = true;
     if (reason === 'worker_died') this.broadcast({ name: 'rejoin', data: { reason: 'worker_died' } });
+    if (reason === 'moved' || reason === 'shutdown')
+      this.broadcast({ name: 'rejoin', data: { reason: 'moved' } });
     if (reason === 'ended') this.broadcast({ name: 'roundEnded', data: {} });
     const rec = this.#recorder;
     this.#recorder = null;

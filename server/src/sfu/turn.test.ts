@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config';
-import { iceServers } from '../rounds/events';
+import { iceServers } from '../rounds/ice-servers';
 import { turnCredentials } from './turn';
 
 const SECRET = `turn-secret-${crypto.randomBytes(12).toString('hex')}`;

@@ -5,6 +5,7 @@ import { notFound } from '../errors';
 import { visibleStudy } from '../imaging/access';
 import { createAnnotation, deleteAnnotation, updateAnnotation } from '../imaging/annotations';
 import type { BlobStore } from '../imaging/storage';
+import { savedMarks } from './saved';
 
 type NewAnnotation = SyncCommandData<'annotationCommit'>['annotation'];
 
@@ -19,6 +20,8 @@ export interface AnnotationPersistence {
   /** Store `cur` (which has a storeId) with new geometry. Throws DomainError('conflict') when the stored version moved on. */
   update(actor: Actor, cur: SyncAnnotation, data: SyncAnnotationData): Promise<Measurement[]>;
   remove(actor: Actor, storeId: string, version: number): Promise<void>;
+  /** The marks stored for a study (by UID) that the actor may view, as round annotations (./saved.ts). */
+  saved(actor: Actor, studyUid: string): Promise<SyncAnnotation[]>;
 }
 
 export function imagingAnnotationStore(db: DB, store: BlobStore): AnnotationPersistence {
@@ -53,5 +56,6 @@ export function imagingAnnotationStore(db: DB, store: BlobStore): AnnotationPers
     async remove(actor, storeId, version) {
       await deleteAnnotation(db, actor, storeId, version);
     },
+    saved: (actor, studyUid) => savedMarks(db, store, actor, studyUid),
   };
 }

@@ -123,7 +123,23 @@ export class SyncService {
     ) {
       return this.#annotationCommand(actor, cmd, ctx);
     }
-    return this.#sequence(cmd, ctx);
+    const done = await this.#sequence(cmd, ctx);
+    if (cmd.type === 'openStudy') await this.#seedSaved(cmd.roundId, cmd.studyUid, actor);
+    return done;
+  }
+
+  /**
+   * A study opened: its saved marks (viewer or earlier rounds) join the round's state, those not there yet, as
+   * the presenter may view them; followers who may not view the study get `withheld` as for any of its marks.
+   */
+  async #seedSaved(roundId: string, studyUid: string, presenter: Actor): Promise<void> {
+    const marks = await this.annotations.saved(presenter, studyUid);
+    for (const mark of marks)
+      await this.#systemOp(roundId, (s) =>
+        Object.values(s.annotations).some((a) => a.storeId === mark.storeId)
+          ? null
+          : { type: 'annotationUpserted', annotation: mark },
+      );
   }
 
   /** Annotations go to the imaging annotation store first (its version check is atomic in the database). */
@@ -264,6 +280,11 @@ export class SyncService {
           : null,
       );
     }
+  }
+
+  /** Who presents in the round's shared viewer now (null: nobody). Rounds ask it: the presenter lowers hands. */
+  async presenterOf(roundId: string): Promise<string | null> {
+    return (await this.store.get(roundId)).presenter?.userId ?? null;
   }
 
   /**

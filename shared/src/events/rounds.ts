@@ -27,7 +27,8 @@ export const RoundRequestSchemas = {
     { additionalProperties: false },
   ),
   connectTransport: Type.Object({ transportId: Id, dtlsParameters: Opaque }, { additionalProperties: false }),
-  restartIce: Type.Object({ transportId: Id }, { additionalProperties: false }),
+  /** roundId: which round the transport belongs to, so a new socket on another node finds the round's node. */
+  restartIce: Type.Object({ transportId: Id, roundId: Type.Optional(Id) }, { additionalProperties: false }),
   produce: Type.Object(
     {
       transportId: Id,
@@ -59,6 +60,10 @@ export const RoundRequestSchemas = {
     { agendaItemId: Type.Union([Uuid, Type.Null()]) },
     { additionalProperties: false },
   ),
+  /** Raise or lower one's own hand. */
+  raiseHand: Type.Object({ raised: Type.Boolean() }, { additionalProperties: false }),
+  /** The host or the presenter lowers someone's hand. */
+  lowerHand: Type.Object({ peerId: Uuid }, { additionalProperties: false }),
   startRecording: Type.Object({}, { additionalProperties: false }),
   stopRecording: Type.Object({}, { additionalProperties: false }),
   leave: Type.Object({}, { additionalProperties: false }),
@@ -106,6 +111,8 @@ export interface JoinResult {
   currentAgendaItemId: string | null;
   recording: boolean;
   chat: ChatMessage[];
+  /** Peers whose hand is up, in the order they raised it. */
+  handsRaised: string[];
 }
 
 /** Every request: method, data (validated by its schema) and the ack's data. */
@@ -141,6 +148,8 @@ export type RoundRequest =
   | { method: 'setAudioOnly'; data: Static<typeof RoundRequestSchemas.setAudioOnly>; response: undefined }
   | { method: 'chat'; data: Static<typeof RoundRequestSchemas.chat>; response: ChatMessage }
   | { method: 'setAgendaItem'; data: Static<typeof RoundRequestSchemas.setAgendaItem>; response: undefined }
+  | { method: 'raiseHand'; data: Static<typeof RoundRequestSchemas.raiseHand>; response: undefined }
+  | { method: 'lowerHand'; data: Static<typeof RoundRequestSchemas.lowerHand>; response: undefined }
   | { method: 'startRecording'; data: Record<string, never>; response: { recordingId: string } }
   | { method: 'stopRecording'; data: Record<string, never>; response: undefined }
   | { method: 'leave'; data: Record<string, never>; response: undefined };
@@ -166,8 +175,13 @@ export type RoundNotification =
   | { name: 'chatMessage'; data: { message: ChatMessage } }
   | { name: 'agendaChanged'; data: { agendaItemId: string | null } }
   | { name: 'recordingChanged'; data: { recording: boolean; recordingId: string | null } }
-  /** The media server lost this round's state (worker died): join again. Clients do so automatically. */
-  | { name: 'rejoin'; data: { reason: 'worker_died' | 'room_closed' } }
+  /** A hand went up or down (`by`: who lowered it, when not its owner). */
+  | { name: 'handChanged'; data: { peerId: string; raised: boolean; by: string | null } }
+  /**
+   * The media server lost this round's state (worker died), or the round moved to another node (its node stopped
+   * or lost the round's lease): join again. Clients do so automatically.
+   */
+  | { name: 'rejoin'; data: { reason: 'worker_died' | 'room_closed' | 'moved' } }
   /** The same user joined from elsewhere; this connection's peer was closed. Do not rejoin. */
   | { name: 'replaced'; data: Record<string, never> }
   | { name: 'roundEnded'; data: Record<string, never> };

@@ -3,6 +3,7 @@ import { IsoDateTime, Text, Uuid } from './common';
 import { CaseAccess } from './care-team';
 import { CONSULTATION_STATES } from '../state/consultation.machine';
 import { RoleSchema } from './auth';
+import { StudySummary } from './imaging';
 
 export const CONSULTATION_TYPES = [
   'remote_consultation',
@@ -99,6 +100,8 @@ export const StudyLink = Type.Object({
   studyInstanceUid: Type.String(),
   linkedBy: PersonRef,
   linkedAt: IsoDateTime,
+  /** The study as the caller sees it (its id opens the viewer); null when they may not view it or it is gone. */
+  study: Type.Union([StudySummary, Type.Null()]),
 });
 export type StudyLink = Static<typeof StudyLink>;
 

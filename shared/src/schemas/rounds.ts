@@ -28,6 +28,11 @@ export const AgendaItem = Type.Object({
   title: Type.String(),
   consultationId: Type.Union([Uuid, Type.Null()]),
   presenterId: Type.Union([Uuid, Type.Null()]),
+  /**
+   * The item presents a case this participant may not read (not on its care team): its title and case are
+   * withheld (title '' and consultationId null). Rounds present cases, they don't grant them.
+   */
+  withheld: Type.Boolean(),
 });
 export type AgendaItem = Static<typeof AgendaItem>;
 
@@ -98,6 +103,11 @@ export const RoundCreate = Type.Object(
     durationMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 600, default: 60 })),
     inviteeIds: Type.Array(Uuid, { maxItems: 200, uniqueItems: true }),
     agenda: Type.Array(AgendaItemInput, { maxItems: 50 }),
+    /**
+     * Scheduled from this case (one of the agenda's): in the same transaction its request moves accepted →
+     * scheduled when it is accepted (refused as a whole when the organiser may not take that transition).
+     */
+    scheduleCase: Type.Optional(Uuid),
   },
   { additionalProperties: false },
 );
@@ -133,3 +143,40 @@ export const ChatMessage = Type.Object({
   at: IsoDateTime,
 });
 export type ChatMessage = Static<typeof ChatMessage>;
+
+/** A case the organiser may put on an agenda (on its care team, not a draft), as the agenda picker lists it. */
+export const PresentableCase = Type.Object({
+  consultationId: Uuid,
+  patientName: Type.String(),
+  /** The clinical question, shortened. */
+  question: Type.String(),
+  state: Type.String(),
+  requestingHospitalNameZh: Type.String(),
+  requestingHospitalNameEn: Type.String(),
+  updatedAt: IsoDateTime,
+  /** The agenda item's (and a one-case round's) title: patient · question. */
+  title: Type.String(),
+});
+export type PresentableCase = Static<typeof PresentableCase>;
+
+export const PresentableQuery = Type.Object({
+  /** Part of the patient's name or the question. */
+  q: Type.Optional(Type.String({ maxLength: 100 })),
+});
+export type PresentableQuery = Static<typeof PresentableQuery>;
+
+/** "Schedule a round" from a case: the form's starting values, which the organiser adjusts. */
+export const RoundDraft = Type.Object({
+  title: Type.String(),
+  kind: RoundKindSchema,
+  durationMinutes: Type.Integer({ minimum: 5 }),
+  case: PresentableCase,
+  /** The case's care team (as the access policy derives it) who may be invited, the organiser left out. */
+  invitees: Type.Array(RoundPerson),
+  /** Whether creating the round also moves the request accepted → scheduled (the organiser may take it). */
+  schedulesCase: Type.Boolean(),
+});
+export type RoundDraft = Static<typeof RoundDraft>;
+
+export const RoundDraftQuery = Type.Object({ consultationId: Uuid });
+export type RoundDraftQuery = Static<typeof RoundDraftQuery>;

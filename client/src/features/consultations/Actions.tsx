@@ -50,7 +50,9 @@ export function Actions({ c, onDone }: { c: ConsultationDetail; onDone(d: Consul
       setPeople(await assignable(c.id).catch(() => []));
   };
 
-  if (c.allowedTransitions.length === 0) return null;
+  // "Schedule a round" is a round scheduled from the case (the page header's link), not a bare state change.
+  const buttons = c.allowedTransitions.filter((to) => to !== 'scheduled');
+  if (buttons.length === 0) return null;
   const needs = pending ? findTransition(c.state, pending)?.needs : undefined;
   return (
     <div className="card" data-testid="consultation-actions">
@@ -65,7 +67,7 @@ export function Actions({ c, onDone }: { c: ConsultationDetail; onDone(d: Consul
             {t('consult.assignToMe')}
           </button>
         )}
-        {c.allowedTransitions.map((to) => (
+        {buttons.map((to) => (
           <button
             key={to}
             className={

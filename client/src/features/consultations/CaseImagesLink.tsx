@@ -2,9 +2,8 @@ import { Link } from 'react-router';
 import type { ConsultationDetail, StudySummary } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import { useAsync } from '../../app/useAsync';
-import { listStudies } from '../imaging/api';
 import { getConsultation } from './api';
-import { caseViewerPath, STUDY_LOOKUP_LIMIT } from './CaseStudies';
+import { caseViewerPath } from './CaseStudies';
 import './images.messages';
 
 export interface CaseStudies {
@@ -13,16 +12,10 @@ export interface CaseStudies {
   studies: StudySummary[];
 }
 
-/** The request and its linked studies as the list API describes them, for this user. */
+/** The request and its linked studies, each as the server described it for this user (with its id). */
 export async function loadCaseStudies(consultationId: string): Promise<CaseStudies> {
-  const [consultation, all] = await Promise.all([
-    getConsultation(consultationId),
-    listStudies({ limit: STUDY_LOOKUP_LIMIT }),
-  ]);
-  const byUid = new Map(all.map((s) => [s.studyInstanceUid, s]));
-  const studies = consultation.studies
-    .map((l) => byUid.get(l.studyInstanceUid))
-    .filter((s): s is StudySummary => !!s);
+  const consultation = await getConsultation(consultationId);
+  const studies = consultation.studies.map((l) => l.study).filter((s): s is StudySummary => !!s);
   return { consultation, studies };
 }
 

@@ -29,14 +29,17 @@ export async function linkAll(consultationId: string, uids: string[], already: s
  */
 export function CaseStudies({ c, onChange }: { c: ConsultationDetail; onChange(): void }) {
   const { t, dt } = useI18n();
-  const studies = useAsync(() => listStudies({ limit: STUDY_LOOKUP_LIMIT }), [c.id, c.version]);
   const [error, setError] = useState<unknown>(null);
   const [picking, setPicking] = useState(false);
   const [busy, setBusy] = useState(false);
   const participant = c.access.actions.includes('case:link-images');
   const canLink = participant && !TERMINAL_STATES.includes(c.state);
+  // The hospital's studies are needed only to pick one to link (the links carry their own summaries).
+  const studies = useAsync(
+    () => (picking ? listStudies({ limit: STUDY_LOOKUP_LIMIT }) : Promise.resolve([])),
+    [c.id, c.version, picking],
+  );
   const linked = c.studies.map((s) => s.studyInstanceUid);
-  const byUid = new Map((studies.data ?? []).map((s) => [s.studyInstanceUid, s]));
   // Only the requesting hospital's studies can be linked (the policy shows linked studies of that hospital).
   const choices = (studies.data ?? []).filter(
     (s) => s.hospitalId === c.requestingHospital.id && !linked.includes(s.studyInstanceUid),
@@ -67,15 +70,13 @@ export function CaseStudies({ c, onChange }: { c: ConsultationDetail; onChange()
       {c.studies.length === 0 && <p className="muted">{t('caseImages.none')}</p>}
       <ul className="plain-list">
         {c.studies.map((link) => {
-          const s = byUid.get(link.studyInstanceUid);
+          const s = link.study;
           return (
             <li key={link.studyInstanceUid} data-testid="case-study">
               {s ? (
                 <StudyFacts s={s} />
-              ) : studies.data ? (
-                <small className="muted mono study-uid">{link.studyInstanceUid}</small>
               ) : (
-                <span className="muted">…</span>
+                <small className="muted mono study-uid">{link.studyInstanceUid}</small>
               )}
               <div className="muted">
                 {t('caseImages.linkedBy', { who: link.linkedBy.displayName, at: dt(link.linkedAt) })}

@@ -1,9 +1,15 @@
 import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { type ConsultationChangedEvent, type ConsultationDetail, type PatientDetail } from '@consult/shared';
+import {
+  Permission,
+  type ConsultationChangedEvent,
+  type ConsultationDetail,
+  type PatientDetail,
+} from '@consult/shared';
 import { get } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { useSocketEvent } from '../../app/socket';
+import { useSession } from '../../app/session';
 import { useAsync } from '../../app/useAsync';
 import { Loadable, PageHeader } from '../../app/ui';
 import { getConsultation } from './api';
@@ -14,6 +20,9 @@ import { SlaClock, StateBadge, UrgencyBadge } from './components';
 import { attachmentUrl, Thread } from './Thread';
 import './messages';
 
+/** States in which a case cannot be presented in a round (the server refuses them too). */
+const UNPRESENTABLE: string[] = ['draft', 'cancelled', 'declined'];
+
 /** States in which a report can exist: from acceptance on. */
 const REPORT_STATES: string[] = ['accepted', 'scheduled', 'in_progress', 'report_pending', 'completed'];
 
@@ -21,6 +30,7 @@ const REPORT_STATES: string[] = ['accepted', 'scheduled', 'in_progress', 'report
 export function ConsultationDetailPage() {
   const { id = '' } = useParams();
   const { t, locale, dt } = useI18n();
+  const { allowed } = useSession();
   const state = useAsync(() => getConsultation(id), [id]);
   const [fresh, setFresh] = useState<ConsultationDetail | null>(null);
   const reload = state.reload;
@@ -49,6 +59,17 @@ export function ConsultationDetailPage() {
                   <UrgencyBadge urgency={c.urgency} />
                   <StateBadge state={c.state} />
                   <SlaClock c={c} />
+                  {allowed(Permission.RoundsCreate) &&
+                    c.access.actions.includes('case:present') &&
+                    !UNPRESENTABLE.includes(c.state) && (
+                      <Link
+                        className="btn btn-primary"
+                        to={`/rounds/new?consultation=${c.id}`}
+                        data-testid="schedule-round"
+                      >
+                        {t('consult.action.scheduled')}
+                      </Link>
+                    )}
                   {REPORT_STATES.includes(c.state) && (
                     <Link className="btn" to={`/consultations/${c.id}/report`} data-testid="open-report">
                       {t('consult.detail.openReport')}

@@ -32,6 +32,9 @@ export function NotificationText({ n, time = true }: { n: Notification; time?: b
       {subject && <strong className="notification-subject">{subject}</strong>}
       {subject && ' · '}
       <span>{action}</span>
+      {n.kind === 'round.invited' && typeof n.data.scheduledAt === 'string' && (
+        <span> · {dt(n.data.scheduledAt)}</span>
+      )}
       {time && <span className="muted"> · {dt(n.createdAt)}</span>}
     </>
   );

@@ -35,6 +35,16 @@ export function InboxPage() {
                     </Link>
                   </td>
                   <td className="actions">
+                    {typeof n.data.joinPath === 'string' && n.data.joinPath.startsWith('/rounds/') && (
+                      <Link
+                        className="btn btn-small btn-primary"
+                        to={n.data.joinPath}
+                        data-testid="inbox-join"
+                        onClick={() => !n.readAt && void markRead([n.id])}
+                      >
+                        {t('inbox.join')}
+                      </Link>
+                    )}
                     {!n.readAt && (
                       <button
                         className="btn btn-small"

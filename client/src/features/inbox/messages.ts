@@ -22,6 +22,7 @@ registerMessages({
     'inbox.kind.consultation.sla_warning': '会诊即将超出响应时限',
     'inbox.kind.report.ready': '会诊报告已出',
     'inbox.kind.round.invited': '远程查房邀请',
+    'inbox.join': '进入查房',
     'inbox.kind.round.started': '远程查房已开始',
   },
   en: {
@@ -45,6 +46,7 @@ registerMessages({
     'inbox.kind.consultation.sla_warning': 'A request is about to breach its response SLA',
     'inbox.kind.report.ready': 'The consultation report is ready',
     'inbox.kind.round.invited': 'Invitation to a video ward round',
+    'inbox.join': 'Join the round',
     'inbox.kind.round.started': 'A video ward round has started',
   },
 });

@@ -22,7 +22,7 @@ import { layerForWidth } from './linkQuality';
 import { LocalMedia } from './LocalMedia';
 import { IceRestarter } from './iceRestart';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
-import { RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
+import { initialRoomState, RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
@@ -30,24 +30,8 @@ export { RequestError, type PeerView, type RemoteMedia, type RoomState };
 export class RoomClient {
   readonly roundId: string;
   #socket: AppSocket;
-  #state: RoomState = {
-    status: 'idle',
-    error: null,
-    peers: [],
-    activeSpeaker: null,
-    agendaItemId: null,
-    recording: false,
-    chat: [],
-    micMuted: false,
-    camOn: true,
-    sharing: false,
-    audioOnly: false,
-    proposeAudioOnly: false,
-    localVideo: null,
-    localScreen: null,
-    rejoins: 0,
-    iceRestarts: 0,
-  };
+  #state: RoomState = initialRoomState();
+
   #listeners = new Set<() => void>();
   #device: Device | null = null;
   #send: types.Transport | null = null;
@@ -68,17 +52,20 @@ export class RoomClient {
     rejoin: () => this.#rejoin(),
     stop: (status) => this.#stop(status),
     sendTransport: () => this.#send,
+    recvTransport: () => this.#recv,
     applyLayer: (consumerId) => this.#applyLayer(consumerId),
   };
   readonly #stats = new StatsSampler(this.#inner);
-  readonly #ice = new IceRestarter(
-    (method, data) => this.request(method, data),
-    () => this.#set({ iceRestarts: this.#state.iceRestarts + 1 }),
-  );
+  readonly #ice: IceRestarter;
 
   constructor(roundId: string, socket: AppSocket = connectSocket()) {
     this.roundId = roundId;
     this.#socket = socket;
+    this.#ice = new IceRestarter(
+      roundId,
+      (method, data) => this.request(method, data),
+      () => this.#set({ iceRestarts: this.#state.iceRestarts + 1 }),
+    );
   }
 
   subscribe = (fn: () => void): (() => void) => {
@@ -159,6 +146,7 @@ export class RoomClient {
         agendaItemId: joined.currentAgendaItemId,
         recording: joined.recording,
         chat: joined.chat,
+        hands: joined.handsRaised,
       });
       const device = new Device();
       await device.load({
@@ -228,7 +216,13 @@ export class RoomClient {
       }).then(({ producerId }) => ok({ id: producerId }), fail);
     });
     t.on('connectionstatechange', (s) => {
-      if (s === 'failed' || s === 'disconnected') void this.#ice.restart(t);
+      if (s !== 'failed' && s !== 'disconnected') return;
+      // No restart possible (the round's node is gone, the peer too) and the media failed: join again, which
+      // reaches the round wherever it is served now.
+      void this.#ice.restart(t).then((ok) => {
+        if (!ok && s === 'failed' && !t.closed && this.#wantJoined && this.#state.status === 'joined')
+          void this.#rejoin();
+      });
     });
     return t;
   }
@@ -301,6 +295,9 @@ export class RoomClient {
     if (!this.#state.chat.some((c) => c.id === m.id)) this.#set({ chat: [...this.#state.chat, m] });
   }
   setAgendaItem = (agendaItemId: string | null) => this.request('setAgendaItem', { agendaItemId });
+  raiseHand = (raised: boolean) => this.request('raiseHand', { raised });
+  /** The host or presenter lowers someone's hand. */
+  lowerHand = (peerId: string) => this.request('lowerHand', { peerId });
   startRecording = () => this.request('startRecording', {});
   stopRecording = () => this.request('stopRecording', {});
 
@@ -374,7 +371,7 @@ export class RoomClient {
   #stop(status: 'replaced' | 'ended'): void {
     this.#wantJoined = false;
     this.#teardownMedia();
-    this.#set({ status, peers: [] });
+    this.#set({ status, peers: [], hands: [] });
   }
 
   /** Leave the round: close transports, stop devices, unsubscribe. */
@@ -388,7 +385,7 @@ export class RoomClient {
     const wasJoined = this.#send !== null;
     this.#teardownMedia();
     this.#local.stopTracks();
-    this.#set({ status: 'left', peers: [], localVideo: null, localScreen: null, sharing: false });
+    this.#set({ status: 'left', peers: [], hands: [], localVideo: null, localScreen: null, sharing: false });
     if (wasJoined && this.#socket.connected) await this.request('leave', {}).catch(() => undefined);
   }
 }

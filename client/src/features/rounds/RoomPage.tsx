@@ -1,27 +1,34 @@
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useI18n } from '../../app/i18n';
 import { useSession } from '../../app/session';
 import { ErrorText } from '../../app/ui';
 import { useAsync } from '../../app/useAsync';
 import { getRound } from './api';
-import { hospitalName } from './format';
-import { AudioSink, VideoTile } from './MediaTile';
 import { RoomClient } from './RoomClient';
+import { RoomParticipants } from './RoomParticipants';
+import { RoomStage, type RoomLayout } from './RoomStage';
 import './rounds.css';
+import './room.messages';
 // [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync).
 import { SyncPanel } from '../sync/SyncPanel';
 
+/**
+ * The round room, sized to the window (1366×768 up): a header, the stage (shared viewer and video tiles,
+ * scrolling inside), a side column (participants, agenda, chat, each scrolling inside) and the controls bar,
+ * which never leaves the viewport.
+ */
 export function RoomPage() {
   const { id = '' } = useParams();
   const [params] = useSearchParams();
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const { me } = useSession();
   const round = useAsync(() => getRound(id), [id]);
   const client = useMemo(() => new RoomClient(id), [id]);
   const s = useSyncExternalStore(client.subscribe, client.getState);
   const [error, setError] = useState<unknown>(null);
   const [text, setText] = useState('');
+  const [layout, setLayout] = useState<RoomLayout>('tile');
 
   useEffect(() => {
     void client.join({ audioOnly: params.get('audioOnly') === '1' }).catch(() => undefined);
@@ -29,16 +36,14 @@ export function RoomPage() {
   }, [client, params]);
 
   const act = (p: Promise<unknown>) => void p.catch(setError);
-  const widthFor = useCallback(
-    (consumerId: string) => (px: number) => client.setTileWidth(consumerId, px),
-    [client],
-  );
   const r = round.data;
   const isHost = r?.host.userId === me?.id;
   const currentItem = r?.agenda.find((a) => a.id === s.agendaItemId) ?? null;
-  const screens = s.peers.flatMap((p) =>
-    p.media.filter((m) => m.source === 'screen').map((m) => ({ peer: p, m })),
-  );
+  const itemTitle = (a: { title: string; withheld: boolean }) =>
+    a.withheld ? t('rounds.agenda.withheld') : a.title;
+  const myId = me?.id ?? '';
+  const myPerson = r && [r.host, ...r.invitees].find((p) => p.userId === myId);
+  const handUp = s.hands.includes(myId);
 
   const send = (e: FormEvent) => {
     e.preventDefault();
@@ -69,101 +74,77 @@ export function RoomPage() {
         <h1>{r?.title ?? ''}</h1>
         {s.recording && <span className="badge rounds-rec">{t('rounds.room.recordingBadge')}</span>}
         <span className="rounds-agenda-now" data-testid="agenda-current">
-          {t('rounds.agenda.current')}: {currentItem ? currentItem.title : t('rounds.agenda.none')}
+          {t('rounds.agenda.current')}: {currentItem ? itemTitle(currentItem) : t('rounds.agenda.none')}
         </span>
       </header>
-      {banner && (
-        <p className="alert" role="status">
-          {banner}
-        </p>
-      )}
-      {s.error && (
-        <p className="alert alert-error" role="alert" data-testid="room-error" data-code={s.error.code}>
-          {s.error.code === 'unavailable'
-            ? t('rounds.error.unavailable', { message: s.error.message })
-            : s.error.code === 'not_found' ||
-                s.error.code === 'forbidden' ||
-                s.error.code === 'invalid_transition'
-              ? t(`rounds.error.${s.error.code}`)
-              : s.error.message}
-        </p>
-      )}
-      <ErrorText error={error} />
-      {s.proposeAudioOnly && (
-        <div className="alert" role="alert" data-testid="propose-audio-only">
-          {t('rounds.room.proposeAudioOnly')}{' '}
-          <button
-            className="btn btn-small btn-primary"
-            onClick={() => act(client.setAudioOnly(true))}
-            data-testid="accept-audio-only"
-          >
-            {t('rounds.room.switch')}
-          </button>{' '}
-          <button className="btn btn-small" onClick={() => client.dismissAudioOnlyProposal()}>
-            {t('rounds.room.dismiss')}
-          </button>
-        </div>
-      )}
+      <div className="rounds-room-alerts">
+        {banner && (
+          <p className="alert" role="status">
+            {banner}
+          </p>
+        )}
+        {s.error && (
+          <p className="alert alert-error" role="alert" data-testid="room-error" data-code={s.error.code}>
+            {s.error.code === 'unavailable'
+              ? t('rounds.error.unavailable', { message: s.error.message })
+              : s.error.code === 'not_found' ||
+                  s.error.code === 'forbidden' ||
+                  s.error.code === 'invalid_transition'
+                ? t(`rounds.error.${s.error.code}`)
+                : s.error.message}
+          </p>
+        )}
+        <ErrorText error={error} />
+        {s.proposeAudioOnly && (
+          <div className="alert" role="alert" data-testid="propose-audio-only">
+            {t('rounds.room.proposeAudioOnly')}{' '}
+            <button
+              className="btn btn-small btn-primary"
+              onClick={() => act(client.setAudioOnly(true))}
+              data-testid="accept-audio-only"
+            >
+              {t('rounds.room.switch')}
+            </button>{' '}
+            <button className="btn btn-small" onClick={() => client.dismissAudioOnlyProposal()}>
+              {t('rounds.room.dismiss')}
+            </button>
+          </div>
+        )}
+      </div>
       <div className="rounds-room-body">
         <section className="rounds-stage">
           {/* [sync, issue 8] synchronized viewing: presenter bar + viewer that follows the presenter. */}
           {r && s.status !== 'ended' && <SyncPanel roundId={id} participants={[r.host, ...r.invitees]} />}
-          {screens.map(({ peer, m }) => (
-            <VideoTile
-              key={m.consumerId}
-              large
-              track={m.track}
-              label={t('rounds.room.screenOf', { name: peer.displayName })}
-              framesDecoded={m.framesDecoded}
-              testId={`screen-${peer.peerId}`}
-              onWidth={widthFor(m.consumerId)}
-            />
-          ))}
-          <div className="rounds-grid">
-            <VideoTile
-              track={s.localScreen ?? s.localVideo}
-              mirror={!s.localScreen}
-              label={`${me?.displayName ?? ''} (${t('rounds.room.you')})`}
-              badge={
-                s.micMuted ? t('rounds.room.muted') : s.audioOnly ? t('rounds.room.audioOnlyPeer') : undefined
-              }
-              speaking={s.activeSpeaker === me?.id}
-              testId="tile-local"
-            />
-            {s.peers.map((p) => {
-              const video = p.media.find((m) => m.source === 'webcam');
-              const audio = p.media.find((m) => m.source === 'mic');
-              return (
-                <div key={p.peerId}>
-                  <VideoTile
-                    track={s.audioOnly ? null : (video?.track ?? null)}
-                    label={p.displayName}
-                    sublabel={hospitalName(p, locale)}
-                    speaking={s.activeSpeaker === p.peerId}
-                    badge={
-                      audio?.paused
-                        ? t('rounds.room.muted')
-                        : p.audioOnly
-                          ? t('rounds.room.audioOnlyPeer')
-                          : undefined
-                    }
-                    framesDecoded={video?.framesDecoded ?? 0}
-                    testId={`tile-${p.peerId}`}
-                    {...(video ? { onWidth: widthFor(video.consumerId) } : {})}
-                  />
-                  {audio && <AudioSink track={audio.track} />}
-                </div>
-              );
-            })}
-          </div>
+          <RoomStage
+            s={s}
+            client={client}
+            layout={layout}
+            me={{ id: myId, displayName: me?.displayName ?? '' }}
+          />
         </section>
         <aside className="rounds-side">
+          <RoomParticipants
+            s={s}
+            me={{
+              userId: myId,
+              displayName: me?.displayName ?? '',
+              role: me?.role ?? '',
+              hospitalNameZh: myPerson?.hospitalNameZh ?? me?.hospital?.nameZh ?? null,
+              hospitalNameEn: myPerson?.hospitalNameEn ?? me?.hospital?.nameEn ?? null,
+            }}
+            canLower={isHost || (!!currentItem && currentItem.presenterId === myId)}
+            onLower={(peerId) => act(client.lowerHand(peerId))}
+          />
           <section className="card">
             <h2>{t('rounds.field.agenda')}</h2>
-            <ol>
+            <ol data-testid="room-agenda">
               {r?.agenda.map((a) => (
-                <li key={a.id} className={a.id === s.agendaItemId ? 'rounds-agenda-current' : undefined}>
-                  {a.title}{' '}
+                <li
+                  key={a.id}
+                  className={a.id === s.agendaItemId ? 'rounds-agenda-current' : undefined}
+                  data-withheld={a.withheld}
+                >
+                  <span className={a.withheld ? 'muted' : undefined}>{itemTitle(a)}</span>{' '}
                   {isHost && a.id !== s.agendaItemId && (
                     <button
                       className="btn btn-small"
@@ -176,7 +157,6 @@ export function RoomPage() {
                 </li>
               ))}
             </ol>
-            <p className="muted">{t('rounds.room.participants', { n: s.peers.length + 1 })}</p>
           </section>
           <section className="card rounds-chat">
             <h2>{t('rounds.room.chat')}</h2>
@@ -200,7 +180,7 @@ export function RoomPage() {
           </section>
         </aside>
       </div>
-      <footer className="rounds-controls">
+      <footer className="rounds-controls" data-testid="room-controls">
         <button className="btn" onClick={() => act(client.setMicMuted(!s.micMuted))} data-testid="toggle-mic">
           {s.micMuted ? t('rounds.room.unmute') : t('rounds.room.mute')}
         </button>
@@ -217,11 +197,27 @@ export function RoomPage() {
           {s.sharing ? t('rounds.room.stopShare') : t('rounds.room.share')}
         </button>
         <button
+          className={handUp ? 'btn btn-primary' : 'btn'}
+          aria-pressed={handUp}
+          onClick={() => act(client.raiseHand(!handUp))}
+          data-testid="toggle-hand"
+        >
+          {handUp ? t('rounds.hand.lowerMine') : t('rounds.hand.raise')}
+        </button>
+        <button
           className="btn"
           onClick={() => act(client.setAudioOnly(!s.audioOnly))}
           data-testid="toggle-audio-only"
         >
           {s.audioOnly ? t('rounds.room.video') : t('rounds.room.audioOnly')}
+        </button>
+        <button
+          className="btn"
+          onClick={() => setLayout(layout === 'tile' ? 'speaker' : 'tile')}
+          data-testid="toggle-layout"
+          data-layout={layout}
+        >
+          {layout === 'tile' ? t('rounds.layout.speaker') : t('rounds.layout.tile')}
         </button>
         {r?.canRecord && (
           <button
@@ -232,7 +228,7 @@ export function RoomPage() {
             {s.recording ? t('rounds.room.stopRecord') : t('rounds.room.record')}
           </button>
         )}
-        <Link className="btn btn-danger" to={`/rounds/${id}`} data-testid="room-leave">
+        <Link className="btn btn-danger rounds-leave" to={`/rounds/${id}`} data-testid="room-leave">
           {t('rounds.room.leave')}
         </Link>
       </footer>

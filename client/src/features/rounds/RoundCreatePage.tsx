@@ -1,19 +1,27 @@
-import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
+import { useEffect, useState, type FormEvent } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
 import type { AgendaItemInput, RoundKind } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import { useAsync } from '../../app/useAsync';
-import { candidates, createRound } from './api';
+import { AgendaEditor } from './AgendaEditor';
+import { candidates, createRound, presentableCases, roundDraft } from './api';
 import { hospitalName } from './format';
+import './room.messages';
+import '../consultations/messages';
 
 const localInput = (d: Date) =>
   new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
+/** A new round; from a case (`?consultation=`), prefilled with its title, agenda and care team. */
 export function RoundCreatePage() {
   const { t, locale } = useI18n();
   const nav = useNavigate();
+  const [params] = useSearchParams();
+  const fromCase = params.get('consultation');
   const people = useAsync(candidates, []);
+  const cases = useAsync(presentableCases, []);
+  const draft = useAsync(() => (fromCase ? roundDraft(fromCase) : Promise.resolve(null)), [fromCase]);
   const [title, setTitle] = useState('');
   const [kind, setKind] = useState<RoundKind>('ward_round');
   const [when, setWhen] = useState(localInput(new Date(Date.now() + 3600_000)));
@@ -22,6 +30,17 @@ export function RoundCreatePage() {
   const [agenda, setAgenda] = useState<AgendaItemInput[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const d = draft.data;
+  useEffect(() => {
+    if (!d) return;
+    setTitle(d.title);
+    setKind(d.kind);
+    setDuration(d.durationMinutes);
+    setInvited(new Set(d.invitees.map((p) => p.userId)));
+    setAgenda([{ title: d.case.title, consultationId: d.case.consultationId }]);
+  }, [d]);
+  const team = new Set(d?.invitees.map((p) => p.userId) ?? []);
+  const caseOnAgenda = !!d && agenda.some((a) => a.consultationId === d.case.consultationId);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -39,6 +58,7 @@ export function RoundCreatePage() {
           consultationId: a.consultationId || null,
           presenterId: a.presenterId || null,
         })),
+        ...(d?.schedulesCase && caseOnAgenda && { scheduleCase: d.case.consultationId }),
       });
       nav(`/rounds/${r.id}`);
     } catch (err) {
@@ -49,12 +69,16 @@ export function RoundCreatePage() {
   };
   const toggle = (id: string) =>
     setInvited((s) => (s.has(id) ? new Set([...s].filter((x) => x !== id)) : new Set([...s, id])));
-  const setItem = (i: number, patch: Partial<AgendaItemInput>) =>
-    setAgenda((a) => a.map((x, j) => (j === i ? { ...x, ...patch } : x)));
 
   return (
     <>
-      <PageHeader title={t('rounds.new')} />
+      <PageHeader title={fromCase ? t('rounds.fromCase.title') : t('rounds.new')} />
+      <ErrorText error={draft.error} />
+      {d && (
+        <p className="muted" data-testid="round-from-case">
+          {t('rounds.fromCase.help')} {d.schedulesCase && caseOnAgenda && t('rounds.fromCase.schedules')}
+        </p>
+      )}
       <form className="card" onSubmit={(e) => void submit(e)} data-testid="round-form">
         <div className="form-grid">
           <label>
@@ -110,49 +134,19 @@ export function RoundCreatePage() {
                       data-testid={`invite-${p.userId}`}
                     />
                     {p.displayName} <span className="muted">{hospitalName(p, locale)}</span>
+                    {d && caseOnAgenda && invited.has(p.userId) && !team.has(p.userId) && (
+                      <span className="text-warn" data-testid={`not-on-team-${p.userId}`}>
+                        {' '}
+                        {t('rounds.fromCase.notOnTeam')}
+                      </span>
+                    )}
                   </label>
                 ))}
               </>
             )}
           </Loadable>
         </fieldset>
-        <fieldset>
-          <legend>{t('rounds.field.agenda')}</legend>
-          {agenda.map((a, i) => (
-            <div className="form-grid" key={i}>
-              <label>
-                {t('rounds.field.title')}
-                <input
-                  required
-                  maxLength={200}
-                  value={a.title}
-                  onChange={(e) => setItem(i, { title: e.target.value })}
-                />
-              </label>
-              <label>
-                {t('rounds.field.consultationId')}
-                <input
-                  value={a.consultationId ?? ''}
-                  onChange={(e) => setItem(i, { consultationId: e.target.value || null })}
-                />
-              </label>
-              <button
-                type="button"
-                className="btn btn-small"
-                onClick={() => setAgenda((x) => x.filter((_, j) => j !== i))}
-              >
-                {t('rounds.agenda.remove')}
-              </button>
-            </div>
-          ))}
-          <button
-            type="button"
-            className="btn btn-small"
-            onClick={() => setAgenda((a) => [...a, { title: '' }])}
-          >
-            {t('rounds.agenda.add')}
-          </button>
-        </fieldset>
+        <AgendaEditor agenda={agenda} cases={cases.data ?? []} onChange={setAgenda} />
         <ErrorText error={error} />
         <button className="btn btn-primary" disabled={busy} data-testid="round-create">
           {t('rounds.create')}

@@ -3,8 +3,9 @@ import { useState } from 'react';
 import { useI18n } from '../../app/i18n';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import { useAsync } from '../../app/useAsync';
-import { endRound, getRound, recordingUrl } from './api';
+import { calendarUrl, endRound, getRound, joinPath, recordingUrl } from './api';
 import { formatBytes, hospitalName } from './format';
+import './room.messages';
 
 export function RoundDetailPage() {
   const { id = '' } = useParams();
@@ -29,6 +30,9 @@ export function RoundDetailPage() {
                     </Link>
                   </>
                 )}
+                <a className="btn" href={calendarUrl(r.id)} download data-testid="round-ics">
+                  {t('rounds.calendar')}
+                </a>
                 {r.canEdit && (
                   <button
                     className="btn btn-danger"
@@ -47,6 +51,14 @@ export function RoundDetailPage() {
               <span className={`badge round-status-${r.status}`}>{t(`rounds.status.${r.status}`)}</span>{' '}
               {t(`rounds.kind.${r.kind}`)} · {dt(r.scheduledAt)} · {r.durationMinutes} min
             </p>
+            {r.canJoin && (
+              <p>
+                {t('rounds.joinLink')}:{' '}
+                <Link to={joinPath(r.id)} className="mono" data-testid="round-join-link">
+                  {`${window.location.origin}${joinPath(r.id)}`}
+                </Link>
+              </p>
+            )}
             <p>
               {t('rounds.field.host')}: {r.host.displayName}{' '}
               <span className="muted">{hospitalName(r.host, locale)}</span>
@@ -65,15 +77,14 @@ export function RoundDetailPage() {
                 <li
                   key={a.id}
                   className={a.id === r.currentAgendaItemId ? 'rounds-agenda-current' : undefined}
+                  data-withheld={a.withheld}
                 >
-                  {a.title}
-                  {a.consultationId && (
-                    <>
-                      {' '}
-                      <Link to={`/consultations/${a.consultationId}`} className="muted">
-                        #{a.consultationId.slice(0, 8)}
-                      </Link>
-                    </>
+                  {a.withheld ? (
+                    <span className="muted">{t('rounds.agenda.withheld')}</span>
+                  ) : a.consultationId ? (
+                    <Link to={`/consultations/${a.consultationId}`}>{a.title}</Link>
+                  ) : (
+                    a.title
                   )}
                 </li>
               ))}

@@ -4,16 +4,17 @@
  * propose audio-only). The decisions themselves live in linkQuality.ts.
  */
 import type { types } from 'mediasoup-client';
-import { LinkMonitor, type InboundCounters } from './linkQuality';
+import { LinkMonitor, LossMeter, linkQuality, type InboundCounters, type LinkQuality } from './linkQuality';
 import type { RoomState } from './roomTypes';
 
 /** The part of a RoomClient the sampler reads and updates. */
 export interface SamplerTarget {
   getState(): RoomState;
   set(patch: Partial<RoomState>): void;
-  /** Open consumers by id. */
-  readonly consumers: ReadonlyMap<string, { consumer: types.Consumer }>;
+  /** Open consumers by id, with the peer each one belongs to. */
+  readonly consumers: ReadonlyMap<string, { consumer: types.Consumer; peerId: string }>;
   sendTransport(): types.Transport | null;
+  recvTransport(): types.Transport | null;
   /** Ask again for the consumer's preferred layer (the cap changed). */
   applyLayer(consumerId: string): Promise<void>;
 }
@@ -22,6 +23,7 @@ export class StatsSampler {
   readonly #room: SamplerTarget;
   #timer: ReturnType<typeof setInterval> | null = null;
   #link = new LinkMonitor();
+  #loss = new LossMeter();
   #spatialCap = 2;
 
   constructor(room: SamplerTarget) {
@@ -46,6 +48,7 @@ export class StatsSampler {
   /** Forget the link history (new transports, or audio-only toggled). */
   resetLink(): void {
     this.#link.reset();
+    this.#loss.reset();
   }
 
   /** The user declined audio-only: do not propose it again for a while. */
@@ -53,39 +56,52 @@ export class StatsSampler {
     this.#link.dismiss();
   }
 
-  /** One sample: frames decoded per tile, and the link assessment (layer cap, audio-only proposal). */
+  /**
+   * One sample: frames decoded per tile, the link assessment (layer cap, audio-only proposal) and each
+   * participant's connection quality — remote peers from the loss of everything received from them and our
+   * round trip to the server, ourselves from the server's reports of what we send and our send round trip.
+   */
   async sample(): Promise<void> {
     const room = this.#room;
     if (room.getState().status !== 'joined') return;
     const frames = new Map<string, number>();
     const inbound = new Map<string, InboundCounters>();
-    for (const [id, { consumer }] of room.consumers) {
-      if (consumer.kind !== 'video' || consumer.closed) continue;
+    const perPeer = new Map<string, InboundCounters>();
+    for (const [id, { consumer, peerId }] of room.consumers) {
+      if (consumer.closed) continue;
       const report = await consumer.getStats().catch(() => null);
-      report?.forEach(
-        (s: { type: string; framesDecoded?: number; packetsLost?: number; packetsReceived?: number }) => {
-          if (s.type !== 'inbound-rtp') return;
-          frames.set(id, s.framesDecoded ?? 0);
-          inbound.set(id, { packetsLost: s.packetsLost ?? 0, packetsReceived: s.packetsReceived ?? 0 });
-        },
-      );
+      report?.forEach((s: Stat) => {
+        if (s.type !== 'inbound-rtp') return;
+        const counters = { packetsLost: s.packetsLost ?? 0, packetsReceived: s.packetsReceived ?? 0 };
+        const sum = perPeer.get(peerId) ?? { packetsLost: 0, packetsReceived: 0 };
+        perPeer.set(peerId, {
+          packetsLost: sum.packetsLost + counters.packetsLost,
+          packetsReceived: sum.packetsReceived + counters.packetsReceived,
+        });
+        if (consumer.kind !== 'video') return;
+        frames.set(id, s.framesDecoded ?? 0);
+        inbound.set(id, counters);
+      });
     }
-    let uplink: number | null = null;
-    const sendStats = await room
-      .sendTransport()
-      ?.getStats()
-      .catch(() => null);
-    sendStats?.forEach((s: { type: string; nominated?: boolean; availableOutgoingBitrate?: number }) => {
-      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate !== undefined)
-        uplink = s.availableOutgoingBitrate;
-    });
-    const { spatialCap, proposeAudioOnly } = this.#link.assess(inbound, uplink, room.getState().audioOnly);
+    const send = await transportStats(room.sendTransport());
+    const recv = await transportStats(room.recvTransport());
+    const { spatialCap, proposeAudioOnly } = this.#link.assess(
+      inbound,
+      send.uplink,
+      room.getState().audioOnly,
+    );
     if (spatialCap !== this.#spatialCap) {
       this.#spatialCap = spatialCap;
       for (const id of room.consumers.keys()) void room.applyLayer(id);
     }
+    const quality: Record<string, LinkQuality> = {
+      self: linkQuality(send.rttMs, this.#loss.sample('self', send.sent)),
+    };
+    for (const [peerId, counters] of perPeer)
+      quality[peerId] = linkQuality(recv.rttMs, this.#loss.sample(peerId, counters));
     const state = room.getState();
     room.set({
+      quality,
       proposeAudioOnly: !state.audioOnly && (proposeAudioOnly || state.proposeAudioOnly),
       peers: state.peers.map((p) => ({
         ...p,
@@ -95,4 +111,43 @@ export class StatsSampler {
       })),
     });
   }
+}
+
+interface Stat {
+  type: string;
+  nominated?: boolean;
+  availableOutgoingBitrate?: number;
+  currentRoundTripTime?: number;
+  roundTripTime?: number;
+  framesDecoded?: number;
+  packetsLost?: number;
+  packetsReceived?: number;
+  packetsSent?: number;
+}
+
+/**
+ * A transport's round trip (the nominated ICE candidate pair, else the RTCP round trip of our sent streams), its
+ * send-side bandwidth estimate, and for a send transport the loss the server reports of what we send.
+ */
+async function transportStats(t: types.Transport | null) {
+  const out = {
+    rttMs: null as number | null,
+    uplink: null as number | null,
+    sent: { packetsLost: 0, packetsReceived: 0 },
+  };
+  const report = await t?.getStats().catch(() => null);
+  let sent = 0;
+  report?.forEach((s: Stat) => {
+    if (s.type === 'candidate-pair' && s.nominated) {
+      if (s.availableOutgoingBitrate !== undefined) out.uplink = s.availableOutgoingBitrate;
+      if (s.currentRoundTripTime !== undefined) out.rttMs = s.currentRoundTripTime * 1000;
+    }
+    if (s.type === 'remote-inbound-rtp') {
+      out.sent.packetsLost += s.packetsLost ?? 0;
+      if (out.rttMs === null && s.roundTripTime !== undefined) out.rttMs = s.roundTripTime * 1000;
+    }
+    if (s.type === 'outbound-rtp') sent += s.packetsSent ?? 0;
+  });
+  out.sent.packetsReceived = Math.max(0, sent - out.sent.packetsLost);
+  return out;
 }

@@ -1,4 +1,11 @@
-import type { RoundCreate, RoundDetail, RoundPerson, RoundSummary } from '@consult/shared';
+import type {
+  PresentableCase,
+  RoundCreate,
+  RoundDetail,
+  RoundDraft,
+  RoundPerson,
+  RoundSummary,
+} from '@consult/shared';
 import { get, patch, post } from '../../app/api';
 
 export const listRounds = () => get<RoundSummary[]>('/api/rounds');
@@ -10,3 +17,8 @@ export const updateRound = (id: string, body: Partial<RoundCreate>) =>
 export const endRound = (id: string) => post<RoundDetail>(`/api/rounds/${id}/end`);
 export const recordingUrl = (roundId: string, recordingId: string) =>
   `/api/rounds/${roundId}/recordings/${recordingId}/file`;
+export const presentableCases = () => get<PresentableCase[]>('/api/rounds/presentable');
+export const roundDraft = (consultationId: string) =>
+  get<RoundDraft>(`/api/rounds/draft?consultationId=${encodeURIComponent(consultationId)}`);
+export const calendarUrl = (roundId: string) => `/api/rounds/${roundId}/calendar.ics`;
+export const joinPath = (roundId: string) => `/rounds/${roundId}/room`;

@@ -22,9 +22,12 @@ interface Running {
 export class IceRestarter {
   readonly #request: Request;
   readonly #onRestarted: () => void;
+  readonly #roundId: string;
   readonly #running = new Map<types.Transport, Running>();
 
-  constructor(request: Request, onRestarted: () => void) {
+  /** `roundId` goes with each restart: a socket that landed on another node finds the round's node with it. */
+  constructor(roundId: string, request: Request, onRestarted: () => void) {
+    this.#roundId = roundId;
     this.#request = request;
     this.#onRestarted = onRestarted;
   }
@@ -42,7 +45,10 @@ export class IceRestarter {
       while (entry.again && !t.closed && navigator.onLine) {
         entry.again = false;
         try {
-          const { iceParameters } = await this.#request('restartIce', { transportId: t.id });
+          const { iceParameters } = await this.#request('restartIce', {
+            transportId: t.id,
+            roundId: this.#roundId,
+          });
           await t.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });
           ok = true;
           this.#onRestarted();

@@ -57,3 +57,52 @@ export class LinkMonitor {
     this.#weak = 0;
   }
 }
+
+/** What a participant's tile and list entry show about their connection. */
+export type QualityLevel = 'good' | 'fair' | 'poor' | 'unknown';
+export interface LinkQuality {
+  level: QualityLevel;
+  /** Round-trip time to the media server, ms (null: not measured yet). */
+  rttMs: number | null;
+  /** Packets lost in the last interval, percent (null: too few packets to say). */
+  lossPct: number | null;
+}
+
+/** Thresholds: good below 150 ms and 2 % loss; poor from 400 ms or 8 % loss (as LOSS_THRESHOLD); fair between. */
+export function qualityLevel(rttMs: number | null, lossPct: number | null): QualityLevel {
+  if (rttMs === null && lossPct === null) return 'unknown';
+  const rtt = rttMs ?? 0;
+  const loss = lossPct ?? 0;
+  if (rtt >= 400 || loss >= LOSS_THRESHOLD * 100) return 'poor';
+  if (rtt >= 150 || loss >= 2) return 'fair';
+  return 'good';
+}
+
+/**
+ * Loss per participant over the last interval, from cumulative counters: inbound-rtp (packetsLost,
+ * packetsReceived) of everything received from a peer, or for oneself the server's receiver reports of what we
+ * send (remote-inbound-rtp: packetsLost against our outbound packetsSent).
+ */
+export class LossMeter {
+  #last = new Map<string, InboundCounters>();
+
+  /** Percent lost since the previous call for `key`; null below 10 packets (not enough to tell). */
+  sample(key: string, now: InboundCounters): number | null {
+    const prev = this.#last.get(key) ?? { packetsLost: 0, packetsReceived: 0 };
+    this.#last.set(key, now);
+    const lost = Math.max(0, now.packetsLost - prev.packetsLost);
+    const total = lost + Math.max(0, now.packetsReceived - prev.packetsReceived);
+    return total < 10 ? null : (100 * lost) / total;
+  }
+
+  reset(): void {
+    this.#last.clear();
+  }
+}
+
+/** One participant's quality from an interval's measurements. */
+export const linkQuality = (rttMs: number | null, lossPct: number | null): LinkQuality => ({
+  level: qualityLevel(rttMs, lossPct),
+  rttMs: rttMs === null ? null : Math.round(rttMs),
+  lossPct: lossPct === null ? null : Math.round(lossPct * 10) / 10,
+});

@@ -33,7 +33,10 @@ export async function handleNotification(room: NotificationTarget, n: RoundNotif
       return;
     case 'peerLeft':
       for (const [id, e] of room.consumers) if (e.peerId === n.data.peerId) room.dropConsumer(id);
-      room.set({ peers: room.getState().peers.filter((p) => p.peerId !== n.data.peerId) });
+      room.set({
+        peers: room.getState().peers.filter((p) => p.peerId !== n.data.peerId),
+        hands: room.getState().hands.filter((id) => id !== n.data.peerId),
+      });
       return;
     case 'peerUpdated':
       room.updatePeer(n.data.peerId, (p) => ({ ...p, audioOnly: n.data.audioOnly }));
@@ -90,6 +93,11 @@ export async function handleNotification(room: NotificationTarget, n: RoundNotif
     case 'recordingChanged':
       room.set({ recording: n.data.recording });
       return;
+    case 'handChanged': {
+      const hands = room.getState().hands.filter((id) => id !== n.data.peerId);
+      room.set({ hands: n.data.raised ? [...hands, n.data.peerId] : hands });
+      return;
+    }
     case 'rejoin':
       await room.rejoin();
       return;

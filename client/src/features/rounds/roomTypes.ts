@@ -1,5 +1,6 @@
 /** The room's observable state (what React renders) and the request error type. */
 import type { ChatMessage, ErrorCode, MediaSource, PeerInfo } from '@consult/shared';
+import type { LinkQuality } from './linkQuality';
 
 export type RoomStatus =
   'idle' | 'joining' | 'joined' | 'rejoining' | 'replaced' | 'ended' | 'left' | 'error';
@@ -36,7 +37,32 @@ export interface RoomState {
   rejoins: number;
   /** ICE restarts completed (network change or a transport that lost its path). */
   iceRestarts: number;
+  /** Peers whose hand is up, oldest first (our own id included when ours is). */
+  hands: string[];
+  /** Connection quality by peer id; ours under 'self'. */
+  quality: Record<string, LinkQuality>;
 }
+
+export const initialRoomState = (): RoomState => ({
+  status: 'idle',
+  error: null,
+  peers: [],
+  activeSpeaker: null,
+  agendaItemId: null,
+  recording: false,
+  chat: [],
+  micMuted: false,
+  camOn: true,
+  sharing: false,
+  audioOnly: false,
+  proposeAudioOnly: false,
+  localVideo: null,
+  localScreen: null,
+  rejoins: 0,
+  iceRestarts: 0,
+  hands: [],
+  quality: {},
+});
 
 export class RequestError extends Error {
   constructor(

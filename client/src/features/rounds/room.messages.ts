@@ -1,0 +1,58 @@
+import { registerMessages } from '../../app/i18n';
+
+/** The room's participant list, raised hands, connection quality and layouts; rounds scheduled from a case. */
+registerMessages({
+  'zh-CN': {
+    'rounds.room.micOn': '麦克风开',
+    'rounds.hand.raise': '举手',
+    'rounds.hand.lowerMine': '放下手',
+    'rounds.hand.raised': '举手中',
+    'rounds.hand.lower': '放下',
+    'rounds.quality.good': '网络良好',
+    'rounds.quality.fair': '网络一般',
+    'rounds.quality.poor': '网络较差',
+    'rounds.quality.unknown': '网络状况未知',
+    'rounds.quality.detail': '往返 {rtt} 毫秒，丢包 {loss}%',
+    'rounds.layout.tile': '平铺视图',
+    'rounds.layout.speaker': '发言人视图',
+    'rounds.agenda.withheld': '（您不在该病例的诊疗团队，内容已隐藏）',
+    'rounds.agenda.case': '病例',
+    'rounds.agenda.pickCase': '选择病例…',
+    'rounds.agenda.noCase': '无关联病例（自由议题）',
+    'rounds.agenda.search': '按患者姓名或会诊问题筛选',
+    'rounds.fromCase.title': '从病例安排查房',
+    'rounds.fromCase.help': '已按本病例预填主题、议程和诊疗团队成员，可在创建前修改。',
+    'rounds.fromCase.schedules': '创建后本会诊申请将变为“已排期”。',
+    'rounds.fromCase.notOnTeam':
+      '不在议程病例的诊疗团队：该病例的议程内容将对其隐藏；查房主题对所有受邀人员可见。',
+    'rounds.calendar': '下载日历文件 (.ics)',
+    'rounds.joinLink': '加入链接',
+  },
+  en: {
+    'rounds.room.micOn': 'Mic on',
+    'rounds.hand.raise': 'Raise hand',
+    'rounds.hand.lowerMine': 'Lower hand',
+    'rounds.hand.raised': 'Hand raised',
+    'rounds.hand.lower': 'Lower',
+    'rounds.quality.good': 'Good connection',
+    'rounds.quality.fair': 'Fair connection',
+    'rounds.quality.poor': 'Poor connection',
+    'rounds.quality.unknown': 'Connection not measured yet',
+    'rounds.quality.detail': 'round trip {rtt} ms, loss {loss}%',
+    'rounds.layout.tile': 'Tile layout',
+    'rounds.layout.speaker': 'Speaker layout',
+    'rounds.agenda.withheld': '(withheld: you are not on this case’s care team)',
+    'rounds.agenda.case': 'Case',
+    'rounds.agenda.pickCase': 'Choose a case…',
+    'rounds.agenda.noCase': 'No case (free topic)',
+    'rounds.agenda.search': 'Filter by patient name or question',
+    'rounds.fromCase.title': 'Schedule a round from the case',
+    'rounds.fromCase.help':
+      'Title, agenda and the care team are prefilled from this case; adjust before creating.',
+    'rounds.fromCase.schedules': 'Creating the round moves this request to “Scheduled”.',
+    'rounds.fromCase.notOnTeam':
+      'Not on the care team of a case on the agenda: that item is withheld from them; everyone invited sees the round’s title.',
+    'rounds.calendar': 'Download calendar file (.ics)',
+    'rounds.joinLink': 'Join link',
+  },
+});
