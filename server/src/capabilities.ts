@@ -15,6 +15,7 @@ import imagingPlugin from './imaging/routes';
 import accessRoutes from './access/routes';
 import worklistRoutes from './worklist/routes';
 import oauthRoutes from './oauth/routes';
+import fhirRoutes from './fhir/routes';
 
 /**
  * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
@@ -37,4 +38,5 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(accessRoutes, { prefix: '/api' });
   await app.register(worklistRoutes, { prefix: '/api', config });
   await app.register(oauthRoutes, { config });
+  await app.register(fhirRoutes, { prefix: '/fhir' });
 }
