@@ -4,14 +4,11 @@
  * (`Patient/<id>` in the API, `urn:uuid:<id>` inside a Bundle).
  */
 import type {
-  CodeableConcept,
   Condition,
-  DiagnosticReport,
   ImagingStudy,
   Organization,
   Patient,
   Practitioner,
-  Provenance,
   Reference,
   ServiceRequest,
 } from '@medplum/fhirtypes';

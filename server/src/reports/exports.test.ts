@@ -200,8 +200,9 @@ describe('FHIR R4 validator', () => {
   });
 
   it('the validator catches missing required elements, bad codes and unknown elements', () => {
-    const b = JSON.parse(JSON.stringify(buildFhirBundle(doc))) as Record<string, any>;
-    const res = (type: string) => b.entry.find((e: any) => e.resource.resourceType === type).resource;
+    type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- mutating a parsed Bundle
+    const b = JSON.parse(JSON.stringify(buildFhirBundle(doc))) as Json;
+    const res = (type: string) => (b.entry as Json[]).find((e) => e.resource.resourceType === type)!.resource;
     delete res('DiagnosticReport').code;
     res('Patient').birthDate = '02/01/1950';
     res('Patient').colour = 'blue';
