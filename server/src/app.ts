@@ -12,6 +12,7 @@ import type { DB } from './db/database';
 import dbPlugin from './plugins/db';
 import inputGuard from './plugins/input-guard';
 import securityHeaders from './plugins/security-headers';
+import corsPlugin from './plugins/cors';
 import { loadCheckpointKey, useCheckpointKey } from './audit/checkpoint';
 import authPlugin from './auth/plugin';
 import realtimePlugin from './realtime/plugin';
@@ -120,6 +121,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(dbPlugin, { db });
+  // CORS before authentication: a preflight carries no credentials and is answered here.
+  await app.register(corsPlugin, { origins: config.corsOrigins });
   await app.register(authPlugin, { config });
   await app.register(realtimePlugin, { config });
   await app.register(healthPlugin, { config });
@@ -138,7 +141,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0] ?? '';
-    const apiLike = /^\/(api|dicomweb|wado|socket\.io)(\/|$)/.test(url);
+    const apiLike = /^\/(api|dicomweb|wado|fhir|oauth|socket\.io)(\/|$)/.test(url);
     if (hasClient && req.method === 'GET' && !apiLike && !/\.[a-z0-9]+$/i.test(url)) {
       // Client-side routes: the single-page app handles them.
       return reply.type('text/html').sendFile('index.html');

@@ -14,6 +14,8 @@ import syncPlugin from './sync/plugin';
 import imagingPlugin from './imaging/routes';
 import accessRoutes from './access/routes';
 import worklistRoutes from './worklist/routes';
+import oauthRoutes from './oauth/routes';
+import fhirRoutes from './fhir/routes';
 
 /**
  * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
@@ -35,4 +37,6 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(roundRoutes, { prefix: '/api', config });
   await app.register(accessRoutes, { prefix: '/api' });
   await app.register(worklistRoutes, { prefix: '/api', config });
+  await app.register(oauthRoutes, { config });
+  await app.register(fhirRoutes, { prefix: '/fhir' });
 }

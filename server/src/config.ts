@@ -51,6 +51,15 @@ export interface Config {
   trustProxy: string[];
   /** HMAC key of the audit chain's head checkpoint (AUDIT_CHECKPOINT_KEY); null → DATA_DIR/keys/audit-checkpoint.key. */
   auditCheckpointKey: string | null;
+  /**
+   * Origins (scheme://host[:port]) whose pages may call DICOMweb, WADO-URI, FHIR and the token endpoint from the
+   * browser (CORS_ORIGINS, comma-separated; default none): an OHIF deployed elsewhere, reading with a token.
+   */
+  corsOrigins: string[];
+  /** Lifetime of a service client's bearer token in seconds (OAUTH_TOKEN_TTL_SECONDS, default 900). */
+  oauthTokenTtlSeconds: number;
+  /** Token requests per minute per client address (OAUTH_TOKEN_RATE_LIMIT, default 60). */
+  oauthTokenRateLimit: number;
 }
 
 export interface SfuConfig {
@@ -269,6 +278,26 @@ function loadConsultationsConfig(env: NodeJS.ProcessEnv): ConsultationsConfig {
   };
 }
 
+/** CORS_ORIGINS: comma-separated exact origins; each must be scheme://host[:port] with nothing after it. */
+function corsOriginsVar(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((o) => {
+    const s = o.trim();
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new ConfigError(`CORS_ORIGINS: "${s}" is not an origin like https://viewer.example.org`);
+    }
+    if (!['http:', 'https:'].includes(u.protocol) || u.origin !== s)
+      throw new ConfigError(
+        `CORS_ORIGINS: "${s}" is not an origin like https://viewer.example.org (no path, no trailing slash)`,
+      );
+    return s;
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = intVar(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '127.0.0.1';
@@ -322,6 +351,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sfu: loadSfuConfig(env),
     trustProxy: trustProxyVar(env),
     auditCheckpointKey,
+    corsOrigins: corsOriginsVar(env),
+    oauthTokenTtlSeconds: intVar(env, 'OAUTH_TOKEN_TTL_SECONDS', 900, 30, 24 * 3600),
+    oauthTokenRateLimit: intVar(env, 'OAUTH_TOKEN_RATE_LIMIT', 60, 1, 100000),
   };
 }
 

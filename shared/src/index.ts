@@ -21,3 +21,4 @@ export * from './schemas/reports';
 export * from './schemas/dashboard';
 export * from './schemas/care-team';
 export * from './schemas/worklist';
+export * from './schemas/service-clients';

@@ -1,4 +1,4 @@
-import type { Role } from './roles';
+import { SERVICE_CLIENT_ROLE, type ActorRole, type Role } from './roles';
 
 /**
  * Every action a guard can check. One table, used by the server's preHandlers and services and by the client
@@ -36,6 +36,9 @@ export const Permission = {
   RoundsJoin: 'rounds:join',
   RoundsRecord: 'rounds:record',
   RoundsPresent: 'rounds:present',
+  // integration
+  FhirRead: 'fhir:read',
+  ServiceClientsManage: 'service-clients:manage',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 
@@ -49,6 +52,7 @@ const clinicalCommon: Permission[] = [
   P.AnnotationsWrite,
   P.RoundsJoin,
   P.RoundsPresent,
+  P.FhirRead,
 ];
 
 /** role × action. A role not listing an action may not do it anywhere. */
@@ -79,6 +83,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.UsersManage,
     P.PairingsManage,
     P.StatsRead,
+    P.ServiceClientsManage,
   ],
   sys_admin: [
     P.HospitalsRead,
@@ -88,9 +93,21 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     P.PairingsManage,
     P.StatsRead,
     P.AuditRead,
+    P.ServiceClientsManage,
   ],
 };
 
-export function can(role: Role, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[role].includes(permission);
+/**
+ * What a service client may be granted (each client holds a subset, chosen when it is created): send studies,
+ * read studies (DICOMweb, WADO-URI) and read the FHIR API — what a PACS, a gateway or a viewer needs, nothing else.
+ */
+export const SERVICE_CLIENT_PERMISSIONS: readonly Permission[] = [P.StudiesUpload, P.StudiesRead, P.FhirRead];
+
+/**
+ * May this role do `permission`? A service client's own grant narrows this further (`granted`: the permissions
+ * of its token); a user's role table is the whole answer.
+ */
+export function can(role: ActorRole, permission: Permission, granted?: readonly Permission[]): boolean {
+  const table = role === SERVICE_CLIENT_ROLE ? SERVICE_CLIENT_PERMISSIONS : ROLE_PERMISSIONS[role];
+  return table.includes(permission) && (granted === undefined || granted.includes(permission));
 }

@@ -11,6 +11,7 @@ import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import {
   CASE_RELATIONS,
   CLINICAL_ROLES,
+  HOSPITAL_CLINICIAN_ROLES,
   QUEUE_ROLES,
   QUEUE_STATES,
   can,
@@ -63,7 +64,9 @@ export function relation(rel: CaseRelation, who: Who, c = 'c'): RawBuilder<SqlBo
   const col = (name: string) => sql.ref(`${c}.${name}`);
   switch (rel) {
     case 'owner':
-      return sql<SqlBool>`(${col('requesting_hospital_id')} = ${who.hospitalId} and ${who.role} in (${list(CLINICAL_ROLES)}))`;
+      // A service client of the requesting hospital stands here too (and nowhere else: it is never assigned,
+      // never on a team, never in a queue or a round).
+      return sql<SqlBool>`(${col('requesting_hospital_id')} = ${who.hospitalId} and ${who.role} in (${list(HOSPITAL_CLINICIAN_ROLES)}))`;
     case 'triage':
       return sql<SqlBool>`(${col('target_hospital_id')} = ${who.hospitalId} and ${who.role} in (${list(QUEUE_ROLES)})
         and ${col('state')} in (${list(QUEUE_STATES)}))`;
@@ -93,9 +96,12 @@ export function relationColumns(who: Who, c = 'c') {
   return CASE_RELATIONS.map((r) => relation(r, who, c).as(`rel_${r}`));
 }
 
-/** Is `who` a clinician of the hospital whose id is `hospitalCol`? (hospital-owned patient files and studies) */
+/**
+ * Is `who` a clinician of the hospital whose id is `hospitalCol`? (hospital-owned patient files and studies; a
+ * service client of that hospital counts, limited by its permissions at the route.)
+ */
 export function hospitalClinician(who: Who, hospitalCol: Expression<unknown> | RawBuilder<unknown>) {
-  return sql<SqlBool>`(${hospitalCol} = ${who.hospitalId} and ${who.role} in (${list(CLINICAL_ROLES)}))`;
+  return sql<SqlBool>`(${hospitalCol} = ${who.hospitalId} and ${who.role} in (${list(HOSPITAL_CLINICIAN_ROLES)}))`;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 import { sql } from 'kysely';
 import type { Config } from '../config';
 import type { DB, Executor } from '../db/database';
-import type { Actor } from '../auth/actor';
+import { userRole, type Actor } from '../auth/actor';
 import type { IoServer } from '../realtime/plugin';
 import { recordAudit } from '../audit/service';
 import { auditRead } from './read-audit';
@@ -238,7 +238,7 @@ export async function createConsultation(
         from_state: null,
         to_state: 'draft',
         actor_id: actor.id,
-        actor_role: actor.role,
+        actor_role: userRole(actor),
         note: null,
       })
       .execute();

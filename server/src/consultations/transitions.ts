@@ -11,7 +11,7 @@ import {
 import { sql } from 'kysely';
 import type { Config } from '../config';
 import type { Trx } from '../db/database';
-import type { Actor } from '../auth/actor';
+import { userRole, type Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import type { ConsultationRow } from './tables';
@@ -30,7 +30,7 @@ export function allowedTransitions(
   c: Pick<ConsultationRow, 'state'>,
   relations: readonly CaseRelation[],
 ): ConsultationState[] {
-  return nextStates(actor.role, c.state)
+  return nextStates(userRole(actor), c.state)
     .filter((rule) => sideAllows(relations, rule))
     .map((r) => r.to);
 }
@@ -50,7 +50,7 @@ export async function applyTransition(
 ): Promise<ChangeEffect> {
   const before = await q.lockForUpdate(trx, id);
   if (!before) throw notFound('consultation');
-  const check = checkTransition(actor.role, before.state, body.to);
+  const check = checkTransition(userRole(actor), before.state, body.to);
   if (!check.ok) {
     if (check.reason === 'forbidden') throw forbidden(check.message);
     throw new DomainError(
@@ -139,7 +139,7 @@ export async function applyTransition(
       from_state: before.state,
       to_state: to,
       actor_id: actor.id,
-      actor_role: actor.role,
+      actor_role: userRole(actor),
       note: body.reason ?? null,
       at: now,
     })

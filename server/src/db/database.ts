@@ -15,6 +15,7 @@ import type * as reports from '../reports/tables';
 import type * as access from '../access/tables';
 import type { AuditCheckpointTable } from '../audit/tables';
 import type { LoginFailureTable } from '../auth/tables';
+import type * as oauth from '../oauth/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -53,6 +54,8 @@ export interface Database {
   care_team_members: access.CareTeamMemberTable;
   report_issuers: reports.ReportIssuerTable;
   report_number_sequences: reports.ReportNumberSequenceTable;
+  service_clients: oauth.ServiceClientTable;
+  service_tokens: oauth.ServiceTokenTable;
 }
 
 export type DB = Kysely<Database>;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { DB, Trx } from '../db/database';
-import type { Actor } from '../auth/actor';
+import { uploaderId, type Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { parsePart10, type InstanceAttrs } from './dicom';
 import type { BlobStore } from './storage';
@@ -119,7 +119,7 @@ export async function storeInstance(
       await lockIdentities(trx, idsOf(a));
       const raced = judgeIdentity(hospitalId, a, await identityHolders(trx, idsOf(a)));
       if (raced) return failed('conflict', raced.reason, raced.failureCode, a);
-      const studyId = await upsertHierarchy(trx, hospitalId, actor.id, a);
+      const studyId = await upsertHierarchy(trx, hospitalId, uploaderId(actor), a);
       const inserted = await trx
         .insertInto('imaging_instances')
         .values({
@@ -139,7 +139,7 @@ export async function storeInstance(
           frame_length: a.frameIndex?.length ?? null,
           sha256: file.sha256,
           size: file.size,
-          uploaded_by: actor.id,
+          uploaded_by: uploaderId(actor),
         })
         .onConflict((oc) => oc.columns(['hospital_id', 'sop_uid']).doNothing())
         .returning('id')
@@ -212,7 +212,7 @@ function priorOutcome(
  * one study serialise here). A patient with a Patient ID is found by hospital + issuer + ID; without one, the
  * study's own patient record, or a new record for a new study.
  */
-async function upsertHierarchy(trx: Trx, hospitalId: string, userId: string, a: InstanceAttrs) {
+async function upsertHierarchy(trx: Trx, hospitalId: string, userId: string | null, a: InstanceAttrs) {
   const patient = a.patientId
     ? await patientById(trx, hospitalId, a)
     : ((await trx

@@ -29,7 +29,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** Patient data, and live operational state (health, metrics): never stored by a browser or a proxy. */
-const NO_STORE = /^\/(api|dicomweb|wado|fhir|health|metrics)(\/|$)/;
+const NO_STORE = /^\/(api|dicomweb|wado|fhir|oauth|health|metrics)(\/|$)/;
 const HASHED_ASSET = /^\/assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
 
 export function cacheControlFor(path: string, status: number): string {

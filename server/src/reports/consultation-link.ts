@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { checkTransition, type ConsultationState } from '@consult/shared';
 import type { Config } from '../config';
 import type { DB, Trx } from '../db/database';
-import type { Actor } from '../auth/actor';
+import { userRole, type Actor } from '../auth/actor';
 import type { IoServer } from '../realtime/plugin';
 import { recordAudit } from '../audit/service';
 import { DomainError } from '../errors';
@@ -54,7 +54,7 @@ export async function completeOnAcknowledgement(
   c: ConsultationFacts,
   note: string,
 ): Promise<ChangeEffect> {
-  if (checkTransition(actor.role, 'report_pending', 'completed').ok) {
+  if (checkTransition(userRole(actor), 'report_pending', 'completed').ok) {
     return applyTransition(trx, config, actor, c.id, { to: 'completed', reason: note });
   }
   const before = await cq.lockForUpdate(trx, c.id);
@@ -82,7 +82,7 @@ export async function completeOnAcknowledgement(
       from_state: 'report_pending',
       to_state: 'completed',
       actor_id: actor.id,
-      actor_role: actor.role,
+      actor_role: userRole(actor),
       note,
       at: now,
     })

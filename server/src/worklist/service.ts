@@ -13,7 +13,7 @@ import {
   type WorklistFollowUp,
 } from '@consult/shared';
 import type { DB } from '../db/database';
-import type { Actor } from '../auth/actor';
+import { userRole, type Actor } from '../auth/actor';
 import { auditRead } from '../consultations/read-audit';
 import { listOverdue } from '../patients/follow-ups';
 import * as q from './queries';
@@ -156,7 +156,8 @@ async function adminWorklist(
 /** The signed-in user's worklist, audited as one read (with the size of each section). */
 export async function getWorklist(ctx: WorklistCtx, actor: Actor, now = new Date()): Promise<Worklist> {
   let w: Worklist;
-  switch (actor.role) {
+  const role = userRole(actor);
+  switch (role) {
     case 'county_doctor':
       w = await countyWorklist(ctx, actor, now);
       break;
@@ -168,7 +169,7 @@ export async function getWorklist(ctx: WorklistCtx, actor: Actor, now = new Date
       break;
     case 'program_admin':
     case 'sys_admin':
-      w = await adminWorklist(ctx, actor.role, now);
+      w = await adminWorklist(ctx, role, now);
       break;
   }
   const counts = Object.fromEntries(

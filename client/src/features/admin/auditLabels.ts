@@ -68,6 +68,11 @@ const ACTIONS: Record<string, [zh: string, en: string]> = {
   'report.export_fhir': ['导出 FHIR', 'Export FHIR'],
   'stats.read': ['查看统计', 'Read statistics'],
   'dashboard.read': ['查看项目看板', 'Read dashboard'],
+  'service_client.create': ['创建服务客户端', 'Create service client'],
+  'service_client.revoke': ['吊销服务客户端', 'Revoke service client'],
+  'oauth.token': ['获取访问令牌', 'Obtain access token'],
+  'fhir.read': ['读取 FHIR 资源', 'Read FHIR resource'],
+  'fhir.search': ['检索 FHIR 资源', 'Search FHIR resources'],
 };
 
 const ENTITIES: Record<string, [string, string]> = {
@@ -84,6 +89,8 @@ const ENTITIES: Record<string, [string, string]> = {
   stats: ['统计', 'Statistics'],
   dashboard: ['项目看板', 'Dashboard'],
   session: ['会话', 'Session'],
+  service_client: ['服务客户端', 'Service client'],
+  fhir: ['FHIR 资源', 'FHIR resource'],
 };
 
 const OUTCOMES: Record<string, [string, string]> = {

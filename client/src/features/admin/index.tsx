@@ -4,6 +4,7 @@ import { HospitalsPage } from './HospitalsPage';
 import { PairingsPage } from './PairingsPage';
 import { UsersPage } from './UsersPage';
 import { AuditPage } from './AuditPage';
+import { ServiceClientsPage } from './ServiceClientsPage';
 
 export const adminFeature: FeatureModule = {
   id: 'admin',
@@ -12,6 +13,11 @@ export const adminFeature: FeatureModule = {
     { path: '/admin/pairings', element: <PairingsPage />, permission: Permission.PairingsManage },
     { path: '/admin/users', element: <UsersPage />, permission: Permission.UsersManage },
     { path: '/admin/audit', element: <AuditPage />, permission: Permission.AuditRead },
+    {
+      path: '/admin/service-clients',
+      element: <ServiceClientsPage />,
+      permission: Permission.ServiceClientsManage,
+    },
   ],
   nav: [
     {
@@ -27,6 +33,12 @@ export const adminFeature: FeatureModule = {
       order: 81,
     },
     { path: '/admin/users', labelKey: 'nav.admin.users', permission: Permission.UsersManage, order: 82 },
+    {
+      path: '/admin/service-clients',
+      labelKey: 'nav.admin.serviceClients',
+      permission: Permission.ServiceClientsManage,
+      order: 83,
+    },
     { path: '/admin/audit', labelKey: 'nav.audit', permission: Permission.AuditRead, order: 90 },
   ],
 };

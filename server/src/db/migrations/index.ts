@@ -10,6 +10,7 @@ import * as imagingIdentity from './2026_12_03_0200_imaging_identity';
 import * as hardening from './2026_12_03_0300_hardening';
 import * as followUps from './2026_12_03_0400_follow_ups';
 import * as annotationModel from './2026_12_03_1100_annotation_model';
+import * as serviceClients from './2026_12_03_1130_service_clients';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0300_hardening': hardening,
   '2026_12_03_0400_follow_ups': followUps,
   '2026_12_03_1100_annotation_model': annotationModel,
+  '2026_12_03_1130_service_clients': serviceClients,
 };
