@@ -53,7 +53,11 @@ async function main(): Promise<void> {
  */
 function collectStartupGarbage(): void {
   v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
+  (vm.runInNewContext('gc') as (o: object) => void)({
+    type: 'major',
+    execution: 'sync',
+    flavor: 'last-resort',
+  });
 }
 
 main().catch((err) => {
