@@ -20,6 +20,7 @@ import metricsPlugin from './metrics/plugin';
 import requestIdPlugin, { requestId } from './metrics/request-id';
 import { registerCapabilities } from './capabilities';
 import { DomainError, errorBody, isDatabaseUnavailable, isRefusedValue } from './errors';
+import { lazySchemaCompilers } from './plugins/lazy-schemas';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,6 +58,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
