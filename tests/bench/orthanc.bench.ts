@@ -105,7 +105,13 @@ const cleanup: (() => Promise<void> | void)[] = [() => fs.rmSync(work, { recursi
 let sessionNo = 0;
 let template: string | null = null;
 
-const oursEnv = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'true', SEED_DEMO_CASES: 'false' };
+const oursEnv = {
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  SEED_DEMO: 'true',
+  SEED_DEMO_CASES: 'false',
+};
 const startOurs = (env: Record<string, string>): Promise<Proc> =>
   startProc(['--enable-source-maps', 'dist/main.mjs'], { ...oursEnv, ...env }, SERVER_DIR, 600_000);
 
@@ -129,7 +135,9 @@ async function startEmbedded(): Promise<Running> {
   }
   const dir = path.join(work, `embedded-${++sessionNo}`);
   fs.cpSync(template, dir, { recursive: true });
-  return asRunning(await startOurs({ DATA_DIR: dir }), async () => fs.rmSync(dir, { recursive: true, force: true }));
+  return asRunning(await startOurs({ DATA_DIR: dir }), async () =>
+    fs.rmSync(dir, { recursive: true, force: true }),
+  );
 }
 
 async function startPostgres(): Promise<Running> {
@@ -151,7 +159,8 @@ function orthancUnavailable(): string | null {
   if (!fs.existsSync(ORTHANC) || !fs.existsSync(ORTHANC_DICOMWEB))
     return 'Orthanc is not installed (Debian packages orthanc + orthanc-dicomweb; infra/system-deps.sh installs them)';
   const add = spawnSync('ip', ['netns', 'add', NETNS]);
-  if (add.status !== 0) return `cannot create a network namespace (${add.stderr.toString().trim()}); run as root`;
+  if (add.status !== 0)
+    return `cannot create a network namespace (${add.stderr.toString().trim()}); run as root`;
   cleanup.push(() => void spawnSync('ip', ['netns', 'delete', NETNS]));
   spawnSync('ip', ['netns', 'exec', NETNS, 'ip', 'link', 'set', 'lo', 'up']);
   return null;
@@ -174,7 +183,9 @@ async function startOrthanc(): Promise<Running> {
     DicomWeb: { Enable: true, Root: '/dicom-web/', EnableWado: true, WadoRoot: '/wado' },
   };
   fs.writeFileSync(path.join(dir, 'orthanc.json'), JSON.stringify(config));
-  const proc = spawn('ip', ['netns', 'exec', NETNS, ORTHANC, path.join(dir, 'orthanc.json')], { stdio: 'ignore' });
+  const proc = spawn('ip', ['netns', 'exec', NETNS, ORTHANC, path.join(dir, 'orthanc.json')], {
+    stdio: 'ignore',
+  });
   return {
     root: 'http://127.0.0.1:8042/dicom-web',
     readyUrl: 'http://127.0.0.1:8042/system',
@@ -201,7 +212,9 @@ function runClient(job: Job, netns: string | null): Promise<JobResult> {
   const jobFile = path.join(work, `job-${++sessionNo}.json`);
   fs.writeFileSync(jobFile, JSON.stringify(job));
   const args = ['--import', 'tsx', path.join(import.meta.dirname, 'orthanc.client.ts'), jobFile];
-  const [cmd, argv] = netns ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]] : [process.execPath, args];
+  const [cmd, argv] = netns
+    ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]]
+    : [process.execPath, args];
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, argv as string[], { cwd: SERVER_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -221,7 +234,10 @@ async function session(
 ): Promise<JobResult> {
   const s = await START[target]();
   try {
-    return await runClient({ name: target, root: s.root, readyUrl: s.readyUrl, login: s.login, ...load }, s.netns);
+    return await runClient(
+      { name: target, root: s.root, readyUrl: s.readyUrl, login: s.login, ...load },
+      s.netns,
+    );
   } finally {
     await s.stop();
   }
@@ -235,11 +251,16 @@ const median = (xs: number[]) => {
 };
 const cell = (xs: number[]) =>
   xs.length
-    ? `${median(xs).toFixed(1).padStart(7)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`.padEnd(26)
+    ? `${median(xs).toFixed(1).padStart(7)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`.padEnd(
+        26,
+      )
     : 'n/a'.padEnd(26);
 
 async function main() {
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'infra/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'infra/build.mjs')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) throw new Error('infra/build.mjs failed');
   const why = orthancUnavailable();
   if (why) console.log(`Orthanc baseline unavailable: ${why}. Our figures follow, without ratios.`);
@@ -250,7 +271,16 @@ async function main() {
   // Warm-up (untimed for the report): what each server stores and serves; the workload is what all of them do.
   const warm = new Map<Target, JobResult>();
   for (const t of targets)
-    warm.set(t, await session(t, { studies: byStudy(all), clients: 1, smallStudies: 0, frames: frameUrls(all), framePasses: 1 }));
+    warm.set(
+      t,
+      await session(t, {
+        studies: byStudy(all),
+        clients: 1,
+        smallStudies: 0,
+        frames: frameUrls(all),
+        framePasses: 1,
+      }),
+    );
   const both = (f: (r: JobResult) => string[]) =>
     [...warm.values()].map((r) => new Set(f(r))).reduce((a, b) => new Set([...a].filter((x) => b.has(x))));
   const stored = both((r) => r.stow.accepted);
@@ -270,7 +300,13 @@ async function main() {
   for (let run = 0; run < RUNS; run++) {
     const order = run % 2 ? [...targets].reverse() : targets;
     for (const t of order) {
-      const one = await session(t, { studies, clients: 1, smallStudies: 0, frames, framePasses: FRAME_PASSES });
+      const one = await session(t, {
+        studies,
+        clients: 1,
+        smallStudies: 0,
+        frames,
+        framePasses: FRAME_PASSES,
+      });
       add(`${t} ingest 1`, one.stow.instances / one.stow.seconds);
       add(`${t} frames`, median(one.frames.perSecond));
       const four = await session(t, { studies, clients: 4, smallStudies: SMALL, frames: [], framePasses: 0 });
@@ -291,7 +327,9 @@ async function main() {
     const orth = figures.get(`orthanc ${key}`) ?? [];
     for (const t of ['embedded', 'postgres'] as const) {
       const ours = figures.get(`${t} ${key}`) ?? [];
-      const ratio = orth.length ? `ours/Orthanc ${(median(ours) / median(orth)).toFixed(2)}` : '(no baseline)';
+      const ratio = orth.length
+        ? `ours/Orthanc ${(median(ours) / median(orth)).toFixed(2)}`
+        : '(no baseline)';
       console.log(
         `${label.padEnd(40)} ${t.padEnd(9)} ${cell(ours)} | Orthanc ${cell(orth)} ${unit.padEnd(9)} ${ratio}`,
       );

@@ -37,9 +37,16 @@ function multipart(files: Buffer[]) {
   const boundary = `bench-${crypto.randomBytes(8).toString('hex')}`;
   const chunks: Buffer[] = [];
   for (const f of files)
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+      f,
+      Buffer.from('\r\n'),
+    );
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), type: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+  return {
+    body: Buffer.concat(chunks),
+    type: `multipart/related; type="application/dicom"; boundary=${boundary}`,
+  };
 }
 
 async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>) {
@@ -53,7 +60,8 @@ async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>) {
 
 /** SOP Instance UIDs a STOW-RS response lists as stored (ReferencedSOPSequence → ReferencedSOPInstanceUID). */
 function storedUids(json: unknown): string[] {
-  const seq = (json as Record<string, { Value?: Record<string, { Value?: string[] }>[] }>)?.['00081199']?.Value;
+  const seq = (json as Record<string, { Value?: Record<string, { Value?: string[] }>[] }>)?.['00081199']
+    ?.Value;
   return (seq ?? []).map((item) => item['00081155']?.Value?.[0]).filter((u): u is string => !!u);
 }
 
@@ -117,7 +125,10 @@ async function run(job: Job): Promise<JobResult> {
     const t2 = performance.now();
     await pool(job.frames, 4, async (f) => {
       const r = await fetch(`${job.root}/${f}`, {
-        headers: { ...headers, accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*' },
+        headers: {
+          ...headers,
+          accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*',
+        },
       });
       const buf = await r.arrayBuffer();
       if (r.status === 200 && buf.byteLength > 0) {
