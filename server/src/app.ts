@@ -21,6 +21,7 @@ import metricsPlugin from './metrics/plugin';
 import requestIdPlugin, { requestId } from './metrics/request-id';
 import { registerCapabilities } from './capabilities';
 import { DomainError, errorBody, isDatabaseUnavailable, isRefusedValue } from './errors';
+import { lazySchemaCompilers } from './plugins/lazy-schemas';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,6 +59,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -12,6 +12,12 @@ export interface Config {
   /** Optional PostgreSQL schema (search_path) — used by tests to isolate runs on a shared server. */
   databaseSchema: string | null;
   dataDir: string;
+  /**
+   * Embedded database only: PostgreSQL's shared_buffers inside PGlite, in MB (EMBEDDED_DB_BUFFERS_MB, default 16).
+   * PGlite's WebAssembly memory never shrinks, so this is resident for the life of the process; PostgreSQL's own
+   * default (128 MB) was most of the idle footprint, and the operating system's page cache serves the rest.
+   */
+  embeddedDbBuffersMb: number;
   redisUrl: string | null;
   /**
    * Namespace of every Redis key and pub/sub channel this deployment uses (REDIS_KEY_PREFIX, default
@@ -333,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databaseSchema: schema,
     dataDir,
+    embeddedDbBuffersMb: intVar(env, 'EMBEDDED_DB_BUFFERS_MB', 16, 1, 1024),
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix,
     publicUrl,

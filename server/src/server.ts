@@ -25,6 +25,7 @@ export async function startServer(
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,
     dataDir: config.dataDir,
+    pgliteBuffersMb: config.embeddedDbBuffersMb,
     pgliteTemplate: opts.pgliteTemplate ?? null,
     // A lost connection is not a crash: the request that needed it answers 503 and the pool reconnects.
     onConnectionError: (err) => logTo?.log.warn({ err }, 'database connection lost'),

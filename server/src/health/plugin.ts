@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin';
-import { createClient } from 'redis';
 import { sql } from 'kysely';
 import type { Config } from '../config';
 
@@ -50,6 +49,8 @@ export default fp<{ config: Config }>(
 
     if (config.redisUrl) {
       // Its own connection: the socket.io adapter's clients are busy with pub/sub. No reconnect storm on outage.
+      // Imported only with Redis configured (see realtime/plugin.ts).
+      const { createClient } = await import('redis');
       const redis = createClient({
         url: config.redisUrl,
         socket: {

@@ -5,11 +5,9 @@
  * RLE Lossless (PS3.5 Annex G, here), JPEG Lossless (jpeg-lossless-decoder-js), and 8-bit JPEG (libjpeg-turbo),
  * JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG) through cornerstone's WebAssembly codecs, which run in Node as they do in the browser.
  * Each returns the frame's samples, interleaved by pixel, in the stored bit depth.
+ * Every decoder module is imported on first use only: the three WebAssembly codecs ship as several MB of base64
+ * JavaScript each, which a server that never renders a compressed frame should not hold in memory.
  */
-import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
-import charlsFactory from '@cornerstonejs/codec-charls/decodewasmjs';
-import openjpegFactory from '@cornerstonejs/codec-openjpeg/decodewasmjs';
-import libjpegFactory from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs';
 
 export const TS = {
   implicitLE: '1.2.840.10008.1.2',
@@ -85,7 +83,8 @@ export function decodeRle(data: Uint8Array, g: FrameGeometry): Samples {
   return samplesFromBytes(out, g);
 }
 
-export function decodeJpegLossless(data: Uint8Array, g: FrameGeometry): Samples {
+export async function decodeJpegLossless(data: Uint8Array, g: FrameGeometry): Promise<Samples> {
+  const { Decoder: JpegLosslessDecoder } = await import('jpeg-lossless-decoder-js');
   const bytesPerSample = g.bitsAllocated / 8;
   const out = new JpegLosslessDecoder().decode(
     data.buffer as ArrayBuffer,
@@ -111,22 +110,37 @@ interface WasmCodecs {
   j2k: new () => WasmDecoder;
 }
 
-let codecs: Promise<WasmCodecs> | null = null;
-/** The WebAssembly modules, instantiated once per process on first use (their logging silenced). */
-function wasmCodecs(): Promise<WasmCodecs> {
-  const quiet = { print: () => undefined, printErr: () => undefined };
-  codecs ??= Promise.all([libjpegFactory(quiet), charlsFactory(quiet), openjpegFactory(quiet)]).then(
-    ([jpeg, charls, oj]) => ({
-      jpeg8: (jpeg as { JPEGDecoder: new () => WasmDecoder }).JPEGDecoder,
-      jpegLs: (charls as { JpegLSDecoder: new () => WasmDecoder }).JpegLSDecoder,
-      j2k: (oj as { J2KDecoder: new () => WasmDecoder }).J2KDecoder,
-    }),
-  );
-  return codecs;
+const quiet = { print: () => undefined, printErr: () => undefined };
+const LOADERS: { [K in keyof WasmCodecs]: () => Promise<WasmCodecs[K]> } = {
+  jpeg8: async () => {
+    const m = await (await import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs')).default(quiet);
+    return (m as { JPEGDecoder: new () => WasmDecoder }).JPEGDecoder;
+  },
+  jpegLs: async () => {
+    const m = await (await import('@cornerstonejs/codec-charls/decodewasmjs')).default(quiet);
+    return (m as { JpegLSDecoder: new () => WasmDecoder }).JpegLSDecoder;
+  },
+  j2k: async () => {
+    const m = await (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default(quiet);
+    return (m as { J2KDecoder: new () => WasmDecoder }).J2KDecoder;
+  },
+};
+const loaded = new Map<keyof WasmCodecs, Promise<new () => WasmDecoder>>();
+/** A WebAssembly decoder, its module imported and instantiated once per process on first use (logging silenced). */
+function wasmCodec(kind: keyof WasmCodecs): Promise<new () => WasmDecoder> {
+  let p = loaded.get(kind);
+  if (!p) {
+    p = LOADERS[kind]().catch((err: unknown) => {
+      loaded.delete(kind);
+      throw err;
+    });
+    loaded.set(kind, p);
+  }
+  return p;
 }
 
 async function decodeWasm(kind: keyof WasmCodecs, data: Uint8Array, g: FrameGeometry): Promise<Samples> {
-  const Decoder = (await wasmCodecs())[kind];
+  const Decoder = await wasmCodec(kind);
   const d = new Decoder();
   try {
     d.getEncodedBuffer(data.length).set(data);

@@ -5,7 +5,6 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ReportDocument } from './document';
-import { renderReportPdf } from './pdf';
 import type { PdfJob, PdfResult } from './pdf-worker';
 
 export class PdfRenderer {
@@ -68,6 +67,8 @@ export class PdfRenderer {
   }
 
   async #inline(doc: ReportDocument, lang: 'zh-CN' | 'en'): Promise<Buffer> {
+    // Imported here, not at start: pdfkit and its fonts stay out of the server's memory unless the worker fails.
+    const { renderReportPdf } = await import('./pdf');
     const pdf = await renderReportPdf(doc, lang);
     this.lastRenderedIn = 'inline';
     return pdf;

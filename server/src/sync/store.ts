@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import { initialSyncState, type SyncState } from '@consult/shared';
 
 /**
@@ -131,6 +131,8 @@ export class RedisSyncStore implements SyncStore {
     opts: RedisSyncStoreOptions = {},
     onError?: (err: unknown) => void,
   ): Promise<RedisSyncStore> {
+    // Imported only when a Redis store is used (see realtime/plugin.ts).
+    const { createClient } = await import('redis');
     const client = createClient({ url });
     client.on('error', (err) => onError?.(err));
     await client.connect();

@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Permission } from '@consult/shared';
 import type { FeatureModule } from '../../app/features';
 import './messages';
@@ -7,24 +7,61 @@ import { RoundListPage } from './RoundListPage';
 import { RoundCreatePage } from './RoundCreatePage';
 import { RoundDetailPage } from './RoundDetailPage';
 
-// The room (mediasoup-client, the synchronized viewer with cornerstone) loads only when someone enters a round.
-const RoomPage = lazy(() => import('./RoomPage').then((m) => ({ default: m.RoomPage })));
+// The room (mediasoup-client, the synchronized viewer with cornerstone) is its own chunk, loaded only by rounds
+// pages: the list and a round's page preload it (after their own render), so that joining does not wait for the
+// download and, once loaded, renders at once instead of suspending (React holds a suspended reveal for ~300 ms,
+// most of the gap between joining a round and a direct peer connection; `pnpm bench rounds`).
+type RoomModule = typeof import('./RoomPage');
+let roomModule: RoomModule | null = null;
+let roomLoading: Promise<RoomModule> | null = null;
+const loadRoom = (): Promise<RoomModule> =>
+  (roomLoading ??= import('./RoomPage').then(
+    (m) => (roomModule = m),
+    (err: unknown) => {
+      roomLoading = null;
+      throw err;
+    },
+  ));
+const LazyRoomPage = lazy(() => loadRoom().then((m) => ({ default: m.RoomPage })));
+
+function RoomRoute() {
+  if (roomModule) return <roomModule.RoomPage />;
+  return (
+    <Suspense fallback={null}>
+      <LazyRoomPage />
+    </Suspense>
+  );
+}
+
+/** Renders a rounds page and then fetches the room's code in the background (errors surface when joining). */
+function PreloadsRoom({ children }: { children: ReactNode }) {
+  useEffect(() => void loadRoom().catch(() => undefined), []);
+  return children;
+}
 
 export const roundsFeature: FeatureModule = {
   id: 'rounds',
   routes: [
-    { path: '/rounds', element: <RoundListPage />, permission: Permission.RoundsJoin },
-    { path: '/rounds/new', element: <RoundCreatePage />, permission: Permission.RoundsCreate },
-    { path: '/rounds/:id', element: <RoundDetailPage />, permission: Permission.RoundsJoin },
     {
-      path: '/rounds/:id/room',
+      path: '/rounds',
       element: (
-        <Suspense fallback={null}>
-          <RoomPage />
-        </Suspense>
+        <PreloadsRoom>
+          <RoundListPage />
+        </PreloadsRoom>
       ),
       permission: Permission.RoundsJoin,
     },
+    { path: '/rounds/new', element: <RoundCreatePage />, permission: Permission.RoundsCreate },
+    {
+      path: '/rounds/:id',
+      element: (
+        <PreloadsRoom>
+          <RoundDetailPage />
+        </PreloadsRoom>
+      ),
+      permission: Permission.RoundsJoin,
+    },
+    { path: '/rounds/:id/room', element: <RoomRoute />, permission: Permission.RoundsJoin },
   ],
   nav: [{ path: '/rounds', labelKey: 'nav.rounds', permission: Permission.RoundsJoin, order: 40 }],
 };
