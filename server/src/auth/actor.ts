@@ -12,6 +12,8 @@ export interface Actor {
   sessionId: string;
   csrfToken: string;
   ip: string | null;
+  /** Signed in by password, but the role requires a second factor not yet enrolled: only enrolment is open. */
+  mfaEnrolmentPending?: boolean;
 }
 
 /** A user acting outside an HTTP request (seeding, command-line tools, tests): no session, no IP. */

@@ -43,6 +43,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without a session (login, health, published keys). Everything else under /api is denied by default. */
     public?: boolean;
+    /** Open to a session that must still enrol a second factor (its own account, enrolment, sign-out). */
+    mfaEnrolment?: boolean;
   }
 }
 
@@ -76,6 +78,12 @@ export default fp<{ config: Config }>(
       const hook: Hook = async (req: FastifyRequest, _reply: FastifyReply) => {
         const actor = actorOf(req);
         checkCsrf(req, actor);
+        if (actor.mfaEnrolmentPending && !req.routeOptions.config.mfaEnrolment) {
+          throw new DomainError(
+            'mfa_enrolment_required',
+            'your role requires a second factor: enrol an authenticator app first',
+          );
+        }
         if (permission && !can(actor.role, permission)) {
           throw new DomainError('forbidden', `your role (${actor.role}) may not ${permission}`);
         }
