@@ -7,6 +7,9 @@ export default defineConfig({
     name: 'server',
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // Servers started by tests (in process or spawned) sign in by password alone, unless a test asks for the
+    // production policy (second factor required for specialists, radiologists and admins): see auth/mfa tests.
+    env: { MFA_REQUIRED_ROLES: '' },
     testTimeout: 60_000,
     hookTimeout: 180_000,
     globalSetup: ['src/testing/global-setup.ts'],

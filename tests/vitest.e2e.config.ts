@@ -9,6 +9,9 @@ export default defineConfig({
     root: import.meta.dirname,
     include: ['e2e/**/*.test.ts'],
     environment: 'node',
+    // Servers started by tests (in process or spawned) sign in by password alone, unless a test asks for the
+    // production policy (second factor required for specialists, radiologists and admins): see auth/mfa tests.
+    env: { MFA_REQUIRED_ROLES: '' },
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import authRoutes from './auth/routes';
+import mfaRoutes from './auth/mfa/routes';
 import networkRoutes from './network/routes';
 import auditRoutes from './audit/routes';
 import notificationRoutes from './notifications/routes';
@@ -25,7 +26,8 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   // a care-team or consent change re-checks the live viewers at once).
   await app.register(syncPlugin, { config });
   await app.register(authRoutes, { prefix: '/api/auth', config });
-  await app.register(networkRoutes, { prefix: '/api' });
+  await app.register(mfaRoutes, { prefix: '/api/auth' });
+  await app.register(networkRoutes, { prefix: '/api', config });
   await app.register(auditRoutes, { prefix: '/api' });
   await app.register(notificationRoutes, { prefix: '/api' });
   await app.register(patientRoutes, { prefix: '/api' });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ROLES, type Role } from '@consult/shared';
 
 /** Runtime configuration, read from the environment once at start and validated with clear messages. */
 export interface Config {
@@ -36,6 +37,8 @@ export interface Config {
   loginLockMinutes: number;
   /** Requests per minute per IP on the login route. */
   loginRateLimit: number;
+  /** Second factor and password rules (MFA_REQUIRED_ROLES, MFA_REMEMBER_DAYS, PASSWORD_MIN_LENGTH, PASSWORD_HISTORY). */
+  security: SecurityConfig;
   seedDemo: boolean;
   /**
    * On the start that seeds the demo network, also seed a small demo caseload (patients, cases, follow-ups and
@@ -350,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailures: intVar(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: intVar(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginRateLimit: intVar(env, 'LOGIN_RATE_LIMIT', 20, 1, 10000),
+    security: loadSecurityConfig(env),
     seedDemo: env.SEED_DEMO !== 'false',
     seedDemoCases: boolVar(env, 'SEED_DEMO_CASES', true),
     imagingMaxInstanceMb: intVar(env, 'IMAGING_MAX_INSTANCE_MB', 1024, 1, 16384),
@@ -361,6 +365,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: corsOriginsVar(env),
     oauthTokenTtlSeconds: intVar(env, 'OAUTH_TOKEN_TTL_SECONDS', 900, 30, 24 * 3600),
     oauthTokenRateLimit: intVar(env, 'OAUTH_TOKEN_RATE_LIMIT', 60, 1, 100000),
+  };
+}
+
+export interface SecurityConfig {
+  /** Roles that must use a second factor (TOTP); a user of such a role without one may only enrol. */
+  mfaRequiredRoles: Role[];
+  /** Days a browser that passed the second factor skips it (0: never remembered). */
+  mfaRememberDays: number;
+  passwordMinLength: number;
+  /** A new password may not equal the current one nor any of the N before it. */
+  passwordHistory: number;
+}
+
+const DEFAULT_MFA_ROLES = 'specialist,radiologist,program_admin,sys_admin';
+
+function loadSecurityConfig(env: NodeJS.ProcessEnv): SecurityConfig {
+  const raw = env.MFA_REQUIRED_ROLES ?? DEFAULT_MFA_ROLES;
+  const roles = raw
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of roles) {
+    if (!(ROLES as readonly string[]).includes(r)) {
+      throw new ConfigError(`MFA_REQUIRED_ROLES: unknown role "${r}" (roles: ${ROLES.join(', ')})`);
+    }
+  }
+  return {
+    mfaRequiredRoles: roles as Role[],
+    mfaRememberDays: intVar(env, 'MFA_REMEMBER_DAYS', 30, 0, 365),
+    passwordMinLength: intVar(env, 'PASSWORD_MIN_LENGTH', 12, 10, 256),
+    passwordHistory: intVar(env, 'PASSWORD_HISTORY', 5, 0, 24),
   };
 }
 

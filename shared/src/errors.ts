@@ -2,6 +2,10 @@
 export const ERROR_STATUS = {
   validation: 400,
   unauthenticated: 401,
+  /** Password right; the account's second factor (TOTP or a recovery code) is needed too. */
+  mfa_required: 401,
+  /** The role requires a second factor this user has not enrolled: only enrolment is open. */
+  mfa_enrolment_required: 403,
   csrf: 403,
   forbidden: 403,
   /** A mark (annotation) is changed or deleted by someone other than its author. */

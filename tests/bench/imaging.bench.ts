@@ -173,6 +173,7 @@ async function benchOurs(
       DATABASE_URL: PG_URL,
       DATABASE_SCHEMA: schema,
       LOG_LEVEL: 'warn',
+      MFA_REQUIRED_ROLES: '',
       SEED_DEMO_CASES: 'false',
       SEED_DEMO: 'true',
     },

@@ -4,12 +4,14 @@ import { SessionProvider, useSession } from './session';
 import { FEATURES } from './features';
 import { LoginPage } from '../features/auth/LoginPage';
 import { PromptHost } from './prompt';
+import { MfaEnrolPage } from '../features/security/MfaEnrolPage';
 
 function Shell() {
   const { me, loading, logout, allowed, changeLocale } = useSession();
   const { t, locale } = useI18n();
   if (loading) return <p className="muted center-page">{t('common.loading')}</p>;
   if (!me) return <LoginPage />;
+  if (me.mfa.enrolmentPending) return <MfaEnrolPage />;
   const nav = FEATURES.flatMap((f) => f.nav)
     .filter((n) => !n.permission || allowed(n.permission))
     .sort((a, b) => a.order - b.order);

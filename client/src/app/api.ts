@@ -53,7 +53,12 @@ export function errorText(locale: Locale, error: unknown): string {
 }
 
 /** The request a failure message may be refined by (see `error.<code>.<context>` keys). */
-const contextOf = (url: string) => (url.startsWith('/api/auth/login') ? 'login' : undefined);
+const contextOf = (url: string) =>
+  url.startsWith('/api/auth/login')
+    ? 'login'
+    : /^\/api\/reports\/[^/]+\/sign$/.test(url)
+      ? 'sign'
+      : undefined;
 
 let csrfToken: string | null = null;
 /** Set from /me and login; sent on every state-changing request. */

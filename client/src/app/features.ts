@@ -11,6 +11,7 @@ import { reportsFeature } from '../features/reports';
 import { dashboardFeature } from '../features/dashboard';
 import { imagingFeature } from '../features/imaging';
 import { syncFeature } from '../features/sync';
+import { securityFeature } from '../features/security';
 
 /**
  * A feature plugs into the shell with routes and navigation entries (like OHIF extensions). The shell knows
@@ -35,6 +36,7 @@ export interface FeatureModule {
 }
 
 export const FEATURES: FeatureModule[] = [
+  securityFeature,
   homeFeature,
   adminFeature,
   consultationsFeature,

@@ -7,7 +7,14 @@ import { connectSocket, disconnectSocket } from './socket';
 interface SessionState {
   me: Me | null;
   loading: boolean;
-  login(username: string, password: string): Promise<void>;
+  /** Sign in; `second` carries the second factor when the server asked for it (error code mfa_required). */
+  login(
+    username: string,
+    password: string,
+    second?: { code: string; rememberDevice: boolean },
+  ): Promise<void>;
+  /** Reload the signed-in user (after enrolling a second factor). */
+  refresh(): Promise<void>;
   logout(): Promise<void>;
   /** Client-side check only to hide controls; the server enforces the same table. */
   allowed(p: Permission): boolean;
@@ -27,7 +34,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setMe(m);
       if (m) {
         setLocale(m.locale);
-        connectSocket();
+        // A session that must still enrol a second factor gets no socket (the server refuses it).
+        if (m.mfa.enrolmentPending) disconnectSocket();
+        else connectSocket();
       } else {
         disconnectSocket();
       }
@@ -48,7 +57,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const value: SessionState = {
     me,
     loading,
-    login: async (username, password) => adopt(await post<Me>('/api/auth/login', { username, password })),
+    login: async (username, password, second) =>
+      adopt(await post<Me>('/api/auth/login', { username, password, ...second })),
+    refresh: async () => adopt(await get<Me>('/api/auth/me')),
     logout: async () => {
       try {
         await post('/api/auth/logout');

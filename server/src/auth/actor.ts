@@ -19,6 +19,8 @@ export interface Actor {
   ip: string | null;
   /** Present exactly when a service client acts through a bearer token: the permissions the token carries. */
   granted?: readonly Permission[];
+  /** Signed in by password, but the role requires a second factor not yet enrolled: only enrolment is open. */
+  mfaEnrolmentPending?: boolean;
 }
 
 /**

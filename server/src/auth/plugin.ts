@@ -49,6 +49,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without a session (login, health, published keys). Everything else under /api is denied by default. */
     public?: boolean;
+    /** Open to a session that must still enrol a second factor (its own account, enrolment, sign-out). */
+    mfaEnrolment?: boolean;
   }
 }
 
@@ -105,6 +107,12 @@ export default fp<{ config: Config }>(
       const hook: Hook = async (req: FastifyRequest, reply: FastifyReply) => {
         const actor = actorOf(req);
         checkCsrf(req, actor);
+        if (actor.mfaEnrolmentPending && !req.routeOptions.config.mfaEnrolment) {
+          throw new DomainError(
+            'mfa_enrolment_required',
+            'your role requires a second factor: enrol an authenticator app first',
+          );
+        }
         // A service client does only what a permission names (never a route any signed-in user may use).
         if (actor.granted && !permission) throw new DomainError('forbidden', 'not open to service clients');
         if (permission && !can(actor.role, permission, actor.granted)) {

@@ -14,6 +14,8 @@ export async function findSessionWithUser(db: Executor, sessionId: string) {
       'sessions.id as session_id',
       'sessions.csrf_token',
       'sessions.expires_at',
+      'sessions.last_seen_at',
+      'sessions.mfa_enrolment_pending',
       'users.id',
       'users.username',
       'users.display_name',
@@ -28,7 +30,15 @@ export async function findSessionWithUser(db: Executor, sessionId: string) {
 
 export const insertSession = (
   db: Executor,
-  row: { id: string; user_id: string; csrf_token: string; expires_at: Date; ip: string | null },
+  row: {
+    id: string;
+    user_id: string;
+    csrf_token: string;
+    expires_at: Date;
+    ip: string | null;
+    user_agent: string;
+    mfa_enrolment_pending: boolean;
+  },
 ) => db.insertInto('sessions').values(row).execute();
 
 export const deleteSession = (db: Executor, id: string) =>
@@ -38,7 +48,11 @@ export const deleteUserSessions = (db: Executor, userId: string) =>
   db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 
 export const extendSession = (db: Executor, id: string, expiresAt: Date) =>
-  db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', id).execute();
+  db
+    .updateTable('sessions')
+    .set({ expires_at: expiresAt, last_seen_at: new Date() })
+    .where('id', '=', id)
+    .execute();
 
 export const liveSessions = (db: Executor, ids: string[]) =>
   db

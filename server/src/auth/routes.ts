@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   ChangePasswordBody,
+  DEVICE_COOKIE,
   ErrorResponse,
   LocaleBody,
   LoginBody,
@@ -34,21 +35,39 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
       config: { public: true, rateLimit: { max: config.loginRateLimit, timeWindow: '1 minute' } },
     },
     async (req, reply) => {
-      const { cookieToken, actor } = await auth.login(
+      const { cookieToken, actor, rememberToken } = await auth.login(
         app.db,
         config,
         req.body.username,
         req.body.password,
         req.ip,
+        {
+          code: req.body.code,
+          rememberDevice: req.body.rememberDevice,
+          deviceToken: req.cookies[DEVICE_COOKIE],
+          userAgent: req.headers['user-agent'] ?? '',
+        },
       );
       reply.setCookie(SESSION_COOKIE, cookieToken, { ...cookieOpts, maxAge: config.sessionTtlHours * 3600 });
-      return auth.me(app.db, actor);
+      if (rememberToken) {
+        reply.setCookie(DEVICE_COOKIE, rememberToken, {
+          ...cookieOpts,
+          path: '/api/auth/login',
+          sameSite: 'strict',
+          maxAge: config.security.mfaRememberDays * 86400,
+        });
+      }
+      return auth.me(app.db, config, actor);
     },
   );
 
   app.post(
     '/logout',
-    { preHandler: app.guard(), schema: { tags: ['auth'], response: { 200: OkResponse, ...errors } } },
+    {
+      preHandler: app.guard(),
+      config: { mfaEnrolment: true },
+      schema: { tags: ['auth'], response: { 200: OkResponse, ...errors } },
+    },
     async (req, reply) => {
       const actor = actorOf(req);
       await auth.logout(app.db, actor);
@@ -62,15 +81,17 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
     '/me',
     {
       preHandler: app.guard(),
+      config: { mfaEnrolment: true },
       schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: Me, ...errors } },
     },
-    async (req) => auth.me(app.db, actorOf(req)),
+    async (req) => auth.me(app.db, config, actorOf(req)),
   );
 
   app.put(
     '/me/locale',
     {
       preHandler: app.guard(),
+      config: { mfaEnrolment: true },
       schema: { tags: ['auth'], body: LocaleBody, response: { 200: OkResponse, ...errors } },
     },
     async (req) => {
@@ -87,7 +108,7 @@ const authRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
     },
     async (req) => {
       const actor = actorOf(req);
-      await auth.changePassword(app.db, actor, req.body.currentPassword, req.body.newPassword);
+      await auth.changePassword(app.db, config, actor, req.body.currentPassword, req.body.newPassword);
       app.endSessions({ userId: actor.id, exceptSessionId: actor.sessionId });
       return { ok: true as const };
     },

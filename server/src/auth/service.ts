@@ -5,7 +5,9 @@ import type { Config } from '../config';
 import { DomainError } from '../errors';
 import { recordAudit } from '../audit/service';
 import type { Actor } from './actor';
-import { burnVerify, hashPassword, verifyPassword } from './password';
+import { burnVerify, verifyPassword } from './password';
+import { checkNewPassword, replacePassword } from './password-policy';
+import * as mfa from './mfa/service';
 import * as q from './queries';
 
 export const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
@@ -15,9 +17,22 @@ export interface LoginResult {
   /** The cookie value; only its hash is stored. */
   cookieToken: string;
   actor: Actor;
+  /** A remembered-device cookie to set (the user asked to skip the second factor on this browser). */
+  rememberToken?: string;
 }
 
-export type AuthConfig = Pick<Config, 'loginMaxFailures' | 'loginLockMinutes' | 'sessionTtlHours'>;
+export type AuthConfig = Pick<
+  Config,
+  'loginMaxFailures' | 'loginLockMinutes' | 'sessionTtlHours' | 'security'
+>;
+
+/** What a sign-in brings besides the password: the second factor, the device cookie, the browser. */
+export interface LoginExtras {
+  code?: string;
+  rememberDevice?: boolean;
+  deviceToken?: string;
+  userAgent?: string;
+}
 
 /**
  * The one answer to every refused sign-in — unknown user, wrong password, locked — so the answer never tells
@@ -39,6 +54,7 @@ export async function login(
   username: string,
   password: string,
   ip: string | null,
+  extras: LoginExtras = {},
 ): Promise<LoginResult> {
   const user = await q.findUserByUsername(db, username);
   const fail = async (reason: string, userId: string | null) => {
@@ -66,8 +82,8 @@ export async function login(
     await fail('locked for this client', user.id);
     throw refused();
   }
-  if (!ok) {
-    // A streak older than the lock time is forgotten: only consecutive recent failures count.
+  // A streak older than the lock time is forgotten: only consecutive recent failures count.
+  const countFailure = async (what: string) => {
     const stale = !record || now - record.updated_at.getTime() > cfg.loginLockMinutes * 60000;
     const failures = (stale ? 0 : record.failures) + 1;
     const lock = failures >= cfg.loginMaxFailures;
@@ -77,12 +93,28 @@ export async function login(
       failures: lock ? 0 : failures,
       locked_until: lock ? new Date(now + cfg.loginLockMinutes * 60000) : null,
     });
-    await fail(lock ? 'bad password; locked for this client' : 'bad password', user.id);
+    await fail(lock ? `${what}; locked for this client` : what, user.id);
+  };
+  if (!ok) {
+    await countFailure('bad password');
     throw refused();
   }
   if (user.disabled) {
     await fail('disabled', user.id);
     throw new DomainError('forbidden', 'this account is disabled');
+  }
+  let factor: mfa.SecondFactorOutcome;
+  try {
+    factor = await mfa.secondFactor(db, cfg.security, user, {
+      code: extras.code,
+      deviceToken: extras.deviceToken,
+      rememberDevice: extras.rememberDevice,
+      userAgent: extras.userAgent ?? '',
+    });
+  } catch (e) {
+    // A wrong second factor counts like a wrong password; a missing one (the first step) does not.
+    if (e instanceof DomainError && e.code === 'unauthenticated') await countFailure('bad second factor');
+    throw e;
   }
   const cookieToken = token();
   const csrf = token();
@@ -95,6 +127,8 @@ export async function login(
       csrf_token: csrf,
       expires_at: new Date(Date.now() + cfg.sessionTtlHours * 3600_000),
       ip,
+      user_agent: (extras.userAgent ?? '').slice(0, 256),
+      mfa_enrolment_pending: factor.enrolmentPending,
     });
     await recordAudit(trx, {
       actor: { id: user.id, role: user.role, hospitalId: user.hospital_id },
@@ -102,10 +136,12 @@ export async function login(
       entityType: 'user',
       entityId: user.id,
       ip,
+      detail: { secondFactor: factor.via },
     });
   });
   return {
     cookieToken,
+    rememberToken: factor.rememberToken,
     actor: {
       id: user.id,
       username: user.username,
@@ -116,6 +152,7 @@ export async function login(
       sessionId,
       csrfToken: csrf,
       ip,
+      mfaEnrolmentPending: factor.enrolmentPending,
     },
   };
 }
@@ -148,8 +185,11 @@ export async function actorFromSession(
     return null;
   }
   const ttl = cfg.sessionTtlHours * 3600_000;
-  // Sliding expiry, written at most once per half-TTL.
-  if (row.expires_at.getTime() - now < ttl / 2) await q.extendSession(db, sid, new Date(now + ttl));
+  // Sliding expiry (and the "last used" shown in the user's session list), written at most once per half-TTL
+  // or per minute respectively.
+  if (row.expires_at.getTime() - now < ttl / 2 || now - row.last_seen_at.getTime() > 60_000) {
+    await q.extendSession(db, sid, new Date(Math.max(now + ttl, row.expires_at.getTime())));
+  }
   return {
     id: row.id,
     username: row.username,
@@ -160,6 +200,7 @@ export async function actorFromSession(
     sessionId: sid,
     csrfToken: row.csrf_token,
     ip,
+    mfaEnrolmentPending: row.mfa_enrolment_pending,
   };
 }
 
@@ -176,7 +217,7 @@ export async function logout(db: DB, actor: Actor): Promise<void> {
   });
 }
 
-export async function me(db: DB, actor: Actor): Promise<Me> {
+export async function me(db: DB, cfg: AuthConfig, actor: Actor): Promise<Me> {
   const user = await q.findUserById(db, actor.id);
   if (!user) throw new DomainError('unauthenticated', 'session user no longer exists');
   const hospital = user.hospital_id
@@ -193,6 +234,11 @@ export async function me(db: DB, actor: Actor): Promise<Me> {
       : null,
     departmentId: user.department_id,
     permissions: [...ROLE_PERMISSIONS[user.role]],
+    mfa: {
+      enabled: await mfa.mfaEnabled(db, user.id),
+      required: mfa.mfaRequired(cfg.security, user.role),
+      enrolmentPending: !!actor.mfaEnrolmentPending,
+    },
     csrfToken: actor.csrfToken,
   };
 }
@@ -201,20 +247,28 @@ export async function setLocale(db: DB, actor: Actor, locale: Locale): Promise<v
   await db.updateTable('users').set({ locale }).where('id', '=', actor.id).execute();
 }
 
-export async function changePassword(db: DB, actor: Actor, current: string, next: string): Promise<void> {
+export async function changePassword(
+  db: DB,
+  cfg: AuthConfig,
+  actor: Actor,
+  current: string,
+  next: string,
+): Promise<void> {
   const user = await q.findUserById(db, actor.id);
   if (!user || !(await verifyPassword(user.password_hash, current))) {
     throw new DomainError('validation', 'current password is wrong', 'currentPassword');
   }
-  const hashed = await hashPassword(next);
+  await checkNewPassword(db, cfg.security, user, next, 'newPassword');
   await db.transaction().execute(async (trx) => {
+    const hashed = await replacePassword(trx, cfg.security, actor.id, user.password_hash, next);
     await trx.updateTable('users').set({ password_hash: hashed }).where('id', '=', actor.id).execute();
-    // Other sessions end; this one stays.
+    // Other sessions end and remembered browsers are forgotten; this session stays.
     await trx
       .deleteFrom('sessions')
       .where('user_id', '=', actor.id)
       .where('id', '!=', actor.sessionId)
       .execute();
+    await mfa.forgetDevices(trx, actor.id);
     await recordAudit(trx, {
       actor,
       action: 'auth.password_change',

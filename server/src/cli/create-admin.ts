@@ -8,6 +8,7 @@ import readline from 'node:readline/promises';
 import { loadConfig } from '../config';
 import { migrateToLatest, openDatabase } from '../db/connect';
 import { hashPassword } from '../auth/password';
+import { checkNewPassword } from '../auth/password-policy';
 import { recordAudit } from '../audit/service';
 import { loadCheckpointKey, useCheckpointKey } from '../audit/checkpoint';
 import { USERNAME_PATTERN } from '@consult/shared';
@@ -23,12 +24,8 @@ async function main() {
   let password = process.env.ADMIN_PASSWORD ?? '';
   if (!password) {
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    password = (await rl.question('Password (min 10 characters): ')).trim();
+    password = (await rl.question('Password (min PASSWORD_MIN_LENGTH characters, default 12): ')).trim();
     rl.close();
-  }
-  if (password.length < 10) {
-    console.error('password must be at least 10 characters');
-    process.exit(2);
   }
   const config = loadConfig();
   useCheckpointKey(loadCheckpointKey(config));
@@ -50,6 +47,13 @@ async function main() {
       return;
     }
     const id = crypto.randomUUID();
+    try {
+      await checkNewPassword(dbh.db, config.security, { id, username }, password);
+    } catch (e) {
+      console.error((e as Error).message);
+      process.exitCode = 2;
+      return;
+    }
     const password_hash = await hashPassword(password);
     await dbh.db.transaction().execute(async (trx) => {
       await trx

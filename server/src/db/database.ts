@@ -14,7 +14,7 @@ import type * as rounds from '../rounds/tables';
 import type * as reports from '../reports/tables';
 import type * as access from '../access/tables';
 import type { AuditCheckpointTable } from '../audit/tables';
-import type { LoginFailureTable } from '../auth/tables';
+import type * as auth from '../auth/tables';
 import type * as oauth from '../oauth/tables';
 
 /**
@@ -29,7 +29,11 @@ export interface Database {
   sessions: SessionTable;
   audit_events: AuditEventTable;
   audit_checkpoint: AuditCheckpointTable;
-  login_failures: LoginFailureTable;
+  login_failures: auth.LoginFailureTable;
+  user_totp: auth.UserTotpTable;
+  recovery_codes: auth.RecoveryCodeTable;
+  trusted_devices: auth.TrustedDeviceTable;
+  password_history: auth.PasswordHistoryTable;
   notifications: NotificationTable;
   patients: consultations.PatientTable;
   patient_cases: consultations.PatientCaseTable;

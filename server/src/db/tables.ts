@@ -56,6 +56,10 @@ export interface SessionTable {
   created_at: GeneratedTimestamp;
   expires_at: Timestamp;
   ip: string | null;
+  user_agent: Generated<string>;
+  last_seen_at: GeneratedTimestamp;
+  /** Signed in by password while the role requires a second factor not yet enrolled: only enrolment is open. */
+  mfa_enrolment_pending: Generated<boolean>;
 }
 
 export interface AuditEventTable {

@@ -1,3 +1,4 @@
+import type { Config } from '../config';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
@@ -25,7 +26,7 @@ import * as svc from './service';
 const errors = errorResponses;
 
 /** The hospital network: hospitals, departments, pairings and user accounts (program administration). */
-const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const networkRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const P = Permission;
 
   app.get(
@@ -141,7 +142,8 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.guard(P.UsersManage),
       schema: { tags: ['network'], body: UserCreate, response: { 201: User, ...errors } },
     },
-    async (req, reply) => reply.code(201).send(await svc.createUser(app.db, actorOf(req), req.body)),
+    async (req, reply) =>
+      reply.code(201).send(await svc.createUser(app.db, config.security, actorOf(req), req.body)),
   );
   app.patch(
     '/users/:id',
@@ -170,7 +172,7 @@ const networkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => {
-      await svc.resetPassword(app.db, actorOf(req), req.params.id, req.body.password);
+      await svc.resetPassword(app.db, config.security, actorOf(req), req.params.id, req.body.password);
       app.endSessions({ userId: req.params.id });
       return { ok: true as const };
     },

@@ -19,6 +19,9 @@ import type { DepartmentRow, HospitalRow, PairingRow, UserRow } from '../db/tabl
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { hashPassword } from '../auth/password';
+import { checkNewPassword, replacePassword } from '../auth/password-policy';
+import { forgetDevices } from '../auth/mfa/service';
+import type { SecurityConfig } from '../config';
 import { clearLoginLocks } from '../auth/service';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import * as q from './queries';
@@ -271,12 +274,18 @@ async function checkPlacement(
   }
 }
 
-export async function createUser(db: DB, actor: Actor, body: UserCreate): Promise<User> {
+export async function createUser(
+  db: DB,
+  security: SecurityConfig,
+  actor: Actor,
+  body: UserCreate,
+): Promise<User> {
   await checkPlacement(db, body.role, body.hospitalId, body.departmentId ?? null);
   if (body.role === 'sys_admin' && actor.role !== 'sys_admin') {
     throw new DomainError('forbidden', 'only a sys_admin may create another sys_admin');
   }
   const id = crypto.randomUUID();
+  await checkNewPassword(db, security, { id, username: body.username }, body.password);
   const password_hash = await hashPassword(body.password);
   try {
     return await db.transaction().execute(async (trx) => {
@@ -358,19 +367,31 @@ export async function updateUser(db: DB, actor: Actor, id: string, body: UserUpd
   });
 }
 
-export async function resetPassword(db: DB, actor: Actor, id: string, password: string): Promise<void> {
-  const password_hash = await hashPassword(password);
+export async function resetPassword(
+  db: DB,
+  security: SecurityConfig,
+  actor: Actor,
+  id: string,
+  password: string,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('users').select('role').where('id', '=', id).executeTakeFirst();
+    const current = await trx
+      .selectFrom('users')
+      .select(['id', 'role', 'username', 'password_hash'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!current) throw notFound('user');
     if (current.role === 'sys_admin' && actor.role !== 'sys_admin')
       throw new DomainError('forbidden', 'only a sys_admin may reset a sys_admin');
+    await checkNewPassword(trx, security, current, password);
+    const password_hash = await replacePassword(trx, security, id, current.password_hash, password);
     await trx
       .updateTable('users')
       .set({ password_hash, failed_logins: 0, locked_until: null })
       .where('id', '=', id)
       .execute();
     await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+    await forgetDevices(trx, id);
     await clearLoginLocks(trx, id);
     await recordAudit(trx, {
       actor,

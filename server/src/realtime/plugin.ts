@@ -95,6 +95,7 @@ export default fp<{ config: Config }>(
         const token = parseCookieHeader(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
         const actor = token ? await actorFromCookie(app.db, config, token, socket.handshake.address) : null;
         if (!actor) return next(new Error('unauthenticated'));
+        if (actor.mfaEnrolmentPending) return next(new Error('mfa_enrolment_required'));
         socket.data.actor = actor;
         next();
       } catch (err) {

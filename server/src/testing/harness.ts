@@ -59,7 +59,7 @@ export const TEST_REDIS_PREFIX = `test-${crypto.randomUUID()}`;
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ LOG_LEVEL: 'silent' }),
+    ...loadConfig({ LOG_LEVEL: 'silent', MFA_REQUIRED_ROLES: '' }),
     redisKeyPrefix: TEST_REDIS_PREFIX,
     port: 0,
     // PUBLIC_URL left to its default: the origin the server actually listens on (port 0 → the chosen port).

@@ -9,6 +9,11 @@ import type { ErrorCode, Locale } from '@consult/shared';
 const BY_CODE: Record<ErrorCode, { 'zh-CN': string; en: string }> = {
   validation: { 'zh-CN': '输入有误，请检查后重试', en: 'Some input is not valid; please check it' },
   unauthenticated: { 'zh-CN': '登录已过期，请重新登录', en: 'Your session has ended; please sign in again' },
+  mfa_required: { 'zh-CN': '请输入身份验证器中的验证码', en: 'Enter the code from your authenticator app' },
+  mfa_enrolment_required: {
+    'zh-CN': '您的角色要求启用双重验证，请先绑定身份验证器',
+    en: 'Your role requires two-step verification: set up an authenticator app first',
+  },
   csrf: { 'zh-CN': '页面已过期，请刷新后重试', en: 'The page is out of date; reload it and try again' },
   forbidden: { 'zh-CN': '您没有权限执行此操作', en: 'You are not allowed to do this' },
   not_author: {
@@ -46,7 +51,23 @@ const BY_CODE: Record<ErrorCode, { 'zh-CN': string; en: string }> = {
 const REFINED: Record<string, { 'zh-CN': string; en: string }> = {
   'error.unauthenticated.login': { 'zh-CN': '用户名或密码错误', en: 'Wrong username or password' },
   'error.forbidden.login': { 'zh-CN': '该账号已停用', en: 'This account is disabled' },
-  'error.validation.password': { 'zh-CN': '密码不正确', en: 'The password is not correct' },
+  'error.unauthenticated.code': {
+    'zh-CN': '验证码错误或已使用过，请输入新的验证码',
+    en: 'The code is wrong or was already used; enter a new one',
+  },
+  'error.validation.code': {
+    'zh-CN': '验证码不匹配，请检查手机时间后重试',
+    en: 'The code does not match; check the time on your phone',
+  },
+  'error.validation.newPassword': {
+    'zh-CN': '新密码不符合要求：至少 12 个字符，不能是常见密码、不能包含用户名、不能与最近使用过的密码相同',
+    en: 'The new password does not meet the rules: at least 12 characters, not a common password, not containing the username, not one used recently',
+  },
+  'error.validation.sign': { 'zh-CN': '密码不正确', en: 'The password is not correct' },
+  'error.validation.password': {
+    'zh-CN': '密码不符合要求：至少 12 个字符，不能是常见密码、不能包含用户名、不能与最近使用过的密码相同',
+    en: 'The password does not meet the rules: at least 12 characters, not a common password, not containing the username, not one used recently',
+  },
   'error.validation.nationalId': {
     'zh-CN': '身份证号无效：须为 18 位、出生日期有效、校验码正确，且与出生日期一致',
     en: 'Invalid national ID: 18 characters, a real birth date matching the form, and a correct check digit',

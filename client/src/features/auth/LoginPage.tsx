@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../app/i18n';
 import { useSession } from '../../app/session';
+import { ApiError } from '../../app/api';
+import '../security/messages';
 
 export function LoginPage() {
   const { t, locale, setLocale } = useI18n();
@@ -8,6 +10,10 @@ export function LoginPage() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
+  /** The server asked for the second factor after a right password. */
+  const [needCode, setNeedCode] = useState(false);
+  const [code, setCode] = useState('');
+  const [remember, setRemember] = useState(false);
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent) => {
@@ -15,8 +21,16 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      await login(username.trim(), password);
+      await login(
+        username.trim(),
+        password,
+        needCode ? { code: code.trim().toLowerCase(), rememberDevice: remember } : undefined,
+      );
     } catch (err) {
+      if (err instanceof ApiError && err.body.code === 'mfa_required') {
+        setNeedCode(true);
+        return;
+      }
       setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);
@@ -57,13 +71,35 @@ export function LoginPage() {
             required
           />
         </label>
+        {needCode && (
+          <>
+            <p className="muted">{t('login.codeHelp')}</p>
+            <label>
+              {t('login.code')}
+              <input
+                name="code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                required
+                autoFocus
+                data-testid="login-code"
+              />
+            </label>
+            <label className="checkbox">
+              <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+              {t('login.remember')}
+            </label>
+          </>
+        )}
         {error && (
           <p className="alert alert-error" role="alert" data-testid="login-error">
             {t('login.failed')}: {error}
           </p>
         )}
         <button className="btn btn-primary" type="submit" disabled={busy} data-testid="login-submit">
-          {t('login.submit')}
+          {needCode ? t('login.verify') : t('login.submit')}
         </button>
         <button
           type="button"
