@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import {
+  CONSULTATION_COUNT_CAP,
   type ConsultationCreate,
   type ConsultationDetail,
   type ConsultationPage,
@@ -19,9 +20,11 @@ import { auditRead } from './read-audit';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import type { ConsultationRow } from './tables';
 import * as q from './queries';
+import * as list from './list-queries';
+import { decodeCursor, encodeCursor } from './cursor';
 import { toAttachment, toStudyLink } from './mapping';
 import { publishChange, type ChangeEffect } from './publish';
-import { caseAccess, standing } from '../access/policy';
+import { caseAccess, relationsOf } from '../access/policy';
 
 import { applyTransition, allowedTransitions } from './transitions';
 
@@ -83,20 +86,47 @@ async function loadVisible(db: Executor, actor: Actor, id: string): Promise<q.Su
   return row;
 }
 
+/**
+ * One page of the visible requests, keyset-paginated (`cursor` = the previous page's `nextCursor`), with a count
+ * capped at CONSULTATION_COUNT_CAP. Offsets are gone: a deep offset reads and discards every row before it.
+ */
 export async function listConsultations(
   db: DB,
   actor: Actor,
-  query: ConsultationQuery,
+  query: ConsultationQuery & { offset?: unknown },
 ): Promise<ConsultationPage> {
-  const { rows, total } = await q.listVisible(db, actor, query);
-  await auditRead(db, {
+  if (query.offset !== undefined)
+    throw badRequest('offset is not supported: pass the previous page\'s nextCursor as cursor', 'offset');
+  const order = list.orderOf(query);
+  const cursor = query.cursor ? decodeCursor(query.cursor, order) : null;
+  const limit = query.limit ?? 50;
+  const [rows, counted] = await Promise.all([
+    list.listPage(db, actor, query, cursor, limit),
+    list.countCapped(db, actor, query),
+  ]);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor(
+          order === 'recent'
+            ? { order, updatedAt: last.key_updated_at, id: last.id }
+            : { order, rank: Number(last.key_rank), due: last.key_due, id: last.id },
+        )
+      : null;
+  auditRead(db, {
     actor,
     action: 'consultation.list',
     entityType: 'consultation',
     ip: actor.ip,
-    detail: { view: query.view ?? 'all', count: rows.length },
+    detail: { view: query.view ?? 'all', count: page.length },
   });
-  return { items: rows.map(toSummary), total };
+  return {
+    items: page.map(toSummary),
+    total: Math.min(counted, CONSULTATION_COUNT_CAP),
+    totalCapped: counted > CONSULTATION_COUNT_CAP,
+    nextCursor,
+  };
 }
 
 export async function getConsultation(
@@ -105,15 +135,17 @@ export async function getConsultation(
   id: string,
   audit = true,
 ): Promise<ConsultationDetail> {
-  const row = await loadVisible(db, actor, id);
-  const [transitions, attachments, studies, stand] = await Promise.all([
+  // Visibility, the summary and the actor's relations in one query.
+  const row = await q.findVisibleStanding(db, actor, id);
+  if (!row) throw notFound('consultation');
+  const relations = relationsOf(row);
+  const [transitions, attachments, studies] = await Promise.all([
     q.transitionsOf(db, id),
     q.attachmentsOf(db, id),
     q.studiesOf(db, id),
-    standing(db, actor, id),
   ]);
   if (audit)
-    await auditRead(db, {
+    auditRead(db, {
       actor,
       action: 'consultation.read',
       entityType: 'consultation',
@@ -136,9 +168,9 @@ export async function getConsultation(
     })),
     attachments: attachments.map(toAttachment),
     studies: studies.map(toStudyLink),
-    allowedTransitions: allowedTransitions(actor, row, stand?.relations ?? []),
-    access: caseAccess(stand?.relations ?? []),
-    sharedForTeaching: stand?.facts.shared_for_teaching ?? false,
+    allowedTransitions: allowedTransitions(actor, row, relations),
+    access: caseAccess(relations),
+    sharedForTeaching: row.shared_for_teaching,
   };
 }
 

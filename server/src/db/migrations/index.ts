@@ -9,6 +9,7 @@ import * as careTeam from './2026_12_03_0100_care_team';
 import * as imagingIdentity from './2026_12_03_0200_imaging_identity';
 import * as hardening from './2026_12_03_0300_hardening';
 import * as followUps from './2026_12_03_0400_follow_ups';
+import * as listKeyset from './2026_12_03_1100_list_keyset';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0200_imaging_identity': imagingIdentity,
   '2026_12_03_0300_hardening': hardening,
   '2026_12_03_0400_follow_ups': followUps,
+  '2026_12_03_1100_list_keyset': listKeyset,
 };
