@@ -5,6 +5,8 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { encodeCursor } from './cursor';
 
 export interface BulkOptions {
   /** The request every row copies (patient, case, hospitals, requester). */
@@ -41,4 +43,43 @@ export async function insertBulkConsultations(db: Executor, o: BulkOptions): Pro
   await sql`insert into consultations (${sql.join(cols.map((c) => sql.ref(c)))})
     select ${sql.join(values)} from consultations t, generate_series(${from}::int, ${from + o.count - 1}::int) g
     where t.id = ${o.templateId}::uuid`.execute(db);
+}
+
+/** Fresh planner statistics and visibility map after a bulk load. */
+export async function analyzeConsultations(db: Executor): Promise<void> {
+  await sql`vacuum analyze consultations`.execute(db);
+}
+
+export async function actorByUsername(db: Executor, username: string): Promise<Actor> {
+  const u = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirstOrThrow();
+  return { id: u.id, role: u.role, hospitalId: u.hospital_id } as Actor;
+}
+
+/**
+ * For a specialist's view=all list: how many rows they see (triage queue of their hospital + assigned to them;
+ * the bulk rows have no care-team members) and the cursor of the row at `fraction` of it (a deep page).
+ */
+export async function specialistDeepCursor(db: Executor, a: Actor, fraction: number) {
+  const where = sql`c.target_hospital_id = ${a.hospitalId}::uuid
+    and (c.state in ('submitted', 'triaged') or c.assigned_to = ${a.id}::uuid)`;
+  const { rows: n } = await sql<{ n: number }>`select count(*)::int as n from consultations c where ${where}`.execute(db);
+  const visible = Number(n[0]!.n);
+  const skip = Math.floor(visible * fraction);
+  const { rows: at } = await sql<{ t: string; id: string }>`select to_char(c.updated_at at time zone 'UTC',
+      'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t, c.id from consultations c where ${where}
+    order by c.updated_at desc, c.id desc offset ${skip} limit 1`.execute(db);
+  return { visible, skip, cursor: encodeCursor({ order: 'recent', updatedAt: at[0]!.t, id: at[0]!.id }) };
+}
+
+export async function countAudited(db: Executor, action: string): Promise<number> {
+  const r = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('action', '=', action)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function dropSchemaOf(db: Executor, schema: string): Promise<void> {
+  await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
 }

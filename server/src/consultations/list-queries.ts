@@ -75,26 +75,34 @@ function pageQuery(db: Executor, actor: Actor, q: ConsultationQuery, cursor: Cur
       ISO(sql`c.updated_at`).as('key_updated_at'),
       RANK.as('key_rank'),
       ISO(sql`c.sla_due_at`).as('key_due'),
+      countSql(actor, q).as('total_count'),
     ])
     .orderBy(orderSql(orderOf(q)))
     .limit(limit + 1);
 }
 
-/** One page of the visible requests after the cursor (limit + 1 rows when another page follows). */
+/**
+ * One page of the visible requests after the cursor (limit + 1 rows when another page follows), each row with
+ * the capped count (`total_count`, an uncorrelated subquery the database runs once): one statement, one round
+ * trip, one pooled connection per list request.
+ */
 export const listPage = (db: Executor, actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, limit: number) =>
   pageQuery(db, actor, q, cursor, limit).execute();
 export type PageRow = Awaited<ReturnType<typeof listPage>>[number];
 
-function countQuery(actor: Actor, q: ConsultationQuery) {
+/** Visible requests matching the filters, counted up to CAP + 1: each branch stops at CAP + 1 rows. */
+function countSql(actor: Actor, q: ConsultationQuery) {
   const where = filters(actor, q);
   const branches = visibleCaseBranches(actor).map(
     (rel) => sql`(select c.id from consultations c where ${rel} and ${where} limit ${CONSULTATION_COUNT_CAP + 1})`,
   );
-  return sql<{ n: number }>`${sql.raw(PREPARED)} select count(*)::int as n
-    from (${sql.join(branches, sql` union `)}) x`;
+  return sql<number>`(select count(*)::int from (${sql.join(branches, sql` union `)}) x)`;
 }
 
-/** Visible requests matching the filters, counted up to CONSULTATION_COUNT_CAP + 1. */
+const countQuery = (actor: Actor, q: ConsultationQuery) =>
+  sql<{ n: number }>`${sql.raw(PREPARED)} select ${countSql(actor, q)} as n`;
+
+/** The capped count alone (a page past the end has no row to carry it). */
 export async function countCapped(db: Executor, actor: Actor, q: ConsultationQuery): Promise<number> {
   const { rows } = await countQuery(actor, q).execute(db);
   return Number(rows[0]?.n ?? 0);

@@ -12,6 +12,7 @@ import type { Actor } from '../auth/actor';
 import { visibleCases } from '../access/policy';
 import { createRequest } from './testkit';
 import { insertBulkConsultations } from './bulk.test-helper';
+import { listPage } from './list-queries';
 
 const RANK = sql`(case c.urgency when 'emergency' then 0 when 'urgent' then 1 else 2 end)`;
 
@@ -96,6 +97,20 @@ describe.each(DIALECTS)('consultation list by keyset (%s)', (dialect) => {
     expect((await reference('linquan.doctor', 'all')).length).toBe(1);
     expect((await reference('anzhen.cardio', 'all')).length).toBe(0);
     expect((await t.as(s['program']!, { url: '/api/consultations' })).statusCode).toBe(403);
+  });
+
+  it('on PostgreSQL runs the page as a named prepared statement (planned once per connection); inert on PGlite', async () => {
+    const a = await actor('pku.cardio');
+    const prepared = await t.db.connection().execute(async (conn) => {
+      for (const cursor of [null, null, null]) await listPage(conn, a, { view: 'all' }, cursor, 20);
+      const { rows } = await sql<{ name: string; statement: string }>`select name, statement
+        from pg_prepared_statements`.execute(conn);
+      return rows;
+    });
+    const page = prepared.filter((r) => r.statement.includes('/*prepared*/'));
+    if (dialect === 'pglite') return expect(page).toEqual([]);
+    expect(page.length).toBe(1);
+    expect(page[0]!.name).toMatch(/^p_[0-9a-f]{40}$/);
   });
 
   it('refuses offset, a forged cursor and a cursor of another view with 400 naming the parameter', async () => {

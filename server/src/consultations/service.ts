@@ -100,10 +100,8 @@ export async function listConsultations(
   const order = list.orderOf(query);
   const cursor = query.cursor ? decodeCursor(query.cursor, order) : null;
   const limit = query.limit ?? 50;
-  const [rows, counted] = await Promise.all([
-    list.listPage(db, actor, query, cursor, limit),
-    list.countCapped(db, actor, query),
-  ]);
+  const rows = await list.listPage(db, actor, query, cursor, limit);
+  const counted = rows[0] ? Number(rows[0].total_count) : await list.countCapped(db, actor, query);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor =
