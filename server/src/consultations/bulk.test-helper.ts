@@ -40,14 +40,23 @@ export async function insertBulkConsultations(db: Executor, o: BulkOptions): Pro
   };
   const cols = rows.map((r) => r.column_name);
   const values = cols.map((c) => override[c] ?? sql.ref(`t.${c}`));
-  await sql`insert into consultations (${sql.join(cols.map((c) => sql.ref(c)))})
-    select ${sql.join(values)} from consultations t, generate_series(${from}::int, ${from + o.count - 1}::int) g
-    where t.id = ${o.templateId}::uuid`.execute(db);
+  // Large loads outlive the pool's statement timeout: lift it for this statement's connection only.
+  await db.connection().execute(async (conn) => {
+    await sql`set statement_timeout = 0`.execute(conn);
+    await sql`insert into consultations (${sql.join(cols.map((c) => sql.ref(c)))})
+      select ${sql.join(values)} from consultations t, generate_series(${from}::int, ${from + o.count - 1}::int) g
+      where t.id = ${o.templateId}::uuid`.execute(conn);
+    await sql`reset statement_timeout`.execute(conn);
+  });
 }
 
 /** Fresh planner statistics and visibility map after a bulk load. */
 export async function analyzeConsultations(db: Executor): Promise<void> {
-  await sql`vacuum analyze consultations`.execute(db);
+  await db.connection().execute(async (conn) => {
+    await sql`set statement_timeout = 0`.execute(conn);
+    await sql`vacuum analyze consultations`.execute(conn);
+    await sql`reset statement_timeout`.execute(conn);
+  });
 }
 
 export async function actorByUsername(db: Executor, username: string): Promise<Actor> {
