@@ -56,7 +56,9 @@ if (process.argv[2] === '--page-server') {
     server: { address(): { port: number } | string | null };
   };
   const { default: Fastify } = (await import(fromServer.resolve('fastify'))) as { default: Fastify };
-  const { ConsultationPage } = (await import(fromServer.resolve('@consult/shared'))) as { ConsultationPage: object };
+  const { ConsultationPage } = (await import(fromServer.resolve('@consult/shared'))) as {
+    ConsultationPage: object;
+  };
   const page = JSON.parse(fs.readFileSync(process.argv[3]!, 'utf8')) as unknown;
   const app = Fastify({ logger: false });
   app.get('/api/consultations', { schema: { response: { 200: ConsultationPage } } }, async () => page);
@@ -97,13 +99,28 @@ async function fileTemplate(url: string): Promise<string> {
   const { cookie, csrf } = await login(url, 'lankao.doctor');
   const h = { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' };
   const call = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const r = await fetch(`${url}${p}`, { method, headers: h, body: body ? JSON.stringify(body) : undefined });
+    const r = await fetch(`${url}${p}`, {
+      method,
+      headers: h,
+      body: body ? JSON.stringify(body) : undefined,
+    });
     if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
     return (await r.json()) as T;
   };
-  const target = (await call<{ id: string; tier: string }[]>('GET', '/api/hospitals')).find((x) => x.tier === 'tertiary')!;
-  const p = await call<{ id: string }>('POST', '/api/patients', { name: '测试患者', sex: 'female', birthDate: '1960-05-01', povertyRegistered: true });
-  const k = await call<{ cases: { id: string }[] }>('POST', `/api/patients/${p.id}/cases`, { diagnosis: '高血压', icd10: 'I10', status: 'chronic' });
+  const target = (await call<{ id: string; tier: string }[]>('GET', '/api/hospitals')).find(
+    (x) => x.tier === 'tertiary',
+  )!;
+  const p = await call<{ id: string }>('POST', '/api/patients', {
+    name: '测试患者',
+    sex: 'female',
+    birthDate: '1960-05-01',
+    povertyRegistered: true,
+  });
+  const k = await call<{ cases: { id: string }[] }>('POST', `/api/patients/${p.id}/cases`, {
+    diagnosis: '高血压',
+    icd10: 'I10',
+    status: 'chronic',
+  });
   const c = await call<{ id: string }>('POST', '/api/consultations', {
     patientId: p.id,
     caseId: k.cases[0]!.id,
@@ -122,7 +139,13 @@ function actorOf(s: Scale, username: string) {
 async function setUp(name: string, rows: number): Promise<Scale> {
   const schema = `bench_${crypto.randomBytes(4).toString('hex')}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-bench-'));
-  const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO_CASES: 'false' };
+  const env = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    SEED_DEMO_CASES: 'false',
+  };
   const proc = await startProc(
     ['--import', 'tsx', 'src/main.ts'],
     { ...env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, SLA_CHECK_SECONDS: '0' },
@@ -135,9 +158,17 @@ async function setUp(name: string, rows: number): Promise<Scale> {
   const t0 = performance.now();
   const BATCH = 100_000;
   for (let from = 1; from < rows; from += BATCH)
-    await insertBulkConsultations(dbh.db, { templateId, count: Math.min(BATCH, rows - from), from, assignTo: cardio.id, assignEvery: 7 });
+    await insertBulkConsultations(dbh.db, {
+      templateId,
+      count: Math.min(BATCH, rows - from),
+      from,
+      assignTo: cardio.id,
+      assignEvery: 7,
+    });
   await analyzeConsultations(dbh.db);
-  console.log(`${name}: ${rows} consultations generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `${name}: ${rows} consultations generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   for (const u of ['pku.cardio', 'lankao.doctor']) s.cookies[u] = (await login(proc.url, u)).cookie;
   // The deep page: the cursor of the row at 90 % of the specialist's list (view=all, recent order).
   const deep = await specialistDeepCursor(dbh.db, cardio, 0.9);
@@ -190,18 +221,32 @@ async function main() {
     const [small, large] = scales as [Scale, Scale];
     const cells: Record<string, (s: Scale) => { path: string; user: string }> = {
       'specialist page 1': () => ({ path: '/api/consultations?view=all&limit=50', user: 'pku.cardio' }),
-      'specialist deep page': (s) => ({ path: `/api/consultations?view=all&limit=50&cursor=${s.deepCursor}`, user: 'pku.cardio' }),
-      'specialist queue page 1': () => ({ path: '/api/consultations?view=queue&limit=50', user: 'pku.cardio' }),
+      'specialist deep page': (s) => ({
+        path: `/api/consultations?view=all&limit=50&cursor=${s.deepCursor}`,
+        user: 'pku.cardio',
+      }),
+      'specialist queue page 1': () => ({
+        path: '/api/consultations?view=queue&limit=50',
+        user: 'pku.cardio',
+      }),
       'county doctor page 1': () => ({ path: '/api/consultations?view=all&limit=50', user: 'lankao.doctor' }),
     };
     const pageFile = path.join(large.dataDir, 'page.json');
-    const page1 = await fetch(`${large.proc.url}/api/consultations?view=all&limit=50`, { headers: { cookie: large.cookies['pku.cardio']! } });
+    const page1 = await fetch(`${large.proc.url}/api/consultations?view=all&limit=50`, {
+      headers: { cookie: large.cookies['pku.cardio']! },
+    });
     fs.writeFileSync(pageFile, await page1.text());
     large.served += 1;
-    const baseline = await startProc(['--import', 'tsx', import.meta.filename, '--page-server', pageFile], {}, SERVER_DIR);
+    const baseline = await startProc(
+      ['--import', 'tsx', import.meta.filename, '--page-server', pageFile],
+      {},
+      SERVER_DIR,
+    );
     procs.push(baseline);
 
-    console.log(`${CONNECTIONS} connections, ${REQUESTS} requests per cell (+${WARMUP} warm-up), ${ROUNDS} rounds, ${os.cpus().length} CPUs, Node ${process.version}`);
+    console.log(
+      `${CONNECTIONS} connections, ${REQUESTS} requests per cell (+${WARMUP} warm-up), ${ROUNDS} rounds, ${os.cpus().length} CPUs, Node ${process.version}`,
+    );
     const p95: Record<string, number[]> = {};
     const rps: Record<string, number[]> = {};
     const keep = (key: string, c: Cell) => {
@@ -220,9 +265,12 @@ async function main() {
         }
       const pair = round % 2 ? ['ours', 'base'] : ['base', 'ours'];
       for (const which of pair) {
-        if (which === 'base') keep('baseline', await measure(`${baseline.url}/api/consultations?view=all&limit=50`, {}));
+        if (which === 'base')
+          keep('baseline', await measure(`${baseline.url}/api/consultations?view=all&limit=50`, {}));
         else {
-          const c = await measure(`${large.proc.url}/api/consultations?view=all&limit=50`, { cookie: large.cookies['pku.cardio']! });
+          const c = await measure(`${large.proc.url}/api/consultations?view=all&limit=50`, {
+            cookie: large.cookies['pku.cardio']!,
+          });
           large.served += c.ok;
           keep('ours vs baseline', c);
         }
@@ -232,16 +280,22 @@ async function main() {
     for (const cell of Object.keys(cells)) {
       const a = p95[`${cell} @small`]!;
       const b = p95[`${cell} @large`]!;
-      console.log(`  ${cell.padEnd(26)} ${SMALL}: ${fmt(a, 'ms')}   ${LARGE}: ${fmt(b, 'ms')}   ratio large/small ${(median(b) / median(a)).toFixed(2)} (target ≤ 2)`);
+      console.log(
+        `  ${cell.padEnd(26)} ${SMALL}: ${fmt(a, 'ms')}   ${LARGE}: ${fmt(b, 'ms')}   ratio large/small ${(median(b) / median(a)).toFixed(2)} (target ≤ 2)`,
+      );
     }
     const ours = rps['ours vs baseline']!;
     const base = rps['baseline']!;
-    console.log(`\nrequests/s, page 1 at ${LARGE}: list ${fmt(ours, 'req/s', 0)}   bare Fastify, same page and schema ${fmt(base, 'req/s', 0)}`);
+    console.log(
+      `\nrequests/s, page 1 at ${LARGE}: list ${fmt(ours, 'req/s', 0)}   bare Fastify, same page and schema ${fmt(base, 'req/s', 0)}`,
+    );
     console.log(`  ratio list / bare Fastify: ${(median(ours) / median(base)).toFixed(2)} (target ≥ 0.5)`);
 
     const cardio = await actorOf(large, 'pku.cardio');
     const plans = await explainList(large.dbh.db, cardio, { view: 'all' }, null, 50);
-    console.log(`\nEXPLAIN page 1 at ${LARGE} (pku.cardio, view=all):\n${plans.page}\n\nEXPLAIN capped count:\n${plans.count}`);
+    console.log(
+      `\nEXPLAIN page 1 at ${LARGE} (pku.cardio, view=all):\n${plans.page}\n\nEXPLAIN capped count:\n${plans.count}`,
+    );
   } finally {
     for (const p of procs) await p.stop();
     for (const s of scales) {

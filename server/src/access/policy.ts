@@ -25,7 +25,13 @@ export {
   type CaseSnapshot,
   type CaseStanding,
 } from './queries';
-export { visibleCaseBranches, visibleCases, visiblePatients, visibleReports, visibleStudies } from './relations';
+export {
+  visibleCaseBranches,
+  visibleCases,
+  visiblePatients,
+  visibleReports,
+  visibleStudies,
+} from './relations';
 
 const ACTION_WORDS: Record<CaseAction, string> = {
   'case:read': 'read this case',

@@ -19,11 +19,22 @@ export interface BulkOptions {
   from?: number;
 }
 
-const STATES = ['submitted', 'triaged', 'accepted', 'scheduled', 'in_progress', 'report_pending', 'completed', 'draft'];
+const STATES = [
+  'submitted',
+  'triaged',
+  'accepted',
+  'scheduled',
+  'in_progress',
+  'report_pending',
+  'completed',
+  'draft',
+];
 
 export async function insertBulkConsultations(db: Executor, o: BulkOptions): Promise<void> {
   const { rows } = await sql<{ column_name: string }>`select column_name from information_schema.columns
-    where table_schema = current_schema() and table_name = 'consultations' order by ordinal_position`.execute(db);
+    where table_schema = current_schema() and table_name = 'consultations' order by ordinal_position`.execute(
+    db,
+  );
   const from = o.from ?? 1;
   const every = o.assignEvery ?? 4;
   const override: Record<string, ReturnType<typeof sql>> = {
@@ -33,9 +44,10 @@ export async function insertBulkConsultations(db: Executor, o: BulkOptions): Pro
     urgency: sql`(array['routine', 'urgent', 'emergency'])[1 + g % 3]`,
     state: sql`(array[${sql.join(STATES.map((s) => sql.lit(s)))}])[1 + (g / 3) % ${sql.lit(STATES.length)}]`,
     sla_due_at: sql`case when g % 5 = 0 then null else timestamptz '2026-11-02 00:00:00+00' + ((g % 101) * interval '1 hour') end`,
-    assigned_to: o.assignTo && every
-      ? sql`case when g % ${sql.lit(every)} = 0 then ${o.assignTo}::uuid else null end`
-      : sql`null::uuid`,
+    assigned_to:
+      o.assignTo && every
+        ? sql`case when g % ${sql.lit(every)} = 0 then ${o.assignTo}::uuid else null end`
+        : sql`null::uuid`,
     version: sql`0`,
   };
   const cols = rows.map((r) => r.column_name);
@@ -60,7 +72,11 @@ export async function analyzeConsultations(db: Executor): Promise<void> {
 }
 
 export async function actorByUsername(db: Executor, username: string): Promise<Actor> {
-  const u = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirstOrThrow();
+  const u = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('username', '=', username)
+    .executeTakeFirstOrThrow();
   return { id: u.id, role: u.role, hospitalId: u.hospital_id } as Actor;
 }
 
@@ -71,7 +87,9 @@ export async function actorByUsername(db: Executor, username: string): Promise<A
 export async function specialistDeepCursor(db: Executor, a: Actor, fraction: number) {
   const where = sql`c.target_hospital_id = ${a.hospitalId}::uuid
     and (c.state in ('submitted', 'triaged') or c.assigned_to = ${a.id}::uuid)`;
-  const { rows: n } = await sql<{ n: number }>`select count(*)::int as n from consultations c where ${where}`.execute(db);
+  const { rows: n } = await sql<{
+    n: number;
+  }>`select count(*)::int as n from consultations c where ${where}`.execute(db);
   const visible = Number(n[0]!.n);
   const skip = Math.floor(visible * fraction);
   const { rows: at } = await sql<{ t: string; id: string }>`select to_char(c.updated_at at time zone 'UTC',

@@ -25,7 +25,8 @@ import type { CursorKey, ListOrder } from './cursor';
 /** Sort keys: the same expressions as the indexes of migration 2026_12_03_1100_list_keyset. */
 const RANK = sql<number>`(case c.urgency when 'emergency' then 0 when 'urgent' then 1 else 2 end)`;
 const DUE = sql`coalesce(c.sla_due_at, 'infinity'::timestamptz)`;
-const ISO = (col: RawBuilder<unknown>) => sql<string>`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const ISO = (col: RawBuilder<unknown>) =>
+  sql<string>`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const queueStates = sql.join(QUEUE_STATES.map((s) => sql.lit(s)));
 
 export const orderOf = (q: ConsultationQuery): ListOrder => (q.view === 'queue' ? 'queue' : 'recent');
@@ -48,7 +49,8 @@ function filters(actor: Actor, q: ConsultationQuery): RawBuilder<SqlBool> {
 
 function after(k: CursorKey | null): RawBuilder<SqlBool> {
   if (!k) return sql<SqlBool>`true`;
-  if (k.order === 'recent') return sql<SqlBool>`(c.updated_at, c.id) < (${k.updatedAt}::timestamptz, ${k.id}::uuid)`;
+  if (k.order === 'recent')
+    return sql<SqlBool>`(c.updated_at, c.id) < (${k.updatedAt}::timestamptz, ${k.id}::uuid)`;
   return sql<SqlBool>`(${RANK}, ${DUE}, c.id) > (${k.rank}::int, coalesce(${k.due}::timestamptz, 'infinity'::timestamptz), ${k.id}::uuid)`;
 }
 
@@ -66,7 +68,13 @@ function pageIds(actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, l
   return sql<{ id: string }>`(${sql.raw(PREPARED)} ${sql.join(branches, sql` union `)})`.as('k');
 }
 
-function pageQuery(db: Executor, actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, limit: number) {
+function pageQuery(
+  db: Executor,
+  actor: Actor,
+  q: ConsultationQuery,
+  cursor: CursorKey | null,
+  limit: number,
+) {
   return baseSelect(db)
     .innerJoin(pageIds(actor, q, cursor, limit), (j) => j.onRef('k.id', '=', 'c.id'))
     .select(summaryColumns)
@@ -86,15 +94,21 @@ function pageQuery(db: Executor, actor: Actor, q: ConsultationQuery, cursor: Cur
  * the capped count (`total_count`, an uncorrelated subquery the database runs once): one statement, one round
  * trip, one pooled connection per list request.
  */
-export const listPage = (db: Executor, actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, limit: number) =>
-  pageQuery(db, actor, q, cursor, limit).execute();
+export const listPage = (
+  db: Executor,
+  actor: Actor,
+  q: ConsultationQuery,
+  cursor: CursorKey | null,
+  limit: number,
+) => pageQuery(db, actor, q, cursor, limit).execute();
 export type PageRow = Awaited<ReturnType<typeof listPage>>[number];
 
 /** Visible requests matching the filters, counted up to CAP + 1: each branch stops at CAP + 1 rows. */
 function countSql(actor: Actor, q: ConsultationQuery) {
   const where = filters(actor, q);
   const branches = visibleCaseBranches(actor).map(
-    (rel) => sql`(select c.id from consultations c where ${rel} and ${where} limit ${CONSULTATION_COUNT_CAP + 1})`,
+    (rel) =>
+      sql`(select c.id from consultations c where ${rel} and ${where} limit ${CONSULTATION_COUNT_CAP + 1})`,
   );
   return sql<number>`(select count(*)::int from (${sql.join(branches, sql` union `)}) x)`;
 }

@@ -20,13 +20,25 @@ describe.each(DIALECTS)('consultation list by keyset (%s)', (dialect) => {
   let t: TestApp;
   const s: Record<string, Session> = {};
   const actor = async (username: string): Promise<Actor> => {
-    const u = await t.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirstOrThrow();
+    const u = await t.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirstOrThrow();
     return { id: u.id, role: u.role, hospitalId: u.hospital_id } as Actor;
   };
 
   beforeAll(async () => {
     t = await makeTestApp(dialect);
-    for (const u of ['lankao.doctor', 'linquan.doctor', 'pku.cardio', 'pku.nephro', 'pku.radiology', 'anzhen.cardio', 'program'])
+    for (const u of [
+      'lankao.doctor',
+      'linquan.doctor',
+      'pku.cardio',
+      'pku.nephro',
+      'pku.radiology',
+      'anzhen.cardio',
+      'program',
+    ])
       s[u] = await t.login(u);
     const template = await createRequest(t, s['lankao.doctor']!);
     await createRequest(t, s['linquan.doctor']!);
@@ -40,7 +52,11 @@ describe.each(DIALECTS)('consultation list by keyset (%s)', (dialect) => {
   afterAll(() => t.close(), 60_000);
 
   /** Every page of a list, following nextCursor. */
-  async function walk(user: string, query: string, limit: number): Promise<{ ids: string[]; first: ConsultationPage }> {
+  async function walk(
+    user: string,
+    query: string,
+    limit: number,
+  ): Promise<{ ids: string[]; first: ConsultationPage }> {
     const ids: string[] = [];
     let cursor: string | null = null;
     let first: ConsultationPage | null = null;
@@ -59,15 +75,24 @@ describe.each(DIALECTS)('consultation list by keyset (%s)', (dialect) => {
   }
 
   /** The reference: the policy's OR predicate over the whole table, sorted like the list. */
-  async function reference(user: string, view: 'all' | 'queue' | 'mine', urgency?: string): Promise<string[]> {
+  async function reference(
+    user: string,
+    view: 'all' | 'queue' | 'mine',
+    urgency?: string,
+  ): Promise<string[]> {
     const a = await actor(user);
     let q = t.db.selectFrom('consultations as c').select('c.id').where(visibleCases(a));
     if (view === 'queue') q = q.where('c.state', 'in', ['submitted', 'triaged']);
-    if (view === 'mine') q = q.where(a.role === 'county_doctor' ? 'c.requester_id' : 'c.assigned_to', '=', a.id);
+    if (view === 'mine')
+      q = q.where(a.role === 'county_doctor' ? 'c.requester_id' : 'c.assigned_to', '=', a.id);
     if (urgency) q = q.where('c.urgency', '=', urgency as never);
-    const rows = await (view === 'queue'
-      ? q.orderBy(RANK).orderBy(sql`coalesce(c.sla_due_at, 'infinity'::timestamptz)`).orderBy('c.id')
-      : q.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc')
+    const rows = await (
+      view === 'queue'
+        ? q
+            .orderBy(RANK)
+            .orderBy(sql`coalesce(c.sla_due_at, 'infinity'::timestamptz)`)
+            .orderBy('c.id')
+        : q.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc')
     ).execute();
     return rows.map((r) => r.id);
   }
@@ -84,14 +109,17 @@ describe.each(DIALECTS)('consultation list by keyset (%s)', (dialect) => {
     ['pku.radiology', 'queue'],
     ['anzhen.cardio', 'all'],
   ];
-  it.each(cases)('%s, view %s %s: the pages are exactly the visible rows, in order, once each', async (user, view, urgency) => {
-    const expected = await reference(user, view, urgency);
-    const { ids, first } = await walk(user, `view=${view}${urgency ? `&urgency=${urgency}` : ''}`, 97);
-    expect(ids).toEqual(expected);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(first.total).toBe(Math.min(expected.length, CONSULTATION_COUNT_CAP));
-    expect(first.totalCapped).toBe(expected.length > CONSULTATION_COUNT_CAP);
-  });
+  it.each(cases)(
+    '%s, view %s %s: the pages are exactly the visible rows, in order, once each',
+    async (user, view, urgency) => {
+      const expected = await reference(user, view, urgency);
+      const { ids, first } = await walk(user, `view=${view}${urgency ? `&urgency=${urgency}` : ''}`, 97);
+      expect(ids).toEqual(expected);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(first.total).toBe(Math.min(expected.length, CONSULTATION_COUNT_CAP));
+      expect(first.totalCapped).toBe(expected.length > CONSULTATION_COUNT_CAP);
+    },
+  );
 
   it('another county and another tertiary hospital see none of the generated rows; administrators no list', async () => {
     expect((await reference('linquan.doctor', 'all')).length).toBe(1);

@@ -96,7 +96,7 @@ export async function listConsultations(
   query: ConsultationQuery & { offset?: unknown },
 ): Promise<ConsultationPage> {
   if (query.offset !== undefined)
-    throw badRequest('offset is not supported: pass the previous page\'s nextCursor as cursor', 'offset');
+    throw badRequest("offset is not supported: pass the previous page's nextCursor as cursor", 'offset');
   const order = list.orderOf(query);
   const cursor = query.cursor ? decodeCursor(query.cursor, order) : null;
   const limit = query.limit ?? 50;

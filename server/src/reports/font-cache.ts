@@ -18,6 +18,7 @@ const parsed = new WeakMap<Uint8Array, Map<string, unknown>>();
 const cacheable = new WeakSet<Uint8Array>();
 let parses = 0;
 let installed = false;
+let active = false;
 
 function install(): void {
   if (installed) return;
@@ -35,8 +36,22 @@ function install(): void {
     }
     return font;
   };
-  Object.defineProperty(fontkit, 'create', { value: create, configurable: true, enumerable: true, writable: true });
+  try {
+    Object.defineProperty(fontkit, 'create', {
+      value: create,
+      configurable: true,
+      enumerable: true,
+      writable: true,
+    });
+    active = true;
+  } catch {
+    // A module system that freezes fontkit's exports (e.g. a test runner's ESM interop): documents parse their
+    // fonts each time, as before; nothing else changes.
+  }
 }
+
+/** Whether documents in this thread share parsed fonts (false when fontkit's exports could not be wrapped). */
+export const fontCacheActive = (): boolean => active;
 
 /** Mark a font file's bytes (kept for the process's life) so pdfkit's documents share one parse of each face. */
 export function parseOnce<T extends Uint8Array>(bytes: T): T {

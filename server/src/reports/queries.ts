@@ -125,3 +125,14 @@ export function patientHeaderRow(db: Executor, patientId: string) {
     .where('p.id', '=', patientId)
     .executeTakeFirstOrThrow();
 }
+
+/** The versions of the annotations key images name (their marks are drawn in the PDF), in id order. */
+export const annotationVersions = (db: Executor, ids: string[]) =>
+  ids.length
+    ? db
+        .selectFrom('imaging_annotations')
+        .select(['id', 'version'])
+        .where('id', 'in', ids)
+        .orderBy('id')
+        .execute()
+    : Promise.resolve([]);

@@ -20,7 +20,11 @@ export interface ConsultationPages {
  */
 export function useConsultationPages(view: View): ConsultationPages {
   const first = useAsync(() => listConsultations(view), [view]);
-  const [more, setMore] = useState<{ after: ConsultationPage; items: ConsultationSummary[]; next: string | null }>();
+  const [more, setMore] = useState<{
+    after: ConsultationPage;
+    items: ConsultationSummary[];
+    next: string | null;
+  }>();
   const [loadingMore, setLoadingMore] = useState(false);
   const page = first.data;
   const extra = page && more?.after === page ? more : undefined;
