@@ -151,7 +151,7 @@ async function setUp(name: string, rows: number): Promise<Scale> {
     { ...env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, SLA_CHECK_SECONDS: '0' },
     SERVER_DIR,
   );
-  const dbh = await openDatabase({ databaseUrl: PG_URL, schema });
+  const dbh = await openDatabase({ databaseUrl: PG_URL, schema, dataDir: null });
   const s: Scale = { name, rows, schema, proc, dbh, dataDir, cookies: {}, deepCursor: '', served: 0 };
   const templateId = await fileTemplate(proc.url);
   const cardio = await actorOf(s, 'pku.cardio');

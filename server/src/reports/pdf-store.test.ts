@@ -9,16 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '@consult/shared';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { makeConsultation, pdfText, sampleContent } from './fixtures.test-helper';
-import { loadDocument } from './document';
-import { loadVisible } from './view';
-import type { Actor } from '../auth/actor';
 
 describe.each(DIALECTS)('stored report PDFs (%s)', (dialect) => {
   let t: TestApp;
   let cardio: Session;
   let county: Session;
   let reportId: string;
-  let doc: unknown;
 
   const sign = async () => {
     const s = await t.as(cardio, {
