@@ -17,13 +17,21 @@ export {
   canViewStudyAt,
   caseAudience,
   permittedCases,
+  relationsOf,
   standing,
+  standingColumns,
   usersWithRelation,
   type CaseFacts,
   type CaseSnapshot,
   type CaseStanding,
 } from './queries';
-export { visibleCases, visiblePatients, visibleReports, visibleStudies } from './relations';
+export {
+  visibleCaseBranches,
+  visibleCases,
+  visiblePatients,
+  visibleReports,
+  visibleStudies,
+} from './relations';
 
 const ACTION_WORDS: Record<CaseAction, string> = {
   'case:read': 'read this case',

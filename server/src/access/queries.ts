@@ -92,6 +92,16 @@ export interface CaseStanding {
   relations: CaseRelation[];
 }
 
+/**
+ * The actor's relations to the consultation aliased `c`, as columns to add to a query that reads the case anyway
+ * (one query instead of that query + `standing`); read them back with `relationsOf`.
+ */
+export const standingColumns = (actor: Actor, c = 'c') => relationColumns(actorWho(actor), c);
+
+/** The relations in a row selected with `standingColumns`. */
+export const relationsOf = (row: object): CaseRelation[] =>
+  CASE_RELATIONS.filter((r) => (row as Record<string, unknown>)[`rel_${r}`] === true);
+
 /** How the actor stands to the case now (null when the case does not exist). */
 export async function standing(
   db: Executor,
@@ -111,12 +121,11 @@ export async function standing(
       'c.assigned_to',
       'c.shared_for_teaching',
     ])
-    .select(relationColumns(actorWho(actor)))
+    .select(standingColumns(actor))
     .where('c.id', '=', consultationId)
     .executeTakeFirst();
   if (!row) return null;
-  const flags = row as unknown as Record<string, unknown>;
-  const relations = CASE_RELATIONS.filter((r) => flags[`rel_${r}`] === true);
+  const relations = relationsOf(row);
   const { id, state, patient_id, case_id, requesting_hospital_id, target_hospital_id } = row;
   return {
     facts: {

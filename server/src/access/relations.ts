@@ -91,6 +91,14 @@ export function caseWhere(who: Who, action: CaseAction, c = 'c'): RawBuilder<Sql
   return anyOf(relationsGranting(action).map((r) => relation(r, who, c)));
 }
 
+/**
+ * The same set as `caseWhere(who, action, c)`, one predicate per granting relation: a list reads their UNION
+ * (= the OR) so each branch walks its own index in page order instead of filtering every row of the table.
+ */
+export function caseBranches(who: Who, action: CaseAction, c = 'c'): RawBuilder<SqlBool>[] {
+  return relationsGranting(action).map((r) => relation(r, who, c));
+}
+
 /** Every relation of `who` to `c`, as boolean columns named after the relations. */
 export function relationColumns(who: Who, c = 'c') {
   return CASE_RELATIONS.map((r) => relation(r, who, c).as(`rel_${r}`));
@@ -137,6 +145,10 @@ export const visibleCases =
   (actor: Actor, action: CaseAction = 'case:read') =>
   (): Expression<SqlBool> =>
     caseWhere(actorWho(actor), action);
+
+/** `visibleCases` split per relation (see caseBranches): OR-ing the branches gives exactly `visibleCases`. */
+export const visibleCaseBranches = (actor: Actor, action: CaseAction = 'case:read') =>
+  caseBranches(actorWho(actor), action);
 
 /** WHERE for `imaging_studies`: studies the actor may do `action` on (default: view). */
 export const visibleStudies =

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AuditEvent, AuditQuery, AuditVerifyResult, ErrorResponse, Permission } from '@consult/shared';
 import { verifyAuditChain } from './service';
+import { flushReadAudits } from '../consultations/read-audit';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse };
 
@@ -18,6 +19,8 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => {
+      // Read audits are appended in the background: the log shows every read made before this request.
+      await flushReadAudits(app.db);
       let q = app.db
         .selectFrom('audit_events')
         .selectAll()
@@ -52,7 +55,10 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: AuditVerifyResult, ...errors },
       },
     },
-    async () => verifyAuditChain(app.db),
+    async () => {
+      await flushReadAudits(app.db);
+      return verifyAuditChain(app.db);
+    },
   );
 };
 

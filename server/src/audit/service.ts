@@ -15,6 +15,8 @@ export interface AuditInput {
   ip?: string | null;
   /** Free-form context (never patient data beyond ids). */
   detail?: Record<string, unknown> | null;
+  /** When it happened (default: when appended); read audits appended in the background carry their read time. */
+  at?: Date;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -93,7 +95,7 @@ export async function appendAuditEntries(trx: Trx, entries: AuditInput[]): Promi
       ip: storableText(e.ip ?? null),
       detail: storableText(e.detail ? JSON.stringify(e.detail) : null),
       // Millisecond precision so the value read back hashes the same.
-      at: new Date(Math.floor(Date.now())),
+      at: new Date(Math.floor((e.at ?? new Date()).getTime())),
     };
     const hash = hashRow(prev, fields);
     const row = { ...fields, prev_hash: prev, hash };

@@ -1,13 +1,11 @@
 import { sql } from 'kysely';
-import type { ConsultationQuery } from '@consult/shared';
-import { QUEUE_STATES } from '@consult/shared';
 import type { Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { visibleCases } from '../access/policy';
+import { standingColumns, visibleCases } from '../access/policy';
 
 /** Consultation queries: `db | trx` first; every read is filtered by the access policy (`visibleCases`) (404 for the rest). */
 
-const summaryColumns = [
+export const summaryColumns = [
   'c.id',
   'c.type',
   'c.urgency',
@@ -41,7 +39,7 @@ const summaryColumns = [
  * Names of hospitals and people as scalar subqueries rather than joins: the planner then orders a three-table
  * join instead of a seven-table one, which dominated the cost of a worklist page.
  */
-const nameColumns = [
+export const nameColumns = [
   sql<string>`(select h.name_zh from hospitals h where h.id = c.requesting_hospital_id)`.as(
     'requesting_name_zh',
   ),
@@ -54,7 +52,7 @@ const nameColumns = [
   sql<string | null>`(select u.display_name from users u where u.id = c.assigned_to)`.as('assignee_name'),
 ];
 
-function baseSelect(db: Executor) {
+export function baseSelect(db: Executor) {
   return db
     .selectFrom('consultations as c')
     .innerJoin('patients as p', 'p.id', 'c.patient_id')
@@ -63,6 +61,18 @@ function baseSelect(db: Executor) {
 
 export type SummaryRow = NonNullable<Awaited<ReturnType<typeof findVisible>>>;
 
+/** A visible case with the actor's relations to it (`relationsOf`) and its teaching flag: the detail's one query. */
+export function findVisibleStanding(db: Executor, actor: Actor, id: string) {
+  return baseSelect(db)
+    .select(summaryColumns)
+    .select(nameColumns)
+    .select('c.shared_for_teaching')
+    .select(standingColumns(actor))
+    .where('c.id', '=', id)
+    .where(visibleCases(actor))
+    .executeTakeFirst();
+}
+
 export function findVisible(db: Executor, actor: Actor, id: string) {
   return baseSelect(db)
     .select(summaryColumns)
@@ -70,52 +80,6 @@ export function findVisible(db: Executor, actor: Actor, id: string) {
     .where('c.id', '=', id)
     .where(visibleCases(actor))
     .executeTakeFirst();
-}
-
-/** Worklist / triage queue. Queue order: emergency first, then the SLA due soonest. */
-export async function listVisible(db: Executor, actor: Actor, q: ConsultationQuery) {
-  let base = baseSelect(db).where(visibleCases(actor));
-  const view = q.view ?? 'all';
-  if (view === 'queue') {
-    base = base.where('c.state', 'in', [...QUEUE_STATES]);
-  } else if (view === 'mine') {
-    base =
-      actor.role === 'county_doctor'
-        ? base.where('c.requester_id', '=', actor.id)
-        : base.where('c.assigned_to', '=', actor.id);
-  }
-  if (q.state) base = base.where('c.state', '=', q.state);
-  if (q.urgency) base = base.where('c.urgency', '=', q.urgency);
-  if (q.patientId) base = base.where('c.patient_id', '=', q.patientId);
-  // One round trip: the page and the total (window count) together; count separately only past the end.
-  const rows = await base
-    .select(summaryColumns)
-    .select(nameColumns)
-    .select(sql<number>`count(*) over ()`.as('total_count'))
-    .$if(view === 'queue', (qb) =>
-      qb
-        .orderBy((eb) =>
-          eb
-            .case()
-            .when('c.urgency', '=', 'emergency')
-            .then(0)
-            .when('c.urgency', '=', 'urgent')
-            .then(1)
-            .else(2)
-            .end(),
-        )
-        .orderBy('c.sla_due_at'),
-    )
-    .$if(view !== 'queue', (qb) => qb.orderBy('c.updated_at', 'desc'))
-    .orderBy('c.id')
-    .limit(q.limit ?? 50)
-    .offset(q.offset ?? 0)
-    .execute();
-  if (rows.length === 0 && (q.offset ?? 0) > 0) {
-    const count = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return { rows, total: Number(count.n) };
-  }
-  return { rows, total: rows.length ? Number(rows[0]!.total_count) : 0 };
 }
 
 /** Lock the row for a state change (SELECT ... FOR UPDATE); the caller already checked visibility. */

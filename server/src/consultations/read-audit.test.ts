@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { verifyAuditChain } from '../audit/service';
+import { flushReadAudits } from './read-audit';
 import { createRequest } from './testkit';
 
 describe.each(DIALECTS)('read audit under concurrency (%s)', (dialect) => {
@@ -25,6 +26,7 @@ describe.each(DIALECTS)('read audit under concurrency (%s)', (dialect) => {
             .executeTakeFirstOrThrow()
         ).n,
       );
+    await flushReadAudits(t.db);
     const [lists, reads] = [await count('consultation.list'), await count('patient.read')];
     const page = (await t.as(lankao, { url: '/api/consultations' })).json();
     const patientId = page.items[0].patient.id;
@@ -34,6 +36,7 @@ describe.each(DIALECTS)('read audit under concurrency (%s)', (dialect) => {
       ),
     );
     expect(res.every((r) => r.statusCode === 200)).toBe(true);
+    await flushReadAudits(t.db);
     expect(await count('consultation.list')).toBe(lists + 1 + 20);
     expect(await count('patient.read')).toBe(reads + 20);
     const v = await verifyAuditChain(t.db);

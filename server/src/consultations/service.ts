@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import {
+  CONSULTATION_COUNT_CAP,
   type ConsultationCreate,
   type ConsultationDetail,
   type ConsultationPage,
@@ -19,9 +20,11 @@ import { auditRead } from './read-audit';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import type { ConsultationRow } from './tables';
 import * as q from './queries';
+import * as list from './list-queries';
+import { decodeCursor, encodeCursor } from './cursor';
 import { toAttachment, toStudyLink } from './mapping';
 import { publishChange, type ChangeEffect } from './publish';
-import { caseAccess, standing } from '../access/policy';
+import { caseAccess, relationsOf } from '../access/policy';
 import { studiesByUid } from '../imaging/service';
 
 import { applyTransition, allowedTransitions } from './transitions';
@@ -84,20 +87,45 @@ async function loadVisible(db: Executor, actor: Actor, id: string): Promise<q.Su
   return row;
 }
 
+/**
+ * One page of the visible requests, keyset-paginated (`cursor` = the previous page's `nextCursor`), with a count
+ * capped at CONSULTATION_COUNT_CAP. Offsets are gone: a deep offset reads and discards every row before it.
+ */
 export async function listConsultations(
   db: DB,
   actor: Actor,
-  query: ConsultationQuery,
+  query: ConsultationQuery & { offset?: unknown },
 ): Promise<ConsultationPage> {
-  const { rows, total } = await q.listVisible(db, actor, query);
-  await auditRead(db, {
+  if (query.offset !== undefined)
+    throw badRequest("offset is not supported: pass the previous page's nextCursor as cursor", 'offset');
+  const order = list.orderOf(query);
+  const cursor = query.cursor ? decodeCursor(query.cursor, order) : null;
+  const limit = query.limit ?? 50;
+  const rows = await list.listPage(db, actor, query, cursor, limit);
+  const counted = rows[0] ? Number(rows[0].total_count) : await list.countCapped(db, actor, query);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor(
+          order === 'recent'
+            ? { order, updatedAt: last.key_updated_at, id: last.id }
+            : { order, rank: Number(last.key_rank), due: last.key_due, id: last.id },
+        )
+      : null;
+  auditRead(db, {
     actor,
     action: 'consultation.list',
     entityType: 'consultation',
     ip: actor.ip,
-    detail: { view: query.view ?? 'all', count: rows.length },
+    detail: { view: query.view ?? 'all', count: page.length },
   });
-  return { items: rows.map(toSummary), total };
+  return {
+    items: page.map(toSummary),
+    total: Math.min(counted, CONSULTATION_COUNT_CAP),
+    totalCapped: counted > CONSULTATION_COUNT_CAP,
+    nextCursor,
+  };
 }
 
 export async function getConsultation(
@@ -106,12 +134,14 @@ export async function getConsultation(
   id: string,
   audit = true,
 ): Promise<ConsultationDetail> {
-  const row = await loadVisible(db, actor, id);
-  const [transitions, attachments, studies, stand] = await Promise.all([
+  // Visibility, the summary and the actor's relations in one query.
+  const row = await q.findVisibleStanding(db, actor, id);
+  if (!row) throw notFound('consultation');
+  const relations = relationsOf(row);
+  const [transitions, attachments, studies] = await Promise.all([
     q.transitionsOf(db, id),
     q.attachmentsOf(db, id),
     q.studiesOf(db, id),
-    standing(db, actor, id),
   ]);
   const linked = await studiesByUid(
     db,
@@ -120,7 +150,7 @@ export async function getConsultation(
     row.requesting_hospital_id,
   );
   if (audit)
-    await auditRead(db, {
+    auditRead(db, {
       actor,
       action: 'consultation.read',
       entityType: 'consultation',
@@ -143,9 +173,9 @@ export async function getConsultation(
     })),
     attachments: attachments.map(toAttachment),
     studies: studies.map((s) => toStudyLink(s, linked)),
-    allowedTransitions: allowedTransitions(actor, row, stand?.relations ?? []),
-    access: caseAccess(stand?.relations ?? []),
-    sharedForTeaching: stand?.facts.shared_for_teaching ?? false,
+    allowedTransitions: allowedTransitions(actor, row, relations),
+    access: caseAccess(relations),
+    sharedForTeaching: row.shared_for_teaching,
   };
 }
 

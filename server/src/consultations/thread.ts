@@ -26,7 +26,7 @@ import { studiesByUid } from '../imaging/service';
 export async function listMessages(db: DB, actor: Actor, id: string): Promise<Message[]> {
   await loadVisible(db, actor, id);
   const [msgs, atts] = await Promise.all([q.messagesOf(db, id), q.attachmentsOf(db, id)]);
-  await auditRead(db, {
+  auditRead(db, {
     actor,
     action: 'consultation.messages.read',
     entityType: 'consultation',
@@ -192,7 +192,7 @@ export async function readAttachment(ctx: ConsultationCtx, actor: Actor, id: str
     .executeTakeFirst();
   if (!a) throw notFound('attachment');
   const bytes = await fs.readFile(path.join(attachmentsDir(ctx), a.storage_key));
-  await auditRead(ctx.db, {
+  auditRead(ctx.db, {
     actor,
     action: 'consultation.attachment.read',
     entityType: 'consultation',

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -36,6 +37,23 @@ pg.types.setTypeParser(20, (v) => Number(v));
 // `date` columns stay 'YYYY-MM-DD' text instead of a local-midnight Date.
 pg.types.setTypeParser(1082, (v) => v);
 
+/**
+ * Marks a statement to run as a named prepared statement on PostgreSQL (planned once per connection, values always
+ * bound). Only hot statements whose text is stable opt in (a statement's text must not depend on the values, or
+ * each connection would keep one statement per variant); everything else stays an unnamed statement.
+ */
+export const PREPARED = '/*prepared*/';
+
+type Query = (...args: unknown[]) => unknown;
+/** Route the PREPARED statements of a pool client through named prepared statements (pg caches them per client). */
+function prepareMarked(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as Query;
+  (client as unknown as { query: Query }).query = (cfg: unknown, values?: unknown, cb?: unknown) =>
+    typeof cfg === 'string' && cfg.includes(PREPARED) && Array.isArray(values)
+      ? query({ name: `p_${crypto.createHash('sha1').update(cfg).digest('hex')}`, text: cfg, values }, cb)
+      : query(cfg, values, cb);
+}
+
 const pools = new WeakMap<Kysely<Database>, pg.Pool>();
 /** The pg pool behind a PostgreSQL handle's Kysely instance (null on PGlite), for the pool metrics. */
 export const poolOf = (db: Kysely<Database>): pg.Pool | null => pools.get(db) ?? null;
@@ -73,6 +91,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     pool.on('error', onClientError);
     pool.on('connect', (client) => {
       client.on('error', onClientError);
+      prepareMarked(client);
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db, pool);

@@ -82,7 +82,7 @@ export async function addFollowUp(
 export async function listOverdue(db: DB, actor: Actor, query: OverdueQuery): Promise<OverdueList> {
   const today = isoDay(new Date());
   const rows = await q.overdueFollowUps(db, actor, query, today);
-  await auditRead(db, {
+  auditRead(db, {
     actor,
     action: 'patient.follow_up.overdue',
     entityType: 'patient',

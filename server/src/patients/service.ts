@@ -72,7 +72,7 @@ function uniqueClash(err: unknown, what: string, field: string): never {
 
 export async function listPatients(db: DB, actor: Actor, query: PatientQuery): Promise<PatientPage> {
   const { rows, total } = await q.listPatients(db, actor, query);
-  await auditRead(db, {
+  auditRead(db, {
     actor,
     action: 'patient.list',
     entityType: 'patient',
@@ -139,7 +139,7 @@ export async function getPatient(db: DB, actor: Actor, id: string, audit = true)
   if (!row) throw notFound('patient');
   const cases = await loadCases(db, id);
   if (audit)
-    await auditRead(db, { actor, action: 'patient.read', entityType: 'patient', entityId: id, ip: actor.ip });
+    auditRead(db, { actor, action: 'patient.read', entityType: 'patient', entityId: id, ip: actor.ip });
   return { ...toPatient(actor, row), cases };
 }
 

@@ -25,8 +25,10 @@ export class PdfRenderer {
         const p = this.#pending.get(m.id);
         if (!p) return;
         this.#pending.delete(m.id);
-        if (m.ok) p.resolve(Buffer.from(m.pdf.buffer, m.pdf.byteOffset, m.pdf.byteLength));
-        else p.reject(new Error(m.message));
+        if (m.ok) {
+          this.workerFontParses = m.fontParses;
+          p.resolve(Buffer.from(m.pdf.buffer, m.pdf.byteOffset, m.pdf.byteLength));
+        } else p.reject(new Error(m.message));
       });
       const fail = (e: Error) => {
         this.#broken = true;
@@ -45,6 +47,9 @@ export class PdfRenderer {
       return null;
     }
   }
+
+  /** How many font faces the worker has parsed so far (font-cache.ts: once per face and thread). */
+  workerFontParses = 0;
 
   /** Where the last report was rendered. */
   lastRenderedIn: 'worker' | 'inline' | null = null;

@@ -2,6 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { ReportDocument } from './document';
 import { renderReportPdf } from './pdf';
+import { fontParses } from './font-cache';
 
 export interface PdfJob {
   id: number;
@@ -9,11 +10,12 @@ export interface PdfJob {
   lang: 'zh-CN' | 'en';
 }
 export type PdfResult =
-  { id: number; ok: true; pdf: Uint8Array } | { id: number; ok: false; message: string };
+  { id: number; ok: true; pdf: Uint8Array; fontParses: number } | { id: number; ok: false; message: string };
 
 parentPort!.on('message', (job: PdfJob) => {
   renderReportPdf(job.doc, job.lang).then(
-    (pdf) => parentPort!.postMessage({ id: job.id, ok: true, pdf } satisfies PdfResult),
+    (pdf) =>
+      parentPort!.postMessage({ id: job.id, ok: true, pdf, fontParses: fontParses() } satisfies PdfResult),
     (e: unknown) =>
       parentPort!.postMessage({
         id: job.id,

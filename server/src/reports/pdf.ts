@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import PDFDocument from 'pdfkit';
+import { parseOnce } from './font-cache';
 import { localDateTime } from '@consult/shared';
 import type { ReportDocument } from './document';
 import { drawKeyImage } from './pdf-key-images';
@@ -117,15 +118,24 @@ const L = {
 /** Fingerprint in groups of four hex digits (first 32 digits = 16 bytes), as printed. */
 export const shortFingerprint = (hex: string) => hex.slice(0, 32).match(/.{4}/g)!.join(' ');
 
-/** Font files are read once per process (the Noto CJK collection is ~20 MB); fontkit subsets per document. */
+/**
+ * Font files are read once per process (the Noto CJK collection is ~20 MB) and parsed once per face
+ * (font-cache.ts); fontkit subsets per document.
+ */
 const fontBytes = new Map<string, Buffer>();
-const bytesOf = (file: string): Buffer => {
+const bytesOf = (file: string, parsedOnce = true): Buffer => {
   let b = fontBytes.get(file);
-  if (!b) fontBytes.set(file, (b = fs.readFileSync(file)));
-  return b;
+  if (!b) fontBytes.set(file, (b = parseOnce(fs.readFileSync(file))));
+  // A copy is not in font-cache's set: parsed again for this document (the benchmark's "before").
+  return parsedOnce ? b : Buffer.from(b);
 };
 
-export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promise<Buffer> {
+export function renderReportPdf(
+  d: ReportDocument,
+  lang: Lang = 'zh-CN',
+  opts: { fontsParsedOnce?: boolean } = {},
+): Promise<Buffer> {
+  const once = opts.fontsParsedOnce ?? true;
   const t = L[lang];
   const font = cjkFont();
   const pdf = new PDFDocument({
@@ -137,8 +147,8 @@ export function renderReportPdf(d: ReportDocument, lang: Lang = 'zh-CN'): Promis
       Subject: d.payload.content.impression.slice(0, 200),
     },
   });
-  pdf.registerFont('body', bytesOf(font.file), font.face);
-  pdf.registerFont('bold', bytesOf(font.bold?.file ?? font.file), font.bold?.face ?? font.face);
+  pdf.registerFont('body', bytesOf(font.file, once), font.face);
+  pdf.registerFont('bold', bytesOf(font.bold?.file ?? font.file, once), font.bold?.face ?? font.face);
   const chunks: Buffer[] = [];
   pdf.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { visibleCases } from '../access/policy';
+import { standingColumns, visibleCases } from '../access/policy';
 import type { ReportRow, ReportVersionRow } from './tables';
 
 /** The consultation facts the report rules need. */
@@ -31,18 +31,20 @@ const consultationCols = [
 ] as const;
 
 /**
- * A consultation whose report the actor may read (the access policy: its care team). Anything else (and actors
- * without a hospital) reads as absent, so the route answers 404.
+ * A consultation whose report the actor may read (the access policy: its care team), with the actor's relations to
+ * it (`standingColumns`, read with `relationsOf`) in the same query. Anything else (and actors without a hospital)
+ * reads as absent, so the route answers 404.
  */
 export async function findVisibleConsultation(
   db: Executor,
   actor: Actor,
   consultationId: string,
   lock = false,
-): Promise<ConsultationFacts | undefined> {
+): Promise<(ConsultationFacts & Record<`rel_${string}`, unknown>) | undefined> {
   let q = db
     .selectFrom('consultations as c')
     .select(consultationCols)
+    .select(standingColumns(actor))
     .where('c.id', '=', consultationId)
     .where(visibleCases(actor, 'case:read-report'));
   if (lock) q = q.forUpdate();
@@ -123,3 +125,14 @@ export function patientHeaderRow(db: Executor, patientId: string) {
     .where('p.id', '=', patientId)
     .executeTakeFirstOrThrow();
 }
+
+/** The versions of the annotations key images name (their marks are drawn in the PDF), in id order. */
+export const annotationVersions = (db: Executor, ids: string[]) =>
+  ids.length
+    ? db
+        .selectFrom('imaging_annotations')
+        .select(['id', 'version'])
+        .where('id', 'in', ids)
+        .orderBy('id')
+        .execute()
+    : Promise.resolve([]);

@@ -29,6 +29,8 @@ import * as svc from './service';
 import { loadVisible } from './view';
 import { loadDocument } from './document';
 import { PdfRenderer } from './pdf-renderer';
+import { storedPdf } from './pdf-store';
+import { auditRead } from '../consultations/read-audit';
 import { keyImagePictures } from './key-image-pictures';
 import { BlobStore } from '../imaging/storage';
 import { buildFhirBundle } from './fhir';
@@ -208,16 +210,20 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const actor = actorOf(req);
       const l = await loadVisible(app.db, actor, req.params.id);
       const doc = await loadDocument(app.db, l, req.query.version, config.reportTimeZone);
-      doc.keyImagePictures = await keyImagePictures(
-        app.db,
-        blobs,
-        doc.consultation.id,
-        doc.requesting.id,
-        doc.payload.content.keyImages,
-        req.query.lang ?? 'zh-CN',
-      );
-      const pdf = await pdfRenderer.render(doc, req.query.lang ?? 'zh-CN');
-      await recordAudit(app.db, {
+      const lang = req.query.lang ?? 'zh-CN';
+      // Rendered once per version, language and printed input; later downloads read it from storage.
+      const { pdf, fromStore } = await storedPdf(app.db, config.dataDir, doc, lang, async () => {
+        doc.keyImagePictures = await keyImagePictures(
+          app.db,
+          blobs,
+          doc.consultation.id,
+          doc.requesting.id,
+          doc.payload.content.keyImages,
+          lang,
+        );
+        return pdfRenderer.render(doc, lang);
+      });
+      auditRead(app.db, {
         actor,
         action: 'report.export_pdf',
         entityType: 'report',
@@ -225,6 +231,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
         ip: actor.ip,
         detail: { version: doc.payload.version },
       });
+      reply.header('x-pdf-source', fromStore ? 'stored' : 'rendered');
       return reply
         .type('application/pdf')
         .header(

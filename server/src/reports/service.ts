@@ -7,6 +7,7 @@ import type { Report, ReportContent } from '@consult/shared';
 import { emptyReportContent } from '@consult/shared';
 import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
+import { auditRead } from '../consultations/read-audit';
 import { recordAudit } from '../audit/service';
 import { verifyPassword } from '../auth/password';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
@@ -109,15 +110,15 @@ export async function getByConsultation(
   actor: Actor,
   consultationId: string,
 ): Promise<Report> {
-  const c = await q.findVisibleConsultation(ctx.db, actor, consultationId);
-  const r = c && (await q.findReportByConsultation(ctx.db, consultationId));
+  // The report's own load checks the case (visibility and relations in one query): no separate look-up first.
+  const r = await q.findReportByConsultation(ctx.db, consultationId);
   if (!r) throw notFound('report');
   return getReport(ctx, actor, r.id);
 }
 
 export async function getReport(ctx: ReportsCtx, actor: Actor, id: string): Promise<Report> {
   const l = await loadVisible(ctx.db, actor, id);
-  await recordAudit(ctx.db, {
+  auditRead(ctx.db, {
     actor,
     action: 'report.read',
     entityType: 'report',

@@ -10,7 +10,7 @@ import type { Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { allows } from '@consult/shared';
 import { notFound } from '../errors';
-import { standing } from '../access/policy';
+import { relationsOf } from '../access/policy';
 import { maskNationalId } from '../patients/service';
 import * as q from './queries';
 import { parsePayload } from './payload';
@@ -37,10 +37,7 @@ export async function loadVisible(
   if (!report) throw notFound('report');
   const consultation = await q.findVisibleConsultation(db, actor, report.consultation_id);
   if (!consultation) throw notFound('report');
-  const consultingSide = allows(
-    (await standing(db, actor, consultation.id))?.relations ?? [],
-    'case:read-draft',
-  );
+  const consultingSide = allows(relationsOf(consultation), 'case:read-draft');
   if (!consultingSide && report.current_version === 0) throw notFound('report');
   return { consultation, report, consultingSide };
 }

@@ -177,7 +177,7 @@ export async function getWorklist(ctx: WorklistCtx, actor: Actor, now = new Date
       v && typeof v === 'object' && 'total' in v ? [[k, (v as { total: number }).total]] : [],
     ),
   );
-  await auditRead(ctx.db, {
+  auditRead(ctx.db, {
     actor,
     action: 'worklist.read',
     entityType: 'worklist',

@@ -5,6 +5,7 @@
  * administrators' aggregates), and no one's worklist ever shows a patient they may not read. Both dialects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flushReadAudits } from '../consultations/read-audit';
 import type {
   AdminWorklist,
   ConsultationDetail,
@@ -242,6 +243,7 @@ describe.each(DIALECTS)('worklist per role (%s)', (dialect) => {
       const { body } = await worklist(user);
       for (const m of forbiddenMarkers(w, user)) expect(body, `${user} sees ${m}`).not.toContain(m);
     }
+    await flushReadAudits(t.db);
     const audited = await t.db
       .selectFrom('audit_events')
       .select((eb) => eb.fn.countAll<number>().as('n'))

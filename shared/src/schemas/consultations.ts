@@ -177,13 +177,21 @@ export const ConsultationQuery = Type.Object({
   urgency: Type.Optional(UrgencySchema),
   patientId: Type.Optional(Uuid),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  /** Opaque keyset cursor: the `nextCursor` of the previous page (same view). `offset` is refused (400). */
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
 export type ConsultationQuery = Static<typeof ConsultationQuery>;
 
+/** Counts stop here: `total` is exact below it, otherwise `totalCapped` and `total` = this cap. */
+export const CONSULTATION_COUNT_CAP = 1000;
+
 export const ConsultationPage = Type.Object({
   items: Type.Array(ConsultationSummary),
+  /** Visible requests matching the filters, counted up to CONSULTATION_COUNT_CAP (then `totalCapped`). */
   total: Type.Integer({ minimum: 0 }),
+  totalCapped: Type.Boolean(),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 export type ConsultationPage = Static<typeof ConsultationPage>;
 

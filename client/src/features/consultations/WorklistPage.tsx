@@ -4,9 +4,8 @@ import { Permission, type ConsultationSummary } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
 import { useMe, useSession } from '../../app/session';
 import { useSocketEvent } from '../../app/socket';
-import { useAsync } from '../../app/useAsync';
 import { Loadable, PageHeader } from '../../app/ui';
-import { listConsultations } from './api';
+import { useConsultationPages } from './usePages';
 import { SlaClock, StateBadge, UrgencyBadge } from './components';
 import './messages';
 
@@ -21,7 +20,8 @@ export function WorklistPage({ initial }: { initial?: 'queue' | 'mine' }) {
   const navigate = useNavigate();
   const county = me.role === 'county_doctor';
   const [view, setView] = useState<'all' | 'queue' | 'mine'>(county ? 'all' : (initial ?? 'queue'));
-  const state = useAsync(() => listConsultations(view), [view]);
+  const pages = useConsultationPages(view);
+  const state = pages.first;
   const reload = state.reload;
   const onChanged = useCallback(() => reload(), [reload]);
   useSocketEvent('consultation:changed', onChanged);
@@ -63,7 +63,7 @@ export function WorklistPage({ initial }: { initial?: 'queue' | 'mine' }) {
       <div className="card">
         <Loadable state={state}>
           {(page) =>
-            page.items.length === 0 ? (
+            pages.items.length === 0 ? (
               <p className="muted">{t('consult.empty')}</p>
             ) : (
               <table className="table" data-testid="consultation-list">
@@ -80,7 +80,7 @@ export function WorklistPage({ initial }: { initial?: 'queue' | 'mine' }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {page.items.map((c: ConsultationSummary) => (
+                  {pages.items.map((c: ConsultationSummary) => (
                     <tr
                       key={c.id}
                       data-testid="consultation-row"
@@ -115,6 +115,26 @@ export function WorklistPage({ initial }: { initial?: 'queue' | 'mine' }) {
                     </tr>
                   ))}
                 </tbody>
+                <tfoot>
+                  <tr>
+                    <td colSpan={8} className="muted" data-testid="consultation-count">
+                      {t(page.totalCapped ? 'consult.list.shownOfMore' : 'consult.list.shownOf', {
+                        shown: pages.items.length,
+                        total: page.total,
+                      })}{' '}
+                      {pages.hasMore && (
+                        <button
+                          className="btn"
+                          onClick={pages.loadMore}
+                          disabled={pages.loadingMore}
+                          data-testid="load-more"
+                        >
+                          {t('consult.list.loadMore')}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                </tfoot>
               </table>
             )
           }

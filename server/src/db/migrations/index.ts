@@ -9,8 +9,9 @@ import * as careTeam from './2026_12_03_0100_care_team';
 import * as imagingIdentity from './2026_12_03_0200_imaging_identity';
 import * as hardening from './2026_12_03_0300_hardening';
 import * as followUps from './2026_12_03_0400_follow_ups';
-import * as secondFactor from './2026_12_03_0950_second_factor';
 import * as annotationModel from './2026_12_03_1100_annotation_model';
+import * as listKeyset from './2026_12_03_1100_list_keyset';
+import * as secondFactor from './2026_12_03_0950_second_factor';
 import * as serviceClients from './2026_12_03_1130_service_clients';
 
 /**
@@ -30,5 +31,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0400_follow_ups': followUps,
   '2026_12_03_0950_second_factor': secondFactor,
   '2026_12_03_1100_annotation_model': annotationModel,
+  '2026_12_03_1100_list_keyset': listKeyset,
   '2026_12_03_1130_service_clients': serviceClients,
 };

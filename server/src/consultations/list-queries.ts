@@ -1,0 +1,143 @@
+/**
+ * The consultation list as a keyset walk, flat in the size of the table.
+ *
+ * `visibleCases` is an OR of relations (owner, triage, consultant, member). Filtering a sorted table with that
+ * OR reads every row the planner cannot rule out, so the list asks the SAME predicates one at a time
+ * (`visibleCaseBranches`): each branch walks its own index (migration 2026_12_03_1100_list_keyset) from the
+ * cursor, in page order, for one page at most; their UNION is exactly the visible rows, and the outer query
+ * orders and cuts it. A branch whose relation the actor's role cannot hold is a one-time `false` filter.
+ *
+ * The count is capped: each branch counts at most CAP + 1 rows, so `total` is exact below the cap and
+ * "more than CAP" above it, at a bounded cost however many rows are visible.
+ *
+ * The statements carry PREPARED (db/connect.ts): on PostgreSQL they are named prepared statements, planned once per
+ * connection, with values always bound (the SQL text is the same for every user and page of a given shape).
+ */
+import { CompiledQuery, sql, type RawBuilder, type SqlBool } from 'kysely';
+import { CONSULTATION_COUNT_CAP, QUEUE_STATES, type ConsultationQuery } from '@consult/shared';
+import type { Executor } from '../db/database';
+import { PREPARED } from '../db/connect';
+import type { Actor } from '../auth/actor';
+import { visibleCaseBranches } from '../access/policy';
+import { baseSelect, nameColumns, summaryColumns } from './queries';
+import type { CursorKey, ListOrder } from './cursor';
+
+/** Sort keys: the same expressions as the indexes of migration 2026_12_03_1100_list_keyset. */
+const RANK = sql<number>`(case c.urgency when 'emergency' then 0 when 'urgent' then 1 else 2 end)`;
+const DUE = sql`coalesce(c.sla_due_at, 'infinity'::timestamptz)`;
+const ISO = (col: RawBuilder<unknown>) =>
+  sql<string>`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const queueStates = sql.join(QUEUE_STATES.map((s) => sql.lit(s)));
+
+export const orderOf = (q: ConsultationQuery): ListOrder => (q.view === 'queue' ? 'queue' : 'recent');
+
+/** The filters of the query (view, state, urgency, patient), ANDed into every branch. */
+function filters(actor: Actor, q: ConsultationQuery): RawBuilder<SqlBool> {
+  const f: RawBuilder<unknown>[] = [sql`true`];
+  if (q.view === 'queue') f.push(sql`c.state in (${queueStates})`);
+  if (q.view === 'mine')
+    f.push(
+      actor.role === 'county_doctor'
+        ? sql`c.requester_id = ${actor.id}::uuid`
+        : sql`c.assigned_to = ${actor.id}::uuid`,
+    );
+  if (q.state) f.push(sql`c.state = ${q.state}::text`);
+  if (q.urgency) f.push(sql`c.urgency = ${q.urgency}::text`);
+  if (q.patientId) f.push(sql`c.patient_id = ${q.patientId}::uuid`);
+  return sql<SqlBool>`(${sql.join(f, sql` and `)})`;
+}
+
+function after(k: CursorKey | null): RawBuilder<SqlBool> {
+  if (!k) return sql<SqlBool>`true`;
+  if (k.order === 'recent')
+    return sql<SqlBool>`(c.updated_at, c.id) < (${k.updatedAt}::timestamptz, ${k.id}::uuid)`;
+  return sql<SqlBool>`(${RANK}, ${DUE}, c.id) > (${k.rank}::int, coalesce(${k.due}::timestamptz, 'infinity'::timestamptz), ${k.id}::uuid)`;
+}
+
+const orderSql = (order: ListOrder) =>
+  order === 'recent' ? sql`c.updated_at desc, c.id desc` : sql`${RANK}, ${DUE}, c.id`;
+
+/** The ids of one page (limit + 1 rows, to know whether another follows) after the cursor: the UNION of the branches. */
+function pageIds(actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, limit: number) {
+  const order = orderOf(q);
+  const where = filters(actor, q);
+  const branches = visibleCaseBranches(actor).map(
+    (rel) => sql`(select c.id from consultations c where ${rel} and ${where} and ${after(cursor)}
+      order by ${orderSql(order)} limit ${limit + 1})`,
+  );
+  return sql<{ id: string }>`(${sql.raw(PREPARED)} ${sql.join(branches, sql` union `)})`.as('k');
+}
+
+function pageQuery(
+  db: Executor,
+  actor: Actor,
+  q: ConsultationQuery,
+  cursor: CursorKey | null,
+  limit: number,
+) {
+  return baseSelect(db)
+    .innerJoin(pageIds(actor, q, cursor, limit), (j) => j.onRef('k.id', '=', 'c.id'))
+    .select(summaryColumns)
+    .select(nameColumns)
+    .select([
+      ISO(sql`c.updated_at`).as('key_updated_at'),
+      RANK.as('key_rank'),
+      ISO(sql`c.sla_due_at`).as('key_due'),
+      countSql(actor, q).as('total_count'),
+    ])
+    .orderBy(orderSql(orderOf(q)))
+    .limit(limit + 1);
+}
+
+/**
+ * One page of the visible requests after the cursor (limit + 1 rows when another page follows), each row with
+ * the capped count (`total_count`, an uncorrelated subquery the database runs once): one statement, one round
+ * trip, one pooled connection per list request.
+ */
+export const listPage = (
+  db: Executor,
+  actor: Actor,
+  q: ConsultationQuery,
+  cursor: CursorKey | null,
+  limit: number,
+) => pageQuery(db, actor, q, cursor, limit).execute();
+export type PageRow = Awaited<ReturnType<typeof listPage>>[number];
+
+/** Visible requests matching the filters, counted up to CAP + 1: each branch stops at CAP + 1 rows. */
+function countSql(actor: Actor, q: ConsultationQuery) {
+  const where = filters(actor, q);
+  const branches = visibleCaseBranches(actor).map(
+    (rel) =>
+      sql`(select c.id from consultations c where ${rel} and ${where} limit ${CONSULTATION_COUNT_CAP + 1})`,
+  );
+  return sql<number>`(select count(*)::int from (${sql.join(branches, sql` union `)}) x)`;
+}
+
+const countQuery = (actor: Actor, q: ConsultationQuery) =>
+  sql<{ n: number }>`${sql.raw(PREPARED)} select ${countSql(actor, q)} as n`;
+
+/** The capped count alone (a page past the end has no row to carry it). */
+export async function countCapped(db: Executor, actor: Actor, q: ConsultationQuery): Promise<number> {
+  const { rows } = await countQuery(actor, q).execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the page and count statements, for the benchmark's report. */
+export async function explainList(
+  db: Executor,
+  actor: Actor,
+  q: ConsultationQuery,
+  cursor: CursorKey | null,
+  limit: number,
+): Promise<{ page: string; count: string }> {
+  const explain = async (c: { sql: string; parameters: readonly unknown[] }) => {
+    const r = await db.executeQuery<{ 'QUERY PLAN': string }>(
+      CompiledQuery.raw(`explain (analyze, buffers) ${c.sql}`, [...c.parameters]),
+    );
+    return r.rows.map((x) => x['QUERY PLAN']).join('\n');
+  };
+  return {
+    page: await explain(pageQuery(db, actor, q, cursor, limit).compile()),
+    count: await explain(countQuery(actor, q).compile(db)),
+  };
+}

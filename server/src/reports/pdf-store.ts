@@ -1,0 +1,72 @@
+/**
+ * A signed report version's PDF is rendered once and then served from storage: a file under
+ * DATA_DIR/reports/pdf/<report id>/ (written to a temporary name, fsynced, renamed), so it is in backups with the
+ * DICOM blobs and shared by nodes that share DATA_DIR.
+ *
+ * The stored PDF is named by version, language and the SHA-256 of its rendering input: the
+ * printed document (signed payload, report number, patient header, acknowledgement, linked studies, hospitals)
+ * and PDF_LAYOUT_REVISION. When any of it changes the PDF is rendered again (and replaces the older file of that
+ * version and language); otherwise a download is one file read. A new signed version is a new version number, hence a new PDF; the PDF of an
+ * existing version changes only when what it prints changes.
+ *
+ * The key-image pictures are drawn from the signed content's key-image list (in the payload, hashed) over
+ * content-addressed DICOM blobs (immutable) and the marks of the annotations it names: those annotations' ids and
+ * versions are hashed too, so an edited mark renders the PDF again. Anything else the drawing comes to depend on
+ * must join the hash (or bump PDF_LAYOUT_REVISION when the drawing itself changes).
+ */
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Executor } from '../db/database';
+import type { ReportDocument } from './document';
+import * as q from './queries';
+
+/** Bump when the PDF's layout or drawing changes: every stored PDF renders again on its next download. */
+export const PDF_LAYOUT_REVISION = 1;
+
+export function pdfInputHash(doc: ReportDocument, lang: string, marks: unknown): string {
+  const { keyImagePictures: _pictures, ...printed } = doc;
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([PDF_LAYOUT_REVISION, lang, printed, marks]))
+    .digest('hex');
+}
+
+/**
+ * The stored PDF of this document, or `render()`'s result stored for the next download (concurrent first
+ * downloads may both render; each renames a complete file into place, and both PDFs are of the same input).
+ */
+export async function storedPdf(
+  db: Executor,
+  dataDir: string,
+  doc: ReportDocument,
+  lang: string,
+  render: () => Promise<Buffer>,
+): Promise<{ pdf: Buffer; fromStore: boolean }> {
+  const ids = doc.payload.content.keyImages.flatMap((k) => k.annotationIds);
+  const hash = pdfInputHash(doc, lang, await q.annotationVersions(db, ids));
+  const dir = path.join(dataDir, 'reports', 'pdf', doc.reportId);
+  const prefix = `v${doc.payload.version}-${lang}-`;
+  const file = path.join(dir, `${prefix}${hash}.pdf`);
+  try {
+    return { pdf: await fsp.readFile(file), fromStore: true };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const pdf = await render();
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = `${file}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    await fh.writeFile(pdf);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, file);
+  // The older renderings of this version and language (another input) are superseded.
+  for (const f of await fsp.readdir(dir))
+    if (f.startsWith(prefix) && f.endsWith('.pdf') && path.join(dir, f) !== file)
+      await fsp.rm(path.join(dir, f), { force: true });
+  return { pdf, fromStore: false };
+}

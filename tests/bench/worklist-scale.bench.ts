@@ -1,0 +1,318 @@
+/**
+ * Worklist scale benchmark (`pnpm bench worklist-scale`): is the consultation list flat from 1k to 1M requests?
+ *
+ * Data: two platform processes on PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test),
+ * each on its own fresh schema (dropped at the end), demo network seeded. In each, Lankao's county doctor files
+ * one request through the API; SQL generate_series then copies it to SMALL (default 1,000) and LARGE (default
+ * 1,000,000; BENCH_LARGE) requests in all (server/src/consultations/bulk.test-helper.ts: urgencies and 8 states
+ * cycle, every 7th assigned to pku.cardio, updated_at repeating every 997 rows), then VACUUM ANALYZE.
+ * pku.cardio sees the triage queue (a quarter of the rows) and the cases assigned to them.
+ *
+ * Measured, per scale, with autocannon (CONNECTIONS connections, BENCH_REQUESTS requests per cell, default 1500,
+ * after 200 unmeasured), p95 latency and requests/s of the authenticated list:
+ *   page 1 (view=all, 50 rows), a deep page (the cursor of the row at 90 % of the specialist's list), the queue
+ *   view's page 1, and the county doctor's page 1 (owner of every row).
+ * Baseline for the per-request cost: a bare Fastify process serving the same page-1 JSON (captured from the
+ * platform at the large scale) on the same route shape with the same response schema (ConsultationPage).
+ * ROUNDS (default 3) rounds; in each the cells run in alternating order (small/large, baseline/ours);
+ * printed: the median of the rounds' p95 with its spread (min–max), and the ratios large/small (target ≤ 2) and
+ * ours/baseline requests/s (target ≥ 0.5).
+ * Also printed: EXPLAIN (ANALYZE, BUFFERS) of the page and count statements at the large scale, the time to
+ * generate the rows, and the read audit: list requests answered 2xx vs `consultation.list` records in the chain
+ * after each platform's clean shutdown (must be equal).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { openDatabase, type DbHandle } from '../../server/src/db/connect';
+import {
+  actorByUsername,
+  analyzeConsultations,
+  countAudited,
+  dropSchemaOf,
+  insertBulkConsultations,
+  specialistDeepCursor,
+} from '../../server/src/consultations/bulk.test-helper';
+import { explainList } from '../../server/src/consultations/list-queries';
+import { fromServer, SERVER_DIR, startProc, type Proc } from './server-process';
+
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Requests per cell (autocannon `amount`: every request sent is answered and counted, none abandoned). */
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1500);
+const WARMUP = 200;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SMALL = Number(process.env.BENCH_SMALL ?? 1000);
+const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
+const CONNECTIONS = 10;
+const PASSWORD = 'Demo-2026-consult';
+
+// ------------------------------------------------------------------ baseline server (child mode)
+if (process.argv[2] === '--page-server') {
+  type Fastify = (o: { logger: boolean }) => {
+    get(p: string, o: object, h: () => Promise<unknown>): void;
+    listen(o: { port: number; host: string }): Promise<string>;
+    server: { address(): { port: number } | string | null };
+  };
+  const { default: Fastify } = (await import(fromServer.resolve('fastify'))) as { default: Fastify };
+  const { ConsultationPage } = (await import(fromServer.resolve('@consult/shared'))) as {
+    ConsultationPage: object;
+  };
+  const page = JSON.parse(fs.readFileSync(process.argv[3]!, 'utf8')) as unknown;
+  const app = Fastify({ logger: false });
+  app.get('/api/consultations', { schema: { response: { 200: ConsultationPage } } }, async () => page);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const a = app.server.address();
+  console.log(`listening on http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`);
+} else {
+  await main();
+}
+
+interface Scale {
+  name: string;
+  rows: number;
+  schema: string;
+  proc: Proc;
+  dbh: DbHandle;
+  dataDir: string;
+  cookies: Record<string, string>;
+  deepCursor: string;
+  served: number;
+}
+
+async function login(url: string, username: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return { cookie, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+}
+
+async function fileTemplate(url: string): Promise<string> {
+  const { cookie, csrf } = await login(url, 'lankao.doctor');
+  const h = { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' };
+  const call = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
+    const r = await fetch(`${url}${p}`, {
+      method,
+      headers: h,
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as T;
+  };
+  const target = (await call<{ id: string; tier: string }[]>('GET', '/api/hospitals')).find(
+    (x) => x.tier === 'tertiary',
+  )!;
+  const p = await call<{ id: string }>('POST', '/api/patients', {
+    name: '测试患者',
+    sex: 'female',
+    birthDate: '1960-05-01',
+    povertyRegistered: true,
+  });
+  const k = await call<{ cases: { id: string }[] }>('POST', `/api/patients/${p.id}/cases`, {
+    diagnosis: '高血压',
+    icd10: 'I10',
+    status: 'chronic',
+  });
+  const c = await call<{ id: string }>('POST', '/api/consultations', {
+    patientId: p.id,
+    caseId: k.cases[0]!.id,
+    type: 'remote_consultation',
+    urgency: 'urgent',
+    clinicalQuestion: '血压控制方案？',
+    targetHospitalId: target.id,
+  });
+  return c.id;
+}
+
+function actorOf(s: Scale, username: string) {
+  return actorByUsername(s.dbh.db, username);
+}
+
+async function setUp(name: string, rows: number): Promise<Scale> {
+  const schema = `bench_${crypto.randomBytes(4).toString('hex')}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-bench-'));
+  const env = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    SEED_DEMO_CASES: 'false',
+  };
+  const proc = await startProc(
+    ['--import', 'tsx', 'src/main.ts'],
+    { ...env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, SLA_CHECK_SECONDS: '0' },
+    SERVER_DIR,
+  );
+  const dbh = await openDatabase({ databaseUrl: PG_URL, schema, dataDir: null });
+  const s: Scale = { name, rows, schema, proc, dbh, dataDir, cookies: {}, deepCursor: '', served: 0 };
+  const templateId = await fileTemplate(proc.url);
+  const cardio = await actorOf(s, 'pku.cardio');
+  const t0 = performance.now();
+  const BATCH = 100_000;
+  for (let from = 1; from < rows; from += BATCH)
+    await insertBulkConsultations(dbh.db, {
+      templateId,
+      count: Math.min(BATCH, rows - from),
+      from,
+      assignTo: cardio.id,
+      assignEvery: 7,
+    });
+  await analyzeConsultations(dbh.db);
+  console.log(
+    `${name}: ${rows} consultations generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  for (const u of ['pku.cardio', 'lankao.doctor']) s.cookies[u] = (await login(proc.url, u)).cookie;
+  // The deep page: the cursor of the row at 90 % of the specialist's list (view=all, recent order).
+  const deep = await specialistDeepCursor(dbh.db, cardio, 0.9);
+  s.deepCursor = deep.cursor;
+  console.log(`${name}: pku.cardio sees ${deep.visible} requests; deep page after row ${deep.skip}`);
+  return s;
+}
+
+interface Cell {
+  p95: number;
+  rps: number;
+  ok: number;
+  bad: number;
+}
+
+async function measure(url: string, headers: Record<string, string>): Promise<Cell> {
+  const warm = await autocannon({ url, connections: CONNECTIONS, amount: WARMUP, headers });
+  const times: number[] = [];
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const inst = autocannon({ url, connections: CONNECTIONS, amount: REQUESTS, headers }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
+    inst.on('response', (_c, _s, _b, ms) => times.push(ms));
+  });
+  times.sort((a, b) => a - b);
+  const p95 = times[Math.min(times.length - 1, Math.floor(0.95 * times.length))] ?? NaN;
+  const total = r.requests.total;
+  const ok = total - r.non2xx + warm.requests.total - warm.non2xx;
+  return { p95, rps: total / r.duration, ok, bad: r.non2xx + r.errors + warm.non2xx + warm.errors };
+}
+
+function median(xs: number[]) {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+function fmt(xs: number[], unit: string, d = 1) {
+  return `${median(xs).toFixed(d)} ${unit} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+}
+
+function auditedLists(s: Scale) {
+  return countAudited(s.dbh.db, 'consultation.list');
+}
+
+async function main() {
+  const scales: Scale[] = [];
+  const procs: Proc[] = [];
+  let failed = false;
+  try {
+    scales.push(await setUp('small', SMALL));
+    scales.push(await setUp('large', LARGE));
+    const [small, large] = scales as [Scale, Scale];
+    const cells: Record<string, (s: Scale) => { path: string; user: string }> = {
+      'specialist page 1': () => ({ path: '/api/consultations?view=all&limit=50', user: 'pku.cardio' }),
+      'specialist deep page': (s) => ({
+        path: `/api/consultations?view=all&limit=50&cursor=${s.deepCursor}`,
+        user: 'pku.cardio',
+      }),
+      'specialist queue page 1': () => ({
+        path: '/api/consultations?view=queue&limit=50',
+        user: 'pku.cardio',
+      }),
+      'county doctor page 1': () => ({ path: '/api/consultations?view=all&limit=50', user: 'lankao.doctor' }),
+    };
+    const pageFile = path.join(large.dataDir, 'page.json');
+    const page1 = await fetch(`${large.proc.url}/api/consultations?view=all&limit=50`, {
+      headers: { cookie: large.cookies['pku.cardio']! },
+    });
+    fs.writeFileSync(pageFile, await page1.text());
+    large.served += 1;
+    const baseline = await startProc(
+      ['--import', 'tsx', import.meta.filename, '--page-server', pageFile],
+      {},
+      SERVER_DIR,
+    );
+    procs.push(baseline);
+
+    console.log(
+      `${CONNECTIONS} connections, ${REQUESTS} requests per cell (+${WARMUP} warm-up), ${ROUNDS} rounds, ${os.cpus().length} CPUs, Node ${process.version}`,
+    );
+    const p95: Record<string, number[]> = {};
+    const rps: Record<string, number[]> = {};
+    const keep = (key: string, c: Cell) => {
+      (p95[key] ??= []).push(c.p95);
+      (rps[key] ??= []).push(c.rps);
+      if (c.bad) failed = true;
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 ? [large, small] : [small, large];
+      for (const [cell, at] of Object.entries(cells))
+        for (const s of order) {
+          const { path: p, user } = at(s);
+          const c = await measure(`${s.proc.url}${p}`, { cookie: s.cookies[user]! });
+          s.served += c.ok;
+          keep(`${cell} @${s.name}`, c);
+        }
+      const pair = round % 2 ? ['ours', 'base'] : ['base', 'ours'];
+      for (const which of pair) {
+        if (which === 'base')
+          keep('baseline', await measure(`${baseline.url}/api/consultations?view=all&limit=50`, {}));
+        else {
+          const c = await measure(`${large.proc.url}/api/consultations?view=all&limit=50`, {
+            cookie: large.cookies['pku.cardio']!,
+          });
+          large.served += c.ok;
+          keep('ours vs baseline', c);
+        }
+      }
+    }
+    console.log('\np95 latency, median of rounds (min–max):');
+    for (const cell of Object.keys(cells)) {
+      const a = p95[`${cell} @small`]!;
+      const b = p95[`${cell} @large`]!;
+      console.log(
+        `  ${cell.padEnd(26)} ${SMALL}: ${fmt(a, 'ms')}   ${LARGE}: ${fmt(b, 'ms')}   ratio large/small ${(median(b) / median(a)).toFixed(2)} (target ≤ 2)`,
+      );
+    }
+    const ours = rps['ours vs baseline']!;
+    const base = rps['baseline']!;
+    console.log(
+      `\nrequests/s, page 1 at ${LARGE}: list ${fmt(ours, 'req/s', 0)}   bare Fastify, same page and schema ${fmt(base, 'req/s', 0)}`,
+    );
+    console.log(`  ratio list / bare Fastify: ${(median(ours) / median(base)).toFixed(2)} (target ≥ 0.5)`);
+
+    const cardio = await actorOf(large, 'pku.cardio');
+    const plans = await explainList(large.dbh.db, cardio, { view: 'all' }, null, 50);
+    console.log(
+      `\nEXPLAIN page 1 at ${LARGE} (pku.cardio, view=all):\n${plans.page}\n\nEXPLAIN capped count:\n${plans.count}`,
+    );
+  } finally {
+    for (const p of procs) await p.stop();
+    for (const s of scales) {
+      await s.proc.stop(); // SIGTERM: a clean shutdown appends every queued read audit
+      const audited = await auditedLists(s);
+      const same = audited === s.served;
+      if (!same) failed = true;
+      console.log(
+        `read audit @${s.name}: ${s.served} list requests answered 2xx, ${audited} consultation.list records in the chain after shutdown ${same ? '(equal)' : '(MISMATCH)'}`,
+      );
+      await dropSchemaOf(s.dbh.db, s.schema);
+      await s.dbh.close();
+      fs.rmSync(s.dataDir, { recursive: true, force: true });
+    }
+  }
+  if (failed) {
+    console.log('FAILED: some requests did not answer 2xx');
+    process.exitCode = 1;
+  }
+}
