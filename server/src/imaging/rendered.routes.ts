@@ -9,8 +9,8 @@ import { actorOf } from '../auth/plugin';
 import { badRequest, DomainError } from '../errors';
 import { RenderError, renderFrame, type RenderOptions } from './render';
 import type { BlobStore } from './storage';
-import { auditView, framesByRange, loadDataSet, resolveInstances } from './wado';
-import { parseDataSet } from './dicom';
+import { auditView, resolveInstances } from './wado';
+import { headerOf, readFrame, trusted } from './frames';
 
 type Params = { study: string; series: string; instance: string; frame?: string };
 
@@ -66,16 +66,13 @@ export async function renderedRoutes(
       throw new DomainError('not_acceptable', 'rendered frames are served as image/png (or image/jpeg)');
     const actor = actorOf(req);
     const { study, rows } = await resolveInstances(app.db, actor, p.study, p.series, p.instance);
-    const r = rows[0]!;
+    const r = await trusted(app.db, store, rows[0]!);
     if (r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
     await auditView(app.db, actor, study.id, 'rendered');
     const frame = Number(p.frame ?? 1);
-    // Native frames with a frame index: the header and that frame's bytes only, never the whole blob.
-    const ranged = r.pixel_offset !== null && r.frame_length !== null;
-    const [part] = ranged ? await framesByRange(store, r, String(frame)) : [];
-    const ds = ranged
-      ? parseDataSet(await store.readHead(r.sha256, Number(r.pixel_offset)), 'x7fe00010')
-      : await loadDataSet(store, r.sha256);
+    // The header and that frame's bytes only (frames.ts), never the whole blob.
+    const { bytes } = await readFrame(store, r, frame);
+    const ds = await headerOf(store, r);
     let out;
     try {
       out = await renderFrame(
@@ -83,7 +80,7 @@ export async function renderedRoutes(
         r.transfer_syntax_uid,
         frame,
         { ...opts, ...(!ok.jpeg && { format: 'png' as const }) },
-        part?.bytes,
+        bytes,
       );
     } catch (err) {
       if (err instanceof RenderError) throw badRequest(`cannot render this frame: ${err.message}`);

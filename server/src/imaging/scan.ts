@@ -106,6 +106,12 @@ function readHead(src: ByteSource): Head | Fail {
   }
 }
 
+/** The data set of a stored instance up to its pixel data element (for headers and rendering). */
+export function readHeadDataSet(src: ByteSource): { ok: true; ds: DataSet } | Fail {
+  const head = readHead(src);
+  return head.ok ? { ok: true, ds: head.ds } : head;
+}
+
 /** The elements after the pixel data, parsed apart (they are rare: trailing padding, a few private tags). */
 function readTail(body: ByteSource, ts: string, from: number): { ds: DataSet; base: number } | null | Fail {
   if (from >= body.size) return null;
