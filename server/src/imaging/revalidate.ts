@@ -59,10 +59,11 @@ export async function revalidateStored(
   db: Executor,
   store: BlobStore,
   batch = 50,
+  stop: () => boolean = () => false,
 ): Promise<{ checked: number; quarantined: number }> {
   let checked = 0;
   let quarantined = 0;
-  for (;;) {
+  while (!stop()) {
     const rows = await db
       .selectFrom('imaging_instances')
       .select([
@@ -87,4 +88,5 @@ export async function revalidateStored(
       if (r.quarantine) quarantined++;
     }
   }
+  return { checked, quarantined };
 }
