@@ -54,7 +54,14 @@ if [ "$(node_major)" -lt 22 ]; then
   fi
 fi
 
+# npm derives its global prefix from the running node's path; with the npm registry's node that is a folder inside
+# node_modules, off PATH. Install pnpm under NODE_PREFIX explicitly and check that a fresh lookup finds it.
 if ! command -v pnpm >/dev/null || ! pnpm --version | grep -q '^10\.'; then
-  npm i -g pnpm@10 >/dev/null
+  $SUDO npm i -g --prefix "$NODE_PREFIX" --no-fund --no-audit --loglevel=error pnpm@10 >/dev/null
+  hash -r
+  if ! pnpm --version 2>/dev/null | grep -q '^10\.'; then
+    echo "pnpm 10 was installed in $NODE_PREFIX/bin but \`pnpm\` resolves to '$(command -v pnpm)'; put $NODE_PREFIX/bin first in PATH" >&2
+    exit 1
+  fi
 fi
 echo "system deps ready: node $(node --version) at $(command -v node), $(pnpm --version) pnpm, $(chromium --version 2>/dev/null | head -1), meson $(meson --version)"
