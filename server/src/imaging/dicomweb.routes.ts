@@ -226,7 +226,8 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       const r = await trusted(app.db, store, rows[0]!);
       // Attributes before the pixel data come from the header; the pixel data itself (rarely asked for: its
       // frames are the frames resource) from the whole data set.
-      const ds = p.tag!.toLowerCase() === '7fe00010' ? await loadDataSet(store, r.sha256) : await headerOf(store, r);
+      const ds =
+        p.tag!.toLowerCase() === '7fe00010' ? await loadDataSet(store, r.sha256) : await headerOf(store, r);
       const boundary = newBoundary();
       const parts: Part[] = [{ contentType: 'application/octet-stream', bytes: bulkData(ds, p.tag!) }];
       return reply

@@ -42,8 +42,7 @@ function spansOf(row: ScanRow): Spans | null {
  */
 export async function trusted<R extends ScanRow>(db: Executor, store: BlobStore, row: R): Promise<R> {
   const r = await revalidateInstance(db, store, row);
-  if (r.quarantine)
-    throw conflict(`this instance failed validation and is quarantined: ${r.quarantine}`);
+  if (r.quarantine) throw conflict(`this instance failed validation and is quarantined: ${r.quarantine}`);
   return r;
 }
 

@@ -70,50 +70,55 @@ describe('streamed ingest', () => {
     await t?.close();
   });
 
-  it.each(['upload', 'stow'] as const)('scans a 48 MiB instance by range, never reading it whole (%s)', async (how) => {
-    const file = path.join(dir, `${how}.dcm`);
-    const uids = writeInstance(file);
-    const readFile = vi.spyOn(fs.promises, 'readFile');
-    const blobRead = vi.spyOn(BlobStore.prototype, 'read');
-    Object.assign(sourceStats, { reads: 0, bytes: 0, largest: 0 });
-    let res;
-    if (how === 'upload')
-      res = await t.as(s, {
-        method: 'POST',
-        url: '/api/imaging/instances',
-        headers: { 'content-type': 'application/dicom' },
-        payload: fs.createReadStream(file),
+  it.each(['upload', 'stow'] as const)(
+    'scans a 48 MiB instance by range, never reading it whole (%s)',
+    async (how) => {
+      const file = path.join(dir, `${how}.dcm`);
+      const uids = writeInstance(file);
+      const readFile = vi.spyOn(fs.promises, 'readFile');
+      const blobRead = vi.spyOn(BlobStore.prototype, 'read');
+      Object.assign(sourceStats, { reads: 0, bytes: 0, largest: 0 });
+      let res;
+      if (how === 'upload')
+        res = await t.as(s, {
+          method: 'POST',
+          url: '/api/imaging/instances',
+          headers: { 'content-type': 'application/dicom' },
+          payload: fs.createReadStream(file),
+        });
+      else {
+        const { body, contentType } = stowBody([fs.readFileSync(file)]);
+        res = await t.as(s, {
+          method: 'POST',
+          url: '/dicomweb/studies',
+          headers: { 'content-type': contentType },
+          payload: body,
+        });
+      }
+      expect(res.statusCode, res.body).toBe(how === 'upload' ? 201 : 200);
+      expect(readFile).not.toHaveBeenCalled();
+      expect(blobRead).not.toHaveBeenCalled();
+      expect(sourceStats.reads).toBeGreaterThan(0);
+      expect(sourceStats.largest).toBeLessThanOrEqual(1024 * 1024);
+      expect(sourceStats.bytes).toBeLessThan(2 * 1024 * 1024);
+      readFile.mockRestore();
+      blobRead.mockRestore();
+      // Stored whole and byte-identical; its last frame is served.
+      const row = await t.db
+        .selectFrom('imaging_instances')
+        .select(['sha256', 'frames'])
+        .where('sop_uid', '=', uids.sop)
+        .executeTakeFirstOrThrow();
+      expect(row.frames).toBe(FRAMES);
+      expect(fs.statSync(new BlobStore(t.config.dataDir).pathOf(row.sha256)).size).toBe(
+        fs.statSync(file).size,
+      );
+      const frame = await t.as(s, {
+        method: 'GET',
+        url: `/dicomweb/studies/${uids.study}/series/${uids.series}/instances/${uids.sop}/frames/${FRAMES}`,
       });
-    else {
-      const { body, contentType } = stowBody([fs.readFileSync(file)]);
-      res = await t.as(s, {
-        method: 'POST',
-        url: '/dicomweb/studies',
-        headers: { 'content-type': contentType },
-        payload: body,
-      });
-    }
-    expect(res.statusCode, res.body).toBe(how === 'upload' ? 201 : 200);
-    expect(readFile).not.toHaveBeenCalled();
-    expect(blobRead).not.toHaveBeenCalled();
-    expect(sourceStats.reads).toBeGreaterThan(0);
-    expect(sourceStats.largest).toBeLessThanOrEqual(1024 * 1024);
-    expect(sourceStats.bytes).toBeLessThan(2 * 1024 * 1024);
-    readFile.mockRestore();
-    blobRead.mockRestore();
-    // Stored whole and byte-identical; its last frame is served.
-    const row = await t.db
-      .selectFrom('imaging_instances')
-      .select(['sha256', 'frames'])
-      .where('sop_uid', '=', uids.sop)
-      .executeTakeFirstOrThrow();
-    expect(row.frames).toBe(FRAMES);
-    expect(fs.statSync(new BlobStore(t.config.dataDir).pathOf(row.sha256)).size).toBe(fs.statSync(file).size);
-    const frame = await t.as(s, {
-      method: 'GET',
-      url: `/dicomweb/studies/${uids.study}/series/${uids.series}/instances/${uids.sop}/frames/${FRAMES}`,
-    });
-    expect(frame.statusCode).toBe(200);
-    expect(fs.readdirSync(new BlobStore(t.config.dataDir).tmpDir)).toEqual([]);
-  });
+      expect(frame.statusCode).toBe(200);
+      expect(fs.readdirSync(new BlobStore(t.config.dataDir).tmpDir)).toEqual([]);
+    },
+  );
 });

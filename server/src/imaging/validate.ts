@@ -101,8 +101,7 @@ export function validateDataSet(
   px: PixelLayout | null,
   after: { ds: DataSet; base: number } | null = null,
 ): { ok: true; geometry: PixelGeometry } | Fault {
-  const structural =
-    checkStructure(ds, size) ?? (after ? checkStructure(after.ds, size, after.base) : null);
+  const structural = checkStructure(ds, size) ?? (after ? checkStructure(after.ds, size, after.base) : null);
   if (structural) return fault(structural);
   if (px?.kind === 'encapsulated')
     for (const f of px.fragments)
@@ -175,7 +174,6 @@ export function validateDataSet(
     return fault(
       `NumberOfFrames (0028,0008) ${frames} × ${dims} needs ${needed} bytes of pixel data, but the pixel data (7FE0,0010) holds ${px.length}`,
     );
-  if (bits! >= 8)
-    geometry.frameIndex = { offset: px.offset, length: (rows! * columns! * spp * bits!) / 8 };
+  if (bits! >= 8) geometry.frameIndex = { offset: px.offset, length: (rows! * columns! * spp * bits!) / 8 };
   return { ok: true, geometry };
 }

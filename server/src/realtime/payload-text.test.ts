@@ -47,9 +47,11 @@ describe('socket payloads follow the text rule', () => {
   it.each(POISONS)('every client event refuses %s, naming the field', async (_what, payload, field) => {
     expect(CLIENT_EVENTS.length).toBeGreaterThan(10);
     for (const event of CLIENT_EVENTS) {
-      const ack = (await socket
-        .timeout(10_000)
-        .emitWithAck(event as never, payload as never)) as { ok: boolean; code: string; message: string };
+      const ack = (await socket.timeout(10_000).emitWithAck(event as never, payload as never)) as {
+        ok: boolean;
+        code: string;
+        message: string;
+      };
       expect(ack, event).toMatchObject({ ok: false, code: 'validation' });
       expect(ack.message, event).toMatch(new RegExp(`^${event}: `));
       expect(ack.message, event).toMatch(field);
