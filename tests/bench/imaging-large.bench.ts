@@ -1,7 +1,9 @@
 /**
  * Large instances by range (`pnpm bench imaging-large`): a generated multi-frame instance of ~600 MB
  * (BENCH_LARGE_FRAMES × 512 × 512 × 16 bit, default 1200 frames) against a one-frame instance of the same
- * geometry. Prints the server's RSS (VmRSS from /proc) before and after ingest and after the frame requests,
+ * geometry. Prints the server's RSS (VmRSS from /proc) before and after ingest, its peak DURING each upload
+ * (sampled every 20 ms; ingest streams the body to a temp part and scans it by range, so the large upload's peak
+ * should stay within ~100 MB of the small one's), and after the frame requests,
  * and WADO-RS frame latency for both files, alternated (large, small, large, …), BENCH_LARGE_REPEAT times;
  * ratio large/small. Native frames are read by range through the frame index stored at ingest, so a frame of the
  * large file should cost about what a frame of the small one costs. The server runs as a child process on
@@ -114,15 +116,19 @@ async function main() {
       ['small', small],
     ] as const) {
       const t = Date.now();
+      const before = rssMb(pid);
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 20);
       const res = await fetch(`${server.url}/api/imaging/instances`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/dicom' },
         body: Readable.toWeb(fs.createReadStream(file)) as ReadableStream,
         duplex: 'half',
       } as RequestInit);
+      clearInterval(sampler);
       if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
       console.log(
-        `ingest ${name}: ${((Date.now() - t) / 1000).toFixed(2)} s, server RSS ${rssMb(pid).toFixed(0)} MB`,
+        `ingest ${name}: ${((Date.now() - t) / 1000).toFixed(2)} s, server RSS ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB during the upload (+${(peak - before).toFixed(0)} MB), ${rssMb(pid).toFixed(0)} MB after`,
       );
     }
     const rssAfterIngest = rssMb(pid);

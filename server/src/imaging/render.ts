@@ -221,7 +221,7 @@ export async function renderFrame(
   const m = pixelModule(ds);
   const windowAsked = opts.windowCenter !== undefined && opts.windowWidth !== undefined;
   if (ts === TS.jpegBaseline && !windowAsked && !opts.format && !opts.viewport) {
-    const { bytes } = extractFrame(ds, ts, frame);
+    const bytes = frameBytes ?? extractFrame(ds, ts, frame).bytes;
     return {
       width: m.cols,
       height: m.rows,

@@ -13,8 +13,8 @@ import { RenderError, renderFrame, type RenderOptions } from './render';
 import { parseAccept } from './negotiate';
 import type { PictureFormat, Viewport } from './picture';
 import type { BlobStore } from './storage';
-import { auditView, framesByRange, loadDataSet, resolveInstances } from './wado';
-import { parseDataSet } from './dicom';
+import { auditView, resolveInstances } from './wado';
+import { headerOf, readFrame, trusted } from './frames';
 
 type Params = { study: string; series?: string; instance?: string; frame?: string };
 
@@ -99,17 +99,16 @@ export async function renderedRoutes(
     const actor = actorOf(req);
     const { study, rows: all } = await resolveInstances(app.db, actor, p.study, p.series, p.instance);
     // Study and series thumbnails show the middle image of those with pixel data.
-    const pictures = all.filter((r) => r.frames > 0);
-    const r = p.instance ? all[0]! : pictures[Math.floor(pictures.length / 2)];
-    if (!r || r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
+    const pictures = all.filter((row) => row.frames > 0);
+    const chosen = p.instance ? all[0] : pictures[Math.floor(pictures.length / 2)];
+    if (!chosen) throw badRequest('this instance has no pixel data (no frames)');
+    const r = await trusted(app.db, store, chosen);
+    if (r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
     await auditView(app.db, actor, study.id, thumbnail ? 'thumbnail' : 'rendered');
     const frame = Number(p.frame ?? 1);
-    // Native frames with a frame index: the header and that frame's bytes only, never the whole blob.
-    const ranged = r.pixel_offset !== null && r.frame_length !== null;
-    const [part] = ranged ? await framesByRange(store, r, String(frame)) : [];
-    const ds = ranged
-      ? parseDataSet(await store.readHead(r.sha256, Number(r.pixel_offset)), 'x7fe00010')
-      : await loadDataSet(store, r.sha256);
+    // The header and that frame's bytes only (frames.ts), never the whole blob.
+    const { bytes } = await readFrame(store, r, frame);
+    const ds = await headerOf(store, r);
     let out;
     try {
       out = await renderFrame(
@@ -117,7 +116,7 @@ export async function renderedRoutes(
         r.transfer_syntax_uid,
         frame,
         { ...opts, ...(format && { format }) },
-        part?.bytes,
+        bytes,
       );
     } catch (err) {
       if (err instanceof RenderError) throw badRequest(`cannot render this frame: ${err.message}`);

@@ -19,7 +19,8 @@ import {
 import type { InstanceRow } from './queries';
 import type { BlobStore } from './storage';
 import { decodable, toExplicitLittle, TranscodeError } from './transcode';
-import { extractFrame, framesByRange, loadDataSet, type Part } from './wado';
+import { loadDataSet, type Part } from './wado';
+import { headerOf, readFrame } from './frames';
 
 const canDecode = (r: InstanceRow) => decodable(r.transfer_syntax_uid, r.bits_allocated ?? 0);
 
@@ -85,28 +86,16 @@ export async function frameParts(
   if (!choice)
     throw notAcceptable(`frames of ${r.sop_uid} (stored as ${stored})`, frameOffers(stored, canDecode(r)));
   const native = NATIVE_TS.has(stored);
+  // Each frame by range through the frame index (frames.ts), never the whole blob.
+  const frames: { contentType: string; bytes: Uint8Array }[] = [];
+  for (const n of list.split(',')) frames.push(await readFrame(store, r, Number(n)));
   if (!choice.decode) {
-    if (r.pixel_offset !== null && r.frame_length !== null) {
-      const parts = await framesByRange(store, r, list);
-      // Implicit VR and deflated storage hold the same little-endian pixel bytes as Explicit VR Little Endian.
-      return choice.ts === EXPLICIT_LE && native
-        ? parts.map((p) => ({
-            ...p,
-            contentType: `application/octet-stream; transfer-syntax=${EXPLICIT_LE}`,
-          }))
-        : parts;
-    }
-    const ds = await loadDataSet(store, r.sha256);
-    return list.split(',').map((n) => {
-      const f = extractFrame(ds, stored, Number(n));
-      const contentType =
-        choice.ts === EXPLICIT_LE && native
-          ? `application/octet-stream; transfer-syntax=${EXPLICIT_LE}`
-          : f.contentType;
-      return { contentType, bytes: f.bytes };
-    });
+    // Implicit VR and deflated storage hold the same little-endian pixel bytes as Explicit VR Little Endian.
+    return choice.ts === EXPLICIT_LE && native
+      ? frames.map((p) => ({ ...p, contentType: `application/octet-stream; transfer-syntax=${EXPLICIT_LE}` }))
+      : frames;
   }
-  const ds = await loadDataSet(store, r.sha256);
+  const ds = await headerOf(store, r);
   const g = {
     rows: ds.uint16('x00280010') ?? 0,
     cols: ds.uint16('x00280011') ?? 0,
@@ -115,8 +104,9 @@ export async function frameParts(
     signed: (ds.uint16('x00280103') ?? 0) === 1,
   };
   const parts: Part[] = [];
-  for (const n of list.split(',')) {
-    const { bytes } = extractFrame(ds, stored, Number(n));
+  for (const [i, frame] of frames.entries()) {
+    const n = list.split(',')[i];
+    const { bytes } = frame;
     let out: Uint8Array;
     if (stored === TS.explicitBE) out = littleEndian(ds, bytes);
     else {

@@ -30,6 +30,7 @@ import { studySrMarks } from './sr-read';
 import { BlobStore, TempWriter } from './storage';
 import { wadoUriRoutes } from './wado-uri.routes';
 import { sweepLeftovers } from './sweep';
+import { revalidateStored } from './revalidate';
 
 const errors = errorResponses;
 const UPLOAD_STATUS: Record<string, number> = {
@@ -233,6 +234,18 @@ const imagingPlugin: FastifyPluginAsync<{ config: Config }> = async (app: Fastif
       swept,
       'imaging: removed crash leftovers (temp parts, unreferenced blobs); refreshed split patients',
     );
+  // Rows stored before the validating scan are re-checked in the background, in bounded batches (reads also
+  // re-check a row on first use); inconsistent ones are quarantined. It stops with the app.
+  let closing = false;
+  app.addHook('onClose', () => void (closing = true));
+  const revalidation = revalidateStored(app.db, store, 50, () => closing)
+    .then((r) => {
+      if (r.checked) app.log.warn(r, 'imaging: re-validated instances stored before the validating scan');
+    })
+    .catch((err: unknown) =>
+      app.log.warn({ err }, 'imaging: re-validation pass stopped; it resumes at the next start'),
+    );
+  app.addHook('onClose', async () => revalidation);
   const deps: ImagingDeps = { store, maxInstanceBytes: config.imagingMaxInstanceMb * 1024 * 1024 };
   await app.register(async (a) => dicomwebRoutes(a, deps), { prefix: '/dicomweb' });
   await app.register(async (a) => wadoUriRoutes(a, deps), { prefix: '/wado' });

@@ -59,26 +59,37 @@ export class BlobStore {
     }
   }
 
-  /**
-   * Make a complete temp file durable as the blob `sha256`. The temp file is consumed (renamed or, when the
-   * blob already exists, deleted).
-   */
-  async commitTemp(tempPath: string, sha256: string): Promise<void> {
-    const dest = this.pathOf(sha256);
-    if (await this.exists(sha256)) {
-      await fs.promises.rm(tempPath, { force: true });
-      return;
-    }
+  /** Flush a complete temp file to disk (before the index transaction, so the transaction waits on no fsync). */
+  async syncTemp(tempPath: string): Promise<void> {
     const fh = await fs.promises.open(tempPath, 'r+');
     try {
       await fh.sync();
     } finally {
       await fh.close();
     }
+  }
+
+  /**
+   * Rename a synced temp file into place as the blob `sha256` and make the rename durable. The temp file is
+   * consumed (renamed or, when the blob already exists, deleted). Returns whether this call created the blob.
+   */
+  async placeTemp(tempPath: string, sha256: string): Promise<boolean> {
+    const dest = this.pathOf(sha256);
+    if (await this.exists(sha256)) {
+      await fs.promises.rm(tempPath, { force: true });
+      return false;
+    }
     const dir = path.dirname(dest);
     await fs.promises.mkdir(dir, { recursive: true });
     await fs.promises.rename(tempPath, dest);
     await fsyncDir(dir);
+    return true;
+  }
+
+  /** syncTemp + placeTemp. */
+  async commitTemp(tempPath: string, sha256: string): Promise<void> {
+    await this.syncTemp(tempPath);
+    await this.placeTemp(tempPath, sha256);
   }
 
   read(sha256: string): Promise<Buffer> {

@@ -64,6 +64,12 @@ export interface ImagingInstanceTable {
   /** Native, not deflated pixel data: byte offset of frame 1 in the blob and the bytes per frame (range reads). */
   pixel_offset: ColumnType<string | number | null, number | null | undefined, number | null>;
   frame_length: ColumnType<string | number | null, number | null | undefined, number | null>;
+  /** Encapsulated or bit-packed frames: JSON `{ items: [start, end, …] }` or `{ offset, frameBits }` (frames.ts). */
+  frame_spans: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Version of the validating scan that checked the row (0: stored before it; re-validated). */
+  scan_version: ColumnType<number, number | undefined, number>;
+  /** Why a re-validated instance is refused to readers; null when it passed. */
+  quarantine: ColumnType<string | null, string | null | undefined, string | null>;
   sha256: string;
   size: BigCol;
   uploaded_by: string | null;

@@ -1,5 +1,6 @@
 import type { DataSet, Element } from 'dicom-parser';
 import { keywordOfTag, vrOfTag } from './dictionary';
+import type { PixelLayout } from './pixels';
 
 /**
  * Untrusted header values never size work (issue 12): every value that later drives allocation or a loop —
@@ -34,29 +35,35 @@ const tagLabel = (tag: string) => {
   return `${name ? `${name} ` : ''}(${t.slice(0, 4)},${t.slice(4)})`;
 };
 
+/**
+ * Where a data set's elements may lie: offsets in `ds` are relative to `base` in a data set of `size` bytes
+ * (the elements after the pixel data are parsed apart from the head, at their own base).
+ */
+interface Extent {
+  size: number;
+  base: number;
+}
+
 /** Every element (nested ones too) ends inside the file; sequences nest at most LIMITS.sequenceDepth deep. */
-function checkElements(ds: DataSet, size: number, depth: number): string | null {
+function checkElements(ds: DataSet, at: Extent, depth: number): string | null {
   for (const [tag, el] of Object.entries(ds.elements)) {
-    const fault = checkElement(tag, el, size, depth);
+    const fault = checkElement(tag, el, at, depth);
     if (fault) return fault;
   }
   return null;
 }
 
-function checkElement(tag: string, el: Element, size: number, depth: number): string | null {
-  if (el.length !== UNDEFINED && (el.length < 0 || el.dataOffset + el.length > size)) {
-    return `the element ${tagLabel(tag)} claims ${el.length} bytes at offset ${el.dataOffset}, past the end of the ${size}-byte data set (the file is truncated or the length is corrupt)`;
-  }
-  for (const f of el.fragments ?? []) {
-    if (f.length < 0 || f.position + f.length > size)
-      return `a pixel data fragment claims ${f.length} bytes at offset ${f.position}, past the end of the ${size}-byte data set`;
+function checkElement(tag: string, el: Element, at: Extent, depth: number): string | null {
+  const offset = at.base + el.dataOffset;
+  if (el.length !== UNDEFINED && (el.length < 0 || offset + el.length > at.size)) {
+    return `the element ${tagLabel(tag)} claims ${el.length} bytes at offset ${offset}, past the end of the ${at.size}-byte data set (the file is truncated or the length is corrupt)`;
   }
   if (el.items?.length) {
     if (depth + 1 > LIMITS.sequenceDepth)
       return `sequences are nested more than ${LIMITS.sequenceDepth} deep (at ${tagLabel(tag)})`;
     for (const item of el.items) {
       if (item.dataSet) {
-        const fault = checkElements(item.dataSet, size, depth + 1);
+        const fault = checkElements(item.dataSet, at, depth + 1);
         if (fault) return fault;
       }
     }
@@ -78,12 +85,30 @@ function numberOf(ds: DataSet, tag: string): number | undefined {
 type Fault = { ok: false; reason: string };
 const fault = (reason: string): Fault => ({ ok: false, reason });
 
-/** Check the element tree and the pixel geometry of a parsed data set against its bytes. */
-export function validateDataSet(ds: DataSet): { ok: true; geometry: PixelGeometry } | Fault {
-  const size = ds.byteArray.length;
-  const structural = checkElements(ds, size, 0);
+/** The elements of a data set (parsed apart, at `base`) end inside the `size` bytes; null when they do. */
+export function checkStructure(ds: DataSet, size: number, base = 0): string | null {
+  return checkElements(ds, { size, base }, 0);
+}
+
+/**
+ * Check the element tree and the pixel geometry of a data set against the bytes present: `ds` holds the
+ * elements before the pixel data (parsed from the head of the file), `px` the pixel data as walked by range,
+ * `after` the elements that follow it (parsed apart), `size` the bytes of the data set.
+ */
+export function validateDataSet(
+  ds: DataSet,
+  size: number,
+  px: PixelLayout | null,
+  after: { ds: DataSet; base: number } | null = null,
+): { ok: true; geometry: PixelGeometry } | Fault {
+  const structural = checkStructure(ds, size) ?? (after ? checkStructure(after.ds, size, after.base) : null);
   if (structural) return fault(structural);
-  const px = ds.elements.x7fe00010;
+  if (px?.kind === 'encapsulated')
+    for (const f of px.fragments)
+      if (f.length < 0 || f.position + f.length > size)
+        return fault(
+          `a pixel data fragment claims ${f.length} bytes at offset ${f.position}, past the end of the ${size}-byte data set`,
+        );
   const rows = numberOf(ds, 'x00280010');
   const columns = numberOf(ds, 'x00280011');
   const bits = numberOf(ds, 'x00280100');
@@ -119,16 +144,16 @@ export function validateDataSet(ds: DataSet): { ok: true; geometry: PixelGeometr
     frameIndex: null,
   };
   const dims = `Rows ${rows} × Columns ${columns} × SamplesPerPixel ${spp} × BitsAllocated ${bits}`;
-  if (px.encapsulatedPixelData) {
-    const fragments = px.fragments?.length ?? 0;
+  if (px.kind === 'encapsulated') {
+    const fragments = px.fragments.length;
     if (fragments === 0) return fault('the encapsulated pixel data (7FE0,0010) holds no fragments');
     if (frames > fragments)
       return fault(
         `NumberOfFrames (0028,0008) is ${frames} but the encapsulated pixel data holds only ${fragments} fragment(s); each frame needs at least one`,
       );
-    const bot = px.basicOffsetTable ?? [];
+    const bot = px.basicOffsetTable;
     if (bot.length > 0) {
-      const total = (px.fragments ?? []).reduce((s, f) => s + f.length + 8, 0);
+      const total = px.fragments.reduce((s, f) => s + f.length + 8, 0);
       if (bot.length !== frames)
         return fault(
           `the Basic Offset Table lists ${bot.length} frame(s) but NumberOfFrames (0028,0008) is ${frames}`,
@@ -149,7 +174,6 @@ export function validateDataSet(ds: DataSet): { ok: true; geometry: PixelGeometr
     return fault(
       `NumberOfFrames (0028,0008) ${frames} × ${dims} needs ${needed} bytes of pixel data, but the pixel data (7FE0,0010) holds ${px.length}`,
     );
-  if (bits! >= 8)
-    geometry.frameIndex = { offset: px.dataOffset, length: (rows! * columns! * spp * bits!) / 8 };
+  if (bits! >= 8) geometry.frameIndex = { offset: px.offset, length: (rows! * columns! * spp * bits!) / 8 };
   return { ok: true, geometry };
 }

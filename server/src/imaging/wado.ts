@@ -98,7 +98,7 @@ export async function loadDataSet(store: BlobStore, sha256: string): Promise<Dat
   return ds;
 }
 
-const FRAME_MEDIA: Record<string, string> = {
+export const FRAME_MEDIA: Record<string, string> = {
   '1.2.840.10008.1.2.4.50': 'image/jpeg',
   '1.2.840.10008.1.2.4.51': 'image/jpeg',
   '1.2.840.10008.1.2.4.57': 'image/jpeg',
@@ -155,36 +155,6 @@ export function extractFrame(
   const bytes = ds.byteArray.subarray(start, start + len);
   const ts = transferSyntaxUid === DEFLATED_TS ? '1.2.840.10008.1.2.1' : transferSyntaxUid;
   return { bytes, contentType: `application/octet-stream; transfer-syntax=${ts}` };
-}
-
-/**
- * Frames of native pixel data read by range through the frame index stored at ingest (`pixel_offset`,
- * `frame_length`; validated against the file then): only the asked frames' bytes are read, never the blob.
- */
-export async function framesByRange(
-  store: BlobStore,
-  r: {
-    sha256: string;
-    transfer_syntax_uid: string;
-    frames: number;
-    pixel_offset: unknown;
-    frame_length: unknown;
-  },
-  list: string,
-): Promise<Part[]> {
-  const offset = Number(r.pixel_offset);
-  const length = Number(r.frame_length);
-  const parts: Part[] = [];
-  for (const s of list.split(',')) {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1 || n > r.frames)
-      throw notFound(`frame ${s} (the instance has ${r.frames})`);
-    parts.push({
-      contentType: `application/octet-stream; transfer-syntax=${r.transfer_syntax_uid}`,
-      bytes: await store.readRange(r.sha256, offset + (n - 1) * length, length),
-    });
-  }
-  return parts;
 }
 
 /** A top-level element's value bytes (BulkDataURI target). */

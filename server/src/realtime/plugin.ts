@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import fp from 'fastify-plugin';
+import { findUnstorableText } from '../plugins/input-guard';
 import { Server, type Socket } from 'socket.io';
 import type { createClient } from 'redis';
 import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents } from '@consult/shared';
@@ -109,7 +110,29 @@ export default fp<{ config: Config }>(
       const { actor } = socket.data;
       void socket.join([userRoom(actor.id), sessionRoom(actor.sessionId)]);
       revalidate(socket);
+      // The HTTP text rule (plugins/input-guard.ts) for every event: a payload holding NUL or a lone surrogate
+      // never reaches a handler; its ack says which field.
+      socket.use(([event, ...args], next) => {
+        const data = args.filter((a) => typeof a !== 'function');
+        const field = data.reduce<string | null>(
+          (found, a, i) => found ?? findUnstorableText(a, data.length > 1 ? `/${i}` : ''),
+          null,
+        );
+        if (field === null) return next();
+        const ack = args.at(-1);
+        if (typeof ack === 'function')
+          (ack as (r: unknown) => void)({
+            ok: false,
+            code: 'validation',
+            message: `${event}: ${field || '/'}: text must not contain NUL characters or unpaired UTF-16 surrogates`,
+          });
+      });
       for (const h of handlers) h(socket);
+    });
+    // Long-polling responses carry session data: never cached (engine.io sets it on data responses; this makes
+    // it hold for the handshake too, and survives an upgrade that drops it).
+    io.engine.on('headers', (headers: Record<string, string>) => {
+      headers['cache-control'] = 'no-store';
     });
     const stopSweep = startSessionSweep(io, app.db, app.log);
 

@@ -14,10 +14,12 @@ import {
 } from '@consult/shared';
 import type { Executor } from '../db/database';
 import type { BlobStore } from '../imaging/storage';
-import { loadDataSet } from '../imaging/wado';
+import { headerOf, readFrame, trusted } from '../imaging/frames';
+import { frameRow } from '../imaging/queries';
 import { RenderError, renderFrame } from '../imaging/render';
 import { annotationRows } from '../imaging/annotation-queries';
 import { measuredRows, toAnnotation } from '../imaging/annotations';
+import { DomainError } from '../errors';
 import { keyImageInstance } from './key-images';
 
 interface Pt {
@@ -101,8 +103,13 @@ export async function keyImagePictures(
       .map((a) => markOf({ ...toAnnotation(a) }, lang))
       .filter((m): m is KeyImageMark => m !== null);
     try {
-      const ds = await loadDataSet(store, inst.sha256);
-      const r = await renderFrame(ds, inst.transfer_syntax_uid, k.frame);
+      // The header and the key image's frame by range, as the rendered resource reads them (never the blob).
+      const row = await frameRow(db, inst.id);
+      if (!row) throw new RenderError('the instance is no longer stored');
+      const trustedRow = await trusted(db, store, row);
+      const { bytes } = await readFrame(store, trustedRow, k.frame);
+      const ds = await headerOf(store, trustedRow);
+      const r = await renderFrame(ds, inst.transfer_syntax_uid, k.frame, {}, bytes);
       out.push({
         image: {
           contentType: r.contentType,
@@ -114,7 +121,10 @@ export async function keyImagePictures(
         note: null,
       });
     } catch (err) {
-      const why = err instanceof RenderError ? err.message : 'the stored instance could not be read';
+      const why =
+        err instanceof RenderError || err instanceof DomainError
+          ? err.message
+          : 'the stored instance could not be read';
       out.push({ image: null, marks, note: why });
     }
   }

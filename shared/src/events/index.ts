@@ -5,9 +5,9 @@
  */
 import type { ErrorCode } from '../errors';
 import type { Notification } from './notifications';
-import type { RoundClientToServerEvents, RoundServerToClientEvents } from './rounds';
+import { ROUND_METHODS, type RoundClientToServerEvents, type RoundServerToClientEvents } from './rounds';
 import type { ConsultationServerToClientEvents } from './consultations';
-import type { SyncClientToServerEvents, SyncServerToClientEvents } from './sync';
+import { SYNC_COMMANDS, type SyncClientToServerEvents, type SyncServerToClientEvents } from './sync';
 
 export * from './notifications';
 export * from './rounds';
@@ -38,3 +38,10 @@ export type ServerToClientEvents = CoreServerToClientEvents &
 export type ClientToServerEvents = CoreClientToServerEvents &
   RoundClientToServerEvents &
   SyncClientToServerEvents;
+
+/** Every client → server event name, at run time (tests generate over it). */
+export const CLIENT_EVENTS: (keyof ClientToServerEvents)[] = [
+  'notification:sync',
+  ...ROUND_METHODS.map((m) => `round:${m}` as const),
+  ...SYNC_COMMANDS.map((c) => `sync:${c}` as const),
+];

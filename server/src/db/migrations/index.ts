@@ -7,6 +7,7 @@ import * as reports from './2026_11_25_0700_reports';
 import * as dashboard from './2026_11_25_0710_dashboard';
 import * as careTeam from './2026_12_03_0100_care_team';
 import * as imagingIdentity from './2026_12_03_0200_imaging_identity';
+import * as imagingScan from './2026_12_03_1130_imaging_scan';
 import * as hardening from './2026_12_03_0300_hardening';
 import * as followUps from './2026_12_03_0400_follow_ups';
 import * as annotationModel from './2026_12_03_1100_annotation_model';
@@ -32,5 +33,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0950_second_factor': secondFactor,
   '2026_12_03_1100_annotation_model': annotationModel,
   '2026_12_03_1100_list_keyset': listKeyset,
+  '2026_12_03_1130_imaging_scan': imagingScan,
   '2026_12_03_1130_service_clients': serviceClients,
 };
