@@ -30,7 +30,9 @@ describe('create-admin CLI on an empty production database', () => {
     const bad = await cli(['Bad Name'], { ADMIN_PASSWORD: 'a-very-long-secret' });
     expect(bad.code).toBe(2);
     expect(bad.out).toMatch(/usage: create-admin/);
-    expect((await cli(['short.pw'], { ADMIN_PASSWORD: 'short' })).out).toMatch(/too short: at least 12 characters/);
+    expect((await cli(['short.pw'], { ADMIN_PASSWORD: 'short' })).out).toMatch(
+      /too short: at least 12 characters/,
+    );
 
     const dbh = await openDatabase({ databaseUrl: PG_URL, schema, dataDir: null });
     const app = await buildApp({ config: testConfig({ seedDemo: false }), db: dbh.db, logger: false });

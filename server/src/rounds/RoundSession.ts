@@ -148,7 +148,12 @@ export class RoundSession {
           db,
           this.#app.io,
           [round.host_id, ...invited].filter((u) => u !== this.actor.id),
-          { kind: 'round.started', entityType: 'round', entityId: roundId, data: { title: round.title, joinPath: joinPath(roundId) } },
+          {
+            kind: 'round.started',
+            entityType: 'round',
+            entityId: roundId,
+            data: { title: round.title, joinPath: joinPath(roundId) },
+          },
         );
       }
       return {
