@@ -177,6 +177,24 @@ const networkRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app,
       return { ok: true as const };
     },
   );
+  app.delete(
+    '/users/:id/mfa',
+    {
+      preHandler: app.guard(P.UsersManage),
+      schema: {
+        tags: ['network'],
+        summary:
+          "Reset a user's second factor (lost phone and recovery codes): they enrol again at next sign-in",
+        params: IdParams,
+        response: { 200: OkResponse, ...errors },
+      },
+    },
+    async (req) => {
+      await svc.resetSecondFactor(app.db, actorOf(req), req.params.id);
+      app.endSessions({ userId: req.params.id });
+      return { ok: true as const };
+    },
+  );
 };
 
 export default networkRoutes;

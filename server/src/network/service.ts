@@ -20,7 +20,7 @@ import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { hashPassword } from '../auth/password';
 import { checkNewPassword, replacePassword } from '../auth/password-policy';
-import { forgetDevices } from '../auth/mfa/service';
+import { forgetDevices, removeSecondFactor } from '../auth/mfa/service';
 import type { SecurityConfig } from '../config';
 import { clearLoginLocks } from '../auth/service';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
@@ -396,6 +396,25 @@ export async function resetPassword(
     await recordAudit(trx, {
       actor,
       action: 'user.password_reset',
+      entityType: 'user',
+      entityId: id,
+      ip: actor.ip,
+    });
+  });
+}
+
+/** Remove a user's second factor (TOTP, recovery codes, remembered browsers) and end their sessions. */
+export async function resetSecondFactor(db: DB, actor: Actor, id: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('users').select('role').where('id', '=', id).executeTakeFirst();
+    if (!current) throw notFound('user');
+    if (current.role === 'sys_admin' && actor.role !== 'sys_admin')
+      throw new DomainError('forbidden', 'only a sys_admin may reset a sys_admin');
+    await removeSecondFactor(trx, id);
+    await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+    await recordAudit(trx, {
+      actor,
+      action: 'user.mfa_reset',
       entityType: 'user',
       entityId: id,
       ip: actor.ip,

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ROLES, type Department, type Role, type User, type UserCreate } from '@consult/shared';
-import { get, patch, post } from '../../app/api';
+import { del, get, patch, post } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { askText } from '../../app/prompt';
 import { useAsync } from '../../app/useAsync';
@@ -34,13 +34,34 @@ export function UsersPage() {
       vars: { username: u.username },
       labelKey: 'admin.user.newPassword',
       type: 'password',
-      minLength: 10,
+      minLength: 12,
     });
     if (!password) return;
     try {
       await post(`/api/users/${u.id}/password`, { password });
       setError(null);
       setNotice(t('admin.user.resetDone'));
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  /** A user who lost both phone and recovery codes enrols again; typing the username confirms. */
+  const resetMfa = async (u: User) => {
+    const typed = await askText({
+      titleKey: 'admin.user.mfaResetTitle',
+      vars: { username: u.username },
+      labelKey: 'admin.user.mfaResetConfirm',
+    });
+    if (typed === null) return;
+    if (typed.trim() !== u.username) {
+      setNotice(t('admin.user.mfaResetMismatch'));
+      return;
+    }
+    try {
+      await del(`/api/users/${u.id}/mfa`);
+      setError(null);
+      setNotice(t('admin.user.mfaResetDone'));
     } catch (err) {
       setError(err);
     }
@@ -95,6 +116,9 @@ export function UsersPage() {
                       </button>
                       <button className="btn btn-small" onClick={() => void reset(u)}>
                         {t('admin.user.reset')}
+                      </button>
+                      <button className="btn btn-small" onClick={() => void resetMfa(u)}>
+                        {t('admin.user.mfaReset')}
                       </button>
                     </td>
                   </tr>

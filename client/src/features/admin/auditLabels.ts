@@ -12,6 +12,7 @@ const ACTIONS: Record<string, [zh: string, en: string]> = {
   'auth.mfa_enrol': ['绑定双重验证', 'Enrol two-step verification'],
   'auth.mfa_recovery_codes': ['重新生成恢复码', 'Regenerate recovery codes'],
   'auth.session_end': ['结束登录会话', 'End a session'],
+  'user.mfa_reset': ['重置双重验证', 'Reset two-step verification'],
   'user.create': ['创建用户', 'Create user'],
   'user.create_admin_cli': ['命令行创建管理员', 'Create administrator (command line)'],
   'user.password_reset': ['重置密码', 'Reset password'],

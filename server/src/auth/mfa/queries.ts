@@ -37,8 +37,12 @@ export async function acceptStep(
   return Number(res.numUpdatedRows) === 1;
 }
 
+export const deleteTotp = (db: Executor, userId: string) =>
+  db.deleteFrom('user_totp').where('user_id', '=', userId).execute();
+
 export const replaceRecoveryCodes = async (db: Executor, userId: string, hashes: string[]) => {
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+  if (hashes.length === 0) return;
   await db
     .insertInto('recovery_codes')
     .values(hashes.map((code_hash) => ({ user_id: userId, code_hash })))

@@ -145,6 +145,13 @@ export async function secondFactor(
   return { enrolmentPending: false, rememberToken, via };
 }
 
+/** Remove the user's second factor entirely (an administrator's reset): they enrol again when required. */
+export async function removeSecondFactor(db: Executor, userId: string): Promise<void> {
+  await q.deleteTotp(db, userId);
+  await q.replaceRecoveryCodes(db, userId, []);
+  await q.forgetTrustedDevices(db, userId);
+}
+
 /** Forget every remembered browser of the user (after a password change or on request). */
 export const forgetDevices = (db: Executor, userId: string) => q.forgetTrustedDevices(db, userId);
 
