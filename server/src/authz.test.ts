@@ -120,7 +120,8 @@ const MATRIX: Case[] = [
     name: 'reset password',
     method: 'POST',
     url: () => `/api/users/${ids.user}/password`,
-    body: () => ({ password: 'reset-pass-123' }),
+    // A new password each time: the same one twice is refused (no reuse of the last PASSWORD_HISTORY).
+    body: () => ({ password: `reset-pass-${crypto.randomUUID().slice(0, 8)}` }),
     expect: admins(200, 403),
   },
   { name: 'audit log', method: 'GET', url: () => '/api/audit', expect: { ...all(403), sys_admin: 200 } },
