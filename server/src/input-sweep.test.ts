@@ -230,7 +230,13 @@ describe('invalid JSON → 400 on every route that takes a body', () => {
           headers: { 'content-type': 'application/json' },
           payload: '{"name": "x", ',
         });
-        expect([res.statusCode, res.json().code], `${r.method} ${r.url}`).toEqual([400, 'validation']);
+        // The OAuth token endpoint answers in RFC 6749's own error format (§5.2).
+        const oauth = r.url.startsWith('/oauth/');
+        const fault = oauth ? res.json().error : res.json().code;
+        expect([res.statusCode, fault], `${r.method} ${r.url}`).toEqual([
+          400,
+          oauth ? 'invalid_request' : 'validation',
+        ]);
       }
     }
   });

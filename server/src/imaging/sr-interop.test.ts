@@ -33,7 +33,7 @@ describe('SR export validated by dciodvfy, SR from elsewhere read as marks', () 
   afterAll(async () => t?.close());
 
   /** Upload files, measure on the first instance, export the SR and fetch it back. */
-  async function exportFrom(files: string[], tools: { tool: string; data: object }[]) {
+  async function exportFrom(files: string[], tools: { tool: string; points: number[][]; text?: string }[]) {
     const r = await stowAs(
       t,
       doctor,
@@ -72,21 +72,28 @@ describe('SR export validated by dciodvfy, SR from elsewhere read as marks', () 
     return file;
   }
 
+  // Marks in the shared annotation model: points in image pixels; the server measures them.
   const length = {
     tool: 'Length',
-    data: { handles: { start: { x: 10, y: 20 }, end: { x: 110, y: 20 } }, length: 78.1, unit: 'mm' },
+    points: [
+      [10, 20],
+      [110, 20],
+    ],
   };
   const ellipse = {
     tool: 'EllipticalRoi',
-    data: {
-      handles: { start: { x: 1, y: 1 }, end: { x: 41, y: 21 } },
-      cachedStats: { area: 120.5, mean: 40.2, stdDev: 3.1 },
-      unit: 'mm',
-    },
+    points: [
+      [1, 1],
+      [41, 21],
+    ],
   };
   const arrow = {
     tool: 'ArrowAnnotate',
-    data: { handles: { start: { x: 5, y: 5 }, end: { x: 30, y: 30 } }, text: '结节 nodule' },
+    points: [
+      [5, 5],
+      [30, 30],
+    ],
+    text: '结节 nodule',
   };
 
   it('exports from a CT series pass with 0 errors and carry the header modules and Image Library', async () => {
@@ -152,7 +159,9 @@ describe('SR export validated by dciodvfy, SR from elsewhere read as marks', () 
       values: [{ value: 42.5, unit: 'mm' }],
     });
     const own = marks.find((m) => m.srSopInstanceUid === text(ours, 'x00080018'))!;
-    expect(own.values.map((v) => v.value)).toContain(78.1);
+    // Our own export reads back with the length the server measured: 100 px along a row × the column spacing.
+    const spacing = Number(text(image, 'x00280030').split('\\')[1]);
+    expect(own.values[0]!.value).toBeCloseTo(100 * spacing, 3);
     // Another hospital sees nothing of it.
     const outsider = await t.login('wanquan.doctor');
     expect(

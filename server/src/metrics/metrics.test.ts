@@ -219,8 +219,12 @@ describe('metrics: what they report', () => {
       expect(sample(lagging, 'consult_audit_chain_lag_seconds')).toBeGreaterThan(0);
       await holder.query('commit');
       expect((await read).statusCode).toBe(200);
-      const m1 = await metrics();
-      expect(sample(m1, 'consult_audit_pending_entries')).toBe(0);
+      // Read audits are appended in background batches: the queue drains once the lock is free.
+      const m1 = await until(
+        metrics,
+        (m) => sample(m, 'consult_audit_pending_entries') === 0,
+        'the read audit appended',
+      );
       expect(sample(m1, 'consult_audit_chain_lag_seconds')).toBe(0);
     } finally {
       await holder.end();

@@ -70,7 +70,13 @@ describe('zh-CN everywhere', () => {
     expect(localizedError('zh-CN', 0, {})).toBe(zh['error.network']);
     // The login form's wrong password and the signing dialog's wrong password are named as such.
     expect(localizedError('zh-CN', 401, { code: 'unauthenticated' }, 'login')).toBe('用户名或密码错误');
-    expect(localizedError('zh-CN', 400, { code: 'validation', field: '/body/password' })).toBe('密码不正确');
+    expect(localizedError('zh-CN', 400, { code: 'validation', field: '/body/password' }, 'sign')).toBe(
+      '密码不正确',
+    );
+    // A new password that breaks the rules is named as such, not as a wrong password.
+    expect(localizedError('zh-CN', 400, { code: 'validation', field: '/body/password' })).toMatch(
+      /^密码不符合要求/,
+    );
     // English readers also get the server's detail.
     expect(localizedError('en', 404, { code: 'not_found', message: 'patient not found' })).toContain(
       'patient not found',
