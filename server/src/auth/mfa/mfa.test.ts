@@ -176,9 +176,7 @@ describe.each(DIALECTS)('second factor, sessions and password rules on %s', (dia
     expect(device.path).toBe('/api/auth/login');
     expect((await login('pku.nephro', {}, { [DEVICE_COOKIE]: device.value })).statusCode).toBe(200);
     // Another user's remembered browser is not this user's.
-    expect((await login('sysadmin', {}, { [DEVICE_COOKIE]: device.value })).json().code).toBe(
-      'mfa_required',
-    );
+    expect((await login('sysadmin', {}, { [DEVICE_COOKIE]: device.value })).json().code).toBe('mfa_required');
 
     const cur = remembered.json();
     const changed = await call(session(remembered), cur.csrfToken, 'PUT', '/api/auth/me/password', {
