@@ -157,6 +157,9 @@ export async function login(
   };
 }
 
+/** End every session of a user (their credentials were reset). */
+export const endUserSessions = (ex: Executor, userId: string) => q.deleteUserSessions(ex, userId);
+
 /** Lift every sign-in lock of a user (an administrator reset their password). */
 export const clearLoginLocks = (ex: Executor, userId: string) => q.deleteLoginFailures(ex, userId);
 

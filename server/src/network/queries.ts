@@ -87,3 +87,18 @@ export const userColumns = [
   'disabled',
   'created_at',
 ] as const;
+
+/** What resetting a user's credentials needs to know of them. */
+export const findUserCredentials = (db: Executor, id: string) =>
+  db
+    .selectFrom('users')
+    .select(['id', 'role', 'username', 'password_hash'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+
+export const setUserPassword = (db: Executor, id: string, passwordHash: string) =>
+  db
+    .updateTable('users')
+    .set({ password_hash: passwordHash, failed_logins: 0, locked_until: null })
+    .where('id', '=', id)
+    .execute();

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import * as credentials from './credentials';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
@@ -172,7 +173,13 @@ const networkRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app,
       },
     },
     async (req) => {
-      await svc.resetPassword(app.db, config.security, actorOf(req), req.params.id, req.body.password);
+      await credentials.resetPassword(
+        app.db,
+        config.security,
+        actorOf(req),
+        req.params.id,
+        req.body.password,
+      );
       app.endSessions({ userId: req.params.id });
       return { ok: true as const };
     },
@@ -190,7 +197,7 @@ const networkRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app,
       },
     },
     async (req) => {
-      await svc.resetSecondFactor(app.db, actorOf(req), req.params.id);
+      await credentials.resetSecondFactor(app.db, actorOf(req), req.params.id);
       app.endSessions({ userId: req.params.id });
       return { ok: true as const };
     },

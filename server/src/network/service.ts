@@ -19,10 +19,8 @@ import type { DepartmentRow, HospitalRow, PairingRow, UserRow } from '../db/tabl
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { hashPassword } from '../auth/password';
-import { checkNewPassword, replacePassword } from '../auth/password-policy';
-import { forgetDevices, removeSecondFactor } from '../auth/mfa/service';
+import { checkNewPassword } from '../auth/password-policy';
 import type { SecurityConfig } from '../config';
-import { clearLoginLocks } from '../auth/service';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import * as q from './queries';
 
@@ -364,60 +362,5 @@ export async function updateUser(db: DB, actor: Actor, id: string, body: UserUpd
       }),
     });
     return toUser(row);
-  });
-}
-
-export async function resetPassword(
-  db: DB,
-  security: SecurityConfig,
-  actor: Actor,
-  id: string,
-  password: string,
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('users')
-      .select(['id', 'role', 'username', 'password_hash'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!current) throw notFound('user');
-    if (current.role === 'sys_admin' && actor.role !== 'sys_admin')
-      throw new DomainError('forbidden', 'only a sys_admin may reset a sys_admin');
-    await checkNewPassword(trx, security, current, password);
-    const password_hash = await replacePassword(trx, security, id, current.password_hash, password);
-    await trx
-      .updateTable('users')
-      .set({ password_hash, failed_logins: 0, locked_until: null })
-      .where('id', '=', id)
-      .execute();
-    await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
-    await forgetDevices(trx, id);
-    await clearLoginLocks(trx, id);
-    await recordAudit(trx, {
-      actor,
-      action: 'user.password_reset',
-      entityType: 'user',
-      entityId: id,
-      ip: actor.ip,
-    });
-  });
-}
-
-/** Remove a user's second factor (TOTP, recovery codes, remembered browsers) and end their sessions. */
-export async function resetSecondFactor(db: DB, actor: Actor, id: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('users').select('role').where('id', '=', id).executeTakeFirst();
-    if (!current) throw notFound('user');
-    if (current.role === 'sys_admin' && actor.role !== 'sys_admin')
-      throw new DomainError('forbidden', 'only a sys_admin may reset a sys_admin');
-    await removeSecondFactor(trx, id);
-    await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
-    await recordAudit(trx, {
-      actor,
-      action: 'user.mfa_reset',
-      entityType: 'user',
-      entityId: id,
-      ip: actor.ip,
-    });
   });
 }

@@ -8,11 +8,8 @@ import {
   TotpCodeBody,
   TotpSetup,
 } from '@consult/shared';
-import { DomainError } from '../../errors';
-import { recordAudit } from '../../audit/service';
 import { actorOf } from '../plugin';
 import * as mfa from './service';
-import * as q from './queries';
 
 const errors = {
   400: ErrorResponse,
@@ -77,20 +74,7 @@ const mfaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { mfaEnrolment: true },
       schema: { tags: ['auth'], summary: 'My signed-in sessions', response: { 200: SessionList, ...errors } },
     },
-    async (req) => {
-      const actor = actorOf(req);
-      const rows = await q.ownSessions(app.db, actor.id);
-      return {
-        items: rows.map((r) => ({
-          id: r.id,
-          createdAt: r.created_at.toISOString(),
-          lastSeenAt: r.last_seen_at.toISOString(),
-          ip: r.ip,
-          userAgent: r.user_agent,
-          current: r.id === actor.sessionId,
-        })),
-      };
-    },
+    async (req) => ({ items: await mfa.ownSessions(app.db, actorOf(req)) }),
   );
 
   app.delete(
@@ -106,19 +90,7 @@ const mfaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => {
-      const actor = actorOf(req);
-      await app.db.transaction().execute(async (trx) => {
-        if (!(await q.deleteOwnSession(trx, actor.id, req.params.id))) {
-          throw new DomainError('not_found', 'no such session of yours');
-        }
-        await recordAudit(trx, {
-          actor,
-          action: 'auth.session_end',
-          entityType: 'user',
-          entityId: actor.id,
-          ip: actor.ip,
-        });
-      });
+      await mfa.endOwnSession(app.db, actorOf(req), req.params.id);
       app.endSessions({ sessionId: req.params.id });
       return { ok: true as const };
     },

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import QRCode from 'qrcode';
-import type { RecoveryCodes, Role, TotpSetup } from '@consult/shared';
+import type { RecoveryCodes, Role, SessionInfo, TotpSetup } from '@consult/shared';
 import type { DB, Executor } from '../../db/database';
 import type { SecurityConfig } from '../../config';
 import { DomainError } from '../../errors';
@@ -156,3 +156,32 @@ export async function removeSecondFactor(db: Executor, userId: string): Promise<
 export const forgetDevices = (db: Executor, userId: string) => q.forgetTrustedDevices(db, userId);
 
 export const recoveryCodesLeft = (db: Executor, userId: string) => q.unusedRecoveryCodes(db, userId);
+
+/** The user's own live sessions, the most recently used first. */
+export async function ownSessions(db: Executor, actor: Actor): Promise<SessionInfo[]> {
+  const rows = await q.ownSessions(db, actor.id);
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: r.created_at.toISOString(),
+    lastSeenAt: r.last_seen_at.toISOString(),
+    ip: r.ip,
+    userAgent: r.user_agent,
+    current: r.id === actor.sessionId,
+  }));
+}
+
+/** End one of the user's own sessions (404 for anyone else's); the caller closes its sockets. */
+export async function endOwnSession(db: DB, actor: Actor, sessionId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (!(await q.deleteOwnSession(trx, actor.id, sessionId))) {
+      throw new DomainError('not_found', 'no such session of yours');
+    }
+    await recordAudit(trx, {
+      actor,
+      action: 'auth.session_end',
+      entityType: 'user',
+      entityId: actor.id,
+      ip: actor.ip,
+    });
+  });
+}
