@@ -139,9 +139,9 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   });
   let res = await migrator.migrateToLatest();
   // Kysely's introspection of the bookkeeping tables reads the catalog of EVERY schema; on a shared server another
-  // schema dropped at that moment fails it with 42P01 before any migration ran. That read (not a migration) is
-  // retried, a bounded number of times; a failing migration is never retried.
-  for (let attempt = 1; attempt < 3 && catalogRace(res); attempt++) res = await migrator.migrateToLatest();
+  // schema dropped at that moment fails it with 42P01 (its table) or 3F000 (its schema) before any migration ran.
+  // That read (not a migration) is retried, a bounded number of times; a failing migration is never retried.
+  for (let attempt = 1; attempt < 5 && catalogRace(res); attempt++) res = await migrator.migrateToLatest();
   if (res.error) {
     const failed = res.results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(res.error)}`, {
@@ -151,9 +151,11 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   return res;
 }
 
+/** undefined_table, invalid_schema_name: what a concurrent DROP SCHEMA does to a catalog read of every schema. */
+const CATALOG_RACE_CODES = new Set(['42P01', '3F000']);
 const catalogRace = (res: MigrationResultSet): boolean =>
   !!res.error &&
-  (res.error as { code?: string }).code === '42P01' &&
+  CATALOG_RACE_CODES.has((res.error as { code?: string }).code ?? '') &&
   !(res.results ?? []).some((r) => r.status !== 'NotExecuted');
 
 /** Cheap liveness probe used by /api/health. */
