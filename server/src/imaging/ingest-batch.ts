@@ -43,6 +43,9 @@ export const MAX_BATCH = 64;
 
 const uuid = () => crypto.randomUUID();
 
+/** Batches committed, instances they held, and instances deferred to a next batch (tests and diagnostics). */
+export const ingestBatchStats = { batches: 0, instances: 0, deferred: 0 };
+
 class IngestBatcher {
   #queue: Waiting[] = [];
   #running = 0;
@@ -85,8 +88,11 @@ class IngestBatcher {
       for (const w of batch) w.reject(e);
       return;
     }
+    ingestBatchStats.batches++;
+    ingestBatchStats.instances += batch.length;
     const deferred: Waiting[] = [];
     batch.forEach((w, i) => (outcome[i] ? w.resolve(outcome[i]) : deferred.push(w)));
+    ingestBatchStats.deferred += deferred.length;
     this.#queue.unshift(...deferred);
   }
 }
