@@ -226,7 +226,7 @@ function instanceRow(p: PendingInstance, studyAndSeries: { study: string; series
 }
 
 /**
- * Insert-or-find the patients, studies and series of the accepted instances (three kinds, two statements each).
+ * Insert-or-find the patients, studies and series of the accepted instances (one statement per kind).
  * A patient with a Patient ID is found by hospital + issuer + ID; without one, the study's own patient record, or
  * one new record per new study. Returns hierarchyKey → the study and series ids.
  */
@@ -252,20 +252,18 @@ async function writeHierarchy(trx: Trx, accepted: PendingInstance[], h: q.BatchH
       patients.set(sk, row.id);
     }
   }
-  await q.insertPatients(trx, newPatients);
-  if (byKey.size) {
-    const found = await q.patientsByKey(
-      trx,
-      [...byKey.values()].map(([p]) => ({
-        hospital: p!.hospitalId,
-        issuer: p!.attrs.issuer,
-        patientId: p!.attrs.patientId,
-      })),
-    );
-    for (const f of found)
-      for (const p of byKey.get(`${f.hospital_id}\0${f.issuer}\0${f.patient_id}`) ?? [])
-        patients.set(`${p.hospitalId}\0${p.attrs.studyUid}`, f.id);
-  }
+  const found = await q.upsertPatients(
+    trx,
+    newPatients,
+    [...byKey.values()].map(([p]) => ({
+      hospital: p!.hospitalId,
+      issuer: p!.attrs.issuer,
+      patientId: p!.attrs.patientId,
+    })),
+  );
+  for (const f of found)
+    for (const p of byKey.get(`${f.hospital_id}\0${f.issuer}\0${f.patient_id}`) ?? [])
+      patients.set(`${p.hospitalId}\0${p.attrs.studyUid}`, f.id);
 
   const studyRows = new Map<string, Parameters<typeof q.upsertStudies>[1][number]>();
   for (const p of accepted) {

@@ -1,4 +1,5 @@
 import { sql, type Insertable } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Trx } from '../db/database';
 import type {
   ImagingInstanceTable,
@@ -29,103 +30,144 @@ export async function lockIdentityKeys(trx: Trx, keys: LockKey[]): Promise<void>
   );
 }
 
-/** Who holds any of these study, series and SOP Instance UIDs now (identity.ts judges with them). */
+/**
+ * Who holds any of these study, series and SOP Instance UIDs now (identity.ts judges with them): three lists in
+ * ONE statement.
+ */
 export async function holdersOf(trx: Trx, uids: { studies: string[]; series: string[]; sops: string[] }) {
-  const studies = await trx
-    .selectFrom('imaging_studies as s')
-    .innerJoin('imaging_patients as p', 'p.id', 's.patient_ref')
-    .innerJoin('hospitals as h', 'h.id', 's.hospital_id')
-    .select([
-      's.id',
-      's.study_uid',
-      's.hospital_id',
-      'h.name_en as hospital_name',
-      'p.id as patient_ref',
-      'p.patient_id',
-      'p.issuer',
-      'p.patient_name',
+  const row = await trx
+    .selectNoFrom((eb) => [
+      jsonArrayFrom(
+        eb
+          .selectFrom('imaging_studies as s')
+          .innerJoin('imaging_patients as p', 'p.id', 's.patient_ref')
+          .innerJoin('hospitals as h', 'h.id', 's.hospital_id')
+          .select([
+            's.id',
+            's.study_uid',
+            's.hospital_id',
+            'h.name_en as hospital_name',
+            'p.id as patient_ref',
+            'p.patient_id',
+            'p.issuer',
+            'p.patient_name',
+          ])
+          .where('s.study_uid', 'in', uids.studies),
+      ).as('studies'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('imaging_series as se')
+          .innerJoin('imaging_studies as s', 's.id', 'se.study_ref')
+          .select(['se.series_uid', 's.study_uid', 's.hospital_id'])
+          .where('se.series_uid', 'in', uids.series),
+      ).as('series'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('imaging_instances as i')
+          .innerJoin('imaging_studies as s', 's.id', 'i.study_ref')
+          .select(['i.sop_uid', 'i.sha256', 'i.study_ref', 's.study_uid', 's.hospital_id'])
+          .where('i.sop_uid', 'in', uids.sops),
+      ).as('instances'),
     ])
-    .where('s.study_uid', 'in', uids.studies)
-    .execute();
-  const series = await trx
-    .selectFrom('imaging_series as se')
-    .innerJoin('imaging_studies as s', 's.id', 'se.study_ref')
-    .select(['se.series_uid', 's.study_uid', 's.hospital_id'])
-    .where('se.series_uid', 'in', uids.series)
-    .execute();
-  const instances = await trx
-    .selectFrom('imaging_instances as i')
-    .innerJoin('imaging_studies as s', 's.id', 'i.study_ref')
-    .select(['i.sop_uid', 'i.sha256', 'i.study_ref', 's.study_uid', 's.hospital_id'])
-    .where('i.sop_uid', 'in', uids.sops)
-    .execute();
-  return { studies, series, instances };
+    .executeTakeFirstOrThrow();
+  return { studies: row.studies, series: row.series, instances: row.instances };
 }
 export type BatchHolders = Awaited<ReturnType<typeof holdersOf>>;
 
-/** New patient records (one statement); an existing hospital + issuer + Patient ID keeps its record. */
-export async function insertPatients(trx: Trx, rows: Insertable<ImagingPatientTable>[]): Promise<void> {
-  if (!rows.length) return;
-  await trx
-    .insertInto('imaging_patients')
-    .values(rows)
-    .onConflict((oc) =>
-      oc.columns(['hospital_id', 'issuer', 'patient_id']).where('patient_id', '<>', '').doNothing(),
-    )
-    .execute();
-}
-
-/** Patient record ids by hospital + issuer + Patient ID (non-empty IDs). */
-export function patientsByKey(trx: Trx, keys: { hospital: string; issuer: string; patientId: string }[]) {
-  return trx
+/**
+ * New patient records, and the ids of the patients with a Patient ID among `keys` (new or already there), in ONE
+ * statement. A record with an empty Patient ID is always new (it belongs to one study); an existing hospital +
+ * issuer + Patient ID keeps its record.
+ */
+export function upsertPatients(
+  trx: Trx,
+  rows: Insertable<ImagingPatientTable>[],
+  keys: { hospital: string; issuer: string; patientId: string }[],
+) {
+  const cols = ['id', 'hospital_id', 'issuer', 'patient_id'] as const;
+  const keyed = trx
     .selectFrom('imaging_patients')
-    .select(['id', 'hospital_id', 'issuer', 'patient_id'])
-    .where((eb) =>
-      eb(
-        eb.refTuple('hospital_id', 'issuer', 'patient_id'),
-        'in',
-        keys.map((k) => eb.tuple(k.hospital, k.issuer, k.patientId)),
-      ),
+    .select(cols)
+    .where((w) =>
+      keys.length
+        ? w(
+            w.refTuple('hospital_id', 'issuer', 'patient_id'),
+            'in',
+            keys.map((k) => w.tuple(k.hospital, k.issuer, k.patientId)),
+          )
+        : w.lit(false),
+    );
+  if (!rows.length) return keyed.execute();
+  return trx
+    .with('ins', (db) =>
+      db
+        .insertInto('imaging_patients')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.columns(['hospital_id', 'issuer', 'patient_id']).where('patient_id', '<>', '').doNothing(),
+        )
+        .returning(cols),
     )
+    .selectFrom('ins')
+    .select(cols)
+    .where('patient_id', '<>', '')
+    .unionAll(keyed)
     .execute();
 }
 
-/** New studies (one statement); a study already there is left as it is. Returns every one's id. */
-export async function upsertStudies(trx: Trx, rows: Insertable<ImagingStudyTable>[]) {
-  await trx
-    .insertInto('imaging_studies')
-    .values(rows)
-    .onConflict((oc) => oc.columns(['hospital_id', 'study_uid']).doNothing())
-    .execute();
+/**
+ * New studies and the ids of all of them in ONE statement: the insert's own rows (a CTE) plus those already
+ * there (the statement's snapshot does not see the CTE's rows, so none is counted twice).
+ */
+export function upsertStudies(trx: Trx, rows: Insertable<ImagingStudyTable>[]) {
   return trx
-    .selectFrom('imaging_studies')
+    .with('ins', (db) =>
+      db
+        .insertInto('imaging_studies')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['hospital_id', 'study_uid']).doNothing())
+        .returning(['id', 'hospital_id', 'study_uid']),
+    )
+    .selectFrom('ins')
     .select(['id', 'hospital_id', 'study_uid'])
-    .where((eb) =>
-      eb(
-        eb.refTuple('hospital_id', 'study_uid'),
-        'in',
-        rows.map((r) => eb.tuple(r.hospital_id, r.study_uid)),
-      ),
+    .unionAll((eb) =>
+      eb
+        .selectFrom('imaging_studies')
+        .select(['id', 'hospital_id', 'study_uid'])
+        .where((w) =>
+          w(
+            w.refTuple('hospital_id', 'study_uid'),
+            'in',
+            rows.map((r) => w.tuple(r.hospital_id, r.study_uid)),
+          ),
+        ),
     )
     .execute();
 }
 
-/** New series (one statement); a series already there is left as it is. Returns every one's id. */
-export async function upsertSeries(trx: Trx, rows: Insertable<ImagingSeriesTable>[]) {
-  await trx
-    .insertInto('imaging_series')
-    .values(rows)
-    .onConflict((oc) => oc.columns(['study_ref', 'series_uid']).doNothing())
-    .execute();
+/** New series and the ids of all of them in ONE statement (as upsertStudies). */
+export function upsertSeries(trx: Trx, rows: Insertable<ImagingSeriesTable>[]) {
   return trx
-    .selectFrom('imaging_series')
+    .with('ins', (db) =>
+      db
+        .insertInto('imaging_series')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['study_ref', 'series_uid']).doNothing())
+        .returning(['id', 'study_ref', 'series_uid']),
+    )
+    .selectFrom('ins')
     .select(['id', 'study_ref', 'series_uid'])
-    .where((eb) =>
-      eb(
-        eb.refTuple('study_ref', 'series_uid'),
-        'in',
-        rows.map((r) => eb.tuple(r.study_ref, r.series_uid)),
-      ),
+    .unionAll((eb) =>
+      eb
+        .selectFrom('imaging_series')
+        .select(['id', 'study_ref', 'series_uid'])
+        .where((w) =>
+          w(
+            w.refTuple('study_ref', 'series_uid'),
+            'in',
+            rows.map((r) => w.tuple(r.study_ref, r.series_uid)),
+          ),
+        ),
     )
     .execute();
 }
