@@ -1,0 +1,193 @@
+/**
+ * Issue 15: the county edge gateway (infra/gateway/) with real processes only, each in its own network namespace
+ * (tests/e2e/gateway/net.ts): the county LAN (a "county PACS" Orthanc, dcmtk's storescu as the CT scanner), the
+ * gateway (Debian's Orthanc configured by infra/gateway/render-config.sh, its Lua forwarder driven by tick.sh) and
+ * the city (the platform). The corpus CT series (../shared/dicom-corpus/generated/ct_series) is pushed to the
+ * gateway; the WAN veth is cut between the two halves of the push, the gateway restarted while it is down, the link
+ * restored: the county doctor's study picker then lists exactly the pushed SOP instances, none lost, none twice.
+ * A prior is found (C-FIND) and moved (C-MOVE) from the PACS through the gateway with infra/gateway/priors.sh.
+ * An AE title not in the gateway's list is refused. Needs root (ip netns) and Orthanc + dcmtk (infra/system-deps.sh).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCall, apiLogin, CORPUS_DIR, type ApiUser } from './harness';
+import { createNetwork, NET, removeNetwork, runIn, wan } from './gateway/net';
+import {
+  GATEWAY_DIR,
+  ORTHANC_DICOMWEB,
+  orthanc,
+  startOrthanc,
+  startPlatform,
+  startTicker,
+  until,
+  type Proc,
+} from './gateway/procs';
+
+const SERIES = path.join(CORPUS_DIR, 'generated/ct_series');
+const SLICES = Array.from({ length: 10 }, (_x, i) => path.join(SERIES, `slice_${i + 1}.dcm`));
+const PRIOR = [1, 2, 3].map((i) => path.join(SERIES, `ct_${i}.dcm`));
+const GATEWAY_AET = 'LANKAO_GW';
+const PACS_AET = 'COUNTY_PACS';
+
+const tag = (file: string, t: string) =>
+  /\[([^\]]*)\]/.exec(execFileSync('dcmdump', ['+P', t, file]).toString())![1]!;
+const sopOf = (f: string) => tag(f, '0008,0018');
+const studyOf = (f: string) => tag(f, '0020,000d');
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-gateway-'));
+const gwDir = path.join(work, 'gateway');
+const gwAuth = path.join(gwDir, 'curl-local.conf');
+const procs: Record<string, Proc | undefined> = {};
+
+let city = '';
+let doctor: ApiUser;
+
+/** The study as the county doctor's study picker shows it: SOP Instance UIDs (with repeats, if any) or null. */
+async function pickerSops(studyUid: string): Promise<string[] | null> {
+  const list = await apiCall(city, doctor, 'GET', '/api/imaging/studies?limit=500');
+  expect(list.status).toBe(200);
+  const s = (list.json as { id: string; studyInstanceUid: string }[]).find((x) => x.studyInstanceUid === studyUid);
+  if (!s) return null;
+  const detail = await apiCall(city, doctor, 'GET', `/api/imaging/studies/${s.id}`);
+  expect(detail.status).toBe(200);
+  const series = detail.json.series as { instances: { sopInstanceUid: string }[] }[];
+  return series.flatMap((x) => x.instances.map((i) => i.sopInstanceUid)).sort();
+}
+
+const gw = (method: string, url: string, body?: string) =>
+  orthanc(NET.gateway.ns, method, url, { auth: gwAuth, body });
+const gwStatus = async () =>
+  JSON.parse(/\{.*\}\s*$/s.exec(await gw('POST', '/tools/execute-script', 'GatewayStatus()'))![0]) as {
+    queued: string[] | Record<string, never>;
+    failures: number;
+  };
+const startGateway = async () =>
+  (procs.gateway = await startOrthanc(NET.gateway.ns, path.join(gwDir, 'orthanc.json'), gwAuth));
+const storescu = (aet: string, files: string[]) =>
+  runIn(NET.county.ns, 'storescu', ['-aet', aet, '-aec', GATEWAY_AET, NET.gateway.lanIp, '4242', ...files]);
+
+describe('county edge gateway (Orthanc, store-and-forward over a WAN that drops)', () => {
+  beforeAll(async () => {
+    createNetwork();
+    procs.city = await startPlatform(NET.city.ns, path.join(work, 'platform'), {
+      OAUTH_TOKEN_TTL_SECONDS: '30',
+    });
+    city = `http://${NET.city.mgmtIp}:3000`;
+    const program = await apiLogin(city, 'program');
+    doctor = await apiLogin(city, 'lankao.doctor');
+    const created = await apiCall(city, program, 'POST', '/api/service-clients', {
+      name: 'Lankao county gateway',
+      hospitalId: doctor.hospitalId,
+      permissions: ['studies:upload'],
+    });
+    expect(created.status).toBe(201);
+
+    // The gateway, configured as install.sh does (only the folder and the short test timings differ).
+    execFileSync('bash', [path.join(GATEWAY_DIR, 'render-config.sh'), gwDir], {
+      env: {
+        ...process.env,
+        PLATFORM_URL: `http://${NET.city.wanIp}:3000`,
+        CLIENT_ID: created.json.client.id,
+        CLIENT_SECRET: created.json.clientSecret,
+        GATEWAY_AET,
+        MODALITIES: `CTSCAN@${NET.county.lanIp}`,
+        PACS: `${PACS_AET}@${NET.county.lanIp}:4242`,
+        STORAGE_DIR: path.join(work, 'gateway-db'),
+        STABLE_AGE: '2',
+        RETRY_BASE_SECONDS: '1',
+        RETRY_MAX_SECONDS: '3',
+        HTTP_TIMEOUT: '15',
+      },
+      stdio: 'pipe',
+    });
+    await startGateway();
+    procs.ticker = startTicker(NET.gateway.ns, gwDir, 1);
+
+    // The county PACS: a plain Orthanc on the LAN that knows the gateway as a C-MOVE destination.
+    const pacsConfig = path.join(work, 'pacs.json');
+    fs.writeFileSync(
+      pacsConfig,
+      JSON.stringify({
+        Name: 'county PACS',
+        DicomAet: PACS_AET,
+        DicomPort: 4242,
+        HttpPort: 8042,
+        StorageDirectory: path.join(work, 'pacs-db'),
+        IndexDirectory: path.join(work, 'pacs-db'),
+        Plugins: [ORTHANC_DICOMWEB],
+        DicomModalities: { gateway: [GATEWAY_AET, NET.gateway.lanIp, 4242] },
+      }),
+    );
+    procs.pacs = await startOrthanc(NET.county.ns, pacsConfig);
+    const seeded = await runIn(NET.county.ns, 'storescu', ['-aet', 'ARCHIVE', '-aec', PACS_AET, '127.0.0.1', '4242', ...PRIOR]);
+    expect(seeded.code, seeded.out).toBe(0);
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const name of ['ticker', 'gateway', 'pacs', 'city']) await procs[name]?.stop();
+    removeNetwork();
+    fs.rmSync(work, { recursive: true, force: true });
+  }, 120_000);
+
+  it('answers C-ECHO from a listed modality and refuses an AE title it does not list', async () => {
+    const echo = await runIn(NET.county.ns, 'echoscu', ['-aet', 'CTSCAN', '-aec', GATEWAY_AET, NET.gateway.lanIp, '4242']);
+    expect(echo.code, echo.out).toBe(0);
+    const intruder = await storescu('INTRUDER', SLICES.slice(0, 1));
+    expect(intruder.code).not.toBe(0);
+    expect(intruder.out).toMatch(/Calling AE Title Not Recognized/i);
+    expect(JSON.parse(await gw('GET', '/instances'))).toEqual([]);
+  });
+
+  it('forwards a pushed series; a WAN cut and a gateway restart lose nothing and duplicate nothing', async () => {
+    const study = studyOf(SLICES[0]!);
+    const all = SLICES.map(sopOf).sort();
+    const first = await storescu('CTSCAN', SLICES.slice(0, 5));
+    expect(first.code, first.out).toBe(0);
+    // The study picker lists the first half once the gateway saw the study stable and sent it.
+    expect(await until('the first half on the platform', 90_000, async () => (await pickerSops(study))?.length === 5)).toBe(true);
+
+    wan(false);
+    const second = await storescu('CTSCAN', SLICES.slice(5));
+    expect(second.code, second.out).toBe(0); // the LAN side never notices the WAN
+    const [orthancId] = JSON.parse(await gw('POST', '/tools/lookup', study)) as { ID: string }[];
+    // Stable again, queued, at least one attempt failed (the WAN is down).
+    await until('the study queued after a failed attempt', 60_000, async () => {
+      const meta = await gw('GET', `/studies/${orthancId!.ID}/metadata/PlatformForward`);
+      return meta === 'queued' && (await gwStatus()).failures > 0;
+    });
+
+    await procs.gateway!.stop();
+    await startGateway();
+    const after = await gwStatus();
+    expect(after.queued).toEqual([orthancId!.ID]); // the queue survived the restart (Orthanc's index)
+    expect(await pickerSops(study)).toHaveLength(5);
+
+    wan(true);
+    const sops = await until('the whole series on the platform', 90_000, async () => {
+      const s = await pickerSops(study);
+      return s?.length === 10 ? s : undefined;
+    });
+    expect(sops).toEqual(all);
+    expect(new Set(sops).size).toBe(10);
+    await until('the gateway to mark the study sent', 30_000, async () =>
+      /^sent /.test(await gw('GET', `/studies/${orthancId!.ID}/metadata/PlatformForward`)),
+    );
+    expect(Object.keys((await gwStatus()).queued)).toHaveLength(0);
+  });
+
+  it('finds a prior on the county PACS (C-FIND), moves it through the gateway (C-MOVE), and forwards it', async () => {
+    const r = await runIn(NET.gateway.ns, 'bash', [path.join(GATEWAY_DIR, 'priors.sh'), gwDir, 'SYN001']);
+    expect(r.code, r.out).toBe(0);
+    const study = studyOf(PRIOR[0]!);
+    expect(r.out).toContain(study);
+    expect(r.out).toContain('priors: 1 study(ies) moved');
+    const sops = await until('the prior on the platform', 90_000, async () => {
+      const s = await pickerSops(study);
+      return s?.length === 3 ? s : undefined;
+    });
+    expect(sops).toEqual(PRIOR.map(sopOf).sort());
+  });
+});
