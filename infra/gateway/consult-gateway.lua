@@ -24,14 +24,24 @@ local MAX = tonumber(cfg['RetryMaxSeconds']) or 300
 
 local queue = {}        -- ordered list of Orthanc study ids waiting for the platform
 local queued = {}       -- set of the same ids
+local attempts = {}     -- failed STOW-RS attempts per study id since this Orthanc started
 local recovered = false -- the queue was rebuilt from the index since this Orthanc started
 local failures = 0      -- consecutive failed attempts (token or STOW)
 local nextTry = 0       -- os.time() before which no attempt is made
 local token = nil
-local tokenExpires = 0
+local tokenExpires = 0  -- os.time() when the platform stops taking the token
+local tokenRenew = 0    -- os.time() from which a new one is fetched (a quarter of its life early, at most 30 s)
+local tokensFetched = 0
+local sent = 0
+local problem = nil     -- the last reason a study could not be sent, for status.sh
 
 local function log(msg)
   print('consult-gateway: ' .. msg)
+end
+
+local function trouble(msg)
+  problem = os.date('!%Y-%m-%dT%H:%M:%SZ') .. ' ' .. msg
+  log(msg)
 end
 
 local function enqueue(studyId)
@@ -43,6 +53,7 @@ end
 
 local function dequeue(studyId)
   queued[studyId] = nil
+  attempts[studyId] = nil
   for i, id in ipairs(queue) do
     if id == studyId then
       table.remove(queue, i)
@@ -57,9 +68,9 @@ local function urlencode(s)
   end))
 end
 
--- A bearer token for the platform, fetched again when it is within 30 s of expiring or after a refused STOW.
+-- A bearer token for the platform, fetched again shortly before it expires, or after a refused STOW.
 local function bearer()
-  if token and os.time() < tokenExpires - 30 then
+  if token and os.time() < tokenRenew then
     return token
   end
   token = nil
@@ -70,17 +81,20 @@ local function bearer()
     ['Accept'] = 'application/json',
   })
   if answer == nil then
-    log('the platform is unreachable (token endpoint)')
+    trouble('the platform is unreachable (token endpoint)')
     return nil
   end
   local ok, parsed = pcall(ParseJson, answer)
   if not ok or type(parsed) ~= 'table' or not parsed['access_token'] then
     local why = ok and type(parsed) == 'table' and (parsed['error_description'] or parsed['error']) or answer
-    log('the platform refused the gateway\'s client credentials: ' .. tostring(why))
+    trouble('the platform refused the gateway\'s client credentials: ' .. tostring(why))
     return nil
   end
+  local life = tonumber(parsed['expires_in']) or 60
   token = parsed['access_token']
-  tokenExpires = os.time() + (tonumber(parsed['expires_in']) or 60)
+  tokenExpires = os.time() + life
+  tokenRenew = tokenExpires - math.min(30, math.floor(life / 4))
+  tokensFetched = tokensFetched + 1
   return token
 end
 
@@ -88,16 +102,17 @@ local function setState(studyId, state)
   RestApiPut('/studies/' .. studyId .. '/metadata/' .. META, state)
 end
 
--- Send one study; true when the platform took every instance.
+-- Send one study: 'sent' when the platform took every instance, 'unreachable' when no token could be had (the
+-- platform is down or the WAN is), 'failed' when the STOW-RS itself failed.
 local function send(studyId)
   if RestApiGet('/studies/' .. studyId) == nil then
     log('study ' .. studyId .. ' was deleted from the gateway before it could be sent')
     dequeue(studyId)
-    return true
+    return 'sent'
   end
   local t = bearer()
   if t == nil then
-    return false
+    return 'unreachable'
   end
   local body = {
     Resources = { studyId },
@@ -107,13 +122,16 @@ local function send(studyId)
   if RestApiPost('/dicom-web/servers/platform/stow', DumpJson(body, true)) == nil then
     -- Unreachable, cut mid-transfer, or refused (an expired or revoked token): try again later with a new token.
     token = nil
-    log('study ' .. studyId .. ' not sent yet (platform unreachable or refused); kept in the queue')
-    return false
+    attempts[studyId] = (attempts[studyId] or 0) + 1
+    trouble('study ' .. studyId .. ' not sent yet (platform unreachable or refused, attempt ' ..
+      attempts[studyId] .. '); kept in the queue')
+    return 'failed'
   end
   setState(studyId, 'sent ' .. os.date('!%Y-%m-%dT%H:%M:%SZ'))
   dequeue(studyId)
+  sent = sent + 1
   log('study ' .. studyId .. ' sent to the platform')
-  return true
+  return 'sent'
 end
 
 -- Rebuild the queue from Orthanc's index: every study still "queued", and every study without a state (it arrived
@@ -134,7 +152,8 @@ local function recover()
   log('queue recovered: ' .. #queue .. ' study(ies) waiting')
 end
 
--- Try the waiting studies in arrival order; stop at the first failure and back off.
+-- Try the waiting studies in arrival order; stop at the first failure and back off. A study whose STOW-RS failed
+-- goes to the back of the queue, so one the platform keeps refusing never holds up the others.
 local function flush()
   if not recovered then
     recover()
@@ -142,8 +161,14 @@ local function flush()
   if #queue == 0 or os.time() < nextTry then
     return
   end
-  while #queue > 0 do
-    if not send(queue[1]) then
+  for _ = 1, #queue do
+    local id = queue[1]
+    local result = send(id)
+    if result ~= 'sent' then
+      if result == 'failed' then
+        table.remove(queue, 1)
+        table.insert(queue, id)
+      end
       failures = failures + 1
       local wait = math.min(MAX, BASE * 2 ^ (failures - 1))
       nextTry = os.time() + wait
@@ -165,14 +190,20 @@ function GatewayTick()
   flush()
 end
 
--- What county IT sees with `infra/gateway/status.sh`: the queue and the backoff.
+-- What county IT sees with `infra/gateway/status.sh` (counters since this Orthanc started).
 function GatewayStatus()
   if not recovered then
     recover()
   end
+  local now = os.time()
   print(DumpJson({
     queued = queue,
+    attempts = attempts,
     failures = failures,
-    nextAttemptInSeconds = math.max(0, nextTry - os.time()),
+    nextAttemptInSeconds = math.max(0, nextTry - now),
+    lastProblem = problem or '',
+    sentSinceStart = sent,
+    tokensFetched = tokensFetched,
+    tokenValidForSeconds = token and math.max(0, tokenExpires - now) or 0,
   }, false))
 end

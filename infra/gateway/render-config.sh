@@ -26,8 +26,9 @@ AET_RE='^[A-Za-z0-9_.-]{1,16}$'
 HOST_RE='^[A-Za-z0-9_.:-]{1,253}$'
 num() { [[ $2 =~ ^[0-9]+$ ]] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] || die "$1 must be a whole number from $3 to $4 (got '$2')"; }
 
-: "${PLATFORM_URL:?PLATFORM_URL is required}" "${CLIENT_ID:?CLIENT_ID is required}"
-: "${CLIENT_SECRET:?CLIENT_SECRET is required}" "${MODALITIES:?MODALITIES is required (AET@host[:port],...)}"
+for v in PLATFORM_URL CLIENT_ID CLIENT_SECRET MODALITIES; do
+  [ -n "${!v:-}" ] || die "$v is required (install.sh --$(echo "$v" | tr 'A-Z_' 'a-z-')=...)"
+done
 [[ $PLATFORM_URL =~ ^https?://[A-Za-z0-9.:_/-]+$ ]] || die "PLATFORM_URL must be http(s)://host[:port][/path] (got '$PLATFORM_URL')"
 [[ $CLIENT_ID =~ ^[0-9a-fA-F-]{36}$ ]] || die "CLIENT_ID must be the service client's id (a UUID)"
 GATEWAY_AET=${GATEWAY_AET:-COUNTY_GW}

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, apiLogin, CORPUS_DIR, type ApiUser } from './harness';
+import { apiCall, apiLogin, ARTIFACTS, CORPUS_DIR, type ApiUser } from './harness';
 import { createNetwork, NET, removeNetwork, runIn, wan } from './gateway/net';
 import {
   GATEWAY_DIR,
@@ -49,7 +49,9 @@ let doctor: ApiUser;
 async function pickerSops(studyUid: string): Promise<string[] | null> {
   const list = await apiCall(city, doctor, 'GET', '/api/imaging/studies?limit=500');
   expect(list.status).toBe(200);
-  const s = (list.json as { id: string; studyInstanceUid: string }[]).find((x) => x.studyInstanceUid === studyUid);
+  const s = (list.json as { id: string; studyInstanceUid: string }[]).find(
+    (x) => x.studyInstanceUid === studyUid,
+  );
   if (!s) return null;
   const detail = await apiCall(city, doctor, 'GET', `/api/imaging/studies/${s.id}`);
   expect(detail.status).toBe(200);
@@ -62,7 +64,11 @@ const gw = (method: string, url: string, body?: string) =>
 const gwStatus = async () =>
   JSON.parse(/\{.*\}\s*$/s.exec(await gw('POST', '/tools/execute-script', 'GatewayStatus()'))![0]) as {
     queued: string[] | Record<string, never>;
+    attempts: Record<string, number>;
     failures: number;
+    lastProblem: string;
+    tokensFetched: number;
+    tokenValidForSeconds: number;
   };
 const startGateway = async () =>
   (procs.gateway = await startOrthanc(NET.gateway.ns, path.join(gwDir, 'orthanc.json'), gwAuth));
@@ -122,22 +128,53 @@ describe('county edge gateway (Orthanc, store-and-forward over a WAN that drops)
       }),
     );
     procs.pacs = await startOrthanc(NET.county.ns, pacsConfig);
-    const seeded = await runIn(NET.county.ns, 'storescu', ['-aet', 'ARCHIVE', '-aec', PACS_AET, '127.0.0.1', '4242', ...PRIOR]);
+    const seeded = await runIn(NET.county.ns, 'storescu', [
+      '-aet',
+      'ARCHIVE',
+      '-aec',
+      PACS_AET,
+      '127.0.0.1',
+      '4242',
+      ...PRIOR,
+    ]);
     expect(seeded.code, seeded.out).toBe(0);
   }, 300_000);
 
   afterAll(async () => {
-    for (const name of ['ticker', 'gateway', 'pacs', 'city']) await procs[name]?.stop();
+    // What each process printed, for a failed run: tests/artifacts/gateway-<process>.log
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    for (const name of ['ticker', 'gatewayBeforeRestart', 'gateway', 'pacs', 'city']) {
+      await procs[name]?.stop();
+      if (procs[name]) fs.writeFileSync(path.join(ARTIFACTS, `gateway-${name}.log`), procs[name]!.output());
+    }
     removeNetwork();
     fs.rmSync(work, { recursive: true, force: true });
   }, 120_000);
 
-  it('answers C-ECHO from a listed modality and refuses an AE title it does not list', async () => {
-    const echo = await runIn(NET.county.ns, 'echoscu', ['-aet', 'CTSCAN', '-aec', GATEWAY_AET, NET.gateway.lanIp, '4242']);
+  it('answers C-ECHO from a listed modality and refuses an AE title it does not list, or from another host', async () => {
+    const echo = await runIn(NET.county.ns, 'echoscu', [
+      '-aet',
+      'CTSCAN',
+      '-aec',
+      GATEWAY_AET,
+      NET.gateway.lanIp,
+      '4242',
+    ]);
     expect(echo.code, echo.out).toBe(0);
     const intruder = await storescu('INTRUDER', SLICES.slice(0, 1));
     expect(intruder.code).not.toBe(0);
     expect(intruder.out).toMatch(/Calling AE Title Not Recognized/i);
+    // A listed AE title from a host it is not listed with (here: the gateway's own LAN address).
+    const spoof = await runIn(NET.gateway.ns, 'storescu', [
+      '-aet',
+      'CTSCAN',
+      '-aec',
+      GATEWAY_AET,
+      NET.gateway.lanIp,
+      '4242',
+      SLICES[0]!,
+    ]);
+    expect(spoof.code).not.toBe(0);
     expect(JSON.parse(await gw('GET', '/instances'))).toEqual([]);
   });
 
@@ -147,7 +184,13 @@ describe('county edge gateway (Orthanc, store-and-forward over a WAN that drops)
     const first = await storescu('CTSCAN', SLICES.slice(0, 5));
     expect(first.code, first.out).toBe(0);
     // The study picker lists the first half once the gateway saw the study stable and sent it.
-    expect(await until('the first half on the platform', 90_000, async () => (await pickerSops(study))?.length === 5)).toBe(true);
+    expect(
+      await until(
+        'the first half on the platform',
+        90_000,
+        async () => (await pickerSops(study))?.length === 5,
+      ),
+    ).toBe(true);
 
     wan(false);
     const second = await storescu('CTSCAN', SLICES.slice(5));
@@ -158,8 +201,10 @@ describe('county edge gateway (Orthanc, store-and-forward over a WAN that drops)
       const meta = await gw('GET', `/studies/${orthancId!.ID}/metadata/PlatformForward`);
       return meta === 'queued' && (await gwStatus()).failures > 0;
     });
+    expect((await gwStatus()).lastProblem).toMatch(/unreachable/);
 
     await procs.gateway!.stop();
+    procs.gatewayBeforeRestart = procs.gateway;
     await startGateway();
     const after = await gwStatus();
     expect(after.queued).toEqual([orthancId!.ID]); // the queue survived the restart (Orthanc's index)
@@ -178,7 +223,12 @@ describe('county edge gateway (Orthanc, store-and-forward over a WAN that drops)
     expect(Object.keys((await gwStatus()).queued)).toHaveLength(0);
   });
 
-  it('finds a prior on the county PACS (C-FIND), moves it through the gateway (C-MOVE), and forwards it', async () => {
+  it('finds a prior on the county PACS (C-FIND), moves it through the gateway (C-MOVE), and forwards it with a fresh token once the old one expired', async () => {
+    // The platform's tokens live 30 s here: wait until the gateway's last one has expired.
+    const before = await until('the gateway token to expire', 90_000, async () => {
+      const s = await gwStatus();
+      return s.tokensFetched > 0 && s.tokenValidForSeconds === 0 ? s : undefined;
+    });
     const r = await runIn(NET.gateway.ns, 'bash', [path.join(GATEWAY_DIR, 'priors.sh'), gwDir, 'SYN001']);
     expect(r.code, r.out).toBe(0);
     const study = studyOf(PRIOR[0]!);
@@ -189,5 +239,119 @@ describe('county edge gateway (Orthanc, store-and-forward over a WAN that drops)
       return s?.length === 3 ? s : undefined;
     });
     expect(sops).toEqual(PRIOR.map(sopOf).sort());
+    expect((await gwStatus()).tokensFetched).toBeGreaterThan(before.tokensFetched);
+  });
+
+  it('keeps retrying a study the platform refuses, without holding up the studies behind it', async () => {
+    const dir = path.join(work, 'modified');
+    fs.mkdirSync(dir);
+    // A new study reusing an instance's SOP Instance UID with other bytes: the platform refuses it (409 conflict).
+    const refused = path.join(dir, 'refused.dcm');
+    fs.copyFileSync(SLICES[0]!, refused);
+    execFileSync('dcmodify', ['-nb', '-gst', '-gse', refused]);
+    const fresh = path.join(dir, 'fresh.dcm');
+    fs.copyFileSync(SLICES[1]!, fresh);
+    execFileSync('dcmodify', ['-nb', '-gst', '-gse', '-gin', fresh]);
+
+    expect((await storescu('CTSCAN', [refused])).code).toBe(0);
+    const [refusedId] = JSON.parse(await gw('POST', '/tools/lookup', studyOf(refused))) as { ID: string }[];
+    await until(
+      'a failed attempt at the refused study',
+      60_000,
+      async () => (await gwStatus()).attempts[refusedId!.ID]! >= 1,
+    );
+    expect((await storescu('CTSCAN', [fresh])).code).toBe(0);
+    expect(
+      await until('the next study on the platform', 60_000, async () => {
+        const s = await pickerSops(studyOf(fresh));
+        return s?.length === 1 ? s : undefined;
+      }),
+    ).toEqual([sopOf(fresh)]);
+    await until(
+      'the refused study retried after it',
+      60_000,
+      async () => (await gwStatus()).attempts[refusedId!.ID]! >= 2,
+    );
+    const status = await gwStatus();
+    expect(status.queued).toEqual([refusedId!.ID]);
+    expect(status.lastProblem).toContain(refusedId!.ID);
+    expect(await pickerSops(studyOf(refused))).toBeNull();
+  });
+});
+
+describe('infra/gateway/install.sh (dry run under DESTDIR)', () => {
+  const install = (dest: string, args: string[], env: Record<string, string> = {}) => {
+    try {
+      const out = execFileSync('bash', [path.join(GATEWAY_DIR, 'install.sh'), ...args], {
+        env: { ...process.env, DESTDIR: dest, ...env },
+        stdio: 'pipe',
+      });
+      return { code: 0, out: out.toString() };
+    } catch (e) {
+      const err = e as { status: number; stdout: Buffer; stderr: Buffer };
+      return { code: err.status, out: `${err.stdout.toString()}${err.stderr.toString()}` };
+    }
+  };
+  const good = [
+    '--platform-url=https://consult.example.org',
+    '--client-id=0c6f8a4e-1111-4222-8333-944455556666',
+    '--aet=LANKAO_GW',
+    '--modalities=CT1@192.0.2.21, MR1@192.0.2.22:11112',
+    '--pacs=PACS@192.0.2.30:104',
+  ];
+
+  it('writes one Orthanc configuration from a few settings, keeps Debian’s files aside, and keeps its local password', () => {
+    const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-gateway-install-'));
+    try {
+      fs.mkdirSync(path.join(dest, 'etc/orthanc'), { recursive: true });
+      fs.writeFileSync(path.join(dest, 'etc/orthanc/credentials.json'), '{"RegisteredUsers": {}}');
+      const r = install(dest, good, { CLIENT_SECRET: 'secret "with" quotes' });
+      expect(r.code, r.out).toBe(0);
+      const conf = JSON.parse(fs.readFileSync(path.join(dest, 'etc/orthanc/orthanc.json'), 'utf8'));
+      expect(fs.existsSync(path.join(dest, 'etc/orthanc/debian-defaults/credentials.json'))).toBe(true);
+      expect(conf.DicomAet).toBe('LANKAO_GW');
+      expect(conf.DicomAlwaysAllowStore).toBe(false);
+      expect(conf.RemoteAccessAllowed).toBe(false);
+      expect(Object.values(conf.DicomModalities).map((m) => (m as { AET: string }).AET)).toEqual([
+        'CT1',
+        'MR1',
+        'PACS',
+      ]);
+      expect(conf.ConsultGateway.ClientSecret).toBe('secret "with" quotes');
+      expect(conf.DicomWeb.Servers.platform.Url).toBe('https://consult.example.org/dicomweb/');
+      const creds = fs.readFileSync(path.join(dest, 'etc/orthanc/curl-local.conf'), 'utf8');
+      expect(install(dest, good, { CLIENT_SECRET: 'x' }).code).toBe(0);
+      expect(fs.readFileSync(path.join(dest, 'etc/orthanc/curl-local.conf'), 'utf8')).toBe(creds);
+      expect(
+        fs.readFileSync(path.join(dest, 'etc/systemd/system/consult-gateway-tick.service'), 'utf8'),
+      ).toMatch(/ExecStart=\/usr\/local\/sbin\/consult-gateway-tick \/etc\/orthanc 5/);
+    } finally {
+      fs.rmSync(dest, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a malformed setting with a message naming it, and writes nothing', () => {
+    const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-gateway-install-'));
+    try {
+      const cases: [string[], RegExp][] = [
+        [good.map((a) => (a.startsWith('--modalities') ? '--modalities=CT1' : a)), /'CT1' is not AET@host/],
+        [good.map((a) => (a.startsWith('--aet') ? '--aet=WAY_TOO_LONG_AE_TITLE' : a)), /GATEWAY_AET must be/],
+        [
+          good.map((a) => (a.startsWith('--platform-url') ? '--platform-url=ftp://x' : a)),
+          /PLATFORM_URL must be/,
+        ],
+        [[...good, '--pacs=PACS@192.0.2.30:99999'], /port of PACS@192.0.2.30:99999/],
+        [[...good, '--colour=blue'], /unknown option --colour=blue/],
+        [good, /CLIENT_SECRET is required/],
+      ];
+      for (const [args, message] of cases) {
+        const r = install(dest, args, args === good ? {} : { CLIENT_SECRET: 'x' });
+        expect(r.code, r.out).toBe(2);
+        expect(r.out).toMatch(message);
+        expect(fs.existsSync(path.join(dest, 'etc/orthanc/orthanc.json'))).toBe(false);
+      }
+    } finally {
+      fs.rmSync(dest, { recursive: true, force: true });
+    }
   });
 });

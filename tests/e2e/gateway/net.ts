@@ -109,6 +109,9 @@ export async function runIn(
     return { code: 0, out: r.stdout + r.stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+    return {
+      code: typeof err.code === 'number' ? err.code : -1,
+      out: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+    };
   }
 }

@@ -14,7 +14,11 @@ export const ORTHANC_DICOMWEB = '/usr/share/orthanc/plugins/libOrthancDicomWeb.s
 export const GATEWAY_DIR = path.join(REPO_ROOT, 'infra/gateway');
 
 /** Poll `check` every 250 ms until it returns a value that is not undefined/false, or fail after `ms`. */
-export async function until<T>(what: string, ms: number, check: () => Promise<T | undefined | false>): Promise<T> {
+export async function until<T>(
+  what: string,
+  ms: number,
+  check: () => Promise<T | undefined | false>,
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -24,7 +28,8 @@ export async function until<T>(what: string, ms: number, check: () => Promise<T 
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -35,7 +40,12 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-function start(ns: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+function start(
+  ns: string,
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Proc {
   const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
