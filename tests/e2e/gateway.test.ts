@@ -3,8 +3,8 @@
  * (tests/e2e/gateway/net.ts): the county LAN (a "county PACS" Orthanc, dcmtk's storescu as the CT scanner), the
  * gateway (Debian's Orthanc configured by infra/gateway/render-config.sh, its Lua forwarder driven by tick.sh) and
  * the city (the platform). The corpus CT series (../shared/dicom-corpus/generated/ct_series) is pushed to the
- * gateway; the WAN veth is cut between the two halves of the push, the gateway restarted while it is down, the link
- * restored: the county doctor's study picker then lists exactly the pushed SOP instances, none lost, none twice.
+ * gateway in two halves; the WAN (slowed by tc) is cut while the gateway is sending the second half to the platform,
+ * the gateway restarted while it is down, the link restored: the county doctor's study picker then lists exactly the pushed SOP instances, none lost, none twice.
  * A prior is found (C-FIND) and moved (C-MOVE) from the PACS through the gateway with infra/gateway/priors.sh.
  * An AE title not in the gateway's list is refused. Needs root (ip netns) and Orthanc + dcmtk (infra/system-deps.sh).
  */
@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, apiLogin, ARTIFACTS, CORPUS_DIR, type ApiUser } from './harness';
-import { createNetwork, NET, removeNetwork, runIn, wan } from './gateway/net';
+import { createNetwork, NET, removeNetwork, runIn, wan, wanRate } from './gateway/net';
 import {
   GATEWAY_DIR,
   ORTHANC_DICOMWEB,
@@ -192,9 +192,17 @@ describe('county edge gateway (Orthanc, store-and-forward over a WAN that drops)
       ),
     ).toBe(true);
 
-    wan(false);
+    // A slow WAN, so that the gateway is still sending the second half when the link goes down.
+    wanRate('400kbit');
     const second = await storescu('CTSCAN', SLICES.slice(5));
-    expect(second.code, second.out).toBe(0); // the LAN side never notices the WAN
+    expect(second.code, second.out).toBe(0);
+    await until('the second half partly on the platform', 60_000, async () => {
+      const n = (await pickerSops(study))?.length ?? 0;
+      return n > 5 && n < 10;
+    });
+    wan(false);
+    const partial = (await pickerSops(study))!.length;
+    expect(partial).toBeLessThan(10);
     const [orthancId] = JSON.parse(await gw('POST', '/tools/lookup', study)) as { ID: string }[];
     // Stable again, queued, at least one attempt failed (the WAN is down).
     await until('the study queued after a failed attempt', 60_000, async () => {
@@ -208,8 +216,22 @@ describe('county edge gateway (Orthanc, store-and-forward over a WAN that drops)
     await startGateway();
     const after = await gwStatus();
     expect(after.queued).toEqual([orthancId!.ID]); // the queue survived the restart (Orthanc's index)
-    expect(await pickerSops(study)).toHaveLength(5);
+    expect(await pickerSops(study)).toHaveLength(partial);
+    // The LAN side is unaffected: the modality's C-ECHO is answered while the WAN is down.
+    expect(
+      (
+        await runIn(NET.county.ns, 'echoscu', [
+          '-aet',
+          'CTSCAN',
+          '-aec',
+          GATEWAY_AET,
+          NET.gateway.lanIp,
+          '4242',
+        ])
+      ).code,
+    ).toBe(0);
 
+    wanRate(null);
     wan(true);
     const sops = await until('the whole series on the platform', 90_000, async () => {
       const s = await pickerSops(study);

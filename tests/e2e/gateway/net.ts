@@ -6,7 +6,7 @@
  * joined by veth pairs, each a /30 of 10.217.<pid % 250>.x: LAN county .1 — gateway .2, WAN gateway .5 — city .6,
  * and a management link root .9 — city .10 so that the test (in the root namespace) reaches the platform's API
  * as the county doctor's browser would. There is no route between the links: the gateway reaches the city only over
- * its WAN veth, which `wan(false)` takes down. Names carry this process's pid; leftovers of killed runs are deleted.
+ * its WAN veth, which `wan(false)` takes down and `wanRate` slows. Names carry this process's pid; leftovers of killed runs are deleted.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -90,6 +90,28 @@ export function removeNetwork(): void {
 /** The WAN as seen from the gateway: its veth up or down (`ip link set <veth> down` in its namespace). */
 export function wan(up: boolean): void {
   ip('-n', NET.gateway.ns, 'link', 'set', NET.gateway.wanIf, up ? 'up' : 'down');
+}
+
+/** Shape the gateway's WAN upload (tbf on its veth: a token bucket; null removes it). */
+export function wanRate(rate: string | null): void {
+  const tc = (...args: string[]) =>
+    execFileSync('ip', ['netns', 'exec', NET.gateway.ns, 'tc', ...args], { stdio: 'pipe' });
+  if (rate)
+    tc(
+      'qdisc',
+      'replace',
+      'dev',
+      NET.gateway.wanIf,
+      'root',
+      'tbf',
+      'rate',
+      rate,
+      'burst',
+      '16kbit',
+      'latency',
+      '500ms',
+    );
+  else tc('qdisc', 'del', 'dev', NET.gateway.wanIf, 'root');
 }
 
 const execFileAsync = promisify(execFile);
