@@ -70,8 +70,7 @@ const gwStatus = async () =>
     tokensFetched: number;
     tokenValidForSeconds: number;
   };
-const startGateway = async () =>
-  (procs.gateway = await startOrthanc(NET.gateway.ns, path.join(gwDir, 'orthanc.json'), gwAuth));
+const startGateway = async () => (procs.gateway = await startOrthanc(NET.gateway.ns, gwDir, gwAuth)); // the folder, as Debian's unit passes /etc/orthanc
 const storescu = (aet: string, files: string[]) =>
   runIn(NET.county.ns, 'storescu', ['-aet', aet, '-aec', GATEWAY_AET, NET.gateway.lanIp, '4242', ...files]);
 
