@@ -170,7 +170,13 @@ function withOwnSchemaIntrospection(db: Kysely<Database>, schema: string): Kysel
         select c.relname as name, c.relkind as kind from pg_catalog.pg_class c
         join pg_catalog.pg_namespace n on n.oid = c.relnamespace
         where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v')`.execute(db);
-      return rows.map((r): TableMetadata => ({ name: r.name, schema, isView: r.kind === 'v', isForeign: false, columns: [] }));
+      return rows.map((r): TableMetadata => ({
+        name: r.name,
+        schema,
+        isView: r.kind === 'v',
+        isForeign: false,
+        columns: [],
+      }));
     },
   };
   return new Proxy(db, {
