@@ -36,6 +36,9 @@ const DICOMWEB_CLIENT = createRequire(path.join(REPO_ROOT, 'server/package.json'
   'dicomweb-client/build/dicomweb-client.js',
 );
 const OTHER_HOSPITAL_FILE = 'deb-pydicom/test_files/CT_small.dcm';
+/** A JPEG 2000 (lossless) image: with `transfer-syntax=*` its frame comes as stored, the codestream. */
+const J2K_FILE = 'deb-pydicom/test_files/MR_small_jp2klossless.dcm';
+const J2K_LOSSLESS = '1.2.840.10008.1.2.4.90';
 
 /** A static server for the page, answering /config.json with the data source settings pointed at `platform`. */
 async function staticSite(platform: () => string): Promise<{ origin: string; close(): Promise<void> }> {
@@ -78,6 +81,7 @@ interface Opened extends Outcome {
     frameStatus: number;
     frameContentType: string;
     frameBodyBytes: number;
+    framePartType: string | null;
     clientFrameBytes: number;
     bulkDataUri: string | null;
     bulkBytes: number;
@@ -98,7 +102,8 @@ describe('an OHIF-like client on another origin', () => {
   const slices = CT_SERIES().filter((f) => f.path.includes('slice_'));
   const ct = parsePart10(fs.readFileSync(slices[0]!.abs));
   const other = parsePart10(fs.readFileSync(path.join(CORPUS_DIR, OTHER_HOSPITAL_FILE)));
-  if (!ct.ok || !other.ok) throw new Error('corpus');
+  const j2k = parsePart10(fs.readFileSync(path.join(CORPUS_DIR, J2K_FILE)));
+  if (!ct.ok || !other.ok || !j2k.ok) throw new Error('corpus');
 
   const stow = async (user: string, files: string[]) => {
     const who = await apiLogin(app.url, user);
@@ -116,10 +121,7 @@ describe('an OHIF-like client on another origin', () => {
     refused = await staticSite(() => app.url);
     app = await startApp({ env: { CORS_ORIGINS: allowed.origin } });
     browser = await launchBrowser();
-    await stow(
-      'lankao.doctor',
-      slices.map((f) => f.abs),
-    );
+    await stow('lankao.doctor', [...slices.map((f) => f.abs), path.join(CORPUS_DIR, J2K_FILE)]);
     await stow('wanquan.doctor', [path.join(CORPUS_DIR, OTHER_HOSPITAL_FILE)]);
     // A service client of Lankao (created by the programme administrator), token by client credentials.
     const lankao = await apiLogin(app.url, 'lankao.doctor');
@@ -183,11 +185,22 @@ describe('an OHIF-like client on another origin', () => {
     expect(f.frameStatus).toBe(200);
     expect(f.frameContentType).toMatch(/^multipart\/related; *type="?application\/octet-stream/);
     expect(f.frameBodyBytes).toBeGreaterThan(frameBytes);
+    expect(f.framePartType).toMatch(
+      /^application\/octet-stream; *transfer-syntax=1\.2\.840\.10008\.1\.2\.1$/,
+    );
     expect(f.clientFrameBytes).toBe(frameBytes);
     expect(f.bulkDataUri).toMatch(new RegExp(`^${app.url}/dicomweb/`));
     expect(f.bulkBytes).toBeGreaterThanOrEqual(frameBytes);
     expect(f.renderedMagic).toEqual([0xff, 0xd8]);
     expect(f.thumbnailMagic).toEqual([0xff, 0xd8]);
+    // A compressed image: the frame as stored (what transfer-syntax=* asks for), labelled with its syntax.
+    const mr = await inPage<Opened>(page, 'openStudy', token, j2k.attrs.studyUid);
+    expect(mr.error).toBeUndefined();
+    expect(mr.first.framePartType).toContain(`transfer-syntax=${J2K_LOSSLESS}`);
+    expect(mr.first.clientFrameBytes).toBeLessThan(
+      mr.first.rows * mr.first.columns * (mr.first.bitsAllocated / 8),
+    );
+    expect(mr.first.thumbnailMagic).toEqual([0xff, 0xd8]);
     // Every answer the page read came cross-origin, allowed for this origin only. (The Authorization header
     // makes each request non-simple, so the browser preflighted it; the preflight as it sends it is answered 204.)
     expect(crossOrigin.length).toBeGreaterThanOrEqual(8);

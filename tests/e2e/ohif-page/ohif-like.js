@@ -19,6 +19,13 @@
     document.getElementById('log').textContent += line + '\n';
   };
 
+  /** The Content-Type header of the first part of a multipart body (what the frame is, as the server labels it). */
+  const partContentType = (body) => {
+    const head = new TextDecoder('latin1').decode(body.subarray(0, 512));
+    const m = /\r\ncontent-type:\s*([^\r\n]+)/i.exec(head);
+    return m ? m[1].trim() : null;
+  };
+
   async function config() {
     const res = await fetch('/config.json');
     return (await res.json()).configuration;
@@ -113,6 +120,7 @@
           frameStatus: frame.status,
           frameContentType: frame.headers.get('content-type'),
           frameBodyBytes: frameBody.byteLength,
+          framePartType: partContentType(frameBody),
           clientFrameBytes: viaClient.byteLength,
           bulkDataUri: pixel.BulkDataURI || null,
           bulkBytes: bulk ? bytesOf(bulk).byteLength : 0,
