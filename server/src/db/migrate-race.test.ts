@@ -31,7 +31,9 @@ it('migrates fresh schemas while other schemas are created and dropped concurren
   const churning = churners.map(async (churn) => {
     while (!stop && cycles < 5000) {
       const s = `${freshSchema()}_churn`;
-      await churn.query(`create schema "${s}"; create table "${s}".t (id int); create table "${s}".u (id int)`);
+      await churn.query(
+        `create schema "${s}"; create table "${s}".t (id int); create table "${s}".u (id int)`,
+      );
       await churn.query(`drop schema "${s}" cascade`);
       cycles++;
     }
@@ -45,7 +47,9 @@ it('migrates fresh schemas while other schemas are created and dropped concurren
       try {
         await migrateToLatest(dbh.db);
         const { rows } = await sql<{ n: number }>`
-          select count(*)::int as n from information_schema.tables where table_schema = ${schema}`.execute(dbh.db);
+          select count(*)::int as n from information_schema.tables where table_schema = ${schema}`.execute(
+          dbh.db,
+        );
         tableCounts.push(rows[0]!.n);
       } finally {
         await dbh.close();
