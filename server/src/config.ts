@@ -3,9 +3,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROLES, type Role } from '@consult/shared';
+import { loadOpsConfig, type OpsConfig } from './ops-config';
 
 /** Runtime configuration, read from the environment once at start and validated with clear messages. */
-export interface Config {
+export interface Config extends OpsConfig {
   port: number;
   host: string;
   /** Absent → embedded PGlite persisted under dataDir/pglite. */
@@ -365,6 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: corsOriginsVar(env),
     oauthTokenTtlSeconds: intVar(env, 'OAUTH_TOKEN_TTL_SECONDS', 900, 30, 24 * 3600),
     oauthTokenRateLimit: intVar(env, 'OAUTH_TOKEN_RATE_LIMIT', 60, 1, 100000),
+    ...loadOpsConfig(env),
   };
 }
 

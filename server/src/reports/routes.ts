@@ -33,6 +33,7 @@ import { storedPdf } from './pdf-store';
 import { auditRead } from '../consultations/read-audit';
 import { keyImagePictures } from './key-image-pictures';
 import { BlobStore } from '../imaging/storage';
+import { storageDirOf } from '../ops-config';
 import { buildFhirBundle } from './fhir';
 import { listReports } from './list';
 
@@ -42,13 +43,13 @@ const tags = ['reports'];
 /** Remote diagnosis reports: drafts, signing, amendments, verification, acknowledgement, PDF and FHIR exports. */
 const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const P = Permission;
-  // The deployment's signing key: created on first start in DATA_DIR/keys (0600).
-  const key = loadOrCreateSigningKey(config.dataDir);
+  // The deployment's signing key: REPORT_SIGNING_KEY, else the deployment's row (created by the first node).
+  const key = (await loadOrCreateSigningKey(app.db, config))!;
   const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key, config });
   const pdfRenderer = new PdfRenderer();
   app.addHook('onClose', async () => pdfRenderer.close());
   // Key images are rendered from the imaging capability's blobs (same DATA_DIR).
-  const blobs = new BlobStore(config.dataDir);
+  const blobs = new BlobStore(storageDirOf(config));
 
   app.get(
     '/reports/public-key',
@@ -212,7 +213,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const doc = await loadDocument(app.db, l, req.query.version, config.reportTimeZone);
       const lang = req.query.lang ?? 'zh-CN';
       // Rendered once per version, language and printed input; later downloads read it from storage.
-      const { pdf, fromStore } = await storedPdf(app.db, config.dataDir, doc, lang, async () => {
+      const { pdf, fromStore } = await storedPdf(app.db, storageDirOf(config), doc, lang, async () => {
         doc.keyImagePictures = await keyImagePictures(
           app.db,
           blobs,
