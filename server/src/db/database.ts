@@ -16,6 +16,7 @@ import type * as access from '../access/tables';
 import type { AuditCheckpointTable } from '../audit/tables';
 import type * as auth from '../auth/tables';
 import type * as oauth from '../oauth/tables';
+import type * as signers from '../signers/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -60,6 +61,8 @@ export interface Database {
   report_number_sequences: reports.ReportNumberSequenceTable;
   service_clients: oauth.ServiceClientTable;
   service_tokens: oauth.ServiceTokenTable;
+  signer_keys: signers.SignerKeyTable;
+  report_signature_log: reports.ReportSignatureLogTable;
 }
 
 export type DB = Kysely<Database>;

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     let bad = 0;
     let versions = 0;
     for (const id of ids) {
-      const res = await verifyStored(dbh.db, key, id);
+      const res = await verifyStored(dbh.db, { key, dataDir: config.dataDir, signers: config.signers }, id);
       versions += res.versions.length;
       for (const v of res.versions.filter((x) => !x.ok)) {
         bad++;

@@ -143,13 +143,13 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
       schema: {
         tags,
-        summary: 'Sign the draft with the author password',
+        summary: 'Sign the draft: with my signing key and its PIN (or, without a key, my password)',
         params: IdParams,
         body: ReportSign,
         response: { 200: Report, ...errors },
       },
     },
-    async (req) => svc.signReport(ctx(), actorOf(req), req.params.id, req.body.password),
+    async (req) => svc.signReport(ctx(), actorOf(req), req.params.id, req.body),
   );
   app.post(
     '/reports/:id/amendments',
