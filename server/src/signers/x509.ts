@@ -1,14 +1,14 @@
 /**
  * Signer algorithms and X.509 certificates. The TBSCertificate is built with the @peculiar/asn1-x509 schema and
- * signed with node:crypto, one code path for Ed25519, ECDSA P-256 (SHA-256) and SM2 with SM3: no maintained
- * certificate builder signs SM2, and node's OpenSSL does (with the GM/T 0009 default distinguishing ID
- * "1234567812345678").
+ * signed here, one code path for Ed25519, ECDSA P-256 (SHA-256) (node:crypto) and SM2 with SM3 (sm2.ts, with the
+ * GM/T 0009 distinguishing ID "1234567812345678"): no maintained certificate builder signs SM2.
  *
  * SM2 caveat: OpenSSL only treats a key as SM2 (not ECDSA on the SM2 curve) when it is decoded from DER/PEM, so
  * every key this module hands out is re-imported from its encoding (`normaliseKey`).
  */
 import crypto from 'node:crypto';
 import * as asn1js from 'asn1js';
+import { sm2Sign, sm2Verify } from './sm2';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AlgorithmIdentifier,
@@ -38,8 +38,7 @@ import {
 export const SIGNER_ALGORITHMS = ['ed25519', 'p256', 'sm2'] as const;
 export type SignerAlgorithm = (typeof SIGNER_ALGORITHMS)[number];
 
-/** The SM2 distinguishing ID (GM/T 0009-2012 default); OpenSSL 3 uses it when none is set. */
-export const SM2_DEFAULT_ID = '1234567812345678';
+export { SM2_DEFAULT_ID } from './sm2';
 
 interface AlgorithmSpec {
   /** Signature AlgorithmIdentifier OID in certificates. */
@@ -106,11 +105,14 @@ export function algorithmOfKey(key: crypto.KeyObject): SignerAlgorithm | null {
 }
 
 export function signBytes(a: SignerAlgorithm, key: crypto.KeyObject, data: Buffer): Buffer {
+  // SM2 with the GM/T 0009 distinguishing ID (sm2.ts): node's own SM2 signing uses an empty ID.
+  if (a === 'sm2') return sm2Sign(key, data);
   return crypto.sign(SPECS[a].digest, data, key);
 }
 
 export function verifyBytes(a: SignerAlgorithm, key: crypto.KeyObject, data: Buffer, sig: Buffer): boolean {
   try {
+    if (a === 'sm2') return sm2Verify(key, data, sig);
     return crypto.verify(SPECS[a].digest, data, key, sig);
   } catch {
     return false;
