@@ -64,7 +64,10 @@ async function checkVersions(db: Executor, env: VerifyEnv, reportId: string): Pr
     {
       deployment: env.key,
       anchors: trustAnchors(env.dataDir, env.signers),
-      signerKeys: await registeredKeys(db, rows.map((r) => r.key_fingerprint)),
+      signerKeys: await registeredKeys(
+        db,
+        rows.map((r) => r.key_fingerprint),
+      ),
     },
     {
       reportId,
@@ -83,7 +86,11 @@ async function checkVersions(db: Executor, env: VerifyEnv, reportId: string): Pr
 }
 
 /** Verify one report's stored versions (used by the endpoint and the CLI). */
-export async function verifyStored(db: Executor, env: VerifyEnv, reportId: string): Promise<ReportVerifyResult> {
+export async function verifyStored(
+  db: Executor,
+  env: VerifyEnv,
+  reportId: string,
+): Promise<ReportVerifyResult> {
   const versions = await checkVersions(db, env, reportId);
   return {
     ok: versions.length > 0 && versions.every((v) => v.ok),

@@ -17,12 +17,17 @@ describe('report signature checks', () => {
 
   beforeAll(async () => {
     t = await makeTestApp('pglite');
-    [cardio, county] = (await Promise.all(['pku.cardio', 'lankao.doctor'].map((u) => t.login(u)))) as [Session, Session];
+    [cardio, county] = (await Promise.all(['pku.cardio', 'lankao.doctor'].map((u) => t.login(u)))) as [
+      Session,
+      Session,
+    ];
   });
   afterAll(async () => t?.close());
 
   const verify = async (reportId: string) =>
-    (await t.as(county, { method: 'GET', url: `/api/reports/${reportId}/verify` })).json() as ReportVerifyResult;
+    (
+      await t.as(county, { method: 'GET', url: `/api/reports/${reportId}/verify` })
+    ).json() as ReportVerifyResult;
 
   it('a report signed with the deployment key (no signer key yet) verifies and says so', async () => {
     const { reportId } = await draftReport(t, cardio);
@@ -38,16 +43,31 @@ describe('report signature checks', () => {
     const { reportId, consultationId, patientId } = await draftReport(t, cardio);
     expect((await sign(t, cardio, reportId, { pin: PIN })).statusCode).toBe(200);
     expect((await verify(reportId)).ok).toBe(true);
-    const p = await t.db.selectFrom('patients').selectAll().where('id', '=', patientId).executeTakeFirstOrThrow();
+    const p = await t.db
+      .selectFrom('patients')
+      .selectAll()
+      .where('id', '=', patientId)
+      .executeTakeFirstOrThrow();
     const otherId = crypto.randomUUID();
-    await t.db.insertInto('patients').values({ ...p, id: otherId, name: '另一患者 李某', national_id: null }).execute();
-    await t.db.updateTable('consultations').set({ patient_id: otherId }).where('id', '=', consultationId).execute();
+    await t.db
+      .insertInto('patients')
+      .values({ ...p, id: otherId, name: '另一患者 李某', national_id: null })
+      .execute();
+    await t.db
+      .updateTable('consultations')
+      .set({ patient_id: otherId })
+      .where('id', '=', consultationId)
+      .execute();
     const v = await verify(reportId);
     expect(v.ok).toBe(false);
     expect(v.versions[0]).toMatchObject({ ok: false, reason: expect.stringMatching(/another patient/) });
     expect(v.versions[0]!.checks.filter((c) => !c.ok).map((c) => c.check)).toEqual(['patient']);
     // Editing the signed-for patient's name is caught too.
-    await t.db.updateTable('consultations').set({ patient_id: patientId }).where('id', '=', consultationId).execute();
+    await t.db
+      .updateTable('consultations')
+      .set({ patient_id: patientId })
+      .where('id', '=', consultationId)
+      .execute();
     await t.db.updateTable('patients').set({ name: '改名' }).where('id', '=', patientId).execute();
     expect((await verify(reportId)).versions[0]!.reason).toMatch(/name or ID number differs/);
   });
@@ -60,7 +80,11 @@ describe('report signature checks', () => {
     const good = await verify(reportId);
     expect(good.ok).toBe(true);
     expect(good.versions.map((v) => v.version)).toEqual([1, 2]);
-    await t.db.deleteFrom('report_versions').where('report_id', '=', reportId).where('version', '=', 2).execute();
+    await t.db
+      .deleteFrom('report_versions')
+      .where('report_id', '=', reportId)
+      .where('version', '=', 2)
+      .execute();
     await t.db.updateTable('reports').set({ current_version: 1 }).where('id', '=', reportId).execute();
     const v = await verify(reportId);
     expect(v.ok).toBe(false);

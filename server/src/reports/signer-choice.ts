@@ -48,4 +48,3 @@ export async function signerFor(
   }
   return deploymentSigner(ctx.key);
 }
-

@@ -53,7 +53,11 @@ const pass = (check: SignatureCheck['check'], detail: string | null = null): Sig
   ok: true,
   detail,
 });
-const fail = (check: SignatureCheck['check'], detail: string): SignatureCheck => ({ check, ok: false, detail });
+const fail = (check: SignatureCheck['check'], detail: string): SignatureCheck => ({
+  check,
+  ok: false,
+  detail,
+});
 
 function signatureChecks(
   v: Verifiers,
@@ -86,7 +90,10 @@ function signatureChecks(
   try {
     cert = new crypto.X509Certificate(row.certificate_pem ?? '');
   } catch {
-    return { checks: [fail('certificate', 'the signed version carries no readable certificate')], signer: null };
+    return {
+      checks: [fail('certificate', 'the signed version carries no readable certificate')],
+      signer: null,
+    };
   }
   const algorithm = row.algorithm as SignerAlgorithm;
   const fingerprint = certFingerprint(cert);
@@ -127,7 +134,10 @@ function signatureChecks(
     );
   else
     checks.push(
-      pass('revocation', reg.revoked_at ? `signed before revocation (${reg.revoked_at.toISOString()})` : null),
+      pass(
+        'revocation',
+        reg.revoked_at ? `signed before revocation (${reg.revoked_at.toISOString()})` : null,
+      ),
     );
   return { checks, signer };
 }
@@ -141,13 +151,16 @@ function payloadChecks(facts: ReportFacts, row: ReportVersionRow, p: SignedPaylo
   if (p.signer.id !== row.signed_by) return [fail('payload', 'signer differs from the stored signer')];
   if (new Date(p.signedAt).getTime() !== row.signed_at.getTime())
     return [fail('payload', 'signing time differs from the stored time')];
-  if (p.type === PAYLOAD_TYPE && (p.key?.fingerprint !== row.key_fingerprint))
+  if (p.type === PAYLOAD_TYPE && p.key?.fingerprint !== row.key_fingerprint)
     return [fail('payload', 'the signed key differs from the stored key')];
   const checks = [pass('payload')];
   checks.push(
     p.consultationId === facts.consultationId
       ? pass('consultation')
-      : fail('consultation', `signed for consultation ${p.consultationId}, stored under ${facts.consultationId}`),
+      : fail(
+          'consultation',
+          `signed for consultation ${p.consultationId}, stored under ${facts.consultationId}`,
+        ),
   );
   if (p.type === PAYLOAD_TYPE_V1) {
     checks.push(pass('patient', 'not part of signatures made before per-signer keys'));
@@ -224,7 +237,10 @@ function headCheck(facts: ReportFacts, rows: ReportVersionRow[]): SignatureCheck
     );
   if (facts.currentVersion !== rows.length)
     return fail('head', 'report row and stored versions disagree on the version count');
-  if (last && (!logged || logged.version !== last.version || logged.signature_sha256 !== sha256(last.signature)))
+  if (
+    last &&
+    (!logged || logged.version !== last.version || logged.signature_sha256 !== sha256(last.signature))
+  )
     return fail('head', 'the newest stored version is not the one recorded when it was signed');
   return pass('head');
 }

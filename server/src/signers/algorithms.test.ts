@@ -36,7 +36,10 @@ describe.each(['ed25519', 'p256', 'sm2'] as const)('signing algorithm %s', (algo
   });
 
   it('enrols, signs and verifies; openssl verifies the certificate and the report signature', async () => {
-    expect((await t.as(cardio, { method: 'POST', url: '/api/signers/me/enrol', payload: { pin: PIN } })).statusCode).toBe(200);
+    expect(
+      (await t.as(cardio, { method: 'POST', url: '/api/signers/me/enrol', payload: { pin: PIN } }))
+        .statusCode,
+    ).toBe(200);
     const me = (await t.as(cardio, { method: 'GET', url: '/api/signers/me' })).json() as MySigningKey;
     expect(me.active?.algorithm).toBe(algorithm);
     const ca = (await t.as(null, { method: 'GET', url: '/api/signers/ca' })).json() as SignerCa;
@@ -44,9 +47,13 @@ describe.each(['ed25519', 'p256', 'sm2'] as const)('signing algorithm %s', (algo
     fs.writeFileSync(tmp.file('ca.pem'), ca.certificatePem);
     fs.writeFileSync(tmp.file('cert.pem'), me.active!.certificatePem);
     const sm2Id = algorithm === 'sm2' ? ['-vfyopt', `distid:${SM2_DEFAULT_ID}`] : [];
-    expect(openssl(['verify', ...sm2Id, '-CAfile', tmp.file('ca.pem'), tmp.file('cert.pem')])).toContain(': OK');
+    expect(openssl(['verify', ...sm2Id, '-CAfile', tmp.file('ca.pem'), tmp.file('cert.pem')])).toContain(
+      ': OK',
+    );
     if (algorithm === 'sm2')
-      expect(opensslStatus(['verify', '-CAfile', tmp.file('ca.pem'), tmp.file('cert.pem')]).status).not.toBe(0);
+      expect(opensslStatus(['verify', '-CAfile', tmp.file('ca.pem'), tmp.file('cert.pem')]).status).not.toBe(
+        0,
+      );
     const text = openssl(['x509', '-in', tmp.file('cert.pem'), '-noout', '-text']);
     expect(text).toContain(`Signature Algorithm: ${CERT_SIG[algorithm]}`);
     expect(text).toMatch(/CA:FALSE/);
@@ -54,9 +61,14 @@ describe.each(['ed25519', 'p256', 'sm2'] as const)('signing algorithm %s', (algo
 
     const { reportId } = await draftReport(t, cardio);
     expect((await sign(t, cardio, reportId, { pin: PIN })).statusCode).toBe(200);
-    const v = (await t.as(cardio, { method: 'GET', url: `/api/reports/${reportId}/verify` })).json() as ReportVerifyResult;
+    const v = (
+      await t.as(cardio, { method: 'GET', url: `/api/reports/${reportId}/verify` })
+    ).json() as ReportVerifyResult;
     expect(v.ok).toBe(true);
-    expect(v.versions[0]!.signer).toMatchObject({ deploymentKey: false, fingerprint: me.active!.fingerprint });
+    expect(v.versions[0]!.signer).toMatchObject({
+      deploymentKey: false,
+      fingerprint: me.active!.fingerprint,
+    });
 
     const row = await t.db
       .selectFrom('report_versions')
@@ -70,10 +82,28 @@ describe.each(['ed25519', 'p256', 'sm2'] as const)('signing algorithm %s', (algo
     openssl(['x509', '-in', tmp.file('cert.pem'), '-pubkey', '-noout', '-out', tmp.file('pub.pem')]);
     const verify =
       algorithm === 'p256'
-        ? ['dgst', '-sha256', '-verify', tmp.file('pub.pem'), '-signature', tmp.file('sig'), tmp.file('payload')]
-        : ['pkeyutl', '-verify', '-pubin', '-inkey', tmp.file('pub.pem'), '-rawin',
-           ...(algorithm === 'sm2' ? ['-digest', 'sm3', '-pkeyopt', `distid:${SM2_DEFAULT_ID}`] : []),
-           '-in', tmp.file('payload'), '-sigfile', tmp.file('sig')];
+        ? [
+            'dgst',
+            '-sha256',
+            '-verify',
+            tmp.file('pub.pem'),
+            '-signature',
+            tmp.file('sig'),
+            tmp.file('payload'),
+          ]
+        : [
+            'pkeyutl',
+            '-verify',
+            '-pubin',
+            '-inkey',
+            tmp.file('pub.pem'),
+            '-rawin',
+            ...(algorithm === 'sm2' ? ['-digest', 'sm3', '-pkeyopt', `distid:${SM2_DEFAULT_ID}`] : []),
+            '-in',
+            tmp.file('payload'),
+            '-sigfile',
+            tmp.file('sig'),
+          ];
     expect(openssl(verify)).toMatch(/Verified OK|Signature Verified Successfully/);
     if (algorithm === 'sm2') {
       // Signed with the GM/T 0009 ID: OpenSSL's own default (an empty ID) and another ID do not verify.
@@ -94,9 +124,18 @@ describe.each(['ed25519', 'p256', 'sm2'] as const)('signing algorithm %s', (algo
     const args =
       algorithm === 'p256'
         ? ['dgst', '-sha256', '-sign', tmp.file('key.pem'), '-out', tmp.file('osig'), tmp.file('msg')]
-        : ['pkeyutl', '-sign', '-inkey', tmp.file('key.pem'), '-rawin',
-           ...(algorithm === 'sm2' ? ['-digest', 'sm3', '-pkeyopt', `distid:${SM2_DEFAULT_ID}`] : []),
-           '-in', tmp.file('msg'), '-out', tmp.file('osig')];
+        : [
+            'pkeyutl',
+            '-sign',
+            '-inkey',
+            tmp.file('key.pem'),
+            '-rawin',
+            ...(algorithm === 'sm2' ? ['-digest', 'sm3', '-pkeyopt', `distid:${SM2_DEFAULT_ID}`] : []),
+            '-in',
+            tmp.file('msg'),
+            '-out',
+            tmp.file('osig'),
+          ];
     openssl(args);
     const pub = new crypto.X509Certificate(unlocked.certificatePem).publicKey;
     const osig = fs.readFileSync(tmp.file('osig'));

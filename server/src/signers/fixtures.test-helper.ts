@@ -12,7 +12,9 @@ export const PIN = '468-135-790';
 /** A consultation assigned to the session's user (pku.cardio) with a saved draft; returns its ids. */
 export async function draftReport(t: TestApp, s: Session) {
   const { consultationId, patientId } = await makeConsultation(t.db);
-  const r = (await t.as(s, { method: 'POST', url: `/api/consultations/${consultationId}/report` })).json() as Report;
+  const r = (
+    await t.as(s, { method: 'POST', url: `/api/consultations/${consultationId}/report` })
+  ).json() as Report;
   const saved = await t.as(s, {
     method: 'PUT',
     url: `/api/reports/${r.id}/draft`,
@@ -42,7 +44,11 @@ export const amend = async (t: TestApp, s: Session, reportId: string, revision: 
 
 export function tempDir(): { dir: string; file: (n: string) => string; close: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signer-test-'));
-  return { dir, file: (n) => path.join(dir, n), close: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    file: (n) => path.join(dir, n),
+    close: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Run openssl; returns stdout (throws with stderr on a non-zero exit). */

@@ -164,7 +164,14 @@ export function readPkcs12(file: Buffer, password: string): Pkcs12Contents {
   const hash = HASHES[pfx.macData.mac.digestAlgorithm.algorithm];
   if (!hash) throw new Pkcs12Error('unsupported', 'the PKCS#12 MAC algorithm is not supported');
   const salt = bytes(pfx.macData.macSalt.buffer);
-  const macKey = pkcs12Kdf(hash, password, salt, 3, pfx.macData.iterations ?? 1, crypto.createHash(hash).digest().length);
+  const macKey = pkcs12Kdf(
+    hash,
+    password,
+    salt,
+    3,
+    pfx.macData.iterations ?? 1,
+    crypto.createHash(hash).digest().length,
+  );
   const mac = crypto.createHmac(hash, macKey).update(authSafeBytes).digest();
   const expected = bytes(pfx.macData.mac.digest.buffer);
   if (mac.length !== expected.length || !crypto.timingSafeEqual(mac, expected))

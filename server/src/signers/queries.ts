@@ -13,7 +13,12 @@ export const activeKey = (db: Executor, userId: string) =>
     .executeTakeFirst();
 
 export const keysOf = (db: Executor, userId: string) =>
-  db.selectFrom('signer_keys').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
+  db
+    .selectFrom('signer_keys')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .execute();
 
 export const keyById = (db: Executor, id: string) =>
   db.selectFrom('signer_keys').selectAll().where('id', '=', id).executeTakeFirst();

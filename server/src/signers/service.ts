@@ -158,7 +158,10 @@ export async function importPkcs12(
   const key = normaliseKey(contents.privateKey);
   const algorithm = algorithmOfKey(key);
   if (!algorithm)
-    throw badRequest('the key is not Ed25519, ECDSA P-256 or SM2; it cannot sign reports', '/body/pkcs12Base64');
+    throw badRequest(
+      'the key is not Ed25519, ECDSA P-256 or SM2; it cannot sign reports',
+      '/body/pkcs12Base64',
+    );
   const certs = contents.certificates.map((d) => new crypto.X509Certificate(d));
   const leaf = certs.find((c) => c.checkPrivateKey(contents.privateKey));
   if (!leaf) throw badRequest('no certificate in the file belongs to its private key', '/body/pkcs12Base64');
@@ -284,7 +287,10 @@ export function internalCaRoot(config: Config) {
 }
 
 /** Registered signer keys by certificate fingerprint (chain and revocation), for verification. */
-export async function registeredKeys(db: Executor, fingerprints: string[]): Promise<Map<string, SignerKeyRow>> {
+export async function registeredKeys(
+  db: Executor,
+  fingerprints: string[],
+): Promise<Map<string, SignerKeyRow>> {
   const rows = await q.keysByFingerprint(db, [...new Set(fingerprints)]);
   return new Map(rows.map((r) => [r.fingerprint, r]));
 }

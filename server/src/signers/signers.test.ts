@@ -17,16 +17,74 @@ const tmp = tempDir();
 function hospitalPkcs12(name: string, days = 30): { rootPem: string; p12: string } {
   const f = (n: string) => tmp.file(`${name}-${n}`);
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', f('ca.key')]);
-  openssl(['req', '-new', '-x509', '-key', f('ca.key'), '-subj', `/O=${name}/CN=${name} Root CA`, '-days', '365',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', f('ca.pem')]);
+  openssl([
+    'req',
+    '-new',
+    '-x509',
+    '-key',
+    f('ca.key'),
+    '-subj',
+    `/O=${name}/CN=${name} Root CA`,
+    '-days',
+    '365',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    f('ca.pem'),
+  ]);
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', f('doc.key')]);
-  openssl(['req', '-new', '-key', f('doc.key'), '-subj', '/O=北京大学第一医院/CN=陈教授', '-utf8', '-out', f('doc.csr')]);
-  fs.writeFileSync(f('ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n');
-  openssl(['x509', '-req', '-in', f('doc.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-days', String(days), '-extfile', f('ext'), '-out', f('doc.pem')]);
-  openssl(['pkcs12', '-export', '-inkey', f('doc.key'), '-in', f('doc.pem'), '-certfile', f('ca.pem'),
-    '-passout', 'pass:p12-secret', '-out', f('doc.p12')]);
-  return { rootPem: fs.readFileSync(f('ca.pem'), 'utf8'), p12: fs.readFileSync(f('doc.p12')).toString('base64') };
+  openssl([
+    'req',
+    '-new',
+    '-key',
+    f('doc.key'),
+    '-subj',
+    '/O=北京大学第一医院/CN=陈教授',
+    '-utf8',
+    '-out',
+    f('doc.csr'),
+  ]);
+  fs.writeFileSync(
+    f('ext'),
+    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n',
+  );
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('doc.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    String(days),
+    '-extfile',
+    f('ext'),
+    '-out',
+    f('doc.pem'),
+  ]);
+  openssl([
+    'pkcs12',
+    '-export',
+    '-inkey',
+    f('doc.key'),
+    '-in',
+    f('doc.pem'),
+    '-certfile',
+    f('ca.pem'),
+    '-passout',
+    'pass:p12-secret',
+    '-out',
+    f('doc.p12'),
+  ]);
+  return {
+    rootPem: fs.readFileSync(f('ca.pem'), 'utf8'),
+    p12: fs.readFileSync(f('doc.p12')).toString('base64'),
+  };
 }
 
 describe('signer keys', () => {
@@ -41,20 +99,30 @@ describe('signer keys', () => {
     t = await makeTestApp('pglite', {
       signers: { ...base.signers, pinMaxFailures: 3, trustAnchorsPem: [hospital.rootPem] },
     });
-    [cardio, nephro] = (await Promise.all(['pku.cardio', 'pku.nephro'].map((u) => t.login(u)))) as [Session, Session];
+    [cardio, nephro] = (await Promise.all(['pku.cardio', 'pku.nephro'].map((u) => t.login(u)))) as [
+      Session,
+      Session,
+    ];
   });
   afterAll(async () => {
     tmp.close();
     await t?.close();
   });
 
-  const me = async (s: Session) => (await t.as(s, { method: 'GET', url: '/api/signers/me' })).json() as MySigningKey;
+  const me = async (s: Session) =>
+    (await t.as(s, { method: 'GET', url: '/api/signers/me' })).json() as MySigningKey;
   const verify = async (reportId: string) =>
-    (await t.as(cardio, { method: 'GET', url: `/api/reports/${reportId}/verify` })).json() as ReportVerifyResult;
+    (
+      await t.as(cardio, { method: 'GET', url: `/api/reports/${reportId}/verify` })
+    ).json() as ReportVerifyResult;
 
   it('enrols a key certified by the internal CA; the PIN is checked, never stored', async () => {
     expect((await me(cardio)).active).toBeNull();
-    const short = await t.as(cardio, { method: 'POST', url: '/api/signers/me/enrol', payload: { pin: '123' } });
+    const short = await t.as(cardio, {
+      method: 'POST',
+      url: '/api/signers/me/enrol',
+      payload: { pin: '123' },
+    });
     expect(short.statusCode).toBe(400);
     expect(short.json().message).toMatch(/pin/i);
     const res = await t.as(cardio, { method: 'POST', url: '/api/signers/me/enrol', payload: { pin: PIN } });
@@ -65,7 +133,11 @@ describe('signer keys', () => {
     expect(key.issuer).toContain('Consult internal signer CA');
     const again = await t.as(cardio, { method: 'POST', url: '/api/signers/me/enrol', payload: { pin: PIN } });
     expect(again.statusCode).toBe(409);
-    const row = await t.db.selectFrom('signer_keys').select('sealed_key').where('id', '=', key.id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('signer_keys')
+      .select('sealed_key')
+      .where('id', '=', key.id)
+      .executeTakeFirstOrThrow();
     expect(row.sealed_key).not.toContain(PIN);
     expect(row.sealed_key).not.toContain('PRIVATE KEY');
   });
@@ -83,10 +155,22 @@ describe('signer keys', () => {
     expect(v.ok).toBe(true);
     expect(v.versions[0]!.signer).toMatchObject({ deploymentKey: false, algorithm: 'Ed25519' });
     expect(v.versions[0]!.checks.map((c) => c.check)).toEqual(
-      expect.arrayContaining(['signature', 'certificate', 'chain', 'expiry', 'revocation', 'patient', 'hospitals']),
+      expect.arrayContaining([
+        'signature',
+        'certificate',
+        'chain',
+        'expiry',
+        'revocation',
+        'patient',
+        'hospitals',
+      ]),
     );
     // The right PIN cleared the count.
-    const k = await t.db.selectFrom('signer_keys').select('failed_pins').where('user_id', '=', cardio.userId).executeTakeFirstOrThrow();
+    const k = await t.db
+      .selectFrom('signer_keys')
+      .select('failed_pins')
+      .where('user_id', '=', cardio.userId)
+      .executeTakeFirstOrThrow();
     expect(k.failed_pins).toBe(0);
   });
 
@@ -117,13 +201,28 @@ describe('signer keys', () => {
     expect(revoked.statusCode).toBe(200);
     const v1 = await verify(before.reportId);
     expect(v1.ok).toBe(true);
-    expect(v1.versions[0]!.checks.find((c) => c.check === 'revocation')?.detail).toMatch(/signed before revocation/);
+    expect(v1.versions[0]!.checks.find((c) => c.check === 'revocation')?.detail).toMatch(
+      /signed before revocation/,
+    );
     // The compromise is dated before the second signature: that signature is refused.
-    const signedAt = (await t.db.selectFrom('report_versions').select('signed_at').where('report_id', '=', after.reportId).executeTakeFirstOrThrow()).signed_at;
-    await t.db.updateTable('signer_keys').set({ revoked_at: new Date(signedAt.getTime() - 1000) }).where('id', '=', key.id).execute();
+    const signedAt = (
+      await t.db
+        .selectFrom('report_versions')
+        .select('signed_at')
+        .where('report_id', '=', after.reportId)
+        .executeTakeFirstOrThrow()
+    ).signed_at;
+    await t.db
+      .updateTable('signer_keys')
+      .set({ revoked_at: new Date(signedAt.getTime() - 1000) })
+      .where('id', '=', key.id)
+      .execute();
     const v2 = await verify(after.reportId);
     expect(v2.ok).toBe(false);
-    expect(v2.versions[0]).toMatchObject({ ok: false, reason: expect.stringMatching(/after the key was revoked/) });
+    expect(v2.versions[0]).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/after the key was revoked/),
+    });
     expect(v2.versions[0]!.checks.find((c) => !c.ok)?.check).toBe('revocation');
     const next = await draftReport(t, cardio);
     const refused = await sign(t, cardio, next.reportId, { pin: PIN });
@@ -138,7 +237,10 @@ describe('signer keys', () => {
       payload: { pkcs12Base64: hospital.p12, password: 'nope', pin: PIN },
     });
     expect(wrong.statusCode).toBe(400);
-    expect(wrong.json()).toMatchObject({ field: '/body/password', message: expect.stringMatching(/password is not correct/) });
+    expect(wrong.json()).toMatchObject({
+      field: '/body/password',
+      message: expect.stringMatching(/password is not correct/),
+    });
     const untrusted = await t.as(cardio, {
       method: 'POST',
       url: '/api/signers/me/import',
@@ -152,12 +254,19 @@ describe('signer keys', () => {
       payload: { pkcs12Base64: hospital.p12, password: 'p12-secret', pin: PIN },
     });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toMatchObject({ source: 'pkcs12', algorithm: 'p256', issuer: expect.stringContaining('PKUFH Root CA') });
+    expect(ok.json()).toMatchObject({
+      source: 'pkcs12',
+      algorithm: 'p256',
+      issuer: expect.stringContaining('PKUFH Root CA'),
+    });
     const { reportId } = await draftReport(t, cardio);
     expect((await sign(t, cardio, reportId, { pin: PIN })).statusCode).toBe(200);
     const v = await verify(reportId);
     expect(v.ok).toBe(true);
-    expect(v.versions[0]!.signer).toMatchObject({ algorithm: 'ECDSA P-256 with SHA-256', subject: expect.stringContaining('陈教授') });
+    expect(v.versions[0]!.signer).toMatchObject({
+      algorithm: 'ECDSA P-256 with SHA-256',
+      subject: expect.stringContaining('陈教授'),
+    });
     expect(v.versions[0]!.checks.find((c) => c.check === 'chain')?.detail).toContain('PKUFH Root CA');
   });
 
@@ -186,12 +295,21 @@ describe('signer keys', () => {
       notAfter: new Date(now - 5 * day),
       ca: false,
     });
-    const at = (d: number) => checkCertificate(pem, [ca.certificatePem], [ca.certificate], new Date(now - d * day));
+    const at = (d: number) =>
+      checkCertificate(pem, [ca.certificatePem], [ca.certificate], new Date(now - d * day));
     expect(at(7).every((c) => c.ok)).toBe(true);
-    expect(at(0).find((c) => c.check === 'expiry')).toMatchObject({ ok: false, detail: expect.stringMatching(/CN=expired was not valid/) });
+    expect(at(0).find((c) => c.check === 'expiry')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/CN=expired was not valid/),
+    });
     if (!(await me(cardio)).active)
       await t.as(cardio, { method: 'POST', url: '/api/signers/me/enrol', payload: { pin: PIN } });
-    await t.db.updateTable('signer_keys').set({ not_after: new Date(now - day) }).where('user_id', '=', cardio.userId).where('revoked_at', 'is', null).execute();
+    await t.db
+      .updateTable('signer_keys')
+      .set({ not_after: new Date(now - day) })
+      .where('user_id', '=', cardio.userId)
+      .where('revoked_at', 'is', null)
+      .execute();
     await expect(unlockSigner({ db: t.db, config: t.config }, cardio.userId, PIN)).rejects.toMatchObject({
       status: 409,
       message: expect.stringMatching(/not valid now/),

@@ -86,7 +86,12 @@ export function sm2Sign(key: crypto.KeyObject, message: Buffer, id = SM2_DEFAULT
   }
 }
 
-export function sm2Verify(key: crypto.KeyObject, message: Buffer, signature: Buffer, id = SM2_DEFAULT_ID): boolean {
+export function sm2Verify(
+  key: crypto.KeyObject,
+  message: Buffer,
+  signature: Buffer,
+  id = SM2_DEFAULT_ID,
+): boolean {
   try {
     const parsed = asn1js.fromBER(new Uint8Array(signature));
     if (parsed.offset !== signature.length) return false;

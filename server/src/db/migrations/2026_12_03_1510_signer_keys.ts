@@ -50,7 +50,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // Versions signed before this migration: their log rows, so verification of old reports has a head too.
   await sql`insert into report_signature_log (report_id, version, signature_sha256)
-    select report_id, version, encode(sha256(convert_to(signature, 'UTF8')), 'hex') from report_versions`.execute(db);
+    select report_id, version, encode(sha256(convert_to(signature, 'UTF8')), 'hex') from report_versions`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
