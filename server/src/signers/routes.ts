@@ -17,7 +17,7 @@ import * as svc from './service';
 const tags = ['signers'];
 const errors = errorResponses;
 /** Enrolment runs scrypt and key generation: a few a minute per client. */
-const slow = { rateLimit: { max: 10, timeWindow: '1 minute' } };
+const slow = { rateLimit: { max: 30, timeWindow: '1 minute' } };
 
 /** The signer's own report signing key (/api/signers/me) and the internal CA root (/api/signers/ca). */
 const signerRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
