@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROLES, type Role } from '@consult/shared';
 import { loadOpsConfig, type OpsConfig } from './ops-config';
+import { loadSignerConfig, type SignerConfig } from './signers/config';
 
 /** Runtime configuration, read from the environment once at start and validated with clear messages. */
 export interface Config extends OpsConfig {
@@ -54,6 +55,8 @@ export interface Config extends OpsConfig {
   imagingMaxInstanceMb: number;
   /** IANA time zone of the times printed on reports and the year of report numbers (REPORT_TIME_ZONE). */
   reportTimeZone: string;
+  /** Per-signer report signing keys and certificates (signers/config.ts). */
+  signers: SignerConfig;
   /**
    * Reverse proxies whose X-Forwarded-For is believed (TRUST_PROXY: comma-separated addresses or CIDRs; default
    * none). Only then is the client address (rate limits, lockouts, audit) taken from the header.
@@ -359,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoCases: boolVar(env, 'SEED_DEMO_CASES', true),
     imagingMaxInstanceMb: intVar(env, 'IMAGING_MAX_INSTANCE_MB', 1024, 1, 16384),
     reportTimeZone: timeZoneVar(env, 'REPORT_TIME_ZONE', 'Asia/Shanghai'),
+    signers: loadSignerConfig(env),
     consultations: loadConsultationsConfig(env),
     sfu: loadSfuConfig(env),
     trustProxy: trustProxyVar(env),

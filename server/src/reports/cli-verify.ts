@@ -31,7 +31,11 @@ async function main(): Promise<void> {
     let bad = 0;
     let versions = 0;
     for (const id of ids) {
-      const res = await verifyStored(dbh.db, key, id);
+      const res = await verifyStored(
+        dbh.db,
+        { key, dataDir: config.dataDir, secretsKey: config.secretsKey, signers: config.signers },
+        id,
+      );
       versions += res.versions.length;
       for (const v of res.versions.filter((x) => !x.ok)) {
         bad++;

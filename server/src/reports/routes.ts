@@ -141,16 +141,17 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     '/reports/:id/sign',
     {
       preHandler: app.guard(P.ReportsSign),
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      // Guessing is bounded by this and, for the signing PIN, by the key's lockout (SIGNER_PIN_MAX_FAILURES).
+      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
       schema: {
         tags,
-        summary: 'Sign the draft with the author password',
+        summary: 'Sign the draft: with my signing key and its PIN (or, without a key, my password)',
         params: IdParams,
         body: ReportSign,
         response: { 200: Report, ...errors },
       },
     },
-    async (req) => svc.signReport(ctx(), actorOf(req), req.params.id, req.body.password),
+    async (req) => svc.signReport(ctx(), actorOf(req), req.params.id, req.body),
   );
   app.post(
     '/reports/:id/amendments',
