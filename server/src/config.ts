@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROLES, type Role } from '@consult/shared';
+import { loadReportTrustConfig, type ReportTrustConfig } from './report-trust-config';
 
 /** Runtime configuration, read from the environment once at start and validated with clear messages. */
 export interface Config {
@@ -69,6 +70,8 @@ export interface Config {
   oauthTokenTtlSeconds: number;
   /** Token requests per minute per client address (OAUTH_TOKEN_RATE_LIMIT, default 60). */
   oauthTokenRateLimit: number;
+  /** Trusted time (RFC 3161 TSA) and PDF signing: report-trust-config.ts. */
+  reportTrust: ReportTrustConfig;
 }
 
 export interface SfuConfig {
@@ -365,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: corsOriginsVar(env),
     oauthTokenTtlSeconds: intVar(env, 'OAUTH_TOKEN_TTL_SECONDS', 900, 30, 24 * 3600),
     oauthTokenRateLimit: intVar(env, 'OAUTH_TOKEN_RATE_LIMIT', 60, 1, 100000),
+    reportTrust: loadReportTrustConfig(env),
   };
 }
 

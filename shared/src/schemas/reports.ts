@@ -107,7 +107,7 @@ export const ReportPatientHeader = Type.Object({
 export type ReportPatientHeader = Static<typeof ReportPatientHeader>;
 
 /** An ISO UTC instant as local wall time in a zone: "2026-12-03 16:05". */
-export function localDateTime(iso: string, timeZone: string): string {
+export function localDateTime(iso: string, timeZone: string, withSeconds = false): string {
   const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',
@@ -115,10 +115,12 @@ export function localDateTime(iso: string, timeZone: string): string {
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
+    ...(withSeconds && { second: '2-digit' }),
     hourCycle: 'h23',
   }).formatToParts(new Date(iso));
   const v = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${v('year')}-${v('month')}-${v('day')} ${v('hour')}:${v('minute')}`;
+  const time = `${v('hour')}:${v('minute')}${withSeconds ? `:${v('second')}` : ''}`;
+  return `${v('year')}-${v('month')}-${v('day')} ${time}`;
 }
 
 /** Whole years between a birth date and a day (both YYYY-MM-DD). */
