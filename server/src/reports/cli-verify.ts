@@ -6,6 +6,7 @@ import { loadConfig } from '../config';
 import { openDatabase } from '../db/connect';
 import { loadSigningKey } from './signing';
 import { verifyStored } from './review';
+import { loadTrust } from './timestamp/trust';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
   });
   try {
+    const trust = loadTrust(config.reportTrust.tsaCaCert);
     const only = process.argv[2];
     let q = dbh.db.selectFrom('reports').select('id').where('current_version', '>', 0);
     if (only) q = q.where('id', '=', only);
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
     let bad = 0;
     let versions = 0;
     for (const id of ids) {
-      const res = await verifyStored(dbh.db, key, id);
+      const res = await verifyStored(dbh.db, key, id, trust);
       versions += res.versions.length;
       for (const v of res.versions.filter((x) => !x.ok)) {
         bad++;

@@ -15,6 +15,8 @@ import { diffContent } from './diff';
 import type { SigningKey } from './signing';
 import { completeOnAcknowledgement, publishEffects, writeCasePlan } from './consultation-link';
 import { announce, type ReportsCtx } from './service';
+import { recheck, toTimestamp } from './timestamp/service';
+import type { TsaTrust } from './timestamp/trust';
 
 export async function diffVersions(
   ctx: ReportsCtx,
@@ -37,14 +39,25 @@ export async function diffVersions(
   };
 }
 
-/** Verify one report's stored versions against the deployment key (used by the endpoint and the CLI). */
+/**
+ * Verify one report's stored versions against the deployment key, and re-check each version's RFC 3161 token
+ * against its signature with `trust` (TSA_CA_CERT): a token that fails fails its version (endpoint and CLI).
+ */
 export async function verifyStored(
   db: Executor,
   key: SigningKey,
   reportId: string,
+  trust: TsaTrust,
 ): Promise<ReportVerifyResult> {
   const rows = await q.listVersions(db, reportId);
-  const versions = verifyVersions(key, reportId, rows);
+  const stamps = await recheck(db, { trust }, reportId, new Map(rows.map((r) => [r.version, r.signature])));
+  const versions: ReportVerifyResult['versions'] = verifyVersions(key, reportId, rows).map((v) => {
+    const st = stamps.get(v.version);
+    const timestamp = st?.timestamp ?? toTimestamp(undefined);
+    if (st?.failure && v.ok)
+      return { ...v, ok: false, reason: `trusted timestamp: ${st.failure}`, timestamp };
+    return { ...v, timestamp };
+  });
   const report = await q.findReport(db, reportId);
   const countOk = report?.current_version === rows.length;
   if (!countOk)
@@ -63,7 +76,7 @@ export async function verifyStored(
 
 export async function verifyReport(ctx: ReportsCtx, actor: Actor, id: string): Promise<ReportVerifyResult> {
   await loadVisible(ctx.db, actor, id);
-  return verifyStored(ctx.db, ctx.key, id);
+  return verifyStored(ctx.db, ctx.key, id, ctx.timestamps.trust);
 }
 
 export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Promise<Report> {

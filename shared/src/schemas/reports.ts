@@ -67,6 +67,27 @@ export type ReportStatus = (typeof REPORT_STATUSES)[number];
 export const ReportStatusSchema = Type.Union(REPORT_STATUSES.map((s) => Type.Literal(s)));
 
 /** One signed, immutable version. `content` is exactly what the signature covers (with the header fields). */
+/**
+ * RFC 3161 trusted time of a version's signature: 'granted' (a TSA's token, re-checked on verification),
+ * 'pending' (the TSA was unreachable; retried in the background), 'failed' (retries exhausted), 'none' (no TSA
+ * configured when it was signed: no trusted timestamp).
+ */
+export const ReportTimestamp = Type.Object({
+  status: Type.Union([
+    Type.Literal('granted'),
+    Type.Literal('pending'),
+    Type.Literal('failed'),
+    Type.Literal('none'),
+  ]),
+  /** The TSA's time (TSTInfo genTime) when granted. */
+  time: Type.Union([IsoDateTime, Type.Null()]),
+  /** Subject of the TSA's certificate when granted. */
+  tsa: Type.Union([Type.String(), Type.Null()]),
+  /** Why the last attempt failed (pending, failed). */
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+export type ReportTimestamp = Static<typeof ReportTimestamp>;
+
 export const ReportVersion = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   content: ReportContent,
@@ -77,6 +98,7 @@ export const ReportVersion = Type.Object({
   /** SHA-256 of the signing public key (hex, first 16 bytes shown in the PDF). */
   keyFingerprint: Type.String(),
   signature: Type.String(),
+  timestamp: ReportTimestamp,
 });
 export type ReportVersion = Static<typeof ReportVersion>;
 
@@ -198,6 +220,8 @@ export const ReportVerifyResult = Type.Object({
       version: Type.Integer(),
       ok: Type.Boolean(),
       reason: Type.Union([Type.String(), Type.Null()]),
+      /** The version's trusted time as re-checked now (a stored token that no longer verifies fails the version). */
+      timestamp: Type.Optional(ReportTimestamp),
     }),
   ),
 });

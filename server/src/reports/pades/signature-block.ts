@@ -12,7 +12,7 @@ export interface PdfSignatureInfo {
   /** Subject of the certificate that signs the PDF. */
   certificateSubject: string;
   /** The RFC 3161 state of the report signature this PDF shows. */
-  timestamp: 'granted' | 'pending' | 'none';
+  timestamp: 'granted' | 'pending' | 'failed' | 'none';
   /** The TSA's time (ISO UTC) when granted. */
   trustedTime: string | null;
 }
@@ -26,6 +26,7 @@ const L = {
     trusted: '可信时间',
     tsa: '（RFC 3161 时间戳）',
     pending: '时间戳待获取',
+    failed: '时间戳获取失败',
     none: '无可信时间戳',
     subject: '证书主题',
     reason: '远程诊断报告签署',
@@ -38,6 +39,7 @@ const L = {
     trusted: 'Trusted time',
     tsa: ' (RFC 3161 time-stamp)',
     pending: 'timestamp pending',
+    failed: 'timestamp could not be obtained',
     none: 'no trusted timestamp',
     subject: 'Certificate subject',
     reason: 'Remote diagnosis report signature',
@@ -62,7 +64,9 @@ export function drawSignatureBlock(pdf: PDFKit.PDFDocument, b: SignatureBlockInp
       ? `${b.trustedTime}${t.tsa}`
       : b.info.timestamp === 'pending'
         ? t.pending
-        : t.none;
+        : b.info.timestamp === 'failed'
+          ? t.failed
+          : t.none;
   const lines = [
     `${t.signer}：${b.signerName}`,
     `${t.hospital}：${b.hospital}`,

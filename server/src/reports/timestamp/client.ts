@@ -19,7 +19,7 @@ export async function requestTimestamp(tsa: TsaEndpoint, data: Buffer): Promise<
     res = await fetch(tsa.url, {
       method: 'POST',
       headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' },
-      body: req.der,
+      body: new Uint8Array(req.der),
       signal: AbortSignal.timeout(tsa.timeoutMs),
     });
   } catch (e) {
