@@ -13,6 +13,7 @@ import { ReportView } from './ReportView';
 import { VersionHistory } from './VersionHistory';
 import { AmendDialog, SignDialog } from './dialogs';
 import { PatientHeader, useReportTime } from './PatientHeader';
+import { trustedTimeMessage } from './trustedTime';
 import { CaseImagesLink } from '../consultations/CaseImagesLink';
 
 /** `/consultations/:consultationId/report`: write, sign, amend (consultant); read, acknowledge, export (both sides). */
@@ -36,6 +37,14 @@ export function ReportPage() {
   // A fresh fetch replaces what an action returned.
   useEffect(() => setLocal(null), [state.data]);
   const report = local ?? state.data ?? null;
+  /** The latest version's trusted time as the verification re-checked it. */
+  const verifiedTime = (v: ReportVerifyResult) => {
+    const ts = v.versions.at(-1)?.timestamp;
+    if (!ts || !report) return t('reports.timestamp.none');
+    const zone = report.timeZone === 'Asia/Shanghai' ? t('reports.tz.shanghai') : report.timeZone;
+    const m = trustedTimeMessage(ts, report.timeZone, zone);
+    return t(m.key, m.vars);
+  };
 
   const reload = state.reload;
   const onChanged = useCallback(
@@ -180,7 +189,7 @@ export function ReportPage() {
                   {verify && (
                     <p className={`alert ${verify.ok ? 'alert-ok' : 'alert-error'}`} role="status">
                       {verify.ok
-                        ? t('reports.verify.ok', { n: verify.versions.length })
+                        ? `${t('reports.verify.ok', { n: verify.versions.length })} · ${verifiedTime(verify)}`
                         : t('reports.verify.failed', {
                             reasons: verify.versions
                               .filter((v) => !v.ok)
