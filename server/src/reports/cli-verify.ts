@@ -31,9 +31,11 @@ async function main(): Promise<void> {
     const ids = (await q.orderBy('created_at').execute()).map((r) => r.id);
     let bad = 0;
     let versions = 0;
+    const stamps = { granted: 0, pending: 0, failed: 0, none: 0 };
     for (const id of ids) {
       const res = await verifyStored(dbh.db, key, id, trust);
       versions += res.versions.length;
+      for (const v of res.versions) if (v.timestamp) stamps[v.timestamp.status]++;
       for (const v of res.versions.filter((x) => !x.ok)) {
         bad++;
         console.error(`FAILED report ${id} version ${v.version}: ${v.reason}`);
@@ -41,7 +43,9 @@ async function main(): Promise<void> {
     }
     if (bad === 0)
       console.log(
-        `reports verified: ${ids.length} reports, ${versions} signed versions, key ${key.fingerprint.slice(0, 16)}…`,
+        `reports verified: ${ids.length} reports, ${versions} signed versions, key ${key.fingerprint.slice(0, 16)}…\n` +
+          `trusted time: ${stamps.granted} stamped and re-checked, ${stamps.pending} pending, ${stamps.failed} failed, ` +
+          `${stamps.none} without a trusted timestamp`,
       );
     else process.exitCode = 1;
   } finally {
