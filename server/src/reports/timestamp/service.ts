@@ -10,7 +10,7 @@ import type { Executor } from '../../db/database';
 import type { ReportTrustConfig } from '../../report-trust-config';
 import { requestTimestamp, type TsaEndpoint } from './client';
 import { loadTrust, type TsaTrust } from './trust';
-import { TimestampError, verifyToken } from './tsp';
+import { TimestampError, verifyToken, type VerifiedToken } from './tsp';
 import * as q from './queries';
 import type { ReportTimestampRow } from './tables';
 
@@ -48,7 +48,7 @@ export async function reserve(db: Executor, s: TimestampSettings, key: q.Version
   await q.insertPending(db, key, s.endpoint.url, new Date(Date.now() + claimMs(s)));
 }
 
-/** Ask the TSA for one claimed version and store the outcome. Never throws for a TSA problem. */
+/** Ask the TSA for one claimed version and store the outcome. Never throws for a TSA problem (only the database's). */
 export async function attempt(
   db: Executor,
   s: TimestampSettings,
@@ -57,17 +57,20 @@ export async function attempt(
   attemptsBefore: number,
 ): Promise<void> {
   if (!s.endpoint) return;
+  let v: VerifiedToken;
   try {
-    const v = await requestTimestamp(s.endpoint, signatureBytes(signatureB64));
-    await q.markGranted(db, key, { tsaUrl: s.endpoint.url, ...v });
+    v = await requestTimestamp(s.endpoint, signatureBytes(signatureB64));
   } catch (e) {
-    if (!(e instanceof TimestampError)) throw e;
+    // Whatever went wrong with the TSA or its answer (a TimestampError, or an answer too malformed to parse).
+    const message = e instanceof TimestampError ? e.message : `unusable answer from the TSA: ${String(e)}`;
     const attempts = attemptsBefore + 1;
     const delay = Math.min(s.retrySeconds * 1000 * 2 ** (attempts - 1), MAX_DELAY_MS);
     const next =
       attempts >= s.maxAttempts ? null : new Date(Date.now() + (s.retrySeconds > 0 ? delay : MAX_DELAY_MS));
-    await q.markAttemptFailed(db, key, e.message, next);
+    await q.markAttemptFailed(db, key, message, next);
+    return;
   }
+  await q.markGranted(db, key, { tsaUrl: s.endpoint.url, ...v });
 }
 
 /** One pass of the retrier: every due pending version, claimed, asked once. */

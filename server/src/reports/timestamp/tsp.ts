@@ -108,7 +108,12 @@ export function verifyToken(token: Buffer, data: Buffer, trust: TsaTrust, nonceH
   const content = eci.eContent?.single?.buffer ?? eci.eContent?.any;
   if (!content) throw new TimestampError('the token has no TSTInfo content');
   const tstDer = Buffer.from(content);
-  const tst = AsnConvert.parse(tstDer, TSTInfo);
+  let tst: TSTInfo;
+  try {
+    tst = AsnConvert.parse(tstDer, TSTInfo);
+  } catch (e) {
+    throw new TimestampError(`the token's TSTInfo does not parse (${(e as Error).message})`);
+  }
 
   const imprint = tst.messageImprint;
   if (imprint.hashAlgorithm.algorithm !== OID_SHA256)
@@ -148,14 +153,6 @@ export function verifyToken(token: Buffer, data: Buffer, trust: TsaTrust, nonceH
     serialHex: Buffer.from(tst.serialNumber).toString('hex'),
     tsaSubject: x509.subject.replace(/\n/g, ', '),
   };
-}
-
-/** The TSTInfo's time of a token already verified (for display without re-checking). */
-export function tokenGenTime(token: Buffer): Date {
-  const ci = AsnConvert.parse(token, ContentInfo);
-  const signed = AsnConvert.parse(ci.content, SignedData);
-  const content = signed.encapContentInfo.eContent?.single?.buffer ?? signed.encapContentInfo.eContent?.any;
-  return AsnConvert.parse(content!, TSTInfo).genTime;
 }
 
 const unsignedHex = (b: ArrayBuffer | Buffer) =>
