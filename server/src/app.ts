@@ -120,6 +120,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return sendError(reply, errorBody('internal', 'internal error; it has been logged'));
   });
 
+  if (!config.auditCheckpointKey && !config.secretsKey)
+    app.log.warn(
+      'neither AUDIT_CHECKPOINT_KEY nor SECRETS_KEY is set: the audit checkpoint key is stored in the database in the ' +
+        'clear, so someone with database write access could forge the signed head; set one of them in production',
+    );
   await app.register(requestIdPlugin);
   await app.register(securityHeaders);
   // Before swagger and the capabilities: its onRoute hook bounds every route's integers and guards its text.

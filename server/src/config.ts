@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ROLES, type Role } from '@consult/shared';
 import { loadOpsConfig, type OpsConfig } from './ops-config';
 import { loadSignerConfig, type SignerConfig } from './signers/config';
+import { loadReportTrustConfig, type ReportTrustConfig } from './report-trust-config';
 
 /** Runtime configuration, read from the environment once at start and validated with clear messages. */
 export interface Config extends OpsConfig {
@@ -73,6 +74,8 @@ export interface Config extends OpsConfig {
   oauthTokenTtlSeconds: number;
   /** Token requests per minute per client address (OAUTH_TOKEN_RATE_LIMIT, default 60). */
   oauthTokenRateLimit: number;
+  /** Trusted time (RFC 3161 TSA) and PDF signing: report-trust-config.ts. */
+  reportTrust: ReportTrustConfig;
 }
 
 export interface SfuConfig {
@@ -371,6 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauthTokenTtlSeconds: intVar(env, 'OAUTH_TOKEN_TTL_SECONDS', 900, 30, 24 * 3600),
     oauthTokenRateLimit: intVar(env, 'OAUTH_TOKEN_RATE_LIMIT', 60, 1, 100000),
     ...loadOpsConfig(env),
+    reportTrust: loadReportTrustConfig(env),
   };
 }
 

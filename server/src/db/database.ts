@@ -12,6 +12,7 @@ import type * as consultations from '../consultations/tables';
 import type * as imaging from '../imaging/tables';
 import type * as rounds from '../rounds/tables';
 import type * as reports from '../reports/tables';
+import type { ReportTimestampTable } from '../reports/timestamp/tables';
 import type * as access from '../access/tables';
 import type { AuditCheckpointTable } from '../audit/tables';
 import type * as auth from '../auth/tables';
@@ -57,6 +58,7 @@ export interface Database {
   round_recordings: rounds.RoundRecordingTable;
   reports: reports.ReportTable;
   report_versions: reports.ReportVersionTable;
+  report_timestamps: ReportTimestampTable;
   care_team_members: access.CareTeamMemberTable;
   report_issuers: reports.ReportIssuerTable;
   report_number_sequences: reports.ReportNumberSequenceTable;

@@ -56,6 +56,9 @@ describe('reports:verify command and the signing key', () => {
         const cmd = ['--filter', '@consult/server', 'reports:verify'];
         const ok = await run('pnpm', cmd, { env, cwd });
         expect(ok.stdout).toMatch(/reports verified: 1 reports, 1 signed versions/);
+        expect(ok.stdout).toMatch(
+          /trusted time: 0 stamped and re-checked, 0 pending, 0 failed, 1 without a trusted timestamp/,
+        );
 
         await sql`update report_versions set payload = replace(payload, '急诊PCI', '择期PCI')`.execute(t.db);
         const bad = await run('pnpm', cmd, { env, cwd }).catch((e: { code: number; stderr: string }) => e);

@@ -6,6 +6,7 @@ import { loadConfig } from '../config';
 import { openDatabase } from '../db/connect';
 import { loadOrCreateSigningKey } from './signing';
 import { verifyStored } from './review';
+import { loadTrust } from './timestamp/trust';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,19 +25,22 @@ async function main(): Promise<void> {
     return;
   }
   try {
+    const trust = loadTrust(config.reportTrust.tsaCaCert);
     const only = process.argv[2];
     let q = dbh.db.selectFrom('reports').select('id').where('current_version', '>', 0);
     if (only) q = q.where('id', '=', only);
     const ids = (await q.orderBy('created_at').execute()).map((r) => r.id);
     let bad = 0;
     let versions = 0;
+    const stamps = { granted: 0, pending: 0, failed: 0, none: 0 };
     for (const id of ids) {
       const res = await verifyStored(
         dbh.db,
-        { key, dataDir: config.dataDir, secretsKey: config.secretsKey, signers: config.signers },
+        { key, dataDir: config.dataDir, secretsKey: config.secretsKey, signers: config.signers, trust },
         id,
       );
       versions += res.versions.length;
+      for (const v of res.versions) if (v.timestamp) stamps[v.timestamp.status]++;
       for (const v of res.versions.filter((x) => !x.ok)) {
         bad++;
         console.error(`FAILED report ${id} version ${v.version}: ${v.reason}`);
@@ -44,7 +48,9 @@ async function main(): Promise<void> {
     }
     if (bad === 0)
       console.log(
-        `reports verified: ${ids.length} reports, ${versions} signed versions, key ${key.fingerprint.slice(0, 16)}…`,
+        `reports verified: ${ids.length} reports, ${versions} signed versions, key ${key.fingerprint.slice(0, 16)}…\n` +
+          `trusted time: ${stamps.granted} stamped and re-checked, ${stamps.pending} pending, ${stamps.failed} failed, ` +
+          `${stamps.none} without a trusted timestamp`,
       );
     else process.exitCode = 1;
   } finally {

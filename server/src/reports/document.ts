@@ -6,6 +6,7 @@ import { patientHeader, type Loaded } from './view';
 import { parsePayload, type SignedPayload } from './payload';
 import * as q from './queries';
 import type { KeyImagePicture } from './key-image-pictures';
+import type { PdfSignatureInfo } from './pades/signature-block';
 
 export interface HospitalInfo {
   id: string;
@@ -49,6 +50,8 @@ export interface ReportDocument {
     numberOfSeries: number;
     numberOfInstances: number;
   }[];
+  /** The PDF's visible signature block and signature field (pades/); absent → an unsigned PDF. */
+  pdfSignature?: PdfSignatureInfo;
   /** The key images' pictures, aligned with payload.content.keyImages (the PDF export loads them). */
   keyImagePictures?: KeyImagePicture[];
 }

@@ -1,11 +1,12 @@
 /** Test fixtures: a patient, a case and a consultation in a given state, inserted directly (tests only). */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ConsultationState, ReportContent } from '@consult/shared';
 import type { DB } from '../db/database';
+import type { ReportDocument } from './document';
 
 export async function userId(db: DB, username: string): Promise<{ id: string; hospitalId: string }> {
   const u = await db
@@ -195,3 +196,83 @@ export const pdfImages = (pdf: Uint8Array): string[][] =>
     .split('\n')
     .slice(2) // two header lines
     .map((l) => l.trim().split(/\s+/));
+
+const sampleHospital = {
+  id: '44444444-4444-4444-8444-444444444444',
+  nameZh: '北京大学第一医院',
+  nameEn: 'Peking University First Hospital',
+  region: '北京市',
+};
+/** A signed report's printable document (no database): for renderer and signed-PDF tests. */
+export const sampleDocument = (): ReportDocument => ({
+  reportId: '11111111-1111-4111-8111-111111111111',
+  status: 'signed',
+  acknowledgedAt: null,
+  signature: 'c2ln',
+  keyFingerprint: 'ab'.repeat(32),
+  payload: {
+    type: 'consult.remote-diagnosis-report/1',
+    reportId: '11111111-1111-4111-8111-111111111111',
+    consultationId: '22222222-2222-4222-8222-222222222222',
+    version: 1,
+    signedAt: '2026-11-25T08:00:00.000Z',
+    signer: {
+      id: '33333333-3333-4333-8333-333333333333',
+      name: '陈教授',
+      role: 'specialist',
+      hospitalId: sampleHospital.id,
+    },
+    amendmentReason: null,
+    previous: null,
+    content: {
+      ...sampleContent(),
+      diagnoses: [
+        {
+          code: 'I21.0',
+          titleZh: '前壁急性透壁性心肌梗死',
+          titleEn: 'Acute transmural myocardial infarction of anterior wall',
+          primary: true,
+        },
+      ],
+    },
+  },
+  consultation: {
+    id: '22222222-2222-4222-8222-222222222222',
+    type: 'remote_consultation',
+    urgency: 'urgent',
+    clinicalQuestion: '胸痛',
+    historySummary: '',
+    submittedAt: null,
+    requesterId: '55555555-5555-4555-8555-555555555555',
+    requesterName: '张伟',
+  },
+  patient: {
+    id: '66666666-6666-4666-8666-666666666666',
+    name: '王某',
+    sex: 'male',
+    birthDate: '1961-04-12',
+    povertyRegistered: true,
+  },
+  requesting: {
+    id: '77777777-7777-4777-8777-777777777777',
+    nameZh: '兰考县人民医院',
+    nameEn: 'Lankao',
+    region: '河南',
+  },
+  consulting: sampleHospital,
+  signerHospital: sampleHospital,
+  studies: [],
+});
+
+/** `pdfsig` (poppler) on PDF bytes: its whole output, whatever its exit code. */
+export function pdfSig(pdf: Uint8Array): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-'));
+  const file = path.join(dir, 'r.pdf');
+  fs.writeFileSync(file, pdf);
+  try {
+    const r = spawnSync('pdfsig', [file], { encoding: 'utf8', timeout: 60_000 });
+    return `${r.stdout}${r.stderr}`;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

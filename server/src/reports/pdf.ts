@@ -9,6 +9,7 @@ import { parseOnce } from './font-cache';
 import { localDateTime } from '@consult/shared';
 import type { ReportDocument } from './document';
 import { drawKeyImage } from './pdf-key-images';
+import { drawSignatureBlock } from './pades/signature-block';
 
 /** Debian's fonts-noto-cjk (infra/system-deps.sh); REPORT_CJK_FONT may point to another .ttc/.otf/.ttf. */
 const FONT_CANDIDATES: { file: string; face?: string; bold?: { file: string; face?: string } }[] = [
@@ -255,6 +256,17 @@ export function renderReportPdf(
   para(`${t.fingerprint} (Ed25519, SHA-256): ${shortFingerprint(d.keyFingerprint)}`);
   pdf.fontSize(7).text(`${t.signature}: ${d.signature}`);
   if (d.acknowledgedAt) pdf.fontSize(10.5).text(`${t.acknowledged}: ${when(d.acknowledgedAt)}`);
+  if (d.pdfSignature)
+    drawSignatureBlock(pdf, {
+      signerName: d.payload.signer.name,
+      hospital: hname(d.signerHospital),
+      signedAt: when(d.payload.signedAt),
+      trustedTime: d.pdfSignature.trustedTime
+        ? `${localDateTime(d.pdfSignature.trustedTime, zone, true)}${t.zone(zone)}`
+        : null,
+      info: d.pdfSignature,
+      lang,
+    });
   pdf.end();
   return done;
 }

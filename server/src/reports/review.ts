@@ -19,6 +19,8 @@ import { trustAnchors } from '../signers/trust';
 import type { SignerConfig } from '../signers/config';
 import { completeOnAcknowledgement, publishEffects, writeCasePlan } from './consultation-link';
 import { announce, type ReportsCtx } from './service';
+import { recheck, toTimestamp } from './timestamp/service';
+import type { TsaTrust } from './timestamp/trust';
 
 export async function diffVersions(
   ctx: ReportsCtx,
@@ -47,6 +49,8 @@ export interface VerifyEnv {
   dataDir: string;
   secretsKey: string | null;
   signers: SignerConfig;
+  /** TSA_CA_CERT: each version's RFC 3161 token is re-checked against its signature. */
+  trust: TsaTrust;
 }
 
 export const verifyEnv = (ctx: ReportsCtx): VerifyEnv => ({
@@ -54,6 +58,7 @@ export const verifyEnv = (ctx: ReportsCtx): VerifyEnv => ({
   dataDir: ctx.config.dataDir,
   secretsKey: ctx.config.secretsKey,
   signers: ctx.config.signers,
+  trust: ctx.timestamps.trust,
 });
 
 async function checkVersions(db: Executor, env: VerifyEnv, reportId: string): Promise<VersionResult[]> {
@@ -87,13 +92,30 @@ async function checkVersions(db: Executor, env: VerifyEnv, reportId: string): Pr
   );
 }
 
-/** Verify one report's stored versions (used by the endpoint and the CLI). */
+/**
+ * Verify one report's stored versions against the deployment key, and re-check each version's RFC 3161 token
+ * against its signature with `trust` (TSA_CA_CERT): a token that fails fails its version (endpoint and CLI).
+ */
 export async function verifyStored(
   db: Executor,
   env: VerifyEnv,
   reportId: string,
 ): Promise<ReportVerifyResult> {
-  const versions = await checkVersions(db, env, reportId);
+  const checked = await checkVersions(db, env, reportId);
+  const rows = await q.listVersions(db, reportId);
+  const stamps = await recheck(
+    db,
+    { trust: env.trust },
+    reportId,
+    new Map(rows.map((r) => [r.version, r.signature])),
+  );
+  const versions: ReportVerifyResult['versions'] = checked.map((v) => {
+    const st = stamps.get(v.version);
+    const timestamp = st?.timestamp ?? toTimestamp(undefined);
+    if (st?.failure && v.ok)
+      return { ...v, ok: false, reason: `trusted timestamp: ${st.failure}`, timestamp };
+    return { ...v, timestamp };
+  });
   return {
     ok: versions.length > 0 && versions.every((v) => v.ok),
     reportId,

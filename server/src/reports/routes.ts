@@ -36,6 +36,9 @@ import { BlobStore } from '../imaging/storage';
 import { storageDirOf } from '../ops-config';
 import { buildFhirBundle } from './fhir';
 import { listReports } from './list';
+import { TimestampRetrier, timestampSettings } from './timestamp/service';
+import { loadDeploymentSigner } from './pades/signer';
+import { pdfSignatureOf, signStoredPdf } from './pades/report-pdf';
 
 const errors = errorResponses;
 const tags = ['reports'];
@@ -45,7 +48,18 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
   const P = Permission;
   // The deployment's signing key: REPORT_SIGNING_KEY, else the deployment's row (created by the first node).
   const key = (await loadOrCreateSigningKey(app.db, config))!;
-  const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key, config });
+  // Trusted time (TSA_URL) with its background retry, and the certificate that signs PDFs.
+  const timestamps = timestampSettings(config.reportTrust);
+  const retrier = new TimestampRetrier(app.db, timestamps, (e) =>
+    app.log.error({ err: e }, 'report timestamps'),
+  );
+  app.addHook('onReady', async () => retrier.start());
+  app.addHook('onClose', async () => retrier.stop());
+  const pdfSigner = await loadDeploymentSigner(app.db, config, {
+    cert: config.reportTrust.pdfSigningCert,
+    key: config.reportTrust.pdfSigningKey,
+  });
+  const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key, config, timestamps });
   const pdfRenderer = new PdfRenderer();
   app.addHook('onClose', async () => pdfRenderer.close());
   // Key images are rendered from the imaging capability's blobs (same DATA_DIR).
@@ -213,7 +227,8 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const l = await loadVisible(app.db, actor, req.params.id);
       const doc = await loadDocument(app.db, l, req.query.version, config.reportTimeZone);
       const lang = req.query.lang ?? 'zh-CN';
-      // Rendered once per version, language and printed input; later downloads read it from storage.
+      doc.pdfSignature = await pdfSignatureOf(app.db, pdfSigner, doc);
+      // Rendered and signed once per version, language and printed input; later downloads read it from storage.
       const { pdf, fromStore } = await storedPdf(app.db, storageDirOf(config), doc, lang, async () => {
         doc.keyImagePictures = await keyImagePictures(
           app.db,
@@ -223,7 +238,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
           doc.payload.content.keyImages,
           lang,
         );
-        return pdfRenderer.render(doc, lang);
+        return signStoredPdf(await pdfRenderer.render(doc, lang), pdfSigner, timestamps);
       });
       auditRead(app.db, {
         actor,

@@ -31,12 +31,15 @@ import { checkKeyImages } from './key-images';
 import type { Config } from '../config';
 import { publishEffects, toReportPending } from './consultation-link';
 import { nextReportNumber } from './numbering';
+import * as timestamps from './timestamp/service';
 
 export interface ReportsCtx {
   db: DB;
   io: IoServer;
   key: SigningKey;
   config: Config;
+  /** RFC 3161 trusted time of signatures (timestamp/service.ts). */
+  timestamps: timestamps.TimestampSettings;
 }
 
 /** States in which the assigned consultant may work on the report. */
@@ -194,7 +197,7 @@ export async function signReport(
     .select(['display_name'])
     .where('id', '=', actor.id)
     .executeTakeFirstOrThrow();
-  const { result, consultation, effects } = await ctx.db.transaction().execute(async (trx) => {
+  const { result, consultation, effects, stamp } = await ctx.db.transaction().execute(async (trx) => {
     const l = await loadVisible(trx, actor, id, true);
     assertAuthor(actor, l);
     const r = l.report;
@@ -252,6 +255,7 @@ export async function signReport(
       })
       .execute();
     await q.appendSignatureLog(trx, r.id, version, sha256(signature));
+    await timestamps.reserve(trx, ctx.timestamps, { report_id: r.id, version });
     const updated = await trx
       .updateTable('reports')
       .set({
@@ -282,8 +286,15 @@ export async function signReport(
       result: await toReport(trx, { ...l, report: updated }, ctx.config.reportTimeZone),
       consultation: c,
       effects,
+      stamp: { key: { report_id: r.id, version }, signature },
     };
   });
+  // Trusted time: asked once now (bounded by TSA_TIMEOUT_MS); a failure leaves it pending for the retrier.
+  if (ctx.timestamps.endpoint) {
+    await timestamps.attempt(ctx.db, ctx.timestamps, stamp.key, stamp.signature, 0);
+    const v = result.versions.find((x) => x.version === stamp.key.version);
+    if (v) v.timestamp = (await timestamps.timestampsOf(ctx.db, id)).get(v.version) ?? v.timestamp;
+  }
   await publishEffects(ctx.db, ctx.io, ctx.config, effects);
   await announce(ctx.db, ctx.io, consultation, id);
   await notifyUsers(ctx.db, ctx.io, [consultation.requester_id], {

@@ -15,6 +15,7 @@ import { maskNationalId } from '../patients/service';
 import * as q from './queries';
 import { parsePayload } from './payload';
 import type { ReportRow, ReportVersionRow } from './tables';
+import { timestampsOf, toTimestamp } from './timestamp/service';
 
 export interface Loaded {
   consultation: q.ConsultationFacts;
@@ -42,7 +43,7 @@ export async function loadVisible(
   return { consultation, report, consultingSide };
 }
 
-export function toVersion(row: ReportVersionRow): ReportVersion {
+export function toVersion(row: ReportVersionRow, timestamp = toTimestamp(undefined)): ReportVersion {
   const p = parsePayload(row);
   return {
     version: p.version,
@@ -53,6 +54,7 @@ export function toVersion(row: ReportVersionRow): ReportVersion {
     amendmentReason: p.amendmentReason,
     keyFingerprint: row.key_fingerprint,
     signature: row.signature,
+    timestamp,
   };
 }
 
@@ -78,6 +80,7 @@ export async function patientHeader(
 export async function toReport(db: Executor, l: Loaded, timeZone: string): Promise<Report> {
   const r = l.report;
   const rows = await q.listVersions(db, r.id);
+  const stamps = await timestampsOf(db, r.id);
   const names = await q.userNames(db, [r.author_id, r.draft_updated_by, r.acknowledged_by]);
   const showDraft = l.consultingSide && r.draft_content !== null;
   return {
@@ -99,7 +102,7 @@ export async function toReport(db: Executor, l: Loaded, timeZone: string): Promi
         }
       : null,
     currentVersion: r.current_version,
-    versions: rows.map(toVersion),
+    versions: rows.map((row) => toVersion(row, stamps.get(row.version))),
     acknowledgedAt: r.acknowledged_at ? r.acknowledged_at.toISOString() : null,
     acknowledgedByName: r.acknowledged_by ? (names.get(r.acknowledged_by) ?? null) : null,
     nextFollowUpDate: r.next_follow_up_date,

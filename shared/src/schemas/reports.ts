@@ -68,6 +68,27 @@ export type ReportStatus = (typeof REPORT_STATUSES)[number];
 export const ReportStatusSchema = Type.Union(REPORT_STATUSES.map((s) => Type.Literal(s)));
 
 /** One signed, immutable version. `content` is exactly what the signature covers (with the header fields). */
+/**
+ * RFC 3161 trusted time of a version's signature: 'granted' (a TSA's token, re-checked on verification),
+ * 'pending' (the TSA was unreachable; retried in the background), 'failed' (retries exhausted), 'none' (no TSA
+ * configured when it was signed: no trusted timestamp).
+ */
+export const ReportTimestamp = Type.Object({
+  status: Type.Union([
+    Type.Literal('granted'),
+    Type.Literal('pending'),
+    Type.Literal('failed'),
+    Type.Literal('none'),
+  ]),
+  /** The TSA's time (TSTInfo genTime) when granted. */
+  time: Type.Union([IsoDateTime, Type.Null()]),
+  /** Subject of the TSA's certificate when granted. */
+  tsa: Type.Union([Type.String(), Type.Null()]),
+  /** Why the last attempt failed (pending, failed). */
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+export type ReportTimestamp = Static<typeof ReportTimestamp>;
+
 export const ReportVersion = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   content: ReportContent,
@@ -78,6 +99,7 @@ export const ReportVersion = Type.Object({
   /** SHA-256 of the signing public key (hex, first 16 bytes shown in the PDF). */
   keyFingerprint: Type.String(),
   signature: Type.String(),
+  timestamp: ReportTimestamp,
 });
 export type ReportVersion = Static<typeof ReportVersion>;
 
@@ -108,7 +130,7 @@ export const ReportPatientHeader = Type.Object({
 export type ReportPatientHeader = Static<typeof ReportPatientHeader>;
 
 /** An ISO UTC instant as local wall time in a zone: "2026-12-03 16:05". */
-export function localDateTime(iso: string, timeZone: string): string {
+export function localDateTime(iso: string, timeZone: string, withSeconds = false): string {
   const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',
@@ -116,10 +138,12 @@ export function localDateTime(iso: string, timeZone: string): string {
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
+    ...(withSeconds && { second: '2-digit' }),
     hourCycle: 'h23',
   }).formatToParts(new Date(iso));
   const v = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${v('year')}-${v('month')}-${v('day')} ${v('hour')}:${v('minute')}`;
+  const time = `${v('hour')}:${v('minute')}${withSeconds ? `:${v('second')}` : ''}`;
+  return `${v('year')}-${v('month')}-${v('day')} ${time}`;
 }
 
 /** Whole years between a birth date and a day (both YYYY-MM-DD). */
@@ -208,6 +232,8 @@ export const ReportVerifyResult = Type.Object({
       /** Every check of this version, each naming what it compared. */
       checks: Type.Array(SignatureCheck),
       signer: Type.Union([SignatureSigner, Type.Null()]),
+      /** The version's trusted time as re-checked now (a stored token that no longer verifies fails the version). */
+      timestamp: Type.Optional(ReportTimestamp),
     }),
   ),
 });

@@ -14,6 +14,7 @@ import { VersionHistory } from './VersionHistory';
 import { AmendDialog, SignDialog } from './dialogs';
 import { VerificationView } from './VerificationView';
 import { PatientHeader, useReportTime } from './PatientHeader';
+import { trustedTimeMessage } from './trustedTime';
 import { CaseImagesLink } from '../consultations/CaseImagesLink';
 
 /** `/consultations/:consultationId/report`: write, sign, amend (consultant); read, acknowledge, export (both sides). */
@@ -37,6 +38,14 @@ export function ReportPage() {
   // A fresh fetch replaces what an action returned.
   useEffect(() => setLocal(null), [state.data]);
   const report = local ?? state.data ?? null;
+  /** The latest version's trusted time as the verification re-checked it. */
+  const verifiedTime = (v: ReportVerifyResult) => {
+    const ts = v.versions.at(-1)?.timestamp;
+    if (!ts || !report) return t('reports.timestamp.none');
+    const zone = report.timeZone === 'Asia/Shanghai' ? t('reports.tz.shanghai') : report.timeZone;
+    const m = trustedTimeMessage(ts, report.timeZone, zone);
+    return t(m.key, m.vars);
+  };
 
   const reload = state.reload;
   const onChanged = useCallback(
@@ -178,7 +187,7 @@ export function ReportPage() {
                       {t('reports.verify')}
                     </button>
                   </div>
-                  {verify && <VerificationView result={verify} />}
+                  {verify && <VerificationView result={verify} trustedTime={verifiedTime(verify)} />}
                 </section>
               )}
               {report.versions.length > 0 && <VersionHistory report={report} />}

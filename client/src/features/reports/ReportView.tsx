@@ -4,6 +4,7 @@ import { ErrorText } from '../../app/ui';
 import { KeyImageCard } from './KeyImageCard';
 import { useKeyImageStudies } from './keyImageData';
 import { useReportTime } from './PatientHeader';
+import { trustedTimeMessage } from './trustedTime';
 
 /** A signed version, read-only; key images as pictures with their marks. */
 export function ReportView({
@@ -23,6 +24,11 @@ export function ReportView({
     c.keyImages.map((k) => k.studyInstanceUid),
   );
   const r = c.recommendations;
+  const trusted = trustedTimeMessage(
+    v.timestamp,
+    timeZone,
+    timeZone === 'Asia/Shanghai' ? t('reports.tz.shanghai') : timeZone,
+  );
   const text = (s: string) => (s.trim() ? s : t('reports.empty'));
   return (
     <article className="report-view" data-version={v.version}>
@@ -69,6 +75,13 @@ export function ReportView({
       <p className="muted small">
         {t('reports.fingerprint')}:{' '}
         <span className="mono">{v.keyFingerprint.slice(0, 32).match(/.{4}/g)?.join(' ')}</span>
+      </p>
+      <p
+        className={`small ${v.timestamp.status === 'granted' ? 'muted' : 'alert'}`}
+        data-testid="report-trusted-time"
+        data-status={v.timestamp.status}
+      >
+        {t(trusted.key, trusted.vars)}
       </p>
     </article>
   );

@@ -5,7 +5,14 @@ import { useI18n } from '../../app/i18n';
  * The verification result: overall, then per version who signed (certificate subject, issuer, algorithm, validity,
  * or the deployment key) and which checks failed, each by name with the server's explanation.
  */
-export function VerificationView({ result }: { result: ReportVerifyResult }) {
+export function VerificationView({
+  result,
+  trustedTime,
+}: {
+  result: ReportVerifyResult;
+  /** The latest version's trusted time as re-checked (or why there is none). */
+  trustedTime: string;
+}) {
   const { t, locale } = useI18n();
   const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(locale) : '—');
   return (
@@ -16,7 +23,7 @@ export function VerificationView({ result }: { result: ReportVerifyResult }) {
     >
       <p>
         {result.ok
-          ? t('reports.verify.ok', { n: result.versions.length })
+          ? `${t('reports.verify.ok', { n: result.versions.length })} · ${trustedTime}`
           : t('reports.verify.failed', {
               reasons: result.versions
                 .filter((v) => !v.ok)
