@@ -10,7 +10,7 @@
  *     round; printed: the median of the rounds with their spread (min–max), the ratios, and fontkit's parse count;
  *  3. dashboard: the full program dashboard (grouping sets, percentiles, rounds) over a year for 20 county
  *     hospitals, BENCH_DASHBOARD_ROWS consultations in all (default 1,000,000; two thirds with a signed report), on
- *     PostgreSQL, three cells: served from the cache (dashboard/cache.ts; audit entry included; target < 50 ms),
+ *     PostgreSQL, three cells: served from the cache (dashboard/cache.ts; its read audit queued; target < 50 ms),
  *     computed from the tables (the cache's miss), and the baseline `select count(*) from consultations`;
  *     alternated and repeated like 2.
  * PostgreSQL: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), fresh schema dropped at the end.
@@ -32,6 +32,8 @@ import { fontCacheActive, fontParses } from '../../server/src/reports/font-cache
 import { computeDashboard } from '../../server/src/dashboard/service';
 import { dashboardCacheStats } from '../../server/src/dashboard/cache';
 import type { Executor } from '../../server/src/db/database';
+import { useCheckpointKey } from '../../server/src/audit/checkpoint';
+import { flushReadAudits } from '../../server/src/consultations/read-audit';
 import type { ReportDocument } from '../../server/src/reports/document';
 import { openDatabase, migrateToLatest } from '../../server/src/db/connect';
 import { seedDemo } from '../../server/src/seed/demo';
@@ -303,7 +305,7 @@ async function dashboard(db: Awaited<ReturnType<typeof openDatabase>>['db'], sch
     const stats0 = dashboardCacheStats();
     const t = await alternated({
       'baseline: select count(*) from consultations': [5, () => q(`select count(*) from consultations`, [])],
-      'getDashboard, year, all programs (cached; audit entry included)': [
+      'getDashboard, year, all programs (cached; read audit queued)': [
         20,
         () => getDashboard(db, actor, year),
       ],
@@ -327,6 +329,8 @@ async function dashboard(db: Awaited<ReturnType<typeof openDatabase>>['db'], sch
   }
 }
 
+// getDashboard appends an audit entry (hash chain with signed checkpoints): a key for this run.
+useCheckpointKey(Buffer.from(crypto.randomBytes(32).toString('hex'), 'utf8'));
 const schema = `bench_${crypto.randomBytes(4).toString('hex')}`;
 const dbh = await openDatabase({ databaseUrl: PG_URL, schema, dataDir: null });
 try {
@@ -336,6 +340,7 @@ try {
   await pdf(dbh.db);
   await dashboard(dbh.db, schema);
 } finally {
+  await flushReadAudits(dbh.db);
   await dbh.close();
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();

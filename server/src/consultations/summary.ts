@@ -1,21 +1,42 @@
-/** A consultation row as the wire's summary (lists and detail share it). */
+/**
+ * A consultation row as the wire's summary (lists and detail share it). Timestamps come as Dates (the detail) or
+ * as ISO strings formatted by the database (the list: list-queries.ts `ISO_MS`, the exact text of
+ * `Date#toISOString`, so the list skips parsing and re-formatting hundreds of timestamps per page).
+ */
 import type { ConsultationSummary } from '@consult/shared';
 import type { ConsultationRow } from './tables';
 import type * as q from './queries';
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+type Ts = Date | string;
+const TIMES = [
+  'submitted_at',
+  'sla_due_at',
+  'responded_at',
+  'accepted_at',
+  'completed_at',
+  'created_at',
+  'updated_at',
+] as const;
+/** What a summary is made of: the summary row, its timestamps as Dates or ISO strings, no long texts needed. */
+export type SummaryInput = Omit<
+  q.SummaryRow,
+  (typeof TIMES)[number] | 'history_summary' | 'decline_reason' | 'return_reason'
+> & { [K in (typeof TIMES)[number]]: K extends 'created_at' | 'updated_at' ? Ts : Ts | null };
+
+const iso = (d: Ts | null) => (d === null ? null : typeof d === 'string' ? d : d.toISOString());
+const ms = (d: Ts) => (typeof d === 'string' ? Date.parse(d) : d.getTime());
 
 export function slaBreached(
-  r: Pick<ConsultationRow, 'sla_due_at' | 'responded_at' | 'state'>,
+  r: Pick<ConsultationRow, 'state'> & { sla_due_at: Ts | null; responded_at: Ts | null },
   now = Date.now(),
 ): boolean {
   if (!r.sla_due_at) return false;
-  const due = r.sla_due_at.getTime();
-  if (r.responded_at) return r.responded_at.getTime() > due;
+  const due = ms(r.sla_due_at);
+  if (r.responded_at) return ms(r.responded_at) > due;
   return (r.state === 'submitted' || r.state === 'triaged') && now > due;
 }
 
-export function toSummary(r: q.SummaryRow): ConsultationSummary {
+export function toSummary(r: SummaryInput): ConsultationSummary {
   return {
     id: r.id,
     type: r.type,
@@ -40,8 +61,8 @@ export function toSummary(r: q.SummaryRow): ConsultationSummary {
     slaBreached: slaBreached(r),
     acceptedAt: iso(r.accepted_at),
     completedAt: iso(r.completed_at),
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
     version: r.version,
   };
 }

@@ -2,7 +2,7 @@
 import type { Dashboard, DashboardFilters, DashboardMetrics, DashboardQuery } from '@consult/shared';
 import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { recordAudit } from '../audit/service';
+import { auditRead } from '../consultations/read-audit';
 import { badRequest } from '../errors';
 import * as q from './queries';
 import { cachedDashboard } from './cache';
@@ -130,7 +130,8 @@ export async function computeDashboard(db: Executor, query: DashboardQuery): Pro
 export async function getDashboard(db: DB, actor: Actor, query: DashboardQuery): Promise<Dashboard> {
   if (query.from > query.to) throw badRequest('the range starts after it ends', '/query/from');
   const body = await cachedDashboard(db, query, (trx) => computeDashboard(trx, query));
-  await recordAudit(db, {
+  // A read: queued for the chain like every list read (consultations/read-audit.ts), never lost.
+  auditRead(db, {
     actor,
     action: 'dashboard.read',
     entityType: 'dashboard',
