@@ -8,20 +8,19 @@ import type { ConsultationRow } from './tables';
 import type * as q from './queries';
 
 type Ts = Date | string;
-const TIMES = [
-  'submitted_at',
-  'sla_due_at',
-  'responded_at',
-  'accepted_at',
-  'completed_at',
-  'created_at',
-  'updated_at',
-] as const;
+type Time =
+  | 'submitted_at'
+  | 'sla_due_at'
+  | 'responded_at'
+  | 'accepted_at'
+  | 'completed_at'
+  | 'created_at'
+  | 'updated_at';
 /** What a summary is made of: the summary row, its timestamps as Dates or ISO strings, no long texts needed. */
 export type SummaryInput = Omit<
   q.SummaryRow,
-  (typeof TIMES)[number] | 'history_summary' | 'decline_reason' | 'return_reason'
-> & { [K in (typeof TIMES)[number]]: K extends 'created_at' | 'updated_at' ? Ts : Ts | null };
+  Time | 'history_summary' | 'decline_reason' | 'return_reason'
+> & { [K in Time]: K extends 'created_at' | 'updated_at' ? Ts : Ts | null };
 
 const iso = (d: Ts | null) => (d === null ? null : typeof d === 'string' ? d : d.toISOString());
 const ms = (d: Ts) => (typeof d === 'string' ? Date.parse(d) : d.getTime());
