@@ -215,7 +215,12 @@ async function measure(url: string, headers: Record<string, string>): Promise<Ce
   const p95 = times[Math.min(times.length - 1, Math.floor(0.95 * times.length))] ?? NaN;
   const total = r.requests.total;
   const ok = total - r.non2xx + warm.requests.total - warm.non2xx;
-  return { p95, rps: total / r.duration, ok, bad: r.non2xx + r.errors + warm.non2xx + warm.errors };
+  const bad = r.non2xx + r.errors + warm.non2xx + warm.errors;
+  if (bad)
+    console.log(
+      `  ${url}: ${r.non2xx + warm.non2xx} non-2xx answers, ${r.errors + warm.errors} errors (${r.timeouts + warm.timeouts} timeouts)`,
+    );
+  return { p95, rps: total / r.duration, ok, bad };
 }
 
 function median(xs: number[]) {
