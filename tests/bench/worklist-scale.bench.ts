@@ -11,15 +11,17 @@
  * Measured, per scale, with autocannon (CONNECTIONS connections, BENCH_REQUESTS requests per cell, default 1500,
  * after 200 unmeasured), p95 latency and requests/s of the authenticated list:
  *   page 1 (view=all, 50 rows), a deep page (the cursor of the row at 90 % of the specialist's list), the queue
- *   view's page 1, and the county doctor's page 1 (owner of every row).
+ *   view's page 1, the county doctor's page 1 (owner of every row), and GET /api/worklist of both (the specialist's
+ *   triage queue holds a quarter of the rows; the county doctor's drafts an eighth).
  * Baseline for the per-request cost: a bare Fastify process serving the same page-1 JSON (captured from the
  * platform at the large scale) on the same route shape with the same response schema (ConsultationPage).
  * ROUNDS (default 3) rounds; in each the cells run in alternating order (small/large, baseline/ours);
  * printed: the median of the rounds' p95 with its spread (min–max), and the ratios large/small (target ≤ 2) and
  * ours/baseline requests/s (target ≥ 0.5).
- * Also printed: EXPLAIN (ANALYZE, BUFFERS) of the page and count statements at the large scale, the time to
- * generate the rows, and the read audit: list requests answered 2xx vs `consultation.list` records in the chain
- * after each platform's clean shutdown (must be equal).
+ * Also printed: EXPLAIN (ANALYZE, BUFFERS) at the large scale of every list view's page (and count) statement and
+ * of the worklist's case sections (each must walk an index in its order: no Sort over the table, no Seq Scan), the
+ * time to generate the rows, and the read audit: list and worklist requests answered 2xx vs `consultation.list` and
+ * `worklist.read` records in the chain after each platform's clean shutdown (must be equal).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -36,6 +38,10 @@ import {
   specialistDeepCursor,
 } from '../../server/src/consultations/bulk.test-helper';
 import { explainList } from '../../server/src/consultations/list-queries';
+import { decodeCursor, type CursorKey } from '../../server/src/consultations/cursor';
+import { explainSection } from '../../server/src/worklist/case-sections';
+import type { Actor } from '../../server/src/auth/actor';
+import type { ConsultationQuery } from '@consult/shared';
 import { fromServer, SERVER_DIR, startProc, type Proc } from './server-process';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -79,6 +85,7 @@ interface Scale {
   cookies: Record<string, string>;
   deepCursor: string;
   served: number;
+  servedWorklists: number;
 }
 
 async function login(url: string, username: string): Promise<{ cookie: string; csrf: string }> {
@@ -152,7 +159,18 @@ async function setUp(name: string, rows: number): Promise<Scale> {
     SERVER_DIR,
   );
   const dbh = await openDatabase({ databaseUrl: PG_URL, schema, dataDir: null });
-  const s: Scale = { name, rows, schema, proc, dbh, dataDir, cookies: {}, deepCursor: '', served: 0 };
+  const s: Scale = {
+    name,
+    rows,
+    schema,
+    proc,
+    dbh,
+    dataDir,
+    cookies: {},
+    deepCursor: '',
+    served: 0,
+    servedWorklists: 0,
+  };
   const templateId = await fileTemplate(proc.url);
   const cardio = await actorOf(s, 'pku.cardio');
   const t0 = performance.now();
@@ -197,7 +215,12 @@ async function measure(url: string, headers: Record<string, string>): Promise<Ce
   const p95 = times[Math.min(times.length - 1, Math.floor(0.95 * times.length))] ?? NaN;
   const total = r.requests.total;
   const ok = total - r.non2xx + warm.requests.total - warm.non2xx;
-  return { p95, rps: total / r.duration, ok, bad: r.non2xx + r.errors + warm.non2xx + warm.errors };
+  const bad = r.non2xx + r.errors + warm.non2xx + warm.errors;
+  if (bad)
+    console.log(
+      `  ${url}: ${r.non2xx + warm.non2xx} non-2xx answers, ${r.errors + warm.errors} errors (${r.timeouts + warm.timeouts} timeouts)`,
+    );
+  return { p95, rps: total / r.duration, ok, bad };
 }
 
 function median(xs: number[]) {
@@ -230,6 +253,8 @@ async function main() {
         user: 'pku.cardio',
       }),
       'county doctor page 1': () => ({ path: '/api/consultations?view=all&limit=50', user: 'lankao.doctor' }),
+      'specialist /api/worklist': () => ({ path: '/api/worklist', user: 'pku.cardio' }),
+      'county doctor /api/worklist': () => ({ path: '/api/worklist', user: 'lankao.doctor' }),
     };
     const pageFile = path.join(large.dataDir, 'page.json');
     const page1 = await fetch(`${large.proc.url}/api/consultations?view=all&limit=50`, {
@@ -260,7 +285,8 @@ async function main() {
         for (const s of order) {
           const { path: p, user } = at(s);
           const c = await measure(`${s.proc.url}${p}`, { cookie: s.cookies[user]! });
-          s.served += c.ok;
+          if (p.startsWith('/api/worklist')) s.servedWorklists += c.ok;
+          else s.served += c.ok;
           keep(`${cell} @${s.name}`, c);
         }
       const pair = round % 2 ? ['ours', 'base'] : ['base', 'ours'];
@@ -292,19 +318,38 @@ async function main() {
     console.log(`  ratio list / bare Fastify: ${(median(ours) / median(base)).toFixed(2)} (target ≥ 0.5)`);
 
     const cardio = await actorOf(large, 'pku.cardio');
-    const plans = await explainList(large.dbh.db, cardio, { view: 'all' }, null, 50);
-    console.log(
-      `\nEXPLAIN page 1 at ${LARGE} (pku.cardio, view=all):\n${plans.page}\n\nEXPLAIN capped count:\n${plans.count}`,
-    );
+    const county = await actorOf(large, 'lankao.doctor');
+    const views: [string, Actor, ConsultationQuery, CursorKey | null][] = [
+      ['pku.cardio, view=all, page 1', cardio, { view: 'all' }, null],
+      ['pku.cardio, view=all, deep page', cardio, { view: 'all' }, decodeCursor(large.deepCursor, 'recent')],
+      ['pku.cardio, view=queue, page 1', cardio, { view: 'queue' }, null],
+      ['lankao.doctor, view=all, page 1', county, { view: 'all' }, null],
+    ];
+    for (const [label, actor, q, cursor] of views) {
+      const plans = await explainList(large.dbh.db, actor, q, cursor, 50);
+      console.log(`\nEXPLAIN list at ${LARGE} (${label}):\n${plans.page}`);
+      if (!cursor) console.log(`\nEXPLAIN capped count (${label}):\n${plans.count}`);
+    }
+    const sections: [string, Actor, Parameters<typeof explainSection>[2]][] = [
+      ['pku.cardio', cardio, 'triage'],
+      ['pku.cardio', cardio, 'mine'],
+      ['lankao.doctor', county, 'drafts'],
+      ['lankao.doctor', county, 'returned'],
+    ];
+    for (const [who, actor, name] of sections)
+      console.log(
+        `\nEXPLAIN /api/worklist section ${name} at ${LARGE} (${who}):\n${await explainSection(large.dbh.db, actor, name)}`,
+      );
   } finally {
     for (const p of procs) await p.stop();
     for (const s of scales) {
       await s.proc.stop(); // SIGTERM: a clean shutdown appends every queued read audit
       const audited = await auditedLists(s);
-      const same = audited === s.served;
+      const worklists = await countAudited(s.dbh.db, 'worklist.read');
+      const same = audited === s.served && worklists === s.servedWorklists;
       if (!same) failed = true;
       console.log(
-        `read audit @${s.name}: ${s.served} list requests answered 2xx, ${audited} consultation.list records in the chain after shutdown ${same ? '(equal)' : '(MISMATCH)'}`,
+        `read audit @${s.name}: ${s.served} list requests answered 2xx, ${audited} consultation.list records; ${s.servedWorklists} worklist requests, ${worklists} worklist.read records in the chain after shutdown ${same ? '(equal)' : '(MISMATCH)'}`,
       );
       await dropSchemaOf(s.dbh.db, s.schema);
       await s.dbh.close();

@@ -19,7 +19,7 @@ import type { Executor } from '../db/database';
 import { PREPARED } from '../db/connect';
 import type { Actor } from '../auth/actor';
 import { visibleCaseBranches } from '../access/policy';
-import { baseSelect, nameColumns, summaryColumns } from './queries';
+import { baseSelect, nameColumns } from './queries';
 import type { CursorKey, ListOrder } from './cursor';
 
 /** Sort keys: the same expressions as the indexes of migration 2026_12_03_1100_list_keyset. */
@@ -27,6 +27,42 @@ const RANK = sql<number>`(case c.urgency when 'emergency' then 0 when 'urgent' t
 const DUE = sql`coalesce(c.sla_due_at, 'infinity'::timestamptz)`;
 const ISO = (col: RawBuilder<unknown>) =>
   sql<string>`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/**
+ * A timestamp as the text `Date#toISOString` gives (milliseconds, truncated like the driver's Date), formatted by
+ * the database: the page's rows carry no Date to parse and re-format.
+ */
+const ISO_MS = (col: string) =>
+  sql<string | null>`to_char(${sql.ref(col)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The columns of a summary (summary.ts), timestamps as ISO text, without the long texts only the detail shows. */
+const listColumns = [
+  'c.id',
+  'c.type',
+  'c.urgency',
+  'c.state',
+  'c.patient_id',
+  'c.case_id',
+  'c.requesting_hospital_id',
+  'c.target_hospital_id',
+  'c.target_department_id',
+  'c.requester_id',
+  'c.assigned_to',
+  'c.clinical_question',
+  'c.version',
+  'p.name as patient_name',
+  'p.poverty_registered',
+  'pc.diagnosis',
+  'pc.icd10',
+] as const;
+const listTimes = [
+  ISO_MS('c.submitted_at').as('submitted_at'),
+  ISO_MS('c.sla_due_at').as('sla_due_at'),
+  ISO_MS('c.responded_at').as('responded_at'),
+  ISO_MS('c.accepted_at').as('accepted_at'),
+  ISO_MS('c.completed_at').as('completed_at'),
+  sql<string>`${ISO_MS('c.created_at')}`.as('created_at'),
+  sql<string>`${ISO_MS('c.updated_at')}`.as('updated_at'),
+];
 const queueStates = sql.join(QUEUE_STATES.map((s) => sql.lit(s)));
 
 export const orderOf = (q: ConsultationQuery): ListOrder => (q.view === 'queue' ? 'queue' : 'recent');
@@ -77,7 +113,8 @@ function pageQuery(
 ) {
   return baseSelect(db)
     .innerJoin(pageIds(actor, q, cursor, limit), (j) => j.onRef('k.id', '=', 'c.id'))
-    .select(summaryColumns)
+    .select(listColumns)
+    .select(listTimes)
     .select(nameColumns)
     .select([
       ISO(sql`c.updated_at`).as('key_updated_at'),

@@ -1,11 +1,7 @@
 import crypto from 'node:crypto';
 import {
-  CONSULTATION_COUNT_CAP,
   type ConsultationCreate,
   type ConsultationDetail,
-  type ConsultationPage,
-  type ConsultationQuery,
-  type ConsultationSummary,
   type ConsultationUpdate,
   type TransitionBody,
   type Assignable,
@@ -18,18 +14,17 @@ import type { IoServer } from '../realtime/plugin';
 import { recordAudit } from '../audit/service';
 import { auditRead } from './read-audit';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
-import type { ConsultationRow } from './tables';
 import * as q from './queries';
-import * as list from './list-queries';
-import { decodeCursor, encodeCursor } from './cursor';
 import { toAttachment, toStudyLink } from './mapping';
 import { publishChange, type ChangeEffect } from './publish';
 import { caseAccess, relationsOf } from '../access/policy';
 import { studiesByUid } from '../imaging/service';
 
 import { applyTransition, allowedTransitions } from './transitions';
+import { slaBreached, toSummary } from './summary';
+import { listConsultations } from './list';
 
-export { applyTransition, allowedTransitions };
+export { applyTransition, allowedTransitions, listConsultations, slaBreached, toSummary };
 
 /** What every consultation operation needs: the database, the socket.io server (live events) and config. */
 export interface ConsultationCtx {
@@ -38,94 +33,10 @@ export interface ConsultationCtx {
   config: Config;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export function slaBreached(
-  r: Pick<ConsultationRow, 'sla_due_at' | 'responded_at' | 'state'>,
-  now = Date.now(),
-): boolean {
-  if (!r.sla_due_at) return false;
-  const due = r.sla_due_at.getTime();
-  if (r.responded_at) return r.responded_at.getTime() > due;
-  return (r.state === 'submitted' || r.state === 'triaged') && now > due;
-}
-
-export function toSummary(r: q.SummaryRow): ConsultationSummary {
-  return {
-    id: r.id,
-    type: r.type,
-    urgency: r.urgency,
-    state: r.state,
-    patient: { id: r.patient_id, name: r.patient_name, povertyRegistered: r.poverty_registered },
-    caseId: r.case_id,
-    diagnosis: r.diagnosis,
-    icd10: r.icd10,
-    requestingHospital: {
-      id: r.requesting_hospital_id,
-      nameZh: r.requesting_name_zh,
-      nameEn: r.requesting_name_en,
-    },
-    targetHospital: { id: r.target_hospital_id, nameZh: r.target_name_zh, nameEn: r.target_name_en },
-    targetDepartmentId: r.target_department_id,
-    requester: { id: r.requester_id, displayName: r.requester_name },
-    assignee: r.assigned_to ? { id: r.assigned_to, displayName: r.assignee_name ?? '' } : null,
-    clinicalQuestion: r.clinical_question,
-    submittedAt: iso(r.submitted_at),
-    slaDueAt: iso(r.sla_due_at),
-    slaBreached: slaBreached(r),
-    acceptedAt: iso(r.accepted_at),
-    completedAt: iso(r.completed_at),
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-    version: r.version,
-  };
-}
-
 async function loadVisible(db: Executor, actor: Actor, id: string): Promise<q.SummaryRow> {
   const row = await q.findVisible(db, actor, id);
   if (!row) throw notFound('consultation');
   return row;
-}
-
-/**
- * One page of the visible requests, keyset-paginated (`cursor` = the previous page's `nextCursor`), with a count
- * capped at CONSULTATION_COUNT_CAP. Offsets are gone: a deep offset reads and discards every row before it.
- */
-export async function listConsultations(
-  db: DB,
-  actor: Actor,
-  query: ConsultationQuery & { offset?: unknown },
-): Promise<ConsultationPage> {
-  if (query.offset !== undefined)
-    throw badRequest("offset is not supported: pass the previous page's nextCursor as cursor", 'offset');
-  const order = list.orderOf(query);
-  const cursor = query.cursor ? decodeCursor(query.cursor, order) : null;
-  const limit = query.limit ?? 50;
-  const rows = await list.listPage(db, actor, query, cursor, limit);
-  const counted = rows[0] ? Number(rows[0].total_count) : await list.countCapped(db, actor, query);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const nextCursor =
-    rows.length > limit && last
-      ? encodeCursor(
-          order === 'recent'
-            ? { order, updatedAt: last.key_updated_at, id: last.id }
-            : { order, rank: Number(last.key_rank), due: last.key_due, id: last.id },
-        )
-      : null;
-  auditRead(db, {
-    actor,
-    action: 'consultation.list',
-    entityType: 'consultation',
-    ip: actor.ip,
-    detail: { view: query.view ?? 'all', count: page.length },
-  });
-  return {
-    items: page.map(toSummary),
-    total: Math.min(counted, CONSULTATION_COUNT_CAP),
-    totalCapped: counted > CONSULTATION_COUNT_CAP,
-    nextCursor,
-  };
 }
 
 export async function getConsultation(

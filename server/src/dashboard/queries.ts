@@ -185,3 +185,18 @@ export async function userLocale(db: Executor, userId: string): Promise<Locale> 
   const u = await db.selectFrom('users').select('locale').where('id', '=', userId).executeTakeFirst();
   return u?.locale ?? 'zh-CN';
 }
+
+/**
+ * The dashboard's data version (moved by the triggers of migration 2026_12_03_1560_lists_scale), the database's
+ * clock, and the next SLA due time among requests still waiting for a response (an index probe).
+ */
+export async function dataVersion(
+  db: Executor,
+): Promise<{ version: string; at: Date; horizon: Date | null }> {
+  const r = await sql<{ v: string; at: Date; horizon: Date | null }>`select
+      (select v::text from dashboard_version where id = 1) as v, now() as at,
+      (select min(c.sla_due_at) from consultations c where c.state in ('submitted', 'triaged')
+        and c.responded_at is null and c.sla_due_at >= now()) as horizon`.execute(db);
+  const row = r.rows[0]!;
+  return { version: row.v, at: new Date(row.at), horizon: row.horizon ? new Date(row.horizon) : null };
+}

@@ -1,10 +1,11 @@
 /** The program dashboard: figures per program, pairing and county hospital, plus monthly series and CSV. */
 import type { Dashboard, DashboardFilters, DashboardMetrics, DashboardQuery } from '@consult/shared';
-import type { DB } from '../db/database';
+import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { recordAudit } from '../audit/service';
+import { auditRead } from '../consultations/read-audit';
 import { badRequest } from '../errors';
 import * as q from './queries';
+import { cachedDashboard } from './cache';
 
 const round1 = (n: number | null | undefined): number | null =>
   n === null || n === undefined ? null : Math.round(Number(n) * 10) / 10;
@@ -48,8 +49,8 @@ function fromRounds(r: q.RoundAggRow | undefined, m: DashboardMetrics): Dashboar
   };
 }
 
-export async function getDashboard(db: DB, actor: Actor, query: DashboardQuery): Promise<Dashboard> {
-  if (query.from > query.to) throw badRequest('the range starts after it ends', '/query/from');
+/** The dashboard for `query`, computed from the tables now (no cache): the figures `getDashboard` must equal. */
+export async function computeDashboard(db: Executor, query: DashboardQuery): Promise<Dashboard> {
   const [agg, byType, byState, months, roundMonths, pairings, rP, rC, rG, rT] = await Promise.all([
     q.consultationAggregates(db, query),
     q.breakdown(db, query, 'type'),
@@ -90,13 +91,6 @@ export async function getDashboard(db: DB, actor: Actor, query: DashboardQuery):
   const programs = [...new Set(pairings.map((p) => p.program_name))];
   const monthKeys = [...new Set([...months.map((m) => m.month), ...roundMonths.map((m) => m.month)])].sort();
 
-  await recordAudit(db, {
-    actor,
-    action: 'dashboard.read',
-    entityType: 'dashboard',
-    ip: actor.ip,
-    detail: { ...query },
-  });
   return {
     from: query.from,
     to: query.to,
@@ -130,6 +124,21 @@ export async function getDashboard(db: DB, actor: Actor, query: DashboardQuery):
     })),
     counties: [...counties].map(([id, n]) => ({ countyHospitalId: id, ...n, ...metrics('county', id, rC) })),
   };
+}
+
+/** The program dashboard (served from the cache while the data it reads is unchanged: cache.ts), audited. */
+export async function getDashboard(db: DB, actor: Actor, query: DashboardQuery): Promise<Dashboard> {
+  if (query.from > query.to) throw badRequest('the range starts after it ends', '/query/from');
+  const body = await cachedDashboard(db, query, (trx) => computeDashboard(trx, query));
+  // A read: queued for the chain like every list read (consultations/read-audit.ts), never lost.
+  auditRead(db, {
+    actor,
+    action: 'dashboard.read',
+    entityType: 'dashboard',
+    ip: actor.ip,
+    detail: { ...query },
+  });
+  return body;
 }
 
 export async function dashboardFilters(db: DB): Promise<DashboardFilters> {

@@ -12,19 +12,16 @@ import { createRequire } from 'node:module';
 
 type Create = (bytes: Uint8Array, face?: string) => unknown;
 const fromPdfkit = createRequire(createRequire(import.meta.url).resolve('pdfkit'));
-const fontkit = fromPdfkit('fontkit') as { create: Create };
+const fontkitPath = fromPdfkit.resolve('fontkit');
+const pdfkitPath = createRequire(import.meta.url).resolve('pdfkit');
 
 const parsed = new WeakMap<Uint8Array, Map<string, unknown>>();
 const cacheable = new WeakSet<Uint8Array>();
 let parses = 0;
-let installed = false;
 let active = false;
 
-function install(): void {
-  if (installed) return;
-  installed = true;
-  const original: Create = fontkit.create;
-  const create: Create = (bytes, face) => {
+function wrap(original: Create): Create {
+  return (bytes, face) => {
     if (!cacheable.has(bytes)) return original(bytes, face);
     let faces = parsed.get(bytes);
     if (!faces) parsed.set(bytes, (faces = new Map()));
@@ -36,26 +33,47 @@ function install(): void {
     }
     return font;
   };
+}
+
+/**
+ * Installed when this module is evaluated, before pdfkit is loaded (pdf.ts takes pdfkit from here). fontkit's CommonJS exports are non-configurable getters, so `create` cannot be redefined on them:
+ * the module cache's entry for fontkit gets a plain copy of its exports with `create` wrapped, and pdfkit's
+ * `require('fontkit')` then receives that copy. If pdfkit was loaded already (it holds the original exports), the
+ * wrapper is tried in place; when neither works, documents parse their fonts each time, as before.
+ */
+function install(): void {
+  const fontkit = fromPdfkit('fontkit') as { create: Create };
+  const entry = fromPdfkit.cache[fontkitPath];
+  if (!fromPdfkit.cache[pdfkitPath] && entry) {
+    entry.exports = { ...fontkit, create: wrap(fontkit.create.bind(fontkit)) };
+    active = true;
+    return;
+  }
   try {
     Object.defineProperty(fontkit, 'create', {
-      value: create,
+      value: wrap(fontkit.create),
       configurable: true,
       enumerable: true,
       writable: true,
     });
     active = true;
   } catch {
-    // A module system that freezes fontkit's exports (e.g. a test runner's ESM interop): documents parse their
-    // fonts each time, as before; nothing else changes.
+    // pdfkit holds fontkit's frozen exports: no sharing in this thread.
   }
 }
+install();
+
+/**
+ * pdfkit, required after the install above (an `import` of pdfkit would be evaluated before this module's body: the
+ * ESM loader runs CommonJS dependencies first), so its `require('fontkit')` receives the wrapped copy.
+ */
+export const PDFDocument = createRequire(import.meta.url)('pdfkit') as typeof import('pdfkit');
 
 /** Whether documents in this thread share parsed fonts (false when fontkit's exports could not be wrapped). */
 export const fontCacheActive = (): boolean => active;
 
 /** Mark a font file's bytes (kept for the process's life) so pdfkit's documents share one parse of each face. */
 export function parseOnce<T extends Uint8Array>(bytes: T): T {
-  install();
   cacheable.add(bytes);
   return bytes;
 }

@@ -1,8 +1,8 @@
 /** Worker thread: renders report PDFs off the server's event loop (see pdf-renderer.ts). */
 import { parentPort } from 'node:worker_threads';
 import type { ReportDocument } from './document';
-import { renderReportPdf } from './pdf';
 import { fontParses } from './font-cache';
+import { renderReportPdf } from './pdf';
 
 export interface PdfJob {
   id: number;

@@ -4,8 +4,8 @@
  * pdf-key-images.ts), signer, signature fingerprint and version. Chinese text is set in an embedded (subset) CJK font.
  */
 import fs from 'node:fs';
-import PDFDocument from 'pdfkit';
-import { parseOnce } from './font-cache';
+// pdfkit comes from font-cache, loaded after fontkit's `create` is wrapped to share parsed fonts.
+import { parseOnce, PDFDocument } from './font-cache';
 import { localDateTime } from '@consult/shared';
 import type { ReportDocument } from './document';
 import { drawKeyImage } from './pdf-key-images';

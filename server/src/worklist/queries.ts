@@ -4,113 +4,14 @@
  * assignee, team seat). The administrators' figures are counts, never a patient.
  */
 import { sql } from 'kysely';
-import {
-  QUEUE_STATES,
-  SLA_RUNNING_STATES,
-  TERMINAL_STATES,
-  WORKLIST_IDLE_DAYS,
-  WORKLIST_SECTION_LIMIT,
-} from '@consult/shared';
+import { SLA_RUNNING_STATES, WORKLIST_IDLE_DAYS, WORKLIST_SECTION_LIMIT } from '@consult/shared';
 import type { Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { visibleCases, visibleReports } from '../access/policy';
+import { visibleReports } from '../access/policy';
 
 const LIMIT = WORKLIST_SECTION_LIMIT;
 
-/** Which hospital a case row names: the one the county asked, or the one asking the consulting side. */
-export type Counterpart = 'target' | 'requesting';
-
-function caseRows(db: Executor, actor: Actor, counterpart: Counterpart, now: Date) {
-  const hospital =
-    counterpart === 'target' ? sql.ref('c.target_hospital_id') : sql.ref('c.requesting_hospital_id');
-  return db
-    .selectFrom('consultations as c')
-    .innerJoin('patients as p', 'p.id', 'c.patient_id')
-    .innerJoin('patient_cases as pc', 'pc.id', 'c.case_id')
-    .where(visibleCases(actor))
-    .select([
-      'c.id',
-      'c.type',
-      'c.urgency',
-      'c.state',
-      'c.updated_at',
-      'c.sla_due_at',
-      'c.return_reason',
-      'p.name as patient_name',
-      'p.poverty_registered',
-      'pc.diagnosis',
-      sql<string>`(select h.name_zh from hospitals h where h.id = ${hospital})`.as('counterpart_zh'),
-      sql<string>`(select h.name_en from hospitals h where h.id = ${hospital})`.as('counterpart_en'),
-      sql<string | null>`(select u.display_name from users u where u.id = c.assigned_to)`.as('assignee_name'),
-      sql<string | null>`(select m.purpose from care_team_members m
-        where m.consultation_id = c.id and m.user_id = ${actor.id}::uuid)`.as('team_purpose'),
-      sql<number>`(select count(*) from consultation_studies cs where cs.consultation_id = c.id)`.as(
-        'study_count',
-      ),
-      sql<boolean>`(c.state in (${sql.join(SLA_RUNNING_STATES.map((s) => sql.lit(s)))})
-        and c.sla_due_at is not null and c.sla_due_at < ${now})`.as('sla_breached'),
-      sql<number>`count(*) over ()`.as('total'),
-    ])
-    .limit(LIMIT);
-}
-export type CaseRow = Awaited<ReturnType<ReturnType<typeof caseRows>['execute']>>[number];
-
-const terminal = sql.join(TERMINAL_STATES.map((s) => sql.lit(s)));
-/** Assigned to the actor, or the actor is an added member of the care team. */
-const onMyTeam = (actor: Actor, purpose?: string) =>
-  sql<boolean>`(c.assigned_to = ${actor.id}::uuid or exists (select 1 from care_team_members m
-    where m.consultation_id = c.id and m.user_id = ${actor.id}::uuid
-    ${purpose ? sql`and m.purpose = ${purpose}` : sql``}))`;
-
-/** The county doctor's own drafts, last edited first. */
-export const drafts = (db: Executor, actor: Actor, now: Date) =>
-  caseRows(db, actor, 'target', now)
-    .where('c.state', '=', 'draft')
-    .where('c.requester_id', '=', actor.id)
-    .orderBy('c.updated_at', 'desc')
-    .orderBy('c.id')
-    .execute();
-
-/** Requests of the actor's hospital sent back for information, oldest return first. */
-export const returned = (db: Executor, actor: Actor, now: Date) =>
-  caseRows(db, actor, 'target', now)
-    .where('c.state', '=', 'returned_for_information')
-    .orderBy('c.updated_at')
-    .orderBy('c.id')
-    .execute();
-
-/** The triage queue of the actor's hospital: due soonest first (no due time last). */
-export const triageQueue = (db: Executor, actor: Actor, now: Date) =>
-  caseRows(db, actor, 'requesting', now)
-    .where('c.state', 'in', [...QUEUE_STATES])
-    .where('c.target_hospital_id', '=', actor.hospitalId ?? '00000000-0000-0000-0000-000000000000')
-    .orderBy(sql`c.sla_due_at asc nulls last`)
-    .orderBy('c.id')
-    .execute();
-
-/** Open cases assigned to the actor or whose team they were added to, last changed first. */
-export const myCases = (db: Executor, actor: Actor, now: Date) =>
-  caseRows(db, actor, 'requesting', now)
-    .where(() => onMyTeam(actor))
-    .where(sql<boolean>`c.state not in (${terminal})`)
-    .orderBy('c.updated_at', 'desc')
-    .orderBy('c.id')
-    .execute();
-
-/**
- * Image readings: open cases assigned to the radiologist or whose team they joined for imaging, without a signed
- * report yet; oldest first.
- */
-export const readings = (db: Executor, actor: Actor, now: Date) =>
-  caseRows(db, actor, 'requesting', now)
-    .where(() => onMyTeam(actor, 'imaging'))
-    .where(sql<boolean>`c.state not in (${terminal})`)
-    .where(
-      sql<boolean>`not exists (select 1 from reports r where r.consultation_id = c.id and r.current_version > 0)`,
-    )
-    .orderBy('c.updated_at')
-    .orderBy('c.id')
-    .execute();
+export { drafts, returned, triageQueue, myCases, readings, type CaseRow } from './case-sections';
 
 /** Signed reports the county has not acknowledged yet, oldest signature first. */
 export const toAcknowledge = (db: Executor, actor: Actor) =>

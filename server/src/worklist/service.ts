@@ -17,6 +17,7 @@ import { userRole, type Actor } from '../auth/actor';
 import { auditRead } from '../consultations/read-audit';
 import { listOverdue } from '../patients/follow-ups';
 import * as q from './queries';
+import { capped } from './case-sections';
 
 export interface WorklistCtx {
   db: DB;
@@ -26,8 +27,9 @@ export interface WorklistCtx {
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
+/** A section's rows and count (case sections count up to CONSULTATION_COUNT_CAP, then say `totalCapped`). */
 function section<R extends { total: number | string }, T>(rows: R[], map: (r: R) => T) {
-  return { total: rows.length ? Number(rows[0]!.total) : 0, items: rows.map(map) };
+  return { ...capped(rows.length ? Number(rows[0]!.total) : 0), items: rows.map(map) };
 }
 
 const toCase = (r: q.CaseRow): WorklistCase => ({

@@ -8,9 +8,16 @@ import { TEAM_PURPOSES } from '../access';
  * patients the access policy lets them read; administrators see aggregates only (no patient ever).
  */
 
-/** A section: its first rows (at most WORKLIST_SECTION_LIMIT) and how many there are in all. */
+/**
+ * A section: its first rows (at most WORKLIST_SECTION_LIMIT) and how many there are in all, counted up to
+ * CONSULTATION_COUNT_CAP (`totalCapped`: there are more than `total`).
+ */
 const Section = <T extends TSchema>(item: T) =>
-  Type.Object({ total: Type.Integer({ minimum: 0 }), items: Type.Array(item) });
+  Type.Object({
+    total: Type.Integer({ minimum: 0 }),
+    totalCapped: Type.Optional(Type.Boolean()),
+    items: Type.Array(item),
+  });
 export const WORKLIST_SECTION_LIMIT = 50;
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

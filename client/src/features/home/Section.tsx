@@ -9,6 +9,7 @@ export function Section<T>({
   id,
   title,
   total,
+  totalCapped,
   items,
   empty,
   more,
@@ -17,6 +18,8 @@ export function Section<T>({
   id: string;
   title: string;
   total: number;
+  /** More than `total` (the server counts up to a cap). */
+  totalCapped?: boolean;
   items: T[];
   empty: string;
   /** Where the whole list lives, when the section shows only its first rows. */
@@ -29,7 +32,7 @@ export function Section<T>({
       <h2>
         {title}{' '}
         <span className="badge" data-testid="worklist-count">
-          {total}
+          {totalCapped ? `${total}+` : total}
         </span>
       </h2>
       {items.length === 0 ? (
@@ -41,7 +44,7 @@ export function Section<T>({
       )}
       {total > items.length && more && (
         <Link to={more} className="muted">
-          {t('home.more', { n: total - items.length })}
+          {t(totalCapped ? 'home.moreThan' : 'home.more', { n: total - items.length })}
         </Link>
       )}
     </div>

@@ -17,6 +17,7 @@ import * as serviceClients from './2026_12_03_1130_service_clients';
 import * as signerKeys from './2026_12_03_1510_signer_keys';
 import * as deploymentKeys from './2026_12_03_1580_deployment_keys';
 import * as reportTimestamps from './2026_12_03_1520_report_timestamps';
+import * as listsScale from './2026_12_03_1560_lists_scale';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_1510_signer_keys': signerKeys,
   '2026_12_03_1580_deployment_keys': deploymentKeys,
   '2026_12_03_1520_report_timestamps': reportTimestamps,
+  '2026_12_03_1560_lists_scale': listsScale,
 };

@@ -1,0 +1,50 @@
+/** GET /api/consultations: one keyset page of the visible requests (SQL in list-queries.ts). */
+import { CONSULTATION_COUNT_CAP, type ConsultationPage, type ConsultationQuery } from '@consult/shared';
+import type { DB } from '../db/database';
+import type { Actor } from '../auth/actor';
+import { badRequest } from '../errors';
+import { auditRead } from './read-audit';
+import * as list from './list-queries';
+import { decodeCursor, encodeCursor } from './cursor';
+import { toSummary } from './summary';
+
+/**
+ * One page of the visible requests, keyset-paginated (`cursor` = the previous page's `nextCursor`), with a count
+ * capped at CONSULTATION_COUNT_CAP. Offsets are gone: a deep offset reads and discards every row before it.
+ */
+export async function listConsultations(
+  db: DB,
+  actor: Actor,
+  query: ConsultationQuery & { offset?: unknown },
+): Promise<ConsultationPage> {
+  if (query.offset !== undefined)
+    throw badRequest("offset is not supported: pass the previous page's nextCursor as cursor", 'offset');
+  const order = list.orderOf(query);
+  const cursor = query.cursor ? decodeCursor(query.cursor, order) : null;
+  const limit = query.limit ?? 50;
+  const rows = await list.listPage(db, actor, query, cursor, limit);
+  const counted = rows[0] ? Number(rows[0].total_count) : await list.countCapped(db, actor, query);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor(
+          order === 'recent'
+            ? { order, updatedAt: last.key_updated_at, id: last.id }
+            : { order, rank: Number(last.key_rank), due: last.key_due, id: last.id },
+        )
+      : null;
+  auditRead(db, {
+    actor,
+    action: 'consultation.list',
+    entityType: 'consultation',
+    ip: actor.ip,
+    detail: { view: query.view ?? 'all', count: page.length },
+  });
+  return {
+    items: page.map(toSummary),
+    total: Math.min(counted, CONSULTATION_COUNT_CAP),
+    totalCapped: counted > CONSULTATION_COUNT_CAP,
+    nextCursor,
+  };
+}
