@@ -16,6 +16,8 @@
  * PostgreSQL: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), fresh schema dropped at the end.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { canonicalJson, toKey, signCanonical, verifyCanonical } from '../../server/src/reports/signing';
