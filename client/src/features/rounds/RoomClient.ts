@@ -11,11 +11,13 @@
 import { Device, type types } from 'mediasoup-client';
 import type {
   Ack,
+  ConsumerInfo,
   MediaSource,
   RoundMethod,
   RoundNotification,
   RoundRequestData,
   RoundResponse,
+  TransportInfo,
 } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { layerForWidth } from './linkQuality';
@@ -26,6 +28,9 @@ import { initialRoomState, RequestError, type PeerView, type RemoteMedia, type R
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
+
+/** A step of joining, on the page's performance timeline (`pnpm bench rounds` prints them). */
+const mark = (step: string): void => void performance.mark(`round:${step}`);
 
 export class RoomClient {
   readonly roundId: string;
@@ -40,6 +45,8 @@ export class RoomClient {
   readonly #consumers = new Map<string, { consumer: types.Consumer; peerId: string }>();
   #tileWidths = new Map<string, number>();
   #wantJoined = false;
+  /** The join under way (or done) since join() was called; null after leave(). */
+  #joining: Promise<void> | null = null;
   #joinSeq = 0;
   /** What the notification handler and the stats sampler may see and do (the state stays private here). */
   readonly #inner: NotificationTarget & SamplerTarget = {
@@ -122,22 +129,33 @@ export class RoomClient {
     (navigator as Navigator & { connection?: EventTarget }).connection?.[m]('change', this.#onNetworkChange);
   }
 
-  /** Join with camera and microphone (unless audio-only). Safe to call again: it rejoins. */
-  async join(opts: { audioOnly?: boolean } = {}): Promise<void> {
+  /**
+   * Join with camera and microphone (unless audio-only). While a join started earlier (earlyJoin.ts, before the
+   * page rendered) is under way or done, returns that one; after leave() it joins again.
+   */
+  join(opts: { audioOnly?: boolean } = {}): Promise<void> {
+    if (this.#wantJoined && this.#joining && this.#state.status !== 'error') return this.#joining;
     if (opts.audioOnly !== undefined) this.#set({ audioOnly: opts.audioOnly, camOn: !opts.audioOnly });
     this.#wantJoined = true;
     this.#socket.on('round:notify', this.#onNotify);
     this.#socket.on('connect', this.#onConnect);
     this.#listenToPage(true);
-    await this.#joinOnce();
+    return (this.#joining = this.#joinOnce());
   }
 
+  /**
+   * One round trip for the join and both transports, one for `ready` and the consumers of what is already in
+   * the room; then their resumes (in parallel) and our own camera and microphone. Each step leaves a
+   * performance mark (`round:*`, read by `pnpm bench rounds`).
+   */
   async #joinOnce(): Promise<void> {
     const seq = ++this.#joinSeq;
     this.#set({ status: this.#state.status === 'idle' ? 'joining' : 'rejoining', error: null });
     this.#teardownMedia();
     try {
-      const joined = await this.request('join', { roundId: this.roundId });
+      mark('join-sent');
+      const joined = await this.request('join', { roundId: this.roundId, transports: true });
+      mark('joined');
       if (seq !== this.#joinSeq) return;
       // Peers first, before any await: a peerJoined arriving while the transports are created must not be
       // overwritten by this (older) list.
@@ -154,13 +172,26 @@ export class RoomClient {
       });
       this.#device = device;
       const iceServers = joined.iceServers as RTCIceServer[];
-      this.#send = await this.#transport('send', iceServers);
-      this.#recv = await this.#transport('recv', iceServers);
+      const made = joined.transports;
+      [this.#send, this.#recv] = await Promise.all([
+        this.#transport('send', iceServers, made?.send),
+        this.#transport('recv', iceServers, made?.recv),
+      ]);
       this.#set({ status: 'joined' });
+      mark('transports');
       if (this.#state.audioOnly) await this.request('setAudioOnly', { enabled: true });
-      await this.request('ready', {
+      const ready = await this.request('ready', {
         rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown>,
+        consume: true,
       });
+      mark('ready');
+      if (seq !== this.#joinSeq) return;
+      // Video first: its keyframe is what the first frame waits for.
+      const consumers = [...(ready.consumers ?? [])].sort((a, b) =>
+        a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1,
+      );
+      await Promise.all(consumers.map((c) => this.#consumeInfo(c).catch(() => undefined)));
+      mark('consuming');
       await this.#startLocalMedia();
       this.#stats.start();
     } catch (e) {
@@ -188,8 +219,12 @@ export class RoomClient {
     }
   }
 
-  async #transport(direction: 'send' | 'recv', iceServers: RTCIceServer[]): Promise<types.Transport> {
-    const info = await this.request('createTransport', { direction });
+  async #transport(
+    direction: 'send' | 'recv',
+    iceServers: RTCIceServer[],
+    made?: TransportInfo,
+  ): Promise<types.Transport> {
+    const info = made ?? (await this.request('createTransport', { direction }));
     const opts = {
       id: info.id,
       iceParameters: info.iceParameters as unknown as types.IceParameters,
@@ -216,6 +251,7 @@ export class RoomClient {
       }).then(({ producerId }) => ok({ id: producerId }), fail);
     });
     t.on('connectionstatechange', (s) => {
+      if (s === 'connected') mark(`${direction}-connected`);
       if (s !== 'failed' && s !== 'disconnected') return;
       // No restart possible (the round's node is gone, the peer too) and the media failed: join again, which
       // reaches the round wherever it is served now.
@@ -318,7 +354,13 @@ export class RoomClient {
 
   async #consume(peerId: string, producerId: string): Promise<void> {
     if (!this.#recv || !this.#device) return;
-    const info = await this.request('consume', { producerId });
+    await this.#consumeInfo(await this.request('consume', { producerId }));
+  }
+
+  /** A consumer the server created (paused): receive it here, show it, then let the server resume it. */
+  async #consumeInfo(info: ConsumerInfo): Promise<void> {
+    if (!this.#recv) return;
+    const { peerId, producerId } = info;
     const consumer = await this.#recv.consume({
       id: info.consumerId,
       producerId: info.producerId,
@@ -377,6 +419,7 @@ export class RoomClient {
   /** Leave the round: close transports, stop devices, unsubscribe. */
   async leave(): Promise<void> {
     this.#wantJoined = false;
+    this.#joining = null;
     this.#joinSeq++;
     this.#stats.stop();
     this.#socket.off('round:notify', this.#onNotify);

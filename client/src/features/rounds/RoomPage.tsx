@@ -6,12 +6,15 @@ import { ErrorText } from '../../app/ui';
 import { useAsync } from '../../app/useAsync';
 import { getRound } from './api';
 import { RoomClient } from './RoomClient';
+import { earlyRoomClient } from './earlyJoin';
 import { RoomParticipants } from './RoomParticipants';
 import { RoomStage, type RoomLayout } from './RoomStage';
 import './rounds.css';
 import './room.messages';
 // [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync).
 import { SyncPanel } from '../sync/SyncPanel';
+
+export { startEarlyJoin } from './earlyJoin';
 
 /**
  * The round room, sized to the window (1366×768 up): a header, the stage (shared viewer and video tiles,
@@ -24,7 +27,7 @@ export function RoomPage() {
   const { t } = useI18n();
   const { me } = useSession();
   const round = useAsync(() => getRound(id), [id]);
-  const client = useMemo(() => new RoomClient(id), [id]);
+  const client = useMemo(() => earlyRoomClient(id) ?? new RoomClient(id), [id]);
   const s = useSyncExternalStore(client.subscribe, client.getState);
   const [error, setError] = useState<unknown>(null);
   const [text, setText] = useState('');

@@ -24,6 +24,20 @@ const loadRoom = (): Promise<RoomModule> =>
   ));
 const LazyRoomPage = lazy(() => loadRoom().then((m) => ({ default: m.RoomPage })));
 
+// Opened straight at a room (a join link, a reload): fetch the room's code now, in parallel with the session
+// check, and start joining as soon as it arrives (earlyJoin.ts), not after the page has rendered.
+const roomAtLoad = /^\/rounds\/([0-9a-f-]{36})\/room\/?$/i.exec(window.location.pathname);
+if (roomAtLoad) {
+  performance.mark('round:page-code');
+  const audioOnly = new URLSearchParams(window.location.search).get('audioOnly') === '1';
+  void loadRoom()
+    .then((m) => {
+      performance.mark('round:room-code');
+      m.startEarlyJoin(roomAtLoad[1]!, audioOnly);
+    })
+    .catch(() => undefined);
+}
+
 function RoomRoute() {
   if (roomModule) return <roomModule.RoomPage />;
   return (
