@@ -7,15 +7,20 @@
 # Idempotent: a cached, loadable binary is reported immediately. ~7 min to build on 2 cores.
 set -euo pipefail
 
-# Fixed on purpose: 3.19.22 is the newest mediasoup whose worker builds against Debian 12 alone. From 3.21.0 on
-# the worker needs martinus/unordered_dense (a header-only library fetched from GitHub by its meson wrap), which
-# neither Debian 12 (nor bookworm-backports) nor the npm registry provides. The source patches below are checked
-# against the 3.19.x tree (3.19.3 ... 3.19.22 share SrtpSession.cpp, DepLibSRTP.cpp and the DTLS BIO callback).
-VERSION=3.19.22
-if [ -n "${MEDIASOUP_VERSION:-}" ] && [ "$MEDIASOUP_VERSION" != "$VERSION" ]; then
-  echo "[mediasoup-worker] only $VERSION is supported (patches are version-specific), got MEDIASOUP_VERSION=$MEDIASOUP_VERSION" >&2
-  exit 1
-fi
+# The version server/package.json pins (the worker must match the npm package's FlatBuffers protocol).
+# Any 3.19.x builds with the shims and patches below: 3.19.3 ... 3.19.22 share SrtpSession.cpp, DepLibSRTP.cpp and the
+# DTLS BIO callback, and every edit is checked to have landed. From 3.21.0 on the worker needs martinus/unordered_dense
+# (a header-only library its meson wrap fetches from GitHub), which neither Debian 12 (nor bookworm-backports) nor the
+# npm registry provides, so 3.19.22 is the newest release this offline recipe can build.
+PINNED=$(sed -nE 's/^ *"mediasoup": *"([0-9.]+)".*/\1/p' "$(dirname "$0")/../server/package.json")
+VERSION=${MEDIASOUP_VERSION:-$PINNED}
+case "$VERSION" in
+  3.19.*) ;;
+  *)
+    echo "[mediasoup-worker] only mediasoup 3.19.x builds offline here (patches are for its tree), got $VERSION" >&2
+    exit 1
+    ;;
+esac
 
 CACHE_ROOT=${MEDIASOUP_CACHE_DIR:-/var/cache/consult-platform}
 DEST_DIR="$CACHE_ROOT/mediasoup-$VERSION"

@@ -174,7 +174,7 @@ export class RoundSession {
         ...(send && recv ? { transports: { send, recv } } : {}),
       };
     },
-    ready: async ({ rtpCapabilities, consume }) => {
+    ready: async ({ rtpCapabilities, consume, spatialLayer }) => {
       const { room, peer } = this.#need();
       peer.rtpCapabilities = rtpCapabilities as unknown as types.RtpCapabilities;
       const existing = room.consumableBy(peer);
@@ -183,7 +183,7 @@ export class RoundSession {
         // that fails (closed meanwhile, a codec these capabilities lack) is left out, as a failed consume was.
         const ids = existing.map((m) => m.producerId as string);
         const made = await Promise.all(
-          ids.map((id) => peer.consume(id, room.producerMeta(id)).catch(() => null)),
+          ids.map((id) => peer.consume(id, room.producerMeta(id), spatialLayer).catch(() => null)),
         );
         return { consumable: existing.length, consumers: made.filter((c) => c !== null) };
       }

@@ -149,7 +149,9 @@ describe('joining a round in two round trips', () => {
     const s = await socketOf(guest);
     const joined = await ok(req(s, 'join', { roundId, transports: true }));
     expect(joined.peers.map((p) => p.peerId)).toEqual([host.id]);
-    const ready = await ok(req(s, 'ready', { rtpCapabilities: joined.routerRtpCapabilities, consume: true }));
+    const ready = await ok(
+      req(s, 'ready', { rtpCapabilities: joined.routerRtpCapabilities, consume: true, spatialLayer: 1 }),
+    );
     expect(ready.consumable).toBe(2);
     const consumers = ready.consumers ?? [];
     expect(consumers.map((c) => `${c.kind}:${c.source}:${c.peerId}`).sort()).toEqual([
@@ -187,6 +189,10 @@ describe('joining a round in two round trips', () => {
     });
     await ok(req(s, 'join', { roundId }));
     expect(await req(s, 'ready', { rtpCapabilities: {}, consume: 1 } as never)).toMatchObject({
+      ok: false,
+      code: 'validation',
+    });
+    expect(await req(s, 'ready', { rtpCapabilities: {}, consume: true, spatialLayer: 3 })).toMatchObject({
       ok: false,
       code: 'validation',
     });

@@ -27,10 +27,15 @@ export const RoundRequestSchemas = {
   ),
   /**
    * consume: answer with (paused) consumers of the producers already in the room instead of a newProducer
-   * notification for each (the client then resumes them; one round trip instead of two per producer).
+   * notification for each (the client then resumes them; one round trip instead of two per producer);
+   * spatialLayer: the simulcast layer those video consumers start with (no layer switch, so no second keyframe).
    */
   ready: Type.Object(
-    { rtpCapabilities: Opaque, consume: Type.Optional(Type.Boolean()) },
+    {
+      rtpCapabilities: Opaque,
+      consume: Type.Optional(Type.Boolean()),
+      spatialLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 })),
+    },
     { additionalProperties: false },
   ),
   createTransport: Type.Object(

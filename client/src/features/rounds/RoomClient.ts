@@ -29,6 +29,9 @@ import { StatsSampler, type SamplerTarget } from './StatsSampler';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
 
+/** The width assumed for a remote video tile until the page reports its size. */
+const DEFAULT_TILE_PX = 320;
+
 /** A step of joining, on the page's performance timeline (`pnpm bench rounds` prints them). */
 const mark = (step: string): void => void performance.mark(`round:${step}`);
 
@@ -180,9 +183,12 @@ export class RoomClient {
       this.#set({ status: 'joined' });
       mark('transports');
       if (this.#state.audioOnly) await this.request('setAudioOnly', { enabled: true });
+      // The layer a new tile gets (setTileWidth refines it once the tile is laid out).
+      const layer = Math.min(layerForWidth(DEFAULT_TILE_PX), this.#stats.spatialCap);
       const ready = await this.request('ready', {
         rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown>,
         consume: true,
+        spatialLayer: layer,
       });
       mark('ready');
       if (seq !== this.#joinSeq) return;
@@ -190,7 +196,7 @@ export class RoomClient {
       const consumers = [...(ready.consumers ?? [])].sort((a, b) =>
         a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1,
       );
-      await Promise.all(consumers.map((c) => this.#consumeInfo(c).catch(() => undefined)));
+      await Promise.all(consumers.map((c) => this.#consumeInfo(c, layer).catch(() => undefined)));
       mark('consuming');
       await this.#startLocalMedia();
       this.#stats.start();
@@ -346,7 +352,10 @@ export class RoomClient {
   async #applyLayer(consumerId: string): Promise<void> {
     const c = this.#consumers.get(consumerId)?.consumer;
     if (!c || c.kind !== 'video' || c.closed) return;
-    const wanted = Math.min(layerForWidth(this.#tileWidths.get(consumerId) ?? 320), this.#stats.spatialCap);
+    const wanted = Math.min(
+      layerForWidth(this.#tileWidths.get(consumerId) ?? DEFAULT_TILE_PX),
+      this.#stats.spatialCap,
+    );
     if (c.appData.layer === wanted) return;
     c.appData.layer = wanted;
     await this.request('setPreferredLayers', { consumerId, spatialLayer: wanted }).catch(() => undefined);
@@ -358,7 +367,7 @@ export class RoomClient {
   }
 
   /** A consumer the server created (paused): receive it here, show it, then let the server resume it. */
-  async #consumeInfo(info: ConsumerInfo): Promise<void> {
+  async #consumeInfo(info: ConsumerInfo, layer?: number): Promise<void> {
     if (!this.#recv) return;
     const { peerId, producerId } = info;
     const consumer = await this.#recv.consume({
@@ -366,7 +375,8 @@ export class RoomClient {
       producerId: info.producerId,
       kind: info.kind,
       rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
-      appData: { source: info.source },
+      // The layer the server created it with, if any: #applyLayer asks for a change only.
+      appData: { source: info.source, ...(layer !== undefined && info.kind === 'video' ? { layer } : {}) },
     });
     this.#consumers.set(consumer.id, { consumer, peerId });
     const media: RemoteMedia = {

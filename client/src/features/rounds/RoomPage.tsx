@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useI18n } from '../../app/i18n';
 import { useSession } from '../../app/session';
@@ -11,10 +11,11 @@ import { RoomParticipants } from './RoomParticipants';
 import { RoomStage, type RoomLayout } from './RoomStage';
 import './rounds.css';
 import './room.messages';
-// [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync).
-import { SyncPanel } from '../sync/SyncPanel';
 
-export { startEarlyJoin } from './earlyJoin';
+// [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync). Loaded beside the
+// room, not before it: its viewer (cornerstone, ~2 MB) must not hold back the video tiles.
+const syncPanelCode = import('../sync/SyncPanel');
+const SyncPanel = lazy(() => syncPanelCode.then((m) => ({ default: m.SyncPanel })));
 
 /**
  * The round room, sized to the window (1366×768 up): a header, the stage (shared viewer and video tiles,
@@ -117,7 +118,11 @@ export function RoomPage() {
       <div className="rounds-room-body">
         <section className="rounds-stage">
           {/* [sync, issue 8] synchronized viewing: presenter bar + viewer that follows the presenter. */}
-          {r && s.status !== 'ended' && <SyncPanel roundId={id} participants={[r.host, ...r.invitees]} />}
+          {r && s.status !== 'ended' && (
+            <Suspense fallback={null}>
+              <SyncPanel roundId={id} participants={[r.host, ...r.invitees]} />
+            </Suspense>
+          )}
           <RoomStage
             s={s}
             client={client}
