@@ -274,10 +274,6 @@ describe('a round across two nodes in two network namespaces', () => {
       });
     const killedAt = Date.now();
     await nodes[0]!.kill('SIGKILL');
-    const back = await Promise.all([
-      newVideoPlaying(hostPage, `tile-${guest.id}`, oldHostView).then(() => Date.now() - killedAt),
-      newVideoPlaying(guestPage, `tile-${host.id}`, oldGuestView).then(() => Date.now() - killedAt),
-    ]);
     const timeline = async (page: Page) =>
       (await page.evaluate(() => (window as unknown as { __statusLog: [string, number][] }).__statusLog))
         .map(([st, at]) => `${st}@${at - killedAt}`)
@@ -289,6 +285,23 @@ describe('a round across two nodes in two network namespaces', () => {
           ).map(([k, at]) => `${k}@${at - killedAt}`),
         )
         .join(' ');
+    let back: number[];
+    try {
+      back = await Promise.all([
+        newVideoPlaying(hostPage, `tile-${guest.id}`, oldHostView).then(() => Date.now() - killedAt),
+        newVideoPlaying(guestPage, `tile-${host.id}`, oldGuestView).then(() => Date.now() - killedAt),
+      ]);
+    } catch (e) {
+      // What each browser went through and what the survivor said: a stuck failover is diagnosed from this.
+      const room = async (page: Page) =>
+        page.locator('[data-testid=round-room]').evaluate((el) => el.outerHTML.slice(0, 400));
+      throw new Error(
+        `${(e as Error).message}\nhost: ${await timeline(hostPage)}\n  ${await room(hostPage)}` +
+          `\nguest: ${await timeline(guestPage)}\n  ${await room(guestPage)}` +
+          `\nnode b:\n${nodes[1]!.output().slice(-4000)}`,
+        { cause: e },
+      );
+    }
     console.log(
       `failover: host's browser back with video after ${back[0]} ms (${await timeline(hostPage)}), ` +
         `guest's after ${back[1]} ms (${await timeline(guestPage)})`,

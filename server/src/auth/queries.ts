@@ -1,3 +1,4 @@
+import type { Locale } from '@consult/shared';
 import type { Executor } from '../db/database';
 
 export const findUserByUsername = (db: Executor, username: string) =>
@@ -44,8 +45,22 @@ export const insertSession = (
 export const deleteSession = (db: Executor, id: string) =>
   db.deleteFrom('sessions').where('id', '=', id).execute();
 
-export const deleteUserSessions = (db: Executor, userId: string) =>
-  db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+/** A user's sessions, all of them or all but one (the one changing the password stays). */
+export const deleteUserSessions = (db: Executor, userId: string, opts: { except?: string } = {}) => {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (opts.except) q = q.where('id', '!=', opts.except);
+  return q.execute();
+};
+
+export const setPasswordHash = (db: Executor, userId: string, passwordHash: string) =>
+  db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+
+export const setLocale = (db: Executor, userId: string, locale: Locale) =>
+  db.updateTable('users').set({ locale }).where('id', '=', userId).execute();
+
+/** The signed-in user's own hospital, shown in their profile (/api/auth/me). */
+export const findHospital = (db: Executor, id: string) =>
+  db.selectFrom('hospitals').selectAll().where('id', '=', id).executeTakeFirst();
 
 export const extendSession = (db: Executor, id: string, expiresAt: Date) =>
   db

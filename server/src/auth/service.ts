@@ -223,9 +223,7 @@ export async function logout(db: DB, actor: Actor): Promise<void> {
 export async function me(db: DB, cfg: AuthConfig, actor: Actor): Promise<Me> {
   const user = await q.findUserById(db, actor.id);
   if (!user) throw new DomainError('unauthenticated', 'session user no longer exists');
-  const hospital = user.hospital_id
-    ? await db.selectFrom('hospitals').selectAll().where('id', '=', user.hospital_id).executeTakeFirst()
-    : undefined;
+  const hospital = user.hospital_id ? await q.findHospital(db, user.hospital_id) : undefined;
   return {
     id: user.id,
     username: user.username,
@@ -247,7 +245,7 @@ export async function me(db: DB, cfg: AuthConfig, actor: Actor): Promise<Me> {
 }
 
 export async function setLocale(db: DB, actor: Actor, locale: Locale): Promise<void> {
-  await db.updateTable('users').set({ locale }).where('id', '=', actor.id).execute();
+  await q.setLocale(db, actor.id, locale);
 }
 
 export async function changePassword(
@@ -264,13 +262,9 @@ export async function changePassword(
   await checkNewPassword(db, cfg.security, user, next, 'newPassword');
   await db.transaction().execute(async (trx) => {
     const hashed = await replacePassword(trx, cfg.security, actor.id, user.password_hash, next);
-    await trx.updateTable('users').set({ password_hash: hashed }).where('id', '=', actor.id).execute();
+    await q.setPasswordHash(trx, actor.id, hashed);
     // Other sessions end and remembered browsers are forgotten; this session stays.
-    await trx
-      .deleteFrom('sessions')
-      .where('user_id', '=', actor.id)
-      .where('id', '!=', actor.sessionId)
-      .execute();
+    await q.deleteUserSessions(trx, actor.id, { except: actor.sessionId });
     await mfa.forgetDevices(trx, actor.id);
     await recordAudit(trx, {
       actor,

@@ -1,7 +1,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  sql,
+  type DatabaseIntrospector,
+  type SchemaMetadata,
+  type TableMetadata,
+} from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -132,16 +139,13 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   // Name the schema of the bookkeeping tables: without it Kysely looks for kysely_migration(_lock) in EVERY schema
   // and, finding another run's, skips creating ours ("relation kysely_migration_lock does not exist").
   const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
+  const schema = rows[0]?.s ?? 'public';
   const migrator = new Migrator({
-    db,
+    db: withOwnSchemaIntrospection(db, schema),
     provider: { getMigrations: async () => migrations },
-    migrationTableSchema: rows[0]?.s ?? 'public',
+    migrationTableSchema: schema,
   });
-  let res = await migrator.migrateToLatest();
-  // Kysely's introspection of the bookkeeping tables reads the catalog of EVERY schema; on a shared server another
-  // schema dropped at that moment fails it with 42P01 (its table) or 3F000 (its schema) before any migration ran.
-  // That read (not a migration) is retried, a bounded number of times; a failing migration is never retried.
-  for (let attempt = 1; attempt < 5 && catalogRace(res); attempt++) res = await migrator.migrateToLatest();
+  const res = await migrator.migrateToLatest();
   if (res.error) {
     const failed = res.results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(res.error)}`, {
@@ -151,12 +155,39 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   return res;
 }
 
-/** undefined_table, invalid_schema_name: what a concurrent DROP SCHEMA does to a catalog read of every schema. */
-const CATALOG_RACE_CODES = new Set(['42P01', '3F000']);
-const catalogRace = (res: MigrationResultSet): boolean =>
-  !!res.error &&
-  CATALOG_RACE_CODES.has((res.error as { code?: string }).code ?? '') &&
-  !(res.results ?? []).some((r) => r.status !== 'NotExecuted');
+/**
+ * The migrator asks the introspector only whether its schema and its two bookkeeping tables exist. Kysely's own
+ * introspector answers by reading every column of every schema (pg_get_serial_sequence per column), which fails
+ * with 3F000/42P01 when another schema on a shared server is dropped meanwhile; this one reads the catalog of our
+ * schema only, by name, with no function over other schemas' objects.
+ */
+function withOwnSchemaIntrospection(db: Kysely<Database>, schema: string): Kysely<Database> {
+  const introspection: DatabaseIntrospector = {
+    getSchemas: async () =>
+      (await sql<SchemaMetadata>`select nspname as name from pg_catalog.pg_namespace`.execute(db)).rows,
+    getTables: async () => {
+      const { rows } = await sql<{ name: string; kind: string }>`
+        select c.relname as name, c.relkind as kind from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v')`.execute(db);
+      return rows.map((r): TableMetadata => ({
+        name: r.name,
+        schema,
+        isView: r.kind === 'v',
+        isForeign: false,
+        columns: [],
+      }));
+    },
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'introspection') return introspection;
+      const v: unknown = Reflect.get(target, prop, target);
+      // Kysely keeps its state in private fields: methods must run on the real instance.
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
 
 /** Cheap liveness probe used by /api/health. */
 export async function ping(db: Kysely<Database>): Promise<void> {

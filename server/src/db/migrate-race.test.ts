@@ -10,35 +10,46 @@ import { sql } from 'kysely';
 import { migrateToLatest, openDatabase } from './connect';
 import { dropSchema, freshSchema, PG_URL } from '../testing/harness';
 
+const CHURNERS = 4;
+const MIGRATIONS = 8;
 const created: string[] = [];
 afterAll(async () => {
   for (const s of created) await dropSchema(s);
 });
 
 it('migrates fresh schemas while other schemas are created and dropped concurrently', async () => {
-  const churn = new pg.Client({ connectionString: PG_URL });
-  await churn.connect();
+  const churners = await Promise.all(
+    Array.from({ length: CHURNERS }, async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      return c;
+    }),
+  );
   let stop = false;
   let cycles = 0;
-  const churning = (async () => {
-    // Bounded: stops when the migrations are done, or after 2000 cycles.
-    while (!stop && cycles < 2000) {
+  // Bounded: each churner stops when the migrations are done, or after 5000 cycles in all.
+  const churning = churners.map(async (churn) => {
+    while (!stop && cycles < 5000) {
       const s = `${freshSchema()}_churn`;
-      await churn.query(`create schema "${s}"; create table "${s}".t (id int); create table "${s}".u (id int)`);
+      await churn.query(
+        `create schema "${s}"; create table "${s}".t (id int); create table "${s}".u (id int)`,
+      );
       await churn.query(`drop schema "${s}" cascade`);
       cycles++;
     }
-  })();
+  });
   const tableCounts: number[] = [];
   try {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < MIGRATIONS; i++) {
       const schema = freshSchema();
       created.push(schema);
       const dbh = await openDatabase({ databaseUrl: PG_URL, schema, dataDir: null });
       try {
         await migrateToLatest(dbh.db);
         const { rows } = await sql<{ n: number }>`
-          select count(*)::int as n from information_schema.tables where table_schema = ${schema}`.execute(dbh.db);
+          select count(*)::int as n from information_schema.tables where table_schema = ${schema}`.execute(
+          dbh.db,
+        );
         tableCounts.push(rows[0]!.n);
       } finally {
         await dbh.close();
@@ -46,8 +57,8 @@ it('migrates fresh schemas while other schemas are created and dropped concurren
     }
   } finally {
     stop = true;
-    await churning;
-    await churn.end();
+    await Promise.all(churning);
+    await Promise.all(churners.map((c) => c.end()));
   }
   expect(cycles).toBeGreaterThan(0);
   expect(new Set(tableCounts).size).toBe(1);

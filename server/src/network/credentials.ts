@@ -34,13 +34,7 @@ export async function resetPassword(
     await endUserSessions(trx, id);
     await forgetDevices(trx, id);
     await clearLoginLocks(trx, id);
-    await recordAudit(trx, {
-      actor,
-      action: 'user.password_reset',
-      entityType: 'user',
-      entityId: id,
-      ip: actor.ip,
-    });
+    await auditReset(trx, actor, 'user.password_reset', id);
   });
 }
 
@@ -50,12 +44,13 @@ export async function resetSecondFactor(db: DB, actor: Actor, id: string): Promi
     await target(trx, actor, id);
     await removeSecondFactor(trx, id);
     await endUserSessions(trx, id);
-    await recordAudit(trx, {
-      actor,
-      action: 'user.mfa_reset',
-      entityType: 'user',
-      entityId: id,
-      ip: actor.ip,
-    });
+    await auditReset(trx, actor, 'user.mfa_reset', id);
   });
 }
+
+const auditReset = (
+  trx: Executor,
+  actor: Actor,
+  action: 'user.password_reset' | 'user.mfa_reset',
+  id: string,
+) => recordAudit(trx, { actor, action, entityType: 'user', entityId: id, ip: actor.ip });

@@ -35,6 +35,14 @@ const DEFAULT_TILE_PX = 320;
 /** A step of joining, on the page's performance timeline (`pnpm bench rounds` prints them). */
 const mark = (step: string): void => void performance.mark(`round:${step}`);
 
+/** What a join answers when joining again cannot help. */
+const REFUSED_FOR_GOOD: string[] = ['forbidden', 'not_found', 'invalid_transition'];
+class JoinRefused extends RequestError {
+  constructor(e: RequestError) {
+    super(e.code, e.message);
+  }
+}
+
 export class RoomClient {
   readonly roundId: string;
   #socket: AppSocket;
@@ -147,19 +155,29 @@ export class RoomClient {
   }
 
   /**
+   * One join. Several can be asked for at once during a failover (the socket reconnects, the transports fail and
+   * the server says "rejoin"): each newer one supersedes the older, which then stops at its next step and leaves
+   * no state behind, so only the newest join's transports and producers exist.
    * One round trip for the join and both transports, one for `ready` and the consumers of what is already in
    * the room; then their resumes (in parallel) and our own camera and microphone. Each step leaves a
    * performance mark (`round:*`, read by `pnpm bench rounds`).
    */
   async #joinOnce(): Promise<void> {
     const seq = ++this.#joinSeq;
+    const stale = () => seq !== this.#joinSeq;
     this.#set({ status: this.#state.status === 'idle' ? 'joining' : 'rejoining', error: null });
     this.#teardownMedia();
+    let send: types.Transport | null = null;
+    let recv: types.Transport | null = null;
     try {
       mark('join-sent');
-      const joined = await this.request('join', { roundId: this.roundId, transports: true });
+      const joined = await this.request('join', { roundId: this.roundId, transports: true }).catch(
+        (e: unknown) => {
+          throw e instanceof RequestError && REFUSED_FOR_GOOD.includes(e.code) ? new JoinRefused(e) : e;
+        },
+      );
       mark('joined');
-      if (seq !== this.#joinSeq) return;
+      if (stale()) return;
       // Peers first, before any await: a peerJoined arriving while the transports are created must not be
       // overwritten by this (older) list.
       this.#set({
@@ -173,13 +191,15 @@ export class RoomClient {
       await device.load({
         routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities,
       });
-      this.#device = device;
+      if (stale()) return;
       const iceServers = joined.iceServers as RTCIceServer[];
       const made = joined.transports;
-      [this.#send, this.#recv] = await Promise.all([
-        this.#transport('send', iceServers, made?.send),
-        this.#transport('recv', iceServers, made?.recv),
+      [send, recv] = await Promise.all([
+        this.#transport(device, 'send', iceServers, made?.send),
+        this.#transport(device, 'recv', iceServers, made?.recv),
       ]);
+      if (stale()) return;
+      [this.#device, this.#send, this.#recv] = [device, send, recv];
       this.#set({ status: 'joined' });
       mark('transports');
       if (this.#state.audioOnly) await this.request('setAudioOnly', { enabled: true });
@@ -191,41 +211,50 @@ export class RoomClient {
         spatialLayer: layer,
       });
       mark('ready');
-      if (seq !== this.#joinSeq) return;
+      if (stale()) return;
       // Video first: its keyframe is what the first frame waits for.
       const consumers = [...(ready.consumers ?? [])].sort((a, b) =>
         a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1,
       );
       await Promise.all(consumers.map((c) => this.#consumeInfo(c, layer).catch(() => undefined)));
       mark('consuming');
+      if (stale()) return;
       await this.#startLocalMedia();
       this.#stats.start();
     } catch (e) {
-      if (seq !== this.#joinSeq) return;
+      if (stale()) return;
       const err =
         e instanceof RequestError
           ? { code: e.code, message: e.message }
           : { code: 'media' as const, message: (e as Error).message };
       this.#set({ status: 'error', error: err });
       throw e;
+    } finally {
+      // A superseded join's transports were never published: close them here (the newer join tore down its own).
+      if (stale()) for (const t of [send, recv]) if (t && t !== this.#send && t !== this.#recv) t.close();
     }
   }
 
   async #rejoin(): Promise<void> {
     this.#set({ status: 'rejoining', rejoins: this.#state.rejoins + 1 });
     for (let attempt = 0; this.#wantJoined && attempt < 30; attempt++) {
+      const seq = this.#joinSeq + 1;
       try {
         await this.#joinOnce();
         return;
       } catch (e) {
-        if (e instanceof RequestError && ['forbidden', 'not_found', 'invalid_transition'].includes(e.code))
-          return;
+        // Refused by the join itself (the round ended, or is not ours): no retry helps. Any later step failing
+        // (the round moved to another node meanwhile, a timeout) is retried.
+        if (e instanceof JoinRefused) return;
         await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5000)));
+        // A newer join started while this one waited: that one carries on.
+        if (this.#joinSeq !== seq) return;
       }
     }
   }
 
   async #transport(
+    device: Device,
     direction: 'send' | 'recv',
     iceServers: RTCIceServer[],
     made?: TransportInfo,
@@ -238,10 +267,7 @@ export class RoomClient {
       dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters,
       iceServers,
     };
-    const t =
-      direction === 'send'
-        ? this.#device!.createSendTransport(opts)
-        : this.#device!.createRecvTransport(opts);
+    const t = direction === 'send' ? device.createSendTransport(opts) : device.createRecvTransport(opts);
     t.on('connect', ({ dtlsParameters }, ok, fail) => {
       this.request('connectTransport', {
         transportId: t.id,
