@@ -12,7 +12,6 @@ import { Device, type types } from 'mediasoup-client';
 import type {
   Ack,
   ConsumerInfo,
-  MediaSource,
   RoundMethod,
   RoundNotification,
   RoundRequestData,
@@ -26,6 +25,7 @@ import { IceRestarter } from './iceRestart';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
 import { initialRoomState, RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
+import { openTransport } from './transports';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
 
@@ -260,40 +260,20 @@ export class RoomClient {
     made?: TransportInfo,
   ): Promise<types.Transport> {
     const info = made ?? (await this.request('createTransport', { direction }));
-    const opts = {
-      id: info.id,
-      iceParameters: info.iceParameters as unknown as types.IceParameters,
-      iceCandidates: info.iceCandidates as unknown as types.IceCandidate[],
-      dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters,
-      iceServers,
-    };
-    const t = direction === 'send' ? device.createSendTransport(opts) : device.createRecvTransport(opts);
-    t.on('connect', ({ dtlsParameters }, ok, fail) => {
-      this.request('connectTransport', {
-        transportId: t.id,
-        dtlsParameters: dtlsParameters as unknown as Record<string, unknown>,
-      }).then(ok, fail);
-    });
-    t.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
-      this.request('produce', {
-        transportId: t.id,
-        kind,
-        rtpParameters: rtpParameters as unknown as Record<string, unknown>,
-        source: appData.source as MediaSource,
-      }).then(({ producerId }) => ok({ id: producerId }), fail);
-    });
-    t.on('connectionstatechange', (s) => {
-      if (s === 'connected') mark(`${direction}-connected`);
-      if (s !== 'failed' && s !== 'disconnected') return;
-      // No restart possible (the round's node is gone, the peer too) and the media failed: join again, which
-      // reaches the round wherever it is served now.
-      void this.#ice.restart(t).then((ok) => {
-        if (!ok && s === 'failed' && !t.closed && this.#wantJoined && this.#state.status === 'joined')
-          void this.#rejoin();
-      });
-    });
-    return t;
+    const request = this.request.bind(this);
+    return openTransport({ device, direction, info, iceServers, request, onState: this.#onTransportState });
   }
+
+  #onTransportState = (t: types.Transport, s: types.ConnectionState): void => {
+    if (s === 'connected') mark(`${t.direction}-connected`);
+    if (s !== 'failed' && s !== 'disconnected') return;
+    // No restart possible (the round's node is gone, the peer too) and the media failed: join again, which
+    // reaches the round wherever it is served now.
+    void this.#ice.restart(t).then((ok) => {
+      if (!ok && s === 'failed' && !t.closed && this.#wantJoined && this.#state.status === 'joined')
+        void this.#rejoin();
+    });
+  };
 
   /** ICE restart on both transports (network changed: Wi-Fi ↔ 4G, new address). */
   async restartIce(): Promise<boolean> {
