@@ -89,6 +89,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       req.log.warn({ err }, 'database refused a value');
       return sendError(reply, errorBody('validation', `a value was refused: ${err.message}`));
     }
+    if (req.raw.destroyed && !req.raw.complete) {
+      // The client went away before its request was read (an upload cut off: its socket reset). Not a fault of
+      // ours, and nothing reached the database (an ingest stores nothing until the body is whole); no one reads
+      // the answer.
+      req.log.info({ reason: err.message }, 'client closed the connection before its request was read');
+      return sendError(reply, errorBody('validation', 'the request body was cut off'));
+    }
     if (isDatabaseUnavailable(err)) {
       req.log.error({ err }, 'database unavailable');
       return sendError(reply, errorBody('unavailable', 'the database is unavailable; try again shortly'));

@@ -140,18 +140,32 @@ async function startEmbedded(): Promise<Running> {
   );
 }
 
+/**
+ * The shared PostgreSQL also serves other engineers' tests, whose schema churn can fail a migration's catalog
+ * read ("schema … does not exist"); such a start is retried in a fresh schema, at most 3 times.
+ */
 async function startPostgres(): Promise<Running> {
-  const schema = `bench_orth_${crypto.randomBytes(4).toString('hex')}`;
-  const dir = path.join(work, `pg-${++sessionNo}`);
-  const p = await startOurs({ DATA_DIR: dir, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema });
-  return asRunning(p, async () => {
-    const pg = fromServer('pg') as { Client: new (o: { connectionString: string }) => PgClient };
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`drop schema if exists "${schema}" cascade`);
-    await c.end();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  for (let attempt = 1; ; attempt++) {
+    const schema = `bench_orth_${crypto.randomBytes(4).toString('hex')}`;
+    const dir = path.join(work, `pg-${++sessionNo}`);
+    try {
+      const p = await startOurs({ DATA_DIR: dir, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema });
+      return asRunning(p, () => dropSchema(schema, dir));
+    } catch (e) {
+      await dropSchema(schema, dir);
+      if (attempt >= 3 || !/migration .* failed/.test(String(e))) throw e;
+      console.log(`  (PostgreSQL start ${attempt} hit a migration race; retrying in a fresh schema)`);
+    }
+  }
+}
+
+async function dropSchema(schema: string, dir: string): Promise<void> {
+  const pg = fromServer('pg') as { Client: new (o: { connectionString: string }) => PgClient };
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`drop schema if exists "${schema}" cascade`);
+  await c.end();
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Why Orthanc cannot be the baseline here, or null when it can (binary, plugin, a namespace of our own). */
@@ -312,7 +326,12 @@ async function main() {
       const four = await session(t, { studies, clients: 4, smallStudies: SMALL, frames: [], framePasses: 0 });
       add(`${t} ingest 4`, four.stow.instances / four.stow.seconds);
       add(`${t} small 4`, four.small.studies / four.small.seconds);
-      console.log(`  run ${run + 1} ${t}: done`);
+      const f = (v: number) => v.toFixed(1);
+      console.log(
+        `  run ${run + 1} ${t}: ingest 1 ${f(one.stow.instances / one.stow.seconds)} inst/s, ingest 4 ` +
+          `${f(four.stow.instances / four.stow.seconds)} inst/s, small 4 ${f(four.small.studies / four.small.seconds)} ` +
+          `studies/s, frames ${f(median(one.frames.perSecond))}/s (load ${os.loadavg()[0]!.toFixed(2)})`,
+      );
     }
   }
 

@@ -124,14 +124,19 @@ async function run(job: Job): Promise<JobResult> {
     let n = 0;
     const t2 = performance.now();
     await pool(job.frames, 4, async (f) => {
-      const r = await fetch(`${job.root}/${f}`, {
-        headers: {
-          ...headers,
-          accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*',
-        },
-      });
-      const buf = await r.arrayBuffer();
-      if (r.status === 200 && buf.byteLength > 0) {
+      const get = async () => {
+        const r = await fetch(`${job.root}/${f}`, {
+          headers: {
+            ...headers,
+            accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*',
+          },
+        });
+        return { status: r.status, bytes: (await r.arrayBuffer()).byteLength };
+      };
+      // A GET on a kept-alive connection the server closed meanwhile ("other side closed") is sent again once,
+      // as HTTP clients do for idempotent requests; a second failure counts as a frame not served.
+      const r = await get().catch(() => get().catch(() => ({ status: 0, bytes: 0 })));
+      if (r.status === 200 && r.bytes > 0) {
         ok.add(f);
         n++;
       }

@@ -1,4 +1,5 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import { DEFAULT_COUNT, MAX_COUNT } from './search';
 import { SEARCH_PARAMS } from './service';
 
 /** The CapabilityStatement of the read API (/fhir/metadata): what a client may read and search, and how to sign in. */
@@ -15,6 +16,10 @@ export function capabilityStatement(base: string): CapabilityStatement {
     rest: [
       {
         mode: 'server',
+        documentation:
+          `Searches are paged: _count (default ${DEFAULT_COUNT}, at most ${MAX_COUNT}; 0 = Bundle.total only), ` +
+          '_offset, Bundle.total and link self/first/previous/next; _sort=date or -date (the default) on types ' +
+          'searchable by date.',
         security: {
           cors: true,
           service: [

@@ -6,13 +6,41 @@ import { sql } from 'kysely';
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { visibleCases, visiblePatients, visibleReports, visibleStudies } from '../access/policy';
-import type { DateRange } from './search';
+import type { DateRange, SortOrder } from './search';
 
 export interface Filter {
   ids?: string[];
   patient?: string;
   date: DateRange;
+  /** Page: at most `count` matches after skipping `offset`, ordered by date (`sort`, newest first by default). */
   count: number;
+  offset?: number;
+  sort?: SortOrder;
+}
+
+/** One page of matches and how many match in all. */
+export interface Page<R> {
+  rows: R[];
+  total: number;
+}
+
+/** Every match carries the number of all matches (a window count over the same WHERE). */
+const total = sql<number>`(count(*) over ())::int`.as('total');
+
+/**
+ * One page: `run(limit, offset)` is the search ordered and cut; the total comes from the page's rows, or — when the
+ * page is empty (`_count=0`, or past the end) — from a one-row look at the first page.
+ */
+async function paged<R extends { total: number }>(
+  f: Filter,
+  run: (limit: number, offset: number) => Promise<R[]>,
+): Promise<Page<R>> {
+  const offset = f.offset ?? 0;
+  const rows = await run(f.count, offset);
+  if (rows.length) return { rows, total: Number(rows[0]!.total) };
+  if (offset === 0 && f.count > 0) return { rows, total: 0 };
+  const first = await run(1, 0);
+  return { rows, total: first.length ? Number(first[0]!.total) : 0 };
 }
 
 export function patients(db: DB, actor: Actor, f: Filter) {
@@ -25,10 +53,11 @@ export function patients(db: DB, actor: Actor, f: Filter) {
       'p.hospital_id',
       'p.record_number',
       sql<string>`p.birth_date::text`.as('birth_date'),
+      total,
     ])
     .where(visiblePatients(actor));
   if (f.ids) q = q.where('p.id', 'in', f.ids);
-  return q.orderBy('p.id').limit(f.count).execute();
+  return paged(f, (limit, offset) => q.orderBy('p.id').limit(limit).offset(offset).execute());
 }
 
 export function cases(db: DB, actor: Actor, f: Filter & { statuses?: string[] }) {
@@ -43,6 +72,7 @@ export function cases(db: DB, actor: Actor, f: Filter & { statuses?: string[] })
       'pc.status',
       'pc.treatment_plan',
       'pc.created_at',
+      total,
     ])
     .where(visiblePatients(actor));
   if (f.ids) q = q.where('pc.id', 'in', f.ids);
@@ -50,7 +80,14 @@ export function cases(db: DB, actor: Actor, f: Filter & { statuses?: string[] })
   if (f.statuses) q = q.where('pc.status', 'in', f.statuses as never[]);
   if (f.date.from) q = q.where('pc.created_at', '>=', f.date.from);
   if (f.date.to) q = q.where('pc.created_at', '<', f.date.to);
-  return q.orderBy('pc.created_at', 'desc').orderBy('pc.id').limit(f.count).execute();
+  return paged(f, (limit, offset) =>
+    q
+      .orderBy('pc.created_at', f.sort ?? 'desc')
+      .orderBy('pc.id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+  );
 }
 
 export function followUps(db: DB, caseIds: string[]) {
@@ -86,6 +123,7 @@ export function consultations(db: DB, actor: Actor, f: Filter & { states?: strin
       'c.requester_id',
       'u.display_name as requester_name',
       'c.target_hospital_id',
+      total,
     ])
     .where(visibleCases(actor));
   if (f.ids) q = q.where('c.id', 'in', f.ids);
@@ -93,7 +131,14 @@ export function consultations(db: DB, actor: Actor, f: Filter & { states?: strin
   if (f.states) q = q.where('c.state', 'in', f.states as never[]);
   if (f.date.from) q = q.where('c.created_at', '>=', f.date.from);
   if (f.date.to) q = q.where('c.created_at', '<', f.date.to);
-  return q.orderBy('c.created_at', 'desc').orderBy('c.id').limit(f.count).execute();
+  return paged(f, (limit, offset) =>
+    q
+      .orderBy('c.created_at', f.sort ?? 'desc')
+      .orderBy('c.id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+  );
 }
 
 const dicomDate = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
@@ -122,6 +167,7 @@ export function studies(db: DB, actor: Actor, f: Filter) {
         where cs.study_instance_uid = imaging_studies.study_uid and c.requesting_hospital_id = imaging_studies.hospital_id)`.as(
         'consultation_ids',
       ),
+      total,
     ])
     .where(visibleStudies(actor));
   if (f.ids) q = q.where('imaging_studies.id', 'in', f.ids);
@@ -133,11 +179,14 @@ export function studies(db: DB, actor: Actor, f: Filter) {
     );
   if (f.date.from) q = q.where('imaging_studies.study_date', '>=', dicomDate(f.date.from));
   if (f.date.to) q = q.where('imaging_studies.study_date', '<', dicomDate(f.date.to));
-  return q
-    .orderBy('imaging_studies.study_date', 'desc')
-    .orderBy('imaging_studies.id')
-    .limit(f.count)
-    .execute();
+  return paged(f, (limit, offset) =>
+    q
+      .orderBy('imaging_studies.study_date', f.sort ?? 'desc')
+      .orderBy('imaging_studies.id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+  );
 }
 
 export function seriesOf(db: DB, studyIds: string[]) {
@@ -181,6 +230,7 @@ export function reports(db: DB, actor: Actor, f: Filter & { amended?: boolean })
       sql<string[] | null>`(select array_agg(s.id::text) from consultation_studies cs join imaging_studies s
         on s.study_uid = cs.study_instance_uid and s.hospital_id = c.requesting_hospital_id
         where cs.consultation_id = c.id)`.as('study_ids'),
+      total,
     ])
     .where(visibleReports(actor))
     .where('r.current_version', '>', 0);
@@ -189,20 +239,35 @@ export function reports(db: DB, actor: Actor, f: Filter & { amended?: boolean })
   if (f.amended !== undefined) q = q.where('r.current_version', f.amended ? '>' : '=', 1);
   if (f.date.from) q = q.where('rv.signed_at', '>=', f.date.from);
   if (f.date.to) q = q.where('rv.signed_at', '<', f.date.to);
-  return q.orderBy('rv.signed_at', 'desc').orderBy('r.id').limit(f.count).execute();
+  return paged(f, (limit, offset) =>
+    q
+      .orderBy('rv.signed_at', f.sort ?? 'desc')
+      .orderBy('r.id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+  );
 }
 
-export function hospitals(db: DB, ids: string[]) {
-  let q = db.selectFrom('hospitals').select(['id', 'name_zh', 'name_en', 'region']);
-  if (ids.length) q = q.where('id', 'in', ids);
-  return q.orderBy('name_en').execute();
+export function hospitals(db: DB, f: Filter) {
+  let q = db.selectFrom('hospitals').select(['id', 'name_zh', 'name_en', 'region', total]);
+  if (f.ids) q = q.where('id', 'in', f.ids);
+  return paged(f, (limit, offset) =>
+    q.orderBy('name_en').orderBy('id').limit(limit).offset(offset).execute(),
+  );
 }
 
 /** The audit trail (sys_admin only; the route's guard decides). */
 export function auditEvents(db: DB, f: Filter) {
-  let q = db.selectFrom('audit_events').selectAll();
+  let q = db.selectFrom('audit_events').selectAll().select(total);
   if (f.ids) q = q.where('seq', 'in', f.ids.map(Number).filter(Number.isSafeInteger));
   if (f.date.from) q = q.where('at', '>=', f.date.from);
   if (f.date.to) q = q.where('at', '<', f.date.to);
-  return q.orderBy('seq', 'desc').limit(f.count).execute();
+  return paged(f, (limit, offset) =>
+    q
+      .orderBy('seq', f.sort ?? 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+  );
 }

@@ -12,6 +12,7 @@ import { actorOf } from '../auth/plugin';
 import { auditRead } from '../consultations/read-audit';
 import { DomainError, isDatabaseUnavailable } from '../errors';
 import { capabilityStatement } from './capability';
+import { pageLinks } from './paging';
 import { FINDERS, type Query } from './service';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -65,14 +66,14 @@ export default async function fhirRoutes(app: FastifyInstance): Promise<void> {
         entityType: 'fhir',
         entityId: type,
         ip: actor.ip,
-        detail: { matches: found.match.length, params: Object.keys(query).sort() },
+        detail: { matches: found.match.length, total: found.total, params: Object.keys(query).sort() },
       });
       const base = fhirBase(req);
       const bundle: Bundle = {
         resourceType: 'Bundle',
         type: 'searchset',
-        total: found.match.length,
-        link: [{ relation: 'self', url: `${base}${req.url}` }],
+        total: found.total,
+        link: pageLinks(base, req.url, found.total),
         entry: [
           ...found.match.map((r) => ({
             fullUrl: `${base}/fhir/${r.resourceType}/${r.id}`,

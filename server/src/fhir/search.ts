@@ -48,13 +48,50 @@ export function dateRange(raw: string | string[] | undefined, name = 'date'): Da
   return out;
 }
 
+/** Page size of a search: `_count` defaults to 50 and is at most 200 (0 answers only Bundle.total). */
+export const DEFAULT_COUNT = 50;
+export const MAX_COUNT = 200;
+/** The largest `_offset` a search accepts (deeper paging: narrow the search by date instead). */
+export const MAX_OFFSET = 100_000;
+
+const single = (raw: unknown, name: string): string | undefined => {
+  if (Array.isArray(raw)) {
+    if (raw.length > 1) throw badRequest(`${name} may be given only once`, `/query/${name}`);
+    return raw[0] === undefined ? undefined : String(raw[0]);
+  }
+  return raw === undefined ? undefined : String(raw);
+};
+
 /** _count: default 50, at most 200. */
 export function countOf(raw: unknown): number {
-  if (raw === undefined) return 50;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 200)
-    throw badRequest('_count must be an integer 0-200', '/query/_count');
+  const v = single(raw, '_count');
+  if (v === undefined) return DEFAULT_COUNT;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > MAX_COUNT)
+    throw badRequest(`_count must be an integer 0-${MAX_COUNT}`, '/query/_count');
   return n;
+}
+
+/** _offset: how many matches to skip (0 by default). */
+export function offsetOf(raw: unknown): number {
+  const v = single(raw, '_offset');
+  if (v === undefined) return 0;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > MAX_OFFSET)
+    throw badRequest(`_offset must be an integer 0-${MAX_OFFSET}`, '/query/_offset');
+  return n;
+}
+
+export type SortOrder = 'asc' | 'desc';
+/** _sort: `date` (oldest first) or `-date` (newest first, the default) on types searchable by date. */
+export function sortOf(raw: unknown, sortable: boolean): SortOrder {
+  const v = single(raw, '_sort');
+  if (v === undefined) return 'desc';
+  if (sortable && (v === 'date' || v === '-date')) return v === 'date' ? 'asc' : 'desc';
+  throw badRequest(
+    sortable ? `_sort: "${v}" is not supported; use date or -date` : `_sort: this type cannot be sorted`,
+    '/query/_sort',
+  );
 }
 
 /** A reference parameter (`patient=Patient/<id>` or `patient=<id>`) → the id; 400 when not a uuid. */
@@ -81,4 +118,4 @@ export const asks = (raw: unknown, value: string): boolean =>
   raw !== undefined && [raw].flat().some((v) => String(v) === value || String(v) === '*');
 
 /** Search parameters each type understands (plus _id, _count, _include, _revinclude, _format). */
-export const COMMON_PARAMS = ['_id', '_count', '_include', '_revinclude', '_format'];
+export const COMMON_PARAMS = ['_id', '_count', '_offset', '_sort', '_include', '_revinclude', '_format'];

@@ -19,31 +19,36 @@ import {
   serviceRequest,
 } from './mappers';
 import { auditEvent, carePlan, diagnosticReport, provenance } from './mappers-report';
-import { asks, countOf, dateRange, idOfReference, tokens } from './search';
+import { asks, countOf, dateRange, idOfReference, offsetOf, sortOf, tokens } from './search';
 
 export type Query = Record<string, string | string[] | undefined>;
 export interface Found {
   match: Resource[];
   include: Resource[];
+  /** How many match in all (Bundle.total); `match` is one page of them. */
+  total: number;
 }
 type Finder = (db: DB, actor: Actor, query: Query, base: string, ids?: string[]) => Promise<Found>;
 
 const iso = (d: Date | string) => new Date(d).toISOString();
-const filter = (query: Query, ids?: string[]): q.Filter => ({
+/** The filter and page of a search (a read: exactly `ids`). `_sort` by date where the type has a date. */
+const filter = (query: Query, ids?: string[], sortable = true): q.Filter => ({
   ids: ids ?? tokens(query._id),
   patient: idOfReference(query.patient ?? query.subject, 'Patient', 'patient'),
   date: dateRange(query.date),
   count: ids ? ids.length : countOf(query._count),
+  offset: ids ? 0 : offsetOf(query._offset),
+  sort: ids ? 'desc' : sortOf(query._sort, sortable),
 });
 
 /** Patient resources of `ids`, through the same policy (for _include). */
 async function patientsById(db: DB, actor: Actor, ids: string[]): Promise<Resource[]> {
   const uniq = [...new Set(ids)];
   if (!uniq.length) return [];
-  const rows = await q.patients(db, actor, { ids: uniq, date: {}, count: uniq.length });
+  const { rows } = await q.patients(db, actor, { ids: uniq, date: {}, count: uniq.length });
   return rows.map(toPatient);
 }
-const toPatient = (r: Awaited<ReturnType<typeof q.patients>>[number]) =>
+const toPatient = (r: Awaited<ReturnType<typeof q.patients>>['rows'][number]) =>
   patient(
     {
       id: r.id,
@@ -62,8 +67,10 @@ const withSubjects = async (
   type: string,
   match: Resource[],
   ids: string[],
+  total: number,
 ) => ({
   match,
+  total,
   include:
     asks(query._include, `${type}:subject`) || asks(query._include, `${type}:patient`)
       ? await patientsById(db, actor, ids)
@@ -83,10 +90,11 @@ for (const s of CONSULTATION_STATES) (SR_STATES[SERVICE_REQUEST_STATUS[s]!] ??= 
 export const FINDERS: Record<string, Finder> = {
   async Patient(db, actor, query, _base, ids) {
     if (query.patient) throw badRequest('Patient has no patient parameter; use _id', '/query/patient');
-    return { match: (await q.patients(db, actor, filter(query, ids))).map(toPatient), include: [] };
+    const { rows, total } = await q.patients(db, actor, filter(query, ids, false));
+    return { match: rows.map(toPatient), include: [], total };
   },
   async Condition(db, actor, query, _base, ids) {
-    const rows = await q.cases(db, actor, {
+    const { rows, total } = await q.cases(db, actor, {
       ...filter(query, ids),
       statuses: statusValues(query, CASE_STATUS),
     });
@@ -110,10 +118,11 @@ export const FINDERS: Record<string, Finder> = {
       'Condition',
       match,
       rows.map((r) => r.patient_id),
+      total,
     );
   },
   async ServiceRequest(db, actor, query, _base, ids) {
-    const rows = await q.consultations(db, actor, {
+    const { rows, total } = await q.consultations(db, actor, {
       ...filter(query, ids),
       states: statusValues(query, SR_STATES),
     });
@@ -142,10 +151,11 @@ export const FINDERS: Record<string, Finder> = {
       'ServiceRequest',
       match,
       rows.map((r) => r.patient_id),
+      total,
     );
   },
   async ImagingStudy(db, actor, query, base, ids) {
-    const rows = await q.studies(db, actor, filter(query, ids));
+    const { rows, total } = await q.studies(db, actor, filter(query, ids));
     const series = await q.seriesOf(
       db,
       rows.map((r) => r.id),
@@ -184,6 +194,7 @@ export const FINDERS: Record<string, Finder> = {
       'ImagingStudy',
       match,
       rows.flatMap((r) => (r.case_patient_id ? [r.case_patient_id] : [])),
+      total,
     );
   },
   async DiagnosticReport(db, actor, query, _base, ids) {
@@ -193,8 +204,8 @@ export const FINDERS: Record<string, Finder> = {
         ? undefined
         : st.includes('amended')
       : undefined;
-    if (st && !st.some((s) => s === 'final' || s === 'amended')) return { match: [], include: [] };
-    const rows = await q.reports(db, actor, { ...filter(query, ids), amended });
+    if (st && !st.some((s) => s === 'final' || s === 'amended')) return { match: [], include: [], total: 0 };
+    const { rows, total } = await q.reports(db, actor, { ...filter(query, ids), amended });
     const facts = rows.map((r) => {
       const p = parsePayload(r);
       return {
@@ -222,6 +233,7 @@ export const FINDERS: Record<string, Finder> = {
       'DiagnosticReport',
       facts.map((x) => diagnosticReport(x.f, apiRef)),
       rows.map((r) => r.patient_id),
+      total,
     );
     if (asks(query._revinclude, 'Provenance:target'))
       found.include.push(...facts.map((x) => provenance(x.f, x.row.signature, apiRef)));
@@ -232,11 +244,7 @@ export const FINDERS: Record<string, Finder> = {
     const reportIds = (ids ?? tokens(query._id) ?? []).map((i) => i.replace(/-v\d+$/, ''));
     const target = idOfReference(query.target, 'DiagnosticReport', 'target');
     const wanted = target ? [target] : reportIds.length ? reportIds : undefined;
-    const rows = await q.reports(db, actor, {
-      ids: wanted,
-      date: dateRange(query.date),
-      count: countOf(query._count),
-    });
+    const { rows, total } = await q.reports(db, actor, { ...filter(query, ids, false), ids: wanted });
     const match = rows
       .map((r) => {
         const p = parsePayload(r);
@@ -253,10 +261,10 @@ export const FINDERS: Record<string, Finder> = {
         );
       })
       .filter((p) => !ids || ids.includes(p.id!));
-    return { match, include: [] };
+    return { match, include: [], total };
   },
   async CarePlan(db, actor, query, _base, ids) {
-    const rows = await q.cases(db, actor, {
+    const { rows, total } = await q.cases(db, actor, {
       ...filter(query, ids),
       statuses: statusValues(query, { active: ['active', 'chronic'], completed: ['resolved'] }),
     });
@@ -287,19 +295,21 @@ export const FINDERS: Record<string, Finder> = {
       'CarePlan',
       match,
       rows.map((r) => r.patient_id),
+      total,
     );
   },
   async Organization(db, _actor, query, _base, ids) {
-    const rows = await q.hospitals(db, ids ?? tokens(query._id) ?? []);
+    const { rows, total } = await q.hospitals(db, { ...filter(query, ids, false), patient: undefined });
     return {
       match: rows.map((h) =>
         organization({ id: h.id, nameZh: h.name_zh, nameEn: h.name_en, region: h.region }),
       ),
       include: [],
+      total,
     };
   },
   async AuditEvent(db, _actor, query, _base, ids) {
-    const rows = await q.auditEvents(db, { ...filter(query, ids), patient: undefined });
+    const { rows, total } = await q.auditEvents(db, { ...filter(query, ids), patient: undefined });
     const match = rows.map((r) =>
       auditEvent({
         seq: r.seq,
@@ -314,7 +324,7 @@ export const FINDERS: Record<string, Finder> = {
         ip: r.ip,
       }),
     );
-    return { match, include: [] };
+    return { match, include: [], total };
   },
 };
 

@@ -18,6 +18,7 @@ import {
   loadDataSet,
   multipartStream,
   newBoundary,
+  resolveInstance,
   resolveInstances,
   type Part,
 } from './wado';
@@ -202,10 +203,14 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
     async (req, reply) => {
       const p = req.params as P;
       const actor = actorOf(req);
-      const { study, rows } = await resolveInstances(app.db, actor, p.study!, p.series, p.instance);
-      const r = await trusted(app.db, store, rows[0]!);
+      const { studyId, row } = await resolveInstance(app.db, actor, {
+        study: p.study!,
+        series: p.series!,
+        sop: p.instance!,
+      });
+      const r = await trusted(app.db, store, row);
       if (r.frames === 0) throw badRequest('this instance has no pixel data (no frames)');
-      await auditView(app.db, actor, study.id, 'frames');
+      await auditView(app.db, actor, studyId, 'frames');
       const parts = await frameParts(store, r, p.frames!, parseAccept(req.headers.accept));
       const boundary = newBoundary();
       const mediaType = parts[0]!.contentType.split(';')[0];

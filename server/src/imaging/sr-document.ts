@@ -7,6 +7,9 @@
  */
 import type { Item } from './dicomwriter';
 
+/** Manufacturer of the SR documents this platform writes (how a report read back is told apart as our own). */
+export const SR_MANUFACTURER = 'Consult platform';
+
 type Code = [value: string, scheme: string, meaning: string];
 const codeItem = ([v, s, m]: Code): Item => ({
   '00080100': ['SH', v],
@@ -128,7 +131,7 @@ export function srDocument(p: {
     '0020000E': ['UI', p.series],
     '00200011': ['IS', p.seriesNumber],
     // General Equipment
-    '00080070': ['LO', 'Consult platform'],
+    '00080070': ['LO', SR_MANUFACTURER],
     // Patient
     '00100010': ['PN', study.patient_name],
     '00100020': ['LO', study.patient_id],

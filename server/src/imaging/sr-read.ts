@@ -13,6 +13,7 @@ import { parseDataSet, text } from './dicom';
 import * as q from './queries';
 import { visibleStudyOr404 } from './service';
 import type { BlobStore } from './storage';
+import { srOrigin, type SrOrigin } from './sr-origin';
 import { toExplicitLittle, TranscodeError } from './transcode';
 import { auditView } from './wado';
 
@@ -92,8 +93,17 @@ function walk(ds: DataSet, parent: DataSet | null, siblings: DataSet[], out: SrM
 
 /** The marks of one stored SR instance (no marks when it holds no spatial coordinates). */
 export async function srMarks(file: Uint8Array): Promise<SrMark[]> {
+  return (await srReport(file)).marks;
+}
+
+/** The marks of one stored SR instance and who made it when. */
+export async function srReport(file: Uint8Array): Promise<{ marks: SrMark[]; origin: SrOrigin }> {
   const original = parseDataSet(file);
   const ds = parseDataSet(await toExplicitLittle(original, text(original, 'x00020010')));
+  return { marks: marksOf(ds), origin: srOrigin(ds) };
+}
+
+function marksOf(ds: DataSet): SrMark[] {
   const out: SrMark[] = [];
   walk(ds, null, [], out, 0);
   // One mark per drawn shape: a SCOORD shared by several NUMs (TID 1500 repeats it) is kept once.
@@ -130,14 +140,24 @@ export async function studySrMarks(
   const reports = (await q.listInstances(db, study.id)).filter((r) => r.sop_class_uid.startsWith(SR_CLASS));
   const out: StudySrMark[] = [];
   for (const r of reports) {
-    let marks: SrMark[];
+    let report: Awaited<ReturnType<typeof srReport>>;
     try {
-      marks = await srMarks(await store.read(r.sha256));
+      report = await srReport(await store.read(r.sha256));
     } catch (err) {
       if (err instanceof TranscodeError || typeof err === 'string' || err instanceof RangeError) continue;
       throw err;
     }
-    out.push(...marks.map((m) => ({ srSopInstanceUid: r.sop_uid, ...m })));
+    const { author, institution, date, ownExport } = report.origin;
+    out.push(
+      ...report.marks.map((m) => ({
+        srSopInstanceUid: r.sop_uid,
+        ...m,
+        srAuthor: author,
+        srInstitution: institution,
+        srDate: date,
+        srOwnExport: ownExport,
+      })),
+    );
   }
   return out;
 }

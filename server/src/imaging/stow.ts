@@ -32,7 +32,8 @@ const rejected = (reason: string, code: number = FAILURE.cannotUnderstand): Stor
 
 /**
  * Read a STOW-RS request body (multipart/related; type="application/dicom") part by part: each part is streamed
- * to a temp file under DATA_DIR, then validated and stored before the next part is read.
+ * to a temp file under DATA_DIR, then validated and handed to the group commit (ingest-batch.ts) while the next
+ * part is read, so a study's instances share transactions. The answer waits for every part's outcome.
  */
 export async function stowParts(
   db: DB,
@@ -59,8 +60,10 @@ export async function stowParts(
   const boundary = boundaryOf(ct);
   if (!boundary)
     throw new DomainError('validation', 'the multipart/related Content-Type has no boundary parameter');
-  const results: StoreResult[] = [];
+  const pending: Promise<StoreResult>[] = [];
+  const now = (r: StoreResult) => void pending.push(Promise.resolve(r));
   let index = 0;
+  let cut: unknown = null;
   try {
     await readMultipart<Sink>(body, boundary, {
       start: async (headers) => ({
@@ -80,7 +83,7 @@ export async function stowParts(
       },
       end: async (s) => {
         if (s.tooLarge) {
-          results.push(
+          now(
             rejected(
               `part ${s.index} is larger than the ${Math.round(opts.maxInstanceBytes / 1048576)} MiB limit per instance`,
               FAILURE.outOfResources,
@@ -93,7 +96,7 @@ export async function stowParts(
           s.contentType.startsWith('application/dicom+')
         ) {
           await s.writer.abort();
-          results.push(
+          now(
             rejected(
               `part ${s.index} has Content-Type ${s.contentType}; only application/dicom parts are accepted`,
             ),
@@ -101,8 +104,8 @@ export async function stowParts(
           return;
         }
         const sha256 = await s.writer.finish();
-        results.push(
-          await storeInstance(
+        pending.push(
+          storeInstance(
             db,
             store,
             actor,
@@ -114,10 +117,18 @@ export async function stowParts(
       abort: async (s) => s.writer.abort(),
     });
   } catch (e) {
-    if (!(e instanceof MultipartError)) throw e;
+    cut = e;
+  }
+  // Every part handed over is settled before the request is answered (or fails): nothing is left in flight.
+  const settled = await Promise.allSettled(pending);
+  const crashed = settled.find((x) => x.status === 'rejected');
+  if (crashed) throw crashed.reason;
+  const results = settled.map((x) => (x as PromiseFulfilledResult<StoreResult>).value);
+  if (cut) {
+    if (!(cut instanceof MultipartError)) throw cut;
     if (results.length === 0)
-      throw new DomainError('validation', `malformed multipart/related body: ${e.message}`);
-    results.push(rejected(`the request body was cut short after part ${results.length}: ${e.message}`));
+      throw new DomainError('validation', `malformed multipart/related body: ${cut.message}`);
+    results.push(rejected(`the request body was cut short after part ${results.length}: ${cut.message}`));
   }
   if (results.length === 0) throw new DomainError('validation', 'the request contains no DICOM parts');
   return results;

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/service';
 import { notFound } from '../errors';
 import { DEFLATED_TS, parseDataSet, text } from './dicom';
 import * as q from './queries';
+import { findVisibleInstance } from './wado-queries';
 import type { BlobStore } from './storage';
 
 export interface Part {
@@ -51,6 +52,21 @@ export async function resolveInstances(
   const rows = await q.listInstances(db, study.id, { seriesUid, sopInstanceUid: sopUid });
   if (rows.length === 0) throw notFound(sopUid ? 'instance' : 'series');
   return { study, rows };
+}
+
+/**
+ * One visible instance addressed by its full path (the frames hot path): one statement (wado-queries.ts); when
+ * nothing is found, resolveInstances says which level is missing (404 study / instance).
+ */
+export async function resolveInstance(
+  db: DB,
+  actor: Actor,
+  uids: { study: string; series: string; sop: string },
+): Promise<{ studyId: string; row: q.InstanceRow }> {
+  const row = await findVisibleInstance(db, actor, uids);
+  if (row) return { studyId: row.study_ref, row };
+  const { study, rows } = await resolveInstances(db, actor, uids.study, uids.series, uids.sop);
+  return { studyId: study.id, row: rows[0]! };
 }
 
 // ---- audit of image views: at most one event per user and study per window (a viewer loads hundreds of frames)

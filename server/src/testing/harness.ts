@@ -167,6 +167,8 @@ export function injectHelpers(app: FastifyInstance): Pick<TestApp, 'login' | 'as
 export async function startTestServer(
   dialect: Dialect = 'pglite',
   overrides: Partial<Config> = {},
+  /** Pino options (e.g. a stream capturing the log); none by default. */
+  logger: false | object = false,
 ): Promise<Running & { schema: string | null; config: Config }> {
   const schema = dialect === 'postgres' ? (overrides.databaseSchema ?? freshSchema()) : null;
   const config = testConfig({
@@ -176,7 +178,7 @@ export async function startTestServer(
     ...overrides,
   });
   const running = await startServer(config, {
-    logger: false,
+    logger,
     pgliteTemplate: dialect === 'pglite' ? pgliteTemplate() : null,
   });
   return {

@@ -10,6 +10,7 @@ import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import * as api from '../imaging/api';
 import { AnnotationSync } from './AnnotationSync';
 import { CasePanel } from './CasePanel';
+import { ExternalMarksPanel } from './ExternalMarksPanel';
 import { COMMANDS, HOTKEYS, type CommandName } from './commands';
 import { cornerstone } from './cornerstone';
 import { imageSeries, stackOf } from './imageIds';
@@ -298,6 +299,7 @@ function Viewer({ study }: { study: StudyDetail }) {
             </div>
           ))}
         </dl>
+        <ExternalMarksPanel studyId={study.id} ctrl={ctrl} refs={allRefs} stack={stack} />
         <h3>{t('viewer.annotationList')}</h3>
         {anns.length === 0 ? (
           <p className="muted">{t('viewer.noAnnotations')}</p>

@@ -1,0 +1,150 @@
+/**
+ * Group commit of the ingest index (ingest-batch.ts): instances waiting together are indexed in one transaction,
+ * each caller gets its own outcome, and an instance that an earlier one of the same batch could change the
+ * judgement of (the same SOP instance, a study claimed by another hospital) is judged after it, exactly as if
+ * they had come one at a time. Instances are handed to the batcher in one tick behind a first one that is already
+ * committing, so they share a batch on either database.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, makeTestApp, type TestApp } from '../testing/harness';
+import { offlineActor, type Actor } from '../auth/actor';
+import { verifyAuditChain } from '../audit/service';
+import { parsePart10 } from './dicom';
+import { ingestBatchStats, submitInstance, type PendingInstance } from './ingest-batch';
+import { otherUid, withValue } from './mutate';
+import { BlobStore } from './storage';
+import { CT_SERIES } from './testkit';
+
+const STUDY = 'x0020000d';
+const SERIES = 'x0020000e';
+const SOP = 'x00080018';
+const PID = 'x00100020';
+const STUDY_DATE = 'x00080020';
+
+describe.each(DIALECTS)('ingest group commit (%s)', (dialect) => {
+  let t: TestApp;
+  let store: BlobStore;
+  let lankao: Actor;
+  let linquan: Actor;
+  const slices = CT_SERIES()
+    .filter((f) => f.path.includes('slice_'))
+    .map((f) => fs.readFileSync(f.abs));
+  const attrsOf = (b: Uint8Array) => {
+    const r = parsePart10(b);
+    if (!r.ok) throw new Error(r.reason);
+    return r.attrs;
+  };
+  /** A copy of slice k in a study, series and SOP instance of its own (`tag` makes it unique per test). */
+  const fresh = (k: number, tag: number) => {
+    const a = attrsOf(slices[k]!);
+    return withValue(
+      withValue(
+        withValue(slices[k]!, STUDY, otherUid(a.studyUid, tag), '\0'),
+        SERIES,
+        otherUid(a.seriesUid, tag),
+        '\0',
+      ),
+      SOP,
+      otherUid(a.sopInstanceUid, tag * 100 + k),
+      '\0',
+    );
+  };
+  /** An instance as storeInstance hands it over: a synced temp file, its hash and its scanned attributes. */
+  const pending = (actor: Actor, bytes: Uint8Array): PendingInstance => {
+    const tempPath = store.newTempPath();
+    fs.writeFileSync(tempPath, bytes);
+    return {
+      store,
+      actor,
+      hospitalId: actor.hospitalId!,
+      attrs: attrsOf(bytes),
+      file: { tempPath, sha256: crypto.createHash('sha256').update(bytes).digest('hex'), size: bytes.length },
+    };
+  };
+  /** Submit all in one tick; the temp files of refused ones are the caller's to remove (storeInstance does). */
+  const submitAll = async (items: PendingInstance[]) => {
+    const before = { ...ingestBatchStats };
+    const results = await Promise.all(items.map((p) => submitInstance(t.db, p)));
+    for (const p of items) fs.rmSync(p.file.tempPath, { force: true });
+    return {
+      results,
+      batches: ingestBatchStats.batches - before.batches,
+      deferred: ingestBatchStats.deferred - before.deferred,
+    };
+  };
+  const rowsOf = (sop: string) =>
+    t.db.selectFrom('imaging_instances').select(['sha256']).where('sop_uid', '=', sop).execute();
+
+  beforeAll(async () => {
+    t = await makeTestApp(dialect);
+    store = new BlobStore(t.config.dataDir);
+    lankao = await offlineActor(t.db, { username: 'lankao.doctor' });
+    linquan = await offlineActor(t.db, { username: 'linquan.doctor' });
+  });
+  afterAll(async () => t?.close());
+
+  it('instances waiting together share transactions; each is answered with its own outcome and audited once', async () => {
+    const files = slices.map((_b, k) => fresh(k, 1));
+    const r = await submitAll(files.map((b) => pending(lankao, b)));
+    expect(r.results.map((x) => x.status)).toEqual(files.map(() => 'stored'));
+    expect(r.batches).toBeLessThan(files.length);
+    for (const b of files) {
+      const a = attrsOf(b);
+      expect(await rowsOf(a.sopInstanceUid)).toHaveLength(1);
+      expect(fs.existsSync(store.pathOf(crypto.createHash('sha256').update(b).digest('hex')))).toBe(true);
+    }
+    const audited = await t.db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'imaging.instance.store')
+      .execute();
+    const sops = audited.map(
+      (e) => (JSON.parse(String(e.detail)) as { sopInstanceUid: string }).sopInstanceUid,
+    );
+    for (const b of files) expect(sops.filter((s) => s === attrsOf(b).sopInstanceUid)).toHaveLength(1);
+    expect((await verifyAuditChain(t.db)).ok).toBe(true);
+    expect(fs.readdirSync(store.tmpDir)).toEqual([]);
+  });
+
+  it('the same SOP instance twice in one batch: the first is stored, a byte-identical copy is already stored, a changed one is refused', async () => {
+    const x = fresh(1, 2);
+    const changed = withValue(x, STUDY_DATE, '19990101');
+    const r = await submitAll([
+      pending(lankao, fresh(0, 2)),
+      pending(lankao, x),
+      pending(lankao, x),
+      pending(lankao, changed),
+    ]);
+    expect(r.results.map((y) => y.status)).toEqual(['stored', 'stored', 'already_stored', 'conflict']);
+    expect(r.results[3]!.failureCode).toBe(0x0111);
+    expect(r.results[3]!.reason).toMatch(/already stored with different content/);
+    const rows = await rowsOf(attrsOf(x).sopInstanceUid);
+    expect(rows).toEqual([{ sha256: crypto.createHash('sha256').update(x).digest('hex') }]);
+  });
+
+  it('two hospitals’ instances of one new study in one batch: the first is stored, the other refused naming another hospital', async () => {
+    const mine = withValue(fresh(0, 3), PID, 'LK-BATCH');
+    const theirs = withValue(
+      withValue(mine, SOP, otherUid(attrsOf(mine).sopInstanceUid, 9), '\0'),
+      PID,
+      'LQ-BATCH',
+    );
+    const r = await submitAll([
+      pending(lankao, fresh(1, 4)),
+      pending(lankao, mine),
+      pending(linquan, theirs),
+    ]);
+    expect(r.results.map((y) => y.status)).toEqual(['stored', 'stored', 'conflict']);
+    expect(r.results[2]!.reason).toMatch(/another hospital/);
+    expect(r.results[2]!.failureCode).toBe(0xa900);
+    const held = await t.db
+      .selectFrom('imaging_studies')
+      .select('hospital_id')
+      .where('study_uid', '=', attrsOf(mine).studyUid)
+      .execute();
+    expect(held).toEqual([{ hospital_id: lankao.hospitalId }]);
+    expect(await rowsOf(attrsOf(theirs).sopInstanceUid)).toEqual([]);
+  });
+});
