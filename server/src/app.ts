@@ -14,6 +14,8 @@ import inputGuard from './plugins/input-guard';
 import securityHeaders from './plugins/security-headers';
 import corsPlugin from './plugins/cors';
 import { loadCheckpointKey, useCheckpointKey } from './audit/checkpoint';
+import { useSecretsKey } from './secrets/seal';
+import { sealStoredTotpSecrets } from './auth/mfa/service';
 import authPlugin from './auth/plugin';
 import realtimePlugin from './realtime/plugin';
 import healthPlugin from './health/plugin';
@@ -48,7 +50,9 @@ function validationField(err: FastifyError): string | undefined {
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config, db } = opts;
-  useCheckpointKey(loadCheckpointKey(config));
+  useSecretsKey(config.secretsKey);
+  useCheckpointKey(await loadCheckpointKey(db, config));
+  await sealStoredTotpSecrets(db);
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
     // X-Forwarded-For only from the configured proxies: anyone else's is ignored, so the rate limits, lockouts

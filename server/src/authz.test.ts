@@ -152,7 +152,12 @@ describe('foundation authorization matrix', () => {
 });
 
 describe('every registered route refuses anonymous callers', () => {
-  const PUBLIC = new Set(['POST /api/auth/login', 'GET /api/health', 'GET /api/reports/public-key']);
+  const PUBLIC = new Set([
+    'POST /api/auth/login',
+    'GET /api/health',
+    'GET /api/reports/public-key',
+    'GET /api/signers/ca',
+  ]);
   it('answers 401 without a session (except login, health and published keys)', async () => {
     routes.push(...t.app.registeredRoutes);
     const checked: string[] = [];

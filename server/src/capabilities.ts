@@ -17,6 +17,7 @@ import accessRoutes from './access/routes';
 import worklistRoutes from './worklist/routes';
 import oauthRoutes from './oauth/routes';
 import fhirRoutes from './fhir/routes';
+import signerRoutes from './signers/routes';
 
 /**
  * Every capability, each an encapsulated plugin under its prefix. A new capability adds one line here.
@@ -34,6 +35,7 @@ export async function registerCapabilities(app: FastifyInstance, config: Config)
   await app.register(consultationRoutes, { prefix: '/api', config });
   await app.register(statsRoutes, { prefix: '/api' });
   await app.register(reportRoutes, { prefix: '/api', config });
+  await app.register(signerRoutes, { prefix: '/api', config });
   await app.register(dashboardRoutes, { prefix: '/api' });
   await app.register(imagingPlugin, { config });
   await app.register(roundRoutes, { prefix: '/api', config });

@@ -3,9 +3,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROLES, type Role } from '@consult/shared';
+import { loadOpsConfig, type OpsConfig } from './ops-config';
+import { loadSignerConfig, type SignerConfig } from './signers/config';
 
 /** Runtime configuration, read from the environment once at start and validated with clear messages. */
-export interface Config {
+export interface Config extends OpsConfig {
   port: number;
   host: string;
   /** Absent → embedded PGlite persisted under dataDir/pglite. */
@@ -53,6 +55,8 @@ export interface Config {
   imagingMaxInstanceMb: number;
   /** IANA time zone of the times printed on reports and the year of report numbers (REPORT_TIME_ZONE). */
   reportTimeZone: string;
+  /** Per-signer report signing keys and certificates (signers/config.ts). */
+  signers: SignerConfig;
   /**
    * Reverse proxies whose X-Forwarded-For is believed (TRUST_PROXY: comma-separated addresses or CIDRs; default
    * none). Only then is the client address (rate limits, lockouts, audit) taken from the header.
@@ -358,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoCases: boolVar(env, 'SEED_DEMO_CASES', true),
     imagingMaxInstanceMb: intVar(env, 'IMAGING_MAX_INSTANCE_MB', 1024, 1, 16384),
     reportTimeZone: timeZoneVar(env, 'REPORT_TIME_ZONE', 'Asia/Shanghai'),
+    signers: loadSignerConfig(env),
     consultations: loadConsultationsConfig(env),
     sfu: loadSfuConfig(env),
     trustProxy: trustProxyVar(env),
@@ -365,6 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: corsOriginsVar(env),
     oauthTokenTtlSeconds: intVar(env, 'OAUTH_TOKEN_TTL_SECONDS', 900, 30, 24 * 3600),
     oauthTokenRateLimit: intVar(env, 'OAUTH_TOKEN_RATE_LIMIT', 60, 1, 100000),
+    ...loadOpsConfig(env),
   };
 }
 

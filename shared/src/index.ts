@@ -18,6 +18,7 @@ export * from './schemas/imaging';
 export * from './schemas/sr-marks';
 export * from './annotations/index';
 export * from './schemas/reports';
+export * from './schemas/signers';
 export * from './schemas/dashboard';
 export * from './schemas/care-team';
 export * from './schemas/worklist';

@@ -9,16 +9,9 @@
  * PostgreSQL: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), fresh schema dropped at the end.
  */
 import crypto from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import {
-  canonicalJson,
-  loadOrCreateSigningKey,
-  signCanonical,
-  verifyCanonical,
-} from '../../server/src/reports/signing';
+import { canonicalJson, toKey, signCanonical, verifyCanonical } from '../../server/src/reports/signing';
 import { renderReportPdf } from '../../server/src/reports/pdf';
 import type { ReportDocument } from '../../server/src/reports/document';
 import { openDatabase, migrateToLatest } from '../../server/src/db/connect';
@@ -81,8 +74,7 @@ const payload = {
 
 async function signing() {
   console.log('1. signing a report');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-keys-'));
-  const key = loadOrCreateSigningKey(dir);
+  const key = toKey(crypto.generateKeyPairSync('ed25519').privateKey);
   const base = await timeIt('baseline: JSON.stringify + sha256', 20000, () =>
     crypto.createHash('sha256').update(JSON.stringify(payload)).digest('hex'),
   );
@@ -91,7 +83,6 @@ async function signing() {
     if (!verifyCanonical(key.publicKey, c, signCanonical(key, c))) throw new Error('verify failed');
   });
   ratio(ours, base, 'sign+verify');
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 async function pdf() {

@@ -147,7 +147,7 @@ describe('video ward round in two browsers', () => {
   it('the host records the round; the WebM is listed on the round page, plays in <video>, and only round members get it', async () => {
     await hostPage.locator('[data-testid=toggle-record]').click();
     await expect.poll(() => guestPage.locator('.rounds-rec').count(), { timeout: 10_000 }).toBe(1);
-    const dir = path.join(app.dataDir, 'recordings', roundId);
+    const dir = path.join(app.dataDir, 'work', 'recordings', roundId); // ffmpeg's node-local work files
     const size = () =>
       fs.existsSync(dir)
         ? fs

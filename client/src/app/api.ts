@@ -19,9 +19,11 @@ export function localizedError(
     .filter(Boolean)
     .at(-1)
     ?.replace(/\[\d+\]$/, '');
-  const specific = [context && `error.${code}.${context}`, leaf && `error.${code}.${leaf}`].find(
-    (k): k is string => !!k && hasMessage(locale, k),
-  );
+  const specific = [
+    context && leaf && `error.${code}.${context}.${leaf}`,
+    context && `error.${code}.${context}`,
+    leaf && `error.${code}.${leaf}`,
+  ].find((k): k is string => !!k && hasMessage(locale, k));
   let message = translate(
     locale,
     specific ?? (hasMessage(locale, `error.${code}`) ? `error.${code}` : 'error.internal'),
@@ -58,7 +60,9 @@ const contextOf = (url: string) =>
     ? 'login'
     : /^\/api\/reports\/[^/]+\/sign$/.test(url)
       ? 'sign'
-      : undefined;
+      : url.startsWith('/api/signers/me/')
+        ? 'signer'
+        : undefined;
 
 let csrfToken: string | null = null;
 /** Set from /me and login; sent on every state-changing request. */

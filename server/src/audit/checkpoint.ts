@@ -3,35 +3,34 @@
  * in the middle breaks the chain — but deleting the LAST rows leaves a shorter chain that is still valid. Every
  * append therefore also rewrites one checkpoint row (`audit_checkpoint`, kept apart from `audit_events`) holding
  * the head's seq and hash and an HMAC-SHA256 over them; the verifier reports a chain that ends before the signed
- * head. Forging a checkpoint needs the key, which is NOT in the database:
- *   - AUDIT_CHECKPOINT_KEY (environment; required when several server nodes share one database), else
- *   - DATA_DIR/keys/audit-checkpoint.key (32 random bytes, hex, created 0600 on first start).
+ * head. Forging a checkpoint needs the key, which is not readable from the rows it signs:
+ *   - AUDIT_CHECKPOINT_KEY (environment), else
+ *   - the deployment_keys row `audit-checkpoint` (secrets/deployment-keys.ts: created by the first node that
+ *     starts, the same for every node; sealed with SECRETS_KEY when set, which is what then keeps it from someone
+ *     holding only the database; an older release's DATA_DIR/keys/audit-checkpoint.key is imported once).
  * Someone with write access to the database alone can still put back an OLDER checkpoint they copied earlier;
  * catching that needs the head kept outside the database as well (e.g. shipped to a log host).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import type { Executor } from '../db/database';
+import { deploymentKey, type KeySource } from '../secrets/deployment-keys';
 
 export const CHECKPOINT_KEY_FILE = 'audit-checkpoint.key';
 
 let key: Buffer | null = null;
 
-/** The deployment's key: the environment's when given, else the key file in DATA_DIR/keys (created when absent). */
-export function loadCheckpointKey(opts: { dataDir: string; auditCheckpointKey: string | null }): Buffer {
+/** The deployment's key: the environment's when given, else the deployment's row (created when absent). */
+export async function loadCheckpointKey(
+  db: Executor,
+  opts: KeySource & { auditCheckpointKey: string | null },
+): Promise<Buffer> {
   if (opts.auditCheckpointKey) return Buffer.from(opts.auditCheckpointKey, 'utf8');
-  const dir = path.join(opts.dataDir, 'keys');
-  const file = path.join(dir, CHECKPOINT_KEY_FILE);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    try {
-      // 'wx': never overwrite a key another process created a moment ago.
-      fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-  return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8');
+  const material = await deploymentKey(db, opts, {
+    name: 'audit-checkpoint',
+    legacyFile: CHECKPOINT_KEY_FILE,
+    create: () => crypto.randomBytes(32).toString('hex'),
+  });
+  return Buffer.from(material!.trim(), 'utf8');
 }
 
 /** Set the key this process signs and checks checkpoints with (the server at start; the CLIs). */

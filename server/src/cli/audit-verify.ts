@@ -3,16 +3,18 @@ import { loadConfig } from '../config';
 import { openDatabase } from '../db/connect';
 import { verifyAuditChain } from '../audit/service';
 import { loadCheckpointKey, useCheckpointKey } from '../audit/checkpoint';
+import { useSecretsKey } from '../secrets/seal';
 
 async function main() {
   const config = loadConfig();
-  useCheckpointKey(loadCheckpointKey(config));
   const dbh = await openDatabase({
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,
     dataDir: config.dataDir,
   });
   try {
+    useSecretsKey(config.secretsKey);
+    useCheckpointKey(await loadCheckpointKey(dbh.db, config));
     const res = await verifyAuditChain(dbh.db);
     if (res.ok) {
       console.log(`audit chain intact: ${res.checked} events verified`);

@@ -1,11 +1,13 @@
 /**
- * `pnpm backup [file.tar]`: a consistent snapshot of the database and DATA_DIR's files (snapshot.ts). On PostgreSQL
+ * `pnpm backup [file.tar]`: a consistent snapshot of the database and the stored files (STORAGE_DIR, by default
+ * DATA_DIR; snapshot.ts). On PostgreSQL
  * the platform may keep running (one repeatable-read transaction); stop the node first on the embedded database,
  * which one process at a time may open. Default file: ./consult-backup-<time>.tar in the directory it was run from.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config';
+import { storageDirOf } from '../ops-config';
 import { openDatabase } from '../db/connect';
 import { SnapshotError, writeArchive } from './snapshot';
 import { hasPlatformSchema } from './snapshot-queries';
@@ -31,7 +33,7 @@ runCli(async () => {
         `the database${config.databaseSchema ? ` schema ${config.databaseSchema}` : ''} holds no platform data: nothing to back up`,
       );
     }
-    const m = await writeArchive({ db: dbh.db, dialect: dbh.dialect, dataDir: config.dataDir, out });
+    const m = await writeArchive({ db: dbh.db, dialect: dbh.dialect, dataDir: storageDirOf(config), out });
     const rows = Object.values(m.tables).reduce((n, t) => n + t.rows, 0);
     console.log(
       `backup written: ${path.resolve(out)} (${dbh.dialect}: ${Object.keys(m.tables).length} tables, ${rows} rows; ` +

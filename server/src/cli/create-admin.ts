@@ -11,6 +11,7 @@ import { hashPassword } from '../auth/password';
 import { checkNewPassword } from '../auth/password-policy';
 import { recordAudit } from '../audit/service';
 import { loadCheckpointKey, useCheckpointKey } from '../audit/checkpoint';
+import { useSecretsKey } from '../secrets/seal';
 import { USERNAME_PATTERN } from '@consult/shared';
 
 async function main() {
@@ -28,7 +29,6 @@ async function main() {
     rl.close();
   }
   const config = loadConfig();
-  useCheckpointKey(loadCheckpointKey(config));
   const dbh = await openDatabase({
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,
@@ -36,6 +36,8 @@ async function main() {
   });
   try {
     await migrateToLatest(dbh.db);
+    useSecretsKey(config.secretsKey);
+    useCheckpointKey(await loadCheckpointKey(dbh.db, config));
     const exists = await dbh.db
       .selectFrom('users')
       .select('id')

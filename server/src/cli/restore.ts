@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config';
+import { storageDirOf } from '../ops-config';
 import { migrateToLatest, openDatabase } from '../db/connect';
 import { assertEmptyDataDir, loadDatabase, SnapshotError, unpackArchive } from './snapshot';
 import { nonEmptyTables } from './snapshot-queries';
@@ -17,7 +18,9 @@ runCli(async () => {
   const archive = process.argv[2];
   if (!archive) throw new SnapshotError('usage: pnpm restore <backup.tar>');
   const dataDir = path.resolve(config.dataDir);
+  const storageDir = path.resolve(storageDirOf(config));
   assertEmptyDataDir(dataDir);
+  if (storageDir !== dataDir) assertEmptyDataDir(storageDir);
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   // Built beside DATA_DIR and renamed into place at the end.
   const stage = fs.mkdtempSync(`${dataDir}.restoring-`);
@@ -42,14 +45,37 @@ runCli(async () => {
     } finally {
       await dbh.close();
     }
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    fs.renameSync(newData, dataDir);
+    if (storageDir !== dataDir) {
+      // The files go to the storage directory; the node-local DATA_DIR keeps the embedded database (if any).
+      const nodeData = path.join(stage, 'node');
+      fs.mkdirSync(nodeData);
+      if (fs.existsSync(path.join(newData, 'pglite')))
+        fs.renameSync(path.join(newData, 'pglite'), path.join(nodeData, 'pglite'));
+      moveDir(newData, storageDir);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.renameSync(nodeData, dataDir);
+    } else {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.renameSync(newData, dataDir);
+    }
     const rows = Object.values(m.tables).reduce((n, t) => n + t.rows, 0);
     console.log(
       `restored ${rows} rows and ${Object.keys(m.files).length} files (snapshot of ${m.createdAt}, ${m.dialect}) ` +
-        `into ${config.databaseUrl ? 'PostgreSQL' : 'the embedded database'} and ${dataDir}`,
+        `into ${config.databaseUrl ? 'PostgreSQL' : 'the embedded database'} and ${storageDir}`,
     );
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }
 });
+
+/** Rename `from` to `to` (an absent or empty directory), copying when they are on different filesystems. */
+function moveDir(from: string, to: string): void {
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  try {
+    fs.renameSync(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    fs.cpSync(from, to, { recursive: true });
+  }
+}

@@ -5,8 +5,10 @@
  *   manifest.json   format, time, source dialect, migrations, per table its row count and the sha256 of its file,
  *                   per data file its size
  *   db/<table>.jsonl  the table's rows, one JSON object per line (snapshot-queries.ts: one consistent snapshot)
- *   files/…         DATA_DIR without the embedded database and upload temp files: DICOM blobs, attachments,
- *                   recordings, the report signing key
+ *   files/…         the storage directory (STORAGE_DIR, by default DATA_DIR) without the embedded database, temporary
+ *                   objects and node-local work files: DICOM blobs, attachments, recordings, report PDFs. The
+ *                   deployment keys are rows of the database (deployment_keys), sealed with SECRETS_KEY when it is
+ *                   set: a restore then needs the same SECRETS_KEY.
  * The database is read first and the files copied after: blobs are content-addressed and written before the rows
  * that cite them, so every file the snapshot's rows reference is in the archive.
  */
@@ -17,6 +19,7 @@ import path from 'node:path';
 import type { DB } from '../db/database';
 import { migrations as knownMigrations } from '../db/migrations/index';
 import { readSnapshot, writeSnapshot } from './snapshot-queries';
+import { NAMESPACES } from '../storage';
 
 export const FORMAT = 'consult-snapshot/1' as const;
 
@@ -34,8 +37,11 @@ export class SnapshotError extends Error {
   override name = 'SnapshotError';
 }
 
-/** DATA_DIR entries that are not part of a snapshot: the embedded database (dumped logically) and partial uploads. */
-const EXCLUDED = ['pglite', 'imaging/tmp'];
+/**
+ * Entries that are not part of a snapshot: the embedded database (dumped logically), each storage namespace's
+ * temporary objects (partial uploads) and the node-local work space (recordings being written).
+ */
+const EXCLUDED = ['pglite', 'work', ...NAMESPACES.map((ns) => `${ns}/tmp`)];
 const excluded = (rel: string) => EXCLUDED.some((e) => rel === e || rel.startsWith(`${e}/`));
 
 const sha256File = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -109,10 +115,11 @@ export async function loadDatabase(db: DB, dir: string, m: Manifest): Promise<vo
   });
 }
 
-/** Write the archive: the database dump, then DATA_DIR's files. */
+/** Write the archive: the database dump, then the storage directory's files. */
 export async function writeArchive(opts: {
   db: DB;
   dialect: Manifest['dialect'];
+  /** The storage directory (STORAGE_DIR, by default DATA_DIR). */
   dataDir: string;
   out: string;
 }): Promise<Manifest> {

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   TERMINAL_STATES,
@@ -20,6 +19,8 @@ import * as q from './queries';
 import { toAttachment, toMessage, toStudyLink } from './mapping';
 import { loadVisible, type ConsultationCtx } from './service';
 import { studiesByUid } from '../imaging/service';
+import { storageDirOf } from '../ops-config';
+import { openStore } from '../storage';
 
 /** Discussion thread, attachments (PDF/JPEG by magic bytes) and imaging-study links of one consultation. */
 
@@ -115,7 +116,8 @@ export function sniffType(b: Buffer): string | null {
   return null;
 }
 
-const attachmentsDir = (ctx: ConsultationCtx) => path.join(ctx.config.dataDir, 'attachments');
+/** The consultation capability's files: the `attachments` namespace of the platform storage. */
+const attachments = (ctx: ConsultationCtx) => openStore(storageDirOf(ctx.config), 'attachments');
 
 export async function uploadAttachment(
   ctx: ConsultationCtx,
@@ -146,9 +148,7 @@ export async function uploadAttachment(
       .slice(0, 200) || 'file';
   const attId = crypto.randomUUID();
   const storageKey = `${id}/${attId}`;
-  const full = path.join(attachmentsDir(ctx), storageKey);
-  await fs.mkdir(path.dirname(full), { recursive: true });
-  await fs.writeFile(full, file.bytes, { flag: 'wx' });
+  await attachments(ctx).put(storageKey, file.bytes);
   try {
     return await ctx.db.transaction().execute(async (trx) => {
       await trx
@@ -177,7 +177,7 @@ export async function uploadAttachment(
       return toAttachment(row);
     });
   } catch (e) {
-    await fs.rm(full, { force: true });
+    await attachments(ctx).delete(storageKey);
     throw e;
   }
 }
@@ -191,7 +191,7 @@ export async function readAttachment(ctx: ConsultationCtx, actor: Actor, id: str
     .where('consultation_id', '=', id)
     .executeTakeFirst();
   if (!a) throw notFound('attachment');
-  const bytes = await fs.readFile(path.join(attachmentsDir(ctx), a.storage_key));
+  const bytes = await attachments(ctx).get(a.storage_key);
   auditRead(ctx.db, {
     actor,
     action: 'consultation.attachment.read',

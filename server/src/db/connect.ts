@@ -140,6 +140,9 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   // and, finding another run's, skips creating ours ("relation kysely_migration_lock does not exist").
   const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
   const schema = rows[0]?.s ?? 'public';
+  // A start on an up-to-date database (every start but the first after an upgrade) only reads the applied names:
+  // no bookkeeping DDL, no lock, no migrator.
+  if (await allApplied(db)) return { results: [] };
   const migrator = new Migrator({
     db: withOwnSchemaIntrospection(db, schema),
     provider: { getMigrations: async () => migrations },
@@ -153,6 +156,17 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
     });
   }
   return res;
+}
+
+/** Whether every migration this version knows is recorded in the current schema's kysely_migration. */
+async function allApplied(db: Kysely<Database>): Promise<boolean> {
+  const { rows: t } = await sql<{
+    r: string | null;
+  }>`select to_regclass('kysely_migration')::text as r`.execute(db);
+  if (!t[0]?.r) return false;
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  const applied = new Set(rows.map((r) => r.name));
+  return Object.keys(migrations).every((n) => applied.has(n));
 }
 
 /**

@@ -16,6 +16,8 @@ import type * as access from '../access/tables';
 import type { AuditCheckpointTable } from '../audit/tables';
 import type * as auth from '../auth/tables';
 import type * as oauth from '../oauth/tables';
+import type { DeploymentKeyTable } from '../secrets/tables';
+import type * as signers from '../signers/tables';
 
 /**
  * The whole schema as Kysely sees it. Each capability keeps its table interfaces in its own folder
@@ -60,6 +62,9 @@ export interface Database {
   report_number_sequences: reports.ReportNumberSequenceTable;
   service_clients: oauth.ServiceClientTable;
   service_tokens: oauth.ServiceTokenTable;
+  deployment_keys: DeploymentKeyTable;
+  signer_keys: signers.SignerKeyTable;
+  report_signature_log: reports.ReportSignatureLogTable;
 }
 
 export type DB = Kysely<Database>;

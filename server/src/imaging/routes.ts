@@ -28,6 +28,7 @@ import * as ann from './annotations';
 import { exportSr } from './sr';
 import { studySrMarks } from './sr-read';
 import { BlobStore, TempWriter } from './storage';
+import { storageDirOf } from '../ops-config';
 import { wadoUriRoutes } from './wado-uri.routes';
 import { sweepLeftovers } from './sweep';
 import { revalidateStored } from './revalidate';
@@ -220,7 +221,7 @@ const apiRoutes =
 
 /** Imaging capability: /dicomweb (STOW/QIDO/WADO-RS), /wado (WADO-URI), /api/imaging (JSON API). */
 const imagingPlugin: FastifyPluginAsync<{ config: Config }> = async (app: FastifyInstance, { config }) => {
-  const store = new BlobStore(config.dataDir);
+  const store = new BlobStore(storageDirOf(config));
   // A node that starts while the database is down still starts (and answers 503): the sweep waits for the next start.
   const swept = await sweepLeftovers(app.db, store).catch((err: unknown) => {
     app.log.warn(

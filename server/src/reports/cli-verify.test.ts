@@ -12,13 +12,18 @@ const run = promisify(execFile);
 
 describe('reports:verify command and the signing key', () => {
   it(
-    'creates the key 0600 on first start, verifies signed reports (exit 0) and names a tampered one (exit 1)',
+    'creates the key in the database on first start (no key file), verifies signed reports (exit 0) and names a tampered one (exit 1)',
     { timeout: 120_000 },
     async () => {
       const t = await makeTestApp('postgres');
       try {
-        const keyFile = path.join(t.config.dataDir, 'keys', 'report-signing-ed25519.pem');
-        expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+        expect(fs.existsSync(path.join(t.config.dataDir, 'keys'))).toBe(false);
+        const row = await t.db
+          .selectFrom('deployment_keys')
+          .select('material')
+          .where('name', '=', 'report-signing-ed25519')
+          .executeTakeFirstOrThrow();
+        expect(row.material).toContain('BEGIN PRIVATE KEY');
         const cardio = await t.login('pku.cardio');
         const { consultationId } = await makeConsultation(t.db);
         const r = (

@@ -1,27 +1,28 @@
 /**
  * `pnpm --filter @consult/server reports:verify [reportId]`: verify every signed report (or one) against the
- * deployment key in DATA_DIR/keys. Exit 0 when all verify; exit 1 naming each report/version that fails.
+ * deployment key (REPORT_SIGNING_KEY or the deployment_keys row). Exit 0 when all verify; exit 1 naming each report/version that fails.
  */
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/connect';
-import { loadSigningKey } from './signing';
+import { loadOrCreateSigningKey } from './signing';
 import { verifyStored } from './review';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const key = loadSigningKey(config.dataDir);
-  if (!key) {
-    console.error(
-      `no report signing key in ${config.dataDir}/keys; nothing was ever signed by this deployment`,
-    );
-    process.exitCode = 1;
-    return;
-  }
   const dbh = await openDatabase({
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,
     dataDir: config.dataDir,
   });
+  const key = await loadOrCreateSigningKey(dbh.db, config, false);
+  if (!key) {
+    console.error(
+      'no report signing key (REPORT_SIGNING_KEY or the database); nothing was ever signed by this deployment',
+    );
+    process.exitCode = 1;
+    await dbh.close();
+    return;
+  }
   try {
     const only = process.argv[2];
     let q = dbh.db.selectFrom('reports').select('id').where('current_version', '>', 0);
@@ -30,7 +31,11 @@ async function main(): Promise<void> {
     let bad = 0;
     let versions = 0;
     for (const id of ids) {
-      const res = await verifyStored(dbh.db, key, id);
+      const res = await verifyStored(
+        dbh.db,
+        { key, dataDir: config.dataDir, secretsKey: config.secretsKey, signers: config.signers },
+        id,
+      );
       versions += res.versions.length;
       for (const v of res.versions.filter((x) => !x.ok)) {
         bad++;

@@ -1,7 +1,8 @@
 /**
- * A signed report version's PDF is rendered once and then served from storage: a file under
- * DATA_DIR/reports/pdf/<report id>/ (written to a temporary name, fsynced, renamed), so it is in backups with the
- * DICOM blobs and shared by nodes that share DATA_DIR.
+ * A signed report version's PDF is rendered once and then served from storage: the object
+ * pdf/<report id>/<name> of the `reports` namespace of the platform storage (server/src/storage: written to a
+ * temporary object, fsynced, renamed into place), so it is in backups with the DICOM blobs and shared by the nodes
+ * that share STORAGE_DIR.
  *
  * The stored PDF is named by version, language and the SHA-256 of its rendering input: the
  * printed document (signed payload, report number, patient header, acknowledgement, linked studies, hospitals)
@@ -15,9 +16,8 @@
  * must join the hash (or bump PDF_LAYOUT_REVISION when the drawing itself changes).
  */
 import crypto from 'node:crypto';
-import fsp from 'node:fs/promises';
-import path from 'node:path';
 import type { Executor } from '../db/database';
+import { openStore } from '../storage';
 import type { ReportDocument } from './document';
 import * as q from './queries';
 
@@ -38,35 +38,26 @@ export function pdfInputHash(doc: ReportDocument, lang: string, marks: unknown):
  */
 export async function storedPdf(
   db: Executor,
-  dataDir: string,
+  storageDir: string,
   doc: ReportDocument,
   lang: string,
   render: () => Promise<Buffer>,
 ): Promise<{ pdf: Buffer; fromStore: boolean }> {
   const ids = doc.payload.content.keyImages.flatMap((k) => k.annotationIds);
   const hash = pdfInputHash(doc, lang, await q.annotationVersions(db, ids));
-  const dir = path.join(dataDir, 'reports', 'pdf', doc.reportId);
+  const store = openStore(storageDir, 'reports');
+  const dir = `pdf/${doc.reportId}`;
   const prefix = `v${doc.payload.version}-${lang}-`;
-  const file = path.join(dir, `${prefix}${hash}.pdf`);
+  const key = `${dir}/${prefix}${hash}.pdf`;
   try {
-    return { pdf: await fsp.readFile(file), fromStore: true };
+    return { pdf: await store.get(key), fromStore: true };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const pdf = await render();
-  await fsp.mkdir(dir, { recursive: true });
-  const tmp = `${file}.${crypto.randomBytes(6).toString('hex')}.tmp`;
-  const fh = await fsp.open(tmp, 'w');
-  try {
-    await fh.writeFile(pdf);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, file);
+  await store.put(key, pdf);
   // The older renderings of this version and language (another input) are superseded.
-  for (const f of await fsp.readdir(dir))
-    if (f.startsWith(prefix) && f.endsWith('.pdf') && path.join(dir, f) !== file)
-      await fsp.rm(path.join(dir, f), { force: true });
+  for (const k of await store.list(dir))
+    if (k.slice(dir.length + 1).startsWith(prefix) && k.endsWith('.pdf') && k !== key) await store.delete(k);
   return { pdf, fromStore: false };
 }

@@ -136,3 +136,33 @@ export const annotationVersions = (db: Executor, ids: string[]) =>
         .orderBy('id')
         .execute()
     : Promise.resolve([]);
+
+/** The patient identity a signature names: id, name and national ID (hashed by the caller). */
+export const patientIdentity = (db: Executor, patientId: string) =>
+  db
+    .selectFrom('patients')
+    .select(['id', 'name', 'national_id'])
+    .where('id', '=', patientId)
+    .executeTakeFirstOrThrow();
+
+export const signatureLog = (db: Executor, reportId: string) =>
+  db
+    .selectFrom('report_signature_log')
+    .select(['version', 'signature_sha256'])
+    .where('report_id', '=', reportId)
+    .orderBy('version')
+    .execute();
+
+export const appendSignatureLog = (trx: Trx, reportId: string, version: number, signatureSha256: string) =>
+  trx
+    .insertInto('report_signature_log')
+    .values({ report_id: reportId, version, signature_sha256: signatureSha256 })
+    .execute();
+
+/** The consultation's current patient and hospitals, for verification (no access scoping: callers checked). */
+export const consultationIdentity = (db: Executor, consultationId: string) =>
+  db
+    .selectFrom('consultations')
+    .select(['id', 'patient_id', 'requesting_hospital_id', 'target_hospital_id'])
+    .where('id', '=', consultationId)
+    .executeTakeFirst();

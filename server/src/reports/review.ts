@@ -10,9 +10,13 @@ import { conflict, DomainError, forbidden, notFound } from '../errors';
 import { userRoom } from '../realtime/plugin';
 import * as q from './queries';
 import { loadVisible, toReport } from './view';
-import { parsePayload, verifyVersions } from './payload';
+import { nationalIdHash, parsePayload } from './payload';
 import { diffContent } from './diff';
 import type { SigningKey } from './signing';
+import { verifyReportVersions, type VersionResult } from './verify';
+import { registeredKeys } from '../signers/service';
+import { trustAnchors } from '../signers/trust';
+import type { SignerConfig } from '../signers/config';
 import { completeOnAcknowledgement, publishEffects, writeCasePlan } from './consultation-link';
 import { announce, type ReportsCtx } from './service';
 
@@ -37,33 +41,70 @@ export async function diffVersions(
   };
 }
 
-/** Verify one report's stored versions against the deployment key (used by the endpoint and the CLI). */
+/** What verification needs besides the database: the deployment key (older versions) and the trust anchors. */
+export interface VerifyEnv {
+  key: SigningKey | null;
+  dataDir: string;
+  secretsKey: string | null;
+  signers: SignerConfig;
+}
+
+export const verifyEnv = (ctx: ReportsCtx): VerifyEnv => ({
+  key: ctx.key,
+  dataDir: ctx.config.dataDir,
+  secretsKey: ctx.config.secretsKey,
+  signers: ctx.config.signers,
+});
+
+async function checkVersions(db: Executor, env: VerifyEnv, reportId: string): Promise<VersionResult[]> {
+  const rows = await q.listVersions(db, reportId);
+  const report = await q.findReport(db, reportId);
+  if (!report) throw notFound('report');
+  const c = await q.consultationIdentity(db, report.consultation_id);
+  const patient = c ? await q.patientIdentity(db, c.patient_id) : null;
+  return verifyReportVersions(
+    {
+      deployment: env.key,
+      anchors: await trustAnchors(db, env, env.signers),
+      signerKeys: await registeredKeys(
+        db,
+        rows.map((r) => r.key_fingerprint),
+      ),
+    },
+    {
+      reportId,
+      consultationId: report.consultation_id,
+      patient: {
+        id: patient?.id ?? '',
+        name: patient?.name ?? '',
+        idHash: nationalIdHash(patient?.national_id ?? null),
+      },
+      hospitals: { requesting: c?.requesting_hospital_id ?? '', target: c?.target_hospital_id ?? '' },
+      currentVersion: report.current_version,
+      log: await q.signatureLog(db, reportId),
+    },
+    rows,
+  );
+}
+
+/** Verify one report's stored versions (used by the endpoint and the CLI). */
 export async function verifyStored(
   db: Executor,
-  key: SigningKey,
+  env: VerifyEnv,
   reportId: string,
 ): Promise<ReportVerifyResult> {
-  const rows = await q.listVersions(db, reportId);
-  const versions = verifyVersions(key, reportId, rows);
-  const report = await q.findReport(db, reportId);
-  const countOk = report?.current_version === rows.length;
-  if (!countOk)
-    versions.push({
-      version: rows.length + 1,
-      ok: false,
-      reason: 'report row and stored versions disagree on the version count',
-    });
+  const versions = await checkVersions(db, env, reportId);
   return {
     ok: versions.length > 0 && versions.every((v) => v.ok),
     reportId,
-    keyFingerprint: key.fingerprint,
+    keyFingerprint: env.key?.fingerprint ?? '',
     versions,
   };
 }
 
 export async function verifyReport(ctx: ReportsCtx, actor: Actor, id: string): Promise<ReportVerifyResult> {
   await loadVisible(ctx.db, actor, id);
-  return verifyStored(ctx.db, ctx.key, id);
+  return verifyStored(ctx.db, verifyEnv(ctx), id);
 }
 
 export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Promise<Report> {
@@ -77,9 +118,12 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
     if (r.status !== 'signed')
       throw conflict('an amendment is being prepared; acknowledge once it is signed');
     const versions = await q.listVersions(trx, r.id);
-    const check = verifyVersions(ctx.key, r.id, versions);
-    if (!check.every((v) => v.ok))
-      throw conflict('the stored report fails signature verification; contact the administrator');
+    const check = await checkVersions(trx, verifyEnv(ctx), r.id);
+    const bad = check.find((v) => !v.ok);
+    if (bad)
+      throw conflict(
+        `the stored report fails signature verification (version ${bad.version}: ${bad.reason}); contact the administrator`,
+      );
     const latest = parsePayload(versions.at(-1)!);
     const nextDate = await writeCasePlan(trx, actor, c, latest, r.report_number);
     // The first acknowledgement completes the consultation; acknowledging a later amendment only updates the plan.

@@ -33,6 +33,7 @@ import { storedPdf } from './pdf-store';
 import { auditRead } from '../consultations/read-audit';
 import { keyImagePictures } from './key-image-pictures';
 import { BlobStore } from '../imaging/storage';
+import { storageDirOf } from '../ops-config';
 import { buildFhirBundle } from './fhir';
 import { listReports } from './list';
 
@@ -42,13 +43,13 @@ const tags = ['reports'];
 /** Remote diagnosis reports: drafts, signing, amendments, verification, acknowledgement, PDF and FHIR exports. */
 const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const P = Permission;
-  // The deployment's signing key: created on first start in DATA_DIR/keys (0600).
-  const key = loadOrCreateSigningKey(config.dataDir);
+  // The deployment's signing key: REPORT_SIGNING_KEY, else the deployment's row (created by the first node).
+  const key = (await loadOrCreateSigningKey(app.db, config))!;
   const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key, config });
   const pdfRenderer = new PdfRenderer();
   app.addHook('onClose', async () => pdfRenderer.close());
   // Key images are rendered from the imaging capability's blobs (same DATA_DIR).
-  const blobs = new BlobStore(config.dataDir);
+  const blobs = new BlobStore(storageDirOf(config));
 
   app.get(
     '/reports/public-key',
@@ -140,16 +141,17 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     '/reports/:id/sign',
     {
       preHandler: app.guard(P.ReportsSign),
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      // Guessing is bounded by this and, for the signing PIN, by the key's lockout (SIGNER_PIN_MAX_FAILURES).
+      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
       schema: {
         tags,
-        summary: 'Sign the draft with the author password',
+        summary: 'Sign the draft: with my signing key and its PIN (or, without a key, my password)',
         params: IdParams,
         body: ReportSign,
         response: { 200: Report, ...errors },
       },
     },
-    async (req) => svc.signReport(ctx(), actorOf(req), req.params.id, req.body.password),
+    async (req) => svc.signReport(ctx(), actorOf(req), req.params.id, req.body),
   );
   app.post(
     '/reports/:id/amendments',
@@ -212,7 +214,7 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const doc = await loadDocument(app.db, l, req.query.version, config.reportTimeZone);
       const lang = req.query.lang ?? 'zh-CN';
       // Rendered once per version, language and printed input; later downloads read it from storage.
-      const { pdf, fromStore } = await storedPdf(app.db, config.dataDir, doc, lang, async () => {
+      const { pdf, fromStore } = await storedPdf(app.db, storageDirOf(config), doc, lang, async () => {
         doc.keyImagePictures = await keyImagePictures(
           app.db,
           blobs,

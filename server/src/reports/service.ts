@@ -9,7 +9,6 @@ import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { auditRead } from '../consultations/read-audit';
 import { recordAudit } from '../audit/service';
-import { verifyPassword } from '../auth/password';
 import { badRequest, conflict, DomainError, forbidden, notFound } from '../errors';
 import type { IoServer } from '../realtime/plugin';
 import { userRoom } from '../realtime/plugin';
@@ -17,7 +16,15 @@ import { caseAudience } from '../access/policy';
 import { notifyUsers } from '../notifications/service';
 import * as q from './queries';
 import { loadVisible, toReport, type Loaded } from './view';
-import { parsePayload, sha256, signPayload, type SignedPayload } from './payload';
+import {
+  nationalIdHash,
+  parsePayload,
+  PAYLOAD_TYPE,
+  sha256,
+  signPayload,
+  type SignedPayload,
+} from './payload';
+import { signerFor } from './signer-choice';
 import { findIcd10 } from './icd10/index';
 import type { SigningKey } from './signing';
 import { checkKeyImages } from './key-images';
@@ -179,25 +186,14 @@ export async function signReport(
   ctx: ReportsCtx,
   actor: Actor,
   id: string,
-  password: string,
+  body: { pin?: string; password?: string },
 ): Promise<Report> {
+  const signer = await signerFor(ctx, actor, id, body);
   const user = await ctx.db
     .selectFrom('users')
-    .select(['password_hash', 'display_name'])
+    .select(['display_name'])
     .where('id', '=', actor.id)
     .executeTakeFirstOrThrow();
-  if (!(await verifyPassword(user.password_hash, password))) {
-    await recordAudit(ctx.db, {
-      actor,
-      action: 'report.sign',
-      entityType: 'report',
-      entityId: id,
-      outcome: 'denied',
-      ip: actor.ip,
-      detail: { why: 'password' },
-    });
-    throw badRequest('the password is not correct; the report was not signed', '/body/password');
-  }
   const { result, consultation, effects } = await ctx.db.transaction().execute(async (trx) => {
     const l = await loadVisible(trx, actor, id, true);
     assertAuthor(actor, l);
@@ -224,8 +220,9 @@ export async function signReport(
     const prev = versions.at(-1);
     const version = r.current_version + 1;
     const signedAt = new Date(Math.floor(Date.now()));
+    const patient = await q.patientIdentity(trx, c.patient_id);
     const payload: SignedPayload = {
-      type: 'consult.remote-diagnosis-report/1',
+      type: PAYLOAD_TYPE,
       reportId: r.id,
       consultationId: r.consultation_id,
       version,
@@ -234,8 +231,11 @@ export async function signReport(
       amendmentReason: version === 1 ? null : r.amendment_reason,
       previous: prev ? sha256(prev.signature) : null,
       content,
+      patient: { id: patient.id, name: patient.name, idHash: nationalIdHash(patient.national_id) },
+      hospitals: { requesting: c.requesting_hospital_id, target: c.target_hospital_id },
+      key: { algorithm: signer.algorithm ?? 'deployment', fingerprint: signer.fingerprint },
     };
-    const { canonical, signature } = signPayload(ctx.key, payload);
+    const { canonical, signature } = signPayload(signer, payload);
     await trx
       .insertInto('report_versions')
       .values({
@@ -243,11 +243,15 @@ export async function signReport(
         version,
         payload: canonical,
         signature,
-        key_fingerprint: ctx.key.fingerprint,
+        key_fingerprint: signer.fingerprint,
         signed_by: actor.id,
         signed_at: signedAt,
+        algorithm: signer.algorithm,
+        certificate_pem: signer.certificatePem,
+        signer_key_id: signer.keyId,
       })
       .execute();
+    await q.appendSignatureLog(trx, r.id, version, sha256(signature));
     const updated = await trx
       .updateTable('reports')
       .set({
@@ -272,7 +276,7 @@ export async function signReport(
       entityType: 'report',
       entityId: r.id,
       ip: actor.ip,
-      detail: { version, keyFingerprint: ctx.key.fingerprint },
+      detail: { version, keyFingerprint: signer.fingerprint, algorithm: signer.algorithm ?? 'deployment' },
     });
     return {
       result: await toReport(trx, { ...l, report: updated }, ctx.config.reportTimeZone),

@@ -1,11 +1,12 @@
 /**
- * Report signatures: Ed25519 (node:crypto) with one key per deployment, kept in DATA_DIR/keys (created on first
- * start, private key 0600). What is signed is the canonical JSON of the signed payload: keys sorted at every level,
+ * Report signatures: Ed25519 (node:crypto) with one key per deployment: REPORT_SIGNING_KEY (PKCS#8 PEM) or the
+ * deployment_keys row `report-signing-ed25519` (secrets/deployment-keys.ts: created by the first node that starts,
+ * the same for every node, sealed with SECRETS_KEY when set). What is signed is the canonical JSON of the signed payload: keys sorted at every level,
  * no whitespace, UTF-8.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import type { Executor } from '../db/database';
+import { deploymentKey, type KeySource } from '../secrets/deployment-keys';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -36,11 +37,9 @@ export interface SigningKey {
 }
 
 const PRIVATE_FILE = 'report-signing-ed25519.pem';
-const PUBLIC_FILE = 'report-signing-ed25519.pub.pem';
 
-export const keysDir = (dataDir: string) => path.join(dataDir, 'keys');
-
-function toKey(privateKey: crypto.KeyObject): SigningKey {
+/** The signing key of an Ed25519 private key. */
+export function toKey(privateKey: crypto.KeyObject): SigningKey {
   const publicKey = crypto.createPublicKey(privateKey);
   const der = publicKey.export({ type: 'spki', format: 'der' });
   return {
@@ -51,34 +50,29 @@ function toKey(privateKey: crypto.KeyObject): SigningKey {
   };
 }
 
-/** Load the deployment's key, creating it (0600, directory 0700) when absent. */
-export function loadOrCreateSigningKey(dataDir: string): SigningKey {
-  const dir = keysDir(dataDir);
-  const file = path.join(dir, PRIVATE_FILE);
-  if (fs.existsSync(file)) {
-    return toKey(crypto.createPrivateKey(fs.readFileSync(file)));
-  }
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const { privateKey } = crypto.generateKeyPairSync('ed25519');
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  try {
-    // 'wx': never overwrite a key another process created a moment ago.
-    fs.writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
-      return toKey(crypto.createPrivateKey(fs.readFileSync(file)));
-    throw e;
-  }
-  fs.chmodSync(file, 0o600);
-  const key = toKey(privateKey);
-  fs.writeFileSync(path.join(dir, PUBLIC_FILE), key.publicKeyPem, { mode: 0o644 });
-  return key;
-}
-
-/** Load the key without creating one (the verify CLI). */
-export function loadSigningKey(dataDir: string): SigningKey | null {
-  const file = path.join(keysDir(dataDir), PRIVATE_FILE);
-  return fs.existsSync(file) ? toKey(crypto.createPrivateKey(fs.readFileSync(file))) : null;
+/**
+ * The deployment's key: REPORT_SIGNING_KEY, else the deployment's row, created when absent unless `create` is
+ * false (the verify CLI: null when this deployment never had a key).
+ */
+export async function loadOrCreateSigningKey(
+  db: Executor,
+  src: KeySource & { reportSigningKeyPem: string | null },
+  create = true,
+): Promise<SigningKey | null> {
+  const pem =
+    src.reportSigningKeyPem ??
+    (await deploymentKey(db, src, {
+      name: 'report-signing-ed25519',
+      legacyFile: PRIVATE_FILE,
+      ...(create && {
+        create: () =>
+          crypto
+            .generateKeyPairSync('ed25519')
+            .privateKey.export({ type: 'pkcs8', format: 'pem' })
+            .toString(),
+      }),
+    }));
+  return pem === null ? null : toKey(crypto.createPrivateKey(pem));
 }
 
 export function signCanonical(key: SigningKey, canonical: string): string {

@@ -46,6 +46,19 @@ export interface ReportVersionTable {
   key_fingerprint: string;
   signed_by: string;
   signed_at: Timestamp;
+  /** ed25519 | p256 | sm2 with the signer's own key; null: the deployment key (before per-signer keys). */
+  algorithm: Generated<string | null>;
+  /** The signer's certificate (PEM) the signature verifies against; null for the deployment key. */
+  certificate_pem: Generated<string | null>;
+  signer_key_id: Generated<string | null>;
+}
+
+/** One append-only row per signature (never updated or deleted): the head verification compares with. */
+export interface ReportSignatureLogTable {
+  report_id: string;
+  version: number;
+  signature_sha256: string;
+  logged_at: GeneratedTimestamp;
 }
 
 export type ReportRow = Selectable<ReportTable>;

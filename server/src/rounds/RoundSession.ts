@@ -12,7 +12,7 @@ import type { Room } from '../sfu/Room';
 import type { Sfu } from '../sfu/Sfu';
 import { iceServers } from './ice-servers';
 import { inviteeIds } from './queries';
-import { finishing, recordingPath } from './recording-jobs';
+import { finishing, recordingPath, storeRecording } from './recording-jobs';
 import * as svc from './room-service';
 import { visibleRound } from './service';
 import { handsRaised, lowerHand, raiseHand } from './hands';
@@ -307,8 +307,16 @@ export class RoundSession {
         new Promise<void>((resolve) =>
           recorder.once('done', (ok, size) => {
             if (!ok) log.warn({ recordingId: id, ffmpeg: recorder.ffmpegLog }, 'recording produced no file');
-            void svc
-              .recordingFinished(db, id, ok, size)
+            // A finished file moves into the shared storage before the row says it is there.
+            const stored = ok
+              ? storeRecording(this.#config, roundId, id).then(() => true)
+              : Promise.resolve(false);
+            void stored
+              .catch((err: unknown) => {
+                log.error({ err, recordingId: id }, 'the recording could not be moved into storage');
+                return false;
+              })
+              .then((inStore) => svc.recordingFinished(db, id, inStore, inStore ? size : 0))
               .catch((err: unknown) => log.error({ err }, 'recording row update failed'))
               .finally(() => {
                 finishing.delete(id);

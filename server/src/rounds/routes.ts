@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -24,6 +23,7 @@ import { publishChange } from '../consultations/publish';
 import { Sfu } from '../sfu/Sfu';
 import { observeSfu } from '../metrics/sfu';
 import { recordingPath, registerRoundSocket, waitForRecordings } from './events';
+import { recordingKey, recordingStore } from './recording-jobs';
 import { recordingForViewing } from './room-service';
 import * as svc from './service';
 import { presentableCases, roundDraft } from './from-case';
@@ -187,10 +187,14 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
     { preHandler: app.guard(P.RoundsJoin), schema: { tags: ['rounds'], params: RecordingParams } },
     async (req, reply) => {
       const rec = await recordingForViewing(app.db, actorOf(req), req.params.id, req.params.recordingId);
-      const file = recordingPath(config, rec.round_id, rec.id);
-      if (path.basename(file) !== rec.file_name || !fs.existsSync(file))
-        throw new DomainError('not_found', 'recording file not found');
-      const size = fs.statSync(file).size;
+      const store = recordingStore(config);
+      const key = recordingKey(rec.round_id, rec.file_name);
+      const st =
+        path.basename(recordingPath(config, rec.round_id, rec.id)) === rec.file_name
+          ? await store.stat(key)
+          : null;
+      if (!st) throw new DomainError('not_found', 'recording file not found');
+      const size = st.size;
       reply
         .header('accept-ranges', 'bytes')
         .header('content-type', rec.mime_type)
@@ -198,7 +202,7 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
       const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
       if (!range || (!range[1] && !range[2])) {
         reply.header('content-length', size);
-        return reply.send(fs.createReadStream(file));
+        return reply.send(store.stream(key));
       }
       let start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
       let end = range[1] && range[2] ? Number(range[2]) : size - 1;
@@ -211,7 +215,7 @@ const roundRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, {
         .code(206)
         .header('content-range', `bytes ${start}-${end}/${size}`)
         .header('content-length', end - start + 1);
-      return reply.send(fs.createReadStream(file, { start, end }));
+      return reply.send(store.stream(key, { start, end }));
     },
   );
 

@@ -6,6 +6,7 @@ import { newUid, part10, type Item } from '../imaging/dicomwriter';
 import { storeInstance } from '../imaging/ingest';
 import { linkCase } from '../imaging/service';
 import { BlobStore, TempWriter } from '../imaging/storage';
+import { storageDirOf } from '../ops-config';
 
 /**
  * Small synthetic studies for the demo caseload, generated here (no corpus file is copied into the repo): a few
@@ -135,7 +136,7 @@ export async function seedDemoStudy(
   p: DemoStudyPatient,
   s: DemoStudy,
 ): Promise<{ studyUid: string; instances: number }> {
-  const store = new BlobStore(ctx.config.dataDir);
+  const store = new BlobStore(storageDirOf(ctx.config));
   const { studyUid, files } = demoCtStudy(p, s);
   let studyId: string | null = null;
   for (const bytes of files) {

@@ -142,6 +142,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 
 export interface ServerProcess {
   url: string;
+  /** Its own (node-local) DATA_DIR. */
+  dataDir: string;
   proc: ChildProcess;
   output(): string;
   /** Still running (never crashed)? */
@@ -169,6 +171,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   const m = await waitForOutput(proc, output, /listening on (http:\/\/[\d.]+:\d+)/, 120_000);
   return {
     url: m[1]!,
+    dataDir,
     proc,
     output,
     alive: () => proc.exitCode === null && proc.signalCode === null,

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDate, IsoDateTime, Text, Uuid } from './common';
+import { SignatureCheck, SignatureSigner, SigningPin } from './signers';
 
 /** An ICD-10 code of the list shipped with the app (a curated subset, zh-CN + en titles). */
 export const Icd10Code = Type.Object({ code: Type.String(), titleZh: Type.String(), titleEn: Type.String() });
@@ -155,7 +156,14 @@ export const ReportDraftSave = Type.Object(
 );
 export type ReportDraftSave = Static<typeof ReportDraftSave>;
 
-export const ReportSign = Type.Object({ password: Text(200) }, { additionalProperties: false });
+/**
+ * Signing: with the author's own key, its signing PIN; authors without a key (while SIGNER_KEY_REQUIRED is false)
+ * sign under the deployment key with their account password.
+ */
+export const ReportSign = Type.Object(
+  { pin: Type.Optional(SigningPin), password: Type.Optional(Text(200)) },
+  { additionalProperties: false },
+);
 export type ReportSign = Static<typeof ReportSign>;
 
 export const ReportAmend = Type.Object({ reason: Text(2000) }, { additionalProperties: false });
@@ -195,7 +203,11 @@ export const ReportVerifyResult = Type.Object({
     Type.Object({
       version: Type.Integer(),
       ok: Type.Boolean(),
+      /** The first failed check's explanation; null when every check passed. */
       reason: Type.Union([Type.String(), Type.Null()]),
+      /** Every check of this version, each naming what it compared. */
+      checks: Type.Array(SignatureCheck),
+      signer: Type.Union([SignatureSigner, Type.Null()]),
     }),
   ),
 });

@@ -64,6 +64,26 @@ const REFINED: Record<string, { 'zh-CN': string; en: string }> = {
     en: 'The new password does not meet the rules: at least 12 characters, not a common password, not containing the username, not one used recently',
   },
   'error.validation.sign': { 'zh-CN': '密码不正确', en: 'The password is not correct' },
+  'error.validation.sign.pin': {
+    'zh-CN': '签名 PIN 不正确，报告未签署（连续输错会锁定密钥）',
+    en: 'The signing PIN is not correct; the report was not signed (repeated mistakes lock the key)',
+  },
+  'error.locked.sign': {
+    'zh-CN': '签名 PIN 输错次数过多，签名密钥已临时锁定，请稍后再试',
+    en: 'Too many wrong signing PINs: the signing key is locked for a while',
+  },
+  'error.validation.signer.pin': {
+    'zh-CN': '签名 PIN 须为 6–64 个字符',
+    en: 'The signing PIN must have 6–64 characters',
+  },
+  'error.validation.signer.password': {
+    'zh-CN': 'PKCS#12 文件密码不正确',
+    en: 'The PKCS#12 file password is not correct',
+  },
+  'error.validation.signer.pkcs12Base64': {
+    'zh-CN': 'PKCS#12 文件无法使用：须含一个 Ed25519、P-256 或 SM2 私钥及其当前有效、由受信任 CA 签发的证书',
+    en: 'The PKCS#12 file cannot be used: it needs one Ed25519, P-256 or SM2 key with its currently valid certificate from a trusted CA',
+  },
   'error.validation.password': {
     'zh-CN': '密码不符合要求：至少 12 个字符，不能是常见密码、不能包含用户名、不能与最近使用过的密码相同',
     en: 'The password does not meet the rules: at least 12 characters, not a common password, not containing the username, not one used recently',

@@ -12,6 +12,7 @@ import { ReportEditor } from './ReportEditor';
 import { ReportView } from './ReportView';
 import { VersionHistory } from './VersionHistory';
 import { AmendDialog, SignDialog } from './dialogs';
+import { VerificationView } from './VerificationView';
 import { PatientHeader, useReportTime } from './PatientHeader';
 import { CaseImagesLink } from '../consultations/CaseImagesLink';
 
@@ -177,18 +178,7 @@ export function ReportPage() {
                       {t('reports.verify')}
                     </button>
                   </div>
-                  {verify && (
-                    <p className={`alert ${verify.ok ? 'alert-ok' : 'alert-error'}`} role="status">
-                      {verify.ok
-                        ? t('reports.verify.ok', { n: verify.versions.length })
-                        : t('reports.verify.failed', {
-                            reasons: verify.versions
-                              .filter((v) => !v.ok)
-                              .map((v) => `v${v.version}: ${v.reason}`)
-                              .join('; '),
-                          })}
-                    </p>
-                  )}
+                  {verify && <VerificationView result={verify} />}
                 </section>
               )}
               {report.versions.length > 0 && <VersionHistory report={report} />}
@@ -199,8 +189,8 @@ export function ReportPage() {
       {dialog === 'sign' && report && (
         <SignDialog
           onCancel={() => setDialog(null)}
-          onSign={async (password) => {
-            await act(() => api.signReport(report.id, password));
+          onSign={async (secret) => {
+            await act(() => api.signReport(report.id, secret));
             setDialog(null);
           }}
         />

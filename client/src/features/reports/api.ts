@@ -7,8 +7,8 @@ export const openReport = (consultationId: string) =>
   post<Report>(`/api/consultations/${consultationId}/report`);
 export const saveDraft = (id: string, content: ReportContent, baseRevision: number) =>
   put<Report>(`/api/reports/${id}/draft`, { content, baseRevision });
-export const signReport = (id: string, password: string) =>
-  post<Report>(`/api/reports/${id}/sign`, { password });
+export const signReport = (id: string, secret: { pin: string } | { password: string }) =>
+  post<Report>(`/api/reports/${id}/sign`, secret);
 export const amendReport = (id: string, reason: string) =>
   post<Report>(`/api/reports/${id}/amendments`, { reason });
 export const acknowledgeReport = (id: string) => post<Report>(`/api/reports/${id}/acknowledge`);

@@ -1,16 +1,17 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { RecoveryCodes, SessionInfo, SessionList } from '@consult/shared';
+import { Permission, type RecoveryCodes, type SessionInfo, type SessionList } from '@consult/shared';
 import { del, errorText, get, post } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { askText } from '../../app/prompt';
 import { useSession } from '../../app/session';
 import { MfaEnrol, RecoveryCodeList } from './MfaEnrol';
+import { SigningKeySection } from './SigningKeySection';
 import './messages';
 
 /** The user's own account security: second factor, recovery codes, sessions, remembered browsers. */
 export function SecurityPage() {
   const { t, locale } = useI18n();
-  const { me, refresh } = useSession();
+  const { me, refresh, allowed } = useSession();
   const [sessions, setSessions] = useState<SessionInfo[]>([]);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -80,6 +81,7 @@ export function SecurityPage() {
           </button>
         )}
       </div>
+      {allowed(Permission.ReportsSign) && <SigningKeySection />}
       <div className="card">
         <h3>{t('security.sessions')}</h3>
         <table className="table" data-testid="session-list">

@@ -137,3 +137,23 @@ export const deleteOwnSession = async (db: Executor, userId: string, id: string)
 
 export const endEnrolmentPending = (db: Executor, sessionId: string) =>
   db.updateTable('sessions').set({ mfa_enrolment_pending: false }).where('id', '=', sessionId).execute();
+
+/** TOTP secrets stored in plain text (before SECRETS_KEY was set). */
+export const unsealedTotpSecrets = (db: Executor) =>
+  db.selectFrom('user_totp').select(['user_id', 'secret']).where('secret', 'not like', 'sealed:%').execute();
+
+/** Replace a secret by its sealed form, only if it is still the value that was read; returns rows changed. */
+export async function replaceTotpSecret(
+  db: Executor,
+  userId: string,
+  from: string,
+  to: string,
+): Promise<number> {
+  const r = await db
+    .updateTable('user_totp')
+    .set({ secret: to })
+    .where('user_id', '=', userId)
+    .where('secret', '=', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

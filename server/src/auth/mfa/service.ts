@@ -8,6 +8,24 @@ import { recordAudit } from '../../audit/service';
 import type { Actor } from '../actor';
 import * as q from './queries';
 import { matchStep, newSecret, otpauthUri } from './totp';
+import { secretsAtRest } from '../../secrets/seal';
+
+/** TOTP secrets are sealed at rest with SECRETS_KEY when set (secrets/seal.ts), bound to their user. */
+const totpPlace = (userId: string) => `totp:${userId}`;
+const openSecret = (row: { user_id: string; secret: string }) =>
+  secretsAtRest().open(row.secret, totpPlace(row.user_id));
+
+/** With SECRETS_KEY set: seal the TOTP secrets stored before it was (at start; returns how many). */
+export async function sealStoredTotpSecrets(db: DB): Promise<number> {
+  const sealer = secretsAtRest();
+  if (!sealer.active) return 0;
+  let n = 0;
+  for (const row of await q.unsealedTotpSecrets(db)) {
+    const sealed = sealer.seal(row.secret, totpPlace(row.user_id));
+    n += await q.replaceTotpSecret(db, row.user_id, row.secret, sealed);
+  }
+  return n;
+}
 
 const ISSUER = 'Remote Consultation 远程会诊';
 const RECOVERY_CODES = 10;
@@ -33,7 +51,7 @@ export async function setupTotp(db: DB, actor: Actor): Promise<TotpSetup> {
     throw new DomainError('conflict', 'a second factor is already enrolled');
   }
   const secret = newSecret();
-  await q.savePendingTotp(db, actor.id, secret);
+  await q.savePendingTotp(db, actor.id, secretsAtRest().seal(secret, totpPlace(actor.id)));
   const uri = otpauthUri(secret, ISSUER, actor.username);
   return { secret, otpauthUri: uri, qrSvg: await QRCode.toString(uri, { type: 'svg', margin: 1 }) };
 }
@@ -43,7 +61,7 @@ export async function confirmTotp(db: DB, actor: Actor, code: string): Promise<R
   const row = await q.findTotp(db, actor.id);
   if (!row) throw new DomainError('validation', 'start the enrolment first', 'code');
   if (row.confirmed_at) throw new DomainError('conflict', 'a second factor is already enrolled');
-  const step = matchStep(row.secret, code);
+  const step = matchStep(openSecret(row), code);
   const codes = Array.from({ length: RECOVERY_CODES }, recoveryCode);
   await db.transaction().execute(async (trx) => {
     if (step === null || !(await q.acceptStep(trx, actor.id, step, true))) {
@@ -81,7 +99,7 @@ export async function regenerateRecoveryCodes(db: DB, actor: Actor, code: string
 
 async function checkTotp(db: Executor, userId: string, code: string): Promise<void> {
   const row = await q.findTotp(db, userId);
-  const step = row?.confirmed_at ? matchStep(row.secret, code) : null;
+  const step = row?.confirmed_at ? matchStep(openSecret(row), code) : null;
   if (step === null || !(await q.acceptStep(db, userId, step, false))) {
     throw new DomainError('unauthenticated', 'the verification code is wrong or was already used', 'code');
   }

@@ -14,6 +14,8 @@ import * as annotationModel from './2026_12_03_1100_annotation_model';
 import * as listKeyset from './2026_12_03_1100_list_keyset';
 import * as secondFactor from './2026_12_03_0950_second_factor';
 import * as serviceClients from './2026_12_03_1130_service_clients';
+import * as signerKeys from './2026_12_03_1510_signer_keys';
+import * as deploymentKeys from './2026_12_03_1580_deployment_keys';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -35,4 +37,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_1100_list_keyset': listKeyset,
   '2026_12_03_1130_imaging_scan': imagingScan,
   '2026_12_03_1130_service_clients': serviceClients,
+  '2026_12_03_1510_signer_keys': signerKeys,
+  '2026_12_03_1580_deployment_keys': deploymentKeys,
 };

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 
 type RedisClient = ReturnType<typeof createClient>;
 
@@ -60,6 +60,8 @@ export class NodeBus {
     nodeId: string,
     log: FastifyBaseLogger,
   ): Promise<NodeBus> {
+    // Loaded when a deployment has Redis: a single node never pays for the client at start.
+    const { createClient } = await import('redis');
     const pub = createClient({ url });
     const sub = pub.duplicate();
     pub.on('error', (err) => log.warn({ err }, 'node bus redis error'));

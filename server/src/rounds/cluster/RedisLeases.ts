@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import type { LeaseEvents, LeaseHolder, RoundLeases } from './leases';
 
 type RedisClient = ReturnType<typeof createClient>;
@@ -76,6 +76,8 @@ export class RedisLeases extends EventEmitter<LeaseEvents> implements RoundLease
   }
 
   static async connect(opts: RedisLeasesOptions): Promise<RedisLeases> {
+    // Loaded when a deployment has Redis: a single node never pays for the client at start.
+    const { createClient } = await import('redis');
     const client = createClient({ url: opts.url });
     client.on('error', (err) => opts.log.warn({ err }, 'round lease redis error'));
     await client.connect();

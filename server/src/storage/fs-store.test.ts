@@ -1,0 +1,73 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { contentKey, FsObjectStore } from '.';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-fs-store-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
+
+describe('filesystem storage driver', () => {
+  const store = new FsObjectStore(dir, 'attachments');
+
+  it('puts, reads whole and ranges, stats, lists and deletes objects by key', async () => {
+    const bytes = Buffer.from('0123456789abcdef');
+    await store.put('c1/a.pdf', bytes);
+    expect(await store.get('c1/a.pdf')).toEqual(bytes);
+    expect(await store.getRange('c1/a.pdf', 10, 100)).toEqual(Buffer.from('abcdef'));
+    expect((await store.stat('c1/a.pdf'))?.size).toBe(16);
+    const streamed: Buffer[] = [];
+    for await (const c of store.stream('c1/a.pdf', { start: 2, end: 4 })) streamed.push(c as Buffer);
+    expect(Buffer.concat(streamed).toString()).toBe('234');
+    await store.put('c1/a.pdf', Buffer.from('replaced'));
+    expect((await store.get('c1/a.pdf')).toString()).toBe('replaced');
+    expect(await store.list('c1')).toEqual(['c1/a.pdf']);
+    await store.delete('c1/a.pdf');
+    expect(await store.stat('c1/a.pdf')).toBeNull();
+    expect(await store.list('c1')).toEqual([]);
+    expect(fs.readdirSync(store.tmpDir)).toEqual([]);
+  });
+
+  it('refuses keys that leave the namespace or name the temporary area', async () => {
+    for (const bad of ['', '../x', 'a/../../x', '/etc/passwd', 'tmp/x', 'a//b', 'a/./b', 'a b'])
+      await expect(store.put(bad, Buffer.from('x')), bad).rejects.toThrow(/invalid storage key/);
+  });
+
+  it('names temporary objects by host, process and random part, never twice', () => {
+    const names = Array.from({ length: 200 }, () => path.basename(store.newTempPath()));
+    expect(new Set(names).size).toBe(200);
+    const host = os
+      .hostname()
+      .replace(/[^A-Za-z0-9-]/g, '_')
+      .slice(0, 64);
+    for (const n of names) expect(n.startsWith(`${host}.${process.pid}.`)).toBe(true);
+  });
+
+  it('the same content put many times at once ends as one intact object, no temporary file left', async () => {
+    const blobs = new FsObjectStore(dir, 'imaging');
+    const bytes = crypto.randomBytes(256 * 1024);
+    const shas = await Promise.all(Array.from({ length: 16 }, () => blobs.putContent(bytes)));
+    expect(new Set(shas)).toEqual(new Set([sha256(bytes)]));
+    expect(sha256(await blobs.get(contentKey(shas[0]!)))).toBe(sha256(bytes));
+    expect(fs.readdirSync(blobs.tmpDir)).toEqual([]);
+  });
+
+  it('takes a finished local file in (consumed), and sweeps only old temporary files', async () => {
+    const recordings = new FsObjectStore(dir, 'recordings');
+    const local = path.join(dir, 'work.webm');
+    fs.writeFileSync(local, 'webm bytes');
+    await recordings.importFile(local, 'r1/x.webm');
+    expect(fs.existsSync(local)).toBe(false);
+    expect((await recordings.get('r1/x.webm')).toString()).toBe('webm bytes');
+    const old = recordings.newTempPath();
+    const fresh = recordings.newTempPath();
+    fs.writeFileSync(old, 'crashed');
+    fs.writeFileSync(fresh, 'in flight on another node');
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    fs.utimesSync(old, hourAgo, hourAgo);
+    expect(recordings.sweepTemp()).toBe(1);
+    expect(fs.existsSync(fresh)).toBe(true);
+  });
+});

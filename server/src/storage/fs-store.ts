@@ -1,0 +1,262 @@
+/**
+ * The filesystem driver of the storage interface, safe on a mount shared by several nodes (NFS, CephFS):
+ *   - a temporary object is a file in `<namespace>/tmp/` named by host, process and 12 random bytes, so no two
+ *     writers (threads, processes, nodes) ever share one;
+ *   - commit = fsync the file, rename it into place (atomic on POSIX filesystems and on NFS/CephFS servers: a
+ *     reader opens the old object or the new one, never a part), fsync the directory;
+ *   - a content-addressed commit whose object already exists drops its temporary file; two nodes committing the
+ *     same bytes at once both rename, the later rename replaces an identical file, and either way one intact
+ *     object remains. A rename that NFS retransmits after it took effect answers ENOENT: the object being there
+ *     with the expected size counts as done;
+ *   - no locks (flock/fcntl are unreliable or local-only on such mounts) and no node-local state: everything a
+ *     node needs is in the files, and crash leftovers are swept by age (`sweepTemp`), never by "not mine".
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { checkKey, contentKey, TEMP_DIR, type ObjectStat, type ObjectStore, type TempObject } from './types';
+
+/** `host.pid.random` part of every temporary name (host sanitised to the key alphabet). */
+const NODE_TAG = `${os
+  .hostname()
+  .replace(/[^A-Za-z0-9-]/g, '_')
+  .slice(0, 64)}.${process.pid}`;
+
+export class FsObjectStore implements ObjectStore {
+  readonly root: string;
+  readonly tmpDir: string;
+
+  constructor(
+    storageDir: string,
+    readonly namespace: string,
+  ) {
+    this.root = path.join(storageDir, checkKey(namespace));
+    this.tmpDir = path.join(this.root, TEMP_DIR);
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  /** The file of `key` (the imaging capability scans blobs in place). */
+  pathOf(key: string): string {
+    return path.join(this.root, checkKey(key));
+  }
+
+  newTempPath(): string {
+    return path.join(this.tmpDir, `${NODE_TAG}.${crypto.randomBytes(12).toString('hex')}.part`);
+  }
+
+  temp(): TempObject {
+    return new FsTempObject(this);
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const t = this.temp();
+    try {
+      await t.write(data);
+      await t.finish();
+      await t.commit(key);
+    } catch (e) {
+      await t.abort();
+      throw e;
+    }
+  }
+
+  async putContent(data: Uint8Array): Promise<string> {
+    const t = this.temp();
+    try {
+      await t.write(data);
+      await t.finish();
+      return await t.commitContent();
+    } catch (e) {
+      await t.abort();
+      throw e;
+    }
+  }
+
+  /** fsync a complete temporary file (before an index transaction, so that transaction waits on no fsync). */
+  async syncFile(file: string): Promise<void> {
+    const fh = await fs.promises.open(file, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Rename a synced temporary file into place as `key` and make the rename durable. With `ifAbsent` (content
+   * keys) an existing object is kept and the temporary file dropped. Returns whether this call placed the file.
+   */
+  async placeFile(file: string, key: string, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
+    const dest = this.pathOf(key);
+    if (opts.ifAbsent && (await this.stat(key))) {
+      await fs.promises.rm(file, { force: true });
+      return false;
+    }
+    const dir = path.dirname(dest);
+    await fs.promises.mkdir(dir, { recursive: true });
+    const size = opts.ifAbsent ? (await fs.promises.stat(file)).size : -1;
+    try {
+      await fs.promises.rename(file, dest);
+    } catch (e) {
+      // NFS: a retransmitted rename that already happened answers ENOENT (the source is gone).
+      const st = (e as NodeJS.ErrnoException).code === 'ENOENT' ? await this.stat(key) : null;
+      if (!(opts.ifAbsent && st && st.size === size)) throw e;
+      await fs.promises.rm(file, { force: true });
+      return false;
+    }
+    await fsyncDir(dir);
+    return true;
+  }
+
+  /**
+   * Take a finished node-local file (say a recording ffmpeg wrote) into storage as `key`: moved (or copied when
+   * the storage is another filesystem) to a temporary object, then committed. The local file is gone afterwards.
+   */
+  async importFile(localPath: string, key: string): Promise<void> {
+    const temp = this.newTempPath();
+    try {
+      await fs.promises.rename(localPath, temp);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      await fs.promises.copyFile(localPath, temp);
+      await fs.promises.rm(localPath, { force: true });
+    }
+    try {
+      await this.syncFile(temp);
+      await this.placeFile(temp, key);
+    } catch (e) {
+      await fs.promises.rm(temp, { force: true });
+      throw e;
+    }
+  }
+
+  get(key: string): Promise<Buffer> {
+    return fs.promises.readFile(this.pathOf(key));
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    const fh = await fs.promises.open(this.pathOf(key), 'r');
+    try {
+      const buf = Buffer.alloc(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  stream(key: string, range?: { start: number; end: number }): Readable {
+    return fs.createReadStream(this.pathOf(key), range ?? {});
+  }
+
+  async stat(key: string): Promise<ObjectStat | null> {
+    try {
+      const st = await fs.promises.stat(this.pathOf(key));
+      return st.isFile() ? { size: st.size, modifiedAt: st.mtime } : null;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(key), { force: true });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const dir = prefix ? this.pathOf(prefix) : this.root;
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    return entries.filter((e) => e.isFile()).map((e) => (prefix ? `${prefix}/${e.name}` : e.name));
+  }
+
+  sweepTemp(olderThanMs = 3600_000): number {
+    let n = 0;
+    const cutoff = Date.now() - olderThanMs;
+    for (const f of fs.readdirSync(this.tmpDir)) {
+      const p = path.join(this.tmpDir, f);
+      try {
+        if (fs.statSync(p).mtimeMs <= cutoff) {
+          fs.rmSync(p, { force: true });
+          n++;
+        }
+      } catch {
+        // vanished meanwhile (another node swept it)
+      }
+    }
+    return n;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A temporary file being written and hashed. */
+export class FsTempObject implements TempObject {
+  readonly path: string;
+  #fh: fs.promises.FileHandle | null = null;
+  #hash = crypto.createHash('sha256');
+  #sha256: string | null = null;
+  size = 0;
+
+  constructor(private readonly store: FsObjectStore) {
+    this.path = store.newTempPath();
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
+    this.#hash.update(chunk);
+    this.size += chunk.length;
+    let off = 0;
+    while (off < chunk.length) {
+      const { bytesWritten } = await this.#fh.write(chunk, off, chunk.length - off);
+      off += bytesWritten;
+    }
+  }
+
+  async finish(): Promise<string> {
+    if (this.#sha256) return this.#sha256;
+    if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
+    await this.#fh.close();
+    this.#fh = null;
+    this.#sha256 = this.#hash.digest('hex');
+    return this.#sha256;
+  }
+
+  async commit(key: string): Promise<void> {
+    await this.finish();
+    await this.store.syncFile(this.path);
+    await this.store.placeFile(this.path, key);
+  }
+
+  async commitContent(): Promise<string> {
+    const sha = await this.finish();
+    await this.store.syncFile(this.path);
+    await this.store.placeFile(this.path, contentKey(sha), { ifAbsent: true });
+    return sha;
+  }
+
+  async abort(): Promise<void> {
+    if (this.#fh) await this.#fh.close().catch(() => undefined);
+    this.#fh = null;
+    await fs.promises.rm(this.path, { force: true });
+  }
+}
