@@ -7,13 +7,20 @@
 # Idempotent: a cached, loadable binary is reported immediately. ~7 min to build on 2 cores.
 set -euo pipefail
 
-# Fixed on purpose: 3.19.3 is the newest mediasoup whose package.json engines accept Node 20
-# (3.19.4+ require Node >= 22), and the source patches below are specific to 3.19.3.
-VERSION=3.19.3
-if [ -n "${MEDIASOUP_VERSION:-}" ] && [ "$MEDIASOUP_VERSION" != "$VERSION" ]; then
-  echo "[mediasoup-worker] only $VERSION is supported (patches are version-specific), got MEDIASOUP_VERSION=$MEDIASOUP_VERSION" >&2
-  exit 1
-fi
+# The version server/package.json pins (the worker must match the npm package's FlatBuffers protocol).
+# Any 3.19.x builds with the shims and patches below: 3.19.3 ... 3.19.22 share SrtpSession.cpp, DepLibSRTP.cpp and the
+# DTLS BIO callback, and every edit is checked to have landed. From 3.21.0 on the worker needs martinus/unordered_dense
+# (a header-only library its meson wrap fetches from GitHub), which neither Debian 12 (nor bookworm-backports) nor the
+# npm registry provides, so 3.19.22 is the newest release this offline recipe can build.
+PINNED=$(sed -nE 's/^ *"mediasoup": *"([0-9.]+)".*/\1/p' "$(dirname "$0")/../server/package.json")
+VERSION=${MEDIASOUP_VERSION:-$PINNED}
+case "$VERSION" in
+  3.19.*) ;;
+  *)
+    echo "[mediasoup-worker] only mediasoup 3.19.x builds offline here (patches are for its tree), got $VERSION" >&2
+    exit 1
+    ;;
+esac
 
 CACHE_ROOT=${MEDIASOUP_CACHE_DIR:-/var/cache/consult-platform}
 DEST_DIR="$CACHE_ROOT/mediasoup-$VERSION"
@@ -52,8 +59,14 @@ cd package/worker
 #    options the worker passes to the subproject.
 log "writing shim subprojects"
 cd subprojects
-OPENSSL=openssl-3.0.8 LIBUV=libuv-v1.51.0 SRTP=libsrtp-3.0.0-beta ABSL=abseil-cpp-20240722.0
-SCTP=usrsctp-d45b53f5dfa79533f5c5e7aefa5d7570405afb39 CATCH2=Catch2-3.8.1 FLATBUF=flatbuffers-24.3.25
+# Directory names come from the version's own wrap files (`directory = ...`), so a patch release that bumps a
+# wrap (e.g. usrsctp's commit or Catch2) needs no edit here.
+wrapdir() { awk -F' *= *' '$1 == "directory" { print $2; exit }' "$1.wrap"; }
+OPENSSL=$(wrapdir openssl) LIBUV=$(wrapdir libuv) SRTP=$(wrapdir libsrtp3) ABSL=$(wrapdir abseil-cpp)
+SCTP=$(wrapdir usrsctp) CATCH2=$(wrapdir catch2) FLATBUF=$(wrapdir flatbuffers)
+for d in "$OPENSSL" "$LIBUV" "$SRTP" "$ABSL" "$SCTP" "$CATCH2" "$FLATBUF"; do
+  [ -n "$d" ] || { log "a wrap file lacks its directory name"; exit 1; }
+done
 mkdir -p "$OPENSSL" "$LIBUV" "$SRTP" "$SCTP" "$ABSL" "$CATCH2" "$FLATBUF"
 cat > "$OPENSSL/meson.build" <<'EOF'
 project('openssl', 'c')
@@ -117,7 +130,7 @@ flatbuffers_lib = []
 EOF
 cd ..
 
-# 3. Source patches (3.19.3 only).
+# 3. Source patches (3.19.x).
 log "patching sources for libsrtp2 and Debian OpenSSL"
 # (a1) error codes that do not exist in libsrtp2
 sed -i '/srtp_err_status_buffer_small\|srtp_err_status_cryptex_err/d' src/DepLibSRTP.cpp

@@ -168,7 +168,7 @@ const timeZoneVar = (env: NodeJS.ProcessEnv, name: string, dflt: string): string
 };
 
 /** Where infra/mediasoup-worker.sh caches the worker it builds (MEDIASOUP_CACHE_DIR overrides the root). */
-export const MEDIASOUP_VERSION = '3.19.3';
+export const MEDIASOUP_VERSION = '3.19.22';
 export const cachedWorkerBin = (env: NodeJS.ProcessEnv) =>
   path.join(
     env.MEDIASOUP_CACHE_DIR || '/var/cache/consult-platform',

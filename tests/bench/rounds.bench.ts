@@ -5,6 +5,8 @@
  *    video) in headless Chromium with a fake camera; time from navigation until the host's tile <video> has a
  *    decoded frame. Baseline in the same run and browser: two RTCPeerConnections in one page connected directly
  *    (no server, no signalling), time from createOffer to the first decoded frame. Ratio = ours / baseline.
+ *    Alternated (join, direct, join, ...) after one untimed warm-up join; medians and [min–max] printed, and each
+ *    step of a join (the page's `round:*` performance marks, RoomClient.ts / earlyJoin.ts) as ms since navigation.
  * 2. Consumers per worker: one mediasoup worker, one VP8 producer fed by a synthetic RTP sender (30 fps,
  *    ~1000-byte packets, ~250 kbit/s), N SRTP PlainTransport consumers sending to local UDP sinks in a child
  *    process; N grows until the worker fails to send 1 % of the packets it should (its consumers' outbound-rtp
@@ -12,7 +14,8 @@
  *    loss is printed too: on a 2-core machine it saturates (~6k packets/s of JS handlers) long before the worker.
  *    Baseline: mediasoup's published figure of ~500 consumers per worker (per core). Ratio = ours / 500.
  *
- * Runs from server/ (tests/bench/run-all.mjs). Needs the built client (client/dist; built here if missing),
+ * Runs from server/ (tests/bench/run-all.mjs). Needs the built client and server (infra/build.mjs, run here; it
+ * rebuilds only what is stale),
  * the mediasoup worker (MEDIASOUP_WORKER_BIN or the infra/mediasoup-worker.sh cache) and /usr/bin/chromium.
  * BENCH_JOINS (default 5) joins are timed; BENCH_STEP_SECONDS (default 4) per consumer step; BENCH_ONLY=join or
  * BENCH_ONLY=consumers runs one part.
@@ -83,13 +86,15 @@ async function startServer(): Promise<Proc & { dataDir: string }> {
     SEED_DEMO_CASES: 'false',
     SFU_LISTEN_IP: '127.0.0.1',
   };
-  return { ...(await startProc(['--import', 'tsx', 'src/main.ts'], env, SERVER_DIR, 90_000)), dataDir };
+  // The built server (what `pnpm start` runs): it starts in seconds even on a loaded machine.
+  const args = ['--enable-source-maps', 'dist/main.mjs'];
+  return { ...(await startProc(args, env, SERVER_DIR, 300_000)), dataDir };
 }
 
 async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
-  if (!fs.existsSync(path.join(ROOT, 'client/dist/index.html'))) {
-    spawnSync('pnpm', ['--filter', '@consult/client', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  // Client and server bundles, rebuilt only when stale.
+  const built = spawnSync(process.execPath, ['infra/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('infra/build.mjs failed');
   const { chromium } = fromTests('playwright-core') as typeof import('playwright-core');
   const srv = await startServer();
   const browser = await chromium.launch({
@@ -141,28 +146,58 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
       });
 
     const ours: number[] = [];
-    for (let i = 0; i < JOINS + 1; i++) {
+    const baseline: number[] = [];
+    const steps: Record<string, number>[] = [];
+    const p2p = await guest.ctx.newPage();
+    await p2p.goto(`${srv.url}/api/health`);
+    const leaveRoom = async () => {
       await guest.page.goto(`${srv.url}/rounds/${roundId}`);
       await guest.page.waitForSelector('[data-testid=round-join]');
+    };
+    // Alternated: one join, then one direct connection, JOINS times (after one untimed warm-up join, which
+    // fills the page cache and starts the workers' routers).
+    for (let i = 0; i < JOINS + 1; i++) {
+      await leaveRoom();
       const t0 = Date.now();
       await guest.page.goto(`${srv.url}/rounds/${roundId}/room`);
-      await guest.page.waitForFunction(
+      const firstFrame = await guest.page.waitForFunction(
         (sel) => {
           const v = document.querySelector<HTMLVideoElement>(sel);
-          return !!v && v.readyState >= 2 && v.videoWidth > 0;
+          return !!v && v.readyState >= 2 && v.videoWidth > 0 && performance.now();
         },
         `[data-testid="tile-${host.id}"] video`,
         { polling: 'raf', timeout: 30_000 },
       );
-      if (i > 0) ours.push(Date.now() - t0); // the first join warms up the page cache and the workers
-    }
-
-    const baseline: number[] = [];
-    const p2p = await guest.ctx.newPage();
-    await p2p.goto(`${srv.url}/api/health`);
-    for (let i = 0; i < JOINS; i++) {
+      const total = Date.now() - t0;
+      const at = (await firstFrame.jsonValue()) as number;
+      // Each step of the join as the page saw it, in ms since the navigation started.
+      const marks = await guest.page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        const out: Record<string, number> = {
+          'html received': nav?.responseEnd ?? 0,
+          DOMContentLoaded: nav?.domContentLoadedEventEnd ?? 0,
+        };
+        for (const m of performance.getEntriesByType('mark'))
+          if (m.name.startsWith('round:')) out[m.name.slice('round:'.length)] = m.startTime;
+        return out;
+      });
+      if (i === 0) continue;
+      ours.push(total);
+      steps.push({ ...marks, 'first remote frame': at });
+      await leaveRoom();
       baseline.push((await p2p.evaluate(P2P_FIRST_FRAME)) as number);
     }
+    const rows = [...new Set(steps.flatMap((x) => Object.keys(x)))]
+      .map((name) => {
+        const xs = steps.map((x) => x[name]).filter((x): x is number => x !== undefined);
+        return { name, median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
+      })
+      .sort((a, b) => a.median - b.median);
+    console.log('  steps of a join, ms since navigation start (median [min–max], n):');
+    for (const r of rows)
+      console.log(
+        `    ${r.name.padEnd(20)} ${String(Math.round(r.median)).padStart(5)}  [${Math.round(r.min)}–${Math.round(r.max)}]  n=${r.n}`,
+      );
     return { ours, baseline };
   } finally {
     await browser.close();

@@ -135,7 +135,7 @@ export class RoundSession {
   }
 
   readonly #handlers: Handlers = {
-    join: async ({ roundId }) => {
+    join: async ({ roundId, transports }) => {
       const { db } = this.#app;
       const { round, me } = await svc.authorizeJoin(db, this.actor, roundId);
       this.#leave();
@@ -156,6 +156,12 @@ export class RoundSession {
           },
         );
       }
+      // The chat history and (when asked) both transports at once: the join is the whole first round trip.
+      const [chat, send, recv] = await Promise.all([
+        svc.chatHistory(db, roundId),
+        transports ? room.createTransport(peer, 'send') : null,
+        transports ? room.createTransport(peer, 'recv') : null,
+      ]);
       return {
         peerId: peer.id,
         routerRtpCapabilities: peer.router.rtpCapabilities as never,
@@ -163,14 +169,24 @@ export class RoundSession {
         peers: [...room.peers.values()].filter((p) => p !== peer).map((p) => p.info()),
         currentAgendaItemId: round.current_agenda_item_id,
         recording: room.recordingId !== null,
-        chat: await svc.chatHistory(db, roundId),
+        chat,
         handsRaised: handsRaised(room),
+        ...(send && recv ? { transports: { send, recv } } : {}),
       };
     },
-    ready: async ({ rtpCapabilities }) => {
+    ready: async ({ rtpCapabilities, consume, spatialLayer }) => {
       const { room, peer } = this.#need();
       peer.rtpCapabilities = rtpCapabilities as unknown as types.RtpCapabilities;
       const existing = room.consumableBy(peer);
+      if (consume) {
+        // Created here, in the answer, instead of announced one by one: the client consumes them at once. One
+        // that fails (closed meanwhile, a codec these capabilities lack) is left out, as a failed consume was.
+        const ids = existing.map((m) => m.producerId as string);
+        const made = await Promise.all(
+          ids.map((id) => peer.consume(id, room.producerMeta(id), spatialLayer).catch(() => null)),
+        );
+        return { consumable: existing.length, consumers: made.filter((c) => c !== null) };
+      }
       for (const p of room.peers.values()) {
         if (p === peer) continue;
         for (const prod of p.producers.values()) {

@@ -191,8 +191,11 @@ export class Peer extends EventEmitter<PeerEvents> {
     return p;
   }
 
-  /** A paused consumer of `producerId` (which must exist on this peer's router); the client resumes it. */
-  async consume(producerId: string, meta: ProducerAppData): Promise<ConsumerInfo> {
+  /**
+   * A paused consumer of `producerId` (which must exist on this peer's router); the client resumes it. A video
+   * consumer starts at `spatialLayer` when given (simulcast), so the client's first preference is no switch.
+   */
+  async consume(producerId: string, meta: ProducerAppData, spatialLayer?: number): Promise<ConsumerInfo> {
     if (!this.rtpCapabilities)
       throw new DomainError('invalid_transition', 'send ready (with rtpCapabilities) first');
     if (!this.router.canConsume({ producerId, rtpCapabilities: this.rtpCapabilities })) {
@@ -206,6 +209,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       producerId,
       rtpCapabilities: this.rtpCapabilities,
       paused: true,
+      ...(spatialLayer !== undefined ? { preferredLayers: { spatialLayer } } : {}),
       enableRtx: true,
       ignoreDtx: true,
       appData: { ...meta },

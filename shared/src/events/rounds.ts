@@ -20,8 +20,24 @@ const Id = Type.String({ minLength: 1, maxLength: 64 });
 
 /** Request payload schemas, by method. */
 export const RoundRequestSchemas = {
-  join: Type.Object({ roundId: Uuid }, { additionalProperties: false }),
-  ready: Type.Object({ rtpCapabilities: Opaque }, { additionalProperties: false }),
+  /** transports: also create this peer's send and receive transports (one round trip instead of three). */
+  join: Type.Object(
+    { roundId: Uuid, transports: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
+  /**
+   * consume: answer with (paused) consumers of the producers already in the room instead of a newProducer
+   * notification for each (the client then resumes them; one round trip instead of two per producer);
+   * spatialLayer: the simulcast layer those video consumers start with (no layer switch, so no second keyframe).
+   */
+  ready: Type.Object(
+    {
+      rtpCapabilities: Opaque,
+      consume: Type.Optional(Type.Boolean()),
+      spatialLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 })),
+    },
+    { additionalProperties: false },
+  ),
   createTransport: Type.Object(
     { direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]) },
     { additionalProperties: false },
@@ -113,12 +129,19 @@ export interface JoinResult {
   chat: ChatMessage[];
   /** Peers whose hand is up, in the order they raised it. */
   handsRaised: string[];
+  /** This peer's transports, when the join asked for them. */
+  transports?: { send: TransportInfo; recv: TransportInfo };
+}
+export interface ReadyResult {
+  consumable: number;
+  /** The consumers created for the producers already in the room, when `ready` asked for them. */
+  consumers?: ConsumerInfo[];
 }
 
 /** Every request: method, data (validated by its schema) and the ack's data. */
 export type RoundRequest =
   | { method: 'join'; data: Static<typeof RoundRequestSchemas.join>; response: JoinResult }
-  | { method: 'ready'; data: { rtpCapabilities: Opaque }; response: { consumable: number } }
+  | { method: 'ready'; data: Static<typeof RoundRequestSchemas.ready>; response: ReadyResult }
   | {
       method: 'createTransport';
       data: Static<typeof RoundRequestSchemas.createTransport>;

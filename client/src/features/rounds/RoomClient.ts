@@ -11,11 +11,12 @@
 import { Device, type types } from 'mediasoup-client';
 import type {
   Ack,
-  MediaSource,
+  ConsumerInfo,
   RoundMethod,
   RoundNotification,
   RoundRequestData,
   RoundResponse,
+  TransportInfo,
 } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { layerForWidth } from './linkQuality';
@@ -24,8 +25,15 @@ import { IceRestarter } from './iceRestart';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
 import { initialRoomState, RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
+import { openTransport } from './transports';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
+
+/** The width assumed for a remote video tile until the page reports its size. */
+const DEFAULT_TILE_PX = 320;
+
+/** A step of joining, on the page's performance timeline (`pnpm bench rounds` prints them). */
+const mark = (step: string): void => void performance.mark(`round:${step}`);
 
 /** What a join answers when joining again cannot help. */
 const REFUSED_FOR_GOOD: string[] = ['forbidden', 'not_found', 'invalid_transition'];
@@ -48,6 +56,8 @@ export class RoomClient {
   readonly #consumers = new Map<string, { consumer: types.Consumer; peerId: string }>();
   #tileWidths = new Map<string, number>();
   #wantJoined = false;
+  /** The join under way (or done) since join() was called; null after leave(). */
+  #joining: Promise<void> | null = null;
   #joinSeq = 0;
   /** What the notification handler and the stats sampler may see and do (the state stays private here). */
   readonly #inner: NotificationTarget & SamplerTarget = {
@@ -130,20 +140,27 @@ export class RoomClient {
     (navigator as Navigator & { connection?: EventTarget }).connection?.[m]('change', this.#onNetworkChange);
   }
 
-  /** Join with camera and microphone (unless audio-only). Safe to call again: it rejoins. */
-  async join(opts: { audioOnly?: boolean } = {}): Promise<void> {
+  /**
+   * Join with camera and microphone (unless audio-only). While a join started earlier (earlyJoin.ts, before the
+   * page rendered) is under way or done, returns that one; after leave() it joins again.
+   */
+  join(opts: { audioOnly?: boolean } = {}): Promise<void> {
+    if (this.#wantJoined && this.#joining && this.#state.status !== 'error') return this.#joining;
     if (opts.audioOnly !== undefined) this.#set({ audioOnly: opts.audioOnly, camOn: !opts.audioOnly });
     this.#wantJoined = true;
     this.#socket.on('round:notify', this.#onNotify);
     this.#socket.on('connect', this.#onConnect);
     this.#listenToPage(true);
-    await this.#joinOnce();
+    return (this.#joining = this.#joinOnce());
   }
 
   /**
    * One join. Several can be asked for at once during a failover (the socket reconnects, the transports fail and
    * the server says "rejoin"): each newer one supersedes the older, which then stops at its next step and leaves
    * no state behind, so only the newest join's transports and producers exist.
+   * One round trip for the join and both transports, one for `ready` and the consumers of what is already in
+   * the room; then their resumes (in parallel) and our own camera and microphone. Each step leaves a
+   * performance mark (`round:*`, read by `pnpm bench rounds`).
    */
   async #joinOnce(): Promise<void> {
     const seq = ++this.#joinSeq;
@@ -153,9 +170,13 @@ export class RoomClient {
     let send: types.Transport | null = null;
     let recv: types.Transport | null = null;
     try {
-      const joined = await this.request('join', { roundId: this.roundId }).catch((e: unknown) => {
-        throw e instanceof RequestError && REFUSED_FOR_GOOD.includes(e.code) ? new JoinRefused(e) : e;
-      });
+      mark('join-sent');
+      const joined = await this.request('join', { roundId: this.roundId, transports: true }).catch(
+        (e: unknown) => {
+          throw e instanceof RequestError && REFUSED_FOR_GOOD.includes(e.code) ? new JoinRefused(e) : e;
+        },
+      );
+      mark('joined');
       if (stale()) return;
       // Peers first, before any await: a peerJoined arriving while the transports are created must not be
       // overwritten by this (older) list.
@@ -172,16 +193,31 @@ export class RoomClient {
       });
       if (stale()) return;
       const iceServers = joined.iceServers as RTCIceServer[];
-      send = await this.#transport(device, 'send', iceServers);
-      if (stale()) return;
-      recv = await this.#transport(device, 'recv', iceServers);
+      const made = joined.transports;
+      [send, recv] = await Promise.all([
+        this.#transport(device, 'send', iceServers, made?.send),
+        this.#transport(device, 'recv', iceServers, made?.recv),
+      ]);
       if (stale()) return;
       [this.#device, this.#send, this.#recv] = [device, send, recv];
       this.#set({ status: 'joined' });
+      mark('transports');
       if (this.#state.audioOnly) await this.request('setAudioOnly', { enabled: true });
-      await this.request('ready', {
+      // The layer a new tile gets (setTileWidth refines it once the tile is laid out).
+      const layer = Math.min(layerForWidth(DEFAULT_TILE_PX), this.#stats.spatialCap);
+      const ready = await this.request('ready', {
         rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown>,
+        consume: true,
+        spatialLayer: layer,
       });
+      mark('ready');
+      if (stale()) return;
+      // Video first: its keyframe is what the first frame waits for.
+      const consumers = [...(ready.consumers ?? [])].sort((a, b) =>
+        a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1,
+      );
+      await Promise.all(consumers.map((c) => this.#consumeInfo(c, layer).catch(() => undefined)));
+      mark('consuming');
       if (stale()) return;
       await this.#startLocalMedia();
       this.#stats.start();
@@ -221,41 +257,23 @@ export class RoomClient {
     device: Device,
     direction: 'send' | 'recv',
     iceServers: RTCIceServer[],
+    made?: TransportInfo,
   ): Promise<types.Transport> {
-    const info = await this.request('createTransport', { direction });
-    const opts = {
-      id: info.id,
-      iceParameters: info.iceParameters as unknown as types.IceParameters,
-      iceCandidates: info.iceCandidates as unknown as types.IceCandidate[],
-      dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters,
-      iceServers,
-    };
-    const t = direction === 'send' ? device.createSendTransport(opts) : device.createRecvTransport(opts);
-    t.on('connect', ({ dtlsParameters }, ok, fail) => {
-      this.request('connectTransport', {
-        transportId: t.id,
-        dtlsParameters: dtlsParameters as unknown as Record<string, unknown>,
-      }).then(ok, fail);
-    });
-    t.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
-      this.request('produce', {
-        transportId: t.id,
-        kind,
-        rtpParameters: rtpParameters as unknown as Record<string, unknown>,
-        source: appData.source as MediaSource,
-      }).then(({ producerId }) => ok({ id: producerId }), fail);
-    });
-    t.on('connectionstatechange', (s) => {
-      if (s !== 'failed' && s !== 'disconnected') return;
-      // No restart possible (the round's node is gone, the peer too) and the media failed: join again, which
-      // reaches the round wherever it is served now.
-      void this.#ice.restart(t).then((ok) => {
-        if (!ok && s === 'failed' && !t.closed && this.#wantJoined && this.#state.status === 'joined')
-          void this.#rejoin();
-      });
-    });
-    return t;
+    const info = made ?? (await this.request('createTransport', { direction }));
+    const request = this.request.bind(this);
+    return openTransport({ device, direction, info, iceServers, request, onState: this.#onTransportState });
   }
+
+  #onTransportState = (t: types.Transport, s: types.ConnectionState): void => {
+    if (s === 'connected') mark(`${t.direction}-connected`);
+    if (s !== 'failed' && s !== 'disconnected') return;
+    // No restart possible (the round's node is gone, the peer too) and the media failed: join again, which
+    // reaches the round wherever it is served now.
+    void this.#ice.restart(t).then((ok) => {
+      if (!ok && s === 'failed' && !t.closed && this.#wantJoined && this.#state.status === 'joined')
+        void this.#rejoin();
+    });
+  };
 
   /** ICE restart on both transports (network changed: Wi-Fi ↔ 4G, new address). */
   async restartIce(): Promise<boolean> {
@@ -340,7 +358,10 @@ export class RoomClient {
   async #applyLayer(consumerId: string): Promise<void> {
     const c = this.#consumers.get(consumerId)?.consumer;
     if (!c || c.kind !== 'video' || c.closed) return;
-    const wanted = Math.min(layerForWidth(this.#tileWidths.get(consumerId) ?? 320), this.#stats.spatialCap);
+    const wanted = Math.min(
+      layerForWidth(this.#tileWidths.get(consumerId) ?? DEFAULT_TILE_PX),
+      this.#stats.spatialCap,
+    );
     if (c.appData.layer === wanted) return;
     c.appData.layer = wanted;
     await this.request('setPreferredLayers', { consumerId, spatialLayer: wanted }).catch(() => undefined);
@@ -348,13 +369,20 @@ export class RoomClient {
 
   async #consume(peerId: string, producerId: string): Promise<void> {
     if (!this.#recv || !this.#device) return;
-    const info = await this.request('consume', { producerId });
+    await this.#consumeInfo(await this.request('consume', { producerId }));
+  }
+
+  /** A consumer the server created (paused): receive it here, show it, then let the server resume it. */
+  async #consumeInfo(info: ConsumerInfo, layer?: number): Promise<void> {
+    if (!this.#recv) return;
+    const { peerId, producerId } = info;
     const consumer = await this.#recv.consume({
       id: info.consumerId,
       producerId: info.producerId,
       kind: info.kind,
       rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
-      appData: { source: info.source },
+      // The layer the server created it with, if any: #applyLayer asks for a change only.
+      appData: { source: info.source, ...(layer !== undefined && info.kind === 'video' ? { layer } : {}) },
     });
     this.#consumers.set(consumer.id, { consumer, peerId });
     const media: RemoteMedia = {
@@ -407,6 +435,7 @@ export class RoomClient {
   /** Leave the round: close transports, stop devices, unsubscribe. */
   async leave(): Promise<void> {
     this.#wantJoined = false;
+    this.#joining = null;
     this.#joinSeq++;
     this.#stats.stop();
     this.#socket.off('round:notify', this.#onNotify);

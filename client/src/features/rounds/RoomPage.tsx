@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useI18n } from '../../app/i18n';
 import { useSession } from '../../app/session';
@@ -6,12 +6,16 @@ import { ErrorText } from '../../app/ui';
 import { useAsync } from '../../app/useAsync';
 import { getRound } from './api';
 import { RoomClient } from './RoomClient';
+import { earlyRoomClient } from './earlyJoin';
 import { RoomParticipants } from './RoomParticipants';
 import { RoomStage, type RoomLayout } from './RoomStage';
 import './rounds.css';
 import './room.messages';
-// [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync).
-import { SyncPanel } from '../sync/SyncPanel';
+
+// [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync). Loaded beside the
+// room, not before it: its viewer (cornerstone, ~2 MB) must not hold back the video tiles.
+const syncPanelCode = import('../sync/SyncPanel');
+const SyncPanel = lazy(() => syncPanelCode.then((m) => ({ default: m.SyncPanel })));
 
 /**
  * The round room, sized to the window (1366×768 up): a header, the stage (shared viewer and video tiles,
@@ -24,7 +28,7 @@ export function RoomPage() {
   const { t } = useI18n();
   const { me } = useSession();
   const round = useAsync(() => getRound(id), [id]);
-  const client = useMemo(() => new RoomClient(id), [id]);
+  const client = useMemo(() => earlyRoomClient(id) ?? new RoomClient(id), [id]);
   const s = useSyncExternalStore(client.subscribe, client.getState);
   const [error, setError] = useState<unknown>(null);
   const [text, setText] = useState('');
@@ -114,7 +118,11 @@ export function RoomPage() {
       <div className="rounds-room-body">
         <section className="rounds-stage">
           {/* [sync, issue 8] synchronized viewing: presenter bar + viewer that follows the presenter. */}
-          {r && s.status !== 'ended' && <SyncPanel roundId={id} participants={[r.host, ...r.invitees]} />}
+          {r && s.status !== 'ended' && (
+            <Suspense fallback={null}>
+              <SyncPanel roundId={id} participants={[r.host, ...r.invitees]} />
+            </Suspense>
+          )}
           <RoomStage
             s={s}
             client={client}

@@ -1,4 +1,6 @@
-import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
+import { connectSocket } from '../../app/socket';
+import { ErrorText } from '../../app/ui';
 import { Permission } from '@consult/shared';
 import type { FeatureModule } from '../../app/features';
 import './messages';
@@ -7,10 +9,9 @@ import { RoundListPage } from './RoundListPage';
 import { RoundCreatePage } from './RoundCreatePage';
 import { RoundDetailPage } from './RoundDetailPage';
 
-// The room (mediasoup-client, the synchronized viewer with cornerstone) is its own chunk, loaded only by rounds
-// pages: the list and a round's page preload it (after their own render), so that joining does not wait for the
-// download and, once loaded, renders at once instead of suspending (React holds a suspended reveal for ~300 ms,
-// most of the gap between joining a round and a direct peer connection; `pnpm bench rounds`).
+// The room (mediasoup-client; the synchronized viewer with cornerstone loads beside it) is its own chunk, loaded
+// only by rounds pages: the list and a round's page preload it (after their own render), so that joining does not
+// wait for the download.
 type RoomModule = typeof import('./RoomPage');
 let roomModule: RoomModule | null = null;
 let roomLoading: Promise<RoomModule> | null = null;
@@ -22,15 +23,39 @@ const loadRoom = (): Promise<RoomModule> =>
       throw err;
     },
   ));
-const LazyRoomPage = lazy(() => loadRoom().then((m) => ({ default: m.RoomPage })));
 
+// Opened straight at a room (a join link, a reload): fetch the room's code now, in parallel with the session
+// check, and start joining as soon as the signalling code (RoomClient + mediasoup-client, a small chunk of its
+// own) arrives (earlyJoin.ts), not after the page and its viewer have loaded and rendered.
+const roomAtLoad = /^\/rounds\/([0-9a-f-]{36})\/room\/?$/i.exec(window.location.pathname);
+if (roomAtLoad) {
+  performance.mark('round:app-code');
+  connectSocket(); // the socket's handshake overlaps the download of the signalling code
+  const audioOnly = new URLSearchParams(window.location.search).get('audioOnly') === '1';
+  void import('./earlyJoin')
+    .then((m) => {
+      performance.mark('round:join-code');
+      m.startEarlyJoin(roomAtLoad[1]!, audioOnly);
+    })
+    .catch(() => undefined);
+  void loadRoom()
+    .then(() => performance.mark('round:room-code'))
+    .catch(() => undefined);
+}
+
+/**
+ * The room once its code is there. Not React.lazy + Suspense: React holds a suspended reveal for ~300 ms, most
+ * of the gap between joining a round and a direct peer connection (`pnpm bench rounds`); a state update is not
+ * held back.
+ */
 function RoomRoute() {
-  if (roomModule) return <roomModule.RoomPage />;
-  return (
-    <Suspense fallback={null}>
-      <LazyRoomPage />
-    </Suspense>
-  );
+  const [mod, setMod] = useState(roomModule);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    if (!mod) loadRoom().then(setMod, setError);
+  }, [mod]);
+  if (mod) return <mod.RoomPage />;
+  return <ErrorText error={error} />;
 }
 
 /** Renders a rounds page and then fetches the room's code in the background (errors surface when joining). */

@@ -1,0 +1,50 @@
+/**
+ * A mediasoup-client transport for the server's WebRTC transport `info`, wired to the round's signalling: DTLS
+ * parameters on connect, producers on produce. Connection-state changes go to `onState` (the room restarts ICE
+ * or rejoins from there).
+ */
+import type { Device, types } from 'mediasoup-client';
+import type {
+  MediaSource,
+  RoundMethod,
+  RoundRequestData,
+  RoundResponse,
+  TransportInfo,
+} from '@consult/shared';
+
+type Request = <M extends RoundMethod>(method: M, data: RoundRequestData<M>) => Promise<RoundResponse<M>>;
+
+export function openTransport(o: {
+  device: Device;
+  direction: 'send' | 'recv';
+  info: TransportInfo;
+  iceServers: RTCIceServer[];
+  request: Request;
+  onState: (t: types.Transport, s: types.ConnectionState) => void;
+}): types.Transport {
+  const { info, request } = o;
+  const opts = {
+    id: info.id,
+    iceParameters: info.iceParameters as unknown as types.IceParameters,
+    iceCandidates: info.iceCandidates as unknown as types.IceCandidate[],
+    dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters,
+    iceServers: o.iceServers,
+  };
+  const t = o.direction === 'send' ? o.device.createSendTransport(opts) : o.device.createRecvTransport(opts);
+  t.on('connect', ({ dtlsParameters }, ok, fail) => {
+    request('connectTransport', {
+      transportId: t.id,
+      dtlsParameters: dtlsParameters as unknown as Record<string, unknown>,
+    }).then(ok, fail);
+  });
+  t.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
+    request('produce', {
+      transportId: t.id,
+      kind,
+      rtpParameters: rtpParameters as unknown as Record<string, unknown>,
+      source: appData.source as MediaSource,
+    }).then(({ producerId }) => ok({ id: producerId }), fail);
+  });
+  t.on('connectionstatechange', (s) => o.onState(t, s));
+  return t;
+}
