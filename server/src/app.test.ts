@@ -1,12 +1,22 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { buildApp } from './app';
-import { openDatabase } from './db/connect';
-import { DIALECTS, makeTestApp, openTestDb, testConfig, type TestApp } from './testing/harness';
+import { migrateToLatest, openDatabase } from './db/connect';
+import {
+  DIALECTS,
+  dropSchema,
+  freshSchema,
+  makeTestApp,
+  openTestDb,
+  PG_URL,
+  testConfig,
+  type TestApp,
+} from './testing/harness';
 
 describe('the HTTP surface', () => {
   let t: TestApp;
@@ -49,25 +59,50 @@ describe('the HTTP surface', () => {
 
 describe('database unavailable', () => {
   it('answers 503 quickly instead of hanging', async () => {
-    // A pool pointed at a port where nothing listens: every query fails to connect.
-    const dbh = await openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/test', dataDir: null });
-    const app = await buildApp({ config: testConfig(), db: dbh.db, logger: false });
+    // The server reaches PostgreSQL through a TCP relay; once it is up, the relay closes and drops every connection:
+    // the database is gone (reset connections, then refused ones) while the server keeps running.
+    const pgUrl = new URL(PG_URL);
+    const sockets = new Set<net.Socket>();
+    const relay = net.createServer((client) => {
+      const server = net.connect(Number(pgUrl.port || 5432), pgUrl.hostname);
+      for (const s of [client, server]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(server).pipe(client);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const url = new URL(PG_URL);
+    url.host = `127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+    const schema = freshSchema();
+    const dbh = await openDatabase({ databaseUrl: url.toString(), schema, dataDir: null });
     try {
-      const started = Date.now();
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { username: 'a.b.c', password: 'whatever-1' },
-      });
-      expect(res.statusCode).toBe(503);
-      expect(res.json().code).toBe('unavailable');
-      expect(Date.now() - started).toBeLessThan(10_000);
-      expect((await app.inject({ url: '/api/health' })).statusCode).toBe(503);
+      await migrateToLatest(dbh.db);
+      const app = await buildApp({ config: testConfig(), db: dbh.db, logger: false });
+      try {
+        await new Promise<void>((r) => {
+          relay.close(() => r());
+          for (const s of sockets) s.destroy();
+        });
+        const started = Date.now();
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { username: 'a.b.c', password: 'whatever-1' },
+        });
+        expect(res.statusCode).toBe(503);
+        expect(res.json().code).toBe('unavailable');
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect((await app.inject({ url: '/api/health' })).statusCode).toBe(503);
+      } finally {
+        await app.close();
+      }
     } finally {
-      await app.close();
       await dbh.close();
+      await dropSchema(schema);
     }
-  });
+  }, 60_000);
 });
 
 describe('migrations', () => {

@@ -9,8 +9,11 @@ import type { DB } from '../db/database';
 import type { Database } from '../db/database';
 
 type Trx = Transaction<Database>;
-/** Kysely's bookkeeping: the target runs the migrations itself. */
-const SKIP = new Set(['kysely_migration', 'kysely_migration_lock']);
+/**
+ * Not copied: Kysely's bookkeeping (the target runs the migrations itself) and the dashboard's data version (a
+ * counter the migration creates with its one row; it only invalidates in-memory caches, so any value is right).
+ */
+const SKIP = new Set(['kysely_migration', 'kysely_migration_lock', 'dashboard_version']);
 const BATCH = 1000;
 
 export async function applicationTables(ex: DB | Trx): Promise<string[]> {

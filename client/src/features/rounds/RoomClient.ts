@@ -11,7 +11,6 @@
 import { Device, type types } from 'mediasoup-client';
 import type {
   Ack,
-  ConsumerInfo,
   RoundMethod,
   RoundNotification,
   RoundRequestData,
@@ -19,18 +18,15 @@ import type {
   TransportInfo,
 } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
-import { layerForWidth } from './linkQuality';
 import { LocalMedia } from './LocalMedia';
 import { IceRestarter } from './iceRestart';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
 import { initialRoomState, RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
 import { openTransport } from './transports';
+import { RemoteMediaSet } from './RemoteMedia';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
-
-/** The width assumed for a remote video tile until the page reports its size. */
-const DEFAULT_TILE_PX = 320;
 
 /** A step of joining, on the page's performance timeline (`pnpm bench rounds` prints them). */
 const mark = (step: string): void => void performance.mark(`round:${step}`);
@@ -53,8 +49,11 @@ export class RoomClient {
   #send: types.Transport | null = null;
   #recv: types.Transport | null = null;
   #local = new LocalMedia((method, data) => this.request(method, data));
-  readonly #consumers = new Map<string, { consumer: types.Consumer; peerId: string }>();
-  #tileWidths = new Map<string, number>();
+  readonly #remote = new RemoteMediaSet({
+    request: (method, data) => this.request(method, data),
+    updatePeer: (peerId, fn) => this.#updatePeer(peerId, fn),
+    spatialCap: () => this.#stats.spatialCap,
+  });
   #wantJoined = false;
   /** The join under way (or done) since join() was called; null after leave(). */
   #joining: Promise<void> | null = null;
@@ -64,14 +63,14 @@ export class RoomClient {
     getState: () => this.#state,
     set: (patch) => this.#set(patch),
     updatePeer: (peerId, fn) => this.#updatePeer(peerId, fn),
-    consumers: this.#consumers,
+    consumers: this.#remote.consumers,
     consume: (peerId, producerId) => this.#consume(peerId, producerId),
-    dropConsumer: (consumerId) => this.#dropConsumer(consumerId),
+    dropConsumer: (consumerId) => this.#remote.drop(consumerId),
     rejoin: () => this.#rejoin(),
     stop: (status) => this.#stop(status),
     sendTransport: () => this.#send,
     recvTransport: () => this.#recv,
-    applyLayer: (consumerId) => this.#applyLayer(consumerId),
+    applyLayer: (consumerId) => this.#remote.applyLayer(consumerId),
   };
   readonly #stats = new StatsSampler(this.#inner);
   readonly #ice: IceRestarter;
@@ -194,17 +193,18 @@ export class RoomClient {
       if (stale()) return;
       const iceServers = joined.iceServers as RTCIceServer[];
       const made = joined.transports;
-      [send, recv] = await Promise.all([
+      const [sendT, recvT] = await Promise.all([
         this.#transport(device, 'send', iceServers, made?.send),
         this.#transport(device, 'recv', iceServers, made?.recv),
       ]);
+      [send, recv] = [sendT, recvT];
       if (stale()) return;
       [this.#device, this.#send, this.#recv] = [device, send, recv];
       this.#set({ status: 'joined' });
       mark('transports');
       if (this.#state.audioOnly) await this.request('setAudioOnly', { enabled: true });
       // The layer a new tile gets (setTileWidth refines it once the tile is laid out).
-      const layer = Math.min(layerForWidth(DEFAULT_TILE_PX), this.#stats.spatialCap);
+      const layer = this.#remote.initialLayer();
       const ready = await this.request('ready', {
         rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown>,
         consume: true,
@@ -216,7 +216,7 @@ export class RoomClient {
       const consumers = [...(ready.consumers ?? [])].sort((a, b) =>
         a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1,
       );
-      await Promise.all(consumers.map((c) => this.#consumeInfo(c, layer).catch(() => undefined)));
+      await Promise.all(consumers.map((c) => this.#remote.receive(recvT, c, layer).catch(() => undefined)));
       mark('consuming');
       if (stale()) return;
       await this.#startLocalMedia();
@@ -351,71 +351,17 @@ export class RoomClient {
 
   /** The UI reports each remote video tile's width; the consumer gets the layer that fits (capped by bandwidth). */
   setTileWidth(consumerId: string, px: number): void {
-    this.#tileWidths.set(consumerId, px);
-    void this.#applyLayer(consumerId);
-  }
-
-  async #applyLayer(consumerId: string): Promise<void> {
-    const c = this.#consumers.get(consumerId)?.consumer;
-    if (!c || c.kind !== 'video' || c.closed) return;
-    const wanted = Math.min(
-      layerForWidth(this.#tileWidths.get(consumerId) ?? DEFAULT_TILE_PX),
-      this.#stats.spatialCap,
-    );
-    if (c.appData.layer === wanted) return;
-    c.appData.layer = wanted;
-    await this.request('setPreferredLayers', { consumerId, spatialLayer: wanted }).catch(() => undefined);
+    this.#remote.setTileWidth(consumerId, px);
   }
 
   async #consume(peerId: string, producerId: string): Promise<void> {
-    if (!this.#recv || !this.#device) return;
-    await this.#consumeInfo(await this.request('consume', { producerId }));
-  }
-
-  /** A consumer the server created (paused): receive it here, show it, then let the server resume it. */
-  async #consumeInfo(info: ConsumerInfo, layer?: number): Promise<void> {
-    if (!this.#recv) return;
-    const { peerId, producerId } = info;
-    const consumer = await this.#recv.consume({
-      id: info.consumerId,
-      producerId: info.producerId,
-      kind: info.kind,
-      rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
-      // The layer the server created it with, if any: #applyLayer asks for a change only.
-      appData: { source: info.source, ...(layer !== undefined && info.kind === 'video' ? { layer } : {}) },
-    });
-    this.#consumers.set(consumer.id, { consumer, peerId });
-    const media: RemoteMedia = {
-      consumerId: consumer.id,
-      producerId,
-      source: info.source,
-      track: consumer.track,
-      paused: info.producerPaused,
-      framesDecoded: 0,
-      spatialLayer: null,
-    };
-    this.#updatePeer(peerId, (p) => ({
-      ...p,
-      media: [...p.media.filter((m) => m.producerId !== producerId), media],
-    }));
-    await this.request('resumeConsumer', { consumerId: consumer.id });
-    void this.#applyLayer(consumer.id);
-  }
-
-  #dropConsumer(consumerId: string): void {
-    const entry = this.#consumers.get(consumerId);
-    if (!entry) return;
-    entry.consumer.close();
-    this.#consumers.delete(consumerId);
-    this.#updatePeer(entry.peerId, (p) => ({
-      ...p,
-      media: p.media.filter((m) => m.consumerId !== consumerId),
-    }));
+    const recv = this.#recv;
+    if (!recv || !this.#device) return;
+    await this.#remote.receive(recv, await this.request('consume', { producerId }));
   }
 
   #teardownMedia(): void {
-    for (const { consumer } of this.#consumers.values()) consumer.close();
-    this.#consumers.clear();
+    this.#remote.closeAll();
     this.#local.closeProducers();
     this.#send?.close();
     this.#recv?.close();

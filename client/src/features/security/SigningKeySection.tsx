@@ -4,7 +4,7 @@ import { errorText } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { askText } from '../../app/prompt';
 import * as api from './signingKeyApi';
-import './signingKeyMessages';
+import './signingKey.messages';
 
 const ALGORITHMS: Record<string, string> = {
   ed25519: 'Ed25519',
