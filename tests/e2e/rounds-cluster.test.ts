@@ -145,6 +145,14 @@ const newVideoPlaying = (page: Page, testId: string, old: string | null) =>
     { polling: 50, timeout: 30_000 },
   );
 
+/** The room's error text, if it shows one (for a failure message). */
+const roomError = async (page: Page) =>
+  (
+    await page
+      .locator('[data-testid=room-error]')
+      .allTextContents()
+      .catch(() => [])
+  ).join(' | ');
 const status = (page: Page) => page.locator('[data-testid=round-room]').getAttribute('data-status');
 
 describe('a round across two nodes in two network namespaces', () => {
@@ -223,7 +231,17 @@ describe('a round across two nodes in two network namespaces', () => {
   it('participants on different nodes see and hear each other, chat, and follow the presenter', async () => {
     hostPage = await openBrowser('a', 'pku.cardio', 'en-US');
     await hostPage.goto(`${publicUrl}/rounds/${roundId}/room`);
-    await expect.poll(() => status(hostPage), { timeout: 30_000 }).toBe('joined');
+    await expect
+      .poll(() => status(hostPage), { timeout: 30_000 })
+      .toBe('joined')
+      .catch(async (e: Error) => {
+        throw new Error(
+          `the host did not join: ${await roomError(hostPage)}\n${nodes[0]!.output().slice(-3000)}`,
+          {
+            cause: e,
+          },
+        );
+      });
     guestPage = await openBrowser('b', 'lankao.doctor', 'zh-CN');
     await guestPage.goto(`${publicUrl}/rounds/${roundId}/room`);
 

@@ -150,7 +150,17 @@ export class RoomClient {
     this.#socket.on('round:notify', this.#onNotify);
     this.#socket.on('connect', this.#onConnect);
     this.#listenToPage(true);
-    return (this.#joining = this.#joinOnce());
+    // No answer in time (a slow or moving server): keep trying as a rejoin would; a refusal or a media error stops.
+    return (this.#joining = this.#joinOnce().catch((e: unknown) => {
+      if (
+        !(e instanceof RequestError) ||
+        e instanceof JoinRefused ||
+        e.code !== 'unavailable' ||
+        !this.#wantJoined
+      )
+        throw e;
+      return this.#rejoin();
+    }));
   }
 
   /**
