@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROLES, type Role } from '@consult/shared';
 import { loadOpsConfig, type OpsConfig } from './ops-config';
+import { loadSecurityConfig, type SecurityConfig } from './security-config';
 import { loadSignerConfig, type SignerConfig } from './signers/config';
 import { loadReportTrustConfig, type ReportTrustConfig } from './report-trust-config';
+
+export type { SecurityConfig };
 
 /** Runtime configuration, read from the environment once at start and validated with clear messages. */
 export interface Config extends OpsConfig {
@@ -123,7 +125,13 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const intVar = (env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number => {
+export const intVar = (
+  env: NodeJS.ProcessEnv,
+  name: string,
+  dflt: number,
+  min: number,
+  max: number,
+): number => {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
@@ -375,37 +383,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauthTokenRateLimit: intVar(env, 'OAUTH_TOKEN_RATE_LIMIT', 60, 1, 100000),
     ...loadOpsConfig(env),
     reportTrust: loadReportTrustConfig(env),
-  };
-}
-
-export interface SecurityConfig {
-  /** Roles that must use a second factor (TOTP); a user of such a role without one may only enrol. */
-  mfaRequiredRoles: Role[];
-  /** Days a browser that passed the second factor skips it (0: never remembered). */
-  mfaRememberDays: number;
-  passwordMinLength: number;
-  /** A new password may not equal the current one nor any of the N before it. */
-  passwordHistory: number;
-}
-
-const DEFAULT_MFA_ROLES = 'specialist,radiologist,program_admin,sys_admin';
-
-function loadSecurityConfig(env: NodeJS.ProcessEnv): SecurityConfig {
-  const raw = env.MFA_REQUIRED_ROLES ?? DEFAULT_MFA_ROLES;
-  const roles = raw
-    .split(',')
-    .map((r) => r.trim())
-    .filter(Boolean);
-  for (const r of roles) {
-    if (!(ROLES as readonly string[]).includes(r)) {
-      throw new ConfigError(`MFA_REQUIRED_ROLES: unknown role "${r}" (roles: ${ROLES.join(', ')})`);
-    }
-  }
-  return {
-    mfaRequiredRoles: roles as Role[],
-    mfaRememberDays: intVar(env, 'MFA_REMEMBER_DAYS', 30, 0, 365),
-    passwordMinLength: intVar(env, 'PASSWORD_MIN_LENGTH', 12, 10, 256),
-    passwordHistory: intVar(env, 'PASSWORD_HISTORY', 5, 0, 24),
   };
 }
 

@@ -63,6 +63,14 @@ export const lockReport = (trx: Trx, id: string) =>
 export const listVersions = (db: Executor, reportId: string): Promise<ReportVersionRow[]> =>
   db.selectFrom('report_versions').selectAll().where('report_id', '=', reportId).orderBy('version').execute();
 
+/** The signing author's name (printed in the signed payload) and password hash (the deployment-key path). */
+export const findSigningUser = (db: Executor, id: string) =>
+  db
+    .selectFrom('users')
+    .select(['display_name', 'password_hash'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+
 export async function userNames(db: Executor, ids: (string | null)[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids.filter((x): x is string => !!x))];
   if (unique.length === 0) return new Map();

@@ -191,12 +191,8 @@ export async function signReport(
   id: string,
   body: { pin?: string; password?: string },
 ): Promise<Report> {
-  const signer = await signerFor(ctx, actor, id, body);
-  const user = await ctx.db
-    .selectFrom('users')
-    .select(['display_name'])
-    .where('id', '=', actor.id)
-    .executeTakeFirstOrThrow();
+  const user = await q.findSigningUser(ctx.db, actor.id);
+  const signer = await signerFor(ctx, actor, id, body, user);
   const { result, consultation, effects, stamp } = await ctx.db.transaction().execute(async (trx) => {
     const l = await loadVisible(trx, actor, id, true);
     assertAuthor(actor, l);

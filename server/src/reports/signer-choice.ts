@@ -15,6 +15,7 @@ export async function signerFor(
   actor: Actor,
   id: string,
   body: { pin?: string; password?: string },
+  user: { password_hash: string },
 ): Promise<PayloadSigner> {
   if (await hasActiveKey(ctx.db, actor.id)) {
     if (!body.pin) throw badRequest('enter your signing PIN to sign the report', '/body/pin');
@@ -29,11 +30,6 @@ export async function signerFor(
   }
   if (ctx.config.signers.keyRequired)
     throw conflict('you have no signing key; enrol one (Security → Signing key) before signing');
-  const user = await ctx.db
-    .selectFrom('users')
-    .select(['password_hash'])
-    .where('id', '=', actor.id)
-    .executeTakeFirstOrThrow();
   if (!body.password || !(await verifyPassword(user.password_hash, body.password))) {
     await recordAudit(ctx.db, {
       actor,
