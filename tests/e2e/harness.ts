@@ -114,6 +114,23 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 }
 
 const openPages = new Set<Page>();
+const consoles = new WeakMap<Page, string[]>();
+
+/** Keep what the page says on its console (and its uncaught errors), with the time since recording began. */
+export function recordConsole(page: Page): void {
+  if (consoles.has(page)) return;
+  const lines: string[] = [];
+  consoles.set(page, lines);
+  openPages.add(page);
+  page.on('close', () => openPages.delete(page));
+  const t0 = Date.now();
+  page.on('console', (m) => lines.push(`${Date.now() - t0} ms ${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => lines.push(`${Date.now() - t0} ms pageerror: ${e.message}`));
+}
+
+/** The last `n` lines a page wrote to its console (recordConsole, or any page from newPage). */
+export const consoleTail = (page: Page, n = 40): string =>
+  (consoles.get(page) ?? []).slice(-n).join('\n    ');
 
 /** A fresh context (own cookies) and page; `locale` sets navigator.language, which picks the UI language. */
 export async function newPage(
@@ -126,8 +143,7 @@ export async function newPage(
     permissions: ['camera', 'microphone'],
   });
   const page = await context.newPage();
-  openPages.add(page);
-  page.on('close', () => openPages.delete(page));
+  recordConsole(page);
   return { context, page };
 }
 
@@ -145,7 +161,10 @@ export async function login(
   await expect.poll(() => page.locator('[data-testid=current-user]').count(), { timeout: 20_000 }).toBe(1);
 }
 
-/** Call in a test file: every failed test leaves a screenshot of each open page in tests/artifacts/. */
+/**
+ * Call in a test file: every failed test leaves a screenshot of each open page in tests/artifacts/, and prints
+ * the end of each page's console (what the client said while it failed).
+ */
 export function screenshotsOnFailure(): void {
   afterEach(async (ctx) => {
     if (ctx.task.result?.state !== 'fail') return;
@@ -154,6 +173,8 @@ export function screenshotsOnFailure(): void {
     for (const page of openPages) {
       const name = `${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}-${i++}.png`;
       await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true }).catch(() => undefined);
+      const said = consoleTail(page);
+      if (said) console.log(`console of ${page.url()} (${name}):\n    ${said}`);
     }
   });
 }

@@ -20,7 +20,9 @@ import {
   apiLogin,
   CHROMIUM,
   CHROMIUM_ARGS,
+  consoleTail,
   login,
+  recordConsole,
   REPO_ROOT,
   screenshotsOnFailure,
   type ApiUser,
@@ -155,6 +157,32 @@ const roomError = async (page: Page) =>
   ).join(' | ');
 const status = (page: Page) => page.locator('[data-testid=round-room]').getAttribute('data-status');
 
+/** What a browser's round looks like from inside: its room, its peer connections, its console. */
+const diagnose = async (page: Page): Promise<string> => {
+  const inside = await page
+    .evaluate(async () => {
+      const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+      const out: string[] = [];
+      for (const pc of pcs) {
+        const inbound: string[] = [];
+        if (pc.connectionState !== 'closed')
+          (await pc.getStats()).forEach(
+            (r: { type: string; kind?: string; packetsReceived?: number; framesDecoded?: number }) => {
+              if (r.type === 'inbound-rtp')
+                inbound.push(`${r.kind}:${r.packetsReceived ?? 0}p/${r.framesDecoded ?? '-'}f`);
+            },
+          );
+        out.push(
+          `pc ${pc.connectionState} ${pc.getTransceivers().length} transceivers [${inbound.join(' ')}]`,
+        );
+      }
+      const room = document.querySelector('[data-testid=round-room]');
+      return `${room?.outerHTML.slice(0, 300)}\n  ${out.join('\n  ')}`;
+    })
+    .catch((e: Error) => `(page unreadable: ${e.message})`);
+  return `${inside}\n  console:\n    ${consoleTail(page)}`;
+};
+
 describe('a round across two nodes in two network namespaces', () => {
   let machines: Machine[] = [];
   let redis: Service | undefined;
@@ -216,6 +244,7 @@ describe('a round across two nodes in two network namespaces', () => {
       userAgent: `Mozilla/5.0 (X11; Linux x86_64) Chrome/156 consult-node=${node}`,
     });
     const page = await context.newPage();
+    recordConsole(page);
     await page.addInitScript(CAPTURE_PEER_CONNECTIONS);
     await login(page, publicUrl, user);
     return page;
@@ -245,8 +274,20 @@ describe('a round across two nodes in two network namespaces', () => {
     guestPage = await openBrowser('b', 'lankao.doctor', 'zh-CN');
     await guestPage.goto(`${publicUrl}/rounds/${roundId}/room`);
 
-    await expect.poll(() => framesDecoded(hostPage), { timeout: 40_000 }).toBeGreaterThan(0);
-    await expect.poll(() => framesDecoded(guestPage), { timeout: 40_000 }).toBeGreaterThan(0);
+    for (const [who, page] of [
+      ['host', hostPage],
+      ['guest', guestPage],
+    ] as const)
+      await expect
+        .poll(() => framesDecoded(page), { timeout: 40_000 })
+        .toBeGreaterThan(0)
+        .catch(async (e: Error) => {
+          throw new Error(
+            `the ${who} decodes no video:\nhost: ${await diagnose(hostPage)}\nguest: ${await diagnose(guestPage)}` +
+              `\nnode a:\n${nodes[0]!.output().slice(-3000)}\nnode b:\n${nodes[1]!.output().slice(-3000)}`,
+            { cause: e },
+          );
+        });
     // Node A owns the round: both peers are in its room, node B has none (it routes the guest's signalling).
     expect((await sfuRooms(nodes[0]!)).find((r) => r.roundId === roundId)?.peers.sort()).toEqual(
       [host.id, guest.id].sort(),
@@ -311,11 +352,9 @@ describe('a round across two nodes in two network namespaces', () => {
       ]);
     } catch (e) {
       // What each browser went through and what the survivor said: a stuck failover is diagnosed from this.
-      const room = async (page: Page) =>
-        page.locator('[data-testid=round-room]').evaluate((el) => el.outerHTML.slice(0, 400));
       throw new Error(
-        `${(e as Error).message}\nhost: ${await timeline(hostPage)}\n  ${await room(hostPage)}` +
-          `\nguest: ${await timeline(guestPage)}\n  ${await room(guestPage)}` +
+        `${(e as Error).message}\nhost: ${await timeline(hostPage)}\n  ${await diagnose(hostPage)}` +
+          `\nguest: ${await timeline(guestPage)}\n  ${await diagnose(guestPage)}` +
           `\nnode b:\n${nodes[1]!.output().slice(-4000)}`,
         { cause: e },
       );

@@ -31,6 +31,10 @@ export { RequestError, type PeerView, type RemoteMedia, type RoomState };
 /** A step of joining, on the page's performance timeline (`pnpm bench rounds` prints them). */
 const mark = (step: string): void => void performance.mark(`round:${step}`);
 
+/** A step that failed without stopping the room (a consumer left out, say): said on the console. */
+const warn = (what: string, e: unknown): void =>
+  console.warn(`round: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+
 /** What a join answers when joining again cannot help. */
 const REFUSED_FOR_GOOD: string[] = ['forbidden', 'not_found', 'invalid_transition'];
 class JoinRefused extends RequestError {
@@ -66,7 +70,7 @@ export class RoomClient {
     consumers: this.#remote.consumers,
     consume: (peerId, producerId) => this.#consume(peerId, producerId),
     dropConsumer: (consumerId) => this.#remote.drop(consumerId),
-    rejoin: () => this.#rejoin(),
+    rejoin: (why) => this.#rejoin(why),
     stop: (status) => this.#stop(status),
     sendTransport: () => this.#send,
     recvTransport: () => this.#recv,
@@ -116,7 +120,7 @@ export class RoomClient {
   #onConnect = (): void => {
     if (!this.#wantJoined) return;
     if (this.#state.status === 'joined') void this.#resume();
-    else if (this.#state.status !== 'joining') void this.#rejoin();
+    else if (this.#state.status !== 'joining') void this.#rejoin('socket reconnected');
   };
 
   /**
@@ -127,7 +131,7 @@ export class RoomClient {
   async #resume(): Promise<void> {
     const seq = this.#joinSeq;
     if (await this.restartIce()) return;
-    if (seq === this.#joinSeq && this.#wantJoined) await this.#rejoin();
+    if (seq === this.#joinSeq && this.#wantJoined) await this.#rejoin('no ICE restart after reconnect');
   }
   #onNetworkChange = (): void => void this.restartIce();
   /** The tab closes: say goodbye now, or the server would wait for this peer to come back (see #resume). */
@@ -159,7 +163,7 @@ export class RoomClient {
         !this.#wantJoined
       )
         throw e;
-      return this.#rejoin();
+      return this.#rejoin('first join unanswered');
     }));
   }
 
@@ -226,7 +230,11 @@ export class RoomClient {
       const consumers = [...(ready.consumers ?? [])].sort((a, b) =>
         a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1,
       );
-      await Promise.all(consumers.map((c) => this.#remote.receive(recvT, c, layer).catch(() => undefined)));
+      await Promise.all(
+        consumers.map((c) =>
+          this.#remote.receive(recvT, c, layer).catch((e: unknown) => warn(`receive ${c.kind}`, e)),
+        ),
+      );
       mark('consuming');
       if (stale()) return;
       await this.#startLocalMedia();
@@ -245,7 +253,8 @@ export class RoomClient {
     }
   }
 
-  async #rejoin(): Promise<void> {
+  async #rejoin(why: string): Promise<void> {
+    console.info(`round: rejoining (${why}; was ${this.#state.status})`);
     this.#set({ status: 'rejoining', rejoins: this.#state.rejoins + 1 });
     for (let attempt = 0; this.#wantJoined && attempt < 30; attempt++) {
       const seq = this.#joinSeq + 1;
@@ -277,18 +286,26 @@ export class RoomClient {
   #onTransportState = (t: types.Transport, s: types.ConnectionState): void => {
     if (s === 'connected') mark(`${t.direction}-connected`);
     if (s !== 'failed' && s !== 'disconnected') return;
-    // No restart possible (the round's node is gone, the peer too) and the media failed: join again, which
-    // reaches the round wherever it is served now.
-    void this.#ice.restart(t).then((ok) => {
-      if (!ok && s === 'failed' && !t.closed && this.#wantJoined && this.#state.status === 'joined')
-        void this.#rejoin();
+    // The server no longer has this transport (the round's node is gone, or our peer with it) and the media
+    // failed: join again, which reaches the round wherever it is served now. Offline or unanswered, the
+    // `online` event or the socket's reconnect (#resume) tries again.
+    void this.#ice.restart(t).then((outcome) => {
+      if (
+        outcome === 'refused' &&
+        s === 'failed' &&
+        !t.closed &&
+        this.#wantJoined &&
+        this.#state.status === 'joined'
+      )
+        void this.#rejoin(`${t.direction} transport failed, restart refused`);
     });
   };
 
   /** ICE restart on both transports (network changed: Wi-Fi ↔ 4G, new address). */
   async restartIce(): Promise<boolean> {
     const ts = [this.#send, this.#recv].filter((t): t is types.Transport => !!t && !t.closed);
-    return ts.length === 2 && (await Promise.all(ts.map((t) => this.#ice.restart(t)))).every(Boolean);
+    const outcomes = await Promise.all(ts.map((t) => this.#ice.restart(t)));
+    return ts.length === 2 && outcomes.every((o) => o === 'restarted');
   }
 
   async #startLocalMedia(): Promise<void> {

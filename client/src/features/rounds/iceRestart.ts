@@ -7,16 +7,24 @@
  * The restartIce request also resumes the server-side peer when it is sent on a new socket (Chromium closes
  * its sockets on a network change): the transport id identifies the peer, so the same request works before
  * and after a socket reconnect.
+ *
+ * A restart ends one of three ways: `restarted`; `refused` (the server answered that it has no such transport:
+ * its node is gone or the peer's grace passed, so only a new join helps); `unreachable` (offline, or no answer in
+ * time: the `online` event or the socket's reconnect tries again, and a rejoin now would only throw away a peer
+ * the server still keeps for us).
  */
 import type { types } from 'mediasoup-client';
 import type { RoundMethod, RoundRequestData, RoundResponse } from '@consult/shared';
+import { RequestError } from './roomTypes';
 
 type Request = <M extends RoundMethod>(method: M, data: RoundRequestData<M>) => Promise<RoundResponse<M>>;
 
+export type RestartOutcome = 'restarted' | 'refused' | 'unreachable';
+
 interface Running {
   again: boolean;
-  /** Resolves true when a restart went through (the server answered and the transport took the new ICE). */
-  done: Promise<boolean>;
+  /** How the last attempt ended. */
+  done: Promise<RestartOutcome>;
 }
 
 export class IceRestarter {
@@ -32,16 +40,16 @@ export class IceRestarter {
     this.#onRestarted = onRestarted;
   }
 
-  /** Restart ICE on `t` (joining a restart already under way); resolves whether the last attempt went through. */
-  restart(t: types.Transport): Promise<boolean> {
+  /** Restart ICE on `t` (joining a restart already under way); resolves how the last attempt ended. */
+  restart(t: types.Transport): Promise<RestartOutcome> {
     const running = this.#running.get(t);
     if (running) {
       running.again = true;
       return running.done;
     }
-    const entry: Running = { again: true, done: Promise.resolve(false) };
+    const entry: Running = { again: true, done: Promise.resolve('unreachable') };
     entry.done = (async () => {
-      let ok = false;
+      let outcome: RestartOutcome = 'unreachable';
       while (entry.again && !t.closed && navigator.onLine) {
         entry.again = false;
         try {
@@ -50,13 +58,15 @@ export class IceRestarter {
             roundId: this.#roundId,
           });
           await t.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });
-          ok = true;
+          outcome = 'restarted';
           this.#onRestarted();
-        } catch {
-          ok = false; // the transport is gone (rejoin under way) or the server did not answer
+        } catch (e) {
+          // No answer in time is not a refusal: the server may well keep our peer.
+          outcome = e instanceof RequestError && e.code === 'unavailable' ? 'unreachable' : 'refused';
         }
       }
-      return ok;
+      console.info(`round: ICE restart of the ${t.direction} transport: ${outcome}`);
+      return outcome;
     })().finally(() => this.#running.delete(t));
     this.#running.set(t, entry);
     return entry.done;

@@ -16,7 +16,7 @@ export interface NotificationTarget {
   readonly consumers: ReadonlyMap<string, { consumer: types.Consumer; peerId: string }>;
   consume(peerId: string, producerId: string): Promise<void>;
   dropConsumer(consumerId: string): void;
-  rejoin(): Promise<void>;
+  rejoin(why: string): Promise<void>;
   /** The server ended our presence for good: stop wanting to be joined, tear the media down, show why. */
   stop(status: 'replaced' | 'ended'): void;
 }
@@ -49,7 +49,11 @@ export async function handleNotification(room: NotificationTarget, n: RoundNotif
           n.data.producer,
         ],
       }));
-      await room.consume(n.data.peerId, n.data.producer.producerId).catch(() => undefined);
+      await room
+        .consume(n.data.peerId, n.data.producer.producerId)
+        .catch((e: unknown) =>
+          console.warn(`round: consume ${n.data.producer.kind} failed: ${(e as Error).message ?? String(e)}`),
+        );
       return;
     case 'producerClosed':
       for (const [id, e] of room.consumers)
@@ -99,7 +103,7 @@ export async function handleNotification(room: NotificationTarget, n: RoundNotif
       return;
     }
     case 'rejoin':
-      await room.rejoin();
+      await room.rejoin(`the server asked (${n.data.reason})`);
       return;
     case 'replaced':
       room.stop('replaced');
