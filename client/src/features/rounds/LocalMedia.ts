@@ -3,9 +3,8 @@
  * producers on the current send transport. Tracks outlive transports, so a rejoin re-produces the same tracks.
  */
 import type { types } from 'mediasoup-client';
-import type { MediaSource, RoundMethod, RoundRequestData, RoundResponse } from '@consult/shared';
-
-type Request = <M extends RoundMethod>(method: M, data: RoundRequestData<M>) => Promise<RoundResponse<M>>;
+import type { MediaSource } from '@consult/shared';
+import type { Request } from './signalling';
 
 /** ¼, ½ and full resolution; the SFU forwards to each receiver the layer its tile and link allow. */
 export const SIMULCAST: RTCRtpEncodingParameters[] = [

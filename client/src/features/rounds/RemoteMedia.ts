@@ -4,14 +4,13 @@
  * bandwidth (StatsSampler). The room client owns one of these per join; the transports are its.
  */
 import type { types } from 'mediasoup-client';
-import type { ConsumerInfo, RoundMethod, RoundRequestData, RoundResponse } from '@consult/shared';
+import type { ConsumerInfo } from '@consult/shared';
 import { layerForWidth } from './linkQuality';
 import type { PeerView, RemoteMedia } from './roomTypes';
+import type { Request } from './signalling';
 
 /** The width assumed for a remote video tile until the page reports its size. */
 export const DEFAULT_TILE_PX = 320;
-
-type Request = <M extends RoundMethod>(method: M, data: RoundRequestData<M>) => Promise<RoundResponse<M>>;
 
 export interface RemoteMediaDeps {
   request: Request;

@@ -9,14 +9,7 @@
  * this client (`#inner`).
  */
 import { Device, type types } from 'mediasoup-client';
-import type {
-  Ack,
-  RoundMethod,
-  RoundNotification,
-  RoundRequestData,
-  RoundResponse,
-  TransportInfo,
-} from '@consult/shared';
+import type { RoundNotification, TransportInfo } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { LocalMedia } from './LocalMedia';
 import { IceRestarter } from './iceRestart';
@@ -25,15 +18,9 @@ import { initialRoomState, RequestError, type PeerView, type RemoteMedia, type R
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
 import { openTransport } from './transports';
 import { RemoteMediaSet } from './RemoteMedia';
+import { mark, roomRequest, warn, type Request } from './signalling';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
-
-/** A step of joining, on the page's performance timeline (`pnpm bench rounds` prints them). */
-const mark = (step: string): void => void performance.mark(`round:${step}`);
-
-/** A step that failed without stopping the room (a consumer left out, say): said on the console. */
-const warn = (what: string, e: unknown): void =>
-  console.warn(`round: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
 
 /** What a join answers when joining again cannot help. */
 const REFUSED_FOR_GOOD: string[] = ['forbidden', 'not_found', 'invalid_transition'];
@@ -82,6 +69,7 @@ export class RoomClient {
   constructor(roundId: string, socket: AppSocket = connectSocket()) {
     this.roundId = roundId;
     this.#socket = socket;
+    this.request = roomRequest(socket);
     this.#ice = new IceRestarter(
       roundId,
       (method, data) => this.request(method, data),
@@ -102,19 +90,8 @@ export class RoomClient {
     this.#set({ peers: this.#state.peers.map((p) => (p.peerId === peerId ? fn(p) : p)) });
   }
 
-  async request<M extends RoundMethod>(method: M, data: RoundRequestData<M>): Promise<RoundResponse<M>> {
-    const s = this.#socket.timeout(15_000) as unknown as {
-      emitWithAck(ev: string, d: unknown): Promise<Ack<RoundResponse<M>>>;
-    };
-    let res: Ack<RoundResponse<M>>;
-    try {
-      res = await s.emitWithAck(`round:${method}`, data);
-    } catch {
-      throw new RequestError('unavailable', `${method}: no answer from the server`);
-    }
-    if (!res.ok) throw new RequestError(res.code, res.message);
-    return res.data;
-  }
+  /** Ask the round's node; see signalling.ts. */
+  request: Request;
 
   #onNotify = (n: RoundNotification): void => void handleNotification(this.#inner, n);
   #onConnect = (): void => {

@@ -14,10 +14,8 @@
  * the server still keeps for us).
  */
 import type { types } from 'mediasoup-client';
-import type { RoundMethod, RoundRequestData, RoundResponse } from '@consult/shared';
 import { RequestError } from './roomTypes';
-
-type Request = <M extends RoundMethod>(method: M, data: RoundRequestData<M>) => Promise<RoundResponse<M>>;
+import type { Request } from './signalling';
 
 export type RestartOutcome = 'restarted' | 'refused' | 'unreachable';
 

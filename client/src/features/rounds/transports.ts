@@ -4,15 +4,8 @@
  * or rejoins from there).
  */
 import type { Device, types } from 'mediasoup-client';
-import type {
-  MediaSource,
-  RoundMethod,
-  RoundRequestData,
-  RoundResponse,
-  TransportInfo,
-} from '@consult/shared';
-
-type Request = <M extends RoundMethod>(method: M, data: RoundRequestData<M>) => Promise<RoundResponse<M>>;
+import type { MediaSource, TransportInfo } from '@consult/shared';
+import type { Request } from './signalling';
 
 export function openTransport(o: {
   device: Device;

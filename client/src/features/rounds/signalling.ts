@@ -1,0 +1,37 @@
+/**
+ * The room's signalling over the app's socket: one request/answer per round method (`round:<method>` with an
+ * acknowledgement), the type every part of the room uses to ask, and the room's two kinds of trace: performance
+ * marks for the join's steps and console lines for what failed without stopping the room.
+ */
+import type { Ack, RoundMethod, RoundRequestData, RoundResponse } from '@consult/shared';
+import type { AppSocket } from '../../app/socket';
+import { RequestError } from './roomTypes';
+
+export type Request = <M extends RoundMethod>(
+  method: M,
+  data: RoundRequestData<M>,
+) => Promise<RoundResponse<M>>;
+
+/** Ask the round's node (wherever it is: the socket's node routes it); no answer in 15 s is `unavailable`. */
+export const roomRequest =
+  (socket: AppSocket): Request =>
+  async (method, data) => {
+    const s = socket.timeout(15_000) as unknown as {
+      emitWithAck(ev: string, d: unknown): Promise<Ack<RoundResponse<typeof method>>>;
+    };
+    let res: Ack<RoundResponse<typeof method>>;
+    try {
+      res = await s.emitWithAck(`round:${method}`, data);
+    } catch {
+      throw new RequestError('unavailable', `${method}: no answer from the server`);
+    }
+    if (!res.ok) throw new RequestError(res.code, res.message);
+    return res.data;
+  };
+
+/** A step of joining, on the page's performance timeline (`pnpm bench rounds` prints them). */
+export const mark = (step: string): void => void performance.mark(`round:${step}`);
+
+/** A step that failed without stopping the room (a consumer left out, say): said on the console. */
+export const warn = (what: string, e: unknown): void =>
+  console.warn(`round: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
