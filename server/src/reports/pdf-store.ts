@@ -22,7 +22,7 @@ import type { ReportDocument } from './document';
 import * as q from './queries';
 
 /** Bump when the PDF's layout or drawing changes: every stored PDF renders again on its next download. */
-export const PDF_LAYOUT_REVISION = 1;
+export const PDF_LAYOUT_REVISION = 2;
 
 export function pdfInputHash(doc: ReportDocument, lang: string, marks: unknown): string {
   const { keyImagePictures: _pictures, ...printed } = doc;
