@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
+  /** Signing with a personal key: its PDF could not be rendered, signed or stored, so the report was not signed. */
+  pdf_signing_failed: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 

@@ -67,6 +67,7 @@ export interface Database {
   deployment_keys: DeploymentKeyTable;
   signer_keys: signers.SignerKeyTable;
   report_signature_log: reports.ReportSignatureLogTable;
+  report_signed_pdfs: reports.ReportSignedPdfTable;
 }
 
 export type DB = Kysely<Database>;

@@ -54,6 +54,8 @@ export interface PayloadSigner {
   /** Certificate sha256 (own key) or the deployment key's SPKI fingerprint. */
   fingerprint: string;
   certificatePem: string | null;
+  /** The certificate's issuing chain (own key; PEM, nearest issuer first): the PDF signature carries it. */
+  chainPem?: string[];
   keyId: string | null;
 }
 

@@ -1,5 +1,6 @@
 /**
- * A signed report version's PDF is rendered once and then served from storage: the object
+ * The deployment-signed PDFs (a version signed with the doctor's own P-256 key has its PDFs signed at signing
+ * instead, signed-pdf.ts). A signed report version's PDF is rendered once and then served from storage: the object
  * pdf/<report id>/<name> of the `reports` namespace of the platform storage (server/src/storage: written to a
  * temporary object, fsynced, renamed into place), so it is in backups with the DICOM blobs and shared by the nodes
  * that share STORAGE_DIR.
@@ -22,7 +23,7 @@ import type { ReportDocument } from './document';
 import * as q from './queries';
 
 /** Bump when the PDF's layout or drawing changes: every stored PDF renders again on its next download. */
-export const PDF_LAYOUT_REVISION = 1;
+export const PDF_LAYOUT_REVISION = 2;
 
 export function pdfInputHash(doc: ReportDocument, lang: string, marks: unknown): string {
   const { keyImagePictures: _pictures, ...printed } = doc;

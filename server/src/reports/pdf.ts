@@ -253,7 +253,10 @@ export function renderReportPdf(
   para(`${d.payload.signer.name} · ${hname(d.signerHospital)}`);
   para(`${t.signedAt}: ${when(d.payload.signedAt)} · ${t.version} ${d.payload.version}`);
   if (d.payload.amendmentReason) para(`${t.amendment}: ${d.payload.amendmentReason}`);
-  para(`${t.fingerprint} (Ed25519, SHA-256): ${shortFingerprint(d.keyFingerprint)}`);
+  const alg = { ed25519: 'Ed25519', p256: 'ECDSA P-256', sm2: 'SM2', deployment: 'Ed25519' }[
+    d.payload.key?.algorithm ?? 'deployment'
+  ];
+  para(`${t.fingerprint} (${alg}, SHA-256): ${shortFingerprint(d.keyFingerprint)}`);
   pdf.fontSize(7).text(`${t.signature}: ${d.signature}`);
   if (d.acknowledgedAt) pdf.fontSize(10.5).text(`${t.acknowledged}: ${when(d.acknowledgedAt)}`);
   if (d.pdfSignature)

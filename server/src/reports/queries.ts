@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { standingColumns, visibleCases } from '../access/policy';
-import type { ReportRow, ReportVersionRow } from './tables';
+import type { ReportRow, ReportSignedPdfTable, ReportVersionRow } from './tables';
 
 /** The consultation facts the report rules need. */
 export interface ConsultationFacts {
@@ -173,4 +173,26 @@ export const consultationIdentity = (db: Executor, consultationId: string) =>
     .selectFrom('consultations')
     .select(['id', 'patient_id', 'requesting_hospital_id', 'target_hospital_id'])
     .where('id', '=', consultationId)
+    .executeTakeFirst();
+
+/** The PDF of a version signed with the doctor's own key, in one language (signing transaction). */
+export const insertSignedPdf = (trx: Trx, row: Omit<ReportSignedPdfTable, 'created_at'>) =>
+  trx.insertInto('report_signed_pdfs').values(row).execute();
+
+export const findSignedPdf = (db: Executor, reportId: string, version: number, lang: string) =>
+  db
+    .selectFrom('report_signed_pdfs')
+    .selectAll()
+    .where('report_id', '=', reportId)
+    .where('version', '=', version)
+    .where('lang', '=', lang as 'zh-CN' | 'en')
+    .executeTakeFirst();
+
+/** The key a version was signed with: its algorithm (null: the deployment key) and certificate. */
+export const versionKey = (db: Executor, reportId: string, version: number) =>
+  db
+    .selectFrom('report_versions')
+    .select(['algorithm', 'certificate_pem'])
+    .where('report_id', '=', reportId)
+    .where('version', '=', version)
     .executeTakeFirst();

@@ -39,6 +39,7 @@ import { listReports } from './list';
 import { TimestampRetrier, timestampSettings } from './timestamp/service';
 import { loadDeploymentSigner } from './pades/signer';
 import { pdfSignatureOf, signStoredPdf } from './pades/report-pdf';
+import { reportKeyNote, storedSignedPdf, type PdfKit } from './signed-pdf';
 
 const errors = errorResponses;
 const tags = ['reports'];
@@ -59,11 +60,12 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
     cert: config.reportTrust.pdfSigningCert,
     key: config.reportTrust.pdfSigningKey,
   });
-  const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key, config, timestamps });
   const pdfRenderer = new PdfRenderer();
   app.addHook('onClose', async () => pdfRenderer.close());
   // Key images are rendered from the imaging capability's blobs (same DATA_DIR).
   const blobs = new BlobStore(storageDirOf(config));
+  const pdf: PdfKit = { renderer: pdfRenderer, blobs, storageDir: storageDirOf(config) };
+  const ctx = (): svc.ReportsCtx => ({ db: app.db, io: app.io, key, config, timestamps, pdf });
 
   app.get(
     '/reports/public-key',
@@ -227,35 +229,46 @@ const reportRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, 
       const l = await loadVisible(app.db, actor, req.params.id);
       const doc = await loadDocument(app.db, l, req.query.version, config.reportTimeZone);
       const lang = req.query.lang ?? 'zh-CN';
-      doc.pdfSignature = await pdfSignatureOf(app.db, pdfSigner, doc);
-      // Rendered and signed once per version, language and printed input; later downloads read it from storage.
-      const { pdf, fromStore } = await storedPdf(app.db, storageDirOf(config), doc, lang, async () => {
-        doc.keyImagePictures = await keyImagePictures(
-          app.db,
-          blobs,
-          doc.consultation.id,
-          doc.requesting.id,
-          doc.payload.content.keyImages,
-          lang,
-        );
-        return signStoredPdf(await pdfRenderer.render(doc, lang), pdfSigner, timestamps);
-      });
+      const version = doc.payload.version;
+      // Signed with the doctor's own key: exactly the file signed then (signed-pdf.ts).
+      const own = await storedSignedPdf(app.db, pdf.storageDir, l.report.id, version, lang);
+      let source = 'signed';
+      let file = own;
+      if (!file) {
+        // Otherwise the deployment certificate signs it: rendered and signed once per version, language and
+        // printed input; later downloads read it from storage (pdf-store.ts).
+        const reportKey = await reportKeyNote(app.db, l.report.id, version);
+        doc.pdfSignature = {
+          ...(await pdfSignatureOf(app.db, pdfSigner, doc)),
+          ...(reportKey && { reportKey }),
+        };
+        const stored = await storedPdf(app.db, pdf.storageDir, doc, lang, async () => {
+          doc.keyImagePictures = await keyImagePictures(
+            app.db,
+            blobs,
+            doc.consultation.id,
+            doc.requesting.id,
+            doc.payload.content.keyImages,
+            lang,
+          );
+          return signStoredPdf(await pdfRenderer.render(doc, lang), pdfSigner, timestamps);
+        });
+        file = stored.pdf;
+        source = stored.fromStore ? 'stored' : 'rendered';
+      }
       auditRead(app.db, {
         actor,
         action: 'report.export_pdf',
         entityType: 'report',
         entityId: l.report.id,
         ip: actor.ip,
-        detail: { version: doc.payload.version },
+        detail: { version, signedBy: own ? 'signer' : 'deployment' },
       });
-      reply.header('x-pdf-source', fromStore ? 'stored' : 'rendered');
+      reply.header('x-pdf-source', source);
       return reply
         .type('application/pdf')
-        .header(
-          'content-disposition',
-          `attachment; filename="report-${l.report.id}-v${doc.payload.version}.pdf"`,
-        )
-        .send(pdf);
+        .header('content-disposition', `attachment; filename="report-${l.report.id}-v${version}.pdf"`)
+        .send(file);
     },
   );
   app.get(

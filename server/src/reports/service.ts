@@ -32,6 +32,7 @@ import type { Config } from '../config';
 import { publishEffects, toReportPending } from './consultation-link';
 import { nextReportNumber } from './numbering';
 import * as timestamps from './timestamp/service';
+import { discardUnsigned, signsOwnPdf, signVersionPdfs, type PdfKit, type PdfWrite } from './signed-pdf';
 
 export interface ReportsCtx {
   db: DB;
@@ -40,6 +41,8 @@ export interface ReportsCtx {
   config: Config;
   /** RFC 3161 trusted time of signatures (timestamp/service.ts). */
   timestamps: timestamps.TimestampSettings;
+  /** Rendering and storing report PDFs (a version signed with a personal key gets its PDFs at signing). */
+  pdf: PdfKit;
 }
 
 /** States in which the assigned consultant may work on the report. */
@@ -193,7 +196,8 @@ export async function signReport(
 ): Promise<Report> {
   const user = await q.findSigningUser(ctx.db, actor.id);
   const signer = await signerFor(ctx, actor, id, body, user);
-  const { result, consultation, effects, stamp } = await ctx.db.transaction().execute(async (trx) => {
+  const pdfWrites: PdfWrite[] = [];
+  const signing = ctx.db.transaction().execute(async (trx) => {
     const l = await loadVisible(trx, actor, id, true);
     assertAuthor(actor, l);
     const r = l.report;
@@ -268,6 +272,19 @@ export async function signReport(
       .where('id', '=', r.id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    // A personal key PDF readers verify signs the version's PDFs now (both languages), or nothing is signed.
+    const pdfs = signsOwnPdf(signer)
+      ? await signVersionPdfs(
+          trx,
+          ctx.pdf,
+          ctx.timestamps,
+          { ...l, report: updated },
+          version,
+          signer,
+          ctx.config.reportTimeZone,
+          pdfWrites,
+        )
+      : null;
     const effects =
       version === 1 ? await toReportPending(trx, ctx.config, actor, c, `report v${version} signed`) : [];
     await recordAudit(trx, {
@@ -276,7 +293,12 @@ export async function signReport(
       entityType: 'report',
       entityId: r.id,
       ip: actor.ip,
-      detail: { version, keyFingerprint: signer.fingerprint, algorithm: signer.algorithm ?? 'deployment' },
+      detail: {
+        version,
+        keyFingerprint: signer.fingerprint,
+        algorithm: signer.algorithm ?? 'deployment',
+        pdf: pdfs ? { signedBy: 'signer', files: pdfs } : { signedBy: 'deployment' },
+      },
     });
     return {
       result: await toReport(trx, { ...l, report: updated }, ctx.config.reportTimeZone),
@@ -284,6 +306,20 @@ export async function signReport(
       effects,
       stamp: { key: { report_id: r.id, version }, signature },
     };
+  });
+  const { result, consultation, effects, stamp } = await signing.catch(async (e: unknown) => {
+    await discardUnsigned(ctx.db, ctx.pdf.storageDir, pdfWrites);
+    if (e instanceof DomainError && e.code === 'pdf_signing_failed')
+      await recordAudit(ctx.db, {
+        actor,
+        action: 'report.sign',
+        entityType: 'report',
+        entityId: id,
+        outcome: 'failure',
+        ip: actor.ip,
+        detail: { why: 'pdf', error: e.message },
+      });
+    throw e;
   });
   // Trusted time: asked once now (bounded by TSA_TIMEOUT_MS); a failure leaves it pending for the retrier.
   if (ctx.timestamps.endpoint) {

@@ -25,6 +25,7 @@ export async function signerFor(
       privateKey: s.privateKey,
       fingerprint: s.fingerprint,
       certificatePem: s.certificatePem,
+      chainPem: s.chainPem,
       keyId: s.keyId,
     };
   }

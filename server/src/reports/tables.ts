@@ -61,5 +61,26 @@ export interface ReportSignatureLogTable {
   logged_at: GeneratedTimestamp;
 }
 
+/**
+ * The PDF of a version signed with the doctor's own key, one per language (migration
+ * 2026_12_04_0100_report_signed_pdfs): written in the signing transaction, never updated.
+ */
+export interface ReportSignedPdfTable {
+  report_id: string;
+  version: number;
+  lang: 'zh-CN' | 'en';
+  /** Object key in the `reports` storage namespace. */
+  storage_key: string;
+  /** sha256 (hex) of the file, checked when it is served. */
+  sha256: string;
+  size: number;
+  /** Subject of the certificate that signed the PDF (the doctor's). */
+  certificate_subject: string;
+  /** Whether an RFC 3161 signature-time-stamp is embedded in the PDF's CMS. */
+  timestamped: boolean;
+  created_at: GeneratedTimestamp;
+}
+
 export type ReportRow = Selectable<ReportTable>;
 export type ReportVersionRow = Selectable<ReportVersionTable>;
+export type ReportSignedPdfRow = Selectable<ReportSignedPdfTable>;

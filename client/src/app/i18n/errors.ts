@@ -45,6 +45,10 @@ const BY_CODE: Record<ErrorCode, { 'zh-CN': string; en: string }> = {
     en: 'The service is unavailable; please try again later',
   },
   internal: { 'zh-CN': '服务器内部错误，请联系管理员', en: 'Server error; please contact the administrator' },
+  pdf_signing_failed: {
+    'zh-CN': '无法用您的证书签署报告 PDF，报告未签署；请稍后重试或联系管理员',
+    en: 'The report PDF could not be signed with your certificate, so the report was not signed; try again later or contact the administrator',
+  },
 };
 
 /** Refinements by field (`error.<code>.<field>`) or request context (`error.<code>.<context>`). */

@@ -11,10 +11,18 @@ import { SIGNATURE_PLACEHOLDER_BYTES } from './sign-pdf';
 export interface PdfSignatureInfo {
   /** Subject of the certificate that signs the PDF. */
   certificateSubject: string;
-  /** The RFC 3161 state of the report signature this PDF shows. */
-  timestamp: 'granted' | 'pending' | 'failed' | 'none';
+  /**
+   * The RFC 3161 state of the report signature this PDF shows; 'embedded': a PDF signed with the doctor's key at
+   * signing time, whose own signature-time-stamp (in the CMS) is the trusted time.
+   */
+  timestamp: 'granted' | 'pending' | 'failed' | 'none' | 'embedded';
   /** The TSA's time (ISO UTC) when granted. */
   trustedTime: string | null;
+  /**
+   * The report's own signature when its key cannot sign the PDF (SM2, Ed25519: PDF readers cannot verify them),
+   * so the deployment certificate signs the PDF: the block says so and names the doctor's certificate.
+   */
+  reportKey?: { algorithm: string; subject: string };
 }
 
 const L = {
@@ -28,7 +36,10 @@ const L = {
     pending: '时间戳待获取',
     failed: '时间戳获取失败',
     none: '无可信时间戳',
+    embedded: '本 PDF 签名内嵌的 RFC 3161 时间戳',
     subject: '证书主题',
+    reportKey: (alg: string, subject: string) =>
+      `报告签名：签署人的 ${alg} 个人密钥（${subject}）。PDF 阅读器无法验证 ${alg} 签名，故本 PDF 由平台证书签署`,
     reason: '远程诊断报告签署',
   },
   en: {
@@ -41,7 +52,10 @@ const L = {
     pending: 'timestamp pending',
     failed: 'timestamp could not be obtained',
     none: 'no trusted timestamp',
+    embedded: 'the RFC 3161 time-stamp embedded in this PDF signature',
     subject: 'Certificate subject',
+    reportKey: (alg: string, subject: string) =>
+      `Report signature: the signer's personal ${alg} key (${subject}). PDF readers cannot verify ${alg} signatures, so this PDF is signed with the platform certificate`,
     reason: 'Remote diagnosis report signature',
   },
 };
@@ -66,13 +80,16 @@ export function drawSignatureBlock(pdf: PDFKit.PDFDocument, b: SignatureBlockInp
         ? t.pending
         : b.info.timestamp === 'failed'
           ? t.failed
-          : t.none;
+          : b.info.timestamp === 'embedded'
+            ? t.embedded
+            : t.none;
   const lines = [
     `${t.signer}：${b.signerName}`,
     `${t.hospital}：${b.hospital}`,
     `${t.signedAt}：${b.signedAt}`,
     `${t.trusted}：${trusted}`,
     `${t.subject}：${b.info.certificateSubject}`,
+    ...(b.info.reportKey ? [t.reportKey(b.info.reportKey.algorithm, b.info.reportKey.subject)] : []),
   ];
   const x = 50;
   const width = 495;

@@ -1,8 +1,9 @@
 /**
- * Who signs a report PDF: a CmsSigner (certificate, chain, a function that signs bytes). Today that is the
- * deployment's certificate: PDF_SIGNING_CERT + PDF_SIGNING_KEY (PEM files; the certificate file may continue with
- * its chain), or else a self-signed P-256 certificate created once as a deployment key (database). A per-signer identity (a user's own key and certificate, unlocked with their PIN) plugs in through
- * signerFromKey().
+ * Who signs a report PDF: a CmsSigner (certificate, chain, a function that signs bytes). For a version signed with
+ * the doctor's own P-256 key, that key and certificate (unlocked with the PIN at signing, through signerFromKey();
+ * ../signed-pdf.ts). Otherwise the deployment's certificate: PDF_SIGNING_CERT + PDF_SIGNING_KEY (PEM files; the
+ * certificate file may continue with its chain), or else a self-signed P-256 certificate created once as a
+ * deployment key (database).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
