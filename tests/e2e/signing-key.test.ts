@@ -1,7 +1,12 @@
 /**
  * A specialist enrols a personal signing key in the browser (zh-CN), signs a report with the signing PIN (a wrong
- * PIN is refused by name first), and the verification view shows the signer's certificate.
+ * PIN is refused by name first), the verification view shows the signer's certificate, and the PDF the county
+ * downloads is signed by that certificate (poppler's pdfsig: valid, the doctor's name).
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
@@ -107,8 +112,21 @@ describe('personal signing key in a real browser', () => {
       .toContain('签名验证通过');
     const signer = await sp.page.locator('[data-testid=verify-signer]').textContent();
     expect(signer).toContain('陈教授');
-    expect(signer).toContain('算法：Ed25519');
-    expect(signer).toContain('颁发者：O=Consult platform, CN=Consult internal signer CA (ed25519)');
+    expect(signer).toContain('算法：ECDSA P-256 with SHA-256');
+    expect(signer).toContain('颁发者：O=Consult platform, CN=Consult internal signer CA (p256)');
     await sp.context.close();
+
+    // The county doctor downloads the PDF: a PDF reader finds it signed by Prof. Chen's own certificate.
+    const cp = await newPage(browser, { locale: 'zh-CN' });
+    await login(cp.page, app.url, 'lankao.doctor');
+    const res = await cp.page.request.get(`${app.url}/api/reports/${report.id}/pdf?lang=zh-CN`);
+    expect(res.status()).toBe(200);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'signed-pdf-')), 'report.pdf');
+    fs.writeFileSync(file, await res.body());
+    const pdfsig = execFileSync('pdfsig', [file], { encoding: 'utf8' });
+    expect(pdfsig).toContain('Signature Validation: Signature is Valid.');
+    expect(pdfsig).toMatch(/Signer Certificate Common Name: .*陈教授/);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    await cp.context.close();
   });
 });

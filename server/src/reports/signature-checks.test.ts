@@ -80,11 +80,9 @@ describe('report signature checks', () => {
     const good = await verify(reportId);
     expect(good.ok).toBe(true);
     expect(good.versions.map((v) => v.version)).toEqual([1, 2]);
-    await t.db
-      .deleteFrom('report_versions')
-      .where('report_id', '=', reportId)
-      .where('version', '=', 2)
-      .execute();
+    // Whoever drops the version drops its signed PDFs too (they reference it).
+    for (const table of ['report_signed_pdfs', 'report_versions'] as const)
+      await t.db.deleteFrom(table).where('report_id', '=', reportId).where('version', '=', 2).execute();
     await t.db.updateTable('reports').set({ current_version: 1 }).where('id', '=', reportId).execute();
     const v = await verify(reportId);
     expect(v.ok).toBe(false);

@@ -39,6 +39,8 @@ export class RoundSession {
   readonly entryNodeId: string;
   actor: Actor;
   #joined: Joined | null = null;
+  /** The last join or leave of this socket (see handle). */
+  #membership: Promise<unknown> = Promise.resolve();
   readonly #app: FastifyInstance;
   readonly #config: Config;
   readonly #sfu: Sfu;
@@ -65,7 +67,14 @@ export class RoundSession {
   }
 
   handle<M extends RoundMethod>(method: M, data: RoundRequestData<M>): Promise<RoundResponse<M>> {
-    return (this.#handlers[method] as (d: unknown) => Promise<RoundResponse<M>>)(data);
+    const run = () => (this.#handlers[method] as (d: unknown) => Promise<RoundResponse<M>>)(data);
+    if (method !== 'join' && method !== 'leave') return run();
+    // A socket's joins and leaves one after the other, in the order they came: two joins side by side would each
+    // close the other's peer half-way (the second `replaced` by the first), leaving the browser with transports
+    // of a peer the room no longer has.
+    const next = this.#membership.then(run);
+    this.#membership = next.catch(() => undefined);
+    return next;
   }
 
   /** This socket's peer, unless it closed or a newer socket of the same browser resumed it. */

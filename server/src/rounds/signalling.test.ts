@@ -228,6 +228,25 @@ describe('round signalling with real workers', () => {
     guestSock = again;
   });
 
+  it('joins sent at once on one socket (a client rejoining on several signals) leave one peer, the last join’s', async () => {
+    const joins = await Promise.all(
+      [1, 2, 3].map(() => req(guestSock, 'join', { roundId, transports: true })),
+    );
+    expect(joins.map((j) => j.ok)).toEqual([true, true, true]);
+    expect(guestSock.notes.filter((n) => n.name === 'replaced')).toEqual([]);
+    const room = (await stats()).rooms.find((r: { roundId: string }) => r.roundId === roundId);
+    expect(room.peers).toHaveLength(2);
+    // The last answer's transports are the peer's; the earlier joins' are gone with their peers.
+    const last = joins[2]!.ok ? joins[2]!.data.transports! : null;
+    expect(await req(guestSock, 'restartIce', { transportId: last!.send.id, roundId })).toMatchObject({
+      ok: true,
+    });
+    for (const j of joins.slice(0, 2))
+      expect(
+        await req(guestSock, 'restartIce', { transportId: j.ok ? j.data.transports!.send.id : '', roundId }),
+      ).toMatchObject({ ok: false });
+  });
+
   it('a worker dying sends both peers a rejoin; joining again works on the replacement worker', async () => {
     const before = (await stats()).rooms.find((r: { roundId: string }) => r.roundId === roundId);
     process.kill(before.routers[0].workerPid, 'SIGKILL');

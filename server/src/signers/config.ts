@@ -1,6 +1,7 @@
 /**
  * Per-signer keys, read from the environment (validated like the rest of config.ts):
- * SIGNATURE_ALGORITHM   ed25519 | p256 | sm2 (default ed25519): the algorithm of keys enrolled from now on.
+ * SIGNATURE_ALGORITHM   p256 | ed25519 | sm2 (default p256): the algorithm of keys enrolled from now on. Only
+ *                       P-256 keys also sign the report PDF as the doctor (PDF readers verify no Ed25519 or SM2).
  * SIGNER_CERT_DAYS      validity of certificates the internal CA issues (default 730).
  * SIGNER_PIN_MAX_FAILURES / SIGNER_PIN_LOCK_MINUTES   wrong signing PINs before the key locks, and for how long.
  * SIGNER_TRUST_ANCHORS  a PEM file of hospital CA roots whose certificates (PKCS#12 import) are accepted.
@@ -39,7 +40,7 @@ export function splitPem(text: string): string[] {
 }
 
 export function loadSignerConfig(env: NodeJS.ProcessEnv): SignerConfig {
-  const algorithm = (env.SIGNATURE_ALGORITHM || 'ed25519').toLowerCase();
+  const algorithm = (env.SIGNATURE_ALGORITHM || 'p256').toLowerCase();
   if (!(SIGNER_ALGORITHMS as readonly string[]).includes(algorithm))
     fail(`SIGNATURE_ALGORITHM must be one of ${SIGNER_ALGORITHMS.join(', ')}, got "${algorithm}"`);
   const anchorsFile = env.SIGNER_TRUST_ANCHORS;

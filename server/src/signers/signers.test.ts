@@ -128,7 +128,7 @@ describe('signer keys', () => {
     const res = await t.as(cardio, { method: 'POST', url: '/api/signers/me/enrol', payload: { pin: PIN } });
     expect(res.statusCode).toBe(200);
     const key = res.json() as SignerKey;
-    expect(key).toMatchObject({ algorithm: 'ed25519', source: 'internal_ca', revokedAt: null });
+    expect(key).toMatchObject({ algorithm: 'p256', source: 'internal_ca', revokedAt: null });
     expect(key.subject).toContain('陈教授');
     expect(key.issuer).toContain('Consult internal signer CA');
     const again = await t.as(cardio, { method: 'POST', url: '/api/signers/me/enrol', payload: { pin: PIN } });
@@ -153,7 +153,10 @@ describe('signer keys', () => {
     expect((await sign(t, cardio, reportId, { pin: PIN })).statusCode).toBe(200);
     const v = await verify(reportId);
     expect(v.ok).toBe(true);
-    expect(v.versions[0]!.signer).toMatchObject({ deploymentKey: false, algorithm: 'Ed25519' });
+    expect(v.versions[0]!.signer).toMatchObject({
+      deploymentKey: false,
+      algorithm: 'ECDSA P-256 with SHA-256',
+    });
     expect(v.versions[0]!.checks.map((c) => c.check)).toEqual(
       expect.arrayContaining([
         'signature',

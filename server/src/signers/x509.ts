@@ -169,7 +169,9 @@ export function issueCertificate(i: IssueInput): string {
     ? Buffer.from(AsnConvert.serialize(issuer.subjectPublicKeyInfo))
     : crypto.createPublicKey(i.issuerKey).export({ type: 'spki', format: 'der' });
   const serial = crypto.randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive INTEGER
+  // A positive INTEGER whose first byte is not zero: DER allows no leading zero byte there (OpenSSL refuses the
+  // certificate with "illegal padding"; about 1 in 256 random serials had one).
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
   const usage = i.ca
     ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign
     : KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation;

@@ -4,13 +4,21 @@
  * bandwidth (StatsSampler). The room client owns one of these per join; the transports are its.
  */
 import type { types } from 'mediasoup-client';
-import type { ConsumerInfo } from '@consult/shared';
+import type { ConsumerInfo, MediaSource } from '@consult/shared';
 import { layerForWidth } from './linkQuality';
 import type { PeerView, RemoteMedia } from './roomTypes';
 import type { Request } from './signalling';
 
 /** The width assumed for a remote video tile until the page reports its size. */
 export const DEFAULT_TILE_PX = 320;
+
+interface Pending {
+  consumerId: string;
+  producerId: string;
+  peerId: string;
+  source: MediaSource;
+  cancelled: boolean;
+}
 
 export interface RemoteMediaDeps {
   request: Request;
@@ -22,6 +30,8 @@ export interface RemoteMediaDeps {
 export class RemoteMediaSet {
   readonly consumers = new Map<string, { consumer: types.Consumer; peerId: string }>();
   readonly #tileWidths = new Map<string, number>();
+  /** Consumers being set up (between the server's answer and the track): a drop cancels them. */
+  readonly #pending = new Set<Pending>();
   readonly #o: RemoteMediaDeps;
 
   constructor(o: RemoteMediaDeps) {
@@ -49,17 +59,38 @@ export class RemoteMediaSet {
     await this.#o.request('setPreferredLayers', { consumerId, spatialLayer: wanted }).catch(() => undefined);
   }
 
-  /** A consumer the server created (paused): receive it on `recv`, show it, then let the server resume it. */
+  /**
+   * A consumer the server created (paused): receive it on `recv`, show it, then let the server resume it. A
+   * peer shows one media per source (the server allows one producer per source), so a newer consumer replaces an
+   * older one of the same peer and source. A drop that names this consumer while it is being set up (its peer
+   * left, its producer closed) cancels it: it is closed instead of shown.
+   */
   async receive(recv: types.Transport, info: ConsumerInfo, layer?: number): Promise<void> {
     const { peerId, producerId } = info;
-    const consumer = await recv.consume({
-      id: info.consumerId,
-      producerId: info.producerId,
-      kind: info.kind,
-      rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
-      // The layer the server created it with, if any: applyLayer asks for a change only.
-      appData: { source: info.source, ...(layer !== undefined && info.kind === 'video' ? { layer } : {}) },
-    });
+    // The newest consumer of a peer's source wins, also over one still being set up.
+    this.dropWhere((e) => e.peerId === peerId && e.source === info.source);
+    const pending: Pending = {
+      consumerId: info.consumerId,
+      producerId,
+      peerId,
+      source: info.source,
+      cancelled: false,
+    };
+    this.#pending.add(pending);
+    let consumer: types.Consumer;
+    try {
+      consumer = await recv.consume({
+        id: info.consumerId,
+        producerId: info.producerId,
+        kind: info.kind,
+        rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
+        // The layer the server created it with, if any: applyLayer asks for a change only.
+        appData: { source: info.source, ...(layer !== undefined && info.kind === 'video' ? { layer } : {}) },
+      });
+    } finally {
+      this.#pending.delete(pending);
+    }
+    if (pending.cancelled) return void consumer.close();
     this.consumers.set(consumer.id, { consumer, peerId });
     const media: RemoteMedia = {
       consumerId: consumer.id,
@@ -78,6 +109,15 @@ export class RemoteMediaSet {
     void this.applyLayer(consumer.id);
   }
 
+  /** Close and unshow every consumer (open or being set up) that `which` selects. */
+  dropWhere(which: (e: Omit<Pending, 'cancelled'>) => boolean): void {
+    for (const p of this.#pending) if (which(p)) p.cancelled = true;
+    for (const [consumerId, { consumer, peerId }] of this.consumers) {
+      const source = consumer.appData.source as MediaSource;
+      if (which({ consumerId, producerId: consumer.producerId, peerId, source })) this.drop(consumerId);
+    }
+  }
+
   drop(consumerId: string): void {
     const entry = this.consumers.get(consumerId);
     if (!entry) return;
@@ -90,6 +130,7 @@ export class RemoteMediaSet {
   }
 
   closeAll(): void {
+    for (const p of this.#pending) p.cancelled = true;
     for (const { consumer } of this.consumers.values()) consumer.close();
     this.consumers.clear();
   }

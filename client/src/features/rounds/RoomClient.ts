@@ -1,15 +1,12 @@
 /**
  * The room, without React: mediasoup-client Device, one send and one receive transport, producers (mic, webcam
- * with three VP8 simulcast layers, screen), consumers of everyone else, and the weak-link behaviour: ICE restart on
- * network change or transport failure (iceRestart.ts; after a socket reconnect it also resumes the server-side
- * peer), automatic rejoin when that is not possible or a media worker died,
- * audio-only mode (proposed when the link degrades), preferred layers chosen from tile size and bandwidth.
- * React subscribes with useSyncExternalStore(subscribe, getState). Server notifications are applied in
- * roomNotifications.ts and the 2-second stats sampling runs in StatsSampler.ts, both through a narrow view of
- * this client (`#inner`).
+ * with three VP8 simulcast layers, screen), consumers of everyone else, and the weak-link behaviour: ICE restart
+ * on network change or transport failure (iceRestart.ts), rejoin when the server no longer has us, audio-only
+ * mode, layers from tile size and bandwidth. React subscribes with useSyncExternalStore(subscribe, getState);
+ * notifications (roomNotifications.ts) and stats sampling (StatsSampler.ts) see this client through `#inner`.
  */
 import { Device, type types } from 'mediasoup-client';
-import type { RoundNotification, TransportInfo } from '@consult/shared';
+import type { RoundNotification } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { LocalMedia } from './LocalMedia';
 import { IceRestarter } from './iceRestart';
@@ -49,6 +46,9 @@ export class RoomClient {
   /** The join under way (or done) since join() was called; null after leave(). */
   #joining: Promise<void> | null = null;
   #joinSeq = 0;
+  /** The last join request sent (see #joinOnce). */
+  #joinRequest: Promise<unknown> = Promise.resolve();
+  #listening = false;
   /** What the notification handler and the stats sampler may see and do (the state stays private here). */
   readonly #inner: NotificationTarget & SamplerTarget = {
     getState: () => this.#state,
@@ -56,7 +56,7 @@ export class RoomClient {
     updatePeer: (peerId, fn) => this.#updatePeer(peerId, fn),
     consumers: this.#remote.consumers,
     consume: (peerId, producerId) => this.#consume(peerId, producerId),
-    dropConsumer: (consumerId) => this.#remote.drop(consumerId),
+    dropWhere: (which) => this.#remote.dropWhere(which),
     rejoin: (why) => this.#rejoin(why),
     stop: (status) => this.#stop(status),
     sendTransport: () => this.#send,
@@ -113,7 +113,12 @@ export class RoomClient {
   #onNetworkChange = (): void => void this.restartIce();
   /** The tab closes: say goodbye now, or the server would wait for this peer to come back (see #resume). */
   #onPageHide = (): void => void this.leave();
-  #listenToPage(on: boolean): void {
+  /** The socket's notifications and reconnects, the page's network and lifetime events: on once, off once. */
+  #listen(on: boolean): void {
+    if (this.#listening === on) return;
+    this.#listening = on;
+    this.#socket[on ? 'on' : 'off']('round:notify', this.#onNotify);
+    this.#socket[on ? 'on' : 'off']('connect', this.#onConnect);
     const m = on ? 'addEventListener' : 'removeEventListener';
     window[m]('online', this.#onNetworkChange);
     window[m]('pagehide', this.#onPageHide);
@@ -128,9 +133,7 @@ export class RoomClient {
     if (this.#wantJoined && this.#joining && this.#state.status !== 'error') return this.#joining;
     if (opts.audioOnly !== undefined) this.#set({ audioOnly: opts.audioOnly, camOn: !opts.audioOnly });
     this.#wantJoined = true;
-    this.#socket.on('round:notify', this.#onNotify);
-    this.#socket.on('connect', this.#onConnect);
-    this.#listenToPage(true);
+    this.#listen(true);
     // No answer in time (a slow or moving server): keep trying as a rejoin would; a refusal or a media error stops.
     return (this.#joining = this.#joinOnce().catch((e: unknown) => {
       if (
@@ -160,14 +163,20 @@ export class RoomClient {
     let send: types.Transport | null = null;
     let recv: types.Transport | null = null;
     try {
-      mark('join-sent');
-      const joined = await this.request('join', { roundId: this.roundId, transports: true }).catch(
-        (e: unknown) => {
-          throw e instanceof RequestError && REFUSED_FOR_GOOD.includes(e.code) ? new JoinRefused(e) : e;
-        },
-      );
+      // One join request at a time: a join asked for while another is on its way waits for its answer, and is
+      // not sent at all if a newer one superseded it meanwhile.
+      const sent = this.#joinRequest.then(() => {
+        if (stale()) return null;
+        mark('join-sent');
+        return this.request('join', { roundId: this.roundId, transports: true });
+      });
+      this.#joinRequest = sent.catch(() => undefined);
+      const joined = await sent.catch((e: unknown) => {
+        throw e instanceof RequestError && REFUSED_FOR_GOOD.includes(e.code) ? new JoinRefused(e) : e;
+      });
       mark('joined');
-      if (stale()) return;
+      if (stale() || !joined) return;
+      console.debug(`round: join ${seq} answered (transports ${joined.transports?.recv.id ?? 'later'})`);
       // Peers first, before any await: a peerJoined arriving while the transports are created must not be
       // overwritten by this (older) list.
       this.#set({
@@ -182,11 +191,16 @@ export class RoomClient {
         routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities,
       });
       if (stale()) return;
-      const iceServers = joined.iceServers as RTCIceServer[];
       const made = joined.transports;
+      const opts = {
+        device,
+        iceServers: joined.iceServers as RTCIceServer[],
+        request: this.request,
+        onState: this.#onTransportState,
+      };
       const [sendT, recvT] = await Promise.all([
-        this.#transport(device, 'send', iceServers, made?.send),
-        this.#transport(device, 'recv', iceServers, made?.recv),
+        openTransport({ ...opts, direction: 'send', info: made?.send }),
+        openTransport({ ...opts, direction: 'recv', info: made?.recv }),
       ]);
       [send, recv] = [sendT, recvT];
       if (stale()) return;
@@ -247,17 +261,6 @@ export class RoomClient {
         if (this.#joinSeq !== seq) return;
       }
     }
-  }
-
-  async #transport(
-    device: Device,
-    direction: 'send' | 'recv',
-    iceServers: RTCIceServer[],
-    made?: TransportInfo,
-  ): Promise<types.Transport> {
-    const info = made ?? (await this.request('createTransport', { direction }));
-    const request = this.request.bind(this);
-    return openTransport({ device, direction, info, iceServers, request, onState: this.#onTransportState });
   }
 
   #onTransportState = (t: types.Transport, s: types.ConnectionState): void => {
@@ -384,13 +387,12 @@ export class RoomClient {
 
   /** Leave the round: close transports, stop devices, unsubscribe. */
   async leave(): Promise<void> {
+    console.debug(`round: leave (was ${this.#state.status})`);
     this.#wantJoined = false;
     this.#joining = null;
     this.#joinSeq++;
     this.#stats.stop();
-    this.#socket.off('round:notify', this.#onNotify);
-    this.#socket.off('connect', this.#onConnect);
-    this.#listenToPage(false);
+    this.#listen(false);
     const wasJoined = this.#send !== null;
     this.#teardownMedia();
     this.#local.stopTracks();

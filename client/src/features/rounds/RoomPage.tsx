@@ -5,8 +5,7 @@ import { useSession } from '../../app/session';
 import { ErrorText } from '../../app/ui';
 import { useAsync } from '../../app/useAsync';
 import { getRound } from './api';
-import { RoomClient } from './RoomClient';
-import { earlyRoomClient } from './earlyJoin';
+import { roomClientFor } from './earlyJoin';
 import { RoomParticipants } from './RoomParticipants';
 import { RoomStage, type RoomLayout } from './RoomStage';
 import './rounds.css';
@@ -28,7 +27,7 @@ export function RoomPage() {
   const { t } = useI18n();
   const { me } = useSession();
   const round = useAsync(() => getRound(id), [id]);
-  const client = useMemo(() => earlyRoomClient(id) ?? new RoomClient(id), [id]);
+  const client = useMemo(() => roomClientFor(id), [id]);
   const s = useSyncExternalStore(client.subscribe, client.getState);
   const [error, setError] = useState<unknown>(null);
   const [text, setText] = useState('');

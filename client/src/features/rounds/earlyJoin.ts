@@ -1,31 +1,27 @@
 /**
- * Joining a round starts as soon as the room's code has loaded, before the session check returns and before
- * React renders the room: the socket connects, and the join, router capabilities, transports and consumers are
- * negotiated while the page is still being built (`pnpm bench rounds` measures join → first remote frame).
- * The room page then takes over this client instead of creating its own. The server decides access as for any
- * join; a join that fails here (signed out, not invited) is simply not taken over.
+ * The page's one room client. Joining a round starts as soon as the room's code has loaded, before the session
+ * check returns and before React renders the room: the socket connects, and the join, router capabilities,
+ * transports and consumers are negotiated while the page is still being built (`pnpm bench rounds` measures join
+ * → first remote frame). The room page then takes the same client, whichever of the two asked first: two clients
+ * on one socket would each close the other's peer (one round per socket on the server). The server decides access
+ * as for any join.
  */
-import { connectSocket, getSocket, type AppSocket } from '../../app/socket';
+import { connectSocket, type AppSocket } from '../../app/socket';
 import { RoomClient } from './RoomClient';
 
-let early: { client: RoomClient; socket: AppSocket } | null = null;
+let current: { client: RoomClient; socket: AppSocket } | null = null;
 
-/** Called once, at page load, when the address is a round's room. */
-export function startEarlyJoin(roundId: string, audioOnly: boolean): void {
-  if (early) return;
+/** The room client for `roundId` on the app's socket: the existing one, else a new one (the old one leaves). */
+export function roomClientFor(roundId: string): RoomClient {
   const socket = connectSocket();
-  const client = new RoomClient(roundId, socket);
-  early = { client, socket };
-  void client.join({ audioOnly }).catch(() => undefined);
+  if (current && current.client.roundId === roundId && current.socket === socket) return current.client;
+  if (current) void current.client.leave();
+  current = { client: new RoomClient(roundId, socket), socket };
+  return current.client;
 }
 
-/** The client joining (or joined to) this round since page load, while it is still usable. */
-export function earlyRoomClient(roundId: string): RoomClient | null {
-  if (!early || early.client.roundId !== roundId) return null;
-  const { client, socket } = early;
-  // Still on the app's socket (signing out closes it) and not failed, left or ended.
-  if (getSocket() === socket && ['joining', 'joined'].includes(client.getState().status)) return client;
-  early = null;
-  void client.leave();
-  return null;
+/** Called once, at page load, when the address is a round's room (the page joins it too; join() is shared). */
+export function startEarlyJoin(roundId: string, audioOnly: boolean): void {
+  const client = roomClientFor(roundId);
+  if (client.getState().status === 'idle') void client.join({ audioOnly }).catch(() => undefined);
 }

@@ -7,6 +7,7 @@ import { RequestError } from './roomTypes';
 const transport = (id: string) => {
   const t = {
     id,
+    direction: 'send',
     closed: false,
     restarts: 0,
     restartIce: async () => void t.restarts++,

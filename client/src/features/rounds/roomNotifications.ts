@@ -4,6 +4,7 @@
  * the server ending our presence (rejoin, replaced by another tab, round ended).
  */
 import type { types } from 'mediasoup-client';
+import type { RemoteMediaSet } from './RemoteMedia';
 import type { RoundNotification } from '@consult/shared';
 import type { PeerView, RoomState } from './roomTypes';
 
@@ -15,7 +16,8 @@ export interface NotificationTarget {
   /** Open consumers by id, with the peer each one belongs to. */
   readonly consumers: ReadonlyMap<string, { consumer: types.Consumer; peerId: string }>;
   consume(peerId: string, producerId: string): Promise<void>;
-  dropConsumer(consumerId: string): void;
+  /** Close the consumers (open or being set up) that `which` selects. */
+  dropWhere: RemoteMediaSet['dropWhere'];
   rejoin(why: string): Promise<void>;
   /** The server ended our presence for good: stop wanting to be joined, tear the media down, show why. */
   stop(status: 'replaced' | 'ended'): void;
@@ -32,7 +34,7 @@ export async function handleNotification(room: NotificationTarget, n: RoundNotif
       });
       return;
     case 'peerLeft':
-      for (const [id, e] of room.consumers) if (e.peerId === n.data.peerId) room.dropConsumer(id);
+      room.dropWhere((e) => e.peerId === n.data.peerId);
       room.set({
         peers: room.getState().peers.filter((p) => p.peerId !== n.data.peerId),
         hands: room.getState().hands.filter((id) => id !== n.data.peerId),
@@ -56,8 +58,7 @@ export async function handleNotification(room: NotificationTarget, n: RoundNotif
         );
       return;
     case 'producerClosed':
-      for (const [id, e] of room.consumers)
-        if (e.consumer.producerId === n.data.producerId) room.dropConsumer(id);
+      room.dropWhere((e) => e.producerId === n.data.producerId);
       room.updatePeer(n.data.peerId, (p) => ({
         ...p,
         producers: p.producers.filter((x) => x.producerId !== n.data.producerId),
@@ -70,7 +71,7 @@ export async function handleNotification(room: NotificationTarget, n: RoundNotif
       }));
       return;
     case 'consumerClosed':
-      room.dropConsumer(n.data.consumerId);
+      room.dropWhere((e) => e.consumerId === n.data.consumerId);
       return;
     case 'consumerLayersChanged': {
       const e = room.consumers.get(n.data.consumerId);

@@ -7,15 +7,17 @@ import type { Device, types } from 'mediasoup-client';
 import type { MediaSource, TransportInfo } from '@consult/shared';
 import type { Request } from './signalling';
 
-export function openTransport(o: {
+export async function openTransport(o: {
   device: Device;
   direction: 'send' | 'recv';
-  info: TransportInfo;
+  /** The server's transport, when the join created it already; else it is asked for here. */
+  info?: TransportInfo;
   iceServers: RTCIceServer[];
   request: Request;
   onState: (t: types.Transport, s: types.ConnectionState) => void;
-}): types.Transport {
-  const { info, request } = o;
+}): Promise<types.Transport> {
+  const { request } = o;
+  const info = o.info ?? (await request('createTransport', { direction: o.direction }));
   const opts = {
     id: info.id,
     iceParameters: info.iceParameters as unknown as types.IceParameters,
