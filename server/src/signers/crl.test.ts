@@ -36,9 +36,9 @@ describe.each(['p256', 'ed25519', 'sm2'] as SignerAlgorithm[])('CRL of the inter
       publicUrl: 'https://consult.example.org',
       signers: { ...base.signers, algorithm },
     });
-    [cardio, nephro, program] = await Promise.all(
+    [cardio, nephro, program] = (await Promise.all(
       ['pku.cardio', 'pku.nephro', 'program'].map((u) => t.login(u)),
-    );
+    )) as [Session, Session, Session];
     for (const [who, name] of [
       [cardio, 'cardio'],
       [nephro, 'nephro'],
@@ -49,9 +49,8 @@ describe.each(['p256', 'ed25519', 'sm2'] as SignerAlgorithm[])('CRL of the inter
     }
     const ca = (await t.app.inject({ method: 'GET', url: '/api/signers/ca' })).json() as SignerCa;
     fs.writeFileSync(f('ca.pem'), ca.certificatePem);
-    const key = (
-      (await t.as(cardio, { method: 'GET', url: '/api/signers/me' })).json() as MySigningKey
-    ).active!;
+    const key = ((await t.as(cardio, { method: 'GET', url: '/api/signers/me' })).json() as MySigningKey)
+      .active!;
     const revoked = await t.as(program, {
       method: 'POST',
       url: `/api/signers/keys/${key.id}/admin-revoke`,
@@ -73,8 +72,12 @@ describe.each(['p256', 'ed25519', 'sm2'] as SignerAlgorithm[])('CRL of the inter
 
   it('is an X.509 v2 CRL listing the revoked certificate with its reason, a CRL number and nextUpdate', async () => {
     const text = await fetchCrl('crl');
-    const serial = openssl(['x509', '-in', f('cardio.pem'), '-noout', '-serial']).trim().split('=')[1]!;
-    const other = openssl(['x509', '-in', f('nephro.pem'), '-noout', '-serial']).trim().split('=')[1]!;
+    const serial = openssl(['x509', '-in', f('cardio.pem'), '-noout', '-serial'])
+      .trim()
+      .split('=')[1]!;
+    const other = openssl(['x509', '-in', f('nephro.pem'), '-noout', '-serial'])
+      .trim()
+      .split('=')[1]!;
     expect(text).toMatch(/Version 2 \(0x1\)/);
     expect(text).toContain(`Issuer: O = Consult platform, CN = Consult internal signer CA (${algorithm})`);
     expect(text).toContain(`Serial Number: ${serial}`);
@@ -97,7 +100,16 @@ describe.each(['p256', 'ed25519', 'sm2'] as SignerAlgorithm[])('CRL of the inter
 
   if (algorithm !== 'sm2') {
     it('openssl verifies the CRL against the CA root, refuses the revoked certificate, accepts the other', () => {
-      const crl = opensslStatus(['crl', '-inform', 'DER', '-in', f('crl.der'), '-CAfile', f('ca.pem'), '-noout']);
+      const crl = opensslStatus([
+        'crl',
+        '-inform',
+        'DER',
+        '-in',
+        f('crl.der'),
+        '-CAfile',
+        f('ca.pem'),
+        '-noout',
+      ]);
       expect(crl).toMatchObject({ status: 0, out: expect.stringContaining('verify OK') });
       const check = (cert: string) =>
         opensslStatus(['verify', '-crl_check', '-CAfile', f('ca.pem'), '-CRLfile', f('crl.pem'), f(cert)]);
@@ -111,7 +123,16 @@ describe.each(['p256', 'ed25519', 'sm2'] as SignerAlgorithm[])('CRL of the inter
       // openssl 3.0 offers no way to give a CRL's signature check a distinguishing ID (certificates take -vfyopt
       // distid:…, CRLs ignore it), so it checks with an empty ID: "verify failure", and `verify -crl_check`
       // stops at "CRL signature failure" for every certificate. The CA's own certificates verify.
-      const crl = opensslStatus(['crl', '-inform', 'DER', '-in', f('crl.der'), '-CAfile', f('ca.pem'), '-noout']);
+      const crl = opensslStatus([
+        'crl',
+        '-inform',
+        'DER',
+        '-in',
+        f('crl.der'),
+        '-CAfile',
+        f('ca.pem'),
+        '-noout',
+      ]);
       expect(crl.out).toContain('verify failure');
       const crlCheck = opensslStatus([
         'verify',
@@ -140,7 +161,16 @@ describe.each(['p256', 'ed25519', 'sm2'] as SignerAlgorithm[])('CRL of the inter
         signature: new Uint8Array(sm2Sign(ca.privateKey, tbs, '')).buffer,
       });
       fs.writeFileSync(f('crl-empty-id.der'), Buffer.from(AsnConvert.serialize(emptyId)));
-      const ok = opensslStatus(['crl', '-inform', 'DER', '-in', f('crl-empty-id.der'), '-CAfile', f('ca.pem'), '-noout']);
+      const ok = opensslStatus([
+        'crl',
+        '-inform',
+        'DER',
+        '-in',
+        f('crl-empty-id.der'),
+        '-CAfile',
+        f('ca.pem'),
+        '-noout',
+      ]);
       expect(ok.out).toContain('verify OK');
     });
   }

@@ -110,7 +110,11 @@ describe('administrator revokes a signing key', () => {
       .where('entity_id', '=', key.id)
       .execute();
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor_id: s.program.userId, actor_role: 'program_admin', outcome: 'success' });
+    expect(audit[0]).toMatchObject({
+      actor_id: s.program.userId,
+      actor_role: 'program_admin',
+      outcome: 'success',
+    });
     expect(JSON.parse(audit[0]!.detail!)).toMatchObject({
       by: 'administrator',
       owner: s.cardio.userId,
@@ -133,7 +137,9 @@ describe('administrator revokes a signing key', () => {
     const mine = (await t.as(s.cardio, { method: 'GET', url: '/api/signers/me' })).json() as MySigningKey;
     expect(mine.active).toBeNull();
     expect(mine.history[0]).toMatchObject({ id: key.id, revocationReason: '设备丢失，PIN 无法找回' });
-    const listed = (await t.as(s.program, { method: 'GET', url: '/api/signers/keys' })).json() as AdminSignerKey[];
+    const listed = (
+      await t.as(s.program, { method: 'GET', url: '/api/signers/keys' })
+    ).json() as AdminSignerKey[];
     expect(listed.map((k) => k.userId)).not.toContain(s.cardio.userId);
 
     // The report signed before the revocation still verifies; signing now is refused (no key any more).

@@ -144,7 +144,8 @@ export function buildName(parts: { cn: string; o?: string | null; ou?: string | 
 }
 
 /** The signature AlgorithmIdentifier of an algorithm (no parameters: Ed25519, ECDSA with SHA-256, SM2 with SM3). */
-export const signatureAlgorithmId = (a: SignerAlgorithm) => new AlgorithmIdentifier({ algorithm: SPECS[a].sigOid });
+export const signatureAlgorithmId = (a: SignerAlgorithm) =>
+  new AlgorithmIdentifier({ algorithm: SPECS[a].sigOid });
 
 /** The key identifier of a public key (SHA-1 of the subjectPublicKey bits, RFC 5280 4.2.1.2 method 1). */
 export const keyId = (spkiDer: Buffer) => {
