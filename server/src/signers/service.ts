@@ -1,7 +1,8 @@
 /**
  * Per-signer signing keys: enrolment (a key generated here, certificate from the internal CA), import of the
  * hospital CA's PKCS#12, and `unlockSigner` — the one way to use a signer's private key, which needs
- * the signing PIN (wrong PINs count toward a lockout). Revocation and the CRL: revocation.ts. Used by report signing and by the PDF (PAdES) signer.
+ * the signing PIN (wrong PINs count toward a lockout). Used by report signing and by the PDF (PAdES) signer.
+ * Revocation (by the owner or a users' administrator) and the internal CA's CRL: revocation.ts, crl.ts.
  */
 import crypto from 'node:crypto';
 import type { MySigningKey, SignerKey } from '@consult/shared';
