@@ -157,6 +157,7 @@ describe('every registered route refuses anonymous callers', () => {
     'GET /api/health',
     'GET /api/reports/public-key',
     'GET /api/signers/ca',
+    'GET /api/signers/ca/crl',
   ]);
   it('answers 401 without a session (except login, health and published keys)', async () => {
     routes.push(...t.app.registeredRoutes);

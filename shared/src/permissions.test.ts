@@ -19,4 +19,9 @@ describe('permission table', () => {
     expect(ROLES.filter((r) => can(r, Permission.ConsultationsTriage))).toEqual(['specialist']);
     expect(ROLES.filter((r) => can(r, Permission.AuditRead))).toEqual(['sys_admin']);
   });
+  it("lets exactly the users' administrators revoke another signer's key", () => {
+    const admins = ROLES.filter((r) => can(r, Permission.UsersManage));
+    expect(admins).toEqual(['program_admin', 'sys_admin']);
+    expect(ROLES.filter((r) => can(r, Permission.SignersRevoke))).toEqual(admins);
+  });
 });

@@ -13,6 +13,12 @@ export const Permission = {
   PairingsManage: 'pairings:manage',
   AuditRead: 'audit:read',
   StatsRead: 'stats:read',
+  /**
+   * Revoke any signer's report signing key (a doctor who left, or lost the device or PIN), within the reach of
+   * users administration (server: network scopeFor — the program and system administrators reach the whole
+   * network). A signer revokes their own key with reports:sign.
+   */
+  SignersRevoke: 'signers:revoke',
   // patient files
   PatientsRead: 'patients:read',
   PatientsWrite: 'patients:write',
@@ -55,6 +61,9 @@ const clinicalCommon: Permission[] = [
   P.FhirRead,
 ];
 
+/** Who administers users administers their signing keys too: one rule, whoever may manage users. */
+const usersAdmin: Permission[] = [P.UsersRead, P.UsersManage, P.SignersRevoke];
+
 /** role × action. A role not listing an action may not do it anywhere. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   county_doctor: [
@@ -79,8 +88,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   program_admin: [
     P.HospitalsRead,
     P.HospitalsManage,
-    P.UsersRead,
-    P.UsersManage,
+    ...usersAdmin,
     P.PairingsManage,
     P.StatsRead,
     P.ServiceClientsManage,
@@ -88,8 +96,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   sys_admin: [
     P.HospitalsRead,
     P.HospitalsManage,
-    P.UsersRead,
-    P.UsersManage,
+    ...usersAdmin,
     P.PairingsManage,
     P.StatsRead,
     P.AuditRead,

@@ -62,7 +62,9 @@ const contextOf = (url: string) =>
       ? 'sign'
       : url.startsWith('/api/signers/me/')
         ? 'signer'
-        : undefined;
+        : url.startsWith('/api/signers/keys/')
+          ? 'signerRevoke'
+          : undefined;
 
 let csrfToken: string | null = null;
 /** Set from /me and login; sent on every state-changing request. */

@@ -1,5 +1,5 @@
 /** Test helpers for signer keys: a report drafted and ready to sign, signing it, openssl in a temp folder. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,12 +56,9 @@ export function openssl(args: string[], input?: Buffer | string): string {
   return execFileSync('openssl', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-/** openssl's exit status and combined output, for checks that are expected to fail. */
+/** openssl's exit status and combined output (stdout then stderr, where it says "verify OK"), pass or fail. */
 export function opensslStatus(args: string[]): { status: number; out: string } {
-  try {
-    return { status: 0, out: openssl(args) };
-  } catch (e) {
-    const err = e as { status: number; stdout: string; stderr: string };
-    return { status: err.status, out: `${err.stdout}${err.stderr}` };
-  }
+  const r = spawnSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }

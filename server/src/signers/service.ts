@@ -1,7 +1,8 @@
 /**
  * Per-signer signing keys: enrolment (a key generated here, certificate from the internal CA), import of the
- * hospital CA's PKCS#12, revocation, and `unlockSigner` — the one way to use a signer's private key, which needs
+ * hospital CA's PKCS#12, and `unlockSigner` — the one way to use a signer's private key, which needs
  * the signing PIN (wrong PINs count toward a lockout). Used by report signing and by the PDF (PAdES) signer.
+ * Revocation (by the owner or a users' administrator) and the internal CA's CRL: revocation.ts, crl.ts.
  */
 import crypto from 'node:crypto';
 import type { MySigningKey, SignerKey } from '@consult/shared';
@@ -9,7 +10,7 @@ import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import type { Config } from '../config';
 import { recordAudit } from '../audit/service';
-import { badRequest, conflict, DomainError, notFound } from '../errors';
+import { badRequest, conflict, DomainError } from '../errors';
 import * as q from './queries';
 import type { SignerKeyRow } from './tables';
 import { loadOrCreateInternalCa } from './ca';
@@ -51,6 +52,7 @@ export function toSignerKey(r: SignerKeyRow): SignerKey {
     createdAt: r.created_at.toISOString(),
     revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
     revocationReason: r.revocation_reason,
+    revocationCode: (r.revocation_code as SignerKey['revocationCode']) ?? null,
     lockedUntil: r.locked_until && r.locked_until > new Date() ? r.locked_until.toISOString() : null,
   };
 }
@@ -130,6 +132,7 @@ export async function enrol(ctx: SignersCtx, actor: Actor, pin: string): Promise
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + ctx.config.signers.certDays * 86_400_000),
     ca: false,
+    crlUrl: crlUrl(ctx.config, a),
   });
   return store(ctx, actor, 'internal_ca', key, new crypto.X509Certificate(certPem), [ca.certificate], pin);
 }
@@ -184,25 +187,6 @@ export async function importPkcs12(
       '/body/pkcs12Base64',
     );
   return store(ctx, actor, 'pkcs12', key, leaf, chain, body.pin);
-}
-
-export async function revoke(ctx: SignersCtx, actor: Actor, id: string, reason: string): Promise<SignerKey> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const row = await q.keyById(trx, id);
-    // Only the key's owner revokes it; anyone else's key reads as absent.
-    if (!row || row.user_id !== actor.id) throw notFound('signing key');
-    const done = await q.revokeKey(trx, id, actor.id, reason.trim(), new Date());
-    if (!done) throw conflict('the signing key was already revoked');
-    await recordAudit(trx, {
-      actor,
-      action: 'signer.revoke',
-      entityType: 'signer_key',
-      entityId: id,
-      ip: actor.ip,
-      detail: { fingerprint: row.fingerprint, reason: reason.trim() },
-    });
-    return toSignerKey(done);
-  });
 }
 
 export interface UnlockedSigner {
@@ -299,6 +283,10 @@ export async function registeredKeys(
   const rows = await q.keysByFingerprint(db, [...new Set(fingerprints)]);
   return new Map(rows.map((r) => [r.fingerprint, r]));
 }
+
+/** Where the internal CA of `a` publishes its CRL (CRL Distribution Points of the certificates it issues). */
+export const crlUrl = (config: Pick<Config, 'publicUrl'>, a: SignerAlgorithm) =>
+  `${config.publicUrl.replace(/\/+$/, '')}/api/signers/ca/crl?algorithm=${a}`;
 
 /** Where deployment keys come from (the internal CA's among them). */
 export const keySource = (config: Pick<Config, 'dataDir' | 'secretsKey'>): KeySource => ({

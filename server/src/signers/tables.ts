@@ -26,6 +26,8 @@ export interface SignerKeyTable {
   revoked_at: Timestamp | null;
   revoked_by: string | null;
   revocation_reason: string | null;
+  /** RFC 5280 CRL reason (shared RevocationReasonCode); null: revoked before codes were recorded. */
+  revocation_code: string | null;
 }
 
 export type SignerKeyRow = Selectable<SignerKeyTable>;

@@ -17,6 +17,10 @@ import {
   AuthorityKeyIdentifier,
   BasicConstraints,
   Certificate,
+  CRLDistributionPoints,
+  DistributionPoint,
+  DistributionPointName,
+  GeneralName,
   Extension,
   Extensions,
   KeyIdentifier,
@@ -31,6 +35,7 @@ import {
   Version,
   id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
+  id_ce_cRLDistributionPoints,
   id_ce_keyUsage,
   id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
@@ -138,12 +143,17 @@ export function buildName(parts: { cn: string; o?: string | null; ou?: string | 
   return new Name(rdns);
 }
 
-const keyId = (spkiDer: Buffer) => {
+/** The signature AlgorithmIdentifier of an algorithm (no parameters: Ed25519, ECDSA with SHA-256, SM2 with SM3). */
+export const signatureAlgorithmId = (a: SignerAlgorithm) =>
+  new AlgorithmIdentifier({ algorithm: SPECS[a].sigOid });
+
+/** The key identifier of a public key (SHA-1 of the subjectPublicKey bits, RFC 5280 4.2.1.2 method 1). */
+export const keyId = (spkiDer: Buffer) => {
   const spki = AsnConvert.parse(spkiDer, SubjectPublicKeyInfo);
   return crypto.createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
 };
 
-function ext(id: string, critical: boolean, value: unknown): Extension {
+export function ext(id: string, critical: boolean, value: unknown): Extension {
   return new Extension({ extnID: id, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
@@ -157,6 +167,8 @@ export interface IssueInput {
   notBefore: Date;
   notAfter: Date;
   ca: boolean;
+  /** Where the issuer's CRL is published (CRL Distribution Points extension); leaf certificates of the internal CA. */
+  crlUrl?: string;
 }
 
 /** Build and sign one certificate; returns its PEM. */
@@ -175,7 +187,22 @@ export function issueCertificate(i: IssueInput): string {
   const usage = i.ca
     ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign
     : KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation;
-  const sigAlg = new AlgorithmIdentifier({ algorithm: SPECS[i.algorithm].sigOid });
+  const sigAlg = signatureAlgorithmId(i.algorithm);
+  const crlDp = i.crlUrl
+    ? [
+        ext(
+          id_ce_cRLDistributionPoints,
+          false,
+          new CRLDistributionPoints([
+            new DistributionPoint({
+              distributionPoint: new DistributionPointName({
+                fullName: [new GeneralName({ uniformResourceIdentifier: i.crlUrl })],
+              }),
+            }),
+          ]),
+        ),
+      ]
+    : [];
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: new Uint8Array(serial).buffer,
@@ -193,6 +220,7 @@ export function issueCertificate(i: IssueInput): string {
         false,
         new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyId(issuerSpki)) }),
       ),
+      ...crlDp,
     ]),
   });
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));

@@ -11,6 +11,25 @@ export type SignerAlgorithm = Static<typeof SignerAlgorithm>;
 /** A signing PIN: 6 to 64 characters; never stored by the server. */
 export const SigningPin = Type.String({ minLength: 6, maxLength: 64 });
 
+/**
+ * Why a key was revoked, as an X.509 CRL reasonCode (RFC 5280 5.3.1) where one maps: keyCompromise (device or PIN
+ * lost, key exposed), affiliationChanged (the doctor left or moved), cessationOfOperation (no longer signs),
+ * unspecified (no code on the CRL entry, as RFC 5280 recommends).
+ */
+export const RevocationReasonCode = Type.Union([
+  Type.Literal('unspecified'),
+  Type.Literal('keyCompromise'),
+  Type.Literal('affiliationChanged'),
+  Type.Literal('cessationOfOperation'),
+]);
+export type RevocationReasonCode = Static<typeof RevocationReasonCode>;
+export const REVOCATION_REASON_CODES = [
+  'unspecified',
+  'keyCompromise',
+  'affiliationChanged',
+  'cessationOfOperation',
+] as const satisfies readonly RevocationReasonCode[];
+
 /** A signer's key as the signer (and verifiers) see it: the certificate, never the key. */
 export const SignerKey = Type.Object({
   id: Uuid,
@@ -27,6 +46,7 @@ export const SignerKey = Type.Object({
   createdAt: IsoDateTime,
   revokedAt: Type.Union([IsoDateTime, Type.Null()]),
   revocationReason: Type.Union([Type.String(), Type.Null()]),
+  revocationCode: Type.Union([RevocationReasonCode, Type.Null()]),
   lockedUntil: Type.Union([IsoDateTime, Type.Null()]),
 });
 export type SignerKey = Static<typeof SignerKey>;
@@ -56,8 +76,15 @@ export const SignerImport = Type.Object(
 );
 export type SignerImport = Static<typeof SignerImport>;
 
-export const SignerRevoke = Type.Object({ reason: Text(500) }, { additionalProperties: false });
+export const SignerRevoke = Type.Object(
+  { reason: Text(500), reasonCode: Type.Optional(RevocationReasonCode) },
+  { additionalProperties: false },
+);
 export type SignerRevoke = Static<typeof SignerRevoke>;
+
+/** A signer's active key as the users' administrator sees it (GET /api/signers/keys). */
+export const AdminSignerKey = Type.Intersect([SignerKey, Type.Object({ userId: Uuid })]);
+export type AdminSignerKey = Static<typeof AdminSignerKey>;
 
 export const SignerCa = Type.Object({
   algorithm: SignerAlgorithm,

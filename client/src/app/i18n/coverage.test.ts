@@ -77,6 +77,9 @@ describe('zh-CN everywhere', () => {
     expect(localizedError('zh-CN', 400, { code: 'validation', field: '/body/password' })).toMatch(
       /^密码不符合要求/,
     );
+    // An administrator revoking a signing key twice, or one outside their reach, is told so.
+    expect(localizedError('zh-CN', 409, { code: 'conflict' }, 'signerRevoke')).toBe('该签名密钥已被吊销');
+    expect(localizedError('zh-CN', 404, { code: 'not_found' }, 'signerRevoke')).toMatch(/不属于您管理的用户/);
     // English readers also get the server's detail.
     expect(localizedError('en', 404, { code: 'not_found', message: 'patient not found' })).toContain(
       'patient not found',

@@ -88,6 +88,22 @@ const REFINED: Record<string, { 'zh-CN': string; en: string }> = {
     'zh-CN': 'PKCS#12 文件无法使用：须含一个 Ed25519、P-256 或 SM2 私钥及其当前有效、由受信任 CA 签发的证书',
     en: 'The PKCS#12 file cannot be used: it needs one Ed25519, P-256 or SM2 key with its currently valid certificate from a trusted CA',
   },
+  'error.conflict.signerRevoke': {
+    'zh-CN': '该签名密钥已被吊销',
+    en: 'The signing key was already revoked',
+  },
+  'error.not_found.signerRevoke': {
+    'zh-CN': '签名密钥不存在，或不属于您管理的用户',
+    en: 'No such signing key among the users you administer',
+  },
+  'error.forbidden.signerRevoke': {
+    'zh-CN': '只有密钥本人或用户管理员可以吊销签名密钥',
+    en: 'Only the key’s owner or a users’ administrator may revoke a signing key',
+  },
+  'error.validation.signerRevoke.reason': {
+    'zh-CN': '请填写吊销原因（最多 500 个字符）',
+    en: 'Give the reason for the revocation (at most 500 characters)',
+  },
   'error.validation.password': {
     'zh-CN': '密码不符合要求：至少 12 个字符，不能是常见密码、不能包含用户名、不能与最近使用过的密码相同',
     en: 'The password does not meet the rules: at least 12 characters, not a common password, not containing the username, not one used recently',

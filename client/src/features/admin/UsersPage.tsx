@@ -1,12 +1,21 @@
-import { useState, type FormEvent } from 'react';
-import { ROLES, type Department, type Role, type User, type UserCreate } from '@consult/shared';
+import { Fragment, useState, type FormEvent } from 'react';
+import {
+  ROLES,
+  type AdminSignerKey,
+  type Department,
+  type Role,
+  type User,
+  type UserCreate,
+} from '@consult/shared';
 import { del, get, patch, post } from '../../app/api';
 import { useI18n } from '../../app/i18n';
 import { askText } from '../../app/prompt';
 import { useAsync } from '../../app/useAsync';
 import { ErrorText, Loadable, PageHeader } from '../../app/ui';
 import { useHospitals } from './useHospitals';
+import { SigningKeyPanel } from './SigningKeyPanel';
 import './messages';
+import './signingKey.messages';
 
 export function UsersPage() {
   const { t } = useI18n();
@@ -16,6 +25,10 @@ export function UsersPage() {
     () => get<User[]>(`/api/users${hospitalFilter ? `?hospitalId=${hospitalFilter}` : ''}`),
     [hospitalFilter],
   );
+  // Each user's active signing key (subject, issuer, validity, fingerprint), revocable on their behalf.
+  const keys = useAsync(() => get<AdminSignerKey[]>('/api/signers/keys'), []);
+  const keyOf = new Map((keys.data ?? []).map((k) => [k.userId, k]));
+  const [openKey, setOpenKey] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -99,30 +112,76 @@ export function UsersPage() {
                   <th>{t('admin.user.role')}</th>
                   <th>{t('admin.user.hospital')}</th>
                   <th>{t('admin.user.status')}</th>
+                  <th>{t('admin.signingKey.column')}</th>
                   <th>{t('common.actions')}</th>
                 </tr>
               </thead>
               <tbody>
-                {rows.map((u) => (
-                  <tr key={u.id} data-username={u.username}>
-                    <td>{u.username}</td>
-                    <td>{u.displayName}</td>
-                    <td>{t(`role.${u.role}`)}</td>
-                    <td>{nameOf(u.hospitalId)}</td>
-                    <td>{u.disabled ? t('admin.user.disabled') : t('admin.user.enabled')}</td>
-                    <td className="actions">
-                      <button className="btn btn-small" onClick={() => void toggle(u)}>
-                        {u.disabled ? t('admin.user.enable') : t('admin.user.disable')}
-                      </button>
-                      <button className="btn btn-small" onClick={() => void reset(u)}>
-                        {t('admin.user.reset')}
-                      </button>
-                      <button className="btn btn-small" onClick={() => void resetMfa(u)}>
-                        {t('admin.user.mfaReset')}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
+                {rows.map((u) => {
+                  const key = keyOf.get(u.id);
+                  return (
+                    <Fragment key={u.id}>
+                      <tr data-username={u.username}>
+                        <td>{u.username}</td>
+                        <td>{u.displayName}</td>
+                        <td>{t(`role.${u.role}`)}</td>
+                        <td>{nameOf(u.hospitalId)}</td>
+                        <td>{u.disabled ? t('admin.user.disabled') : t('admin.user.enabled')}</td>
+                        <td>
+                          {key ? (
+                            <button
+                              className="btn btn-small btn-ghost"
+                              data-testid="user-signing-key"
+                              aria-expanded={openKey === u.id}
+                              title={key.subject}
+                              onClick={() => setOpenKey(openKey === u.id ? null : u.id)}
+                            >
+                              {key.algorithm.toUpperCase()} · {key.fingerprint.slice(0, 12)}…
+                            </button>
+                          ) : (
+                            <span className="muted">{t('admin.signingKey.none')}</span>
+                          )}
+                        </td>
+                        <td className="actions">
+                          <button className="btn btn-small" onClick={() => void toggle(u)}>
+                            {u.disabled ? t('admin.user.enable') : t('admin.user.disable')}
+                          </button>
+                          <button className="btn btn-small" onClick={() => void reset(u)}>
+                            {t('admin.user.reset')}
+                          </button>
+                          <button className="btn btn-small" onClick={() => void resetMfa(u)}>
+                            {t('admin.user.mfaReset')}
+                          </button>
+                          {key && (
+                            <button
+                              className="btn btn-small"
+                              data-testid="user-signing-key-revoke"
+                              onClick={() => setOpenKey(u.id)}
+                            >
+                              {t('admin.signingKey.revoke')}
+                            </button>
+                          )}
+                        </td>
+                      </tr>
+                      {key && openKey === u.id && (
+                        <tr>
+                          <td colSpan={7}>
+                            <SigningKeyPanel
+                              k={key}
+                              username={u.username}
+                              onCancel={() => setOpenKey(null)}
+                              onRevoked={() => {
+                                setOpenKey(null);
+                                setNotice(t('admin.signingKey.revoked', { username: u.username }));
+                                keys.reload();
+                              }}
+                            />
+                          </td>
+                        </tr>
+                      )}
+                    </Fragment>
+                  );
+                })}
               </tbody>
             </table>
           )}

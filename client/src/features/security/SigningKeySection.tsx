@@ -36,7 +36,8 @@ export function CertificateDetails({ k }: { k: SignerKey }) {
         <>
           <dt>{t('signingKey.revokedAt')}</dt>
           <dd>
-            {when(k.revokedAt)} {k.revocationReason}
+            {when(k.revokedAt)} {k.revocationCode && `${t(`signingKey.code.${k.revocationCode}`)} · `}
+            {k.revocationReason}
           </dd>
         </>
       )}

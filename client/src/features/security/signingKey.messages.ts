@@ -32,6 +32,10 @@ registerMessages({
     'signingKey.revoke': '吊销签名密钥',
     'signingKey.revokeReason': '吊销原因（吊销前的签名仍然有效）',
     'signingKey.history': '已吊销的密钥（{n}）',
+    'signingKey.code.unspecified': '未指定',
+    'signingKey.code.keyCompromise': '密钥泄露（设备或 PIN 丢失）',
+    'signingKey.code.affiliationChanged': '离职或调离',
+    'signingKey.code.cessationOfOperation': '不再签署报告',
   },
   en: {
     'signingKey.title': 'Signing key',
@@ -67,5 +71,9 @@ registerMessages({
     'signingKey.revoke': 'Revoke signing key',
     'signingKey.revokeReason': 'Reason (signatures made before stay valid)',
     'signingKey.history': 'Revoked keys ({n})',
+    'signingKey.code.unspecified': 'Unspecified',
+    'signingKey.code.keyCompromise': 'Key compromise (device or PIN lost)',
+    'signingKey.code.affiliationChanged': 'Left or moved (affiliation changed)',
+    'signingKey.code.cessationOfOperation': 'No longer signs (cessation of operation)',
   },
 });

@@ -19,6 +19,7 @@ import * as deploymentKeys from './2026_12_03_1580_deployment_keys';
 import * as reportTimestamps from './2026_12_03_1520_report_timestamps';
 import * as listsScale from './2026_12_03_1560_lists_scale';
 import * as reportSignedPdfs from './2026_12_04_0100_report_signed_pdfs';
+import * as signerRevocation from './2026_12_05_0100_signer_revocation';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_1520_report_timestamps': reportTimestamps,
   '2026_12_03_1560_lists_scale': listsScale,
   '2026_12_04_0100_report_signed_pdfs': reportSignedPdfs,
+  '2026_12_05_0100_signer_revocation': signerRevocation,
 };
