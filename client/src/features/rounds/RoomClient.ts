@@ -126,8 +126,8 @@ export class RoomClient {
   }
 
   /**
-   * Join with camera and microphone (unless audio-only). While a join started earlier (earlyJoin.ts, before the
-   * page rendered) is under way or done, returns that one; after leave() it joins again.
+   * Join with camera and microphone (unless audio-only). While a join started earlier (earlyJoin.ts) is under way
+   * or done, returns that one; after leave() it joins again.
    */
   join(opts: { audioOnly?: boolean } = {}): Promise<void> {
     if (this.#wantJoined && this.#joining && this.#state.status !== 'error') return this.#joining;
@@ -387,7 +387,6 @@ export class RoomClient {
 
   /** Leave the round: close transports, stop devices, unsubscribe. */
   async leave(): Promise<void> {
-    console.debug(`round: leave (was ${this.#state.status})`);
     this.#wantJoined = false;
     this.#joining = null;
     this.#joinSeq++;
