@@ -148,6 +148,21 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
     const ours: number[] = [];
     const baseline: number[] = [];
     const steps: Record<string, number>[] = [];
+    // The guest's peer connections: the first frame's inbound video stats say what it waited for (packets and
+    // frames received before the tile showed one, keyframes, PLIs sent).
+    await guest.page.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      const w = window as unknown as { __pcs: RTCPeerConnection[] };
+      w.__pcs = [];
+      window.RTCPeerConnection = class extends Native {
+        constructor(c?: RTCConfiguration) {
+          super(c);
+          w.__pcs.push(this);
+        }
+      } as typeof RTCPeerConnection;
+    });
+    const waits: string[] = [];
+
     const p2p = await guest.ctx.newPage();
     await p2p.goto(`${srv.url}/api/health`);
     const leaveRoom = async () => {
@@ -181,7 +196,19 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
           if (m.name.startsWith('round:')) out[m.name.slice('round:'.length)] = m.startTime;
         return out;
       });
+      const inbound = await guest.page.evaluate(async () => {
+        const out: string[] = [];
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs)
+          (await pc.getStats()).forEach((r: Record<string, unknown>) => {
+            if (r.type === 'inbound-rtp' && r.kind === 'video')
+              out.push(
+                `${r.packetsReceived}p ${r.framesReceived}f ${r.keyFramesDecoded}k pli=${r.pliCount} fir=${r.firCount}`,
+              );
+          });
+        return out.join(', ');
+      });
       if (i === 0) continue;
+      waits.push(inbound);
       ours.push(total);
       steps.push({ ...marks, 'first remote frame': at });
       await leaveRoom();
@@ -198,6 +225,7 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
       console.log(
         `    ${r.name.padEnd(20)} ${String(Math.round(r.median)).padStart(5)}  [${Math.round(r.min)}–${Math.round(r.max)}]  n=${r.n}`,
       );
+    console.log(`  the tile's inbound video at its first frame: ${waits.join(' | ')}`);
     return { ours, baseline };
   } finally {
     await browser.close();
