@@ -2,9 +2,11 @@
  * Ward-round media benchmark (`pnpm bench rounds`).
  *
  * 1. Join → first remote frame: a county doctor opens the room of a live round (the host already sends camera
- *    video) in headless Chromium with a fake camera; time from navigation until the host's tile <video> has a
- *    decoded frame. Baseline in the same run and browser: two RTCPeerConnections in one page connected directly
- *    (no server, no signalling), time from createOffer to the first decoded frame. Ratio = ours / baseline.
+ *    video) in headless Chromium with a fake camera; time from navigation start until the host's tile <video>
+ *    hands its first frame to the compositor (requestVideoFrameCallback's presentationTime: what the doctor sees,
+ *    whatever the page's main thread is busy with). Baseline in the same run and browser: two
+ *    RTCPeerConnections in one page connected directly (no server, no signalling), time from createOffer to the
+ *    first frame's presentationTime, measured the same way. Ratio = ours / baseline.
  *    Alternated (join, direct, join, ...) after one untimed warm-up join; medians and [min–max] printed, and each
  *    step of a join (the page's `round:*` performance marks, RoomClient.ts / earlyJoin.ts) as ms since navigation.
  * 2. Consumers per worker: one mediasoup worker, one VP8 producer fed by a synthetic RTP sender (30 fps,
@@ -29,6 +31,7 @@ import { createRequire } from 'node:module';
 // Type-only, from the server package (the tests package does not depend on mediasoup).
 import type { types } from '../../server/node_modules/mediasoup/node/lib/index.js';
 import { fromServer, ROOT, SERVER_DIR, startProc, type Proc } from './server-process';
+import { CAPTURE_PEER_CONNECTIONS, firstFrameHook, P2P_FIRST_FRAME } from './rounds.page';
 type MediasoupModule = typeof import('../../server/node_modules/mediasoup/node/lib/index.js');
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 5);
@@ -46,35 +49,6 @@ if (!sfuConfig.workerBin) {
 }
 
 // ------------------------------------------------------------------------------------------- 1. join time
-/** Baseline, evaluated in the page as source text (tsx would otherwise inject helpers the page lacks). */
-const P2P_FIRST_FRAME = `(async () => {
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: 15 } });
-  const t0 = performance.now();
-  const a = new RTCPeerConnection();
-  const b = new RTCPeerConnection();
-  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
-  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
-  for (const t of stream.getTracks()) a.addTrack(t, stream);
-  const v = document.createElement('video');
-  v.muted = true;
-  v.autoplay = true;
-  document.body.append(v);
-  b.ontrack = (e) => (v.srcObject = e.streams[0] || new MediaStream([e.track]));
-  await a.setLocalDescription(await a.createOffer());
-  await b.setRemoteDescription(a.localDescription);
-  await b.setLocalDescription(await b.createAnswer());
-  await a.setRemoteDescription(b.localDescription);
-  await new Promise((r) => {
-    const tick = () => (v.readyState >= 2 && v.videoWidth > 0 ? r() : requestAnimationFrame(tick));
-    tick();
-  });
-  const ms = performance.now() - t0;
-  a.close();
-  b.close();
-  v.remove();
-  stream.getTracks().forEach((t) => t.stop());
-  return ms;
-})()`;
 
 async function startServer(): Promise<Proc & { dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-bench-'));
@@ -148,19 +122,9 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
     const ours: number[] = [];
     const baseline: number[] = [];
     const steps: Record<string, number>[] = [];
-    // The guest's peer connections: the first frame's inbound video stats say what it waited for (packets and
-    // frames received before the tile showed one, keyframes, PLIs sent).
-    await guest.page.addInitScript(() => {
-      const Native = window.RTCPeerConnection;
-      const w = window as unknown as { __pcs: RTCPeerConnection[] };
-      w.__pcs = [];
-      window.RTCPeerConnection = class extends Native {
-        constructor(c?: RTCConfiguration) {
-          super(c);
-          w.__pcs.push(this);
-        }
-      } as typeof RTCPeerConnection;
-    });
+    // Its peer connections (the inbound stats at the first frame) and the host tile's first presented frame.
+    await guest.page.addInitScript(CAPTURE_PEER_CONNECTIONS);
+    await guest.page.addInitScript(firstFrameHook(host.id));
     const waits: string[] = [];
 
     const p2p = await guest.ctx.newPage();
@@ -173,17 +137,15 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
     // fills the page cache and starts the workers' routers).
     for (let i = 0; i < JOINS + 1; i++) {
       await leaveRoom();
-      const t0 = Date.now();
       await guest.page.goto(`${srv.url}/rounds/${roundId}/room`);
       const firstFrame = await guest.page.waitForFunction(
-        (sel) => {
-          const v = document.querySelector<HTMLVideoElement>(sel);
-          return !!v && v.readyState >= 2 && v.videoWidth > 0 && performance.now();
+        () => (window as { __firstFrame?: number }).__firstFrame,
+        null,
+        {
+          polling: 'raf',
+          timeout: 30_000,
         },
-        `[data-testid="tile-${host.id}"] video`,
-        { polling: 'raf', timeout: 30_000 },
       );
-      const total = Date.now() - t0;
       const at = (await firstFrame.jsonValue()) as number;
       // Each step of the join as the page saw it, in ms since the navigation started.
       const marks = await guest.page.evaluate(() => {
@@ -209,7 +171,7 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
       });
       if (i === 0) continue;
       waits.push(inbound);
-      ours.push(total);
+      ours.push(at); // since navigation start, as the page saw it
       steps.push({ ...marks, 'first remote frame': at });
       await leaveRoom();
       baseline.push((await p2p.evaluate(P2P_FIRST_FRAME)) as number);
