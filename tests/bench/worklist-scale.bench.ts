@@ -39,7 +39,7 @@ import {
 } from '../../server/src/consultations/bulk.test-helper';
 import { explainList } from '../../server/src/consultations/list-queries';
 import { decodeCursor, type CursorKey } from '../../server/src/consultations/cursor';
-import { explainSection } from '../../server/src/worklist/case-sections';
+import { explainSection } from '../../server/src/worklist/section-queries';
 import type { Actor } from '../../server/src/auth/actor';
 import type { ConsultationQuery } from '@consult/shared';
 import { fromServer, SERVER_DIR, startProc, type Proc } from './server-process';

@@ -11,7 +11,7 @@ import { visibleReports } from '../access/policy';
 
 const LIMIT = WORKLIST_SECTION_LIMIT;
 
-export { drafts, returned, triageQueue, myCases, readings, type CaseRow } from './case-sections';
+export { drafts, returned, triageQueue, myCases, readings, type CaseRow } from './section-queries';
 
 /** Signed reports the county has not acknowledged yet, oldest signature first. */
 export const toAcknowledge = (db: Executor, actor: Actor) =>

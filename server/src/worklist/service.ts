@@ -17,7 +17,7 @@ import { userRole, type Actor } from '../auth/actor';
 import { auditRead } from '../consultations/read-audit';
 import { listOverdue } from '../patients/follow-ups';
 import * as q from './queries';
-import { capped } from './case-sections';
+import { capped } from './section-queries';
 
 export interface WorklistCtx {
   db: DB;
