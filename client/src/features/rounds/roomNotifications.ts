@@ -5,6 +5,7 @@
  */
 import type { types } from 'mediasoup-client';
 import type { RemoteMediaSet } from './RemoteMedia';
+import { warn } from './signalling';
 import type { RoundNotification } from '@consult/shared';
 import type { PeerView, RoomState } from './roomTypes';
 
@@ -53,9 +54,7 @@ export async function handleNotification(room: NotificationTarget, n: RoundNotif
       }));
       await room
         .consume(n.data.peerId, n.data.producer.producerId)
-        .catch((e: unknown) =>
-          console.warn(`round: consume ${n.data.producer.kind} failed: ${(e as Error).message ?? String(e)}`),
-        );
+        .catch((e: unknown) => warn(`consume ${n.data.producer.kind}`, e));
       return;
     case 'producerClosed':
       room.dropWhere((e) => e.producerId === n.data.producerId);
