@@ -151,26 +151,32 @@ export class RoundSession {
       const room = await this.#sfu.room(roundId, round.host_id);
       const peer = await room.addPeer({ person: me, socketId: this.socketId, notify: this.#notify });
       this.#hold({ roundId, room, peer });
-      if (await svc.markLive(db, this.actor, roundId)) {
-        const invited = await inviteeIds(db, roundId);
-        await notifyUsers(
-          db,
-          this.#app.io,
-          [round.host_id, ...invited].filter((u) => u !== this.actor.id),
-          {
-            kind: 'round.started',
-            entityType: 'round',
-            entityId: roundId,
-            data: { title: round.title, joinPath: joinPath(roundId) },
-          },
-        );
-      }
-      // The chat history and (when asked) both transports at once: the join is the whole first round trip.
-      const [chat, send, recv] = await Promise.all([
+      // The audit (and, on the first join, the round going live and its invitees told), the chat history and
+      // (when asked) both transports at once: the join is the whole first round trip. If any of it fails, the
+      // join leaves no peer behind.
+      const [, chat, send, recv] = await Promise.all([
+        svc.markLive(db, this.actor, round).then(async (wentLive) => {
+          if (!wentLive) return;
+          const invited = await inviteeIds(db, roundId);
+          await notifyUsers(
+            db,
+            this.#app.io,
+            [round.host_id, ...invited].filter((u) => u !== this.actor.id),
+            {
+              kind: 'round.started',
+              entityType: 'round',
+              entityId: roundId,
+              data: { title: round.title, joinPath: joinPath(roundId) },
+            },
+          );
+        }),
         svc.chatHistory(db, roundId),
         transports ? room.createTransport(peer, 'send') : null,
         transports ? room.createTransport(peer, 'recv') : null,
-      ]);
+      ]).catch((e: unknown) => {
+        this.#leave();
+        throw e;
+      });
       return {
         peerId: peer.id,
         routerRtpCapabilities: peer.router.rtpCapabilities as never,

@@ -48,6 +48,17 @@ export function lockRound(db: Executor, id: string) {
   return db.selectFrom('rounds').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+/** A scheduled round goes live; false when it was not scheduled (already live, or ended). */
+export async function setLive(db: Executor, id: string): Promise<boolean> {
+  const res = await db
+    .updateTable('rounds')
+    .set({ status: 'live', started_at: new Date() })
+    .where('id', '=', id)
+    .where('status', '=', 'scheduled')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
 /** Users with their hospital's names: the shape tiles, lists and invitation pickers show. */
 const peopleQuery = (db: Executor) =>
   db

@@ -7,6 +7,7 @@ import { can, Permission, type ChatMessage, type RoundPerson } from '@consult/sh
 import type { DB, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
+import { auditRead } from '../consultations/read-audit';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import type { RecordingRow, RoundRow } from './tables';
 import * as q from './queries';
@@ -32,23 +33,28 @@ export async function authorizeJoin(
   return { round, me: await person(db, actor.id) };
 }
 
-/** First join turns a scheduled round live. Returns true when it just went live. */
-export async function markLive(db: DB, actor: Actor, roundId: string): Promise<boolean> {
-  const res = await db
-    .updateTable('rounds')
-    .set({ status: 'live', started_at: new Date() })
-    .where('id', '=', roundId)
-    .where('status', '=', 'scheduled')
-    .executeTakeFirst();
-  const live = Number(res.numUpdatedRows) > 0;
-  await recordAudit(db, {
+/**
+ * Audit the join; the first join also turns a scheduled round live (the change and its audit record commit
+ * together). Joining a round that is already live changes nothing: that record is a visit, queued like a read
+ * (never lost, see read-audit.ts), so the join does not wait for a commit. Returns true when it just went live.
+ */
+export async function markLive(db: DB, actor: Actor, round: RoundRow): Promise<boolean> {
+  const entry = (wentLive: boolean) => ({
     actor,
     action: 'round.join',
     entityType: 'round',
-    entityId: roundId,
+    entityId: round.id,
     ip: actor.ip,
-    detail: { wentLive: live },
+    detail: { wentLive },
   });
+  const live =
+    round.status === 'scheduled' &&
+    (await db.transaction().execute(async (trx) => {
+      if (!(await q.setLive(trx, round.id))) return false; // another join made it live first
+      await recordAudit(trx, entry(true));
+      return true;
+    }));
+  if (!live) auditRead(db, entry(false));
   return live;
 }
 

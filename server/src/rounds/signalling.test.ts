@@ -154,6 +154,16 @@ describe('round signalling with real workers', () => {
     expect(new Set(room.routers.map((r: { workerPid: number }) => r.workerPid)).size).toBe(2);
   });
 
+  it('audits every join: the first commits with the round going live, later ones are queued like reads, none lost', async () => {
+    // The audit log waits for queued records before it lists.
+    const log = await http(users.sysadmin!, 'GET', `/api/audit?entityType=round&entityId=${roundId}`);
+    const joins = (log.json as { action: string; actorId: string }[])
+      .filter((r) => r.action === 'round.join')
+      .map((r) => r.actorId);
+    expect(joins.sort()).toEqual([users['pku.cardio']!.id, users['lankao.doctor']!.id].sort());
+    expect((await http(users.sysadmin!, 'GET', '/api/audit/verify')).json.ok).toBe(true);
+  });
+
   it('creates transports, carries chat and the agenda (host only), and validates payloads', async () => {
     const t = await req(guestSock, 'createTransport', { direction: 'recv' });
     if (!t.ok) throw new Error(t.message);
