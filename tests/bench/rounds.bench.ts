@@ -7,13 +7,16 @@
  * the page's main thread is busy with). Baseline in the same run and browser: two RTCPeerConnections in one page
  * connected directly (no server, no signalling), time from createOffer to the first frame's presentationTime,
  * measured the same way, in a page of its own. Each measured page is the foreground tab when it is measured
- * (a background tab stops presenting frames). Ratio = ours / baseline. Alternated (join, direct, join, ...) after one untimed warm-up
- * join; medians and [min–max] printed, each step of a join (the page's `round:*` performance marks,
- * RoomClient.ts / earlyJoin.ts) as ms since navigation, and the tile's inbound video stats at its first frame.
+ * (a background tab stops presenting frames). Alternated (join, direct, join, ...) after one untimed warm-up join;
+ * every other join is a first join (the router capabilities remembered from an earlier join forgotten, so `ready`
+ * waits for the join's answer), the others send `ready` right behind the join (client/src/features/rounds/device.ts).
+ * Printed: medians and [min–max] of both kinds and of the baseline, ratio = ours / baseline for each kind, each
+ * step of a join (the page's `round:*` performance marks, RoomClient.ts / earlyJoin.ts) as ms since navigation,
+ * and the tile's inbound video stats at its first frame.
  *
  * Runs from server/ (tests/bench/run-all.mjs). Needs the built client and server (infra/build.mjs, run here; it
  * rebuilds only what is stale), the mediasoup worker (MEDIASOUP_WORKER_BIN or the infra/mediasoup-worker.sh cache)
- * and /usr/bin/chromium. BENCH_JOINS (default 5) joins are timed.
+ * and /usr/bin/chromium. BENCH_JOINS (default 8) joins are timed.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,7 +26,7 @@ import { createRequire } from 'node:module';
 import { ROOT, SERVER_DIR, startProc, type Proc } from './server-process';
 import { CAPTURE_PEER_CONNECTIONS, firstFrameHook, P2P_FIRST_FRAME } from './rounds.page';
 
-const JOINS = Number(process.env.BENCH_JOINS ?? 5);
+const JOINS = Number(process.env.BENCH_JOINS ?? 8);
 const PASSWORD = 'Demo-2026-consult';
 const fromTests = createRequire(path.join(ROOT, 'tests/package.json'));
 
@@ -50,7 +53,7 @@ async function startServer(): Promise<Proc & { dataDir: string }> {
   return { ...(await startProc(args, env, SERVER_DIR, 300_000)), dataDir };
 }
 
-async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
+async function joinBench(): Promise<{ ours: { first: number[]; remembered: number[] }; baseline: number[] }> {
   // Client and server bundles, rebuilt only when stale.
   const built = spawnSync(process.execPath, ['infra/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('infra/build.mjs failed');
@@ -104,7 +107,7 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
         throw e;
       });
 
-    const ours: number[] = [];
+    const ours = { first: [] as number[], remembered: [] as number[] };
     const baseline: number[] = [];
     const steps: Record<string, number>[] = [];
     // Its peer connections (the inbound stats at the first frame) and the host tile's first presented frame.
@@ -129,9 +132,14 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
       await guest.page.waitForSelector('[data-testid=round-join]');
     };
     // Alternated: one join, then one direct connection, JOINS times (after one untimed warm-up join, which
-    // fills the page cache and starts the workers' routers).
+    // fills the page cache and starts the workers' routers). Every other join is a first join: the router
+    // capabilities an earlier join remembered are forgotten before it (client/src/features/rounds/device.ts),
+    // so it sends `ready` only after the join's answer; the others send it right behind the join.
     for (let i = 0; i < JOINS + 1; i++) {
       await leaveRoom();
+      const first = i % 2 === 1;
+      if (first)
+        await guest.page.evaluate(() => localStorage.removeItem('consult:round:routerRtpCapabilities'));
       await guest.page.bringToFront();
       await guest.page.goto(`${srv.url}/rounds/${roundId}/room`);
       const firstFrame = await guest.page.waitForFunction(
@@ -167,7 +175,7 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
       });
       if (i === 0) continue;
       waits.push(inbound);
-      ours.push(at); // since navigation start, as the page saw it
+      (first ? ours.first : ours.remembered).push(at); // since navigation start, as the page saw it
       steps.push({ ...marks, 'first remote frame': at });
       await leaveRoom();
       baseline.push(await directConnection());
@@ -195,14 +203,19 @@ async function joinBench(): Promise<{ ours: number[]; baseline: number[] }> {
 
 console.log('\n[1] join → first remote frame decoded (Chromium, fake camera, 127.0.0.1)');
 const join = await joinBench();
-const ours = median(join.ours);
 const base = median(join.baseline);
-console.log(
-  `  ours (socket signalling + SFU, ${join.ours.length} joins): median ${ours} ms  [${join.ours.join(', ')}]`,
-);
 console.log(
   `  baseline (direct RTCPeerConnection loopback, ${join.baseline.length} runs): median ${Math.round(base)} ms  [${join.baseline.map(Math.round).join(', ')}]`,
 );
-console.log(`  ratio ours / baseline: ${(ours / base).toFixed(2)}`);
+for (const [name, xs] of [
+  ['remembered router capabilities (a doctor who joined before)', join.ours.remembered],
+  ['first join (ready after the join answer)', join.ours.first],
+] as const) {
+  const ours = median(xs);
+  console.log(
+    `  ours, ${name}, ${xs.length} joins: median ${Math.round(ours)} ms  [${xs.map(Math.round).join(', ')}]`,
+  );
+  console.log(`    ratio ours / baseline: ${(ours / base).toFixed(2)}`);
+}
 
 process.exit(0);

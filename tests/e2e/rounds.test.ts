@@ -200,6 +200,23 @@ describe('video ward round in two browsers', () => {
     expect((await stats()).workers.map((w) => w.pid)).not.toContain(pid);
   });
 
+  it('a doctor whose remembered router capabilities are out of date (the codecs changed) still gets video', async () => {
+    // An earlier join remembered the router's capabilities (client/src/features/rounds/device.ts); make them
+    // differ from the server's, as after a codec change: the join sent `ready` for the old ones, so it joins again.
+    const key = 'consult:round:routerRtpCapabilities';
+    const fresh = await guestPage.evaluate((k) => localStorage.getItem(k), key);
+    expect(fresh).toBeTruthy();
+    await guestPage.evaluate((k) => {
+      const caps = JSON.parse(localStorage.getItem(k)!) as { headerExtensions: unknown[] };
+      caps.headerExtensions = caps.headerExtensions.slice(1);
+      localStorage.setItem(k, JSON.stringify(caps));
+    }, key);
+    await guestPage.reload();
+    await expect.poll(() => frames(guestPage, `tile-${host.id}`), { timeout: 40_000 }).toBeGreaterThan(0);
+    expect(await guestPage.evaluate((k) => localStorage.getItem(k), key)).toBe(fresh);
+    expect(await guestPage.locator('[data-testid=round-room]').getAttribute('data-status')).toBe('joined');
+  });
+
   it('leaving closes every transport: no router of the round is left', async () => {
     await guestPage.locator('[data-testid=room-leave]').click();
     await expect

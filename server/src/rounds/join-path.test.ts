@@ -172,6 +172,22 @@ describe('joining a round in two round trips', () => {
     expect(room?.peers).toHaveLength(2);
   });
 
+  it('a ready sent right behind its join, without waiting for the answer, is for the peer that join makes', async () => {
+    // The client knows the router's capabilities from an earlier join (client/src/features/rounds/device.ts).
+    const caps = (await ok(req(await socketOf(guest), 'join', { roundId }))).routerRtpCapabilities;
+    const s = await socketOf(guest); // replaces the previous peer of this user
+    const [joined, ready] = await Promise.all([
+      ok(req(s, 'join', { roundId, transports: true })),
+      ok(req(s, 'ready', { rtpCapabilities: caps, consume: true, spatialLayer: 1 })),
+    ]);
+    expect(joined.routerRtpCapabilities).toEqual(caps);
+    expect((ready.consumers ?? []).map((c) => `${c.kind}:${c.peerId}`).sort()).toEqual([
+      `audio:${host.id}`,
+      `video:${host.id}`,
+    ]);
+    for (const c of ready.consumers ?? []) await ok(req(s, 'resumeConsumer', { consumerId: c.consumerId }));
+  });
+
   it('without consume, ready announces each producer as before', async () => {
     const s = await socketOf(guest); // replaces the previous peer of this user
     const joined = await ok(req(s, 'join', { roundId, transports: true }));

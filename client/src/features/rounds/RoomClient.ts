@@ -5,17 +5,26 @@
  * mode, layers from tile size and bandwidth. React subscribes with useSyncExternalStore(subscribe, getState);
  * notifications (roomNotifications.ts) and stats sampling (StatsSampler.ts) see this client through `#inner`.
  */
-import { Device, type types } from 'mediasoup-client';
-import type { RoundNotification } from '@consult/shared';
+import type { Device, types } from 'mediasoup-client';
+import type { ReadyResult, RoundNotification } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { LocalMedia } from './LocalMedia';
 import { IceRestarter } from './iceRestart';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
-import { initialRoomState, RequestError, type PeerView, type RemoteMedia, type RoomState } from './roomTypes';
+import {
+  initialRoomState,
+  joinedState,
+  RequestError,
+  roomError,
+  type PeerView,
+  type RemoteMedia,
+  type RoomState,
+} from './roomTypes';
 import { StatsSampler, type SamplerTarget } from './StatsSampler';
-import { openTransport } from './transports';
+import { openTransports } from './transports';
 import { RemoteMediaSet } from './RemoteMedia';
 import { mark, roomRequest, warn, type Request } from './signalling';
+import { loadDevice, loadedWith, readyData, rememberedDevice, remember } from './device';
 
 export { RequestError, type PeerView, type RemoteMedia, type RoomState };
 
@@ -151,9 +160,10 @@ export class RoomClient {
    * One join. Several can be asked for at once during a failover (the socket reconnects, the transports fail and
    * the server says "rejoin"): each newer one supersedes the older, which then stops at its next step and leaves
    * no state behind, so only the newest join's transports and producers exist.
-   * One round trip for the join and both transports, one for `ready` and the consumers of what is already in
-   * the room; then their resumes (in parallel) and our own camera and microphone. Each step leaves a
-   * performance mark (`round:*`, read by `pnpm bench rounds`).
+   * One round trip for the join and both transports, and `ready` with the consumers of what is already in the
+   * room (sent right behind the join when the router's capabilities are known from an earlier join, device.ts;
+   * else after it); then their resumes and our own camera and microphone. Each step leaves a performance mark
+   * (`round:*`, read by `pnpm bench rounds`).
    */
   async #joinOnce(): Promise<void> {
     const seq = ++this.#joinSeq;
@@ -163,12 +173,21 @@ export class RoomClient {
     let send: types.Transport | null = null;
     let recv: types.Transport | null = null;
     try {
+      // The layer a new tile gets (setTileWidth refines it once the tile is laid out).
+      const layer = this.#remote.initialLayer();
+      // A device loaded with the router capabilities of an earlier join lets `ready` go right behind the join
+      // (device.ts); not in audio-only mode, whose switch the server must see before the consumers.
+      const remembered = this.#state.audioOnly ? Promise.resolve(null) : rememberedDevice();
+      let readyAhead: Promise<ReadyResult | null> = Promise.resolve(null);
       // One join request at a time: a join asked for while another is on its way waits for its answer, and is
       // not sent at all if a newer one superseded it meanwhile.
       const sent = this.#joinRequest.then(() => {
         if (stale()) return null;
         mark('join-sent');
-        return this.request('join', { roundId: this.roundId, transports: true });
+        const join = this.request('join', { roundId: this.roundId, transports: true });
+        readyAhead = remembered.then((d) => d && this.request('ready', readyData(d.device, layer)));
+        readyAhead.catch(() => undefined);
+        return join;
       });
       this.#joinRequest = sent.catch(() => undefined);
       const joined = await sent.catch((e: unknown) => {
@@ -179,42 +198,30 @@ export class RoomClient {
       console.debug(`round: join ${seq} answered (transports ${joined.transports?.recv.id ?? 'later'})`);
       // Peers first, before any await: a peerJoined arriving while the transports are created must not be
       // overwritten by this (older) list.
-      this.#set({
-        peers: joined.peers.map((p) => ({ ...p, media: [] })),
-        agendaItemId: joined.currentAgendaItemId,
-        recording: joined.recording,
-        chat: joined.chat,
-        hands: joined.handsRaised,
-      });
-      const device = new Device();
-      await device.load({
-        routerRtpCapabilities: joined.routerRtpCapabilities as unknown as types.RtpCapabilities,
-      });
+      this.#set(joinedState(joined));
+      const early = await remembered;
+      let loaded = early;
+      if (!loaded || !loadedWith(loaded, joined.routerRtpCapabilities)) {
+        loaded = await loadDevice(joined.routerRtpCapabilities);
+        remember(loaded);
+        // The ready sent ahead made consumers for capabilities the server no longer has: join again.
+        if (early) return stale() ? undefined : this.#joinOnce();
+      }
       if (stale()) return;
-      const made = joined.transports;
-      const opts = {
+      const device = loaded.device;
+      const [sendT, recvT] = await openTransports(joined.transports, {
         device,
         iceServers: joined.iceServers as RTCIceServer[],
         request: this.request,
         onState: this.#onTransportState,
-      };
-      const [sendT, recvT] = await Promise.all([
-        openTransport({ ...opts, direction: 'send', info: made?.send }),
-        openTransport({ ...opts, direction: 'recv', info: made?.recv }),
-      ]);
+      });
       [send, recv] = [sendT, recvT];
       if (stale()) return;
       [this.#device, this.#send, this.#recv] = [device, send, recv];
       this.#set({ status: 'joined' });
       mark('transports');
       if (this.#state.audioOnly) await this.request('setAudioOnly', { enabled: true });
-      // The layer a new tile gets (setTileWidth refines it once the tile is laid out).
-      const layer = this.#remote.initialLayer();
-      const ready = await this.request('ready', {
-        rtpCapabilities: device.recvRtpCapabilities as unknown as Record<string, unknown>,
-        consume: true,
-        spatialLayer: layer,
-      });
+      const ready = (await readyAhead) ?? (await this.request('ready', readyData(device, layer)));
       mark('ready');
       if (stale()) return;
       // Video first: its keyframe is what the first frame waits for.
@@ -232,11 +239,7 @@ export class RoomClient {
       this.#stats.start();
     } catch (e) {
       if (stale()) return;
-      const err =
-        e instanceof RequestError
-          ? { code: e.code, message: e.message }
-          : { code: 'media' as const, message: (e as Error).message };
-      this.#set({ status: 'error', error: err });
+      this.#set({ status: 'error', error: roomError(e) });
       throw e;
     } finally {
       // A superseded join's transports were never published: close them here (the newer join tore down its own).

@@ -1,5 +1,5 @@
 /** The room's observable state (what React renders) and the request error type. */
-import type { ChatMessage, ErrorCode, MediaSource, PeerInfo } from '@consult/shared';
+import type { ChatMessage, ErrorCode, JoinResult, MediaSource, PeerInfo } from '@consult/shared';
 import type { LinkQuality } from './linkQuality';
 
 export type RoomStatus =
@@ -72,3 +72,18 @@ export class RequestError extends Error {
     super(message);
   }
 }
+
+/** What a join's answer sets: who is in the room (their media still to come), the agenda, recording, chat, hands. */
+export const joinedState = (j: JoinResult): Partial<RoomState> => ({
+  peers: j.peers.map((p) => ({ ...p, media: [] })),
+  agendaItemId: j.currentAgendaItemId,
+  recording: j.recording,
+  chat: j.chat,
+  hands: j.handsRaised,
+});
+
+/** The error a failed join shows: the server's refusal, or what the browser's media said. */
+export const roomError = (e: unknown): RoomState['error'] =>
+  e instanceof RequestError
+    ? { code: e.code, message: e.message }
+    : { code: 'media', message: (e as Error).message };

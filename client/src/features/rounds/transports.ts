@@ -43,3 +43,13 @@ export async function openTransport(o: {
   t.on('connectionstatechange', (s) => o.onState(t, s));
   return t;
 }
+
+/** A join's send and receive transports (each asked for here if the join did not bring it). */
+export const openTransports = (
+  made: { send: TransportInfo; recv: TransportInfo } | undefined,
+  o: Omit<Parameters<typeof openTransport>[0], 'direction' | 'info'>,
+): Promise<[types.Transport, types.Transport]> =>
+  Promise.all([
+    openTransport({ ...o, direction: 'send', info: made?.send }),
+    openTransport({ ...o, direction: 'recv', info: made?.recv }),
+  ]);

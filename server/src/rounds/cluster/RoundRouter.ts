@@ -32,6 +32,8 @@ export class RoundRouter {
   readonly #log: FastifyBaseLogger;
   readonly #routes = new Map<string, Route>();
   readonly #sockets = new Map<string, IoSocket>();
+  /** Each socket's join in flight: its later requests wait for it (see #request). */
+  readonly #joining = new Map<string, Promise<unknown>>();
   readonly #watch: NodeJS.Timeout | null;
 
   constructor(o: { app: FastifyInstance; host: RoundHost; leases: RoundLeases; bus: NodeBus | null }) {
@@ -74,6 +76,7 @@ export class RoundRouter {
     }
     socket.on('disconnect', (reason) => {
       this.#sockets.delete(socket.id);
+      this.#joining.delete(socket.id);
       const route = this.#routes.get(socket.id);
       this.#routes.delete(socket.id);
       this.#tell(route?.nodeId ?? this.#self, { kind: 'disconnect', socketId: socket.id, reason });
@@ -88,7 +91,17 @@ export class RoundRouter {
   }
 
   async #request(socket: IoSocket, method: RoundMethod, data: unknown): Promise<Ack<unknown>> {
-    if (method === 'join') return this.#join(socket, (data as { roundId: string }).roundId, data);
+    if (method === 'join') {
+      const join = this.#join(socket, (data as { roundId: string }).roundId, data);
+      this.#joining.set(socket.id, join);
+      const done = () => void (this.#joining.get(socket.id) === join && this.#joining.delete(socket.id));
+      join.then(done, done);
+      return join;
+    }
+    // A request sent behind a join without waiting for its answer (a client that knows the router's
+    // capabilities sends `ready` right after `join`) is for the peer that join makes: it waits for the join's
+    // route, which may be another node.
+    await this.#joining.get(socket.id)?.catch(() => undefined);
     let route = this.#routes.get(socket.id) ?? null;
     let candidate = false;
     const resumeRound = method === 'restartIce' ? (data as { roundId?: string }).roundId : undefined;
