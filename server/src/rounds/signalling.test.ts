@@ -39,7 +39,11 @@ describe('round signalling with real workers', () => {
       },
       body: body ? JSON.stringify(body) : undefined,
     });
-    return { status: res.status, json: (await res.json().catch(() => null)) as any };
+    return {
+      status: res.status,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test answers are read field by field
+      json: (await res.json().catch(() => null)) as any,
+    };
   };
   const login = async (username: string): Promise<User> => {
     const res = await fetch(`${srv.url}/api/auth/login`, {
@@ -73,7 +77,10 @@ describe('round signalling with real workers', () => {
     s: Client,
     method: M,
     data: RoundRequestData<M>,
-  ): Promise<Ack<RoundResponse<M>>> => (s.timeout(10_000) as any).emitWithAck(`round:${method}`, data);
+  ): Promise<Ack<RoundResponse<M>>> =>
+    (
+      s.timeout(10_000) as unknown as { emitWithAck(ev: string, d: unknown): Promise<Ack<RoundResponse<M>>> }
+    ).emitWithAck(`round:${method}`, data);
   const waitFor = async (
     s: { notes: RoundNotification[] },
     name: RoundNotification['name'],

@@ -56,6 +56,7 @@ export async function http(baseUrl: string, u: HttpUser | null, method: string, 
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test answers are read field by field
   let json: any = null;
   try {
     json = JSON.parse(text);
@@ -101,7 +102,11 @@ export function cmd<T extends SyncCommandType>(
   type: T,
   data: SyncCommandData<T>,
 ): Promise<Ack<SyncCommandResponses[T]>> {
-  return (s.timeout(10_000) as any).emitWithAck(`sync:${type}`, data);
+  return (
+    s.timeout(10_000) as unknown as {
+      emitWithAck(ev: string, d: unknown): Promise<Ack<SyncCommandResponses[T]>>;
+    }
+  ).emitWithAck(`sync:${type}`, data);
 }
 
 /** Wait (bounded) until `pred` holds; polls a condition on collected events, no fixed sleeps. */

@@ -58,7 +58,11 @@ const http = async (srv: Srv, u: User, method: string, url: string, body?: unkno
     },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: res.status, json: (await res.json().catch(() => null)) as any };
+  return {
+    status: res.status,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test answers are read field by field
+    json: (await res.json().catch(() => null)) as any,
+  };
 };
 const socketOn = async (srv: Srv, u: User): Promise<Client> => {
   const s = connect(srv.url, {
@@ -80,7 +84,10 @@ const req = <M extends RoundMethod>(
   s: Client,
   method: M,
   data: RoundRequestData<M>,
-): Promise<Ack<RoundResponse<M>>> => (s.timeout(20_000) as any).emitWithAck(`round:${method}`, data);
+): Promise<Ack<RoundResponse<M>>> =>
+  (
+    s.timeout(20_000) as unknown as { emitWithAck(ev: string, d: unknown): Promise<Ack<RoundResponse<M>>> }
+  ).emitWithAck(`round:${method}`, data);
 const rooms = async (srv: Srv) =>
   (await http(srv, users.sysadmin!, 'GET', '/api/sfu/stats')).json.rooms as {
     roundId: string;
