@@ -2,6 +2,10 @@ import crypto from 'node:crypto';
 import { parse, protocol, types, type PGlite, type Results } from '@electric-sql/pglite';
 
 type BackendMessage = Awaited<ReturnType<PGlite['execProtocol']>>['messages'][number];
+type Messages = typeof protocol.messages;
+type Message<K extends 'RowDescriptionMessage' | 'DataRowMessage' | 'CommandCompleteMessage'> = InstanceType<
+  Messages[K]
+>;
 
 /**
  * The PGlite client Kysely's PGlite dialect talks to, with named prepared statements for the statements marked
@@ -59,24 +63,23 @@ export function withPreparedStatements(pglite: PGlite, marker: string): Pick<PGl
 
 /** The rows (as objects) and affected-row count of ONE statement's messages, parsed as PGlite's parseResults. */
 function resultOf<T>(messages: BackendMessage[], parsers: PGlite['parsers']): Results<T> {
-  const { messages: M } = protocol;
   let fields: { name: string; dataTypeID: number }[] = [];
   const rows: Record<string, unknown>[] = [];
   let affectedRows = 0;
   for (const m of messages) {
     if (m.name === 'rowDescription')
-      fields = (m as InstanceType<typeof M.RowDescriptionMessage>).fields.map((f) => ({
+      fields = (m as Message<'RowDescriptionMessage'>).fields.map((f) => ({
         name: f.name,
         dataTypeID: f.dataTypeID,
       }));
     else if (m.name === 'dataRow') {
       const row: Record<string, unknown> = {};
-      (m as InstanceType<typeof M.DataRowMessage>).fields.forEach(
+      (m as Message<'DataRowMessage'>).fields.forEach(
         (v, i) => (row[fields[i]!.name] = types.parseType(v, fields[i]!.dataTypeID, parsers)),
       );
       rows.push(row);
     } else if (m.name === 'commandComplete') {
-      const [verb, a, b] = (m as InstanceType<typeof M.CommandCompleteMessage>).text.split(' ');
+      const [verb, a, b] = (m as Message<'CommandCompleteMessage'>).text.split(' ');
       const n = verb === 'INSERT' ? b : ['UPDATE', 'DELETE', 'COPY', 'MERGE'].includes(verb!) ? a : '0';
       affectedRows = Number.parseInt(n ?? '0', 10) || 0;
     }
