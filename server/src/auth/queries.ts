@@ -1,4 +1,6 @@
 import type { Locale } from '@consult/shared';
+import { sql } from 'kysely';
+import { PREPARED } from '../db/connect';
 import type { Executor } from '../db/database';
 
 export const findUserByUsername = (db: Executor, username: string) =>
@@ -7,6 +9,7 @@ export const findUserByUsername = (db: Executor, username: string) =>
 export const findUserById = (db: Executor, id: string) =>
   db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
+/** The session and its user, on every signed-in request: a prepared statement (planned once). */
 export async function findSessionWithUser(db: Executor, sessionId: string) {
   return db
     .selectFrom('sessions')
@@ -26,6 +29,7 @@ export async function findSessionWithUser(db: Executor, sessionId: string) {
       'users.disabled',
     ])
     .where('sessions.id', '=', sessionId)
+    .modifyFront(sql.raw(PREPARED))
     .executeTakeFirst();
 }
 

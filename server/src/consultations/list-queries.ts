@@ -10,8 +10,8 @@
  * The count is capped: each branch counts at most CAP + 1 rows, so `total` is exact below the cap and
  * "more than CAP" above it, at a bounded cost however many rows are visible.
  *
- * The statements carry PREPARED (db/connect.ts): on PostgreSQL they are named prepared statements, planned once per
- * connection, with values always bound (the SQL text is the same for every user and page of a given shape).
+ * The statements carry PREPARED (db/connect.ts): they are named prepared statements (on PostgreSQL and PGlite),
+ * parsed once per connection, with values always bound (the SQL text is the same for every user and page of a given shape).
  */
 import { CompiledQuery, sql, type RawBuilder, type SqlBool } from 'kysely';
 import { CONSULTATION_COUNT_CAP, QUEUE_STATES, type ConsultationQuery } from '@consult/shared';

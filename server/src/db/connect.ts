@@ -14,6 +14,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { Database } from './database';
+import { withPreparedStatements } from './pglite-prepared';
 import { migrations } from './migrations/index';
 
 export interface DbOptions {
@@ -45,8 +46,8 @@ pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1082, (v) => v);
 
 /**
- * Marks a statement to run as a named prepared statement on PostgreSQL (planned once per connection, values always
- * bound). Only hot statements whose text is stable opt in (a statement's text must not depend on the values, or
+ * Marks a statement to run as a named prepared statement, on PostgreSQL (planned once per connection, values always
+ * bound) and on PGlite (./pglite-prepared.ts). Only hot statements whose text is stable opt in (a statement's text must not depend on the values, or
  * each connection would keep one statement per variant); everything else stays an unnamed statement.
  */
 export const PREPARED = '/*prepared*/';
@@ -117,7 +118,9 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   };
   const pglite = dir ? new PGlite(dir, options) : new PGlite(options);
   await pglite.waitReady;
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  // The dialect calls only `query` and `close` of the client it is given.
+  const client = withPreparedStatements(pglite, PREPARED) as PGlite;
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
   return { db, dialect: 'pglite', close: () => db.destroy() };
 }
 

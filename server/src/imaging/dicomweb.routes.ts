@@ -16,6 +16,7 @@ import {
   auditView,
   bulkData,
   loadDataSet,
+  multipartBody,
   multipartStream,
   newBoundary,
   resolveInstance,
@@ -216,7 +217,7 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       const mediaType = parts[0]!.contentType.split(';')[0];
       return reply
         .type(`multipart/related; type="${mediaType}"; boundary=${boundary}`)
-        .send(multipartStream(store, parts, boundary));
+        .send(multipartBody(store, parts, boundary));
     },
   );
   await renderedRoutes(app, store, read, UID);
@@ -237,7 +238,7 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
       const parts: Part[] = [{ contentType: 'application/octet-stream', bytes: bulkData(ds, p.tag!) }];
       return reply
         .type(`multipart/related; type="application/octet-stream"; boundary=${boundary}`)
-        .send(multipartStream(store, parts, boundary));
+        .send(multipartBody(store, parts, boundary));
     },
   );
 }

@@ -13,6 +13,7 @@ import { offlineActor, type Actor } from '../auth/actor';
 import { verifyAuditChain } from '../audit/service';
 import { parsePart10 } from './dicom';
 import { ingestBatchStats, submitInstance, type PendingInstance } from './ingest-batch';
+import { ingestHooks } from './ingest-result';
 import { otherUid, withValue } from './mutate';
 import { BlobStore } from './storage';
 import { CT_SERIES } from './testkit';
@@ -146,5 +147,33 @@ describe.each(DIALECTS)('ingest group commit (%s)', (dialect) => {
       .execute();
     expect(held).toEqual([{ hospital_id: lankao.hospitalId }]);
     expect(await rowsOf(attrsOf(theirs).sopInstanceUid)).toEqual([]);
+  });
+
+  it('two batches creating one new patient’s record at once (two studies, one Patient ID): both stored, one record', async () => {
+    const first = withValue(fresh(0, 5), PID, 'LK-RACE');
+    const second = withValue(fresh(1, 6), PID, 'LK-RACE');
+    const sha = crypto.createHash('sha256').update(first).digest('hex');
+    // The first batch holds its uncommitted patient row while the second batch (on PostgreSQL it runs alongside)
+    // writes the same patient: the second must see the first's record once it committed, not miss it.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    ingestHooks.beforeCommit = (s) => (s === sha ? held : undefined);
+    try {
+      const a = submitInstance(t.db, pending(lankao, first));
+      await new Promise((r) => setTimeout(r, 100));
+      const b = submitInstance(t.db, pending(lankao, second));
+      setTimeout(release, 300);
+      const results = await Promise.all([a, b]);
+      expect(results.map((x) => x.status)).toEqual(['stored', 'stored']);
+    } finally {
+      ingestHooks.beforeCommit = null;
+    }
+    const refs = await t.db
+      .selectFrom('imaging_studies')
+      .select('patient_ref')
+      .where('study_uid', 'in', [attrsOf(first).studyUid, attrsOf(second).studyUid])
+      .execute();
+    expect(refs).toHaveLength(2);
+    expect(new Set(refs.map((r) => r.patient_ref)).size).toBe(1);
   });
 });

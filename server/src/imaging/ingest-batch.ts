@@ -129,15 +129,16 @@ function collides(c: Claims, hospitalId: string, a: InstanceAttrs): boolean {
 
 /**
  * Index a batch inside `trx`. Returns each instance's outcome, or null for one deferred to the next batch.
- * Order: identity locks → holders → judgement → patient/study/series/instance rows → hook → blobs renamed into
- * place (in parallel; a batch pays its directory fsyncs at once) → audit entries (the chain's lock is taken last,
- * so it is held for the shortest time) → commit by the caller.
+ * Order: identity locks (with the patient records' keys) → holders → judgement → patient/study/series/instance
+ * rows → hook → blobs renamed into place (in parallel; a batch pays its directory fsyncs at once) → audit entries
+ * (the chain's lock is taken last, so it is held for the shortest time) → commit by the caller.
  */
 async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreResult | null)[]> {
-  const keys: q.LockKey[] = batch.flatMap(({ attrs: a }) => [
+  const keys: q.LockKey[] = batch.flatMap(({ hospitalId, attrs: a }) => [
     [1, a.studyUid] as q.LockKey,
     [2, a.seriesUid] as q.LockKey,
     [3, a.sopInstanceUid] as q.LockKey,
+    ...(a.patientId ? [[4, q.patientKey(hospitalId, a.issuer, a.patientId)] as q.LockKey] : []),
   ]);
   await q.lockIdentityKeys(trx, keys);
   const h = await q.holdersOf(trx, {
@@ -239,7 +240,7 @@ async function writeHierarchy(trx: Trx, accepted: PendingInstance[], h: q.BatchH
     const sk = `${p.hospitalId}\0${a.studyUid}`;
     if (patients.has(sk)) continue;
     if (a.patientId) {
-      const pk = `${p.hospitalId}\0${a.issuer}\0${a.patientId}`;
+      const pk = q.patientKey(p.hospitalId, a.issuer, a.patientId);
       if (!byKey.has(pk)) newPatients.push(patientRow(p.hospitalId, a));
       byKey.set(pk, [...(byKey.get(pk) ?? []), p]);
       continue;
@@ -262,7 +263,7 @@ async function writeHierarchy(trx: Trx, accepted: PendingInstance[], h: q.BatchH
     })),
   );
   for (const f of found)
-    for (const p of byKey.get(`${f.hospital_id}\0${f.issuer}\0${f.patient_id}`) ?? [])
+    for (const p of byKey.get(q.patientKey(f.hospital_id, f.issuer, f.patient_id)) ?? [])
       patients.set(`${p.hospitalId}\0${p.attrs.studyUid}`, f.id);
 
   const studyRows = new Map<string, Parameters<typeof q.upsertStudies>[1][number]>();

@@ -13,8 +13,17 @@ import type {
  * batch costs the same dozen round trips whether it holds one instance or fifty.
  */
 
-/** A lock space of queries.ts lockIdentities: 1 study, 2 series, 3 SOP instance. */
-export type LockKey = [space: 1 | 2 | 3, uid: string];
+/**
+ * A lock space of queries.ts lockIdentities: 1 study, 2 series, 3 SOP instance; 4 a patient record's key
+ * (patientKey), so that two batches creating the same patient's record take turns: the second one's upsert then
+ * sees the first one's committed row (READ COMMITTED: a statement does not see a row committed after it began,
+ * and its ON CONFLICT DO NOTHING would return nothing for it).
+ */
+export type LockKey = [space: 1 | 2 | 3 | 4, uid: string];
+
+/** The key of a patient record found by hospital + issuer + Patient ID (lock space 4; text without NUL). */
+export const patientKey = (hospitalId: string, issuer: string, patientId: string) =>
+  JSON.stringify([hospitalId, issuer, patientId]);
 
 /**
  * Take the identity locks of a whole batch (the same transaction-scoped advisory locks as lockIdentities) in ONE

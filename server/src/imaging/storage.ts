@@ -1,5 +1,8 @@
 import fs from 'node:fs';
+import { BlobHandles } from './blob-handles';
 import { contentKey, FsObjectStore, openStore, type ObjectStat, type TempObject } from '../storage';
+
+const sharedHandles = new BlobHandles();
 
 /**
  * The imaging capability's content-addressed DICOM blobs: the `imaging` namespace of the platform storage
@@ -13,6 +16,8 @@ export class BlobStore {
   readonly root: string;
   readonly tmpDir: string;
   readonly blobDir: string;
+  /** Open blobs for range reads (blob-handles.ts), shared by every BlobStore of the process. */
+  readonly handles = sharedHandles;
 
   /** `storageDir`: the deployment's storage directory (STORAGE_DIR, by default DATA_DIR). */
   constructor(storageDir: string) {
@@ -71,9 +76,9 @@ export class BlobStore {
     return this.objects.get(contentKey(sha256));
   }
 
-  /** `length` bytes of a blob from `offset` (fewer when the blob ends first). */
+  /** `length` bytes of a blob from `offset` (fewer when the blob ends first), through a kept descriptor. */
   readRange(sha256: string, offset: number, length: number): Promise<Buffer> {
-    return this.objects.getRange(contentKey(sha256), offset, length);
+    return this.handles.read(this.pathOf(sha256), offset, length);
   }
 
   /** The first `bytes` bytes of a blob (all of it when it is shorter). */

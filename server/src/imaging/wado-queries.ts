@@ -1,13 +1,15 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
+import { PREPARED } from '../db/connect';
 import { visibleStudy } from './access';
 
 /**
  * One instance addressed by study, series and SOP Instance UID, in a study the actor may view (the one access
  * policy, imaging/access.ts), in ONE statement: the frames hot path (a viewer asks for hundreds of frames) needs
  * the instance row and its study's id, not the study's summary (modalities, counts) that findStudies computes.
- * A study held by the actor's own hospital comes first, as in findStudies.
+ * A study held by the actor's own hospital comes first, as in findStudies. Its text is the same for every actor
+ * and instance (values bound), so it runs as a prepared statement: planned once, not per frame.
  */
 export function findVisibleInstance(
   db: Executor,
@@ -26,5 +28,6 @@ export function findVisibleInstance(
     .select(['se.series_uid', 'se.modality', 'imaging_studies.study_uid'])
     .orderBy(sql`case when imaging_studies.hospital_id = ${actor.hospitalId ?? ''} then 0 else 1 end`)
     .limit(1)
+    .modifyFront(sql.raw(PREPARED))
     .executeTakeFirst();
 }

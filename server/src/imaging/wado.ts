@@ -21,17 +21,38 @@ export interface Part {
 
 export const newBoundary = () => `consult-${crypto.randomBytes(12).toString('hex')}`;
 
+const partHead = (boundary: string, p: Part) =>
+  Buffer.from(
+    `--${boundary}\r\nContent-Type: ${p.contentType}\r\n${p.location ? `Content-Location: ${p.location}\r\n` : ''}\r\n`,
+  );
+const CRLF = Buffer.from('\r\n');
+/** In-memory parts up to this size in all are sent as one buffer; larger answers stream (no second copy). */
+const ONE_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A multipart/related body. Parts already in memory (frames, bulk data) up to ONE_BUFFER_BYTES go out as ONE
+ * buffer with a Content-Length: one write to the socket instead of a chunked stream of four or more per part.
+ * Otherwise the body is streamed part by part (blobs are read from disk as they are sent).
+ */
+export function multipartBody(store: BlobStore, parts: Part[], boundary: string): Buffer | Readable {
+  const inMemory = parts.every((p) => p.bytes && !p.produce && !p.sha256);
+  const size = inMemory ? parts.reduce((n, p) => n + p.bytes!.length, 0) : Infinity;
+  if (size > ONE_BUFFER_BYTES) return multipartStream(store, parts, boundary);
+  const chunks: Uint8Array[] = [];
+  for (const p of parts) chunks.push(partHead(boundary, p), p.bytes!, CRLF);
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(chunks);
+}
+
 /** A multipart/related body streamed part by part (blobs are read from disk as they are sent). */
 export function multipartStream(store: BlobStore, parts: Part[], boundary: string): Readable {
   async function* gen() {
     for (const p of parts) {
-      yield Buffer.from(
-        `--${boundary}\r\nContent-Type: ${p.contentType}\r\n${p.location ? `Content-Location: ${p.location}\r\n` : ''}\r\n`,
-      );
+      yield partHead(boundary, p);
       if (p.bytes) yield p.bytes;
       else if (p.produce) yield await p.produce();
       else if (p.sha256) for await (const c of store.stream(p.sha256)) yield c as Buffer;
-      yield Buffer.from('\r\n');
+      yield CRLF;
     }
     yield Buffer.from(`--${boundary}--\r\n`);
   }

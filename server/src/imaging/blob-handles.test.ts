@@ -1,0 +1,73 @@
+/**
+ * Kept blob descriptors (blob-handles.ts): ranges read as from the file, at most `max` kept (least recently used
+ * closed first, never one a read is using), closed when idle, a failed open never kept, and a removed blob still
+ * read through the descriptor already open (content-addressed bytes never change).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BlobHandles } from './blob-handles';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-handles-'));
+const files = Array.from({ length: 6 }, (_x, k) => {
+  const p = path.join(dir, `b${k}`);
+  fs.writeFileSync(p, Buffer.from(Array.from({ length: 5000 }, (_y, i) => (i * 7 + k) & 0xff)));
+  return p;
+});
+const openFds = () => fs.readdirSync('/proc/self/fd').length;
+
+describe('kept blob descriptors', () => {
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads ranges as the file holds them, fewer bytes at its end', async () => {
+    const h = new BlobHandles(4);
+    const whole = fs.readFileSync(files[0]!);
+    expect(await h.read(files[0]!, 0, 10)).toEqual(whole.subarray(0, 10));
+    expect(await h.read(files[0]!, 4990, 100)).toEqual(whole.subarray(4990));
+    expect(await h.read(files[0]!, 6000, 10)).toEqual(Buffer.alloc(0));
+    const many = await Promise.all(Array.from({ length: 20 }, (_x, i) => h.read(files[0]!, i * 100, 100)));
+    many.forEach((b, i) => expect(b).toEqual(whole.subarray(i * 100, i * 100 + 100)));
+    expect(h.size).toBe(1);
+    h.closeIdle();
+    expect(h.size).toBe(0);
+  });
+
+  it('keeps at most max descriptors, the least recently used closed first', async () => {
+    const before = openFds();
+    const h = new BlobHandles(3);
+    for (const f of files) await h.read(f, 0, 1);
+    expect(h.size).toBe(3);
+    await h.read(files[3]!, 0, 1); // most recent now
+    await h.read(files[0]!, 0, 1); // reopened; files[4] goes
+    expect(h.size).toBe(3);
+    await new Promise((r) => setTimeout(r, 20)); // closes are asynchronous
+    expect(openFds() - before).toBe(3);
+    h.closeIdle();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(openFds()).toBe(before);
+  });
+
+  it('a failed open is not kept; a removed blob still reads through the open descriptor', async () => {
+    const h = new BlobHandles(4);
+    await expect(h.read(path.join(dir, 'missing'), 0, 1)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(h.size).toBe(0);
+    const p = path.join(dir, 'gone');
+    fs.writeFileSync(p, 'abcdef');
+    expect((await h.read(p, 1, 3)).toString()).toBe('bcd');
+    fs.rmSync(p);
+    expect((await h.read(p, 3, 3)).toString()).toBe('def');
+    h.closeIdle();
+    await expect(h.read(p, 0, 1)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('closes descriptors idle longer than idleMs by itself', async () => {
+    const before = openFds();
+    const h = new BlobHandles(8, 50);
+    await h.read(files[1]!, 0, 1);
+    expect(h.size).toBe(1);
+    await new Promise((r) => setTimeout(r, 180));
+    expect(h.size).toBe(0);
+    expect(openFds()).toBe(before);
+  });
+});
