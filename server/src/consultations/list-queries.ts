@@ -11,7 +11,12 @@
  * "more than CAP" above it, at a bounded cost however many rows are visible.
  *
  * The statements carry PREPARED (db/connect.ts): on PostgreSQL they are named prepared statements, planned once per
- * connection, with values always bound (the SQL text is the same for every user and page of a given shape).
+ * connection, with values always bound (the SQL text is the same for every user and page of a given shape). Planned
+ * once only if PostgreSQL keeps the GENERIC plan after its first five custom ones, which it does when the generic
+ * plan's estimate is no worse; so the limits are literals (a `limit $n` is costed as an unknown 10 % of the rows,
+ * and re-planning every request cost more than running it), and every branch, counted ones included, is ordered
+ * like its index (a generic plan cannot tell a hospital with no requests from one with all of them, and an
+ * unordered `limit` of a popular-looking value becomes a Seq Scan). `pnpm bench worklist-scale` prints the plans.
  */
 import { CompiledQuery, sql, type RawBuilder, type SqlBool } from 'kysely';
 import { CONSULTATION_COUNT_CAP, QUEUE_STATES, type ConsultationQuery } from '@consult/shared';
@@ -99,7 +104,7 @@ function pageIds(actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, l
   const where = filters(actor, q);
   const branches = visibleCaseBranches(actor).map(
     (rel) => sql`(select c.id from consultations c where ${rel} and ${where} and ${after(cursor)}
-      order by ${orderSql(order)} limit ${limit + 1})`,
+      order by ${orderSql(order)} limit ${sql.lit(limit + 1)})`,
   );
   return sql<{ id: string }>`(${sql.raw(PREPARED)} ${sql.join(branches, sql` union `)})`.as('k');
 }
@@ -145,7 +150,8 @@ function countSql(actor: Actor, q: ConsultationQuery) {
   const where = filters(actor, q);
   const branches = visibleCaseBranches(actor).map(
     (rel) =>
-      sql`(select c.id from consultations c where ${rel} and ${where} limit ${CONSULTATION_COUNT_CAP + 1})`,
+      sql`(select c.id from consultations c where ${rel} and ${where}
+        order by ${orderSql(orderOf(q))} limit ${sql.lit(CONSULTATION_COUNT_CAP + 1)})`,
   );
   return sql<number>`(select count(*)::int from (${sql.join(branches, sql` union `)}) x)`;
 }
