@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { Locale } from '@consult/shared';
 import type { Executor } from '../db/database';
+import { PREPARED } from '../db/connect';
 
 export const findUserByUsername = (db: Executor, username: string) =>
   db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
@@ -7,9 +9,11 @@ export const findUserByUsername = (db: Executor, username: string) =>
 export const findUserById = (db: Executor, id: string) =>
   db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
+/** Every authenticated request's statement: a named prepared statement on PostgreSQL (planned once per connection). */
 export async function findSessionWithUser(db: Executor, sessionId: string) {
   return db
     .selectFrom('sessions')
+    .modifyFront(sql.raw(PREPARED))
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
       'sessions.id as session_id',
