@@ -19,8 +19,9 @@
  * ROUNDS (default 3) rounds; in each the cells run in alternating order (small/large, baseline/ours);
  * printed: the median of the rounds' p95 with its spread (min–max), and the ratios large/small (target ≤ 2) and
  * ours/baseline requests/s (target ≥ 0.5).
- * Also printed: EXPLAIN (ANALYZE, BUFFERS) at the large scale of every list view's page (and count) statement and
- * of the worklist's case sections (each must walk an index in its order: no Sort over the table, no Seq Scan), the
+ * Also printed: EXPLAIN (ANALYZE, BUFFERS) at the large scale of every list view's page (and count) statement, as
+ * the GENERIC plan its named prepared statement keeps (list-queries.ts), and of the worklist's case sections (each
+ * must walk an index in its order: no Sort over the table, no Seq Scan), the
  * time to generate the rows, and the read audit: list and worklist requests answered 2xx vs `consultation.list` and
  * `worklist.read` records in the chain after each platform's clean shutdown (must be equal).
  */

@@ -20,7 +20,7 @@
  */
 import { CompiledQuery, sql, type RawBuilder, type SqlBool } from 'kysely';
 import { CONSULTATION_COUNT_CAP, QUEUE_STATES, type ConsultationQuery } from '@consult/shared';
-import type { Executor } from '../db/database';
+import type { DB, Executor } from '../db/database';
 import { PREPARED } from '../db/connect';
 import type { Actor } from '../auth/actor';
 import { visibleCaseBranches } from '../access/policy';
@@ -165,22 +165,32 @@ export async function countCapped(db: Executor, actor: Actor, q: ConsultationQue
   return Number(rows[0]?.n ?? 0);
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of the page and count statements, for the benchmark's report. */
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of the page and count statements, for the benchmark's report: their GENERIC plans, the
+ * ones their named prepared statements keep after the first five executions on a connection (see above).
+ */
 export async function explainList(
-  db: Executor,
+  db: DB,
   actor: Actor,
   q: ConsultationQuery,
   cursor: CursorKey | null,
   limit: number,
 ): Promise<{ page: string; count: string }> {
-  const explain = async (c: { sql: string; parameters: readonly unknown[] }) => {
-    const r = await db.executeQuery<{ 'QUERY PLAN': string }>(
-      CompiledQuery.raw(`explain (analyze, buffers) ${c.sql}`, [...c.parameters]),
-    );
-    return r.rows.map((x) => x['QUERY PLAN']).join('\n');
-  };
   return {
-    page: await explain(pageQuery(db, actor, q, cursor, limit).compile()),
-    count: await explain(countQuery(actor, q).compile(db)),
+    page: await explainGeneric(db, pageQuery(db, actor, q, cursor, limit).compile()),
+    count: await explainGeneric(db, countQuery(actor, q).compile(db)),
   };
+}
+
+function explainGeneric(db: DB, c: CompiledQuery<unknown>): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
+    await trx.executeQuery(CompiledQuery.raw(`prepare list_explain as ${c.sql}`));
+    const values = sql.join(c.parameters.map((v) => sql.lit(v)));
+    const { rows } = await sql<{
+      'QUERY PLAN': string;
+    }>`explain (analyze, buffers) execute list_explain(${values})`.execute(trx);
+    await sql`deallocate list_explain`.execute(trx);
+    return rows.map((x) => x['QUERY PLAN']).join('\n');
+  });
 }
