@@ -13,6 +13,7 @@ export const findUserById = (db: Executor, id: string) =>
 export async function findSessionWithUser(db: Executor, sessionId: string) {
   return db
     .selectFrom('sessions')
+    .modifyFront(sql.raw(PREPARED))
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
       'sessions.id as session_id',

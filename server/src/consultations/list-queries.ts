@@ -11,11 +11,17 @@
  * "more than CAP" above it, at a bounded cost however many rows are visible.
  *
  * The statements carry PREPARED (db/connect.ts): they are named prepared statements (on PostgreSQL and PGlite),
- * parsed once per connection, with values always bound (the SQL text is the same for every user and page of a given shape).
+ * planned once per connection, with the filter values bound (the SQL text is the same for every user and page of a
+ * given shape). Planned once only if PostgreSQL keeps the GENERIC plan after its first five custom ones, which it
+ * does when the generic plan's estimate is no worse; so the limits are literals (a `limit $n` is costed as an unknown
+ * 10 % of the rows, and re-planning every request cost more than running it), and every branch, counted ones
+ * included, is ordered like its index (a generic plan cannot tell a hospital with no requests from one with all of
+ * them, and an unordered `limit` of a popular-looking value becomes a Seq Scan). `pnpm bench worklist-scale` prints
+ * the plans.
  */
 import { CompiledQuery, sql, type RawBuilder, type SqlBool } from 'kysely';
 import { CONSULTATION_COUNT_CAP, QUEUE_STATES, type ConsultationQuery } from '@consult/shared';
-import type { Executor } from '../db/database';
+import type { DB, Executor } from '../db/database';
 import { PREPARED } from '../db/connect';
 import type { Actor } from '../auth/actor';
 import { visibleCaseBranches } from '../access/policy';
@@ -99,7 +105,7 @@ function pageIds(actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, l
   const where = filters(actor, q);
   const branches = visibleCaseBranches(actor).map(
     (rel) => sql`(select c.id from consultations c where ${rel} and ${where} and ${after(cursor)}
-      order by ${orderSql(order)} limit ${limit + 1})`,
+      order by ${orderSql(order)} limit ${sql.lit(limit + 1)})`,
   );
   return sql<{ id: string }>`(${sql.raw(PREPARED)} ${sql.join(branches, sql` union `)})`.as('k');
 }
@@ -145,7 +151,8 @@ function countSql(actor: Actor, q: ConsultationQuery) {
   const where = filters(actor, q);
   const branches = visibleCaseBranches(actor).map(
     (rel) =>
-      sql`(select c.id from consultations c where ${rel} and ${where} limit ${CONSULTATION_COUNT_CAP + 1})`,
+      sql`(select c.id from consultations c where ${rel} and ${where}
+        order by ${orderSql(orderOf(q))} limit ${sql.lit(CONSULTATION_COUNT_CAP + 1)})`,
   );
   return sql<number>`(select count(*)::int from (${sql.join(branches, sql` union `)}) x)`;
 }
@@ -159,22 +166,32 @@ export async function countCapped(db: Executor, actor: Actor, q: ConsultationQue
   return Number(rows[0]?.n ?? 0);
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of the page and count statements, for the benchmark's report. */
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of the page and count statements, for the benchmark's report: their GENERIC plans, the
+ * ones their named prepared statements keep after the first five executions on a connection (see above).
+ */
 export async function explainList(
-  db: Executor,
+  db: DB,
   actor: Actor,
   q: ConsultationQuery,
   cursor: CursorKey | null,
   limit: number,
 ): Promise<{ page: string; count: string }> {
-  const explain = async (c: { sql: string; parameters: readonly unknown[] }) => {
-    const r = await db.executeQuery<{ 'QUERY PLAN': string }>(
-      CompiledQuery.raw(`explain (analyze, buffers) ${c.sql}`, [...c.parameters]),
-    );
-    return r.rows.map((x) => x['QUERY PLAN']).join('\n');
-  };
   return {
-    page: await explain(pageQuery(db, actor, q, cursor, limit).compile()),
-    count: await explain(countQuery(actor, q).compile(db)),
+    page: await explainGeneric(db, pageQuery(db, actor, q, cursor, limit).compile()),
+    count: await explainGeneric(db, countQuery(actor, q).compile(db)),
   };
+}
+
+function explainGeneric(db: DB, c: CompiledQuery<unknown>): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
+    await trx.executeQuery(CompiledQuery.raw(`prepare list_explain as ${c.sql}`));
+    const values = sql.join(c.parameters.map((v) => sql.lit(v)));
+    const { rows } = await sql<{
+      'QUERY PLAN': string;
+    }>`explain (analyze, buffers) execute list_explain(${values})`.execute(trx);
+    await sql`deallocate list_explain`.execute(trx);
+    return rows.map((x) => x['QUERY PLAN']).join('\n');
+  });
 }

@@ -19,6 +19,12 @@ import { DomainError } from '../errors';
  *   line each with the full record) rather than dropped without trace.
  */
 export const READ_AUDIT_BATCH = 500;
+/**
+ * How long the writer lets reads gather before it appends a batch smaller than READ_AUDIT_BATCH: under load, a
+ * few larger transactions instead of one per handful of reads (each is six statements: lock, head, insert,
+ * checkpoint, begin/commit). `flush` does not wait for it.
+ */
+const GATHER_MS = 50;
 export const READ_AUDIT_MAX_BACKLOG = 50_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
@@ -40,6 +46,8 @@ class ReadAuditQueue {
   log: ReadAuditLog = { error: (obj, msg) => console.error(msg, obj) };
   /** Appends that failed (each retried), for tests and the log. */
   failures = 0;
+  /** Flushes waiting: the writer appends at once, without gathering. */
+  #flushing = 0;
   constructor(
     private readonly db: DB,
     private readonly maxBacklog = READ_AUDIT_MAX_BACKLOG,
@@ -59,6 +67,15 @@ class ReadAuditQueue {
 
   /** Resolves when everything queued so far is in the chain; `deadline` (epoch ms) bounds the wait. */
   async flush(deadline = Infinity): Promise<boolean> {
+    this.#flushing++;
+    try {
+      return await this.#flushBy(deadline);
+    } finally {
+      this.#flushing--;
+    }
+  }
+
+  async #flushBy(deadline: number): Promise<boolean> {
     this.#retry?.wake();
     while (this.#queue.length) {
       const left = deadline - Date.now();
@@ -83,6 +100,7 @@ class ReadAuditQueue {
     let delay = RETRY_MIN_MS;
     try {
       while (this.#queue.length) {
+        if (!this.#flushing && this.#queue.length < READ_AUDIT_BATCH) await this.#pause(GATHER_MS, false);
         const batch = this.#queue.slice(0, READ_AUDIT_BATCH);
         try {
           await this.db.transaction().execute((trx) =>
@@ -109,7 +127,8 @@ class ReadAuditQueue {
     }
   }
 
-  #pause(ms: number): Promise<void> {
+  /** Wait `ms` (woken early by a flush); `unref`: a retry's wait alone does not keep the process running. */
+  #pause(ms: number, unref = true): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -117,7 +136,7 @@ class ReadAuditQueue {
         resolve();
       };
       const timer = setTimeout(wake, ms);
-      timer.unref();
+      if (unref) timer.unref();
       this.#retry = { timer, wake };
     });
   }
