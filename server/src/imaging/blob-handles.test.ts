@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BlobHandles } from './blob-handles';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-handles-'));
@@ -15,7 +15,15 @@ const files = Array.from({ length: 6 }, (_x, k) => {
   fs.writeFileSync(p, Buffer.from(Array.from({ length: 5000 }, (_y, i) => (i * 7 + k) & 0xff)));
   return p;
 });
-const openFds = () => fs.readdirSync('/proc/self/fd').length;
+/** Descriptors this process holds on the test's blobs (others, the runner's own, come and go). */
+const openFds = () =>
+  fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+    } catch {
+      return false; // closed meanwhile (the directory listing's own descriptor)
+    }
+  }).length;
 
 describe('kept blob descriptors', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -41,10 +49,10 @@ describe('kept blob descriptors', () => {
     await h.read(files[3]!, 0, 1); // most recent now
     await h.read(files[0]!, 0, 1); // reopened; files[4] goes
     expect(h.size).toBe(3);
-    await new Promise((r) => setTimeout(r, 20)); // closes are asynchronous
+    await h.settled(); // closes are asynchronous
     expect(openFds() - before).toBe(3);
     h.closeIdle();
-    await new Promise((r) => setTimeout(r, 20));
+    await h.settled();
     expect(openFds()).toBe(before);
   });
 
@@ -66,8 +74,8 @@ describe('kept blob descriptors', () => {
     const h = new BlobHandles(8, 50);
     await h.read(files[1]!, 0, 1);
     expect(h.size).toBe(1);
-    await new Promise((r) => setTimeout(r, 180));
-    expect(h.size).toBe(0);
+    await vi.waitFor(() => expect(h.size).toBe(0), { timeout: 5000, interval: 20 });
+    await h.settled();
     expect(openFds()).toBe(before);
   });
 });

@@ -19,6 +19,8 @@ interface Entry {
 export class BlobHandles {
   readonly #open = new Map<string, Entry>(); // path → entry, least recently used first
   #timer: NodeJS.Timeout | null = null;
+  /** Descriptors being closed. */
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(
     private readonly max = 256,
@@ -28,6 +30,11 @@ export class BlobHandles {
   /** Descriptors kept open now (tests). */
   get size(): number {
     return this.#open.size;
+  }
+
+  /** Resolves once every descriptor dropped so far is closed. */
+  async settled(): Promise<void> {
+    while (this.#closing.size) await Promise.all(this.#closing);
   }
 
   /** `length` bytes of the file at `path` from `offset` (fewer when the file ends first). */
@@ -49,7 +56,7 @@ export class BlobHandles {
     } finally {
       e.users--;
       e.lastUsed = Date.now();
-      if (e.dropped) closeWhenUnused(e);
+      if (e.dropped) this.#closeWhenUnused(e);
       else this.#trim();
     }
   }
@@ -90,17 +97,19 @@ export class BlobHandles {
   #drop(path: string, e: Entry): void {
     if (this.#open.get(path) === e) this.#open.delete(path);
     e.dropped = true;
-    closeWhenUnused(e);
+    this.#closeWhenUnused(e);
   }
-}
 
-/** Close a dropped entry's descriptor unless a read still uses it (then that read's end closes it). */
-function closeWhenUnused(e: Entry): void {
-  if (e.users > 0) return;
-  e.fd.then(
-    (fd) => fs.close(fd, () => {}),
-    () => {},
-  );
+  /** Close a dropped entry's descriptor unless a read still uses it (then that read's end closes it). */
+  #closeWhenUnused(e: Entry): void {
+    if (e.users > 0) return;
+    const closing = e.fd.then(
+      (fd) => new Promise<void>((resolve) => fs.close(fd, () => resolve())),
+      () => undefined,
+    );
+    this.#closing.add(closing);
+    void closing.then(() => this.#closing.delete(closing));
+  }
 }
 
 const openRead = (path: string) =>
