@@ -47,8 +47,9 @@ pg.types.setTypeParser(1082, (v) => v);
 
 /**
  * Marks a statement to run as a named prepared statement, on PostgreSQL (planned once per connection, values always
- * bound) and on PGlite (./pglite-prepared.ts). Only hot statements whose text is stable opt in (a statement's text must not depend on the values, or
- * each connection would keep one statement per variant); everything else stays an unnamed statement.
+ * bound) and on PGlite (./pglite-prepared.ts). Only hot statements whose text is stable opt in (a statement's text
+ * must not depend on the values, or each connection would keep one statement per variant); everything else stays an
+ * unnamed statement.
  */
 export const PREPARED = '/*prepared*/';
 
