@@ -73,6 +73,28 @@ const queueStates = sql.join(QUEUE_STATES.map((s) => sql.lit(s)));
 
 export const orderOf = (q: ConsultationQuery): ListOrder => (q.view === 'queue' ? 'queue' : 'recent');
 
+/**
+ * What a capped count depends on besides the data: the actor's relation inputs and every filter of `filters`
+ * (`cursor` and `limit` only move the page). The record's type lists every query field, so a new filter does not
+ * compile until it is named here (consultations/list-count-cache.ts keys counts by this).
+ */
+const COUNTED: Record<keyof ConsultationQuery, boolean> = {
+  view: true,
+  state: true,
+  urgency: true,
+  patientId: true,
+  cursor: false,
+  limit: false,
+};
+const COUNTED_FIELDS = (Object.keys(COUNTED) as (keyof ConsultationQuery)[]).filter((k) => COUNTED[k]);
+export const countKey = (actor: Actor, q: ConsultationQuery): string =>
+  JSON.stringify([
+    actor.id,
+    actor.role,
+    actor.hospitalId ?? null,
+    ...COUNTED_FIELDS.map((k) => q[k] ?? null),
+  ]);
+
 /** The filters of the query (view, state, urgency, patient), ANDed into every branch. */
 function filters(actor: Actor, q: ConsultationQuery): RawBuilder<SqlBool> {
   const f: RawBuilder<unknown>[] = [sql`true`];
@@ -110,12 +132,16 @@ function pageIds(actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, l
   return sql<{ id: string }>`(${sql.raw(PREPARED)} ${sql.join(branches, sql` union `)})`.as('k');
 }
 
+/** The data version (migrations 2026_12_03_1560_lists_scale, 2026_12_06_0100_list_count_version) as text. */
+const DATA_VERSION = sql<string>`(select v::text from dashboard_version where id = 1)`;
+
 function pageQuery(
   db: Executor,
   actor: Actor,
   q: ConsultationQuery,
   cursor: CursorKey | null,
   limit: number,
+  withCount: boolean,
 ) {
   return baseSelect(db)
     .innerJoin(pageIds(actor, q, cursor, limit), (j) => j.onRef('k.id', '=', 'c.id'))
@@ -126,7 +152,8 @@ function pageQuery(
       ISO(sql`c.updated_at`).as('key_updated_at'),
       RANK.as('key_rank'),
       ISO(sql`c.sla_due_at`).as('key_due'),
-      countSql(actor, q).as('total_count'),
+      (withCount ? countSql(actor, q) : sql<number | null>`null::int`).as('total_count'),
+      DATA_VERSION.as('data_version'),
     ])
     .orderBy(orderSql(orderOf(q)))
     .limit(limit + 1);
@@ -134,8 +161,8 @@ function pageQuery(
 
 /**
  * One page of the visible requests after the cursor (limit + 1 rows when another page follows), each row with
- * the capped count (`total_count`, an uncorrelated subquery the database runs once): one statement, one round
- * trip, one pooled connection per list request.
+ * the data version its snapshot saw and, `withCount`, the capped count (`total_count`, an uncorrelated subquery
+ * the database runs once, exact for that version): one statement, one round trip, one pooled connection.
  */
 export const listPage = (
   db: Executor,
@@ -143,7 +170,8 @@ export const listPage = (
   q: ConsultationQuery,
   cursor: CursorKey | null,
   limit: number,
-) => pageQuery(db, actor, q, cursor, limit).execute();
+  withCount = true,
+) => pageQuery(db, actor, q, cursor, limit, withCount).execute();
 export type PageRow = Awaited<ReturnType<typeof listPage>>[number];
 
 /** Visible requests matching the filters, counted up to CAP + 1: each branch stops at CAP + 1 rows. */
@@ -158,12 +186,16 @@ function countSql(actor: Actor, q: ConsultationQuery) {
 }
 
 const countQuery = (actor: Actor, q: ConsultationQuery) =>
-  sql<{ n: number }>`${sql.raw(PREPARED)} select ${countSql(actor, q)} as n`;
+  sql<{ n: number; v: string }>`${sql.raw(PREPARED)} select ${countSql(actor, q)} as n, ${DATA_VERSION} as v`;
 
-/** The capped count alone (a page past the end has no row to carry it). */
-export async function countCapped(db: Executor, actor: Actor, q: ConsultationQuery): Promise<number> {
+/** The capped count alone, with the data version it is exact for (a page past the end has no row to carry it). */
+export async function countCapped(
+  db: Executor,
+  actor: Actor,
+  q: ConsultationQuery,
+): Promise<{ count: number; version: string }> {
   const { rows } = await countQuery(actor, q).execute(db);
-  return Number(rows[0]?.n ?? 0);
+  return { count: Number(rows[0]?.n ?? 0), version: rows[0]?.v ?? '' };
 }
 
 /**
@@ -178,7 +210,7 @@ export async function explainList(
   limit: number,
 ): Promise<{ page: string; count: string }> {
   return {
-    page: await explainGeneric(db, pageQuery(db, actor, q, cursor, limit).compile()),
+    page: await explainGeneric(db, pageQuery(db, actor, q, cursor, limit, true).compile()),
     count: await explainGeneric(db, countQuery(actor, q).compile(db)),
   };
 }

@@ -7,6 +7,7 @@ import { auditRead } from './read-audit';
 import * as list from './list-queries';
 import { decodeCursor, encodeCursor } from './cursor';
 import { toSummary } from './summary';
+import { countAt, keepCount, keptCount } from './list-count-cache';
 
 /**
  * One page of the visible requests, keyset-paginated (`cursor` = the previous page's `nextCursor`), with a count
@@ -22,8 +23,10 @@ export async function listConsultations(
   const order = list.orderOf(query);
   const cursor = query.cursor ? decodeCursor(query.cursor, order) : null;
   const limit = query.limit ?? 50;
-  const rows = await list.listPage(db, actor, query, cursor, limit);
-  const counted = rows[0] ? Number(rows[0].total_count) : await list.countCapped(db, actor, query);
+  const key = list.countKey(actor, query);
+  const kept = keptCount(db, key);
+  const rows = await list.listPage(db, actor, query, cursor, limit, !kept);
+  const counted = await pageCount(db, actor, query, key, rows[0]);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor =
@@ -47,4 +50,26 @@ export async function listConsultations(
     totalCapped: counted > CONSULTATION_COUNT_CAP,
     nextCursor,
   };
+}
+
+/**
+ * The page's capped count: the one its statement counted, or the kept one when the page's snapshot saw the data
+ * version it was counted at, or (a kept count gone stale, or a page with no row to carry the version) counted now.
+ */
+async function pageCount(
+  db: DB,
+  actor: Actor,
+  query: ConsultationQuery,
+  key: string,
+  row: list.PageRow | undefined,
+): Promise<number> {
+  if (row?.total_count != null) {
+    keepCount(db, key, row.data_version, Number(row.total_count));
+    return Number(row.total_count);
+  }
+  const known = row ? countAt(db, key, row.data_version) : undefined;
+  if (known !== undefined) return known;
+  const { count, version } = await list.countCapped(db, actor, query);
+  keepCount(db, key, version, count);
+  return count;
 }
