@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import type { ConsultationPage } from '@consult/shared';
 import { DIALECTS, hospitalId, makeTestApp, type Session, type TestApp } from '../testing/harness';
 import type { Actor } from '../auth/actor';
+import { actorByUsername } from './bulk.test-helper';
 import { visibleCases } from '../access/policy';
 import { createCase, createPatient, createRequest, move } from './testkit';
 import { listCountCacheStats } from './list-count-cache';
@@ -48,14 +49,7 @@ describe.each(DIALECTS)('consultation list counts kept per data version (%s)', (
   const label = (p: Probe) =>
     `${p.user} ${p.view}${p.urgency ? ` ${p.urgency}` : ''}${p.patient ? ' patient' : ''}`;
 
-  async function actor(username: string): Promise<Actor> {
-    const u = await t.db
-      .selectFrom('users')
-      .selectAll()
-      .where('username', '=', username)
-      .executeTakeFirstOrThrow();
-    return { id: u.id, role: u.role, hospitalId: u.hospital_id } as Actor;
-  }
+  const actor = (username: string): Promise<Actor> => actorByUsername(t.db, username);
 
   /** The reference: the policy's OR predicate over the whole table, with the probe's filters, counted. */
   async function reference(p: Probe): Promise<number> {

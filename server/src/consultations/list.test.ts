@@ -11,7 +11,7 @@ import { DIALECTS, makeTestApp, type Session, type TestApp } from '../testing/ha
 import type { Actor } from '../auth/actor';
 import { visibleCases } from '../access/policy';
 import { createRequest } from './testkit';
-import { insertBulkConsultations } from './bulk.test-helper';
+import { actorByUsername, insertBulkConsultations } from './bulk.test-helper';
 import { listPage } from './list-queries';
 
 const RANK = sql`(case c.urgency when 'emergency' then 0 when 'urgent' then 1 else 2 end)`;
@@ -19,14 +19,7 @@ const RANK = sql`(case c.urgency when 'emergency' then 0 when 'urgent' then 1 el
 describe.each(DIALECTS)('consultation list by keyset (%s)', (dialect) => {
   let t: TestApp;
   const s: Record<string, Session> = {};
-  const actor = async (username: string): Promise<Actor> => {
-    const u = await t.db
-      .selectFrom('users')
-      .selectAll()
-      .where('username', '=', username)
-      .executeTakeFirstOrThrow();
-    return { id: u.id, role: u.role, hospitalId: u.hospital_id } as Actor;
-  };
+  const actor = (username: string): Promise<Actor> => actorByUsername(t.db, username);
 
   beforeAll(async () => {
     t = await makeTestApp(dialect);
