@@ -2,9 +2,9 @@
  * The consultation list's capped counts, kept per data version (issue 14: counting up to CAP + 1 rows per relation
  * was about half of the database's cost of a list request, for a figure that only changes when the data does).
  *
- * Exactness, as the dashboard's cache (dashboard/cache.ts): `dashboard_version.v` moves in every transaction that
- * changed a row the list's visibility or filters read (consultations, care_team_members: migrations
- * 2026_12_03_1560_lists_scale and 2026_12_06_0100_list_count_version). Every page statement reads `v` in its own
+ * Exactness, as the dashboard's cache (dashboard/cache.ts): `list_version.v` moves in every transaction that
+ * changed a row the list's visibility or filters read (consultations, care_team_members: migration
+ * 2026_12_06_0100_list_count_version, whoever writes). Every page statement reads `v` in its own
  * snapshot; a count computed in a snapshot is kept under the `v` of that snapshot, and a later page uses it only
  * when its snapshot reads the same `v`, so the count it answers is the one its own snapshot would have counted.
  * The key (list-queries.ts `countKey`) holds the actor's id, role and hospital and every filter.

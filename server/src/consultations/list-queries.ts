@@ -132,8 +132,8 @@ function pageIds(actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, l
   return sql<{ id: string }>`(${sql.raw(PREPARED)} ${sql.join(branches, sql` union `)})`.as('k');
 }
 
-/** The data version (migrations 2026_12_03_1560_lists_scale, 2026_12_06_0100_list_count_version) as text. */
-const DATA_VERSION = sql<string>`(select v::text from dashboard_version where id = 1)`;
+/** The list's data version (migration 2026_12_06_0100_list_count_version) as text. */
+const DATA_VERSION = sql<string>`(select v::text from list_version where id = 1)`;
 
 function pageQuery(
   db: Executor,
