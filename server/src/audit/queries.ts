@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PREPARED } from '../db/connect';
 import type { Executor, Trx } from '../db/database';
 import type { AuditRow } from '../db/tables';
 
@@ -9,20 +10,42 @@ import type { AuditRow } from '../db/tables';
 const AUDIT_LOCK_KEY = 727_001;
 
 export async function lockChain(trx: Trx): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY}, hashtext(current_schema()))`.execute(trx);
+  await sql`${sql.raw(PREPARED)} select pg_advisory_xact_lock(${AUDIT_LOCK_KEY}, hashtext(current_schema()))`.execute(
+    trx,
+  );
 }
 
 export const lastRow = (ex: Executor) =>
   ex.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
 
 export const readCheckpoint = (ex: Executor) =>
-  ex.selectFrom('audit_checkpoint').selectAll().where('id', '=', 1).executeTakeFirst();
+  ex
+    .selectFrom('audit_checkpoint')
+    .selectAll()
+    .where('id', '=', 1)
+    .modifyFront(sql.raw(PREPARED))
+    .executeTakeFirst();
 
 export type NewAuditRow = Omit<AuditRow, 'seq'>;
 
-/** Insert rows in order; returns the new head (the last row's seq and hash). */
+/**
+ * Insert rows in order (seq follows the array); returns the new head (the last row's seq and hash). The rows are
+ * ONE JSON parameter, so the statement's text is the same for any number of them (a prepared statement); `at`
+ * travels as its ISO text in UTC, to the millisecond, as the hash took it.
+ */
 export async function insertRows(trx: Trx, rows: NewAuditRow[]): Promise<{ seq: number; hash: string }> {
-  const inserted = await trx.insertInto('audit_events').values(rows).returning(['seq', 'hash']).execute();
+  const { rows: inserted } = await sql<{ seq: number; hash: string }>`${sql.raw(PREPARED)}
+    insert into audit_events (actor_id, actor_role, hospital_id, action, entity_type, entity_id, outcome, ip, at,
+      detail, prev_hash, hash)
+    select actor_id, actor_role, hospital_id, action, entity_type, entity_id, outcome, ip, at, detail, prev_hash,
+      hash
+    from rows from (jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as (actor_id text, actor_role text,
+      hospital_id text, action text, entity_type text, entity_id text, outcome text, ip text, at timestamptz,
+      detail text, prev_hash text, hash text)) with ordinality
+      as v(actor_id, actor_role, hospital_id, action, entity_type, entity_id, outcome, ip, at, detail, prev_hash,
+      hash, n)
+    order by n
+    returning seq, hash`.execute(trx);
   return inserted.reduce((a, b) => (b.seq > a.seq ? b : a));
 }
 
@@ -30,15 +53,10 @@ export async function writeCheckpoint(
   trx: Trx,
   head: { seq: number; hash: string; signature: string },
 ): Promise<void> {
-  await trx
-    .insertInto('audit_checkpoint')
-    .values({ id: 1, ...head, at: new Date() })
-    .onConflict((oc) =>
-      oc
-        .column('id')
-        .doUpdateSet({ seq: head.seq, hash: head.hash, signature: head.signature, at: new Date() }),
-    )
-    .execute();
+  await sql`${sql.raw(PREPARED)} insert into audit_checkpoint (id, seq, hash, signature, at)
+    values (1, ${head.seq}, ${head.hash}, ${head.signature}, ${new Date()})
+    on conflict (id) do update set seq = excluded.seq, hash = excluded.hash, signature = excluded.signature,
+      at = excluded.at`.execute(trx);
 }
 
 /** One page of the chain in order, after `afterSeq`. */

@@ -54,12 +54,18 @@ export function withPreparedStatements(pglite: PGlite, marker: string): Pick<PGl
 
   return {
     query: <T>(text: string, params?: unknown[]) =>
-      text.includes(marker)
+      text.includes(marker) || TRANSACTION_CONTROL.test(text)
         ? pglite._runExclusiveQuery(() => runPrepared<T>(text, params ?? []))
         : pglite.query<T>(text, params),
     close: () => pglite.close(),
   };
 }
+
+/**
+ * The statements that open and end a transaction, as Kysely sends them: prepared like the marked ones (one exchange
+ * instead of the six of PGlite's query), since every transaction pays for two of them.
+ */
+const TRANSACTION_CONTROL = /^(begin|commit|rollback)$/i;
 
 /** The rows (as objects) and affected-row count of ONE statement's messages, parsed as PGlite's parseResults. */
 function resultOf<T>(messages: BackendMessage[], parsers: PGlite['parsers']): Results<T> {

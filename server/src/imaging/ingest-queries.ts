@@ -1,5 +1,6 @@
 import { sql, type Insertable } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import { PREPARED } from '../db/connect';
 import type { Trx } from '../db/database';
 import type {
   ImagingInstanceTable,
@@ -10,8 +11,16 @@ import type {
 
 /**
  * The SQL of group-committed ingest (ingest-batch.ts): every statement covers a whole batch of instances, so a
- * batch costs the same dozen round trips whether it holds one instance or fifty.
+ * batch costs the same dozen round trips whether it holds one instance or fifty. Each statement's text is the same
+ * for every batch size (its rows arrive as ONE JSON parameter, read with jsonb_to_recordset), so each is a named
+ * prepared statement (PREPARED): parsed and planned once per connection, one protocol exchange per run on PGlite.
  */
+
+/** A batch's rows (or values) as the statement's one JSON parameter (`${json(rows)}::text::jsonb`). */
+const json = (rows: unknown[]) => JSON.stringify(rows);
+/** `(select …)` of the values of a JSON array of text, for `column in (…)`. */
+const listOf = (values: string[]) =>
+  sql<string>`(select jsonb_array_elements_text(${json(values)}::text::jsonb))`;
 
 /**
  * A lock space of queries.ts lockIdentities: 1 study, 2 series, 3 SOP instance; 4 a patient record's key
@@ -33,8 +42,8 @@ export const patientKey = (hospitalId: string, issuer: string, patientId: string
  */
 export async function lockIdentityKeys(trx: Trx, keys: LockKey[]): Promise<void> {
   if (!keys.length) return;
-  const values = sql.join(keys.map(([s, u]) => sql`(${s}::int, ${u}::text)`));
-  await sql`select pg_advisory_xact_lock(k.s, k.h) from (select distinct v.s, hashtext(v.u) as h from (values ${values}) as v(s, u)) k order by k.s, k.h`.execute(
+  const rows = keys.map(([s, u]) => ({ s, u }));
+  await sql`${sql.raw(PREPARED)} select pg_advisory_xact_lock(k.s, k.h) from (select distinct v.s, hashtext(v.u) as h from jsonb_to_recordset(${json(rows)}::text::jsonb) as v(s int, u text)) k order by k.s, k.h`.execute(
     trx,
   );
 }
@@ -61,136 +70,129 @@ export async function holdersOf(trx: Trx, uids: { studies: string[]; series: str
             'p.issuer',
             'p.patient_name',
           ])
-          .where('s.study_uid', 'in', uids.studies),
+          .where('s.study_uid', 'in', listOf(uids.studies)),
       ).as('studies'),
       jsonArrayFrom(
         eb
           .selectFrom('imaging_series as se')
           .innerJoin('imaging_studies as s', 's.id', 'se.study_ref')
           .select(['se.series_uid', 's.study_uid', 's.hospital_id'])
-          .where('se.series_uid', 'in', uids.series),
+          .where('se.series_uid', 'in', listOf(uids.series)),
       ).as('series'),
       jsonArrayFrom(
         eb
           .selectFrom('imaging_instances as i')
           .innerJoin('imaging_studies as s', 's.id', 'i.study_ref')
           .select(['i.sop_uid', 'i.sha256', 'i.study_ref', 's.study_uid', 's.hospital_id'])
-          .where('i.sop_uid', 'in', uids.sops),
+          .where('i.sop_uid', 'in', listOf(uids.sops)),
       ).as('instances'),
     ])
+    .modifyFront(sql.raw(PREPARED))
     .executeTakeFirstOrThrow();
   return { studies: row.studies, series: row.series, instances: row.instances };
 }
 export type BatchHolders = Awaited<ReturnType<typeof holdersOf>>;
 
+type Keyed = { id: string; hospital_id: string; issuer: string; patient_id: string };
+
 /**
  * New patient records, and the ids of the patients with a Patient ID among `keys` (new or already there), in ONE
  * statement. A record with an empty Patient ID is always new (it belongs to one study); an existing hospital +
- * issuer + Patient ID keeps its record.
+ * issuer + Patient ID keeps its record. The insert's own rows come from its RETURNING; the statement's snapshot
+ * does not see them, so the keyed read finds only records that were there before (none is counted twice).
  */
-export function upsertPatients(
+export async function upsertPatients(
   trx: Trx,
-  rows: Insertable<ImagingPatientTable>[],
+  rows: (Insertable<ImagingPatientTable> & { id: string })[],
   keys: { hospital: string; issuer: string; patientId: string }[],
-) {
-  const cols = ['id', 'hospital_id', 'issuer', 'patient_id'] as const;
-  const keyed = trx
-    .selectFrom('imaging_patients')
-    .select(cols)
-    .where((w) =>
-      keys.length
-        ? w(
-            w.refTuple('hospital_id', 'issuer', 'patient_id'),
-            'in',
-            keys.map((k) => w.tuple(k.hospital, k.issuer, k.patientId)),
-          )
-        : w.lit(false),
-    );
-  if (!rows.length) return keyed.execute();
-  return trx
-    .with('ins', (db) =>
-      db
-        .insertInto('imaging_patients')
-        .values(rows)
-        .onConflict((oc) =>
-          oc.columns(['hospital_id', 'issuer', 'patient_id']).where('patient_id', '<>', '').doNothing(),
-        )
-        .returning(cols),
-    )
-    .selectFrom('ins')
-    .select(cols)
-    .where('patient_id', '<>', '')
-    .unionAll(keyed)
-    .execute();
+): Promise<Keyed[]> {
+  const values = rows.map((r) => ({
+    id: r.id,
+    hospital_id: r.hospital_id,
+    patient_id: r.patient_id,
+    issuer: r.issuer ?? '',
+    patient_name: r.patient_name,
+    birth_date: r.birth_date,
+    sex: r.sex,
+  }));
+  const { rows: out } = await sql<Keyed>`${sql.raw(PREPARED)}
+    with ins as (
+      insert into imaging_patients (id, hospital_id, patient_id, issuer, patient_name, birth_date, sex)
+      select v.id, v.hospital_id, v.patient_id, v.issuer, v.patient_name, v.birth_date, v.sex
+      from jsonb_to_recordset(${json(values)}::text::jsonb)
+        as v(id uuid, hospital_id uuid, patient_id text, issuer text, patient_name text, birth_date text, sex text)
+      on conflict (hospital_id, issuer, patient_id) where patient_id <> '' do nothing
+      returning id, hospital_id, issuer, patient_id)
+    select id, hospital_id, issuer, patient_id from ins where patient_id <> ''
+    union all
+    select p.id, p.hospital_id, p.issuer, p.patient_id from imaging_patients p
+    join jsonb_to_recordset(${json(keys)}::text::jsonb) as k(hospital uuid, issuer text, "patientId" text)
+      on p.hospital_id = k.hospital and p.issuer = k.issuer and p.patient_id = k."patientId"`.execute(trx);
+  return out;
 }
+
+type StudyRow = Insertable<ImagingStudyTable> & { id: string };
 
 /**
  * New studies and the ids of all of them in ONE statement: the insert's own rows (a CTE) plus those already
  * there (the statement's snapshot does not see the CTE's rows, so none is counted twice).
  */
-export function upsertStudies(trx: Trx, rows: Insertable<ImagingStudyTable>[]) {
-  return trx
-    .with('ins', (db) =>
-      db
-        .insertInto('imaging_studies')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['hospital_id', 'study_uid']).doNothing())
-        .returning(['id', 'hospital_id', 'study_uid']),
-    )
-    .selectFrom('ins')
-    .select(['id', 'hospital_id', 'study_uid'])
-    .unionAll((eb) =>
-      eb
-        .selectFrom('imaging_studies')
-        .select(['id', 'hospital_id', 'study_uid'])
-        .where((w) =>
-          w(
-            w.refTuple('hospital_id', 'study_uid'),
-            'in',
-            rows.map((r) => w.tuple(r.hospital_id, r.study_uid)),
-          ),
-        ),
-    )
-    .execute();
+export async function upsertStudies(trx: Trx, rows: StudyRow[]) {
+  const { rows: out } = await sql<{ id: string; hospital_id: string; study_uid: string }>`${sql.raw(PREPARED)}
+    with v as (
+      select * from jsonb_to_recordset(${json(rows)}::text::jsonb) as v(id uuid, hospital_id uuid,
+        patient_ref uuid, study_uid text, study_date text, study_time text, accession_number text, study_id text,
+        study_description text, referring_physician text, uploaded_by uuid)),
+    ins as (
+      insert into imaging_studies (id, hospital_id, patient_ref, study_uid, study_date, study_time,
+        accession_number, study_id, study_description, referring_physician, uploaded_by)
+      select id, hospital_id, patient_ref, study_uid, study_date, study_time, accession_number, study_id,
+        study_description, referring_physician, uploaded_by from v
+      on conflict (hospital_id, study_uid) do nothing
+      returning id, hospital_id, study_uid)
+    select id, hospital_id, study_uid from ins
+    union all
+    select s.id, s.hospital_id, s.study_uid from imaging_studies s
+    join v on s.hospital_id = v.hospital_id and s.study_uid = v.study_uid`.execute(trx);
+  return out;
 }
+
+type SeriesRow = Insertable<ImagingSeriesTable> & { id: string };
 
 /** New series and the ids of all of them in ONE statement (as upsertStudies). */
-export function upsertSeries(trx: Trx, rows: Insertable<ImagingSeriesTable>[]) {
-  return trx
-    .with('ins', (db) =>
-      db
-        .insertInto('imaging_series')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['study_ref', 'series_uid']).doNothing())
-        .returning(['id', 'study_ref', 'series_uid']),
-    )
-    .selectFrom('ins')
-    .select(['id', 'study_ref', 'series_uid'])
-    .unionAll((eb) =>
-      eb
-        .selectFrom('imaging_series')
-        .select(['id', 'study_ref', 'series_uid'])
-        .where((w) =>
-          w(
-            w.refTuple('study_ref', 'series_uid'),
-            'in',
-            rows.map((r) => w.tuple(r.study_ref, r.series_uid)),
-          ),
-        ),
-    )
-    .execute();
+export async function upsertSeries(trx: Trx, rows: SeriesRow[]) {
+  const { rows: out } = await sql<{ id: string; study_ref: string; series_uid: string }>`${sql.raw(PREPARED)}
+    with v as (
+      select * from jsonb_to_recordset(${json(rows)}::text::jsonb) as v(id uuid, study_ref uuid, series_uid text,
+        modality text, series_number int, series_description text, body_part text)),
+    ins as (
+      insert into imaging_series (id, study_ref, series_uid, modality, series_number, series_description, body_part)
+      select id, study_ref, series_uid, modality, series_number, series_description, body_part from v
+      on conflict (study_ref, series_uid) do nothing
+      returning id, study_ref, series_uid)
+    select id, study_ref, series_uid from ins
+    union all
+    select se.id, se.study_ref, se.series_uid from imaging_series se
+    join v on se.study_ref = v.study_ref and se.series_uid = v.series_uid`.execute(trx);
+  return out;
 }
 
+type InstanceRow = Insertable<ImagingInstanceTable> & { id: string };
+
 /** Instance rows (one statement); returns the ids inserted (a row already there is skipped, never replaced). */
-export async function insertInstances(
-  trx: Trx,
-  rows: Insertable<ImagingInstanceTable>[],
-): Promise<Set<string>> {
-  const inserted = await trx
-    .insertInto('imaging_instances')
-    .values(rows)
-    .onConflict((oc) => oc.columns(['hospital_id', 'sop_uid']).doNothing())
-    .returning('id')
-    .execute();
+export async function insertInstances(trx: Trx, rows: InstanceRow[]): Promise<Set<string>> {
+  const { rows: inserted } = await sql<{ id: string }>`${sql.raw(PREPARED)}
+    insert into imaging_instances (id, hospital_id, study_ref, series_ref, sop_uid, sop_class_uid,
+      transfer_syntax_uid, instance_number, rows, columns, frames, bits_allocated, pixel_offset, frame_length,
+      frame_spans, scan_version, sha256, size, uploaded_by)
+    select id, hospital_id, study_ref, series_ref, sop_uid, sop_class_uid, transfer_syntax_uid, instance_number,
+      rows, columns, frames, bits_allocated, pixel_offset, frame_length, frame_spans, scan_version, sha256, size,
+      uploaded_by
+    from jsonb_to_recordset(${json(rows)}::text::jsonb) as v(id uuid, hospital_id uuid, study_ref uuid,
+      series_ref uuid, sop_uid text, sop_class_uid text, transfer_syntax_uid text, instance_number int, rows int,
+      columns int, frames int, bits_allocated int, pixel_offset bigint, frame_length bigint, frame_spans text,
+      scan_version int, sha256 text, size bigint, uploaded_by uuid)
+    on conflict (hospital_id, sop_uid) do nothing
+    returning id`.execute(trx);
   return new Set(inserted.map((r) => r.id));
 }
