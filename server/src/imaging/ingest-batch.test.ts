@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, makeTestApp, type TestApp } from '../testing/harness';
 import { offlineActor, type Actor } from '../auth/actor';
@@ -176,4 +177,23 @@ describe.each(DIALECTS)('ingest group commit (%s)', (dialect) => {
     expect(refs).toHaveLength(2);
     expect(new Set(refs.map((r) => r.patient_ref)).size).toBe(1);
   });
+
+  // PGlite has one connection, so its pg_prepared_statements lists every statement the batcher prepared (on
+  // PostgreSQL each pooled connection has its own list, out of a test's sight).
+  if (dialect === 'pglite')
+    it('a batch of any size runs the same prepared statements (no statement text depends on how many rows it writes)', async () => {
+      const prepared = async () =>
+        (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(t.db)).rows
+          .map((r) => r.statement)
+          .sort();
+      await submitAll([pending(lankao, fresh(0, 7))]);
+      const afterOne = await prepared();
+      const files = slices.map((_b, k) => fresh(k, 8));
+      const r = await submitAll(files.map((b) => pending(lankao, b)));
+      expect(r.results.map((x) => x.status)).toEqual(files.map(() => 'stored'));
+      expect(r.batches).toBeLessThan(files.length); // some batch held several instances
+      expect(await prepared()).toEqual(afterOne);
+      expect(afterOne.some((s) => s.includes('imaging_instances'))).toBe(true);
+      expect(afterOne.some((s) => s.includes('audit_events'))).toBe(true);
+    });
 });
