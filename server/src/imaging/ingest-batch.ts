@@ -180,7 +180,7 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
   const stored = accepted.map((x, k) => ({ ...x, row: rows[k]! })).filter((x) => inserted.has(x.row.id));
   for (const { p } of stored) if (ingestHooks.beforeCommit) await ingestHooks.beforeCommit(p.file.sha256);
   // The blobs go into place only now: every refusal above left nothing behind.
-  await Promise.all(stored.map(({ p }) => p.store.placeTemp(p.file.tempPath, p.file.sha256)));
+  await Promise.all(stored.map(({ p }) => p.store.placeTemp(p.file.tempPath, p.file.sha256, p.file.size)));
   for (const { p } of stored) if (ingestHooks.afterBlob) await ingestHooks.afterBlob(p.file.sha256);
   await appendAuditEntries(
     trx,

@@ -24,6 +24,7 @@ export async function storeInstance(
   file: { tempPath: string; sha256: string; size: number },
   opts: { expectStudyUid?: string | undefined; hospitalId?: string } = {},
 ): Promise<StoreResult> {
+  let result: StoreResult | null = null;
   try {
     // The owning hospital: the uploader's, or (SR export by a consulting specialist) the study's own.
     const hospitalId = opts.hospitalId ?? actor.hospitalId;
@@ -42,9 +43,11 @@ export async function storeInstance(
     }
     // Flushed before it waits for its batch, so the index transaction waits on no file's fsync.
     await store.syncTemp(file.tempPath);
-    return await submitInstance(db, { store, actor, hospitalId, attrs: a, file });
+    result = await submitInstance(db, { store, actor, hospitalId, attrs: a, file });
+    return result;
   } finally {
-    // Gone already when it was renamed into place; otherwise nothing of a refused upload remains.
-    await fs.promises.rm(file.tempPath, { force: true });
+    // A stored instance's temp file was consumed by placeTemp (renamed into place, or dropped for a blob already
+    // there); otherwise nothing of a refused upload remains.
+    if (result?.status !== 'stored') await fs.promises.rm(file.tempPath, { force: true });
   }
 }

@@ -62,8 +62,8 @@ export class BlobStore {
    * Rename a synced temp file into place as the blob `sha256` and make the rename durable. The temp file is
    * consumed (renamed or, when the blob already exists, deleted). Returns whether this call created the blob.
    */
-  placeTemp(tempPath: string, sha256: string): Promise<boolean> {
-    return this.objects.placeFile(tempPath, contentKey(sha256), { ifAbsent: true });
+  placeTemp(tempPath: string, sha256: string, size?: number): Promise<boolean> {
+    return this.objects.placeFile(tempPath, contentKey(sha256), { ifAbsent: true, size });
   }
 
   /** syncTemp + placeTemp. */

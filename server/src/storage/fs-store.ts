@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { checkKey, contentKey, TEMP_DIR, type ObjectStat, type ObjectStore, type TempObject } from './types';
 
 /** `host.pid.random` part of every temporary name (host sanitised to the key alphabet). */
@@ -75,20 +76,20 @@ export class FsObjectStore implements ObjectStore {
   }
 
   /** fsync a complete temporary file (before an index transaction, so that transaction waits on no fsync). */
-  async syncFile(file: string): Promise<void> {
-    const fh = await fs.promises.open(file, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+  syncFile(file: string): Promise<void> {
+    return fsyncPath(file, 'r+');
   }
 
   /**
    * Rename a synced temporary file into place as `key` and make the rename durable. With `ifAbsent` (content
-   * keys) an existing object is kept and the temporary file dropped. Returns whether this call placed the file.
+   * keys) an existing object is kept and the temporary file dropped; `size` (the file's, when the caller knows it)
+   * saves a stat. Returns whether this call placed the file.
    */
-  async placeFile(file: string, key: string, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
+  async placeFile(
+    file: string,
+    key: string,
+    opts: { ifAbsent?: boolean; size?: number } = {},
+  ): Promise<boolean> {
     const dest = this.pathOf(key);
     if (opts.ifAbsent && (await this.stat(key))) {
       await fs.promises.rm(file, { force: true });
@@ -96,7 +97,7 @@ export class FsObjectStore implements ObjectStore {
     }
     const dir = path.dirname(dest);
     await fs.promises.mkdir(dir, { recursive: true });
-    const size = opts.ifAbsent ? (await fs.promises.stat(file)).size : -1;
+    const size = opts.ifAbsent ? (opts.size ?? (await fs.promises.stat(file)).size) : -1;
     try {
       await fs.promises.rename(file, dest);
     } catch (e) {
@@ -200,14 +201,24 @@ export class FsObjectStore implements ObjectStore {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.promises.open(dir, 'r');
+const openFd = promisify(fs.open);
+const fsyncFd = promisify(fs.fsync);
+const closeFd = promisify(fs.close);
+
+/**
+ * fsync a file or directory by path. Plain descriptors, not FileHandles: ingest calls this twice per instance, and
+ * a FileHandle costs an object tracked by the garbage collector for three system calls.
+ */
+async function fsyncPath(p: string, flags: 'r' | 'r+'): Promise<void> {
+  const fd = await openFd(p, flags);
   try {
-    await fh.sync();
+    await fsyncFd(fd);
   } finally {
-    await fh.close();
+    await closeFd(fd);
   }
 }
+
+const fsyncDir = (dir: string) => fsyncPath(dir, 'r');
 
 /** A temporary file being written and hashed. */
 export class FsTempObject implements TempObject {
