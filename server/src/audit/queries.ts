@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { PREPARED } from '../db/connect';
 import type { Executor, Trx } from '../db/database';
 import type { AuditRow } from '../db/tables';
+import type { AuditCheckpointTable } from './tables';
 
 /**
  * Any constant works: every append takes this transaction-scoped lock so the chain has one order. The second
@@ -9,10 +10,15 @@ import type { AuditRow } from '../db/tables';
  */
 const AUDIT_LOCK_KEY = 727_001;
 
-export async function lockChain(trx: Trx): Promise<void> {
-  await sql`${sql.raw(PREPARED)} select pg_advisory_xact_lock(${AUDIT_LOCK_KEY}, hashtext(current_schema()))`.execute(
-    trx,
-  );
+/**
+ * Take the chain's lock, then read its signed head checkpoint in a snapshot taken after the lock was granted (the
+ * database function audit_lock_head, migration 2026_12_07_0100_ingest_functions): one round trip for both.
+ */
+export async function lockChainHead(trx: Trx) {
+  const { rows } = await sql<
+    Selectable<AuditCheckpointTable>
+  >`${sql.raw(PREPARED)} select * from audit_lock_head(${AUDIT_LOCK_KEY}::int)`.execute(trx);
+  return rows[0];
 }
 
 export const lastRow = (ex: Executor) =>

@@ -64,12 +64,12 @@ export function hashRow(prevHash: string, r: HashedFields): string {
 }
 
 /**
- * The hash the next row links to: the signed checkpoint's when it is intact (so rows appended after someone
+ * Take the chain's lock; the hash the next row links to: the signed checkpoint's when it is intact (so rows appended after someone
  * deleted the chain's tail do not link to the shortened chain, and the verifier still sees the gap), else the
  * last row's (a fresh database, or a checkpoint the verifier will report).
  */
-async function chainHead(trx: Trx): Promise<string> {
-  const cp = await q.readCheckpoint(trx);
+async function lockedChainHead(trx: Trx): Promise<string> {
+  const cp = await q.lockChainHead(trx);
   if (cp && headSignatureValid(cp.seq, cp.hash, cp.signature)) return cp.hash;
   return (await q.lastRow(trx))?.hash ?? GENESIS_HASH;
 }
@@ -81,8 +81,7 @@ async function chainHead(trx: Trx): Promise<string> {
  */
 export async function appendAuditEntries(trx: Trx, entries: AuditInput[]): Promise<void> {
   if (!entries.length) return;
-  await q.lockChain(trx);
-  let prev = await chainHead(trx);
+  let prev = await lockedChainHead(trx);
   const rows = entries.map((e) => {
     const fields: HashedFields = {
       actor_id: storableText(e.actor?.id ?? null),

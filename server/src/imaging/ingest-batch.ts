@@ -140,8 +140,7 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
     [3, a.sopInstanceUid] as q.LockKey,
     ...(a.patientId ? [[4, q.patientKey(hospitalId, a.issuer, a.patientId)] as q.LockKey] : []),
   ]);
-  await q.lockIdentityKeys(trx, keys);
-  const h = await q.holdersOf(trx, {
+  const h = await q.lockAndReadHolders(trx, keys, {
     studies: [...new Set(batch.map((p) => p.attrs.studyUid))],
     series: [...new Set(batch.map((p) => p.attrs.seriesUid))],
     sops: [...new Set(batch.map((p) => p.attrs.sopInstanceUid))],

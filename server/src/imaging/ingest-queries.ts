@@ -1,5 +1,4 @@
 import { sql, type Insertable } from 'kysely';
-import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { PREPARED } from '../db/connect';
 import type { Trx } from '../db/database';
 import type {
@@ -11,16 +10,14 @@ import type {
 
 /**
  * The SQL of group-committed ingest (ingest-batch.ts): every statement covers a whole batch of instances, so a
- * batch costs the same dozen round trips whether it holds one instance or fifty. Each statement's text is the same
- * for every batch size (its rows arrive as ONE JSON parameter, read with jsonb_to_recordset), so each is a named
+ * batch costs the same round trips whether it holds one instance or fifty. Each statement's text is the same for
+ * every batch size (its rows arrive as ONE JSON parameter, read with jsonb_to_recordset), so each is a named
  * prepared statement (PREPARED): parsed and planned once per connection, one protocol exchange per run on PGlite.
+ * The identity locks and the read after them are one call of a database function (imaging_lock_holders).
  */
 
-/** A batch's rows (or values) as the statement's one JSON parameter (`${json(rows)}::text::jsonb`). */
+/** Rows or values as one JSON parameter (`${json(rows)}::text::jsonb`). */
 const json = (rows: unknown[]) => JSON.stringify(rows);
-/** `(select …)` of the values of a JSON array of text, for `column in (…)`. */
-const listOf = (values: string[]) =>
-  sql<string>`(select jsonb_array_elements_text(${json(values)}::text::jsonb))`;
 
 /**
  * A lock space of queries.ts lockIdentities: 1 study, 2 series, 3 SOP instance; 4 a patient record's key
@@ -35,63 +32,36 @@ export const patientKey = (hospitalId: string, issuer: string, patientId: string
   JSON.stringify([hospitalId, issuer, patientId]);
 
 /**
- * Take the identity locks of a whole batch (the same transaction-scoped advisory locks as lockIdentities) in ONE
- * statement, in the global order (space, hashtext(uid)), so two transactions never wait on each other in a cycle;
- * a single-instance lockIdentities (study, series, instance) follows the same order. PostgreSQL evaluates a
- * volatile output expression after the ORDER BY sort, so the locks are taken in that order.
+ * Take the identity locks of a whole batch (the same transaction-scoped advisory locks as lockIdentities), in the
+ * global order (space, hashtext(uid)), so two transactions never wait on each other in a cycle (a single-instance
+ * lockIdentities follows the same order); then read who holds any of these study, series and SOP Instance UIDs
+ * now (identity.ts judges with them), in a snapshot taken after the locks were granted. One round trip.
  */
-export async function lockIdentityKeys(trx: Trx, keys: LockKey[]): Promise<void> {
-  if (!keys.length) return;
-  const rows = keys.map(([s, u]) => ({ s, u }));
-  await sql`${sql.raw(PREPARED)} select pg_advisory_xact_lock(k.s, k.h) from (select distinct v.s, hashtext(v.u) as h from jsonb_to_recordset(${json(rows)}::text::jsonb) as v(s int, u text)) k order by k.s, k.h`.execute(
-    trx,
-  );
+export async function lockAndReadHolders(
+  trx: Trx,
+  keys: LockKey[],
+  uids: { studies: string[]; series: string[]; sops: string[] },
+): Promise<BatchHolders> {
+  const { rows } = await sql<{ h: BatchHolders }>`${sql.raw(PREPARED)} select imaging_lock_holders(
+    ${json(keys.map(([s, u]) => ({ s, u })))}::text::jsonb, ${json(uids.studies)}::text::jsonb,
+    ${json(uids.series)}::text::jsonb, ${json(uids.sops)}::text::jsonb) as h`.execute(trx);
+  return rows[0]!.h;
 }
 
-/**
- * Who holds any of these study, series and SOP Instance UIDs now (identity.ts judges with them): three lists in
- * ONE statement.
- */
-export async function holdersOf(trx: Trx, uids: { studies: string[]; series: string[]; sops: string[] }) {
-  const row = await trx
-    .selectNoFrom((eb) => [
-      jsonArrayFrom(
-        eb
-          .selectFrom('imaging_studies as s')
-          .innerJoin('imaging_patients as p', 'p.id', 's.patient_ref')
-          .innerJoin('hospitals as h', 'h.id', 's.hospital_id')
-          .select([
-            's.id',
-            's.study_uid',
-            's.hospital_id',
-            'h.name_en as hospital_name',
-            'p.id as patient_ref',
-            'p.patient_id',
-            'p.issuer',
-            'p.patient_name',
-          ])
-          .where('s.study_uid', 'in', listOf(uids.studies)),
-      ).as('studies'),
-      jsonArrayFrom(
-        eb
-          .selectFrom('imaging_series as se')
-          .innerJoin('imaging_studies as s', 's.id', 'se.study_ref')
-          .select(['se.series_uid', 's.study_uid', 's.hospital_id'])
-          .where('se.series_uid', 'in', listOf(uids.series)),
-      ).as('series'),
-      jsonArrayFrom(
-        eb
-          .selectFrom('imaging_instances as i')
-          .innerJoin('imaging_studies as s', 's.id', 'i.study_ref')
-          .select(['i.sop_uid', 'i.sha256', 'i.study_ref', 's.study_uid', 's.hospital_id'])
-          .where('i.sop_uid', 'in', listOf(uids.sops)),
-      ).as('instances'),
-    ])
-    .modifyFront(sql.raw(PREPARED))
-    .executeTakeFirstOrThrow();
-  return { studies: row.studies, series: row.series, instances: row.instances };
+export interface BatchHolders {
+  studies: {
+    id: string;
+    study_uid: string;
+    hospital_id: string;
+    hospital_name: string;
+    patient_ref: string;
+    patient_id: string;
+    issuer: string;
+    patient_name: string;
+  }[];
+  series: { series_uid: string; study_uid: string; hospital_id: string }[];
+  instances: { sop_uid: string; sha256: string; study_ref: string; study_uid: string; hospital_id: string }[];
 }
-export type BatchHolders = Awaited<ReturnType<typeof holdersOf>>;
 
 type Keyed = { id: string; hospital_id: string; issuer: string; patient_id: string };
 

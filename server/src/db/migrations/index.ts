@@ -21,6 +21,7 @@ import * as listsScale from './2026_12_03_1560_lists_scale';
 import * as reportSignedPdfs from './2026_12_04_0100_report_signed_pdfs';
 import * as signerRevocation from './2026_12_05_0100_signer_revocation';
 import * as listCountVersion from './2026_12_06_0100_list_count_version';
+import * as ingestFunctions from './2026_12_07_0100_ingest_functions';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_0100_report_signed_pdfs': reportSignedPdfs,
   '2026_12_05_0100_signer_revocation': signerRevocation,
   '2026_12_06_0100_list_count_version': listCountVersion,
+  '2026_12_07_0100_ingest_functions': ingestFunctions,
 };
