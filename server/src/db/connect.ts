@@ -63,6 +63,28 @@ function prepareMarked(client: pg.PoolClient): void {
       : query(cfg, values, cb);
 }
 
+/**
+ * The pool's connection string and server `options`, with the schema's search_path added to any `options` the URL
+ * carries (`?options=-c …`). node-postgres lets the URL's `options` replace the pool's, which would silently drop
+ * the search_path: every table would be created and used in `public` instead of DATABASE_SCHEMA.
+ */
+export function withSchemaPath(
+  databaseUrl: string,
+  schema: string | null,
+): { connectionString: string; options?: string } {
+  if (!schema) return { connectionString: databaseUrl };
+  const searchPath = `-c search_path="${schema}",public`;
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return { connectionString: databaseUrl, options: searchPath };
+  }
+  const own = url.searchParams.get('options');
+  url.searchParams.delete('options');
+  return { connectionString: url.toString(), options: own ? `${own} ${searchPath}` : searchPath };
+}
+
 const pools = new WeakMap<Kysely<Database>, pg.Pool>();
 /** The pg pool behind a PostgreSQL handle's Kysely instance (null on PGlite), for the pool metrics. */
 export const poolOf = (db: Kysely<Database>): pg.Pool | null => pools.get(db) ?? null;
@@ -84,12 +106,11 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
       }
     }
     const pool = new pg.Pool({
-      connectionString: opts.databaseUrl,
+      ...withSchemaPath(opts.databaseUrl, schema),
       max: 10,
       // A dead database must answer 503 quickly, never hang a request.
       connectionTimeoutMillis: 2000,
       statement_timeout: 15000,
-      ...(schema ? { options: `-c search_path="${schema}",public` } : {}),
     });
     // A restart of PostgreSQL terminates every backend (57P01 "terminating connection due to administrator
     // command"); each pg client then emits 'error'. The pool listens on IDLE clients only, so a client that is
