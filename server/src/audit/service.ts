@@ -64,9 +64,9 @@ export function hashRow(prevHash: string, r: HashedFields): string {
 }
 
 /**
- * Take the chain's lock; the hash the next row links to: the signed checkpoint's when it is intact (so rows appended after someone
- * deleted the chain's tail do not link to the shortened chain, and the verifier still sees the gap), else the
- * last row's (a fresh database, or a checkpoint the verifier will report).
+ * Take the chain's lock, then the hash the next row links to: the signed checkpoint's when it is intact (so rows
+ * appended after someone deleted the chain's tail do not link to the shortened chain, and the verifier still sees
+ * the gap), else the last row's (a fresh database, or a checkpoint the verifier will report).
  */
 async function lockedChainHead(trx: Trx): Promise<string> {
   const cp = await q.lockChainHead(trx);
