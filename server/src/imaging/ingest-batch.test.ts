@@ -15,6 +15,7 @@ import { verifyAuditChain } from '../audit/service';
 import { parsePart10 } from './dicom';
 import { ingestBatchStats, submitInstance, type PendingInstance } from './ingest-batch';
 import { ingestHooks } from './ingest-result';
+import * as q from './ingest-queries';
 import { otherUid, withValue } from './mutate';
 import { BlobStore } from './storage';
 import { CT_SERIES } from './testkit';
@@ -37,6 +38,19 @@ describe.each(DIALECTS)('ingest group commit (%s)', (dialect) => {
     const r = parsePart10(b);
     if (!r.ok) throw new Error(r.reason);
     return r.attrs;
+  };
+  /** Until a transaction waits for the patient-record lock of `key` (ingest-queries.ts: space 4), at most 20 s. */
+  const waitsOnLock = async (key: string) => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks
+        where locktype = 'advisory' and not granted and classid = 4 and objid = hashtext(${key})::oid`.execute(
+        t.db,
+      );
+      if (rows[0]!.n > 0) return;
+      if (Date.now() > deadline) throw new Error('the second batch never waited on the patient lock');
+      await new Promise((r) => setImmediate(r));
+    }
   };
   /** A copy of slice k in a study, series and SOP instance of its own (`tag` makes it unique per test). */
   const fresh = (k: number, tag: number) => {
@@ -155,15 +169,25 @@ describe.each(DIALECTS)('ingest group commit (%s)', (dialect) => {
     const second = withValue(fresh(1, 6), PID, 'LK-RACE');
     const sha = crypto.createHash('sha256').update(first).digest('hex');
     // The first batch holds its uncommitted patient row while the second batch (on PostgreSQL it runs alongside)
-    // writes the same patient: the second must see the first's record once it committed, not miss it.
+    // writes the same patient: the second must see the first's record once it committed, not miss it. The first is
+    // released only once the second waits on the patient's lock (PostgreSQL) or is queued behind it (PGlite's one
+    // connection), so the race happens every run.
     let release!: () => void;
+    let reached!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    ingestHooks.beforeCommit = (s) => (s === sha ? held : undefined);
+    const atCommit = new Promise<void>((r) => (reached = r));
+    ingestHooks.beforeCommit = (s) => {
+      if (s !== sha) return undefined;
+      reached();
+      return held;
+    };
     try {
       const a = submitInstance(t.db, pending(lankao, first));
-      await new Promise((r) => setTimeout(r, 100));
+      await atCommit;
       const b = submitInstance(t.db, pending(lankao, second));
-      setTimeout(release, 300);
+      if (dialect === 'postgres')
+        await waitsOnLock(q.patientKey(lankao.hospitalId!, attrsOf(first).issuer, 'LK-RACE'));
+      release();
       const results = await Promise.all([a, b]);
       expect(results.map((x) => x.status)).toEqual(['stored', 'stored']);
     } finally {
