@@ -1,4 +1,5 @@
-import type { Executor } from '../db/database';
+import type { Insertable, Updateable } from 'kysely';
+import type { Database, Executor } from '../db/database';
 
 /**
  * Query-layer scoping for the hospital network. `visible` is null for network administrators (everything) or
@@ -35,6 +36,17 @@ export function findHospital(db: Executor, scope: HospitalScope, id: string) {
   return q.executeTakeFirst();
 }
 
+/** Does any hospital exist? (the demo seed runs only on an empty network) */
+export const anyHospital = (db: Executor) =>
+  db.selectFrom('hospitals').select('id').limit(1).executeTakeFirst();
+
+export const insertHospital = (db: Executor, row: Insertable<Database['hospitals']>) =>
+  db.insertInto('hospitals').values(row).returningAll().executeTakeFirstOrThrow();
+
+/** The hospital after the change, or undefined when there is none with this id. */
+export const updateHospital = (db: Executor, id: string, changes: Updateable<Database['hospitals']>) =>
+  db.updateTable('hospitals').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+
 export function listDepartments(db: Executor, hospitalId: string) {
   return db
     .selectFrom('departments')
@@ -44,6 +56,13 @@ export function listDepartments(db: Executor, hospitalId: string) {
     .execute();
 }
 
+/** The hospital a department belongs to (placing a user in it). */
+export const departmentHospital = (db: Executor, departmentId: string) =>
+  db.selectFrom('departments').select('hospital_id').where('id', '=', departmentId).executeTakeFirst();
+
+export const insertDepartment = (db: Executor, row: Insertable<Database['departments']>) =>
+  db.insertInto('departments').values(row).returningAll().executeTakeFirstOrThrow();
+
 export function listPairings(db: Executor, scope: HospitalScope) {
   let q = db.selectFrom('pairings').selectAll().orderBy('since');
   if (scope.visible) {
@@ -52,6 +71,13 @@ export function listPairings(db: Executor, scope: HospitalScope) {
   }
   return q.execute();
 }
+
+export const insertPairing = (db: Executor, row: Insertable<Database['pairings']>) =>
+  db.insertInto('pairings').values(row).returningAll().executeTakeFirstOrThrow();
+
+/** The pairing after the change, or undefined when there is none with this id. */
+export const updatePairing = (db: Executor, id: string, changes: Updateable<Database['pairings']>) =>
+  db.updateTable('pairings').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
 
 export function listUsers(
   db: Executor,
@@ -87,6 +113,18 @@ export const userColumns = [
   'disabled',
   'created_at',
 ] as const;
+
+/** A new user, read back in `userColumns` (never the password hash). */
+export const insertUser = (db: Executor, row: Insertable<Database['users']>) =>
+  db.insertInto('users').values(row).returning(userColumns).executeTakeFirstOrThrow();
+
+/** A user's role and hospital, as a change to them starts from. */
+export const findUserPlacement = (db: Executor, id: string) =>
+  db.selectFrom('users').select(['role', 'hospital_id']).where('id', '=', id).executeTakeFirst();
+
+/** Changes a user (who must exist) and reads them back in `userColumns`. */
+export const updateUser = (db: Executor, id: string, changes: Updateable<Database['users']>) =>
+  db.updateTable('users').set(changes).where('id', '=', id).returning(userColumns).executeTakeFirstOrThrow();
 
 /** What resetting a user's credentials needs to know of them. */
 export const findUserCredentials = (db: Executor, id: string) =>

@@ -19,6 +19,7 @@ import type { DepartmentRow, HospitalRow, PairingRow, UserRow } from '../db/tabl
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { hashPassword } from '../auth/password';
+import { deleteUserSessions } from '../auth/queries';
 import { checkNewPassword } from '../auth/password-policy';
 import type { SecurityConfig } from '../config';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
@@ -86,11 +87,13 @@ export async function createHospital(db: DB, actor: Actor, body: HospitalCreate)
   const id = crypto.randomUUID();
   try {
     return await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('hospitals')
-        .values({ id, name_zh: body.nameZh, name_en: body.nameEn, tier: body.tier, region: body.region })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await q.insertHospital(trx, {
+        id,
+        name_zh: body.nameZh,
+        name_en: body.nameEn,
+        tier: body.tier,
+        region: body.region,
+      });
       await recordAudit(trx, {
         actor,
         action: 'hospital.create',
@@ -114,17 +117,12 @@ export async function updateHospital(
   if (Object.keys(body).length === 0) throw badRequest('nothing to update');
   try {
     return await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .updateTable('hospitals')
-        .set({
-          ...(body.nameZh !== undefined && { name_zh: body.nameZh }),
-          ...(body.nameEn !== undefined && { name_en: body.nameEn }),
-          ...(body.tier !== undefined && { tier: body.tier }),
-          ...(body.region !== undefined && { region: body.region }),
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await q.updateHospital(trx, id, {
+        ...(body.nameZh !== undefined && { name_zh: body.nameZh }),
+        ...(body.nameEn !== undefined && { name_en: body.nameEn }),
+        ...(body.tier !== undefined && { tier: body.tier }),
+        ...(body.region !== undefined && { region: body.region }),
+      });
       if (!row) throw notFound('hospital');
       await recordAudit(trx, {
         actor,
@@ -155,11 +153,12 @@ export async function createDepartment(
   const id = crypto.randomUUID();
   try {
     return await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('departments')
-        .values({ id, hospital_id: hospitalId, name_zh: body.nameZh, name_en: body.nameEn })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await q.insertDepartment(trx, {
+        id,
+        hospital_id: hospitalId,
+        name_zh: body.nameZh,
+        name_en: body.nameEn,
+      });
       await recordAudit(trx, {
         actor,
         action: 'department.create',
@@ -191,17 +190,13 @@ export async function createPairing(db: DB, actor: Actor, body: PairingCreate): 
   const id = crypto.randomUUID();
   try {
     return await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('pairings')
-        .values({
-          id,
-          tertiary_hospital_id: t.id,
-          county_hospital_id: c.id,
-          program_name: body.programName,
-          since: body.since,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await q.insertPairing(trx, {
+        id,
+        tertiary_hospital_id: t.id,
+        county_hospital_id: c.id,
+        program_name: body.programName,
+        since: body.since,
+      });
       await recordAudit(trx, {
         actor,
         action: 'pairing.create',
@@ -219,15 +214,10 @@ export async function createPairing(db: DB, actor: Actor, body: PairingCreate): 
 export async function updatePairing(db: DB, actor: Actor, id: string, body: PairingUpdate): Promise<Pairing> {
   if (Object.keys(body).length === 0) throw badRequest('nothing to update');
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('pairings')
-      .set({
-        ...(body.programName !== undefined && { program_name: body.programName }),
-        ...(body.active !== undefined && { active: body.active }),
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await q.updatePairing(trx, id, {
+      ...(body.programName !== undefined && { program_name: body.programName }),
+      ...(body.active !== undefined && { active: body.active }),
+    });
     if (!row) throw notFound('pairing');
     await recordAudit(trx, {
       actor,
@@ -262,11 +252,7 @@ async function checkPlacement(
     }
   }
   if (departmentId) {
-    const d = await db
-      .selectFrom('departments')
-      .select('hospital_id')
-      .where('id', '=', departmentId)
-      .executeTakeFirst();
+    const d = await q.departmentHospital(db, departmentId);
     if (!d || d.hospital_id !== hospitalId)
       throw badRequest('department is not in that hospital', 'departmentId');
   }
@@ -287,20 +273,16 @@ export async function createUser(
   const password_hash = await hashPassword(body.password);
   try {
     return await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('users')
-        .values({
-          id,
-          username: body.username,
-          display_name: body.displayName,
-          role: body.role,
-          hospital_id: body.hospitalId,
-          department_id: body.departmentId ?? null,
-          locale: body.locale ?? 'zh-CN',
-          password_hash,
-        })
-        .returning(q.userColumns)
-        .executeTakeFirstOrThrow();
+      const row = await q.insertUser(trx, {
+        id,
+        username: body.username,
+        display_name: body.displayName,
+        role: body.role,
+        hospital_id: body.hospitalId,
+        department_id: body.departmentId ?? null,
+        locale: body.locale ?? 'zh-CN',
+        password_hash,
+      });
       await recordAudit(trx, {
         actor,
         action: 'user.create',
@@ -319,11 +301,7 @@ export async function updateUser(db: DB, actor: Actor, id: string, body: UserUpd
   if (Object.keys(body).length === 0) throw badRequest('nothing to update');
   if (id === actor.id && body.disabled) throw badRequest('you cannot disable your own account', 'disabled');
   return db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('users')
-      .select(['role', 'hospital_id'])
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const current = await q.findUserPlacement(trx, id);
     if (!current) throw notFound('user');
     if (current.role === 'sys_admin' && actor.role !== 'sys_admin')
       throw new DomainError('forbidden', 'only a sys_admin may change a sys_admin');
@@ -335,20 +313,15 @@ export async function updateUser(db: DB, actor: Actor, id: string, body: UserUpd
     if (moved && id === actor.id) throw badRequest('you cannot change your own role or hospital', 'role');
     if (body.departmentId !== undefined || moved)
       await checkPlacement(trx, role, hospitalId, body.departmentId !== undefined ? body.departmentId : null);
-    const row = await trx
-      .updateTable('users')
-      .set({
-        ...(moved && { role, hospital_id: hospitalId }),
-        ...(moved && body.departmentId === undefined && { department_id: null }),
-        ...(body.displayName !== undefined && { display_name: body.displayName }),
-        ...(body.departmentId !== undefined && { department_id: body.departmentId }),
-        ...(body.disabled !== undefined && { disabled: body.disabled }),
-      })
-      .where('id', '=', id)
-      .returning(q.userColumns)
-      .executeTakeFirstOrThrow();
+    const row = await q.updateUser(trx, id, {
+      ...(moved && { role, hospital_id: hospitalId }),
+      ...(moved && body.departmentId === undefined && { department_id: null }),
+      ...(body.displayName !== undefined && { display_name: body.displayName }),
+      ...(body.departmentId !== undefined && { department_id: body.departmentId }),
+      ...(body.disabled !== undefined && { disabled: body.disabled }),
+    });
     // A disabled or moved user is signed out everywhere at once (the route ends their sockets after commit).
-    if (body.disabled || moved) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+    if (body.disabled || moved) await deleteUserSessions(trx, id);
     const action =
       body.disabled === true ? 'user.disable' : body.disabled === false ? 'user.enable' : 'user.update';
     await recordAudit(trx, {
