@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { OverdueQuery, PatientQuery } from '@consult/shared';
-import type { Insertable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { Database, Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { visiblePatients } from '../access/policy';
@@ -57,6 +57,22 @@ export function findPatient(db: Executor, actor: Actor, id: string) {
     .executeTakeFirst();
 }
 
+/** Does any patient file exist? (the demo caseload is seeded only into an empty database) */
+export const anyPatient = (db: Executor) =>
+  db.selectFrom('patients').select('id').limit(1).executeTakeFirst();
+
+export async function insertPatient(trx: Trx, row: Insertable<Database['patients']>): Promise<void> {
+  await trx.insertInto('patients').values(row).execute();
+}
+
+export async function updatePatient(
+  trx: Trx,
+  id: string,
+  changes: Updateable<Database['patients']>,
+): Promise<void> {
+  await trx.updateTable('patients').set(changes).where('id', '=', id).execute();
+}
+
 export function casesOf(db: Executor, patientId: string) {
   return db
     .selectFrom('patient_cases as pc')
@@ -87,6 +103,26 @@ export function caseOfPatient(db: Executor, patientId: string, caseId: string) {
     .where('id', '=', caseId)
     .where('patient_id', '=', patientId)
     .executeTakeFirst();
+}
+
+export async function insertCase(trx: Trx, row: Insertable<Database['patient_cases']>): Promise<void> {
+  await trx.insertInto('patient_cases').values(row).execute();
+}
+
+/** Changes a case of the patient; false when the patient has no case with this id. */
+export async function updateCase(
+  trx: Trx,
+  patientId: string,
+  caseId: string,
+  changes: Updateable<Database['patient_cases']>,
+): Promise<boolean> {
+  const res = await trx
+    .updateTable('patient_cases')
+    .set(changes)
+    .where('id', '=', caseId)
+    .where('patient_id', '=', patientId)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
 }
 
 export async function insertFollowUp(trx: Trx, row: Insertable<Database['case_follow_ups']>): Promise<void> {

@@ -175,24 +175,21 @@ export async function createPatient(db: DB, actor: Actor, body: PatientCreate): 
   const id = crypto.randomUUID();
   try {
     await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('patients')
-        .values({
-          id,
-          hospital_id: actor.hospitalId!,
-          name: body.name.trim(),
-          sex: body.sex,
-          birth_date: body.birthDate,
-          national_id: body.nationalId ? body.nationalId.toUpperCase() : null,
-          phone: body.phone ?? null,
-          address: body.address ?? null,
-          village: body.village ?? null,
-          poverty_registered: body.povertyRegistered ?? false,
-          insurance_type: body.insuranceType ?? 'urban_rural_resident',
-          record_number: body.recordNumber?.trim() || null,
-          created_by: actor.id,
-        })
-        .execute();
+      await q.insertPatient(trx, {
+        id,
+        hospital_id: actor.hospitalId!,
+        name: body.name.trim(),
+        sex: body.sex,
+        birth_date: body.birthDate,
+        national_id: body.nationalId ? body.nationalId.toUpperCase() : null,
+        phone: body.phone ?? null,
+        address: body.address ?? null,
+        village: body.village ?? null,
+        poverty_registered: body.povertyRegistered ?? false,
+        insurance_type: body.insuranceType ?? 'urban_rural_resident',
+        record_number: body.recordNumber?.trim() || null,
+        created_by: actor.id,
+      });
       await recordAudit(trx, {
         actor,
         action: 'patient.create',
@@ -229,25 +226,21 @@ export async function updatePatient(
     checkIdBirthDate(before.national_id, body.birthDate);
   try {
     await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('patients')
-        .set({
-          ...(body.name !== undefined && { name: body.name.trim() }),
-          ...(body.sex !== undefined && { sex: body.sex }),
-          ...(body.birthDate !== undefined && { birth_date: body.birthDate }),
-          ...(body.nationalId !== undefined && {
-            national_id: body.nationalId ? body.nationalId.toUpperCase() : null,
-          }),
-          ...(body.phone !== undefined && { phone: body.phone }),
-          ...(body.address !== undefined && { address: body.address }),
-          ...(body.village !== undefined && { village: body.village }),
-          ...(body.povertyRegistered !== undefined && { poverty_registered: body.povertyRegistered }),
-          ...(body.insuranceType !== undefined && { insurance_type: body.insuranceType }),
-          ...(body.recordNumber !== undefined && { record_number: body.recordNumber?.trim() || null }),
-          updated_at: new Date(),
-        })
-        .where('id', '=', id)
-        .execute();
+      await q.updatePatient(trx, id, {
+        ...(body.name !== undefined && { name: body.name.trim() }),
+        ...(body.sex !== undefined && { sex: body.sex }),
+        ...(body.birthDate !== undefined && { birth_date: body.birthDate }),
+        ...(body.nationalId !== undefined && {
+          national_id: body.nationalId ? body.nationalId.toUpperCase() : null,
+        }),
+        ...(body.phone !== undefined && { phone: body.phone }),
+        ...(body.address !== undefined && { address: body.address }),
+        ...(body.village !== undefined && { village: body.village }),
+        ...(body.povertyRegistered !== undefined && { poverty_registered: body.povertyRegistered }),
+        ...(body.insuranceType !== undefined && { insurance_type: body.insuranceType }),
+        ...(body.recordNumber !== undefined && { record_number: body.recordNumber?.trim() || null }),
+        updated_at: new Date(),
+      });
       await recordAudit(trx, {
         actor,
         action: 'patient.update',
@@ -272,19 +265,16 @@ export async function createCase(
   const id = crypto.randomUUID();
   try {
     await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('patient_cases')
-        .values({
-          id,
-          patient_id: patientId,
-          diagnosis: body.diagnosis.trim(),
-          icd10: body.icd10.toUpperCase(),
-          status: body.status ?? 'active',
-          treatment_plan: body.treatmentPlan ?? '',
-          created_by: actor.id,
-        })
-        .execute();
-      await trx.updateTable('patients').set({ updated_at: new Date() }).where('id', '=', patientId).execute();
+      await q.insertCase(trx, {
+        id,
+        patient_id: patientId,
+        diagnosis: body.diagnosis.trim(),
+        icd10: body.icd10.toUpperCase(),
+        status: body.status ?? 'active',
+        treatment_plan: body.treatmentPlan ?? '',
+        created_by: actor.id,
+      });
+      await q.updatePatient(trx, patientId, { updated_at: new Date() });
       await recordAudit(trx, {
         actor,
         action: 'patient.case.create',
@@ -311,19 +301,14 @@ export async function updateCase(
   await loadOwned(db, actor, patientId);
   try {
     await db.transaction().execute(async (trx) => {
-      const res = await trx
-        .updateTable('patient_cases')
-        .set({
-          ...(body.diagnosis !== undefined && { diagnosis: body.diagnosis.trim() }),
-          ...(body.icd10 !== undefined && { icd10: body.icd10.toUpperCase() }),
-          ...(body.status !== undefined && { status: body.status }),
-          ...(body.treatmentPlan !== undefined && { treatment_plan: body.treatmentPlan }),
-          updated_at: new Date(),
-        })
-        .where('id', '=', caseId)
-        .where('patient_id', '=', patientId)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) throw notFound('case');
+      const updated = await q.updateCase(trx, patientId, caseId, {
+        ...(body.diagnosis !== undefined && { diagnosis: body.diagnosis.trim() }),
+        ...(body.icd10 !== undefined && { icd10: body.icd10.toUpperCase() }),
+        ...(body.status !== undefined && { status: body.status }),
+        ...(body.treatmentPlan !== undefined && { treatment_plan: body.treatmentPlan }),
+        updated_at: new Date(),
+      });
+      if (!updated) throw notFound('case');
       await recordAudit(trx, {
         actor,
         action: 'patient.case.update',
