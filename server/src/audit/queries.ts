@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import type { AuditQuery } from '@consult/shared';
 import { PREPARED } from '../db/connect';
 import type { Executor, Trx } from '../db/database';
 import type { AuditRow } from '../db/tables';
@@ -68,3 +69,16 @@ export async function writeCheckpoint(
 /** One page of the chain in order, after `afterSeq`. */
 export const rowsAfter = (ex: Executor, afterSeq: number, limit: number) =>
   ex.selectFrom('audit_events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+
+/** The newest events first, filtered by entity and actor (the audit log as GET /api/audit shows it). */
+export function listEvents(ex: Executor, f: AuditQuery) {
+  let q = ex
+    .selectFrom('audit_events')
+    .selectAll()
+    .orderBy('seq', 'desc')
+    .limit(f.limit ?? 100);
+  if (f.entityType) q = q.where('entity_type', '=', f.entityType);
+  if (f.entityId) q = q.where('entity_id', '=', f.entityId);
+  if (f.actorId) q = q.where('actor_id', '=', f.actorId);
+  return q.execute();
+}

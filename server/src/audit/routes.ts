@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AuditEvent, AuditQuery, AuditVerifyResult, ErrorResponse, Permission } from '@consult/shared';
+import { listEvents } from './queries';
 import { verifyAuditChain } from './service';
 import { flushReadAudits } from '../consultations/read-audit';
 
@@ -21,15 +22,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       // Read audits are appended in the background: the log shows every read made before this request.
       await flushReadAudits(app.db);
-      let q = app.db
-        .selectFrom('audit_events')
-        .selectAll()
-        .orderBy('seq', 'desc')
-        .limit(req.query.limit ?? 100);
-      if (req.query.entityType) q = q.where('entity_type', '=', req.query.entityType);
-      if (req.query.entityId) q = q.where('entity_id', '=', req.query.entityId);
-      if (req.query.actorId) q = q.where('actor_id', '=', req.query.actorId);
-      const rows = await q.execute();
+      const rows = await listEvents(app.db, req.query);
       return rows.map((r) => ({
         seq: r.seq,
         actorId: r.actor_id,
