@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
-import { sql } from 'kysely';
 import type { Config } from '../config';
+import { ping } from './queries';
 
 /** A readiness check: resolves with a short status when the dependency works, throws (with why) when not. */
 export type ReadinessCheck = () => Promise<string>;
@@ -43,7 +43,7 @@ export default fp<{ config: Config }>(
     });
 
     checks.set('database', async () => {
-      await sql`select 1`.execute(app.db);
+      await ping(app.db);
       return 'ok';
     });
 
