@@ -3,6 +3,7 @@ import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/service';
 import { badRequest } from '../errors';
+import { listHospitals } from '../network/queries';
 import * as q from './queries';
 
 const num = (v: unknown): number | null =>
@@ -15,7 +16,7 @@ export async function programStats(db: DB, actor: Actor, query: StatsQuery): Pro
     q.pairingAggregates(db, query),
     q.breakdowns(db, query),
     q.countyAggregates(db, query),
-    db.selectFrom('hospitals').select(['id', 'name_zh', 'name_en']).execute(),
+    listHospitals(db, { visible: null }),
   ]);
   const h = new Map(hospitals.map((x) => [x.id, x]));
   await recordAudit(db, {
