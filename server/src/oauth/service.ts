@@ -19,6 +19,7 @@ import { burnVerify, hashPassword, verifyPassword } from '../auth/password';
 import { sha256 } from '../auth/service';
 import { recordAudit } from '../audit/service';
 import { DomainError, notFound } from '../errors';
+import { findHospital } from '../network/queries';
 import * as q from './queries';
 
 const permissionsOf = (json: string): Permission[] =>
@@ -52,11 +53,7 @@ export async function createClient(
   actor: Actor,
   body: ServiceClientCreate,
 ): Promise<{ client: ServiceClient; clientSecret: string }> {
-  const hospital = await db
-    .selectFrom('hospitals')
-    .select('id')
-    .where('id', '=', body.hospitalId)
-    .executeTakeFirst();
+  const hospital = await findHospital(db, { visible: null }, body.hospitalId);
   if (!hospital) throw new DomainError('validation', 'no such hospital', '/body/hospitalId');
   const clientSecret = crypto.randomBytes(32).toString('base64url');
   const secretHash = await hashPassword(clientSecret);
