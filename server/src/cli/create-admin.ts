@@ -8,9 +8,11 @@ import readline from 'node:readline/promises';
 import { loadConfig } from '../config';
 import { migrateToLatest, openDatabase } from '../db/connect';
 import { hashPassword } from '../auth/password';
+import { findUserByUsername } from '../auth/queries';
 import { checkNewPassword } from '../auth/password-policy';
 import { recordAudit } from '../audit/service';
 import { loadCheckpointKey, useCheckpointKey } from '../audit/checkpoint';
+import { insertUser } from '../network/queries';
 import { useSecretsKey } from '../secrets/seal';
 import { USERNAME_PATTERN } from '@consult/shared';
 
@@ -38,11 +40,7 @@ async function main() {
     await migrateToLatest(dbh.db);
     useSecretsKey(config.secretsKey);
     useCheckpointKey(await loadCheckpointKey(dbh.db, config));
-    const exists = await dbh.db
-      .selectFrom('users')
-      .select('id')
-      .where('username', '=', username)
-      .executeTakeFirst();
+    const exists = await findUserByUsername(dbh.db, username);
     if (exists) {
       console.error(`user "${username}" already exists`);
       process.exitCode = 1;
@@ -58,19 +56,16 @@ async function main() {
     }
     const password_hash = await hashPassword(password);
     await dbh.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('users')
-        .values({
-          id,
-          username,
-          display_name: displayName,
-          role: 'sys_admin',
-          hospital_id: null,
-          department_id: null,
-          locale: 'en',
-          password_hash,
-        })
-        .execute();
+      await insertUser(trx, {
+        id,
+        username,
+        display_name: displayName,
+        role: 'sys_admin',
+        hospital_id: null,
+        department_id: null,
+        locale: 'en',
+        password_hash,
+      });
       await recordAudit(trx, {
         actor: null,
         action: 'user.create_admin_cli',
