@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
-import type { Executor, Trx } from '../db/database';
+import { sql, type Insertable, type Updateable } from 'kysely';
+import { SLA_RUNNING_STATES, type ConsultationState } from '@consult/shared';
+import type { Database, Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { standingColumns, visibleCases } from '../access/policy';
 
@@ -158,3 +159,130 @@ export const setSharedForTeaching = (trx: Trx, id: string, shared: boolean) =>
     .where('id', '=', id)
     .where('shared_for_teaching', '<>', shared)
     .executeTakeFirst();
+
+/** The state and target hospital of a case, whoever asks (only to tell a lost race from a missing case). */
+export function stateOf(db: Executor, id: string) {
+  return db
+    .selectFrom('consultations')
+    .select(['state', 'target_hospital_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function insertConsultation(
+  trx: Trx,
+  row: Insertable<Database['consultations']>,
+): Promise<void> {
+  await trx.insertInto('consultations').values(row).execute();
+}
+
+export async function insertTransition(
+  trx: Trx,
+  row: Insertable<Database['consultation_transitions']>,
+): Promise<void> {
+  await trx.insertInto('consultation_transitions').values(row).execute();
+}
+
+type RequestChanges = Omit<Updateable<Database['consultations']>, 'version' | 'updated_at'>;
+
+/** Edit a request's fields; its version goes up by one. */
+export async function updateRequest(trx: Trx, id: string, changes: RequestChanges): Promise<void> {
+  await trx
+    .updateTable('consultations')
+    .set({ ...changes, version: sql<number>`version + 1`, updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Move a request from the state read under lock (`from`) to `to`, with the transition's other columns; its
+ * version goes up by one. Undefined when the state is no longer `from`.
+ */
+export function setState(
+  trx: Trx,
+  id: string,
+  from: ConsultationState,
+  to: ConsultationState,
+  now: Date,
+  changes: Omit<RequestChanges, 'state'>,
+) {
+  return trx
+    .updateTable('consultations')
+    .set({ state: to, version: sql<number>`version + 1`, updated_at: now, ...changes })
+    .where('id', '=', id)
+    .where('state', '=', from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Claim the SLA warnings due by `horizon` (requests still waiting for a response, not yet warned): the
+ * conditional UPDATE claims each once, however many server instances run it.
+ */
+export function claimSlaWarnings(db: Executor, now: Date, horizon: Date) {
+  return db
+    .updateTable('consultations')
+    .set({ sla_warned_at: now })
+    .where('state', 'in', [...SLA_RUNNING_STATES])
+    .where('sla_warned_at', 'is', null)
+    .where('sla_due_at', '<=', horizon)
+    .returning(['id', 'target_hospital_id', 'assigned_to', 'urgency', 'sla_due_at'])
+    .execute();
+}
+
+/** The patient, when it is a patient of this hospital (a new request's references are checked with these). */
+export function patientAtHospital(db: Executor, patientId: string, hospitalId: string) {
+  return db
+    .selectFrom('patients')
+    .select(['id'])
+    .where('id', '=', patientId)
+    .where('hospital_id', '=', hospitalId)
+    .executeTakeFirst();
+}
+
+/** A tertiary hospital actively paired with the county hospital. */
+export function pairedTertiary(db: Executor, tertiaryId: string, countyId: string) {
+  return db
+    .selectFrom('pairings as pr')
+    .innerJoin('hospitals as h', 'h.id', 'pr.tertiary_hospital_id')
+    .select('h.id')
+    .where('pr.tertiary_hospital_id', '=', tertiaryId)
+    .where('pr.county_hospital_id', '=', countyId)
+    .where('pr.active', '=', true)
+    .where('h.tier', '=', 'tertiary')
+    .executeTakeFirst();
+}
+
+/** The department, when it belongs to this hospital. */
+export function departmentAt(db: Executor, departmentId: string, hospitalId: string) {
+  return db
+    .selectFrom('departments')
+    .select('id')
+    .where('id', '=', departmentId)
+    .where('hospital_id', '=', hospitalId)
+    .executeTakeFirst();
+}
+
+/** Active specialists and radiologists of a hospital: who a request may be assigned to (triage). */
+export function assignableAt(db: Executor, hospitalId: string) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'display_name', 'role', 'department_id'])
+    .where('hospital_id', '=', hospitalId)
+    .where('role', 'in', ['specialist', 'radiologist'])
+    .where('disabled', '=', false)
+    .orderBy('display_name')
+    .execute();
+}
+
+/** The user, when a request may be assigned to them at this hospital (see `assignableAt`). */
+export function assignableUser(db: Executor, userId: string, hospitalId: string) {
+  return db
+    .selectFrom('users')
+    .select('id')
+    .where('id', '=', userId)
+    .where('hospital_id', '=', hospitalId)
+    .where('role', 'in', ['specialist', 'radiologist'])
+    .where('disabled', '=', false)
+    .executeTakeFirst();
+}

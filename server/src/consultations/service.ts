@@ -6,7 +6,6 @@ import {
   type TransitionBody,
   type Assignable,
 } from '@consult/shared';
-import { sql } from 'kysely';
 import type { Config } from '../config';
 import type { DB, Executor } from '../db/database';
 import { userRole, type Actor } from '../auth/actor';
@@ -19,6 +18,7 @@ import { toAttachment, toStudyLink } from './mapping';
 import { publishChange, type ChangeEffect } from './publish';
 import { caseAccess, relationsOf } from '../access/policy';
 import { studiesByUid } from '../imaging/service';
+import { caseOfPatient } from '../patients/queries';
 
 import { applyTransition, allowedTransitions } from './transitions';
 import { slaBreached, toSummary } from './summary';
@@ -96,41 +96,18 @@ async function checkReferences(
   actor: Actor,
   body: Pick<ConsultationCreate, 'patientId' | 'caseId' | 'targetHospitalId' | 'targetDepartmentId'>,
 ) {
-  const patient = await db
-    .selectFrom('patients')
-    .select(['id'])
-    .where('id', '=', body.patientId)
-    .where('hospital_id', '=', actor.hospitalId ?? '')
-    .executeTakeFirst();
+  const patient = await q.patientAtHospital(db, body.patientId, actor.hospitalId ?? '');
   if (!patient) throw badRequest('patient not found in your hospital', '/body/patientId');
-  const kase = await db
-    .selectFrom('patient_cases')
-    .select('id')
-    .where('id', '=', body.caseId)
-    .where('patient_id', '=', body.patientId)
-    .executeTakeFirst();
+  const kase = await caseOfPatient(db, body.patientId, body.caseId);
   if (!kase) throw badRequest("case not found in this patient's file", '/body/caseId');
-  const paired = await db
-    .selectFrom('pairings as pr')
-    .innerJoin('hospitals as h', 'h.id', 'pr.tertiary_hospital_id')
-    .select('h.id')
-    .where('pr.tertiary_hospital_id', '=', body.targetHospitalId)
-    .where('pr.county_hospital_id', '=', actor.hospitalId ?? '')
-    .where('pr.active', '=', true)
-    .where('h.tier', '=', 'tertiary')
-    .executeTakeFirst();
+  const paired = await q.pairedTertiary(db, body.targetHospitalId, actor.hospitalId ?? '');
   if (!paired)
     throw badRequest(
       'the target hospital is not a tertiary hospital paired with yours',
       '/body/targetHospitalId',
     );
   if (body.targetDepartmentId) {
-    const d = await db
-      .selectFrom('departments')
-      .select('id')
-      .where('id', '=', body.targetDepartmentId)
-      .where('hospital_id', '=', body.targetHospitalId)
-      .executeTakeFirst();
+    const d = await q.departmentAt(db, body.targetDepartmentId, body.targetHospitalId);
     if (!d) throw badRequest('department is not in the target hospital', '/body/targetDepartmentId');
   }
 }
@@ -145,44 +122,38 @@ export async function createConsultation(
   await checkReferences(ctx.db, actor, body);
   const id = crypto.randomUUID();
   const effects = await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('consultations')
-      .values({
-        id,
-        patient_id: body.patientId,
-        case_id: body.caseId,
-        requesting_hospital_id: actor.hospitalId!,
-        requester_id: actor.id,
-        target_hospital_id: body.targetHospitalId,
-        target_department_id: body.targetDepartmentId ?? null,
-        type: body.type,
-        urgency: body.urgency,
-        state: 'draft',
-        clinical_question: body.clinicalQuestion,
-        history_summary: body.historySummary ?? '',
-        assigned_to: null,
-        decline_reason: null,
-        return_reason: null,
-        submitted_at: null,
-        sla_due_at: null,
-        responded_at: null,
-        accepted_at: null,
-        completed_at: null,
-        sla_warned_at: null,
-      })
-      .execute();
-    await trx
-      .insertInto('consultation_transitions')
-      .values({
-        id: crypto.randomUUID(),
-        consultation_id: id,
-        from_state: null,
-        to_state: 'draft',
-        actor_id: actor.id,
-        actor_role: userRole(actor),
-        note: null,
-      })
-      .execute();
+    await q.insertConsultation(trx, {
+      id,
+      patient_id: body.patientId,
+      case_id: body.caseId,
+      requesting_hospital_id: actor.hospitalId!,
+      requester_id: actor.id,
+      target_hospital_id: body.targetHospitalId,
+      target_department_id: body.targetDepartmentId ?? null,
+      type: body.type,
+      urgency: body.urgency,
+      state: 'draft',
+      clinical_question: body.clinicalQuestion,
+      history_summary: body.historySummary ?? '',
+      assigned_to: null,
+      decline_reason: null,
+      return_reason: null,
+      submitted_at: null,
+      sla_due_at: null,
+      responded_at: null,
+      accepted_at: null,
+      completed_at: null,
+      sla_warned_at: null,
+    });
+    await q.insertTransition(trx, {
+      id: crypto.randomUUID(),
+      consultation_id: id,
+      from_state: null,
+      to_state: 'draft',
+      actor_id: actor.id,
+      actor_role: userRole(actor),
+      note: null,
+    });
     await recordAudit(trx, {
       actor,
       action: 'consultation.create',
@@ -208,12 +179,7 @@ export async function updateConsultation(
   if (actor.role !== 'county_doctor' || actor.hospitalId !== row.requesting_hospital_id)
     throw forbidden('only the requesting hospital edits a request');
   if (body.targetDepartmentId) {
-    const d = await ctx.db
-      .selectFrom('departments')
-      .select('id')
-      .where('id', '=', body.targetDepartmentId)
-      .where('hospital_id', '=', row.target_hospital_id)
-      .executeTakeFirst();
+    const d = await q.departmentAt(ctx.db, body.targetDepartmentId, row.target_hospital_id);
     if (!d) throw badRequest('department is not in the target hospital', '/body/targetDepartmentId');
   }
   await ctx.db.transaction().execute(async (trx) => {
@@ -224,19 +190,13 @@ export async function updateConsultation(
         `a request in state ${locked?.state ?? '?'} can no longer be edited (only draft or returned_for_information)`,
       );
     }
-    await trx
-      .updateTable('consultations')
-      .set({
-        ...(body.type !== undefined && { type: body.type }),
-        ...(body.urgency !== undefined && { urgency: body.urgency }),
-        ...(body.clinicalQuestion !== undefined && { clinical_question: body.clinicalQuestion }),
-        ...(body.historySummary !== undefined && { history_summary: body.historySummary }),
-        ...(body.targetDepartmentId !== undefined && { target_department_id: body.targetDepartmentId }),
-        version: sql<number>`version + 1`,
-        updated_at: new Date(),
-      })
-      .where('id', '=', id)
-      .execute();
+    await q.updateRequest(trx, id, {
+      ...(body.type !== undefined && { type: body.type }),
+      ...(body.urgency !== undefined && { urgency: body.urgency }),
+      ...(body.clinicalQuestion !== undefined && { clinical_question: body.clinicalQuestion }),
+      ...(body.historySummary !== undefined && { history_summary: body.historySummary }),
+      ...(body.targetDepartmentId !== undefined && { target_department_id: body.targetDepartmentId }),
+    });
     await recordAudit(trx, {
       actor,
       action: 'consultation.update',
@@ -257,11 +217,7 @@ export async function transitionConsultation(
   if (!(await q.findVisible(ctx.db, actor, id))) {
     // A request that left this hospital's queue (a colleague accepted it a moment ago) answers 409 to the
     // hospital's other clinicians, who had it in their queue: the race is lost, not the request. Others: 404.
-    const row = await ctx.db
-      .selectFrom('consultations')
-      .select(['state', 'target_hospital_id'])
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await q.stateOf(ctx.db, id);
     const colleague =
       (actor.role === 'specialist' || actor.role === 'radiologist') &&
       row?.target_hospital_id === actor.hospitalId;
@@ -298,14 +254,7 @@ export async function transitionConsultation(
 export async function assignableFor(db: DB, actor: Actor, id: string): Promise<Assignable[]> {
   const row = await loadVisible(db, actor, id);
   if (actor.hospitalId !== row.target_hospital_id) throw forbidden('only the target hospital triages');
-  const users = await db
-    .selectFrom('users')
-    .select(['id', 'display_name', 'role', 'department_id'])
-    .where('hospital_id', '=', row.target_hospital_id)
-    .where('role', 'in', ['specialist', 'radiologist'])
-    .where('disabled', '=', false)
-    .orderBy('display_name')
-    .execute();
+  const users = await q.assignableAt(db, row.target_hospital_id);
   return users.map((u) => ({
     id: u.id,
     displayName: u.display_name,

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { SLA_RUNNING_STATES } from '@consult/shared';
 import { notifyUsers } from '../notifications/service';
 import { usersWithRelation } from '../access/policy';
 import type { ConsultationCtx } from './service';
+import { claimSlaWarnings } from './queries';
 
 /**
  * "SLA about to breach": requests still waiting for a response whose due time is within SLA_WARN_MINUTES get one
@@ -11,14 +11,7 @@ import type { ConsultationCtx } from './service';
  */
 export async function checkSla(ctx: ConsultationCtx, now = new Date()): Promise<number> {
   const horizon = new Date(now.getTime() + ctx.config.consultations.slaWarnMinutes * 60_000);
-  const due = await ctx.db
-    .updateTable('consultations')
-    .set({ sla_warned_at: now })
-    .where('state', 'in', [...SLA_RUNNING_STATES])
-    .where('sla_warned_at', 'is', null)
-    .where('sla_due_at', '<=', horizon)
-    .returning(['id', 'target_hospital_id', 'assigned_to', 'urgency', 'sla_due_at'])
-    .execute();
+  const due = await claimSlaWarnings(ctx.db, now, horizon);
   for (const c of due) {
     // The assignee, else the triage queue (the access policy's triage relation).
     const userIds = c.assigned_to ? [c.assigned_to] : await usersWithRelation(ctx.db, c.id, 'triage');

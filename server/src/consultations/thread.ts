@@ -16,6 +16,7 @@ import { userRoom } from '../realtime/plugin';
 import { assertCase, canViewStudyAt, caseAudience } from '../access/policy';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import * as q from './queries';
+import * as tq from './thread-queries';
 import { toAttachment, toMessage, toStudyLink } from './mapping';
 import { loadVisible, type ConsultationCtx } from './service';
 import { studiesByUid } from '../imaging/service';
@@ -53,30 +54,15 @@ export async function postMessage(
   const msgId = crypto.randomUUID();
   const message = await ctx.db.transaction().execute(async (trx) => {
     if (attIds.length) {
-      const own = await trx
-        .selectFrom('consultation_attachments')
-        .select('id')
-        .where('consultation_id', '=', id)
-        .where('id', 'in', attIds)
-        .where('uploaded_by', '=', actor.id)
-        .where('message_id', 'is', null)
-        .execute();
+      const own = await tq.unsentAttachmentsOf(trx, id, attIds, actor.id);
       if (own.length !== attIds.length)
         throw badRequest(
           'attachments must be your own unsent uploads to this request',
           '/body/attachmentIds',
         );
     }
-    await trx
-      .insertInto('consultation_messages')
-      .values({ id: msgId, consultation_id: id, author_id: actor.id, body: text })
-      .execute();
-    if (attIds.length)
-      await trx
-        .updateTable('consultation_attachments')
-        .set({ message_id: msgId })
-        .where('id', 'in', attIds)
-        .execute();
+    await tq.insertMessage(trx, { id: msgId, consultation_id: id, author_id: actor.id, body: text });
+    if (attIds.length) await tq.attachToMessage(trx, attIds, msgId);
     await recordAudit(trx, {
       actor,
       action: 'consultation.message.post',
@@ -151,20 +137,17 @@ export async function uploadAttachment(
   await attachments(ctx).put(storageKey, file.bytes);
   try {
     return await ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('consultation_attachments')
-        .values({
-          id: attId,
-          consultation_id: id,
-          message_id: null,
-          uploaded_by: actor.id,
-          file_name: fileName,
-          content_type: real,
-          size_bytes: file.bytes.length,
-          sha256: crypto.createHash('sha256').update(file.bytes).digest('hex'),
-          storage_key: storageKey,
-        })
-        .execute();
+      await tq.insertAttachment(trx, {
+        id: attId,
+        consultation_id: id,
+        message_id: null,
+        uploaded_by: actor.id,
+        file_name: fileName,
+        content_type: real,
+        size_bytes: file.bytes.length,
+        sha256: crypto.createHash('sha256').update(file.bytes).digest('hex'),
+        storage_key: storageKey,
+      });
       await recordAudit(trx, {
         actor,
         action: 'consultation.attachment.upload',
@@ -184,12 +167,7 @@ export async function uploadAttachment(
 
 export async function readAttachment(ctx: ConsultationCtx, actor: Actor, id: string, attachmentId: string) {
   await loadVisible(ctx.db, actor, id);
-  const a = await ctx.db
-    .selectFrom('consultation_attachments')
-    .selectAll()
-    .where('id', '=', attachmentId)
-    .where('consultation_id', '=', id)
-    .executeTakeFirst();
+  const a = await tq.findAttachment(ctx.db, id, attachmentId);
   if (!a) throw notFound('attachment');
   const bytes = await attachments(ctx).get(a.storage_key);
   auditRead(ctx.db, {
@@ -222,12 +200,7 @@ export async function linkStudy(
     throw badRequest('no such study of yours at either hospital of this request', '/body/studyInstanceUid');
   }
   const link = await ctx.db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('consultation_studies')
-      .values({ consultation_id: id, study_instance_uid: uid, linked_by: actor.id })
-      .onConflict((oc) => oc.columns(['consultation_id', 'study_instance_uid']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const inserted = await tq.insertStudyLink(trx, id, uid, actor.id);
     if (!inserted) throw conflict('this study is already linked');
     await recordAudit(trx, {
       actor,
@@ -253,12 +226,7 @@ export async function unlinkStudy(
   await assertCase(ctx.db, actor, id, 'case:link-images');
   const c = await loadVisible(ctx.db, actor, id);
   await ctx.db.transaction().execute(async (trx) => {
-    const res = await trx
-      .deleteFrom('consultation_studies')
-      .where('consultation_id', '=', id)
-      .where('study_instance_uid', '=', uid)
-      .executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) throw notFound('study link');
+    if (!(await tq.deleteStudyLink(trx, id, uid))) throw notFound('study link');
     await recordAudit(trx, {
       actor,
       action: 'consultation.study.unlink',

@@ -8,7 +8,6 @@ import {
   type TransitionBody,
   type TransitionRule,
 } from '@consult/shared';
-import { sql } from 'kysely';
 import type { Config } from '../config';
 import type { Trx } from '../db/database';
 import { userRole, type Actor } from '../auth/actor';
@@ -75,14 +74,7 @@ export async function applyTransition(
   let assignee: string | null = before.assigned_to;
   if (check.rule.needs === 'assignee') {
     if (!body.assigneeId) throw badRequest('triage needs an assignee', '/body/assigneeId');
-    const u = await trx
-      .selectFrom('users')
-      .select('id')
-      .where('id', '=', body.assigneeId)
-      .where('hospital_id', '=', before.target_hospital_id)
-      .where('role', 'in', ['specialist', 'radiologist'])
-      .where('disabled', '=', false)
-      .executeTakeFirst();
+    const u = await q.assignableUser(trx, body.assigneeId, before.target_hospital_id);
     if (!u)
       throw badRequest(
         'the assignee must be a specialist or radiologist of the target hospital',
@@ -94,56 +86,44 @@ export async function applyTransition(
   const to = body.to;
   const responded = to === 'accepted' || to === 'declined' || to === 'returned_for_information';
   const slaMs = config.consultations.slaHours[before.urgency] * 3600_000;
-  const res = await trx
-    .updateTable('consultations')
-    .set({
-      state: to,
-      version: sql<number>`version + 1`,
-      updated_at: now,
-      // accepted: the acceptor owns it; declined/returned: the responder keeps it in view; resubmitted: back to the queue
-      assigned_to:
-        to === 'accepted'
-          ? actor.id
-          : responded
-            ? (assignee ?? actor.id)
-            : to === 'submitted'
-              ? null
-              : assignee,
-      ...(to === 'submitted' && {
-        submitted_at: now,
-        sla_due_at: new Date(now.getTime() + slaMs),
-        responded_at: null,
-        sla_warned_at: null,
-        return_reason: null,
-      }),
-      ...(responded && { responded_at: before.responded_at ?? now }),
-      ...(to === 'accepted' && { accepted_at: now }),
-      ...(to === 'declined' && { decline_reason: body.reason ?? null }),
-      ...(to === 'returned_for_information' && { return_reason: body.reason ?? null }),
-      ...(to === 'completed' && { completed_at: now }),
-    })
-    .where('id', '=', id)
-    .where('state', '=', before.state)
-    .returningAll()
-    .executeTakeFirst();
+  const res = await q.setState(trx, id, before.state, to, now, {
+    // accepted: the acceptor owns it; declined/returned: the responder keeps it in view; resubmitted: back to the queue
+    assigned_to:
+      to === 'accepted'
+        ? actor.id
+        : responded
+          ? (assignee ?? actor.id)
+          : to === 'submitted'
+            ? null
+            : assignee,
+    ...(to === 'submitted' && {
+      submitted_at: now,
+      sla_due_at: new Date(now.getTime() + slaMs),
+      responded_at: null,
+      sla_warned_at: null,
+      return_reason: null,
+    }),
+    ...(responded && { responded_at: before.responded_at ?? now }),
+    ...(to === 'accepted' && { accepted_at: now }),
+    ...(to === 'declined' && { decline_reason: body.reason ?? null }),
+    ...(to === 'returned_for_information' && { return_reason: body.reason ?? null }),
+    ...(to === 'completed' && { completed_at: now }),
+  });
   if (!res)
     throw new DomainError(
       'invalid_transition',
       `invalid transition: the request changed meanwhile, cannot move to ${to}`,
     );
-  await trx
-    .insertInto('consultation_transitions')
-    .values({
-      id: crypto.randomUUID(),
-      consultation_id: id,
-      from_state: before.state,
-      to_state: to,
-      actor_id: actor.id,
-      actor_role: userRole(actor),
-      note: body.reason ?? null,
-      at: now,
-    })
-    .execute();
+  await q.insertTransition(trx, {
+    id: crypto.randomUUID(),
+    consultation_id: id,
+    from_state: before.state,
+    to_state: to,
+    actor_id: actor.id,
+    actor_role: userRole(actor),
+    note: body.reason ?? null,
+    at: now,
+  });
   await recordAudit(trx, {
     actor,
     action: 'consultation.transition',
