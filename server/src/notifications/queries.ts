@@ -1,4 +1,5 @@
-import type { Executor } from '../db/database';
+import type { Insertable } from 'kysely';
+import type { Database, Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { visibleCases } from '../access/policy';
 
@@ -46,4 +47,45 @@ export async function readableSubjects(
     .where(visibleCases(actor))
     .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+export function insertNotifications(db: Executor, rows: Insertable<Database['notifications']>[]) {
+  return db.insertInto('notifications').values(rows).returningAll().execute();
+}
+
+/** A user's entries, newest first: those after `since`, or only the unread ones, when asked. */
+export function notificationsOf(
+  db: Executor,
+  userId: string,
+  opts: { since?: string | null; unreadOnly?: boolean; limit?: number },
+) {
+  let q = db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
+  if (opts.since) q = q.where('created_at', '>', new Date(opts.since));
+  if (opts.unreadOnly) q = q.where('read_at', 'is', null);
+  return q
+    .orderBy('created_at', 'desc')
+    .limit(opts.limit ?? 50)
+    .execute();
+}
+
+export async function unreadCount(db: Executor, userId: string): Promise<number> {
+  const r = await db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('read_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Mark a user's unread entries read: all of them, or those of `ids` (not empty). Returns how many changed. */
+export async function setRead(db: Executor, userId: string, ids: string[] | 'all'): Promise<number> {
+  let q = db
+    .updateTable('notifications')
+    .set({ read_at: new Date() })
+    .where('user_id', '=', userId)
+    .where('read_at', 'is', null);
+  if (ids !== 'all') q = q.where('id', 'in', ids);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }

@@ -4,7 +4,14 @@ import type { DB, Executor } from '../db/database';
 import type { NotificationRow } from '../db/tables';
 import type { IoServer } from '../realtime/plugin';
 import { userRoom } from '../realtime/plugin';
-import { readableSubjects, subjectOf } from './queries';
+import {
+  insertNotifications,
+  notificationsOf,
+  readableSubjects,
+  setRead,
+  subjectOf,
+  unreadCount,
+} from './queries';
 import type { Actor } from '../auth/actor';
 
 export interface NotificationInput {
@@ -41,20 +48,17 @@ export async function notifyUsers(
   // The patient's name is not stored with the entry: access to the case can end, the inbox row stays.
   const { patientName, ...stored } = subject;
   const data = { ...stored, ...n.data };
-  const rows = await db
-    .insertInto('notifications')
-    .values(
-      unique.map((user_id) => ({
-        id: crypto.randomUUID(),
-        user_id,
-        kind: n.kind,
-        entity_type: n.entityType,
-        entity_id: n.entityId,
-        data: JSON.stringify(data),
-      })),
-    )
-    .returningAll()
-    .execute();
+  const rows = await insertNotifications(
+    db,
+    unique.map((user_id) => ({
+      id: crypto.randomUUID(),
+      user_id,
+      kind: n.kind,
+      entity_type: n.entityType,
+      entity_id: n.entityId,
+      data: JSON.stringify(data),
+    })),
+  );
   for (const r of rows) {
     const pushed = toNotification(r);
     if (patientName) pushed.data = { ...pushed.data, patientName };
@@ -67,20 +71,8 @@ export async function listNotifications(
   actor: Actor,
   opts: { since?: string | null; unreadOnly?: boolean; limit?: number },
 ): Promise<NotificationList> {
-  const userId = actor.id;
-  let q = db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
-  if (opts.since) q = q.where('created_at', '>', new Date(opts.since));
-  if (opts.unreadOnly) q = q.where('read_at', 'is', null);
-  const rows = await q
-    .orderBy('created_at', 'desc')
-    .limit(opts.limit ?? 50)
-    .execute();
-  const unread = await db
-    .selectFrom('notifications')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .where('read_at', 'is', null)
-    .executeTakeFirstOrThrow();
+  const rows = await notificationsOf(db, actor.id, opts);
+  const unread = await unreadCount(db, actor.id);
   const names = await readableSubjects(
     db,
     actor,
@@ -91,19 +83,10 @@ export async function listNotifications(
     const patientName = r.entity_type === 'consultation' ? names.get(r.entity_id) : undefined;
     return patientName ? { ...n, data: { ...n.data, patientName } } : n;
   });
-  return { items, unread: Number(unread.n) };
+  return { items, unread };
 }
 
 export async function markRead(db: DB, userId: string, ids: string[] | 'all'): Promise<number> {
-  let q = db
-    .updateTable('notifications')
-    .set({ read_at: new Date() })
-    .where('user_id', '=', userId)
-    .where('read_at', 'is', null);
-  if (ids !== 'all') {
-    if (ids.length === 0) return 0;
-    q = q.where('id', 'in', ids);
-  }
-  const res = await q.executeTakeFirst();
-  return Number(res.numUpdatedRows);
+  if (ids !== 'all' && ids.length === 0) return 0;
+  return setRead(db, userId, ids);
 }
