@@ -2,9 +2,9 @@ import type { Measurement, SyncAnnotation, SyncAnnotationData, SyncCommandData }
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { notFound } from '../errors';
-import { visibleStudy } from '../imaging/access';
 import { createAnnotation, deleteAnnotation, updateAnnotation } from '../imaging/annotations';
 import type { BlobStore } from '../imaging/storage';
+import { firstVisibleStudy } from './queries';
 import { savedMarks } from './saved';
 
 type NewAnnotation = SyncCommandData<'annotationCommit'>['annotation'];
@@ -28,13 +28,7 @@ export function imagingAnnotationStore(db: DB, store: BlobStore): AnnotationPers
   return {
     async create(actor, a) {
       // The study by its UID, as this actor may see it (own hospital, consultation link, or the live round).
-      const study = await db
-        .selectFrom('imaging_studies')
-        .select('imaging_studies.id')
-        .where('imaging_studies.study_uid', '=', a.target.studyUid)
-        .where(visibleStudy(actor))
-        .orderBy('imaging_studies.created_at')
-        .executeTakeFirst();
+      const study = await firstVisibleStudy(db, actor, a.target.studyUid);
       if (!study) throw notFound('study');
       const stored = await createAnnotation(db, store, actor, study.id, {
         sopInstanceUid: a.target.sopInstanceUid,

@@ -7,10 +7,10 @@
 import { authorColor, SYNC_TOOLS, type SyncAnnotation, type SyncTool } from '@consult/shared';
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { visibleStudy } from '../imaging/access';
 import { listAnnotations } from '../imaging/annotations';
 import { listInstances } from '../imaging/queries';
 import type { BlobStore } from '../imaging/storage';
+import { firstVisibleStudy } from './queries';
 
 /** Stack positions as the viewers build them: image instances by instance number, frames expanded. */
 function stackIndex(instances: { sop_uid: string; frames: number; instance_number: number | null }[]) {
@@ -30,13 +30,7 @@ export async function savedMarks(
   actor: Actor,
   studyUid: string,
 ): Promise<SyncAnnotation[]> {
-  const study = await db
-    .selectFrom('imaging_studies')
-    .select('imaging_studies.id')
-    .where('imaging_studies.study_uid', '=', studyUid)
-    .where(visibleStudy(actor))
-    .orderBy('imaging_studies.created_at')
-    .executeTakeFirst();
+  const study = await firstVisibleStudy(db, actor, studyUid);
   if (!study) return [];
   const marks = (await listAnnotations(db, store, actor, study.id)).filter((a) =>
     (SYNC_TOOLS as readonly string[]).includes(a.tool),

@@ -22,6 +22,7 @@ import { recordAudit } from '../audit/service';
 import { DomainError, forbidden, notFound } from '../errors';
 import { userRoom, type IoServer, type IoSocket } from '../realtime/plugin';
 import { NIL_UUID, participant, participation, roundStudyUids } from './access';
+import { roundStatus } from './queries';
 import { studyAccess, withheldRoom, withheldRooms } from './studies';
 import type { AnnotationPersistence } from './persistence';
 import type { SyncStore } from './store';
@@ -313,14 +314,7 @@ export class SyncService {
       for (const r of rooms.leave) s.leave(r);
       if (rooms.join.length) s.join(rooms.join);
     }
-    if (!ended) {
-      const r = await this.db
-        .selectFrom('rounds')
-        .select('status')
-        .where('id', '=', roundId)
-        .executeTakeFirst();
-      ended = r?.status === 'ended';
-    }
+    if (!ended) ended = (await roundStatus(this.db, roundId))?.status === 'ended';
     if (ended) await this.store.clear(roundId);
   }
 
