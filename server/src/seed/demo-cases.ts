@@ -1,5 +1,6 @@
 import { offlineActor } from '../auth/actor';
 import * as patients from '../patients/service';
+import { anyPatient } from '../patients/queries';
 import { addFollowUp } from '../patients/follow-ups';
 import * as consultations from '../consultations/service';
 import { postMessage } from '../consultations/thread';
@@ -110,7 +111,7 @@ async function seedPatient(ctx: consultations.ConsultationCtx, d: DemoPatient): 
  * patient file exists already, so it never doubles a caseload.
  */
 export async function seedDemoCases(ctx: consultations.ConsultationCtx): Promise<DemoCasesResult | null> {
-  const any = await ctx.db.selectFrom('patients').select('id').limit(1).executeTakeFirst();
+  const any = await anyPatient(ctx.db);
   if (any) return null;
   const lines: string[] = [];
   for (const d of DEMO_PATIENTS) lines.push(await seedPatient(ctx, d));

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Role } from '@consult/shared';
 import type { DB } from '../db/database';
 import { hashPassword } from '../auth/password';
+import * as network from '../network/queries';
 
 /**
  * Demo network drawn from the real counterpart-support programs (see README): Peking University First Hospital
@@ -155,7 +156,7 @@ export const DEMO_USERS: {
 
 /** Seed the demo network into an empty database. Returns false (and does nothing) when hospitals exist. */
 export async function seedDemo(db: DB): Promise<boolean> {
-  const existing = await db.selectFrom('hospitals').select('id').limit(1).executeTakeFirst();
+  const existing = await network.anyHospital(db);
   if (existing) return false;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   await db.transaction().execute(async (trx) => {
@@ -163,45 +164,39 @@ export async function seedDemo(db: DB): Promise<boolean> {
     const dept = new Map<string, string>();
     for (const [key, h] of Object.entries(H) as [HKey, (typeof H)[HKey]][]) {
       hid[key] = crypto.randomUUID();
-      await trx
-        .insertInto('hospitals')
-        .values({ id: hid[key], name_zh: h.zh, name_en: h.en, tier: h.tier, region: h.region })
-        .execute();
+      await network.insertHospital(trx, {
+        id: hid[key],
+        name_zh: h.zh,
+        name_en: h.en,
+        tier: h.tier,
+        region: h.region,
+      });
       for (const [zh, en] of DEPARTMENTS[key]) {
         const id = crypto.randomUUID();
         dept.set(`${key}/${en}`, id);
-        await trx
-          .insertInto('departments')
-          .values({ id, hospital_id: hid[key], name_zh: zh, name_en: en })
-          .execute();
+        await network.insertDepartment(trx, { id, hospital_id: hid[key], name_zh: zh, name_en: en });
       }
     }
     for (const [t, c, program, since] of PAIRINGS) {
-      await trx
-        .insertInto('pairings')
-        .values({
-          id: crypto.randomUUID(),
-          tertiary_hospital_id: hid[t],
-          county_hospital_id: hid[c],
-          program_name: program,
-          since,
-        })
-        .execute();
+      await network.insertPairing(trx, {
+        id: crypto.randomUUID(),
+        tertiary_hospital_id: hid[t],
+        county_hospital_id: hid[c],
+        program_name: program,
+        since,
+      });
     }
     for (const u of DEMO_USERS) {
-      await trx
-        .insertInto('users')
-        .values({
-          id: crypto.randomUUID(),
-          username: u.username,
-          display_name: u.name,
-          role: u.role,
-          hospital_id: u.hospital ? hid[u.hospital] : null,
-          department_id: u.hospital && u.dept ? (dept.get(`${u.hospital}/${u.dept}`) ?? null) : null,
-          locale: u.role === 'sys_admin' ? 'en' : 'zh-CN',
-          password_hash: passwordHash,
-        })
-        .execute();
+      await network.insertUser(trx, {
+        id: crypto.randomUUID(),
+        username: u.username,
+        display_name: u.name,
+        role: u.role,
+        hospital_id: u.hospital ? hid[u.hospital] : null,
+        department_id: u.hospital && u.dept ? (dept.get(`${u.hospital}/${u.dept}`) ?? null) : null,
+        locale: u.role === 'sys_admin' ? 'en' : 'zh-CN',
+        password_hash: passwordHash,
+      });
     }
   });
   return true;
