@@ -1,4 +1,5 @@
-import type { Executor } from '../db/database';
+import type { Insertable, Updateable } from 'kysely';
+import type { Database, Executor } from '../db/database';
 import type { RoundStatus } from '@consult/shared';
 import type { Actor } from '../auth/actor';
 import { roundParticipant, visibleCases, type Who } from '../access/relations';
@@ -59,6 +60,35 @@ export async function setLive(db: Executor, id: string): Promise<boolean> {
   return Number(res.numUpdatedRows) > 0;
 }
 
+export async function insertRound(db: Executor, row: Insertable<Database['rounds']>): Promise<void> {
+  await db.insertInto('rounds').values(row).execute();
+}
+
+/** Set the given columns of a round; `fields` must not be empty (an empty SET is invalid SQL). */
+export async function updateRound(
+  db: Executor,
+  id: string,
+  fields: Updateable<Database['rounds']>,
+): Promise<void> {
+  await db.updateTable('rounds').set(fields).where('id', '=', id).execute();
+}
+
+export async function setEnded(db: Executor, id: string): Promise<void> {
+  await db
+    .updateTable('rounds')
+    .set({ status: 'ended', ended_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function setCurrentAgendaItem(
+  db: Executor,
+  roundId: string,
+  itemId: string | null,
+): Promise<void> {
+  await db.updateTable('rounds').set({ current_agenda_item_id: itemId }).where('id', '=', roundId).execute();
+}
+
 /** Users with their hospital's names: the shape tiles, lists and invitation pickers show. */
 const peopleQuery = (db: Executor) =>
   db
@@ -94,6 +124,17 @@ export const inviteeIds = async (db: Executor, roundId: string) =>
     (r) => r.user_id,
   );
 
+export async function deleteInvitees(db: Executor, roundId: string): Promise<void> {
+  await db.deleteFrom('round_invitees').where('round_id', '=', roundId).execute();
+}
+
+export async function insertInvitees(db: Executor, roundId: string, userIds: string[]): Promise<void> {
+  await db
+    .insertInto('round_invitees')
+    .values(userIds.map((user_id) => ({ round_id: roundId, user_id })))
+    .execute();
+}
+
 export const agenda = (db: Executor, roundId: string) =>
   db
     .selectFrom('round_agenda_items')
@@ -101,6 +142,17 @@ export const agenda = (db: Executor, roundId: string) =>
     .where('round_id', '=', roundId)
     .orderBy('position')
     .execute();
+
+export async function deleteAgenda(db: Executor, roundId: string): Promise<void> {
+  await db.deleteFrom('round_agenda_items').where('round_id', '=', roundId).execute();
+}
+
+export async function insertAgendaItems(
+  db: Executor,
+  items: Insertable<Database['round_agenda_items']>[],
+): Promise<void> {
+  await db.insertInto('round_agenda_items').values(items).execute();
+}
 
 export const recordings = (db: Executor, roundId: string) =>
   db
@@ -117,6 +169,30 @@ export const findRecording = (db: Executor, roundId: string, id: string) =>
     .where('round_id', '=', roundId)
     .where('id', '=', id)
     .executeTakeFirst();
+
+export async function insertRecording(
+  db: Executor,
+  row: Insertable<Database['round_recordings']>,
+): Promise<void> {
+  await db.insertInto('round_recordings').values(row).execute();
+}
+
+export async function finishRecording(
+  db: Executor,
+  id: string,
+  ok: boolean,
+  sizeBytes: number,
+): Promise<void> {
+  await db
+    .updateTable('round_recordings')
+    .set({ status: ok ? 'ready' : 'failed', size_bytes: sizeBytes, ended_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export function insertChatMessage(db: Executor, row: Insertable<Database['round_chat_messages']>) {
+  return db.insertInto('round_chat_messages').values(row).returningAll().executeTakeFirstOrThrow();
+}
 
 export function chatHistory(db: Executor, roundId: string, limit = 100) {
   return db

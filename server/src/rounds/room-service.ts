@@ -67,7 +67,7 @@ export async function setAgendaItem(
   const round = await visibleRound(db, actor, roundId);
   if (!isHost(actor, round)) throw forbidden('only the host moves the agenda');
   if (itemId && !(await q.agenda(db, roundId)).some((a) => a.id === itemId)) throw notFound('agenda item');
-  await db.updateTable('rounds').set({ current_agenda_item_id: itemId }).where('id', '=', roundId).execute();
+  await q.setCurrentAgendaItem(db, roundId, itemId);
 }
 
 export async function chatHistory(db: DB, roundId: string): Promise<ChatMessage[]> {
@@ -84,11 +84,12 @@ export async function chatHistory(db: DB, roundId: string): Promise<ChatMessage[
 export async function postChat(db: DB, actor: Actor, roundId: string, text: string): Promise<ChatMessage> {
   const trimmed = text.trim();
   if (!trimmed) throw badRequest('empty message', 'text');
-  const row = await db
-    .insertInto('round_chat_messages')
-    .values({ id: crypto.randomUUID(), round_id: roundId, user_id: actor.id, text: trimmed })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await q.insertChatMessage(db, {
+    id: crypto.randomUUID(),
+    round_id: roundId,
+    user_id: actor.id,
+    text: trimmed,
+  });
   return {
     id: row.id,
     roundId,
@@ -112,19 +113,16 @@ export async function recordingStarted(
   fileName: string,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('round_recordings')
-      .values({
-        id,
-        round_id: roundId,
-        status: 'recording',
-        file_name: fileName,
-        mime_type: 'video/webm',
-        started_by: actor.id,
-        started_at: new Date(),
-        ended_at: null,
-      })
-      .execute();
+    await q.insertRecording(trx, {
+      id,
+      round_id: roundId,
+      status: 'recording',
+      file_name: fileName,
+      mime_type: 'video/webm',
+      started_by: actor.id,
+      started_at: new Date(),
+      ended_at: null,
+    });
     await recordAudit(trx, {
       actor,
       action: 'round.recording.start',
@@ -137,11 +135,7 @@ export async function recordingStarted(
 }
 
 export async function recordingFinished(db: DB, id: string, ok: boolean, sizeBytes: number): Promise<void> {
-  await db
-    .updateTable('round_recordings')
-    .set({ status: ok ? 'ready' : 'failed', size_bytes: sizeBytes, ended_at: new Date() })
-    .where('id', '=', id)
-    .execute();
+  await q.finishRecording(db, id, ok, sizeBytes);
 }
 
 /** A recording the actor may watch (they can see the round), audited as a read. */

@@ -193,30 +193,24 @@ async function checkAgenda(
 }
 
 async function writeAgenda(trx: Trx, roundId: string, agenda: AgendaItemInput[]): Promise<void> {
-  await trx.deleteFrom('round_agenda_items').where('round_id', '=', roundId).execute();
+  await q.deleteAgenda(trx, roundId);
   if (!agenda.length) return;
-  await trx
-    .insertInto('round_agenda_items')
-    .values(
-      agenda.map((a, position) => ({
-        id: crypto.randomUUID(),
-        round_id: roundId,
-        position,
-        title: a.title,
-        consultation_id: a.consultationId ?? null,
-        presenter_id: a.presenterId ?? null,
-      })),
-    )
-    .execute();
+  await q.insertAgendaItems(
+    trx,
+    agenda.map((a, position) => ({
+      id: crypto.randomUUID(),
+      round_id: roundId,
+      position,
+      title: a.title,
+      consultation_id: a.consultationId ?? null,
+      presenter_id: a.presenterId ?? null,
+    })),
+  );
 }
 
 async function writeInvitees(trx: Trx, roundId: string, ids: string[]): Promise<void> {
-  await trx.deleteFrom('round_invitees').where('round_id', '=', roundId).execute();
-  if (ids.length)
-    await trx
-      .insertInto('round_invitees')
-      .values(ids.map((user_id) => ({ round_id: roundId, user_id })))
-      .execute();
+  await q.deleteInvitees(trx, roundId);
+  if (ids.length) await q.insertInvitees(trx, roundId, ids);
 }
 
 export async function createRound(
@@ -232,21 +226,18 @@ export async function createRound(
   const id = crypto.randomUUID();
   let scheduled: ChangeEffect | null = null;
   const round = await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('rounds')
-      .values({
-        id,
-        title: body.title,
-        kind: body.kind,
-        scheduled_at: new Date(body.scheduledAt),
-        duration_minutes: body.durationMinutes ?? 60,
-        host_id: actor.id,
-        hospital_id: actor.hospitalId!,
-        current_agenda_item_id: null,
-        started_at: null,
-        ended_at: null,
-      })
-      .execute();
+    await q.insertRound(trx, {
+      id,
+      title: body.title,
+      kind: body.kind,
+      scheduled_at: new Date(body.scheduledAt),
+      duration_minutes: body.durationMinutes ?? 60,
+      host_id: actor.id,
+      hospital_id: actor.hospitalId!,
+      current_agenda_item_id: null,
+      started_at: null,
+      ended_at: null,
+    });
     await writeInvitees(trx, id, invitees);
     await writeAgenda(trx, id, body.agenda);
     if (body.scheduleCase) {
@@ -289,9 +280,7 @@ export async function updateRound(
       ...(body.agenda !== undefined && { current_agenda_item_id: null }),
     };
     // An edit of the invitees alone changes no column of the round itself (an empty SET is invalid SQL).
-    if (Object.keys(fields).length > 0) {
-      await trx.updateTable('rounds').set(fields).where('id', '=', id).execute();
-    }
+    if (Object.keys(fields).length > 0) await q.updateRound(trx, id, fields);
     if (body.inviteeIds) await writeInvitees(trx, id, invitees);
     if (body.agenda) await writeAgenda(trx, id, body.agenda);
     await recordAudit(trx, {
@@ -311,11 +300,7 @@ export async function endRound(db: DB, actor: Actor, id: string): Promise<RoundD
   if (!isHost(actor, current)) throw forbidden('only the host ends a round');
   if (current.status === 'ended') throw new DomainError('invalid_transition', 'the round has already ended');
   return db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('rounds')
-      .set({ status: 'ended', ended_at: new Date() })
-      .where('id', '=', id)
-      .execute();
+    await q.setEnded(trx, id);
     await recordAudit(trx, { actor, action: 'round.end', entityType: 'round', entityId: id, ip: actor.ip });
     return detail(trx, actor, (await q.lockRound(trx, id))!);
   });
