@@ -367,6 +367,10 @@ export function setDemographics(
     .execute();
 }
 
+export async function setStudyCase(db: Executor, id: string, caseId: string | null): Promise<void> {
+  await db.updateTable('imaging_studies').set({ case_id: caseId }).where('id', '=', id).execute();
+}
+
 /** What frame reads need of one instance (frames.ts), by id. */
 export function frameRow(db: Executor, id: string) {
   return db

@@ -8,6 +8,7 @@ import type { Executor } from '../db/database';
 import { scanPart10, SCAN_VERSION } from './scan';
 import { withFile } from './source';
 import type { BlobStore } from './storage';
+import { instancesScannedBefore, saveScan } from './revalidate-queries';
 
 export interface ScanRow {
   id: string;
@@ -51,7 +52,7 @@ export async function revalidateInstance<R extends ScanRow>(
         scan_version: SCAN_VERSION,
       }
     : { quarantine: r.reason, scan_version: SCAN_VERSION };
-  await db.updateTable('imaging_instances').set(set).where('id', '=', row.id).execute();
+  await saveScan(db, row.id, set);
   return { ...row, ...set };
 }
 
@@ -68,23 +69,7 @@ export async function revalidateStored(
   let checked = 0;
   let quarantined = 0;
   while (!stop()) {
-    const rows = await db
-      .selectFrom('imaging_instances')
-      .select([
-        'id',
-        'sha256',
-        'transfer_syntax_uid',
-        'frames',
-        'pixel_offset',
-        'frame_length',
-        'frame_spans',
-        'scan_version',
-        'quarantine',
-      ])
-      .where('scan_version', '<', SCAN_VERSION)
-      .orderBy('id')
-      .limit(batch)
-      .execute();
+    const rows = await instancesScannedBefore(db, SCAN_VERSION, batch);
     if (rows.length === 0) return { checked, quarantined };
     for (const row of rows) {
       const r = await revalidateInstance(db, store, row);

@@ -131,7 +131,7 @@ export async function linkCase(
   if (study.hospital_id !== actor.hospitalId)
     throw forbidden('only the hospital that owns the study can link it to a case');
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('imaging_studies').set({ case_id: caseId }).where('id', '=', id).execute();
+    await q.setStudyCase(trx, id, caseId);
     await recordAudit(trx, {
       actor,
       action: 'imaging.study.link_case',
