@@ -121,15 +121,28 @@ function after(k: CursorKey | null): RawBuilder<SqlBool> {
 const orderSql = (order: ListOrder) =>
   order === 'recent' ? sql`c.updated_at desc, c.id desc` : sql`${RANK}, ${DUE}, c.id`;
 
-/** The ids of one page (limit + 1 rows, to know whether another follows) after the cursor: the UNION of the branches. */
+/** Each branch's rows carry their sort key, so the UNION is ordered and cut before any row is joined. */
+const keyColumns = (order: ListOrder) =>
+  order === 'recent' ? sql`c.id, c.updated_at` : sql`c.id, ${RANK} as rank, ${DUE} as due`;
+const unionOrder = (order: ListOrder) =>
+  order === 'recent' ? sql`u.updated_at desc, u.id desc` : sql`u.rank, u.due, u.id`;
+
+/**
+ * The ids of one page (limit + 1 rows, to know whether another follows) after the cursor: the UNION of the
+ * branches, ordered and cut to the page by their keys, so only the page's own rows are joined to their patient,
+ * case and names (joining every branch's rows first read up to one page per branch).
+ */
 function pageIds(actor: Actor, q: ConsultationQuery, cursor: CursorKey | null, limit: number) {
   const order = orderOf(q);
   const where = filters(actor, q);
   const branches = visibleCaseBranches(actor).map(
-    (rel) => sql`(select c.id from consultations c where ${rel} and ${where} and ${after(cursor)}
+    (
+      rel,
+    ) => sql`(select ${keyColumns(order)} from consultations c where ${rel} and ${where} and ${after(cursor)}
       order by ${orderSql(order)} limit ${sql.lit(limit + 1)})`,
   );
-  return sql<{ id: string }>`(${sql.raw(PREPARED)} ${sql.join(branches, sql` union `)})`.as('k');
+  return sql<{ id: string }>`(${sql.raw(PREPARED)} select u.id from (${sql.join(branches, sql` union `)}) u
+    order by ${unionOrder(order)} limit ${sql.lit(limit + 1)})`.as('k');
 }
 
 /** The list's data version (migration 2026_12_06_0100_list_count_version) as text. */
