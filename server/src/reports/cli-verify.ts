@@ -7,6 +7,7 @@ import { openDatabase } from '../db/connect';
 import { loadOrCreateSigningKey } from './signing';
 import { verifyStored } from './review';
 import { loadTrust } from './timestamp/trust';
+import { signedReportIds } from './queries';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -27,9 +28,7 @@ async function main(): Promise<void> {
   try {
     const trust = loadTrust(config.reportTrust.tsaCaCert);
     const only = process.argv[2];
-    let q = dbh.db.selectFrom('reports').select('id').where('current_version', '>', 0);
-    if (only) q = q.where('id', '=', only);
-    const ids = (await q.orderBy('created_at').execute()).map((r) => r.id);
+    const ids = await signedReportIds(dbh.db, only);
     let bad = 0;
     let versions = 0;
     const stamps = { granted: 0, pending: 0, failed: 0, none: 0 };

@@ -4,7 +4,6 @@
  * `publishChange` after commit).
  */
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import { checkTransition, type ConsultationState } from '@consult/shared';
 import type { Config } from '../config';
 import type { DB, Trx } from '../db/database';
@@ -67,26 +66,19 @@ export async function completeOnAcknowledgement(
   if (actor.hospitalId !== before.requesting_hospital_id)
     throw new DomainError('forbidden', 'only the requesting hospital acknowledges a report');
   const now = new Date();
-  const after = await trx
-    .updateTable('consultations')
-    .set({ state: 'completed', completed_at: now, updated_at: now, version: sql<number>`version + 1` })
-    .where('id', '=', c.id)
-    .where('state', '=', 'report_pending')
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('consultation_transitions')
-    .values({
-      id: crypto.randomUUID(),
-      consultation_id: c.id,
-      from_state: 'report_pending',
-      to_state: 'completed',
-      actor_id: actor.id,
-      actor_role: userRole(actor),
-      note,
-      at: now,
-    })
-    .execute();
+  // The row is locked and report_pending (checked above), so the conditional update always finds it.
+  const after = await cq.setState(trx, c.id, 'report_pending', 'completed', now, { completed_at: now });
+  if (!after) throw new Error(`consultation ${c.id} left report_pending under its lock`);
+  await cq.insertTransition(trx, {
+    id: crypto.randomUUID(),
+    consultation_id: c.id,
+    from_state: 'report_pending',
+    to_state: 'completed',
+    actor_id: actor.id,
+    actor_role: userRole(actor),
+    note,
+    at: now,
+  });
   await recordAudit(trx, {
     actor,
     action: 'consultation.transition',

@@ -5,6 +5,7 @@ import { notFound } from '../errors';
 import { patientHeader, type Loaded } from './view';
 import { parsePayload, type SignedPayload } from './payload';
 import * as q from './queries';
+import * as dq from './document-queries';
 import type { KeyImagePicture } from './key-image-pictures';
 import type { PdfSignatureInfo } from './pades/signature-block';
 
@@ -60,11 +61,7 @@ const dateText = (v: unknown): string =>
   typeof v === 'string' ? v.slice(0, 10) : v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
 
 async function hospital(db: Executor, id: string): Promise<HospitalInfo> {
-  const h = await db
-    .selectFrom('hospitals')
-    .select(['id', 'name_zh', 'name_en', 'region'])
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
+  const h = await dq.hospitalRow(db, id);
   return { id: h.id, nameZh: h.name_zh, nameEn: h.name_en, region: h.region };
 }
 
@@ -78,54 +75,9 @@ export async function loadDocument(
   const row = version ? rows.find((r) => r.version === version) : rows.at(-1);
   if (!row) throw notFound('signed report version');
   const payload = parsePayload(row);
-  const c = await db
-    .selectFrom('consultations as c')
-    .innerJoin('users as u', 'u.id', 'c.requester_id')
-    .select([
-      'c.id',
-      'c.type',
-      'c.urgency',
-      'c.clinical_question',
-      'c.history_summary',
-      'c.submitted_at',
-      'c.requester_id',
-      'u.display_name',
-    ])
-    .where('c.id', '=', l.consultation.id)
-    .executeTakeFirstOrThrow();
-  const p = await db
-    .selectFrom('patients')
-    .select(['id', 'name', 'sex', 'birth_date', 'poverty_registered'])
-    .where('id', '=', l.consultation.patient_id)
-    .executeTakeFirstOrThrow();
-  const studies = await db
-    .selectFrom('consultation_studies as cs')
-    .leftJoin('imaging_studies as s', (j) =>
-      j
-        .onRef('s.study_uid', '=', 'cs.study_instance_uid')
-        .on('s.hospital_id', '=', l.consultation.requesting_hospital_id),
-    )
-    .select(['cs.study_instance_uid', 's.study_description', 's.study_date'])
-    .select((eb) => [
-      eb
-        .selectFrom('imaging_series as se')
-        .select((e) => e.fn.min('se.modality').as('m'))
-        .whereRef('se.study_ref', '=', 's.id')
-        .as('modality'),
-      eb
-        .selectFrom('imaging_series as se')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .whereRef('se.study_ref', '=', 's.id')
-        .as('num_series'),
-      eb
-        .selectFrom('imaging_instances as i')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .whereRef('i.study_ref', '=', 's.id')
-        .as('num_instances'),
-    ])
-    .where('cs.consultation_id', '=', l.consultation.id)
-    .orderBy('cs.study_instance_uid')
-    .execute();
+  const c = await dq.requestRow(db, l.consultation.id);
+  const p = await dq.patientRow(db, l.consultation.patient_id);
+  const studies = await dq.linkedStudies(db, l.consultation.id, l.consultation.requesting_hospital_id);
   return {
     reportId: l.report.id,
     reportNumber: l.report.report_number,

@@ -20,7 +20,7 @@ import { RenderError, renderFrame } from '../imaging/render';
 import { annotationRows } from '../imaging/annotation-queries';
 import { measuredRows, toAnnotation } from '../imaging/annotations';
 import { DomainError } from '../errors';
-import { keyImageInstance } from './key-images';
+import { keyImageInstance } from './document-queries';
 
 interface Pt {
   x: number;

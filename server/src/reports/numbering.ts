@@ -3,8 +3,8 @@
  * assigned once at the first signature and kept on the reports row (outside the signed payload, so reports
  * signed before numbers existed still verify).
  */
-import { sql } from 'kysely';
 import type { Trx } from '../db/database';
+import * as nq from './numbering-queries';
 
 const SMALL_WORDS = new Set(['of', 'the', 'and', 'for', 'at', 'in']);
 
@@ -24,33 +24,16 @@ export const yearIn = (at: Date, timeZone: string) =>
   Number(new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(at));
 
 async function codeOf(trx: Trx, hospitalId: string): Promise<string> {
-  const known = await trx
-    .selectFrom('report_issuers')
-    .select('code')
-    .where('hospital_id', '=', hospitalId)
-    .executeTakeFirst();
+  const known = await nq.issuerCodeOf(trx, hospitalId);
   if (known) return known.code;
-  const h = await trx
-    .selectFrom('hospitals')
-    .select('name_en')
-    .where('id', '=', hospitalId)
-    .executeTakeFirstOrThrow();
+  const h = await nq.hospitalNameEn(trx, hospitalId);
   const base = issuerCode(h.name_en);
   // Two hospitals with the same initials: the later one gets a digit.
   for (let i = 1; i < 100; i++) {
     const code = i === 1 ? base : `${base}${i}`;
-    const row = await trx
-      .insertInto('report_issuers')
-      .values({ hospital_id: hospitalId, code })
-      .onConflict((oc) => oc.doNothing())
-      .returning('code')
-      .executeTakeFirst();
+    const row = await nq.insertIssuer(trx, hospitalId, code);
     if (row) return row.code;
-    const mine = await trx
-      .selectFrom('report_issuers')
-      .select('code')
-      .where('hospital_id', '=', hospitalId)
-      .executeTakeFirst();
+    const mine = await nq.issuerCodeOf(trx, hospitalId);
     if (mine) return mine.code;
   }
   throw new Error(`no free report number code for ${h.name_en}`);
@@ -65,15 +48,6 @@ export async function nextReportNumber(
 ): Promise<string> {
   const code = await codeOf(trx, hospitalId);
   const year = yearIn(at, timeZone);
-  const row = await trx
-    .insertInto('report_number_sequences')
-    .values({ hospital_id: hospitalId, year, last_seq: 1 })
-    .onConflict((oc) =>
-      oc
-        .columns(['hospital_id', 'year'])
-        .doUpdateSet({ last_seq: sql`report_number_sequences.last_seq + 1` }),
-    )
-    .returning('last_seq')
-    .executeTakeFirstOrThrow();
-  return `${code}-${year}-${String(row.last_seq).padStart(6, '0')}`;
+  const seq = await nq.nextSequence(trx, hospitalId, year);
+  return `${code}-${year}-${String(seq).padStart(6, '0')}`;
 }

@@ -1,8 +1,9 @@
 /** Report queries: `db | trx` first; every query of a report is scoped through its consultation's hospitals. */
-import { sql } from 'kysely';
-import type { Executor, Trx } from '../db/database';
+import { sql, type Insertable } from 'kysely';
+import type { ReportListQuery } from '@consult/shared';
+import type { Database, Executor, Trx } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { standingColumns, visibleCases } from '../access/policy';
+import { standingColumns, visibleCases, visibleReports } from '../access/policy';
 import type { ReportRow, ReportSignedPdfTable, ReportVersionRow } from './tables';
 
 /** The consultation facts the report rules need. */
@@ -113,6 +114,116 @@ export async function saveDraftIfRevision(
     .where('draft_revision', '=', baseRevision)
     .returningAll()
     .executeTakeFirst();
+}
+
+/** The report signed: the version it names becomes current (`changes` may add its first number and time). */
+export function markSigned(
+  trx: Trx,
+  id: string,
+  version: number,
+  changes: Pick<ReportRow, 'first_signed_at'> & { report_number?: string },
+) {
+  return trx
+    .updateTable('reports')
+    .set({
+      status: 'signed',
+      draft_content: null,
+      amendment_reason: null,
+      current_version: version,
+      ...changes,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** An amendment opens: the draft starts from the latest signed content. */
+export function openAmendment(
+  trx: Trx,
+  id: string,
+  a: { content: string; reason: string; revision: number; userId: string },
+) {
+  return trx
+    .updateTable('reports')
+    .set({
+      status: 'amending',
+      draft_content: a.content,
+      amendment_reason: a.reason,
+      draft_revision: a.revision,
+      draft_updated_at: new Date(),
+      draft_updated_by: a.userId,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function markAcknowledged(trx: Trx, id: string, userId: string, nextFollowUpDate: string | null) {
+  return trx
+    .updateTable('reports')
+    .set({
+      status: 'acknowledged',
+      acknowledged_at: new Date(),
+      acknowledged_by: userId,
+      next_follow_up_date: nextFollowUpDate,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function insertVersion(trx: Trx, row: Insertable<Database['report_versions']>): Promise<void> {
+  await trx.insertInto('report_versions').values(row).execute();
+}
+
+/**
+ * "My reports": the reports the access policy shows the actor, with their current version; what needs the
+ * viewer's action first (to acknowledge for a county doctor, to finish for a consultant), then newest.
+ */
+export function reportList(db: Executor, actor: Actor, query: ReportListQuery) {
+  let q = db
+    .selectFrom('reports as r')
+    .innerJoin('consultations as c', 'c.id', 'r.consultation_id')
+    .innerJoin('patients as p', 'p.id', 'c.patient_id')
+    .innerJoin('hospitals as h', 'h.id', 'c.requesting_hospital_id')
+    .innerJoin('users as a', 'a.id', 'r.author_id')
+    .leftJoin('report_versions as v', (j) =>
+      j.onRef('v.report_id', '=', 'r.id').onRef('v.version', '=', 'r.current_version'),
+    )
+    .select([
+      'r.id',
+      'r.consultation_id',
+      'r.status',
+      'r.current_version',
+      'r.draft_updated_at',
+      'r.acknowledged_at',
+      'a.display_name as author_name',
+      'p.name as patient_name',
+      'c.type',
+      'c.urgency',
+      'h.name_zh',
+      'h.name_en',
+      'v.payload',
+      'v.signed_at',
+    ]);
+  q = q.where(visibleReports(actor));
+  if (query.status) q = q.where('r.status', '=', query.status);
+  const first =
+    actor.role === 'county_doctor'
+      ? sql<number>`case when r.status = 'signed' then 0 else 1 end`
+      : sql<number>`case when r.status in ('draft', 'amending') then 0 else 1 end`;
+  return q
+    .orderBy(first)
+    .orderBy('r.draft_updated_at', 'desc')
+    .limit(query.limit ?? 100)
+    .execute();
+}
+
+/** Ids of the signed reports (or of `only`, if signed), oldest first: what `reports:verify` checks. */
+export async function signedReportIds(db: Executor, only?: string): Promise<string[]> {
+  let q = db.selectFrom('reports').select('id').where('current_version', '>', 0);
+  if (only) q = q.where('id', '=', only);
+  return (await q.orderBy('created_at').execute()).map((r) => r.id);
 }
 
 /** The patient of a consultation with the requesting hospital's names, for the report header. */

@@ -159,17 +159,7 @@ export async function acknowledge(ctx: ReportsCtx, actor: Actor, id: string): Pr
       c.state === 'report_pending'
         ? await completeOnAcknowledgement(trx, ctx.config, actor, c, `report v${latest.version} acknowledged`)
         : null;
-    const updated = await trx
-      .updateTable('reports')
-      .set({
-        status: 'acknowledged',
-        acknowledged_at: new Date(),
-        acknowledged_by: actor.id,
-        next_follow_up_date: nextDate,
-      })
-      .where('id', '=', r.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await q.markAcknowledged(trx, r.id, actor.id, nextDate);
     await recordAudit(trx, {
       actor,
       action: 'report.acknowledge',

@@ -239,39 +239,27 @@ export async function signReport(
       key: { algorithm: signer.algorithm ?? 'deployment', fingerprint: signer.fingerprint },
     };
     const { canonical, signature } = signPayload(signer, payload);
-    await trx
-      .insertInto('report_versions')
-      .values({
-        report_id: r.id,
-        version,
-        payload: canonical,
-        signature,
-        key_fingerprint: signer.fingerprint,
-        signed_by: actor.id,
-        signed_at: signedAt,
-        algorithm: signer.algorithm,
-        certificate_pem: signer.certificatePem,
-        signer_key_id: signer.keyId,
-      })
-      .execute();
+    await q.insertVersion(trx, {
+      report_id: r.id,
+      version,
+      payload: canonical,
+      signature,
+      key_fingerprint: signer.fingerprint,
+      signed_by: actor.id,
+      signed_at: signedAt,
+      algorithm: signer.algorithm,
+      certificate_pem: signer.certificatePem,
+      signer_key_id: signer.keyId,
+    });
     await q.appendSignatureLog(trx, r.id, version, sha256(signature));
     await timestamps.reserve(trx, ctx.timestamps, { report_id: r.id, version });
-    const updated = await trx
-      .updateTable('reports')
-      .set({
-        status: 'signed',
-        draft_content: null,
-        amendment_reason: null,
-        current_version: version,
-        first_signed_at: r.first_signed_at ?? signedAt,
-        ...(r.report_number === null &&
-          actor.hospitalId && {
-            report_number: await nextReportNumber(trx, actor.hospitalId, signedAt, ctx.config.reportTimeZone),
-          }),
-      })
-      .where('id', '=', r.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await q.markSigned(trx, r.id, version, {
+      first_signed_at: r.first_signed_at ?? signedAt,
+      ...(r.report_number === null &&
+        actor.hospitalId && {
+          report_number: await nextReportNumber(trx, actor.hospitalId, signedAt, ctx.config.reportTimeZone),
+        }),
+    });
     // A personal key PDF readers verify signs the version's PDFs now (both languages), or nothing is signed.
     const pdfs = signsOwnPdf(signer)
       ? await signVersionPdfs(
@@ -352,19 +340,12 @@ export async function startAmendment(
     if (r.draft_content !== null) throw conflict('an amendment is already open; edit and sign it');
     const versions = await q.listVersions(trx, r.id);
     const latest = parsePayload(versions.at(-1)!);
-    const updated = await trx
-      .updateTable('reports')
-      .set({
-        status: 'amending',
-        draft_content: JSON.stringify(latest.content),
-        amendment_reason: reason.trim(),
-        draft_revision: r.draft_revision + 1,
-        draft_updated_at: new Date(),
-        draft_updated_by: actor.id,
-      })
-      .where('id', '=', r.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await q.openAmendment(trx, r.id, {
+      content: JSON.stringify(latest.content),
+      reason: reason.trim(),
+      revision: r.draft_revision + 1,
+      userId: actor.id,
+    });
     await recordAudit(trx, {
       actor,
       action: 'report.amend_start',
