@@ -67,3 +67,26 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
+
+/**
+ * The local TCP ports of `pid`'s connections to `remotePort` (a database's), read from /proc: its socket inodes
+ * (/proc/<pid>/fd) matched against /proc/net/tcp{,6}. With pg_stat_activity.client_port they name the database
+ * backends serving that process, whose CPU time `cpuSeconds` then reads.
+ */
+export function connectedPorts(pid: number, remotePort: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {} // closed while listing
+  }
+  const ports: number[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6'])
+    for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || !inodes.has(f[9]!)) continue;
+      if (parseInt(f[2]!.split(':')[1]!, 16) === remotePort) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+    }
+  return ports;
+}

@@ -18,7 +18,9 @@
  * platform at the large scale) on the same route shape with the same response schema (ConsultationPage).
  * ROUNDS (default 3) rounds; in each the cells run in alternating order (small/large, baseline/ours);
  * printed: the median of the rounds' p95 with its spread (min–max), and the ratios large/small (target ≤ 2) and
- * ours/baseline requests/s (target ≥ 0.5).
+ * ours/baseline requests/s (target ≥ 0.5), with the CPU time per request behind it: of the platform process and of
+ * the PostgreSQL backends its pool holds (/proc: its sockets to the database's port, matched to pg_stat_activity's
+ * client_port), against the baseline process's.
  * Also printed: EXPLAIN (ANALYZE, BUFFERS) at the large scale of every list view's page (and count) statement, as
  * the GENERIC plan its named prepared statement keeps (list-queries.ts), and of the worklist's case sections (each
  * must walk an index in its order: no Sort over the table, no Seq Scan), the
@@ -34,6 +36,7 @@ import { openDatabase, type DbHandle } from '../../server/src/db/connect';
 import {
   actorByUsername,
   analyzeConsultations,
+  backendPids,
   countAudited,
   dropSchemaOf,
   insertBulkConsultations,
@@ -44,7 +47,7 @@ import { decodeCursor, type CursorKey } from '../../server/src/consultations/cur
 import { explainSection } from '../../server/src/worklist/section-queries';
 import type { Actor } from '../../server/src/auth/actor';
 import type { ConsultationQuery } from '@consult/shared';
-import { fromServer, SERVER_DIR, startProc, type Proc } from './server-process';
+import { connectedPorts, cpuSeconds, fromServer, SERVER_DIR, startProc, type Proc } from './server-process';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Requests per cell (autocannon `amount`: every request sent is answered and counted, none abandoned). */
@@ -202,10 +205,43 @@ interface Cell {
   rps: number;
   ok: number;
   bad: number;
+  /** CPU milliseconds per measured request: the server process, and its database backends. */
+  cpu?: { server: number; db: number };
 }
 
-async function measure(url: string, headers: Record<string, string>): Promise<Cell> {
+/** CPU time of a server process and of the database backends its pool holds, across the measured requests. */
+function cpuProbe(pid: number, dbh: DbHandle | null) {
+  const port = Number(new URL(PG_URL).port || 5432);
+  const seconds = (p: number) => {
+    try {
+      return cpuSeconds(p);
+    } catch {
+      return 0; // a backend that ended: its time is lost, so the figure errs low
+    }
+  };
+  let pids: number[] = [];
+  let server0 = 0;
+  let db0 = 0;
+  return {
+    async start() {
+      pids = dbh ? await backendPids(dbh.db, connectedPorts(pid, port)) : [];
+      server0 = seconds(pid);
+      db0 = pids.reduce((a, p) => a + seconds(p), 0);
+    },
+    stop(requests: number) {
+      const db = pids.reduce((a, p) => a + seconds(p), 0) - db0;
+      return { server: ((seconds(pid) - server0) * 1000) / requests, db: (db * 1000) / requests };
+    },
+  };
+}
+
+async function measure(
+  url: string,
+  headers: Record<string, string>,
+  probe?: ReturnType<typeof cpuProbe>,
+): Promise<Cell> {
   const warm = await autocannon({ url, connections: CONNECTIONS, amount: WARMUP, headers });
+  await probe?.start();
   const times: number[] = [];
   // Requests/s over the time from the start to the last answer: autocannon's own `duration` is taken at its next
   // one-second sample tick after the last answer, so `total / duration` was rounded down to total / whole seconds.
@@ -229,7 +265,7 @@ async function measure(url: string, headers: Record<string, string>): Promise<Ce
     console.log(
       `  ${url}: ${r.non2xx + warm.non2xx} non-2xx answers, ${r.errors + warm.errors} errors (${r.timeouts + warm.timeouts} timeouts)`,
     );
-  return { p95, rps: total / ((last - start) / 1000), ok, bad };
+  return { p95, rps: total / ((last - start) / 1000), ok, bad, cpu: probe?.stop(total) };
 }
 
 function median(xs: number[]) {
@@ -283,9 +319,14 @@ async function main() {
     );
     const p95: Record<string, number[]> = {};
     const rps: Record<string, number[]> = {};
+    const cpu: Record<string, { server: number[]; db: number[] }> = {};
     const keep = (key: string, c: Cell) => {
       (p95[key] ??= []).push(c.p95);
       (rps[key] ??= []).push(c.rps);
+      if (c.cpu) {
+        (cpu[key] ??= { server: [], db: [] }).server.push(c.cpu.server);
+        cpu[key].db.push(c.cpu.db);
+      }
       if (c.bad) failed = true;
     };
     for (let round = 0; round < ROUNDS; round++) {
@@ -301,11 +342,20 @@ async function main() {
       const pair = round % 2 ? ['ours', 'base'] : ['base', 'ours'];
       for (const which of pair) {
         if (which === 'base')
-          keep('baseline', await measure(`${baseline.url}/api/consultations?view=all&limit=50`, {}));
+          keep(
+            'baseline',
+            await measure(
+              `${baseline.url}/api/consultations?view=all&limit=50`,
+              {},
+              cpuProbe(baseline.proc.pid!, null),
+            ),
+          );
         else {
-          const c = await measure(`${large.proc.url}/api/consultations?view=all&limit=50`, {
-            cookie: large.cookies['pku.cardio']!,
-          });
+          const c = await measure(
+            `${large.proc.url}/api/consultations?view=all&limit=50`,
+            { cookie: large.cookies['pku.cardio']! },
+            cpuProbe(large.proc.proc.pid!, large.dbh),
+          );
           large.served += c.ok;
           keep('ours vs baseline', c);
         }
@@ -325,6 +375,10 @@ async function main() {
       `\nrequests/s, page 1 at ${LARGE}: list ${fmt(ours, 'req/s', 0)}   bare Fastify, same page and schema ${fmt(base, 'req/s', 0)}`,
     );
     console.log(`  ratio list / bare Fastify: ${(median(ours) / median(base)).toFixed(2)} (target ≥ 0.5)`);
+    const oc = cpu['ours vs baseline']!;
+    console.log(
+      `  CPU per request: list ${fmt(oc.server, 'ms', 2)} in the server + ${fmt(oc.db, 'ms', 2)} in its PostgreSQL backends; bare Fastify ${fmt(cpu['baseline']!.server, 'ms', 2)} (the ${os.cpus().length} cores also run autocannon)`,
+    );
 
     const cardio = await actorOf(large, 'pku.cardio');
     const county = await actorOf(large, 'lankao.doctor');

@@ -110,3 +110,11 @@ export async function countAudited(db: Executor, action: string): Promise<number
 export async function dropSchemaOf(db: Executor, schema: string): Promise<void> {
   await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
 }
+
+/** The database backends serving the connections from these client ports (the benchmark reads their CPU time). */
+export async function backendPids(db: Executor, clientPorts: number[]): Promise<number[]> {
+  if (!clientPorts.length) return [];
+  const r = await sql<{ pid: number }>`select pid from pg_stat_activity
+    where client_port = any(${clientPorts}::int[])`.execute(db);
+  return r.rows.map((x) => x.pid);
+}
