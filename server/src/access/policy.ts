@@ -1,6 +1,6 @@
 /**
  * The access policy, as every capability asks it: "may this actor do this action on this case / study / patient".
- * Rules: shared/src/access.ts (relation × action); relations from current data: ./relations.ts. Nothing here
+ * Rules: shared/src/access.ts (relation × action); relations from current data: ./relation-queries.ts. Nothing here
  * caches: a removal from the team, the end of a round or a consent withdrawn applies to the very next question.
  *
  * Answers: a case the actor has no relation to reads as absent (404, existence not leaked); a case they stand to
@@ -12,7 +12,7 @@ import type { Actor } from '../auth/actor';
 import { DomainError, notFound } from '../errors';
 import { standing, type CaseStanding } from './queries';
 
-// The policy's questions in SQL (./queries.ts) and its WHERE expressions (./relations.ts), for the capabilities.
+// The policy's questions in SQL (./queries.ts) and its WHERE expressions (./relation-queries.ts), for the capabilities.
 export {
   canViewStudyAt,
   caseAudience,
@@ -31,7 +31,7 @@ export {
   visiblePatients,
   visibleReports,
   visibleStudies,
-} from './relations';
+} from './relation-queries';
 
 const ACTION_WORDS: Record<CaseAction, string> = {
   'case:read': 'read this case',

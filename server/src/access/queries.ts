@@ -14,7 +14,7 @@ import {
   userWho,
   visibleCases,
   visibleStudies,
-} from './relations';
+} from './relation-queries';
 
 export const membersOf = (db: Executor, consultationId: string) =>
   db

@@ -1,6 +1,7 @@
 import { SERVICE_CLIENT_ROLE, type ActorRole, type Permission, type Role } from '@consult/shared';
 import { forbidden } from '../errors';
 import type { Executor } from '../db/database';
+import { findActorUser } from './queries';
 
 /**
  * Who is making a request, as every service sees it: a signed-in user (session cookie), or a service client
@@ -37,12 +38,7 @@ export function userRole(a: Actor): Role {
 
 /** A user acting outside an HTTP request (seeding, command-line tools, tests): no session, no IP. */
 export async function offlineActor(db: Executor, who: { id: string } | { username: string }): Promise<Actor> {
-  const q = db
-    .selectFrom('users')
-    .select(['id', 'username', 'display_name', 'role', 'hospital_id', 'department_id']);
-  const u = await (
-    'id' in who ? q.where('id', '=', who.id) : q.where('username', '=', who.username)
-  ).executeTakeFirstOrThrow();
+  const u = await findActorUser(db, who);
   return {
     id: u.id,
     username: u.username,

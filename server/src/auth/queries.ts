@@ -9,6 +9,16 @@ export const findUserByUsername = (db: Executor, username: string) =>
 export const findUserById = (db: Executor, id: string) =>
   db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
+/** The columns an actor is made of, for a user acting outside an HTTP request (auth/actor.ts `offlineActor`). */
+export function findActorUser(db: Executor, who: { id: string } | { username: string }) {
+  const q = db
+    .selectFrom('users')
+    .select(['id', 'username', 'display_name', 'role', 'hospital_id', 'department_id']);
+  return (
+    'id' in who ? q.where('id', '=', who.id) : q.where('username', '=', who.username)
+  ).executeTakeFirstOrThrow();
+}
+
 /** The session and its user, on every signed-in request: a prepared statement (planned once). */
 export async function findSessionWithUser(db: Executor, sessionId: string) {
   return db

@@ -2,7 +2,7 @@ import type { Insertable, Updateable } from 'kysely';
 import type { Database, Executor } from '../db/database';
 import type { RoundStatus } from '@consult/shared';
 import type { Actor } from '../auth/actor';
-import { roundParticipant, visibleCases, type Who } from '../access/relations';
+import { roundParticipant, visibleCases, type Who } from '../access/relation-queries';
 
 /** Ids for an `in` list; never empty (an empty `in ()` is a syntax error), a nil uuid matches nothing. */
 const inList = (ids: string[]) => (ids.length ? ids : ['00000000-0000-0000-0000-000000000000']);

@@ -23,7 +23,7 @@ import { pairedHospitalIds } from '../network/queries';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import type { AgendaRow, RecordingRow, RoundRow } from './tables';
 import * as q from './queries';
-import { actorWho } from '../access/relations';
+import { actorWho } from '../access/relation-queries';
 import { permittedCases } from '../access/policy';
 import type { Config } from '../config';
 import type { ChangeEffect } from '../consultations/publish';

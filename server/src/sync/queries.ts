@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { roundParticipant, type Who } from '../access/relations';
+import { roundParticipant, type Who } from '../access/relation-queries';
 import { visibleStudy } from '../imaging/access';
 
 /** A user by id, as the policy's "who" (their hospital and role read now, not at connect). */
@@ -15,7 +15,7 @@ const userById = (userId: string): Who => ({
   role: sql`(select u.role from users u where u.id = ${userId}::uuid)`,
 });
 
-/** The round, when the user takes part in it (the access policy's rule, server/src/access/relations.ts). */
+/** The round, when the user takes part in it (the access policy's rule, server/src/access/relation-queries.ts). */
 export const findParticipatedRound = (db: Executor, roundId: string, userId: string) =>
   db
     .selectFrom('rounds as r')
