@@ -20,11 +20,18 @@ import { caseAccess, relationsOf } from '../access/policy';
 import { studiesByUid } from '../imaging/service';
 import { caseOfPatient } from '../patients/queries';
 
-import { applyTransition, allowedTransitions } from './transitions';
+import { applyTransition, allowedTransitions, completeByRequester } from './transitions';
 import { slaBreached, toSummary } from './summary';
 import { listConsultations } from './list';
 
-export { applyTransition, allowedTransitions, listConsultations, slaBreached, toSummary };
+export {
+  applyTransition,
+  allowedTransitions,
+  completeByRequester,
+  listConsultations,
+  slaBreached,
+  toSummary,
+};
 
 /** What every consultation operation needs: the database, the socket.io server (live events) and config. */
 export interface ConsultationCtx {

@@ -136,3 +136,49 @@ export async function applyTransition(
   if (to === 'triaged' && body.keepOnTeam && assignee !== actor.id) await keepOnTeam(trx, actor, id);
   return { before, after: res, actorId: actor.id };
 }
+
+/**
+ * The requesting hospital completes a request whose report it acknowledged. The shared machine lists
+ * report_pending → completed for the consultant side only, so this is the requester's own way there, mirroring
+ * applyTransition (locked row, conditional update, transition log, audit naming `via`).
+ */
+export async function completeByRequester(
+  trx: Trx,
+  actor: Actor,
+  id: string,
+  note: string,
+  via: string,
+): Promise<ChangeEffect> {
+  const before = await q.lockForUpdate(trx, id);
+  if (!before || before.state !== 'report_pending') {
+    throw new DomainError(
+      'invalid_transition',
+      `invalid transition: the request is ${before?.state ?? 'gone'}, cannot move to completed`,
+    );
+  }
+  if (actor.hospitalId !== before.requesting_hospital_id)
+    throw forbidden('only the requesting hospital acknowledges a report');
+  const now = new Date();
+  // The row is locked and report_pending (checked above), so the conditional update always finds it.
+  const after = await q.setState(trx, id, 'report_pending', 'completed', now, { completed_at: now });
+  if (!after) throw new Error(`consultation ${id} left report_pending under its lock`);
+  await q.insertTransition(trx, {
+    id: crypto.randomUUID(),
+    consultation_id: id,
+    from_state: 'report_pending',
+    to_state: 'completed',
+    actor_id: actor.id,
+    actor_role: userRole(actor),
+    note,
+    at: now,
+  });
+  await recordAudit(trx, {
+    actor,
+    action: 'consultation.transition',
+    entityType: 'consultation',
+    entityId: id,
+    ip: actor.ip,
+    detail: { from: 'report_pending', to: 'completed', via },
+  });
+  return { before, after, actorId: actor.id };
+}

@@ -3,17 +3,13 @@
  * consultations capability (`applyTransition`: shared machine, side checks, transition log, audit; then
  * `publishChange` after commit).
  */
-import crypto from 'node:crypto';
 import { checkTransition, type ConsultationState } from '@consult/shared';
 import type { Config } from '../config';
 import type { DB, Trx } from '../db/database';
 import { userRole, type Actor } from '../auth/actor';
 import type { IoServer } from '../realtime/plugin';
-import { recordAudit } from '../audit/service';
-import { DomainError } from '../errors';
-import { applyTransition } from '../consultations/service';
+import { applyTransition, completeByRequester } from '../consultations/service';
 import { publishChange, type ChangeEffect } from '../consultations/publish';
-import * as cq from '../consultations/queries';
 import type { ConsultationFacts } from './queries';
 import type { SignedPayload } from './payload';
 import { recordReportAcknowledgement } from '../patients/follow-ups';
@@ -42,9 +38,9 @@ export async function toReportPending(
 }
 
 /**
- * The requester's acknowledgement completes the consultation. The shared machine lists report_pending → completed
- * for the consultant side only, so when the acting role may not take it there, this records the completion itself,
- * mirroring applyTransition (locked row, conditional update, transition log, audit) — see the report notes.
+ * The requester's acknowledgement completes the consultation: through the shared machine when the acting role may
+ * take report_pending → completed, else through the consultations capability's requester-side completion
+ * (`completeByRequester`). Either way the row is locked, the transition logged and audited.
  */
 export async function completeOnAcknowledgement(
   trx: Trx,
@@ -53,42 +49,11 @@ export async function completeOnAcknowledgement(
   c: ConsultationFacts,
   note: string,
 ): Promise<ChangeEffect> {
-  if (checkTransition(userRole(actor), 'report_pending', 'completed').ok) {
-    return applyTransition(trx, config, actor, c.id, { to: 'completed', reason: note });
-  }
-  const before = await cq.lockForUpdate(trx, c.id);
-  if (!before || before.state !== 'report_pending') {
-    throw new DomainError(
-      'invalid_transition',
-      `invalid transition: the request is ${before?.state ?? 'gone'}, cannot move to completed`,
-    );
-  }
-  if (actor.hospitalId !== before.requesting_hospital_id)
-    throw new DomainError('forbidden', 'only the requesting hospital acknowledges a report');
-  const now = new Date();
-  // The row is locked and report_pending (checked above), so the conditional update always finds it.
-  const after = await cq.setState(trx, c.id, 'report_pending', 'completed', now, { completed_at: now });
-  if (!after) throw new Error(`consultation ${c.id} left report_pending under its lock`);
-  await cq.insertTransition(trx, {
-    id: crypto.randomUUID(),
-    consultation_id: c.id,
-    from_state: 'report_pending',
-    to_state: 'completed',
-    actor_id: actor.id,
-    actor_role: userRole(actor),
-    note,
-    at: now,
-  });
-  await recordAudit(trx, {
-    actor,
-    action: 'consultation.transition',
-    entityType: 'consultation',
-    entityId: c.id,
-    ip: actor.ip,
-    detail: { from: 'report_pending', to: 'completed', via: 'report.acknowledge' },
-  });
+  const effect = checkTransition(userRole(actor), 'report_pending', 'completed').ok
+    ? await applyTransition(trx, config, actor, c.id, { to: 'completed', reason: note })
+    : await completeByRequester(trx, actor, c.id, note, 'report.acknowledge');
   c.state = 'completed';
-  return { before, after, actorId: actor.id };
+  return effect;
 }
 
 export async function publishEffects(
