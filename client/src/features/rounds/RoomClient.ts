@@ -3,13 +3,15 @@
  * with three VP8 simulcast layers, screen), consumers of everyone else, and the weak-link behaviour: ICE restart
  * on network change or transport failure (iceRestart.ts), rejoin when the server no longer has us, audio-only
  * mode, layers from tile size and bandwidth. React subscribes with useSyncExternalStore(subscribe, getState);
- * notifications (roomNotifications.ts) and stats sampling (StatsSampler.ts) see this client through `#inner`.
+ * notifications (roomNotifications.ts) and stats sampling (StatsSampler.ts) see this client through `#inner`; what
+ * wakes it from outside (socket reconnects, network changes, the tab closing) is roomWakeups.ts.
  */
 import type { Device, types } from 'mediasoup-client';
-import type { ReadyResult, RoundNotification } from '@consult/shared';
+import type { ReadyResult } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { LocalMedia } from './LocalMedia';
 import { IceRestarter } from './iceRestart';
+import { RoomWakeups } from './roomWakeups';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
 import {
   initialRoomState,
@@ -57,7 +59,6 @@ export class RoomClient {
   #joinSeq = 0;
   /** The last join request sent (see #joinOnce). */
   #joinRequest: Promise<unknown> = Promise.resolve();
-  #listening = false;
   /** What the notification handler and the stats sampler may see and do (the state stays private here). */
   readonly #inner: NotificationTarget & SamplerTarget = {
     getState: () => this.#state,
@@ -74,6 +75,8 @@ export class RoomClient {
   };
   readonly #stats = new StatsSampler(this.#inner);
   readonly #ice: IceRestarter;
+  /** What wakes the room (roomWakeups.ts): the tab closing leaves at once, or the server would keep our peer. */
+  readonly #wakeups: RoomWakeups;
 
   constructor(roundId: string, socket: AppSocket = connectSocket()) {
     this.roundId = roundId;
@@ -84,6 +87,12 @@ export class RoomClient {
       (method, data) => this.request(method, data),
       () => this.#set({ iceRestarts: this.#state.iceRestarts + 1 }),
     );
+    this.#wakeups = new RoomWakeups(socket, {
+      notify: (n) => void handleNotification(this.#inner, n),
+      reconnected: () => this.#onConnect(),
+      networkChanged: () => void this.restartIce(),
+      pageHidden: () => void this.leave(),
+    });
   }
 
   subscribe = (fn: () => void): (() => void) => {
@@ -102,12 +111,11 @@ export class RoomClient {
   /** Ask the round's node; see signalling.ts. */
   request: Request;
 
-  #onNotify = (n: RoundNotification): void => void handleNotification(this.#inner, n);
-  #onConnect = (): void => {
+  #onConnect(): void {
     if (!this.#wantJoined) return;
     if (this.#state.status === 'joined') void this.#resume();
     else if (this.#state.status !== 'joining') void this.#rejoin('socket reconnected');
-  };
+  }
 
   /**
    * The socket came back on a new connection (a network change closes sockets): the server keeps our peer for
@@ -119,21 +127,6 @@ export class RoomClient {
     if (await this.restartIce()) return;
     if (seq === this.#joinSeq && this.#wantJoined) await this.#rejoin('no ICE restart after reconnect');
   }
-  #onNetworkChange = (): void => void this.restartIce();
-  /** The tab closes: say goodbye now, or the server would wait for this peer to come back (see #resume). */
-  #onPageHide = (): void => void this.leave();
-  /** The socket's notifications and reconnects, the page's network and lifetime events: on once, off once. */
-  #listen(on: boolean): void {
-    if (this.#listening === on) return;
-    this.#listening = on;
-    this.#socket[on ? 'on' : 'off']('round:notify', this.#onNotify);
-    this.#socket[on ? 'on' : 'off']('connect', this.#onConnect);
-    const m = on ? 'addEventListener' : 'removeEventListener';
-    window[m]('online', this.#onNetworkChange);
-    window[m]('pagehide', this.#onPageHide);
-    (navigator as Navigator & { connection?: EventTarget }).connection?.[m]('change', this.#onNetworkChange);
-  }
-
   /**
    * Join with camera and microphone (unless audio-only). While a join started earlier (earlyJoin.ts) is under way
    * or done, returns that one; after leave() it joins again.
@@ -142,7 +135,7 @@ export class RoomClient {
     if (this.#wantJoined && this.#joining && this.#state.status !== 'error') return this.#joining;
     if (opts.audioOnly !== undefined) this.#set({ audioOnly: opts.audioOnly, camOn: !opts.audioOnly });
     this.#wantJoined = true;
-    this.#listen(true);
+    this.#wakeups.set(true);
     // No answer in time (a slow or moving server): keep trying as a rejoin would; a refusal or a media error stops.
     return (this.#joining = this.#joinOnce().catch((e: unknown) => {
       if (
@@ -394,7 +387,7 @@ export class RoomClient {
     this.#joining = null;
     this.#joinSeq++;
     this.#stats.stop();
-    this.#listen(false);
+    this.#wakeups.set(false);
     const wasJoined = this.#send !== null;
     this.#teardownMedia();
     this.#local.stopTracks();
