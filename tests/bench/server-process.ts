@@ -90,3 +90,34 @@ export function connectedPorts(pid: number, remotePort: number): number[] {
     }
   return ports;
 }
+
+export interface CpuProbe {
+  start(): Promise<void>;
+  /** CPU milliseconds per request since start(): the process's, and its database backends'. */
+  stop(requests: number): { server: number; db: number };
+}
+
+/** CPU time of a server process and of the database backends `backends` names (read once, at start). */
+export function cpuProbe(pid: number, backends: () => Promise<number[]> = async () => []): CpuProbe {
+  const seconds = (p: number) => {
+    try {
+      return cpuSeconds(p);
+    } catch {
+      return 0; // a backend that ended: its time is lost, so the figure errs low
+    }
+  };
+  let pids: number[] = [];
+  let server0 = 0;
+  let db0 = 0;
+  return {
+    async start() {
+      pids = await backends();
+      server0 = seconds(pid);
+      db0 = pids.reduce((a, p) => a + seconds(p), 0);
+    },
+    stop(requests) {
+      const db = pids.reduce((a, p) => a + seconds(p), 0) - db0;
+      return { server: ((seconds(pid) - server0) * 1000) / requests, db: (db * 1000) / requests };
+    },
+  };
+}

@@ -47,7 +47,14 @@ import { decodeCursor, type CursorKey } from '../../server/src/consultations/cur
 import { explainSection } from '../../server/src/worklist/section-queries';
 import type { Actor } from '../../server/src/auth/actor';
 import type { ConsultationQuery } from '@consult/shared';
-import { connectedPorts, cpuSeconds, fromServer, SERVER_DIR, startProc, type Proc } from './server-process';
+import {
+  connectedPorts,
+  cpuProbe,
+  SERVER_DIR,
+  startProc,
+  type CpuProbe,
+  type Proc,
+} from './server-process';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Requests per cell (autocannon `amount`: every request sent is answered and counted, none abandoned). */
@@ -58,27 +65,6 @@ const SMALL = Number(process.env.BENCH_SMALL ?? 1000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 const CONNECTIONS = 10;
 const PASSWORD = 'Demo-2026-consult';
-
-// ------------------------------------------------------------------ baseline server (child mode)
-if (process.argv[2] === '--page-server') {
-  type Fastify = (o: { logger: boolean }) => {
-    get(p: string, o: object, h: () => Promise<unknown>): void;
-    listen(o: { port: number; host: string }): Promise<string>;
-    server: { address(): { port: number } | string | null };
-  };
-  const { default: Fastify } = (await import(fromServer.resolve('fastify'))) as { default: Fastify };
-  const { ConsultationPage } = (await import(fromServer.resolve('@consult/shared'))) as {
-    ConsultationPage: object;
-  };
-  const page = JSON.parse(fs.readFileSync(process.argv[3]!, 'utf8')) as unknown;
-  const app = Fastify({ logger: false });
-  app.get('/api/consultations', { schema: { response: { 200: ConsultationPage } } }, async () => page);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const a = app.server.address();
-  console.log(`listening on http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`);
-} else {
-  await main();
-}
 
 interface Scale {
   name: string;
@@ -209,37 +195,7 @@ interface Cell {
   cpu?: { server: number; db: number };
 }
 
-/** CPU time of a server process and of the database backends its pool holds, across the measured requests. */
-function cpuProbe(pid: number, dbh: DbHandle | null) {
-  const port = Number(new URL(PG_URL).port || 5432);
-  const seconds = (p: number) => {
-    try {
-      return cpuSeconds(p);
-    } catch {
-      return 0; // a backend that ended: its time is lost, so the figure errs low
-    }
-  };
-  let pids: number[] = [];
-  let server0 = 0;
-  let db0 = 0;
-  return {
-    async start() {
-      pids = dbh ? await backendPids(dbh.db, connectedPorts(pid, port)) : [];
-      server0 = seconds(pid);
-      db0 = pids.reduce((a, p) => a + seconds(p), 0);
-    },
-    stop(requests: number) {
-      const db = pids.reduce((a, p) => a + seconds(p), 0) - db0;
-      return { server: ((seconds(pid) - server0) * 1000) / requests, db: (db * 1000) / requests };
-    },
-  };
-}
-
-async function measure(
-  url: string,
-  headers: Record<string, string>,
-  probe?: ReturnType<typeof cpuProbe>,
-): Promise<Cell> {
+async function measure(url: string, headers: Record<string, string>, probe?: CpuProbe): Promise<Cell> {
   const warm = await autocannon({ url, connections: CONNECTIONS, amount: WARMUP, headers });
   await probe?.start();
   const times: number[] = [];
@@ -266,6 +222,13 @@ async function measure(
       `  ${url}: ${r.non2xx + warm.non2xx} non-2xx answers, ${r.errors + warm.errors} errors (${r.timeouts + warm.timeouts} timeouts)`,
     );
   return { p95, rps: total / ((last - start) / 1000), ok, bad, cpu: probe?.stop(total) };
+}
+
+/** The CPU of a platform process and of the PostgreSQL backends its pool holds. */
+function dbProbe(s: Scale): CpuProbe {
+  const pid = s.proc.proc.pid!;
+  const port = Number(new URL(PG_URL).port || 5432);
+  return cpuProbe(pid, () => backendPids(s.dbh.db, connectedPorts(pid, port)));
 }
 
 function median(xs: number[]) {
@@ -308,7 +271,7 @@ async function main() {
     fs.writeFileSync(pageFile, await page1.text());
     large.served += 1;
     const baseline = await startProc(
-      ['--import', 'tsx', import.meta.filename, '--page-server', pageFile],
+      ['--import', 'tsx', path.join(import.meta.dirname, 'page-server.ts'), pageFile],
       {},
       SERVER_DIR,
     );
@@ -347,14 +310,14 @@ async function main() {
             await measure(
               `${baseline.url}/api/consultations?view=all&limit=50`,
               {},
-              cpuProbe(baseline.proc.pid!, null),
+              cpuProbe(baseline.proc.pid!),
             ),
           );
         else {
           const c = await measure(
             `${large.proc.url}/api/consultations?view=all&limit=50`,
             { cookie: large.cookies['pku.cardio']! },
-            cpuProbe(large.proc.proc.pid!, large.dbh),
+            dbProbe(large),
           );
           large.served += c.ok;
           keep('ours vs baseline', c);
@@ -424,3 +387,5 @@ async function main() {
     process.exitCode = 1;
   }
 }
+
+await main();
