@@ -114,24 +114,7 @@ export async function applyTransition(
       'invalid_transition',
       `invalid transition: the request changed meanwhile, cannot move to ${to}`,
     );
-  await q.insertTransition(trx, {
-    id: crypto.randomUUID(),
-    consultation_id: id,
-    from_state: before.state,
-    to_state: to,
-    actor_id: actor.id,
-    actor_role: userRole(actor),
-    note: body.reason ?? null,
-    at: now,
-  });
-  await recordAudit(trx, {
-    actor,
-    action: 'consultation.transition',
-    entityType: 'consultation',
-    entityId: id,
-    ip: actor.ip,
-    detail: { from: before.state, to },
-  });
+  await logTransition(trx, actor, id, { from: before.state, to, note: body.reason ?? null, at: now });
   // The triager who hands the case to a colleague keeps it only by staying on the care team.
   if (to === 'triaged' && body.keepOnTeam && assignee !== actor.id) await keepOnTeam(trx, actor, id);
   return { before, after: res, actorId: actor.id };
@@ -162,15 +145,26 @@ export async function completeByRequester(
   // The row is locked and report_pending (checked above), so the conditional update always finds it.
   const after = await q.setState(trx, id, 'report_pending', 'completed', now, { completed_at: now });
   if (!after) throw new Error(`consultation ${id} left report_pending under its lock`);
+  await logTransition(trx, actor, id, { from: 'report_pending', to: 'completed', note, at: now, via });
+  return { before, after, actorId: actor.id };
+}
+
+/** A transition's row in the consultation's transition log and its audit record (`via`: the route it came by). */
+async function logTransition(
+  trx: Trx,
+  actor: Actor,
+  id: string,
+  t: { from: ConsultationState; to: ConsultationState; note: string | null; at: Date; via?: string },
+): Promise<void> {
   await q.insertTransition(trx, {
     id: crypto.randomUUID(),
     consultation_id: id,
-    from_state: 'report_pending',
-    to_state: 'completed',
+    from_state: t.from,
+    to_state: t.to,
     actor_id: actor.id,
     actor_role: userRole(actor),
-    note,
-    at: now,
+    note: t.note,
+    at: t.at,
   });
   await recordAudit(trx, {
     actor,
@@ -178,7 +172,6 @@ export async function completeByRequester(
     entityType: 'consultation',
     entityId: id,
     ip: actor.ip,
-    detail: { from: 'report_pending', to: 'completed', via },
+    detail: { from: t.from, to: t.to, ...(t.via && { via: t.via }) },
   });
-  return { before, after, actorId: actor.id };
 }

@@ -371,21 +371,20 @@ export async function setStudyCase(db: Executor, id: string, caseId: string | nu
   await db.updateTable('imaging_studies').set({ case_id: caseId }).where('id', '=', id).execute();
 }
 
+/** What frame reads need of an instance (frames.ts), and what re-validation re-scans (revalidate-queries.ts). */
+export const FRAME_COLUMNS = [
+  'id',
+  'sha256',
+  'transfer_syntax_uid',
+  'frames',
+  'pixel_offset',
+  'frame_length',
+  'frame_spans',
+  'scan_version',
+  'quarantine',
+] as const;
+
 /** What frame reads need of one instance (frames.ts), by id. */
 export function frameRow(db: Executor, id: string) {
-  return db
-    .selectFrom('imaging_instances')
-    .select([
-      'id',
-      'sha256',
-      'transfer_syntax_uid',
-      'frames',
-      'pixel_offset',
-      'frame_length',
-      'frame_spans',
-      'scan_version',
-      'quarantine',
-    ])
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return db.selectFrom('imaging_instances').select(FRAME_COLUMNS).where('id', '=', id).executeTakeFirst();
 }

@@ -1,22 +1,13 @@
 /** Re-validation's SQL (revalidate.ts): instances an older scan checked, and the current scan's result. */
 import type { Updateable } from 'kysely';
 import type { Database, Executor } from '../db/database';
+import { FRAME_COLUMNS } from './queries';
 
 /** Up to `limit` instances checked by a scan older than `scanVersion`, in id order. */
 export function instancesScannedBefore(db: Executor, scanVersion: number, limit: number) {
   return db
     .selectFrom('imaging_instances')
-    .select([
-      'id',
-      'sha256',
-      'transfer_syntax_uid',
-      'frames',
-      'pixel_offset',
-      'frame_length',
-      'frame_spans',
-      'scan_version',
-      'quarantine',
-    ])
+    .select(FRAME_COLUMNS)
     .where('scan_version', '<', scanVersion)
     .orderBy('id')
     .limit(limit)
