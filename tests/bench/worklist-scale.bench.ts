@@ -47,14 +47,7 @@ import { decodeCursor, type CursorKey } from '../../server/src/consultations/cur
 import { explainSection } from '../../server/src/worklist/section-queries';
 import type { Actor } from '../../server/src/auth/actor';
 import type { ConsultationQuery } from '@consult/shared';
-import {
-  connectedPorts,
-  cpuProbe,
-  SERVER_DIR,
-  startProc,
-  type CpuProbe,
-  type Proc,
-} from './server-process';
+import { connectedPorts, cpuProbe, SERVER_DIR, startProc, type CpuProbe, type Proc } from './server-process';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Requests per cell (autocannon `amount`: every request sent is answered and counted, none abandoned). */
