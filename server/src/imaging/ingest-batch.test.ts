@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, makeTestApp, type TestApp } from '../testing/harness';
+import { waitFor } from '../testing/load';
 import { offlineActor, type Actor } from '../auth/actor';
 import { verifyAuditChain } from '../audit/service';
 import { parsePart10 } from './dicom';
@@ -40,18 +41,18 @@ describe.each(DIALECTS)('ingest group commit (%s)', (dialect) => {
     return r.attrs;
   };
   /** Until a transaction waits for the patient-record lock of `key` (ingest-queries.ts: space 4), at most 20 s. */
-  const waitsOnLock = async (key: string) => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks
-        where locktype = 'advisory' and not granted and classid = 4 and objid = hashtext(${key})::oid`.execute(
-        t.db,
-      );
-      if (rows[0]!.n > 0) return;
-      if (Date.now() > deadline) throw new Error('the second batch never waited on the patient lock');
-      await new Promise((r) => setImmediate(r));
-    }
-  };
+  const waitsOnLock = (key: string) =>
+    waitFor(
+      async () =>
+        (
+          await sql<{ n: number }>`select count(*)::int as n from pg_locks
+            where locktype = 'advisory' and not granted and classid = 4 and objid = hashtext(${key})::oid`.execute(
+            t.db,
+          )
+        ).rows[0]!.n > 0,
+      20_000,
+      'the second batch to wait on the patient lock',
+    );
   /** A copy of slice k in a study, series and SOP instance of its own (`tag` makes it unique per test). */
   const fresh = (k: number, tag: number) => {
     const a = attrsOf(slices[k]!);
