@@ -264,25 +264,22 @@ export function departmentAt(db: Executor, departmentId: string, hospitalId: str
 }
 
 /** Active specialists and radiologists of a hospital: who a request may be assigned to (triage). */
-export function assignableAt(db: Executor, hospitalId: string) {
-  return db
+const assignableUsers = (db: Executor, hospitalId: string) =>
+  db
     .selectFrom('users')
-    .select(['id', 'display_name', 'role', 'department_id'])
     .where('hospital_id', '=', hospitalId)
     .where('role', 'in', ['specialist', 'radiologist'])
-    .where('disabled', '=', false)
+    .where('disabled', '=', false);
+
+/** Who a request at this hospital may be assigned to, by name. */
+export function assignableAt(db: Executor, hospitalId: string) {
+  return assignableUsers(db, hospitalId)
+    .select(['id', 'display_name', 'role', 'department_id'])
     .orderBy('display_name')
     .execute();
 }
 
-/** The user, when a request may be assigned to them at this hospital (see `assignableAt`). */
+/** The user, when a request may be assigned to them at this hospital. */
 export function assignableUser(db: Executor, userId: string, hospitalId: string) {
-  return db
-    .selectFrom('users')
-    .select('id')
-    .where('id', '=', userId)
-    .where('hospital_id', '=', hospitalId)
-    .where('role', 'in', ['specialist', 'radiologist'])
-    .where('disabled', '=', false)
-    .executeTakeFirst();
+  return assignableUsers(db, hospitalId).select('id').where('id', '=', userId).executeTakeFirst();
 }
