@@ -5,14 +5,6 @@
 import type { ReportKeyImage } from '@consult/shared';
 import type { Executor } from '../db/database';
 
-export function hospitalRow(db: Executor, id: string) {
-  return db
-    .selectFrom('hospitals')
-    .select(['id', 'name_zh', 'name_en', 'region'])
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
-}
-
 /** The request a report answers, with its requester's name. */
 export function requestRow(db: Executor, consultationId: string) {
   return db

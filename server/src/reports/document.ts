@@ -6,6 +6,7 @@ import { patientHeader, type Loaded } from './view';
 import { parsePayload, type SignedPayload } from './payload';
 import * as q from './queries';
 import * as dq from './document-queries';
+import { findHospital } from '../network/queries';
 import type { KeyImagePicture } from './key-image-pictures';
 import type { PdfSignatureInfo } from './pades/signature-block';
 
@@ -61,7 +62,8 @@ const dateText = (v: unknown): string =>
   typeof v === 'string' ? v.slice(0, 10) : v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
 
 async function hospital(db: Executor, id: string): Promise<HospitalInfo> {
-  const h = await dq.hospitalRow(db, id);
+  const h = await findHospital(db, { visible: null }, id);
+  if (!h) throw new Error(`hospital ${id} is gone`);
   return { id: h.id, nameZh: h.name_zh, nameEn: h.name_en, region: h.region };
 }
 
