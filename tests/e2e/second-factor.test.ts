@@ -21,6 +21,14 @@ withAppAndBrowser((a, b) => ([app, browser] = [a, b]), {
 const T = { timeout: 20_000 };
 const codeAt = (secret: string, offset: number) => hotp(base32Decode(secret), stepAt(Date.now()) + offset);
 
+/** Sign out and wait until the server has ended the session: a page loaded before that still finds it signed in. */
+async function signOut(page: Page) {
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/auth/logout')),
+    page.locator('[data-testid=logout]').click(),
+  ]);
+}
+
 async function signIn(page: Page, username: string) {
   await page.goto(app.url + '/');
   await page.locator('input[name=username]').fill(username);
@@ -54,7 +62,7 @@ describe('two-step verification in the browser', () => {
     await expect.poll(() => page.locator('[data-testid=current-user]').count(), T).toBe(1);
 
     // Next sign-in: the password, then a code (a later step: each code works once), remembering this browser.
-    await page.locator('[data-testid=logout]').click();
+    await signOut(page);
     await signIn(page, 'pku.cardio');
     await expect.poll(() => page.locator('[data-testid=login-code]').count(), T).toBe(1);
     await page.locator('[data-testid=login-code]').fill(codeAt(secret, 1));
@@ -63,7 +71,7 @@ describe('two-step verification in the browser', () => {
     await expect.poll(() => page.locator('[data-testid=current-user]').count(), T).toBe(1);
 
     // Remembered: the password alone is enough on this browser.
-    await page.locator('[data-testid=logout]').click();
+    await signOut(page);
     await signIn(page, 'pku.cardio');
     await expect.poll(() => page.locator('[data-testid=current-user]').count(), T).toBe(1);
 
