@@ -23,3 +23,4 @@ export * from './schemas/dashboard';
 export * from './schemas/care-team';
 export * from './schemas/worklist';
 export * from './schemas/service-clients';
+export * from './media/layers';

@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
-import type {
-  ConsumerInfo,
-  MediaSource,
-  PeerInfo,
-  ProducerInfo,
-  RoundNotification,
-  RoundPerson,
-  TransportInfo,
+import {
+  RECEIVE_FLOOR_BPS,
+  type ConsumerInfo,
+  type MediaSource,
+  type PeerInfo,
+  type ProducerInfo,
+  type RoundNotification,
+  type RoundPerson,
+  type TransportInfo,
 } from '@consult/shared';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 
@@ -136,6 +137,8 @@ export class Peer extends EventEmitter<PeerEvents> {
       throw new DomainError('conflict', 'left the round');
     }
     if (direction === 'send') await t.setMaxIncomingBitrate(2_500_000).catch(() => undefined);
+    // The smallest camera layer always fits what we assume a receiver's link carries (see RECEIVE_FLOOR_BPS).
+    if (direction === 'recv') await t.setMinOutgoingBitrate(RECEIVE_FLOOR_BPS).catch(() => undefined);
     this.transports.set(t.id, t);
     t.observer.once('close', () => this.transports.delete(t.id));
     // A detached peer whose browser then closes its media (the tab went away) will not come back.

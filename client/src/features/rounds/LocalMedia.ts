@@ -3,15 +3,11 @@
  * producers on the current send transport. Tracks outlive transports, so a rejoin re-produces the same tracks.
  */
 import type { types } from 'mediasoup-client';
-import type { MediaSource } from '@consult/shared';
+import { CAMERA_LAYERS, type MediaSource } from '@consult/shared';
 import type { Request } from './signalling';
 
 /** ¼, ½ and full resolution; the SFU forwards to each receiver the layer its tile and link allow. */
-export const SIMULCAST: RTCRtpEncodingParameters[] = [
-  { scaleResolutionDownBy: 4, maxBitrate: 120_000 },
-  { scaleResolutionDownBy: 2, maxBitrate: 350_000 },
-  { scaleResolutionDownBy: 1, maxBitrate: 1_000_000 },
-];
+export const SIMULCAST: RTCRtpEncodingParameters[] = CAMERA_LAYERS.map((l) => ({ ...l }));
 
 export class LocalMedia {
   readonly #request: Request;
