@@ -138,7 +138,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  await app.register(dbPlugin, { db });
+  await app.register(dbPlugin, { db, listPageCache: config.listPageCache });
   // CORS before authentication: a preflight carries no credentials and is answered here.
   await app.register(corsPlugin, { origins: config.corsOrigins });
   await app.register(authPlugin, { config });

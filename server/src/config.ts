@@ -24,6 +24,11 @@ export interface Config extends OpsConfig {
    * default (128 MB) was most of the idle footprint, and the operating system's page cache serves the rest.
    */
   embeddedDbBuffersMb: number;
+  /**
+   * Answer unchanged consultation list pages from memory while this server hears the list's data version
+   * (LIST_PAGE_CACHE, default true; consultations/list-page-cache.ts). false: every page is read from the database.
+   */
+  listPageCache: boolean;
   redisUrl: string | null;
   /**
    * Namespace of every Redis key and pub/sub channel this deployment uses (REDIS_KEY_PREFIX, default
@@ -358,6 +363,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseSchema: schema,
     dataDir,
     embeddedDbBuffersMb: intVar(env, 'EMBEDDED_DB_BUFFERS_MB', 16, 1, 1024),
+    listPageCache: boolVar(env, 'LIST_PAGE_CACHE', true),
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix,
     publicUrl,

@@ -14,13 +14,18 @@
  *   page 1 (view=all, 50 rows), a deep page (the cursor of the row at 90 % of the specialist's list), the queue
  *   view's page 1, the county doctor's page 1 (owner of every row), and GET /api/worklist of both (the specialist's
  *   triage queue holds a quarter of the rows; the county doctor's drafts an eighth).
+ * The two scale processes run with LIST_PAGE_CACHE=false: every page is read from the database, which is what the
+ * scale cells are about.
  * Baseline for the per-request cost: a bare Fastify process serving the same page-1 JSON (captured from the
- * platform at the large scale) on the same route shape with the same response schema (ConsultationPage).
- * ROUNDS (default 3) rounds; in each the cells run in alternating order (small/large, baseline/ours);
- * printed: the median of the rounds' p95 with its spread (min–max), and the ratios large/small (target ≤ 2) and
- * ours/baseline requests/s (target ≥ 0.5), with the CPU time per request behind it: of the platform process and of
- * the PostgreSQL backends its pool holds (/proc: its sockets to the database's port, matched to pg_stat_activity's
- * client_port), against the baseline process's.
+ * platform at the large scale) on the same route shape with the same response schema (ConsultationPage). Against
+ * it, the specialist's page 1 at the large scale twice: read from the database every time (the large process), and
+ * from a third platform process on the same schema with the default LIST_PAGE_CACHE=true (the same page asked
+ * again and again while nothing changes: answered from memory after the first, still audited per answer).
+ * ROUNDS (default 3) rounds; in each the cells run in alternating order (small/large; baseline, read, kept and
+ * back); printed: the median of the rounds' p95 with its spread (min–max), and the ratios large/small (target ≤ 2)
+ * and list/baseline requests/s (target ≥ 0.5) for both, with the CPU time per request behind them: of the platform
+ * process and of the PostgreSQL backends its pool holds (/proc: its sockets to the database's port, matched to
+ * pg_stat_activity's client_port), against the baseline process's.
  * Also printed: EXPLAIN (ANALYZE, BUFFERS) at the large scale of every list view's page (and count) statement, as
  * the GENERIC plan its named prepared statement keeps (list-queries.ts), and of the worklist's case sections (each
  * must walk an index in its order: no Sort over the table, no Seq Scan), the
@@ -127,19 +132,25 @@ function actorOf(s: Scale, username: string) {
   return actorByUsername(s.dbh.db, username);
 }
 
+/** The environment of a platform process on `schema` (its DATA_DIR added by the caller). */
+const platformEnv = (schema: string) => ({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  SEED_DEMO_CASES: 'false',
+  DATABASE_URL: PG_URL,
+  DATABASE_SCHEMA: schema,
+  SLA_CHECK_SECONDS: '0',
+});
+
 async function setUp(name: string, rows: number): Promise<Scale> {
   const schema = `bench_${crypto.randomBytes(4).toString('hex')}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-bench-'));
-  const env = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    SEED_DEMO_CASES: 'false',
-  };
+  const env = { DATA_DIR: dataDir };
   const proc = await startProc(
     ['--import', 'tsx', 'src/main.ts'],
-    { ...env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, SLA_CHECK_SECONDS: '0' },
+    // The scale cells measure the database's side: every page read (the kept pages are measured on their own).
+    { ...env, ...platformEnv(schema), LIST_PAGE_CACHE: 'false' },
     SERVER_DIR,
   );
   const dbh = await openDatabase({ databaseUrl: PG_URL, schema, dataDir: null });
@@ -218,10 +229,10 @@ async function measure(url: string, headers: Record<string, string>, probe?: Cpu
 }
 
 /** The CPU of a platform process and of the PostgreSQL backends its pool holds. */
+const DB_PORT = Number(new URL(PG_URL).port || 5432);
 function dbProbe(s: Scale): CpuProbe {
   const pid = s.proc.proc.pid!;
-  const port = Number(new URL(PG_URL).port || 5432);
-  return cpuProbe(pid, () => backendPids(s.dbh.db, connectedPorts(pid, port)));
+  return cpuProbe(pid, () => backendPids(s.dbh.db, connectedPorts(pid, DB_PORT)));
 }
 
 function median(xs: number[]) {
@@ -238,6 +249,7 @@ function auditedLists(s: Scale) {
 async function main() {
   const scales: Scale[] = [];
   const procs: Proc[] = [];
+  let cachedProc: Proc | null = null;
   let failed = false;
   try {
     scales.push(await setUp('small', SMALL));
@@ -269,6 +281,20 @@ async function main() {
       SERVER_DIR,
     );
     procs.push(baseline);
+    // A second platform process on the large schema, keeping pages (LIST_PAGE_CACHE's default): the same
+    // sessions (they live in the database), the same page; its answers are audited in the same chain.
+    const cachedDir = path.join(large.dataDir, 'kept');
+    fs.mkdirSync(cachedDir);
+    const cached = await startProc(
+      ['--import', 'tsx', 'src/main.ts'],
+      { ...platformEnv(large.schema), DATA_DIR: cachedDir },
+      SERVER_DIR,
+    );
+    cachedProc = cached;
+    const cachedProbe = () => {
+      const pid = cached.proc.pid!;
+      return cpuProbe(pid, () => backendPids(large.dbh.db, connectedPorts(pid, DB_PORT)));
+    };
 
     console.log(
       `${CONNECTIONS} connections, ${REQUESTS} requests per cell (+${WARMUP} warm-up), ${ROUNDS} rounds, ${os.cpus().length} CPUs, Node ${process.version}`,
@@ -295,8 +321,8 @@ async function main() {
           else s.served += c.ok;
           keep(`${cell} @${s.name}`, c);
         }
-      const pair = round % 2 ? ['ours', 'base'] : ['base', 'ours'];
-      for (const which of pair) {
+      const kinds = ['base', 'ours', 'kept'];
+      for (const which of round % 2 ? kinds.reverse() : kinds) {
         if (which === 'base')
           keep(
             'baseline',
@@ -307,13 +333,14 @@ async function main() {
             ),
           );
         else {
+          const kept = which === 'kept';
           const c = await measure(
-            `${large.proc.url}/api/consultations?view=all&limit=50`,
+            `${(kept ? cached : large.proc).url}/api/consultations?view=all&limit=50`,
             { cookie: large.cookies['pku.cardio']! },
-            dbProbe(large),
+            kept ? cachedProbe() : dbProbe(large),
           );
           large.served += c.ok;
-          keep('ours vs baseline', c);
+          keep(kept ? 'kept vs baseline' : 'ours vs baseline', c);
         }
       }
     }
@@ -325,16 +352,22 @@ async function main() {
         `  ${cell.padEnd(26)} ${SMALL}: ${fmt(a, 'ms')}   ${LARGE}: ${fmt(b, 'ms')}   ratio large/small ${(median(b) / median(a)).toFixed(2)} (target ≤ 2)`,
       );
     }
-    const ours = rps['ours vs baseline']!;
     const base = rps['baseline']!;
     console.log(
-      `\nrequests/s, page 1 at ${LARGE}: list ${fmt(ours, 'req/s', 0)}   bare Fastify, same page and schema ${fmt(base, 'req/s', 0)}`,
+      `\nrequests/s, page 1 at ${LARGE}: bare Fastify, same page and schema ${fmt(base, 'req/s', 0)} (the ${os.cpus().length} cores also run autocannon)`,
     );
-    console.log(`  ratio list / bare Fastify: ${(median(ours) / median(base)).toFixed(2)} (target ≥ 0.5)`);
-    const oc = cpu['ours vs baseline']!;
-    console.log(
-      `  CPU per request: list ${fmt(oc.server, 'ms', 2)} in the server + ${fmt(oc.db, 'ms', 2)} in its PostgreSQL backends; bare Fastify ${fmt(cpu['baseline']!.server, 'ms', 2)} (the ${os.cpus().length} cores also run autocannon)`,
-    );
+    for (const [key, what] of [
+      ['kept vs baseline', 'list, unchanged page answered from memory (LIST_PAGE_CACHE=true, the default)'],
+      ['ours vs baseline', 'list, every page read from the database (LIST_PAGE_CACHE=false)'],
+    ] as const) {
+      const r = rps[key]!;
+      const c = cpu[key]!;
+      console.log(`  ${what}: ${fmt(r, 'req/s', 0)}`);
+      console.log(`    ratio list / bare Fastify: ${(median(r) / median(base)).toFixed(2)} (target ≥ 0.5)`);
+      console.log(
+        `    CPU per request: ${fmt(c.server, 'ms', 2)} in the server + ${fmt(c.db, 'ms', 2)} in its PostgreSQL backends; bare Fastify ${fmt(cpu['baseline']!.server, 'ms', 2)}`,
+      );
+    }
 
     const cardio = await actorOf(large, 'pku.cardio');
     const county = await actorOf(large, 'lankao.doctor');
@@ -361,6 +394,7 @@ async function main() {
       );
   } finally {
     for (const p of procs) await p.stop();
+    await cachedProc?.stop(); // before the large scale's audit count: its answers are in that chain
     for (const s of scales) {
       await s.proc.stop(); // SIGTERM: a clean shutdown appends every queued read audit
       const audited = await auditedLists(s);

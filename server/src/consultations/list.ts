@@ -5,9 +5,10 @@ import type { Actor } from '../auth/actor';
 import { badRequest } from '../errors';
 import { auditRead } from './read-audit';
 import * as list from './list-queries';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, type CursorKey } from './cursor';
 import { toSummary } from './summary';
 import { countAt, keepCount, keptCount } from './list-count-cache';
+import { keepPage, keptPage, readFence } from './list-page-cache';
 
 /**
  * One page of the visible requests, keyset-paginated (`cursor` = the previous page's `nextCursor`), with a count
@@ -24,9 +25,7 @@ export async function listConsultations(
   const cursor = query.cursor ? decodeCursor(query.cursor, order) : null;
   const limit = query.limit ?? 50;
   const key = list.countKey(actor, query);
-  const kept = keptCount(db, key);
-  const rows = await list.listPage(db, actor, query, cursor, limit, !kept);
-  const counted = await pageCount(db, actor, query, key, rows[0]);
+  const { rows, count: counted } = await readPage(db, actor, query, key, cursor, limit);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor =
@@ -50,6 +49,25 @@ export async function listConsultations(
     totalCapped: counted > CONSULTATION_COUNT_CAP,
     nextCursor,
   };
+}
+
+/** The page's rows (limit + 1) and capped count: the kept ones while current (list-page-cache.ts), else read. */
+async function readPage(
+  db: DB,
+  actor: Actor,
+  query: ConsultationQuery,
+  key: string,
+  cursor: CursorKey | null,
+  limit: number,
+): Promise<{ rows: list.PageRow[]; count: number }> {
+  const pageKey = `${key}|${query.cursor ?? ''}|${limit}`;
+  const kept = keptPage(db, pageKey);
+  if (kept) return kept;
+  const fence = readFence(db);
+  const rows = await list.listPage(db, actor, query, cursor, limit, !keptCount(db, key));
+  const count = await pageCount(db, actor, query, key, rows[0]);
+  if (rows[0]) keepPage(db, pageKey, fence, rows[0].data_version, rows, count);
+  return { rows, count };
 }
 
 /**

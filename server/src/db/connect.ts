@@ -15,6 +15,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { Database } from './database';
 import { withPreparedStatements } from './pglite-prepared';
+import { pgListen, pgliteListen, type Listen } from './listen';
 import { migrations } from './migrations/index';
 
 export interface DbOptions {
@@ -89,6 +90,10 @@ const pools = new WeakMap<Kysely<Database>, pg.Pool>();
 /** The pg pool behind a PostgreSQL handle's Kysely instance (null on PGlite), for the pool metrics. */
 export const poolOf = (db: Kysely<Database>): pg.Pool | null => pools.get(db) ?? null;
 
+const listens = new WeakMap<Kysely<Database>, Listen>();
+/** LISTEN on the database behind a handle's Kysely instance (./listen.ts); null for one not opened here. */
+export const listenOf = (db: Kysely<Database>): Listen | null => listens.get(db) ?? null;
+
 export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
     const schema = opts.schema ?? null;
@@ -125,6 +130,9 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db, pool);
+    // Named after its schema, so an operator (or a test) can tell which server's listener a backend is.
+    const listenName = `consult-listen ${schema ?? 'public'}`.slice(0, 63);
+    listens.set(db, pgListen({ ...withSchemaPath(opts.databaseUrl, schema), application_name: listenName }));
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   let dir: string | undefined;
@@ -143,6 +151,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   // The dialect calls only `query` and `close` of the client it is given.
   const client = withPreparedStatements(pglite, PREPARED) as PGlite;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  listens.set(db, pgliteListen(pglite));
   return { db, dialect: 'pglite', close: () => db.destroy() };
 }
 

@@ -4,7 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config';
 import { poolOf } from '../db/connect';
+import { ListVersion } from '../db/list-version';
 import { readAuditBacklog } from '../consultations/read-audit';
+import { listPageCacheStats } from '../consultations/list-page-cache';
 import { errorBody } from '../errors';
 
 declare module 'fastify' {
@@ -96,6 +98,25 @@ export default fp<{ config: Config }>(
       registers: [registry],
       collect() {
         this.set(app.hasDecorator('io') ? app.io.of('/').sockets.size : 0);
+      },
+    });
+    new Gauge({
+      name: 'consult_list_pages_answered',
+      help: 'consultation list pages answered since start, from memory or read from the database',
+      labelNames: ['source'] as const,
+      registers: [registry],
+      collect() {
+        const s = listPageCacheStats();
+        this.set({ source: 'memory' }, s.hits);
+        this.set({ source: 'database' }, s.reads);
+      },
+    });
+    new Gauge({
+      name: 'consult_list_version_known',
+      help: '1 while this node hears the list data version (pages may be answered from memory), else 0',
+      registers: [registry],
+      collect() {
+        this.set(ListVersion.of(app.db)?.current() != null ? 1 : 0);
       },
     });
     new Gauge({

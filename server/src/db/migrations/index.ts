@@ -22,6 +22,7 @@ import * as reportSignedPdfs from './2026_12_04_0100_report_signed_pdfs';
 import * as signerRevocation from './2026_12_05_0100_signer_revocation';
 import * as listCountVersion from './2026_12_06_0100_list_count_version';
 import * as ingestFunctions from './2026_12_07_0100_ingest_functions';
+import * as listVersionNotify from './2026_12_08_0100_list_version_notify';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0100_signer_revocation': signerRevocation,
   '2026_12_06_0100_list_count_version': listCountVersion,
   '2026_12_07_0100_ingest_functions': ingestFunctions,
+  '2026_12_08_0100_list_version_notify': listVersionNotify,
 };
