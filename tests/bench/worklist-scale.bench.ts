@@ -36,7 +36,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { openDatabase, type DbHandle } from '../../server/src/db/connect';
 import {
   actorByUsername,
@@ -53,6 +52,7 @@ import { explainSection } from '../../server/src/worklist/section-queries';
 import type { Actor } from '../../server/src/auth/actor';
 import type { ConsultationQuery } from '@consult/shared';
 import { connectedPorts, cpuProbe, SERVER_DIR, startProc, type CpuProbe, type Proc } from './server-process';
+import { measureCell, type Cell } from './autocannon-cell';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Requests per cell (autocannon `amount`: every request sent is answered and counted, none abandoned). */
@@ -190,44 +190,6 @@ async function setUp(name: string, rows: number): Promise<Scale> {
   return s;
 }
 
-interface Cell {
-  p95: number;
-  rps: number;
-  ok: number;
-  bad: number;
-  /** CPU milliseconds per measured request: the server process, and its database backends. */
-  cpu?: { server: number; db: number };
-}
-
-async function measure(url: string, headers: Record<string, string>, probe?: CpuProbe): Promise<Cell> {
-  const warm = await autocannon({ url, connections: CONNECTIONS, amount: WARMUP, headers });
-  await probe?.start();
-  const times: number[] = [];
-  // Requests/s over the time from the start to the last answer: autocannon's own `duration` is taken at its next
-  // one-second sample tick after the last answer, so `total / duration` was rounded down to total / whole seconds.
-  const start = performance.now();
-  let last = start;
-  const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const inst = autocannon({ url, connections: CONNECTIONS, amount: REQUESTS, headers }, (err, res) =>
-      err ? reject(err) : resolve(res),
-    );
-    inst.on('response', (_c, _s, _b, ms) => {
-      times.push(ms);
-      last = performance.now();
-    });
-  });
-  times.sort((a, b) => a - b);
-  const p95 = times[Math.min(times.length - 1, Math.floor(0.95 * times.length))] ?? NaN;
-  const total = r.requests.total;
-  const ok = total - r.non2xx + warm.requests.total - warm.non2xx;
-  const bad = r.non2xx + r.errors + warm.non2xx + warm.errors;
-  if (bad)
-    console.log(
-      `  ${url}: ${r.non2xx + warm.non2xx} non-2xx answers, ${r.errors + warm.errors} errors (${r.timeouts + warm.timeouts} timeouts)`,
-    );
-  return { p95, rps: total / ((last - start) / 1000), ok, bad, cpu: probe?.stop(total) };
-}
-
 /** The CPU of a platform process and of the PostgreSQL backends its pool holds. */
 const DB_PORT = Number(new URL(PG_URL).port || 5432);
 function dbProbe(s: Scale): CpuProbe {
@@ -299,6 +261,8 @@ async function main() {
     console.log(
       `${CONNECTIONS} connections, ${REQUESTS} requests per cell (+${WARMUP} warm-up), ${ROUNDS} rounds, ${os.cpus().length} CPUs, Node ${process.version}`,
     );
+    const measure = (url: string, headers: Record<string, string>, probe?: CpuProbe) =>
+      measureCell({ url, headers, connections: CONNECTIONS, warmup: WARMUP, requests: REQUESTS }, probe);
     const p95: Record<string, number[]> = {};
     const rps: Record<string, number[]> = {};
     const cpu: Record<string, { server: number[]; db: number[] }> = {};
