@@ -190,10 +190,10 @@ async function setUp(name: string, rows: number): Promise<Scale> {
   return s;
 }
 
-/** The CPU of a platform process and of the PostgreSQL backends its pool holds. */
 const DB_PORT = Number(new URL(PG_URL).port || 5432);
-function dbProbe(s: Scale): CpuProbe {
-  const pid = s.proc.proc.pid!;
+/** The CPU of a platform process on the scale's schema (its own by default) and of the backends its pool holds. */
+function dbProbe(s: Scale, proc: Proc = s.proc): CpuProbe {
+  const pid = proc.proc.pid!;
   return cpuProbe(pid, () => backendPids(s.dbh.db, connectedPorts(pid, DB_PORT)));
 }
 
@@ -253,10 +253,6 @@ async function main() {
       SERVER_DIR,
     );
     cachedProc = cached;
-    const cachedProbe = () => {
-      const pid = cached.proc.pid!;
-      return cpuProbe(pid, () => backendPids(large.dbh.db, connectedPorts(pid, DB_PORT)));
-    };
 
     console.log(
       `${CONNECTIONS} connections, ${REQUESTS} requests per cell (+${WARMUP} warm-up), ${ROUNDS} rounds, ${os.cpus().length} CPUs, Node ${process.version}`,
@@ -301,7 +297,7 @@ async function main() {
           const c = await measure(
             `${(kept ? cached : large.proc).url}/api/consultations?view=all&limit=50`,
             { cookie: large.cookies['pku.cardio']! },
-            kept ? cachedProbe() : dbProbe(large),
+            dbProbe(large, kept ? cached : large.proc),
           );
           large.served += c.ok;
           keep(kept ? 'kept vs baseline' : 'ours vs baseline', c);

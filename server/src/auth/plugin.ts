@@ -21,7 +21,8 @@ declare module 'fastify' {
   }
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that never change data (RFC 9110 safe methods): no CSRF token asked, no list fence moved (plugins/db.ts). */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The signed-in actor of a guarded route. */
 export function actorOf(req: FastifyRequest): Actor {

@@ -41,9 +41,8 @@ export class ListVersion {
   readonly #closing: { close(): Promise<void> } | null;
   #users = 0;
   #latest: bigint | null = null;
-  /** While the version is being read after a `ready`: the highest version heard meanwhile. */
+  /** The highest version heard since the last `ready` (a read of the version may finish after newer news). */
   #heard: bigint | null = null;
-  #reading = false;
   /** Moves on every `ready` and `lost`: a read of the version started before answers nothing. */
   #gen = 0;
   #fence = 0;
@@ -59,7 +58,6 @@ export class ListVersion {
           lost: () => {
             this.#gen++;
             this.#latest = null;
-            this.#reading = false;
             this.#fence++;
           },
         })
@@ -92,19 +90,14 @@ export class ListVersion {
     const gen = ++this.#gen;
     this.#latest = null;
     this.#heard = null;
-    this.#reading = true;
     this.#fence++;
     try {
       const { rows } = await sql<{ v: string }>`select v::text as v from list_version where id = 1`.execute(
         this.#db,
       );
-      const v = rows[0] ? BigInt(rows[0].v) : null;
-      if (v !== null && gen === this.#gen)
-        this.#latest = this.#heard !== null && this.#heard > v ? this.#heard : v;
+      if (rows[0] && gen === this.#gen) this.#latest = max(BigInt(rows[0].v), this.#heard);
     } catch {
       // Unknown until the next `ready`: nothing is answered from memory meanwhile.
-    } finally {
-      if (gen === this.#gen) this.#reading = false;
     }
   }
 
@@ -112,7 +105,9 @@ export class ListVersion {
     const [schema, text] = payload.split(' ');
     if (schema !== this.#schema || !text || !/^\d+$/.test(text)) return;
     const v = BigInt(text);
-    if (this.#latest !== null) this.#latest = v > this.#latest ? v : this.#latest;
-    else if (this.#reading) this.#heard = this.#heard !== null && this.#heard > v ? this.#heard : v;
+    this.#heard = max(v, this.#heard);
+    if (this.#latest !== null) this.#latest = max(v, this.#latest);
   }
 }
+
+const max = (a: bigint, b: bigint | null): bigint => (b !== null && b > a ? b : a);

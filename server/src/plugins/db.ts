@@ -2,15 +2,13 @@ import fp from 'fastify-plugin';
 import type { DB } from '../db/database';
 import { flushReadAudits, setReadAuditLog } from '../consultations/read-audit';
 import { ListVersion } from '../db/list-version';
+import { SAFE_METHODS } from '../auth/plugin';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: DB;
   }
 }
-
-/** Methods that never change data: every other request moves the list's fence (db/list-version.ts). */
-const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** How long a shutdown waits for queued read audits to reach an unreachable database before logging them. */
 const READ_AUDIT_FLUSH_GRACE_MS = 10_000;
@@ -28,7 +26,7 @@ export default fp<{ db: DB; listPageCache: boolean }>(
     const listVersion = opts.listPageCache ? await ListVersion.start(opts.db) : null;
     if (listVersion) {
       const fence = async (req: { method: string }) => {
-        if (!SAFE.has(req.method)) listVersion.localWrite();
+        if (!SAFE_METHODS.has(req.method)) listVersion.localWrite();
       };
       app.addHook('onRequest', fence);
       app.addHook('onResponse', fence);
