@@ -138,7 +138,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  await app.register(dbPlugin, { db, listPageCache: config.listPageCache });
+  await app.register(dbPlugin, {
+    db,
+    listPageCache: config.listPageCache,
+    sessionCache: config.sessionCache,
+  });
   // CORS before authentication: a preflight carries no credentials and is answered here.
   await app.register(corsPlugin, { origins: config.corsOrigins });
   await app.register(authPlugin, { config });

@@ -29,6 +29,11 @@ export interface Config extends OpsConfig {
    * (LIST_PAGE_CACHE, default true; consultations/list-page-cache.ts). false: every page is read from the database.
    */
   listPageCache: boolean;
+  /**
+   * Resolve a signed-in request's session from memory while this server hears the sign-in data version
+   * (SESSION_CACHE, default true; auth/session-cache.ts). false: every request reads its session from the database.
+   */
+  sessionCache: boolean;
   redisUrl: string | null;
   /**
    * Namespace of every Redis key and pub/sub channel this deployment uses (REDIS_KEY_PREFIX, default
@@ -364,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     embeddedDbBuffersMb: intVar(env, 'EMBEDDED_DB_BUFFERS_MB', 16, 1, 1024),
     listPageCache: boolVar(env, 'LIST_PAGE_CACHE', true),
+    sessionCache: boolVar(env, 'SESSION_CACHE', true),
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix,
     publicUrl,

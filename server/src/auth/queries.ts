@@ -19,7 +19,10 @@ export function findActorUser(db: Executor, who: { id: string } | { username: st
   ).executeTakeFirstOrThrow();
 }
 
-/** The session and its user, on every signed-in request: a prepared statement (planned once). */
+/**
+ * The session and its user, on every signed-in request not answered from memory (session-cache.ts), with the sign-in
+ * data version the statement's snapshot saw: a prepared statement (planned once).
+ */
 export async function findSessionWithUser(db: Executor, sessionId: string) {
   return db
     .selectFrom('sessions')
@@ -38,11 +41,14 @@ export async function findSessionWithUser(db: Executor, sessionId: string) {
       'users.hospital_id',
       'users.department_id',
       'users.disabled',
+      sql<string>`(select v::text from auth_version where id = 1)`.as('auth_version'),
     ])
     .where('sessions.id', '=', sessionId)
     .modifyFront(sql.raw(PREPARED))
     .executeTakeFirst();
 }
+
+export type SessionRow = NonNullable<Awaited<ReturnType<typeof findSessionWithUser>>>;
 
 export const insertSession = (
   db: Executor,
@@ -77,10 +83,10 @@ export const setLocale = (db: Executor, userId: string, locale: Locale) =>
 export const findHospital = (db: Executor, id: string) =>
   db.selectFrom('hospitals').selectAll().where('id', '=', id).executeTakeFirst();
 
-export const extendSession = (db: Executor, id: string, expiresAt: Date) =>
+export const extendSession = (db: Executor, id: string, expiresAt: Date, lastSeenAt: Date) =>
   db
     .updateTable('sessions')
-    .set({ expires_at: expiresAt, last_seen_at: new Date() })
+    .set({ expires_at: expiresAt, last_seen_at: lastSeenAt })
     .where('id', '=', id)
     .execute();
 

@@ -9,6 +9,7 @@ import { burnVerify, verifyPassword } from './password';
 import { checkNewPassword, replacePassword } from './password-policy';
 import * as mfa from './mfa/service';
 import * as q from './queries';
+import { keepSession, keptSession, sessionExtended, sessionFence } from './session-cache';
 
 export const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 const token = () => crypto.randomBytes(32).toString('base64url');
@@ -180,9 +181,9 @@ export async function actorFromSession(
   sid: string,
   ip: string | null,
 ): Promise<Actor | null> {
-  const row = await q.findSessionWithUser(db, sid);
-  if (!row || row.disabled) return null;
   const now = Date.now();
+  const row = keptSession(db, sid, now) ?? (await readSession(db, sid));
+  if (!row || row.disabled) return null;
   if (row.expires_at.getTime() <= now) {
     await q.deleteSession(db, sid);
     return null;
@@ -191,7 +192,10 @@ export async function actorFromSession(
   // Sliding expiry (and the "last used" shown in the user's session list), written at most once per half-TTL
   // or per minute respectively.
   if (row.expires_at.getTime() - now < ttl / 2 || now - row.last_seen_at.getTime() > 60_000) {
-    await q.extendSession(db, sid, new Date(Math.max(now + ttl, row.expires_at.getTime())));
+    const expiresAt = new Date(Math.max(now + ttl, row.expires_at.getTime()));
+    const lastSeenAt = new Date(now);
+    await q.extendSession(db, sid, expiresAt, lastSeenAt);
+    sessionExtended(db, sid, expiresAt, lastSeenAt);
   }
   return {
     id: row.id,
@@ -205,6 +209,14 @@ export async function actorFromSession(
     ip,
     mfaEnrolmentPending: row.mfa_enrolment_pending,
   };
+}
+
+/** Session `sid` read from the database, kept for the next requests when it stands (session-cache.ts). */
+async function readSession(db: DB, sid: string): Promise<q.SessionRow | undefined> {
+  const fence = sessionFence(db);
+  const row = await q.findSessionWithUser(db, sid);
+  if (row && !row.disabled) keepSession(db, sid, fence, row);
+  return row;
 }
 
 export async function logout(db: DB, actor: Actor): Promise<void> {

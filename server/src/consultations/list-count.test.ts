@@ -15,7 +15,7 @@ import { visibleCases } from '../access/policy';
 import { createCase, createPatient, createRequest, move } from './testkit';
 import { listCountCacheStats } from './list-count-cache';
 import { listPageCacheStats } from './list-page-cache';
-import { ListVersion } from '../db/list-version';
+import { DataVersion } from '../db/data-version';
 import { waitFor } from '../testing/load';
 
 type View = 'all' | 'queue' | 'mine';
@@ -92,13 +92,17 @@ describe.each(DIALECTS)('consultation list counts kept per data version (%s)', (
 
   /**
    * Totals after a change, once this server has heard of it (a change by hand is announced at its commit,
-   * db/list-version.ts; changes through the server show at once, list-page-cache.test.ts): each still exact; then
+   * db/data-version.ts; changes through the server show at once, list-page-cache.test.ts): each still exact; then
    * read again unchanged, every count from memory.
    */
   async function after(change: () => Promise<unknown>): Promise<Record<string, number>> {
     await change();
     const { rows } = await sql<{ v: string }>`select v::text as v from list_version`.execute(t.db);
-    await waitFor(() => ListVersion.of(t.db)?.current() === rows[0]!.v, 10_000, 'the change to be announced');
+    await waitFor(
+      () => DataVersion.of(t.db, 'list')?.current() === rows[0]!.v,
+      10_000,
+      'the change to be announced',
+    );
     const first = await totals();
     const before = fromMemory();
     expect(await totals()).toEqual(first);

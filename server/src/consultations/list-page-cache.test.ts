@@ -1,5 +1,5 @@
 /**
- * List pages answered from memory (list-page-cache.ts, db/list-version.ts) never answer what the asker knows to be
+ * List pages answered from memory (list-page-cache.ts, db/data-version.ts) never answer what the asker knows to be
  * old: after a change made through this server (a transition, a patient renamed, a care-team member removed) the
  * very next list shows it; a change made past this server (another server, SQL by hand) shows as soon as its commit
  * is announced, and never goes back; a change through this server shows at once even while announcements are late
@@ -13,7 +13,8 @@ import pg from 'pg';
 import type { ConsultationPage } from '@consult/shared';
 import { DIALECTS, PG_URL, makeTestApp, type Session, type TestApp } from '../testing/harness';
 import { waitFor } from '../testing/load';
-import { ListVersion } from '../db/list-version';
+import { DataVersion } from '../db/data-version';
+import { listenerName } from '../db/listen';
 import { flushReadAudits } from './read-audit';
 import { countAudited } from './bulk.test-helper';
 import { createRequest, move } from './testkit';
@@ -32,7 +33,11 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
     filed = { id: r.id, patientId: r.patient.id };
     await createRequest(t, s['lankao.doctor']!, { urgency: 'emergency' });
     schema = (await sql<{ s: string }>`select current_schema() as s`.execute(t.db)).rows[0]!.s;
-    await waitFor(() => ListVersion.of(t.db)?.current() != null, 10_000, 'the list version to be known');
+    await waitFor(
+      () => DataVersion.of(t.db, 'list')?.current() != null,
+      10_000,
+      'the list version to be known',
+    );
   }, 120_000);
   afterAll(() => t.close(), 60_000);
 
@@ -117,14 +122,18 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
       await other.query(write).finally(() => other.end());
     } else await sql.raw(write).execute(t.db);
     const target = await dbVersion();
-    await waitFor(() => ListVersion.of(t.db)?.current() === target, 10_000, 'the change to be announced');
+    await waitFor(
+      () => DataVersion.of(t.db, 'list')?.current() === target,
+      10_000,
+      'the change to be announced',
+    );
     expect(target).not.toBe('999999999');
     for (let i = 0; i < 3; i++) expect(item(await list('pku.cardio'))?.urgency).toBe('emergency');
   });
 
   /** The PostgreSQL backend of this server's listening connection (named after its schema, db/connect.ts). */
   const listenerPid = async () => {
-    const name = `consult-listen ${schema}`.slice(0, 63);
+    const name = listenerName('consult_list', schema);
     const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity
       where application_name = ${name}`.execute(t.db);
     expect(rows).toHaveLength(1);
@@ -138,7 +147,7 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
       expect((await counting(() => list('pku.cardio'))).hits).toBe(1);
       // The listening backend stopped (SIGSTOP): PostgreSQL holds every announcement until it runs again.
       const pid = await listenerPid();
-      const heard = ListVersion.of(t.db)?.current();
+      const heard = DataVersion.of(t.db, 'list')?.current();
       process.kill(pid, 'SIGSTOP');
       try {
         const renamed = await t.as(s['lankao.doctor']!, {
@@ -147,7 +156,7 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
           payload: { name: '李桂兰 Li Guilan' },
         });
         expect(renamed.statusCode, renamed.body).toBe(200);
-        expect(ListVersion.of(t.db)?.current()).toBe(heard); // not announced yet
+        expect(DataVersion.of(t.db, 'list')?.current()).toBe(heard); // not announced yet
         const next = await counting(() => list('pku.cardio'));
         expect(next.hits).toBe(0);
         expect(item(next.value)?.patient.name).toBe('李桂兰 Li Guilan');
@@ -155,7 +164,11 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
         process.kill(pid, 'SIGCONT');
       }
       const target = await dbVersion();
-      await waitFor(() => ListVersion.of(t.db)?.current() === target, 10_000, 'the late announcement');
+      await waitFor(
+        () => DataVersion.of(t.db, 'list')?.current() === target,
+        10_000,
+        'the late announcement',
+      );
     });
 
   // The embedded database has no connection to lose: one process, one connection.
@@ -167,7 +180,7 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
         ok: boolean;
       }>`select pg_terminate_backend(${await listenerPid()}) as ok`.execute(t.db);
       expect(killed.rows.map((r) => r.ok)).toEqual([true]);
-      await waitFor(() => ListVersion.of(t.db)?.current() == null, 10_000, 'the listener to notice');
+      await waitFor(() => DataVersion.of(t.db, 'list')?.current() == null, 10_000, 'the listener to notice');
       // Changed past the server while nothing is heard: the next pages are read, and show it.
       await t.db
         .updateTable('consultations')
@@ -175,9 +188,13 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
         .where('id', '=', filed.id)
         .execute();
       const during = await counting(async () => [await list('pku.cardio'), await list('pku.cardio')]);
-      if (ListVersion.of(t.db)?.current() == null) expect(during.hits).toBe(0);
+      if (DataVersion.of(t.db, 'list')?.current() == null) expect(during.hits).toBe(0);
       for (const page of during.value) expect(item(page)?.urgency).toBe('routine');
-      await waitFor(() => ListVersion.of(t.db)?.current() != null, 15_000, 'the listener to come back');
+      await waitFor(
+        () => DataVersion.of(t.db, 'list')?.current() != null,
+        15_000,
+        'the listener to come back',
+      );
       await list('pku.cardio');
       const resumed = await counting(() => list('pku.cardio'));
       expect(resumed.hits).toBe(1);

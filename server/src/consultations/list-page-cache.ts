@@ -1,7 +1,7 @@
 /**
  * List pages answered from memory (issue 14: the list endpoint's database statement was most of its cost, for a page
  * that only changes when the data does). A page is kept with the data version its statement's snapshot saw and the
- * fence taken before it was read (db/list-version.ts); it is answered again only while the version this process has
+ * fence taken before it was read (db/data-version.ts); it is answered again only while the version this process has
  * heard is that one and the fence has not moved. Everything time-dependent (the SLA breach) is computed from the
  * kept rows per answer, never kept; the read audit records every answer, from memory or not (list.ts).
  *
@@ -9,7 +9,7 @@
  * `countKey`), the cursor and the limit. Per database handle; at most MAX_ROWS rows kept, least recently used first out.
  */
 import type { DB } from '../db/database';
-import { ListVersion } from '../db/list-version';
+import { DataVersion } from '../db/data-version';
 import type { PageRow } from './list-queries';
 
 interface Entry {
@@ -34,7 +34,7 @@ function perDb(db: DB) {
 
 /** The kept page for `key` when it is still current, else undefined (counted as a read to come). */
 export function keptPage(db: DB, key: string): { rows: PageRow[]; count: number } | undefined {
-  const lv = ListVersion.of(db);
+  const lv = DataVersion.of(db, 'list');
   const version = lv?.current();
   const c = perDb(db);
   const e = c.entries.get(key);
@@ -49,7 +49,7 @@ export function keptPage(db: DB, key: string): { rows: PageRow[]; count: number 
 }
 
 /** The fence to take before reading a page (null: pages are not kept for this database). */
-export const readFence = (db: DB): number | null => ListVersion.of(db)?.fence() ?? null;
+export const readFence = (db: DB): number | null => DataVersion.of(db, 'list')?.fence() ?? null;
 
 /** Keep a page read at data version `version` under fence `fence`. */
 export function keepPage(

@@ -130,9 +130,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db, pool);
-    // Named after its schema, so an operator (or a test) can tell which server's listener a backend is.
-    const listenName = `consult-listen ${schema ?? 'public'}`.slice(0, 63);
-    listens.set(db, pgListen({ ...withSchemaPath(opts.databaseUrl, schema), application_name: listenName }));
+    listens.set(db, pgListen(withSchemaPath(opts.databaseUrl, schema), schema ?? 'public'));
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   let dir: string | undefined;

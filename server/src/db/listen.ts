@@ -1,5 +1,5 @@
 /**
- * LISTEN on one database channel, for the process's lifetime: what db/list-version.ts hears the data version by.
+ * LISTEN on one database channel, for the process's lifetime: what db/data-version.ts hears the data versions by.
  * On PostgreSQL a dedicated connection (not a pooled one: a pooled client is shared and LISTEN belongs to a session);
  * when it drops (a restart, a terminated backend) the listener is told (`lost`), and the connection is opened again
  * with a growing pause until it is back (`ready`, so the listener can read what it missed) or the listen is closed.
@@ -20,8 +20,11 @@ export type Listen = (channel: string, on: ListenHandlers) => { close(): Promise
 
 const CHANNEL = /^[a-z_][a-z0-9_]*$/;
 
-/** LISTEN over dedicated pg connections made with `clientConfig`. */
-export function pgListen(clientConfig: pg.ClientConfig): Listen {
+/**
+ * LISTEN over dedicated pg connections made with `clientConfig`, one per channel, each named (application_name)
+ * `consult-listen <channel> <label>` so an operator (or a test) can tell whose listener a backend is.
+ */
+export function pgListen(clientConfig: pg.ClientConfig, label: string): Listen {
   return (channel, on) => {
     if (!CHANNEL.test(channel)) throw new Error(`invalid channel name ${channel}`);
     let closed = false;
@@ -38,7 +41,11 @@ export function pgListen(clientConfig: pg.ClientConfig): Listen {
     };
     const connect = async () => {
       timer = null;
-      const c = new pg.Client({ ...clientConfig, connectionTimeoutMillis: 3000 });
+      const c = new pg.Client({
+        ...clientConfig,
+        application_name: listenerName(channel, label),
+        connectionTimeoutMillis: 3000,
+      });
       let failed = false;
       const fail = (err: Error) => {
         if (failed) return;
@@ -74,6 +81,10 @@ export function pgListen(clientConfig: pg.ClientConfig): Listen {
     };
   };
 }
+
+/** The application_name of the connection listening on `channel` for `label` (a schema). */
+export const listenerName = (channel: string, label: string) =>
+  `consult-listen ${channel} ${label}`.slice(0, 63);
 
 /** LISTEN on the embedded database. */
 export function pgliteListen(pglite: PGlite): Listen {

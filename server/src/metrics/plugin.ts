@@ -4,9 +4,10 @@ import type { FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config';
 import { poolOf } from '../db/connect';
-import { ListVersion } from '../db/list-version';
+import { DataVersion } from '../db/data-version';
 import { readAuditBacklog } from '../consultations/read-audit';
 import { listPageCacheStats } from '../consultations/list-page-cache';
+import { sessionCacheStats } from '../auth/session-cache';
 import { errorBody } from '../errors';
 
 declare module 'fastify' {
@@ -112,11 +113,22 @@ export default fp<{ config: Config }>(
       },
     });
     new Gauge({
+      name: 'consult_sessions_resolved',
+      help: 'signed-in requests whose session was resolved since start, from memory or read from the database',
+      labelNames: ['source'] as const,
+      registers: [registry],
+      collect() {
+        const s = sessionCacheStats();
+        this.set({ source: 'memory' }, s.hits);
+        this.set({ source: 'database' }, s.reads);
+      },
+    });
+    new Gauge({
       name: 'consult_list_version_known',
       help: '1 while this node hears the list data version (pages may be answered from memory), else 0',
       registers: [registry],
       collect() {
-        this.set(ListVersion.of(app.db)?.current() != null ? 1 : 0);
+        this.set(DataVersion.of(app.db, 'list')?.current() != null ? 1 : 0);
       },
     });
     new Gauge({

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { DB } from '../db/database';
 import { flushReadAudits, setReadAuditLog } from '../consultations/read-audit';
-import { ListVersion } from '../db/list-version';
+import { DataVersion } from '../db/data-version';
 import { SAFE_METHODS } from '../auth/plugin';
 
 declare module 'fastify' {
@@ -15,25 +15,28 @@ const READ_AUDIT_FLUSH_GRACE_MS = 10_000;
 
 /**
  * Makes the Kysely instance available to every capability as `app.db`. The owner closes it, after app.close():
- * closing the app first appends every read audit still queued (consultations/read-audit.ts). Listens for the list's
- * data version, and moves its fence when a request that may change data starts and once it has been answered, so
- * its sender's next list is read fresh (db/list-version.ts).
+ * closing the app first appends every read audit still queued (consultations/read-audit.ts). Listens for the data
+ * versions of what is answered from memory (list pages, sessions), and moves their fences when a request that may
+ * change data starts and once it has been answered, so its sender's next request reads fresh data
+ * (db/data-version.ts).
  */
-export default fp<{ db: DB; listPageCache: boolean }>(
+export default fp<{ db: DB; listPageCache: boolean; sessionCache: boolean }>(
   async (app, opts) => {
     app.decorate('db', opts.db);
     setReadAuditLog(opts.db, app.log);
-    const listVersion = opts.listPageCache ? await ListVersion.start(opts.db) : null;
-    if (listVersion) {
+    const versions: DataVersion[] = [];
+    if (opts.listPageCache) versions.push(await DataVersion.start(opts.db, 'list'));
+    if (opts.sessionCache) versions.push(await DataVersion.start(opts.db, 'auth'));
+    if (versions.length) {
       const fence = async (req: { method: string }) => {
-        if (!SAFE_METHODS.has(req.method)) listVersion.localWrite();
+        if (!SAFE_METHODS.has(req.method)) for (const v of versions) v.localWrite();
       };
       app.addHook('onRequest', fence);
       app.addHook('onResponse', fence);
     }
     app.addHook('onClose', async () => {
       await flushReadAudits(opts.db, READ_AUDIT_FLUSH_GRACE_MS);
-      await listVersion?.stop();
+      for (const v of versions) await v.stop();
     });
   },
   { name: 'db' },
