@@ -8,8 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { DIALECTS, PG_URL, makeTestApp, type Session, type TestApp } from '../testing/harness';
+import { DIALECTS, makeTestApp, writePast, type Session, type TestApp } from '../testing/harness';
 import { waitFor } from '../testing/load';
 import { DataVersion } from '../db/data-version';
 import { listenerName } from '../db/listen';
@@ -52,11 +51,7 @@ describe.each(DIALECTS)('sessions resolved from memory (%s)', (dialect) => {
     (await sql<{ v: string }>`select v::text as v from auth_version`.execute(t.db)).rows[0]!.v;
   /** Write as another server would: on PostgreSQL over a connection of its own. */
   async function past(statement: string) {
-    if (dialect === 'postgres') {
-      const other = new pg.Client({ connectionString: PG_URL, options: `-c search_path="${schema}"` });
-      await other.connect();
-      await other.query(statement).finally(() => other.end());
-    } else await sql.raw(statement).execute(t.db);
+    await writePast(t.db, dialect === 'postgres' ? schema : null, statement);
     const target = await dbVersion();
     await waitFor(() => DataVersion.of(t.db, 'auth')?.current() === target, 10_000, 'the announcement');
   }

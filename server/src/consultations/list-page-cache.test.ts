@@ -9,9 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import pg from 'pg';
 import type { ConsultationPage } from '@consult/shared';
-import { DIALECTS, PG_URL, makeTestApp, type Session, type TestApp } from '../testing/harness';
+import { DIALECTS, makeTestApp, writePast, type Session, type TestApp } from '../testing/harness';
 import { waitFor } from '../testing/load';
 import { DataVersion } from '../db/data-version';
 import { listenerName } from '../db/listen';
@@ -116,11 +115,7 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
     // First an announcement of another schema sharing the database (announced before ours, so heard before it).
     await sql`select pg_notify('consult_list', 'another_schema 999999999')`.execute(t.db);
     const write = `update consultations set urgency = 'emergency' where id = '${filed.id}'`;
-    if (dialect === 'postgres') {
-      const other = new pg.Client({ connectionString: PG_URL, options: `-c search_path="${schema}"` });
-      await other.connect();
-      await other.query(write).finally(() => other.end());
-    } else await sql.raw(write).execute(t.db);
+    await writePast(t.db, dialect === 'postgres' ? schema : null, write);
     const target = await dbVersion();
     await waitFor(
       () => DataVersion.of(t.db, 'list')?.current() === target,

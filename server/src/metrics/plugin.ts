@@ -101,28 +101,29 @@ export default fp<{ config: Config }>(
         this.set(app.hasDecorator('io') ? app.io.of('/').sockets.size : 0);
       },
     });
-    new Gauge({
-      name: 'consult_list_pages_answered',
-      help: 'consultation list pages answered since start, from memory or read from the database',
-      labelNames: ['source'] as const,
-      registers: [registry],
-      collect() {
-        const s = listPageCacheStats();
-        this.set({ source: 'memory' }, s.hits);
-        this.set({ source: 'database' }, s.reads);
-      },
-    });
-    new Gauge({
-      name: 'consult_sessions_resolved',
-      help: 'signed-in requests whose session was resolved since start, from memory or read from the database',
-      labelNames: ['source'] as const,
-      registers: [registry],
-      collect() {
-        const s = sessionCacheStats();
-        this.set({ source: 'memory' }, s.hits);
-        this.set({ source: 'database' }, s.reads);
-      },
-    });
+    /** What was answered from memory and what was read from the database, since start. */
+    const bySource = (name: string, help: string, stats: () => { hits: number; reads: number }) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['source'] as const,
+        registers: [registry],
+        collect() {
+          const s = stats();
+          this.set({ source: 'memory' }, s.hits);
+          this.set({ source: 'database' }, s.reads);
+        },
+      });
+    bySource(
+      'consult_list_pages_answered',
+      'consultation list pages answered since start, from memory or read from the database',
+      listPageCacheStats,
+    );
+    bySource(
+      'consult_sessions_resolved',
+      'signed-in requests whose session was resolved since start, from memory or read from the database',
+      sessionCacheStats,
+    );
     new Gauge({
       name: 'consult_list_version_known',
       help: '1 while this node hears the list data version (pages may be answered from memory), else 0',

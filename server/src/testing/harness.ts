@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { CSRF_HEADER, SESSION_COOKIE } from '@consult/shared';
 import { loadConfig, type Config } from '../config';
 import { migrateToLatest, openDatabase, type DbHandle } from '../db/connect';
@@ -69,6 +70,17 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dataDir: tempDataDir(),
     ...overrides,
   };
+}
+
+/**
+ * Run `statement` past the server under test, as another server (or an operator's SQL) would: on PostgreSQL over a
+ * connection of its own to `schema`, on the embedded database through the only connection there is.
+ */
+export async function writePast(db: DbHandle['db'], schema: string | null, statement: string): Promise<void> {
+  if (schema === null) return void (await sql.raw(statement).execute(db));
+  const other = new pg.Client({ connectionString: PG_URL, options: `-c search_path="${schema}"` });
+  await other.connect();
+  await other.query(statement).finally(() => other.end());
 }
 
 export interface TestDb {
