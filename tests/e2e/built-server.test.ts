@@ -1,7 +1,8 @@
 /**
  * The built artefacts `pnpm start` serves (infra/build.mjs): the esbuild server bundle starts on an empty data dir
  * without tsx, serves the built client to a real browser where a demo user signs in, finds files shipped next to
- * the bundle (ICD-10 table), runs the bundled PDF worker thread, and the build is redone only when stale.
+ * the bundle (ICD-10 table), runs the bundled PDF worker thread, and the build is redone only when stale; the
+ * client's entry stays small with the app's chunk linked beside it.
  * (The other e2e tests run the server from source through tsx; this file covers the bundle.)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -46,6 +47,30 @@ describe('the build', () => {
       expect(fs.existsSync(path.join(DIST, f))).toBe(true);
     // Workspace contracts are bundled in; no TypeScript is left to load at run time.
     expect(fs.readFileSync(path.join(DIST, 'main.mjs'), 'utf8')).not.toMatch(/from ["']@consult\/shared["']/);
+  });
+});
+
+describe('the built client', () => {
+  // A room link's join starts from the page's entry (client/src/boot.ts) while the app's chunk still loads: the
+  // entry stays small, and index.html links the app chunk and its styles so they load alongside, not after it.
+  it("keeps the page's entry small and links the app's chunk from index.html", () => {
+    expect(build().status).toBe(0);
+    const dist = path.join(REPO_ROOT, 'client/dist');
+    const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+    const entry = /<script type="module" crossorigin src="\/(assets\/index-[\w-]+\.js)"/.exec(html)?.[1];
+    const app = /<link rel="modulepreload" crossorigin="" href="\/(assets\/start-[\w-]+\.js)"/.exec(
+      html,
+    )?.[1];
+    expect(entry, html).toBeDefined();
+    expect(app, html).toBeDefined();
+    const size = (f: string) => fs.statSync(path.join(dist, f)).size;
+    expect(size(entry!)).toBeLessThan(120_000);
+    expect(size(app!)).toBeGreaterThan(size(entry!) * 4);
+    for (const css of html.matchAll(
+      /<link rel="stylesheet" crossorigin(?:="")? href="\/(assets\/[\w-]+\.css)"/g,
+    ))
+      expect(fs.existsSync(path.join(dist, css[1]!))).toBe(true);
+    expect(html).toMatch(/href="\/assets\/start-[\w-]+\.css"/);
   });
 });
 

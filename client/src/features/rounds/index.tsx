@@ -1,5 +1,4 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { connectSocket } from '../../app/socket';
 import { ErrorText } from '../../app/ui';
 import { Permission } from '@consult/shared';
 import type { FeatureModule } from '../../app/features';
@@ -25,23 +24,11 @@ const loadRoom = (): Promise<RoomModule> =>
   ));
 
 // Opened straight at a room (a join link, a reload): fetch the room's code now, in parallel with the session
-// check, and start joining as soon as the signalling code (RoomClient + mediasoup-client, a small chunk of its
-// own) arrives (earlyJoin.ts), not after the page and its viewer have loaded and rendered.
-const roomAtLoad = /^\/rounds\/([0-9a-f-]{36})\/room\/?$/i.exec(window.location.pathname);
-if (roomAtLoad) {
-  performance.mark('round:app-code');
-  connectSocket(); // the socket's handshake overlaps the download of the signalling code
-  const audioOnly = new URLSearchParams(window.location.search).get('audioOnly') === '1';
-  void import('./earlyJoin')
-    .then((m) => {
-      performance.mark('round:join-code');
-      m.startEarlyJoin(roomAtLoad[1]!, audioOnly);
-    })
-    .catch(() => undefined);
+// check. The join itself started earlier still, from the page's first script (boot.ts, earlyJoin.ts).
+if (/^\/rounds\/[0-9a-f-]{36}\/room\/?$/i.test(window.location.pathname))
   void loadRoom()
     .then(() => performance.mark('round:room-code'))
     .catch(() => undefined);
-}
 
 /**
  * The room once its code is there. Not React.lazy + Suspense: React holds a suspended reveal for ~300 ms, most
