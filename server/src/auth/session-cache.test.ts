@@ -146,6 +146,14 @@ describe.each(DIALECTS)('sessions resolved from memory (%s)', (dialect) => {
       after: async () => undefined,
     },
     {
+      name: "the session's expiry brought forward",
+      user: 'linquan.doctor',
+      write: (s) =>
+        `update sessions set expires_at = now() - interval '1 second' where id = '${sha256(s.cookie)}'`,
+      check: async (s) => expect((await me(s)).statusCode).toBe(401),
+      after: async () => undefined,
+    },
+    {
       name: 'the user disabled',
       user: 'wanquan.doctor',
       write: (s) => `update users set disabled = true where id = '${s.userId}'`,
@@ -186,7 +194,7 @@ describe.each(DIALECTS)('sessions resolved from memory (%s)', (dialect) => {
     const before = await dbVersion();
     await t.db
       .updateTable('sessions')
-      .set({ expires_at: new Date(Date.now() + 3600_000), last_seen_at: new Date() })
+      .set({ expires_at: sql`expires_at + interval '1 hour'`, last_seen_at: new Date() })
       .where('id', '=', sha256(s.cookie))
       .execute();
     expect(await dbVersion()).toBe(before);

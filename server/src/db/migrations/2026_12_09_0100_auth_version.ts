@@ -5,9 +5,9 @@ import { sql, type Kysely } from 'kysely';
  * The sign-in data version (auth/session-cache.ts keeps resolved sessions per version): `auth_version.v` moves once
  * per transaction that ended a session or changed what a session resolves to — a session deleted (sign-out, expiry,
  * password change, an administrator's reset, the user deleted), its CSRF token, second-factor enrolment or user
- * changed, or its user changed in any way (role, hospital, department, name, disabled, password). Sliding expiry
- * (`expires_at`, `last_seen_at`) does not move it: the process that extends a session updates its own copy, and a
- * copy that believes a session older than it is only asks the database again. Every move is announced on channel
+ * changed, its expiry brought forward, or its user changed in any way (role, hospital, department, name, disabled,
+ * password). Sliding expiry (a later `expires_at`, `last_seen_at`) does not move it: the process that extends a
+ * session updates its own copy, and a copy that believes a session to end sooner only asks the database again. Every move is announced on channel
  * `consult_auth` with the payload `<schema> <v>` at commit (db/data-version.ts). Same kind of trigger as the list's
  * (migration 2026_12_06_0100_list_count_version): deferred to commit, one move per transaction.
  */
@@ -30,9 +30,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute(db);
   await sql
     .raw(
-      `create constraint trigger sessions_auth_touch
-      after delete or update of id, user_id, csrf_token, mfa_enrolment_pending on sessions
+      `create constraint trigger sessions_auth_touch after delete on sessions
       deferrable initially deferred for each row execute function auth_touch()`,
+    )
+    .execute(db);
+  // An update moves it unless it only extends the session (a later expiry, a later last use).
+  await sql
+    .raw(
+      `create constraint trigger sessions_auth_change after update on sessions
+      deferrable initially deferred for each row
+      when ((new.id, new.user_id, new.csrf_token, new.mfa_enrolment_pending)
+              is distinct from (old.id, old.user_id, old.csrf_token, old.mfa_enrolment_pending)
+            or new.expires_at < old.expires_at)
+      execute function auth_touch()`,
     )
     .execute(db);
   await sql
@@ -51,6 +61,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql.raw(`drop trigger if exists sessions_auth_change on sessions`).execute(db);
   for (const table of ['sessions', 'users']) {
     await sql.raw(`drop trigger if exists ${table}_auth_truncate on ${table}`).execute(db);
     await sql.raw(`drop trigger if exists ${table}_auth_touch on ${table}`).execute(db);
