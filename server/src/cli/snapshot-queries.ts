@@ -10,11 +10,17 @@ import type { Database } from '../db/database';
 
 type Trx = Transaction<Database>;
 /**
- * Not copied: Kysely's bookkeeping (the target runs the migrations itself) and the dashboard's and the list's data
- * versions (counters the migrations create with their one row; they only invalidate in-memory caches of a running
- * process, so any value is right in a database a new process starts on).
+ * Not copied: Kysely's bookkeeping (the target runs the migrations itself) and the dashboard's, the list's and the
+ * sign-in data versions (counters the migrations create with their one row; they only invalidate in-memory caches
+ * of a running process, so any value is right in a database a new process starts on).
  */
-const SKIP = new Set(['kysely_migration', 'kysely_migration_lock', 'dashboard_version', 'list_version']);
+const SKIP = new Set([
+  'kysely_migration',
+  'kysely_migration_lock',
+  'dashboard_version',
+  'list_version',
+  'auth_version',
+]);
 const BATCH = 1000;
 
 export async function applicationTables(ex: DB | Trx): Promise<string[]> {
