@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { SfuConfig } from '../config';
+import type { SfuConfig } from './config';
 import { Room } from './Room';
 import { WorkerPool } from './WorkerPool';
 

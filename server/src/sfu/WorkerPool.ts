@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { FastifyBaseLogger } from 'fastify';
-import type { SfuConfig } from '../config';
+import type { SfuConfig } from './config';
 import { DomainError } from '../errors';
 
 export interface PoolWorker {
