@@ -7,7 +7,10 @@
  */
 import { connectSocket } from './app/socket';
 
-const roomAtLoad = /^\/rounds\/([0-9a-f-]{36})\/room\/?$/i.exec(window.location.pathname);
+/** The round whose room the page was opened at (a join link, a reload), else null. */
+export const roomAtLoad: string | null =
+  /^\/rounds\/([0-9a-f-]{36})\/room\/?$/i.exec(window.location.pathname)?.[1] ?? null;
+
 if (roomAtLoad) {
   performance.mark('round:app-code');
   connectSocket(); // the socket's handshake overlaps the download of the signalling code
@@ -15,7 +18,7 @@ if (roomAtLoad) {
   void import('./features/rounds/earlyJoin')
     .then((m) => {
       performance.mark('round:join-code');
-      m.startEarlyJoin(roomAtLoad[1]!, audioOnly);
+      m.startEarlyJoin(roomAtLoad, audioOnly);
     })
     .catch(() => undefined);
 }

@@ -35,17 +35,10 @@ function perDb(db: DB): Map<string, Entry> {
 
 /** The kept session `sid` while it still stands and has not expired, else undefined (counted as a read to come). */
 export function keptSession(db: DB, sid: string, now: number): SessionRow | undefined {
-  const dv = DataVersion.of(db, 'auth');
-  const version = dv?.current();
   const c = perDb(db);
   const e = c.get(sid);
-  if (!dv || !version || !e || e.version !== version || e.fence !== dv.fence()) {
+  if (!e || !DataVersion.of(db, 'auth')?.holds(e) || e.row.expires_at.getTime() <= now) {
     if (e) c.delete(sid);
-    stats.reads++;
-    return undefined;
-  }
-  if (e.row.expires_at.getTime() <= now) {
-    c.delete(sid);
     stats.reads++;
     return undefined;
   }
@@ -64,10 +57,7 @@ export function keepSession(db: DB, sid: string, fence: number | null, row: Sess
   const c = perDb(db);
   c.delete(sid);
   c.set(sid, { version: row.auth_version, fence, row });
-  for (const k of c.keys()) {
-    if (c.size <= MAX_SESSIONS) break;
-    c.delete(k);
-  }
+  if (c.size > MAX_SESSIONS) c.delete(c.keys().next().value!);
 }
 
 /** This process extended session `sid` (sliding expiry): the kept copy says so too. */

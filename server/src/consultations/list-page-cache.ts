@@ -34,11 +34,9 @@ function perDb(db: DB) {
 
 /** The kept page for `key` when it is still current, else undefined (counted as a read to come). */
 export function keptPage(db: DB, key: string): { rows: PageRow[]; count: number } | undefined {
-  const lv = DataVersion.of(db, 'list');
-  const version = lv?.current();
   const c = perDb(db);
   const e = c.entries.get(key);
-  if (!lv || !version || !e || e.version !== version || e.fence !== lv.fence()) {
+  if (!e || !DataVersion.of(db, 'list')?.holds(e)) {
     stats.reads++;
     return undefined;
   }

@@ -84,6 +84,14 @@ export class DataVersion {
     return this.#latest === null ? null : String(this.#latest);
   }
 
+  /**
+   * Whether something kept at data version `kept.version` under fence `kept.fence` may still be answered from
+   * memory: the version heard now is that one and no local write moved the fence since.
+   */
+  holds(kept: { version: string; fence: number }): boolean {
+    return this.#latest !== null && kept.version === String(this.#latest) && kept.fence === this.#fence;
+  }
+
   /** Taken before a read: what was read is answered from memory later only while this is unchanged. */
   fence(): number {
     return this.#fence;

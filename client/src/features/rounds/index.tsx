@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { ErrorText } from '../../app/ui';
+import { roomAtLoad } from '../../boot';
 import { Permission } from '@consult/shared';
 import type { FeatureModule } from '../../app/features';
 import './messages';
@@ -25,7 +26,7 @@ const loadRoom = (): Promise<RoomModule> =>
 
 // Opened straight at a room (a join link, a reload): fetch the room's code now, in parallel with the session
 // check. The join itself started earlier still, from the page's first script (boot.ts, earlyJoin.ts).
-if (/^\/rounds\/[0-9a-f-]{36}\/room\/?$/i.test(window.location.pathname))
+if (roomAtLoad)
   void loadRoom()
     .then(() => performance.mark('round:room-code'))
     .catch(() => undefined);
