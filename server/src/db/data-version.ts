@@ -89,7 +89,7 @@ export class DataVersion {
    * memory: the version heard now is that one and no local write moved the fence since.
    */
   holds(kept: { version: string; fence: number }): boolean {
-    return this.#latest !== null && kept.version === String(this.#latest) && kept.fence === this.#fence;
+    return kept.version === this.current() && kept.fence === this.#fence;
   }
 
   /** Taken before a read: what was read is answered from memory later only while this is unchanged. */
