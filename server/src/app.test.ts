@@ -133,7 +133,7 @@ describe('migrations', () => {
 });
 
 describe('graceful shutdown', () => {
-  it('lets an in-flight request finish before the server and database close', async () => {
+  it('lets an in-flight request finish before the server and database close, then closes its connection', async () => {
     const tdb = await openTestDb('pglite');
     const app = await buildApp({ config: testConfig(), db: tdb.dbh.db, logger: false });
     let entered!: () => void;
@@ -148,17 +148,28 @@ describe('graceful shutdown', () => {
       return { done: true };
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
+    // Released only once the HTTP server has begun to close (what a SIGTERM during a request looks like).
+    const closeBegun = new Promise<void>((r) => {
+      const close = app.server.close.bind(app.server);
+      app.server.close = (cb) => {
+        r();
+        return close(cb);
+      };
+    });
     const port = (app.server.address() as { port: number }).port;
+    // A kept-alive connection (fetch's default): once answered it must not hold the closing server open.
     const pending = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => ({
       status: r.status,
+      connection: r.headers.get('connection'),
       body: await r.json(),
     }));
     await inside;
     let closed = false;
     const closing = app.close().then(() => (closed = true));
+    await closeBegun;
     expect(closed).toBe(false);
     release();
-    expect(await pending).toEqual({ status: 200, body: { done: true } });
+    expect(await pending).toEqual({ status: 200, connection: 'close', body: { done: true } });
     await closing;
     await tdb.close();
   });

@@ -74,6 +74,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     for (const m of [r.method].flat()) routes.push({ method: m, url: r.url });
   });
 
+  // Once the server has begun to close (it listened and no longer does), every answer says `Connection: close`:
+  // a request still running then would leave its kept-alive connection open, and a closing server waits for every
+  // connection to end (socket.io's close, run by the realtime plugin, waits so until the client's idle timeout).
+  let listened = false;
+  app.server.once('listening', () => (listened = true));
+  app.addHook('onSend', async (_req, reply) => {
+    if (listened && !app.server.listening) reply.header('connection', 'close');
+  });
+
   // Error bodies are sent pre-serialized: they are always an ErrorBody, whatever a route declares for that status
   // (a route whose 400 schema is something else must still answer 400, never a serialization 500).
   const sendError = (reply: FastifyReply, body: ErrorBody) =>
