@@ -4,13 +4,14 @@ import type { Actor } from '../auth/actor';
 import { scanFile } from './scanner';
 import type { BlobStore } from './storage';
 import { failed, FAILURE, type StoreResult } from './ingest-result';
-import { submitInstance } from './ingest-batch';
+import { submitInstance, type Arrival } from './ingest-batch';
 
 export { FAILURE, ingestHooks, type StoreResult, type StoreStatus } from './ingest-result';
 
 /**
- * Store the instance in `tempPath` (complete, hashed while it was written). The temp file is always consumed.
- * Order: scan and validate by range (scan.ts; the file is never read whole) → fsync the temp file → the group
+ * Store the instance in `tempPath` (complete, hashed and synced to disk while it was written: TempWriter.finish).
+ * The temp file is always consumed.
+ * Order: scan and validate by range (scan.ts; the file is never read whole) → the group
  * commit (ingest-batch.ts): ONE transaction, shared with the instances of other requests waiting at that moment,
  * judges identity under the identity locks, writes patient/study/series/instance rows, renames the temp file into
  * the blob store (fsync dir) and appends the audit entry; this call returns once it committed. A refusal at any
@@ -22,7 +23,7 @@ export async function storeInstance(
   store: BlobStore,
   actor: Actor,
   file: { tempPath: string; sha256: string; size: number },
-  opts: { expectStudyUid?: string | undefined; hospitalId?: string } = {},
+  opts: { expectStudyUid?: string | undefined; hospitalId?: string; arrival?: Arrival } = {},
 ): Promise<StoreResult> {
   let result: StoreResult | null = null;
   try {
@@ -41,11 +42,10 @@ export async function storeInstance(
         a,
       );
     }
-    // Flushed before it waits for its batch, so the index transaction waits on no file's fsync.
-    await store.syncTemp(file.tempPath);
-    result = await submitInstance(db, { store, actor, hospitalId, attrs: a, file });
+    result = await submitInstance(db, { store, actor, hospitalId, attrs: a, file }, opts.arrival);
     return result;
   } finally {
+    opts.arrival?.done();
     // A stored instance's temp file was consumed by placeTemp (renamed into place, or dropped for a blob already
     // there); otherwise nothing of a refused upload remains.
     if (result?.status !== 'stored') await fs.promises.rm(file.tempPath, { force: true });

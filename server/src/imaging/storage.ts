@@ -53,23 +53,12 @@ export class BlobStore {
     return this.objects.stat(contentKey(sha256));
   }
 
-  /** Flush a complete temp file to disk (before the index transaction, so the transaction waits on no fsync). */
-  syncTemp(tempPath: string): Promise<void> {
-    return this.objects.syncFile(tempPath);
-  }
-
   /**
    * Rename a synced temp file into place as the blob `sha256` and make the rename durable. The temp file is
    * consumed (renamed or, when the blob already exists, deleted). Returns whether this call created the blob.
    */
   placeTemp(tempPath: string, sha256: string, size?: number): Promise<boolean> {
     return this.objects.placeFile(tempPath, contentKey(sha256), { ifAbsent: true, size });
-  }
-
-  /** syncTemp + placeTemp. */
-  async commitTemp(tempPath: string, sha256: string): Promise<void> {
-    await this.syncTemp(tempPath);
-    await this.placeTemp(tempPath, sha256);
   }
 
   read(sha256: string): Promise<Buffer> {
@@ -111,9 +100,12 @@ export class TempWriter {
     return this.#temp.write(chunk);
   }
 
-  /** Close the file; returns its sha256 hex. */
+  /**
+   * Make the file durable (fsync, before it waits for an index transaction, so that transaction waits on no
+   * fsync) and close it; returns its sha256 hex.
+   */
   finish(): Promise<string> {
-    return this.#temp.finish();
+    return this.#temp.finish({ durable: true });
   }
 
   abort(): Promise<void> {

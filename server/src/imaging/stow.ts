@@ -3,6 +3,7 @@ import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../errors';
 import { storeInstance, FAILURE, type StoreResult } from './ingest';
+import { expectInstance } from './ingest-batch';
 import { boundaryOf, MultipartError, readMultipart, relatedTypeOf } from './multipart';
 import { TempWriter, type BlobStore } from './storage';
 import { num, str, type JsonDataSet } from './dicomjson';
@@ -103,14 +104,22 @@ export async function stowParts(
           );
           return;
         }
-        const sha256 = await s.writer.finish();
+        // Announced to the group commit before its sync and scan, so a batch ready meanwhile waits for it.
+        const arrival = expectInstance(db);
+        let sha256: string;
+        try {
+          sha256 = await s.writer.finish();
+        } catch (e) {
+          arrival.done();
+          throw e;
+        }
         pending.push(
           storeInstance(
             db,
             store,
             actor,
             { tempPath: s.writer.path, sha256, size: s.writer.size },
-            { expectStudyUid: opts.expectStudyUid },
+            { expectStudyUid: opts.expectStudyUid, arrival },
           ),
         );
       },

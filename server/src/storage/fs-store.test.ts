@@ -70,4 +70,25 @@ describe('filesystem storage driver', () => {
     expect(recordings.sweepTemp()).toBe(1);
     expect(fs.existsSync(fresh)).toBe(true);
   });
+
+  it('puts into a directory removed since this process made it (made again), and leaves no temporary file', async () => {
+    const reports = new FsObjectStore(dir, 'reports');
+    await reports.put('r9/a.pdf', Buffer.from('first'));
+    fs.rmSync(path.join(reports.root, 'r9'), { recursive: true });
+    await reports.put('r9/b.pdf', Buffer.from('second'));
+    expect((await reports.get('r9/b.pdf')).toString()).toBe('second');
+    expect(await reports.list('r9')).toEqual(['r9/b.pdf']);
+    expect(fs.readdirSync(reports.tmpDir)).toEqual([]);
+  });
+
+  it('a durable finish syncs once; committing after a plain finish still makes the object durable and whole', async () => {
+    const blobs = new FsObjectStore(dir, 'imaging');
+    const t = blobs.temp();
+    await t.write(Buffer.from('part one '));
+    await t.write(Buffer.from('part two'));
+    const sha = await t.finish();
+    expect(await t.commitContent()).toBe(sha);
+    expect((await blobs.get(contentKey(sha))).toString()).toBe('part one part two');
+    expect(fs.readdirSync(blobs.tmpDir)).toEqual([]);
+  });
 });

@@ -28,6 +28,8 @@ const NODE_TAG = `${os
 export class FsObjectStore implements ObjectStore {
   readonly root: string;
   readonly tmpDir: string;
+  /** Directories this process made or found (one mkdir per directory, not per object; bounded by the key space). */
+  readonly #dirs = new Set<string>();
 
   constructor(
     storageDir: string,
@@ -55,7 +57,6 @@ export class FsObjectStore implements ObjectStore {
     const t = this.temp();
     try {
       await t.write(data);
-      await t.finish();
       await t.commit(key);
     } catch (e) {
       await t.abort();
@@ -67,7 +68,6 @@ export class FsObjectStore implements ObjectStore {
     const t = this.temp();
     try {
       await t.write(data);
-      await t.finish();
       return await t.commitContent();
     } catch (e) {
       await t.abort();
@@ -96,10 +96,15 @@ export class FsObjectStore implements ObjectStore {
       return false;
     }
     const dir = path.dirname(dest);
-    await fs.promises.mkdir(dir, { recursive: true });
+    if (!this.#dirs.has(dir)) await this.#mkdir(dir);
     const size = opts.ifAbsent ? (opts.size ?? (await fs.promises.stat(file)).size) : -1;
     try {
-      await fs.promises.rename(file, dest);
+      await fs.promises.rename(file, dest).catch(async (e: NodeJS.ErrnoException) => {
+        // The directory may have gone since this process made it (removed by hand, another node's cleanup).
+        if (e.code !== 'ENOENT' || !fs.existsSync(file)) throw e;
+        await this.#mkdir(dir);
+        await fs.promises.rename(file, dest);
+      });
     } catch (e) {
       // NFS: a retransmitted rename that already happened answers ENOENT (the source is gone).
       const st = (e as NodeJS.ErrnoException).code === 'ENOENT' ? await this.stat(key) : null;
@@ -109,6 +114,11 @@ export class FsObjectStore implements ObjectStore {
     }
     await fsyncDir(dir);
     return true;
+  }
+
+  async #mkdir(dir: string): Promise<void> {
+    await fs.promises.mkdir(dir, { recursive: true });
+    this.#dirs.add(dir);
   }
 
   /**
@@ -226,6 +236,7 @@ export class FsTempObject implements TempObject {
   #fh: fs.promises.FileHandle | null = null;
   #hash = crypto.createHash('sha256');
   #sha256: string | null = null;
+  #durable = false;
   size = 0;
 
   constructor(private readonly store: FsObjectStore) {
@@ -243,24 +254,29 @@ export class FsTempObject implements TempObject {
     }
   }
 
-  async finish(): Promise<string> {
-    if (this.#sha256) return this.#sha256;
+  /** With `durable`, the file is synced through its open descriptor before it is closed (no second open). */
+  async finish(opts: { durable?: boolean } = {}): Promise<string> {
+    if (this.#sha256) {
+      if (opts.durable && !this.#durable) await this.store.syncFile(this.path);
+      this.#durable ||= !!opts.durable;
+      return this.#sha256;
+    }
     if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
+    if (opts.durable) await this.#fh.sync();
     await this.#fh.close();
     this.#fh = null;
+    this.#durable = !!opts.durable;
     this.#sha256 = this.#hash.digest('hex');
     return this.#sha256;
   }
 
   async commit(key: string): Promise<void> {
-    await this.finish();
-    await this.store.syncFile(this.path);
+    await this.finish({ durable: true });
     await this.store.placeFile(this.path, key);
   }
 
   async commitContent(): Promise<string> {
-    const sha = await this.finish();
-    await this.store.syncFile(this.path);
+    const sha = await this.finish({ durable: true });
     await this.store.placeFile(this.path, contentKey(sha), { ifAbsent: true });
     return sha;
   }
