@@ -35,18 +35,31 @@ export class DataVersion {
     return DataVersion.#byDb.get(db)?.get(name);
   }
 
-  /** Start listening for `db`'s version `name` (or join the instance already listening). */
+  /** Instances being made (their schema is read first): starts at the same moment wait for the same one. */
+  static readonly #making = new WeakMap<DB, Map<VersionName, Promise<DataVersion>>>();
+
+  /** Start listening for `db`'s version `name` (or join the instance already listening or being started). */
   static async start(db: DB, name: VersionName): Promise<DataVersion> {
-    let byName = DataVersion.#byDb.get(db);
-    if (!byName) DataVersion.#byDb.set(db, (byName = new Map()));
-    let dv = byName.get(name);
-    if (!dv) {
-      const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
-      dv = new DataVersion(db, name, rows[0]?.s ?? 'public');
-      byName.set(name, dv);
-    }
+    const dv = await (DataVersion.#byDb.get(db)?.get(name) ?? DataVersion.#make(db, name));
     dv.#users++;
     return dv;
+  }
+
+  static #make(db: DB, name: VersionName): Promise<DataVersion> {
+    let making = DataVersion.#making.get(db);
+    if (!making) DataVersion.#making.set(db, (making = new Map()));
+    const made =
+      making.get(name) ??
+      (async () => {
+        const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
+        const dv = new DataVersion(db, name, rows[0]?.s ?? 'public');
+        let byName = DataVersion.#byDb.get(db);
+        if (!byName) DataVersion.#byDb.set(db, (byName = new Map()));
+        byName.set(name, dv);
+        return dv;
+      })().finally(() => making.delete(name));
+    making.set(name, made);
+    return made;
   }
 
   readonly #db: DB;
