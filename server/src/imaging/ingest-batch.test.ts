@@ -238,7 +238,7 @@ describe.each(DIALECTS)('ingest group commit (%s)', (dialect) => {
       expect(r.results.map((x) => x.status)).toEqual(files.map(() => 'stored'));
       expect(r.batches).toBeLessThan(files.length); // some batch held several instances
       expect(await prepared()).toEqual(afterOne);
-      expect(afterOne.some((s) => s.includes('imaging_write_batch'))).toBe(true);
+      expect(afterOne.some((s) => s.includes('imaging_instances'))).toBe(true);
       expect(afterOne.some((s) => s.includes('audit_events'))).toBe(true);
     });
 });

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Insertable } from 'kysely';
 import type { DB, Trx } from '../db/database';
 import { poolOf } from '../db/connect';
 import { uploaderId, type Actor } from '../auth/actor';
@@ -9,15 +10,16 @@ import type { BlobStore } from './storage';
 import { judgeIdentity, samePatient } from './identity';
 import { failed, ingestHooks, priorOutcome, storedResult, type StoreResult } from './ingest-result';
 import * as q from './ingest-queries';
+import type { ImagingInstanceTable, ImagingPatientTable } from './tables';
 
 /**
  * Group commit of the index (issue 14). Instances that are scanned, validated and synced to disk wait here; one
- * transaction indexes a whole batch — identity locks, the identity judgement, patient/study/series/instance rows
- * (one round trip each for the locks and the writes), the blobs renamed into place and the audit entries — and
- * every instance's caller is answered only once that transaction committed (or failed). A batch forms by itself
- * while the previous one commits; and a batch ready to start waits up to GATHER_MS for instances announced as on
- * their way (expectInstance: a complete part being synced and scanned), so concurrent requests share the round
- * trips and the commit while a lone one waits for nothing.
+ * transaction indexes a whole batch — identity locks, the identity judgement, patient/study/series/instance rows,
+ * the blobs renamed into place and the audit entries, each kind in one statement — and every instance's caller
+ * is answered only once that transaction committed (or failed). A batch forms by itself while the previous one
+ * commits; and a batch ready to start waits up to GATHER_MS for instances announced as on their way
+ * (expectInstance: a complete part being synced and scanned), so concurrent requests share the round trips and
+ * the commit while a lone one waits for nothing.
  *
  * Exactness: each instance is judged against the database read under the batch's identity locks (identity.ts,
  * the same rule as before). An instance whose study, series or SOP Instance UID an EARLIER instance of the same
@@ -176,7 +178,7 @@ function collides(c: Claims, hospitalId: string, a: InstanceAttrs): boolean {
 /**
  * Index a batch inside `trx`. Returns each instance's outcome, or null for one deferred to the next batch.
  * Order: identity locks (with the patient records' keys) → holders → judgement → patient/study/series/instance
- * rows (one round trip) → hook → blobs renamed into place (in parallel; a batch pays its directory fsyncs at once) → audit entries
+ * rows → hook → blobs renamed into place (in parallel; a batch pays its directory fsyncs at once) → audit entries
  * (the chain's lock is taken last, so it is held for the shortest time) → commit by the caller.
  */
 async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreResult | null)[]> {
@@ -214,26 +216,28 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
   });
   if (!accepted.length) return out;
 
-  const rows = batchRows(
+  const refs = await writeHierarchy(
+    trx,
     accepted.map((x) => x.p),
     h,
   );
-  const inserted = await q.writeBatch(trx, rows);
+  const rows = accepted.map(({ p }) => instanceRow(p, refs.get(hierarchyKey(p))!));
+  const inserted = await q.insertInstances(trx, rows);
   // Under the SOP lock a row cannot appear meanwhile; should one, that instance is judged again in the next batch.
-  const stored = accepted
-    .map((x, k) => ({ ...x, studyRef: inserted.get(rows.instances[k]!.id) }))
-    .filter((x): x is typeof x & { studyRef: string } => !!x.studyRef);
+  const stored = accepted.map((x, k) => ({ ...x, row: rows[k]! })).filter((x) => inserted.has(x.row.id));
   for (const { p } of stored) if (ingestHooks.beforeCommit) await ingestHooks.beforeCommit(p.file.sha256);
   // The blobs go into place only now: every refusal above left nothing behind.
   await Promise.all(stored.map(({ p }) => p.store.placeTemp(p.file.tempPath, p.file.sha256, p.file.size)));
   for (const { p } of stored) if (ingestHooks.afterBlob) await ingestHooks.afterBlob(p.file.sha256);
   await appendAuditEntries(
     trx,
-    stored.map(({ p, studyRef }) => auditOf(p, studyRef)),
+    stored.map(({ p, row }) => auditOf(p, row.study_ref)),
   );
-  for (const { p, i, studyRef } of stored) out[i] = storedResult(p.attrs, studyRef);
+  for (const { p, i, row } of stored) out[i] = storedResult(p.attrs, row.study_ref);
   return out;
 }
+
+const hierarchyKey = (p: PendingInstance) => `${p.hospitalId}\0${p.attrs.studyUid}\0${p.attrs.seriesUid}`;
 
 const auditOf = (p: PendingInstance, studyId: string): AuditInput => ({
   actor: p.actor,
@@ -244,13 +248,13 @@ const auditOf = (p: PendingInstance, studyId: string): AuditInput => ({
   detail: { sopInstanceUid: p.attrs.sopInstanceUid, sha256: p.file.sha256 },
 });
 
-function instanceRow(p: PendingInstance): q.InstanceRow {
+function instanceRow(p: PendingInstance, studyAndSeries: { study: string; series: string }) {
   const a = p.attrs;
   return {
     id: uuid(),
     hospital_id: p.hospitalId,
-    study_uid: a.studyUid,
-    series_uid: a.seriesUid,
+    study_ref: studyAndSeries.study,
+    series_ref: studyAndSeries.series,
     sop_uid: a.sopInstanceUid,
     sop_class_uid: a.sopClassUid,
     transfer_syntax_uid: a.transferSyntaxUid,
@@ -266,73 +270,107 @@ function instanceRow(p: PendingInstance): q.InstanceRow {
     sha256: p.file.sha256,
     size: p.file.size,
     uploaded_by: uploaderId(p.actor),
-  };
+  } satisfies Insertable<ImagingInstanceTable> & { id: string };
 }
 
 /**
- * The rows of the accepted instances' new patient records, studies, series and instances (written by
- * q.writeBatch, which keeps rows already there). Who gets which patient record, the one rule: a patient with a
- * Patient ID is found by hospital + issuer + ID (a record is offered once per key); without one, the study's own
- * patient record, or one new record per new study.
+ * Insert-or-find the patients, studies and series of the accepted instances (one statement per kind).
+ * A patient with a Patient ID is found by hospital + issuer + ID; without one, the study's own patient record, or
+ * one new record per new study. Returns hierarchyKey → the study and series ids.
  */
-function batchRows(accepted: PendingInstance[], h: q.BatchHolders) {
-  const patients: q.PatientRow[] = [];
-  const keyed = new Set<string>();
-  const studies = new Map<string, q.StudyRow>();
-  const series = new Map<string, q.SeriesRow>();
+async function writeHierarchy(trx: Trx, accepted: PendingInstance[], h: q.BatchHolders) {
+  const patients = new Map<string, string>(); // `hospital \0 study UID` → patient record id
+  const newPatients: (Insertable<ImagingPatientTable> & { id: string })[] = [];
+  const byKey = new Map<string, PendingInstance[]>();
   for (const p of accepted) {
     const a = p.attrs;
     const sk = `${p.hospitalId}\0${a.studyUid}`;
-    if (!studies.has(sk)) {
-      let patientRef: string | null = null;
-      if (a.patientId) {
-        const pk = q.patientKey(p.hospitalId, a.issuer, a.patientId);
-        if (!keyed.has(pk)) patients.push(patientRow(p.hospitalId, a));
-        keyed.add(pk);
-      } else {
-        const existing = h.studies.find((s) => s.hospital_id === p.hospitalId && s.study_uid === a.studyUid);
-        const row = existing ? null : patientRow(p.hospitalId, a);
-        if (row) patients.push(row);
-        patientRef = existing?.patient_ref ?? row!.id;
-      }
-      studies.set(sk, {
-        id: uuid(),
-        hospital_id: p.hospitalId,
-        patient_ref: patientRef,
-        patient_id: a.patientId,
-        issuer: a.issuer,
-        study_uid: a.studyUid,
-        study_date: a.studyDate,
-        study_time: a.studyTime,
-        accession_number: a.accessionNumber,
-        study_id: a.studyId,
-        study_description: a.studyDescription,
-        referring_physician: a.referringPhysician,
-        uploaded_by: uploaderId(p.actor),
-      });
+    if (patients.has(sk)) continue;
+    if (a.patientId) {
+      const pk = q.patientKey(p.hospitalId, a.issuer, a.patientId);
+      if (!byKey.has(pk)) newPatients.push(patientRow(p.hospitalId, a));
+      byKey.set(pk, [...(byKey.get(pk) ?? []), p]);
+      continue;
     }
-    const ek = `${sk}\0${a.seriesUid}`;
-    if (!series.has(ek))
-      series.set(ek, {
-        id: uuid(),
-        hospital_id: p.hospitalId,
-        study_uid: a.studyUid,
-        series_uid: a.seriesUid,
-        modality: a.modality,
-        series_number: a.seriesNumber,
-        series_description: a.seriesDescription,
-        body_part: a.bodyPart,
-      });
+    const existing = h.studies.find((s) => s.hospital_id === p.hospitalId && s.study_uid === a.studyUid);
+    if (existing) patients.set(sk, existing.patient_ref);
+    else {
+      const row = patientRow(p.hospitalId, a);
+      newPatients.push(row);
+      patients.set(sk, row.id);
+    }
   }
-  return {
-    patients,
-    studies: [...studies.values()],
-    series: [...series.values()],
-    instances: accepted.map(instanceRow),
-  };
+  const found = await q.upsertPatients(
+    trx,
+    newPatients,
+    [...byKey.values()].map(([p]) => ({
+      hospital: p!.hospitalId,
+      issuer: p!.attrs.issuer,
+      patientId: p!.attrs.patientId,
+    })),
+  );
+  for (const f of found)
+    for (const p of byKey.get(q.patientKey(f.hospital_id, f.issuer, f.patient_id)) ?? [])
+      patients.set(`${p.hospitalId}\0${p.attrs.studyUid}`, f.id);
+
+  const studyRows = new Map<string, Parameters<typeof q.upsertStudies>[1][number]>();
+  for (const p of accepted) {
+    const a = p.attrs;
+    const sk = `${p.hospitalId}\0${a.studyUid}`;
+    if (studyRows.has(sk)) continue;
+    studyRows.set(sk, {
+      id: uuid(),
+      hospital_id: p.hospitalId,
+      patient_ref: patients.get(sk)!,
+      study_uid: a.studyUid,
+      study_date: a.studyDate,
+      study_time: a.studyTime,
+      accession_number: a.accessionNumber,
+      study_id: a.studyId,
+      study_description: a.studyDescription,
+      referring_physician: a.referringPhysician,
+      uploaded_by: uploaderId(p.actor),
+    });
+  }
+  const studies = new Map(
+    (await q.upsertStudies(trx, [...studyRows.values()])).map((s) => [
+      `${s.hospital_id}\0${s.study_uid}`,
+      s.id,
+    ]),
+  );
+
+  const seriesRows = new Map<string, Parameters<typeof q.upsertSeries>[1][number]>();
+  for (const p of accepted) {
+    const a = p.attrs;
+    const study = studies.get(`${p.hospitalId}\0${a.studyUid}`)!;
+    const key = `${study}\0${a.seriesUid}`;
+    if (seriesRows.has(key)) continue;
+    seriesRows.set(key, {
+      id: uuid(),
+      study_ref: study,
+      series_uid: a.seriesUid,
+      modality: a.modality,
+      series_number: a.seriesNumber,
+      series_description: a.seriesDescription,
+      body_part: a.bodyPart,
+    });
+  }
+  const series = new Map(
+    (await q.upsertSeries(trx, [...seriesRows.values()])).map((s) => [
+      `${s.study_ref}\0${s.series_uid}`,
+      s.id,
+    ]),
+  );
+
+  const out = new Map<string, { study: string; series: string }>();
+  for (const p of accepted) {
+    const study = studies.get(`${p.hospitalId}\0${p.attrs.studyUid}`)!;
+    out.set(hierarchyKey(p), { study, series: series.get(`${study}\0${p.attrs.seriesUid}`)! });
+  }
+  return out;
 }
 
-const patientRow = (hospitalId: string, a: InstanceAttrs): q.PatientRow => ({
+const patientRow = (hospitalId: string, a: InstanceAttrs) => ({
   id: uuid(),
   hospital_id: hospitalId,
   patient_id: a.patientId,
