@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER, SESSION_COOKIE } from '@consult/shared';
 import { DEMO_PASSWORD, DIALECTS, startTestServer } from '../testing/harness';
 import { CT_SERIES, stowBody } from './testkit';
+import { instancesArriving } from './ingest-batch';
 
 interface LogLine {
   level: number;
@@ -86,6 +87,8 @@ describe.each(DIALECTS)('uploads cut off by the client (%s)', (dialect) => {
     expect(await studies.json()).toEqual([]); // a fresh database: nothing of the cut uploads was kept
     const tmp = path.join(server.config.dataDir, 'imaging', 'tmp');
     expect(fs.readdirSync(tmp)).toEqual([]);
+    // No cut part is still counted as on its way to the group commit (every later batch would wait for it).
+    expect(instancesArriving(server.dbh.db)).toBe(0);
 
     // The next, whole upload goes through.
     const whole = await fetch(`${server.url}/dicomweb/studies`, {

@@ -18,8 +18,8 @@ import type { ImagingInstanceTable, ImagingPatientTable } from './tables';
  * the blobs renamed into place and the audit entries, each kind in one statement — and every instance's caller
  * is answered only once that transaction committed (or failed). A batch forms by itself while the previous one
  * commits; and a batch ready to start waits up to GATHER_MS for instances announced as on their way
- * (expectInstance: a complete part being synced and scanned), so concurrent requests share the round trips and
- * the commit while a lone one waits for nothing.
+ * (expectInstance: a STOW part from its first byte until it is handed over or refused), so the parts of one request
+ * and concurrent requests share the round trips and the commit, while a lone instance waits for nothing.
  *
  * Exactness: each instance is judged against the database read under the batch's identity locks (identity.ts,
  * the same rule as before). An instance whose study, series or SOP Instance UID an EARLIER instance of the same
@@ -46,8 +46,8 @@ export const MAX_BATCH = 64;
 const uuid = () => crypto.randomUUID();
 
 /**
- * Longest a ready batch waits for instances about to join it (complete parts being synced and scanned), so that
- * concurrent requests share one transaction: a group commit's window, closed early once none is on its way.
+ * Longest a ready batch waits for instances about to join it (parts streaming in, being synced or scanned), so
+ * that they share one transaction: a group commit's window, closed early once none is on its way.
  */
 export const GATHER_MS = 3;
 
@@ -65,6 +65,11 @@ class IngestBatcher {
   #arriving = 0;
   #gather: NodeJS.Timeout | null = null;
   #gathered = false;
+
+  /** Instances announced and not yet submitted or refused. */
+  get arriving(): number {
+    return this.#arriving;
+  }
 
   constructor(
     private readonly db: DB,
@@ -146,8 +151,11 @@ function batcherOf(db: DB): IngestBatcher {
   return b;
 }
 
-/** Tell the group commit an instance is on its way (its part is complete); a ready batch waits for it a moment. */
+/** Tell the group commit an instance is on its way (its part began); a ready batch waits for it a moment. */
 export const expectInstance = (db: DB): Arrival => batcherOf(db).expect();
+
+/** Instances announced to `db`'s group commit and not yet handed over or refused (0 when idle; diagnostics). */
+export const instancesArriving = (db: DB): number => batchers.get(db)?.arriving ?? 0;
 
 /** Index one prepared instance through its database's group commit; resolves once its rows are committed. */
 export function submitInstance(db: DB, p: PendingInstance, arrival?: Arrival): Promise<StoreResult> {

@@ -3,7 +3,7 @@ import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../errors';
 import { storeInstance, FAILURE, type StoreResult } from './ingest';
-import { expectInstance } from './ingest-batch';
+import { expectInstance, type Arrival } from './ingest-batch';
 import { boundaryOf, MultipartError, readMultipart, relatedTypeOf } from './multipart';
 import { TempWriter, type BlobStore } from './storage';
 import { num, str, type JsonDataSet } from './dicomjson';
@@ -15,10 +15,15 @@ export interface StowOptions {
 
 interface Sink {
   writer: TempWriter;
+  /** Announced to the group commit when the part begins (ingest-batch.ts expectInstance). */
+  arrival: Arrival;
   contentType: string;
   tooLarge: boolean;
   index: number;
 }
+
+const isDicom = (type: string) =>
+  type.startsWith('application/dicom') && !type.startsWith('application/dicom+');
 
 const rejected = (reason: string, code: number = FAILURE.cannotUnderstand): StoreResult => ({
   status: 'rejected',
@@ -65,10 +70,13 @@ export async function stowParts(
   const now = (r: StoreResult) => void pending.push(Promise.resolve(r));
   let index = 0;
   let cut: unknown = null;
+  const arrivals: Arrival[] = [];
   try {
     await readMultipart<Sink>(body, boundary, {
       start: async (headers) => ({
         writer: new TempWriter(store),
+        // A part is announced as soon as it begins, so a batch ready while it streams in waits a moment for it.
+        arrival: arrivals[arrivals.push(expectInstance(db)) - 1]!,
         contentType: (headers['content-type'] ?? 'application/dicom').toLowerCase(),
         tooLarge: false,
         index: ++index,
@@ -83,6 +91,7 @@ export async function stowParts(
         await s.writer.write(chunk);
       },
       end: async (s) => {
+        if (s.tooLarge || !isDicom(s.contentType)) s.arrival.done();
         if (s.tooLarge) {
           now(
             rejected(
@@ -92,10 +101,7 @@ export async function stowParts(
           );
           return;
         }
-        if (
-          !s.contentType.startsWith('application/dicom') ||
-          s.contentType.startsWith('application/dicom+')
-        ) {
+        if (!isDicom(s.contentType)) {
           await s.writer.abort();
           now(
             rejected(
@@ -104,13 +110,11 @@ export async function stowParts(
           );
           return;
         }
-        // Announced to the group commit before its sync and scan, so a batch ready meanwhile waits for it.
-        const arrival = expectInstance(db);
         let sha256: string;
         try {
           sha256 = await s.writer.finish();
         } catch (e) {
-          arrival.done();
+          s.arrival.done();
           throw e;
         }
         pending.push(
@@ -119,17 +123,21 @@ export async function stowParts(
             store,
             actor,
             { tempPath: s.writer.path, sha256, size: s.writer.size },
-            { expectStudyUid: opts.expectStudyUid, arrival },
+            { expectStudyUid: opts.expectStudyUid, arrival: s.arrival },
           ),
         );
       },
-      abort: async (s) => s.writer.abort(),
+      abort: async (s) => {
+        s.arrival.done();
+        await s.writer.abort();
+      },
     });
   } catch (e) {
     cut = e;
   }
   // Every part handed over is settled before the request is answered (or fails): nothing is left in flight.
   const settled = await Promise.allSettled(pending);
+  for (const a of arrivals) a.done(); // a part the body ended inside is no longer on its way
   const crashed = settled.find((x) => x.status === 'rejected');
   if (crashed) throw crashed.reason;
   const results = settled.map((x) => (x as PromiseFulfilledResult<StoreResult>).value);
