@@ -206,7 +206,7 @@ describe.each(DIALECTS)('sessions resolved from memory (%s)', (dialect) => {
   /** The PostgreSQL backend of this server's connection listening for the sign-in version (db/listen.ts). */
   const listenerPid = async () => {
     const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity
-      where application_name = ${listenerName('consult_auth', schema)}`.execute(t.db);
+      where application_name = ${listenerName(schema)}`.execute(t.db);
     expect(rows).toHaveLength(1);
     return rows[0]!.pid;
   };

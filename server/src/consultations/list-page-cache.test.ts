@@ -128,7 +128,7 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
 
   /** The PostgreSQL backend of this server's listening connection (named after its schema, db/connect.ts). */
   const listenerPid = async () => {
-    const name = listenerName('consult_list', schema);
+    const name = listenerName(schema);
     const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity
       where application_name = ${name}`.execute(t.db);
     expect(rows).toHaveLength(1);
