@@ -105,7 +105,7 @@ export class TempWriter {
    * fsync) and close it; returns its sha256 hex.
    */
   finish(): Promise<string> {
-    return this.#temp.finish({ durable: true });
+    return this.#temp.finish();
   }
 
   abort(): Promise<void> {

@@ -71,12 +71,17 @@ export async function stowParts(
   let index = 0;
   let cut: unknown = null;
   const arrivals: Arrival[] = [];
+  /** A part is announced as soon as it begins, so a batch ready while it streams in waits a moment for it. */
+  const announce = () => {
+    const a = expectInstance(db);
+    arrivals.push(a);
+    return a;
+  };
   try {
     await readMultipart<Sink>(body, boundary, {
       start: async (headers) => ({
         writer: new TempWriter(store),
-        // A part is announced as soon as it begins, so a batch ready while it streams in waits a moment for it.
-        arrival: arrivals[arrivals.push(expectInstance(db)) - 1]!,
+        arrival: announce(),
         contentType: (headers['content-type'] ?? 'application/dicom').toLowerCase(),
         tooLarge: false,
         index: ++index,
@@ -110,13 +115,7 @@ export async function stowParts(
           );
           return;
         }
-        let sha256: string;
-        try {
-          sha256 = await s.writer.finish();
-        } catch (e) {
-          s.arrival.done();
-          throw e;
-        }
+        const sha256 = await s.writer.finish();
         pending.push(
           storeInstance(
             db,
@@ -127,17 +126,15 @@ export async function stowParts(
           ),
         );
       },
-      abort: async (s) => {
-        s.arrival.done();
-        await s.writer.abort();
-      },
+      abort: async (s) => s.writer.abort(),
     });
   } catch (e) {
     cut = e;
   }
   // Every part handed over is settled before the request is answered (or fails): nothing is left in flight.
   const settled = await Promise.allSettled(pending);
-  for (const a of arrivals) a.done(); // a part the body ended inside is no longer on its way
+  // A part the body ended inside (or whose file could not be finished) is no longer on its way.
+  for (const a of arrivals) a.done();
   const crashed = settled.find((x) => x.status === 'rejected');
   if (crashed) throw crashed.reason;
   const results = settled.map((x) => (x as PromiseFulfilledResult<StoreResult>).value);

@@ -81,7 +81,7 @@ describe('filesystem storage driver', () => {
     expect(fs.readdirSync(reports.tmpDir)).toEqual([]);
   });
 
-  it('a durable finish syncs once; committing after a plain finish still makes the object durable and whole', async () => {
+  it('finish makes the object durable once; a commit after it places the whole object without syncing again', async () => {
     const blobs = new FsObjectStore(dir, 'imaging');
     const t = blobs.temp();
     await t.write(Buffer.from('part one '));

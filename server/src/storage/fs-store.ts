@@ -236,7 +236,6 @@ export class FsTempObject implements TempObject {
   #fh: fs.promises.FileHandle | null = null;
   #hash = crypto.createHash('sha256');
   #sha256: string | null = null;
-  #durable = false;
   size = 0;
 
   constructor(private readonly store: FsObjectStore) {
@@ -254,29 +253,24 @@ export class FsTempObject implements TempObject {
     }
   }
 
-  /** With `durable`, the file is synced through its open descriptor before it is closed (no second open). */
-  async finish(opts: { durable?: boolean } = {}): Promise<string> {
-    if (this.#sha256) {
-      if (opts.durable && !this.#durable) await this.store.syncFile(this.path);
-      this.#durable ||= !!opts.durable;
-      return this.#sha256;
-    }
+  /** The file is synced through the descriptor that wrote it, then closed (no second open for the fsync). */
+  async finish(): Promise<string> {
+    if (this.#sha256) return this.#sha256;
     if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
-    if (opts.durable) await this.#fh.sync();
+    await this.#fh.sync();
     await this.#fh.close();
     this.#fh = null;
-    this.#durable = !!opts.durable;
     this.#sha256 = this.#hash.digest('hex');
     return this.#sha256;
   }
 
   async commit(key: string): Promise<void> {
-    await this.finish({ durable: true });
+    await this.finish();
     await this.store.placeFile(this.path, key);
   }
 
   async commitContent(): Promise<string> {
-    const sha = await this.finish({ durable: true });
+    const sha = await this.finish();
     await this.store.placeFile(this.path, contentKey(sha), { ifAbsent: true });
     return sha;
   }

@@ -20,8 +20,8 @@ export interface TempObject {
   readonly path: string;
   readonly size: number;
   write(chunk: Uint8Array): Promise<void>;
-  /** Close the temporary object, made durable first (fsync) with `durable`; returns its SHA-256 (hex). */
-  finish(opts?: { durable?: boolean }): Promise<string>;
+  /** Make the temporary object durable (fsync) and close it; returns its SHA-256 (hex). */
+  finish(): Promise<string>;
   /** Make it durable and put it in place as `key` (replacing an older object of that key). */
   commit(key: string): Promise<void>;
   /** Make it durable and put it in place as the content key of its bytes, unless that exists; returns the SHA-256. */
