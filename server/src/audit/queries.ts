@@ -11,19 +11,24 @@ import type { AuditCheckpointTable } from './tables';
  */
 const AUDIT_LOCK_KEY = 727_001;
 
-/**
- * Take the chain's lock, then read its signed head checkpoint in a snapshot taken after the lock was granted (the
- * database function audit_lock_head, migration 2026_12_07_0100_ingest_functions): one round trip for both.
- */
-export async function lockChainHead(trx: Trx) {
-  const { rows } = await sql<
-    Selectable<AuditCheckpointTable>
-  >`${sql.raw(PREPARED)} select * from audit_lock_head(${AUDIT_LOCK_KEY}::int)`.execute(trx);
-  return rows[0];
+/** The chain's head as audit_lock_reserve reads it under the lock, with the seq values reserved for new rows. */
+export interface LockedHead {
+  checkpoint: Selectable<AuditCheckpointTable> | null;
+  last: { seq: number; hash: string } | null;
+  seqs: number[];
 }
 
-export const lastRow = (ex: Executor) =>
-  ex.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+/**
+ * Take the chain's lock, then read its signed head checkpoint and its last row in a snapshot taken after the lock
+ * was granted, and reserve `n` seq values for the rows about to be appended (the database function
+ * audit_lock_reserve, migration 2026_12_10_0200_fewer_round_trips): one round trip for all of it.
+ */
+export async function lockAndReserve(trx: Trx, n: number): Promise<LockedHead> {
+  const { rows } = await sql<{ h: LockedHead }>`${sql.raw(PREPARED)}
+    select audit_lock_reserve(${AUDIT_LOCK_KEY}::int, ${n}::int) as h`.execute(trx);
+  const h = rows[0]!.h;
+  return { ...h, seqs: h.seqs.map(Number).sort((a, b) => a - b) };
+}
 
 export const readCheckpoint = (ex: Executor) =>
   ex
@@ -33,34 +38,31 @@ export const readCheckpoint = (ex: Executor) =>
     .modifyFront(sql.raw(PREPARED))
     .executeTakeFirst();
 
-export type NewAuditRow = Omit<AuditRow, 'seq'>;
+export type NewAuditRow = AuditRow;
 
 /**
- * Insert rows in order (seq follows the array); returns the new head (the last row's seq and hash). The rows are
- * ONE JSON parameter, so the statement's text is the same for any number of them (a prepared statement); `at`
- * travels as its ISO text in UTC, to the millisecond, as the hash took it.
+ * Insert rows with their reserved seq values and move the signed head checkpoint to the last of them, in ONE
+ * statement. The rows are ONE JSON parameter, so the statement's text is the same for any number of them (a
+ * prepared statement); `at` travels as its ISO text in UTC, to the millisecond, as the hash took it.
  */
-export async function insertRows(trx: Trx, rows: NewAuditRow[]): Promise<{ seq: number; hash: string }> {
-  const { rows: inserted } = await sql<{ seq: number; hash: string }>`${sql.raw(PREPARED)}
-    insert into audit_events (actor_id, actor_role, hospital_id, action, entity_type, entity_id, outcome, ip, at,
-      detail, prev_hash, hash)
-    select actor_id, actor_role, hospital_id, action, entity_type, entity_id, outcome, ip, at, detail, prev_hash,
-      hash
-    from rows from (jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as (actor_id text, actor_role text,
-      hospital_id text, action text, entity_type text, entity_id text, outcome text, ip text, at timestamptz,
-      detail text, prev_hash text, hash text)) with ordinality
-      as v(actor_id, actor_role, hospital_id, action, entity_type, entity_id, outcome, ip, at, detail, prev_hash,
-      hash, n)
-    order by n
-    returning seq, hash`.execute(trx);
-  return inserted.reduce((a, b) => (b.seq > a.seq ? b : a));
-}
-
-export async function writeCheckpoint(
+export async function insertRowsAndCheckpoint(
   trx: Trx,
+  rows: NewAuditRow[],
   head: { seq: number; hash: string; signature: string },
 ): Promise<void> {
-  await sql`${sql.raw(PREPARED)} insert into audit_checkpoint (id, seq, hash, signature, at)
+  await sql`${sql.raw(PREPARED)}
+    with ins as (
+      insert into audit_events (seq, actor_id, actor_role, hospital_id, action, entity_type, entity_id, outcome, ip,
+        at, detail, prev_hash, hash)
+      overriding system value
+      select seq, actor_id, actor_role, hospital_id, action, entity_type, entity_id, outcome, ip, at, detail,
+        prev_hash, hash
+      from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as v(seq int, actor_id text, actor_role text,
+        hospital_id text, action text, entity_type text, entity_id text, outcome text, ip text, at timestamptz,
+        detail text, prev_hash text, hash text)
+      order by seq
+      returning seq)
+    insert into audit_checkpoint (id, seq, hash, signature, at)
     values (1, ${head.seq}, ${head.hash}, ${head.signature}, ${new Date()})
     on conflict (id) do update set seq = excluded.seq, hash = excluded.hash, signature = excluded.signature,
       at = excluded.at`.execute(trx);

@@ -64,25 +64,26 @@ export function hashRow(prevHash: string, r: HashedFields): string {
 }
 
 /**
- * Take the chain's lock, then the hash the next row links to: the signed checkpoint's when it is intact (so rows
- * appended after someone deleted the chain's tail do not link to the shortened chain, and the verifier still sees
- * the gap), else the last row's (a fresh database, or a checkpoint the verifier will report).
+ * The hash the next row links to: the signed checkpoint's when it is intact (so rows appended after someone deleted
+ * the chain's tail do not link to the shortened chain, and the verifier still sees the gap), else the last row's
+ * (a fresh database, or a checkpoint the verifier will report).
  */
-async function lockedChainHead(trx: Trx): Promise<string> {
-  const cp = await q.lockChainHead(trx);
+function linkOf(h: q.LockedHead): string {
+  const cp = h.checkpoint;
   if (cp && headSignatureValid(cp.seq, cp.hash, cp.signature)) return cp.hash;
-  return (await q.lastRow(trx))?.hash ?? GENESIS_HASH;
+  return h.last?.hash ?? GENESIS_HASH;
 }
 
 /**
- * Append entries in order, chained to the head: one lock for the transaction, one read of the chain's head,
- * one insert for all of them (the chain verifies exactly as if they were appended one by one), and the signed
- * head checkpoint moved to the last of them.
+ * Append entries in order, chained to the head, in two round trips: the chain's lock with a read of its head and
+ * a seq value reserved for each entry (q.lockAndReserve), then one statement inserting them all (the chain
+ * verifies exactly as if they were appended one by one) and moving the signed head checkpoint to the last of them.
  */
 export async function appendAuditEntries(trx: Trx, entries: AuditInput[]): Promise<void> {
   if (!entries.length) return;
-  let prev = await lockedChainHead(trx);
-  const rows = entries.map((e) => {
+  const head = await q.lockAndReserve(trx, entries.length);
+  let prev = linkOf(head);
+  const rows = entries.map((e, i) => {
     const fields: HashedFields = {
       actor_id: storableText(e.actor?.id ?? null),
       actor_role: storableText(e.actor?.role ?? null),
@@ -97,12 +98,16 @@ export async function appendAuditEntries(trx: Trx, entries: AuditInput[]): Promi
       at: new Date(Math.floor((e.at ?? new Date()).getTime())),
     };
     const hash = hashRow(prev, fields);
-    const row = { ...fields, prev_hash: prev, hash };
+    const row = { ...fields, seq: head.seqs[i]!, prev_hash: prev, hash };
     prev = hash;
     return row;
   });
-  const head = await q.insertRows(trx, rows);
-  await q.writeCheckpoint(trx, { ...head, signature: signHead(head.seq, head.hash) });
+  const last = rows[rows.length - 1]!;
+  await q.insertRowsAndCheckpoint(trx, rows, {
+    seq: last.seq,
+    hash: last.hash,
+    signature: signHead(last.seq, last.hash),
+  });
 }
 
 /**

@@ -241,4 +241,21 @@ describe.each(DIALECTS)('ingest group commit (%s)', (dialect) => {
       expect(afterOne.some((s) => s.includes('imaging_instances'))).toBe(true);
       expect(afterOne.some((s) => s.includes('audit_events'))).toBe(true);
     });
+
+  if (dialect === 'pglite')
+    it('a batch writes its index rows in one statement, and its audit rows with the signed head in another', async () => {
+      await submitAll([pending(lankao, fresh(1, 9))]);
+      const statements = (
+        await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(t.db)
+      ).rows.map((r) => r.statement.replace(/\s+/g, ' '));
+      const writes = statements.filter((s) => /insert into imaging_/.test(s));
+      expect(writes).toHaveLength(1);
+      for (const table of ['imaging_patients', 'imaging_studies', 'imaging_series', 'imaging_instances'])
+        expect(writes[0]).toContain(`insert into ${table}`);
+      const audit = statements.filter((s) => /insert into audit_events/.test(s));
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toContain('insert into audit_checkpoint');
+      expect(statements.filter((s) => /insert into audit_checkpoint/.test(s))).toHaveLength(1);
+      expect((await verifyAuditChain(t.db)).ok).toBe(true);
+    });
 });

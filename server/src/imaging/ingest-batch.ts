@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { Insertable } from 'kysely';
 import type { DB, Trx } from '../db/database';
 import { poolOf } from '../db/connect';
 import { uploaderId, type Actor } from '../auth/actor';
@@ -10,7 +9,6 @@ import type { BlobStore } from './storage';
 import { judgeIdentity, samePatient } from './identity';
 import { failed, ingestHooks, priorOutcome, storedResult, type StoreResult } from './ingest-result';
 import * as q from './ingest-queries';
-import type { ImagingInstanceTable, ImagingPatientTable } from './tables';
 
 /**
  * Group commit of the index (issue 14). Instances that are scanned, validated and synced to disk wait here; one
@@ -185,9 +183,12 @@ function collides(c: Claims, hospitalId: string, a: InstanceAttrs): boolean {
 
 /**
  * Index a batch inside `trx`. Returns each instance's outcome, or null for one deferred to the next batch.
- * Order: identity locks (with the patient records' keys) → holders → judgement → patient/study/series/instance
- * rows → hook → blobs renamed into place (in parallel; a batch pays its directory fsyncs at once) → audit entries
- * (the chain's lock is taken last, so it is held for the shortest time) → commit by the caller.
+ * Order: identity locks (with the patient records' keys) and holders (one round trip) → judgement → the new
+ * patient/study/series rows and the instance rows, in one statement, while the blobs are renamed into place (a
+ * batch pays its directory fsyncs at once, overlapping its writes) → audit entries (the chain's lock is taken
+ * last, so it is held for the shortest time) → commit by the caller. The blobs go into place only once every
+ * refusal was decided: a refused instance leaves nothing behind. Should the writes fail after all, a blob may stay
+ * unreferenced, as after a crash; the sweep at start removes it.
  */
 async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreResult | null)[]> {
   const keys: q.LockKey[] = batch.flatMap(({ hospitalId, attrs: a }) => [
@@ -196,14 +197,28 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
     [3, a.sopInstanceUid] as q.LockKey,
     ...(a.patientId ? [[4, q.patientKey(hospitalId, a.issuer, a.patientId)] as q.LockKey] : []),
   ]);
-  const h = await q.lockAndReadHolders(trx, keys, {
-    studies: [...new Set(batch.map((p) => p.attrs.studyUid))],
-    series: [...new Set(batch.map((p) => p.attrs.seriesUid))],
-    sops: [...new Set(batch.map((p) => p.attrs.sopInstanceUid))],
-  });
+  const patientKeys = new Map<string, { hospital: string; issuer: string; patientId: string }>();
+  for (const { hospitalId, attrs: a } of batch)
+    if (a.patientId)
+      patientKeys.set(q.patientKey(hospitalId, a.issuer, a.patientId), {
+        hospital: hospitalId,
+        issuer: a.issuer,
+        patientId: a.patientId,
+      });
+  const h = await q.lockAndReadHolders(
+    trx,
+    keys,
+    {
+      studies: [...new Set(batch.map((p) => p.attrs.studyUid))],
+      series: [...new Set(batch.map((p) => p.attrs.seriesUid))],
+      sops: [...new Set(batch.map((p) => p.attrs.sopInstanceUid))],
+    },
+    [...patientKeys.values()],
+  );
 
   const out: (StoreResult | null)[] = [];
-  const accepted: { p: PendingInstance; i: number }[] = [];
+  const accepted: PendingInstance[] = [];
+  const slots: number[] = [];
   const claims: Claims = { studies: new Map(), series: new Map(), sops: new Set() };
   batch.forEach((p, i) => {
     const a = p.attrs;
@@ -220,32 +235,27 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
     claims.studies.set(a.studyUid, { hospitalId: p.hospitalId, a });
     claims.series.set(a.seriesUid, { hospitalId: p.hospitalId, studyUid: a.studyUid });
     claims.sops.add(a.sopInstanceUid);
-    accepted.push({ p, i });
+    accepted.push(p);
+    slots.push(i);
   });
   if (!accepted.length) return out;
 
-  const refs = await writeHierarchy(
-    trx,
-    accepted.map((x) => x.p),
-    h,
+  const rows = indexRows(accepted, h);
+  for (const p of accepted) if (ingestHooks.beforeCommit) await ingestHooks.beforeCommit(p.file.sha256);
+  const placing = Promise.all(
+    accepted.map((p) => p.store.placeTemp(p.file.tempPath, p.file.sha256, p.file.size)),
   );
-  const rows = accepted.map(({ p }) => instanceRow(p, refs.get(hierarchyKey(p))!));
-  const inserted = await q.insertInstances(trx, rows);
-  // Under the SOP lock a row cannot appear meanwhile; should one, that instance is judged again in the next batch.
-  const stored = accepted.map((x, k) => ({ ...x, row: rows[k]! })).filter((x) => inserted.has(x.row.id));
-  for (const { p } of stored) if (ingestHooks.beforeCommit) await ingestHooks.beforeCommit(p.file.sha256);
-  // The blobs go into place only now: every refusal above left nothing behind.
-  await Promise.all(stored.map(({ p }) => p.store.placeTemp(p.file.tempPath, p.file.sha256, p.file.size)));
-  for (const { p } of stored) if (ingestHooks.afterBlob) await ingestHooks.afterBlob(p.file.sha256);
+  const [written, placed] = await Promise.allSettled([q.writeIndex(trx, rows), placing]);
+  if (written.status === 'rejected') throw written.reason;
+  if (placed.status === 'rejected') throw placed.reason;
+  for (const p of accepted) if (ingestHooks.afterBlob) await ingestHooks.afterBlob(p.file.sha256);
   await appendAuditEntries(
     trx,
-    stored.map(({ p, row }) => auditOf(p, row.study_ref)),
+    accepted.map((p, k) => auditOf(p, rows.instances[k]!.study_ref)),
   );
-  for (const { p, i, row } of stored) out[i] = storedResult(p.attrs, row.study_ref);
+  accepted.forEach((p, k) => (out[slots[k]!] = storedResult(p.attrs, rows.instances[k]!.study_ref)));
   return out;
 }
-
-const hierarchyKey = (p: PendingInstance) => `${p.hospitalId}\0${p.attrs.studyUid}\0${p.attrs.seriesUid}`;
 
 const auditOf = (p: PendingInstance, studyId: string): AuditInput => ({
   actor: p.actor,
@@ -256,7 +266,81 @@ const auditOf = (p: PendingInstance, studyId: string): AuditInput => ({
   detail: { sopInstanceUid: p.attrs.sopInstanceUid, sha256: p.file.sha256 },
 });
 
-function instanceRow(p: PendingInstance, studyAndSeries: { study: string; series: string }) {
+/**
+ * The rows a batch's accepted instances write, with every id known beforehand from what the locked read found
+ * (holders): a patient with a Patient ID is found by hospital + issuer + ID, else a new record (one per key);
+ * without one, the study's own patient record, or one new record per new study. A study or series already there
+ * keeps its row; the others are new. `instances[k]` is `accepted[k]`'s row.
+ */
+function indexRows(accepted: PendingInstance[], h: q.BatchHolders) {
+  const patients: q.PatientRow[] = [];
+  const studies: q.StudyRow[] = [];
+  const series: q.SeriesRow[] = [];
+  const patientOf = new Map<string, string>(); // patient key → record id
+  for (const f of h.patients) patientOf.set(q.patientKey(f.hospital_id, f.issuer, f.patient_id), f.id);
+  const studyOf = new Map<string, string>(); // `hospital \0 study UID` → study id
+  for (const s of h.studies) studyOf.set(`${s.hospital_id}\0${s.study_uid}`, s.id);
+  const seriesOf = new Map<string, string>(); // `hospital \0 study UID \0 series UID` → series id
+  for (const s of h.series) seriesOf.set(`${s.hospital_id}\0${s.study_uid}\0${s.series_uid}`, s.id);
+
+  const instances = accepted.map((p) => {
+    const a = p.attrs;
+    const sk = `${p.hospitalId}\0${a.studyUid}`;
+    // Patient ID keyed records are found (or made) even for a study already there, whose row keeps its own.
+    let patient: string | undefined;
+    if (a.patientId) {
+      const pk = q.patientKey(p.hospitalId, a.issuer, a.patientId);
+      patient = patientOf.get(pk);
+      if (!patient) {
+        const row = patientRow(p.hospitalId, a);
+        patients.push(row);
+        patientOf.set(pk, (patient = row.id));
+      }
+    }
+    let study = studyOf.get(sk);
+    if (!study) {
+      if (!patient) {
+        const row = patientRow(p.hospitalId, a);
+        patients.push(row);
+        patient = row.id;
+      }
+      study = uuid();
+      studies.push({
+        id: study,
+        hospital_id: p.hospitalId,
+        patient_ref: patient,
+        study_uid: a.studyUid,
+        study_date: a.studyDate,
+        study_time: a.studyTime,
+        accession_number: a.accessionNumber,
+        study_id: a.studyId,
+        study_description: a.studyDescription,
+        referring_physician: a.referringPhysician,
+        uploaded_by: uploaderId(p.actor),
+      });
+      studyOf.set(sk, study);
+    }
+    const rk = `${sk}\0${a.seriesUid}`;
+    let se = seriesOf.get(rk);
+    if (!se) {
+      se = uuid();
+      series.push({
+        id: se,
+        study_ref: study,
+        series_uid: a.seriesUid,
+        modality: a.modality,
+        series_number: a.seriesNumber,
+        series_description: a.seriesDescription,
+        body_part: a.bodyPart,
+      });
+      seriesOf.set(rk, se);
+    }
+    return instanceRow(p, { study, series: se });
+  });
+  return { patients, studies, series, instances };
+}
+
+function instanceRow(p: PendingInstance, studyAndSeries: { study: string; series: string }): q.InstanceRow {
   const a = p.attrs;
   return {
     id: uuid(),
@@ -278,107 +362,10 @@ function instanceRow(p: PendingInstance, studyAndSeries: { study: string; series
     sha256: p.file.sha256,
     size: p.file.size,
     uploaded_by: uploaderId(p.actor),
-  } satisfies Insertable<ImagingInstanceTable> & { id: string };
+  };
 }
 
-/**
- * Insert-or-find the patients, studies and series of the accepted instances (one statement per kind).
- * A patient with a Patient ID is found by hospital + issuer + ID; without one, the study's own patient record, or
- * one new record per new study. Returns hierarchyKey → the study and series ids.
- */
-async function writeHierarchy(trx: Trx, accepted: PendingInstance[], h: q.BatchHolders) {
-  const patients = new Map<string, string>(); // `hospital \0 study UID` → patient record id
-  const newPatients: (Insertable<ImagingPatientTable> & { id: string })[] = [];
-  const byKey = new Map<string, PendingInstance[]>();
-  for (const p of accepted) {
-    const a = p.attrs;
-    const sk = `${p.hospitalId}\0${a.studyUid}`;
-    if (patients.has(sk)) continue;
-    if (a.patientId) {
-      const pk = q.patientKey(p.hospitalId, a.issuer, a.patientId);
-      if (!byKey.has(pk)) newPatients.push(patientRow(p.hospitalId, a));
-      byKey.set(pk, [...(byKey.get(pk) ?? []), p]);
-      continue;
-    }
-    const existing = h.studies.find((s) => s.hospital_id === p.hospitalId && s.study_uid === a.studyUid);
-    if (existing) patients.set(sk, existing.patient_ref);
-    else {
-      const row = patientRow(p.hospitalId, a);
-      newPatients.push(row);
-      patients.set(sk, row.id);
-    }
-  }
-  const found = await q.upsertPatients(
-    trx,
-    newPatients,
-    [...byKey.values()].map(([p]) => ({
-      hospital: p!.hospitalId,
-      issuer: p!.attrs.issuer,
-      patientId: p!.attrs.patientId,
-    })),
-  );
-  for (const f of found)
-    for (const p of byKey.get(q.patientKey(f.hospital_id, f.issuer, f.patient_id)) ?? [])
-      patients.set(`${p.hospitalId}\0${p.attrs.studyUid}`, f.id);
-
-  const studyRows = new Map<string, Parameters<typeof q.upsertStudies>[1][number]>();
-  for (const p of accepted) {
-    const a = p.attrs;
-    const sk = `${p.hospitalId}\0${a.studyUid}`;
-    if (studyRows.has(sk)) continue;
-    studyRows.set(sk, {
-      id: uuid(),
-      hospital_id: p.hospitalId,
-      patient_ref: patients.get(sk)!,
-      study_uid: a.studyUid,
-      study_date: a.studyDate,
-      study_time: a.studyTime,
-      accession_number: a.accessionNumber,
-      study_id: a.studyId,
-      study_description: a.studyDescription,
-      referring_physician: a.referringPhysician,
-      uploaded_by: uploaderId(p.actor),
-    });
-  }
-  const studies = new Map(
-    (await q.upsertStudies(trx, [...studyRows.values()])).map((s) => [
-      `${s.hospital_id}\0${s.study_uid}`,
-      s.id,
-    ]),
-  );
-
-  const seriesRows = new Map<string, Parameters<typeof q.upsertSeries>[1][number]>();
-  for (const p of accepted) {
-    const a = p.attrs;
-    const study = studies.get(`${p.hospitalId}\0${a.studyUid}`)!;
-    const key = `${study}\0${a.seriesUid}`;
-    if (seriesRows.has(key)) continue;
-    seriesRows.set(key, {
-      id: uuid(),
-      study_ref: study,
-      series_uid: a.seriesUid,
-      modality: a.modality,
-      series_number: a.seriesNumber,
-      series_description: a.seriesDescription,
-      body_part: a.bodyPart,
-    });
-  }
-  const series = new Map(
-    (await q.upsertSeries(trx, [...seriesRows.values()])).map((s) => [
-      `${s.study_ref}\0${s.series_uid}`,
-      s.id,
-    ]),
-  );
-
-  const out = new Map<string, { study: string; series: string }>();
-  for (const p of accepted) {
-    const study = studies.get(`${p.hospitalId}\0${p.attrs.studyUid}`)!;
-    out.set(hierarchyKey(p), { study, series: series.get(`${study}\0${p.attrs.seriesUid}`)! });
-  }
-  return out;
-}
-
-const patientRow = (hospitalId: string, a: InstanceAttrs) => ({
+const patientRow = (hospitalId: string, a: InstanceAttrs): q.PatientRow => ({
   id: uuid(),
   hospital_id: hospitalId,
   patient_id: a.patientId,

@@ -24,6 +24,7 @@ import * as listCountVersion from './2026_12_06_0100_list_count_version';
 import * as ingestFunctions from './2026_12_07_0100_ingest_functions';
 import * as listVersionNotify from './2026_12_08_0100_list_version_notify';
 import * as authVersion from './2026_12_09_0100_auth_version';
+import * as fewerRoundTrips from './2026_12_10_0200_fewer_round_trips';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -55,4 +56,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_0100_ingest_functions': ingestFunctions,
   '2026_12_08_0100_list_version_notify': listVersionNotify,
   '2026_12_09_0100_auth_version': authVersion,
+  '2026_12_10_0200_fewer_round_trips': fewerRoundTrips,
 };
