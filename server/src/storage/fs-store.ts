@@ -17,7 +17,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { placeDurable, writeDurable } from './fs-pool';
 import { checkKey, contentKey, TEMP_DIR, type ObjectStat, type ObjectStore, type TempObject } from './types';
 
 /** `host.pid.random` part of every temporary name (host sanitised to the key alphabet). */
@@ -29,6 +28,8 @@ const NODE_TAG = `${os
 export class FsObjectStore implements ObjectStore {
   readonly root: string;
   readonly tmpDir: string;
+  /** Directories this process made or found (one mkdir per directory, not per object; bounded by the key space). */
+  readonly #dirs = new Set<string>();
 
   constructor(
     storageDir: string,
@@ -89,8 +90,35 @@ export class FsObjectStore implements ObjectStore {
     key: string,
     opts: { ifAbsent?: boolean; size?: number } = {},
   ): Promise<boolean> {
-    // One step on a storage I/O thread (fs-worker.ts place): exists? → mkdir once → rename → fsync the directory.
-    return placeDurable(file, this.pathOf(key), opts.ifAbsent ?? false, opts.size);
+    const dest = this.pathOf(key);
+    if (opts.ifAbsent && (await this.stat(key))) {
+      await fs.promises.rm(file, { force: true });
+      return false;
+    }
+    const dir = path.dirname(dest);
+    if (!this.#dirs.has(dir)) await this.#mkdir(dir);
+    const size = opts.ifAbsent ? (opts.size ?? (await fs.promises.stat(file)).size) : -1;
+    try {
+      await fs.promises.rename(file, dest).catch(async (e: NodeJS.ErrnoException) => {
+        // The directory may have gone since this process made it (removed by hand, another node's cleanup).
+        if (e.code !== 'ENOENT' || !fs.existsSync(file)) throw e;
+        await this.#mkdir(dir);
+        await fs.promises.rename(file, dest);
+      });
+    } catch (e) {
+      // NFS: a retransmitted rename that already happened answers ENOENT (the source is gone).
+      const st = (e as NodeJS.ErrnoException).code === 'ENOENT' ? await this.stat(key) : null;
+      if (!(opts.ifAbsent && st && st.size === size)) throw e;
+      await fs.promises.rm(file, { force: true });
+      return false;
+    }
+    await fsyncDir(dir);
+    return true;
+  }
+
+  async #mkdir(dir: string): Promise<void> {
+    await fs.promises.mkdir(dir, { recursive: true });
+    this.#dirs.add(dir);
   }
 
   /**
@@ -188,7 +216,7 @@ const fsyncFd = promisify(fs.fsync);
 const closeFd = promisify(fs.close);
 
 /**
- * fsync a file by path (importFile, syncFile). Plain descriptors, not FileHandles:
+ * fsync a file or directory by path. Plain descriptors, not FileHandles: ingest calls this twice per instance, and
  * a FileHandle costs an object tracked by the garbage collector for three system calls.
  */
 async function fsyncPath(p: string, flags: 'r' | 'r+'): Promise<void> {
@@ -200,20 +228,12 @@ async function fsyncPath(p: string, flags: 'r' | 'r+'): Promise<void> {
   }
 }
 
-/**
- * Bytes of a temporary object kept in memory until this many have come: a small object (most DICOM instances of a
- * CT or MR series, a report's PDF) is then written, synced and closed in ONE step on a storage I/O thread
- * (fs-pool.ts), not four thread-pool hops; a larger one spills to its file and streams on.
- */
-export const SMALL_OBJECT_BYTES = 256 * 1024;
+const fsyncDir = (dir: string) => fsyncPath(dir, 'r');
 
 /** A temporary file being written and hashed. */
 export class FsTempObject implements TempObject {
   readonly path: string;
   #fh: fs.promises.FileHandle | null = null;
-  /** Bytes not yet in the file: everything while the object is small, none once it spilled. */
-  #held: Uint8Array[] = [];
-  #heldBytes = 0;
   #hash = crypto.createHash('sha256');
   #sha256: string | null = null;
   size = 0;
@@ -223,53 +243,23 @@ export class FsTempObject implements TempObject {
   }
 
   async write(chunk: Uint8Array): Promise<void> {
+    if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
     this.#hash.update(chunk);
     this.size += chunk.length;
-    if (!this.#fh && this.#heldBytes + chunk.length <= SMALL_OBJECT_BYTES) {
-      this.#held.push(chunk.slice()); // a copy: the caller may reuse its buffer
-      this.#heldBytes += chunk.length;
-      return;
-    }
-    if (!this.#fh) {
-      this.#fh = await fs.promises.open(this.path, 'wx');
-      const held = this.#joinHeld();
-      if (held.length) await this.#writeAll(held);
-    }
-    await this.#writeAll(chunk);
-  }
-
-  async #writeAll(chunk: Uint8Array): Promise<void> {
     let off = 0;
     while (off < chunk.length) {
-      const { bytesWritten } = await this.#fh!.write(chunk, off, chunk.length - off);
+      const { bytesWritten } = await this.#fh.write(chunk, off, chunk.length - off);
       off += bytesWritten;
     }
   }
 
-  /** The held bytes as one array of their own (transferable to the I/O thread); nothing is held afterwards. */
-  #joinHeld(): Uint8Array<ArrayBuffer> {
-    const out = new Uint8Array(this.#heldBytes);
-    let off = 0;
-    for (const c of this.#held) {
-      out.set(c, off);
-      off += c.length;
-    }
-    this.#held = [];
-    this.#heldBytes = 0;
-    return out;
-  }
-
-  /**
-   * Make the file durable and close it. A small object is created, written, synced and closed in one step on an
-   * I/O thread; a spilled one is synced through the descriptor that wrote it (no second open for the fsync).
-   */
+  /** The file is synced through the descriptor that wrote it, then closed (no second open for the fsync). */
   async finish(): Promise<string> {
     if (this.#sha256) return this.#sha256;
-    if (this.#fh) {
-      await this.#fh.sync();
-      await this.#fh.close();
-      this.#fh = null;
-    } else await writeDurable(this.path, this.#joinHeld());
+    if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
+    await this.#fh.sync();
+    await this.#fh.close();
+    this.#fh = null;
     this.#sha256 = this.#hash.digest('hex');
     return this.#sha256;
   }
@@ -288,8 +278,6 @@ export class FsTempObject implements TempObject {
   async abort(): Promise<void> {
     if (this.#fh) await this.#fh.close().catch(() => undefined);
     this.#fh = null;
-    this.#held = [];
-    this.#heldBytes = 0;
     await fs.promises.rm(this.path, { force: true });
   }
 }
