@@ -82,6 +82,16 @@ function linkOf(h: q.LockedHead): string {
 export async function appendAuditEntries(trx: Trx, entries: AuditInput[]): Promise<void> {
   if (!entries.length) return;
   const head = await q.lockAndReserve(trx, entries.length);
+  await q.insertRowsAndCheckpoint(trx, chainRows(head, entries));
+}
+
+/**
+ * The rows of an append chained to `head` (read under the chain's lock, with at least one reserved seq value per
+ * entry) and the new head, signed. Pure: the caller writes them (appendAuditEntries, or a capability folding the
+ * append into its own statement with auditAppendCtes, as imaging's group commit does).
+ */
+export function chainRows(head: q.LockedHead, entries: AuditInput[]): q.AuditAppend {
+  if (head.seqs.length < entries.length) throw new Error('fewer seq values reserved than audit entries');
   let prev = linkOf(head);
   const rows = entries.map((e, i) => {
     const fields: HashedFields = {
@@ -103,12 +113,17 @@ export async function appendAuditEntries(trx: Trx, entries: AuditInput[]): Promi
     return row;
   });
   const last = rows[rows.length - 1]!;
-  await q.insertRowsAndCheckpoint(trx, rows, {
-    seq: last.seq,
-    hash: last.hash,
-    signature: signHead(last.seq, last.hash),
-  });
+  return { rows, head: { seq: last.seq, hash: last.hash, signature: signHead(last.seq, last.hash) } };
 }
+
+/** For a capability that folds an append into its own statements (see q.appendCtes and q.lockedHead). */
+export {
+  AUDIT_LOCK_KEY,
+  appendCtes as auditAppendCtes,
+  lockedHead as auditLockedHead,
+  type AuditAppend,
+  type LockedHead as AuditLockedHead,
+} from './queries';
 
 /**
  * Append an audit event. Pass the transaction of the change being audited so both commit or neither;

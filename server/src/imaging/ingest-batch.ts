@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { DB, Trx } from '../db/database';
 import { poolOf } from '../db/connect';
 import { uploaderId, type Actor } from '../auth/actor';
-import { appendAuditEntries, type AuditInput } from '../audit/service';
+import { chainRows, type AuditInput } from '../audit/service';
 import type { InstanceAttrs } from './dicom';
 import { SCAN_VERSION } from './scan';
 import type { BlobStore } from './storage';
@@ -12,8 +12,8 @@ import * as q from './ingest-queries';
 
 /**
  * Group commit of the index (issue 14). Instances that are scanned, validated and synced to disk wait here; one
- * transaction indexes a whole batch — identity locks, the identity judgement, patient/study/series/instance rows,
- * the blobs renamed into place and the audit entries, each kind in one statement — and every instance's caller
+ * transaction indexes a whole batch in two statements — identity and audit locks with what they guard, then every
+ * patient, study, series, instance and audit row — while the blobs are renamed into place, and every instance's caller
  * is answered only once that transaction committed (or failed). A batch forms by itself while the previous one
  * commits; and a batch ready to start waits up to GATHER_MS for instances announced as on their way
  * (expectInstance: a STOW part from its first byte until it is handed over or refused), so the parts of one request
@@ -183,12 +183,12 @@ function collides(c: Claims, hospitalId: string, a: InstanceAttrs): boolean {
 
 /**
  * Index a batch inside `trx`. Returns each instance's outcome, or null for one deferred to the next batch.
- * Order: identity locks (with the patient records' keys) and holders (one round trip) → judgement → the new
- * patient/study/series rows and the instance rows, in one statement, while the blobs are renamed into place (a
- * batch pays its directory fsyncs at once, overlapping its writes) → audit entries (the chain's lock is taken
- * last, so it is held for the shortest time) → commit by the caller. The blobs go into place only once every
- * refusal was decided: a refused instance leaves nothing behind. Should the writes fail after all, a blob may stay
- * unreferenced, as after a crash; the sweep at start removes it.
+ * Two round trips and the commit: identity locks (with the patient records' keys), holders, then the audit
+ * chain's lock and head (taken last, as every appender does) → judgement, audit rows chained and signed → the new
+ * patient/study/series rows, the instance rows and the audit rows in one statement, while the blobs are renamed
+ * into place (a batch pays its directory fsyncs at once, overlapping its writes) → commit by the caller. The
+ * blobs go into place only once every refusal was decided: a refused instance leaves nothing behind. Should the
+ * writes fail after all, a blob may stay unreferenced, as after a crash; the sweep at start removes it.
  */
 async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreResult | null)[]> {
   const keys: q.LockKey[] = batch.flatMap(({ hospitalId, attrs: a }) => [
@@ -205,7 +205,7 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
         issuer: a.issuer,
         patientId: a.patientId,
       });
-  const h = await q.lockAndReadHolders(
+  const { holders: h, audit } = await q.lockAndReadHolders(
     trx,
     keys,
     {
@@ -214,6 +214,7 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
       sops: [...new Set(batch.map((p) => p.attrs.sopInstanceUid))],
     },
     [...patientKeys.values()],
+    batch.length, // a seq value per instance that may be stored; those left unused are gaps, as after a rollback
   );
 
   const out: (StoreResult | null)[] = [];
@@ -241,18 +242,18 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
   if (!accepted.length) return out;
 
   const rows = indexRows(accepted, h);
+  const auditRows = chainRows(
+    audit,
+    accepted.map((p, k) => auditOf(p, rows.instances[k]!.study_ref)),
+  );
   for (const p of accepted) if (ingestHooks.beforeCommit) await ingestHooks.beforeCommit(p.file.sha256);
   const placing = Promise.all(
     accepted.map((p) => p.store.placeTemp(p.file.tempPath, p.file.sha256, p.file.size)),
   );
-  const [written, placed] = await Promise.allSettled([q.writeIndex(trx, rows), placing]);
+  const [written, placed] = await Promise.allSettled([q.writeIndex(trx, rows, auditRows), placing]);
   if (written.status === 'rejected') throw written.reason;
   if (placed.status === 'rejected') throw placed.reason;
   for (const p of accepted) if (ingestHooks.afterBlob) await ingestHooks.afterBlob(p.file.sha256);
-  await appendAuditEntries(
-    trx,
-    accepted.map((p, k) => auditOf(p, rows.instances[k]!.study_ref)),
-  );
   accepted.forEach((p, k) => (out[slots[k]!] = storedResult(p.attrs, rows.instances[k]!.study_ref)));
   return out;
 }

@@ -1,6 +1,13 @@
 import { sql, type Insertable } from 'kysely';
 import { PREPARED } from '../db/connect';
 import type { Trx } from '../db/database';
+import {
+  AUDIT_LOCK_KEY,
+  auditAppendCtes,
+  auditLockedHead,
+  type AuditAppend,
+  type AuditLockedHead,
+} from '../audit/service';
 import type {
   ImagingInstanceTable,
   ImagingPatientTable,
@@ -13,8 +20,9 @@ import type {
  * batch costs the same round trips whether it holds one instance or fifty. Each statement's text is the same for
  * every batch size (its rows arrive as ONE JSON parameter, read with jsonb_to_recordset), so each is a named
  * prepared statement (PREPARED): parsed and planned once per connection, one protocol exchange per run on PGlite.
- * A batch is two statements: the identity locks and the read after them (one call of the database function
- * imaging_lock_batch), then every patient, study, series and instance row written at once (writeIndex).
+ * A batch is two statements: the identity locks and the read after them, then the audit chain's lock (one call of
+ * the database function imaging_lock_batch), and every patient, study, series, instance and audit row written at
+ * once (writeIndex).
  */
 
 /** Rows or values as one JSON parameter (`${json(rows)}::text::jsonb`). */
@@ -37,21 +45,24 @@ export const patientKey = (hospitalId: string, issuer: string, patientId: string
  * global order (space, hashtext(uid)), so two transactions never wait on each other in a cycle (a single-instance
  * lockIdentities follows the same order); then read who holds any of these study, series and SOP Instance UIDs
  * now (identity.ts judges with them) and which patient records have these hospital + issuer + Patient ID keys,
- * in a snapshot taken after the locks were granted. One round trip. Under these locks no other transaction can
- * add a row the batch's writes would meet, so the writes need no ON CONFLICT: the ids read here are the truth.
+ * in a snapshot taken after the locks were granted; then, last (as every appender does, so no two transactions
+ * wait on each other in a cycle), the audit chain's lock, its head and `auditN` reserved seq values. One round
+ * trip. Under these locks no other transaction can add a row the batch's writes would meet, so the writes need
+ * no ON CONFLICT: the ids read here are the truth.
  */
 export async function lockAndReadHolders(
   trx: Trx,
   keys: LockKey[],
   uids: { studies: string[]; series: string[]; sops: string[] },
   patients: { hospital: string; issuer: string; patientId: string }[],
-): Promise<BatchHolders> {
-  const { rows } = await sql<{ h: BatchHolders }>`${sql.raw(PREPARED)} select imaging_lock_batch(
-    ${json(keys.map(([s, u]) => ({ s, u })))}::text::jsonb, ${json(uids.studies)}::text::jsonb,
-    ${json(uids.series)}::text::jsonb, ${json(uids.sops)}::text::jsonb, ${json(patients)}::text::jsonb) as h`.execute(
-    trx,
-  );
-  return rows[0]!.h;
+  auditN: number,
+): Promise<{ holders: BatchHolders; audit: AuditLockedHead }> {
+  const { rows } = await sql<{ h: { holders: BatchHolders; audit: AuditLockedHead } }>`${sql.raw(PREPARED)}
+    select imaging_lock_batch(${json(keys.map(([s, u]) => ({ s, u })))}::text::jsonb,
+      ${json(uids.studies)}::text::jsonb, ${json(uids.series)}::text::jsonb, ${json(uids.sops)}::text::jsonb,
+      ${json(patients)}::text::jsonb, ${AUDIT_LOCK_KEY}::int, ${auditN}::int) as h`.execute(trx);
+  const h = rows[0]!.h;
+  return { holders: h.holders, audit: auditLockedHead(h.audit) };
 }
 
 export interface BatchHolders {
@@ -77,18 +88,21 @@ export type SeriesRow = Insertable<ImagingSeriesTable> & { id: string };
 export type InstanceRow = Insertable<ImagingInstanceTable> & { id: string };
 
 /**
- * Write a batch's new patient, study and series rows and its instance rows in ONE statement (four inserts as
- * data-modifying CTEs; the foreign keys are checked at its end, when all of them are there). The caller holds the
- * identity locks and read under them (lockAndReadHolders), so none of these rows can already exist: a unique
+ * Write a batch's new patient, study and series rows, its instance rows and its audit rows with the chain's signed
+ * head in ONE statement (data-modifying CTEs; the foreign keys are checked at its end, when all of them are
+ * there; the audit part is the audit capability's own, auditAppendCtes). The caller holds the identity locks and
+ * the chain's lock and read under them (lockAndReadHolders), so none of these rows can already exist: a unique
  * violation would mean a bug, and fails the batch rather than being skipped.
  */
 export async function writeIndex(
   trx: Trx,
   rows: { patients: PatientRow[]; studies: StudyRow[]; series: SeriesRow[]; instances: InstanceRow[] },
+  audit: AuditAppend,
 ): Promise<void> {
   const patients = rows.patients.map((r) => ({ ...r, issuer: r.issuer ?? '' }));
   await sql`${sql.raw(PREPARED)}
-    with pa as (
+    with ${auditAppendCtes(audit)},
+    pa as (
       insert into imaging_patients (id, hospital_id, patient_id, issuer, patient_name, birth_date, sex)
       select id, hospital_id, patient_id, issuer, patient_name, birth_date, sex
       from jsonb_to_recordset(${json(patients)}::text::jsonb)

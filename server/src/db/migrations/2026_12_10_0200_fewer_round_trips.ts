@@ -7,9 +7,11 @@ import { sql, type Kysely } from 'kysely';
  *     checkpoint, the last row's seq and hash (the link when the checkpoint is not intact), and n values of the
  *     rows' seq identity, so the caller can sign the new head before inserting and write rows and checkpoint in
  *     one statement. Unused values are gaps, as a rolled-back append leaves; the chain links by hash.
- *   - imaging_lock_batch(keys, studies, series, sops, patients): imaging_lock_holders, plus the ids the index
- *     writes need (each series' id, the patient records with these hospital + issuer + Patient ID keys), read
- *     under the locks, so every patient, study, series and instance row of a batch is written in one statement.
+ *   - imaging_lock_batch(keys, studies, series, sops, patients, audit_key, audit_n): imaging_lock_holders, plus
+ *     the ids the index writes need (each series' id, the patient records with these hospital + issuer + Patient
+ *     ID keys), read under the locks, then the audit chain's lock, head and reserved seq values
+ *     (audit_lock_reserve, taken last, as every appender does), so a batch's patient, study, series, instance and
+ *     audit rows are written in ONE statement after this one.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql
@@ -28,12 +30,13 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql
     .raw(
       `create function imaging_lock_batch(p_keys jsonb, p_studies jsonb, p_series jsonb, p_sops jsonb,
-        p_patients jsonb) returns json language plpgsql volatile as $$
+        p_patients jsonb, p_audit_key int, p_audit_n int) returns json language plpgsql volatile as $$
+      declare holders json;
       begin
         perform pg_advisory_xact_lock(k.s, k.h)
           from (select distinct v.s, hashtext(v.u) as h from jsonb_to_recordset(p_keys) as v(s int, u text)) k
           order by k.s, k.h;
-        return json_build_object(
+        holders := json_build_object(
           'studies', (select coalesce(json_agg(x), '[]') from (
             select s.id, s.study_uid, s.hospital_id, h.name_en as hospital_name, p.id as patient_ref, p.patient_id,
               p.issuer, p.patient_name
@@ -53,6 +56,7 @@ export async function up(db: Kysely<any>): Promise<void> {
             from imaging_patients p
             join jsonb_to_recordset(p_patients) as k(hospital uuid, issuer text, "patientId" text)
               on p.hospital_id = k.hospital and p.issuer = k.issuer and p.patient_id = k."patientId") x));
+        return json_build_object('holders', holders, 'audit', audit_lock_reserve(p_audit_key, p_audit_n));
       end $$`,
     )
     .execute(db);
@@ -61,6 +65,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`drop function if exists imaging_lock_batch(jsonb, jsonb, jsonb, jsonb, jsonb)`.execute(db);
+  await sql`drop function if exists imaging_lock_batch(jsonb, jsonb, jsonb, jsonb, jsonb, int, int)`.execute(
+    db,
+  );
   await sql`drop function if exists audit_lock_reserve(int, int)`.execute(db);
 }
