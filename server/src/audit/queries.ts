@@ -43,11 +43,9 @@ export const readCheckpoint = (ex: Executor) =>
     .modifyFront(sql.raw(PREPARED))
     .executeTakeFirst();
 
-export type NewAuditRow = AuditRow;
-
 /** Rows chained to the head, with their reserved seq values, and the new head signed (service.ts chainRows). */
 export interface AuditAppend {
-  rows: NewAuditRow[];
+  rows: AuditRow[];
   head: { seq: number; hash: string; signature: string };
 }
 

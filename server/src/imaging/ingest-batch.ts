@@ -191,12 +191,7 @@ function collides(c: Claims, hospitalId: string, a: InstanceAttrs): boolean {
  * writes fail after all, a blob may stay unreferenced, as after a crash; the sweep at start removes it.
  */
 async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreResult | null)[]> {
-  const keys: q.LockKey[] = batch.flatMap(({ hospitalId, attrs: a }) => [
-    [1, a.studyUid] as q.LockKey,
-    [2, a.seriesUid] as q.LockKey,
-    [3, a.sopInstanceUid] as q.LockKey,
-    ...(a.patientId ? [[4, q.patientKey(hospitalId, a.issuer, a.patientId)] as q.LockKey] : []),
-  ]);
+  // The patient records' keys, each once: locked (space 4) and read under the lock.
   const patientKeys = new Map<string, { hospital: string; issuer: string; patientId: string }>();
   for (const { hospitalId, attrs: a } of batch)
     if (a.patientId)
@@ -205,6 +200,14 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
         issuer: a.issuer,
         patientId: a.patientId,
       });
+  const keys: q.LockKey[] = [
+    ...batch.flatMap(({ attrs: a }) => [
+      [1, a.studyUid] as q.LockKey,
+      [2, a.seriesUid] as q.LockKey,
+      [3, a.sopInstanceUid] as q.LockKey,
+    ]),
+    ...[...patientKeys.keys()].map((k) => [4, k] as q.LockKey),
+  ];
   const { holders: h, audit } = await q.lockAndReadHolders(
     trx,
     keys,
@@ -288,23 +291,20 @@ function indexRows(accepted: PendingInstance[], h: q.BatchHolders) {
     const a = p.attrs;
     const sk = `${p.hospitalId}\0${a.studyUid}`;
     // Patient ID keyed records are found (or made) even for a study already there, whose row keeps its own.
+    const newPatient = () => {
+      const row = patientRow(p.hospitalId, a);
+      patients.push(row);
+      return row.id;
+    };
     let patient: string | undefined;
     if (a.patientId) {
       const pk = q.patientKey(p.hospitalId, a.issuer, a.patientId);
       patient = patientOf.get(pk);
-      if (!patient) {
-        const row = patientRow(p.hospitalId, a);
-        patients.push(row);
-        patientOf.set(pk, (patient = row.id));
-      }
+      if (!patient) patientOf.set(pk, (patient = newPatient()));
     }
     let study = studyOf.get(sk);
     if (!study) {
-      if (!patient) {
-        const row = patientRow(p.hospitalId, a);
-        patients.push(row);
-        patient = row.id;
-      }
+      patient ??= newPatient();
       study = uuid();
       studies.push({
         id: study,
