@@ -14,6 +14,8 @@ import { DataVersion } from '../db/data-version';
 import { listenerName } from '../db/listen';
 import { sessionCacheStats } from './session-cache';
 import { sha256 } from './service';
+import { tinyStudy } from '../imaging/benchdata';
+import { stowBody } from '../imaging/testkit';
 
 const NEW_PASSWORD = 'Kx7-lanterns-river-2026';
 
@@ -201,6 +203,32 @@ describe.each(DIALECTS)('sessions resolved from memory (%s)', (dialect) => {
     const next = await counting(() => me(s));
     expect(next.value.statusCode).toBe(200);
     expect(next.hits).toBe(1);
+  });
+
+  it('uploads (STOW-RS, at both addresses), which change no session or user, keep every session in memory, concurrent ones included', async () => {
+    const [s, other] = [await t.login('lankao.doctor'), await t.login('pku.cardio')];
+    for (const who of [s, other]) expect((await me(who)).statusCode).toBe(200);
+    const before = await dbVersion();
+    const uploads = await counting(() =>
+      Promise.all(
+        [7701, 7702, 7703, 7704, 7705, 7706].map((k) => {
+          const { body, contentType } = stowBody([tinyStudy(k)]);
+          // Half to /studies, half to /studies/{the instance's own study}.
+          const url = k % 2 ? '/dicomweb/studies' : `/dicomweb/studies/1.2.826.0.1.3680043.99.9.${k}`;
+          return t.as(s, { method: 'POST', url, headers: { 'content-type': contentType }, payload: body });
+        }),
+      ),
+    );
+    for (const res of uploads.value) expect(res.statusCode, res.body).toBe(200);
+    expect(uploads.reads).toBe(0);
+    expect(uploads.hits).toBe(6);
+    // The uploads left the sign-in version where it was, and both sessions are still answered from memory.
+    expect(await dbVersion()).toBe(before);
+    for (const who of [s, other]) {
+      const next = await counting(() => me(who));
+      expect(next.value.statusCode).toBe(200);
+      expect(next.hits).toBe(1);
+    }
   });
 
   /** The PostgreSQL backend of this server's connection listening for the sign-in version (db/listen.ts). */

@@ -13,7 +13,9 @@
  * - Other processes' and background writes reach the cache through the announcement, at their commit, a few
  *   milliseconds later. This process's own requests must not wait for that: every request that may change data
  *   moves the fence when it starts and when it has been answered (plugins/db.ts), so whoever sent it reads fresh
- *   data next (a sign-out, say, ends its session in this process at once).
+ *   data next (a sign-out, say, ends its session in this process at once). A route whose writes cannot move a
+ *   version says which ones they can (`config.movesVersions`), and moves only those fences: an upload, which
+ *   writes no session or user, leaves the sessions of concurrent requests in memory.
  * One instance per database handle and version, shared by the apps built on it (tests build several), closed with
  * the last.
  */
@@ -90,6 +92,11 @@ export class DataVersion {
           },
         })
       : null;
+  }
+
+  /** Which version this is. */
+  get name(): VersionName {
+    return this.#name;
   }
 
   /** The version a kept answer must have been read at to be answered now; null when not known. */

@@ -83,8 +83,15 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
     const { status, body } = stowResponse(results, dicomwebBase(req));
     return reply.code(status).type('application/dicom+json').send(body);
   };
-  app.post('/studies', { preHandler: upload, schema: { tags: ['dicomweb'], summary: 'STOW-RS' } }, stow);
-  app.post('/studies/:study', { preHandler: upload, schema: schema(['study']) }, stow);
+  // An upload writes imaging, patient and audit rows, never a session or a user: the sessions of concurrent
+  // requests stay resolved from memory (plugins/db.ts).
+  const stowConfig = { movesVersions: ['list'] as const };
+  app.post(
+    '/studies',
+    { preHandler: upload, config: stowConfig, schema: { tags: ['dicomweb'], summary: 'STOW-RS' } },
+    stow,
+  );
+  app.post('/studies/:study', { preHandler: upload, config: stowConfig, schema: schema(['study']) }, stow);
 
   // ---- QIDO-RS (Warning headers for ignored keys and further pages; gzip/deflate when accepted)
   app.get(

@@ -1,12 +1,22 @@
 import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
 import type { DB } from '../db/database';
 import { flushReadAudits, setReadAuditLog } from '../consultations/read-audit';
-import { DataVersion } from '../db/data-version';
+import { DataVersion, type VersionName } from '../db/data-version';
 import { SAFE_METHODS } from '../auth/plugin';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: DB;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The data versions (db/data-version.ts) a request of this route can move, when that is fewer than all: the
+     * fences of the others stay where they are, so what is kept under them is still answered from memory. Said
+     * only by routes whose writes never touch the other versions' tables (STOW-RS: imaging, patient and audit
+     * rows, never a session or a user; tested in auth/session-cache.test.ts).
+     */
+    movesVersions?: readonly VersionName[];
   }
 }
 
@@ -28,8 +38,10 @@ export default fp<{ db: DB; listPageCache: boolean; sessionCache: boolean }>(
     if (opts.listPageCache) versions.push(await DataVersion.start(opts.db, 'list'));
     if (opts.sessionCache) versions.push(await DataVersion.start(opts.db, 'auth'));
     if (versions.length) {
-      const fence = async (req: { method: string }) => {
-        if (!SAFE_METHODS.has(req.method)) for (const v of versions) v.localWrite();
+      const fence = async (req: FastifyRequest) => {
+        if (SAFE_METHODS.has(req.method)) return;
+        const moves = req.routeOptions.config.movesVersions;
+        for (const v of versions) if (!moves || moves.includes(v.name)) v.localWrite();
       };
       app.addHook('onRequest', fence);
       app.addHook('onResponse', fence);
