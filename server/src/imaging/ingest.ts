@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { DB } from '../db/database';
 import type { Actor } from '../auth/actor';
-import { scanFile } from './scanner';
+import { scanBytes, scanFile } from './scanner';
 import type { BlobStore } from './storage';
 import { failed, FAILURE, type StoreResult } from './ingest-result';
 import { submitInstance, type Arrival } from './ingest-batch';
@@ -11,7 +11,8 @@ export { FAILURE, ingestHooks, type StoreResult, type StoreStatus } from './inge
 /**
  * Store the instance in `tempPath` (complete, hashed and synced to disk while it was written: TempWriter.finish).
  * The temp file is always consumed.
- * Order: scan and validate by range (scan.ts; the file is never read whole) → the group
+ * Order: scan and validate by range (scan.ts; the file is never read whole; a small one is scanned from the bytes
+ * the upload held) → the group
  * commit (ingest-batch.ts): ONE transaction, shared with the instances of other requests waiting at that moment,
  * judges identity under the identity locks, writes patient/study/series/instance rows, renames the temp file into
  * the blob store (fsync dir) and appends the audit entry; this call returns once it committed. A refusal at any
@@ -22,7 +23,7 @@ export async function storeInstance(
   db: DB,
   store: BlobStore,
   actor: Actor,
-  file: { tempPath: string; sha256: string; size: number },
+  file: { tempPath: string; sha256: string; size: number; held?: Uint8Array | null },
   opts: { expectStudyUid?: string | undefined; hospitalId?: string; arrival?: Arrival } = {},
 ): Promise<StoreResult> {
   let result: StoreResult | null = null;
@@ -31,7 +32,8 @@ export async function storeInstance(
     const hospitalId = opts.hospitalId ?? actor.hospitalId;
     if (!hospitalId)
       return failed('rejected', 'only users of a hospital can store studies', FAILURE.processing);
-    const parsed = await scanFile(file.tempPath);
+    // A small instance is scanned from the bytes still in memory (TempWriter.held), a larger one from its file.
+    const parsed = file.held ? scanBytes(file.held) : await scanFile(file.tempPath);
     if (!parsed.ok) return failed('rejected', parsed.reason, FAILURE.cannotUnderstand);
     const a = parsed.attrs;
     if (opts.expectStudyUid && opts.expectStudyUid !== a.studyUid) {

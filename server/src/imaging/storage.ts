@@ -96,6 +96,11 @@ export class TempWriter {
     return this.#temp.size;
   }
 
+  /** The whole file once finished, when it was small enough to be held in memory; else null. */
+  get held(): Uint8Array | null {
+    return this.#temp.held;
+  }
+
   write(chunk: Uint8Array): Promise<void> {
     return this.#temp.write(chunk);
   }

@@ -121,7 +121,7 @@ export async function stowParts(
             db,
             store,
             actor,
-            { tempPath: s.writer.path, sha256, size: s.writer.size },
+            { tempPath: s.writer.path, sha256, size: s.writer.size, held: s.writer.held },
             { expectStudyUid: opts.expectStudyUid, arrival: s.arrival },
           ),
         );

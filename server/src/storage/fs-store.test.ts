@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contentKey, FsObjectStore } from '.';
+import { HOLD_BYTES } from './fs-store';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-fs-store-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -89,6 +90,45 @@ describe('filesystem storage driver', () => {
     const sha = await t.finish();
     expect(await t.commitContent()).toBe(sha);
     expect((await blobs.get(contentKey(sha))).toString()).toBe('part one part two');
+    expect(fs.readdirSync(blobs.tmpDir)).toEqual([]);
+  });
+
+  // Both ways a temporary file is written (held in memory up to HOLD_BYTES, streamed beyond), and a part crossing
+  // the bound mid-way: the file is whole and synced at finish, the hash is its bytes', and only a held part keeps
+  // its bytes for the caller.
+  it.each([
+    [1, 1],
+    [HOLD_BYTES - 1, 7],
+    [HOLD_BYTES, 1],
+    [HOLD_BYTES, 3],
+    [HOLD_BYTES + 1, 2],
+    [HOLD_BYTES + 1, 1],
+    [3 * HOLD_BYTES + 5, 9],
+  ])('a part of %i bytes in %i chunks is written whole, held only up to the bound', async (size, chunks) => {
+    const blobs = new FsObjectStore(dir, 'imaging');
+    const bytes = crypto.randomBytes(size);
+    const t = blobs.temp();
+    const cut = Array.from({ length: chunks - 1 }, (_x, i) => Math.floor(((i + 1) * size) / chunks));
+    const edges = [0, ...cut, size];
+    for (let i = 0; i + 1 < edges.length; i++) await t.write(bytes.subarray(edges[i], edges[i + 1]));
+    // A held part has no file yet; a streamed one is on disk before it is finished.
+    expect(fs.existsSync(t.path)).toBe(size > HOLD_BYTES);
+    expect(await t.finish()).toBe(sha256(bytes));
+    expect(fs.readFileSync(t.path).equals(bytes)).toBe(true);
+    expect(t.held === null ? null : Buffer.from(t.held).equals(bytes)).toBe(size > HOLD_BYTES ? null : true);
+    await t.commitContent();
+    expect((await blobs.get(contentKey(sha256(bytes)))).equals(bytes)).toBe(true);
+  });
+
+  it('an aborted part leaves no file, held or streamed', async () => {
+    const blobs = new FsObjectStore(dir, 'imaging');
+    for (const size of [10, HOLD_BYTES + 10]) {
+      const t = blobs.temp();
+      await t.write(crypto.randomBytes(size));
+      await t.abort();
+      expect(fs.existsSync(t.path)).toBe(false);
+      expect(t.held).toBeNull();
+    }
     expect(fs.readdirSync(blobs.tmpDir)).toEqual([]);
   });
 });

@@ -230,22 +230,64 @@ async function fsyncPath(p: string, flags: 'r' | 'r+'): Promise<void> {
 
 const fsyncDir = (dir: string) => fsyncPath(dir, 'r');
 
+/**
+ * A part up to this size is held in memory until it is whole, then created, written, synced and closed in one go
+ * through a plain descriptor, and its bytes stay available (`held`) so the caller can read them without opening the
+ * file again (ingest scans a small instance from memory). A larger part streams to its file as it arrives.
+ */
+export const HOLD_BYTES = 256 * 1024;
+
+const writeFd = promisify(fs.write);
+
+/** Create `file` (it must not exist), write `bytes`, fsync and close it. */
+async function writeDurably(file: string, bytes: Uint8Array): Promise<void> {
+  const fd = await openFd(file, 'wx');
+  try {
+    let off = 0;
+    while (off < bytes.length) off += await writeFd(fd, bytes, off, bytes.length - off);
+    await fsyncFd(fd);
+  } finally {
+    await closeFd(fd);
+  }
+}
+
 /** A temporary file being written and hashed. */
 export class FsTempObject implements TempObject {
   readonly path: string;
   #fh: fs.promises.FileHandle | null = null;
   #hash = crypto.createHash('sha256');
   #sha256: string | null = null;
+  /** The chunks so far while the part is small enough to be held (HOLD_BYTES); null once it streams to its file. */
+  #chunks: Uint8Array[] | null = [];
+  #held: Uint8Array | null = null;
   size = 0;
 
   constructor(private readonly store: FsObjectStore) {
     this.path = store.newTempPath();
   }
 
+  /** The whole content, once finished, when it was held in memory (HOLD_BYTES); else null. */
+  get held(): Uint8Array | null {
+    return this.#held;
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
-    if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
     this.#hash.update(chunk);
     this.size += chunk.length;
+    if (this.#chunks) {
+      if (this.size <= HOLD_BYTES) {
+        this.#chunks.push(chunk);
+        return;
+      }
+      const earlier = this.#chunks;
+      this.#chunks = null;
+      for (const c of earlier) await this.#write(c);
+    }
+    await this.#write(chunk);
+  }
+
+  async #write(chunk: Uint8Array): Promise<void> {
+    if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
     let off = 0;
     while (off < chunk.length) {
       const { bytesWritten } = await this.#fh.write(chunk, off, chunk.length - off);
@@ -253,13 +295,23 @@ export class FsTempObject implements TempObject {
     }
   }
 
-  /** The file is synced through the descriptor that wrote it, then closed (no second open for the fsync). */
+  /**
+   * A held part is written, synced and closed at once; a streamed one is synced through the descriptor that wrote
+   * it, then closed (no second open for the fsync).
+   */
   async finish(): Promise<string> {
     if (this.#sha256) return this.#sha256;
-    if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
-    await this.#fh.sync();
-    await this.#fh.close();
-    this.#fh = null;
+    if (this.#chunks) {
+      const bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+      this.#chunks = null;
+      await writeDurably(this.path, bytes);
+      this.#held = bytes;
+    } else {
+      if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
+      await this.#fh.sync();
+      await this.#fh.close();
+      this.#fh = null;
+    }
     this.#sha256 = this.#hash.digest('hex');
     return this.#sha256;
   }
@@ -278,6 +330,8 @@ export class FsTempObject implements TempObject {
   async abort(): Promise<void> {
     if (this.#fh) await this.#fh.close().catch(() => undefined);
     this.#fh = null;
+    this.#chunks = null;
+    this.#held = null;
     await fs.promises.rm(this.path, { force: true });
   }
 }

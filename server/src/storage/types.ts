@@ -19,6 +19,8 @@ export interface TempObject {
   /** Node-local identity of the temporary object (a path for the filesystem driver). */
   readonly path: string;
   readonly size: number;
+  /** Its whole content once finished, when it was small enough to be held in memory; else null (read the file). */
+  readonly held: Uint8Array | null;
   write(chunk: Uint8Array): Promise<void>;
   /** Make the temporary object durable (fsync) and close it; returns its SHA-256 (hex). */
   finish(): Promise<string>;
