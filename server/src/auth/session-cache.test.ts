@@ -205,10 +205,13 @@ describe.each(DIALECTS)('sessions resolved from memory (%s)', (dialect) => {
     expect(next.hits).toBe(1);
   });
 
-  it('uploads (STOW-RS, at both addresses), which change no session or user, keep every session in memory, concurrent ones included', async () => {
+  it('uploads (STOW-RS, at both addresses), which change nothing a session or the list reads, keep every session in memory, concurrent ones included', async () => {
     const [s, other] = [await t.login('lankao.doctor'), await t.login('pku.cardio')];
     for (const who of [s, other]) expect((await me(who)).statusCode).toBe(200);
     const before = await dbVersion();
+    const listVersion = async () =>
+      (await sql<{ v: string }>`select v::text as v from list_version`.execute(t.db)).rows[0]!.v;
+    const listBefore = await listVersion();
     const uploads = await counting(() =>
       Promise.all(
         [7701, 7702, 7703, 7704, 7705, 7706].map((k) => {
@@ -222,8 +225,10 @@ describe.each(DIALECTS)('sessions resolved from memory (%s)', (dialect) => {
     for (const res of uploads.value) expect(res.statusCode, res.body).toBe(200);
     expect(uploads.reads).toBe(0);
     expect(uploads.hits).toBe(6);
-    // The uploads left the sign-in version where it was, and both sessions are still answered from memory.
+    // The uploads left the sign-in and list versions where they were, and both sessions are still answered from
+    // memory.
     expect(await dbVersion()).toBe(before);
+    expect(await listVersion()).toBe(listBefore);
     for (const who of [s, other]) {
       const next = await counting(() => me(who));
       expect(next.value.statusCode).toBe(200);

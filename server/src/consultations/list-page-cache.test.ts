@@ -17,6 +17,8 @@ import { listenerName } from '../db/listen';
 import { flushReadAudits } from './read-audit';
 import { countAudited } from './bulk.test-helper';
 import { createRequest, move } from './testkit';
+import { tinyStudy } from '../imaging/benchdata';
+import { stowAs } from '../imaging/testkit';
 import { listPageCacheStats } from './list-page-cache';
 
 describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
@@ -71,6 +73,18 @@ describe.each(DIALECTS)('list pages answered from memory (%s)', (dialect) => {
     expect(filtered.value.items.every((i) => i.urgency === 'emergency')).toBe(true);
     await flushReadAudits(t.db);
     expect(await countAudited(t.db, 'consultation.list')).toBe(audited + 4);
+  });
+
+  it("uploads of studies (STOW-RS) change nothing the list reads: a specialist's page stays in memory while they come in", async () => {
+    const first = await list('pku.cardio');
+    expect((await counting(() => list('pku.cardio'))).hits).toBe(1);
+    const uploads = [8801, 8802, 8803].map((k) => stowAs(t, s['lankao.doctor']!, [tinyStudy(k)]));
+    // The page asked while the uploads are in flight, and after them, is answered from memory.
+    const during = await counting(() => list('pku.cardio'));
+    for (const res of await Promise.all(uploads)) expect(res.statusCode, res.body).toBe(200);
+    const after = await counting(() => list('pku.cardio'));
+    expect(during.hits + after.hits).toBe(2);
+    expect(after.value).toEqual(first);
   });
 
   it('a change made through this server shows in the very next list, whoever made it', async () => {

@@ -83,9 +83,9 @@ export async function dicomwebRoutes(app: FastifyInstance, deps: ImagingDeps): P
     const { status, body } = stowResponse(results, dicomwebBase(req));
     return reply.code(status).type('application/dicom+json').send(body);
   };
-  // An upload writes imaging, patient and audit rows, never a session or a user: the sessions of concurrent
-  // requests stay resolved from memory (plugins/db.ts).
-  const stowConfig = { movesVersions: ['list'] as const };
+  // An upload writes imaging and audit rows only, none that a session or the consultation list reads: the
+  // sessions and list pages kept for concurrent requests stay answered from memory (plugins/db.ts).
+  const stowConfig = { movesVersions: [] };
   app.post(
     '/studies',
     { preHandler: upload, config: stowConfig, schema: { tags: ['dicomweb'], summary: 'STOW-RS' } },

@@ -13,8 +13,8 @@ declare module 'fastify' {
     /**
      * The data versions (db/data-version.ts) a request of this route can move, when that is fewer than all: the
      * fences of the others stay where they are, so what is kept under them is still answered from memory. Said
-     * only by routes whose writes never touch the other versions' tables (STOW-RS: imaging, patient and audit
-     * rows, never a session or a user; tested in auth/session-cache.test.ts).
+     * only by routes whose writes never touch the other versions' tables (STOW-RS writes imaging and audit rows
+     * only, and moves none; tested in auth/session-cache.test.ts).
      */
     movesVersions?: readonly VersionName[];
   }
