@@ -244,7 +244,7 @@ async function writeDurably(file: string, bytes: Uint8Array): Promise<void> {
   const fd = await openFd(file, 'wx');
   try {
     let off = 0;
-    while (off < bytes.length) off += await writeFd(fd, bytes, off, bytes.length - off);
+    while (off < bytes.length) off += (await writeFd(fd, bytes, off, bytes.length - off)).bytesWritten;
     await fsyncFd(fd);
   } finally {
     await closeFd(fd);
