@@ -11,6 +11,7 @@ import {
   type TransportInfo,
 } from '@consult/shared';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
+import { KEYFRAME_REQUEST_DELAY_MS } from './codecs';
 
 /** Notifications held for a detached peer; beyond this it is closed (its client rejoins). */
 const MAX_MISSED = 500;
@@ -182,6 +183,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       kind,
       rtpParameters,
       appData: { peerId: this.id, source },
+      ...(kind === 'video' ? { keyFrameRequestDelay: KEYFRAME_REQUEST_DELAY_MS } : {}),
     });
     this.producers.set(producer.id, producer);
     producer.observer.once('close', () => this.producers.delete(producer.id));
