@@ -86,18 +86,8 @@ async function consumerBench() {
   const worker = await ms.createWorker({ logLevel: 'error', rtcMinPort: 20000, rtcMaxPort: 39999 });
   const { MEDIA_CODECS } = await import(path.join(SERVER_DIR, 'src/sfu/codecs.ts'));
   const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
-  const ingest = await router.createPlainTransport({
-    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-    rtcpMux: true,
-    comedia: true,
-  });
-  const producer = await ingest.produce({
-    kind: 'video',
-    rtpParameters: {
-      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
-      encodings: [{ ssrc: 4242 }],
-    },
-  });
+  const { plainVp8Producer } = await import(path.join(SERVER_DIR, 'src/sfu/testing.ts'));
+  const { transport: ingest, producer } = await plainVp8Producer(router, { ssrc: 4242, pt: 101 });
   const sender = startSender(ingest.tuple.localPort, 4242, 101);
 
   // Receivers in a child process, so counting packets does not compete with the sender's timer.

@@ -13,7 +13,7 @@ import type { types } from 'mediasoup';
 import { loadConfig } from '../config';
 import { KEYFRAME_REQUEST_DELAY_MS, MEDIA_CODECS } from './codecs';
 import { WorkerPool } from './WorkerPool';
-import { until } from './testing';
+import { plainVp8Producer, until } from './testing';
 
 const silentLog = { info() {}, error() {}, warn() {}, debug() {} } as never;
 /** libwebrtc's minimum interval between answered keyframe requests. */
@@ -95,24 +95,10 @@ describe('keyframe requests to a video sender (a real mediasoup worker)', () => 
 
   /** A sender producing with `keyFrameRequestDelay`, and two receivers consuming it one right after the other. */
   async function backToBack(keyFrameRequestDelay: number) {
-    const ingest = await router.createPlainTransport({
-      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-      rtcpMux: true,
-      comedia: true,
-    });
-    const producer = await ingest.produce({
-      kind: 'video',
-      rtpParameters: {
-        codecs: [
-          {
-            mimeType: 'video/VP8',
-            payloadType: PT,
-            clockRate: 90000,
-            rtcpFeedback: [{ type: 'nack', parameter: 'pli' }],
-          },
-        ],
-        encodings: [{ ssrc: SSRC }],
-      },
+    const { transport: ingest, producer } = await plainVp8Producer(router, {
+      ssrc: SSRC,
+      pt: PT,
+      rtcpFeedback: [{ type: 'nack', parameter: 'pli' }],
       keyFrameRequestDelay,
     });
     const sender = browserLikeSender(ingest.tuple.localPort);

@@ -81,3 +81,28 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: n
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * The way in for a synthetic VP8 sender: a plain RTP transport on 127.0.0.1 that learns the sender's address from
+ * its first packet (comedia), and a video producer of one SSRC on it.
+ */
+export async function plainVp8Producer(
+  router: types.Router,
+  opts: { ssrc: number; pt: number; rtcpFeedback?: types.RtcpFeedback[]; keyFrameRequestDelay?: number },
+): Promise<{ transport: types.PlainTransport; producer: types.Producer }> {
+  const transport = await router.createPlainTransport({
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    rtcpMux: true,
+    comedia: true,
+  });
+  const codec = { mimeType: 'video/VP8', payloadType: opts.pt, clockRate: 90000 };
+  const producer = await transport.produce({
+    kind: 'video',
+    rtpParameters: {
+      codecs: [opts.rtcpFeedback ? { ...codec, rtcpFeedback: opts.rtcpFeedback } : codec],
+      encodings: [{ ssrc: opts.ssrc }],
+    },
+    ...(opts.keyFrameRequestDelay !== undefined ? { keyFrameRequestDelay: opts.keyFrameRequestDelay } : {}),
+  });
+  return { transport, producer };
+}
