@@ -15,7 +15,7 @@
  *   moves the fence when it starts and when it has been answered (plugins/db.ts), so whoever sent it reads fresh
  *   data next (a sign-out, say, ends its session in this process at once). A route whose writes cannot move a
  *   version says which ones they can (`config.movesVersions`), and moves only those fences: an upload, which
- *   writes no session or user, leaves the sessions of concurrent requests in memory.
+ *   writes imaging and audit rows only, moves none, so the sessions and list pages of concurrent requests stay.
  * One instance per database handle and version, shared by the apps built on it (tests build several), closed with
  * the last.
  */
