@@ -44,13 +44,7 @@ export async function storeInstance(
         a,
       );
     }
-    // The batch needs the file, not its bytes: they are let go here.
-    const { tempPath, sha256, size } = file;
-    result = await submitInstance(
-      db,
-      { store, actor, hospitalId, attrs: a, file: { tempPath, sha256, size } },
-      opts.arrival,
-    );
+    result = await submitInstance(db, { store, actor, hospitalId, attrs: a, file }, opts.arrival);
     return result;
   } finally {
     opts.arrival?.done();

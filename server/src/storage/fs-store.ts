@@ -307,9 +307,9 @@ export class FsTempObject implements TempObject {
       await writeDurably(this.path, bytes);
       this.#held = bytes;
     } else {
-      if (!this.#fh) this.#fh = await fs.promises.open(this.path, 'wx');
-      await this.#fh.sync();
-      await this.#fh.close();
+      // Streamed: past HOLD_BYTES, so #write opened the file.
+      await this.#fh!.sync();
+      await this.#fh!.close();
       this.#fh = null;
     }
     this.#sha256 = this.#hash.digest('hex');
