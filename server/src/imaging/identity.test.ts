@@ -293,6 +293,28 @@ describe.each(DIALECTS)('imaging identity (%s)', (dialect) => {
       .execute();
     expect(rows.map((r) => r.issuer).sort()).toEqual(['', 'OTHER-MPI']);
   });
+
+  it('after every upload and refusal above, each patient record is some study’s: none is made for a study already stored', async () => {
+    // More instances of a stored study, one with the study's Patient ID and one new series: the study keeps its record.
+    const first = withValue(slices[4]!, PID, 'LK-77');
+    const more = withValue(
+      withValue(first, SERIES, otherUid(a.seriesUid, 201), '\0'),
+      SOP,
+      otherUid(sopOf(slices[4]!), 201),
+      '\0',
+    );
+    const before = (await snapshot(t)).patients;
+    const study101 = withValue(more, STUDY, otherUid(a.studyUid, 101), '\0');
+    expect((await stowAs(t, lankao, [study101])).statusCode).toBe(200);
+    expect((await snapshot(t)).patients).toBe(before);
+    const orphans = await t.db
+      .selectFrom('imaging_patients as p')
+      .leftJoin('imaging_studies as st', 'st.patient_ref', 'p.id')
+      .where('st.id', 'is', null)
+      .select('p.id')
+      .execute();
+    expect(orphans).toEqual([]);
+  });
 });
 
 describe.each(DIALECTS)('studies without a Patient ID, over the real corpus (%s)', (dialect) => {

@@ -287,24 +287,26 @@ function indexRows(accepted: PendingInstance[], h: q.BatchHolders) {
   const seriesOf = new Map<string, string>(); // `hospital \0 study UID \0 series UID` → series id
   for (const s of h.series) seriesOf.set(`${s.hospital_id}\0${s.study_uid}\0${s.series_uid}`, s.id);
 
+  const newPatient = (hospitalId: string, a: InstanceAttrs) => {
+    const row = patientRow(hospitalId, a);
+    patients.push(row);
+    return row.id;
+  };
   const instances = accepted.map((p) => {
     const a = p.attrs;
     const sk = `${p.hospitalId}\0${a.studyUid}`;
-    // Patient ID keyed records are found (or made) even for a study already there, whose row keeps its own.
-    const newPatient = () => {
-      const row = patientRow(p.hospitalId, a);
-      patients.push(row);
-      return row.id;
-    };
-    let patient: string | undefined;
-    if (a.patientId) {
-      const pk = q.patientKey(p.hospitalId, a.issuer, a.patientId);
-      patient = patientOf.get(pk);
-      if (!patient) patientOf.set(pk, (patient = newPatient()));
-    }
     let study = studyOf.get(sk);
     if (!study) {
-      patient ??= newPatient();
+      // A new study's patient: the record with its hospital + issuer + Patient ID (found, or made once per key),
+      // else a record of its own. A study already there keeps its record (identity.ts judged the instance the same
+      // patient), so no record is made for it: every patient record belongs to a study.
+      let patient: string | undefined;
+      if (a.patientId) {
+        const pk = q.patientKey(p.hospitalId, a.issuer, a.patientId);
+        patient = patientOf.get(pk);
+        if (!patient) patientOf.set(pk, (patient = newPatient(p.hospitalId, a)));
+      }
+      patient ??= newPatient(p.hospitalId, a);
       study = uuid();
       studies.push({
         id: study,
