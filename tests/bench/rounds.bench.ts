@@ -11,8 +11,8 @@
  * every other join is a first join (the router capabilities remembered from an earlier join forgotten, so `ready`
  * waits for the join's answer), the others send `ready` right behind the join (client/src/features/rounds/device.ts).
  * Printed: medians and [min–max] of both kinds and of the baseline, ratio = ours / baseline for each kind, each
- * step of a join (the page's `round:*` performance marks, RoomClient.ts / earlyJoin.ts) as ms since navigation,
- * and the tile's inbound video stats at its first frame.
+ * step of a join (the page's `round:*` performance marks: RoomClient.ts, earlyJoin.ts, transports.ts,
+ * RemoteMedia.ts) as ms since navigation, and the tile's inbound video stats at its first frame.
  *
  * Runs from server/ (tests/bench/run-all.mjs). Needs the built client and server (infra/build.mjs, run here; it
  * rebuilds only what is stale), the mediasoup worker (MEDIASOUP_WORKER_BIN or the infra/mediasoup-worker.sh cache)

@@ -169,6 +169,18 @@ describe('a round from the case, and its room at laptop and desktop sizes', () =
         expect(list).toMatch(/北京大学第一医院/);
         expect(list).toMatch(/兰考县人民医院/);
         await controlsInView(page);
+        // The shared viewer appears, and its code (cornerstone, ~2 MB) was fetched only once the join received
+        // what was in the room: fetched and parsed during the join, it held the join's steps back.
+        await expect.poll(() => page.locator('[data-testid=sync-panel]').count(), T).toBe(1);
+        const order = await page.evaluate(() => ({
+          viewer:
+            performance.getEntriesByType('resource').find((e) => /\/viewer-[^/]*\.js$/.test(e.name))
+              ?.startTime ?? null,
+          consuming: performance.getEntriesByName('round:consuming')[0]?.startTime ?? null,
+        }));
+        expect(order.viewer).not.toBeNull();
+        expect(order.consuming).not.toBeNull();
+        expect(order.viewer!).toBeGreaterThanOrEqual(order.consuming!);
       }
 
       // Quality measured from WebRTC stats (loopback: good).

@@ -7,7 +7,7 @@ import type { types } from 'mediasoup-client';
 import type { ConsumerInfo, MediaSource } from '@consult/shared';
 import { layerForWidth } from './linkQuality';
 import type { PeerView, RemoteMedia } from './roomTypes';
-import type { Request } from './signalling';
+import { mark, type Request } from './signalling';
 
 /** The width assumed for a remote video tile until the page reports its size. */
 export const DEFAULT_TILE_PX = 320;
@@ -90,6 +90,7 @@ export class RemoteMediaSet {
     } finally {
       this.#pending.delete(pending);
     }
+    mark(`consumed-${info.kind}`);
     if (pending.cancelled) return void consumer.close();
     this.consumers.set(consumer.id, { consumer, peerId });
     const media: RemoteMedia = {
@@ -106,6 +107,7 @@ export class RemoteMediaSet {
       media: [...p.media.filter((m) => m.producerId !== producerId), media],
     }));
     await this.#o.request('resumeConsumer', { consumerId: consumer.id });
+    mark(`resumed-${info.kind}`);
     void this.applyLayer(consumer.id);
   }
 

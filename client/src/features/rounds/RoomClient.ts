@@ -193,6 +193,7 @@ export class RoomClient {
       // overwritten by this (older) list.
       this.#set(joinedState(joined));
       const early = await remembered;
+      mark('device');
       let loaded = early;
       if (!loaded || !loadedWith(loaded, joined.routerRtpCapabilities)) {
         loaded = await loadDevice(joined.routerRtpCapabilities);
@@ -228,11 +229,12 @@ export class RoomClient {
       );
       mark('consuming');
       if (stale()) return;
+      this.#set({ settled: true });
       await this.#startLocalMedia();
       this.#stats.start();
     } catch (e) {
       if (stale()) return;
-      this.#set({ status: 'error', error: roomError(e) });
+      this.#set({ status: 'error', settled: true, error: roomError(e) });
       throw e;
     } finally {
       // A superseded join's transports were never published: close them here (the newer join tore down its own).

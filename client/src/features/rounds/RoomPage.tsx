@@ -11,10 +11,12 @@ import { RoomStage, type RoomLayout } from './RoomStage';
 import './rounds.css';
 import './room.messages';
 
-// [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync). Loaded beside the
-// room, not before it: its viewer (cornerstone, ~2 MB) must not hold back the video tiles.
-const syncPanelCode = import('../sync/SyncPanel');
-const SyncPanel = lazy(() => syncPanelCode.then((m) => ({ default: m.SyncPanel })));
+// [sync, issue 8] the shared, presenter-led viewer of the round (client/src/features/sync). Its code (cornerstone,
+// ~2 MB) loads once the join has settled (RoomState.settled: what was in the room is being received, or the join
+// failed), at the latest VIEWER_AT_LATEST_MS after the room opened: parsed during the join, it kept the page's main
+// thread busy while the join's steps waited for it (`pnpm bench rounds`).
+const SyncPanel = lazy(() => import('../sync/SyncPanel').then((m) => ({ default: m.SyncPanel })));
+const VIEWER_AT_LATEST_MS = 3000;
 
 /**
  * The round room, sized to the window (1366×768 up): a header, the stage (shared viewer and video tiles,
@@ -32,6 +34,11 @@ export function RoomPage() {
   const [error, setError] = useState<unknown>(null);
   const [text, setText] = useState('');
   const [layout, setLayout] = useState<RoomLayout>('tile');
+  const [viewerDue, setViewerDue] = useState(false);
+  useEffect(() => {
+    const due = setTimeout(() => setViewerDue(true), VIEWER_AT_LATEST_MS);
+    return () => clearTimeout(due);
+  }, []);
 
   useEffect(() => {
     void client.join({ audioOnly: params.get('audioOnly') === '1' }).catch(() => undefined);
@@ -117,7 +124,7 @@ export function RoomPage() {
       <div className="rounds-room-body">
         <section className="rounds-stage">
           {/* [sync, issue 8] synchronized viewing: presenter bar + viewer that follows the presenter. */}
-          {r && s.status !== 'ended' && (
+          {r && s.status !== 'ended' && (s.settled || viewerDue) && (
             <Suspense fallback={null}>
               <SyncPanel roundId={id} participants={[r.host, ...r.invitees]} />
             </Suspense>

@@ -8,6 +8,7 @@
  */
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { RoomClient } from './RoomClient';
+import { mark } from './signalling';
 
 let current: { client: RoomClient; socket: AppSocket } | null = null;
 
@@ -23,5 +24,7 @@ export function roomClientFor(roundId: string): RoomClient {
 /** Called once, at page load, when the address is a round's room (the page joins it too; join() is shared). */
 export function startEarlyJoin(roundId: string, audioOnly: boolean): void {
   const client = roomClientFor(roundId);
+  const socket = connectSocket();
+  if (!socket.connected) socket.once('connect', () => mark('socket-connected'));
   if (client.getState().status === 'idle') void client.join({ audioOnly }).catch(() => undefined);
 }

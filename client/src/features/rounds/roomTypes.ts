@@ -20,6 +20,12 @@ export interface PeerView extends PeerInfo {
 }
 export interface RoomState {
   status: RoomStatus;
+  /**
+   * A join got as far as receiving what was in the room (its consumers are set up), or failed: from then on the
+   * page loads what is not the video (the shared viewer), whose code would otherwise compete with the join for the
+   * page's main thread. Stays true once set.
+   */
+  settled: boolean;
   error: { code: ErrorCode | 'media'; message: string } | null;
   peers: PeerView[];
   activeSpeaker: string | null;
@@ -45,6 +51,7 @@ export interface RoomState {
 
 export const initialRoomState = (): RoomState => ({
   status: 'idle',
+  settled: false,
   error: null,
   peers: [],
   activeSpeaker: null,

@@ -5,7 +5,7 @@
  */
 import type { Device, types } from 'mediasoup-client';
 import type { MediaSource, TransportInfo } from '@consult/shared';
-import type { Request } from './signalling';
+import { mark, type Request } from './signalling';
 
 export async function openTransport(o: {
   device: Device;
@@ -27,10 +27,11 @@ export async function openTransport(o: {
   };
   const t = o.direction === 'send' ? o.device.createSendTransport(opts) : o.device.createRecvTransport(opts);
   t.on('connect', ({ dtlsParameters }, ok, fail) => {
+    mark(`${o.direction}-connect-sent`);
     request('connectTransport', {
       transportId: t.id,
       dtlsParameters: dtlsParameters as unknown as Record<string, unknown>,
-    }).then(ok, fail);
+    }).then(() => (mark(`${o.direction}-connect-ok`), ok()), fail);
   });
   t.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
     request('produce', {
