@@ -97,7 +97,13 @@ const apiRoutes =
           throw e;
         }
         const sha256 = await w.finish();
-        const r = await storeInstance(app.db, deps.store, actor, { tempPath: w.path, sha256, size: w.size });
+        // A small file is scanned from the bytes the upload held (TempWriter.held), not read again.
+        const r = await storeInstance(app.db, deps.store, actor, {
+          tempPath: w.path,
+          sha256,
+          size: w.size,
+          held: w.held,
+        });
         return reply.code((UPLOAD_STATUS[r.status] ?? 400) as 200).send({
           status: r.status,
           reason: r.reason,

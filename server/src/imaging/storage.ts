@@ -106,9 +106,14 @@ export class TempWriter {
   }
 
   /**
-   * Make the file durable (fsync, before it waits for an index transaction, so that transaction waits on no
-   * fsync) and close it; returns its sha256 hex.
+   * Stop writing: its sha256 hex now, and `durable`, settled once the file is synced and closed (TempObject.seal).
+   * Ingest hands both on, so that the disk syncs while the group commit takes its locks.
    */
+  seal(): { sha256: string; durable: Promise<void> } {
+    return this.#temp.seal();
+  }
+
+  /** Make the file durable (fsync) and close it; returns its sha256 hex. */
   finish(): Promise<string> {
     return this.#temp.finish();
   }

@@ -13,6 +13,9 @@ export interface StowOptions {
   expectStudyUid?: string | undefined;
 }
 
+/** Parts of one request whose files sync at once, while the parts after them are read (libuv's pool has 4). */
+const SYNCS_IN_FLIGHT = 4;
+
 interface Sink {
   writer: TempWriter;
   /** Announced to the group commit when the part begins (ingest-batch.ts expectInstance). */
@@ -38,8 +41,9 @@ const rejected = (reason: string, code: number = FAILURE.cannotUnderstand): Stor
 
 /**
  * Read a STOW-RS request body (multipart/related; type="application/dicom") part by part: each part is streamed
- * to a temp file under DATA_DIR, then validated and handed to the group commit (ingest-batch.ts) while the next
- * part is read, so a study's instances share transactions. The answer waits for every part's outcome.
+ * to a temp file under DATA_DIR (or held in memory while small), synced, then validated and handed to the group
+ * commit (ingest-batch.ts), all while the next parts are read, so a study's syncs overlap and its instances share
+ * transactions. The answer waits for every part's outcome.
  */
 export async function stowParts(
   db: DB,
@@ -67,6 +71,8 @@ export async function stowParts(
   if (!boundary)
     throw new DomainError('validation', 'the multipart/related Content-Type has no boundary parameter');
   const pending: Promise<StoreResult>[] = [];
+  /** Parts whose files are syncing, oldest first (at most SYNCS_IN_FLIGHT per request). */
+  const syncing: Promise<void>[] = [];
   const now = (r: StoreResult) => void pending.push(Promise.resolve(r));
   let index = 0;
   let cut: unknown = null;
@@ -115,16 +121,25 @@ export async function stowParts(
           );
           return;
         }
-        const sha256 = await s.writer.finish();
+        // The next part is read while this one's file syncs; it goes to the group commit once durable. A request
+        // keeps a few syncs on their way at once, not one per part of a large study (the thread pool is shared).
+        const { sha256, durable } = s.writer.seal();
+        const file = { tempPath: s.writer.path, sha256, size: s.writer.size, held: s.writer.held };
         pending.push(
-          storeInstance(
-            db,
-            store,
-            actor,
-            { tempPath: s.writer.path, sha256, size: s.writer.size, held: s.writer.held },
-            { expectStudyUid: opts.expectStudyUid, arrival: s.arrival },
+          durable.then(
+            () =>
+              storeInstance(db, store, actor, file, {
+                expectStudyUid: opts.expectStudyUid,
+                arrival: s.arrival,
+              }),
+            async (e: unknown) => {
+              await s.writer.abort();
+              throw e;
+            },
           ),
         );
+        syncing.push(durable);
+        while (syncing.length > SYNCS_IN_FLIGHT) await syncing.shift()!.catch(() => undefined);
       },
       abort: async (s) => s.writer.abort(),
     });

@@ -120,6 +120,45 @@ describe('filesystem storage driver', () => {
     expect((await blobs.get(contentKey(sha256(bytes)))).equals(bytes)).toBe(true);
   });
 
+  it('sealed: hash and held bytes at once, the file whole once durable; aborted at once, no file is left', async () => {
+    const blobs = new FsObjectStore(dir, 'imaging');
+    for (const size of [10, HOLD_BYTES, HOLD_BYTES + 10]) {
+      const bytes = crypto.randomBytes(size);
+      const t = blobs.temp();
+      await t.write(bytes);
+      const sealed = t.seal();
+      expect(sealed.sha256).toBe(sha256(bytes));
+      expect(t.seal()).toBe(sealed); // idempotent
+      expect(t.held === null ? null : Buffer.from(t.held).equals(bytes)).toBe(
+        size > HOLD_BYTES ? null : true,
+      );
+      await sealed.durable;
+      expect(fs.readFileSync(t.path).equals(bytes)).toBe(true);
+      expect(await t.finish()).toBe(sealed.sha256);
+      await t.commitContent();
+      // Aborted right behind the seal, while the write and sync are on their way: waited for, then removed.
+      const u = blobs.temp();
+      await u.write(crypto.randomBytes(size));
+      u.seal();
+      await u.abort();
+      expect(fs.existsSync(u.path)).toBe(false);
+    }
+    expect(fs.readdirSync(blobs.tmpDir)).toEqual([]);
+  });
+
+  it('a sealed part that cannot be written rejects its durable promise, and abort still leaves nothing', async () => {
+    const gone = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-fs-gone-'));
+    const blobs = new FsObjectStore(gone, 'imaging');
+    const t = blobs.temp();
+    await t.write(Buffer.from('held'));
+    fs.rmSync(gone, { recursive: true, force: true }); // its temporary area vanished meanwhile
+    const { durable } = t.seal();
+    await expect(durable).rejects.toThrow(/ENOENT/);
+    await expect(t.finish()).rejects.toThrow(/ENOENT/);
+    await t.abort();
+    expect(fs.existsSync(t.path)).toBe(false);
+  });
+
   it('an aborted part leaves no file, held or streamed', async () => {
     const blobs = new FsObjectStore(dir, 'imaging');
     for (const size of [10, HOLD_BYTES + 10]) {

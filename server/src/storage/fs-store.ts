@@ -256,7 +256,7 @@ export class FsTempObject implements TempObject {
   readonly path: string;
   #fh: fs.promises.FileHandle | null = null;
   #hash = crypto.createHash('sha256');
-  #sha256: string | null = null;
+  #sealed: { sha256: string; durable: Promise<void> } | null = null;
   /** The chunks so far while the part is small enough to be held (HOLD_BYTES); null once it streams to its file. */
   #chunks: Uint8Array[] | null = [];
   #held: Uint8Array | null = null;
@@ -297,23 +297,32 @@ export class FsTempObject implements TempObject {
 
   /**
    * A held part is written, synced and closed at once; a streamed one is synced through the descriptor that wrote
-   * it, then closed (no second open for the fsync).
+   * it, then closed (no second open for the fsync). Both run while the caller goes on; `durable` tells when.
    */
-  async finish(): Promise<string> {
-    if (this.#sha256) return this.#sha256;
+  seal(): { sha256: string; durable: Promise<void> } {
+    if (this.#sealed) return this.#sealed;
+    let durable: Promise<void>;
     if (this.#chunks) {
       const bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
       this.#chunks = null;
-      await writeDurably(this.path, bytes);
       this.#held = bytes;
+      durable = writeDurably(this.path, bytes);
     } else {
       // Streamed: past HOLD_BYTES, so #write opened the file.
-      await this.#fh!.sync();
-      await this.#fh!.close();
+      const fh = this.#fh!;
       this.#fh = null;
+      durable = fh.sync().finally(() => fh.close());
     }
-    this.#sha256 = this.#hash.digest('hex');
-    return this.#sha256;
+    // Awaited by whoever puts the object in place or drops it; a failure is theirs to report, never unhandled.
+    durable.catch(() => undefined);
+    this.#sealed = { sha256: this.#hash.digest('hex'), durable };
+    return this.#sealed;
+  }
+
+  async finish(): Promise<string> {
+    const { sha256, durable } = this.seal();
+    await durable;
+    return sha256;
   }
 
   async commit(key: string): Promise<void> {
@@ -328,6 +337,8 @@ export class FsTempObject implements TempObject {
   }
 
   async abort(): Promise<void> {
+    // A sealed object's write may still be on its way: removed once it settled, else it would create the file after.
+    if (this.#sealed) await this.#sealed.durable.catch(() => undefined);
     if (this.#fh) await this.#fh.close().catch(() => undefined);
     this.#fh = null;
     this.#chunks = null;

@@ -22,6 +22,12 @@ export interface TempObject {
   /** Its whole content once finished, when it was small enough to be held in memory; else null (read the file). */
   readonly held: Uint8Array | null;
   write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Stop writing: its SHA-256 (hex) now, and `durable`, which settles once it is durable (fsync) and closed. The
+   * caller can go on (say, take the index's locks) while the disk syncs; it must await `durable` before it puts
+   * the object in place or drops it. Idempotent.
+   */
+  seal(): { sha256: string; durable: Promise<void> };
   /** Make the temporary object durable (fsync) and close it; returns its SHA-256 (hex). */
   finish(): Promise<string>;
   /** Make it durable and put it in place as `key` (replacing an older object of that key). */
