@@ -11,6 +11,8 @@ import { parsePart10 } from './dicom';
 import { otherUid, withElement, withValue } from './mutate';
 import { BlobStore } from './storage';
 import { corpusFiles, CT_SERIES, stowAs } from './testkit';
+import { tinyStudy } from './benchdata';
+import { HOLD_BYTES } from '../storage/fs-store';
 
 const PN = 'x00100010';
 const PID = 'x00100020';
@@ -230,6 +232,42 @@ describe.each(DIALECTS)('imaging identity (%s)', (dialect) => {
     expect(failure(sm.json()).reason).toMatch(/already stored/);
     expect(await snapshot(t)).toEqual(before);
     expect(await seenBy(lankao)).toEqual(county);
+  });
+
+  it('within one request the earlier part speaks first: a large part, then a small one of another patient in its study', async () => {
+    // The large part streams to its file and syncs longer than the small one, which is held in memory; parts
+    // still reach the group commit in their order, so the second is the one refused, every time.
+    const big = corpusFiles()
+      .map((f) => fs.readFileSync(f.abs))
+      .find((b) => {
+        const r = b.length > 2 * HOLD_BYTES ? parsePart10(b) : null;
+        return r?.ok && r.attrs.patientId !== '';
+      })!;
+    const bigAttrs = parsePart10(big);
+    if (!bigAttrs.ok) throw new Error('no large corpus file');
+    for (let round = 0; round < 3; round++) {
+      const study = otherUid(a.studyUid, 300 + round);
+      const large = withValue(
+        withValue(
+          withValue(big, STUDY, study, '\0'),
+          SERIES,
+          otherUid(bigAttrs.attrs.seriesUid, 300 + round),
+          '\0',
+        ),
+        SOP,
+        otherUid(bigAttrs.attrs.sopInstanceUid, 300 + round),
+        '\0',
+      );
+      const small = withValue(tinyStudy(900 + round), STUDY, study, '\0');
+      expect(small.length).toBeLessThan(HOLD_BYTES);
+      const r = await stowAs(t, lankao, [large, small]);
+      expect(r.statusCode, `round ${round}`).toBe(202);
+      const body = r.json() as Json;
+      const stored = (body['00081199']?.Value ?? []) as Json[];
+      expect(stored.map((x) => x['00081155']?.Value?.[0])).toEqual([sopOf(large)]);
+      expect(failure(body).code).toBe(0xa900);
+      expect(failure(body).reason).toContain(`PatientID "${bigAttrs.attrs.patientId}"`);
+    }
   });
 
   it('two hospitals sending the same new study at once: one is stored, the other refused, never both', async () => {

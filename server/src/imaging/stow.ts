@@ -73,6 +73,8 @@ export async function stowParts(
   const pending: Promise<StoreResult>[] = [];
   /** Parts whose files are syncing, oldest first (at most SYNCS_IN_FLIGHT per request). */
   const syncing: Promise<void>[] = [];
+  /** Settles once the parts read so far were handed to the group commit (or failed to sync). */
+  let handedOver: Promise<unknown> = Promise.resolve();
   const now = (r: StoreResult) => void pending.push(Promise.resolve(r));
   let index = 0;
   let cut: unknown = null;
@@ -125,8 +127,12 @@ export async function stowParts(
         // keeps a few syncs on their way at once, not one per part of a large study (the thread pool is shared).
         const { sha256, durable } = s.writer.seal();
         const file = { tempPath: s.writer.path, sha256, size: s.writer.size, held: s.writer.held };
+        // Handed over in the order of the parts, whichever sync ends first: within a request the earlier part
+        // speaks first, as when each waited for its own sync (a later part that conflicts with it is the one refused).
+        const turn = handedOver.then(() => durable);
+        handedOver = turn.catch(() => undefined);
         pending.push(
-          durable.then(
+          turn.then(
             () =>
               storeInstance(db, store, actor, file, {
                 expectStudyUid: opts.expectStudyUid,
