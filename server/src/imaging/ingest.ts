@@ -24,7 +24,13 @@ export async function storeInstance(
   store: BlobStore,
   actor: Actor,
   file: { tempPath: string; sha256: string; size: number; held?: Uint8Array | null },
-  opts: { expectStudyUid?: string | undefined; hospitalId?: string; arrival?: Arrival } = {},
+  opts: {
+    expectStudyUid?: string | undefined;
+    hospitalId?: string;
+    arrival?: Arrival;
+    /** Called once the instance is in the group commit's queue, or refused before it (STOW keeps parts in order). */
+    handedOver?: () => void;
+  } = {},
 ): Promise<StoreResult> {
   let result: StoreResult | null = null;
   try {
@@ -44,10 +50,13 @@ export async function storeInstance(
         a,
       );
     }
-    result = await submitInstance(db, { store, actor, hospitalId, attrs: a, file }, opts.arrival);
+    const submitted = submitInstance(db, { store, actor, hospitalId, attrs: a, file }, opts.arrival);
+    opts.handedOver?.(); // queued: the next part may follow
+    result = await submitted;
     return result;
   } finally {
     opts.arrival?.done();
+    opts.handedOver?.();
     // A stored instance's temp file was consumed by placeTemp (renamed into place, or dropped for a blob already
     // there); otherwise nothing of a refused upload remains.
     if (result?.status !== 'stored') await fs.promises.rm(file.tempPath, { force: true });

@@ -73,8 +73,8 @@ export async function stowParts(
   const pending: Promise<StoreResult>[] = [];
   /** Parts whose files are syncing, oldest first (at most SYNCS_IN_FLIGHT per request). */
   const syncing: Promise<void>[] = [];
-  /** Settles once the parts read so far were handed to the group commit (or failed to sync). */
-  let handedOver: Promise<unknown> = Promise.resolve();
+  /** Settles once the last part read so far is in the group commit's queue (or was refused, or failed to sync). */
+  let handedOver: Promise<void> = Promise.resolve();
   const now = (r: StoreResult) => void pending.push(Promise.resolve(r));
   let index = 0;
   let cut: unknown = null;
@@ -127,18 +127,22 @@ export async function stowParts(
         // keeps a few syncs on their way at once, not one per part of a large study (the thread pool is shared).
         const { sha256, durable } = s.writer.seal();
         const file = { tempPath: s.writer.path, sha256, size: s.writer.size, held: s.writer.held };
-        // Handed over in the order of the parts, whichever sync ends first: within a request the earlier part
-        // speaks first, as when each waited for its own sync (a later part that conflicts with it is the one refused).
+        // Handed over in the order of the parts, whichever sync or scan ends first: a part goes into the group
+        // commit's queue only after the part before it (or its refusal), so within a request the earlier part
+        // speaks first (a later part that conflicts with it is the one refused).
+        let done!: () => void;
         const turn = handedOver.then(() => durable);
-        handedOver = turn.catch(() => undefined);
+        handedOver = new Promise<void>((r) => (done = r));
         pending.push(
           turn.then(
             () =>
               storeInstance(db, store, actor, file, {
                 expectStudyUid: opts.expectStudyUid,
                 arrival: s.arrival,
+                handedOver: done,
               }),
             async (e: unknown) => {
+              done();
               await s.writer.abort();
               throw e;
             },
