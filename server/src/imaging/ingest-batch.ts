@@ -57,8 +57,17 @@ export interface Arrival {
 /** Batches committed, instances they held, and instances deferred to a next batch (tests and diagnostics). */
 export const ingestBatchStats = { batches: 0, instances: 0, deferred: 0 };
 
+/** The identity keys of an instance, as the batch locks them (study, series, SOP Instance UID). */
+const uidsOf = (w: PendingInstance): string[] => [
+  `1 ${w.attrs.studyUid}`,
+  `2 ${w.attrs.seriesUid}`,
+  `3 ${w.attrs.sopInstanceUid}`,
+];
+
 class IngestBatcher {
   #queue: Waiting[] = [];
+  /** Identity keys (uidsOf) of the instances in committing batches, with how many hold each. */
+  #busy = new Map<string, number>();
   #running = 0;
   #arriving = 0;
   #gather: NodeJS.Timeout | null = null;
@@ -109,13 +118,36 @@ class IngestBatcher {
       if (this.#gather) clearTimeout(this.#gather);
       this.#gather = null;
       this.#gathered = false;
-      const batch = this.#queue.splice(0, MAX_BATCH);
+      const batch = this.#take();
+      if (!batch.length) return; // each one waits for a committing batch, which pumps again when it ends
+      const keys = batch.flatMap(uidsOf);
+      for (const k of keys) this.#busy.set(k, (this.#busy.get(k) ?? 0) + 1);
       this.#running++;
       void this.#commit(batch).finally(() => {
+        for (const k of keys) {
+          const n = this.#busy.get(k)! - 1;
+          if (n) this.#busy.set(k, n);
+          else this.#busy.delete(k);
+        }
         this.#running--;
         this.#pump();
       });
     }
+  }
+
+  /**
+   * The next batch: queued instances in their order, up to MAX_BATCH, leaving queued (in order) any whose study,
+   * series or SOP Instance UID a committing batch holds. Such an instance would wait for that batch's identity
+   * locks anyway; taken into a batch beside it, it could get them first and overtake an instance queued before it
+   * (two parts of one request, of one study: the later one would be judged first).
+   */
+  #take(): Waiting[] {
+    const batch: Waiting[] = [];
+    const rest: Waiting[] = [];
+    for (const w of this.#queue)
+      (batch.length < MAX_BATCH && !uidsOf(w).some((k) => this.#busy.has(k)) ? batch : rest).push(w);
+    this.#queue = rest;
+    return batch;
   }
 
   async #commit(batch: Waiting[]): Promise<void> {
