@@ -2,7 +2,8 @@
 # Installs what the platform needs from Debian and npm outside the workspace:
 # Node 22 LTS, pnpm, Chromium (e2e tests), ffmpeg (round recording), poppler-utils + CJK fonts (report PDFs),
 # dcmtk (the independent decoder the rendering tests compare against), dicom3tools (dciodvfy checks the SR export),
-# jq + curl (the county gateway scripts, infra/gateway/),
+# jq + curl (the county gateway scripts, infra/gateway/), xfsprogs + e2fsprogs (the embedded database's power-cut test
+# shuts an ext4 loop file system down with xfs_io),
 # and the toolchain + libraries to build the mediasoup worker offline (see infra/mediasoup-worker.sh).
 # Idempotent: a second run on a ready machine takes a couple of seconds.
 set -euo pipefail
@@ -11,7 +12,7 @@ need_apt=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 PKGS=(chromium ffmpeg poppler-utils fonts-noto-cjk jq curl ninja-build pkg-config g++ patch libuv1-dev libssl-dev
   libsrtp2-dev libusrsctp-dev libabsl-dev flatbuffers-compiler libflatbuffers-dev orthanc orthanc-dicomweb
-  coturn dcmtk dicom3tools)
+  coturn dcmtk dicom3tools xfsprogs e2fsprogs)
 for p in "${PKGS[@]}"; do have "$p" || need_apt+=("$p"); done
 
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

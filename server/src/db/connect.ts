@@ -15,6 +15,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { Database } from './database';
 import { withPreparedStatements } from './pglite-prepared';
+import { DURABLE_START_PARAMS, DurableNodeFS, syncTree } from './pglite-durable';
 import { pgListen, pgliteListen, type Listen } from './listen';
 import { migrations } from './migrations/index';
 
@@ -142,10 +143,17 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   }
   const options = {
     ...(fresh && opts.pgliteTemplate ? { loadDataDir: opts.pgliteTemplate } : {}),
-    startParams: [...PGlite.defaultStartParams, ...pgliteMemory(opts.pgliteBuffersMb ?? 16)],
+    startParams: [
+      ...PGlite.defaultStartParams,
+      ...pgliteMemory(opts.pgliteBuffersMb ?? 16),
+      // On disk, what a commit wrote is synced before it answers (pglite-durable.ts); in memory there is no disk.
+      ...(dir ? DURABLE_START_PARAMS : []),
+    ],
   };
-  const pglite = dir ? new PGlite(dir, options) : new PGlite(options);
+  const pglite = dir ? new PGlite({ ...options, fs: new DurableNodeFS(dir) }) : new PGlite(options);
   await pglite.waitReady;
+  // A new database's files were written with fsync off (initdb, or the template's copy): synced once, now.
+  if (dir && fresh) syncTree(dir);
   // The dialect calls only `query` and `close` of the client it is given.
   const client = withPreparedStatements(pglite, PREPARED) as PGlite;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
