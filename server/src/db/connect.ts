@@ -15,7 +15,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { Database } from './database';
 import { withPreparedStatements } from './pglite-prepared';
-import { DURABLE_START_PARAMS, DurableNodeFS, syncTree } from './pglite-durable';
+import { DURABLE_START_PARAMS, DurableNodeFS, stopOnPanic, syncTree } from './pglite-durable';
 import { pgListen, pgliteListen, type Listen } from './listen';
 import { migrations } from './migrations/index';
 
@@ -155,7 +155,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   // A new database's files were written with fsync off (initdb, or the template's copy): synced once, now.
   if (dir && fresh) syncTree(dir);
   // The dialect calls only `query` and `close` of the client it is given.
-  const client = withPreparedStatements(pglite, PREPARED) as PGlite;
+  const client = withPreparedStatements(pglite, PREPARED, stopOnPanic) as PGlite;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
   listens.set(db, pgliteListen(pglite));
   return { db, dialect: 'pglite', close: () => db.destroy() };

@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from './connect';
-import { embeddedSyncStats } from './pglite-durable';
+import { EMBEDDED_DB_STOPPED, embeddedSyncStats } from './pglite-durable';
 
 /**
  * The embedded database keeps what it answered as committed through a power cut (pglite-durable.ts). The cut is
@@ -59,35 +59,85 @@ describe('the embedded database on disk', () => {
   });
 
   it('keeps every commit it answered through a power cut right after', async () => {
-    const ROWS = 30;
-    const dataDir = path.join(mnt, 'data');
-    const writer = spawn(process.execPath, ['--import', 'tsx', 'src/testing/embedded-writer.ts'], {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      env: { ...process.env, DATA_DIR: dataDir, ROWS: String(ROWS) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = once(writer, 'exit');
-    let committed = 0;
-    for await (const line of readline.createInterface({ input: writer.stdout! })) {
-      committed = (JSON.parse(line) as { committed: number }).committed;
-      if (committed === ROWS) break;
-    }
-    expect(committed).toBe(ROWS);
+    const dataDir = path.join(mnt, 'cut');
+    const writer = startWriter(dataDir);
+    expect(await writer.committed()).toBe(ROWS);
     // The power cut: the file system stops at once, its journal not flushed; then the process dies.
     run('xfs_io', ['-x', '-c', 'shutdown', mnt]);
-    writer.kill('SIGKILL');
-    await exited;
-    run('umount', [mnt]);
-    run('mount', ['-o', 'loop', image, mnt]);
+    writer.proc.kill('SIGKILL');
+    await writer.exited;
+    remount();
+    expect(await rowsIn(dataDir)).toEqual(rowsUpTo(ROWS));
+  }, 180_000);
 
-    const dbh = await openDatabase({ databaseUrl: null, schema: null, dataDir });
-    try {
-      const { rows } = await sql<{ n: number; note: string }>`select n, note from cut order by n`.execute(
-        dbh.db,
-      );
-      expect(rows).toEqual(Array.from({ length: ROWS }, (_x, i) => ({ n: i + 1, note: `row ${i + 1}` })));
-    } finally {
-      await dbh.close();
-    }
+  it('stops its process when its disk fails it, rather than hang; started again, every answered commit is there', async () => {
+    const dataDir = path.join(mnt, 'fault');
+    const writer = startWriter(dataDir);
+    expect(await writer.committed()).toBe(ROWS);
+    // The disk fails under the running database: every later write or sync of its files answers EIO.
+    run('xfs_io', ['-x', '-c', 'shutdown', mnt]);
+    writer.proc.stdin!.write(`${ROWS + 1}\n${ROWS + 2}\n`);
+    expect(await writer.exitWithin(30_000)).toBe(EMBEDDED_DB_STOPPED);
+    expect(writer.stderr()).toMatch(/FATAL: the embedded database stopped: .*I\/O error/);
+    expect(await writer.committed()).toBe(ROWS); // the row asked for after the fault was never answered
+    remount();
+    expect(await rowsIn(dataDir)).toEqual(rowsUpTo(ROWS));
   }, 180_000);
 });
+
+const ROWS = 30;
+const rowsUpTo = (n: number) => Array.from({ length: n }, (_x, i) => ({ n: i + 1, note: `row ${i + 1}` }));
+
+function remount() {
+  run('umount', [mnt]);
+  run('mount', ['-o', 'loop', image, mnt]);
+}
+
+/** The writer process (testing/embedded-writer.ts); `committed()` waits for ROWS answers or its exit. */
+function startWriter(dataDir: string) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/testing/embedded-writer.ts'], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: { ...process.env, DATA_DIR: dataDir, ROWS: String(ROWS) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const exited = once(proc, 'exit');
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  let last = 0;
+  const lines = readline.createInterface({ input: proc.stdout! });
+  const reachedRows = new Promise<void>((resolve) => {
+    lines.on('line', (line) => {
+      const answer = JSON.parse(line) as { committed?: number };
+      if (answer.committed !== undefined) last = answer.committed;
+      if (last === ROWS) resolve();
+    });
+    lines.on('close', resolve);
+  });
+  return {
+    proc,
+    exited,
+    stderr: () => err,
+    /** Its exit status, or 'hung' (then killed) if it is still running after `ms`. */
+    exitWithin: async (ms: number): Promise<number | null | 'hung'> => {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), ms)));
+      const outcome = await Promise.race([exited.then(([code]) => code as number | null), bound]);
+      clearTimeout(timer);
+      if (outcome === 'hung') proc.kill('SIGKILL');
+      return outcome;
+    },
+    committed: async () => {
+      await reachedRows;
+      return last;
+    },
+  };
+}
+
+async function rowsIn(dataDir: string) {
+  const dbh = await openDatabase({ databaseUrl: null, schema: null, dataDir });
+  try {
+    return (await sql<{ n: number; note: string }>`select n, note from cut order by n`.execute(dbh.db)).rows;
+  } finally {
+    await dbh.close();
+  }
+}

@@ -18,8 +18,12 @@ type PostgresMod = Parameters<NonNullable<ModuleOptions['preRun']>[number]>[0];
  * the disk. Here NODEFS gets an fsync that syncs the host file (a directory, which NODEFS opens without a host
  * descriptor: opened and synced by its path), and PostgreSQL runs with fsync on and wal_sync_method=fsync
  * (DURABLE_START_PARAMS): every commit syncs its WAL before it answers, checkpoints sync the data files, and a start
- * after a crash syncs the data directory first, as PostgreSQL does. A failed sync throws: the database stops rather
- * than go on past a write it may have lost (PostgreSQL's own answer, a PANIC).
+ * after a crash syncs the data directory first, as PostgreSQL does.
+ *
+ * When a write or a sync of its files fails (a full or failing disk), PostgreSQL stops with a PANIC rather than go
+ * on past a write it may have lost. Inside PGlite that leaves the database hung: every later statement waits
+ * forever. The process stops instead (stopOnPanic), as PostgreSQL's own server would restart: started again (by
+ * its supervisor), recovery replays the WAL and what was answered as committed is there.
  */
 export class DurableNodeFS extends NodeFS {
   override async init(pg: PGlite, opts: ModuleOptions) {
@@ -48,21 +52,34 @@ function withHostFsync(mod: PostgresMod): void {
   const nodefs = (mod.FS as unknown as { filesystems: { NODEFS: NodeFsDriver } }).filesystems.NODEFS;
   nodefs.stream_ops.fsync = (stream) => {
     const file = nodefs.realPath(stream.node);
-    if (stream.nfd !== undefined) {
-      fs.fsyncSync(stream.nfd);
+    try {
+      if (stream.nfd !== undefined) fs.fsyncSync(stream.nfd);
+      else syncPath(file);
+    } catch (e) {
+      // PostgreSQL would PANIC (a failed fsync may have dropped the writes it covered; retrying can't tell).
+      stopOnPanic(new Error(`could not sync ${file}: ${(e as Error).message}`));
+    }
+    if (stream.nfd === undefined) embeddedSyncStats.dirs++;
+    else {
       embeddedSyncStats.files++;
       if (path.basename(path.dirname(file)) === 'pg_wal') embeddedSyncStats.wal++;
-      return 0;
     }
-    const fd = fs.openSync(file, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    embeddedSyncStats.dirs++;
     return 0;
   };
+}
+
+/** Exit status when the embedded database stopped (sysexits EX_IOERR: its disk failed it). */
+export const EMBEDDED_DB_STOPPED = 74;
+
+/** The embedded database stopped (see the module comment): say why, and stop the process. */
+export function stopOnPanic(e: unknown): never {
+  const why = e instanceof Error ? e.message : String(e);
+  process.stderr.write(
+    `FATAL: the embedded database stopped: ${why}\n` +
+      'The server stops with it. Free or repair the disk under DATA_DIR and start it again: the database recovers ' +
+      'from its write-ahead log, and everything answered as saved is there.\n',
+  );
+  process.exit(EMBEDDED_DB_STOPPED);
 }
 
 /**

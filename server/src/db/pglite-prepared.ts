@@ -18,7 +18,12 @@ type Message<K extends 'RowDescriptionMessage' | 'DataRowMessage' | 'CommandComp
  * any client. Everything else goes through PGlite's `query` unchanged. The answer is read as PGlite reads it,
  * without copying its table of ~300 type parsers for every statement (parse.parseResults does).
  */
-export function withPreparedStatements(pglite: PGlite, marker: string): Pick<PGlite, 'query' | 'close'> {
+export function withPreparedStatements(
+  pglite: PGlite,
+  marker: string,
+  /** Called with an error of severity PANIC: the embedded database stopped (pglite-durable.ts stopOnPanic). */
+  onPanic: (e: unknown) => void = () => undefined,
+): Pick<PGlite, 'query' | 'close'> {
   /** Marked statement text → its name and parameter types, once parsed. */
   const statements = new Map<string, { name: string; types: number[] }>();
   const { serialize } = protocol;
@@ -52,11 +57,16 @@ export function withPreparedStatements(pglite: PGlite, marker: string): Pick<PGl
     return resultOf<T>(messages, pglite.parsers);
   }
 
+  const panics = (e: unknown) => {
+    if ((e as { severity?: unknown } | null)?.severity === 'PANIC') onPanic(e);
+    throw e;
+  };
   return {
     query: <T>(text: string, params?: unknown[]) =>
-      text.includes(marker) || TRANSACTION_CONTROL.test(text)
+      (text.includes(marker) || TRANSACTION_CONTROL.test(text)
         ? pglite._runExclusiveQuery(() => runPrepared<T>(text, params ?? []))
-        : pglite.query<T>(text, params),
+        : pglite.query<T>(text, params)
+      ).catch(panics),
     close: () => pglite.close(),
   };
 }
