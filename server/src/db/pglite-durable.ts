@@ -53,16 +53,17 @@ function withHostFsync(mod: PostgresMod): void {
   nodefs.stream_ops.fsync = (stream) => {
     const file = nodefs.realPath(stream.node);
     try {
-      if (stream.nfd !== undefined) fs.fsyncSync(stream.nfd);
-      else syncPath(file);
+      if (stream.nfd === undefined) {
+        syncPath(file);
+        embeddedSyncStats.dirs++;
+      } else {
+        fs.fsyncSync(stream.nfd);
+        embeddedSyncStats.files++;
+        if (path.basename(path.dirname(file)) === 'pg_wal') embeddedSyncStats.wal++;
+      }
     } catch (e) {
       // PostgreSQL would PANIC (a failed fsync may have dropped the writes it covered; retrying can't tell).
       stopOnPanic(new Error(`could not sync ${file}: ${(e as Error).message}`));
-    }
-    if (stream.nfd === undefined) embeddedSyncStats.dirs++;
-    else {
-      embeddedSyncStats.files++;
-      if (path.basename(path.dirname(file)) === 'pg_wal') embeddedSyncStats.wal++;
     }
     return 0;
   };

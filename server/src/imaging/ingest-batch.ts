@@ -54,12 +54,16 @@ export interface Arrival {
 /** Batches committed, instances they held, and instances deferred to a next batch (tests and diagnostics). */
 export const ingestBatchStats = { batches: 0, instances: 0, deferred: 0 };
 
-/** The identity keys of an instance, as the batch locks them (study, series, SOP Instance UID). */
-const uidsOf = (w: PendingInstance): string[] => [
-  `1 ${w.attrs.studyUid}`,
-  `2 ${w.attrs.seriesUid}`,
-  `3 ${w.attrs.sopInstanceUid}`,
+/** The identity locks of an instance (study, series, SOP Instance UID), as its batch takes them. */
+const identityKeys = (a: InstanceAttrs): q.LockKey[] => [
+  [1, a.studyUid],
+  [2, a.seriesUid],
+  [3, a.sopInstanceUid],
 ];
+
+/** The same keys as text, for the batcher's map of keys held by committing batches. */
+const uidsOf = (w: PendingInstance): string[] =>
+  identityKeys(w.attrs).map(([space, uid]) => `${space} ${uid}`);
 
 class IngestBatcher {
   #queue: Waiting[] = [];
@@ -230,11 +234,7 @@ async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreRes
         patientId: a.patientId,
       });
   const keys: q.LockKey[] = [
-    ...batch.flatMap(({ attrs: a }) => [
-      [1, a.studyUid] as q.LockKey,
-      [2, a.seriesUid] as q.LockKey,
-      [3, a.sopInstanceUid] as q.LockKey,
-    ]),
+    ...batch.flatMap(({ attrs }) => identityKeys(attrs)),
     ...[...patientKeys.keys()].map((k) => [4, k] as q.LockKey),
   ];
   const { holders: h, audit } = await q.lockAndReadHolders(
