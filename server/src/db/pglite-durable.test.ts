@@ -1,48 +1,31 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from './connect';
 import { EMBEDDED_DB_STOPPED, embeddedSyncStats } from './pglite-durable';
+import { loopDisk, type LoopDisk } from '../testing/loop-disk';
 
 /**
  * The embedded database keeps what it answered as committed through a power cut (pglite-durable.ts). The cut is
- * real: the database runs in a process of its own on an ext4 file system of its own (a loop device), which is shut
- * down under it without flushing its journal (`xfs_io -x -c shutdown`, the power-failure step of the kernel's own
- * file-system tests): whatever was not synced is gone when the file system is mounted again.
+ * real: the database runs in a process of its own on an ext4 file system of its own (testing/loop-disk.ts), which is
+ * shut down under it without flushing its journal: whatever was not synced is gone when it is mounted again.
  */
-const run = (cmd: string, args: string[]) => {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error}`);
-};
-
-let work: string;
-let image: string;
+let disk: LoopDisk;
 let mnt: string;
-const mounted = () => spawnSync('mountpoint', ['-q', mnt]).status === 0;
 
 beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-powercut-'));
-  image = path.join(work, 'disk.img');
-  mnt = path.join(work, 'mnt');
-  fs.mkdirSync(mnt);
-  fs.closeSync(fs.openSync(image, 'w'));
-  fs.truncateSync(image, 256 * 1024 * 1024);
-  run('mkfs.ext4', ['-q', '-F', image]);
-  run('mount', ['-o', 'loop', image, mnt]);
+  disk = loopDisk('powercut');
+  mnt = disk.mnt;
 });
-afterAll(() => {
-  if (mnt && mounted()) spawnSync('umount', [mnt]);
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => disk?.dispose());
 
 describe('the embedded database on disk', () => {
   it('syncs the WAL of each commit before answering it', async () => {
-    const dir = fs.mkdtempSync(path.join(work, 'sync-'));
+    const dir = fs.mkdtempSync(path.join(mnt, 'sync-'));
     const dbh = await openDatabase({ databaseUrl: null, schema: null, dataDir: dir });
     try {
       const show = async (name: string) =>
@@ -63,10 +46,10 @@ describe('the embedded database on disk', () => {
     const writer = startWriter(dataDir);
     expect(await writer.committed()).toBe(ROWS);
     // The power cut: the file system stops at once, its journal not flushed; then the process dies.
-    run('xfs_io', ['-x', '-c', 'shutdown', mnt]);
+    disk.cut();
     writer.proc.kill('SIGKILL');
     await writer.exited;
-    remount();
+    disk.remount();
     expect(await rowsIn(dataDir)).toEqual(rowsUpTo(ROWS));
   }, 180_000);
 
@@ -75,23 +58,18 @@ describe('the embedded database on disk', () => {
     const writer = startWriter(dataDir);
     expect(await writer.committed()).toBe(ROWS);
     // The disk fails under the running database: every later write or sync of its files answers EIO.
-    run('xfs_io', ['-x', '-c', 'shutdown', mnt]);
+    disk.cut();
     writer.proc.stdin!.write(`${ROWS + 1}\n${ROWS + 2}\n`);
     expect(await writer.exitWithin(30_000)).toBe(EMBEDDED_DB_STOPPED);
     expect(writer.stderr()).toMatch(/FATAL: the embedded database stopped: .*I\/O error/);
     expect(await writer.committed()).toBe(ROWS); // the row asked for after the fault was never answered
-    remount();
+    disk.remount();
     expect(await rowsIn(dataDir)).toEqual(rowsUpTo(ROWS));
   }, 180_000);
 });
 
 const ROWS = 30;
 const rowsUpTo = (n: number) => Array.from({ length: n }, (_x, i) => ({ n: i + 1, note: `row ${i + 1}` }));
-
-function remount() {
-  run('umount', [mnt]);
-  run('mount', ['-o', 'loop', image, mnt]);
-}
 
 /** The writer process (testing/embedded-writer.ts); `committed()` waits for ROWS answers or its exit. */
 function startWriter(dataDir: string) {

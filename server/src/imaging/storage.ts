@@ -1,8 +1,14 @@
 import fs from 'node:fs';
-import { BlobHandles } from './blob-handles';
-import { contentKey, FsObjectStore, openStore, type ObjectStat, type TempObject } from '../storage';
+import {
+  contentKey,
+  FsObjectStore,
+  KeptDescriptors,
+  openStore,
+  type ObjectStat,
+  type TempObject,
+} from '../storage';
 
-const sharedHandles = new BlobHandles();
+const sharedHandles = new KeptDescriptors();
 
 /**
  * The imaging capability's content-addressed DICOM blobs: the `imaging` namespace of the platform storage
@@ -16,7 +22,7 @@ export class BlobStore {
   readonly root: string;
   readonly tmpDir: string;
   readonly blobDir: string;
-  /** Open blobs for range reads (blob-handles.ts), shared by every BlobStore of the process. */
+  /** Open blobs for range reads (storage/kept-descriptors.ts), shared by every BlobStore of the process. */
   readonly handles = sharedHandles;
 
   /** `storageDir`: the deployment's storage directory (STORAGE_DIR, by default DATA_DIR). */
@@ -54,11 +60,11 @@ export class BlobStore {
   }
 
   /**
-   * Rename a synced temp file into place as the blob `sha256` and make the rename durable. The temp file is
-   * consumed (renamed or, when the blob already exists, deleted). Returns whether this call created the blob.
+   * Rename a synced temp file into place as the blob `sha256` (replacing the same bytes if the blob is there) and
+   * make the rename durable. The temp file is consumed.
    */
-  placeTemp(tempPath: string, sha256: string, size?: number): Promise<boolean> {
-    return this.objects.placeFile(tempPath, contentKey(sha256), { ifAbsent: true, size });
+  placeTemp(tempPath: string, sha256: string, size?: number): Promise<void> {
+    return this.objects.placeFile(tempPath, contentKey(sha256), { content: true, size });
   }
 
   read(sha256: string): Promise<Buffer> {

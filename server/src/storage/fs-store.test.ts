@@ -78,6 +78,16 @@ describe('filesystem storage driver', () => {
     fs.rmSync(path.join(reports.root, 'r9'), { recursive: true });
     await reports.put('r9/b.pdf', Buffer.from('second'));
     expect((await reports.get('r9/b.pdf')).toString()).toBe('second');
+    // Its directory was synced as the new one: no descriptor kept for syncs leads to the removed one.
+    const links = fs.readdirSync('/proc/self/fd').map((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+    expect(links.filter((l) => l.startsWith(reports.root) && l.endsWith('(deleted)'))).toEqual([]);
+    expect(links).toContain(path.join(reports.root, 'r9'));
     expect(await reports.list('r9')).toEqual(['r9/b.pdf']);
     expect(fs.readdirSync(reports.tmpDir)).toEqual([]);
   });

@@ -4,10 +4,10 @@
  *     writers (threads, processes, nodes) ever share one;
  *   - commit = fsync the file, rename it into place (atomic on POSIX filesystems and on NFS/CephFS servers: a
  *     reader opens the old object or the new one, never a part), fsync the directory;
- *   - a content-addressed commit whose object already exists drops its temporary file; two nodes committing the
- *     same bytes at once both rename, the later rename replaces an identical file, and either way one intact
- *     object remains. A rename that NFS retransmits after it took effect answers ENOENT: the object being there
- *     with the expected size counts as done;
+ *   - a content-addressed commit renames over an object already there (the same bytes): two nodes committing the
+ *     same bytes at once both rename, the later one replaces an identical file, and either way one intact object
+ *     remains. A rename that NFS retransmits after it took effect answers ENOENT: the object being there with the
+ *     expected size counts as done;
  *   - no locks (flock/fcntl are unreliable or local-only on such mounts) and no node-local state: everything a
  *     node needs is in the files, and crash leftovers are swept by age (`sweepTemp`), never by "not mine".
  */
@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { KeptDescriptors } from './kept-descriptors';
 import { checkKey, contentKey, TEMP_DIR, type ObjectStat, type ObjectStore, type TempObject } from './types';
 
 /** `host.pid.random` part of every temporary name (host sanitised to the key alphabet). */
@@ -81,23 +82,17 @@ export class FsObjectStore implements ObjectStore {
   }
 
   /**
-   * Rename a synced temporary file into place as `key` and make the rename durable. With `ifAbsent` (content
-   * keys) an existing object is kept and the temporary file dropped; `size` (the file's, when the caller knows it)
-   * saves a stat. Returns whether this call placed the file.
+   * Rename a synced temporary file into place as `key` and make the rename durable (the directory synced through a
+   * kept descriptor). With `content` (a content key) an object already there is replaced by the same bytes: the
+   * rename is atomic, so a reader opens the old file or the new, both whole, and no stat is spent asking first;
+   * the object's modification time is then this upload's, which keeps the start-up sweep of unreferenced blobs (by
+   * age) off a blob an upload is about to reference. `size` (the file's, when the caller knows it) saves a stat.
    */
-  async placeFile(
-    file: string,
-    key: string,
-    opts: { ifAbsent?: boolean; size?: number } = {},
-  ): Promise<boolean> {
+  async placeFile(file: string, key: string, opts: { content?: boolean; size?: number } = {}): Promise<void> {
     const dest = this.pathOf(key);
-    if (opts.ifAbsent && (await this.stat(key))) {
-      await fs.promises.rm(file, { force: true });
-      return false;
-    }
     const dir = path.dirname(dest);
     if (!this.#dirs.has(dir)) await this.#mkdir(dir);
-    const size = opts.ifAbsent ? (opts.size ?? (await fs.promises.stat(file)).size) : -1;
+    const size = opts.content ? (opts.size ?? (await fs.promises.stat(file)).size) : -1;
     try {
       await fs.promises.rename(file, dest).catch(async (e: NodeJS.ErrnoException) => {
         // The directory may have gone since this process made it (removed by hand, another node's cleanup).
@@ -108,16 +103,16 @@ export class FsObjectStore implements ObjectStore {
     } catch (e) {
       // NFS: a retransmitted rename that already happened answers ENOENT (the source is gone).
       const st = (e as NodeJS.ErrnoException).code === 'ENOENT' ? await this.stat(key) : null;
-      if (!(opts.ifAbsent && st && st.size === size)) throw e;
+      if (!(opts.content && st && st.size === size)) throw e;
       await fs.promises.rm(file, { force: true });
-      return false;
+      return;
     }
-    await fsyncDir(dir);
-    return true;
+    await directories.sync(dir);
   }
 
   async #mkdir(dir: string): Promise<void> {
     await fs.promises.mkdir(dir, { recursive: true });
+    directories.forget(dir); // made again after it was found gone: a kept descriptor is the old directory's
     this.#dirs.add(dir);
   }
 
@@ -215,10 +210,10 @@ const openFd = promisify(fs.open);
 const fsyncFd = promisify(fs.fsync);
 const closeFd = promisify(fs.close);
 
-/**
- * fsync a file or directory by path. Plain descriptors, not FileHandles: ingest calls this twice per instance, and
- * a FileHandle costs an object tracked by the garbage collector for three system calls.
- */
+/** The directories objects are renamed into, kept open for their syncs (kept-descriptors.ts), shared by all stores. */
+const directories = new KeptDescriptors(512);
+
+/** fsync a file by path. A plain descriptor, not a FileHandle (an object tracked by the garbage collector). */
 async function fsyncPath(p: string, flags: 'r' | 'r+'): Promise<void> {
   const fd = await openFd(p, flags);
   try {
@@ -228,8 +223,6 @@ async function fsyncPath(p: string, flags: 'r' | 'r+'): Promise<void> {
   }
 }
 
-const fsyncDir = (dir: string) => fsyncPath(dir, 'r');
-
 /**
  * A part up to this size is held in memory until it is whole, then created, written, synced and closed in one go
  * through a plain descriptor, and its bytes stay available (`held`) so the caller can read them without opening the
@@ -238,14 +231,18 @@ const fsyncDir = (dir: string) => fsyncPath(dir, 'r');
 export const HOLD_BYTES = 256 * 1024;
 
 const writeFd = promisify(fs.write);
+const { O_WRONLY, O_CREAT, O_EXCL, O_DSYNC } = fs.constants;
 
-/** Create `file` (it must not exist), write `bytes`, fsync and close it. */
+/**
+ * Create `file` (it must not exist), write `bytes` durably and close it. Opened with O_DSYNC, each write returns
+ * once its data and what reading it back needs (the size, the blocks) are on disk, as if fdatasync followed: one
+ * trip to the thread pool fewer than write, fsync, close.
+ */
 async function writeDurably(file: string, bytes: Uint8Array): Promise<void> {
-  const fd = await openFd(file, 'wx');
+  const fd = await openFd(file, O_WRONLY | O_CREAT | O_EXCL | O_DSYNC);
   try {
     let off = 0;
     while (off < bytes.length) off += (await writeFd(fd, bytes, off, bytes.length - off)).bytesWritten;
-    await fsyncFd(fd);
   } finally {
     await closeFd(fd);
   }
@@ -332,7 +329,7 @@ export class FsTempObject implements TempObject {
 
   async commitContent(): Promise<string> {
     const sha = await this.finish();
-    await this.store.placeFile(this.path, contentKey(sha), { ifAbsent: true });
+    await this.store.placeFile(this.path, contentKey(sha), { content: true });
     return sha;
   }
 

@@ -8,6 +8,7 @@ import { FsObjectStore } from './fs-store';
 export type { ObjectStat, ObjectStore, TempObject } from './types';
 export { contentKey } from './types';
 export { FsObjectStore } from './fs-store';
+export { KeptDescriptors } from './kept-descriptors';
 
 /** The namespaces, one per capability that stores files. */
 export type Namespace = 'imaging' | 'attachments' | 'recordings' | 'reports';

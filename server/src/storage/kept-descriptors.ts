@@ -2,21 +2,26 @@ import fs from 'node:fs';
 
 interface Entry {
   fd: Promise<number>;
-  /** Reads using the descriptor now. */
+  /** Reads or syncs using the descriptor now. */
   users: number;
   lastUsed: number;
-  /** No longer kept: closed when its last read is done. */
+  /** No longer kept: closed when its last use is done. */
   dropped: boolean;
 }
 
 /**
- * Open blob files kept for range reads (WADO-RS frames, headers): a viewer asks for many frames of the same
- * instances, and opening and closing the file for each frame cost two of a read's three trips to the thread pool.
- * Blobs are content-addressed and never rewritten, so a kept descriptor reads exactly the bytes its name promises,
- * even once the file is removed (its space is then freed when the descriptor closes). At most `max` are kept,
- * the least recently used closed first once no read uses it; each is closed after `idleMs` unused.
+ * Descriptors kept open, by path, so that frequent work on the same files and directories skips opening and closing
+ * them: each costs a trip to libuv's thread pool (two threads woken, two context switches) besides the work itself.
+ *   - Range reads of blobs (WADO-RS frames, headers): a viewer asks for many frames of the same instances. Blobs are
+ *     content-addressed, so a kept descriptor reads exactly the bytes its name promises, even once the file is
+ *     removed or replaced by the same bytes (its space is then freed when the descriptor closes).
+ *   - Directory syncs after a rename into place (storage/fs-store.ts): ingest syncs one of the 256 blob
+ *     directories per instance. A directory is never removed while the server runs; one found gone and made again
+ *     is `forget`-ten first, so a sync never goes to a directory that is no longer the path's.
+ * At most `max` are kept, the least recently used closed first once nothing uses it; each is closed after `idleMs`
+ * unused.
  */
-export class BlobHandles {
+export class KeptDescriptors {
   readonly #open = new Map<string, Entry>(); // path → entry, least recently used first
   #timer: NodeJS.Timeout | null = null;
   /** Descriptors being closed. */
@@ -38,10 +43,8 @@ export class BlobHandles {
   }
 
   /** `length` bytes of the file at `path` from `offset` (fewer when the file ends first). */
-  async read(path: string, offset: number, length: number): Promise<Buffer> {
-    const e = this.#acquire(path);
-    try {
-      const fd = await e.fd;
+  read(path: string, offset: number, length: number): Promise<Buffer> {
+    return this.#use(path, async (fd) => {
       const buf = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
@@ -50,8 +53,26 @@ export class BlobHandles {
         got += n;
       }
       return buf.subarray(0, got);
+    });
+  }
+
+  /** fsync the file or directory at `path` through its kept descriptor. */
+  sync(path: string): Promise<void> {
+    return this.#use(path, syncFd);
+  }
+
+  /** Keep no descriptor for `path` any more (the directory there was made again): the next use opens the path. */
+  forget(path: string): void {
+    const e = this.#open.get(path);
+    if (e) this.#drop(path, e);
+  }
+
+  async #use<T>(path: string, work: (fd: number) => Promise<T>): Promise<T> {
+    const e = this.#acquire(path);
+    try {
+      return await work(await e.fd);
     } catch (err) {
-      this.#drop(path, e); // a failed open or read: never kept
+      this.#drop(path, e); // a failed open, read or sync: never kept
       throw err;
     } finally {
       e.users--;
@@ -100,7 +121,7 @@ export class BlobHandles {
     this.#closeWhenUnused(e);
   }
 
-  /** Close a dropped entry's descriptor unless a read still uses it (then that read's end closes it). */
+  /** Close a dropped entry's descriptor unless a read or sync still uses it (then its end closes it). */
   #closeWhenUnused(e: Entry): void {
     if (e.users > 0) return;
     const closing = e.fd.then(
@@ -121,3 +142,6 @@ const readAt = (fd: number, buf: Buffer, at: number, length: number, position: n
   new Promise<number>((resolve, reject) =>
     fs.read(fd, buf, at, length, position, (err, n) => (err ? reject(err) : resolve(n))),
   );
+
+const syncFd = (fd: number) =>
+  new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));

@@ -1,15 +1,16 @@
 /**
- * Kept blob descriptors (blob-handles.ts): ranges read as from the file, at most `max` kept (least recently used
- * closed first, never one a read is using), closed when idle, a failed open never kept, and a removed blob still
- * read through the descriptor already open (content-addressed bytes never change).
+ * Kept descriptors (kept-descriptors.ts): ranges read as from the file, at most `max` kept (least recently used
+ * closed first, never one a read is using), closed when idle, a failed open never kept, a removed blob still read
+ * through the descriptor already open (content-addressed bytes never change); directories synced through theirs,
+ * and a directory made again after it was removed synced as the new one once forgotten.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { BlobHandles } from './blob-handles';
+import { KeptDescriptors } from './kept-descriptors';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-handles-'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kept-descriptors-'));
 const files = Array.from({ length: 6 }, (_x, k) => {
   const p = path.join(dir, `b${k}`);
   fs.writeFileSync(p, Buffer.from(Array.from({ length: 5000 }, (_y, i) => (i * 7 + k) & 0xff)));
@@ -28,11 +29,24 @@ const openFds = (prefix = dir) =>
     }
   }).length;
 
-describe('kept blob descriptors', () => {
+/** What this process's descriptors under `prefix` lead to (a removed file or directory reads "… (deleted)"). */
+const openLinks = (prefix: string) =>
+  fs
+    .readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return ''; // closed meanwhile
+      }
+    })
+    .filter((l) => l.startsWith(prefix));
+
+describe('kept descriptors', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads ranges as the file holds them, fewer bytes at its end', async () => {
-    const h = new BlobHandles(4);
+    const h = new KeptDescriptors(4);
     const whole = fs.readFileSync(files[0]!);
     expect(await h.read(files[0]!, 0, 10)).toEqual(whole.subarray(0, 10));
     expect(await h.read(files[0]!, 4990, 100)).toEqual(whole.subarray(4990));
@@ -47,7 +61,7 @@ describe('kept blob descriptors', () => {
 
   it('keeps at most max descriptors, the least recently used closed first', async () => {
     const before = openFds();
-    const h = new BlobHandles(3);
+    const h = new KeptDescriptors(3);
     for (const f of files) await h.read(f, 0, 1);
     expect(h.size).toBe(3);
     await h.read(files[3]!, 0, 1); // most recent now
@@ -61,7 +75,7 @@ describe('kept blob descriptors', () => {
   });
 
   it('a failed open is not kept; a removed blob still reads through the open descriptor', async () => {
-    const h = new BlobHandles(4);
+    const h = new KeptDescriptors(4);
     await expect(h.read(path.join(dir, 'missing'), 0, 1)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(h.size).toBe(0);
     const p = path.join(dir, 'gone');
@@ -74,10 +88,32 @@ describe('kept blob descriptors', () => {
     await h.settled();
   });
 
+  it('syncs a directory through one kept descriptor; one made again is synced as the new one once forgotten', async () => {
+    const sub = path.join(dir, 'sub');
+    fs.mkdirSync(sub);
+    const h = new KeptDescriptors(4);
+    await h.sync(sub);
+    await h.sync(sub);
+    expect(openLinks(sub)).toEqual([sub]);
+    fs.rmSync(sub, { recursive: true });
+    fs.mkdirSync(sub);
+    // Kept, the descriptor is still the removed directory's: a sync through it would not reach the new one.
+    expect(openLinks(sub)).toEqual([`${sub} (deleted)`]);
+    h.forget(sub);
+    await h.sync(sub);
+    await h.settled();
+    expect(openLinks(sub)).toEqual([sub]);
+    await expect(h.sync(path.join(dir, 'no-such-dir'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(h.size).toBe(1);
+    h.closeIdle();
+    await h.settled();
+    expect(openLinks(sub)).toEqual([]);
+  });
+
   it('closes descriptors idle longer than idleMs by itself', async () => {
     const own = path.join(dir, 'idle-own');
     fs.writeFileSync(own, 'idle');
-    const h = new BlobHandles(8, 50);
+    const h = new KeptDescriptors(8, 50);
     expect((await h.read(own, 0, 4)).toString()).toBe('idle');
     expect(h.size).toBe(1);
     expect(openFds(own)).toBe(1);
