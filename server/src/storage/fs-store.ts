@@ -329,7 +329,7 @@ export class FsTempObject implements TempObject {
 
   async commitContent(): Promise<string> {
     const sha = await this.finish();
-    await this.store.placeFile(this.path, contentKey(sha), { content: true });
+    await this.store.placeFile(this.path, contentKey(sha), { content: true, size: this.size });
     return sha;
   }
 
