@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { ReportDocument } from '../../server/src/reports/document';
 import { pdfText, sampleContent } from '../../server/src/reports/fixtures.test-helper';
-import { DEMO_PASSWORD, launchBrowser, login, newPage, REPO_ROOT } from './harness';
+import { apiCall, apiLogin, DEMO_PASSWORD, launchBrowser, login, newPage, REPO_ROOT } from './harness';
 
 const DIST = path.join(REPO_ROOT, 'server/dist');
 const build = (...args: string[]) =>
@@ -153,6 +154,94 @@ describe('the built server', () => {
     } finally {
       await w.terminate();
     }
+  });
+});
+
+// Issue 14's idle footprint: what a server does not use until a request needs it is not loaded at start. The modules
+// the built server loads are recorded by a resolve hook (module.registerHooks: ESM imports and require alike).
+describe('the built server on PostgreSQL', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-built-pg-'));
+  const resolved = path.join(work, 'resolved.log');
+  const hook = path.join(work, 'hook.mjs');
+  const schema = `built_${process.pid}_${Date.now().toString(36)}`;
+  const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  let proc: ReturnType<typeof spawn>;
+  let url = '';
+  let out = '';
+  const loaded = () => fs.readFileSync(resolved, 'utf8');
+
+  beforeAll(async () => {
+    expect(build().status).toBe(0);
+    fs.writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module';
+import fs from 'node:fs';
+registerHooks({ resolve(s, c, next) { const r = next(s, c); fs.appendFileSync(${JSON.stringify(resolved)}, r.url + '\\n'); return r; } });
+`,
+    );
+    proc = spawn(process.execPath, ['--import', hook, '--enable-source-maps', 'dist/main.mjs'], {
+      cwd: path.join(REPO_ROOT, 'server'),
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: path.join(work, 'data'),
+        DATABASE_URL: pgUrl,
+        DATABASE_SCHEMA: schema,
+        SEED_DEMO_CASES: 'false',
+        MFA_REQUIRED_ROLES: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "listening on" within 120 s:\n${out}`)), 120_000);
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`exited ${code}:\n${out}`));
+      });
+    });
+  });
+  afterAll(async () => {
+    if (proc && proc.exitCode === null) {
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await gone;
+    }
+    // node-postgres is the server's dependency.
+    const pg = createRequire(path.join(REPO_ROOT, 'server/package.json'))('pg') as {
+      Client: new (o: { connectionString: string }) => {
+        connect(): Promise<void>;
+        query(q: string): Promise<unknown>;
+        end(): Promise<void>;
+      };
+    };
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    await c.query(`drop schema if exists "${schema}" cascade`);
+    await c.end();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('loads neither the embedded database nor the DICOM dictionary at start; the dictionary comes with a query naming an attribute', async () => {
+    expect(loaded()).toContain('/node_modules/fastify/'); // the hook records what loads
+    expect(loaded()).not.toContain('@electric-sql/pglite');
+    expect(loaded()).not.toContain('dicom-data-dictionary');
+    const doctor = await apiLogin(url, 'lankao.doctor');
+    const qido = await apiCall(url, doctor, 'GET', '/dicomweb/studies?includefield=StudyDescription');
+    expect(qido.status).toBe(200);
+    expect(loaded()).toContain('dicom-data-dictionary');
+    const unknown = await apiCall(url, doctor, 'GET', '/dicomweb/studies?includefield=NoSuchKeyword');
+    expect(unknown.status).toBe(400);
+    expect(loaded()).not.toContain('@electric-sql/pglite');
   });
 });
 

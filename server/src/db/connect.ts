@@ -1,6 +1,4 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import {
   Kysely,
   PostgresDialect,
@@ -11,12 +9,8 @@ import {
 } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { Database } from './database';
-import { withPreparedStatements } from './pglite-prepared';
-import { DURABLE_START_PARAMS, DurableNodeFS, stopOnPanic, syncTree } from './pglite-durable';
-import { pgListen, pgliteListen, type Listen } from './listen';
+import { pgListen, type Listen } from './listen';
 import { migrations } from './migrations/index';
 
 export interface DbOptions {
@@ -134,46 +128,12 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     listens.set(db, pgListen(withSchemaPath(opts.databaseUrl, schema), schema ?? 'public'));
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
-  let dir: string | undefined;
-  let fresh = true;
-  if (opts.dataDir) {
-    dir = path.join(opts.dataDir, 'pglite');
-    fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
-    fs.mkdirSync(dir, { recursive: true });
-  }
-  const options = {
-    ...(fresh && opts.pgliteTemplate ? { loadDataDir: opts.pgliteTemplate } : {}),
-    startParams: [
-      ...PGlite.defaultStartParams,
-      ...pgliteMemory(opts.pgliteBuffersMb ?? 16),
-      // On disk, what a commit wrote is synced before it answers (pglite-durable.ts); in memory there is no disk.
-      ...(dir ? DURABLE_START_PARAMS : []),
-    ],
-  };
-  const pglite = dir ? new PGlite({ ...options, fs: new DurableNodeFS(dir) }) : new PGlite(options);
-  await pglite.waitReady;
-  // A new database's files were written with fsync off (initdb, or the template's copy): synced once, now.
-  if (dir && fresh) syncTree(dir);
-  // The dialect calls only `query` and `close` of the client it is given.
-  const client = withPreparedStatements(pglite, PREPARED, stopOnPanic) as PGlite;
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  listens.set(db, pgliteListen(pglite));
+  // The embedded database's code (PGlite: ~1 MB of JavaScript and its WebAssembly) loads only when it is used.
+  const { openEmbedded } = await import('./embedded');
+  const { db, listen } = await openEmbedded(opts);
+  listens.set(db, listen);
   return { db, dialect: 'pglite', close: () => db.destroy() };
 }
-
-/**
- * PostgreSQL memory settings for the embedded database. Its WebAssembly memory only grows, so whatever PostgreSQL
- * touches once stays resident: shared buffers (PostgreSQL's default 128 MB was ~120 MB of the idle RSS) and the
- * maintenance memory a migration's CREATE INDEX uses. The data files go through the operating system's page cache.
- */
-const pgliteMemory = (buffersMb: number): string[] => [
-  '-c',
-  `shared_buffers=${buffersMb}MB`,
-  '-c',
-  'maintenance_work_mem=16MB',
-  '-c',
-  'temp_buffers=2MB',
-];
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
   // Name the schema of the bookkeeping tables: without it Kysely looks for kysely_migration(_lock) in EVERY schema

@@ -1,4 +1,5 @@
-import * as PS36 from '@iwharris/dicom-data-dictionary';
+import { createRequire } from 'node:module';
+import type * as PS36Module from '@iwharris/dicom-data-dictionary';
 
 /**
  * VRs of common attributes, for data sets in Implicit VR Little Endian (whose elements carry no VR). Not a full
@@ -36,33 +37,52 @@ export const VR_OF: Record<string, string> = Object.fromEntries(
 /**
  * Keyword ↔ tag resolution over the full PS3.6 data dictionary (published 2019e revision, as packaged by
  * `@iwharris/dicom-data-dictionary`): QIDO `includefield` and matching keys name attributes by keyword.
- * Repeating-group entries (`50xx`, `60xx`) are not keywords one can ask for and are left out.
+ * Repeating-group entries (`50xx`, `60xx`) are not keywords one can ask for and are left out. The package is 1.3 MB
+ * of generated JavaScript (~4 MB of heap once loaded): it is loaded when a request first needs it, not at start
+ * (issue 14's idle footprint).
  */
-const TAG_OF_KEYWORD = new Map<string, string>();
-const KEYWORD_OF_TAG = new Map<string, string>();
-const VR_OF_TAG = new Map<string, string>();
-/** Tags defined with a choice of VRs ("US or SS", "OB or OW"): the one that keeps the bytes as they are. */
-const AMBIGUOUS_VR = new Map<string, string>();
-for (const e of Object.values(PS36.elements)) {
-  const tag = /^\(([0-9A-F]{4}),([0-9A-F]{4})\)$/.exec(e.tag);
-  if (!tag) continue;
-  const hex = `${tag[1]}${tag[2]}`;
-  if (e.keyword) {
-    TAG_OF_KEYWORD.set(e.keyword.toLowerCase(), hex);
-    KEYWORD_OF_TAG.set(hex, e.keyword);
+interface Dictionary {
+  tagOfKeyword: Map<string, string>;
+  keywordOfTag: Map<string, string>;
+  vrOfTag: Map<string, string>;
+  /** Tags defined with a choice of VRs ("US or SS", "OB or OW"): the one that keeps the bytes as they are. */
+  ambiguousVr: Map<string, string>;
+}
+
+let loaded: Dictionary | null = null;
+
+function dictionary(): Dictionary {
+  if (loaded) return loaded;
+  const PS36 = createRequire(import.meta.url)('@iwharris/dicom-data-dictionary') as typeof PS36Module;
+  const d: Dictionary = {
+    tagOfKeyword: new Map(),
+    keywordOfTag: new Map(),
+    vrOfTag: new Map(),
+    ambiguousVr: new Map(),
+  };
+  for (const e of Object.values(PS36.elements)) {
+    const tag = /^\(([0-9A-F]{4}),([0-9A-F]{4})\)$/.exec(e.tag);
+    if (!tag) continue;
+    const hex = `${tag[1]}${tag[2]}`;
+    if (e.keyword) {
+      d.tagOfKeyword.set(e.keyword.toLowerCase(), hex);
+      d.keywordOfTag.set(hex, e.keyword);
+    }
+    // A single VR only ("US or SS" depends on Pixel Representation, so it stays unknown here).
+    if (/^[A-Z]{2}$/.test(e.vr)) d.vrOfTag.set(hex, e.vr);
+    else if (/ or /.test(e.vr)) d.ambiguousVr.set(hex, e.vr.includes('OW') ? 'OW' : e.vr.slice(0, 2));
   }
-  // A single VR only ("US or SS" depends on Pixel Representation, so it stays unknown here).
-  if (/^[A-Z]{2}$/.test(e.vr)) VR_OF_TAG.set(hex, e.vr);
-  else if (/ or /.test(e.vr)) AMBIGUOUS_VR.set(hex, e.vr.includes('OW') ? 'OW' : e.vr.slice(0, 2));
+  return (loaded = d);
 }
 
 /** `StudyDescription` (any case) → `00081030`; undefined for a name the dictionary does not hold. */
 export const tagOfKeyword = (keyword: string): string | undefined =>
-  TAG_OF_KEYWORD.get(keyword.toLowerCase());
+  dictionary().tagOfKeyword.get(keyword.toLowerCase());
 /** `00081030` → `StudyDescription`. */
-export const keywordOfTag = (tag: string): string | undefined => KEYWORD_OF_TAG.get(tag.toUpperCase());
+export const keywordOfTag = (tag: string): string | undefined =>
+  dictionary().keywordOfTag.get(tag.toUpperCase());
 /** The VR a tag is defined with (e.g. `00081030` → `LO`), when it has exactly one. */
-export const vrOfTag = (tag: string): string | undefined => VR_OF_TAG.get(tag.toUpperCase());
+export const vrOfTag = (tag: string): string | undefined => dictionary().vrOfTag.get(tag.toUpperCase());
 
 /**
  * The VR to write for an element read from Implicit VR data: the dictionary's, a byte-preserving choice among
@@ -70,5 +90,5 @@ export const vrOfTag = (tag: string): string | undefined => VR_OF_TAG.get(tag.to
  */
 export const vrForImplicit = (tag: string): string =>
   vrOfTag(tag) ??
-  AMBIGUOUS_VR.get(tag.toUpperCase()) ??
+  dictionary().ambiguousVr.get(tag.toUpperCase()) ??
   (VR_OF[`x${tag.toLowerCase()}`] || (tag.endsWith('0000') ? 'UL' : 'UN'));
