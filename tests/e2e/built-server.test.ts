@@ -24,6 +24,42 @@ const build = (...args: string[]) =>
     encoding: 'utf8',
   });
 
+/** The built server (`node dist/main.mjs`, as `pnpm start` runs it) with `env`, once it listens. */
+async function startBuilt(nodeArgs: string[], env: Record<string, string>) {
+  let out = '';
+  const proc = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', 'dist/main.mjs'], {
+    cwd: path.join(REPO_ROOT, 'server'),
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SEED_DEMO_CASES: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening on" within 120 s:\n${out}`)), 120_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    output: () => out,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await gone;
+    },
+  };
+}
+
 describe('the build', () => {
   it('is redone only when stale: --check names a stale server bundle, a build makes it current', () => {
     const first = build();
@@ -76,49 +112,25 @@ describe('the built client', () => {
 });
 
 describe('the built server', () => {
+  let server: Awaited<ReturnType<typeof startBuilt>>;
   let url = '';
-  let out = '';
-  let proc: ReturnType<typeof spawn>;
   let browser: Browser;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-built-'));
 
   beforeAll(async () => {
     expect(build().status).toBe(0);
-    proc = spawn(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], {
-      cwd: path.join(REPO_ROOT, 'server'),
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO_CASES: 'false' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "listening on" within 120 s:\n${out}`)), 120_000);
-      proc.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`exited ${code}:\n${out}`));
-      });
-    });
+    server = await startBuilt([], { DATA_DIR: dataDir });
+    url = server.url;
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    if (proc && proc.exitCode === null) {
-      const gone = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await gone;
-    }
+    await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('starts on an empty data dir without tsx, seeds the demo network and is ready', async () => {
-    expect(out).toContain('lankao.doctor');
+    expect(server.output()).toContain('lankao.doctor');
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.database?.ok).toBe(
@@ -165,9 +177,7 @@ describe('the built server on PostgreSQL', () => {
   const hook = path.join(work, 'hook.mjs');
   const schema = `built_${process.pid}_${Date.now().toString(36)}`;
   const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  let proc: ReturnType<typeof spawn>;
-  let url = '';
-  let out = '';
+  let server: Awaited<ReturnType<typeof startBuilt>>;
   const loaded = () => fs.readFileSync(resolved, 'utf8');
 
   beforeAll(async () => {
@@ -179,43 +189,15 @@ import fs from 'node:fs';
 registerHooks({ resolve(s, c, next) { const r = next(s, c); fs.appendFileSync(${JSON.stringify(resolved)}, r.url + '\\n'); return r; } });
 `,
     );
-    proc = spawn(process.execPath, ['--import', hook, '--enable-source-maps', 'dist/main.mjs'], {
-      cwd: path.join(REPO_ROOT, 'server'),
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: path.join(work, 'data'),
-        DATABASE_URL: pgUrl,
-        DATABASE_SCHEMA: schema,
-        SEED_DEMO_CASES: 'false',
-        MFA_REQUIRED_ROLES: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "listening on" within 120 s:\n${out}`)), 120_000);
-      proc.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`exited ${code}:\n${out}`));
-      });
+    server = await startBuilt(['--import', hook], {
+      DATA_DIR: path.join(work, 'data'),
+      DATABASE_URL: pgUrl,
+      DATABASE_SCHEMA: schema,
+      MFA_REQUIRED_ROLES: '',
     });
   });
   afterAll(async () => {
-    if (proc && proc.exitCode === null) {
-      const gone = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await gone;
-    }
+    await server?.stop();
     // node-postgres is the server's dependency.
     const pg = createRequire(path.join(REPO_ROOT, 'server/package.json'))('pg') as {
       Client: new (o: { connectionString: string }) => {
@@ -235,6 +217,7 @@ registerHooks({ resolve(s, c, next) { const r = next(s, c); fs.appendFileSync(${
     expect(loaded()).toContain('/node_modules/fastify/'); // the hook records what loads
     expect(loaded()).not.toContain('@electric-sql/pglite');
     expect(loaded()).not.toContain('dicom-data-dictionary');
+    const { url } = server;
     const doctor = await apiLogin(url, 'lankao.doctor');
     const qido = await apiCall(url, doctor, 'GET', '/dicomweb/studies?includefield=StudyDescription');
     expect(qido.status).toBe(200);
