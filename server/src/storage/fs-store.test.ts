@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contentKey, FsObjectStore } from '.';
 import { HOLD_BYTES } from './fs-store';
+import { openLinks } from '../testing/open-descriptors';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-fs-store-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -79,14 +80,8 @@ describe('filesystem storage driver', () => {
     await reports.put('r9/b.pdf', Buffer.from('second'));
     expect((await reports.get('r9/b.pdf')).toString()).toBe('second');
     // Its directory was synced as the new one: no descriptor kept for syncs leads to the removed one.
-    const links = fs.readdirSync('/proc/self/fd').map((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return '';
-      }
-    });
-    expect(links.filter((l) => l.startsWith(reports.root) && l.endsWith('(deleted)'))).toEqual([]);
+    const links = openLinks(reports.root);
+    expect(links.filter((l) => l.endsWith('(deleted)'))).toEqual([]);
     expect(links).toContain(path.join(reports.root, 'r9'));
     expect(await reports.list('r9')).toEqual(['r9/b.pdf']);
     expect(fs.readdirSync(reports.tmpDir)).toEqual([]);

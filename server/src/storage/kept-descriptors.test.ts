@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { KeptDescriptors } from './kept-descriptors';
+import { openLinks } from '../testing/open-descriptors';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kept-descriptors-'));
 const files = Array.from({ length: 6 }, (_x, k) => {
@@ -17,30 +18,10 @@ const files = Array.from({ length: 6 }, (_x, k) => {
   return p;
 });
 /**
- * Descriptors this process holds on blobs under `prefix` (others, the runner's own, come and go; and the other tests'
- * instances may still be closing theirs, so a test that counts uses a blob of its own).
+ * Descriptors this process holds on blobs under `prefix` (the other tests' instances may still be closing theirs, so
+ * a test that counts uses a blob of its own).
  */
-const openFds = (prefix = dir) =>
-  fs.readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(prefix);
-    } catch {
-      return false; // closed meanwhile (the directory listing's own descriptor)
-    }
-  }).length;
-
-/** What this process's descriptors under `prefix` lead to (a removed file or directory reads "… (deleted)"). */
-const openLinks = (prefix: string) =>
-  fs
-    .readdirSync('/proc/self/fd')
-    .map((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return ''; // closed meanwhile
-      }
-    })
-    .filter((l) => l.startsWith(prefix));
+const openFds = (prefix = dir) => openLinks(prefix).length;
 
 describe('kept descriptors', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
