@@ -223,7 +223,7 @@ function collides(c: Claims, hospitalId: string, a: InstanceAttrs): boolean {
  * blobs go into place only once every refusal was decided: a refused instance leaves nothing behind. Should the
  * writes fail after all, a blob may stay unreferenced, as after a crash; the sweep at start removes it.
  */
-async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreResult | null)[]> {
+export async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreResult | null)[]> {
   // The patient records' keys, each once: locked (space 4) and read under the lock.
   const patientKeys = new Map<string, { hospital: string; issuer: string; patientId: string }>();
   for (const { hospitalId, attrs: a } of batch)

@@ -5,6 +5,9 @@ import { parseDataSet, text } from './dicom';
 import { patientsToRefresh, referencedBlobs, setDemographics } from './queries';
 import type { BlobStore } from './storage';
 
+/** Blob names looked up per statement (an index lookup each: the hashes are indexed). */
+export const SWEEP_BATCH = 100;
+
 /**
  * Crash leftovers, removed when the server starts: temp parts of interrupted uploads and blobs no instance row
  * references (a crash between the durable blob and the index commit, or an identity race lost at commit).
@@ -35,8 +38,8 @@ export async function sweepLeftovers(
   let blobs = 0;
   for (const dir of fs.readdirSync(store.blobDir)) {
     const names = fs.readdirSync(path.join(store.blobDir, dir)).filter((n) => /^[0-9a-f]{64}$/.test(n));
-    for (let k = 0; k < names.length; k += 500) {
-      const batch = names.slice(k, k + 500);
+    for (let k = 0; k < names.length; k += SWEEP_BATCH) {
+      const batch = names.slice(k, k + SWEEP_BATCH);
       const used = await referencedBlobs(db, batch);
       for (const sha of batch) {
         if (!used.has(sha) && idle(store.pathOf(sha))) {
