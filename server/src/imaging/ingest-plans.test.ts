@@ -18,7 +18,7 @@ import type { Trx } from '../db/database';
 import { parsePart10 } from './dicom';
 import { indexBatch, type PendingInstance } from './ingest-batch';
 import { otherUid, withValue } from './mutate';
-import { referencedBlobs } from './queries';
+import { patientsToRefresh, referencedBlobs } from './queries';
 import { BlobStore } from './storage';
 import { SWEEP_BATCH } from './sweep';
 import { CT_SERIES } from './testkit';
@@ -32,13 +32,25 @@ describe.each(DIALECTS)('ingest statements on a large archive (%s)', (dialect) =
   let lankao: Actor;
   const slice = fs.readFileSync(CT_SERIES().find((f) => f.path.includes('slice_'))!.abs);
 
-  /** The scans `trx` made of the large tables so far (this transaction only). */
-  const scans = async (trx: Trx) => {
+  /** The scans of the large tables by this connection not yet reported (this transaction and any before it). */
+  const pending = async (trx: Trx) => {
     const { rows } = await sql<{ relname: string; seq_scan: number; idx_scan: number }>`
       select relname, seq_scan::int, idx_scan::int from pg_stat_xact_user_tables
       where schemaname = current_schema() and relname = any(${TABLES})`.execute(trx);
-    return Object.fromEntries(rows.map((r) => [r.relname, { seq: r.seq_scan, idx: r.idx_scan }]));
+    return new Map(rows.map((r) => [r.relname, { seq: r.seq_scan, idx: r.idx_scan }]));
   };
+  /** The scans of the large tables that `work` made, in a transaction of its own. */
+  const scansOf = <T>(work: (trx: Trx) => Promise<T>) =>
+    t.db.transaction().execute(async (trx) => {
+      const before = await pending(trx);
+      const value = await work(trx);
+      const after = await pending(trx);
+      const delta = (x: string, k: 'seq' | 'idx') => (after.get(x)?.[k] ?? 0) - (before.get(x)?.[k] ?? 0);
+      return {
+        value,
+        seen: Object.fromEntries(TABLES.map((x) => [x, { seq: delta(x, 'seq'), idx: delta(x, 'idx') }])),
+      };
+    });
 
   /** The CT slice as a new instance: its study `study` (existing or not), patient `pid`, fresh series and SOP. */
   const instance = (study: string, pid: string, salt: number): PendingInstance => {
@@ -98,10 +110,7 @@ describe.each(DIALECTS)('ingest statements on a large archive (%s)', (dialect) =
       instance('1.2.826.0.1.3680043.10.9.1', 'SYN78', 2), // a new study of a stored patient
       instance('1.2.826.0.1.3680043.10.9.2', 'NEW-1', 3), // a new study of a new patient
     ];
-    const { outcome, seen } = await t.db.transaction().execute(async (trx) => {
-      const outcome = await indexBatch(trx, batch);
-      return { outcome, seen: await scans(trx) };
-    });
+    const { value: outcome, seen } = await scansOf((trx) => indexBatch(trx, batch));
     for (const p of batch) fs.rmSync(p.file.tempPath, { force: true });
     expect(outcome.map((r) => r?.status)).toEqual(['stored', 'stored', 'stored']);
     // Every large table was read through an index, none scanned (all named at once when one fails).
@@ -111,19 +120,29 @@ describe.each(DIALECTS)('ingest statements on a large archive (%s)', (dialect) =
     for (const x of TABLES) expect(seen[x]?.idx ?? 0, `${x} read through an index`).toBeGreaterThan(0);
   });
 
-  it("the start-up sweep's blob lookup finds a batch of hashes through an index", async () => {
+  it("a start's lookups find a sweep batch of blob hashes and the flagged patient records through indexes", async () => {
     const shas = Array.from({ length: SWEEP_BATCH }, (_x, g) =>
       crypto
         .createHash('sha256')
         .update(`i${g * 40 + 1}`)
         .digest('hex'),
     );
-    const { used, seen } = await t.db.transaction().execute(async (trx) => ({
-      used: await referencedBlobs(trx, shas),
-      seen: await scans(trx),
-    }));
+    await sql`update imaging_patients set refresh_demographics = true where id = md5('p5')::uuid`.execute(
+      t.db,
+    );
+    await sql`analyze imaging_patients`.execute(t.db);
+    const {
+      value: [used, flagged],
+      seen,
+    } = await scansOf(
+      async (trx) => [await referencedBlobs(trx, shas), await patientsToRefresh(trx)] as const,
+    );
     expect(used.size).toBe(SWEEP_BATCH);
-    expect(seen.imaging_instances).toEqual({ seq: 0, idx: expect.any(Number) });
-    expect(seen.imaging_instances!.idx).toBeGreaterThan(0);
+    expect(flagged).toHaveLength(1);
+    const read = ['imaging_patients', 'imaging_studies', 'imaging_instances'];
+    expect(Object.fromEntries(read.map((x) => [x, seen[x]?.seq ?? 0]))).toEqual(
+      Object.fromEntries(read.map((x) => [x, 0])),
+    );
+    for (const x of read) expect(seen[x]?.idx ?? 0, `${x} read through an index`).toBeGreaterThan(0);
   });
 });

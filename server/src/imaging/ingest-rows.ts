@@ -1,11 +1,12 @@
-import crypto from 'node:crypto';
 import { uploaderId } from '../auth/actor';
+import { timeOrderedId } from '../db/time-ordered-id';
 import type { InstanceAttrs } from './dicom';
 import type { PendingInstance } from './ingest-batch';
 import * as q from './ingest-queries';
 import { SCAN_VERSION } from './scan';
 
-const uuid = () => crypto.randomUUID();
+/** New index rows are keyed in time order: inserted at their indexes' right-hand edge (db/time-ordered-id.ts). */
+const uuid = () => timeOrderedId();
 
 /**
  * The rows a batch's accepted instances write, with every id known beforehand from what the locked read found

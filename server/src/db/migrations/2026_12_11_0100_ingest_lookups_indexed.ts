@@ -7,9 +7,11 @@ import { sql, type Kysely } from 'kysely';
  * and imaging_patients: a SOP Instance UID and a Series Instance UID had no index of their own (only with a
  * hospital or study in front), the patient key's index is partial (patient_id <> '') and the join did not say so,
  * and a `uid in (select jsonb_array_elements_text(…))` is planned for 100 rows, for which a hash join over the
- * whole table looks cheaper even where an index exists. The cost grew with every instance stored. And the start-up
- * sweep of unreferenced blobs looked up blob hashes, 500 at a time, in a table with no index on them.
- *   - indexes: imaging_instances (sop_uid), imaging_instances (sha256), imaging_series (series_uid);
+ * whole table looks cheaper even where an index exists. The cost grew with every instance stored. And every start
+ * scanned too: the sweep of unreferenced blobs looked up blob hashes in a table with no index on them, and the
+ * demographics refresh looked for patient records flagged refresh_demographics by joining the three whole tables.
+ *   - indexes: imaging_instances (sop_uid), imaging_instances (sha256), imaging_series (series_uid), and the flagged
+ *     patient records (partial: refresh_demographics);
  *   - imaging_lock_batch: the same locks, reads and result, each UID set as `= any(array(…))` (planned for the
  *     array's own length, an index scan) and the patient keys joined laterally with the partial index's predicate.
  */
@@ -17,6 +19,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index if not exists imaging_instances_sop_idx on imaging_instances (sop_uid)`.execute(db);
   await sql`create index if not exists imaging_instances_sha_idx on imaging_instances (sha256)`.execute(db);
   await sql`create index if not exists imaging_series_uid_idx on imaging_series (series_uid)`.execute(db);
+  await sql`create index if not exists imaging_patients_refresh_idx on imaging_patients (id)
+    where refresh_demographics`.execute(db);
   await sql
     .raw(
       `create or replace function imaging_lock_batch(p_keys jsonb, p_studies jsonb, p_series jsonb, p_sops jsonb,
@@ -55,6 +59,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop index if exists imaging_patients_refresh_idx`.execute(db);
   await sql`drop index if exists imaging_series_uid_idx`.execute(db);
   await sql`drop index if exists imaging_instances_sha_idx`.execute(db);
   await sql`drop index if exists imaging_instances_sop_idx`.execute(db);
