@@ -26,8 +26,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
-import type { Job, JobResult } from './orthanc.client';
+import { spawnSync } from 'node:child_process';
+import { runJob, type JobResult } from './orthanc.client';
 import { fromServer, ROOT, SERVER_DIR, startProc } from './server-process';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -113,46 +113,26 @@ async function seqScans(schema: string): Promise<number> {
   }
 }
 
-function runClient(job: Job): Promise<JobResult> {
-  const jobFile = path.join(work, `job-${++n}.json`);
-  fs.writeFileSync(jobFile, JSON.stringify(job));
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(import.meta.dirname, 'orthanc.client.ts'), jobFile],
-      {
-        cwd: SERVER_DIR,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => {
-      const m = /RESULT (.*)/.exec(out);
-      if (code === 0 && m) resolve(JSON.parse(m[1]!) as JobResult);
-      else reject(new Error(`client failed (${code}):\n${out.slice(-3000)}`));
-    });
-  });
-}
-
 /** One timed session on a prepared schema: studies/s and the index tables' sequential scans during it. */
 async function session(p: { schema: string; dir: string }): Promise<{ rate: number; scans: number }> {
   const before = await seqScans(p.schema);
   const s = await startProc(['dist/main.mjs'], serverEnv(p.schema, p.dir), SERVER_DIR, 600_000);
   let r: JobResult;
   try {
-    r = await runClient({
-      name: p.schema,
-      root: `${s.url}/dicomweb`,
-      readyUrl: `${s.url}/api/health`,
-      login: { url: `${s.url}/api/auth/login`, username: 'lankao.doctor', password: 'Demo-2026-consult' },
-      studies: [],
-      clients: 4,
-      smallStudies: SMALL,
-      frames: [],
-      framePasses: 0,
-    });
+    r = await runJob(
+      {
+        name: p.schema,
+        root: `${s.url}/dicomweb`,
+        readyUrl: `${s.url}/api/health`,
+        login: { url: `${s.url}/api/auth/login`, username: 'lankao.doctor', password: 'Demo-2026-consult' },
+        studies: [],
+        clients: 4,
+        smallStudies: SMALL,
+        frames: [],
+        framePasses: 0,
+      },
+      work,
+    );
   } finally {
     await s.stop();
   }

@@ -27,7 +27,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Job, JobResult } from './orthanc.client';
+import { runJob, type Job, type JobResult } from './orthanc.client';
 import { fromServer, ROOT, SERVER_DIR, startProc, type Proc } from './server-process';
 import { parseDataSet, text } from '../../server/src/imaging/dicom';
 
@@ -227,34 +227,15 @@ const START: Record<Target, () => Promise<Running>> = {
 };
 
 // ------------------------------------------------------------------ sessions
-function runClient(job: Job, netns: string | null): Promise<JobResult> {
-  const jobFile = path.join(work, `job-${++sessionNo}.json`);
-  fs.writeFileSync(jobFile, JSON.stringify(job));
-  const args = ['--import', 'tsx', path.join(import.meta.dirname, 'orthanc.client.ts'), jobFile];
-  const [cmd, argv] = netns
-    ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]]
-    : [process.execPath, args];
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv as string[], { cwd: SERVER_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => {
-      const m = /RESULT (.*)/.exec(out);
-      if (code === 0 && m) resolve(JSON.parse(m[1]!) as JobResult);
-      else reject(new Error(`${job.name} client failed (${code}):\n${out.slice(-3000)}`));
-    });
-  });
-}
-
 async function session(
   target: Target,
   load: Pick<Job, 'studies' | 'clients' | 'smallStudies' | 'frames' | 'framePasses'>,
 ): Promise<JobResult> {
   const s = await START[target]();
   try {
-    return await runClient(
+    return await runJob(
       { name: target, root: s.root, readyUrl: s.readyUrl, login: s.login, ...load },
+      work,
       s.netns,
     );
   } finally {

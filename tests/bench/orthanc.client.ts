@@ -1,13 +1,16 @@
 /**
- * Workload client of tests/bench/orthanc.bench.ts (not a benchmark itself): one session's STOW-RS / WADO-RS work
- * against one DICOMweb server, printed as `RESULT <json>`. A separate process so that, for Orthanc, it runs inside
- * Orthanc's loopback-only network namespace (`ip netns exec`), and so that the client's CPU is never the server's.
- *   node --import tsx tests/bench/orthanc.client.ts '<Job json>'
+ * Workload client of tests/bench/orthanc.bench.ts and ingest-scale.bench.ts (not a benchmark itself): one session's
+ * STOW-RS / WADO-RS work against one DICOMweb server, printed as `RESULT <json>`. A separate process so that, for
+ * Orthanc, it runs inside Orthanc's loopback-only network namespace (`ip netns exec`), and so that the client's CPU
+ * is never the server's. The benches start it with runJob:
+ *   node --import tsx tests/bench/orthanc.client.ts <job.json>
  */
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tinyStudy } from '../../server/src/imaging/benchdata';
+import { SERVER_DIR } from './server-process';
 
 export interface Job {
   name: string;
@@ -154,6 +157,27 @@ async function run(job: Job): Promise<JobResult> {
     small: { studies: job.smallStudies, seconds: smallSeconds },
     frames: { perSecond, ok: [...ok] },
   };
+}
+
+/** Run `job` in a client process of its own (inside network namespace `netns` when given); its job file goes in `dir`. */
+export function runJob(job: Job, dir: string, netns: string | null = null): Promise<JobResult> {
+  const jobFile = path.join(dir, `job-${crypto.randomUUID()}.json`);
+  fs.writeFileSync(jobFile, JSON.stringify(job));
+  const args = ['--import', 'tsx', import.meta.filename, jobFile];
+  const [cmd, argv] = netns
+    ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]]
+    : [process.execPath, args];
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv as string[], { cwd: SERVER_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => {
+      const m = /RESULT (.*)/.exec(out);
+      if (code === 0 && m) resolve(JSON.parse(m[1]!) as JobResult);
+      else reject(new Error(`${job.name} client failed (${code}):\n${out.slice(-3000)}`));
+    });
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
