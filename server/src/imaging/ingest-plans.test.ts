@@ -6,7 +6,8 @@
  * is read from the database's own counters for the transaction (pg_stat_xact_user_tables), on either database.
  *
  * The class of fault: any ingest read or write (the holders read under the identity locks, the patient keys, the
- * audit chain's head, the index rows with their foreign keys, the sweep's blob lookup) that scans a whole table.
+ * audit chain's head, the index rows with their foreign keys), any lookup of a start (the sweep's blob hashes, the
+ * demographics refresh) or any read by UID of a viewer (a frame's instance, a study) that scans a whole table.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -18,7 +19,8 @@ import type { Trx } from '../db/database';
 import { parsePart10 } from './dicom';
 import { indexBatch, type PendingInstance } from './ingest-batch';
 import { otherUid, withValue } from './mutate';
-import { patientsToRefresh, referencedBlobs } from './queries';
+import { findStudies, patientsToRefresh, referencedBlobs } from './queries';
+import { findVisibleInstance } from './wado-queries';
 import { BlobStore } from './storage';
 import { SWEEP_BATCH } from './sweep';
 import { CT_SERIES } from './testkit';
@@ -26,7 +28,7 @@ import { CT_SERIES } from './testkit';
 const ROWS = 20_000;
 const TABLES = ['imaging_patients', 'imaging_studies', 'imaging_series', 'imaging_instances', 'audit_events'];
 
-describe.each(DIALECTS)('ingest statements on a large archive (%s)', (dialect) => {
+describe.each(DIALECTS)('imaging statements on a large archive (%s)', (dialect) => {
   let t: TestApp;
   let store: BlobStore;
   let lankao: Actor;
@@ -144,5 +146,28 @@ describe.each(DIALECTS)('ingest statements on a large archive (%s)', (dialect) =
       Object.fromEntries(read.map((x) => [x, 0])),
     );
     for (const x of read) expect(seen[x]?.idx ?? 0, `${x} read through an index`).toBeGreaterThan(0);
+  });
+  it("a viewer's reads by UID (a frame's instance, a study) go through indexes, also as a kept prepared plan", async () => {
+    const k = 4321;
+    const uids = {
+      study: `1.2.826.0.1.3680043.10.1.${k}`,
+      series: `1.2.826.0.1.3680043.10.2.${k}`,
+      sop: `1.2.826.0.1.3680043.10.3.${k}`,
+    };
+    const {
+      value: [found, studies],
+      seen,
+    } = await scansOf(async (trx) => {
+      // Enough runs for a named prepared statement to settle on its generic plan (after the fifth).
+      let row: Awaited<ReturnType<typeof findVisibleInstance>>;
+      for (let i = 0; i < 8; i++) row = await findVisibleInstance(trx, lankao, uids);
+      return [row, await findStudies(trx, lankao, uids.study)] as const;
+    });
+    expect(found?.sop_uid).toBe(uids.sop);
+    expect(studies).toHaveLength(1);
+    const read = ['imaging_studies', 'imaging_series', 'imaging_instances'];
+    expect(Object.fromEntries(read.map((x) => [x, seen[x]?.seq ?? 0]))).toEqual(
+      Object.fromEntries(read.map((x) => [x, 0])),
+    );
   });
 });
