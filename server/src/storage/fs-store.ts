@@ -78,7 +78,7 @@ export class FsObjectStore implements ObjectStore {
 
   /** fsync a complete temporary file (before an index transaction, so that transaction waits on no fsync). */
   syncFile(file: string): Promise<void> {
-    return fsyncPath(file, 'r+');
+    return fsyncFile(file);
   }
 
   /**
@@ -214,8 +214,8 @@ const closeFd = promisify(fs.close);
 const directories = new KeptDescriptors(512);
 
 /** fsync a file by path. A plain descriptor, not a FileHandle (an object tracked by the garbage collector). */
-async function fsyncPath(p: string, flags: 'r' | 'r+'): Promise<void> {
-  const fd = await openFd(p, flags);
+async function fsyncFile(file: string): Promise<void> {
+  const fd = await openFd(file, 'r+');
   try {
     await fsyncFd(fd);
   } finally {
