@@ -18,15 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { QIDO_STUDIES, type ClientConfig, type Result } from './imaging.client';
 import { parseDataSet, text } from '../../server/src/imaging/dicom';
+import { fromServer, ROOT, runWorkloadClient, SERVER_DIR } from './server-process';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const SERVER_DIR = path.join(ROOT, 'server');
 const CORPUS = path.resolve(ROOT, '../shared/dicom-corpus');
 const SLICES = Number(process.env.BENCH_SLICES ?? 300);
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ORTHANC = '/usr/sbin/Orthanc';
 const ORTHANC_DICOMWEB = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
-const fromServer = createRequire(path.join(SERVER_DIR, 'package.json'));
 
 /** The few node-postgres calls used here (pg is the server's dependency). */
 interface PgClient {
@@ -119,23 +117,13 @@ function waitListening(proc: ChildProcess): Promise<string> {
   });
 }
 
-function runClientProcess(cfg: ClientConfig, netns: string | null): Promise<Result> {
-  const args = ['--import', 'tsx', path.join(import.meta.dirname, 'imaging.client.ts'), JSON.stringify(cfg)];
-  const [cmd, argv] = netns
-    ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]]
-    : [process.execPath, args];
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv as string[], { cwd: SERVER_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => {
-      const m = /RESULT (.*)/.exec(out);
-      if (code === 0 && m) resolve(JSON.parse(m[1]!) as Result);
-      else reject(new Error(`${cfg.name} client failed (${code}):\n${out.slice(-3000)}`));
-    });
-  });
-}
+const runClientProcess = (cfg: ClientConfig, netns: string | null): Promise<Result> =>
+  runWorkloadClient<Result>(
+    path.join(import.meta.dirname, 'imaging.client.ts'),
+    JSON.stringify(cfg),
+    cfg.name,
+    netns,
+  );
 
 async function main() {
   const { generateSlices } = await import('../../server/src/imaging/benchdata');

@@ -5,12 +5,11 @@
  * is never the server's. The benches start it with runJob:
  *   node --import tsx tests/bench/orthanc.client.ts <job.json>
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tinyStudy } from '../../server/src/imaging/benchdata';
-import { SERVER_DIR } from './server-process';
+import { runWorkloadClient } from './server-process';
 
 export interface Job {
   name: string;
@@ -163,21 +162,7 @@ async function run(job: Job): Promise<JobResult> {
 export function runJob(job: Job, dir: string, netns: string | null = null): Promise<JobResult> {
   const jobFile = path.join(dir, `job-${crypto.randomUUID()}.json`);
   fs.writeFileSync(jobFile, JSON.stringify(job));
-  const args = ['--import', 'tsx', import.meta.filename, jobFile];
-  const [cmd, argv] = netns
-    ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]]
-    : [process.execPath, args];
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv as string[], { cwd: SERVER_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => {
-      const m = /RESULT (.*)/.exec(out);
-      if (code === 0 && m) resolve(JSON.parse(m[1]!) as JobResult);
-      else reject(new Error(`${job.name} client failed (${code}):\n${out.slice(-3000)}`));
-    });
-  });
+  return runWorkloadClient<JobResult>(import.meta.filename, jobFile, job.name, netns);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {

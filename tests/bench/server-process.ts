@@ -61,6 +61,33 @@ export function startProc(
   });
 }
 
+/**
+ * Run a workload client script (`node --import tsx <script> <arg>`, from the server package; inside network namespace
+ * `netns` when given) and take the JSON it prints on its `RESULT ` line; a client that fails names `name`.
+ */
+export function runWorkloadClient<R>(
+  script: string,
+  arg: string,
+  name: string,
+  netns: string | null,
+): Promise<R> {
+  const args = ['--import', 'tsx', script, arg];
+  const [cmd, argv] = netns
+    ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]]
+    : [process.execPath, args];
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv as string[], { cwd: SERVER_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => {
+      const m = /RESULT (.*)/.exec(out);
+      if (code === 0 && m) resolve(JSON.parse(m[1]!) as R);
+      else reject(new Error(`${name} client failed (${code}):\n${out.slice(-3000)}`));
+    });
+  });
+}
+
 /** CPU seconds (user + system) a process has used so far. */
 export function cpuSeconds(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
