@@ -28,7 +28,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runJob, type Job, type JobResult } from './orthanc.client';
-import { fromServer, ROOT, SERVER_DIR, startProc, type Proc } from './server-process';
+import { fromServer, median, type Proc, ROOT, SERVER_DIR, startProc } from './server-process';
 import { parseDataSet, text } from '../../server/src/imaging/dicom';
 
 const CORPUS = path.resolve(ROOT, process.env.DICOM_CORPUS_DIR ?? '../shared/dicom-corpus');
@@ -244,11 +244,6 @@ async function session(
 }
 
 // ------------------------------------------------------------------ report
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const cell = (xs: number[]) =>
   xs.length
     ? `${median(xs).toFixed(1).padStart(7)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`.padEnd(

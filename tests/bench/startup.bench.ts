@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { cpuSeconds, fromServer, ROOT, SERVER_DIR, startProc } from './server-process';
+import { cpuSeconds, fromServer, median, ROOT, SERVER_DIR, startProc } from './server-process';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
 /** Idle settle time before reading RSS: start-up garbage collected, timers quiet. A measurement window, not a wait. */
@@ -88,12 +88,6 @@ async function startOnce(
     await p.stop();
   }
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function measure(variant: Variant): Promise<{ cold: Sample[]; warm: Sample[] }> {
   const cold: Sample[] = [];
