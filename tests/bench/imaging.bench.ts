@@ -10,7 +10,7 @@
  * directly (the brief's method), Orthanc gets 10 000 tiny instances through STOW first (not timed).
  * Env: BENCH_SLICES (300), BENCH_QIDO_STUDIES (10000), BENCH_QIDO_QUERIES (200).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QIDO_STUDIES, type ClientConfig, type Result } from './imaging.client';
 import { parseDataSet, text } from '../../server/src/imaging/dicom';
-import { fromServer, ROOT, runWorkloadClient, SERVER_DIR } from './server-process';
+import { fromServer, ROOT, runWorkloadClient, SERVER_DIR, startProc } from './server-process';
 
 const CORPUS = path.resolve(ROOT, '../shared/dicom-corpus');
 const SLICES = Number(process.env.BENCH_SLICES ?? 300);
@@ -99,24 +99,6 @@ async function timeToFirstImage(url: string, sliceDir: string): Promise<number[]
 }
 
 // ------------------------------------------------------------------ orchestration
-function waitListening(proc: ChildProcess): Promise<string> {
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 120_000);
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    proc.stdout!.on('data', on);
-    proc.stderr!.on('data', on);
-    proc.once('exit', (c) => reject(new Error(`server exited ${c}:\n${out}`)));
-  });
-}
-
 const runClientProcess = (cfg: ClientConfig, netns: string | null): Promise<Result> =>
   runWorkloadClient<Result>(
     path.join(import.meta.dirname, 'imaging.client.ts'),
@@ -151,32 +133,28 @@ async function benchOurs(
   const schema = `bench_img_${crypto.randomBytes(4).toString('hex')}`;
   const dataDir = path.join(work, 'ours');
   fs.mkdirSync(dataDir);
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: SERVER_DIR,
-    env: {
-      ...process.env,
+  const server = await startProc(
+    ['--import', 'tsx', 'src/main.ts'],
+    {
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       DATABASE_URL: PG_URL,
       DATABASE_SCHEMA: schema,
       LOG_LEVEL: 'warn',
-      MFA_REQUIRED_ROLES: '',
       SEED_DEMO_CASES: 'false',
       SEED_DEMO: 'true',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    SERVER_DIR,
+  );
   cleanup.push(async () => {
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    await exited;
+    await server.stop();
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
     await c.query(`drop schema if exists "${schema}" cascade`);
     await c.end();
   });
-  const url = await waitListening(proc);
+  const { url } = server;
   // 10 000 synthetic studies as index rows (one series, one instance each) in lankao's hospital.
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();

@@ -1,11 +1,12 @@
 /**
- * Shared by the benchmarks: where the server package is, servers started as child processes (each prints
- * "listening on http://127.0.0.1:<port>" once it accepts connections), and the CPU time a process has used.
+ * Shared by the benchmarks: where the server package is, servers started as child processes (../server-process.ts),
+ * workload clients, and the CPU time a process has used.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
+import { startServer, type ServerProcess } from '../server-process';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SERVER_DIR = path.join(ROOT, 'server');
@@ -13,53 +14,18 @@ export const SERVER_DIR = path.join(ROOT, 'server');
 export const fromServer = createRequire(path.join(SERVER_DIR, 'package.json'));
 const CLK_TCK = 100; // Linux USER_HZ
 
-export interface Proc {
-  url: string;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
+export type Proc = ServerProcess;
 
-/** Run `node <args>` in `cwd` and wait (up to `timeoutMs`) for the URL it announces on stdout. */
-export function startProc(
+/**
+ * The server `node <args>` in `cwd` (../server-process.ts), once it listens. Benchmarks sign in by password alone:
+ * the second-factor policy is measured nowhere here.
+ */
+export const startProc = (
   args: string[],
   env: Record<string, string>,
   cwd: string,
   timeoutMs = 120_000,
-): Promise<Proc> {
-  const proc = spawn(process.execPath, args, {
-    cwd,
-    // Benchmarks sign in by password alone (the second-factor policy is measured nowhere here).
-    env: { ...process.env, MFA_REQUIRED_ROLES: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout!.off('data', onData);
-        resolve({
-          url: m[1]!,
-          proc,
-          stop: async () => {
-            if (proc.exitCode !== null) return;
-            const done = new Promise((r) => proc.once('exit', r));
-            proc.kill('SIGTERM');
-            const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-            await done;
-            clearTimeout(t);
-          },
-        });
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.once('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
-  });
-}
+): Promise<Proc> => startServer(args, { cwd, timeoutMs, env: { MFA_REQUIRED_ROLES: '', ...env } });
 
 /**
  * Run a workload client script (`node --import tsx <script> <arg>`, from the server package; inside network namespace

@@ -5,7 +5,7 @@
  * client's entry stays small with the app's chunk linked beside it.
  * (The other e2e tests run the server from source through tsx; this file covers the bundle.)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { ReportDocument } from '../../server/src/reports/document';
 import { pdfText, sampleContent } from '../../server/src/reports/fixtures.test-helper';
+import { startServer } from '../server-process';
 import { apiCall, apiLogin, DEMO_PASSWORD, launchBrowser, login, newPage, REPO_ROOT } from './harness';
 
 const DIST = path.join(REPO_ROOT, 'server/dist');
@@ -25,40 +26,11 @@ const build = (...args: string[]) =>
   });
 
 /** The built server (`node dist/main.mjs`, as `pnpm start` runs it) with `env`, once it listens. */
-async function startBuilt(nodeArgs: string[], env: Record<string, string>) {
-  let out = '';
-  const proc = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', 'dist/main.mjs'], {
+const startBuilt = (nodeArgs: string[], env: Record<string, string>) =>
+  startServer([...nodeArgs, '--enable-source-maps', 'dist/main.mjs'], {
     cwd: path.join(REPO_ROOT, 'server'),
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SEED_DEMO_CASES: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PORT: '0', HOST: '127.0.0.1', SEED_DEMO_CASES: 'false', ...env },
   });
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening on" within 120 s:\n${out}`)), 120_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code}:\n${out}`));
-    });
-  });
-  return {
-    url,
-    output: () => out,
-    stop: async () => {
-      if (proc.exitCode !== null) return;
-      const gone = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await gone;
-    },
-  };
-}
 
 describe('the build', () => {
   it('is redone only when stale: --check names a stale server bundle, a build makes it current', () => {

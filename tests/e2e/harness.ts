@@ -2,12 +2,13 @@
  * End-to-end harness: the real server (child process, `node --import tsx server/src/main.ts`) serving the built
  * client on 127.0.0.1 and a random port with a fresh DATA_DIR, and Debian's Chromium driven by playwright-core.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer } from '../server-process';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const CORPUS_DIR = path.resolve(REPO_ROOT, '../shared/dicom-corpus');
@@ -51,11 +52,10 @@ export interface StartOptions {
 /** Start the platform as a newcomer would (`pnpm start` minus the client build, which `pnpm test` did first). */
 export async function startApp(opts: StartOptions = {}): Promise<AppProcess> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consult-e2e-'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const server = await startServer(['--import', 'tsx', 'src/main.ts'], {
     cwd: path.join(REPO_ROOT, 'server'),
     // The demo network, without the demo caseload: each test builds the cases it checks.
     env: {
-      ...process.env,
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
@@ -63,43 +63,13 @@ export async function startApp(opts: StartOptions = {}): Promise<AppProcess> {
       SEED_DEMO_CASES: 'false',
       ...opts.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start in time:\n${out}`)),
-      opts.timeoutMs ?? 90_000,
-    );
-    const onData = () => {
-      // HOST may be another local address (the weak-link test listens on its veth address).
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${out}`));
-    });
+    timeoutMs: opts.timeoutMs ?? 90_000,
   });
   return {
-    url,
+    ...server,
     dataDir,
-    proc,
-    output: () => out,
     stop: async ({ keepData = false } = {}) => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await server.stop();
       if (!keepData && !opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

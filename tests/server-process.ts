@@ -1,0 +1,66 @@
+/**
+ * A platform server as a child process, for the end-to-end tests (e2e/harness.ts startApp, the built bundle's test)
+ * and the benchmarks (bench/server-process.ts startProc): `node <args>` started in `cwd`, ready once it prints
+ * "listening on http://<address>:<port>", stopped with SIGTERM (SIGKILL after 20 s). Everything it prints is kept
+ * for the caller's assertions and for the error when it does not start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface ServerProcess {
+  url: string;
+  proc: ChildProcess;
+  /** Everything the server printed so far, stdout and stderr. */
+  output(): string;
+  /** SIGTERM, then SIGKILL if it has not exited within 20 s; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+export interface ServerStart {
+  cwd: string;
+  /** Added to this process's environment. */
+  env: Record<string, string>;
+  /** How long to wait for "listening on" (default 120 s). */
+  timeoutMs?: number;
+}
+
+/** HOST may be another local address than loopback (the weak-link test listens on its veth address). */
+const LISTENING = /listening on (http:\/\/[\d.]+:\d+)/;
+
+export function startServer(args: string[], opts: ServerStart): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => void (out += d.toString());
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    const timer = setTimeout(() => {
+      reject(new Error(`server did not print "listening on" within ${timeoutMs / 1000} s:\n${out}`));
+      void stop();
+    }, timeoutMs);
+    const onStdout = () => {
+      const m = LISTENING.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout!.off('data', onStdout);
+      resolve({ url: m[1]!, proc, output: () => out, stop });
+    };
+    proc.stdout!.on('data', onStdout);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
