@@ -4,6 +4,7 @@
 //   server/dist/main.mjs    the server bundled by esbuild (our TypeScript + @consult/shared; every npm package
 //                           stays external and loads from node_modules: mediasoup, pg, PGlite, codecs, ...)
 //   server/dist/pdf-worker-entry.mjs   the report PDF worker thread (pdf-renderer.ts loads it next to main)
+//   server/dist/initdb-process-entry.mjs   the embedded database's initdb process (db/embedded.ts, a first start)
 //   server/dist/codes.tsv   the ICD-10 table read next to the bundle
 // Each part is rebuilt only when missing or stale (a source file newer than the artefact); `--force` rebuilds both.
 // `--check` prints what is stale and exits 1 if anything is (nothing is built).
@@ -69,7 +70,11 @@ async function buildServer() {
   fs.rmSync(out, { recursive: true, force: true });
   await build({
     absWorkingDir: r('server'),
-    entryPoints: { main: 'src/main.ts', 'pdf-worker-entry': 'src/reports/pdf-worker.ts' },
+    entryPoints: {
+      main: 'src/main.ts',
+      'pdf-worker-entry': 'src/reports/pdf-worker.ts',
+      'initdb-process-entry': 'src/db/initdb-process.ts',
+    },
     outdir: out,
     outExtension: { '.js': '.mjs' },
     bundle: true,

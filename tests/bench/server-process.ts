@@ -61,11 +61,17 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** CPU seconds (user + system) a process has used so far. */
+/**
+ * CPU seconds (user + system) a process has used so far, with those of its child processes that ended (a first
+ * start's initdb process, db/embedded.ts).
+ */
 export function cpuSeconds(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  return (f[11]! + f[12]! + f[13]! + f[14]!) / CLK_TCK;
 }
 
 /**

@@ -3,8 +3,11 @@
  * `openDatabase` when no DATABASE_URL is set. A module of its own, imported only then, so a server on PostgreSQL
  * never loads PGlite's code (issue 14's idle footprint).
  */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kysely } from 'kysely';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -13,6 +16,7 @@ import { PREPARED, type DbOptions } from './connect';
 import { withPreparedStatements } from './pglite-prepared';
 import { DURABLE_START_PARAMS, DurableNodeFS, stopOnPanic, syncTree } from './pglite-durable';
 import { pgliteListen, type Listen } from './listen';
+import type { InitdbJob } from './initdb-process';
 
 /** Open PGlite under `dataDir/pglite` (or in memory when dataDir is null). */
 export async function openEmbedded(opts: DbOptions): Promise<{ db: Kysely<Database>; listen: Listen }> {
@@ -32,6 +36,9 @@ export async function openEmbedded(opts: DbOptions): Promise<{ db: Kysely<Databa
       ...(dir ? DURABLE_START_PARAMS : []),
     ],
   };
+  // A new database on disk is made by a process of its own, which gives back the memory initdb took
+  // (initdb-process.ts).
+  if (dir && fresh && !opts.pgliteTemplate) await initialiseApart({ dir, startParams: options.startParams });
   const pglite = dir ? new PGlite({ ...options, fs: new DurableNodeFS(dir) }) : new PGlite(options);
   await pglite.waitReady;
   // A new database's files were written with fsync off (initdb, or the template's copy): synced once, now.
@@ -40,6 +47,29 @@ export async function openEmbedded(opts: DbOptions): Promise<{ db: Kysely<Databa
   const client = withPreparedStatements(pglite, PREPARED, stopOnPanic) as PGlite;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
   return { db, listen: pgliteListen(pglite) };
+}
+
+/** New embedded databases initialised by a process of their own (initialiseApart), by this process (tests). */
+export const embeddedInitStats = { apart: 0 };
+
+/** Run initdb-process.ts on `job.dir` in a process of its own, and wait until it initialised the database there. */
+async function initialiseApart(job: InitdbJob): Promise<void> {
+  embeddedInitStats.apart++;
+  // From source the entry is initdb-process-entry.mjs beside this file; in the bundle, the entry built next to it.
+  const child = fork(
+    fileURLToPath(new URL('./initdb-process-entry.mjs', import.meta.url)),
+    [JSON.stringify(job)],
+    {
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    },
+  );
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code === 0) return;
+  const why = err.trim().split('\n').at(-1)?.trim() || `initdb exited ${code}`;
+  throw new Error(`the embedded database could not be initialised in ${job.dir}: ${why}`);
 }
 
 /**
