@@ -36,14 +36,7 @@ export function startServer(args: string[], opts: ServerStart): Promise<ServerPr
   const keep = (d: Buffer) => void (out += d.toString());
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopProcess(proc);
   return new Promise((resolve, reject) => {
     const timeoutMs = opts.timeoutMs ?? 120_000;
     const timer = setTimeout(() => {
@@ -63,4 +56,14 @@ export function startServer(args: string[], opts: ServerStart): Promise<ServerPr
       reject(new Error(`server exited with ${code} before listening:\n${out}`));
     });
   });
+}
+
+/** SIGTERM `proc`, then SIGKILL if it has not exited within 20 s; resolves once it exited (at once if it had). */
+export async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
 }

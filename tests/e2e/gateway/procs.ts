@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../harness';
+import { stopProcess } from '../../server-process';
 import { runIn } from './net';
 
 export const ORTHANC = '/usr/sbin/Orthanc';
@@ -60,14 +61,7 @@ function start(
   return {
     child,
     output: () => out,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child),
   };
 }
 
