@@ -49,7 +49,7 @@ export async function openEmbedded(opts: DbOptions): Promise<{ db: Kysely<Databa
   return { db, listen: pgliteListen(pglite) };
 }
 
-/** New embedded databases initialised by a process of their own (initialiseApart), by this process (tests). */
+/** How many new embedded databases this process had initialised by a process of their own (initialiseApart; tests). */
 export const embeddedInitStats = { apart: 0 };
 
 /** Run initdb-process.ts on `job.dir` in a process of its own, and wait until it initialised the database there. */
