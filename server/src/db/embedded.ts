@@ -49,10 +49,10 @@ export async function openEmbedded(opts: DbOptions): Promise<{ db: Kysely<Databa
   return { db, listen: pgliteListen(pglite) };
 }
 
-/** How many new embedded databases this process had initialised by a process of their own (initialiseApart; tests). */
+/** New embedded databases this process had initialised by a process of their own (initialiseApart; tests). */
 export const embeddedInitStats = { apart: 0 };
 
-/** Run initdb-process.ts on `job.dir` in a process of its own, and wait until it initialised the database there. */
+/** Run initdb-process.ts on `job.dir` in a process of its own; resolves once it initialised the database there. */
 async function initialiseApart(job: InitdbJob): Promise<void> {
   embeddedInitStats.apart++;
   // From source the entry is initdb-process-entry.mjs beside this file; in the bundle, the entry built next to it.
