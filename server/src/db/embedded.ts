@@ -52,7 +52,7 @@ export async function openEmbedded(opts: DbOptions): Promise<{ db: Kysely<Databa
 /** New embedded databases this process had initialised by a process of their own (initialiseApart; tests). */
 export const embeddedInitStats = { apart: 0 };
 
-/** Run initdb-process.ts on `job.dir` in a process of its own; resolves once it initialised the database there. */
+/** Run initdb-process.ts on `job.dir` in a process of its own; resolves once the database is made there. */
 async function initialiseApart(job: InitdbJob): Promise<void> {
   embeddedInitStats.apart++;
   // From source the entry is initdb-process-entry.mjs beside this file; in the bundle, the entry built next to it.
