@@ -126,9 +126,10 @@ async function startOnce(
  */
 const WITHOUT_TUNABLES = { GLIBC_TUNABLES: '' };
 
+/** `variant`'s cold and warm starts; `withSignIns`: the warm ones also sign in, beside the allocator's baseline. */
 async function measure(
   variant: Variant,
-  withBaseline = false,
+  withSignIns = false,
 ): Promise<{ cold: Sample[]; warm: Sample[]; warmUntuned: Sample[] }> {
   const cold: Sample[] = [];
   const warm: Sample[] = [];
@@ -137,10 +138,10 @@ async function measure(
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-startup-${variant}-`));
     try {
       cold.push(await startOnce(variant, dir));
-      const tuned = async () => warm.push(await startOnce(variant, dir, {}, true));
+      const tuned = async () => warm.push(await startOnce(variant, dir, {}, withSignIns));
       const untuned = async () => warmUntuned.push(await startOnce(variant, dir, WITHOUT_TUNABLES, true));
       // Alternated: which of the two starts first changes each run.
-      if (!withBaseline) await tuned();
+      if (!withSignIns) await tuned();
       else for (const start of i % 2 ? [untuned, tuned] : [tuned, untuned]) await start();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
