@@ -319,7 +319,7 @@ describe('video ward round over a real weak county link', () => {
     await bothDecode();
   });
 
-  it('the county link goes down and comes back: the client restarts ICE and media flows again', async () => {
+  it('the county link goes down and comes back: the client restarts ICE, what the doctor did offline takes effect, media flows again', async () => {
     const restarts = Number(await roomAttr(countyPage, 'data-ice-restarts'));
     const rejoins = Number(await roomAttr(countyPage, 'data-rejoins'));
     setCountyLink('down');
@@ -337,11 +337,23 @@ describe('video ward round over a real weak county link', () => {
         { timeout: 30_000 },
       )
       .toMatch(/^(disconnected|failed)(,(disconnected|failed))*$/);
+    // The county doctor's socket is gone too. What they do now (raise a hand, mute) is for the peer the server
+    // keeps for them; it reaches the server once the room is back on a new socket, never "join a round first".
+    await expect.poll(() => roomAttr(countyPage, 'data-reconnecting'), { timeout: 30_000 }).toBe('true');
+    await countyPage.locator('[data-testid=toggle-hand]').click();
+    await countyPage.locator('[data-testid=toggle-mic]').click();
     const audioFromCounty = async () => (await inbound(hostPage, 'audio')).packets;
     setCountyLink('up');
     await expect
       .poll(async () => Number(await roomAttr(countyPage, 'data-ice-restarts')), { timeout: 40_000 })
       .toBeGreaterThan(restarts);
+    const countyOnHost = hostPage.locator(`[data-testid="participant-${county.id}"]`);
+    await expect.poll(() => countyOnHost.getAttribute('data-hand'), { timeout: 30_000 }).toBe('true');
+    await expect.poll(() => countyOnHost.getAttribute('data-muted'), { timeout: 30_000 }).toBe('true');
+    await expect.poll(() => roomAttr(countyPage, 'data-reconnecting'), { timeout: 30_000 }).toBe('false');
+    expect(await countyPage.locator('[role=alert].alert-error').count()).toBe(0);
+    await countyPage.locator('[data-testid=toggle-mic]').click();
+    await expect.poll(() => countyOnHost.getAttribute('data-muted'), { timeout: 30_000 }).toBe('false');
     await grows(audioFromCounty, 100);
     await bothDecode();
     // An ICE restart, not a full rejoin.

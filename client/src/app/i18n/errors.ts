@@ -124,6 +124,14 @@ const REFINED: Record<string, { 'zh-CN': string; en: string }> = {
     'zh-CN': '该患者已有此疾病的病例（一病一档）',
     en: 'The patient already has a case file for this disease',
   },
+  'error.invalid_transition.round': {
+    'zh-CN': '您当前不在查房房间中（连接曾中断），请等待重新进入后再试',
+    en: 'You are not in the round’s room right now (the connection dropped); wait until you are back, then try again',
+  },
+  'error.unavailable.round': {
+    'zh-CN': '查房服务暂无响应，请稍后再试',
+    en: 'The round’s server did not answer; try again in a moment',
+  },
   'error.network': {
     'zh-CN': '无法连接服务器，请检查网络',
     en: 'Cannot reach the server; check the network',

@@ -32,11 +32,16 @@ export class LocalMedia {
     if (muted) await this.setMicMuted(true);
   }
 
-  async setMicMuted(muted: boolean): Promise<void> {
+  /**
+   * Muted here at once (the track stops sending); the server's producer is paused once `ready` settles (the
+   * room's resume gate, resumeGate.ts). The same for the camera and the screen below.
+   */
+  async setMicMuted(muted: boolean, ready: Promise<void> = Promise.resolve()): Promise<void> {
     const p = this.#producers.get('mic');
     if (!p) return;
     if (muted) p.pause();
     else p.resume();
+    await ready;
     await this.#request('pauseProducer', { producerId: p.id, paused: muted });
   }
 
@@ -60,10 +65,11 @@ export class LocalMedia {
     return this.cam;
   }
 
-  async stopCamera(): Promise<void> {
-    await this.#closeProducer('webcam');
+  async stopCamera(ready: Promise<void> = Promise.resolve()): Promise<void> {
+    const closed = this.#closeProducer('webcam', ready); // the producer closes here, before the track stops
     this.cam?.stop();
     this.cam = null;
+    await closed;
   }
 
   async produceScreen(send: types.Transport, track: MediaStreamTrack): Promise<void> {
@@ -77,17 +83,19 @@ export class LocalMedia {
     this.#producers.set('screen', p);
   }
 
-  async stopScreen(): Promise<void> {
-    await this.#closeProducer('screen');
+  async stopScreen(ready: Promise<void> = Promise.resolve()): Promise<void> {
+    const closed = this.#closeProducer('screen', ready); // the producer closes here, before the track stops
     this.screen?.stop();
     this.screen = null;
+    await closed;
   }
 
-  async #closeProducer(source: MediaSource): Promise<void> {
+  async #closeProducer(source: MediaSource, ready: Promise<void>): Promise<void> {
     const p = this.#producers.get(source);
     this.#producers.delete(source);
     if (!p) return;
     p.close();
+    await ready;
     await this.#request('closeProducer', { producerId: p.id }).catch(() => undefined);
   }
 

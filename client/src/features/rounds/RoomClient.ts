@@ -1,8 +1,8 @@
 /**
  * The room, without React: mediasoup-client Device, one send and one receive transport, producers (mic, webcam
  * with three VP8 simulcast layers, screen), consumers of everyone else, and the weak-link behaviour: ICE restart
- * on network change or transport failure (iceRestart.ts), rejoin when the server no longer has us, audio-only
- * mode, layers from tile size and bandwidth. React subscribes with useSyncExternalStore(subscribe, getState);
+ * on network change or transport failure, the peer resumed after a socket drop with actions held until then
+ * (roomResume.ts), rejoin when the server no longer has us, audio-only mode, layers from tile size and bandwidth. React subscribes with useSyncExternalStore(subscribe, getState);
  * notifications (roomNotifications.ts) and stats sampling (StatsSampler.ts) see this client through `#inner`; what
  * wakes it from outside (socket reconnects, network changes, the tab closing) is roomWakeups.ts.
  */
@@ -10,7 +10,7 @@ import type { Device, types } from 'mediasoup-client';
 import type { ReadyResult } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
 import { LocalMedia } from './LocalMedia';
-import { IceRestarter } from './iceRestart';
+import { RoomResume } from './roomResume';
 import { RoomWakeups } from './roomWakeups';
 import { handleNotification, type NotificationTarget } from './roomNotifications';
 import {
@@ -74,7 +74,8 @@ export class RoomClient {
     applyLayer: (consumerId) => this.#remote.applyLayer(consumerId),
   };
   readonly #stats = new StatsSampler(this.#inner);
-  readonly #ice: IceRestarter;
+  /** ICE restarts, the peer resumed after a socket drop, and actions held meanwhile (roomResume.ts). */
+  readonly #resume: RoomResume;
   /** What wakes the room (roomWakeups.ts): the tab closing leaves at once, or the server would keep our peer. */
   readonly #wakeups: RoomWakeups;
 
@@ -82,14 +83,15 @@ export class RoomClient {
     this.roundId = roundId;
     this.#socket = socket;
     this.request = roomRequest(socket);
-    this.#ice = new IceRestarter(
-      roundId,
-      (method, data) => this.request(method, data),
-      () => this.#set({ iceRestarts: this.#state.iceRestarts + 1 }),
-    );
+    this.#resume = new RoomResume(roundId, (method, data) => this.request(method, data), {
+      ...this.#inner,
+      wantJoined: () => this.#wantJoined,
+      joinSeq: () => this.#joinSeq,
+    });
     this.#wakeups = new RoomWakeups(socket, {
       notify: (n) => void handleNotification(this.#inner, n),
-      reconnected: () => this.#onConnect(),
+      reconnected: () => this.#resume.reconnected(),
+      disconnected: () => this.#resume.disconnected(),
       networkChanged: () => void this.restartIce(),
       pageHidden: () => void this.leave(),
     });
@@ -111,22 +113,6 @@ export class RoomClient {
   /** Ask the round's node; see signalling.ts. */
   request: Request;
 
-  #onConnect(): void {
-    if (!this.#wantJoined) return;
-    if (this.#state.status === 'joined') void this.#resume();
-    else if (this.#state.status !== 'joining') void this.#rejoin('socket reconnected');
-  }
-
-  /**
-   * The socket came back on a new connection (a network change closes sockets): the server keeps our peer for
-   * a while, and an ICE restart on the new socket resumes it with all its media. Too late, or a failed
-   * restart: join again from scratch.
-   */
-  async #resume(): Promise<void> {
-    const seq = this.#joinSeq;
-    if (await this.restartIce()) return;
-    if (seq === this.#joinSeq && this.#wantJoined) await this.#rejoin('no ICE restart after reconnect');
-  }
   /**
    * Join with camera and microphone (unless audio-only). While a join started earlier (earlyJoin.ts) is under way
    * or done, returns that one; after leave() it joins again.
@@ -207,7 +193,7 @@ export class RoomClient {
         device,
         iceServers: joined.iceServers as RTCIceServer[],
         request: this.request,
-        onState: this.#onTransportState,
+        onState: this.#resume.transportState,
       });
       [send, recv] = [sendT, recvT];
       if (stale()) return;
@@ -261,29 +247,9 @@ export class RoomClient {
     }
   }
 
-  #onTransportState = (t: types.Transport, s: types.ConnectionState): void => {
-    if (s === 'connected') mark(`${t.direction}-connected`);
-    if (s !== 'failed' && s !== 'disconnected') return;
-    // The server no longer has this transport (the round's node is gone, or our peer with it) and the media
-    // failed: join again, which reaches the round wherever it is served now. Offline or unanswered, the
-    // `online` event or the socket's reconnect (#resume) tries again.
-    void this.#ice.restart(t).then((outcome) => {
-      if (
-        outcome === 'refused' &&
-        s === 'failed' &&
-        !t.closed &&
-        this.#wantJoined &&
-        this.#state.status === 'joined'
-      )
-        void this.#rejoin(`${t.direction} transport failed, restart refused`);
-    });
-  };
-
   /** ICE restart on both transports (network changed: Wi-Fi ↔ 4G, new address). */
-  async restartIce(): Promise<boolean> {
-    const ts = [this.#send, this.#recv].filter((t): t is types.Transport => !!t && !t.closed);
-    const outcomes = await Promise.all(ts.map((t) => this.#ice.restart(t)));
-    return ts.length === 2 && outcomes.every((o) => o === 'restarted');
+  restartIce(): Promise<boolean> {
+    return this.#resume.restartIce();
   }
 
   async #startLocalMedia(): Promise<void> {
@@ -301,14 +267,16 @@ export class RoomClient {
 
   async setMicMuted(muted: boolean): Promise<void> {
     this.#set({ micMuted: muted });
-    await this.#local.setMicMuted(muted);
+    await this.#local.setMicMuted(muted, this.#resume.passed());
   }
 
   async setCamera(on: boolean): Promise<void> {
     if (on === this.#state.camOn) return;
-    if (on) this.#set({ localVideo: await this.#local.startCamera(this.#send), camOn: true });
-    else {
-      await this.#local.stopCamera();
+    if (on) {
+      await this.#resume.passed();
+      this.#set({ localVideo: await this.#local.startCamera(this.#send), camOn: true });
+    } else {
+      await this.#local.stopCamera(this.#resume.passed());
       this.#set({ localVideo: null, camOn: false });
     }
   }
@@ -317,6 +285,7 @@ export class RoomClient {
   async setAudioOnly(enabled: boolean): Promise<void> {
     this.#set({ audioOnly: enabled, proposeAudioOnly: false });
     this.#stats.resetLink();
+    await this.#resume.passed();
     await this.request('setAudioOnly', { enabled });
     if (enabled) {
       await this.#local.stopCamera();
@@ -332,27 +301,29 @@ export class RoomClient {
   async shareScreen(): Promise<void> {
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 10 }, audio: false });
     const track = stream.getVideoTracks()[0];
-    if (!track || !this.#send) return;
+    if (!track) return;
     this.#set({ localScreen: track, sharing: true });
     track.addEventListener('ended', () => void this.stopScreen());
-    await this.#local.produceScreen(this.#send, track);
+    await this.#resume.passed();
+    if (this.#send) await this.#local.produceScreen(this.#send, track);
   }
 
   async stopScreen(): Promise<void> {
-    await this.#local.stopScreen();
+    await this.#local.stopScreen(this.#resume.passed());
     this.#set({ localScreen: null, sharing: false });
   }
 
   async sendChat(text: string): Promise<void> {
-    const m = await this.request('chat', { text });
+    const m = await this.#resume.asked(() => this.request('chat', { text }));
     if (!this.#state.chat.some((c) => c.id === m.id)) this.#set({ chat: [...this.#state.chat, m] });
   }
-  setAgendaItem = (agendaItemId: string | null) => this.request('setAgendaItem', { agendaItemId });
-  raiseHand = (raised: boolean) => this.request('raiseHand', { raised });
+  setAgendaItem = (agendaItemId: string | null) =>
+    this.#resume.asked(() => this.request('setAgendaItem', { agendaItemId }));
+  raiseHand = (raised: boolean) => this.#resume.asked(() => this.request('raiseHand', { raised }));
   /** The host or presenter lowers someone's hand. */
-  lowerHand = (peerId: string) => this.request('lowerHand', { peerId });
-  startRecording = () => this.request('startRecording', {});
-  stopRecording = () => this.request('stopRecording', {});
+  lowerHand = (peerId: string) => this.#resume.asked(() => this.request('lowerHand', { peerId }));
+  startRecording = () => this.#resume.asked(() => this.request('startRecording', {}));
+  stopRecording = () => this.#resume.asked(() => this.request('stopRecording', {}));
 
   /** The UI reports each remote video tile's width; the consumer gets the layer that fits (capped by bandwidth). */
   setTileWidth(consumerId: string, px: number): void {
@@ -379,6 +350,7 @@ export class RoomClient {
   /** Replaced by another tab or device, or the round ended: no rejoin from here on. */
   #stop(status: 'replaced' | 'ended'): void {
     this.#wantJoined = false;
+    this.#resume.reopen();
     this.#teardownMedia();
     this.#set({ status, peers: [], hands: [] });
   }
@@ -390,6 +362,7 @@ export class RoomClient {
     this.#joinSeq++;
     this.#stats.stop();
     this.#wakeups.set(false);
+    this.#resume.reopen();
     const wasJoined = this.#send !== null;
     this.#teardownMedia();
     this.#local.stopTracks();

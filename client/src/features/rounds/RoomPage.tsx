@@ -6,6 +6,7 @@ import { ErrorText } from '../../app/ui';
 import { useAsync } from '../../app/useAsync';
 import { getRound } from './api';
 import { roomClientFor } from './earlyJoin';
+import { actionError } from './roomTypes';
 import { RoomParticipants } from './RoomParticipants';
 import { RoomStage, type RoomLayout } from './RoomStage';
 import './rounds.css';
@@ -45,7 +46,7 @@ export function RoomPage() {
     return () => void client.leave();
   }, [client, params]);
 
-  const act = (p: Promise<unknown>) => void p.catch(setError);
+  const act = (p: Promise<unknown>) => void p.catch((e: unknown) => setError(actionError(e)));
   const r = round.data;
   const isHost = r?.host.userId === me?.id;
   const currentItem = r?.agenda.find((a) => a.id === s.agendaItemId) ?? null;
@@ -70,7 +71,9 @@ export function RoomPage() {
           ? t('rounds.room.replaced')
           : s.status === 'ended'
             ? t('rounds.room.ended')
-            : null;
+            : s.reconnecting
+              ? t('rounds.room.reconnecting')
+              : null;
 
   return (
     <div
@@ -79,6 +82,7 @@ export function RoomPage() {
       data-status={s.status}
       data-rejoins={s.rejoins}
       data-ice-restarts={s.iceRestarts}
+      data-reconnecting={s.reconnecting}
     >
       <header className="rounds-room-head">
         <h1>{r?.title ?? ''}</h1>

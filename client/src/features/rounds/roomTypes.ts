@@ -1,5 +1,6 @@
 /** The room's observable state (what React renders) and the request error type. */
 import type { ChatMessage, ErrorCode, JoinResult, MediaSource, PeerInfo } from '@consult/shared';
+import { ApiError } from '../../app/api';
 import type { LinkQuality } from './linkQuality';
 
 export type RoomStatus =
@@ -41,6 +42,8 @@ export interface RoomState {
   localVideo: MediaStreamTrack | null;
   localScreen: MediaStreamTrack | null;
   rejoins: number;
+  /** The socket dropped and our peer is not back on a new one yet: actions wait for it (resumeGate.ts). */
+  reconnecting: boolean;
   /** ICE restarts completed (network change or a transport that lost its path). */
   iceRestarts: number;
   /** Peers whose hand is up, oldest first (our own id included when ours is). */
@@ -66,6 +69,7 @@ export const initialRoomState = (): RoomState => ({
   localVideo: null,
   localScreen: null,
   rejoins: 0,
+  reconnecting: false,
   iceRestarts: 0,
   hands: [],
   quality: {},
@@ -79,6 +83,10 @@ export class RequestError extends Error {
     super(message);
   }
 }
+
+/** A room action's failure as the app shows errors (app/api.ts): in the user's language, refined for rounds. */
+export const actionError = (e: unknown): unknown =>
+  e instanceof RequestError ? new ApiError(0, { code: e.code, message: e.message }, 'round') : e;
 
 /** What a join's answer sets: who is in the room (their media still to come), the agenda, recording, chat, hands. */
 export const joinedState = (j: JoinResult): Partial<RoomState> => ({
