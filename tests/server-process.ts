@@ -5,6 +5,22 @@
  * for the caller's assertions and for the error when it does not start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const startScript = (
+  JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')) as {
+    scripts: { start: string };
+  }
+).scripts.start;
+
+/**
+ * The variables `pnpm start` sets for the server (`NAME=value` in the root package.json's start script:
+ * GLIBC_TUNABLES), which every server startServer starts gets too: tests and benchmarks run it as it is deployed.
+ */
+export const START_ENV: Record<string, string> = Object.fromEntries(
+  [...startScript.matchAll(/\b([A-Z][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1]!, m[2]!]),
+);
 
 export interface ServerProcess {
   url: string;
@@ -17,7 +33,7 @@ export interface ServerProcess {
 
 export interface ServerStart {
   cwd: string;
-  /** Added to this process's environment. */
+  /** Added to this process's environment and START_ENV. */
   env: Record<string, string>;
   /** How long to wait for "listening on" (default 120 s). */
   timeoutMs?: number;
@@ -29,7 +45,7 @@ const LISTENING = /listening on (http:\/\/[\d.]+:\d+)/;
 export function startServer(args: string[], opts: ServerStart): Promise<ServerProcess> {
   const proc = spawn(process.execPath, args, {
     cwd: opts.cwd,
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, ...START_ENV, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -25,6 +25,10 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // `pnpm start`, the systemd unit and the image give the server a C allocator setting (GLIBC_TUNABLES; README,
+  // Operations: a sign-in's argon2 block is given back when freed). It is the server's own: the processes it starts
+  // (mediasoup workers, ffmpeg, the embedded database's initdb) run with glibc's defaults.
+  delete process.env.GLIBC_TUNABLES;
   const running = await startServer(config);
   const log = running.app.log;
   log.info(

@@ -8,11 +8,14 @@
  * Baseline, measured in the same run on the same machine: the same server run from source through tsx
  * (`node --import tsx src/main.ts`, how `pnpm start` ran before the build existed). Once, the previous `pnpm start`
  * as a whole is also timed: a client build followed by the tsx start, which every start used to pay.
- * BENCH_RUNS sets the runs per variant (default 2; the median is printed).
+ * BENCH_RUNS sets the runs per variant (default 2; the median is printed). Every server runs with the environment
+ * `pnpm start` sets (GLIBC_TUNABLES: the C allocator maps blocks of 4 MiB and more and gives them back when freed);
+ * its baseline, a start on existing data with glibc's defaults, alternated with the same start as deployed.
  *
  * Issue 14's targets, measured here too: idle RSS of the built server < 250 MB on the embedded default (a start on
- * existing data, and the first start, which creates the database and seeds the demo data) and < 150 MB on
- * PostgreSQL (TEST_DATABASE_URL, a fresh schema), and a second `pnpm start` (existing data, build fresh, so the
+ * existing data, the first start, which creates the database and seeds the demo data, and a server that has signed
+ * users in: SIGN_INS sign-ins, each an argon2 hash, then IDLE_MS again) and < 150 MB on PostgreSQL
+ * (TEST_DATABASE_URL, a fresh schema), and a second `pnpm start` (existing data, build fresh, so the
  * build step only checks timestamps) < 3 s from the command to "listening", the whole command timed (pnpm included),
  * BENCH_RUNS times after one first start. Idle RSS is read IDLE_MS after "listening" (the server collects its
  * start-up garbage once listening, see server/src/main.ts). On a loaded machine the wall times grow with the load;
@@ -41,6 +44,26 @@ interface Sample {
   cpuS: number;
   rssMb: number;
   totalRssMb: number;
+  /** Idle RSS again after SIGN_INS sign-ins (each an argon2 hash of 19 MiB), or null when none were made. */
+  signedInRssMb: number | null;
+}
+
+/** Sign-ins of the demo doctors, 4 at a time, before the idle RSS is read again (within the login rate limit). */
+const SIGN_INS = 12;
+const DOCTORS = ['lankao.doctor', 'linquan.doctor', 'yonghe.doctor', 'wanquan.doctor'];
+
+async function signIns(url: string): Promise<void> {
+  for (let i = 0; i < SIGN_INS; i += DOCTORS.length)
+    await Promise.all(
+      DOCTORS.map(async (username) => {
+        const r = await fetch(`${url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password: 'Demo-2026-consult' }),
+        });
+        if (!r.ok) throw new Error(`sign-in of ${username} answered ${r.status}: ${await r.text()}`);
+      }),
+    );
 }
 
 const rssKb = (pid: number): number => {
@@ -68,6 +91,7 @@ async function startOnce(
   variant: Variant,
   dataDir: string,
   env: Record<string, string> = {},
+  signIn = false,
 ): Promise<Sample> {
   const t0 = performance.now();
   const p = await startProc(
@@ -84,25 +108,46 @@ async function startOnce(
     const pid = p.proc.pid!;
     const own = rssKb(pid);
     const total = own + children(pid).reduce((s, c) => s + rssKb(c), 0);
-    return { ms, cpuS, rssMb: own / 1024, totalRssMb: total / 1024 };
+    let signedIn: number | null = null;
+    if (signIn) {
+      await signIns(p.url);
+      await new Promise((r) => setTimeout(r, IDLE_MS));
+      signedIn = rssKb(pid) / 1024;
+    }
+    return { ms, cpuS, rssMb: own / 1024, totalRssMb: total / 1024, signedInRssMb: signedIn };
   } finally {
     await p.stop();
   }
 }
 
-async function measure(variant: Variant): Promise<{ cold: Sample[]; warm: Sample[] }> {
+/**
+ * `pnpm start` runs the server with GLIBC_TUNABLES (START_ENV, tests/server-process.ts), which startProc passes on.
+ * Its baseline: the same start with the variable empty, glibc's defaults.
+ */
+const WITHOUT_TUNABLES = { GLIBC_TUNABLES: '' };
+
+/** `variant`'s cold and warm starts; `withSignIns`: the warm ones also sign in, beside the allocator's baseline. */
+async function measure(
+  variant: Variant,
+  withSignIns = false,
+): Promise<{ cold: Sample[]; warm: Sample[]; warmUntuned: Sample[] }> {
   const cold: Sample[] = [];
   const warm: Sample[] = [];
+  const warmUntuned: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-startup-${variant}-`));
     try {
       cold.push(await startOnce(variant, dir));
-      warm.push(await startOnce(variant, dir));
+      const tuned = async () => warm.push(await startOnce(variant, dir, {}, withSignIns));
+      const untuned = async () => warmUntuned.push(await startOnce(variant, dir, WITHOUT_TUNABLES, true));
+      // Alternated: which of the two starts first changes each run.
+      if (!withSignIns) await tuned();
+      else for (const start of i % 2 ? [untuned, tuned] : [tuned, untuned]) await start();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  return { cold, warm };
+  return { cold, warm, warmUntuned };
 }
 
 const fmt = (label: string, xs: Sample[]) => {
@@ -124,10 +169,18 @@ const build = spawnSync(process.execPath, [path.join(ROOT, 'infra/build.mjs')], 
 if (build.status !== 0) throw new Error('infra/build.mjs failed');
 
 console.log(`start-up, median of ${RUNS} run(s) per variant`);
-const ours = await measure('built');
+const ours = await measure('built', true);
 const base = await measure('source');
 const oc = fmt('built  (dist/main.mjs), empty data', ours.cold);
 const ow = fmt('built  (dist/main.mjs), existing data', ours.warm);
+const signedIn = (xs: Sample[]) => median(xs.map((x) => x.signedInRssMb!));
+const [tunedMb, untunedMb] = [signedIn(ours.warm), signedIn(ours.warmUntuned)];
+console.log(
+  `  built, existing data, idle RSS after ${SIGN_INS} sign-ins: ${tunedMb.toFixed(0)} MB as \`pnpm start\` runs it ` +
+    `(GLIBC_TUNABLES), ${untunedMb.toFixed(0)} MB with glibc's defaults (idle before them: ` +
+    `${median(ours.warmUntuned.map((x) => x.rssMb)).toFixed(0)} MB)`,
+);
+console.log(`ratio idle RSS after sign-ins (GLIBC_TUNABLES / defaults): ${(tunedMb / untunedMb).toFixed(2)}`);
 const bc = fmt('source (tsx), empty data', base.cold);
 const bw = fmt('source (tsx), existing data', base.warm);
 console.log(`ratio cold start (built / source): ${(oc.ms / bc.ms).toFixed(2)}`);
@@ -219,6 +272,10 @@ console.log(
 console.log(
   `idle RSS, embedded default, first start (new database, demo data seeded): ${oc.rss.toFixed(0)} MB ` +
     `(target < 250 MB): ${verdict(oc.rss < 250)}`,
+);
+console.log(
+  `idle RSS, embedded default, after ${SIGN_INS} sign-ins: ${tunedMb.toFixed(0)} MB (target < 250 MB): ` +
+    verdict(tunedMb < 250),
 );
 console.log(`idle RSS, PostgreSQL: ${pw.rss.toFixed(0)} MB (target < 150 MB): ${verdict(pw.rss < 150)}`);
 

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../server/src/config';
 import { REPO_ROOT } from './harness';
+import { START_ENV } from '../server-process';
 
 const DEPLOY = path.join(REPO_ROOT, 'infra/deploy');
 const read = (f: string) => fs.readFileSync(path.join(DEPLOY, f), 'utf8');
@@ -172,5 +173,14 @@ describe('systemd units', () => {
     );
     expect(ports.sort()).toEqual(upstream.sort());
     expect(fs.existsSync(path.join(dir, 'consult-backup.timer'))).toBe(true);
+  });
+
+  it('run the node with the environment `pnpm start` sets (the C allocator tunables), as the image does', () => {
+    expect(START_ENV.GLIBC_TUNABLES).toMatch(/^glibc\.malloc\.mmap_threshold=\d+$/);
+    const node = fs.readFileSync(path.join(dir, 'consult@.service'), 'utf8');
+    for (const [k, v] of Object.entries(START_ENV)) {
+      expect(node).toContain(`\nEnvironment=${k}=${v}\n`);
+      expect(read('Dockerfile')).toContain(`\nENV ${k}=${v}\n`);
+    }
   });
 });

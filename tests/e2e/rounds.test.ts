@@ -18,6 +18,7 @@ import {
   apiLogin as harnessApiLogin,
   type ApiUser,
 } from './harness';
+import { START_ENV } from '../server-process';
 
 screenshotsOnFailure();
 
@@ -179,6 +180,16 @@ describe('video ward round in two browsers', () => {
       .toBeGreaterThanOrEqual(1);
     expect(await video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
     await page.context().close();
+  });
+
+  it("the media workers run with glibc's allocator defaults: the setting pnpm start gives the server is its own", async () => {
+    const environ = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const setting = `GLIBC_TUNABLES=${START_ENV.GLIBC_TUNABLES}`;
+    expect(environ(app.proc.pid!)).toContain(setting);
+    const workers = (await stats()).workers;
+    expect(workers.length).toBeGreaterThan(0);
+    for (const w of workers)
+      expect(environ(w.pid).filter((v) => v.startsWith('GLIBC_TUNABLES='))).toEqual([]);
   });
 
   it('killing the media worker makes both clients rejoin and decode again', async () => {
