@@ -337,11 +337,13 @@ describe('video ward round over a real weak county link', () => {
         { timeout: 30_000 },
       )
       .toMatch(/^(disconnected|failed)(,(disconnected|failed))*$/);
-    // The county doctor's socket is gone too. What they do now (raise a hand, mute) is for the peer the server
-    // keeps for them; it reaches the server once the room is back on a new socket, never "join a round first".
+    // The county doctor's socket is gone too. What they do now (raise a hand, mute, take over presenting the
+    // shared viewer) is for the peer and the viewer place the server keeps for them; it reaches the server once
+    // the room and the viewer are back on a new socket, never "join a round first" or "join the viewer first".
     await expect.poll(() => roomAttr(countyPage, 'data-reconnecting'), { timeout: 30_000 }).toBe('true');
     await countyPage.locator('[data-testid=toggle-hand]').click();
     await countyPage.locator('[data-testid=toggle-mic]').click();
+    await countyPage.locator('[data-testid=sync-take]').click();
     const audioFromCounty = async () => (await inbound(hostPage, 'audio')).packets;
     setCountyLink('up');
     await expect
@@ -350,6 +352,10 @@ describe('video ward round over a real weak county link', () => {
     const countyOnHost = hostPage.locator(`[data-testid="participant-${county.id}"]`);
     await expect.poll(() => countyOnHost.getAttribute('data-hand'), { timeout: 30_000 }).toBe('true');
     await expect.poll(() => countyOnHost.getAttribute('data-muted'), { timeout: 30_000 }).toBe('true');
+    const presenterOnHost = hostPage.locator('[data-testid=sync-presenter]');
+    await expect
+      .poll(() => presenterOnHost.getAttribute('data-presenter-id'), { timeout: 30_000 })
+      .toBe(county.id);
     await expect.poll(() => roomAttr(countyPage, 'data-reconnecting'), { timeout: 30_000 }).toBe('false');
     expect(await countyPage.locator('[role=alert].alert-error').count()).toBe(0);
     await countyPage.locator('[data-testid=toggle-mic]').click();

@@ -4,7 +4,9 @@
  */
 import type { types } from 'mediasoup-client';
 import { CAMERA_LAYERS, type MediaSource } from '@consult/shared';
-import type { Request } from './signalling';
+import type { Ask, Request } from './signalling';
+
+const now: Ask = (f) => f();
 
 /** ¼, ½ and full resolution; the SFU forwards to each receiver the layer its tile and link allow. */
 export const SIMULCAST: RTCRtpEncodingParameters[] = CAMERA_LAYERS.map((l) => ({ ...l }));
@@ -33,16 +35,15 @@ export class LocalMedia {
   }
 
   /**
-   * Muted here at once (the track stops sending); the server's producer is paused once `ready` settles (the
-   * room's resume gate, resumeGate.ts). The same for the camera and the screen below.
+   * Muted here at once (the track stops sending); the server's producer is paused through `ask` (the room's
+   * resume gate, roomResume.ts). The same for the camera and the screen below.
    */
-  async setMicMuted(muted: boolean, ready: Promise<void> = Promise.resolve()): Promise<void> {
+  async setMicMuted(muted: boolean, ask: Ask = now): Promise<void> {
     const p = this.#producers.get('mic');
     if (!p) return;
     if (muted) p.pause();
     else p.resume();
-    await ready;
-    await this.#request('pauseProducer', { producerId: p.id, paused: muted });
+    await ask(() => this.#request('pauseProducer', { producerId: p.id, paused: muted }));
   }
 
   /** Start (or re-produce) the camera; returns the local track for the self-view. */
@@ -65,8 +66,8 @@ export class LocalMedia {
     return this.cam;
   }
 
-  async stopCamera(ready: Promise<void> = Promise.resolve()): Promise<void> {
-    const closed = this.#closeProducer('webcam', ready); // the producer closes here, before the track stops
+  async stopCamera(ask: Ask = now): Promise<void> {
+    const closed = this.#closeProducer('webcam', ask); // the producer closes here, before the track stops
     this.cam?.stop();
     this.cam = null;
     await closed;
@@ -83,20 +84,19 @@ export class LocalMedia {
     this.#producers.set('screen', p);
   }
 
-  async stopScreen(ready: Promise<void> = Promise.resolve()): Promise<void> {
-    const closed = this.#closeProducer('screen', ready); // the producer closes here, before the track stops
+  async stopScreen(ask: Ask = now): Promise<void> {
+    const closed = this.#closeProducer('screen', ask); // the producer closes here, before the track stops
     this.screen?.stop();
     this.screen = null;
     await closed;
   }
 
-  async #closeProducer(source: MediaSource, ready: Promise<void>): Promise<void> {
+  async #closeProducer(source: MediaSource, ask: Ask): Promise<void> {
     const p = this.#producers.get(source);
     this.#producers.delete(source);
     if (!p) return;
     p.close();
-    await ready;
-    await this.#request('closeProducer', { producerId: p.id }).catch(() => undefined);
+    await ask(() => this.#request('closeProducer', { producerId: p.id })).catch(() => undefined);
   }
 
   /** The transport is going away (leave or rejoin): drop the producers, keep the tracks. */

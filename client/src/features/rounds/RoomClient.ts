@@ -267,16 +267,19 @@ export class RoomClient {
 
   async setMicMuted(muted: boolean): Promise<void> {
     this.#set({ micMuted: muted });
-    await this.#local.setMicMuted(muted, this.#resume.passed());
+    await this.#local.setMicMuted(muted, this.#resume.asked);
   }
 
   async setCamera(on: boolean): Promise<void> {
     if (on === this.#state.camOn) return;
     if (on) {
-      await this.#resume.passed();
-      this.#set({ localVideo: await this.#local.startCamera(this.#send), camOn: true });
+      // The send transport as it is once the gate opens (a rejoin meanwhile makes a new one).
+      this.#set({
+        localVideo: await this.#resume.asked(() => this.#local.startCamera(this.#send)),
+        camOn: true,
+      });
     } else {
-      await this.#local.stopCamera(this.#resume.passed());
+      await this.#local.stopCamera(this.#resume.asked);
       this.#set({ localVideo: null, camOn: false });
     }
   }
@@ -285,12 +288,12 @@ export class RoomClient {
   async setAudioOnly(enabled: boolean): Promise<void> {
     this.#set({ audioOnly: enabled, proposeAudioOnly: false });
     this.#stats.resetLink();
-    await this.#resume.passed();
-    await this.request('setAudioOnly', { enabled });
+    const { asked } = this.#resume;
+    await asked(() => this.request('setAudioOnly', { enabled }));
     if (enabled) {
-      await this.#local.stopCamera();
+      await this.#local.stopCamera(asked);
       this.#set({ localVideo: null, camOn: false });
-    } else this.#set({ localVideo: await this.#local.startCamera(this.#send), camOn: true });
+    } else this.#set({ localVideo: await asked(() => this.#local.startCamera(this.#send)), camOn: true });
   }
 
   dismissAudioOnlyProposal(): void {
@@ -304,17 +307,18 @@ export class RoomClient {
     if (!track) return;
     this.#set({ localScreen: track, sharing: true });
     track.addEventListener('ended', () => void this.stopScreen());
-    await this.#resume.passed();
-    if (this.#send) await this.#local.produceScreen(this.#send, track);
+    await this.#resume.asked(async () => {
+      if (this.#send) await this.#local.produceScreen(this.#send, track);
+    });
   }
 
   async stopScreen(): Promise<void> {
-    await this.#local.stopScreen(this.#resume.passed());
+    await this.#local.stopScreen(this.#resume.asked);
     this.#set({ localScreen: null, sharing: false });
   }
 
   async sendChat(text: string): Promise<void> {
-    const m = await this.#resume.asked(() => this.request('chat', { text }));
+    const m = await this.#resume.askedOnce(() => this.request('chat', { text }));
     if (!this.#state.chat.some((c) => c.id === m.id)) this.#set({ chat: [...this.#state.chat, m] });
   }
   setAgendaItem = (agendaItemId: string | null) =>
@@ -322,8 +326,8 @@ export class RoomClient {
   raiseHand = (raised: boolean) => this.#resume.asked(() => this.request('raiseHand', { raised }));
   /** The host or presenter lowers someone's hand. */
   lowerHand = (peerId: string) => this.#resume.asked(() => this.request('lowerHand', { peerId }));
-  startRecording = () => this.#resume.asked(() => this.request('startRecording', {}));
-  stopRecording = () => this.#resume.asked(() => this.request('stopRecording', {}));
+  startRecording = () => this.#resume.askedOnce(() => this.request('startRecording', {}));
+  stopRecording = () => this.#resume.askedOnce(() => this.request('stopRecording', {}));
 
   /** The UI reports each remote video tile's width; the consumer gets the layer that fits (capped by bandwidth). */
   setTileWidth(consumerId: string, px: number): void {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { errorText } from '../../app/api';
 import { ERROR_STATUS, type ErrorCode } from '@consult/shared';
 import { RoomResume, type ResumeTarget } from './roomResume';
-import { actionError, initialRoomState, RequestError, type RoomState } from './roomTypes';
+import { actionError, ConnectionDropped, initialRoomState, RequestError, type RoomState } from './roomTypes';
 
 /** The part of a mediasoup-client transport a restart touches. */
 const transport = (direction: 'send' | 'recv') =>
@@ -36,7 +36,7 @@ function joinedRoom(answer: (method: string) => Promise<unknown>) {
   const resume = new RoomResume('round-1', request as never, target);
   /** What a user action does: ask once the gate lets it through. */
   const act = (method: string) => resume.asked(() => request(method));
-  return { resume, asked, rejoins, act, state: () => state };
+  return { resume, asked, rejoins, act, request, state: () => state };
 }
 
 const settled = () => new Promise((r) => setTimeout(r, 0));
@@ -78,6 +78,33 @@ describe('a socket drop under a joined room (roomResume.ts)', () => {
     expect(room.rejoins).toEqual(['no ICE restart after reconnect']);
     expect(room.asked.at(-1)).toBe('pauseProducer');
     expect(room.state().reconnecting).toBe(false);
+  });
+
+  it('an action whose socket dropped before the answer is asked again once the peer is back', async () => {
+    let firstHand = true;
+    const room = joinedRoom(async (method) => {
+      if (method === 'raiseHand' && firstHand) {
+        firstHand = false;
+        // The socket drops under it: the room hears the drop first (its listener is older), then the request.
+        room.resume.disconnected();
+        throw new ConnectionDropped(method);
+      }
+      return method === 'restartIce' ? { iceParameters: {} } : { ok: true };
+    });
+    const hand = room.act('raiseHand');
+    await settled();
+    expect(room.asked).toEqual(['raiseHand']);
+    room.resume.reconnected();
+    await hand;
+    expect(room.asked).toEqual(['raiseHand', 'restartIce', 'restartIce', 'raiseHand']);
+  });
+
+  it('a chat message is not sent twice: one whose socket dropped fails', async () => {
+    const room = joinedRoom(async (method) => {
+      throw new ConnectionDropped(method);
+    });
+    await expect(room.resume.askedOnce(() => room.request('chat'))).rejects.toBeInstanceOf(ConnectionDropped);
+    expect(room.asked).toEqual(['chat']);
   });
 
   it('leaving (or the round ending) lets held actions go instead of holding them for ever', async () => {

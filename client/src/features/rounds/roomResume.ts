@@ -2,13 +2,16 @@
  * How the room keeps its peer through a weak or changing network: ICE restarts of its transports (iceRestart.ts)
  * when a transport loses its path or the network changes; after a socket drop, the peer resumed on the next
  * socket by those restarts (or joined again when the server no longer has it); and meanwhile what the user does
- * held at the resume gate (resumeGate.ts), so it asks the server only once the peer is back.
+ * held at the resume gate (app/resumeGate.ts), so it asks the server only once the peer is back.
  */
 import type { types } from 'mediasoup-client';
 import { IceRestarter } from './iceRestart';
-import { ResumeGate } from './resumeGate';
-import type { RoomState } from './roomTypes';
+import { ResumeGate } from '../../app/resumeGate';
+import { ConnectionDropped, type RoomState } from './roomTypes';
 import { mark, type Request } from './signalling';
+
+/** How often an action is asked when each time the socket drops before the answer. */
+const ASKS = 3;
 
 /** What the room lets this part see and do (RoomClient's #inner). */
 export interface ResumeTarget {
@@ -35,15 +38,27 @@ export class RoomResume {
     );
   }
 
-  /** Settles at once, or once the peer is back after a socket drop (resumeGate.ts). */
-  passed(): Promise<void> {
-    return this.#gate.passed();
-  }
+  /**
+   * `f` once the gate is open: what a user does asks the server for our peer where it is now. Asked again once
+   * the peer is back when the socket dropped before the answer (the request went with it): for what means the
+   * same when asked twice (a switch, a hand, a mute, a producer), not a chat message or a recording.
+   */
+  asked = async <T>(f: () => Promise<T>): Promise<T> => {
+    for (let n = 1; ; n++) {
+      await this.#gate.passed();
+      try {
+        return await f();
+      } catch (e) {
+        if (!(e instanceof ConnectionDropped) || n >= ASKS) throw e;
+      }
+    }
+  };
 
-  /** `f` once the gate is open: what a user does asks the server for our peer where it is now. */
-  asked<T>(f: () => Promise<T>): Promise<T> {
-    return this.#gate.passed().then(f);
-  }
+  /** `f` once the gate is open, asked once whatever happens to the socket. */
+  askedOnce = async <T>(f: () => Promise<T>): Promise<T> => {
+    await this.#gate.passed();
+    return f();
+  };
 
   /** ICE restart on both transports (network changed: Wi-Fi ↔ 4G, new address). */
   async restartIce(): Promise<boolean> {

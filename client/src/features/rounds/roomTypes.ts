@@ -42,7 +42,7 @@ export interface RoomState {
   localVideo: MediaStreamTrack | null;
   localScreen: MediaStreamTrack | null;
   rejoins: number;
-  /** The socket dropped and our peer is not back on a new one yet: actions wait for it (resumeGate.ts). */
+  /** The socket dropped and our peer is not back on a new one yet: actions wait for it (roomResume.ts). */
   reconnecting: boolean;
   /** ICE restarts completed (network change or a transport that lost its path). */
   iceRestarts: number;
@@ -81,6 +81,13 @@ export class RequestError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** A request whose socket dropped before it was answered: it went with that socket, never to be sent again. */
+export class ConnectionDropped extends RequestError {
+  constructor(method: string) {
+    super('unavailable', `${method}: the connection dropped before the answer`);
   }
 }
 

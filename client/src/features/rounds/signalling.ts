@@ -4,26 +4,31 @@
  * marks for the join's steps and console lines for what failed without stopping the room.
  */
 import type { Ack, RoundMethod, RoundRequestData, RoundResponse } from '@consult/shared';
-import type { AppSocket } from '../../app/socket';
-import { RequestError } from './roomTypes';
+import { emitAcked, NoAnswer, type AppSocket } from '../../app/socket';
+import { ConnectionDropped, RequestError } from './roomTypes';
 
 export type Request = <M extends RoundMethod>(
   method: M,
   data: RoundRequestData<M>,
 ) => Promise<RoundResponse<M>>;
 
-/** Ask the round's node (wherever it is: the socket's node routes it); no answer in 15 s is `unavailable`. */
+/** Run a request through the room's resume gate (roomResume.ts `asked`); by default, straight away. */
+export type Ask = <T>(f: () => Promise<T>) => Promise<T>;
+
+/**
+ * Ask the round's node (wherever it is: the socket's node routes it); no answer in 15 s is `unavailable`, and a
+ * socket that drops before the answer is `ConnectionDropped` at once (the request went with it).
+ */
 export const roomRequest =
   (socket: AppSocket): Request =>
   async (method, data) => {
-    const s = socket.timeout(15_000) as unknown as {
-      emitWithAck(ev: string, d: unknown): Promise<Ack<RoundResponse<typeof method>>>;
-    };
     let res: Ack<RoundResponse<typeof method>>;
     try {
-      res = await s.emitWithAck(`round:${method}`, data);
-    } catch {
-      throw new RequestError('unavailable', `${method}: no answer from the server`);
+      res = await emitAcked(socket, `round:${method}`, data, 15_000);
+    } catch (e) {
+      throw e instanceof NoAnswer && e.dropped
+        ? new ConnectionDropped(method)
+        : new RequestError('unavailable', `${method}: no answer from the server`);
     }
     if (!res.ok) throw new RequestError(res.code, res.message);
     return res.data;

@@ -10,19 +10,30 @@ import {
   type SyncSnapshot,
   type SyncState,
   type SyncStudy,
+  type ErrorCode,
 } from '@consult/shared';
-import { connectSocket, type AppSocket } from '../../app/socket';
+import { ApiError } from '../../app/api';
+import { ResumeGate } from '../../app/resumeGate';
+import { connectSocket, emitAcked, NoAnswer, type AppSocket } from '../../app/socket';
 
-/** A rejected command, as the UI shows it. */
-export class SyncCommandError extends Error {
+/** A rejected (or unanswered) command; its message is in the user's language, like any API error's (app/api.ts). */
+export class SyncCommandError extends ApiError {
   override name = 'SyncCommandError';
   constructor(
-    public readonly code: string,
+    code: string,
     message: string,
+    /** The socket dropped before the answer: the command went with it. */
+    readonly dropped = false,
   ) {
-    super(message);
+    super(0, { code: code as ErrorCode, message }, 'sync');
   }
 }
+
+/** How often a command is sent when each time the socket drops before the answer. */
+const SENDS = 3;
+
+/** Sent again and again while the presenter moves (viewport, a mark being drawn, the laser): only the last counts. */
+type Ephemeral = 'viewport' | 'draft' | 'laser';
 
 export type SyncStatus = 'joining' | 'ready' | 'revoked' | 'ended' | 'error';
 
@@ -67,10 +78,19 @@ export class SyncClient {
   #gapTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
   #off: (() => void)[] = [];
+  /** Closed from a socket drop until this socket joined the viewer again: commands wait (app/resumeGate.ts). */
+  readonly #gate = new ResumeGate();
+  /** The last ephemeral command of each kind made while the gate was closed, sent once it opens. */
+  readonly #held = new Map<Ephemeral, Omit<SyncCommandData<Ephemeral>, 'roundId'>>();
 
-  constructor(readonly roundId: string) {
-    this.#socket = connectSocket();
-    const on = <E extends 'sync:event' | 'sync:draft' | 'sync:laser' | 'sync:revoked' | 'connect'>(
+  constructor(
+    readonly roundId: string,
+    socket: AppSocket = connectSocket(),
+  ) {
+    this.#socket = socket;
+    const on = <
+      E extends 'sync:event' | 'sync:draft' | 'sync:laser' | 'sync:revoked' | 'connect' | 'disconnect',
+    >(
       name: E,
       fn: (...a: never[]) => void,
     ) => {
@@ -93,8 +113,10 @@ export class SyncClient {
       if (r.roundId !== roundId) return;
       this.#set({ status: r.reason === 'ended' ? 'ended' : 'revoked', drafts: {}, laser: null });
     });
-    // After a reconnect the server knows nothing of this socket: join again (the snapshot catches us up).
-    on('connect', () => void this.join());
+    // After a reconnect the server knows nothing of this socket: join again (the snapshot catches us up); what
+    // the user does meanwhile is sent after that join, not ahead of it (refused: "join the round viewer first").
+    on('disconnect', () => this.#gate.close());
+    on('connect', () => void this.join().finally(() => this.#gate.open()));
   }
 
   subscribe = (fn: () => void): (() => void) => {
@@ -171,13 +193,25 @@ export class SyncClient {
     type: T,
     data: SyncCommandData<T>,
   ): Promise<SyncCommandResponses[T]> {
-    const res = (await (
-      this.#socket.timeout(10_000) as unknown as {
-        emitWithAck(ev: string, d: unknown): Promise<Ack<SyncCommandResponses[T]>>;
-      }
-    ).emitWithAck(`sync:${type}`, data)) as Ack<SyncCommandResponses[T]>;
-    if (!res.ok) throw new SyncCommandError(res.code, res.message);
-    return res.data;
+    // A command (not the join that opens the gate) waits for the viewer's join on the current socket; one whose
+    // socket dropped before the answer is sent again after the next join. Sending one twice is harmless: a state
+    // change names its opId (the server applies it once), the others set what they set.
+    for (let n = 1; ; n++) {
+      if (type !== 'join') await this.#gate.passed();
+      const res = await emitAcked<Ack<SyncCommandResponses[T]>>(
+        this.#socket,
+        `sync:${type}`,
+        data,
+        10_000,
+      ).catch((e: unknown) => {
+        const dropped = e instanceof NoAnswer && e.dropped;
+        if (dropped && type !== 'join' && n < SENDS) return null;
+        throw new SyncCommandError('unavailable', (e as Error).message, dropped);
+      });
+      if (!res) continue;
+      if (!res.ok) throw new SyncCommandError(res.code, res.message);
+      return res.data;
+    }
   }
 
   /** Send a command for this round (roundId added). */
@@ -188,8 +222,22 @@ export class SyncClient {
     return this.#send(type, { ...data, roundId: this.roundId } as SyncCommandData<T>);
   }
 
-  /** Fire and forget (viewport stream, drafts, laser): refusals surface as the view's error. */
-  fire<T extends 'viewport' | 'draft' | 'laser'>(type: T, data: Omit<SyncCommandData<T>, 'roundId'>): void {
+  /**
+   * Fire and forget (viewport stream, drafts, laser): refusals surface as the view's error. While the socket is
+   * down only the last of each kind is kept, and sent once the viewer is joined again.
+   */
+  fire<T extends Ephemeral>(type: T, data: Omit<SyncCommandData<T>, 'roundId'>): void {
+    if (this.#gate.closed) {
+      const waiting = this.#held.has(type);
+      this.#held.set(type, data);
+      if (!waiting)
+        void this.#gate.passed().then(() => {
+          const last = this.#held.get(type);
+          this.#held.delete(type);
+          if (last && !this.#closed) this.fire(type, last as Omit<SyncCommandData<T>, 'roundId'>);
+        });
+      return;
+    }
     this.send(type, data).catch((e: unknown) =>
       this.#set({ error: e instanceof Error ? e.message : String(e) }),
     );
@@ -209,6 +257,7 @@ export class SyncClient {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#gapTimer) clearTimeout(this.#gapTimer);
+    this.#gate.open();
     for (const off of this.#off) off();
     this.#listeners.clear();
     this.#eventListeners.clear();
