@@ -7,6 +7,9 @@
  * the gate opens. The requests that re-establish the part never wait here: they are what opens it.
  * Used by the room (features/rounds/roomResume.ts) and the round viewer (features/sync/SyncClient.ts).
  */
+/** How often a request is asked in all when each time the socket drops before its answer. */
+const ASKS = 3;
+
 export class ResumeGate {
   #passed: Promise<void> = Promise.resolve();
   #open: (() => void) | null = null;
@@ -30,5 +33,21 @@ export class ResumeGate {
     const open = this.#open;
     this.#open = null;
     open?.();
+  }
+
+  /**
+   * `f` once the gate is open; asked again once it opens after a failure that `lost` says went with a dropped
+   * socket (the request never reached an answer), up to ASKS times in all. For what means the same when asked
+   * twice; what must not be done twice passes no `lost`.
+   */
+  async asked<T>(f: () => Promise<T>, lost: (e: unknown) => boolean = () => false): Promise<T> {
+    for (let n = 1; ; n++) {
+      await this.passed();
+      try {
+        return await f();
+      } catch (e) {
+        if (n >= ASKS || !lost(e)) throw e;
+      }
+    }
   }
 }

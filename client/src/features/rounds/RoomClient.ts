@@ -2,9 +2,10 @@
  * The room, without React: mediasoup-client Device, one send and one receive transport, producers (mic, webcam
  * with three VP8 simulcast layers, screen), consumers of everyone else, and the weak-link behaviour: ICE restart
  * on network change or transport failure, the peer resumed after a socket drop with actions held until then
- * (roomResume.ts), rejoin when the server no longer has us, audio-only mode, layers from tile size and bandwidth. React subscribes with useSyncExternalStore(subscribe, getState);
- * notifications (roomNotifications.ts) and stats sampling (StatsSampler.ts) see this client through `#inner`; what
- * wakes it from outside (socket reconnects, network changes, the tab closing) is roomWakeups.ts.
+ * (roomResume.ts), rejoin when the server no longer has us, audio-only mode, layers from tile size and bandwidth.
+ * React subscribes with useSyncExternalStore(subscribe, getState); notifications (roomNotifications.ts) and stats
+ * sampling (StatsSampler.ts) see this client through `#inner`; what wakes it from outside (socket reconnects,
+ * network changes, the tab closing) is roomWakeups.ts.
  */
 import type { Device, types } from 'mediasoup-client';
 import type { ReadyResult } from '@consult/shared';

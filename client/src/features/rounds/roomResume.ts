@@ -10,9 +10,6 @@ import { ResumeGate } from '../../app/resumeGate';
 import { ConnectionDropped, type RoomState } from './roomTypes';
 import { mark, type Request } from './signalling';
 
-/** How often an action is asked when each time the socket drops before the answer. */
-const ASKS = 3;
-
 /** What the room lets this part see and do (RoomClient's #inner). */
 export interface ResumeTarget {
   getState(): RoomState;
@@ -43,22 +40,10 @@ export class RoomResume {
    * the peer is back when the socket dropped before the answer (the request went with it): for what means the
    * same when asked twice (a switch, a hand, a mute, a producer), not a chat message or a recording.
    */
-  asked = async <T>(f: () => Promise<T>): Promise<T> => {
-    for (let n = 1; ; n++) {
-      await this.#gate.passed();
-      try {
-        return await f();
-      } catch (e) {
-        if (!(e instanceof ConnectionDropped) || n >= ASKS) throw e;
-      }
-    }
-  };
+  asked = <T>(f: () => Promise<T>): Promise<T> => this.#gate.asked(f, (e) => e instanceof ConnectionDropped);
 
   /** `f` once the gate is open, asked once whatever happens to the socket. */
-  askedOnce = async <T>(f: () => Promise<T>): Promise<T> => {
-    await this.#gate.passed();
-    return f();
-  };
+  askedOnce = <T>(f: () => Promise<T>): Promise<T> => this.#gate.asked(f);
 
   /** ICE restart on both transports (network changed: Wi-Fi ↔ 4G, new address). */
   async restartIce(): Promise<boolean> {

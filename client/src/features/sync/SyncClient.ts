@@ -29,9 +29,6 @@ export class SyncCommandError extends ApiError {
   }
 }
 
-/** How often a command is sent when each time the socket drops before the answer. */
-const SENDS = 3;
-
 /** Sent again and again while the presenter moves (viewport, a mark being drawn, the laser): only the last counts. */
 type Ephemeral = 'viewport' | 'draft' | 'laser';
 
@@ -193,25 +190,23 @@ export class SyncClient {
     type: T,
     data: SyncCommandData<T>,
   ): Promise<SyncCommandResponses[T]> {
-    // A command (not the join that opens the gate) waits for the viewer's join on the current socket; one whose
-    // socket dropped before the answer is sent again after the next join. Sending one twice is harmless: a state
-    // change names its opId (the server applies it once), the others set what they set.
-    for (let n = 1; ; n++) {
-      if (type !== 'join') await this.#gate.passed();
+    const once = async () => {
       const res = await emitAcked<Ack<SyncCommandResponses[T]>>(
         this.#socket,
         `sync:${type}`,
         data,
         10_000,
       ).catch((e: unknown) => {
-        const dropped = e instanceof NoAnswer && e.dropped;
-        if (dropped && type !== 'join' && n < SENDS) return null;
-        throw new SyncCommandError('unavailable', (e as Error).message, dropped);
+        throw new SyncCommandError('unavailable', (e as Error).message, e instanceof NoAnswer && e.dropped);
       });
-      if (!res) continue;
       if (!res.ok) throw new SyncCommandError(res.code, res.message);
       return res.data;
-    }
+    };
+    // The join is what opens the gate. Any other command waits for the viewer's join on the current socket, and
+    // one whose socket dropped before the answer is sent again after the next join. Sending one twice is
+    // harmless: a state change names its opId (the server applies it once), the others set what they set.
+    if (type === 'join') return once();
+    return this.#gate.asked(once, (e) => e instanceof SyncCommandError && e.dropped);
   }
 
   /** Send a command for this round (roundId added). */
