@@ -344,6 +344,9 @@ describe('video ward round over a real weak county link', () => {
     await countyPage.locator('[data-testid=toggle-hand]').click();
     await countyPage.locator('[data-testid=toggle-mic]').click();
     await countyPage.locator('[data-testid=sync-take]').click();
+    const note = '血压 150/95，今晨复测';
+    await countyPage.locator('[data-testid=chat-input]').fill(note);
+    await countyPage.locator('[data-testid=chat-input]').press('Enter');
     const audioFromCounty = async () => (await inbound(hostPage, 'audio')).packets;
     setCountyLink('up');
     await expect
@@ -357,6 +360,11 @@ describe('video ward round over a real weak county link', () => {
       .poll(() => presenterOnHost.getAttribute('data-presenter-id'), { timeout: 30_000 })
       .toBe(county.id);
     await expect.poll(() => roomAttr(countyPage, 'data-reconnecting'), { timeout: 30_000 }).toBe('false');
+    // The message typed offline reaches the host once, and stays once on the county page.
+    const chatLines = (page: Page) => page.locator('[data-testid=round-chat] li', { hasText: note });
+    await expect.poll(() => chatLines(hostPage).count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => chatLines(countyPage).count(), { timeout: 30_000 }).toBe(1);
+    expect(await countyPage.locator('[data-testid=chat-input]').inputValue()).toBe('');
     expect(await countyPage.locator('[role=alert].alert-error').count()).toBe(0);
     await countyPage.locator('[data-testid=toggle-mic]').click();
     await expect.poll(() => countyOnHost.getAttribute('data-muted'), { timeout: 30_000 }).toBe('false');

@@ -278,10 +278,10 @@ export class RoundSession {
       room.broadcast({ name: 'peerUpdated', data: { peerId: peer.id, audioOnly: enabled } }, peer.id);
       return undefined;
     },
-    chat: async ({ text }) => {
+    chat: async ({ id, text }) => {
       const { room, roundId } = this.#need();
-      const message = await svc.postChat(this.#app.db, this.actor, roundId, text);
-      room.broadcast({ name: 'chatMessage', data: { message } });
+      const { message, fresh } = await svc.postChat(this.#app.db, this.actor, roundId, text, id);
+      if (fresh) room.broadcast({ name: 'chatMessage', data: { message } });
       return message;
     },
     setAgendaItem: async ({ agendaItemId }) => {
@@ -304,7 +304,8 @@ export class RoundSession {
       const { room, roundId } = this.#need();
       const { db, log } = this.#app;
       svc.assertCanRecord(this.actor, await visibleRound(db, this.actor, roundId));
-      if (room.recordingId) throw new DomainError('conflict', 'already recording');
+      // Asked again after a dropped socket lost the answer: the room records, as asked.
+      if (room.recordingId) return { recordingId: room.recordingId };
       const id = crypto.randomUUID();
       const file = recordingPath(this.#config, roundId, id);
       await svc.recordingStarted(db, this.actor, roundId, id, path.basename(file));
@@ -349,6 +350,7 @@ export class RoundSession {
       const { room, roundId } = this.#need();
       svc.assertCanRecord(this.actor, await visibleRound(this.#app.db, this.actor, roundId));
       const id = room.recordingId;
+      if (!id) return undefined; // stopped already (asked again after a dropped socket lost the answer)
       await room.stopRecording();
       if (id) await finishing.get(id);
       return undefined;

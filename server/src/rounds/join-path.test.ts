@@ -213,4 +213,19 @@ describe('joining a round in two round trips', () => {
       code: 'validation',
     });
   });
+
+  it('starting or stopping a recording asked again (the answer lost with the socket) does it once', async () => {
+    const started = await ok(req(hostSock, 'startRecording', {}));
+    expect(await ok(req(hostSock, 'startRecording', {}))).toEqual(started);
+    const note = (n: RoundNotification) => n.name === 'recordingChanged';
+    await ok(req(hostSock, 'stopRecording', {}));
+    await ok(req(hostSock, 'stopRecording', {}));
+    // A round trip later, every notification sent: recording went on once and off once.
+    await ok(req(hostSock, 'chat', { text: 'after' }));
+    const changes = hostSock.notes.filter(note).map((n) => n.name === 'recordingChanged' && n.data);
+    expect(changes).toEqual([
+      { recording: true, recordingId: started.recordingId },
+      { recording: false, recordingId: null },
+    ]);
+  });
 });

@@ -190,8 +190,18 @@ export async function finishRecording(
     .execute();
 }
 
+/** Insert a chat message; undefined when a message with its id is already stored (a repeat of the same post). */
 export function insertChatMessage(db: Executor, row: Insertable<Database['round_chat_messages']>) {
-  return db.insertInto('round_chat_messages').values(row).returningAll().executeTakeFirstOrThrow();
+  return db
+    .insertInto('round_chat_messages')
+    .values(row)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function chatMessageById(db: Executor, id: string) {
+  return db.selectFrom('round_chat_messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export function chatHistory(db: Executor, roundId: string, limit = 100) {

@@ -81,16 +81,25 @@ export async function chatHistory(db: DB, roundId: string): Promise<ChatMessage[
   }));
 }
 
-export async function postChat(db: DB, actor: Actor, roundId: string, text: string): Promise<ChatMessage> {
+/**
+ * Post a chat message under the sender's id for it (or a new one). Asked again with the same id (its answer was
+ * lost with a dropped socket), it answers the message already stored, `fresh: false`, so nobody sees it twice; the
+ * same id for another message, sender or round is refused.
+ */
+export async function postChat(
+  db: DB,
+  actor: Actor,
+  roundId: string,
+  text: string,
+  id: string = crypto.randomUUID(),
+): Promise<{ message: ChatMessage; fresh: boolean }> {
   const trimmed = text.trim();
   if (!trimmed) throw badRequest('empty message', 'text');
-  const row = await q.insertChatMessage(db, {
-    id: crypto.randomUUID(),
-    round_id: roundId,
-    user_id: actor.id,
-    text: trimmed,
-  });
-  return {
+  const inserted = await q.insertChatMessage(db, { id, round_id: roundId, user_id: actor.id, text: trimmed });
+  const row = inserted ?? (await q.chatMessageById(db, id));
+  if (!row || row.user_id !== actor.id || row.round_id !== roundId || row.text !== trimmed)
+    throw new DomainError('conflict', 'another chat message already has this id');
+  const message = {
     id: row.id,
     roundId,
     userId: actor.id,
@@ -98,6 +107,7 @@ export async function postChat(db: DB, actor: Actor, roundId: string, text: stri
     text: row.text,
     at: row.created_at.toISOString(),
   };
+  return { message, fresh: !!inserted };
 }
 
 export function assertCanRecord(actor: Actor, round: RoundRow): void {

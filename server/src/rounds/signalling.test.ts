@@ -203,6 +203,35 @@ describe('round signalling with real workers', () => {
     });
   });
 
+  it('a chat message asked again with its id (its answer lost with the socket) is posted and shown once', async () => {
+    const id = crypto.randomUUID();
+    const first = await req(guestSock, 'chat', { id, text: 'BP 150/95 since Monday' });
+    expect(first).toMatchObject({ ok: true, data: { id, text: 'BP 150/95 since Monday' } });
+    const again = await req(guestSock, 'chat', { id, text: 'BP 150/95 since Monday' });
+    expect(again).toEqual(first);
+    // Another sender or text under that id is refused; nothing of it is stored or shown.
+    expect(await req(hostSock, 'chat', { id, text: 'BP 150/95 since Monday' })).toMatchObject({
+      ok: false,
+      code: 'conflict',
+    });
+    expect(await req(guestSock, 'chat', { id, text: 'BP 160/100' })).toMatchObject({
+      ok: false,
+      code: 'conflict',
+    });
+    // A round trip after both posts: the host was told of the message once.
+    await req(hostSock, 'chat', { text: 'noted' });
+    await waitFor(hostSock, 'chatMessage'); // the message
+    await waitFor(hostSock, 'chatMessage'); // 'noted'
+    expect(hostSock.notes.filter((n) => n.name === 'chatMessage')).toEqual([]);
+    const stored = await srv.app.db
+      .selectFrom('round_chat_messages')
+      .select(['user_id', 'text'])
+      .where('round_id', '=', roundId)
+      .where('text', 'like', 'BP 1%')
+      .execute();
+    expect(stored).toEqual([{ user_id: users['lankao.doctor']!.id, text: 'BP 150/95 since Monday' }]);
+  });
+
   it("raises a hand for everyone to see; only the host or presenter lowers another's; a late joiner sees it", async () => {
     const guestId = users['lankao.doctor']!.id;
     const hostId = users['pku.cardio']!.id;

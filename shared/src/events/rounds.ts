@@ -69,7 +69,14 @@ export const RoundRequestSchemas = {
   ),
   setAudioOnly: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
   chat: Type.Object(
-    { text: Type.String({ minLength: 1, maxLength: 2000 }) },
+    {
+      /**
+       * The message's id, chosen by the sender so that asking again (the answer lost with a dropped socket) posts
+       * it once: the server answers a repeat with the message already stored.
+       */
+      id: Type.Optional(Uuid),
+      text: Type.String({ minLength: 1, maxLength: 2000 }),
+    },
     { additionalProperties: false },
   ),
   setAgendaItem: Type.Object(

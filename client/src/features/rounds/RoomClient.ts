@@ -319,7 +319,9 @@ export class RoomClient {
   }
 
   async sendChat(text: string): Promise<void> {
-    const m = await this.#resume.askedOnce(() => this.request('chat', { text }));
+    // The message's id is chosen here, so asking again after a drop posts it once (the server answers the stored one).
+    const id = crypto.randomUUID();
+    const m = await this.#resume.asked(() => this.request('chat', { id, text }));
     if (!this.#state.chat.some((c) => c.id === m.id)) this.#set({ chat: [...this.#state.chat, m] });
   }
   setAgendaItem = (agendaItemId: string | null) =>
@@ -327,8 +329,8 @@ export class RoomClient {
   raiseHand = (raised: boolean) => this.#resume.asked(() => this.request('raiseHand', { raised }));
   /** The host or presenter lowers someone's hand. */
   lowerHand = (peerId: string) => this.#resume.asked(() => this.request('lowerHand', { peerId }));
-  startRecording = () => this.#resume.askedOnce(() => this.request('startRecording', {}));
-  stopRecording = () => this.#resume.askedOnce(() => this.request('stopRecording', {}));
+  startRecording = () => this.#resume.asked(() => this.request('startRecording', {}));
+  stopRecording = () => this.#resume.asked(() => this.request('stopRecording', {}));
 
   /** The UI reports each remote video tile's width; the consumer gets the layer that fits (capped by bandwidth). */
   setTileWidth(consumerId: string, px: number): void {

@@ -37,13 +37,11 @@ export class RoomResume {
 
   /**
    * `f` once the gate is open: what a user does asks the server for our peer where it is now. Asked again once
-   * the peer is back when the socket dropped before the answer (the request went with it): for what means the
-   * same when asked twice (a switch, a hand, a mute, a producer), not a chat message or a recording.
+   * the peer is back when the socket dropped before the answer (the request went with it). Every room action means
+   * the same when asked twice: a switch, a hand, a mute, a producer, a recording started or stopped, and a chat
+   * message, which carries its own id (the server answers a repeat with the message it stored).
    */
   asked = <T>(f: () => Promise<T>): Promise<T> => this.#gate.asked(f, (e) => e instanceof ConnectionDropped);
-
-  /** `f` once the gate is open, asked once whatever happens to the socket. */
-  askedOnce = <T>(f: () => Promise<T>): Promise<T> => this.#gate.asked(f);
 
   /** ICE restart on both transports (network changed: Wi-Fi ↔ 4G, new address). */
   async restartIce(): Promise<boolean> {
