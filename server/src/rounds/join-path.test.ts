@@ -159,11 +159,12 @@ describe('joining a round in two round trips', () => {
       `video:webcam:${host.id}`,
     ]);
     for (const c of consumers) expect(c.producerPaused).toBe(false);
-    // The consumers are real: resuming each works, consuming the same producer again is a conflict.
+    // The consumers are real: resuming each works. Consuming a producer again (the answer lost with a dropped
+    // socket) answers the same consumer.
     for (const c of consumers) await ok(req(s, 'resumeConsumer', { consumerId: c.consumerId }));
-    expect(await req(s, 'consume', { producerId: consumers[0]!.producerId })).toMatchObject({
-      ok: false,
-      code: 'conflict',
+    expect(await ok(req(s, 'consume', { producerId: consumers[0]!.producerId }))).toEqual({
+      ...consumers[0],
+      producerPaused: false,
     });
     // A round trip later (chat answers after every notification sent before it): none announced twice.
     await ok(req(s, 'chat', { text: 'ready' }));
@@ -227,5 +228,48 @@ describe('joining a round in two round trips', () => {
       { recording: true, recordingId: started.recordingId },
       { recording: false, recordingId: null },
     ]);
+  });
+
+  it('a source produced again (its first answer lost with the socket) replaces the stale producer for everyone', async () => {
+    const s = await socketOf(guest); // replaces the previous peer of this user
+    const joined = await ok(req(s, 'join', { roundId, transports: true }));
+    await ok(req(s, 'ready', { rtpCapabilities: joined.routerRtpCapabilities }));
+    await ok(req(s, 'chat', { text: 'announced' }));
+    const announced = (n: RoundNotification) => (n.name === 'newProducer' ? [n.data.producer] : []);
+    const [stale] = s.notes.flatMap(announced).filter((p) => p.source === 'webcam');
+    expect(stale).toBeDefined();
+    s.notes.length = 0;
+    const VP8_AGAIN = { ...VP8, encodings: [{ ssrc: 22220011 }] };
+    const { send } = hostTransports;
+    const again = await ok(
+      req(hostSock, 'produce', {
+        transportId: send.id,
+        kind: 'video',
+        rtpParameters: VP8_AGAIN,
+        source: 'webcam',
+      }),
+    );
+    expect(again.producerId).not.toBe(stale!.producerId);
+    await ok(req(s, 'chat', { text: 'replaced' }));
+    expect(s.notes.filter((n) => n.name === 'producerClosed').map((n) => n.data)).toEqual([
+      { peerId: host.id, producerId: stale!.producerId },
+    ]);
+    expect(s.notes.flatMap(announced).map((p) => `${p.source}:${p.producerId}`)).toEqual([
+      `webcam:${again.producerId}`,
+    ]);
+    // Consumed twice at once (a retry while the first ask is still being answered): one consumer.
+    const [c1, c2] = await Promise.all([
+      ok(req(s, 'consume', { producerId: again.producerId })),
+      ok(req(s, 'consume', { producerId: again.producerId })),
+    ]);
+    expect(c2).toEqual(c1);
+    // The host sends one camera and one microphone, as before.
+    const ready = await ok(req(await socketOf(guest), 'join', { roundId }));
+    expect(
+      ready.peers
+        .find((p) => p.peerId === host.id)
+        ?.producers.map((p) => p.source)
+        .sort(),
+    ).toEqual(['mic', 'webcam']);
   });
 });

@@ -10,7 +10,7 @@ import {
   type RoundPerson,
   type TransportInfo,
 } from '@consult/shared';
-import { badRequest, conflict, DomainError, notFound } from '../errors';
+import { badRequest, DomainError, notFound } from '../errors';
 import { KEYFRAME_REQUEST_DELAY_MS } from './codecs';
 
 /** Notifications held for a detached peer; beyond this it is closed (its client rejoins). */
@@ -52,6 +52,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   rtpCapabilities: types.RtpCapabilities | null = null;
   audioOnly = false;
   #closed = false;
+  /** The produces asked so far, settled or not: the next one waits for them (produce). */
+  #producing: Promise<unknown> = Promise.resolve();
+  /** Consumers being made, by producer id (consume). */
+  readonly #consuming = new Map<string, Promise<ConsumerInfo>>();
 
   constructor(opts: {
     person: RoundPerson;
@@ -168,7 +172,24 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.transport(id).restartIce();
   }
 
-  async produce(
+  /**
+   * A producer of `source` (one per source: a camera, a microphone, a screen), made one at a time per peer. A
+   * source the peer already sends is replaced by the new one: the client produces it again when the answer to its
+   * first produce was lost with a dropped socket, after the server had made that producer; the client has no
+   * producer of its own for it, so it is stale, and closing it tells the others (`producerClosed`).
+   */
+  produce(
+    transportId: string,
+    kind: types.MediaKind,
+    rtpParameters: types.RtpParameters,
+    source: MediaSource,
+  ): Promise<types.Producer<ProducerAppData>> {
+    const made = this.#producing.then(() => this.#produce(transportId, kind, rtpParameters, source));
+    this.#producing = made.catch(() => undefined);
+    return made;
+  }
+
+  async #produce(
     transportId: string,
     kind: types.MediaKind,
     rtpParameters: types.RtpParameters,
@@ -176,10 +197,9 @@ export class Peer extends EventEmitter<PeerEvents> {
   ) {
     if ((source === 'mic') !== (kind === 'audio'))
       throw badRequest(`source ${source} does not carry ${kind}`, 'source');
-    for (const p of this.producers.values()) {
-      if (p.appData.source === source) throw conflict(`already sending ${source}`);
-    }
-    const producer = await this.transport(transportId).produce<ProducerAppData>({
+    const transport = this.transport(transportId);
+    for (const p of this.producers.values()) if (p.appData.source === source) p.close();
+    const producer = await transport.produce<ProducerAppData>({
       kind,
       rtpParameters,
       appData: { peerId: this.id, source },
@@ -200,7 +220,22 @@ export class Peer extends EventEmitter<PeerEvents> {
    * A paused consumer of `producerId` (which must exist on this peer's router); the client resumes it. A video
    * consumer starts at `spatialLayer` when given (simulcast), so the client's first preference is no switch.
    */
-  async consume(producerId: string, meta: ProducerAppData, spatialLayer?: number): Promise<ConsumerInfo> {
+  consume(producerId: string, meta: ProducerAppData, spatialLayer?: number): Promise<ConsumerInfo> {
+    // Asked again (its answer lost with a dropped socket), maybe while the first ask is still being answered: the
+    // consumer that one makes, not a second one.
+    const mine = [...this.consumers.values()].find((c) => c.producerId === producerId);
+    if (mine) return Promise.resolve(consumerInfo(mine));
+    let making = this.#consuming.get(producerId);
+    if (!making) {
+      making = this.#consume(producerId, meta, spatialLayer);
+      this.#consuming.set(producerId, making);
+      const done = () => void this.#consuming.delete(producerId);
+      making.then(done, done);
+    }
+    return making;
+  }
+
+  async #consume(producerId: string, meta: ProducerAppData, spatialLayer?: number): Promise<ConsumerInfo> {
     if (!this.rtpCapabilities)
       throw new DomainError('invalid_transition', 'send ready (with rtpCapabilities) first');
     if (!this.router.canConsume({ producerId, rtpCapabilities: this.rtpCapabilities })) {
@@ -208,8 +243,6 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
     const recv = [...this.transports.values()].find((t) => t.appData.direction === 'recv');
     if (!recv) throw new DomainError('invalid_transition', 'create a receive transport first');
-    for (const c of this.consumers.values())
-      if (c.producerId === producerId) throw conflict('already consuming it');
     const consumer = await recv.consume<ProducerAppData>({
       producerId,
       rtpCapabilities: this.rtpCapabilities,
@@ -219,7 +252,6 @@ export class Peer extends EventEmitter<PeerEvents> {
       ignoreDtx: true,
       appData: { ...meta },
     });
-    const source = meta.source;
     this.consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => {
       this.consumers.delete(consumer.id);
@@ -239,16 +271,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         },
       }),
     );
-    return {
-      consumerId: consumer.id,
-      producerId,
-      peerId: meta.peerId,
-      kind: consumer.kind,
-      source,
-      rtpParameters: consumer.rtpParameters as never,
-      type: consumer.type,
-      producerPaused: consumer.producerPaused,
-    };
+    return consumerInfo(consumer);
   }
 
   consumer(id: string): types.Consumer<ProducerAppData> {
@@ -315,4 +338,16 @@ export const producerInfo = (p: types.Producer<ProducerAppData>): ProducerInfo =
   kind: p.kind,
   source: p.appData.source,
   paused: p.paused,
+});
+
+/** What a client needs to receive `c` (the answer to consume). */
+const consumerInfo = (c: types.Consumer<ProducerAppData>): ConsumerInfo => ({
+  consumerId: c.id,
+  producerId: c.producerId,
+  peerId: c.appData.peerId,
+  kind: c.kind,
+  source: c.appData.source,
+  rtpParameters: c.rtpParameters as never,
+  type: c.type,
+  producerPaused: c.producerPaused,
 });

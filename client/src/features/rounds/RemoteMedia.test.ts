@@ -111,4 +111,17 @@ describe('what the room shows of a remote peer', () => {
     expect(shown().sort()).toEqual(['c3', 'c4']);
     expect(r.made.find((c) => c.id === 'c2')!.closed).toBe(true);
   });
+
+  it('the same consumer answered twice (a consume asked again after a drop, beside a join) is received once', async () => {
+    const { set, shown, resumed } = setup();
+    const r = recvTransport();
+    const first = set.receive(r.transport, info('c1', 'prod1', 'p1', 'webcam'));
+    const during = set.receive(r.transport, info('c1', 'prod1', 'p1', 'webcam'));
+    await r.settle('c1');
+    await Promise.all([first, during]);
+    await set.receive(r.transport, info('c1', 'prod1', 'p1', 'webcam'));
+    expect(r.made.map((c) => [c.id, c.closed])).toEqual([['c1', false]]);
+    expect(shown()).toEqual(['c1']);
+    expect(resumed).toEqual(['c1']);
+  });
 });

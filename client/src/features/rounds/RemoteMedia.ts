@@ -67,6 +67,12 @@ export class RemoteMediaSet {
    */
   async receive(recv: types.Transport, info: ConsumerInfo, layer?: number): Promise<void> {
     const { peerId, producerId } = info;
+    // The same consumer answered twice (a consume asked again after the socket dropped, beside a join's ready).
+    if (
+      this.consumers.has(info.consumerId) ||
+      [...this.#pending].some((p) => p.consumerId === info.consumerId)
+    )
+      return;
     // The newest consumer of a peer's source wins, also over one still being set up.
     this.dropWhere((e) => e.peerId === peerId && e.source === info.source);
     const pending: Pending = {

@@ -340,7 +340,7 @@ export class RoomClient {
   async #consume(peerId: string, producerId: string): Promise<void> {
     const recv = this.#recv;
     if (!recv || !this.#device) return;
-    await this.#remote.receive(recv, await this.request('consume', { producerId }));
+    await this.#remote.receive(recv, await this.#resume.asked(() => this.request('consume', { producerId })));
   }
 
   #teardownMedia(): void {
