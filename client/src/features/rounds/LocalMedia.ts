@@ -4,9 +4,7 @@
  */
 import type { types } from 'mediasoup-client';
 import { CAMERA_LAYERS, type MediaSource } from '@consult/shared';
-import type { Ask, Request } from './signalling';
-
-const now: Ask = (f) => f();
+import { askNow, type Ask, type Request } from './signalling';
 
 /** ¼, ½ and full resolution; the SFU forwards to each receiver the layer its tile and link allow. */
 export const SIMULCAST: RTCRtpEncodingParameters[] = CAMERA_LAYERS.map((l) => ({ ...l }));
@@ -38,7 +36,7 @@ export class LocalMedia {
    * Muted here at once (the track stops sending); the server's producer is paused through `ask` (the room's
    * resume gate, roomResume.ts). The same for the camera and the screen below.
    */
-  async setMicMuted(muted: boolean, ask: Ask = now): Promise<void> {
+  async setMicMuted(muted: boolean, ask: Ask = askNow): Promise<void> {
     const p = this.#producers.get('mic');
     if (!p) return;
     if (muted) p.pause();
@@ -66,7 +64,7 @@ export class LocalMedia {
     return this.cam;
   }
 
-  async stopCamera(ask: Ask = now): Promise<void> {
+  async stopCamera(ask: Ask = askNow): Promise<void> {
     const closed = this.#closeProducer('webcam', ask); // the producer closes here, before the track stops
     this.cam?.stop();
     this.cam = null;
@@ -84,7 +82,7 @@ export class LocalMedia {
     this.#producers.set('screen', p);
   }
 
-  async stopScreen(ask: Ask = now): Promise<void> {
+  async stopScreen(ask: Ask = askNow): Promise<void> {
     const closed = this.#closeProducer('screen', ask); // the producer closes here, before the track stops
     this.screen?.stop();
     this.screen = null;

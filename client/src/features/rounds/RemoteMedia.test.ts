@@ -124,4 +124,18 @@ describe('what the room shows of a remote peer', () => {
     expect(shown()).toEqual(['c1']);
     expect(resumed).toEqual(['c1']);
   });
+
+  it("a new producer's consumer is resumed through the room's resume gate (asked again after a drop)", async () => {
+    const { set, resumed } = setup();
+    const r = recvTransport();
+    const gated: string[] = [];
+    const ask = async <T>(f: () => Promise<T>) => {
+      gated.push('resume');
+      return f();
+    };
+    const receiving = set.receive(r.transport, info('c1', 'prod1', 'p1', 'webcam'), undefined, ask);
+    await r.settle('c1');
+    await receiving;
+    expect([gated, resumed]).toEqual([['resume'], ['c1']]);
+  });
 });

@@ -7,7 +7,7 @@ import type { types } from 'mediasoup-client';
 import type { ConsumerInfo, MediaSource } from '@consult/shared';
 import { layerForWidth } from './linkQuality';
 import type { PeerView, RemoteMedia } from './roomTypes';
-import { mark, type Request } from './signalling';
+import { askNow, mark, type Ask, type Request } from './signalling';
 
 /** The width assumed for a remote video tile until the page reports its size. */
 export const DEFAULT_TILE_PX = 320;
@@ -65,7 +65,7 @@ export class RemoteMediaSet {
    * older one of the same peer and source. A drop that names this consumer while it is being set up (its peer
    * left, its producer closed) cancels it: it is closed instead of shown.
    */
-  async receive(recv: types.Transport, info: ConsumerInfo, layer?: number): Promise<void> {
+  async receive(recv: types.Transport, info: ConsumerInfo, layer?: number, ask: Ask = askNow): Promise<void> {
     const { peerId, producerId } = info;
     // The same consumer answered twice (a consume asked again after the socket dropped, beside a join's ready).
     if (
@@ -112,7 +112,7 @@ export class RemoteMediaSet {
       ...p,
       media: [...p.media.filter((m) => m.producerId !== producerId), media],
     }));
-    await this.#o.request('resumeConsumer', { consumerId: consumer.id });
+    await ask(() => this.#o.request('resumeConsumer', { consumerId: consumer.id }));
     mark(`resumed-${info.kind}`);
     void this.applyLayer(consumer.id);
   }

@@ -340,7 +340,15 @@ export class RoomClient {
   async #consume(peerId: string, producerId: string): Promise<void> {
     const recv = this.#recv;
     if (!recv || !this.#device) return;
-    await this.#remote.receive(recv, await this.#resume.asked(() => this.request('consume', { producerId })));
+    // A consumer of someone's new producer: its consume and resume are asked again after a drop (a join's are not:
+    // the join itself is redone).
+    const { asked } = this.#resume;
+    await this.#remote.receive(
+      recv,
+      await asked(() => this.request('consume', { producerId })),
+      undefined,
+      asked,
+    );
   }
 
   #teardownMedia(): void {

@@ -14,6 +14,8 @@ export type Request = <M extends RoundMethod>(
 
 /** Run a request through the room's resume gate (roomResume.ts `asked`); by default, straight away. */
 export type Ask = <T>(f: () => Promise<T>) => Promise<T>;
+/** Ask at once (a request made as part of a join, which is redone whole when its socket drops). */
+export const askNow: Ask = (f) => f();
 
 /**
  * Ask the round's node (wherever it is: the socket's node routes it); no answer in 15 s is `unavailable`, and a
