@@ -26,6 +26,7 @@ import * as listVersionNotify from './2026_12_08_0100_list_version_notify';
 import * as authVersion from './2026_12_09_0100_auth_version';
 import * as fewerRoundTrips from './2026_12_10_0200_fewer_round_trips';
 import * as ingestLookupsIndexed from './2026_12_11_0100_ingest_lookups_indexed';
+import * as ingestLookupsLateral from './2026_12_12_0100_ingest_lookups_lateral';
 
 /**
  * Every migration, by name. Names sort in the order they run (timestamp prefix). Each capability adds its
@@ -59,4 +60,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_09_0100_auth_version': authVersion,
   '2026_12_10_0200_fewer_round_trips': fewerRoundTrips,
   '2026_12_11_0100_ingest_lookups_indexed': ingestLookupsIndexed,
+  '2026_12_12_0100_ingest_lookups_lateral': ingestLookupsLateral,
 };
