@@ -47,7 +47,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   newTempPath(): string {
-    return path.join(this.tmpDir, `${NODE_TAG}.${crypto.randomBytes(12).toString('hex')}.part`);
+    return path.join(this.tmpDir, `${NODE_TAG}.${crypto.randomUUID()}.part`);
   }
 
   temp(): TempObject {
