@@ -10,6 +10,7 @@
 import type { Device, types } from 'mediasoup-client';
 import type { ReadyResult } from '@consult/shared';
 import { connectSocket, type AppSocket } from '../../app/socket';
+import { newId } from '../../app/ids';
 import { LocalMedia } from './LocalMedia';
 import { RoomResume } from './roomResume';
 import { RoomWakeups } from './roomWakeups';
@@ -320,7 +321,7 @@ export class RoomClient {
 
   async sendChat(text: string): Promise<void> {
     // The message's id is chosen here, so asking again after a drop posts it once (the server answers the stored one).
-    const id = crypto.randomUUID();
+    const id = newId();
     const m = await this.#resume.asked(() => this.request('chat', { id, text }));
     if (!this.#state.chat.some((c) => c.id === m.id)) this.#set({ chat: [...this.#state.chat, m] });
   }
