@@ -38,9 +38,9 @@ export class ResumeGate {
   /**
    * `f` once the gate is open; asked again once it opens after a failure that `lost` says went with a dropped
    * socket (the request never reached an answer), up to ASKS times in all. For what means the same when asked
-   * twice; what must not be done twice passes no `lost`.
+   * twice, as every room and viewer command does.
    */
-  async asked<T>(f: () => Promise<T>, lost: (e: unknown) => boolean = () => false): Promise<T> {
+  async asked<T>(f: () => Promise<T>, lost: (e: unknown) => boolean): Promise<T> {
     for (let n = 1; ; n++) {
       await this.passed();
       try {
