@@ -22,6 +22,15 @@ export const START_ENV: Record<string, string> = Object.fromEntries(
   [...startScript.matchAll(/\b([A-Z][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1]!, m[2]!]),
 );
 
+/**
+ * The arguments `pnpm start` runs the built server with (`node <options> dist/main.mjs` in the same script), for
+ * the tests and benchmarks that start the bundle as it is deployed.
+ */
+export const START_ARGS: string[] = [
+  ...(/\bnode((?:\s+-\S+)*)\s+dist\/main\.mjs\b/.exec(startScript)?.[1] ?? '').split(/\s+/).filter(Boolean),
+  'dist/main.mjs',
+];
+
 export interface ServerProcess {
   url: string;
   proc: ChildProcess;

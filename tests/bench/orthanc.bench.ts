@@ -28,7 +28,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runJob, type Job, type JobResult } from './orthanc.client';
-import { fromServer, median, type Proc, ROOT, SERVER_DIR, startProc } from './server-process';
+import { fromServer, median, type Proc, ROOT, SERVER_DIR, START_ARGS, startProc } from './server-process';
 import { parseDataSet, text } from '../../server/src/imaging/dicom';
 
 const CORPUS = path.resolve(ROOT, process.env.DICOM_CORPUS_DIR ?? '../shared/dicom-corpus');
@@ -122,7 +122,7 @@ const oursEnv = {
   SEED_DEMO_CASES: 'false',
 };
 const startOurs = (env: Record<string, string>): Promise<Proc> =>
-  startProc(['--enable-source-maps', 'dist/main.mjs'], { ...oursEnv, ...env }, SERVER_DIR, 600_000);
+  startProc(START_ARGS, { ...oursEnv, ...env }, SERVER_DIR, 600_000);
 
 function asRunning(p: Proc): Running {
   return {

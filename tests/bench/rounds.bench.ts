@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { ROOT, SERVER_DIR, startProc, type Proc } from './server-process';
+import { ROOT, SERVER_DIR, START_ARGS, startProc, type Proc } from './server-process';
 import { CAPTURE_PEER_CONNECTIONS, firstFrameHook, P2P_FIRST_FRAME } from './rounds.page';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 8);
@@ -49,7 +49,7 @@ async function startServer(): Promise<Proc & { dataDir: string }> {
     SFU_LISTEN_IP: '127.0.0.1',
   };
   // The built server (what `pnpm start` runs): it starts in seconds even on a loaded machine.
-  const args = ['--enable-source-maps', 'dist/main.mjs'];
+  const args = START_ARGS;
   return { ...(await startProc(args, env, SERVER_DIR, 300_000)), dataDir };
 }
 

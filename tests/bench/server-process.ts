@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, type ServerProcess } from '../server-process';
 
+export { START_ARGS } from '../server-process';
+
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SERVER_DIR = path.join(ROOT, 'server');
 /** Server-side packages resolve from the server package (the tests package does not depend on them). */

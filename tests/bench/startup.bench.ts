@@ -4,7 +4,7 @@
  *   - warm, from existing data (the same DATA_DIR again),
  * and its idle memory (RSS of the Node process, and with its mediasoup workers) a few seconds after start.
  *
- * Ours: the built server (`node --enable-source-maps server/dist/main.mjs`, infra/build.mjs's esbuild bundle).
+ * Ours: the built server (`node server/dist/main.mjs`, infra/build.mjs's esbuild bundle).
  * Baseline, measured in the same run on the same machine: the same server run from source through tsx
  * (`node --import tsx src/main.ts`, how `pnpm start` ran before the build existed). Once, the previous `pnpm start`
  * as a whole is also timed: a client build followed by the tsx start, which every start used to pay.
@@ -27,14 +27,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { cpuSeconds, fromServer, median, ROOT, SERVER_DIR, startProc } from './server-process';
+import { cpuSeconds, fromServer, median, ROOT, SERVER_DIR, START_ARGS, startProc } from './server-process';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
 /** Idle settle time before reading RSS: start-up garbage collected, timers quiet. A measurement window, not a wait. */
 const IDLE_MS = 5000;
 
 const VARIANTS = {
-  built: ['--enable-source-maps', 'dist/main.mjs'],
+  built: START_ARGS,
   source: ['--import', 'tsx', 'src/main.ts'],
 } as const;
 type Variant = keyof typeof VARIANTS;

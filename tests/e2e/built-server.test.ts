@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { ReportDocument } from '../../server/src/reports/document';
 import { pdfText, sampleContent } from '../../server/src/reports/fixtures.test-helper';
-import { startServer } from '../server-process';
+import { START_ARGS, startServer } from '../server-process';
 import { apiCall, apiLogin, DEMO_PASSWORD, launchBrowser, login, newPage, REPO_ROOT } from './harness';
 
 const DIST = path.join(REPO_ROOT, 'server/dist');
@@ -27,7 +27,7 @@ const build = (...args: string[]) =>
 
 /** The built server (`node dist/main.mjs`, as `pnpm start` runs it) with `env`, once it listens. */
 const startBuilt = (nodeArgs: string[], env: Record<string, string>) =>
-  startServer([...nodeArgs, '--enable-source-maps', 'dist/main.mjs'], {
+  startServer([...nodeArgs, ...START_ARGS], {
     cwd: path.join(REPO_ROOT, 'server'),
     env: { PORT: '0', HOST: '127.0.0.1', SEED_DEMO_CASES: 'false', ...env },
   });

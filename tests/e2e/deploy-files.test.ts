@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../server/src/config';
 import { REPO_ROOT } from './harness';
-import { START_ENV } from '../server-process';
+import { START_ARGS, START_ENV } from '../server-process';
 
 const DEPLOY = path.join(REPO_ROOT, 'infra/deploy');
 const read = (f: string) => fs.readFileSync(path.join(DEPLOY, f), 'utf8');
@@ -182,5 +182,18 @@ describe('systemd units', () => {
       expect(node).toContain(`\nEnvironment=${k}=${v}\n`);
       expect(read('Dockerfile')).toContain(`\nENV ${k}=${v}\n`);
     }
+  });
+
+  it('run the bundle with the node options `pnpm start` gives it, as the image does (no eager source maps)', () => {
+    // --enable-source-maps kept the bundle's parsed source map resident (~30 MB of an idle node) and parsed it at
+    // every start (~0.15 s): README, Operations.
+    expect(START_ARGS).not.toContain('--enable-source-maps');
+    const unit = fs.readFileSync(path.join(dir, 'consult@.service'), 'utf8');
+    const exec = /^ExecStart=\S*\/node((?: -\S+)*) \/opt\/consult\/server\/(dist\/main\.mjs)$/m.exec(unit);
+    expect(exec, 'ExecStart runs node on the bundle').not.toBeNull();
+    expect([...exec![1]!.split(' ').filter(Boolean), exec![2]]).toEqual(START_ARGS);
+    const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'));
+    expect(cmd, 'the image has a CMD').not.toBeNull();
+    expect(JSON.parse(cmd![1]!)).toEqual(['node', ...START_ARGS]);
   });
 });
