@@ -8,6 +8,8 @@ export default defineConfig({
     name: 'e2e',
     root: import.meta.dirname,
     include: ['e2e/**/*.test.ts'],
+    // Names the template data directory startApp copies instead of a first start (e2e/harness.ts).
+    globalSetup: ['e2e/global-setup.ts'],
     environment: 'node',
     // Servers started by tests (in process or spawned) sign in by password alone, unless a test asks for the
     // production policy (second factor required for specialists, radiologists and admins): see auth/mfa tests.

@@ -7,7 +7,8 @@ screenshotsOnFailure();
 let app: AppProcess;
 let browser: Browser;
 
-withAppAndBrowser((a, b) => ([app, browser] = [a, b]));
+// A newcomer's first start: on an empty data directory, not a copy of the run's template.
+withAppAndBrowser((a, b) => ([app, browser] = [a, b]), { fresh: true });
 
 describe('foundation in a real browser', () => {
   it('prints the demo logins on first start of an empty data dir', () => {

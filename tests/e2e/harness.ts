@@ -1,6 +1,7 @@
 /**
  * End-to-end harness: the real server (child process, `node --import tsx server/src/main.ts`) serving the built
- * client on 127.0.0.1 and a random port with a fresh DATA_DIR, and Debian's Chromium driven by playwright-core.
+ * client on 127.0.0.1 and a random port with a DATA_DIR of its own (a copy of the run's template unless the test
+ * needs a first start: startApp), and Debian's Chromium driven by playwright-core.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,24 +48,70 @@ export interface StartOptions {
   env?: Record<string, string>;
   dataDir?: string;
   timeoutMs?: number;
+  /** Start on an empty data directory, as a newcomer's first start does (never from the run's template). */
+  fresh?: boolean;
+}
+
+/**
+ * Settings a server reads as it runs, never into what its first start stores (the database, its first-start keys):
+ * a server started with only these on a copy of the template is the one a first start with them would have made.
+ */
+const RUNTIME_ONLY = new Set([
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'PUBLIC_URL',
+  'CORS_ORIGINS',
+  'MFA_REQUIRED_ROLES',
+  'SLA_EMERGENCY_HOURS',
+  'SFU_WORKERS',
+  'SFU_PEERS_PER_ROUTER',
+  'SFU_LISTEN_IP',
+  'SFU_ANNOUNCED_IP',
+]);
+
+/** The environment startApp gives a server, before the test's own. */
+const appEnv = (dataDir: string): Record<string, string> => ({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'warn',
+  // The demo network, without the demo caseload: each test builds the cases it checks.
+  SEED_DEMO_CASES: 'false',
+});
+
+const fromSource = (env: Record<string, string>, timeoutMs = 90_000) =>
+  startServer(['--import', 'tsx', 'src/main.ts'], { cwd: path.join(REPO_ROOT, 'server'), env, timeoutMs });
+
+/**
+ * This run's template (e2e/global-setup.ts names it): a data directory as a first start with startApp's
+ * environment leaves it — initdb, migrations, the demo network and its argon2 hashes, ~8 s of a start on these
+ * machines — made by the first start that can use it and copied for every later one. Null when the test needs a
+ * first start of its own (`fresh`, a data directory of its own, or a setting that shapes what a first start stores).
+ */
+async function template(opts: StartOptions): Promise<string | null> {
+  const dir = process.env.CONSULT_E2E_TEMPLATE;
+  if (!dir || opts.fresh || opts.dataDir) return null;
+  if (Object.keys(opts.env ?? {}).some((k) => !RUNTIME_ONLY.has(k))) return null;
+  if (fs.existsSync(dir)) return dir;
+  const making = `${dir}.${process.pid}`;
+  fs.rmSync(making, { recursive: true, force: true });
+  await (await fromSource(appEnv(making))).stop();
+  try {
+    fs.renameSync(making, dir);
+  } catch (e) {
+    fs.rmSync(making, { recursive: true, force: true });
+    if (!fs.existsSync(dir)) throw e;
+  }
+  return dir;
 }
 
 /** Start the platform as a newcomer would (`pnpm start` minus the client build, which `pnpm test` did first). */
 export async function startApp(opts: StartOptions = {}): Promise<AppProcess> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consult-e2e-'));
-  const server = await startServer(['--import', 'tsx', 'src/main.ts'], {
-    cwd: path.join(REPO_ROOT, 'server'),
-    // The demo network, without the demo caseload: each test builds the cases it checks.
-    env: {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      SEED_DEMO_CASES: 'false',
-      ...opts.env,
-    },
-    timeoutMs: opts.timeoutMs ?? 90_000,
-  });
+  const from = await template(opts);
+  if (from) fs.cpSync(from, dataDir, { recursive: true });
+  const server = await fromSource({ ...appEnv(dataDir), ...opts.env }, opts.timeoutMs);
   return {
     ...server,
     dataDir,
