@@ -106,7 +106,7 @@ async function template(opts: StartOptions): Promise<string | null> {
   return dir;
 }
 
-/** Start the platform as a newcomer would (`pnpm start` minus the client build, which `pnpm test` did first). */
+/** Start the platform's server from its TypeScript source, serving the client `pnpm test` built first. */
 export async function startApp(opts: StartOptions = {}): Promise<AppProcess> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consult-e2e-'));
   const from = await template(opts);
