@@ -49,8 +49,7 @@ async function startServer(): Promise<Proc & { dataDir: string }> {
     SFU_LISTEN_IP: '127.0.0.1',
   };
   // The built server (what `pnpm start` runs): it starts in seconds even on a loaded machine.
-  const args = START_ARGS;
-  return { ...(await startProc(args, env, SERVER_DIR, 300_000)), dataDir };
+  return { ...(await startProc(START_ARGS, env, SERVER_DIR, 300_000)), dataDir };
 }
 
 async function joinBench(): Promise<{ ours: { first: number[]; remembered: number[] }; baseline: number[] }> {
