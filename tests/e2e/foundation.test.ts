@@ -40,13 +40,29 @@ describe('foundation in a real browser', () => {
     await login(page, app.url, 'lankao.doctor');
     // The account's saved locale (zh-CN) wins over the browser's on sign-in.
     await expect.poll(() => page.locator('[data-testid=locale-switch]').textContent()).toBe('English');
+    // The choice is held on its way to the server while the user signs out at once: signing out waits for it
+    // (it used to end the session first, the save was refused, and the choice was lost).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const logouts: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/auth/logout')) logouts.push(r.method());
+    });
+    await page.route('**/api/auth/me/locale', async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.locator('[data-testid=locale-switch]').click();
     await expect
       .poll(() => page.locator('[data-testid=current-hospital]').textContent())
       .toBe("Lankao County People's Hospital");
     await expect.poll(() => page.locator('nav').textContent()).toContain('Home');
     await page.locator('[data-testid=logout]').click();
+    await expect.poll(() => page.locator('[data-testid=logout]').textContent()).toBe('Signing out…');
+    expect(logouts).toEqual([]);
+    release();
     await expect.poll(() => page.locator('[data-testid=login-submit]').count()).toBe(1);
+    expect(logouts).toEqual(['POST']);
     const second = await newPage(browser, { locale: 'zh-CN' });
     await login(second.page, app.url, 'lankao.doctor');
     await expect

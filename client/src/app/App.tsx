@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { BrowserRouter, Navigate, NavLink, Route, Routes } from 'react-router';
 import { I18nProvider, useI18n } from './i18n';
 import { SessionProvider, useSession } from './session';
@@ -9,6 +10,8 @@ import { MfaEnrolPage } from '../features/security/MfaEnrolPage';
 function Shell() {
   const { me, loading, logout, allowed, changeLocale } = useSession();
   const { t, locale } = useI18n();
+  // Signing out first waits for the user's last changes to be answered; the button says so meanwhile.
+  const [signingOut, setSigningOut] = useState(false);
   if (loading) return <p className="muted center-page">{t('common.loading')}</p>;
   if (!me) return <LoginPage />;
   if (me.mfa.enrolmentPending) return <MfaEnrolPage />;
@@ -49,8 +52,17 @@ function Shell() {
           >
             {t('locale.switch')}
           </button>
-          <button className="btn btn-ghost" onClick={() => void logout()} data-testid="logout">
-            {t('nav.logout')}
+          <button
+            className="btn btn-ghost"
+            disabled={signingOut}
+            aria-busy={signingOut}
+            onClick={() => {
+              setSigningOut(true);
+              void logout().finally(() => setSigningOut(false));
+            }}
+            data-testid="logout"
+          >
+            {t(signingOut ? 'nav.signingOut' : 'nav.logout')}
           </button>
         </div>
       </header>

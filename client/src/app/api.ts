@@ -72,13 +72,33 @@ export const setCsrfToken = (t: string | null) => {
   csrfToken = t;
 };
 
+/** State-changing requests not yet answered (a saved preference, an annotation, a report edit). */
+const writesInFlight = new Set<Promise<unknown>>();
+
+/**
+ * Resolves once every state-changing request started so far has been answered, whatever the answer. Signing
+ * out waits on it, so a change the user made just before cannot reach the server after the session is gone
+ * (and be refused, and lost).
+ */
+export async function writesSettled(): Promise<void> {
+  while (writesInFlight.size > 0) await Promise.allSettled([...writesInFlight]);
+}
+
+/** Count `p` among the writes in flight until it settles. */
+export function trackWrite<T>(p: Promise<T>): Promise<T> {
+  writesInFlight.add(p);
+  const done = () => writesInFlight.delete(p);
+  p.then(done, done);
+  return p;
+}
+
 /** fetch JSON from the API with the session cookie and CSRF header; throws ApiError on non-2xx. */
-export async function api<T>(
-  method: string,
-  url: string,
-  body?: unknown,
-  init: RequestInit = {},
-): Promise<T> {
+export function api<T>(method: string, url: string, body?: unknown, init: RequestInit = {}): Promise<T> {
+  const request = send<T>(method, url, body, init);
+  return method === 'GET' ? request : trackWrite(request);
+}
+
+async function send<T>(method: string, url: string, body?: unknown, init: RequestInit = {}): Promise<T> {
   const headers: Record<string, string> = {
     accept: 'application/json',
     ...(init.headers as Record<string, string>),

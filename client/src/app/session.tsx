@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { can, type Me, type Permission } from '@consult/shared';
-import { ApiError, get, post, put, setCsrfToken } from './api';
+import { ApiError, get, post, put, setCsrfToken, writesSettled } from './api';
 import { useI18n } from './i18n';
 import { connectSocket, disconnectSocket } from './socket';
 
@@ -62,6 +62,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     refresh: async () => adopt(await get<Me>('/api/auth/me')),
     logout: async () => {
       try {
+        // A change made just before (the language switch, an annotation) is answered before the session ends.
+        await writesSettled();
         await post('/api/auth/logout');
       } finally {
         adopt(null);

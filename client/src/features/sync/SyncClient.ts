@@ -12,7 +12,7 @@ import {
   type SyncStudy,
   type ErrorCode,
 } from '@consult/shared';
-import { ApiError } from '../../app/api';
+import { ApiError, trackWrite } from '../../app/api';
 import { ResumeGate } from '../../app/resumeGate';
 import { connectSocket, emitAcked, NoAnswer, type AppSocket } from '../../app/socket';
 
@@ -191,11 +191,9 @@ export class SyncClient {
     data: SyncCommandData<T>,
   ): Promise<SyncCommandResponses[T]> {
     const once = async () => {
-      const res = await emitAcked<Ack<SyncCommandResponses[T]>>(
-        this.#socket,
-        `sync:${type}`,
-        data,
-        10_000,
+      // Counted as a write in flight: signing out waits for its answer (bounded by the 10 s timeout).
+      const res = await trackWrite(
+        emitAcked<Ack<SyncCommandResponses[T]>>(this.#socket, `sync:${type}`, data, 10_000),
       ).catch((e: unknown) => {
         throw new SyncCommandError('unavailable', (e as Error).message, e instanceof NoAnswer && e.dropped);
       });
