@@ -8,10 +8,9 @@ import { api, writesSettled } from './api';
  * HTTP server on loopback holds each request until the test lets it go, so the order is the test's, not luck's.
  */
 const held = new Map<string, () => void>();
-const arrived = new Map<string, Promise<void>>();
 const arrivedSignal = new Map<string, () => void>();
-const expectRequest = (path: string) =>
-  arrived.set(path, new Promise<void>((r) => arrivedSignal.set(path, r))).get(path)!;
+/** Resolves once the server has the whole request to `path`, held. */
+const expectRequest = (path: string) => new Promise<void>((r) => arrivedSignal.set(path, r));
 
 let server: http.Server;
 let base = '';

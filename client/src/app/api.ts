@@ -98,7 +98,7 @@ export function api<T>(method: string, url: string, body?: unknown, init: Reques
   return method === 'GET' ? request : trackWrite(request);
 }
 
-async function send<T>(method: string, url: string, body?: unknown, init: RequestInit = {}): Promise<T> {
+async function send<T>(method: string, url: string, body: unknown, init: RequestInit): Promise<T> {
   const headers: Record<string, string> = {
     accept: 'application/json',
     ...(init.headers as Record<string, string>),
