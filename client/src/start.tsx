@@ -2,6 +2,9 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
+import { guardLeaving } from './app/leave-guard';
+
+guardLeaving();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Dialog, type Page } from 'playwright-core';
 import { startServer } from '../server-process';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -149,6 +149,28 @@ export function recordConsole(page: Page): void {
 export const consoleTail = (page: Page, n = 40): string =>
   (consoles.get(page) ?? []).slice(-n).join('\n    ');
 
+/** Pages whose dialogs the test answers itself (answerDialogs). */
+const dialogAnswers = new WeakMap<Page, (d: Dialog) => Promise<void>>();
+
+/**
+ * The browser asks "Leave site?" (beforeunload) while the app holds the page (client/src/app/leave-guard.ts: a
+ * write or an upload on its way). A test that navigates away means to leave, so the question is accepted;
+ * unanswered, it would stop the navigation and the test would hang. Other dialogs are dismissed, as Playwright does
+ * when nothing listens. A test that answers a page's dialogs itself says so with answerDialogs.
+ */
+function answerDialogsByDefault(page: Page): void {
+  page.on('dialog', (d) => {
+    const own = dialogAnswers.get(page);
+    const answer = own ? own(d) : d.type() === 'beforeunload' ? d.accept() : d.dismiss();
+    void answer.catch(() => undefined); // the page may be closing meanwhile
+  });
+}
+
+/** From now on `answer` answers every dialog on `page`, "Leave site?" included (accept: leave; dismiss: stay). */
+export function answerDialogs(page: Page, answer: (d: Dialog) => Promise<void>): void {
+  dialogAnswers.set(page, answer);
+}
+
 /** A fresh context (own cookies) and page; `locale` sets navigator.language, which picks the UI language. */
 export async function newPage(
   browser: Browser,
@@ -161,6 +183,7 @@ export async function newPage(
   });
   const page = await context.newPage();
   recordConsole(page);
+  answerDialogsByDefault(page);
   return { context, page };
 }
 

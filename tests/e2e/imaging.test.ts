@@ -1,11 +1,13 @@
 /**
  * Imaging in the browser: upload the corpus CT series folder, open it in the viewer, see pixels, scroll to
- * slice 7, measure a length, reload: the length is still there (persisted on the server).
+ * slice 7, measure a length, reload: the length is still there (persisted on the server). Leaving the page while
+ * files upload or a change is on its way asks first; once they are answered it does not.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
+  answerDialogs,
   CORPUS_DIR,
   login,
   newPage,
@@ -145,5 +147,65 @@ describe('imaging in the browser', () => {
       return ((await res.json()) as unknown[]).length;
     });
     expect(onServer).toBe(0);
+  });
+
+  it('asks before the page is left while files upload or a change is on its way, and not once they are answered', async () => {
+    const { page } = await newPage(browser);
+    await login(page, app.url, 'lankao.doctor');
+    await page.goto(`${app.url}/imaging/upload`);
+    // Each kind of work is held on its way by the test, so the order is the test's.
+    const gates = new Map<string, { arrived: Promise<void>; release: () => void }>();
+    const hold = async (pattern: string) => {
+      let arrive!: () => void;
+      let release!: () => void;
+      const arrived = new Promise<void>((r) => (arrive = r));
+      const released = new Promise<void>((r) => (release = r));
+      gates.set(pattern, { arrived, release });
+      await page.route(pattern, async (route) => {
+        arrive();
+        await released;
+        await route.continue();
+      });
+    };
+    await hold('**/api/imaging/instances');
+    await hold('**/api/auth/me/locale');
+    const asked: string[] = [];
+    answerDialogs(page, async (d) => {
+      asked.push(d.message() || d.type());
+      await d.dismiss(); // stay
+    });
+    /** Try to leave for the study list as the address bar would; resolves once the browser has had its say. */
+    // (Should the page leave without asking, the evaluation ends with its page: the count of questions then tells.)
+    const tryToLeave = () => page.evaluate(() => void (location.href = '/imaging')).catch(() => undefined);
+
+    // The browser asks only on a page the user has interacted with (as any user would have, to pick files).
+    await page.getByRole('heading').first().click();
+    await page
+      .locator('[data-testid=file-input]')
+      .setInputFiles(path.join(CORPUS_DIR, 'generated/ct_series/ct_1.dcm'));
+    await gates.get('**/api/imaging/instances')!.arrived;
+    await tryToLeave();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(new URL(page.url()).pathname).toBe('/imaging/upload');
+    await expect.poll(() => page.locator('tr[data-status=pending]').count()).toBe(1);
+
+    // Staying, the upload goes on and ends; then leaving asks nothing.
+    gates.get('**/api/imaging/instances')!.release();
+    await expect.poll(() => page.locator('tr[data-status=pending]').count(), { timeout: 30_000 }).toBe(0);
+    expect(await page.locator('tr[data-status=stored], tr[data-status=already_stored]').count()).toBe(1);
+    await page.reload({ timeout: 15_000 });
+    expect(asked).toHaveLength(1);
+
+    // A change on its way (the language, saved for the user) holds the page the same way.
+    await page.getByRole('heading').first().click();
+    await page.locator('[data-testid=locale-switch]').click();
+    await gates.get('**/api/auth/me/locale')!.arrived;
+    await tryToLeave();
+    await expect.poll(() => asked.length).toBe(2);
+    const saved = page.waitForResponse('**/api/auth/me/locale');
+    gates.get('**/api/auth/me/locale')!.release();
+    expect((await saved).status()).toBe(200);
+    await page.reload({ timeout: 15_000 });
+    expect(asked).toHaveLength(2);
   });
 });

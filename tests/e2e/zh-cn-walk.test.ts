@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
+  answerDialogs,
   apiCall,
   apiLogin,
   login,
@@ -40,12 +41,16 @@ const ENGLISH_SERVER = [
   /Unauthorized|Forbidden|Bad Request|Internal Server Error/,
 ];
 
-/** Every browser dialog is a failure; they are recorded and dismissed so the page does not hang. */
+/**
+ * Every browser dialog is a failure; they are recorded and dismissed so the page does not hang. A "Leave site?"
+ * question is accepted, as the harness does: the walk's own navigation asked for it.
+ */
 function watchDialogs(page: Page): string[] {
   const seen: string[] = [];
-  page.on('dialog', (d) => {
+  answerDialogs(page, async (d) => {
+    if (d.type() === 'beforeunload') return d.accept();
     seen.push(`${d.type()}: ${d.message()}`);
-    void d.dismiss();
+    await d.dismiss();
   });
   return seen;
 }

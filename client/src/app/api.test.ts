@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, writesSettled } from './api';
+import { pageHeld } from './leave-guard';
 
 /**
  * Signing out waits on `writesSettled` (session.tsx): a change still on its way must be answered first. A real
@@ -61,7 +62,25 @@ describe('writes in flight', () => {
     release('/later');
     await Promise.all([late, settled]);
     expect(events).toEqual(['save answered', 'fail answered', 'later answered', 'settled']);
+    // Leaving the page asked first while those writes were on their way (leave-guard.ts); a read does not hold it.
+    expect(pageHeld()).toBe(false);
     release('/read');
+    await read;
+  });
+
+  it('holds the page (leaving asks first) while a write is on its way, not while a read is', async () => {
+    const reading = expectRequest('/read-only');
+    const read = api('GET', `${base}/read-only`);
+    await reading;
+    expect(pageHeld()).toBe(false);
+    const saving = expectRequest('/held-save');
+    const save = api('PUT', `${base}/held-save`, {});
+    await saving;
+    expect(pageHeld()).toBe(true);
+    release('/held-save');
+    await save;
+    expect(pageHeld()).toBe(false);
+    release('/read-only');
     await read;
   });
 

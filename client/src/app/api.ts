@@ -1,5 +1,6 @@
 import { CSRF_HEADER, type ErrorBody, type Locale } from '@consult/shared';
 import { currentLocale, hasMessage, translate } from './i18n';
+import { holdPage } from './leave-guard';
 
 /**
  * The server's error body in the user's language: `error.<code>.<context>` (the request, e.g. login), then
@@ -84,10 +85,14 @@ export async function writesSettled(): Promise<void> {
   while (writesInFlight.size > 0) await Promise.allSettled([...writesInFlight]);
 }
 
-/** Count `p` among the writes in flight until it settles. */
+/** Count `p` among the writes in flight until it settles; meanwhile leaving the page asks first (leave-guard.ts). */
 export function trackWrite<T>(p: Promise<T>): Promise<T> {
   writesInFlight.add(p);
-  const done = () => writesInFlight.delete(p);
+  const release = holdPage();
+  const done = () => {
+    writesInFlight.delete(p);
+    release();
+  };
   p.then(done, done);
   return p;
 }

@@ -2,6 +2,7 @@ import { useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router';
 import type { UploadResult } from '@consult/shared';
 import { useI18n } from '../../app/i18n';
+import { holdPage } from '../../app/leave-guard';
 import { useMe } from '../../app/session';
 import { PageHeader } from '../../app/ui';
 import { setUploadCsrf, uploadFile } from './api';
@@ -57,6 +58,8 @@ export function UploadPage() {
       ...list.map((f) => ({ name: f.webkitRelativePath || f.name, size: f.size, loaded: 0, result: null })),
     ]);
     setBusy(true);
+    // Leaving the page would stop the files not yet sent: the browser asks first (moving within the app does not).
+    const release = holdPage();
     let next = 0;
     const worker = async () => {
       while (next < list.length) {
@@ -68,8 +71,12 @@ export function UploadPage() {
         setItems((prev) => prev.map((it, i) => (i === base + k ? { ...it, loaded: it.size, result } : it)));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, list.length) }, worker));
-    setBusy(false);
+    try {
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, list.length) }, worker));
+    } finally {
+      release();
+      setBusy(false);
+    }
   };
 
   const total = items.reduce((s, i) => s + i.size, 0);
