@@ -3,7 +3,8 @@
  * without tsx, serves the built client to a real browser where a demo user signs in, finds files shipped next to
  * the bundle (ICD-10 table), runs the bundled PDF worker thread, and the build is redone only when stale; the
  * client's entry stays small with the app's chunk linked beside it.
- * (The other e2e tests run the server from source through tsx; this file covers the bundle.)
+ * (The other e2e tests run the same bundle from a copy of a started data dir; this file covers the first start,
+ * the build and what ships beside it.)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

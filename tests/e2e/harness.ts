@@ -1,6 +1,6 @@
 /**
- * End-to-end harness: the real server (child process, `node --import tsx server/src/main.ts`) serving the built
- * client on 127.0.0.1 and a random port with a DATA_DIR of its own (a copy of the run's template unless the test
+ * End-to-end harness: the real server, built as `pnpm start` runs it (child process, `node dist/main.mjs`; global
+ * setup builds what is stale), serving the built client on 127.0.0.1 and a random port with a DATA_DIR of its own (a copy of the run's template unless the test
  * needs a first start: startApp), and Debian's Chromium driven by playwright-core.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Dialog, type Page } from 'playwright-core';
-import { startServer } from '../server-process';
+import { START_ARGS, startServer } from '../server-process';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const CORPUS_DIR = path.resolve(REPO_ROOT, '../shared/dicom-corpus');
@@ -80,8 +80,9 @@ const appEnv = (dataDir: string): Record<string, string> => ({
   SEED_DEMO_CASES: 'false',
 });
 
-const fromSource = (env: Record<string, string>, timeoutMs = 90_000) =>
-  startServer(['--import', 'tsx', 'src/main.ts'], { cwd: path.join(REPO_ROOT, 'server'), env, timeoutMs });
+/** The built server, as `pnpm start` runs it (a second less to start than from source through tsx). */
+const fromBundle = (env: Record<string, string>, timeoutMs = 90_000) =>
+  startServer(START_ARGS, { cwd: path.join(REPO_ROOT, 'server'), env, timeoutMs });
 
 /**
  * This run's template (e2e/global-setup.ts names it): a data directory as a first start with startApp's
@@ -96,7 +97,7 @@ async function template(opts: StartOptions): Promise<string | null> {
   if (fs.existsSync(dir)) return dir;
   const making = `${dir}.${process.pid}`;
   fs.rmSync(making, { recursive: true, force: true });
-  await (await fromSource(appEnv(making))).stop();
+  await (await fromBundle(appEnv(making))).stop();
   try {
     fs.renameSync(making, dir);
   } catch (e) {
@@ -106,12 +107,12 @@ async function template(opts: StartOptions): Promise<string | null> {
   return dir;
 }
 
-/** Start the platform's server from its TypeScript source, serving the client `pnpm test` built first. */
+/** Start the platform's built server, serving the built client (both built by global setup when stale). */
 export async function startApp(opts: StartOptions = {}): Promise<AppProcess> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consult-e2e-'));
   const from = await template(opts);
   if (from) fs.cpSync(from, dataDir, { recursive: true });
-  const server = await fromSource({ ...appEnv(dataDir), ...opts.env }, opts.timeoutMs);
+  const server = await fromBundle({ ...appEnv(dataDir), ...opts.env }, opts.timeoutMs);
   return {
     ...server,
     dataDir,
@@ -269,9 +270,13 @@ export function withAppAndBrowser(
   let app: AppProcess | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    app = await startApp(opts);
-    browser = await launchBrowser();
-    set(app, browser);
+    // Both at once; one that failed is closed by afterAll.
+    const [a, b] = await Promise.allSettled([startApp(opts), launchBrowser()]);
+    if (a.status === 'fulfilled') app = a.value;
+    if (b.status === 'fulfilled') browser = b.value;
+    if (a.status === 'rejected') throw a.reason;
+    if (b.status === 'rejected') throw b.reason;
+    set(app!, browser!);
   });
   afterAll(async () => {
     await browser?.close();

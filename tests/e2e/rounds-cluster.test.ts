@@ -30,6 +30,7 @@ import {
 import { FailoverProxy } from './cluster/FailoverProxy';
 import { createMachines, removeMachines, type Machine } from './cluster/netns';
 import { startPostgres, startRedis, type Service } from './cluster/services';
+import { START_ARGS, START_ENV } from '../server-process';
 
 screenshotsOnFailure();
 
@@ -44,13 +45,14 @@ interface Node {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** `node --import tsx src/main.ts` inside the machine's namespace, on its own address. */
+/** The built server (`node dist/main.mjs`, as `pnpm start` runs it) inside the machine's namespace, on its own address. */
 async function startNode(name: string, m: Machine, env: Record<string, string>): Promise<Node> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `consult-node-${name}-`));
-  const proc = spawn('ip', ['netns', 'exec', m.ns, process.execPath, '--import', 'tsx', 'src/main.ts'], {
+  const proc = spawn('ip', ['netns', 'exec', m.ns, process.execPath, ...START_ARGS], {
     cwd: path.join(REPO_ROOT, 'server'),
     env: {
       ...process.env,
+      ...START_ENV,
       PORT: String(NODE_PORT),
       HOST: m.ip,
       DATA_DIR: dataDir,

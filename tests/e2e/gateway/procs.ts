@@ -1,13 +1,13 @@
 /**
  * Real processes of the county gateway test, each started inside its namespace with `ip netns exec` (which execs
  * the program, so the child's pid is the program's own): Debian's Orthanc (the gateway, the county PACS), the
- * platform (`node --import tsx server/src/main.ts`, embedded PGlite, fresh DATA_DIR) and the gateway's ticker
+ * platform (the built `server/dist/main.mjs`, as `pnpm start` runs it, embedded PGlite, fresh DATA_DIR) and the gateway's ticker
  * (infra/gateway/tick.sh). Every wait polls a condition with a deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../harness';
-import { stopProcess } from '../../server-process';
+import { START_ARGS, START_ENV, stopProcess } from '../../server-process';
 import { runIn } from './net';
 
 export const ORTHANC = '/usr/sbin/Orthanc';
@@ -90,10 +90,11 @@ export async function startOrthanc(ns: string, config: string, auth?: string): P
 }
 
 export async function startPlatform(ns: string, dataDir: string, env: Record<string, string>): Promise<Proc> {
-  const p = start(ns, process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const p = start(ns, process.execPath, START_ARGS, {
     cwd: path.join(REPO_ROOT, 'server'),
     env: {
       ...process.env,
+      ...START_ENV,
       PORT: '3000',
       HOST: '0.0.0.0',
       DATA_DIR: dataDir,
