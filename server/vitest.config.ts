@@ -19,7 +19,7 @@ export default defineConfig({
     // A worker runs its files one after another in one module graph instead of importing the server afresh for
     // each (the whole project: 589 against 661 s on a 2-core host). Each file brings its own databases, servers and
     // data dirs; the process-wide counters tests read (ingestBatchStats, sourceStats, cache stats…) are read as
-    // differences, and the test seams they set (ingestHooks, headerStats.headBytes) are put back in `finally`.
+    // differences, and the test seams they set (ingestHooks, headerStats.headBytes) are put back after each test.
     isolate: false,
   },
 });
