@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { login, newPage, screenshotsOnFailure, type AppProcess, withAppAndBrowser } from './harness';
+import {
+  holdRequests,
+  login,
+  newPage,
+  screenshotsOnFailure,
+  type AppProcess,
+  withAppAndBrowser,
+} from './harness';
 
 screenshotsOnFailure();
 
@@ -42,16 +49,11 @@ describe('foundation in a real browser', () => {
     await expect.poll(() => page.locator('[data-testid=locale-switch]').textContent()).toBe('English');
     // The choice is held on its way to the server while the user signs out at once: signing out waits for it
     // (it used to end the session first, the save was refused, and the choice was lost).
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
     const logouts: string[] = [];
     page.on('request', (r) => {
       if (r.url().endsWith('/api/auth/logout')) logouts.push(r.method());
     });
-    await page.route('**/api/auth/me/locale', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const save = await holdRequests(page, '**/api/auth/me/locale');
     await page.locator('[data-testid=locale-switch]').click();
     await expect
       .poll(() => page.locator('[data-testid=current-hospital]').textContent())
@@ -60,7 +62,7 @@ describe('foundation in a real browser', () => {
     await page.locator('[data-testid=logout]').click();
     await expect.poll(() => page.locator('[data-testid=logout]').textContent()).toBe('Signing out…');
     expect(logouts).toEqual([]);
-    release();
+    save.release();
     await expect.poll(() => page.locator('[data-testid=login-submit]').count()).toBe(1);
     expect(logouts).toEqual(['POST']);
     const second = await newPage(browser, { locale: 'zh-CN' });

@@ -1,7 +1,8 @@
 /**
  * End-to-end harness: the real server, built as `pnpm start` runs it (child process, `node dist/main.mjs`; global
- * setup builds what is stale), serving the built client on 127.0.0.1 and a random port with a DATA_DIR of its own (a copy of the run's template unless the test
- * needs a first start: startApp), and Debian's Chromium driven by playwright-core.
+ * setup builds what is stale), serving the built client on 127.0.0.1 and a random port with a DATA_DIR of its own
+ * (a copy of the run's template unless the test needs a first start: startApp), and Debian's Chromium driven by
+ * playwright-core.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -170,6 +171,26 @@ function answerDialogsByDefault(page: Page): void {
 /** From now on `answer` answers every dialog on `page`, "Leave site?" included (accept: leave; dismiss: stay). */
 export function answerDialogs(page: Page, answer: (d: Dialog) => Promise<void>): void {
   dialogAnswers.set(page, answer);
+}
+
+/** Requests held on their way (holdRequests): `arrived` once the first reached the route; `release()` lets all go. */
+export interface HeldRequests {
+  arrived: Promise<void>;
+  release(): void;
+}
+
+/** Hold `page`'s requests matching `pattern` (a Playwright route glob) until released: the order is the test's. */
+export async function holdRequests(page: Page, pattern: string): Promise<HeldRequests> {
+  let arrive!: () => void;
+  let release!: () => void;
+  const arrived = new Promise<void>((r) => (arrive = r));
+  const released = new Promise<void>((r) => (release = r));
+  await page.route(pattern, async (route) => {
+    arrive();
+    await released;
+    await route.continue();
+  });
+  return { arrived, release };
 }
 
 /** A fresh context (own cookies) and page; `locale` sets navigator.language, which picks the UI language. */

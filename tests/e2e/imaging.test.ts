@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import {
   answerDialogs,
   CORPUS_DIR,
+  holdRequests,
   login,
   newPage,
   screenshotsOnFailure,
@@ -154,21 +155,8 @@ describe('imaging in the browser', () => {
     await login(page, app.url, 'lankao.doctor');
     await page.goto(`${app.url}/imaging/upload`);
     // Each kind of work is held on its way by the test, so the order is the test's.
-    const gates = new Map<string, { arrived: Promise<void>; release: () => void }>();
-    const hold = async (pattern: string) => {
-      let arrive!: () => void;
-      let release!: () => void;
-      const arrived = new Promise<void>((r) => (arrive = r));
-      const released = new Promise<void>((r) => (release = r));
-      gates.set(pattern, { arrived, release });
-      await page.route(pattern, async (route) => {
-        arrive();
-        await released;
-        await route.continue();
-      });
-    };
-    await hold('**/api/imaging/instances');
-    await hold('**/api/auth/me/locale');
+    const upload = await holdRequests(page, '**/api/imaging/instances');
+    const locale = await holdRequests(page, '**/api/auth/me/locale');
     const asked: string[] = [];
     answerDialogs(page, async (d) => {
       asked.push(d.message() || d.type());
@@ -183,14 +171,14 @@ describe('imaging in the browser', () => {
     await page
       .locator('[data-testid=file-input]')
       .setInputFiles(path.join(CORPUS_DIR, 'generated/ct_series/ct_1.dcm'));
-    await gates.get('**/api/imaging/instances')!.arrived;
+    await upload.arrived;
     await tryToLeave();
     await expect.poll(() => asked.length).toBe(1);
     expect(new URL(page.url()).pathname).toBe('/imaging/upload');
     await expect.poll(() => page.locator('tr[data-status=pending]').count()).toBe(1);
 
     // Staying, the upload goes on and ends; then leaving asks nothing.
-    gates.get('**/api/imaging/instances')!.release();
+    upload.release();
     await expect.poll(() => page.locator('tr[data-status=pending]').count(), { timeout: 30_000 }).toBe(0);
     expect(await page.locator('tr[data-status=stored], tr[data-status=already_stored]').count()).toBe(1);
     await page.reload({ timeout: 15_000 });
@@ -199,11 +187,11 @@ describe('imaging in the browser', () => {
     // A change on its way (the language, saved for the user) holds the page the same way.
     await page.getByRole('heading').first().click();
     await page.locator('[data-testid=locale-switch]').click();
-    await gates.get('**/api/auth/me/locale')!.arrived;
+    await locale.arrived;
     await tryToLeave();
     await expect.poll(() => asked.length).toBe(2);
     const saved = page.waitForResponse('**/api/auth/me/locale');
-    gates.get('**/api/auth/me/locale')!.release();
+    locale.release();
     expect((await saved).status()).toBe(200);
     await page.reload({ timeout: 15_000 });
     expect(asked).toHaveLength(2);

@@ -45,7 +45,7 @@ interface Node {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** The built server (`node dist/main.mjs`, as `pnpm start` runs it) inside the machine's namespace, on its own address. */
+/** The built server (`node dist/main.mjs`, as `pnpm start` runs it) in the machine's namespace, at its address. */
 async function startNode(name: string, m: Machine, env: Record<string, string>): Promise<Node> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `consult-node-${name}-`));
   const proc = spawn('ip', ['netns', 'exec', m.ns, process.execPath, ...START_ARGS], {

@@ -85,7 +85,7 @@ export async function writesSettled(): Promise<void> {
   while (writesInFlight.size > 0) await Promise.allSettled([...writesInFlight]);
 }
 
-/** Count `p` among the writes in flight until it settles; meanwhile leaving the page asks first (leave-guard.ts). */
+/** Count `p` among the writes in flight until it settles; meanwhile leaving asks first (leave-guard.ts). */
 export function trackWrite<T>(p: Promise<T>): Promise<T> {
   writesInFlight.add(p);
   const release = holdPage();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { guardLeaving, holdPage, pageHeld } from './leave-guard';
 
-/** What the browser does when the page is about to be left: a cancelable beforeunload; asked when it is cancelled. */
+/** What the browser does before the page is left: a cancelable beforeunload; it asks when that is cancelled. */
 function leave(target: EventTarget): { asked: boolean } {
   const e = new Event('beforeunload', { cancelable: true });
   target.dispatchEvent(e);

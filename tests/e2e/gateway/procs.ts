@@ -1,8 +1,8 @@
 /**
  * Real processes of the county gateway test, each started inside its namespace with `ip netns exec` (which execs
  * the program, so the child's pid is the program's own): Debian's Orthanc (the gateway, the county PACS), the
- * platform (the built `server/dist/main.mjs`, as `pnpm start` runs it, embedded PGlite, fresh DATA_DIR) and the gateway's ticker
- * (infra/gateway/tick.sh). Every wait polls a condition with a deadline.
+ * platform (the built `server/dist/main.mjs`, as `pnpm start` runs it, embedded PGlite, fresh DATA_DIR) and the
+ * gateway's ticker (infra/gateway/tick.sh). Every wait polls a condition with a deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
