@@ -20,7 +20,9 @@
  *     says why and prints our figures without ratios.
  * Measured per session: corpus ingest at 1 client (then frames) and, in a second session, at 4 clients (then the
  * small studies, also at 4 clients). BENCH_RUNS (default 3) runs, the targets' order alternated each run; medians
- * and min–max printed, ratio = ours / Orthanc of the medians (higher is better).
+ * and min–max printed, ratio = ours / Orthanc of the medians (higher is better). After the figures, where our
+ * instances' time went in the 4-client sessions: the mean per stage of ingest each server reports on /metrics
+ * (consult_ingest_stage_seconds, server/src/imaging/ingest-timing.ts) and the group commit's mean batch.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -28,7 +30,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runJob, type Job, type JobResult } from './orthanc.client';
-import { fromServer, median, type Proc, ROOT, SERVER_DIR, START_ARGS, startProc } from './server-process';
+import {
+  fromServer,
+  ingestStages,
+  type IngestStages,
+  median,
+  type Proc,
+  ROOT,
+  SERVER_DIR,
+  START_ARGS,
+  startProc,
+} from './server-process';
 import { parseDataSet, text } from '../../server/src/imaging/dicom';
 
 const CORPUS = path.resolve(ROOT, process.env.DICOM_CORPUS_DIR ?? '../shared/dicom-corpus');
@@ -97,6 +109,8 @@ interface Running {
   readyUrl: string;
   login?: Job['login'];
   netns: string | null;
+  /** Ours: where its instances' time went (its /metrics). */
+  stages?: () => Promise<IngestStages>;
   stop(): Promise<void>;
 }
 
@@ -130,6 +144,7 @@ function asRunning(p: Proc): Running {
     readyUrl: `${p.url}/api/health`,
     login: { url: `${p.url}/api/auth/login`, ...LOGIN },
     netns: null,
+    stages: () => ingestStages(p.url),
     stop: () => p.stop(),
   };
 }
@@ -230,14 +245,15 @@ const START: Record<Target, () => Promise<Running>> = {
 async function session(
   target: Target,
   load: Pick<Job, 'studies' | 'clients' | 'smallStudies' | 'frames' | 'framePasses'>,
-): Promise<JobResult> {
+): Promise<JobResult & { stages?: IngestStages }> {
   const s = await START[target]();
   try {
-    return await runJob(
+    const r = await runJob(
       { name: target, root: s.root, readyUrl: s.readyUrl, login: s.login, ...load },
       work,
       s.netns,
     );
+    return { ...r, stages: await s.stages?.() };
   } finally {
     await s.stop();
   }
@@ -291,6 +307,8 @@ async function main() {
   );
 
   const figures = new Map<string, number[]>();
+  /** Ours, per target: each 4-client session's mean time per stage of ingest (ms) and batch size. */
+  const stages = new Map<Target, IngestStages[]>();
   const add = (k: string, v: number) => figures.set(k, [...(figures.get(k) ?? []), v]);
   for (let run = 0; run < RUNS; run++) {
     const order = run % 2 ? [...targets].reverse() : targets;
@@ -307,6 +325,7 @@ async function main() {
       const four = await session(t, { studies, clients: 4, smallStudies: SMALL, frames: [], framePasses: 0 });
       add(`${t} ingest 4`, four.stow.instances / four.stow.seconds);
       add(`${t} small 4`, four.small.studies / four.small.seconds);
+      if (four.stages) stages.set(t, [...(stages.get(t) ?? []), four.stages]);
       const f = (v: number) => v.toFixed(1);
       console.log(
         `  run ${run + 1} ${t}: ingest 1 ${f(one.stow.instances / one.stow.seconds)} inst/s, ingest 4 ` +
@@ -334,6 +353,16 @@ async function main() {
         `${label.padEnd(40)} ${t.padEnd(9)} ${cell(ours)} | Orthanc ${cell(orth)} ${unit.padEnd(9)} ${ratio}`,
       );
     }
+  }
+  // Why an upload of ours takes the time it does: its stages (server/src/imaging/ingest-timing.ts), from the
+  // 4-client sessions (corpus, then the small studies); queued, file_sync and transaction are waited for in turn.
+  const order = ['file_sync', 'queued', 'identity_lock', 'index_write', 'blob_place', 'transaction'];
+  console.log(`\nours, 4-client sessions: mean ms per instance in each stage of ingest (median of the runs)`);
+  for (const [t, runs] of stages) {
+    const cells = order.map((k) => `${k} ${median(runs.map((r) => r.ms[k] ?? NaN)).toFixed(2)}`);
+    console.log(
+      `  ${t.padEnd(9)} ${cells.join(', ')}; batch ${median(runs.map((r) => r.batch)).toFixed(1)} instances`,
+    );
   }
 }
 

@@ -129,3 +129,28 @@ export function cpuProbe(pid: number, backends: () => Promise<number[]> = async 
     },
   };
 }
+
+/** Mean milliseconds per stage of ingest, and instances per group-commit batch, read off a server's /metrics. */
+export interface IngestStages {
+  ms: Record<string, number>;
+  batch: number;
+}
+
+/**
+ * What a server of ours reports of its ingest so far (GET /metrics from loopback: consult_ingest_stage_seconds and
+ * consult_ingest_batch_instances, server/src/imaging/ingest-timing.ts): the mean time an instance spent in each stage
+ * and the mean batch size.
+ */
+export async function ingestStages(baseUrl: string): Promise<IngestStages> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+  const ms: Record<string, number> = {};
+  for (const m of text.matchAll(/^consult_ingest_stage_seconds_sum\{stage="(\w+)"\} (\S+)$/gm)) {
+    const count = value(new RegExp(`^consult_ingest_stage_seconds_count\\{stage="${m[1]}"\\} (\\S+)$`, 'm'));
+    if (count > 0) ms[m[1]!] = (Number(m[2]) / count) * 1000;
+  }
+  const batch =
+    value(/^consult_ingest_batch_instances_sum (\S+)$/m) /
+    value(/^consult_ingest_batch_instances_count (\S+)$/m);
+  return { ms, batch };
+}

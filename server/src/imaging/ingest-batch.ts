@@ -8,6 +8,7 @@ import { judgeIdentity, samePatient } from './identity';
 import { failed, ingestHooks, priorOutcome, storedResult, type StoreResult } from './ingest-result';
 import * as q from './ingest-queries';
 import { indexRows } from './ingest-rows';
+import { ingestBatch, ingestStage, stopwatch, type IngestStage } from './ingest-timing';
 
 /**
  * Group commit of the index (issue 14). Instances that are scanned, validated and synced to disk wait here; one
@@ -35,6 +36,8 @@ export interface PendingInstance {
 interface Waiting extends PendingInstance {
   resolve(r: StoreResult): void;
   reject(e: unknown): void;
+  /** Since it was handed over (the queued stage). */
+  waited: () => number;
 }
 
 /** Most instances in one transaction (bounds its statements' size and the time its locks are held). */
@@ -100,7 +103,7 @@ class IngestBatcher {
 
   submit(p: PendingInstance, arrival?: Arrival): Promise<StoreResult> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ ...p, resolve, reject });
+      this.#queue.push({ ...p, resolve, reject, waited: stopwatch() });
       arrival?.done();
       this.#pump();
     });
@@ -121,6 +124,7 @@ class IngestBatcher {
       this.#gathered = false;
       const batch = this.#take();
       if (!batch.length) return; // each one waits for a committing batch, which pumps again when it ends
+      for (const w of batch) ingestStage(this.db, 'queued', w.waited());
       const keys = batch.flatMap(uidsOf);
       for (const k of keys) this.#busy.set(k, (this.#busy.get(k) ?? 0) + 1);
       this.#running++;
@@ -152,9 +156,12 @@ class IngestBatcher {
   }
 
   async #commit(batch: Waiting[]): Promise<void> {
+    const took = stopwatch();
     let outcome: (StoreResult | null)[];
     try {
-      outcome = await this.db.transaction().execute((trx) => indexBatch(trx, batch));
+      outcome = await this.db
+        .transaction()
+        .execute((trx) => indexBatch(trx, batch, (stage, seconds) => ingestStage(this.db, stage, seconds)));
     } catch (e) {
       // A fault of one instance's data (SQLSTATE class 22/23) must not fail the others: each goes alone.
       const code = String((e as { code?: unknown }).code ?? '');
@@ -165,6 +172,8 @@ class IngestBatcher {
       for (const w of batch) w.reject(e);
       return;
     }
+    ingestStage(this.db, 'transaction', took());
+    ingestBatch(this.db, batch.length);
     ingestBatchStats.batches++;
     ingestBatchStats.instances += batch.length;
     const deferred: Waiting[] = [];
@@ -223,7 +232,12 @@ function collides(c: Claims, hospitalId: string, a: InstanceAttrs): boolean {
  * blobs go into place only once every refusal was decided: a refused instance leaves nothing behind. Should the
  * writes fail after all, a blob may stay unreferenced, as after a crash; the sweep at start removes it.
  */
-export async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(StoreResult | null)[]> {
+export async function indexBatch(
+  trx: Trx,
+  batch: PendingInstance[],
+  /** Told how long the statements and the blobs' placing took (ingest-timing.ts). */
+  timed: (stage: IngestStage, seconds: number) => void = () => undefined,
+): Promise<(StoreResult | null)[]> {
   // The patient records' keys, each once: locked (space 4) and read under the lock.
   const patientKeys = new Map<string, { hospital: string; issuer: string; patientId: string }>();
   for (const { hospitalId, attrs: a } of batch)
@@ -237,6 +251,7 @@ export async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(S
     ...batch.flatMap(({ attrs }) => identityKeys(attrs)),
     ...[...patientKeys.keys()].map((k) => [4, k] as q.LockKey),
   ];
+  const locking = stopwatch();
   const { holders: h, audit } = await q.lockAndReadHolders(
     trx,
     keys,
@@ -248,6 +263,7 @@ export async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(S
     [...patientKeys.values()],
     batch.length, // a seq value per instance that may be stored; those left unused are gaps, as after a rollback
   );
+  timed('identity_lock', locking());
 
   const out: (StoreResult | null)[] = [];
   const accepted: PendingInstance[] = [];
@@ -279,10 +295,12 @@ export async function indexBatch(trx: Trx, batch: PendingInstance[]): Promise<(S
     accepted.map((p, k) => auditOf(p, rows.instances[k]!.study_ref)),
   );
   for (const p of accepted) if (ingestHooks.beforeCommit) await ingestHooks.beforeCommit(p.file.sha256);
+  const since = stopwatch();
   const placing = Promise.all(
     accepted.map((p) => p.store.placeTemp(p.file.tempPath, p.file.sha256, p.file.size)),
-  );
-  const [written, placed] = await Promise.allSettled([q.writeIndex(trx, rows, auditRows), placing]);
+  ).finally(() => timed('blob_place', since()));
+  const writing = q.writeIndex(trx, rows, auditRows).finally(() => timed('index_write', since()));
+  const [written, placed] = await Promise.allSettled([writing, placing]);
   if (written.status === 'rejected') throw written.reason;
   if (placed.status === 'rejected') throw placed.reason;
   for (const p of accepted) if (ingestHooks.afterBlob) await ingestHooks.afterBlob(p.file.sha256);

@@ -32,6 +32,7 @@ import { storageDirOf } from '../ops-config';
 import { wadoUriRoutes } from './wado-uri.routes';
 import { sweepLeftovers } from './sweep';
 import { revalidateStored } from './revalidate';
+import { timedSync } from './ingest-timing';
 
 const errors = errorResponses;
 const UPLOAD_STATUS: Record<string, number> = {
@@ -96,7 +97,8 @@ const apiRoutes =
           await w.abort();
           throw e;
         }
-        const sha256 = await w.finish();
+        const { sha256, durable } = w.seal();
+        await timedSync(app.db, durable);
         // A small file is scanned from the bytes the upload held (TempWriter.held), not read again.
         const r = await storeInstance(app.db, deps.store, actor, {
           tempPath: w.path,

@@ -4,6 +4,7 @@ import type { Actor } from '../auth/actor';
 import { DomainError } from '../errors';
 import { storeInstance, FAILURE, type StoreResult } from './ingest';
 import { expectInstance, type Arrival } from './ingest-batch';
+import { timedSync } from './ingest-timing';
 import { boundaryOf, MultipartError, readMultipart, relatedTypeOf } from './multipart';
 import { TempWriter, type BlobStore } from './storage';
 import { num, str, type JsonDataSet } from './dicomjson';
@@ -125,7 +126,9 @@ export async function stowParts(
         }
         // The next part is read while this one's file syncs; it goes to the group commit once durable. A request
         // keeps a few syncs on their way at once, not one per part of a large study (the thread pool is shared).
-        const { sha256, durable } = s.writer.seal();
+        const sealed = s.writer.seal();
+        const { sha256 } = sealed;
+        const durable = timedSync(db, sealed.durable);
         const file = { tempPath: s.writer.path, sha256, size: s.writer.size, held: s.writer.held };
         // Handed over in the order of the parts, whichever sync or scan ends first: a part goes into the group
         // commit's queue only after the part before it (or its refusal), so within a request the earlier part

@@ -1,6 +1,6 @@
 /**
  * /metrics: who may read it (token, loopback, forwarded requests), what it reports after real traffic (request
- * latency by route template, STOW bytes of an uploaded instance, socket.io connections, the PostgreSQL pool, the
+ * latency by route template, STOW bytes of an uploaded instance and its stages of ingest, socket.io connections, the PostgreSQL pool, the
  * audit chain's lag while the chain's lock is held), and request ids in responses and logs.
  */
 import { Writable } from 'node:stream';
@@ -122,7 +122,7 @@ describe('metrics: access', () => {
 });
 
 describe('metrics: what they report', () => {
-  it('request latency by route template, STOW bytes and a live socket.io connection', async () => {
+  it('request latency by route template, STOW bytes, the stages of ingest and a live socket.io connection', async () => {
     const s = await startTestServer('pglite');
     try {
       const t0 = await (await fetch(`${s.url}/metrics`)).text();
@@ -173,6 +173,18 @@ describe('metrics: what they report', () => {
         expect(sample(text, 'consult_stow_requests_total', { status: String(up.status) })).toBe(1);
         expect(sample(text, 'consult_stow_bytes_total', { status: String(up.status) })).toBe(bytes.length);
         expect(sample(text, 'consult_socketio_connections')).toBe(1);
+        // The upload's way into the index, once through every stage, in a batch of one; the transaction's time
+        // holds its statements'.
+        const delta = (name: string, labels: Record<string, string> = {}) =>
+          (sample(text, name, labels) ?? 0) - (sample(t0, name, labels) ?? 0);
+        const stages = ['file_sync', 'queued', 'identity_lock', 'index_write', 'blob_place', 'transaction'];
+        for (const stage of stages)
+          expect(delta('consult_ingest_stage_seconds_count', { stage }), stage).toBe(1);
+        expect(delta('consult_ingest_batch_instances_count')).toBe(1);
+        expect(delta('consult_ingest_batch_instances_sum')).toBe(1);
+        const took = (stage: string) => delta('consult_ingest_stage_seconds_sum', { stage });
+        expect(took('identity_lock')).toBeGreaterThan(0);
+        expect(took('transaction')).toBeGreaterThan(took('identity_lock') + took('index_write'));
       } finally {
         sock.close();
       }

@@ -9,6 +9,7 @@ import { readAuditBacklog } from '../consultations/read-audit';
 import { listPageCacheStats } from '../consultations/list-page-cache';
 import { sessionCacheStats } from '../auth/session-cache';
 import { errorBody } from '../errors';
+import { observeIngest } from '../imaging/ingest-timing';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,7 +40,8 @@ export function metricsAllowed(req: FastifyRequest, token: string | null): boole
 
 /**
  * Prometheus metrics (prom-client) at GET /metrics: process/runtime defaults, request latency by route, the
- * PostgreSQL pool, socket.io connections, STOW ingest, and the audit chain's lag (read audits not yet committed).
+ * PostgreSQL pool, socket.io connections, STOW ingest (bytes, requests, where an instance's time goes, the group
+ * commit's batches), and the audit chain's lag (read audits not yet committed).
  * Rounds and consumers come from the SFU (./sfu.ts). One registry per app, so several apps in one process
  * (the tests) do not collide.
  */
@@ -79,6 +81,27 @@ export default fp<{ config: Config }>(
         if (Number.isFinite(len) && len > 0) stowBytes.inc({ status }, len);
       }
     });
+
+    // Where ingest time goes (imaging/ingest-timing.ts): a slow disk shows in file_sync and blob_place, a busy
+    // database in identity_lock and index_write, a saturated group commit in queued.
+    const stages = new Histogram({
+      name: 'consult_ingest_stage_seconds',
+      help: 'time an instance spends in each stage of ingest (file_sync, queued, transaction; within the transaction identity_lock, index_write, blob_place)',
+      labelNames: ['stage'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers: [registry],
+    });
+    const batches = new Histogram({
+      name: 'consult_ingest_batch_instances',
+      help: 'instances per group-commit transaction of the index',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    });
+    const unobserve = observeIngest(app.db, {
+      stage: (stage, seconds) => stages.observe({ stage }, seconds),
+      batch: (n) => batches.observe(n),
+    });
+    app.addHook('onClose', async () => unobserve());
 
     const pool = poolOf(app.db);
     new Gauge({
