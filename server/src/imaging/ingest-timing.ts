@@ -36,6 +36,7 @@ export function ingestStage(db: DB, stage: IngestStage, seconds: number): void {
   for (const o of observers.get(db) ?? []) o.stage(stage, seconds);
 }
 
+/** A group-commit batch of `instances` committed. */
 export function ingestBatch(db: DB, instances: number): void {
   for (const o of observers.get(db) ?? []) o.batch(instances);
 }
