@@ -126,9 +126,8 @@ export async function stowParts(
         }
         // The next part is read while this one's file syncs; it goes to the group commit once durable. A request
         // keeps a few syncs on their way at once, not one per part of a large study (the thread pool is shared).
-        const sealed = s.writer.seal();
-        const { sha256 } = sealed;
-        const durable = timedSync(db, sealed.durable);
+        const { sha256, durable: synced } = s.writer.seal();
+        const durable = timedSync(db, synced);
         const file = { tempPath: s.writer.path, sha256, size: s.writer.size, held: s.writer.held };
         // Handed over in the order of the parts, whichever sync or scan ends first: a part goes into the group
         // commit's queue only after the part before it (or its refusal), so within a request the earlier part
